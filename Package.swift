@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+// Layers, bottom-up (no target may import one above it):
+//   CFastCGI / CSQLite / CArgon2  – system-library shims (the only C imports)
+//   FastCGI                        – libfcgi worker threads, raw requests/responses
+//   SalesKit                       – the module contract: what a module author imports
+//   SQLiteStore                    – the SQLite driver behind SalesKit's storage API
+//   SalesHost                      – registry, router, sessions/CSRF/auth, rendering, audit, inbox
+//   Plugins/<Department>           – departmental modules (import SalesKit only)
+//   salesd                         – the executable: installed-module list and admin CLI
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "sales",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "salesd", targets: ["salesd"]),
+        .library(name: "SalesKit", targets: ["SalesKit"]),
+        .library(name: "SalesTesting", targets: ["SalesTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: C shims
+        .systemLibrary(name: "CFastCGI", path: "Sources/CFastCGI", pkgConfig: "fcgi",
+                       providers: [.apt(["libfcgi-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CArgon2", path: "Sources/CArgon2", pkgConfig: "libargon2",
+                       providers: [.apt(["libargon2-dev"])]),
+
+        // MARK: Swift layers
+        .target(name: "FastCGI", dependencies: ["CFastCGI"], swiftSettings: swiftSettings),
+        .target(name: "SalesKit", swiftSettings: swiftSettings),
+        .target(name: "SQLiteStore", dependencies: ["CSQLite", "SalesKit"], swiftSettings: swiftSettings),
+        .target(name: "SalesHost", dependencies: [
+            "SalesKit", "SQLiteStore", "CArgon2",
+            .product(name: "Mustache", package: "swift-mustache"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+        .target(name: "SalesTesting", dependencies: ["SalesHost", "SalesKit"], swiftSettings: swiftSettings),
+
+        // MARK: Department modules (one folder each under Plugins/, importing SalesKit only)
+        .target(name: "AdminModule", dependencies: ["SalesKit"], path: "Plugins/Admin",
+                exclude: ["templates"], swiftSettings: swiftSettings),
+
+        // MARK: Executable
+        .executableTarget(name: "salesd", dependencies: [
+            "FastCGI", "SalesHost", "SalesKit", "AdminModule",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+
+        // MARK: Tests
+        .testTarget(name: "SalesKitTests", dependencies: ["SalesKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["SQLiteStore", "SalesKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "HostTests", dependencies: ["SalesHost", "SalesTesting", "SalesKit", "AdminModule"],
+                    swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,314 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CFastCGI
+import Dispatch
+import Foundation
+import Synchronization
+
+/// One request as libfcgi delivered it, copied into Swift values before `FCGX_Finish_r`.
+public struct FastCGIRequest: Sendable {
+    /// All FastCGI params (`REQUEST_METHOD`, `QUERY_STRING`, `HTTP_COOKIE`, …).
+    public var params: [String: String]
+    /// The request body, read up to `CONTENT_LENGTH` (empty when too large).
+    public var body: [UInt8]
+    /// `CONTENT_LENGTH` was larger than the configured limit: the body was drained and dropped.
+    public var bodyTooLarge: Bool
+    /// `CONTENT_LENGTH` was not a number, or the stream ended before that many bytes arrived.
+    public var bodyMalformed: Bool
+
+    public init(params: [String: String], body: [UInt8] = [], bodyTooLarge: Bool = false, bodyMalformed: Bool = false) {
+        self.params = params
+        self.body = body
+        self.bodyTooLarge = bodyTooLarge
+        self.bodyMalformed = bodyMalformed
+    }
+}
+
+/// What a handler answers. `body` is omitted on the wire for HEAD requests.
+public struct FastCGIResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [(String, String)] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}
+
+public struct FastCGIConfiguration: Sendable {
+    public enum Listen: Sendable, Equatable {
+        /// A unix socket path (created, chmod'ed to `mode`, removed at shutdown).
+        case unix(path: String, mode: mode_t = 0o660)
+        /// `host:port`, e.g. `127.0.0.1:9000`.
+        case tcp(String)
+        /// fd 0 inherited from spawn-fcgi or systemd socket activation (`StandardInput=socket`).
+        case inherited
+    }
+
+    public var listen: Listen
+    /// Worker threads; each owns one `FCGX_Request` and one database connection.
+    public var threads: Int
+    /// Bodies above this are answered 413 by the handler (`bodyTooLarge`) and never buffered.
+    public var maxBodyBytes: Int
+    public var backlog: Int32
+
+    public init(listen: Listen, threads: Int = 2 * ProcessInfo.processInfo.activeProcessorCount,
+                maxBodyBytes: Int = 8 << 20, backlog: Int32 = 128) {
+        self.listen = listen
+        self.threads = max(1, threads)
+        self.maxBodyBytes = maxBodyBytes
+        self.backlog = backlog
+    }
+}
+
+public struct FastCGIError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// A per-worker handler: created on, and used only by, its own worker thread.
+public typealias FastCGIHandler = (FastCGIRequest) -> FastCGIResponse
+
+/// A threaded libfcgi responder.
+///
+/// ```swift
+/// let server = try FastCGIServer(configuration: .init(listen: .unix(path: "/run/app.sock"))) { worker in
+///     let db = openConnection()            // one per thread
+///     return { request in handle(request, db) }
+/// }
+/// try server.start()
+/// FastCGIServer.waitForTerminationSignal()  // SIGTERM / SIGINT
+/// server.shutdown(); server.wait()          // in-flight requests finish first
+/// ```
+public final class FastCGIServer: Sendable {
+    public let configuration: FastCGIConfiguration
+    private let makeHandler: @Sendable (Int) -> FastCGIHandler
+    private let state = Mutex(State())
+    private let group = DispatchGroup()
+
+    private struct State {
+        var listenFD: Int32 = -1
+        var started = false
+        var stopping = false
+        var inFlight = 0
+    }
+
+    public init(configuration: FastCGIConfiguration, makeHandler: @escaping @Sendable (Int) -> FastCGIHandler) {
+        self.configuration = configuration
+        self.makeHandler = makeHandler
+    }
+
+    /// Requests being handled right now.
+    public var inFlight: Int { state.withLock { $0.inFlight } }
+
+    /// Opens the listen socket and starts the worker threads. Returns at once.
+    public func start() throws {
+        // A client that goes away must only make a write fail, never kill the process.
+        signal(SIGPIPE, SIG_IGN)
+        guard FCGX_Init() == 0 else { throw FastCGIError(description: "FCGX_Init failed") }
+        let fd: Int32
+        switch configuration.listen {
+        case .inherited:
+            if FCGX_IsCGI() != 0 {
+                throw FastCGIError(description: "fd 0 is not a FastCGI listen socket (start under spawn-fcgi or systemd socket activation, or configure a socket)")
+            }
+            fd = 0
+        case .unix(let path, let mode):
+            unlink(path)
+            fd = FCGX_OpenSocket(path, configuration.backlog)
+            if fd >= 0 { chmod(path, mode) }
+        case .tcp(let address):
+            fd = FCGX_OpenSocket(address, configuration.backlog)
+        }
+        guard fd >= 0 else {
+            throw FastCGIError(description: "cannot listen on \(configuration.listen): \(String(cString: strerror(errno)))")
+        }
+        state.withLock { $0.listenFD = fd; $0.started = true }
+        for index in 0..<configuration.threads {
+            group.enter()
+            let thread = Thread { [self] in
+                self.workerLoop(index: index, listenFD: fd)
+                self.group.leave()
+            }
+            thread.name = "fcgi-worker-\(index)"
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+
+    /// Stop accepting: wakes workers blocked in accept. In-flight requests run to completion.
+    public func shutdown() {
+        let fd = state.withLock { s -> Int32 in
+            if s.stopping { return -1 }
+            s.stopping = true
+            return s.listenFD
+        }
+        guard fd >= 0 else { return }
+        FCGX_ShutdownPending()
+        Glibc.shutdown(fd, Int32(SHUT_RDWR))
+    }
+
+    /// Blocks until every worker has finished its last request.
+    public func wait() {
+        group.wait()
+        let fd = state.withLock { $0.listenFD }
+        if fd > 0 { close(fd) }
+        if case .unix(let path, _) = configuration.listen { unlink(path) }
+    }
+
+    /// Blocks SIGTERM and SIGINT in the calling thread (call before `start()`, so workers inherit
+    /// the mask) and returns a function that waits for one of them and returns its number.
+    public static func blockTerminationSignals() -> @Sendable () -> Int32 {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        let waitSet = set
+        return {
+            var s = waitSet
+            var signo: Int32 = 0
+            while sigwait(&s, &signo) != 0 {}
+            return signo
+        }
+    }
+
+    // MARK: - Worker
+
+    private func workerLoop(index: Int, listenFD: Int32) {
+        let handler = makeHandler(index)
+        let request = FastCGIRequestHandle(listenFD: listenFD)
+        defer { request.free() }
+        while true {
+            if state.withLock({ $0.stopping }) { break }
+            guard request.accept() else { break }
+            state.withLock { $0.inFlight += 1 }
+            let incoming = request.read(maxBodyBytes: configuration.maxBodyBytes)
+            let response = handler(incoming)
+            request.write(response, omitBody: incoming.params["REQUEST_METHOD"] == "HEAD")
+            request.finish()
+            state.withLock { $0.inFlight -= 1 }
+        }
+    }
+}
+
+/// The only holder of an `FCGX_Request`. Never leaves the worker thread that made it;
+/// the struct lives at a stable address because libfcgi's streams point back into it.
+final class FastCGIRequestHandle {
+    private let raw: UnsafeMutablePointer<FCGX_Request>
+
+    init(listenFD: Int32) {
+        raw = .allocate(capacity: 1)
+        raw.initialize(to: FCGX_Request())
+        FCGX_InitRequest(raw, listenFD, 0)
+    }
+
+    func free() {
+        FCGX_Free(raw, 1)
+        raw.deinitialize(count: 1)
+        raw.deallocate()
+    }
+
+    func accept() -> Bool { FCGX_Accept_r(raw) >= 0 }
+
+    func finish() { FCGX_Finish_r(raw) }
+
+    func read(maxBodyBytes: Int) -> FastCGIRequest {
+        var params: [String: String] = [:]
+        if var envp = raw.pointee.envp {
+            while let entry = envp.pointee {
+                let pair = String(cString: entry)
+                if let eq = pair.firstIndex(of: "=") {
+                    params[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+                }
+                envp += 1
+            }
+        }
+        var result = FastCGIRequest(params: params)
+        let declared = params["CONTENT_LENGTH"].flatMap { $0.isEmpty ? 0 : Int($0) }
+        guard let length = declared, length >= 0 else {
+            result.bodyMalformed = true
+            drain(limit: Int.max)
+            return result
+        }
+        if length > maxBodyBytes {
+            // Drain without keeping: an unread body makes nginx fail the response (502).
+            result.bodyTooLarge = true
+            drain(limit: length)
+            return result
+        }
+        if length > 0 {
+            var body = [UInt8](repeating: 0, count: length)
+            var got = 0
+            body.withUnsafeMutableBufferPointer { buf in
+                while got < length {
+                    let n = buf.baseAddress!.advanced(by: got).withMemoryRebound(to: CChar.self, capacity: length - got) {
+                        FCGX_GetStr($0, Int32(min(length - got, 1 << 20)), raw.pointee.in)
+                    }
+                    if n <= 0 { break }
+                    got += Int(n)
+                }
+            }
+            if got < length {
+                result.bodyMalformed = true
+                body.removeSubrange(got...)
+            }
+            result.body = body
+        }
+        return result
+    }
+
+    private func drain(limit: Int) {
+        var scratch = [CChar](repeating: 0, count: 64 << 10)
+        var left = limit
+        while left > 0 {
+            let n = FCGX_GetStr(&scratch, Int32(min(left, scratch.count)), raw.pointee.in)
+            if n <= 0 { break }
+            left -= Int(n)
+        }
+    }
+
+    func write(_ response: FastCGIResponse, omitBody: Bool) {
+        var head = "Status: \(response.status) \(reasonPhrase(response.status))\r\n"
+        var hasLength = false
+        for (name, value) in response.headers {
+            // Header injection guard: values never contain CR or LF.
+            let clean = value.filter { $0 != "\r" && $0 != "\n" }
+            if name.lowercased() == "content-length" { hasLength = true }
+            head += "\(name): \(clean)\r\n"
+        }
+        if !hasLength { head += "Content-Length: \(response.body.count)\r\n" }
+        head += "\r\n"
+        var bytes = Array(head.utf8)
+        if !omitBody { bytes += response.body }
+        bytes.withUnsafeBufferPointer { buf in
+            guard let base = buf.baseAddress else { return }
+            _ = base.withMemoryRebound(to: CChar.self, capacity: buf.count) {
+                FCGX_PutStr($0, Int32(buf.count), raw.pointee.out)
+            }
+        }
+    }
+}
+
+func reasonPhrase(_ status: Int) -> String {
+    switch status {
+    case 200: "OK"
+    case 201: "Created"
+    case 204: "No Content"
+    case 302: "Found"
+    case 303: "See Other"
+    case 304: "Not Modified"
+    case 400: "Bad Request"
+    case 403: "Forbidden"
+    case 404: "Not Found"
+    case 405: "Method Not Allowed"
+    case 413: "Payload Too Large"
+    case 422: "Unprocessable Content"
+    case 429: "Too Many Requests"
+    case 500: "Internal Server Error"
+    case 503: "Service Unavailable"
+    default: "Status"
+    }
+}

@@ -1,0 +1,238 @@
+import CSQLite
+import Foundation
+import SalesKit
+import Synchronization
+
+/// Serializes write transactions of every connection to one database file inside this process
+/// (measured faster and with a far lower p99 than relying on `busy_timeout` alone).
+public final class WriteGate: Sendable {
+    private let lock = Mutex(())
+    public init() {}
+    func withLock<T>(_ body: () throws -> T) rethrows -> T {
+        try lock.withLock { _ in try body() }
+    }
+}
+
+/// Options for opening a SQLite database.
+public struct SQLiteOptions: Sendable {
+    /// `FULL`: a committed transaction survives a power loss. `NORMAL`: it survives a process
+    /// crash, but the last commits may be lost on power loss. Default FULL (see README).
+    public var synchronous: String = "FULL"
+    public var busyTimeoutMilliseconds: Int32 = 5000
+    public var readOnly: Bool = false
+    public init() {}
+}
+
+/// One SQLite connection (`SQLITE_OPEN_NOMUTEX`): owned by one thread, with a cache of prepared
+/// statements. Implements SalesKit's backend-neutral `Database`.
+public final class SQLiteDatabase: Database {
+    private var handle: OpaquePointer?
+    private var cache: [String: SQLiteStatement] = [:]
+    private var transactionDepth = 0
+    private let gate: WriteGate
+    public let path: String
+    public let dialect = "sqlite"
+
+    public init(path: String, gate: WriteGate, options: SQLiteOptions = .init()) throws {
+        self.path = path
+        self.gate = gate
+        let flags = (options.readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
+        var db: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        handle = db
+        guard rc == SQLITE_OK, db != nil else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(db)
+            handle = nil
+            throw StorageError(Self.kind(rc), "cannot open \(path): \(message)")
+        }
+        sqlite3_busy_timeout(db, options.busyTimeoutMilliseconds)
+        sqlite3_extended_result_codes(db, 1)
+        if !options.readOnly {
+            try executeScript("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=\(options.synchronous == "NORMAL" ? "NORMAL" : "FULL");")
+        }
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    // MARK: Database
+
+    @discardableResult
+    public func query(_ sql: SQL) throws -> [Row] {
+        let stmt = try prepare(sql.text)
+        if transactionDepth == 0 && !stmt.isReadOnly {
+            return try gate.withLock { try stmt.run(sql.bindings) }
+        }
+        return try stmt.run(sql.bindings)
+    }
+
+    @discardableResult
+    public func execute(_ sql: SQL) throws -> Int {
+        _ = try query(sql)
+        return Int(sqlite3_changes(handle))
+    }
+
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        if transactionDepth > 0 {
+            transactionDepth += 1
+            defer { transactionDepth -= 1 }
+            return try body()
+        }
+        return try gate.withLock {
+            try exec("BEGIN IMMEDIATE")
+            transactionDepth = 1
+            defer { transactionDepth = 0 }
+            do {
+                let result = try body()
+                try exec("COMMIT")
+                return result
+            } catch {
+                try? exec("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    public func executeScript(_ script: String) throws {
+        if transactionDepth > 0 {
+            try exec(script)
+        } else {
+            try gate.withLock { try exec(script) }
+        }
+    }
+
+    /// `PRAGMA integrity_check` result ("ok" when sound).
+    public func integrityCheck() throws -> String {
+        try query("PRAGMA integrity_check").map { $0.string("integrity_check") ?? "" }.joined(separator: "\n")
+    }
+
+    /// Online backup of the whole database into `destination` (sqlite3 backup API).
+    public func backup(to destination: String) throws {
+        var dest: OpaquePointer?
+        guard sqlite3_open(destination, &dest) == SQLITE_OK else {
+            defer { sqlite3_close(dest) }
+            throw StorageError(.other, "cannot open \(destination)")
+        }
+        defer { sqlite3_close(dest) }
+        guard let b = sqlite3_backup_init(dest, "main", handle, "main") else {
+            throw StorageError(.other, String(cString: sqlite3_errmsg(dest)))
+        }
+        var rc: Int32
+        repeat {
+            rc = sqlite3_backup_step(b, 256)
+            if rc == SQLITE_BUSY || rc == SQLITE_LOCKED { sqlite3_sleep(20) }
+        } while rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED
+        sqlite3_backup_finish(b)
+        guard rc == SQLITE_DONE else { throw StorageError(Self.kind(rc), String(cString: sqlite3_errstr(rc))) }
+    }
+
+    // MARK: Internals
+
+    private func exec(_ sql: String) throws {
+        var err: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(handle, sql, nil, nil, &err)
+        if rc != SQLITE_OK {
+            let message = err.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(rc))
+            sqlite3_free(err)
+            throw StorageError(Self.kind(rc), message)
+        }
+    }
+
+    private func prepare(_ text: String) throws -> SQLiteStatement {
+        if let s = cache[text] { return s }
+        var stmt: OpaquePointer?
+        let rc = sqlite3_prepare_v3(handle, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        guard rc == SQLITE_OK, let stmt else {
+            throw StorageError(Self.kind(rc), "\(String(cString: sqlite3_errmsg(handle))) in: \(text)")
+        }
+        let s = SQLiteStatement(stmt, db: handle!)
+        if cache.count > 500 { cache.removeAll() }
+        cache[text] = s
+        return s
+    }
+
+    static func kind(_ rc: Int32) -> StorageError.Kind {
+        switch rc & 0xFF {
+        case SQLITE_BUSY, SQLITE_LOCKED: .busy
+        case SQLITE_CONSTRAINT: .constraint
+        case SQLITE_READONLY: .readOnly
+        case SQLITE_FULL: .full
+        case SQLITE_CORRUPT, SQLITE_NOTADB: .corrupt
+        default: .other
+        }
+    }
+}
+
+/// The only holder of a `sqlite3_stmt` pointer. Turns bindings and rows into Swift values.
+final class SQLiteStatement {
+    private let stmt: OpaquePointer
+    private let db: OpaquePointer
+    let isReadOnly: Bool
+    private let columnNames: [String]
+
+    init(_ stmt: OpaquePointer, db: OpaquePointer) {
+        self.stmt = stmt
+        self.db = db
+        isReadOnly = sqlite3_stmt_readonly(stmt) != 0
+        columnNames = (0..<sqlite3_column_count(stmt)).map { String(cString: sqlite3_column_name(stmt, $0)) }
+    }
+
+    deinit { sqlite3_finalize(stmt) }
+
+    func run(_ bindings: [SQLValue]) throws -> [Row] {
+        defer {
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+        }
+        let expected = Int(sqlite3_bind_parameter_count(stmt))
+        guard expected == bindings.count else {
+            throw StorageError(.other, "statement expects \(expected) parameters, got \(bindings.count)")
+        }
+        for (i, v) in bindings.enumerated() {
+            let idx = Int32(i + 1)
+            let rc: Int32
+            switch v {
+            case .null: rc = sqlite3_bind_null(stmt, idx)
+            case .integer(let n): rc = sqlite3_bind_int64(stmt, idx, n)
+            case .real(let d): rc = sqlite3_bind_double(stmt, idx, d)
+            case .text(let s): rc = sqlite3_bind_text(stmt, idx, s, -1, csqlite_transient())
+            case .blob(let b):
+                rc = b.withUnsafeBytes { sqlite3_bind_blob(stmt, idx, $0.baseAddress, Int32(b.count), csqlite_transient()) }
+            }
+            guard rc == SQLITE_OK else { throw StorageError(SQLiteDatabase.kind(rc), String(cString: sqlite3_errmsg(db))) }
+        }
+        var rows: [Row] = []
+        while true {
+            let rc = sqlite3_step(stmt)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else {
+                throw StorageError(SQLiteDatabase.kind(rc), String(cString: sqlite3_errmsg(db)))
+            }
+            var values: [SQLValue] = []
+            values.reserveCapacity(columnNames.count)
+            for c in 0..<Int32(columnNames.count) {
+                switch sqlite3_column_type(stmt, c) {
+                case SQLITE_INTEGER: values.append(.integer(sqlite3_column_int64(stmt, c)))
+                case SQLITE_FLOAT: values.append(.real(sqlite3_column_double(stmt, c)))
+                case SQLITE_TEXT:
+                    let n = Int(sqlite3_column_bytes(stmt, c))
+                    let p = sqlite3_column_text(stmt, c)!
+                    values.append(.text(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)))
+                case SQLITE_BLOB:
+                    let n = Int(sqlite3_column_bytes(stmt, c))
+                    if let p = sqlite3_column_blob(stmt, c) {
+                        values.append(.blob(Array(UnsafeRawBufferPointer(start: p, count: n))))
+                    } else {
+                        values.append(.blob([]))
+                    }
+                default: values.append(.null)
+                }
+            }
+            rows.append(Row(columns: columnNames, values: values))
+        }
+        return rows
+    }
+}

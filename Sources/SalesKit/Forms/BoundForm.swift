@@ -1,0 +1,254 @@
+import Foundation
+
+/// A form bound to raw input: keeps every typed value, the errors per field, and the cleaned
+/// values when valid. Errors are only produced for submitted forms.
+public struct BoundForm {
+    public let schema: FormSchema
+    /// Exactly what the user typed (re-rendered on error).
+    public let raw: FormData
+    public let files: [UploadedFile]
+    public let submitted: Bool
+    /// Field path (`name`, or `lines.2.qty` inside rows) → Chinese message.
+    public private(set) var errors: [String: String] = [:]
+    /// Errors for the top of the form (cross-field checks).
+    public private(set) var formErrors: [String] = []
+    /// Cleaned values; nil unless submitted and valid.
+    public private(set) var values: FormValues?
+
+    init(schema: FormSchema, raw: FormData, files: [UploadedFile], submitted: Bool, today: LocalDate?) {
+        self.schema = schema
+        self.raw = raw
+        self.files = files
+        self.submitted = submitted
+        guard submitted else { return }
+        var errs: [String: String] = [:]
+        let cleaned = Self.clean(schema, raw: raw, files: files, prefix: "", today: today, errors: &errs)
+        errors = errs
+        if errors.isEmpty {
+            for check in schema.checks {
+                for e in check(cleaned) {
+                    if let f = e.field { errors[f] = errors[f] ?? e.message } else { formErrors.append(e.message) }
+                }
+            }
+        }
+        if errors.isEmpty && formErrors.isEmpty { values = cleaned }
+    }
+
+    public var isValid: Bool { values != nil }
+
+    /// Adds an error found after binding (a business rule checked on save); the form becomes invalid.
+    public mutating func addError(_ error: FormError) {
+        if let f = error.field { errors[f] = error.message } else { formErrors.append(error.message) }
+        values = nil
+    }
+
+    // MARK: Cleaning
+
+    static func clean(_ schema: FormSchema, raw: FormData, files: [UploadedFile], prefix: String,
+                      today: LocalDate?, errors: inout [String: String]) -> FormValues {
+        var out = FormValues()
+        for field in schema.fields {
+            let key = prefix + field.name
+            let text = (raw[key] ?? "").trimmingCharacters(in: " \t\r\n\u{3000}")
+            func fail(_ m: String) { errors[key] = m }
+            var value: FieldValue = .empty
+            switch field.kind {
+            case .text, .textarea:
+                if !text.isEmpty { value = .text(text) }
+            case .integer:
+                if !text.isEmpty {
+                    let t = text.replacingOccurrences(of: ",", with: "")
+                    guard let v = Int64(t) else { fail("请输入整数"); continue }
+                    value = .integer(v)
+                }
+            case .money:
+                if !text.isEmpty {
+                    guard let v = Money.parse(text) else { fail("请输入金额，如 1234.50（最多两位小数）"); continue }
+                    value = .money(v)
+                }
+            case .date:
+                if !text.isEmpty {
+                    guard let d = LocalDate(text) else { fail("请输入有效日期，格式 YYYY-MM-DD"); continue }
+                    value = .date(d)
+                }
+            case .select(let choices):
+                if !text.isEmpty {
+                    guard choices.contains(where: { $0.value == text }) else { fail("请从列表中选择"); continue }
+                    value = .text(text)
+                }
+            case .multiSelect(let choices):
+                let picked = raw.all(key).filter { !$0.isEmpty }
+                guard picked.allSatisfy({ p in choices.contains { $0.value == p } }) else { fail("请从列表中选择"); continue }
+                if !picked.isEmpty { value = .list(picked) }
+            case .checkbox:
+                value = .bool(!text.isEmpty && text != "0" && text != "off")
+            case .file(let accept, let maxBytes):
+                if let f = files.first(where: { $0.fieldName == key }) {
+                    if f.data.count > maxBytes { fail("文件过大（上限 \(maxBytes / 1024 / 1024) MB），请重新选择"); continue }
+                    let ext = (f.filename as NSString).pathExtension.lowercased()
+                    let ok = accept.isEmpty || accept.contains { a in
+                        a.hasPrefix(".") ? ext == String(a.dropFirst()).lowercased() : f.contentType.lowercased().hasPrefix(a)
+                    }
+                    guard ok else { fail("不支持的文件类型，请重新选择"); continue }
+                    value = .file(f)
+                }
+            case .rows(let rowSchema, let minRows, _):
+                var rows: [FormValues] = []
+                for index in rowIndexes(of: key, in: raw) {
+                    let rowPrefix = "\(key).\(index)."
+                    let filled = rowSchema.fields.contains { !(raw[rowPrefix + $0.name] ?? "").trimmingCharacters(in: " \t\u{3000}").isEmpty }
+                    guard filled else { continue } // blank rows are ignored
+                    var row = clean(rowSchema, raw: raw, files: files, prefix: rowPrefix, today: today, errors: &errors)
+                    row.values["_index"] = .integer(Int64(index))
+                    rows.append(row)
+                }
+                if rows.count < minRows { fail("至少填写 \(minRows) 行"); continue }
+                value = .rows(rows)
+            }
+
+            if case .empty = value, field.required { fail("此项为必填项"); continue }
+            if case .list(let l) = value, l.isEmpty, field.required { fail("此项为必填项"); continue }
+            if case .bool(false) = value, field.required { fail("请勾选此项"); continue }
+            if case .empty = value { out.values[field.name] = .empty; continue }
+            if let message = check(field.rules, value, today: today) { fail(message); continue }
+            out.values[field.name] = value
+        }
+        return out
+    }
+
+    /// Row indexes present in the raw input for a repeated-rows field, ascending.
+    static func rowIndexes(of key: String, in raw: FormData) -> [Int] {
+        let p = key + "."
+        var set = Set<Int>()
+        for name in raw.names where name.hasPrefix(p) {
+            let rest = name.dropFirst(p.count)
+            if let dot = rest.firstIndex(of: "."), let i = Int(rest[..<dot]), i >= 0, i < 1000 { set.insert(i) }
+        }
+        return set.sorted()
+    }
+
+    static func check(_ rules: [FieldRule], _ value: FieldValue, today: LocalDate?) -> String? {
+        for rule in rules {
+            switch rule {
+            case .range(let lo, let hi):
+                let n: Int64?
+                let show: (Int64) -> String
+                switch value {
+                case .integer(let v): n = v; show = { String($0) }
+                case .money(let v): n = v; show = { Money.format($0) }
+                default: n = nil; show = { String($0) }
+                }
+                guard let n else { continue }
+                if let lo, n < lo { return hi.map { "应在 \(show(lo)) 至 \(show($0)) 之间" } ?? "不能小于 \(show(lo))" }
+                if let hi, n > hi { return lo.map { "应在 \(show($0)) 至 \(show(hi)) 之间" } ?? "不能大于 \(show(hi))" }
+            case .length(let lo, let hi):
+                guard case .text(let s) = value else { continue }
+                if let lo, s.count < lo { return "至少 \(lo) 个字" }
+                if let hi, s.count > hi { return "最多 \(hi) 个字" }
+            case .pattern(let pattern, let message):
+                guard case .text(let s) = value else { continue }
+                if s.range(of: "^(?:" + pattern + ")$", options: .regularExpression) == nil { return message }
+            case .notInFuture:
+                if case .date(let d) = value, let today, d > today { return "日期不能晚于今天" }
+            case .custom(let f):
+                if let m = f(value) { return m }
+            }
+        }
+        return nil
+    }
+
+    // MARK: View model
+
+    /// Template data: `fields` (in order), `field` (by name), `formErrors`, `hasErrors`.
+    /// Each field has `name label value error required help` and one `isText`/`isMoney`/… flag.
+    public func viewModel() -> [String: Any] {
+        let list = Self.fieldModels(schema, raw: raw, errors: errors, prefix: "", submitted: submitted)
+        var byName: [String: Any] = [:]
+        for (f, m) in zip(schema.fields, list) { byName[f.name] = m }
+        return [
+            "fields": list,
+            "field": byName,
+            "formErrors": formErrors,
+            "hasErrors": !errors.isEmpty || !formErrors.isEmpty,
+            "errorCount": errors.count + formErrors.count,
+        ]
+    }
+
+    static func fieldModels(_ schema: FormSchema, raw: FormData, errors: [String: String], prefix: String, submitted: Bool) -> [[String: Any]] {
+        schema.fields.map { field in
+            let key = prefix + field.name
+            let value = raw[key] ?? ""
+            var m: [String: Any] = [
+                "name": key, "id": "f-" + key.replacingOccurrences(of: ".", with: "-"),
+                "label": field.label, "value": value, "required": field.required, "help": field.help,
+            ]
+            if let e = errors[key] { m["error"] = e }
+            switch field.kind {
+            case .text: m["isText"] = true
+            case .textarea: m["isTextarea"] = true
+            case .integer: m["isInteger"] = true
+            case .money: m["isMoney"] = true
+            case .date: m["isDate"] = true
+            case .checkbox:
+                m["isCheckbox"] = true
+                m["checked"] = !value.isEmpty && value != "0" && value != "off"
+            case .select(let choices):
+                m["isSelect"] = true
+                m["options"] = choices.map { ["value": $0.value, "label": $0.label, "selected": $0.value == value] as [String: Any] }
+            case .multiSelect(let choices):
+                m["isMultiSelect"] = true
+                let picked = Set(raw.all(key))
+                m["options"] = choices.map { ["value": $0.value, "label": $0.label, "selected": picked.contains($0.value)] as [String: Any] }
+            case .file(let accept, _):
+                m["isFile"] = true
+                m["accept"] = accept.joined(separator: ",")
+            case .rows(let rowSchema, _, let blankRows):
+                m["isRows"] = true
+                m["columns"] = rowSchema.fields.map { ["label": $0.label, "required": $0.required] as [String: Any] }
+                var indexes = rowIndexes(of: key, in: raw)
+                let next = (indexes.last ?? -1) + 1
+                indexes += (0..<max(blankRows, indexes.isEmpty ? max(blankRows, 1) : 0)).map { next + $0 }
+                m["rows"] = indexes.enumerated().map { (n, i) in
+                    ["index": i, "number": n + 1,
+                     "cells": fieldModels(rowSchema, raw: raw, errors: errors, prefix: "\(key).\(i).", submitted: submitted)] as [String: Any]
+                }
+            }
+            return m
+        }
+    }
+}
+
+/// Thrown from a valid-form handler when a business rule refuses the save; the form is
+/// re-rendered with 422 and this message beside `field` (or on top).
+public struct FormRejection: Error {
+    public var errors: [FormError]
+    public init(_ errors: [FormError]) { self.errors = errors }
+    public init(field: String? = nil, _ message: String) { errors = [FormError(field: field, message)] }
+}
+
+extension Context {
+    /// The form pattern in one call. GET renders `template` with a blank (or initial, or resumed)
+    /// form under the key `form`. POST binds and validates: invalid → the same template with the
+    /// typed values and errors, status 422; valid → `onValid`, which must return a 303 redirect
+    /// (or throw `FormRejection` to come back 422).
+    public func handleForm(_ schema: FormSchema, template: String, title: String, data: [String: Any] = [:],
+                           initial: FormData = .init(),
+                           onValid: (FormValues) throws -> Response) throws -> Response {
+        var page = data
+        if request.method != "POST" {
+            page["form"] = schema.blank(resumedForm ?? initial, today: today).viewModel()
+            if resumedForm != nil { page["resumed"] = true }
+            return render(template, page, title: title)
+        }
+        var bound = schema.bind(request.form, files: request.files, today: today)
+        if let values = bound.values {
+            do {
+                return try onValid(values)
+            } catch let rejection as FormRejection {
+                for e in rejection.errors { bound.addError(e) }
+            }
+        }
+        page["form"] = bound.viewModel()
+        return render(template, page, title: title, status: 422)
+    }
+}

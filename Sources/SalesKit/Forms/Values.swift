@@ -1,0 +1,139 @@
+import Foundation
+
+/// A calendar date with no time zone (form dates, due dates).
+public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+
+    public init(year: Int, month: Int, day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// Parses `2026-11-25` (also `2026/11/25`, `2026-1-5`); nil when invalid (e.g. 2月30日).
+    public init?(_ text: String) {
+        let parts = text.split(whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." })
+        guard parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+              (1...12).contains(m), d >= 1, d <= LocalDate.daysIn(year: y, month: m) else { return nil }
+        self.init(year: y, month: m, day: d)
+    }
+
+    public init(date: Date, timeZone: TimeZone) {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = timeZone
+        let c = cal.dateComponents([.year, .month, .day], from: date)
+        self.init(year: c.year!, month: c.month!, day: c.day!)
+    }
+
+    public static func daysIn(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Midnight at the start of this day in `timeZone`, as a UTC instant.
+    public func start(in timeZone: TimeZone) -> Date {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = timeZone
+        return cal.date(from: DateComponents(year: year, month: month, day: day))!
+    }
+
+    public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
+
+    public static func < (a: LocalDate, b: LocalDate) -> Bool {
+        (a.year, a.month, a.day) < (b.year, b.month, b.day)
+    }
+}
+
+/// Money as integer 分 (fen). Parsing accepts `1234.5`, `1,234.50`, `¥12`; display is `1,234.50`.
+public enum Money {
+    /// Parses yuan text into fen; nil when not a number or more than two decimals.
+    public static func parse(_ text: String) -> Int64? {
+        var s = text.trimmingCharacters(in: " \t\u{3000}")
+        for prefix in ["¥", "￥"] where s.hasPrefix(prefix) { s.removeFirst() }
+        s = s.replacingOccurrences(of: ",", with: "").replacingOccurrences(of: "，", with: "")
+        var negative = false
+        if s.hasPrefix("-") { negative = true; s.removeFirst() }
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        guard !s.isEmpty, parts.count <= 2, let whole = parts.first, !whole.isEmpty,
+              whole.allSatisfy(\.isASCIIDigitChar), whole.count <= 13 else { return nil }
+        var fen = Int64(whole)! * 100
+        if parts.count == 2 {
+            let frac = parts[1]
+            guard frac.count <= 2, !frac.isEmpty, frac.allSatisfy(\.isASCIIDigitChar) else { return nil }
+            fen += Int64(frac.count == 1 ? String(frac) + "0" : String(frac))!
+        }
+        return negative ? -fen : fen
+    }
+
+    /// `123456` → `1,234.56`.
+    public static func format(_ fen: Int64, grouping: Bool = true) -> String {
+        let negative = fen < 0
+        let v = fen.magnitude
+        var whole = String(v / 100)
+        if grouping {
+            var out = ""
+            for (i, ch) in whole.reversed().enumerated() {
+                if i > 0 && i % 3 == 0 { out.append(",") }
+                out.append(ch)
+            }
+            whole = String(out.reversed())
+        }
+        let cents = v % 100
+        return (negative ? "-" : "") + whole + "." + (cents < 10 ? "0" : "") + String(cents)
+    }
+
+    /// `¥1,234.56`.
+    public static func yuan(_ fen: Int64) -> String { "¥" + format(fen) }
+}
+
+extension Character {
+    var isASCIIDigitChar: Bool { ("0"..."9").contains(self) }
+}
+
+/// A cleaned form value.
+public enum FieldValue: Sendable, Equatable {
+    case empty
+    case text(String)
+    case integer(Int64)
+    /// Money in 分.
+    case money(Int64)
+    case date(LocalDate)
+    case bool(Bool)
+    case list([String])
+    case file(UploadedFile)
+    case rows([FormValues])
+}
+
+/// The typed values of a valid form.
+public struct FormValues: Sendable, Equatable {
+    public var values: [String: FieldValue]
+
+    public init(_ values: [String: FieldValue] = [:]) { self.values = values }
+
+    public subscript(name: String) -> FieldValue { values[name] ?? .empty }
+
+    public func string(_ name: String) -> String {
+        switch self[name] {
+        case .text(let s): s
+        case .integer(let i): String(i)
+        case .money(let m): Money.format(m, grouping: false)
+        case .date(let d): d.description
+        default: ""
+        }
+    }
+    /// Nil when the field was left empty.
+    public func optionalString(_ name: String) -> String? { let s = string(name); return s.isEmpty ? nil : s }
+    public func int(_ name: String) -> Int64? { if case .integer(let v) = self[name] { v } else { nil } }
+    /// Money in 分.
+    public func money(_ name: String) -> Int64? { if case .money(let v) = self[name] { v } else { nil } }
+    public func date(_ name: String) -> LocalDate? { if case .date(let v) = self[name] { v } else { nil } }
+    public func bool(_ name: String) -> Bool { if case .bool(let v) = self[name] { v } else { false } }
+    public func list(_ name: String) -> [String] { if case .list(let v) = self[name] { v } else { [] } }
+    public func file(_ name: String) -> UploadedFile? { if case .file(let f) = self[name] { f } else { nil } }
+    public func rows(_ name: String) -> [FormValues] { if case .rows(let r) = self[name] { r } else { [] } }
+}

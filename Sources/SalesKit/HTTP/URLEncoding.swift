@@ -1,0 +1,109 @@
+/// `application/x-www-form-urlencoded` and query strings.
+public enum URLEncoding {
+    /// Parses `a=1&b=%E4%B8%AD&c`. Invalid percent-escapes or invalid UTF-8 throw
+    /// `HTTPError.badRequest` (the host answers 400); `+` is a space.
+    public static func parse(_ input: some StringProtocol, maxFields: Int = 5000) throws -> FormData {
+        let text = Substring(input)
+        var result = FormData()
+        guard !text.isEmpty else { return result }
+        var count = 0
+        for part in text.split(separator: "&", omittingEmptySubsequences: true) {
+            count += 1
+            if count > maxFields { throw HTTPError.badRequest("表单字段过多") }
+            let name: Substring, value: Substring
+            if let eq = part.firstIndex(of: "=") {
+                name = part[..<eq]
+                value = part[part.index(after: eq)...]
+            } else {
+                name = part[...]
+                value = ""
+            }
+            result.append(try decode(name), try decode(value))
+        }
+        return result
+    }
+
+    public static func parse(bytes: [UInt8], maxFields: Int = 5000) throws -> FormData {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            // Percent-decoding happens later; raw bytes must already be ASCII/UTF-8.
+            throw HTTPError.badRequest("请求编码无效")
+        }
+        return try parse(text, maxFields: maxFields)
+    }
+
+    /// Percent-decodes one component (`+` as space).
+    public static func decode(_ s: some StringProtocol) throws -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(s.utf8.count)
+        var it = s.utf8.makeIterator()
+        while let b = it.next() {
+            switch b {
+            case UInt8(ascii: "+"): bytes.append(UInt8(ascii: " "))
+            case UInt8(ascii: "%"):
+                guard let h = it.next().flatMap(hexValue), let l = it.next().flatMap(hexValue) else {
+                    throw HTTPError.badRequest("URL 编码无效")
+                }
+                bytes.append(h << 4 | l)
+            default: bytes.append(b)
+            }
+        }
+        guard let out = String(validating: bytes, as: UTF8.self) else { throw HTTPError.badRequest("请求编码无效") }
+        return out
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    /// Percent-encodes everything but unreserved characters (RFC 3986).
+    public static func percentEncode(_ s: String) -> String {
+        var out = ""
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                 UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(b))
+            default:
+                let hex = Array("0123456789ABCDEF".utf8)
+                out += "%" + String(decoding: [hex[Int(b >> 4)], hex[Int(b & 15)]], as: UTF8.self)
+            }
+        }
+        return out
+    }
+
+    public static func encode(_ form: FormData) -> String {
+        form.pairs.map { percentEncode($0.name) + "=" + percentEncode($0.value) }.joined(separator: "&")
+    }
+}
+
+/// `Cookie:` header parsing. Malformed pairs are skipped; the first of duplicate names wins.
+public enum CookieParser {
+    public static func parse(_ header: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for part in header.split(separator: ";") {
+            let trimmed = part.drop { $0 == " " || $0 == "\t" }
+            guard let eq = trimmed.firstIndex(of: "=") else { continue }
+            let name = String(trimmed[..<eq]).trimmingSpaces()
+            var value = String(trimmed[trimmed.index(after: eq)...]).trimmingSpaces()
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            guard !name.isEmpty, out[name] == nil else { continue }
+            out[name] = value
+        }
+        return out
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return String(s)
+    }
+}

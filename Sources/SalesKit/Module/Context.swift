@@ -1,0 +1,127 @@
+import Foundation
+
+/// What the host provides behind a `Context`. Implemented by the host; modules never call it.
+public protocol ContextHost: AnyObject {
+    func render(_ template: String, _ data: [String: Any], title: String, status: Int, context: Context) -> Response
+    func service(_ id: ObjectIdentifier, for module: String) -> (any Sendable)?
+    func recordAudit(_ entry: AuditEntry, context: Context) throws
+    func storeFile(_ file: UploadedFile, context: Context) throws -> StoredFile
+    func formatTime(_ date: Date, pattern: String) -> String
+}
+
+/// An audit-trail entry: who (from the context), when, entity, from-state, to-state, why.
+public struct AuditEntry: Sendable {
+    public var entity: String
+    public var entityID: String
+    public var action: String
+    public var fromState: String?
+    public var toState: String?
+    public var reason: String?
+
+    public init(entity: String, entityID: String, action: String, from: String? = nil, to: String? = nil, reason: String? = nil) {
+        self.entity = entity
+        self.entityID = entityID
+        self.action = action
+        fromState = from
+        toState = to
+        self.reason = reason
+    }
+}
+
+/// A stored upload: the id is the server-chosen name under the data directory.
+public struct StoredFile: Sendable, Equatable {
+    public var id: String
+    public var originalName: String
+    public var contentType: String
+    public var size: Int
+    public init(id: String, originalName: String, contentType: String, size: Int) {
+        self.id = id
+        self.originalName = originalName
+        self.contentType = contentType
+        self.size = size
+    }
+}
+
+/// Everything a handler needs for one request. Lives on one worker thread for one request.
+public final class Context {
+    public let request: Request
+    /// The logged-in user; nil only on `.public` routes.
+    public let user: User?
+    /// This worker thread's database connection.
+    public let db: any Database
+    /// The request's start time (UTC). Use it instead of `Date()` so a request sees one "now".
+    public let now: Date
+    /// The company time zone (default Asia/Shanghai).
+    public let timeZone: TimeZone
+    /// The module whose route is running.
+    public let module: String
+    /// The CSRF token to put in forms as `_csrf` (the layout's form partials do this).
+    public let csrfToken: String
+    /// Values of a form the user was filling when the session expired, restored after login.
+    public let resumedForm: FormData?
+    let host: ContextHost
+
+    public init(request: Request, user: User?, db: any Database, now: Date, timeZone: TimeZone, module: String,
+                csrfToken: String, resumedForm: FormData?, host: ContextHost) {
+        self.request = request
+        self.user = user
+        self.db = db
+        self.now = now
+        self.timeZone = timeZone
+        self.module = module
+        self.csrfToken = csrfToken
+        self.resumedForm = resumedForm
+        self.host = host
+    }
+
+    /// The logged-in user, or 403.
+    public func requireUser() throws -> User {
+        guard let user else { throw HTTPError.forbidden }
+        return user
+    }
+
+    /// Throws 403 unless the user holds `permission`.
+    public func require(_ permission: Permission) throws {
+        guard user?.can(permission) == true else { throw HTTPError.forbidden }
+    }
+
+    public func can(_ permission: Permission) -> Bool { user?.can(permission) ?? false }
+
+    /// Renders a template of this module (`name` relative to its `templates/` folder; `/name` for
+    /// a shared template from `Web/templates`). The layout adds menu, user and CSRF token.
+    public func render(_ template: String, _ data: [String: Any] = [:], title: String, status: Int = 200) -> Response {
+        host.render(template, data, title: title, status: status, context: self)
+    }
+
+    /// A typed service of a module this module depends on; throws if absent or undeclared.
+    public func service<T>(_ type: T.Type) throws -> T {
+        guard let s = host.service(ObjectIdentifier(type), for: module) as? T else {
+            throw ServiceUnavailable(name: "\(type)")
+        }
+        return s
+    }
+
+    /// The service if its module is installed (for optional integrations).
+    public func optionalService<T>(_ type: T.Type) -> T? {
+        host.service(ObjectIdentifier(type), for: module) as? T
+    }
+
+    /// Writes an audit row (same transaction as the change when called inside one).
+    public func audit(_ entry: AuditEntry) throws { try host.recordAudit(entry, context: self) }
+
+    /// Stores an upload under the data directory with a server-chosen name.
+    public func store(_ file: UploadedFile) throws -> StoredFile { try host.storeFile(file, context: self) }
+
+    /// A UTC instant shown in the company time zone, e.g. `2026-11-25 18:04`.
+    public func display(_ date: Date, pattern: String = "yyyy-MM-dd HH:mm") -> String {
+        host.formatTime(date, pattern: pattern)
+    }
+
+    /// Today's date in the company time zone.
+    public var today: LocalDate { LocalDate(date: now, timeZone: timeZone) }
+}
+
+public struct ServiceUnavailable: Error, CustomStringConvertible {
+    public var name: String
+    public var description: String { "service \(name) is not available to this module (not installed, or not a declared dependency)" }
+}

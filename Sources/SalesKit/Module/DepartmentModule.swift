@@ -1,0 +1,152 @@
+import Foundation
+
+/// Identity and ordering data of a module.
+public struct ModuleManifest: Sendable {
+    /// Short lower-case id; also the URL prefix (`/<id>/…`) and the permission prefix.
+    public var id: String
+    /// Chinese title shown in the menu.
+    public var title: String
+    public var version: String
+    /// Ids of modules that must be installed, and listed, before this one.
+    public var dependencies: [String]
+    /// Folder under `Plugins/` holding this module's `templates/` (defaults to none).
+    public var folder: String?
+
+    public init(id: String, title: String, version: String, dependencies: [String] = [], folder: String? = nil) {
+        self.id = id
+        self.title = title
+        self.version = version
+        self.dependencies = dependencies
+        self.folder = folder
+    }
+}
+
+/// A menu entry, shown only to users holding its permission.
+public struct MenuItem: Sendable {
+    public var title: String
+    /// Path relative to the module's mount point (`"customers"` → `/crm/customers`).
+    public var path: String
+    public var access: Access
+
+    public init(_ title: String, path: String, access: Access) {
+        self.title = title
+        self.path = path
+        self.access = access
+    }
+}
+
+/// One to-do item in a user's inbox (the home page).
+public struct InboxItem: Sendable {
+    public var title: String
+    public var detail: String
+    /// Absolute URL path of the record to act on.
+    public var url: String
+    public var due: Date?
+    public var urgent: Bool
+
+    public init(title: String, detail: String = "", url: String, due: Date? = nil, urgent: Bool = false) {
+        self.title = title
+        self.detail = detail
+        self.url = url
+        self.due = due
+        self.urgent = urgent
+    }
+}
+
+/// A departmental module: declared data plus a few hooks. Every optional part defaults to empty.
+///
+/// ```swift
+/// struct SuggestionsModule: DepartmentModule {
+///     let manifest = ModuleManifest(id: "ideas", title: "建议评审", version: "1.0.0", folder: "Suggestions")
+///     static let submit = Permission("ideas", "submit", title: "提交建议", defaultRoles: Role.all)
+///     var permissions: [Permission] { [Self.submit] }
+///     var menu: [MenuItem] { [MenuItem("我的建议", path: "mine", access: .permission(Self.submit))] }
+///     func routes(_ r: inout RouteBuilder) {
+///         r.get("mine", .permission(Self.submit)) { req, ctx in ctx.render("mine", [:], title: "我的建议") }
+///     }
+/// }
+/// ```
+public protocol DepartmentModule: Sendable {
+    var manifest: ModuleManifest { get }
+    var permissions: [Permission] { get }
+    var menu: [MenuItem] { get }
+    var migrations: [Migration] { get }
+    /// Mount routes; paths are relative to `/<id>/`.
+    func routes(_ r: inout RouteBuilder)
+    /// To-do items waiting for `user` (shown on the home page).
+    func inbox(for user: User, _ ctx: Context) throws -> [InboxItem]
+    /// Typed services offered to modules that depend on this one.
+    func services(_ s: inout ServiceRegistry)
+}
+
+extension DepartmentModule {
+    public var permissions: [Permission] { [] }
+    public var menu: [MenuItem] { [] }
+    public var migrations: [Migration] { [] }
+    public func routes(_ r: inout RouteBuilder) {}
+    public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] { [] }
+    public func services(_ s: inout ServiceRegistry) {}
+}
+
+public typealias Handler = @Sendable (Request, Context) throws -> Response
+
+/// One route as declared by a module.
+public struct RouteDefinition: Sendable {
+    public var method: String
+    /// Full path pattern, e.g. `/admin/users/:id`.
+    public var path: String
+    public var access: Access
+    public var module: String
+    public var handler: Handler
+}
+
+/// Collects a module's routes. Every route states its `Access`.
+public struct RouteBuilder: Sendable {
+    public let module: String
+    public private(set) var routes: [RouteDefinition] = []
+
+    public init(module: String) { self.module = module }
+
+    public mutating func add(_ method: String, _ path: String, _ access: Access, _ handler: @escaping Handler) {
+        var full = "/" + module
+        let trimmed = path.trimmingCharacters(in: "/")
+        if !trimmed.isEmpty { full += "/" + trimmed }
+        routes.append(RouteDefinition(method: method, path: full, access: access, module: module, handler: handler))
+    }
+
+    public mutating func get(_ path: String, _ access: Access, _ handler: @escaping Handler) { add("GET", path, access, handler) }
+    public mutating func post(_ path: String, _ access: Access, _ handler: @escaping Handler) { add("POST", path, access, handler) }
+    /// GET shows the form, POST submits it, at the same path (so an expired session can bring the
+    /// user back to the same form with the values kept).
+    public mutating func form(_ path: String, _ access: Access, _ handler: @escaping Handler) {
+        add("GET", path, access, handler)
+        add("POST", path, access, handler)
+    }
+}
+
+/// Typed services a module offers to the modules that declare a dependency on it.
+///
+/// ```swift
+/// public protocol CustomerDirectory: Sendable { func customer(id: Int64, _ ctx: Context) throws -> CustomerInfo? }
+/// func services(_ s: inout ServiceRegistry) { s.provide(CustomerDirectory.self, MyDirectory()) }
+/// // in a dependent module:   let dir = try ctx.service(CustomerDirectory.self)
+/// ```
+public struct ServiceRegistry: Sendable {
+    public struct Entry: Sendable {
+        public var provider: String
+        public var value: any Sendable
+    }
+    public private(set) var entries: [ObjectIdentifier: Entry] = [:]
+    public private(set) var names: [String] = []
+    var currentProvider = ""
+
+    public init() {}
+
+    public mutating func provide<T>(_ type: T.Type, _ value: any Sendable) {
+        entries[ObjectIdentifier(type)] = Entry(provider: currentProvider, value: value)
+        names.append("\(type)")
+    }
+
+    /// Host use: set before calling a module's `services(_:)`.
+    public mutating func beginProvider(_ id: String) { currentProvider = id }
+}

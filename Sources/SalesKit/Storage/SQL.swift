@@ -1,0 +1,194 @@
+/// A value bound to a statement parameter or read from a row.
+public enum SQLValue: Sendable, Equatable, Hashable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+}
+
+/// Types that bind as SQL parameters.
+public protocol SQLBindable { var sqlValue: SQLValue { get } }
+extension Int: SQLBindable { public var sqlValue: SQLValue { .integer(Int64(self)) } }
+extension Int64: SQLBindable { public var sqlValue: SQLValue { .integer(self) } }
+extension Double: SQLBindable { public var sqlValue: SQLValue { .real(self) } }
+extension String: SQLBindable { public var sqlValue: SQLValue { .text(self) } }
+extension Substring: SQLBindable { public var sqlValue: SQLValue { .text(String(self)) } }
+extension Bool: SQLBindable { public var sqlValue: SQLValue { .integer(self ? 1 : 0) } }
+extension SQLValue: SQLBindable { public var sqlValue: SQLValue { self } }
+extension Optional: SQLBindable where Wrapped: SQLBindable {
+    public var sqlValue: SQLValue { self?.sqlValue ?? .null }
+}
+
+/// A parameterized statement. Interpolated values become `?` parameters, never SQL text:
+///
+/// ```swift
+/// try db.query("SELECT id, name FROM customers WHERE owner_id = \(user.id) AND name LIKE \("%" + q + "%")")
+/// ```
+/// Only `\(raw:)` inserts text, and must only be given identifiers the code chose itself
+/// (a whitelisted sort column), never user input.
+///
+/// Portable SQL only (modules must also run on PostgreSQL later): `?` parameters are rewritten
+/// by each driver; use `INTEGER`, `TEXT`, `BIGINT`; `RETURNING id` instead of last-insert-id;
+/// ISO-8601 UTC text or epoch integers for times.
+public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
+    public var text: String
+    public var bindings: [SQLValue]
+
+    public init(stringLiteral value: String) {
+        text = value
+        bindings = []
+    }
+
+    public init(stringInterpolation: Interpolation) {
+        text = stringInterpolation.text
+        bindings = stringInterpolation.bindings
+    }
+
+    /// Statement text with explicit bindings, for SQL assembled from trusted parts.
+    public init(unsafe text: String, _ bindings: [SQLValue] = []) {
+        self.text = text
+        self.bindings = bindings
+    }
+
+    public struct Interpolation: StringInterpolationProtocol {
+        var text = ""
+        var bindings: [SQLValue] = []
+        public init(literalCapacity: Int, interpolationCount: Int) { text.reserveCapacity(literalCapacity + interpolationCount * 2) }
+        public mutating func appendLiteral(_ literal: String) { text += literal }
+        public mutating func appendInterpolation(_ value: some SQLBindable) {
+            text += "?"
+            bindings.append(value.sqlValue)
+        }
+        /// `IN (\(list: ids))` → `IN (?, ?, ?)`.
+        public mutating func appendInterpolation(list values: [some SQLBindable]) {
+            text += values.isEmpty ? "NULL" : Array(repeating: "?", count: values.count).joined(separator: ", ")
+            bindings += values.map(\.sqlValue)
+        }
+        /// Splices another statement (its bindings follow in order).
+        public mutating func appendInterpolation(_ sql: SQL) {
+            text += sql.text
+            bindings += sql.bindings
+        }
+        /// Trusted text (identifiers chosen by code). Never user input.
+        public mutating func appendInterpolation(raw: String) { text += raw }
+    }
+
+    public static func + (a: SQL, b: SQL) -> SQL { SQL(unsafe: a.text + b.text, a.bindings + b.bindings) }
+
+    public var description: String { text }
+}
+
+/// One result row. Column lookups by name; typed accessors convert leniently.
+public struct Row: Sendable {
+    public let columns: [String]
+    public let values: [SQLValue]
+
+    public init(columns: [String], values: [SQLValue]) {
+        self.columns = columns
+        self.values = values
+    }
+
+    public subscript(_ name: String) -> SQLValue {
+        guard let i = columns.firstIndex(of: name) else { return .null }
+        return values[i]
+    }
+
+    public func int(_ name: String) -> Int64? {
+        switch self[name] {
+        case .integer(let v): v
+        case .real(let d): Int64(d)
+        case .text(let s): Int64(s)
+        default: nil
+        }
+    }
+
+    public func string(_ name: String) -> String? {
+        switch self[name] {
+        case .text(let s): s
+        case .integer(let v): String(v)
+        case .real(let d): String(d)
+        case .blob(let b): String(decoding: b, as: UTF8.self)
+        case .null: nil
+        }
+    }
+
+    public func bool(_ name: String) -> Bool { (int(name) ?? 0) != 0 }
+
+    /// All columns as strings, for templates (`NULL` becomes empty).
+    public var dictionary: [String: String] {
+        var d: [String: String] = [:]
+        for (i, c) in columns.enumerated() {
+            switch values[i] {
+            case .null: d[c] = ""
+            case .integer(let v): d[c] = String(v)
+            case .real(let v): d[c] = String(v)
+            case .text(let s): d[c] = s
+            case .blob(let b): d[c] = String(decoding: b, as: UTF8.self)
+            }
+        }
+        return d
+    }
+}
+
+/// A storage failure. `busy` means the database stayed locked past the busy timeout.
+public struct StorageError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case busy, constraint, readOnly, full, corrupt, other }
+    public var kind: Kind
+    public var message: String
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+    public var description: String { "storage error (\(kind)): \(message)" }
+}
+
+/// The backend-neutral storage API modules program against. One instance per worker thread;
+/// not shared across threads.
+public protocol Database: AnyObject {
+    /// Runs a statement and returns all rows.
+    @discardableResult
+    func query(_ sql: SQL) throws -> [Row]
+    /// Runs a statement that returns no rows; returns the number of rows changed.
+    @discardableResult
+    func execute(_ sql: SQL) throws -> Int
+    /// Runs `body` in one write transaction (serialized across the process); rolls back on throw.
+    /// Nested calls join the outer transaction.
+    func transaction<T>(_ body: () throws -> T) throws -> T
+    /// Runs several `;`-separated statements without parameters (migrations only).
+    func executeScript(_ script: String) throws
+    /// Which backend this is: "sqlite" or "postgresql". For migrations that must differ.
+    var dialect: String { get }
+}
+
+extension Database {
+    /// The first row, or nil.
+    public func first(_ sql: SQL) throws -> Row? { try query(sql).first }
+    /// The first column of the first row as an integer.
+    public func scalar(_ sql: SQL) throws -> Int64? { try query(sql).first?.values.first.flatMap { v in
+        if case .integer(let i) = v { return i }
+        if case .real(let d) = v { return Int64(d) }
+        if case .text(let s) = v { return Int64(s) }
+        return nil
+    } }
+    /// `INSERT … RETURNING id` and return the id.
+    public func insert(_ sql: SQL) throws -> Int64 {
+        guard let id = try query(sql).first?.values.first, case .integer(let v) = id else {
+            throw StorageError(.other, "INSERT did not return an id; add RETURNING id")
+        }
+        return v
+    }
+}
+
+/// One versioned schema step of a module. Versions start at 1 and only grow.
+public struct Migration: Sendable {
+    public var version: Int
+    public var name: String
+    public var script: String
+
+    public init(_ version: Int, _ name: String, _ script: String) {
+        self.version = version
+        self.name = name
+        self.script = script
+    }
+}
