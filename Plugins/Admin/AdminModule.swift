@@ -1,1 +1,32 @@
+import Foundation
 import SalesKit
+
+/// 系统管理: users, roles, the role → permission matrix, and the audit-log viewer.
+/// Built on the same module contract as the departmental modules.
+public struct AdminModule: DepartmentModule {
+    public init() {}
+
+    public let manifest = ModuleManifest(id: "admin", title: "系统管理", version: "1.0.0", folder: "Admin")
+
+    public static let users = Permission("admin", "users", title: "用户管理", defaultRoles: [.admin])
+    public static let roles = Permission("admin", "roles", title: "角色权限", defaultRoles: [.admin])
+    public static let audit = Permission("admin", "audit", title: "审计日志", defaultRoles: [.admin, .generalManager])
+
+    public var permissions: [Permission] { [Self.users, Self.roles, Self.audit] }
+
+    public var menu: [MenuItem] {
+        [
+            MenuItem("用户", path: "users", access: .permission(Self.users)),
+            MenuItem("角色权限", path: "roles", access: .permission(Self.roles)),
+            MenuItem("审计日志", path: "audit", access: .permission(Self.audit)),
+        ]
+    }
+
+    public func routes(_ r: inout RouteBuilder) {
+        r.get("users", .permission(Self.users), UserPages.list)
+        r.form("users/new", .permission(Self.users), UserPages.create)
+        r.form("users/:id", .permission(Self.users), UserPages.edit)
+        r.form("roles", .permission(Self.roles), RolePages.matrix)
+        r.get("audit", .permission(Self.audit), AuditPages.list)
+    }
+}

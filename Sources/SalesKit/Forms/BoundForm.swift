@@ -178,11 +178,16 @@ public struct BoundForm {
         schema.fields.map { field in
             let key = prefix + field.name
             let value = raw[key] ?? ""
+            // Every key is set on every field: Mustache looks up missing keys in enclosing
+            // contexts, so a row cell must not inherit its parent's flags or error.
             var m: [String: Any] = [
                 "name": key, "id": "f-" + key.replacingOccurrences(of: ".", with: "-"),
                 "label": field.label, "value": value, "required": field.required, "help": field.help,
+                "hasHelp": !field.help.isEmpty, "error": errors[key] ?? "", "hasError": errors[key] != nil,
+                "isText": false, "isTextarea": false, "isInteger": false, "isMoney": false, "isDate": false,
+                "isCheckbox": false, "checked": false, "isSelect": false, "isMultiSelect": false, "isFile": false,
+                "isRows": false, "options": [[String: Any]](), "accept": "",
             ]
-            if let e = errors[key] { m["error"] = e }
             switch field.kind {
             case .text: m["isText"] = true
             case .textarea: m["isTextarea"] = true

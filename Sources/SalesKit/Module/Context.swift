@@ -59,7 +59,8 @@ public final class Context {
     public let csrfToken: String
     /// Values of a form the user was filling when the session expired, restored after login.
     public let resumedForm: FormData?
-    let host: ContextHost
+    /// The host behind this context (host use only).
+    @_spi(Host) public let host: ContextHost
 
     public init(request: Request, user: User?, db: any Database, now: Date, timeZone: TimeZone, module: String,
                 csrfToken: String, resumedForm: FormData?, host: ContextHost) {

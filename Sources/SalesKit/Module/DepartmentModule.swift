@@ -98,6 +98,14 @@ public struct RouteDefinition: Sendable {
     public var access: Access
     public var module: String
     public var handler: Handler
+
+    public init(method: String, path: String, access: Access, module: String, handler: @escaping Handler) {
+        self.method = method
+        self.path = path
+        self.access = access
+        self.module = module
+        self.handler = handler
+    }
 }
 
 /// Collects a module's routes. Every route states its `Access`.

@@ -60,6 +60,10 @@ public struct SQL: Sendable, ExpressibleByStringInterpolation, CustomStringConve
             text += "?"
             bindings.append(value.sqlValue)
         }
+        public mutating func appendInterpolation<T: SQLBindable>(_ value: T?) {
+            text += "?"
+            bindings.append(value?.sqlValue ?? .null)
+        }
         /// `IN (\(list: ids))` → `IN (?, ?, ?)`.
         public mutating func appendInterpolation(list values: [some SQLBindable]) {
             text += values.isEmpty ? "NULL" : Array(repeating: "?", count: values.count).joined(separator: ", ")

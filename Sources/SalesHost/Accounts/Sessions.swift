@@ -1,0 +1,115 @@
+import Foundation
+import SalesKit
+
+/// A session row: valid, or expired/ended but kept (so a form typed into an expired session
+/// can be kept across the new login).
+struct SessionState {
+    var id: String
+    var user: User?
+    var userID: Int64
+    var csrf: String
+    var valid: Bool
+}
+
+extension Worker {
+    static let sessionCookie = "sid"
+
+    func loadSession(_ request: Request, now: Date) throws -> SessionState? {
+        guard let sid = request.cookies[Self.sessionCookie], sid.count == 64, sid.allSatisfy(\.isHexDigit),
+              let row = try db.first("SELECT user_id, csrf_token, expires_at, last_seen, ended FROM sessions WHERE id = \(sid)")
+        else { return nil }
+        let t = Int64(now.timeIntervalSince1970)
+        let userID = row.int("user_id") ?? 0
+        var state = SessionState(id: sid, user: nil, userID: userID, csrf: row.string("csrf_token") ?? "", valid: false)
+        guard !row.bool("ended"), (row.int("expires_at") ?? 0) > t, let user = try loadUser(id: userID) else { return state }
+        state.user = user
+        state.valid = true
+        // Sliding expiry, written at most once a minute.
+        if t - (row.int("last_seen") ?? 0) >= 60 {
+            try db.execute("UPDATE sessions SET last_seen = \(t), expires_at = \(t + Int64(config.sessionMinutes) * 60) WHERE id = \(sid)")
+        }
+        return state
+    }
+
+    public func loadUser(id: Int64) throws -> User? {
+        guard let u = try db.first("SELECT id, username, display_name, department FROM users WHERE id = \(id) AND active = 1") else { return nil }
+        let roles = try db.query("SELECT role_id FROM user_roles WHERE user_id = \(id)").compactMap { $0.string("role_id") }
+        let perms = try db.query("""
+            SELECT DISTINCT rp.permission FROM role_permissions rp JOIN user_roles ur ON ur.role_id = rp.role_id
+            WHERE ur.user_id = \(id)
+            """).compactMap { $0.string("permission") }
+        return User(id: id, username: u.string("username") ?? "", displayName: u.string("display_name") ?? "",
+                    roles: Set(roles), permissions: Set(perms), department: u.string("department") ?? "")
+    }
+
+    /// Starts a new session (a fresh id at every login: no session fixation) and sets the cookie.
+    func startSession(userID: Int64, replacing old: String?, now: Date) throws -> SessionState {
+        let t = Int64(now.timeIntervalSince1970)
+        let sid = Token.make()
+        let csrf = Token.make()
+        try db.transaction {
+            if let old { try db.execute("UPDATE sessions SET ended = 1 WHERE id = \(old)") }
+            try db.execute("""
+                INSERT INTO sessions (id, user_id, csrf_token, created_at, last_seen, expires_at)
+                VALUES (\(sid), \(userID), \(csrf), \(t), \(t), \(t + Int64(config.sessionMinutes) * 60))
+                """)
+            // Housekeeping: sessions ended or expired for over a week, stale pending forms.
+            try db.execute("DELETE FROM sessions WHERE expires_at < \(t - 7 * 86400)")
+            try db.execute("DELETE FROM pending_forms WHERE created_at < \(t - 86400)")
+        }
+        setCookie(Self.sessionCookie, sid, maxAge: nil)
+        return SessionState(id: sid, user: try loadUser(id: userID), userID: userID, csrf: csrf, valid: true)
+    }
+
+    func endSession(_ sid: String) throws {
+        try db.execute("UPDATE sessions SET ended = 1 WHERE id = \(sid)")
+        setCookie(Self.sessionCookie, "", maxAge: 0)
+    }
+
+    func ssoSession(_ remoteUser: String, current: SessionState?, now: Date) throws -> SessionState? {
+        guard let row = try db.first("SELECT id FROM users WHERE username = \(remoteUser) AND active = 1"),
+              let id = row.int("id") else { return nil }
+        if let current, current.valid, current.userID == id { return current }
+        return try startSession(userID: id, replacing: current?.id, now: now)
+    }
+
+    func setCookie(_ name: String, _ value: String, maxAge: Int?) {
+        var c = "\(name)=\(value); Path=/; HttpOnly; SameSite=Lax"
+        if let maxAge { c += "; Max-Age=\(maxAge)" }
+        if config.secureCookies { c += "; Secure" }
+        setCookies.append(c)
+    }
+
+    /// The login form's CSRF token: a double-submit cookie set before there is a session.
+    func preSessionToken(_ request: Request) -> String {
+        if let t = request.cookies[CoreRoutes.preCSRFCookie], t.count == 64, t.allSatisfy(\.isHexDigit) { return t }
+        let t = Token.make()
+        setCookie(CoreRoutes.preCSRFCookie, t, maxAge: nil)
+        return t
+    }
+
+    /// No valid session: to the login page. A POST from an expired session that still carries
+    /// that session's CSRF token is kept, and offered again after the same user logs in.
+    func redirectToLogin(_ request: Request, expired: SessionState?, now: Date) throws -> Response {
+        var target = "/login?next=" + URLEncoding.percentEncode(request.method == "GET" ? request.pathWithQuery : request.path)
+        if request.method == "POST", let expired, Token.equal(expired.csrf, request.form["_csrf"] ?? "") {
+            let id = Token.make(bytes: 16)
+            var kept = FormData()
+            for (n, v) in request.form.pairs where n != "_csrf" && n != "_resume" { kept.append(n, v) }
+            try db.execute("""
+                INSERT INTO pending_forms (id, user_id, path, fields, created_at)
+                VALUES (\(id), \(expired.userID), \(request.path), \(URLEncoding.encode(kept)), \(Int64(now.timeIntervalSince1970)))
+                """)
+            target += "&resume=" + id + "&expired=1"
+        } else if request.cookies[Self.sessionCookie] != nil {
+            target += "&expired=1"
+        }
+        return .redirect(to: target)
+    }
+
+    func takePendingForm(id: String, user: User, path: String) throws -> FormData? {
+        guard let row = try db.first("SELECT fields FROM pending_forms WHERE id = \(id) AND user_id = \(user.id) AND path = \(path)") else { return nil }
+        try db.execute("DELETE FROM pending_forms WHERE id = \(id)")
+        return try URLEncoding.parse(row.string("fields") ?? "")
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Logging
+import SalesKit
+import SQLiteStore
+
+/// A request as the front end (libfcgi, or the test harness) hands it to the host.
+public struct RawRequest: Sendable {
+    public var params: [String: String]
+    public var body: [UInt8]
+    public var bodyTooLarge: Bool
+    public var bodyMalformed: Bool
+
+    public init(params: [String: String], body: [UInt8] = [], bodyTooLarge: Bool = false, bodyMalformed: Bool = false) {
+        self.params = params
+        self.body = body
+        self.bodyTooLarge = bodyTooLarge
+        self.bodyMalformed = bodyMalformed
+    }
+}
+
+/// The host: configuration, the checked module registry, templates. Shared by all workers,
+/// immutable after start-up. Each worker thread gets its own `Worker` (and database connection).
+public final class App: Sendable {
+    public let config: AppConfig
+    public let registry: Registry
+    public let renderer: Renderer
+    public let gate = WriteGate()
+    let logger: Logger
+    let accessLogger: Logger
+
+    public init(config: AppConfig, modules: [any DepartmentModule], logger: Logger = Logger(label: "salesd")) throws {
+        self.config = config
+        self.logger = logger
+        var access = Logger(label: "salesd.access")
+        access.logLevel = logger.logLevel
+        accessLogger = access
+        registry = try Registry(modules: modules, coreRoutes: CoreRoutes.definitions(debug: config.debugRoutes))
+        renderer = try Renderer(webDir: config.webDir, pluginsDir: config.pluginsDir, modules: modules)
+    }
+
+    public func openDatabase() throws -> SQLiteDatabase {
+        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
+        var options = SQLiteOptions()
+        options.synchronous = config.sqliteSynchronous
+        return try SQLiteDatabase(path: config.databasePath, gate: gate, options: options)
+    }
+
+    /// Runs the core and every module's pending migrations, then seeds roles and the default
+    /// role → permission matrix for permissions seen for the first time.
+    @discardableResult
+    public func migrate() throws -> [(String, Int, String)] {
+        let db = try openDatabase()
+        let steps = try Migrator().migrate(db, modules: [("core", CoreSchema.migrations)] +
+            registry.modules.map { ($0.manifest.id, $0.migrations) })
+        try db.transaction {
+            for (i, role) in Role.all.enumerated() {
+                try db.execute("INSERT INTO roles (id, title, position) VALUES (\(role.id), \(role.title), \(i)) ON CONFLICT (id) DO UPDATE SET title = excluded.title, position = excluded.position")
+            }
+            for p in registry.permissions {
+                let inserted = try db.execute("INSERT INTO permission_seeds (permission) VALUES (\(p.id)) ON CONFLICT DO NOTHING")
+                guard inserted > 0 else { continue }
+                for role in p.defaultRoles {
+                    try db.execute("INSERT INTO role_permissions (role_id, permission) VALUES (\(role.id), \(p.id)) ON CONFLICT DO NOTHING")
+                }
+            }
+        }
+        return steps
+    }
+
+    public func makeWorker() throws -> Worker { try Worker(app: self, db: openDatabase()) }
+
+    public var workerThreads: Int {
+        config.threads > 0 ? config.threads : 2 * ProcessInfo.processInfo.activeProcessorCount
+    }
+}

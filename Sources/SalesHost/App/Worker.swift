@@ -1,0 +1,270 @@
+import Foundation
+import Logging
+@_spi(Host) import SalesKit
+import SQLiteStore
+
+/// Handles requests on one worker thread with that thread's own database connection.
+/// Not shared between threads.
+public final class Worker: ContextHost {
+    public let app: App
+    public let db: SQLiteDatabase
+    var setCookies: [String] = []
+    var formatters: [String: DateFormatter] = [:]
+    /// Overrides "now" (tests of deadlines); nil means the clock.
+    public var clock: (() -> Date)?
+
+    init(app: App, db: SQLiteDatabase) {
+        self.app = app
+        self.db = db
+    }
+
+    var config: AppConfig { app.config }
+
+    // MARK: - Entry point
+
+    public func handle(_ raw: RawRequest) -> Response {
+        let started = DispatchTime.now().uptimeNanoseconds
+        setCookies = []
+        var who = "-"
+        var response: Response
+        do {
+            response = try process(raw, who: &who)
+        } catch {
+            response = errorResponse(error, raw: raw)
+        }
+        for c in setCookies { response.headers.append(("Set-Cookie", c)) }
+        if response.header("Cache-Control") == nil { response.headers.append(("Cache-Control", "no-store")) }
+        let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
+        app.accessLogger.info("\(raw.params["REQUEST_METHOD"] ?? "-") \(raw.params["REQUEST_URI"] ?? "-") \(response.status) \(response.body.count)B \(String(format: "%.1f", ms))ms user=\(who)")
+        return response
+    }
+
+    func process(_ raw: RawRequest, who: inout String) throws -> Response {
+        let now = clock?() ?? Date()
+        if raw.bodyTooLarge { throw HTTPError.payloadTooLarge }
+        if raw.bodyMalformed { throw HTTPError.badRequest("请求体长度与声明不符") }
+        var request = try parseRequest(raw)
+
+        guard case .found(let route, let params) = app.registry.router.match(method: request.method, path: request.path) else {
+            if case .methodNotAllowed = app.registry.router.match(method: request.method, path: request.path) {
+                return errorPage(405, "请求方法不允许", "此地址不支持 \(request.method) 请求。")
+            }
+            throw HTTPError.notFound
+        }
+        request.parameters = params
+
+        var session = try loadSession(request, now: now)
+        if config.trustRemoteUser, let remote = raw.params["REMOTE_USER"], !remote.isEmpty {
+            session = try ssoSession(remote, current: session, now: now)
+        }
+        let user = session?.valid == true ? session?.user : nil
+        who = user?.username ?? "-"
+
+        switch route.access {
+        case .public:
+            if request.method == "POST" {
+                let expected = request.cookies[CoreRoutes.preCSRFCookie] ?? ""
+                guard !expected.isEmpty, Token.equal(expected, request.form["_csrf"] ?? "") else { throw CSRFFailure() }
+            }
+        case .authenticated, .permission:
+            guard let user, let session else {
+                return try redirectToLogin(request, expired: session, now: now)
+            }
+            guard user.may(route.access) else { throw HTTPError.forbidden }
+            if request.method == "POST" {
+                guard Token.equal(session.csrf, request.form["_csrf"] ?? "") else { throw CSRFFailure() }
+            }
+        }
+
+        var resumed: FormData?
+        if request.method == "GET", let id = request.query["_resume"], let user {
+            resumed = try takePendingForm(id: id, user: user, path: request.path)
+        }
+        let ctx = Context(request: request, user: user, db: db, now: now, timeZone: config.zone, module: route.module,
+                          csrfToken: session?.valid == true ? session!.csrf : preSessionToken(request),
+                          resumedForm: resumed, host: self)
+        return try route.handler(request, ctx)
+    }
+
+    // MARK: - Parsing
+
+    func parseRequest(_ raw: RawRequest) throws -> Request {
+        let p = raw.params
+        let method = (p["REQUEST_METHOD"] ?? "GET").uppercased()
+        let uri = p["REQUEST_URI"] ?? p["DOCUMENT_URI"] ?? "/"
+        let pathPart: Substring
+        let queryPart: Substring
+        if let q = uri.firstIndex(of: "?") {
+            pathPart = uri[..<q]
+            queryPart = uri[uri.index(after: q)...]
+        } else {
+            pathPart = uri[...]
+            queryPart = p["QUERY_STRING"].map { Substring($0) } ?? ""
+        }
+        let path = try URLEncoding.decode(pathPart.replacingOccurrences(of: "+", with: "%2B"))
+        var headers: [String: String] = [:]
+        for (k, v) in p where k.hasPrefix("HTTP_") {
+            headers[k.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")] = v
+        }
+        if let ct = p["CONTENT_TYPE"], !ct.isEmpty { headers["content-type"] = ct }
+        var request = Request(method: method, path: path.isEmpty ? "/" : path, query: try URLEncoding.parse(queryPart),
+                              headers: headers, cookies: CookieParser.parse(headers["cookie"] ?? ""),
+                              remoteAddress: p["REMOTE_ADDR"] ?? "")
+        if method == "POST" || method == "PUT" || method == "PATCH" {
+            let ct = (headers["content-type"] ?? "").lowercased()
+            if ct.hasPrefix("application/x-www-form-urlencoded") {
+                request.form = try URLEncoding.parse(bytes: raw.body)
+            } else if ct.hasPrefix("multipart/form-data") {
+                guard let boundary = MultipartParser.boundary(fromContentType: headers["content-type"] ?? "") else {
+                    throw HTTPError.badRequest("multipart 边界缺失")
+                }
+                let parsed = try MultipartParser(maxFileBytes: config.maxFileBytes, maxTotalFileBytes: config.maxBodyBytes)
+                    .parse(raw.body, boundary: boundary)
+                request.form = parsed.form
+                request.files = parsed.files
+            } else if !raw.body.isEmpty {
+                throw HTTPError.badRequest("不支持的提交格式")
+            }
+        }
+        return request
+    }
+
+    // MARK: - Errors
+
+    struct CSRFFailure: Error {}
+
+    func errorResponse(_ error: Error, raw: RawRequest) -> Response {
+        switch error {
+        case let e as HTTPError:
+            switch e {
+            case .badRequest(let m): return errorPage(400, "请求无效", m)
+            case .forbidden: return errorPage(403, "无权访问", "您没有访问此页面或执行此操作的权限。如需开通，请联系管理员。")
+            case .notFound: return errorPage(404, "页面不存在", "找不到您要访问的页面或记录。")
+            case .conflict(let m): return errorPage(409, "无法执行", m)
+            case .payloadTooLarge:
+                return errorPage(413, "提交内容过大", "提交的内容超过上限（\(config.maxBodyBytes / 1024 / 1024) MB）。请缩小附件后重试。")
+            case .tooManyRequests(let m): return errorPage(429, "请稍后再试", m)
+            }
+        case is CSRFFailure:
+            return errorPage(403, "表单已失效", "表单校验码缺失或不正确（可能页面打开太久）。请返回、刷新页面后重新提交。")
+        case let r as any StateMachineRefusal:
+            return errorPage(r.isForbidden ? 403 : 409, r.isForbidden ? "无权操作" : "无法执行", r.message)
+        case let s as StorageError where s.kind == .busy:
+            return errorPage(503, "系统繁忙", "数据库正忙，请稍后重新提交。")
+        default:
+            let id = Token.make(bytes: 6)
+            app.logger.error("error id=\(id) \(raw.params["REQUEST_METHOD"] ?? "") \(raw.params["REQUEST_URI"] ?? ""): \(String(reflecting: error))")
+            return errorPage(500, "系统错误", "处理请求时发生错误，请稍后再试。如问题持续，请把错误编号告知管理员。", errorID: id)
+        }
+    }
+
+    func errorPage(_ status: Int, _ title: String, _ message: String, errorID: String? = nil) -> Response {
+        var data: [String: Any] = ["status": status, "heading": title, "message": message,
+                                   "companyName": config.companyName]
+        if let errorID { data["errorID"] = errorID }
+        let html = app.renderer.render("pages/error", data)
+            ?? "<!doctype html><meta charset=utf-8><title>\(status)</title><h1>\(title)</h1><p>\(message)</p>"
+        return .html(html, status: status)
+    }
+
+    // MARK: - ContextHost
+
+    public func render(_ template: String, _ data: [String: Any], title: String, status: Int, context: Context) -> Response {
+        let name = template.hasPrefix("/") ? String(template.dropFirst()) : context.module + "/" + template
+        var page = data
+        page["app"] = layoutModel(context, title: title)
+        page["csrf"] = context.csrfToken
+        guard let html = app.renderer.render(name, page) else {
+            let id = Token.make(bytes: 6)
+            app.logger.error("error id=\(id) template '\(name)' not found")
+            return errorPage(500, "系统错误", "页面模板缺失。", errorID: id)
+        }
+        return .html(html, status: status)
+    }
+
+    public func service(_ id: ObjectIdentifier, for module: String) -> (any Sendable)? {
+        guard let entry = app.registry.services.entries[id] else { return nil }
+        if entry.provider == module || entry.provider == "core" { return entry.value }
+        guard let m = app.registry.module(module), m.manifest.dependencies.contains(entry.provider) else { return nil }
+        return entry.value
+    }
+
+    public func recordAudit(_ entry: AuditEntry, context: Context) throws {
+        try db.execute("""
+            INSERT INTO audit_log (at, user_id, username, module, entity, entity_id, action, from_state, to_state, reason, address)
+            VALUES (\(Int64(context.now.timeIntervalSince1970)), \(context.user?.id), \(context.user?.username ?? "-"),
+                    \(context.module), \(entry.entity), \(entry.entityID), \(entry.action), \(entry.fromState),
+                    \(entry.toState), \(entry.reason), \(context.request.remoteAddress))
+            """)
+    }
+
+    public func storeFile(_ file: UploadedFile, context: Context) throws -> StoredFile {
+        let id = Token.make(bytes: 16)
+        let dir = config.filesDir
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let tmp = dir + "/." + id + ".tmp"
+        let final = dir + "/" + id
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(file.data)) else {
+            throw StorageError(.full, "cannot write upload")
+        }
+        try FileManager.default.moveItem(atPath: tmp, toPath: final)
+        let name = String(file.filename.split(whereSeparator: { $0 == "/" || $0 == "\\" }).last ?? "file").prefix(200)
+        try db.execute("""
+            INSERT INTO files (id, module, original_name, content_type, size, created_by, created_at)
+            VALUES (\(id), \(context.module), \(String(name)), \(file.contentType), \(file.data.count), \(context.user?.id),
+                    \(Int64(context.now.timeIntervalSince1970)))
+            """)
+        return StoredFile(id: id, originalName: String(name), contentType: file.contentType, size: file.data.count)
+    }
+
+    public func loadFile(_ id: String, context: Context) throws -> (StoredFile, [UInt8])? {
+        guard id.count == 32, id.allSatisfy({ $0.isHexDigit }),
+              let row = try db.first("SELECT id, original_name, content_type, size FROM files WHERE id = \(id) AND module = \(context.module)"),
+              let data = FileManager.default.contents(atPath: config.filesDir + "/" + id) else { return nil }
+        return (StoredFile(id: id, originalName: row.string("original_name") ?? "", contentType: row.string("content_type") ?? "",
+                           size: Int(row.int("size") ?? 0)), Array(data))
+    }
+
+    public func formatTime(_ date: Date, pattern: String) -> String {
+        if let f = formatters[pattern] { return f.string(from: date) }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = config.zone
+        f.dateFormat = pattern
+        formatters[pattern] = f
+        return f.string(from: date)
+    }
+
+    // MARK: - Layout
+
+    func layoutModel(_ ctx: Context, title: String) -> [String: Any] {
+        var m: [String: Any] = ["title": title, "companyName": config.companyName]
+        if let user = ctx.user {
+            m["user"] = ["displayName": user.displayName, "username": user.username]
+            m["menu"] = menu(for: user, currentPath: ctx.request.path)
+        }
+        return m
+    }
+
+    /// Registry order is menu order; a module shows only if the user may open one of its items.
+    public func menu(for user: User, currentPath: String) -> [[String: Any]] {
+        app.registry.modules.compactMap { m in
+            let items: [[String: Any]] = m.menu.filter { user.may($0.access) }.map { item in
+                let href = "/" + m.manifest.id + (item.path.isEmpty ? "" : "/" + item.path)
+                return ["title": item.title, "href": href, "active": currentPath == href || currentPath.hasPrefix(href + "/")]
+            }
+            return items.isEmpty ? nil : ["id": m.manifest.id, "title": m.manifest.title, "items": items]
+        }
+    }
+}
+
+/// Lets the host render any `StateMachine.Refusal` without knowing its state type.
+public protocol StateMachineRefusal: Error {
+    var isForbidden: Bool { get }
+    var message: String { get }
+}
+
+extension StateMachine.Refusal: StateMachineRefusal {
+    public var isForbidden: Bool { if case .forbidden = self { true } else { false } }
+    public var message: String { description }
+}

@@ -1,0 +1,105 @@
+import Foundation
+
+/// Runtime configuration: a JSON file (`--config`, default `salesd.json` if present) with
+/// `SALES_*` environment overrides. Every key is documented in the README.
+public struct AppConfig: Codable, Sendable {
+    /// Where the database, uploads and backups live.
+    public var dataDir: String = "data"
+    /// Database file; relative paths are inside `dataDir`.
+    public var database: String = "sales.sqlite"
+    /// `unix:/path/to.sock`, `tcp:127.0.0.1:9000`, or `inherit` (fd 0 from systemd/spawn-fcgi).
+    public var listen: String = "unix:run/salesd.sock"
+    /// Worker threads (0 = 2 × cores).
+    public var threads: Int = 0
+    /// Largest request body accepted (bytes); keep nginx's `client_max_body_size` equal.
+    public var maxBodyBytes: Int = 8 << 20
+    /// Largest single uploaded file (bytes).
+    public var maxFileBytes: Int = 5 << 20
+    /// Folder holding `templates/` and `static/` (the shared layout and CSS).
+    public var webDir: String = "Web"
+    /// Folder holding each module's folder with its `templates/`.
+    public var pluginsDir: String = "Plugins"
+    /// Company time zone for display and for business deadlines.
+    public var timeZone: String = "Asia/Shanghai"
+    /// Idle session lifetime in minutes.
+    public var sessionMinutes: Int = 480
+    /// Failed logins per user and address within `loginWindowMinutes` before refusing.
+    public var loginMaxFailures: Int = 5
+    public var loginWindowMinutes: Int = 15
+    /// Trust `REMOTE_USER` from nginx (SSO). Off by default; see deploy/README.md.
+    public var trustRemoteUser: Bool = false
+    /// Set the cookie `Secure` flag (turn on when nginx serves HTTPS).
+    public var secureCookies: Bool = false
+    /// SQLite `synchronous`: FULL (survives power loss) or NORMAL (survives process crash).
+    public var sqliteSynchronous: String = "FULL"
+    /// Test-only routes (`/_debug/sleep`); never enable in production.
+    public var debugRoutes: Bool = false
+    /// Company name shown in the header and on printouts.
+    public var companyName: String = "销售管理系统"
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case dataDir, database, listen, threads, maxBodyBytes, maxFileBytes, webDir, pluginsDir, timeZone,
+             sessionMinutes, loginMaxFailures, loginWindowMinutes, trustRemoteUser, secureCookies,
+             sqliteSynchronous, debugRoutes, companyName
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = AppConfig()
+        dataDir = try c.decodeIfPresent(String.self, forKey: .dataDir) ?? d.dataDir
+        database = try c.decodeIfPresent(String.self, forKey: .database) ?? d.database
+        listen = try c.decodeIfPresent(String.self, forKey: .listen) ?? d.listen
+        threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
+        maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
+        maxFileBytes = try c.decodeIfPresent(Int.self, forKey: .maxFileBytes) ?? d.maxFileBytes
+        webDir = try c.decodeIfPresent(String.self, forKey: .webDir) ?? d.webDir
+        pluginsDir = try c.decodeIfPresent(String.self, forKey: .pluginsDir) ?? d.pluginsDir
+        timeZone = try c.decodeIfPresent(String.self, forKey: .timeZone) ?? d.timeZone
+        sessionMinutes = try c.decodeIfPresent(Int.self, forKey: .sessionMinutes) ?? d.sessionMinutes
+        loginMaxFailures = try c.decodeIfPresent(Int.self, forKey: .loginMaxFailures) ?? d.loginMaxFailures
+        loginWindowMinutes = try c.decodeIfPresent(Int.self, forKey: .loginWindowMinutes) ?? d.loginWindowMinutes
+        trustRemoteUser = try c.decodeIfPresent(Bool.self, forKey: .trustRemoteUser) ?? d.trustRemoteUser
+        secureCookies = try c.decodeIfPresent(Bool.self, forKey: .secureCookies) ?? d.secureCookies
+        sqliteSynchronous = try c.decodeIfPresent(String.self, forKey: .sqliteSynchronous) ?? d.sqliteSynchronous
+        debugRoutes = try c.decodeIfPresent(Bool.self, forKey: .debugRoutes) ?? d.debugRoutes
+        companyName = try c.decodeIfPresent(String.self, forKey: .companyName) ?? d.companyName
+    }
+
+    /// Loads `path` (if given or if `salesd.json` exists) and applies `SALES_<KEY>` overrides,
+    /// e.g. `SALES_DATA_DIR`, `SALES_LISTEN`, `SALES_THREADS`, `SALES_TRUST_REMOTE_USER=1`.
+    public static func load(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AppConfig {
+        var config = AppConfig()
+        let file = path ?? (FileManager.default.fileExists(atPath: "salesd.json") ? "salesd.json" : nil)
+        if let file {
+            let data = try Data(contentsOf: URL(fileURLWithPath: file))
+            config = try JSONDecoder().decode(AppConfig.self, from: data)
+        }
+        // Environment overrides: round-trip through JSON so each key keeps its type.
+        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as! [String: Any]
+        for key in CodingKeys.allCases {
+            let env = "SALES_" + key.rawValue.replacingOccurrences(of: "([a-z])([A-Z])", with: "$1_$2", options: .regularExpression).uppercased()
+            guard let v = environment[env] else { continue }
+            switch json[key.rawValue] {
+            case is Bool where v == "1" || v == "0" || v == "true" || v == "false": json[key.rawValue] = (v == "1" || v == "true")
+            case is Int, is NSNumber:
+                guard let n = Int(v) else { throw ConfigError(message: "\(env) must be a number, got \(v)") }
+                json[key.rawValue] = n
+            default: json[key.rawValue] = v
+            }
+        }
+        config = try JSONDecoder().decode(AppConfig.self, from: JSONSerialization.data(withJSONObject: json))
+        guard TimeZone(identifier: config.timeZone) != nil else { throw ConfigError(message: "unknown timeZone \(config.timeZone)") }
+        return config
+    }
+
+    public var databasePath: String { database.hasPrefix("/") ? database : dataDir + "/" + database }
+    public var filesDir: String { dataDir + "/files" }
+    public var zone: TimeZone { TimeZone(identifier: timeZone) ?? TimeZone(identifier: "Asia/Shanghai")! }
+}
+
+public struct ConfigError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

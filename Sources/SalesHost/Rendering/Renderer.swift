@@ -1,0 +1,50 @@
+import Foundation
+import Mustache
+import SalesKit
+
+/// All templates, loaded once at start-up (before the workers start) with swift-mustache.
+/// Shared templates from `Web/templates` keep their relative name (`layout`, `form/fields`);
+/// a module's templates are named `<module id>/<relative name>`.
+public struct Renderer: Sendable {
+    public let library: MustacheLibrary
+
+    public struct LoadError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(webDir: String, pluginsDir: String, modules: [any DepartmentModule]) throws {
+        var library = MustacheLibrary()
+        try Self.load(into: &library, directory: webDir + "/templates", prefix: "")
+        for m in modules {
+            guard let folder = m.manifest.folder else { continue }
+            let dir = pluginsDir + "/" + folder + "/templates"
+            guard FileManager.default.fileExists(atPath: dir) else {
+                throw LoadError(description: "module \(m.manifest.id): template folder \(dir) not found (set pluginsDir)")
+            }
+            try Self.load(into: &library, directory: dir, prefix: m.manifest.id + "/")
+        }
+        guard library.getTemplate(named: "layout") != nil else {
+            throw LoadError(description: "\(webDir)/templates/layout.mustache not found (set webDir)")
+        }
+        self.library = library
+    }
+
+    static func load(into library: inout MustacheLibrary, directory: String, prefix: String) throws {
+        let fm = FileManager.default
+        guard let e = fm.enumerator(atPath: directory) else { return }
+        for case let rel as String in e where rel.hasSuffix(".mustache") {
+            let text = try String(contentsOfFile: directory + "/" + rel, encoding: .utf8)
+            do {
+                try library.register(text, named: prefix + String(rel.dropLast(".mustache".count)))
+            } catch {
+                throw LoadError(description: "template \(directory)/\(rel): \(error)")
+            }
+        }
+    }
+
+    public func has(_ name: String) -> Bool { library.getTemplate(named: name) != nil }
+
+    public func render(_ name: String, _ data: [String: Any]) -> String? {
+        library.render(data, withTemplate: name)
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+@_spi(Host) import SalesKit
+
+/// Routes the host owns: the login page, logout, the home page (to-do inbox), and test-only
+/// debug routes. Listed by `salesd routes` with module `core`.
+enum CoreRoutes {
+    static let preCSRFCookie = "pre_csrf"
+
+    static func definitions(debug: Bool) -> [RouteDefinition] {
+        var r = RouteBuilder(module: "core")
+        r.add("GET", "/", .authenticated, home)
+        r.add("GET", "/login", .public, loginPage)
+        r.add("POST", "/login", .public, login)
+        r.add("POST", "/logout", .authenticated, logout)
+        if debug {
+            r.add("GET", "/_debug/sleep", .public, sleep)
+        }
+        // RouteBuilder prefixes the module id; core routes live at the root.
+        return r.routes.map { var d = $0; d.path = String(d.path.dropFirst("/core".count)); if d.path.isEmpty { d.path = "/" }; return d }
+    }
+
+    static func worker(_ ctx: Context) -> Worker { ctx.host as! Worker }
+
+    // MARK: Home: the to-do inbox across modules
+
+    static let home: Handler = { req, ctx in
+        let w = worker(ctx)
+        let user = try ctx.requireUser()
+        var groups: [[String: Any]] = []
+        var failed: [String] = []
+        for m in w.app.registry.modules {
+            let mctx = Context(request: req, user: user, db: ctx.db, now: ctx.now, timeZone: ctx.timeZone,
+                               module: m.manifest.id, csrfToken: ctx.csrfToken, resumedForm: nil, host: w)
+            do {
+                let items = try m.inbox(for: user, mctx)
+                guard !items.isEmpty else { continue }
+                groups.append(["module": m.manifest.title, "count": items.count, "items": items.map { i -> [String: Any] in
+                    var d: [String: Any] = ["title": i.title, "detail": i.detail, "url": i.url, "urgent": i.urgent]
+                    if let due = i.due {
+                        d["due"] = ctx.display(due)
+                        d["overdue"] = due < ctx.now
+                    }
+                    return d
+                }])
+            } catch {
+                w.app.logger.error("inbox of \(m.manifest.id) failed: \(error)")
+                failed.append(m.manifest.title)
+            }
+        }
+        return ctx.render("/pages/home", ["groups": groups, "empty": groups.isEmpty, "failed": failed,
+                                          "hasFailed": !failed.isEmpty], title: "待办事项")
+    }
+
+    // MARK: Login / logout
+
+    static let loginPage: Handler = { req, ctx in
+        if ctx.user != nil { return .redirect(to: safeNext(req.query["next"])) }
+        return ctx.render("/pages/login", [
+            "next": req.query["next"] ?? "", "resume": req.query["resume"] ?? "",
+            "expired": req.query["expired"] != nil,
+        ], title: "登录")
+    }
+
+    static let login: Handler = { req, ctx in
+        let w = worker(ctx)
+        let username = (req.form["username"] ?? "").trimmingCharacters(in: .whitespaces)
+        let password = req.form["password"] ?? ""
+        let now = Int64(ctx.now.timeIntervalSince1970)
+        let windowStart = now - Int64(w.config.loginWindowMinutes) * 60
+        var page: [String: Any] = ["next": req.form["next"] ?? "", "resume": req.form["resume"] ?? "", "username": username]
+
+        let failures = try ctx.db.scalar("""
+            SELECT COUNT(*) FROM login_failures WHERE username = \(username) AND address = \(req.remoteAddress) AND at >= \(windowStart)
+            """) ?? 0
+        if failures >= Int64(w.config.loginMaxFailures) {
+            page["error"] = "登录失败次数过多，请 \(w.config.loginWindowMinutes) 分钟后再试。"
+            return ctx.render("/pages/login", page, title: "登录", status: 429)
+        }
+        let row = try ctx.db.first("SELECT id, password_hash FROM users WHERE username = \(username) AND active = 1")
+        // Verify against a fixed hash when the user is unknown, so timing does not reveal names.
+        let hash = row?.string("password_hash") ?? dummyHash
+        guard PasswordHasher.verify(password, hash: hash), let id = row?.int("id") else {
+            try ctx.db.execute("INSERT INTO login_failures (username, address, at) VALUES (\(username), \(req.remoteAddress), \(now))")
+            page["error"] = "用户名或密码不正确。"
+            return ctx.render("/pages/login", page, title: "登录", status: 401)
+        }
+        try ctx.db.execute("DELETE FROM login_failures WHERE username = \(username) AND address = \(req.remoteAddress)")
+        let old = req.cookies[Worker.sessionCookie]
+        _ = try w.startSession(userID: id, replacing: old, now: ctx.now)
+        var next = safeNext(req.form["next"])
+        if let resume = req.form["resume"], !resume.isEmpty, resume.allSatisfy(\.isHexDigit),
+           let pending = try ctx.db.first("SELECT path FROM pending_forms WHERE id = \(resume) AND user_id = \(id)"),
+           let path = pending.string("path") {
+            next = path + "?_resume=" + resume
+        }
+        return .redirect(to: next)
+    }
+
+    static let logout: Handler = { req, ctx in
+        if let sid = req.cookies[Worker.sessionCookie] { try worker(ctx).endSession(sid) }
+        return .redirect(to: "/login")
+    }
+
+    /// Only local absolute paths; never `//host` or a scheme.
+    static func safeNext(_ next: String?) -> String {
+        guard let n = next, n.hasPrefix("/"), !n.hasPrefix("//"), !n.hasPrefix("/\\"), !n.contains("\r"), !n.contains("\n") else { return "/" }
+        return n
+    }
+
+    static let dummyHash = (try? PasswordHasher.hash(Token.make())) ?? ""
+
+    // MARK: Debug (tests only; `debugRoutes`)
+
+    static let sleep: Handler = { req, _ in
+        let ms = min(Int(req.query["ms"] ?? "") ?? 1000, 30_000)
+        usleep(UInt32(ms) * 1000)
+        return .text("slept \(ms) ms")
+    }
+}

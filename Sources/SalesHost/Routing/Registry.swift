@@ -1,0 +1,86 @@
+import SalesKit
+
+/// The installed modules after the boot checks: unique ids, dependencies present and listed
+/// earlier, valid permission prefixes, no route conflicts.
+public struct Registry: Sendable {
+    public let modules: [any DepartmentModule]
+    public let router: Router
+    public let services: ServiceRegistry
+    public let permissions: [Permission]
+
+    public struct BootError: Error, CustomStringConvertible {
+        public var problems: [String]
+        public var description: String { "module registry refused to start:\n  - " + problems.joined(separator: "\n  - ") }
+    }
+
+    /// Ids the host reserves for its own routes.
+    static let reserved: Set<String> = ["core", "login", "logout", "static", "files", "_debug", "inbox"]
+
+    public init(modules: [any DepartmentModule], coreRoutes: [RouteDefinition]) throws {
+        var problems: [String] = []
+        var seen: [String: Int] = [:]
+        for (i, m) in modules.enumerated() {
+            let id = m.manifest.id
+            if id.isEmpty || !id.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) || !id.first!.isLetter {
+                problems.append("module id '\(id)' must be lower-case letters, digits and '-', starting with a letter")
+            }
+            if Self.reserved.contains(id) { problems.append("module id '\(id)' is reserved by the host") }
+            if let j = seen[id] { problems.append("duplicate module id '\(id)' (positions \(j + 1) and \(i + 1))") }
+            seen[id] = seen[id] ?? i
+        }
+        for (i, m) in modules.enumerated() {
+            for dep in m.manifest.dependencies {
+                guard let j = seen[dep] else {
+                    problems.append("module '\(m.manifest.id)' depends on '\(dep)', which is not installed")
+                    continue
+                }
+                if j > i { problems.append("module '\(m.manifest.id)' depends on '\(dep)', which must be listed before it") }
+            }
+            for p in m.permissions where p.module != m.manifest.id {
+                problems.append("module '\(m.manifest.id)' declares permission '\(p.id)' outside its own prefix")
+            }
+        }
+
+        var router = Router()
+        for r in coreRoutes { if let c = router.add(r) { problems.append(c) } }
+        var permissions: [Permission] = []
+        var services = ServiceRegistry()
+        services.beginProvider("core")
+        services.provide(PasswordService.self, HostPasswordService())
+        services.provide(PlatformDirectory.self, HostPlatformDirectory(
+            modules: modules.map(\.manifest), permissions: modules.flatMap(\.permissions)))
+        for m in modules {
+            var builder = RouteBuilder(module: m.manifest.id)
+            m.routes(&builder)
+            let declared = Set(m.permissions.map(\.id))
+            for r in builder.routes {
+                if case .permission(let p) = r.access, p.module != m.manifest.id || !declared.contains(p.id) {
+                    // A module may gate a route with another module's permission only if it depends on it.
+                    if !(m.manifest.dependencies.contains(p.module) || declared.contains(p.id)) {
+                        problems.append("route \(r.method) \(r.path) uses undeclared permission '\(p.id)'")
+                    }
+                }
+                if let c = router.add(r) { problems.append("route conflict: " + c) }
+            }
+            permissions += m.permissions
+            services.beginProvider(m.manifest.id)
+            m.services(&services)
+        }
+        if !problems.isEmpty { throw BootError(problems: problems) }
+        self.modules = modules
+        self.router = router
+        self.services = services
+        self.permissions = permissions
+    }
+
+    public func module(_ id: String) -> (any DepartmentModule)? { modules.first { $0.manifest.id == id } }
+}
+
+struct HostPasswordService: PasswordService {
+    func hash(_ password: String) throws -> String { try PasswordHasher.hash(password) }
+}
+
+struct HostPlatformDirectory: PlatformDirectory {
+    let modules: [ModuleManifest]
+    let permissions: [Permission]
+}

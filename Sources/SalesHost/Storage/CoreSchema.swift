@@ -1,0 +1,83 @@
+import SalesKit
+
+/// Tables owned by the host (module id `core`). Times are UTC epoch seconds.
+enum CoreSchema {
+    static let migrations: [Migration] = [
+        Migration(1, "accounts, sessions, audit, files", """
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE,
+            display_name TEXT NOT NULL,
+            department TEXT NOT NULL DEFAULT '',
+            password_hash TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE roles (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            position INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE user_roles (
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            role_id TEXT NOT NULL REFERENCES roles(id),
+            PRIMARY KEY (user_id, role_id)
+        );
+        CREATE TABLE role_permissions (
+            role_id TEXT NOT NULL REFERENCES roles(id),
+            permission TEXT NOT NULL,
+            PRIMARY KEY (role_id, permission)
+        );
+        CREATE TABLE permission_seeds (permission TEXT PRIMARY KEY);
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            csrf_token TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_seen INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
+            ended INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX sessions_user ON sessions(user_id);
+        CREATE TABLE login_failures (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL,
+            address TEXT NOT NULL,
+            at INTEGER NOT NULL
+        );
+        CREATE INDEX login_failures_key ON login_failures(username, address, at);
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            user_id INTEGER,
+            username TEXT NOT NULL,
+            module TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            from_state TEXT,
+            to_state TEXT,
+            reason TEXT,
+            address TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX audit_entity ON audit_log(entity, entity_id);
+        CREATE INDEX audit_at ON audit_log(at);
+        CREATE TABLE files (
+            id TEXT PRIMARY KEY,
+            module TEXT NOT NULL,
+            original_name TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            created_by INTEGER,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE pending_forms (
+            id TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL,
+            path TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        """),
+    ]
+}

@@ -1,0 +1,142 @@
+import Foundation
+import SalesHost
+import SalesKit
+
+/// Runs modules' routes without libfcgi or nginx: a real host, a real SQLite database in a
+/// temporary folder, and a cookie-keeping client.
+///
+/// ```swift
+/// let app = try TestApp(modules: [MyModule()])
+/// try app.addUser("rep1", roles: [.salesRep])
+/// let client = app.client()
+/// try client.login("rep1")
+/// let page = try client.get("/mine/things")
+/// #expect(page.status == 200)
+/// let r = try client.submit("/mine/things/new", ["name": "张三"])   // adds the CSRF token
+/// #expect(r.status == 303)
+/// ```
+public final class TestApp {
+    public let app: App
+    public let worker: Worker
+    public let directory: String
+    public static let password = "测试密码-Passw0rd"
+
+    /// - Parameters:
+    ///   - pluginsDir: folder with each module's `<folder>/templates` (default: the repo's Plugins).
+    ///   - configure: adjust the configuration (data dir is already a temp folder).
+    public init(modules: [any DepartmentModule], pluginsDir: String? = nil, configure: (inout AppConfig) -> Void = { _ in }) throws {
+        let root = TestApp.repositoryRoot
+        directory = NSTemporaryDirectory() + "sales-test-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var config = AppConfig()
+        config.dataDir = directory
+        config.webDir = root + "/Web"
+        config.pluginsDir = pluginsDir ?? root + "/Plugins"
+        config.sqliteSynchronous = "NORMAL"
+        configure(&config)
+        app = try App(config: config, modules: modules)
+        try app.migrate()
+        worker = try app.makeWorker()
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    /// The repository root (found from this source file's location).
+    public static var repositoryRoot: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }
+
+    public var db: any Database { worker.db }
+
+    @discardableResult
+    public func addUser(_ username: String, roles: [Role], displayName: String? = nil, department: String = "") throws -> Int64 {
+        try Accounts(db: worker.db).addUser(username: username, displayName: displayName ?? username, department: department,
+                                           password: Self.password, roles: roles.map(\.id))
+    }
+
+    public func client() -> TestClient { TestClient(worker: worker) }
+}
+
+/// One browser: keeps cookies, reads CSRF tokens from pages, follows nothing automatically.
+public final class TestClient {
+    let worker: Worker
+    public var cookies: [String: String] = [:]
+    public var remoteAddress = "127.0.0.1"
+    /// The last `_csrf` token seen in a page.
+    public var csrf: String?
+
+    init(worker: Worker) { self.worker = worker }
+
+    public struct Response {
+        public var status: Int
+        public var headers: [(String, String)]
+        public var body: String
+        public func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+        public var location: String? { header("Location") }
+    }
+
+    /// Sends a request. `form` is urlencoded for POST; `raw` overrides the body entirely.
+    @discardableResult
+    public func request(_ method: String, _ uri: String, form: FormData? = nil, contentType: String? = nil,
+                        body: [UInt8]? = nil, headers: [String: String] = [:]) -> Response {
+        var params: [String: String] = [
+            "REQUEST_METHOD": method, "REQUEST_URI": uri, "REMOTE_ADDR": remoteAddress,
+            "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "localhost",
+        ]
+        if let q = uri.firstIndex(of: "?") { params["QUERY_STRING"] = String(uri[uri.index(after: q)...]) }
+        if !cookies.isEmpty { params["HTTP_COOKIE"] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
+        for (k, v) in headers { params["HTTP_" + k.uppercased().replacingOccurrences(of: "-", with: "_")] = v }
+        var bytes: [UInt8] = []
+        if let body {
+            bytes = body
+            params["CONTENT_TYPE"] = contentType ?? "application/octet-stream"
+        } else if let form {
+            bytes = Array(URLEncoding.encode(form).utf8)
+            params["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+        }
+        params["CONTENT_LENGTH"] = String(bytes.count)
+        let r = worker.handle(RawRequest(params: params, body: bytes))
+        for (name, value) in r.headers where name.lowercased() == "set-cookie" {
+            let pair = value.split(separator: ";")[0]
+            guard let eq = pair.firstIndex(of: "=") else { continue }
+            let k = String(pair[..<eq]), v = String(pair[pair.index(after: eq)...])
+            if v.isEmpty || value.contains("Max-Age=0") { cookies[k] = nil } else { cookies[k] = v }
+        }
+        let text = r.bodyText
+        if let token = Self.csrfToken(in: text) { csrf = token }
+        return Response(status: r.status, headers: r.headers, body: text)
+    }
+
+    @discardableResult
+    public func get(_ uri: String) -> Response { request("GET", uri) }
+
+    /// POSTs `fields` with the current CSRF token added (fetch a page first, or log in).
+    @discardableResult
+    public func submit(_ uri: String, _ fields: [(String, String)]) -> Response {
+        var form = FormData()
+        form.append("_csrf", csrf ?? "")
+        for (k, v) in fields { form.append(k, v) }
+        return request("POST", uri, form: form)
+    }
+
+    @discardableResult
+    public func submit(_ uri: String, _ fields: KeyValuePairs<String, String>) -> Response {
+        submit(uri, fields.map { ($0.key, $0.value) })
+    }
+
+    /// Logs in through the real login form; returns the POST's response (303 on success).
+    @discardableResult
+    public func login(_ username: String, password: String = TestApp.password) -> Response {
+        get("/login")
+        return submit("/login", [("username", username), ("password", password)])
+    }
+
+    static func csrfToken(in html: String) -> String? {
+        guard let r = html.range(of: "name=\"_csrf\" value=\"") else { return nil }
+        let rest = html[r.upperBound...]
+        guard let end = rest.firstIndex(of: "\"") else { return nil }
+        return String(rest[..<end])
+    }
+}

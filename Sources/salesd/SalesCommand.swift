@@ -1,0 +1,213 @@
+import ArgumentParser
+import FastCGI
+import Foundation
+import Logging
+import SalesHost
+import SalesKit
+
+@main
+struct Salesd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "salesd",
+        abstract: "销售管理系统 – FastCGI responder and admin CLI.",
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, Modules.self, Routes.self, Backup.self],
+        defaultSubcommand: Serve.self)
+}
+
+struct ConfigOptions: ParsableArguments {
+    @Option(help: "Configuration file (JSON). Defaults to ./salesd.json when present; SALES_* variables override.")
+    var config: String?
+
+    func load() throws -> AppConfig { try AppConfig.load(path: config) }
+
+    func app(_ config: AppConfig) throws -> App {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        do {
+            return try App(config: config, modules: installedModules)
+        } catch let e as Registry.BootError {
+            throw ValidationError(e.description)
+        }
+    }
+}
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the FastCGI responder until SIGTERM/SIGINT.")
+    @OptionGroup var options: ConfigOptions
+    @Option(help: "Override the listen address: unix:/path, tcp:host:port, or inherit.")
+    var listen: String?
+    @Option(help: "Worker threads (0 = 2 × cores).")
+    var threads: Int?
+
+    func run() throws {
+        var config = try options.load()
+        if let listen { config.listen = listen }
+        if let threads { config.threads = threads }
+        let app = try options.app(config)
+        try app.migrate()
+        let address: FastCGIConfiguration.Listen
+        if config.listen == "inherit" {
+            address = .inherited
+        } else if config.listen.hasPrefix("unix:") {
+            let path = String(config.listen.dropFirst(5))
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            address = .unix(path: path)
+        } else if config.listen.hasPrefix("tcp:") {
+            address = .tcp(String(config.listen.dropFirst(4)))
+        } else {
+            throw ValidationError("listen must be unix:/path, tcp:host:port or inherit")
+        }
+        let server = FastCGIServer(configuration: .init(listen: address, threads: app.workerThreads, maxBodyBytes: config.maxBodyBytes)) { index in
+            do {
+                let worker = try app.makeWorker()
+                return { request in
+                    let r = worker.handle(RawRequest(params: request.params, body: request.body,
+                                                     bodyTooLarge: request.bodyTooLarge, bodyMalformed: request.bodyMalformed))
+                    return FastCGIResponse(status: r.status, headers: r.headers, body: r.body)
+                }
+            } catch {
+                fatalError("worker \(index): cannot open the database: \(error)")
+            }
+        }
+        let waitForSignal = FastCGIServer.blockTerminationSignals()
+        try server.start()
+        let logger = Logger(label: "salesd")
+        logger.info("salesd listening on \(config.listen) with \(app.workerThreads) threads; modules: \(app.registry.modules.map(\.manifest.id).joined(separator: ", "))")
+        let signo = waitForSignal()
+        logger.info("signal \(signo): stopping; \(server.inFlight) request(s) in flight")
+        server.shutdown()
+        server.wait()
+        logger.info("stopped")
+    }
+}
+
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema.")
+    @OptionGroup var options: ConfigOptions
+
+    func run() throws {
+        let app = try options.app(try options.load())
+        let steps = try app.migrate()
+        if steps.isEmpty { print("数据库已是最新 (database is up to date)") }
+        for (module, version, name) in steps { print("applied \(module) v\(version): \(name)") }
+    }
+}
+
+struct UserCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage users.",
+                                                    subcommands: [Add.self, Passwd.self, Roles.self, List.self])
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a user. The password comes from --password, $SALES_PASSWORD, or is generated and printed once.")
+        @OptionGroup var options: ConfigOptions
+        @Argument var username: String
+        @Option var displayName: String?
+        @Option(help: "Comma-separated role ids (see `salesd user roles --list`).") var roles: String = ""
+        @Option var department: String = ""
+        @Option var password: String?
+        @Flag(help: "Succeed without changes if the user exists.") var ifMissing = false
+
+        func run() throws {
+            let app = try options.app(try options.load())
+            try app.migrate()
+            let accounts = try Accounts(app: app)
+            if ifMissing, try accounts.userID(username) != nil {
+                print("user \(username) exists")
+                return
+            }
+            let (pw, generated) = password.map { ($0, false) } ?? ProcessInfo.processInfo.environment["SALES_PASSWORD"].map { ($0, false) }
+                ?? (Token.make(bytes: 9), true)
+            let id = try accounts.addUser(username: username, displayName: displayName ?? username, department: department,
+                                          password: pw, roles: parseRoles(roles))
+            print("created user \(username) (id \(id))")
+            if generated { print("password: \(pw)") }
+        }
+    }
+
+    struct Passwd: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set a user's password (--password, $SALES_PASSWORD, or generated).")
+        @OptionGroup var options: ConfigOptions
+        @Argument var username: String
+        @Option var password: String?
+
+        func run() throws {
+            let app = try options.app(try options.load())
+            let accounts = try Accounts(app: app)
+            let (pw, generated) = password.map { ($0, false) } ?? ProcessInfo.processInfo.environment["SALES_PASSWORD"].map { ($0, false) }
+                ?? (Token.make(bytes: 9), true)
+            try accounts.setPassword(username: username, password: pw)
+            print("password of \(username) changed")
+            if generated { print("password: \(pw)") }
+        }
+    }
+
+    struct Roles: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show or set a user's roles.")
+        @OptionGroup var options: ConfigOptions
+        @Argument var username: String?
+        @Option(help: "Comma-separated role ids to set (replaces the current roles).") var set: String?
+        @Flag(help: "List the role ids.") var list = false
+
+        func run() throws {
+            if list || username == nil {
+                for r in Role.all { print("\(r.id)\t\(r.title)") }
+                return
+            }
+            let app = try options.app(try options.load())
+            let accounts = try Accounts(app: app)
+            if let set { try accounts.setRoles(username: username!, roles: try parseRoles(set)) }
+            print(try accounts.roles(username: username!).joined(separator: ","))
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List users.")
+        @OptionGroup var options: ConfigOptions
+        func run() throws {
+            let app = try options.app(try options.load())
+            for u in try Accounts(app: app).list() { print(u) }
+        }
+    }
+}
+
+func parseRoles(_ text: String) throws -> [String] {
+    let ids = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    for id in ids where !Role.all.contains(where: { $0.id == id }) {
+        throw ValidationError("unknown role '\(id)'; known: \(Role.all.map(\.id).joined(separator: ", "))")
+    }
+    return ids
+}
+
+struct Modules: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List installed modules: id, version, permissions.")
+    @OptionGroup var options: ConfigOptions
+    func run() throws {
+        let app = try options.app(try options.load())
+        for m in app.registry.modules {
+            let deps = m.manifest.dependencies.isEmpty ? "" : " (depends on \(m.manifest.dependencies.joined(separator: ", ")))"
+            print("\(m.manifest.id)\t\(m.manifest.version)\t\(m.manifest.title)\(deps)")
+            for p in m.permissions { print("    \(p.id)\t\(p.title)\tdefault roles: \(p.defaultRoles.map(\.id).joined(separator: ","))") }
+        }
+    }
+}
+
+struct Routes: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List routes: method, path, module, permission.")
+    @OptionGroup var options: ConfigOptions
+    func run() throws {
+        let app = try options.app(try options.load())
+        for r in app.registry.router.all { print("\(r.method)\t\(r.path)\t\(r.module)\t\(r.access.label)") }
+    }
+}
+
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Online backup of the SQLite database to a file.")
+    @OptionGroup var options: ConfigOptions
+    @Argument var destination: String
+    func run() throws {
+        let app = try options.app(try options.load())
+        let db = try app.openDatabase()
+        guard !FileManager.default.fileExists(atPath: destination) else { throw ValidationError("\(destination) exists") }
+        try db.backup(to: destination)
+        print("backup written to \(destination)")
+    }
+}
