@@ -93,6 +93,9 @@ public final class FastCGIServer: Sendable {
         var started = false
         var stopping = false
         var inFlight = 0
+        /// Worker threads currently blocked in (or about to enter) `FCGX_Accept_r`.
+        var idle: [Int: pthread_t] = [:]
+        var running = 0
     }
 
     public init(configuration: FastCGIConfiguration, makeHandler: @escaping @Sendable (Int) -> FastCGIHandler) {
@@ -115,6 +118,11 @@ public final class FastCGIServer: Sendable {
                 throw FastCGIError(description: "fd 0 is not a FastCGI listen socket (start under spawn-fcgi or systemd socket activation, or configure a socket)")
             }
             fd = 0
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = { _ in }
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = 0 // no SA_RESTART: a blocked accept() returns EINTR
+            sigaction(SIGUSR1, &action, nil)
         case .unix(let path, let mode):
             unlink(path)
             fd = FCGX_OpenSocket(path, configuration.backlog)
@@ -139,6 +147,13 @@ public final class FastCGIServer: Sendable {
     }
 
     /// Stop accepting: wakes workers blocked in accept. In-flight requests run to completion.
+    ///
+    /// A socket we opened ourselves is `shutdown()`: every blocked `accept` fails at once.
+    /// An inherited socket (systemd, spawn-fcgi) is shared with its owner and must stay
+    /// listening for the next start, so instead libfcgi's shutdown flag is set
+    /// (`FCGX_ShutdownPending`, process-wide) and each idle worker is interrupted with SIGUSR1
+    /// (handler installed without `SA_RESTART`, so `accept` returns EINTR). Busy workers are
+    /// never signalled: an interrupted read would fail their request.
     public func shutdown() {
         let fd = state.withLock { s -> Int32 in
             if s.stopping { return -1 }
@@ -146,12 +161,26 @@ public final class FastCGIServer: Sendable {
             return s.listenFD
         }
         guard fd >= 0 else { return }
-        FCGX_ShutdownPending()
-        Glibc.shutdown(fd, Int32(SHUT_RDWR))
+        if configuration.listen == .inherited {
+            FCGX_ShutdownPending()
+            interruptIdleWorkers()
+        } else {
+            Glibc.shutdown(fd, Int32(SHUT_RDWR))
+        }
+    }
+
+    private func interruptIdleWorkers() {
+        for thread in state.withLock({ Array($0.idle.values) }) { pthread_kill(thread, SIGUSR1) }
     }
 
     /// Blocks until every worker has finished its last request.
     public func wait() {
+        if configuration.listen == .inherited {
+            // A worker may have been between its idle mark and accept() when signalled: repeat.
+            while group.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+                if state.withLock({ $0.stopping }) { interruptIdleWorkers() }
+            }
+        }
         group.wait()
         let fd = state.withLock { $0.listenFD }
         if fd > 0 { close(fd) }
@@ -181,10 +210,23 @@ public final class FastCGIServer: Sendable {
         let handler = makeHandler(index)
         let request = FastCGIRequestHandle(listenFD: listenFD)
         defer { request.free() }
+        let me = pthread_self()
         while true {
-            if state.withLock({ $0.stopping }) { break }
-            guard request.accept() else { break }
-            state.withLock { $0.inFlight += 1 }
+            let stopping = state.withLock { s -> Bool in
+                if !s.stopping { s.idle[index] = me }
+                return s.stopping
+            }
+            if stopping { break }
+            let accepted = request.accept()
+            state.withLock { s in
+                s.idle[index] = nil
+                if accepted { s.inFlight += 1 }
+            }
+            guard accepted else {
+                if state.withLock({ $0.stopping }) { break }
+                usleep(10_000) // a transient accept error: retry
+                continue
+            }
             let incoming = request.read(maxBodyBytes: configuration.maxBodyBytes)
             let response = handler(incoming)
             request.write(response, omitBody: incoming.params["REQUEST_METHOD"] == "HEAD")
@@ -275,7 +317,8 @@ final class FastCGIRequestHandle {
         var hasLength = false
         for (name, value) in response.headers {
             // Header injection guard: values never contain CR or LF.
-            let clean = value.filter { $0 != "\r" && $0 != "\n" }
+            var clean = value
+            clean.unicodeScalars.removeAll { $0 == "\r" || $0 == "\n" }
             if name.lowercased() == "content-length" { hasLength = true }
             head += "\(name): \(clean)\r\n"
         }

@@ -71,15 +71,27 @@ public final class SQLiteDatabase: Database {
 
     @discardableResult
     public func execute(_ sql: SQL) throws -> Int {
+        // total_changes only moves for INSERT/UPDATE/DELETE, so other statements report 0.
+        let before = sqlite3_total_changes64(handle)
         _ = try query(sql)
-        return Int(sqlite3_changes(handle))
+        return Int(sqlite3_total_changes64(handle) - before)
     }
 
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         if transactionDepth > 0 {
+            let name = "sp\(transactionDepth)"
+            try exec("SAVEPOINT \(name)")
             transactionDepth += 1
             defer { transactionDepth -= 1 }
-            return try body()
+            do {
+                let result = try body()
+                try exec("RELEASE \(name)")
+                return result
+            } catch {
+                try? exec("ROLLBACK TO \(name)")
+                try? exec("RELEASE \(name)")
+                throw error
+            }
         }
         return try gate.withLock {
             try exec("BEGIN IMMEDIATE")
@@ -144,9 +156,20 @@ public final class SQLiteDatabase: Database {
     private func prepare(_ text: String) throws -> SQLiteStatement {
         if let s = cache[text] { return s }
         var stmt: OpaquePointer?
-        let rc = sqlite3_prepare_v3(handle, text, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+        var rest = ""
+        let rc = text.withCString { start -> Int32 in
+            var tail: UnsafePointer<CChar>?
+            let rc = sqlite3_prepare_v3(handle, start, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, &tail)
+            if let tail { rest = String(cString: tail) }
+            return rc
+        }
         guard rc == SQLITE_OK, let stmt else {
             throw StorageError(Self.kind(rc), "\(String(cString: sqlite3_errmsg(handle))) in: \(text)")
+        }
+        // One statement per call: a second one would silently not run.
+        if rest.contains(where: { !$0.isWhitespace && $0 != ";" }) {
+            sqlite3_finalize(stmt)
+            throw StorageError(.other, "only one statement per query/execute (use executeScript for migrations): \(text)")
         }
         let s = SQLiteStatement(stmt, db: handle!)
         if cache.count > 500 { cache.removeAll() }
@@ -198,7 +221,12 @@ final class SQLiteStatement {
             case .null: rc = sqlite3_bind_null(stmt, idx)
             case .integer(let n): rc = sqlite3_bind_int64(stmt, idx, n)
             case .real(let d): rc = sqlite3_bind_double(stmt, idx, d)
-            case .text(let s): rc = sqlite3_bind_text(stmt, idx, s, -1, csqlite_transient())
+            case .text(let s):
+                // Explicit byte length: text with an embedded NUL is stored whole.
+                let bytes = Array(s.utf8)
+                rc = bytes.isEmpty ? sqlite3_bind_text(stmt, idx, "", 0, csqlite_transient()) : bytes.withUnsafeBytes { buf in
+                    sqlite3_bind_text(stmt, idx, buf.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(buf.count), csqlite_transient())
+                }
             case .blob(let b):
                 rc = b.withUnsafeBytes { sqlite3_bind_blob(stmt, idx, $0.baseAddress, Int32(b.count), csqlite_transient()) }
             }

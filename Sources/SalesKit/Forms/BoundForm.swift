@@ -84,7 +84,7 @@ public struct BoundForm {
                 value = .bool(!text.isEmpty && text != "0" && text != "off")
             case .file(let accept, let maxBytes):
                 if let f = files.first(where: { $0.fieldName == key }) {
-                    if f.data.count > maxBytes { fail("文件过大（上限 \(maxBytes / 1024 / 1024) MB），请重新选择"); continue }
+                    if f.data.count > maxBytes { fail("文件过大（上限 \(byteSize(maxBytes))），请重新选择"); continue }
                     let ext = (f.filename as NSString).pathExtension.lowercased()
                     let ok = accept.isEmpty || accept.contains { a in
                         a.hasPrefix(".") ? ext == String(a.dropFirst()).lowercased() : f.contentType.lowercased().hasPrefix(a)
@@ -98,7 +98,18 @@ public struct BoundForm {
                     let rowPrefix = "\(key).\(index)."
                     let filled = rowSchema.fields.contains { !(raw[rowPrefix + $0.name] ?? "").trimmingCharacters(in: " \t\u{3000}").isEmpty }
                     guard filled else { continue } // blank rows are ignored
+                    let before = errors.count
                     var row = clean(rowSchema, raw: raw, files: files, prefix: rowPrefix, today: today, errors: &errors)
+                    if errors.count == before {
+                        // Cross-field checks of the row schema; a row error without a field goes
+                        // beside the whole rows field.
+                        for check in rowSchema.checks {
+                            for e in check(row) {
+                                let k = e.field.map { rowPrefix + $0 } ?? key
+                                errors[k] = errors[k] ?? e.message
+                            }
+                        }
+                    }
                     row.values["_index"] = .integer(Int64(index))
                     rows.append(row)
                 }
@@ -147,7 +158,8 @@ public struct BoundForm {
                 if let hi, s.count > hi { return "最多 \(hi) 个字" }
             case .pattern(let pattern, let message):
                 guard case .text(let s) = value else { continue }
-                if s.range(of: "^(?:" + pattern + ")$", options: .regularExpression) == nil { return message }
+                // \A…\z: the whole value, with no trailing line break slipping past `$`.
+                if s.range(of: "\\A(?:" + pattern + ")\\z", options: .regularExpression) == nil { return message }
             case .notInFuture:
                 if case .date(let d) = value, let today, d > today { return "日期不能晚于今天" }
             case .custom(let f):
@@ -256,4 +268,11 @@ extension Context {
         page["form"] = bound.viewModel()
         return render(template, page, title: title, status: 422)
     }
+}
+
+/// `5 MB`, `500 KB`, `800 字节` for messages.
+func byteSize(_ n: Int) -> String {
+    if n >= 1 << 20 { return n % (1 << 20) == 0 ? "\(n >> 20) MB" : String(format: "%.1f MB", Double(n) / 1048576) }
+    if n >= 1024 { return "\(n / 1024) KB" }
+    return "\(n) 字节"
 }

@@ -92,7 +92,8 @@ public enum Money {
 }
 
 extension Character {
-    var isASCIIDigitChar: Bool { ("0"..."9").contains(self) }
+    /// Only the ten ASCII digits (not a digit with a combining mark, nor other scripts' digits).
+    var isASCIIDigitChar: Bool { asciiValue.map { (48...57).contains($0) } ?? false }
 }
 
 /// A cleaned form value.

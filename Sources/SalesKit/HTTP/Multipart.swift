@@ -94,15 +94,11 @@ public struct MultipartParser: Sendable {
             let valueStart = trimmed.index(trimmed.startIndex, offsetBy: key.count + 1)
             let v = trimmed[valueStart...]
             if v.first == "\"" {
-                var out = ""
-                var escaped = false
-                for ch in v.dropFirst() {
-                    if escaped { out.append(ch); escaped = false; continue }
-                    if ch == "\\" { escaped = true; continue }
-                    if ch == "\"" { return out }
-                    out.append(ch)
-                }
-                return nil
+                // Browsers percent-encode a quote in a filename and send backslashes as they
+                // are (a Windows path), so a quoted value simply ends at the next quote.
+                let rest = v.dropFirst()
+                guard let end = rest.firstIndex(of: "\"") else { return nil }
+                return String(rest[..<end])
             }
             return String(v.prefix { $0 != ";" }).trimmingCharacters(in: " \t")
         }
@@ -138,10 +134,13 @@ public struct MultipartParser: Sendable {
 }
 
 extension StringProtocol {
+    /// Trims the given characters, compared as Unicode scalars (so "\r\n" in `set` means
+    /// CR and LF separately, and a lone LF is trimmed too).
     func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s.removeFirst() }
-        while let l = s.last, set.contains(l) { s.removeLast() }
-        return String(s)
+        let scalars = Set(set.unicodeScalars)
+        var s = Substring(self).unicodeScalars[...]
+        while let f = s.first, scalars.contains(f) { s.removeFirst() }
+        while let l = s.last, scalars.contains(l) { s.removeLast() }
+        return String(String.UnicodeScalarView(s))
     }
 }

@@ -101,7 +101,7 @@ public struct Row: Sendable {
     public func int(_ name: String) -> Int64? {
         switch self[name] {
         case .integer(let v): v
-        case .real(let d): Int64(d)
+        case .real(let d): Int64(exactly: d.rounded(.towardZero))
         case .text(let s): Int64(s)
         default: nil
         }
@@ -157,7 +157,8 @@ public protocol Database: AnyObject {
     @discardableResult
     func execute(_ sql: SQL) throws -> Int
     /// Runs `body` in one write transaction (serialized across the process); rolls back on throw.
-    /// Nested calls join the outer transaction.
+    /// A nested call is a savepoint: if its body throws, only its own writes are rolled back
+    /// (and the error propagates).
     func transaction<T>(_ body: () throws -> T) throws -> T
     /// Runs several `;`-separated statements without parameters (migrations only).
     func executeScript(_ script: String) throws
@@ -171,7 +172,7 @@ extension Database {
     /// The first column of the first row as an integer.
     public func scalar(_ sql: SQL) throws -> Int64? { try query(sql).first?.values.first.flatMap { v in
         if case .integer(let i) = v { return i }
-        if case .real(let d) = v { return Int64(d) }
+        if case .real(let d) = v { return Int64(exactly: d.rounded(.towardZero)) }
         if case .text(let s) = v { return Int64(s) }
         return nil
     } }

@@ -1,0 +1,14 @@
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from harness import Stack  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def stack():
+    s = Stack().start()
+    yield s
+    s.stop()

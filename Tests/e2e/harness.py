@@ -1,0 +1,161 @@
+"""Starts the real responder and a real nginx on loopback (free port, temp dir) for e2e tests."""
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.parse
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SALESD = os.environ.get("SALESD", os.path.join(ROOT, ".build", "debug", "salesd"))
+PASSWORD = "e2e-Passw0rd!"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Stack:
+    """salesd + nginx, each with its own files under a temp dir."""
+
+    def __init__(self, app_max_body=1 << 20, nginx_max_body="8m", threads=4, extra_env=None):
+        self.dir = tempfile.mkdtemp(prefix="sales-e2e-")
+        self.port = free_port()
+        self.socket = os.path.join(self.dir, "salesd.sock")
+        self.env = dict(os.environ)
+        self.env.update({
+            "SALES_DATA_DIR": os.path.join(self.dir, "data"),
+            "SALES_LISTEN": "unix:" + self.socket,
+            "SALES_WEB_DIR": os.path.join(ROOT, "Web"),
+            "SALES_PLUGINS_DIR": os.path.join(ROOT, "Plugins"),
+            "SALES_DEBUG_ROUTES": "1",
+            "SALES_MAX_BODY_BYTES": str(app_max_body),
+            "SALES_THREADS": str(threads),
+        })
+        self.env.update(extra_env or {})
+        self.nginx_max_body = nginx_max_body
+        self.app = None
+        self.nginx = None
+        self.app_log = open(os.path.join(self.dir, "salesd.log"), "wb")
+
+    @property
+    def db_path(self):
+        return os.path.join(self.dir, "data", "sales.sqlite")
+
+    def cli(self, *args):
+        return subprocess.run([SALESD, *args], env=self.env, check=True, capture_output=True, text=True).stdout
+
+    def start(self):
+        self.cli("migrate")
+        self.cli("user", "add", "admin", "--display-name", "管理员", "--roles", "admin", "--password", PASSWORD)
+        self.cli("user", "add", "rep", "--display-name", "销售甲", "--roles", "sales_rep", "--password", PASSWORD)
+        self.start_app()
+        conf = subprocess.run([os.path.join(ROOT, "deploy", "local", "render-nginx.sh"), self.dir, str(self.port),
+                               self.socket, os.path.join(ROOT, "Web"), self.nginx_max_body],
+                              check=True, capture_output=True, text=True).stdout
+        with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
+            f.write(conf)
+        self.nginx = subprocess.Popen(["nginx", "-p", self.dir, "-c", os.path.join(self.dir, "nginx.conf"),
+                                       "-e", os.path.join(self.dir, "nginx-error.log"), "-g", "daemon off;"])
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("nginx did not start")
+
+    def start_app(self):
+        self.app = subprocess.Popen([SALESD, "serve"], env=self.env, stdout=self.app_log, stderr=self.app_log)
+        deadline = time.time() + 10
+        while not os.path.exists(self.socket):
+            if time.time() > deadline or self.app.poll() is not None:
+                raise RuntimeError("salesd did not start: " + open(os.path.join(self.dir, "salesd.log")).read())
+            time.sleep(0.05)
+
+    def stop(self):
+        if self.app and self.app.poll() is None:
+            self.app.send_signal(signal.SIGTERM)
+            try:
+                self.app.wait(10)
+            except subprocess.TimeoutExpired:
+                self.app.kill()
+        if self.nginx and self.nginx.poll() is None:
+            self.nginx.send_signal(signal.SIGQUIT)
+            try:
+                self.nginx.wait(10)
+            except subprocess.TimeoutExpired:
+                self.nginx.kill()
+
+    def log(self):
+        with open(os.path.join(self.dir, "salesd.log"), errors="replace") as f:
+            return f.read()
+
+    def client(self):
+        return Client(self.port)
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.text = body.decode("utf-8", errors="replace")
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+
+class Client:
+    """A browser without JavaScript: keeps cookies, remembers the last CSRF token."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookies = {}
+        self.csrf = None
+
+    def request(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        h = dict(headers or {})
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        for k, v in r.getheaders():
+            if k.lower() == "set-cookie":
+                name, _, rest = v.partition("=")
+                value = rest.split(";")[0]
+                if value == "" or "Max-Age=0" in v:
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = value
+        resp = Response(r.status, r.getheaders(), data)
+        m = re.search(r'name="_csrf" value="([0-9a-f]+)"', resp.text)
+        if m:
+            self.csrf = m.group(1)
+        return resp
+
+    def get(self, path):
+        return self.request("GET", path)
+
+    def post(self, path, fields, csrf=True):
+        pairs = list(fields.items()) if isinstance(fields, dict) else list(fields)
+        if csrf:
+            pairs = [("_csrf", self.csrf or "")] + pairs
+        body = urllib.parse.urlencode(pairs).encode()
+        return self.request("POST", path, body, {"Content-Type": "application/x-www-form-urlencoded"})
+
+    def login(self, username, password=PASSWORD):
+        self.get("/login")
+        return self.post("/login", {"username": username, "password": password})
