@@ -20,6 +20,7 @@ final class FakeHost: ContextHost {
     func storeFile(_ file: UploadedFile, context: Context) throws -> StoredFile {
         StoredFile(id: "f1", originalName: file.filename, contentType: file.contentType, size: file.data.count)
     }
+    func loadFile(_ id: String, context: Context) throws -> (StoredFile, [UInt8])? { nil }
     func formatTime(_ date: Date, pattern: String) -> String { "\(date.timeIntervalSince1970)" }
 }
 

@@ -50,11 +50,11 @@ class Stack:
     def cli(self, *args):
         return subprocess.run([SALESD, *args], env=self.env, check=True, capture_output=True, text=True).stdout
 
-    def start(self):
+    def start(self, inherit=None):
         self.cli("migrate")
         self.cli("user", "add", "admin", "--display-name", "管理员", "--roles", "admin", "--password", PASSWORD)
         self.cli("user", "add", "rep", "--display-name", "销售甲", "--roles", "sales_rep", "--password", PASSWORD)
-        self.start_app()
+        self.start_app(inherit)
         conf = subprocess.run([os.path.join(ROOT, "deploy", "local", "render-nginx.sh"), self.dir, str(self.port),
                                self.socket, os.path.join(ROOT, "Web"), self.nginx_max_body],
                               check=True, capture_output=True, text=True).stdout
@@ -71,7 +71,14 @@ class Stack:
                 time.sleep(0.05)
         raise RuntimeError("nginx did not start")
 
-    def start_app(self):
+    def start_app(self, inherit=None):
+        """Starts `salesd serve`; with `inherit` (a listening socket), as systemd socket
+        activation does: the socket is fd 0 and salesd is told `--listen inherit`."""
+        if inherit is not None:
+            self.app = subprocess.Popen([SALESD, "serve", "--listen", "inherit"], env=self.env, stdin=inherit.fileno(),
+                                        stdout=self.app_log, stderr=self.app_log)
+            time.sleep(0.3)
+            return
         self.app = subprocess.Popen([SALESD, "serve"], env=self.env, stdout=self.app_log, stderr=self.app_log)
         deadline = time.time() + 10
         while not os.path.exists(self.socket):

@@ -135,3 +135,31 @@ def test_sigterm_during_slow_request_completes_it_and_exits_0():
         assert s.client().get("/login").status == 200
     finally:
         s.stop()
+
+
+def test_socket_activation_restart_keeps_the_socket():
+    """systemd owns the listening socket and hands it over as fd 0 (StandardInput=socket);
+    a stop must leave that socket listening so the next start serves again."""
+    import socket as so
+    s = Stack()
+    listener = so.socket(so.AF_UNIX, so.SOCK_STREAM)
+    listener.bind(s.socket)
+    listener.listen(64)
+    try:
+        s.start(inherit=listener)
+        assert s.client().get("/login").status == 200
+        s.app.send_signal(signal.SIGTERM)
+        assert s.app.wait(10) == 0
+        s.start_app(inherit=listener)
+        assert s.client().get("/login").status == 200
+        result = {}
+        t = threading.Thread(target=lambda: result.setdefault("r", s.client().get("/_debug/sleep?ms=800")))
+        t.start()
+        time.sleep(0.3)
+        s.app.send_signal(signal.SIGTERM)
+        t.join(10)
+        assert result["r"].status == 200
+        assert s.app.wait(10) == 0
+    finally:
+        s.stop()
+        listener.close()

@@ -6,6 +6,7 @@ public protocol ContextHost: AnyObject {
     func service(_ id: ObjectIdentifier, for module: String) -> (any Sendable)?
     func recordAudit(_ entry: AuditEntry, context: Context) throws
     func storeFile(_ file: UploadedFile, context: Context) throws -> StoredFile
+    func loadFile(_ id: String, context: Context) throws -> (StoredFile, [UInt8])?
     func formatTime(_ date: Date, pattern: String) -> String
 }
 
@@ -112,6 +113,21 @@ public final class Context {
 
     /// Stores an upload under the data directory with a server-chosen name.
     public func store(_ file: UploadedFile) throws -> StoredFile { try host.storeFile(file, context: self) }
+
+    /// Serves a file this module stored. Check first that the user may see the record it belongs
+    /// to: the host only checks that the id exists and was stored by this module (else 404).
+    /// Images (PNG, JPEG, GIF, WebP) are shown inline; everything else downloads.
+    public func fileResponse(_ id: String) throws -> Response {
+        guard let (file, data) = try host.loadFile(id, context: self) else { throw HTTPError.notFound }
+        let inlineTypes = ["image/png", "image/jpeg", "image/gif", "image/webp"]
+        let type = file.contentType.lowercased()
+        let inline = inlineTypes.contains(type)
+        return Response(status: 200, headers: [
+            ("Content-Type", inline ? type : "application/octet-stream"),
+            ("Content-Disposition", (inline ? "inline" : "attachment") + "; filename=\"file\"; filename*=UTF-8''" + URLEncoding.percentEncode(file.originalName)),
+            ("Cache-Control", "private, no-store"),
+        ], body: data)
+    }
 
     /// A UTC instant shown in the company time zone, e.g. `2026-11-25 18:04`.
     public func display(_ date: Date, pattern: String = "yyyy-MM-dd HH:mm") -> String {
