@@ -11,6 +11,13 @@ import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
+/// Department modules: (target name, folder under Plugins/). Each is a plain Swift target that
+/// imports SalesKit only; the executable links all of them. Add one line to install a module
+/// (then list it in Sources/salesd/InstalledModules.swift).
+let departmentModules: [(target: String, folder: String)] = [
+    ("AdminModule", "Admin"),
+]
+
 let package = Package(
     name: "sales",
     platforms: [.macOS(.v14)],
@@ -44,16 +51,12 @@ let package = Package(
         ], swiftSettings: swiftSettings),
         .target(name: "SalesTesting", dependencies: ["SalesHost", "SalesKit"], swiftSettings: swiftSettings),
 
-        // MARK: Department modules (one folder each under Plugins/, importing SalesKit only)
-        .target(name: "AdminModule", dependencies: ["SalesKit"], path: "Plugins/Admin",
-                exclude: ["templates"], swiftSettings: swiftSettings),
-
         // MARK: Executable
         .executableTarget(name: "salesd", dependencies: [
-            "FastCGI", "SalesHost", "SalesKit", "AdminModule",
+            "FastCGI", "SalesHost", "SalesKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: swiftSettings),
+        ] + departmentModules.map { .target(name: $0.target) }, swiftSettings: swiftSettings),
 
         // MARK: Tests
         .testTarget(name: "SalesKitTests", dependencies: ["SalesKit"], swiftSettings: swiftSettings),
@@ -61,5 +64,9 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["SQLiteStore", "SalesKit"], swiftSettings: swiftSettings),
         .testTarget(name: "HostTests", dependencies: ["SalesHost", "SalesTesting", "SalesKit", "AdminModule"],
                     swiftSettings: swiftSettings),
-    ]
+    ] + departmentModules.map {
+        // MARK: Department modules (one folder each under Plugins/, importing SalesKit only)
+        .target(name: $0.target, dependencies: ["SalesKit"], path: "Plugins/\($0.folder)",
+                exclude: ["templates"], swiftSettings: swiftSettings)
+    }
 )
