@@ -22,6 +22,8 @@ public struct AdminModule: DepartmentModule {
         ]
     }
 
+    public var forms: [String: FormSchema] { ["user.create": UserPages.createForm, "user.edit": UserPages.editForm] }
+
     public func routes(_ r: inout RouteBuilder) {
         r.get("users", .permission(Self.users), UserPages.list)
         r.form("users/new", .permission(Self.users), UserPages.create)

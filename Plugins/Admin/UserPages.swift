@@ -9,7 +9,7 @@ enum UserPages {
                   rules: [.pattern("[A-Za-z0-9._-]{2,32}", message: "用户名为 2–32 位字母、数字或 . _ -")]),
         FormField("display_name", "姓名", required: true, rules: [.length(min: 1, max: 50)]),
         FormField("department", "部门", rules: [.length(min: nil, max: 50)]),
-        FormField("password", "初始密码", required: true, rules: [.length(min: 8, max: 128)], help: "至少 8 位"),
+        FormField("password", "初始密码", .password, required: true, rules: [.length(min: 8, max: 128)], help: "至少 8 位"),
         FormField("roles", "角色", .multiSelect(roleChoices)),
     ])
 
@@ -18,7 +18,7 @@ enum UserPages {
         FormField("department", "部门", rules: [.length(min: nil, max: 50)]),
         FormField("active", "启用", .checkbox),
         FormField("roles", "角色", .multiSelect(roleChoices)),
-        FormField("password", "新密码", rules: [.length(min: 8, max: 128)], help: "留空则不修改"),
+        FormField("password", "新密码", .password, rules: [.length(min: 8, max: 128)], help: "留空则不修改"),
         FormField("reason", "修改原因", rules: [.length(min: nil, max: 200)]),
     ])
 

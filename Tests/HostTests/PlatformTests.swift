@@ -80,6 +80,9 @@ import AdminModule
         #expect(r.body.contains("value=\"王&lt;五&gt;\""))   // kept, and escaped
         #expect(r.body.contains("value=\"x\""))
         #expect(r.body.contains("value=\"sales_rep\" checked"))
+        // A password is the one value never echoed back.
+        #expect(r.body.contains("type=\"password\""))
+        #expect(!r.body.contains("value=\"short\""))
     }
 
     @Test func validFormRedirects303StoresRowAndAudits() throws {

@@ -55,6 +55,10 @@ public struct BoundForm {
             switch field.kind {
             case .text, .textarea:
                 if !text.isEmpty { value = .text(text) }
+            case .password:
+                // Not trimmed: spaces may be part of a password.
+                let exact = raw[key] ?? ""
+                if !exact.isEmpty { value = .text(exact) }
             case .integer:
                 if !text.isEmpty {
                     let t = text.replacingOccurrences(of: ",", with: "")
@@ -196,12 +200,15 @@ public struct BoundForm {
                 "name": key, "id": "f-" + key.replacingOccurrences(of: ".", with: "-"),
                 "label": field.label, "value": value, "required": field.required, "help": field.help,
                 "hasHelp": !field.help.isEmpty, "error": errors[key] ?? "", "hasError": errors[key] != nil,
-                "isText": false, "isTextarea": false, "isInteger": false, "isMoney": false, "isDate": false,
+                "isText": false, "isPassword": false, "isTextarea": false, "isInteger": false, "isMoney": false, "isDate": false,
                 "isCheckbox": false, "checked": false, "isSelect": false, "isMultiSelect": false, "isFile": false,
                 "isRows": false, "options": [[String: Any]](), "accept": "",
             ]
             switch field.kind {
             case .text: m["isText"] = true
+            case .password:
+                m["isPassword"] = true
+                m["value"] = ""
             case .textarea: m["isTextarea"] = true
             case .integer: m["isInteger"] = true
             case .money: m["isMoney"] = true

@@ -13,6 +13,8 @@ public struct Choice: Sendable, Equatable {
 /// What kind of input a field is; decides parsing, validation and rendering.
 public indirect enum FieldKind: Sendable {
     case text
+    /// Rendered as a password input; never echoed back on re-render.
+    case password
     case textarea
     case integer
     /// Yuan typed by the user, stored as 分.

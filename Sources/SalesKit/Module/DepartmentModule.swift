@@ -71,6 +71,9 @@ public protocol DepartmentModule: Sendable {
     var permissions: [Permission] { get }
     var menu: [MenuItem] { get }
     var migrations: [Migration] { get }
+    /// The module's forms by name, as declared data (for documentation, admin views and the
+    /// hostile-input tests that feed every field of every form).
+    var forms: [String: FormSchema] { get }
     /// Mount routes; paths are relative to `/<id>/`.
     func routes(_ r: inout RouteBuilder)
     /// To-do items waiting for `user` (shown on the home page).
@@ -83,6 +86,7 @@ extension DepartmentModule {
     public var permissions: [Permission] { [] }
     public var menu: [MenuItem] { [] }
     public var migrations: [Migration] { [] }
+    public var forms: [String: FormSchema] { [:] }
     public func routes(_ r: inout RouteBuilder) {}
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] { [] }
     public func services(_ s: inout ServiceRegistry) {}
