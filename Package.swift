@@ -11,11 +11,19 @@ import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 
-/// Department modules: (target name, folder under Plugins/). Each is a plain Swift target that
-/// imports SalesKit only; the executable links all of them. Add one line to install a module
-/// (then list it in Sources/salesd/InstalledModules.swift).
-let departmentModules: [(target: String, folder: String)] = [
-    ("AdminModule", "Admin"),
+/// Department modules: (target name, folder under Plugins/, other modules' APIs it uses).
+/// Each is a plain Swift target that imports SalesKit (and the APIs it names) only; the
+/// executable links all of them. Add one line to install a module (then list it in
+/// Sources/salesd/InstalledModules.swift).
+let departmentModules: [(target: String, folder: String, uses: [String])] = [
+    ("AdminModule", "Admin", []),
+    ("CustomerDevelopmentModule", "CustomerDevelopment", ["CustomerDevelopmentAPI"]),
+]
+
+/// Typed service interfaces a module offers to its dependants live in its `API/` folder, a
+/// target of their own (SalesKit only), so a dependant never links the provider's code.
+let moduleAPIs: [(target: String, folder: String)] = [
+    ("CustomerDevelopmentAPI", "CustomerDevelopment"),
 ]
 
 let package = Package(
@@ -64,9 +72,16 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["SQLiteStore", "SalesKit"], swiftSettings: swiftSettings),
         .testTarget(name: "HostTests", dependencies: ["SalesHost", "SalesTesting", "SalesKit", "AdminModule"],
                     swiftSettings: swiftSettings),
-    ] + departmentModules.map {
+        .testTarget(name: "CustomerDevelopmentTests", dependencies: [
+            "SalesHost", "SalesTesting", "SalesKit", "AdminModule", "CustomerDevelopmentModule", "CustomerDevelopmentAPI",
+        ], swiftSettings: swiftSettings),
+    ] + departmentModules.map { m in
         // MARK: Department modules (one folder each under Plugins/, importing SalesKit only)
-        .target(name: $0.target, dependencies: ["SalesKit"], path: "Plugins/\($0.folder)",
-                exclude: ["templates"], swiftSettings: swiftSettings)
+        .target(name: m.target, dependencies: ["SalesKit"] + m.uses.map { .target(name: $0) },
+                path: "Plugins/\(m.folder)",
+                exclude: ["templates"] + (moduleAPIs.contains { $0.folder == m.folder } ? ["API"] : []),
+                swiftSettings: swiftSettings)
+    } + moduleAPIs.map {
+        .target(name: $0.target, dependencies: ["SalesKit"], path: "Plugins/\($0.folder)/API", swiftSettings: swiftSettings)
     }
 )

@@ -1,4 +1,5 @@
 import AdminModule
+import CustomerDevelopmentModule
 import SalesKit
 
 /// The one list of installed modules. Order is boot order and menu order; a module must come
@@ -6,4 +7,5 @@ import SalesKit
 /// Package.swift, import it here, and append it.
 let installedModules: [any DepartmentModule] = [
     AdminModule(),
+    CustomerDevelopmentModule(),
 ]

@@ -1,0 +1,345 @@
+import Foundation
+import SalesKit
+
+/// 新客户认定申请表 and its flow (002 §5, §8–§12; 003 §2.4): the rep applies, investigates
+/// credit, writes the 客户评定报告 (a rating), the supervisor approves or rejects with a reason.
+/// A credit problem suspends the application with a reason (002 §12); it can be resumed or
+/// closed. Approval assigns the customer code (002 §6) and makes the customer visible to the
+/// other departments (002 §7). An E-class applicant cannot be approved (003 §2.3).
+enum ApplicationPages {
+    enum State: String, Sendable, CaseIterable {
+        case draft, investigating, evaluated, suspended, approved, rejected, closed
+    }
+
+    static let stateTitles = ["draft": "草稿", "investigating": "信用调查中", "evaluated": "已评定，待审核", "suspended": "已中止（信用问题）",
+                              "approved": "已批准", "rejected": "已驳回", "closed": "已关闭"]
+
+    static let flow = StateMachine<State>(entity: "crm.application", transitions: [
+        .init("submit", from: [.draft], to: .investigating, permission: CustomerDevelopmentModule.use, title: "提交并开始信用调查"),
+        .init("evaluate", from: [.investigating], to: .evaluated, permission: CustomerDevelopmentModule.use, title: "提交客户评定报告"),
+        .init("approve", from: [.evaluated], to: .approved, permission: CustomerDevelopmentModule.approve, title: "批准"),
+        .init("reject", from: [.evaluated], to: .rejected, permission: CustomerDevelopmentModule.approve, requiresReason: true, title: "驳回"),
+        .init("return", from: [.evaluated], to: .investigating, permission: CustomerDevelopmentModule.approve, requiresReason: true,
+              title: "退回补充调查"),
+        .init("suspend", from: [.investigating, .evaluated], to: .suspended, permission: CustomerDevelopmentModule.use,
+              requiresReason: true, title: "因信用问题中止"),
+        .init("resume", from: [.suspended], to: .investigating, permission: CustomerDevelopmentModule.approve, requiresReason: true,
+              title: "恢复调查"),
+        .init("close", from: [.suspended], to: .closed, permission: CustomerDevelopmentModule.approve, requiresReason: true, title: "关闭"),
+    ])
+
+    static let natureChoices = ["中外合资", "国有", "大型民营", "中型民营", "小型民营", "其他"].map { Choice($0, $0) }
+    static let ownChoices = [Choice("own", "自有"), Choice("rent", "租用")]
+    /// Selection principles (002 §4), a checklist on the application.
+    static let principles = [Choice("credit", "财务状况良好、信用可靠"), Choice("cooperation", "合作态度积极"),
+                             Choice("confidential", "遵守商业和技术保密原则"), Choice("cost", "成本管理与控制水平符合要求")]
+
+    static func amountRows(_ nameLabel: String) -> FieldKind {
+        .rows(FormSchema([
+            FormField("name", nameLabel, required: true, rules: [.length(min: nil, max: 100)]),
+            FormField("amount", "销售额（元/年）", .money, rules: [.range(0, nil)]),
+        ]), minRows: 0, blankRows: 3)
+    }
+
+    /// 新客户认定申请表 (002 §5 step 4), field by field.
+    static let form = FormSchema([
+        // 企业概况
+        FormField("company_name", "企业名称", required: true, rules: [.length(min: 2, max: 100)]),
+        FormField("founded", "成立时间", .date, rules: [.notInFuture]),
+        FormField("trade_since", "交易时间", .date),
+        FormField("legal_rep", "企业法人", rules: [.length(min: nil, max: 50)]),
+        FormField("shareholders", "主要股东", .rows(FormSchema([
+            FormField("name", "姓名", required: true, rules: [.length(min: nil, max: 50)]),
+            FormField("title", "职务", rules: [.length(min: nil, max: 50)]),
+        ]), minRows: 0, blankRows: 3)),
+        FormField("capital", "总资本（元）", .money, rules: [.range(0, nil)]),
+        FormField("location", "所在地", rules: [.length(min: nil, max: 50)]),
+        FormField("postcode", "邮编", rules: [.pattern("[0-9]{6}", message: "邮编为 6 位数字")]),
+        FormField("address", "地址", rules: [.length(min: nil, max: 200)]),
+        FormField("phone", "电话", rules: [.pattern("[0-9+()\\- ]{5,30}", message: "请输入有效电话号码")]),
+        FormField("fax", "传真", rules: [.pattern("[0-9+()\\- ]{5,30}", message: "请输入有效传真号码")]),
+        FormField("hq", "总部", rules: [.length(min: nil, max: 200)]),
+        FormField("factory", "工厂", rules: [.length(min: nil, max: 200)]),
+        FormField("store", "门市", rules: [.length(min: nil, max: 200)]),
+        FormField("scale", "经营规模", rules: [.length(min: nil, max: 100)]),
+        FormField("nature", "企业性质", .select(natureChoices)),
+        FormField("employees", "员工人数", .integer, rules: [.range(0, 10_000_000)]),
+        FormField("avg_age", "平均年龄（岁）", .integer, rules: [.range(16, 80)]),
+        // 近期业绩
+        FormField("results", "近期业绩", .rows(FormSchema([
+            FormField("year", "年度", .integer, required: true, rules: [.range(1950, 2100)]),
+            FormField("sales", "销售额（元/年）", .money, rules: [.range(0, nil)]),
+            FormField("operating_profit", "营业利润（元/年）", .money),
+            FormField("net_profit", "本期利润（元/年）", .money),
+        ]), minRows: 0, blankRows: 3)),
+        // 客户和产品的销售额
+        FormField("main_customers", "主要客户名称与销售额", amountRows("客户名称")),
+        FormField("main_products", "主要生产品种与销售额", amountRows("品种")),
+        // 工厂
+        FormField("land_area", "工厂占地面积（平方米）", .integer, rules: [.range(0, nil)]),
+        FormField("land_owned", "占地", .select(ownChoices)),
+        FormField("building_area", "建筑物面积（平方米）", .integer, rules: [.range(0, nil)]),
+        FormField("building_owned", "建筑物", .select(ownChoices)),
+        // 供货条件
+        FormField("supply_catalog", "供货商品目录", .textarea, rules: [.length(min: nil, max: 2000)]),
+        FormField("annual_supply", "年供货额（元/年）", .money, rules: [.range(0, nil)]),
+        // 交易理由与基本方针
+        FormField("trade_reason", "交易理由", .textarea, rules: [.length(min: nil, max: 2000)]),
+        FormField("trade_policy", "今后交易基本方针", .textarea, rules: [.length(min: nil, max: 2000)]),
+        // 支付条件
+        FormField("pay_cash_pct", "支付方法：现金（%）", .integer, rules: [.range(0, 100)]),
+        FormField("pay_check_pct", "支付方法：支票（%）", .integer, rules: [.range(0, 100)]),
+        FormField("pay_days", "支付期限（天）", .integer, rules: [.range(0, 365)]),
+        FormField("bank", "开户银行（注明分行）", rules: [.length(min: nil, max: 100)]),
+        FormField("principles", "选择原则核对（002 第4条）", .multiSelect(principles)),
+        FormField("remarks", "备注", .textarea, rules: [.length(min: nil, max: 2000)]),
+    ], checks: [{ v in
+        // Cash and cheque shares describe one payment: together they are 100%.
+        let cash = v.int("pay_cash_pct"), check = v.int("pay_check_pct")
+        if cash != nil || check != nil, (cash ?? 0) + (check ?? 0) != 100 {
+            return [FormError(field: "pay_check_pct", "现金与支票比例合计应为 100%")]
+        }
+        return []
+    }])
+
+    static let listSpec = ListSpec(columns: [
+        .init("id", "编号", sql: "a.id"),
+        .init("customer", "企业名称", sql: "c.name"),
+        .init("state", "状态", sql: "a.state"),
+        .init("applicant", "申请人", sql: "applicant"),
+        .init("class", "评级", sql: "c.rating_class"),
+        .init("updated", "更新时间", sql: "a.updated_at"),
+    ], defaultSort: "updated", defaultDescending: true, filters: ["state"], pageSize: 50, tiebreaker: "a.id")
+
+    /// The application row joined with its customer, if the user may see that customer.
+    static func load(_ id: Int64, _ ctx: Context) throws -> (app: Row, customer: Row) {
+        guard let app = try ctx.db.first("""
+            SELECT a.*, COALESCE(u.display_name, '') AS applicant FROM crm_applications a
+            LEFT JOIN users u ON u.id = a.applicant_id WHERE a.id = \(id)
+            """) else { throw HTTPError.notFound }
+        let customer = try Visibility.customer(app.int("customer_id") ?? 0, ctx)
+        return (app, customer)
+    }
+
+    static func initial(for c: Row) -> FormData {
+        FormData([("company_name", c.string("name") ?? ""), ("location", c.string("city") ?? ""),
+                  ("address", c.string("address") ?? ""), ("phone", c.string("phone") ?? "")])
+    }
+
+    /// Only the fields of the form, in the form's own encoding (rows as `lines.0.x`).
+    static func stored(_ raw: FormData) -> String {
+        var kept = FormData()
+        for (n, v) in raw.pairs where n != "_csrf" && form.fields.contains(where: { n == $0.name || n.hasPrefix($0.name + ".") }) {
+            kept.append(n, v)
+        }
+        return URLEncoding.encode(kept)
+    }
+
+    static let create: Handler = { req, ctx in
+        let c = try Visibility.customer(try req.id(), ctx)
+        let cid = c.int("id")!
+        let open = try ctx.db.scalar("SELECT COUNT(*) FROM crm_applications WHERE customer_id = \(cid) AND state IN ('draft', 'investigating', 'evaluated', 'suspended')") ?? 0
+        guard c.string("status") == "prospect", open == 0 else {
+            throw HTTPError.conflict("该客户已是正式客户，或已有进行中的认定申请。")
+        }
+        return try ctx.handleForm(form, template: "application-form", title: "新客户认定申请表",
+                                  data: ["c": c.dictionary, "isNew": true], initial: initial(for: c)) { v in
+            let user = try ctx.requireUser()
+            let id: Int64 = try ctx.db.transaction {
+                let id = try ctx.db.insert("""
+                    INSERT INTO crm_applications (customer_id, state, data, applicant_id, created_at, updated_at)
+                    VALUES (\(cid), 'draft', \(stored(req.form)), \(user.id), \(ctx.epoch), \(ctx.epoch)) RETURNING id
+                    """)
+                try ctx.audit(AuditEntry(entity: "crm.application", entityID: String(id), action: "create", to: "draft"))
+                return id
+            }
+            return .redirect(to: "/crm/applications/\(id)")
+        }
+    }
+
+    static let edit: Handler = { req, ctx in
+        let (app, c) = try load(try req.id(), ctx)
+        let id = app.int("id")!
+        guard ["draft", "investigating"].contains(app.string("state") ?? "") else {
+            throw HTTPError.conflict("申请已进入评定或审批阶段，不能再修改。")
+        }
+        let saved = try URLEncoding.parse(app.string("data") ?? "")
+        return try ctx.handleForm(form, template: "application-form", title: "修改新客户认定申请表",
+                                  data: ["c": c.dictionary, "isNew": false, "app": app.dictionary], initial: saved) { _ in
+            try ctx.db.transaction {
+                try ctx.db.execute("UPDATE crm_applications SET data = \(stored(req.form)), updated_at = \(ctx.epoch) WHERE id = \(id)")
+                try ctx.audit(AuditEntry(entity: "crm.application", entityID: String(id), action: "edit"))
+            }
+            return .redirect(to: "/crm/applications/\(id)")
+        }
+    }
+
+    static let list: Handler = { req, ctx in
+        let q = listSpec.parse(req.query)
+        var w: SQL = "WHERE \(try Visibility.filter(ctx))"
+        if let s = q.filters["state"] { w = w + " AND a.state = \(s)" }
+        let rows = try ctx.db.query("""
+            SELECT a.id, a.state, a.updated_at, c.id AS customer_id, c.name, c.rating_class, COALESCE(u.display_name, '') AS applicant
+            FROM crm_applications a JOIN crm_customers c ON c.id = a.customer_id LEFT JOIN users u ON u.id = a.applicant_id
+            \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
+            """)
+        func cells(_ r: Row) -> [String] {
+            [String(r.int("id") ?? 0), r.string("name") ?? "", stateTitles[r.string("state") ?? ""] ?? "",
+             r.string("applicant") ?? "", r.string("rating_class") ?? "", ctx.time(r.int("updated_at"))]
+        }
+        if q.export { return .csv(filename: "认定申请.csv", CSVTable(header: listSpec.columns.map(\.title), rows: rows.map(cells))) }
+        return ctx.render("applications", [
+            "apps": rows.prefix(listSpec.pageSize).map { r -> [String: Any] in ["id": r.int("id") ?? 0, "cells": cells(r)] },
+            "list": q.viewModel(rowsFetched: rows.count, basePath: "/crm/applications"),
+            "states": State.allCases.map { ["value": $0.rawValue, "title": stateTitles[$0.rawValue] ?? "", "selected": q.filters["state"] == $0.rawValue] },
+        ], title: "新客户认定申请")
+    }
+
+    /// The application's fields for display and print, in form order, with rows as tables.
+    static func sections(_ data: FormData) -> [[String: Any]] {
+        let bound = form.blank(data).viewModel()
+        return (bound["fields"] as? [[String: Any]] ?? []).map { f in
+            var out: [String: Any] = ["label": f["label"] ?? "", "isRows": f["isRows"] ?? false]
+            if f["isRows"] as? Bool == true {
+                out["columns"] = f["columns"] ?? []
+                let rows = (f["rows"] as? [[String: Any]] ?? []).compactMap { row -> [String: Any]? in
+                    let cells = (row["cells"] as? [[String: Any]] ?? []).map { $0["value"] as? String ?? "" }
+                    return cells.allSatisfy(\.isEmpty) ? nil : ["cells": cells]
+                }
+                out["rows"] = rows
+                out["hasRows"] = !rows.isEmpty
+            } else if let options = f["options"] as? [[String: Any]], !options.isEmpty {
+                out["value"] = options.filter { $0["selected"] as? Bool == true }.compactMap { $0["label"] as? String }.joined(separator: "；")
+            } else {
+                out["value"] = f["value"] ?? ""
+            }
+            return out
+        }
+    }
+
+    static func page(_ req: Request, _ ctx: Context, template: String, title: String) throws -> Response {
+        let (app, c) = try load(try req.id(), ctx)
+        let id = app.int("id")!
+        let state = State(rawValue: app.string("state") ?? "") ?? .draft
+        let rating = try ctx.db.first("SELECT id, total, rating_class, rated_at FROM crm_ratings WHERE application_id = \(id) ORDER BY rated_at DESC, id DESC")
+        let history = try ctx.db.query("""
+            SELECT at, username, action, from_state, to_state, reason FROM audit_log
+            WHERE entity = 'crm.application' AND entity_id = \(String(id)) ORDER BY at, id
+            """)
+        let actions = flow.available(from: state, for: ctx.user).map { t -> [String: Any] in
+            ["action": t.action, "title": t.title, "needsReason": t.requiresReason]
+        }
+        return ctx.render(template, [
+            "app": app.dictionary, "c": c.dictionary, "stateText": stateTitles[state.rawValue] ?? "",
+            "sections": sections(try URLEncoding.parse(app.string("data") ?? "")),
+            "rating": rating.map { r -> [String: Any] in
+                var d = r.dictionary
+                d["classTitle"] = Rating.classTitles[r.string("rating_class") ?? ""] ?? ""
+                return d
+            } as Any,
+            "hasRating": rating != nil,
+            "canRate": state == .investigating,
+            "canEdit": state == .draft || state == .investigating,
+            "actions": actions,
+            "history": history.map { r -> [String: Any] in
+                var d = r.dictionary
+                d["at"] = ctx.time(r.int("at"))
+                d["from"] = stateTitles[r.string("from_state") ?? ""] ?? ""
+                d["to"] = stateTitles[r.string("to_state") ?? ""] ?? ""
+                return d
+            },
+            "error": req.query["error"] ?? "",
+            "hasError": req.query["error"] != nil,
+            "printedAt": ctx.display(ctx.now),
+        ], title: title)
+    }
+
+    static let detail: Handler = { req, ctx in try page(req, ctx, template: "application", title: "新客户认定申请") }
+    static let print: Handler = { req, ctx in try page(req, ctx, template: "application-print", title: "新客户认定申请表") }
+
+    /// Takes an action of the flow. Business refusals come back to the page with the reason.
+    static let act: Handler = { req, ctx in
+        let (app, c) = try load(try req.id(), ctx)
+        let id = app.int("id")!
+        let action = req.form["action"] ?? ""
+        let reason = req.form["reason"]
+        let state = State(rawValue: app.string("state") ?? "") ?? .draft
+        func back(_ message: String) -> Response {
+            .redirect(to: "/crm/applications/\(id)?error=" + URLEncoding.percentEncode(message))
+        }
+        let rating = try ctx.db.first("SELECT rating_class, total FROM crm_ratings WHERE application_id = \(id) ORDER BY rated_at DESC, id DESC")
+        if action == "evaluate" && rating == nil { return back("请先填写客户评定报告（评分），再提交。") }
+        if action == "approve" {
+            // 003 §2.3: an E-class applicant (under 18 points) is 不予发展客户 and cannot be approved.
+            guard let rating else { return back("没有客户评定报告，不能批准。") }
+            if rating.string("rating_class") == "E" {
+                return back("评定为 E 类（不予发展客户，\(rating.int("total") ?? 0) 分），不能批准。")
+            }
+        }
+        do {
+            try ctx.db.transaction {
+                let next = try flow.apply(action, from: state, id: String(id), reason: reason, ctx)
+                let user = try ctx.requireUser()
+                // Optimistic check: the state must still be the one the user saw.
+                let changed = try ctx.db.execute("""
+                    UPDATE crm_applications SET state = \(next.rawValue), updated_at = \(ctx.epoch),
+                        decided_by = \(next == .approved || next == .rejected || next == .closed ? user.id : nil),
+                        decided_at = \(next == .approved || next == .rejected || next == .closed ? ctx.epoch : nil),
+                        decision_reason = \(reason)
+                    WHERE id = \(id) AND state = \(state.rawValue)
+                    """)
+                guard changed == 1 else { throw HTTPError.conflict("申请状态已被他人修改，请刷新后重试。") }
+                if next == .approved {
+                    try approveCustomer(c, rating: rating!, ctx)
+                }
+            }
+        } catch let refusal as StateMachine<State>.Refusal {
+            if case .forbidden = refusal { throw HTTPError.forbidden }
+            return back(refusal.description)
+        }
+        return .redirect(to: "/crm/applications/\(id)")
+    }
+
+    /// Makes the prospect a customer: a unique, never-reused code (002 §6) taken from a per-year
+    /// counter inside the approving transaction, so two approvals at the same moment cannot get
+    /// the same number (write transactions are serialized; the code column is also UNIQUE).
+    static func approveCustomer(_ c: Row, rating: Row, _ ctx: Context) throws {
+        let cid = c.int("id")!
+        var code = c.string("code")
+        if code == nil {
+            let year = ctx.today.year
+            let n = try ctx.db.scalar("""
+                INSERT INTO crm_code_counters (year, last) VALUES (\(year), 1)
+                ON CONFLICT (year) DO UPDATE SET last = crm_code_counters.last + 1 RETURNING last
+                """) ?? 1
+            let format = try ctx.db.first("SELECT value FROM crm_settings WHERE key = 'code_format'")?.string("value") ?? "KH-YYYY-NNNN"
+            code = CustomerCode.make(format: format, year: year, number: Int(n))
+        }
+        try ctx.db.execute("""
+            UPDATE crm_customers SET status = 'customer', code = \(code), approved_at = \(ctx.epoch), updated_at = \(ctx.epoch)
+            WHERE id = \(cid)
+            """)
+        try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(cid), action: "approve", from: c.string("status"),
+                                 to: "customer", reason: "客户代码 \(code ?? "")，评级 \(rating.string("rating_class") ?? "")"))
+    }
+}
+
+/// Customer codes: `YYYY` is the year, a run of `N` the zero-padded sequence number
+/// (default `KH-YYYY-NNNN` → `KH-2026-0001`).
+enum CustomerCode {
+    static func make(format: String, year: Int, number: Int) -> String {
+        var out = format.replacingOccurrences(of: "YYYY", with: String(year))
+        if let range = out.range(of: "N+", options: .regularExpression) {
+            let width = out.distance(from: range.lowerBound, to: range.upperBound)
+            let digits = String(number)
+            out.replaceSubrange(range, with: String(repeating: "0", count: max(0, width - digits.count)) + digits)
+        } else {
+            out += String(number)
+        }
+        return out
+    }
+
+    static func isValidFormat(_ f: String) -> Bool {
+        f.contains("YYYY") && f.range(of: "N+", options: .regularExpression) != nil && f.count <= 30
+    }
+}

@@ -1,0 +1,71 @@
+import CustomerDevelopmentAPI
+import Foundation
+import SalesKit
+
+/// 客户开发 — new-customer development (RULES.md §1): the customer master, qualification
+/// applications with credit investigation, the A–E rating, approval with a customer code,
+/// pipeline stages and the contact log. Offers `CustomerDirectory` to dependants.
+public struct CustomerDevelopmentModule: DepartmentModule {
+    public init() {}
+
+    public let manifest = ModuleManifest(id: "crm", title: "客户开发", version: "1.0.0", folder: "CustomerDevelopment")
+
+    /// Create prospects, work own customers, log contacts, rate, apply for qualification.
+    static let use = Permission("crm", "use", title: "客户开发（本人客户）",
+                                defaultRoles: [.salesRep, .salesSupervisor, .salesManager, .marketingDirector, .generalManager])
+    /// See and act on every customer, not only own (004 第四章(1), 第六章 5(7)).
+    static let viewAll = Permission("crm", "view_all", title: "查看全部客户",
+                                    defaultRoles: [.salesSupervisor, .salesManager, .marketingDirector, .generalManager])
+    /// Approve or reject qualification applications; resume or close suspended ones (002 §8–§12).
+    static let approve = Permission("crm", "approve", title: "审批新客户认定", defaultRoles: [.salesSupervisor, .salesManager])
+    /// Reassign a customer's owner (audited).
+    static let reassign = Permission("crm", "reassign", title: "调整客户负责人", defaultRoles: [.salesSupervisor, .salesManager])
+    /// Edit the class policy table and the code format.
+    static let policy = Permission("crm", "policy", title: "客户分类政策", defaultRoles: [.admin, .generalManager])
+
+    public var permissions: [Permission] { [Self.use, Self.viewAll, Self.approve, Self.reassign, Self.policy] }
+
+    public var menu: [MenuItem] {
+        [
+            MenuItem("客户名录", path: "customers", access: .permission(Self.use)),
+            MenuItem("新增潜在客户", path: "customers/new", access: .permission(Self.use)),
+            MenuItem("认定申请", path: "applications", access: .permission(Self.use)),
+            MenuItem("分类政策", path: "policy", access: .permission(Self.policy)),
+        ]
+    }
+
+    public var migrations: [Migration] { [Schema.v1] }
+
+    public var forms: [String: FormSchema] {
+        ["customer": CustomerPages.customerForm, "stage": CustomerPages.stageForm, "contact": CustomerPages.contactForm,
+         "owner": CustomerPages.ownerForm, "application": ApplicationPages.form, "rating": Rating.form,
+         "policy": PolicyPages.form]
+    }
+
+    public func routes(_ r: inout RouteBuilder) {
+        r.get("customers", .permission(Self.use), CustomerPages.list)
+        r.form("customers/new", .permission(Self.use), CustomerPages.create)
+        r.get("customers/:id", .permission(Self.use), CustomerPages.detail)
+        r.form("customers/:id/edit", .permission(Self.use), CustomerPages.edit)
+        r.form("customers/:id/stage", .permission(Self.use), CustomerPages.changeStage)
+        r.post("customers/:id/contacts", .permission(Self.use), CustomerPages.addContact)
+        r.form("customers/:id/owner", .permission(Self.reassign), CustomerPages.changeOwner)
+        r.form("customers/:id/rate", .permission(Self.use), RatingPages.rate)
+        r.get("customers/:id/ratings/:rid", .permission(Self.use), RatingPages.report)
+        r.form("customers/:id/apply", .permission(Self.use), ApplicationPages.create)
+        r.get("applications", .permission(Self.use), ApplicationPages.list)
+        r.get("applications/:id", .permission(Self.use), ApplicationPages.detail)
+        r.form("applications/:id/edit", .permission(Self.use), ApplicationPages.edit)
+        r.get("applications/:id/print", .permission(Self.use), ApplicationPages.print)
+        r.post("applications/:id/act", .permission(Self.use), ApplicationPages.act)
+        r.form("policy", .permission(Self.policy), PolicyPages.edit)
+    }
+
+    public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
+        try Inbox.items(for: user, ctx)
+    }
+
+    public func services(_ s: inout ServiceRegistry) {
+        s.provide(CustomerDirectory.self, Directory())
+    }
+}

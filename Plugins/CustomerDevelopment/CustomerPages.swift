@@ -1,0 +1,296 @@
+import Foundation
+import SalesKit
+
+enum CustomerPages {
+    static let stageChoices = [Choice("A", "A 重要客户（1个月内签约/招标）"), Choice("B", "B 意向客户（2–3个月）"),
+                               Choice("C", "C 潜力客户（3–6个月）"), Choice("D", "D 发展客户（有项目计划）")]
+    static let processChoices = [Choice("info", "项目信息开发"), Choice("project", "立项"), Choice("tender", "招投标"),
+                                 Choice("negotiation", "商务谈判"), Choice("closed", "成交")]
+    static let contactKinds = [Choice("call", "电话"), Choice("visit", "拜访"), Choice("event", "活动"), Choice("other", "其他")]
+    static let statusTitles = ["prospect": "潜在客户", "customer": "正式客户", "closed": "已关闭"]
+
+    /// 潜在客户名录 entry / basic data of a customer.
+    static let customerForm = FormSchema([
+        FormField("name", "企业名称", required: true, rules: [.length(min: 2, max: 100)]),
+        FormField("city", "所在地", rules: [.length(min: nil, max: 50)]),
+        FormField("in_city", "市内客户（投诉须 24 小时内处理；市外 48 小时）", .checkbox),
+        FormField("address", "地址", rules: [.length(min: nil, max: 200)]),
+        FormField("phone", "电话", rules: [.pattern("[0-9+()\\- ]{5,30}", message: "请输入有效电话号码")]),
+        FormField("contact_person", "联系人", rules: [.length(min: nil, max: 50)]),
+        FormField("contact_title", "职务", rules: [.length(min: nil, max: 50)]),
+        FormField("department", "所属部门", rules: [.length(min: nil, max: 50)]),
+        FormField("source", "信息来源", rules: [.length(min: nil, max: 100)]),
+        FormField("notes", "备注", .textarea, rules: [.length(min: nil, max: 2000)]),
+    ])
+
+    /// Pipeline stage and sales-process stage changes (004 第六章 2(2), 第七章): why is required.
+    static let stageForm = FormSchema([
+        FormField("stage", "客户阶段", .select(stageChoices)),
+        FormField("process_stage", "销售进程", .select(processChoices)),
+        FormField("reason", "变更原因", .textarea, required: true, rules: [.length(min: 2, max: 500)]),
+    ], checks: [{ v in
+        v.optionalString("stage") == nil && v.optionalString("process_stage") == nil
+            ? [FormError("请选择客户阶段或销售进程")] : []
+    }])
+
+    /// Contact log entry (004 第六章 5(2)).
+    static let contactForm = FormSchema([
+        FormField("kind", "方式", .select(contactKinds), required: true),
+        FormField("contact_date", "日期", .date, required: true, rules: [.notInFuture]),
+        FormField("person", "拜访对象", rules: [.length(min: nil, max: 50)]),
+        FormField("summary", "内容与结果", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+    ])
+
+    static let ownerForm = FormSchema([
+        FormField("owner_id", "新负责人", .integer, required: true),
+        FormField("reason", "调整原因", required: true, rules: [.length(min: 2, max: 200)]),
+    ])
+
+    static let listSpec = ListSpec(columns: [
+        .init("code", "客户代码", sql: "c.code"),
+        .init("name", "企业名称", sql: "c.name"),
+        .init("status", "状态", sql: "c.status"),
+        .init("class", "评级", sql: "c.rating_class"),
+        .init("stage", "阶段", sql: "c.stage"),
+        .init("city", "所在地", sql: "c.city"),
+        .init("owner", "负责人", sql: "owner_name"),
+        .init("rated", "最近评定", sql: "c.rated_at"),
+    ], defaultSort: "name", filters: ["q", "class", "stage", "owner", "status", "city", "due"], pageSize: 50, tiebreaker: "c.id")
+
+    /// Start of the current quarter in the company time zone (003 §2.3 quarterly re-review).
+    static func quarterStart(_ ctx: Context) -> Int64 {
+        let today = ctx.today
+        let month = (today.month - 1) / 3 * 3 + 1
+        return Int64(LocalDate(year: today.year, month: month, day: 1).start(in: ctx.timeZone).timeIntervalSince1970)
+    }
+
+    static let list: Handler = { req, ctx in
+        let q = listSpec.parse(req.query)
+        var w: SQL = "WHERE \(try Visibility.filter(ctx))"
+        if let s = q.filters["q"] { let like = "%" + s + "%"; w = w + " AND (c.name LIKE \(like) OR c.code LIKE \(like))" }
+        if let s = q.filters["class"] { w = w + (s == "none" ? " AND c.rating_class IS NULL" : " AND c.rating_class = \(s)") }
+        if let s = q.filters["stage"] { w = w + " AND c.stage = \(s)" }
+        if let s = q.filters["status"] { w = w + " AND c.status = \(s)" }
+        if let s = q.filters["city"] { w = w + (s == "in" ? " AND c.in_city = 1" : s == "out" ? " AND c.in_city = 0" : " AND c.city = \(s)") }
+        if let s = q.filters["owner"], let id = Int64(s) { w = w + " AND c.owner_id = \(id)" }
+        if q.filters["due"] != nil {
+            w = w + " AND c.status = 'customer' AND (c.rated_at IS NULL OR c.rated_at < \(quarterStart(ctx)))"
+        }
+        let rows = try ctx.db.query("""
+            SELECT c.id, c.code, c.name, c.status, c.rating_class, c.stage, c.city, c.in_city, c.rated_at,
+                   COALESCE(u.display_name, '') AS owner_name
+            FROM crm_customers c LEFT JOIN users u ON u.id = c.owner_id
+            \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
+            """)
+        func cells(_ r: Row) -> [String] {
+            [r.string("code") ?? "", r.string("name") ?? "", statusTitles[r.string("status") ?? ""] ?? "",
+             r.string("rating_class") ?? "", r.string("stage") ?? "", r.string("city") ?? "", r.string("owner_name") ?? "",
+             ctx.time(r.int("rated_at"))]
+        }
+        if q.export {
+            return .csv(filename: "客户名录.csv", CSVTable(header: listSpec.columns.map(\.title), rows: rows.map(cells)))
+        }
+        let owners = try ctx.db.query("SELECT DISTINCT u.id, u.display_name FROM users u JOIN crm_customers c ON c.owner_id = u.id ORDER BY u.display_name")
+        return ctx.render("customers", [
+            "customers": rows.prefix(listSpec.pageSize).map { r -> [String: Any] in
+                var d = r.dictionary
+                d["statusText"] = statusTitles[r.string("status") ?? ""] ?? ""
+                d["rated"] = ctx.time(r.int("rated_at"))
+                d["cityText"] = (r.string("city") ?? "") + (r.bool("in_city") ? "（市内）" : "（市外）")
+                return d
+            },
+            "list": q.viewModel(rowsFetched: rows.count, basePath: "/crm/customers"),
+            "f": q.filters,
+            "classOptions": options(["A", "B", "C", "D", "E"], selected: q.filters["class"]),
+            "stageOptions": options(["A", "B", "C", "D"], selected: q.filters["stage"]),
+            "owners": Visibility.seesAll(ctx) ? owners.map { ["id": $0.int("id") ?? 0, "name": $0.string("display_name") ?? "",
+                                                              "selected": q.filters["owner"] == String($0.int("id") ?? 0)] } : [],
+            "due": q.filters["due"] != nil,
+        ], title: "客户名录")
+    }
+
+    static func save(_ v: FormValues) -> [(String, SQLValue)] {
+        [("name", .text(v.string("name"))), ("city", .text(v.string("city"))), ("in_city", .integer(v.bool("in_city") ? 1 : 0)),
+         ("address", .text(v.string("address"))), ("phone", .text(v.string("phone"))),
+         ("contact_person", .text(v.string("contact_person"))), ("contact_title", .text(v.string("contact_title"))),
+         ("department", .text(v.string("department"))), ("source", .text(v.string("source"))), ("notes", .text(v.string("notes")))]
+    }
+
+    static func options(_ values: [String], selected: String?) -> [[String: Any]] {
+        values.map { v -> [String: Any] in ["value": v, "selected": v == selected] }
+    }
+
+    static let create: Handler = { req, ctx in
+        try ctx.handleForm(customerForm, template: "customer-form", title: "新增潜在客户", data: ["isNew": true],
+                           initial: FormData([("in_city", "1")])) { v in
+            let user = try ctx.requireUser()
+            let id: Int64 = try ctx.db.transaction {
+                let id = try ctx.db.insert("""
+                    INSERT INTO crm_customers (name, city, in_city, address, phone, contact_person, contact_title, department,
+                                               source, notes, owner_id, created_by, created_at, updated_at)
+                    VALUES (\(v.string("name")), \(v.string("city")), \(v.bool("in_city")), \(v.string("address")), \(v.string("phone")),
+                            \(v.string("contact_person")), \(v.string("contact_title")), \(v.string("department")),
+                            \(v.string("source")), \(v.string("notes")), \(user.id), \(user.id), \(ctx.epoch), \(ctx.epoch))
+                    RETURNING id
+                    """)
+                try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(id), action: "create", to: "prospect"))
+                return id
+            }
+            return .redirect(to: "/crm/customers/\(id)")
+        }
+    }
+
+    static let edit: Handler = { req, ctx in
+        let c = try Visibility.customer(try req.id(), ctx)
+        let id = c.int("id")!
+        var initial = FormData()
+        for f in customerForm.fields where f.name != "in_city" { initial.append(f.name, c.string(f.name) ?? "") }
+        if c.bool("in_city") { initial.append("in_city", "1") }
+        return try ctx.handleForm(customerForm, template: "customer-form", title: "编辑客户资料",
+                                  data: ["isNew": false, "c": c.dictionary], initial: initial) { v in
+            try ctx.db.transaction {
+                try ctx.db.execute("""
+                    UPDATE crm_customers SET name = \(v.string("name")), city = \(v.string("city")), in_city = \(v.bool("in_city")),
+                        address = \(v.string("address")), phone = \(v.string("phone")), contact_person = \(v.string("contact_person")),
+                        contact_title = \(v.string("contact_title")), department = \(v.string("department")),
+                        source = \(v.string("source")), notes = \(v.string("notes")), updated_at = \(ctx.epoch)
+                    WHERE id = \(id)
+                    """)
+                try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(id), action: "edit"))
+            }
+            return .redirect(to: "/crm/customers/\(id)")
+        }
+    }
+
+    static let detail: Handler = { req, ctx in try detailPage(req, ctx, contactForm: nil) }
+
+    /// The customer page; `contactForm` is a contact entry that failed validation (422).
+    static func detailPage(_ req: Request, _ ctx: Context, contactForm bound: BoundForm?) throws -> Response {
+        let c = try Visibility.customer(try req.id(), ctx)
+        let id = c.int("id")!
+        let ratings = try ctx.db.query("""
+            SELECT r.id, r.total, r.rating_class, r.rated_at, r.application_id, COALESCE(u.display_name, '') AS by
+            FROM crm_ratings r LEFT JOIN users u ON u.id = r.rated_by WHERE r.customer_id = \(id) ORDER BY r.rated_at DESC, r.id DESC
+            """)
+        let stages = try ctx.db.query("""
+            SELECT s.kind, s.from_value, s.to_value, s.reason, s.changed_at, COALESCE(u.display_name, '') AS by
+            FROM crm_stage_changes s LEFT JOIN users u ON u.id = s.changed_by WHERE s.customer_id = \(id) ORDER BY s.changed_at DESC, s.id DESC
+            """)
+        let contacts = try ctx.db.query("""
+            SELECT k.kind, k.contact_date, k.person, k.summary, COALESCE(u.display_name, '') AS by
+            FROM crm_contacts k LEFT JOIN users u ON u.id = k.created_by WHERE k.customer_id = \(id)
+            ORDER BY k.contact_date DESC, k.id DESC LIMIT 100
+            """)
+        let apps = try ctx.db.query("SELECT id, state, created_at FROM crm_applications WHERE customer_id = \(id) ORDER BY id DESC")
+        let kinds = Dictionary(uniqueKeysWithValues: contactKinds.map { ($0.value, $0.label) })
+        let processTitles = Dictionary(uniqueKeysWithValues: processChoices.map { ($0.value, $0.label) })
+        var data: [String: Any] = [
+            "c": c.dictionary,
+            "statusText": statusTitles[c.string("status") ?? ""] ?? "",
+            "classTitle": c.string("rating_class").flatMap { Rating.classTitles[$0] } ?? "未评定",
+            "processText": c.string("process_stage").flatMap { processTitles[$0] } ?? "",
+            "cityText": c.bool("in_city") ? "市内" : "市外",
+            "ratings": ratings.map { r -> [String: Any] in
+                var d = r.dictionary
+                d["at"] = ctx.time(r.int("rated_at"))
+                d["classTitle"] = Rating.classTitles[r.string("rating_class") ?? ""] ?? ""
+                return d
+            },
+            "stages": stages.map { r -> [String: Any] in
+                var d = r.dictionary
+                d["at"] = ctx.time(r.int("changed_at"))
+                d["kindText"] = r.string("kind") == "stage" ? "客户阶段" : "销售进程"
+                if r.string("kind") == "process" {
+                    d["from_value"] = r.string("from_value").flatMap { processTitles[$0] } ?? ""
+                    d["to_value"] = r.string("to_value").flatMap { processTitles[$0] } ?? ""
+                }
+                return d
+            },
+            "contacts": contacts.map { r -> [String: Any] in
+                var d = r.dictionary
+                d["kindText"] = kinds[r.string("kind") ?? ""] ?? ""
+                return d
+            },
+            "applications": apps.map { r -> [String: Any] in
+                ["id": r.int("id") ?? 0, "stateText": ApplicationPages.stateTitles[r.string("state") ?? ""] ?? "",
+                 "at": ctx.time(r.int("created_at"))]
+            },
+            "contactForm": (bound ?? contactForm.blank(FormData([("contact_date", ctx.today.description)]))).viewModel(),
+            "canReassign": ctx.can(CustomerDevelopmentModule.reassign),
+            "canApply": c.string("status") == "prospect"
+                && !apps.contains { ["draft", "investigating", "evaluated", "suspended"].contains($0.string("state") ?? "") },
+        ]
+        if let owner = c.string("owner_name") { data["ownerName"] = owner }
+        return ctx.render("customer", data, title: c.string("name") ?? "客户", status: bound == nil ? 200 : 422)
+    }
+
+    static let changeStage: Handler = { req, ctx in
+        let c = try Visibility.customer(try req.id(), ctx)
+        let id = c.int("id")!
+        let initial = FormData([("stage", c.string("stage") ?? ""), ("process_stage", c.string("process_stage") ?? "")])
+        return try ctx.handleForm(stageForm, template: "stage-form", title: "变更客户阶段", data: ["c": c.dictionary], initial: initial) { v in
+            let stage = v.optionalString("stage")
+            let process = v.optionalString("process_stage")
+            let reason = v.string("reason")
+            guard stage != c.string("stage") || process != c.string("process_stage") else {
+                throw FormRejection("阶段没有变化")
+            }
+            try ctx.db.transaction {
+                let user = try ctx.requireUser()
+                for (kind, column, new) in [("stage", "stage", stage), ("process", "process_stage", process)] {
+                    guard let new, new != c.string(column) else { continue }
+                    try ctx.db.execute("""
+                        INSERT INTO crm_stage_changes (customer_id, kind, from_value, to_value, reason, changed_by, changed_at)
+                        VALUES (\(id), \(kind), \(c.string(column)), \(new), \(reason), \(user.id), \(ctx.epoch))
+                        """)
+                    try ctx.db.execute("UPDATE crm_customers SET \(raw: column) = \(new), updated_at = \(ctx.epoch) WHERE id = \(id)")
+                    try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(id), action: kind == "stage" ? "stage" : "process",
+                                             from: c.string(column), to: new, reason: reason))
+                }
+            }
+            return .redirect(to: "/crm/customers/\(id)")
+        }
+    }
+
+    static let addContact: Handler = { req, ctx in
+        let c = try Visibility.customer(try req.id(), ctx)
+        let id = c.int("id")!
+        let bound = contactForm.bind(req.form, today: ctx.today)
+        // Invalid: the whole customer page again, with the entry's errors and values (422).
+        guard let v = bound.values else { return try detailPage(req, ctx, contactForm: bound) }
+        try ctx.db.transaction {
+            let cid = try ctx.db.insert("""
+                INSERT INTO crm_contacts (customer_id, kind, contact_date, person, summary, created_by, created_at)
+                VALUES (\(id), \(v.string("kind")), \(v.string("contact_date")), \(v.string("person")), \(v.string("summary")),
+                        \(try ctx.requireUser().id), \(ctx.epoch)) RETURNING id
+                """)
+            try ctx.audit(AuditEntry(entity: "crm.contact", entityID: String(cid), action: "create", to: v.string("kind")))
+        }
+        return .redirect(to: "/crm/customers/\(id)#contacts")
+    }
+
+    static let changeOwner: Handler = { req, ctx in
+        let c = try Visibility.customer(try req.id(), ctx)
+        let id = c.int("id")!
+        let reps = try ctx.db.query("""
+            SELECT DISTINCT u.id, u.display_name FROM users u JOIN user_roles ur ON ur.user_id = u.id
+            JOIN role_permissions rp ON rp.role_id = ur.role_id
+            WHERE u.active = 1 AND rp.permission = 'crm.use' ORDER BY u.display_name
+            """)
+        let data: [String: Any] = ["c": c.dictionary, "reps": reps.map { ["id": $0.int("id") ?? 0, "name": $0.string("display_name") ?? ""] }]
+        return try ctx.handleForm(ownerForm, template: "owner-form", title: "调整客户负责人", data: data,
+                                  initial: FormData([("owner_id", String(c.int("owner_id") ?? 0))])) { v in
+            let newOwner = v.int("owner_id")!
+            guard reps.contains(where: { $0.int("id") == newOwner }) else {
+                throw FormRejection(field: "owner_id", "请选择有客户开发权限的在职人员")
+            }
+            guard newOwner != c.int("owner_id") else { throw FormRejection(field: "owner_id", "负责人没有变化") }
+            try ctx.db.transaction {
+                try ctx.db.execute("UPDATE crm_customers SET owner_id = \(newOwner), updated_at = \(ctx.epoch) WHERE id = \(id)")
+                try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(id), action: "reassign",
+                                         from: String(c.int("owner_id") ?? 0), to: String(newOwner), reason: v.string("reason")))
+            }
+            return .redirect(to: "/crm/customers/\(id)")
+        }
+    }
+}
