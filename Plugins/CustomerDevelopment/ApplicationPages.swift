@@ -203,7 +203,7 @@ enum ApplicationPages {
             if f["isRows"] as? Bool == true {
                 out["columns"] = f["columns"] ?? []
                 let rows = (f["rows"] as? [[String: Any]] ?? []).compactMap { row -> [String: Any]? in
-                    let cells = (row["cells"] as? [[String: Any]] ?? []).map { $0["value"] as? String ?? "" }
+                    let cells = (row["cells"] as? [[String: Any]] ?? []).map(display)
                     return cells.allSatisfy(\.isEmpty) ? nil : ["cells": cells]
                 }
                 out["rows"] = rows
@@ -211,10 +211,17 @@ enum ApplicationPages {
             } else if let options = f["options"] as? [[String: Any]], !options.isEmpty {
                 out["value"] = options.filter { $0["selected"] as? Bool == true }.compactMap { $0["label"] as? String }.joined(separator: "；")
             } else {
-                out["value"] = f["value"] ?? ""
+                out["value"] = display(f)
             }
             return out
         }
+    }
+
+    /// A field's value as printed: money as `1,234.50`, everything else as typed.
+    static func display(_ field: [String: Any]) -> String {
+        let value = field["value"] as? String ?? ""
+        if field["isMoney"] as? Bool == true, let fen = Money.parse(value) { return Money.format(fen) }
+        return value
     }
 
     static func page(_ req: Request, _ ctx: Context, template: String, title: String) throws -> Response {
@@ -241,6 +248,7 @@ enum ApplicationPages {
             "canRate": state == .investigating,
             "canEdit": state == .draft || state == .investigating,
             "actions": actions,
+            "hasActions": !actions.isEmpty,
             "history": history.map { r -> [String: Any] in
                 var d = r.dictionary
                 d["at"] = ctx.time(r.int("at"))

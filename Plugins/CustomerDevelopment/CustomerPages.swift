@@ -105,6 +105,13 @@ enum CustomerPages {
             "stageOptions": options(["A", "B", "C", "D"], selected: q.filters["stage"]),
             "owners": Visibility.seesAll(ctx) ? owners.map { ["id": $0.int("id") ?? 0, "name": $0.string("display_name") ?? "",
                                                               "selected": q.filters["owner"] == String($0.int("id") ?? 0)] } : [],
+            "hasOwners": Visibility.seesAll(ctx) && !owners.isEmpty,
+            "statusOptions": [("prospect", "潜在客户"), ("customer", "正式客户"), ("closed", "已关闭")].map {
+                ["value": $0.0, "title": $0.1, "selected": q.filters["status"] == $0.0] as [String: Any]
+            },
+            "cityOptions": [("in", "市内"), ("out", "市外")].map {
+                ["value": $0.0, "title": $0.1, "selected": q.filters["city"] == $0.0] as [String: Any]
+            },
             "due": q.filters["due"] != nil,
         ], title: "客户名录")
     }

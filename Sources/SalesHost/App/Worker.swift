@@ -172,7 +172,8 @@ public final class Worker: ContextHost {
     public func render(_ template: String, _ data: [String: Any], title: String, status: Int, context: Context) -> Response {
         let name = template.hasPrefix("/") ? String(template.dropFirst()) : context.module + "/" + template
         var page = data
-        page["app"] = layoutModel(context, title: title)
+        // Under one key a module is unlikely to use for its own data.
+        page["shell"] = layoutModel(context, title: title)
         page["csrf"] = context.csrfToken
         guard let html = app.renderer.render(name, page) else {
             let id = Token.make(bytes: 6)
