@@ -31,10 +31,10 @@ public struct CustomerDevelopmentModule: DepartmentModule {
             MenuItem("新增潜在客户", path: "customers/new", access: .permission(Self.use)),
             MenuItem("认定申请", path: "applications", access: .permission(Self.use)),
             MenuItem("分类政策", path: "policy", access: .permission(Self.policy)),
-        ]
+        ] + VisitPages.menu + ProfilePages.menu
     }
 
-    public var migrations: [Migration] { [Schema.v1] }
+    public var migrations: [Migration] { [Schema.v1] + VisitPages.migrations + ProfilePages.migrations }
 
     public var forms: [String: FormSchema] {
         ["customer": CustomerPages.customerForm, "stage": CustomerPages.stageForm, "contact": CustomerPages.contactForm,
@@ -59,10 +59,12 @@ public struct CustomerDevelopmentModule: DepartmentModule {
         r.get("applications/:id/print", .permission(Self.use), ApplicationPages.print)
         r.post("applications/:id/act", .permission(Self.use), ApplicationPages.act)
         r.form("policy", .permission(Self.policy), PolicyPages.edit)
+        VisitPages.routes(&r)
+        ProfilePages.routes(&r)
     }
 
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
-        try Inbox.items(for: user, ctx)
+        try Inbox.items(for: user, ctx) + VisitPages.inbox(for: user, ctx)
     }
 
     public func services(_ s: inout ServiceRegistry) {
