@@ -105,6 +105,29 @@ import AdminModule
         #expect(t.client().login("zhang.san", password: "a-long-password").status == 303)
     }
 
+    @Test func aRepeatedSubmitWithTheSameFormTokenCreatesOneRecord() throws {
+        let c = t.client()
+        c.login("admin")
+        let page = c.get("/admin/users/new")
+        let idem = try #require(page.body.range(of: "name=\"_idem\" value=\"").map { r in
+            String(page.body[r.upperBound...].prefix { $0 != "\"" })
+        })
+        let fields = [("_idem", idem), ("username", "twice"), ("display_name", "双击"), ("password", "a-long-password")]
+        let first = c.submit("/admin/users/new", fields)
+        let second = c.submit("/admin/users/new", fields)
+        #expect(first.status == 303)
+        #expect(second.status == 303)
+        #expect(second.location == first.location)
+        #expect(try t.db.scalar("SELECT COUNT(*) FROM users WHERE username = 'twice'") == 1)
+        // A failed submit releases its token: the corrected form goes through.
+        let page2 = c.get("/admin/users/new")
+        let idem2 = String(page2.body[page2.body.range(of: "name=\"_idem\" value=\"")!.upperBound...].prefix { $0 != "\"" })
+        #expect(c.submit("/admin/users/new", [("_idem", idem2), ("username", "x")]).status == 422)
+        #expect(c.submit("/admin/users/new", [("_idem", idem2), ("username", "fixed"), ("display_name", "改正"),
+                                              ("password", "a-long-password")]).status == 303)
+        #expect(try t.db.scalar("SELECT COUNT(*) FROM users WHERE username = 'fixed'") == 1)
+    }
+
     @Test func unknownPathIs404AndWrongMethodIs405() {
         let c = t.client()
         c.login("admin")

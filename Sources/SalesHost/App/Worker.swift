@@ -83,8 +83,44 @@ public final class Worker: ContextHost {
         let ctx = Context(request: request, user: user, db: db, now: now, timeZone: config.zone, module: route.module,
                           csrfToken: session?.valid == true ? session!.csrf : preSessionToken(request),
                           resumedForm: resumed, host: self)
+        if request.method == "POST", let user, let key = request.form["_idem"], !key.isEmpty {
+            return try idempotent(key: key, user: user, now: now) { try route.handler(request, ctx) }
+        }
         return try route.handler(request, ctx)
     }
+
+    // MARK: - Idempotent submits
+
+    /// Every form carries a fresh `_idem` token (the `form/csrf` partial). The first POST with a
+    /// token runs; a repeat (double click, browser retry, resubmit after a lost response) gets the
+    /// same 303 without running the handler again, so it creates nothing twice. A submit that did
+    /// not succeed (422, error) releases its token so the corrected form can be sent.
+    func idempotent(key: String, user: User, now: Date, _ handler: () throws -> Response) throws -> Response {
+        guard key.count <= 64, key.allSatisfy(\.isHexDigit) else { throw HTTPError.badRequest("表单标识无效") }
+        let t = Int64(now.timeIntervalSince1970)
+        try db.transaction {
+            try db.execute("DELETE FROM idempotency_keys WHERE created_at < \(t - 86400)")
+            if let row = try db.first("SELECT location FROM idempotency_keys WHERE user_id = \(user.id) AND key = \(key)") {
+                if let location = row.string("location") { throw AlreadyDone(location: location) }
+                throw HTTPError.conflict("该表单正在提交中，请勿重复提交。")
+            }
+            try db.execute("INSERT INTO idempotency_keys (key, user_id, location, created_at) VALUES (\(key), \(user.id), NULL, \(t))")
+        }
+        do {
+            let response = try handler()
+            if response.status == 303, let location = response.header("Location") {
+                try db.execute("UPDATE idempotency_keys SET location = \(location) WHERE user_id = \(user.id) AND key = \(key)")
+            } else {
+                try db.execute("DELETE FROM idempotency_keys WHERE user_id = \(user.id) AND key = \(key)")
+            }
+            return response
+        } catch {
+            _ = try? db.execute("DELETE FROM idempotency_keys WHERE user_id = \(user.id) AND key = \(key)")
+            throw error
+        }
+    }
+
+    struct AlreadyDone: Error { var location: String }
 
     // MARK: - Parsing
 
@@ -145,6 +181,8 @@ public final class Worker: ContextHost {
                 return errorPage(413, "提交内容过大", "提交的内容超过上限（\(config.maxBodyBytes / 1024 / 1024) MB）。请缩小附件后重试。")
             case .tooManyRequests(let m): return errorPage(429, "请稍后再试", m)
             }
+        case let done as AlreadyDone:
+            return .redirect(to: done.location)
         case is CSRFFailure:
             return errorPage(403, "表单已失效", "表单校验码缺失或不正确（可能页面打开太久）。请返回、刷新页面后重新提交。")
         case let r as any StateMachineRefusal:
@@ -175,6 +213,7 @@ public final class Worker: ContextHost {
         // Under one key a module is unlikely to use for its own data.
         page["shell"] = layoutModel(context, title: title)
         page["csrf"] = context.csrfToken
+        page["idem"] = Token.make(bytes: 16)
         guard let html = app.renderer.render(name, page) else {
             let id = Token.make(bytes: 6)
             app.logger.error("error id=\(id) template '\(name)' not found")

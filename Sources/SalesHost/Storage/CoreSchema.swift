@@ -79,5 +79,14 @@ enum CoreSchema {
             created_at INTEGER NOT NULL
         );
         """),
+        Migration(2, "idempotency keys", """
+        CREATE TABLE idempotency_keys (
+            key TEXT NOT NULL,
+            user_id INTEGER NOT NULL,
+            location TEXT,                 -- NULL while the first submit is being handled
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (user_id, key)
+        );
+        """),
     ]
 }
