@@ -18,6 +18,7 @@ let swiftSettings: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 let departmentModules: [(target: String, folder: String, uses: [String])] = [
     ("AdminModule", "Admin", []),
     ("CustomerDevelopmentModule", "CustomerDevelopment", ["CustomerDevelopmentAPI"]),
+    ("SuggestionsModule", "Suggestions", []),
 ]
 
 /// Typed service interfaces a module offers to its dependants live in its `API/` folder, a
@@ -71,6 +72,8 @@ let package = Package(
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["SQLiteStore", "SalesKit"], swiftSettings: swiftSettings),
         .testTarget(name: "HostTests", dependencies: ["SalesHost", "SalesTesting", "SalesKit", "AdminModule"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "SuggestionsTests", dependencies: ["SalesHost", "SalesTesting", "SalesKit", "SuggestionsModule"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "CustomerDevelopmentTests", dependencies: [
             "SalesHost", "SalesTesting", "SalesKit", "AdminModule", "CustomerDevelopmentModule", "CustomerDevelopmentAPI",

@@ -238,6 +238,7 @@ enum ApplicationPages {
         }
         return ctx.render(template, [
             "app": app.dictionary, "c": c.dictionary, "stateText": stateTitles[state.rawValue] ?? "",
+            "hasCode": c.string("code") != nil,
             "sections": sections(try URLEncoding.parse(app.string("data") ?? "")),
             "rating": rating.map { r -> [String: Any] in
                 var d = r.dictionary

@@ -39,7 +39,9 @@ public struct CustomerDevelopmentModule: DepartmentModule {
     public var forms: [String: FormSchema] {
         ["customer": CustomerPages.customerForm, "stage": CustomerPages.stageForm, "contact": CustomerPages.contactForm,
          "owner": CustomerPages.ownerForm, "application": ApplicationPages.form, "rating": Rating.form,
-         "policy": PolicyPages.form]
+         "policy": PolicyPages.form, "profile": ProfileForm.schema, "key_customer": KeyCustomerPages.form,
+         "key_customer_remove": KeyCustomerPages.removeForm]
+            .merging(VisitPages.forms) { a, _ in a }
     }
 
     public func routes(_ r: inout RouteBuilder) {

@@ -194,6 +194,8 @@ enum CustomerPages {
         var data: [String: Any] = [
             "c": c.dictionary,
             "statusText": statusTitles[c.string("status") ?? ""] ?? "",
+            "hasCode": c.string("code") != nil,
+            "canSeeKey": ctx.can(CustomerDevelopmentModule.viewAll),
             "classTitle": c.string("rating_class").flatMap { Rating.classTitles[$0] } ?? "未评定",
             "processText": c.string("process_stage").flatMap { processTitles[$0] } ?? "",
             "cityText": c.bool("in_city") ? "市内" : "市外",
@@ -284,7 +286,10 @@ enum CustomerPages {
             JOIN role_permissions rp ON rp.role_id = ur.role_id
             WHERE u.active = 1 AND rp.permission = 'crm.use' ORDER BY u.display_name
             """)
-        let data: [String: Any] = ["c": c.dictionary, "reps": reps.map { ["id": $0.int("id") ?? 0, "name": $0.string("display_name") ?? ""] }]
+        let chosen = req.method == "POST" ? Int64(req.form["owner_id"] ?? "") : c.int("owner_id")
+        let data: [String: Any] = ["c": c.dictionary, "reps": reps.map {
+            ["id": $0.int("id") ?? 0, "name": $0.string("display_name") ?? "", "current": $0.int("id") == chosen] as [String: Any]
+        }]
         return try ctx.handleForm(ownerForm, template: "owner-form", title: "调整客户负责人", data: data,
                                   initial: FormData([("owner_id", String(c.int("owner_id") ?? 0))])) { v in
             let newOwner = v.int("owner_id")!

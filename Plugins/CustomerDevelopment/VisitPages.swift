@@ -3,9 +3,322 @@ import SalesKit
 
 /// Plans, visits and reports (RULES §1.4, 002 §14–§16, 002 第三节, 003 §7.10, 003 §5.5.3,
 /// 004 第六章 5(6)). Owned by its own migration (version 2) and routes under /crm/…
+///
+/// - 新客户开发计划及实施表 (002 §14): `VisitPlanPages`, /crm/visits/plans
+/// - 新客户开发日报表 (002 §16): `VisitDailyPages`, /crm/reports/daily
+/// - 客户开发计划表 (002 第三节 一.1): `VisitMonthlyPages`, /crm/reports/monthly-plan
+/// - 客户开发报告表 (002 第三节 一.2): `VisitDevelopmentPages`, /crm/reports/development
+/// - 客户开发统计表, 访问计划完成表, visit shortfall (003 §7.10), new customers per rep
+///   (003 §5.5.3), changes this week (004 第六章 5(6)): `VisitStatsPages`, /crm/reports/…
+///
+/// Every page applies `Visibility`: a rep sees rows of own customers (and own reports);
+/// holders of `crm.view_all` see all.
 enum VisitPages {
-    static let migrations: [Migration] = []
-    static let menu: [MenuItem] = []
-    static func routes(_ r: inout RouteBuilder) {}
-    static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] { [] }
+    static let migrations: [Migration] = [
+        Migration(2, "visit plans, daily reports, monthly plans, development reports", """
+            -- 新客户开发计划及实施表 (002 §14): filled before a visit or negotiation, completed after it.
+            CREATE TABLE crm_visit_plans (
+                id INTEGER PRIMARY KEY,
+                customer_id INTEGER NOT NULL REFERENCES crm_customers(id),
+                rep_id INTEGER NOT NULL,
+                kind TEXT NOT NULL,                      -- visit | negotiation
+                planned_date TEXT NOT NULL,              -- YYYY-MM-DD, company time zone
+                person TEXT NOT NULL DEFAULT '',         -- 拜访对象
+                purpose TEXT NOT NULL,
+                plan TEXT NOT NULL DEFAULT '',
+                state TEXT NOT NULL DEFAULT 'planned',   -- planned | done | cancelled
+                actual_date TEXT,
+                result TEXT NOT NULL DEFAULT '',
+                next_step TEXT NOT NULL DEFAULT '',
+                cancel_reason TEXT NOT NULL DEFAULT '',
+                contact_id INTEGER REFERENCES crm_contacts(id),
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL
+            );
+            CREATE INDEX crm_visit_plans_customer ON crm_visit_plans(customer_id, planned_date);
+            CREATE INDEX crm_visit_plans_rep ON crm_visit_plans(rep_id, state, planned_date);
+
+            -- 新客户开发日报表 (002 §16): one per rep per day, reviewed by the supervisor.
+            CREATE TABLE crm_daily_reports (
+                id INTEGER PRIMARY KEY,
+                rep_id INTEGER NOT NULL,
+                report_date TEXT NOT NULL,               -- YYYY-MM-DD
+                progress TEXT NOT NULL,
+                results TEXT NOT NULL DEFAULT '',
+                problems TEXT NOT NULL DEFAULT '',
+                state TEXT NOT NULL DEFAULT 'submitted', -- submitted | reviewed
+                review_note TEXT NOT NULL DEFAULT '',
+                reviewed_by INTEGER,
+                reviewed_at INTEGER,
+                created_at INTEGER NOT NULL,
+                UNIQUE (rep_id, report_date)
+            );
+            CREATE INDEX crm_daily_reports_state ON crm_daily_reports(state, report_date);
+
+            -- 客户开发计划表 (002 第三节 一.1): one per rep per month, with repeated rows.
+            CREATE TABLE crm_monthly_plans (
+                id INTEGER PRIMARY KEY,
+                rep_id INTEGER NOT NULL,
+                month TEXT NOT NULL,                     -- YYYY-MM
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL,
+                UNIQUE (rep_id, month)
+            );
+            CREATE TABLE crm_monthly_plan_rows (
+                id INTEGER PRIMARY KEY,
+                plan_id INTEGER NOT NULL REFERENCES crm_monthly_plans(id),
+                position INTEGER NOT NULL,
+                customer_class TEXT NOT NULL DEFAULT '',
+                company TEXT NOT NULL,
+                visit_date TEXT,
+                person TEXT NOT NULL DEFAULT '',
+                title TEXT NOT NULL DEFAULT '',
+                department TEXT NOT NULL DEFAULT '',
+                phone TEXT NOT NULL DEFAULT '',
+                agreement TEXT NOT NULL DEFAULT '',
+                result TEXT NOT NULL DEFAULT ''
+            );
+            CREATE INDEX crm_monthly_plan_rows_plan ON crm_monthly_plan_rows(plan_id, position);
+
+            -- 客户开发报告表 (002 第三节 一.2), with the 批示 of 经理 and 销售主管 added afterwards.
+            CREATE TABLE crm_development_reports (
+                id INTEGER PRIMARY KEY,
+                customer_id INTEGER NOT NULL REFERENCES crm_customers(id),
+                reporter_id INTEGER NOT NULL,
+                customer_name TEXT NOT NULL,
+                phone TEXT NOT NULL DEFAULT '',
+                address TEXT NOT NULL DEFAULT '',
+                handler TEXT NOT NULL DEFAULT '',        -- 主办人员
+                products TEXT NOT NULL DEFAULT '',       -- 推销产品
+                first_amount_fen INTEGER,                -- 第一次交易额 (分)
+                first_product TEXT NOT NULL DEFAULT '',  -- 第一次交易品名
+                process TEXT NOT NULL,                   -- 开拓经过
+                remarks TEXT NOT NULL DEFAULT '',
+                manager_note TEXT,
+                manager_id INTEGER,
+                manager_at INTEGER,
+                supervisor_note TEXT,
+                supervisor_id INTEGER,
+                supervisor_at INTEGER,
+                created_at INTEGER NOT NULL,
+                updated_at INTEGER NOT NULL
+            );
+            CREATE INDEX crm_development_reports_customer ON crm_development_reports(customer_id);
+
+            -- Report queries: visits by date, changes by time, new customers by year.
+            CREATE INDEX crm_contacts_kind_date ON crm_contacts(kind, contact_date, customer_id);
+            CREATE INDEX crm_customers_updated ON crm_customers(updated_at);
+            CREATE INDEX crm_customers_created ON crm_customers(created_at);
+            CREATE INDEX crm_customers_approved ON crm_customers(approved_at);
+            """),
+    ]
+
+    static let menu: [MenuItem] = [
+        MenuItem("拜访计划与实施", path: "visits/plans", access: .permission(CustomerDevelopmentModule.use)),
+        MenuItem("开发日报", path: "reports/daily", access: .permission(CustomerDevelopmentModule.use)),
+        MenuItem("拜访与报表", path: "reports", access: .permission(CustomerDevelopmentModule.use)),
+    ]
+
+    /// The forms of these pages as declared data (customer choices are filled per request).
+    static var forms: [String: FormSchema] {
+        ["visitPlan": VisitPlanPages.planForm([]), "visitPlanComplete": VisitPlanPages.completeForm,
+         "visitPlanCancel": VisitPlanPages.cancelForm, "dailyReport": VisitDailyPages.form,
+         "dailyReview": VisitDailyPages.reviewForm, "monthlyPlan": VisitMonthlyPages.form,
+         "developmentReport": VisitDevelopmentPages.form([]), "developmentComment": VisitDevelopmentPages.commentForm]
+    }
+
+    static func routes(_ r: inout RouteBuilder) {
+        let use = Access.permission(CustomerDevelopmentModule.use)
+        let approve = Access.permission(CustomerDevelopmentModule.approve)
+        r.get("reports", use, index)
+        // 新客户开发计划及实施表 (002 §14)
+        r.get("visits/plans", use, VisitPlanPages.list)
+        r.form("visits/plans/new", use, VisitPlanPages.create)
+        r.get("visits/plans/:id", use, VisitPlanPages.detail)
+        r.form("visits/plans/:id/edit", use, VisitPlanPages.edit)
+        r.form("visits/plans/:id/complete", use, VisitPlanPages.complete)
+        r.form("visits/plans/:id/cancel", use, VisitPlanPages.cancel)
+        // 新客户开发日报表 (002 §16): the review is the supervisor's POST to the report's page.
+        r.get("reports/daily", use, VisitDailyPages.list)
+        r.form("reports/daily/new", use, VisitDailyPages.create)
+        r.get("reports/daily/:id", use, VisitDailyPages.detail)
+        r.post("reports/daily/:id", approve, VisitDailyPages.detail)
+        // 客户开发计划表 (002 第三节 一.1)
+        r.get("reports/monthly-plan", use, VisitMonthlyPages.show)
+        r.form("reports/monthly-plan/edit", use, VisitMonthlyPages.edit)
+        // 客户开发报告表 (002 第三节 一.2): the 批示 is a POST to the report's page.
+        r.get("reports/development", use, VisitDevelopmentPages.list)
+        r.form("reports/development/new", use, VisitDevelopmentPages.create)
+        r.get("reports/development/:id", use, VisitDevelopmentPages.detail)
+        r.post("reports/development/:id", approve, VisitDevelopmentPages.detail)
+        r.get("reports/development/:id/print", use, VisitDevelopmentPages.print)
+        // Computed reports
+        r.get("reports/statistics", use, VisitStatsPages.statistics)
+        r.get("reports/visit-completion", use, VisitStatsPages.completion)
+        r.get("reports/shortfall", use, VisitStatsPages.shortfall)
+        r.get("reports/new-customers", use, VisitStatsPages.newCustomers)
+        r.get("reports/weekly-changes", use, VisitStatsPages.weeklyChanges)
+    }
+
+    /// To-do items: daily reports waiting for the supervisor's review (002 §16), own visit
+    /// plans whose date has passed without a result (002 §14), and own customers visited fewer
+    /// than twice this week (003 §7.10).
+    static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
+        guard user.can(CustomerDevelopmentModule.use) else { return [] }
+        var items: [InboxItem] = []
+        if user.can(CustomerDevelopmentModule.approve) {
+            for r in try ctx.db.query("""
+                SELECT d.id, d.report_date, COALESCE(u.display_name, '') AS rep_name
+                FROM crm_daily_reports d LEFT JOIN users u ON u.id = d.rep_id
+                WHERE d.state = 'submitted' AND d.rep_id <> \(user.id) ORDER BY d.report_date, d.id LIMIT 50
+                """) {
+                items.append(InboxItem(title: "待审阅开发日报：\(r.string("rep_name") ?? "") \(r.string("report_date") ?? "")",
+                                       detail: "新客户开发日报表（002 第16条）", url: "/crm/reports/daily/\(r.int("id") ?? 0)"))
+            }
+        }
+        let today = ctx.today.description
+        for r in try ctx.db.query("""
+            SELECT p.id, p.planned_date, c.name FROM crm_visit_plans p JOIN crm_customers c ON c.id = p.customer_id
+            WHERE p.rep_id = \(user.id) AND c.owner_id = \(user.id) AND p.state = 'planned' AND p.planned_date < \(today)
+            ORDER BY p.planned_date, p.id LIMIT 50
+            """) {
+            items.append(InboxItem(title: "请填写拜访实施结果：\(r.string("name") ?? "")",
+                                   detail: "计划日期 \(r.string("planned_date") ?? "")（002 第14条）",
+                                   url: "/crm/visits/plans/\(r.int("id") ?? 0)/complete"))
+        }
+        let week = VisitCalendar.week(containing: ctx.today, ctx)
+        let short = try ctx.db.scalar("""
+            SELECT COUNT(*) FROM crm_customers c \(VisitStatsPages.weekVisitsJoin(week))
+            WHERE c.owner_id = \(user.id) AND c.status = 'customer' AND COALESCE(v.n, 0) < \(VisitStatsPages.weeklyVisitTarget)
+            """) ?? 0
+        if short > 0 {
+            items.append(InboxItem(title: "本周拜访不足 \(VisitStatsPages.weeklyVisitTarget) 次的客户：\(short) 家",
+                                   detail: "003 第7.10条：对自己管辖的客户每周至少走访 2 次（\(week.label)）",
+                                   url: "/crm/reports/shortfall",
+                                   due: VisitCalendar.start(of: VisitCalendar.adding(week.sunday, 1), ctx)))
+        }
+        return items
+    }
+
+    /// 拜访与报表: every page of this area, with the article it comes from.
+    static let index: Handler = { _, ctx in
+        let pages: [(String, String, String, Bool)] = [
+            ("/crm/visits/plans", "新客户开发计划及实施表", "拜访或业务洽谈前填写计划，之后填写实施结果（002 第14条）", true),
+            ("/crm/reports/daily", "新客户开发日报表", "每天的工作进展、取得的成绩和存在的问题，交销售主管审阅（002 第16条）", true),
+            ("/crm/reports/monthly-plan", "客户开发计划表", "每月访问客户计划与访问结果报告（002 第三节 一.1）", true),
+            ("/crm/reports/development", "客户开发报告表", "新客户开拓经过、第一次交易，经理与销售主管批示（002 第三节 一.2）", true),
+            ("/crm/reports/statistics", "客户开发统计表", "按客户统计拜访者、拜访结果与客户级别（002 第三节 一.3）", true),
+            ("/crm/reports/visit-completion", "访问计划完成表", "每客户每月计划拜访次数与实际执行情况（002 第三节 二.2）", true),
+            ("/crm/reports/shortfall", "本周拜访不足", "对自己管辖的客户每周至少走访 2 次（003 第7.10条）", true),
+            ("/crm/reports/new-customers", "年度新客户开发", "每年发展 1–2 个新客户（003 第5.5.3条）", true),
+            ("/crm/reports/weekly-changes", "本周客户档案变动", "每周五报总经理、营销总经理，标明本周新增（004 第六章 5(6)）", true),
+            ("/crm/policy", "访问频次计划", "各类客户每月计划拜访次数（客户分类政策）", ctx.can(CustomerDevelopmentModule.policy)),
+        ]
+        return ctx.render("visit-reports", [
+            "pages": pages.filter(\.3).map { ["href": $0.0, "title": $0.1, "detail": $0.2] },
+        ], title: "拜访与报表")
+    }
+
+    // MARK: Shared helpers
+
+    /// Choices for a customer field: the customers the user may see that are not closed
+    /// (plus `including`, e.g. the customer a record already belongs to).
+    static func customerChoices(_ ctx: Context, including: Int64? = nil) throws -> [Choice] {
+        try ctx.db.query("""
+            SELECT c.id, c.name, c.code FROM crm_customers c
+            WHERE \(try Visibility.filter(ctx)) AND (c.status <> 'closed' OR c.id = \(including ?? 0))
+            ORDER BY c.name, c.id LIMIT 2000
+            """).map { r in
+            let code = r.string("code").map { "（\($0)）" } ?? ""
+            return Choice(String(r.int("id") ?? 0), (r.string("name") ?? "") + code)
+        }
+    }
+
+    /// The chosen customer of a valid form, checked again against visibility.
+    static func chosenCustomer(_ v: FormValues, _ ctx: Context) throws -> Row {
+        guard let id = Int64(v.string("customer_id")), id > 0 else {
+            throw FormRejection(field: "customer_id", "请选择客户")
+        }
+        do {
+            return try Visibility.customer(id, ctx)
+        } catch HTTPError.notFound {
+            throw FormRejection(field: "customer_id", "请选择客户")
+        }
+    }
+
+    /// Owners for a supervisor's filter (empty for a rep, who sees own rows only).
+    static func ownerOptions(_ ctx: Context, selected: String?) throws -> [[String: Any]] {
+        guard Visibility.seesAll(ctx) else { return [] }
+        return try ctx.db.query("""
+            SELECT DISTINCT u.id, u.display_name FROM users u JOIN crm_customers c ON c.owner_id = u.id ORDER BY u.display_name, u.id
+            """).map { r -> [String: Any] in
+            let id = String(r.int("id") ?? 0)
+            return ["id": id, "name": r.string("display_name") ?? "", "selected": selected == id]
+        }
+    }
+
+    static func classOptions(selected: String?) -> [[String: Any]] {
+        ["A", "B", "C", "D", "E"].map { c -> [String: Any] in
+            ["value": c, "title": c + " " + (Rating.classTitles[c] ?? ""), "selected": c == selected]
+        }
+    }
+
+    /// `?year=` between 2000 and 2100, else the current year.
+    static func year(_ query: FormData, _ ctx: Context) -> Int {
+        guard let s = query["year"], let y = Int(s), (2000...2100).contains(y) else { return ctx.today.year }
+        return y
+    }
+}
+
+/// Calendar arithmetic on `LocalDate` (company-time-zone dates): weeks run Monday–Sunday.
+enum VisitCalendar {
+    /// Days since 1970-01-01 (proleptic Gregorian).
+    static func dayNumber(_ d: LocalDate) -> Int {
+        let y = d.month <= 2 ? d.year - 1 : d.year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (d.month + (d.month > 2 ? -3 : 9)) + 2) / 5 + d.day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func date(dayNumber n: Int) -> LocalDate {
+        let z = n + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return LocalDate(year: yoe + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
+    }
+
+    static func adding(_ d: LocalDate, _ days: Int) -> LocalDate { date(dayNumber: dayNumber(d) + days) }
+
+    /// 1 = Monday … 7 = Sunday (1970-01-01 was a Thursday).
+    static func weekday(_ d: LocalDate) -> Int { ((dayNumber(d) % 7) + 7 + 3) % 7 + 1 }
+
+    static func monday(of d: LocalDate) -> LocalDate { adding(d, 1 - weekday(d)) }
+
+    /// Midnight starting `d` in the company time zone.
+    static func start(of d: LocalDate, _ ctx: Context) -> Date { d.start(in: ctx.timeZone) }
+
+    static func epoch(_ d: LocalDate, _ ctx: Context) -> Int64 { Int64(start(of: d, ctx).timeIntervalSince1970) }
+
+    static func monthKey(_ d: LocalDate) -> String { String(format: "%04d-%02d", d.year, d.month) }
+
+    struct Week {
+        var monday: LocalDate
+        var sunday: LocalDate
+        /// [start, end) in epoch seconds: Monday 00:00 to the next Monday 00:00, company time.
+        var start: Int64
+        var end: Int64
+        var label: String { "\(monday) 至 \(sunday)" }
+    }
+
+    static func week(containing d: LocalDate, _ ctx: Context) -> Week {
+        let monday = monday(of: d)
+        return Week(monday: monday, sunday: adding(monday, 6), start: epoch(monday, ctx), end: epoch(adding(monday, 7), ctx))
+    }
 }

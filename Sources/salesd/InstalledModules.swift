@@ -1,5 +1,6 @@
 import AdminModule
 import CustomerDevelopmentModule
+import SuggestionsModule
 import SalesKit
 
 /// The one list of installed modules. Order is boot order and menu order; a module must come
@@ -8,4 +9,5 @@ import SalesKit
 let installedModules: [any DepartmentModule] = [
     AdminModule(),
     CustomerDevelopmentModule(),
+    SuggestionsModule(),
 ]

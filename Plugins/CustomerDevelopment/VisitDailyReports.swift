@@ -1,0 +1,153 @@
+import Foundation
+import SalesKit
+
+/// 新客户开发日报表 (002 §16): each day the rep reports the progress of the day, the results
+/// achieved and the problems met, to the sales supervisor. One report per rep per day; it waits
+/// in the inbox of the holders of `crm.approve` (销售主管, 销售经理) until one marks it reviewed
+/// (audited). A rep sees own reports; holders of `crm.view_all` or `crm.approve` see all.
+enum VisitDailyPages {
+    static let stateTitles = ["submitted": "待审阅", "reviewed": "已审阅"]
+
+    static let form = FormSchema([
+        FormField("report_date", "日期", .date, required: true, rules: [.notInFuture]),
+        FormField("progress", "工作进展", .textarea, required: true, rules: [.length(min: 2, max: 4000)],
+                  help: "今天拜访、洽谈、调查了哪些客户，进行到哪一步"),
+        FormField("results", "取得的成绩", .textarea, rules: [.length(min: nil, max: 4000)]),
+        FormField("problems", "存在的问题", .textarea, rules: [.length(min: nil, max: 4000)],
+                  help: "需要销售主管指导或协调的事项（002 第15条）"),
+    ])
+
+    static let reviewForm = FormSchema([
+        FormField("review_note", "审阅意见", .textarea, rules: [.length(min: nil, max: 2000)],
+                  help: "对工作的指导意见（002 第15条），可不填"),
+    ])
+
+    static let listSpec = ListSpec(columns: [
+        .init("date", "日期", sql: "d.report_date"),
+        .init("rep", "销售专员", sql: "rep_name"),
+        .init("progress", "工作进展", sql: "d.progress", sortable: false),
+        .init("state", "状态", sql: "d.state"),
+        .init("reviewer", "审阅人", sql: "reviewer_name"),
+    ], defaultSort: "date", defaultDescending: true, filters: ["state", "rep", "from", "to"], pageSize: 50, tiebreaker: "d.id")
+
+    /// Supervisors (all reports) or the rep (own reports).
+    static func seesAll(_ ctx: Context) -> Bool {
+        Visibility.seesAll(ctx) || ctx.can(CustomerDevelopmentModule.approve)
+    }
+
+    static func filter(_ ctx: Context) throws -> SQL {
+        if seesAll(ctx) { return "1 = 1" }
+        return "d.rep_id = \(try ctx.requireUser().id)"
+    }
+
+    static let list: Handler = { req, ctx in
+        let q = listSpec.parse(req.query)
+        var w: SQL = "WHERE \(try filter(ctx))"
+        if let s = q.filters["state"] { w = w + " AND d.state = \(s)" }
+        if let s = q.filters["rep"], let id = Int64(s) { w = w + " AND d.rep_id = \(id)" }
+        if let s = q.filters["from"].flatMap({ LocalDate($0) }) { w = w + " AND d.report_date >= \(s.description)" }
+        if let s = q.filters["to"].flatMap({ LocalDate($0) }) { w = w + " AND d.report_date <= \(s.description)" }
+        let rows = try ctx.db.query("""
+            SELECT d.id, d.report_date, d.progress, d.results, d.problems, d.state, d.review_note,
+                   COALESCE(u.display_name, '') AS rep_name, COALESCE(r.display_name, '') AS reviewer_name
+            FROM crm_daily_reports d LEFT JOIN users u ON u.id = d.rep_id LEFT JOIN users r ON r.id = d.reviewed_by
+            \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
+            """)
+        if q.export {
+            return .csv(filename: "新客户开发日报表.csv", CSVTable(
+                header: ["日期", "销售专员", "工作进展", "取得的成绩", "存在的问题", "状态", "审阅人", "审阅意见"],
+                rows: rows.map { r in
+                    [r.string("report_date") ?? "", r.string("rep_name") ?? "", r.string("progress") ?? "", r.string("results") ?? "",
+                     r.string("problems") ?? "", stateTitles[r.string("state") ?? ""] ?? "", r.string("reviewer_name") ?? "",
+                     r.string("review_note") ?? ""]
+                }))
+        }
+        let reps = seesAll(ctx) ? try ctx.db.query("""
+            SELECT DISTINCT u.id, u.display_name FROM users u JOIN crm_daily_reports d ON d.rep_id = u.id ORDER BY u.display_name, u.id
+            """) : []
+        return ctx.render("visit-daily-list", [
+            "reports": rows.prefix(listSpec.pageSize).map { r -> [String: Any] in
+                var d: [String: Any] = r.dictionary
+                let progress = r.string("progress") ?? ""
+                d["excerpt"] = progress.count > 60 ? String(progress.prefix(60)) + "…" : progress
+                d["stateText"] = stateTitles[r.string("state") ?? ""] ?? ""
+                d["pending"] = r.string("state") == "submitted"
+                return d
+            },
+            "list": q.viewModel(rowsFetched: rows.count, basePath: "/crm/reports/daily"),
+            "f": q.filters,
+            "states": ["submitted", "reviewed"].map {
+                ["value": $0, "title": stateTitles[$0] ?? "", "selected": q.filters["state"] == $0] as [String: Any]
+            },
+            "reps": reps.map { r -> [String: Any] in
+                let id = String(r.int("id") ?? 0)
+                return ["id": id, "name": r.string("display_name") ?? "", "selected": q.filters["rep"] == id]
+            },
+            "hasReps": !reps.isEmpty,
+        ], title: "新客户开发日报表")
+    }
+
+    static let create: Handler = { _, ctx in
+        try ctx.handleForm(form, template: "visit-daily-form", title: "填写新客户开发日报表",
+                           initial: FormData([("report_date", ctx.today.description)])) { v in
+            let user = try ctx.requireUser()
+            let date = v.string("report_date")
+            let duplicate = FormRejection(field: "report_date", "\(date) 的日报已经提交过，每天一份")
+            if try ctx.db.scalar("SELECT COUNT(*) FROM crm_daily_reports WHERE rep_id = \(user.id) AND report_date = \(date)") ?? 0 > 0 {
+                throw duplicate
+            }
+            let id: Int64
+            do {
+                id = try ctx.db.transaction {
+                    let id = try ctx.db.insert("""
+                        INSERT INTO crm_daily_reports (rep_id, report_date, progress, results, problems, created_at)
+                        VALUES (\(user.id), \(date), \(v.string("progress")), \(v.string("results")), \(v.string("problems")), \(ctx.epoch))
+                        RETURNING id
+                        """)
+                    try ctx.audit(AuditEntry(entity: "crm.daily_report", entityID: String(id), action: "create", to: "submitted"))
+                    return id
+                }
+            } catch let e as StorageError where e.kind == .constraint {
+                throw duplicate // submitted twice at the same moment: the UNIQUE (rep_id, report_date) decides
+            }
+            return .redirect(to: "/crm/reports/daily/\(id)")
+        }
+    }
+
+    /// GET shows the report (with the review form for a supervisor); POST (crm.approve only,
+    /// checked by the route) marks it reviewed.
+    static let detail: Handler = { req, ctx in
+        let id = try req.id()
+        let user = try ctx.requireUser()
+        guard let d = try ctx.db.first("""
+            SELECT d.*, COALESCE(u.display_name, '') AS rep_name, COALESCE(r.display_name, '') AS reviewer_name
+            FROM crm_daily_reports d LEFT JOIN users u ON u.id = d.rep_id LEFT JOIN users r ON r.id = d.reviewed_by
+            WHERE d.id = \(id)
+            """), seesAll(ctx) || d.int("rep_id") == user.id else { throw HTTPError.notFound }
+        let pending = d.string("state") == "submitted"
+        let canReview = pending && ctx.can(CustomerDevelopmentModule.approve) && d.int("rep_id") != user.id
+        var data: [String: Any] = [
+            "d": d.dictionary, "stateText": stateTitles[d.string("state") ?? ""] ?? "",
+            "pending": pending, "canReview": canReview, "reviewedAt": ctx.time(d.int("reviewed_at")),
+            "submittedAt": ctx.time(d.int("created_at")),
+        ]
+        data["hasNote"] = !(d.string("review_note") ?? "").isEmpty
+        if ctx.request.method == "POST" {
+            guard d.int("rep_id") != user.id else { throw HTTPError.forbidden } // not one's own report
+            guard pending else { throw HTTPError.conflict("该日报已经审阅过。") }
+        }
+        return try ctx.handleForm(reviewForm, template: "visit-daily", title: "新客户开发日报表", data: data) { v in
+            try ctx.db.transaction {
+                let changed = try ctx.db.execute("""
+                    UPDATE crm_daily_reports SET state = 'reviewed', review_note = \(v.string("review_note")),
+                        reviewed_by = \(user.id), reviewed_at = \(ctx.epoch)
+                    WHERE id = \(id) AND state = 'submitted'
+                    """)
+                guard changed == 1 else { throw HTTPError.conflict("该日报已经审阅过。") }
+                try ctx.audit(AuditEntry(entity: "crm.daily_report", entityID: String(id), action: "review", from: "submitted",
+                                         to: "reviewed", reason: v.optionalString("review_note")))
+            }
+            return .redirect(to: "/crm/reports/daily/\(id)")
+        }
+    }
+}

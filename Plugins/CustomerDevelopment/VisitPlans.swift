@@ -1,0 +1,215 @@
+import Foundation
+import SalesKit
+
+/// 新客户开发计划及实施表 (002 §14): before visiting a customer or negotiating, the rep writes
+/// the plan (date, whom, purpose, what to prepare); afterwards the actual date, the result and
+/// the next step. Completing a plan can log the contact (004 第六章 5(2)), so the visit counts
+/// in the visit reports. Visible like the customer it belongs to.
+enum VisitPlanPages {
+    static let kindChoices = [Choice("visit", "拜访"), Choice("negotiation", "业务洽谈")]
+    static let stateTitles = ["planned": "待实施", "done": "已实施", "cancelled": "已取消"]
+
+    static func planForm(_ customers: [Choice]) -> FormSchema {
+        FormSchema([
+            FormField("customer_id", "客户", .select(customers), required: true),
+            FormField("kind", "类型", .select(kindChoices), required: true),
+            FormField("planned_date", "计划日期", .date, required: true),
+            FormField("person", "拜访对象", rules: [.length(min: nil, max: 50)]),
+            FormField("purpose", "目的", required: true, rules: [.length(min: 2, max: 200)]),
+            FormField("plan", "计划内容（准备事项、洽谈要点）", .textarea, rules: [.length(min: nil, max: 2000)]),
+        ])
+    }
+
+    /// How the completed plan is logged as a contact ("none": not logged).
+    static let logChoices = CustomerPages.contactKinds + [Choice("none", "不记入联系记录")]
+
+    static let completeForm = FormSchema([
+        FormField("actual_date", "实际日期", .date, required: true, rules: [.notInFuture]),
+        FormField("result", "实施结果", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+        FormField("next_step", "下一步计划", .textarea, rules: [.length(min: nil, max: 1000)]),
+        FormField("log_as", "记入联系记录", .select(logChoices), required: true,
+                  help: "记为“拜访”的计入拜访统计、访问计划完成表和每周拜访次数（003 第7.10条）"),
+    ])
+
+    static let cancelForm = FormSchema([
+        FormField("reason", "取消原因", required: true, rules: [.length(min: 2, max: 200)]),
+    ])
+
+    static let listSpec = ListSpec(columns: [
+        .init("planned", "计划日期", sql: "p.planned_date"),
+        .init("customer", "客户", sql: "c.name"),
+        .init("kind", "类型", sql: "p.kind"),
+        .init("purpose", "目的", sql: "p.purpose", sortable: false),
+        .init("state", "状态", sql: "p.state"),
+        .init("actual", "实际日期", sql: "p.actual_date"),
+        .init("rep", "填写人", sql: "rep_name"),
+    ], defaultSort: "planned", defaultDescending: true, filters: ["state", "q", "customer"], pageSize: 50, tiebreaker: "p.id")
+
+    static let list: Handler = { req, ctx in
+        let q = listSpec.parse(req.query)
+        var w: SQL = "WHERE \(try Visibility.filter(ctx))"
+        if let s = q.filters["state"] { w = w + " AND p.state = \(s)" }
+        if let s = q.filters["q"] { w = w + " AND c.name LIKE \("%" + s + "%")" }
+        if let s = q.filters["customer"], let id = Int64(s) { w = w + " AND p.customer_id = \(id)" }
+        let rows = try ctx.db.query("""
+            SELECT p.id, p.planned_date, p.kind, p.purpose, p.state, p.actual_date, c.id AS customer_id, c.name,
+                   COALESCE(u.display_name, '') AS rep_name
+            FROM crm_visit_plans p JOIN crm_customers c ON c.id = p.customer_id LEFT JOIN users u ON u.id = p.rep_id
+            \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
+            """)
+        func cells(_ r: Row) -> [String] {
+            [r.string("planned_date") ?? "", r.string("name") ?? "", kindTitle(r.string("kind")), r.string("purpose") ?? "",
+             stateTitles[r.string("state") ?? ""] ?? "", r.string("actual_date") ?? "", r.string("rep_name") ?? ""]
+        }
+        if q.export {
+            return .csv(filename: "新客户开发计划及实施表.csv", CSVTable(header: listSpec.columns.map(\.title), rows: rows.map(cells)))
+        }
+        return ctx.render("visit-plans", [
+            "plans": rows.prefix(listSpec.pageSize).map { r -> [String: Any] in
+                var d: [String: Any] = r.dictionary
+                d["kindText"] = kindTitle(r.string("kind"))
+                d["stateText"] = stateTitles[r.string("state") ?? ""] ?? ""
+                d["open"] = r.string("state") == "planned"
+                return d
+            },
+            "list": q.viewModel(rowsFetched: rows.count, basePath: "/crm/visits/plans"),
+            "f": q.filters,
+            "states": ["planned", "done", "cancelled"].map {
+                ["value": $0, "title": stateTitles[$0] ?? "", "selected": q.filters["state"] == $0] as [String: Any]
+            },
+        ], title: "新客户开发计划及实施表")
+    }
+
+    static func kindTitle(_ kind: String?) -> String { kindChoices.first { $0.value == kind }?.label ?? "" }
+
+    /// The plan, if the user may see its customer; else 404.
+    static func load(_ id: Int64, _ ctx: Context) throws -> (plan: Row, customer: Row) {
+        guard let plan = try ctx.db.first("""
+            SELECT p.*, COALESCE(u.display_name, '') AS rep_name FROM crm_visit_plans p LEFT JOIN users u ON u.id = p.rep_id
+            WHERE p.id = \(id)
+            """) else { throw HTTPError.notFound }
+        return (plan, try Visibility.customer(plan.int("customer_id") ?? 0, ctx))
+    }
+
+    static func requireOpen(_ plan: Row) throws {
+        guard plan.string("state") == "planned" else { throw HTTPError.conflict("该计划已实施或已取消，不能再修改。") }
+    }
+
+    static let create: Handler = { req, ctx in
+        let form = planForm(try VisitPages.customerChoices(ctx))
+        var initial = FormData([("kind", "visit"), ("planned_date", ctx.today.description)])
+        if let s = req.query["customer"], let id = Int64(s), let c = try? Visibility.customer(id, ctx) {
+            initial.append("customer_id", String(id))
+            initial.append("person", c.string("contact_person") ?? "")
+        }
+        return try ctx.handleForm(form, template: "visit-plan-form", title: "新客户开发计划", data: ["isNew": true], initial: initial) { v in
+            let c = try VisitPages.chosenCustomer(v, ctx)
+            let user = try ctx.requireUser()
+            let id: Int64 = try ctx.db.transaction {
+                let id = try ctx.db.insert("""
+                    INSERT INTO crm_visit_plans (customer_id, rep_id, kind, planned_date, person, purpose, plan, created_at, updated_at)
+                    VALUES (\(c.int("id") ?? 0), \(user.id), \(v.string("kind")), \(v.string("planned_date")), \(v.string("person")),
+                            \(v.string("purpose")), \(v.string("plan")), \(ctx.epoch), \(ctx.epoch))
+                    RETURNING id
+                    """)
+                try ctx.audit(AuditEntry(entity: "crm.visit_plan", entityID: String(id), action: "create", to: "planned"))
+                return id
+            }
+            return .redirect(to: "/crm/visits/plans/\(id)")
+        }
+    }
+
+    static let edit: Handler = { req, ctx in
+        let (p, c) = try load(try req.id(), ctx)
+        try requireOpen(p)
+        let id = p.int("id") ?? 0
+        let form = planForm(try VisitPages.customerChoices(ctx, including: c.int("id")))
+        var initial = FormData()
+        for f in form.fields { initial.append(f.name, p.string(f.name) ?? "") }
+        return try ctx.handleForm(form, template: "visit-plan-form", title: "修改新客户开发计划",
+                                  data: ["isNew": false, "p": p.dictionary], initial: initial) { v in
+            let c = try VisitPages.chosenCustomer(v, ctx)
+            try ctx.db.transaction {
+                let changed = try ctx.db.execute("""
+                    UPDATE crm_visit_plans SET customer_id = \(c.int("id") ?? 0), kind = \(v.string("kind")),
+                        planned_date = \(v.string("planned_date")), person = \(v.string("person")), purpose = \(v.string("purpose")),
+                        plan = \(v.string("plan")), updated_at = \(ctx.epoch)
+                    WHERE id = \(id) AND state = 'planned'
+                    """)
+                guard changed == 1 else { throw HTTPError.conflict("该计划已实施或已取消，不能再修改。") }
+                try ctx.audit(AuditEntry(entity: "crm.visit_plan", entityID: String(id), action: "edit"))
+            }
+            return .redirect(to: "/crm/visits/plans/\(id)")
+        }
+    }
+
+    static let detail: Handler = { req, ctx in
+        let (p, c) = try load(try req.id(), ctx)
+        return ctx.render("visit-plan", [
+            "p": p.dictionary, "c": c.dictionary,
+            "kindText": kindTitle(p.string("kind")),
+            "stateText": stateTitles[p.string("state") ?? ""] ?? "",
+            "open": p.string("state") == "planned",
+            "done": p.string("state") == "done",
+            "cancelled": p.string("state") == "cancelled",
+            "logged": p.int("contact_id") != nil,
+            "printedAt": ctx.display(ctx.now),
+        ], title: "新客户开发计划及实施表")
+    }
+
+    /// The 实施 half: actual date, result, next step; optionally logged as a contact.
+    static let complete: Handler = { req, ctx in
+        let (p, c) = try load(try req.id(), ctx)
+        try requireOpen(p)
+        let id = p.int("id") ?? 0
+        let cid = c.int("id") ?? 0
+        let initial = FormData([("actual_date", min(ctx.today, LocalDate(p.string("planned_date") ?? "") ?? ctx.today).description),
+                                ("log_as", p.string("kind") == "visit" ? "visit" : "other")])
+        return try ctx.handleForm(completeForm, template: "visit-plan-complete", title: "填写实施结果",
+                                  data: ["p": p.dictionary, "c": c.dictionary, "kindText": kindTitle(p.string("kind"))],
+                                  initial: initial) { v in
+            let user = try ctx.requireUser()
+            try ctx.db.transaction {
+                var contactID: Int64?
+                let kind = v.string("log_as")
+                if kind != "none" {
+                    let summary = v.string("result") + (v.string("next_step").isEmpty ? "" : "\n下一步：" + v.string("next_step"))
+                    let newContact = try ctx.db.insert("""
+                        INSERT INTO crm_contacts (customer_id, kind, contact_date, person, summary, created_by, created_at)
+                        VALUES (\(cid), \(kind), \(v.string("actual_date")), \(p.string("person") ?? ""), \(summary), \(user.id), \(ctx.epoch))
+                        RETURNING id
+                        """)
+                    try ctx.audit(AuditEntry(entity: "crm.contact", entityID: String(newContact), action: "create", to: kind))
+                    contactID = newContact
+                }
+                let changed = try ctx.db.execute("""
+                    UPDATE crm_visit_plans SET state = 'done', actual_date = \(v.string("actual_date")), result = \(v.string("result")),
+                        next_step = \(v.string("next_step")), contact_id = \(contactID), updated_at = \(ctx.epoch)
+                    WHERE id = \(id) AND state = 'planned'
+                    """)
+                guard changed == 1 else { throw HTTPError.conflict("该计划已实施或已取消。") }
+                try ctx.audit(AuditEntry(entity: "crm.visit_plan", entityID: String(id), action: "complete", from: "planned", to: "done"))
+            }
+            return .redirect(to: "/crm/visits/plans/\(id)")
+        }
+    }
+
+    static let cancel: Handler = { req, ctx in
+        let (p, c) = try load(try req.id(), ctx)
+        try requireOpen(p)
+        let id = p.int("id") ?? 0
+        return try ctx.handleForm(cancelForm, template: "visit-plan-cancel", title: "取消拜访计划",
+                                  data: ["p": p.dictionary, "c": c.dictionary]) { v in
+            try ctx.db.transaction {
+                let changed = try ctx.db.execute("""
+                    UPDATE crm_visit_plans SET state = 'cancelled', cancel_reason = \(v.string("reason")), updated_at = \(ctx.epoch)
+                    WHERE id = \(id) AND state = 'planned'
+                    """)
+                guard changed == 1 else { throw HTTPError.conflict("该计划已实施或已取消。") }
+                try ctx.audit(AuditEntry(entity: "crm.visit_plan", entityID: String(id), action: "cancel", from: "planned",
+                                         to: "cancelled", reason: v.string("reason")))
+            }
+            return .redirect(to: "/crm/visits/plans/\(id)")
+        }
+    }
+}

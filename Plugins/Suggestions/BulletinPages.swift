@@ -1,0 +1,122 @@
+import Foundation
+import SalesKit
+
+/// §24: results are published at month end — the adopted suggestions and their proposers — on a
+/// page every user can read and print, with the praise meeting (§23.2) and the quarterly award
+/// meeting (§21).
+enum BulletinPages {
+    static let latest: Handler = { req, ctx in
+        guard let b = try ctx.db.first("SELECT batch FROM ideas_batches WHERE finalized_at IS NOT NULL ORDER BY batch DESC")?.string("batch") else {
+            return ctx.render("bulletin", ["empty": true], title: "评审结果公布")
+        }
+        return .redirect(to: "/ideas/bulletin/\(b)", status: 302)
+    }
+
+    static let bulletin: Handler = { req, ctx in
+        let b = try ReviewPages.batchParam(req)
+        guard let fin = try ctx.db.first("SELECT finalized_at FROM ideas_batches WHERE batch = \(b.description) AND finalized_at IS NOT NULL") else {
+            throw HTTPError.notFound
+        }
+        let rows = try ctx.db.query("""
+            SELECT s.id, s.title, s.outcome, s.department, COALESCE(u.display_name, '') AS proposer, a.amount_fen, a.prize
+            FROM ideas_suggestions s LEFT JOIN users u ON u.id = s.proposer_id LEFT JOIN ideas_awards a ON a.outcome = s.outcome
+            WHERE s.published = 1 AND s.batch = \(b.description) AND s.outcome NOT IN ('rejected', 'reserved')
+            ORDER BY COALESCE(a.position, 99), s.id
+            """)
+        return ctx.render("bulletin", [
+            "title": b.title, "batch": b.description,
+            "published": ctx.display(Date(timeIntervalSince1970: Double(fin.int("finalized_at") ?? 0)), pattern: "yyyy-MM-dd"),
+            "items": rows.map { r -> [String: Any] in
+                ["title": r.string("title") ?? "", "proposer": r.string("proposer") ?? "", "department": r.string("department") ?? "",
+                 "outcome": SubmitPages.outcomeTitles[r.string("outcome") ?? ""] ?? "",
+                 "award": (r.int("amount_fen") ?? 0) > 0 ? Money.yuan(r.int("amount_fen") ?? 0) : (r.string("prize") ?? "")]
+            },
+            "praise": b.praiseMeeting.description,
+            "awardMeeting": SuggestionCalendar.awardMeeting(afterQuarterOf: b).description,
+            "ordersDue": b.implementationOrdersDue.description,
+        ], title: "\(b.title)建议评审结果")
+    }
+}
+
+/// The committee (§22), set up by admin: chair 营销总监, vice chairs 市场部经理 and 销售部经理,
+/// members at supervisor level.
+enum CommitteePages {
+    static let positions = [Choice("", "—"), Choice("chair", "主任委员（营销总监）"), Choice("vice", "副主任委员"), Choice("member", "委员")]
+
+    static let edit: Handler = { req, ctx in
+        let users = try ctx.db.query("SELECT u.id, u.display_name, u.department, c.position FROM users u LEFT JOIN ideas_committee c ON c.user_id = u.id WHERE u.active = 1 ORDER BY u.display_name")
+        if req.method == "POST" {
+            var chairs = 0
+            for u in users where req.form["p:\(u.int("id") ?? 0)"] == "chair" { chairs += 1 }
+            if chairs > 1 { throw HTTPError.conflict("主任委员只能有一位。") }
+            try ctx.db.transaction {
+                for u in users {
+                    let id = u.int("id") ?? 0
+                    let new = req.form["p:\(id)"] ?? ""
+                    guard positions.contains(where: { $0.value == new }) else { continue }
+                    let old = u.string("position") ?? ""
+                    guard new != old else { continue }
+                    if new.isEmpty {
+                        try ctx.db.execute("DELETE FROM ideas_committee WHERE user_id = \(id)")
+                    } else {
+                        try ctx.db.execute("INSERT INTO ideas_committee (user_id, position) VALUES (\(id), \(new)) ON CONFLICT (user_id) DO UPDATE SET position = excluded.position")
+                    }
+                    try ctx.audit(AuditEntry(entity: "ideas.committee", entityID: String(id), action: "position", from: old, to: new))
+                }
+            }
+            return .redirect(to: "/ideas/committee?saved=1")
+        }
+        return ctx.render("committee", [
+            "users": users.map { u -> [String: Any] in
+                let p = u.string("position") ?? ""
+                return ["id": u.int("id") ?? 0, "name": u.string("display_name") ?? "", "department": u.string("department") ?? "",
+                        "options": positions.map { ["value": $0.value, "label": $0.label, "selected": $0.value == p] as [String: Any] }]
+            },
+            "saved": req.query["saved"] != nil,
+        ], title: "评定委员会")
+    }
+}
+
+/// Inbox reminders: the committee sees "batch opened" and "review due"; proposers see results;
+/// department managers see implementation plans due.
+enum SuggestionInbox {
+    static func items(for user: User, _ ctx: Context) throws -> [InboxItem] {
+        var items: [InboxItem] = []
+        let today = ctx.today
+        if user.can(SuggestionsModule.review), try Committee.position(user.id, ctx) != nil {
+            for r in try ctx.db.query("""
+                SELECT s.batch, COUNT(*) AS n FROM ideas_suggestions s LEFT JOIN ideas_batches b ON b.batch = s.batch
+                WHERE b.finalized_at IS NULL GROUP BY s.batch ORDER BY s.batch
+                """) {
+                guard let b = SuggestionCalendar.Batch(r.string("batch") ?? "") else { continue }
+                let phase = SuggestionCalendar.phase(of: b, on: today)
+                guard phase != .collecting else { continue }
+                items.append(InboxItem(title: "\(b.title)建议箱已开箱：\(r.int("n") ?? 0) 条待评审",
+                                       detail: phase == .overdue ? "评审已逾期（应于 \(b.reviewDue) 前完成）" : "请于 \(b.reviewDue) 前完成评审",
+                                       url: "/ideas/batches/\(b.description)", due: b.reviewDue.start(in: ctx.timeZone).addingTimeInterval(86400),
+                                       urgent: phase == .overdue))
+            }
+        }
+        // Proposers: results published within the last 30 days.
+        for r in try ctx.db.query("""
+            SELECT id, title, outcome FROM ideas_suggestions WHERE proposer_id = \(user.id) AND published = 1
+            AND updated_at >= \(ctx.epoch - 30 * 86400) ORDER BY id DESC LIMIT 20
+            """) {
+            items.append(InboxItem(title: "建议评审结果：\(r.string("title") ?? "")",
+                                   detail: SubmitPages.outcomeTitles[r.string("outcome") ?? ""] ?? "", url: "/ideas/\(r.int("id") ?? 0)"))
+        }
+        // Department managers: implementation plans due for their department (§26.2).
+        if !user.department.isEmpty {
+            for r in try ctx.db.query("""
+                SELECT o.id, o.plan_due, s.title, s.id AS sid FROM ideas_orders o JOIN ideas_suggestions s ON s.id = o.suggestion_id
+                WHERE o.department = \(user.department) AND o.state = 'issued' ORDER BY o.plan_due
+                """) where user.has(.salesManager) || user.has(.marketManager) || user.has(.marketingDirector) || user.has(.generalManager) {
+                let due = LocalDate(r.string("plan_due") ?? "")
+                items.append(InboxItem(title: "建议实施计划待填报：\(r.string("title") ?? "")", detail: "请于 \(r.string("plan_due") ?? "") 前填写实施日期与方法",
+                                       url: "/ideas/\(r.int("sid") ?? 0)", due: due?.start(in: ctx.timeZone).addingTimeInterval(86400),
+                                       urgent: due.map { $0 < today } ?? false))
+            }
+        }
+        return items
+    }
+}

@@ -1,0 +1,202 @@
+import Foundation
+import SalesKit
+
+/// Committee review (§22–§25): notes, grading, and the chair's finalization of a batch.
+enum ReviewPages {
+    static let outcomes = [Choice("grade1", "一等奖（1000 元）"), Choice("grade2", "二等奖（800 元）"), Choice("grade3", "三等奖（600 元）"),
+                           Choice("grade4", "四等奖（400 元）"), Choice("encourage", "鼓励奖（200 元）"), Choice("effort", "努力奖（奖品）"),
+                           Choice("reserved", "保留，延期评审"), Choice("rejected", "不采用")]
+    static let adopted: Set<String> = ["grade1", "grade2", "grade3", "grade4"]
+
+    static let gradeForm = FormSchema([
+        FormField("outcome", "评审结果", .select(outcomes), required: true),
+        FormField("reason", "理由", .textarea, rules: [.length(min: nil, max: 2000)]),
+        FormField("departments", "实施部门（采用时必填，多个用逗号分隔）", rules: [.length(min: nil, max: 200)]),
+        FormField("reserve_to", "延期至批次（YYYY-MM）", rules: [.pattern("[0-9]{4}-[0-9]{2}", message: "格式为 YYYY-MM")]),
+        FormField("could_work", "再稍加研究即可采用（告知建议人，并指定协助部门）", .checkbox),
+        FormField("help_department", "协助部门", rules: [.length(min: nil, max: 50)]),
+    ], checks: [{ v in
+        var e: [FormError] = []
+        let o = v.string("outcome")
+        if ["reserved", "rejected"].contains(o) && v.optionalString("reason") == nil { e.append(FormError(field: "reason", "保留或不采用须填写理由")) }
+        if adopted.contains(o) && departments(v.string("departments")).isEmpty { e.append(FormError(field: "departments", "采用的建议须指定实施部门")) }
+        if o == "reserved" && v.optionalString("reserve_to") == nil { e.append(FormError(field: "reserve_to", "请填写延期至哪个批次")) }
+        if v.bool("could_work") && v.optionalString("help_department") == nil { e.append(FormError(field: "help_department", "请指定协助部门")) }
+        return e
+    }])
+
+    static let noteForm = FormSchema([
+        FormField("kind", "类型", .select([Choice("investigation", "调查记录"), Choice("opinion", "部门意见")]), required: true),
+        FormField("department", "部门", rules: [.length(min: nil, max: 50)]),
+        FormField("text", "内容", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+    ])
+
+    static func departments(_ text: String) -> [String] {
+        text.split(whereSeparator: { $0 == "," || $0 == "，" || $0 == "、" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    static func isFinalized(_ batch: SuggestionCalendar.Batch, _ ctx: Context) throws -> Bool {
+        try ctx.db.first("SELECT finalized_at FROM ideas_batches WHERE batch = \(batch.description) AND finalized_at IS NOT NULL") != nil
+    }
+
+    static func batchParam(_ req: Request) throws -> SuggestionCalendar.Batch {
+        guard let b = SuggestionCalendar.Batch(req.parameters["batch"] ?? "") else { throw HTTPError.notFound }
+        return b
+    }
+
+    static let overview: Handler = { req, ctx in
+        let position = try Committee.requireMember(ctx)
+        let rows = try ctx.db.query("""
+            SELECT s.batch, COUNT(*) AS total, SUM(CASE WHEN s.outcome IS NULL THEN 1 ELSE 0 END) AS ungraded, b.finalized_at
+            FROM ideas_suggestions s LEFT JOIN ideas_batches b ON b.batch = s.batch
+            GROUP BY s.batch, b.finalized_at ORDER BY s.batch DESC LIMIT 24
+            """)
+        return ctx.render("review", [
+            "position": Committee.titles[position] ?? position,
+            "batches": rows.compactMap { r -> [String: Any]? in
+                guard let b = SuggestionCalendar.Batch(r.string("batch") ?? "") else { return nil }
+                let phase = SuggestionCalendar.phase(of: b, on: ctx.today)
+                return ["batch": b.description, "title": b.title, "total": r.int("total") ?? 0, "ungraded": r.int("ungraded") ?? 0,
+                        "opens": b.opensOn.description, "due": b.reviewDue.description,
+                        "phase": r.int("finalized_at") != nil ? "已公布" : ["collecting": "收集中", "reviewing": "评审中", "overdue": "已逾期"][phase.rawValue] ?? ""]
+            },
+        ], title: "建议评审")
+    }
+
+    static func batchPage(_ req: Request, _ ctx: Context, error: String? = nil, ungraded: [String] = []) throws -> Response {
+        let position = try Committee.requireMember(ctx)
+        let b = try batchParam(req)
+        let rows = try ctx.db.query("""
+            SELECT s.id, s.title, s.topic, s.outcome, COALESCE(u.display_name, '') AS proposer, s.department
+            FROM ideas_suggestions s LEFT JOIN users u ON u.id = s.proposer_id WHERE s.batch = \(b.description) ORDER BY s.id
+            """)
+        let phase = SuggestionCalendar.phase(of: b, on: ctx.today)
+        let finalized = try isFinalized(b, ctx)
+        return ctx.render("batch", [
+            "title": b.title, "batch": b.description, "opens": b.opensOn.description, "due": b.reviewDue.description,
+            "items": rows.map { r -> [String: Any] in
+                ["id": r.int("id") ?? 0, "title": r.string("title") ?? "", "proposer": r.string("proposer") ?? "",
+                 "topic": SubmitPages.topicTitles[r.string("topic") ?? ""] ?? "",
+                 "outcome": r.string("outcome").flatMap { SubmitPages.outcomeTitles[$0] } ?? "未评"]
+            },
+            "notOpen": phase == .collecting, "finalized": finalized,
+            "canFinalize": (position == "chair" || position == "vice") && phase != .collecting && !finalized,
+            "error": error ?? "", "hasError": error != nil, "ungraded": ungraded,
+        ], title: "\(b.title)批次", status: error == nil ? 200 : 409)
+    }
+
+    static let batch: Handler = { req, ctx in try batchPage(req, ctx) }
+
+    /// §22: members grade. Refused before the batch is opened on the 20th, and after finalization.
+    static let grade: Handler = { req, ctx in
+        _ = try Committee.requireMember(ctx)
+        let (r, _) = try SubmitPages.load(req, ctx)
+        let id = r.int("id") ?? 0
+        let b = SuggestionCalendar.Batch(r.string("batch") ?? "")!
+        if SuggestionCalendar.phase(of: b, on: ctx.today) == .collecting {
+            throw HTTPError.conflict("\(b.title)批次于 \(b.opensOn) 开箱，开箱前不能评审。")
+        }
+        if try isFinalized(b, ctx) { throw HTTPError.conflict("该批次已公布结果，不能再评审。") }
+        let bound = gradeForm.bind(req.form, today: ctx.today)
+        // Invalid: the suggestion page again, with the grading errors and values (422).
+        guard let v = bound.values else { return try SubmitPages.detailPage(req, ctx, grade: bound) }
+        if v.string("outcome") == "reserved", let to = SuggestionCalendar.Batch(v.string("reserve_to")), !(to > b) {
+            var bad = bound
+            bad.addError(FormError(field: "reserve_to", "须为 \(b.title) 之后的批次"))
+            return try SubmitPages.detailPage(req, ctx, grade: bad)
+        }
+        try ctx.db.transaction {
+            try ctx.db.execute("""
+                UPDATE ideas_suggestions SET outcome = \(v.string("outcome")), reason = \(v.optionalString("reason")),
+                    could_work = \(v.bool("could_work")), help_department = \(v.optionalString("help_department")),
+                    departments = \(departments(v.string("departments")).joined(separator: ",")),
+                    reserved_to = \(v.string("outcome") == "reserved" ? v.optionalString("reserve_to") : nil),
+                    graded_by = \(ctx.user?.id), graded_at = \(ctx.epoch), updated_at = \(ctx.epoch)
+                WHERE id = \(id)
+                """)
+            try ctx.audit(AuditEntry(entity: "ideas.suggestion", entityID: String(id), action: "grade",
+                                     from: r.string("outcome"), to: v.string("outcome"), reason: v.optionalString("reason")))
+        }
+        return .redirect(to: "/ideas/batches/\(b.description)")
+    }
+
+    static let addNote: Handler = { req, ctx in
+        _ = try Committee.requireMember(ctx)
+        let (r, _) = try SubmitPages.load(req, ctx)
+        let id = r.int("id") ?? 0
+        let bound = noteForm.bind(req.form)
+        guard let v = bound.values else { throw HTTPError.badRequest("请填写记录内容") }
+        try ctx.db.transaction {
+            let nid = try ctx.db.insert("""
+                INSERT INTO ideas_notes (suggestion_id, kind, department, text, author_id, created_at)
+                VALUES (\(id), \(v.string("kind")), \(v.string("department")), \(v.string("text")), \(ctx.user?.id ?? 0), \(ctx.epoch))
+                RETURNING id
+                """)
+            try ctx.audit(AuditEntry(entity: "ideas.note", entityID: String(nid), action: "create", to: v.string("kind")))
+        }
+        return .redirect(to: "/ideas/\(id)")
+    }
+
+    /// §22/§24/§25/§26: only the chair (or a vice chair acting for the chair) finalizes. Refused
+    /// while any suggestion is ungraded, listing them. Reserved ones move to their later batch;
+    /// the rest are published, awards go to the ledger, and each adopted suggestion gets one
+    /// implementation order per department, due by the 15th of the next month.
+    static let finalize: Handler = { req, ctx in
+        let position = try Committee.requireMember(ctx)
+        guard position == "chair" || position == "vice" else { throw HTTPError.forbidden }
+        let b = try batchParam(req)
+        if SuggestionCalendar.phase(of: b, on: ctx.today) == .collecting {
+            return try batchPage(req, ctx, error: "\(b.title)批次尚未开箱（\(b.opensOn)），不能公布。")
+        }
+        if try isFinalized(b, ctx) { return try batchPage(req, ctx, error: "该批次已公布。") }
+        let ungraded = try ctx.db.query("SELECT title FROM ideas_suggestions WHERE batch = \(b.description) AND outcome IS NULL ORDER BY id")
+        if !ungraded.isEmpty {
+            return try batchPage(req, ctx, error: "还有 \(ungraded.count) 条建议未评审，不能公布：",
+                                 ungraded: ungraded.compactMap { $0.string("title") })
+        }
+        let user = try ctx.requireUser()
+        try ctx.db.transaction {
+            let awards = Dictionary(uniqueKeysWithValues: try ctx.db.query("SELECT outcome, title, amount_fen, prize FROM ideas_awards").map {
+                ($0.string("outcome") ?? "", $0)
+            })
+            for s in try ctx.db.query("SELECT * FROM ideas_suggestions WHERE batch = \(b.description) ORDER BY id") {
+                let sid = s.int("id") ?? 0
+                let outcome = s.string("outcome") ?? ""
+                if outcome == "reserved", let to = s.string("reserved_to") {
+                    try ctx.db.execute("""
+                        UPDATE ideas_suggestions SET batch = \(to), outcome = NULL, graded_by = NULL, graded_at = NULL,
+                            updated_at = \(ctx.epoch) WHERE id = \(sid)
+                        """)
+                    try ctx.audit(AuditEntry(entity: "ideas.suggestion", entityID: String(sid), action: "reserve", from: b.description,
+                                             to: to, reason: s.string("reason")))
+                    continue
+                }
+                try ctx.db.execute("UPDATE ideas_suggestions SET published = 1, updated_at = \(ctx.epoch) WHERE id = \(sid)")
+                try ctx.audit(AuditEntry(entity: "ideas.suggestion", entityID: String(sid), action: "publish", from: "graded", to: outcome))
+                if let award = awards[outcome], outcome != "reserved", outcome != "rejected" {
+                    try ctx.db.execute("""
+                        INSERT INTO ideas_ledger (user_id, department, suggestion_id, batch, kind, title, amount_fen, created_by, created_at)
+                        VALUES (\(s.int("proposer_id") ?? 0), \(s.string("department") ?? ""), \(sid), \(b.description),
+                                \(outcome == "effort" ? "prize" : "award"), \((award.string("title") ?? "") + (award.string("prize").map { $0.isEmpty ? "" : "（\($0)）" } ?? "")),
+                                \(award.int("amount_fen") ?? 0), \(user.id), \(ctx.epoch))
+                        """)
+                }
+                if adopted.contains(outcome) {
+                    for d in departments(s.string("departments") ?? "") {
+                        try ctx.db.execute("""
+                            INSERT INTO ideas_orders (suggestion_id, department, due, plan_due, created_at, updated_at)
+                            VALUES (\(sid), \(d), \(b.implementationOrdersDue.description), \(b.implementationPlanDue.description),
+                                    \(ctx.epoch), \(ctx.epoch))
+                            """)
+                    }
+                }
+            }
+            try ctx.db.execute("""
+                INSERT INTO ideas_batches (batch, finalized_by, finalized_at) VALUES (\(b.description), \(user.id), \(ctx.epoch))
+                ON CONFLICT (batch) DO UPDATE SET finalized_by = excluded.finalized_by, finalized_at = excluded.finalized_at
+                """)
+            try ctx.audit(AuditEntry(entity: "ideas.batch", entityID: b.description, action: "finalize", from: "reviewing", to: "published"))
+        }
+        return .redirect(to: "/ideas/bulletin/\(b.description)")
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import SalesKit
+
+enum SubmitPages {
+    /// §18 topics.
+    static let topics = [Choice("strategy", "企业整体营销策略的调整"), Choice("development", "客户开发与产品销售策略的制定"),
+                         Choice("management", "客户管理方法"), Choice("other", "其他")]
+    static let topicTitles = Dictionary(uniqueKeysWithValues: topics.map { ($0.value, $0.label) })
+
+    static let form = FormSchema([
+        FormField("topic", "建议类别", .select(topics), required: true),
+        FormField("title", "标题", required: true, rules: [.length(min: 2, max: 100)]),
+        FormField("content", "建议内容", .textarea, required: true, rules: [.length(min: 5, max: 5000)]),
+        FormField("expected_effect", "预期效果", .textarea, rules: [.length(min: nil, max: 2000)]),
+    ])
+
+    static let outcomeTitles = ["grade1": "一等奖", "grade2": "二等奖", "grade3": "三等奖", "grade4": "四等奖", "encourage": "鼓励奖",
+                                "effort": "努力奖", "reserved": "保留（延期评审）", "rejected": "不采用"]
+
+    /// The status a proposer sees.
+    static func status(_ r: Row, today: LocalDate) -> String {
+        let batch = SuggestionCalendar.Batch(r.string("batch") ?? "") ?? SuggestionCalendar.batch(forSubmissionOn: today)
+        if r.bool("published"), let o = r.string("outcome") { return "已公布：" + (outcomeTitles[o] ?? o) }
+        switch SuggestionCalendar.phase(of: batch, on: today) {
+        case .collecting: return "已提交，\(batch.opensOn.month) 月 20 日开箱评审"
+        case .reviewing, .overdue: return "评审中（\(batch.title)批次）"
+        }
+    }
+
+    /// §20: any logged-in user submits; no approval needed. The batch follows §19.
+    static let create: Handler = { req, ctx in
+        try ctx.handleForm(form, template: "new", title: "提交建议",
+                           data: ["batch": ctx.currentBatch.title, "opens": ctx.currentBatch.opensOn.description]) { v in
+            let user = try ctx.requireUser()
+            let batch = ctx.currentBatch.description
+            let id: Int64 = try ctx.db.transaction {
+                let id = try ctx.db.insert("""
+                    INSERT INTO ideas_suggestions (proposer_id, department, topic, title, content, expected_effect, batch, first_batch,
+                                                   created_at, updated_at)
+                    VALUES (\(user.id), \(user.department), \(v.string("topic")), \(v.string("title")), \(v.string("content")),
+                            \(v.string("expected_effect")), \(batch), \(batch), \(ctx.epoch), \(ctx.epoch)) RETURNING id
+                    """)
+                try ctx.audit(AuditEntry(entity: "ideas.suggestion", entityID: String(id), action: "submit", to: "submitted",
+                                         reason: "批次 \(batch)"))
+                return id
+            }
+            return .redirect(to: "/ideas/\(id)")
+        }
+    }
+
+    static let mine: Handler = { req, ctx in
+        let user = try ctx.requireUser()
+        let rows = try ctx.db.query("SELECT * FROM ideas_suggestions WHERE proposer_id = \(user.id) ORDER BY id DESC LIMIT 200")
+        return ctx.render("mine", ["items": rows.map { r -> [String: Any] in
+            ["id": r.int("id") ?? 0, "title": r.string("title") ?? "", "topic": topicTitles[r.string("topic") ?? ""] ?? "",
+             "batch": r.string("batch") ?? "", "status": status(r, today: ctx.today)]
+        }], title: "我的建议")
+    }
+
+    /// The proposer sees own suggestions (never the committee's notes); committee members see all.
+    static func load(_ req: Request, _ ctx: Context) throws -> (row: Row, isMember: Bool) {
+        let user = try ctx.requireUser()
+        guard let r = try ctx.db.first("""
+            SELECT s.*, COALESCE(u.display_name, '') AS proposer FROM ideas_suggestions s
+            LEFT JOIN users u ON u.id = s.proposer_id WHERE s.id = \(try req.id())
+            """) else { throw HTTPError.notFound }
+        let seat = user.can(SuggestionsModule.review) ? try Committee.position(user.id, ctx) : nil
+        let member = seat != nil
+        guard member || r.int("proposer_id") == user.id || r.bool("published") else { throw HTTPError.notFound }
+        return (r, member)
+    }
+
+    static let detail: Handler = { req, ctx in try detailPage(req, ctx, grade: nil) }
+
+    /// The suggestion page; `grade` is a grading form that failed validation (422).
+    static func detailPage(_ req: Request, _ ctx: Context, grade: BoundForm?) throws -> Response {
+        let (r, member) = try load(req, ctx)
+        let id = r.int("id") ?? 0
+        let batch = SuggestionCalendar.Batch(r.string("batch") ?? "")!
+        let phase = SuggestionCalendar.phase(of: batch, on: ctx.today)
+        var data: [String: Any] = [
+            "s": r.dictionary, "topic": topicTitles[r.string("topic") ?? ""] ?? "", "status": status(r, today: ctx.today),
+            "batchTitle": batch.title, "isMember": member,
+            "canEdit": r.int("proposer_id") == ctx.user?.id && phase == .collecting,
+            "outcome": r.string("outcome").flatMap { outcomeTitles[$0] } ?? "",
+        ]
+        if member {
+            let notes = try ctx.db.query("""
+                SELECT n.kind, n.department, n.text, n.created_at, COALESCE(u.display_name, '') AS author
+                FROM ideas_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.suggestion_id = \(id) ORDER BY n.id
+                """)
+            data["notes"] = notes.map { n -> [String: Any] in
+                var d = n.dictionary
+                d["kindText"] = n.string("kind") == "opinion" ? "部门意见" : "调查记录"
+                d["at"] = ctx.display(Date(timeIntervalSince1970: Double(n.int("created_at") ?? 0)))
+                return d
+            }
+            data["noteForm"] = ReviewPages.noteForm.blank().viewModel()
+            let finalized = try ReviewPages.isFinalized(batch, ctx)
+            data["canGrade"] = phase != .collecting && !finalized
+            var initial = FormData([("outcome", r.string("outcome") ?? ""), ("reason", r.string("reason") ?? ""),
+                                    ("help_department", r.string("help_department") ?? ""), ("reserve_to", batch.next.description)])
+            if r.bool("could_work") { initial.append("could_work", "1") }
+            for d in (r.string("departments") ?? "").split(separator: ",") { initial.append("departments", String(d)) }
+            data["gradeForm"] = (grade ?? ReviewPages.gradeForm.blank(initial)).viewModel()
+            data["notOpenYet"] = phase == .collecting
+            data["opens"] = batch.opensOn.description
+        }
+        return ctx.render("detail", data, title: r.string("title") ?? "建议", status: grade == nil ? 200 : 422)
+    }
+
+    /// The proposer may edit until the batch opens (RULES §4 Submission).
+    static let edit: Handler = { req, ctx in
+        let (r, _) = try load(req, ctx)
+        let id = r.int("id") ?? 0
+        let batch = SuggestionCalendar.Batch(r.string("batch") ?? "")!
+        guard r.int("proposer_id") == ctx.user?.id else { throw HTTPError.forbidden }
+        guard SuggestionCalendar.phase(of: batch, on: ctx.today) == .collecting else {
+            throw HTTPError.conflict("\(batch.title)批次已于 \(batch.opensOn) 开箱评审，建议不能再修改。")
+        }
+        let initial = FormData(form.fields.map { ($0.name, r.string($0.name) ?? "") })
+        return try ctx.handleForm(form, template: "new", title: "修改建议", data: ["editing": true, "s": r.dictionary], initial: initial) { v in
+            try ctx.db.transaction {
+                try ctx.db.execute("""
+                    UPDATE ideas_suggestions SET topic = \(v.string("topic")), title = \(v.string("title")), content = \(v.string("content")),
+                        expected_effect = \(v.string("expected_effect")), updated_at = \(ctx.epoch) WHERE id = \(id)
+                    """)
+                try ctx.audit(AuditEntry(entity: "ideas.suggestion", entityID: String(id), action: "edit"))
+            }
+            return .redirect(to: "/ideas/\(id)")
+        }
+    }
+}

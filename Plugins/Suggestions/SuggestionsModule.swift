@@ -1,0 +1,70 @@
+import Foundation
+import SalesKit
+
+/// 建议评审 — the suggestion box (002 第4章 §17–§26, RULES §4): anyone submits without approval,
+/// monthly batches opened on the 20th, committee review and grading by month end, published
+/// results, awards in a ledger, implementation orders per department.
+public struct SuggestionsModule: DepartmentModule {
+    public init() {}
+
+    public let manifest = ModuleManifest(id: "ideas", title: "建议评审", version: "1.0.0", folder: "Suggestions")
+
+    /// Investigate, note department opinions and grade (§22). Also requires a seat on the committee.
+    static let review = Permission("ideas", "review", title: "评审建议（评定委员会）",
+                                   defaultRoles: [.committee, .marketingDirector, .marketManager, .salesManager])
+    /// Set up the committee (§22).
+    static let manage = Permission("ideas", "manage", title: "设置评定委员会", defaultRoles: [.admin])
+
+    public var permissions: [Permission] { [Self.review, Self.manage] }
+
+    public var menu: [MenuItem] {
+        [
+            MenuItem("提交建议", path: "new", access: .authenticated),
+            MenuItem("我的建议", path: "mine", access: .authenticated),
+            MenuItem("评审", path: "review", access: .permission(Self.review)),
+            MenuItem("评审结果公布", path: "bulletin", access: .authenticated),
+            MenuItem("评定委员会", path: "committee", access: .permission(Self.manage)),
+        ]
+    }
+
+    public var migrations: [Migration] { [Schema.v1] }
+    public var forms: [String: FormSchema] { ["suggestion": SubmitPages.form, "grade": ReviewPages.gradeForm, "note": ReviewPages.noteForm] }
+
+    public func routes(_ r: inout RouteBuilder) {
+        r.form("new", .authenticated, SubmitPages.create)
+        r.get("mine", .authenticated, SubmitPages.mine)
+        r.get(":id", .authenticated, SubmitPages.detail)
+        r.form(":id/edit", .authenticated, SubmitPages.edit)
+        r.get("review", .permission(Self.review), ReviewPages.overview)
+        r.get("batches/:batch", .permission(Self.review), ReviewPages.batch)
+        r.post(":id/grade", .permission(Self.review), ReviewPages.grade)
+        r.post(":id/notes", .permission(Self.review), ReviewPages.addNote)
+        r.post("batches/:batch/finalize", .permission(Self.review), ReviewPages.finalize)
+        r.get("bulletin", .authenticated, BulletinPages.latest)
+        r.get("bulletin/:batch", .authenticated, BulletinPages.bulletin)
+        r.form("committee", .permission(Self.manage), CommitteePages.edit)
+    }
+
+    public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] { try SuggestionInbox.items(for: user, ctx) }
+}
+
+/// The committee seat of a user (§22): chair 营销总监, vice chairs 市场部经理 / 销售部经理, members.
+enum Committee {
+    static func position(_ userID: Int64, _ ctx: Context) throws -> String? {
+        try ctx.db.first("SELECT position FROM ideas_committee WHERE user_id = \(userID)")?.string("position")
+    }
+
+    /// Grading and notes: a committee seat and the review permission (403 otherwise).
+    static func requireMember(_ ctx: Context) throws -> String {
+        let user = try ctx.requireUser()
+        guard user.can(SuggestionsModule.review), let p = try position(user.id, ctx) else { throw HTTPError.forbidden }
+        return p
+    }
+
+    static let titles = ["chair": "主任委员", "vice": "副主任委员", "member": "委员"]
+}
+
+extension Context {
+    var epoch: Int64 { Int64(now.timeIntervalSince1970) }
+    var currentBatch: SuggestionCalendar.Batch { SuggestionCalendar.batch(forSubmissionOn: today) }
+}
