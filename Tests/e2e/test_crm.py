@@ -79,5 +79,29 @@ def test_prospect_to_customer_code_through_nginx():
         # Print view, laid out like the paper form with the signature block.
         printed = boss.get(app + "/print").text
         assert "新客户认定申请表" in printed and "编制" in printed and "批准" in printed
+
+        # Visits are logged against the customer (004 第六章 5(2)); the 访问计划完成表 counts
+        # them as the month's actual visits against the class plan (002 访问计划完成表).
+        import datetime
+        today = (datetime.datetime.utcnow() + datetime.timedelta(hours=8)).date()
+        for person in ("李经理", "王总"):
+            rep.get(customer)
+            r = rep.post(customer + "/contacts", {"kind": "visit", "contact_date": today.isoformat(), "person": person,
+                                                  "summary": "介绍新产品"})
+            assert r.status == 303
+        rep.get(customer)
+        bad = rep.post(customer + "/contacts", {"kind": "visit", "contact_date": "2999-01-01", "summary": "未来的拜访"})
+        assert bad.status == 422 and "未来的拜访" in bad.text and "日期不能晚于今天" in bad.text
+        table = rep.get(f"/crm/reports/visit-completion?year={today.year}")
+        assert table.status == 200 and "华东汽车配件有限公司" in table.text
+        assert db.execute("SELECT COUNT(*) FROM crm_contacts WHERE customer_id = ? AND kind = 'visit'", (cid,)).fetchone()[0] == 2
+        csv = rep.request("GET", f"/crm/reports/visit-completion?year={today.year}&format=csv")
+        assert csv.status == 200 and csv.body.startswith(b"\xef\xbb\xbf")
+        lines = csv.body.decode("utf-8-sig").splitlines()
+        header = lines[0].split(",")
+        row = [l for l in lines if "华东汽车配件有限公司" in l][0].split(",")
+        # Actual = the 2 visits logged; planned = the class A policy's visits per month for the handler.
+        assert row[header.index(f"{today.month}月实际")] == "2"
+        assert row[header.index(f"{today.month}月计划")] == "8"
     finally:
         s.stop()
