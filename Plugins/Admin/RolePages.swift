@@ -12,6 +12,8 @@ enum RolePages {
             for (name, _) in req.form.pairs where name.hasPrefix("p:") { wanted.insert(String(name.dropFirst(2))) }
             let known = Set(Role.all.flatMap { r in directory.permissions.map { r.id + ":" + $0.id } })
             wanted.formIntersection(known)
+            // Nobody can lock administration out: the admin role keeps the matrix itself.
+            wanted.insert(Role.admin.id + ":" + AdminModule.roles.id)
             let reason = req.form["reason"].flatMap { $0.isEmpty ? nil : $0 }
             try ctx.db.transaction {
                 for key in wanted.subtracting(current).sorted() {

@@ -224,6 +224,15 @@ import AdminModule
         #expect(audit.body.contains("create"))
     }
 
+    @Test func theRoleMatrixCannotLockAdministrationOut() {
+        let c = t.client()
+        c.login("admin")
+        c.get("/admin/roles")
+        #expect(c.submit("/admin/roles", [("reason", "清空")]).status == 303)
+        #expect(c.get("/admin/roles").status == 200)
+        #expect(c.get("/admin/users").status == 403) // everything else was revoked as asked
+    }
+
     @Test func roleMatrixChangesPermissionsAndAudits() throws {
         let c = t.client()
         c.login("admin")
