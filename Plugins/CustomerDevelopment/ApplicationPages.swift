@@ -338,7 +338,11 @@ enum ApplicationPages {
 enum CustomerCode {
     static func make(format: String, year: Int, number: Int) -> String {
         var out = format.replacingOccurrences(of: "YYYY", with: String(year))
-        if let range = out.range(of: "N+", options: .regularExpression) {
+        // The sequence is the last run of N (a prefix such as "CN-" keeps its letter).
+        if let last = out.lastIndex(of: "N") {
+            var start = last
+            while start > out.startIndex, out[out.index(before: start)] == "N" { start = out.index(before: start) }
+            let range = start..<out.index(after: last)
             let width = out.distance(from: range.lowerBound, to: range.upperBound)
             let digits = String(number)
             out.replaceSubrange(range, with: String(repeating: "0", count: max(0, width - digits.count)) + digits)

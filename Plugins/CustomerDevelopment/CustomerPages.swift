@@ -241,7 +241,8 @@ enum CustomerPages {
             let stage = v.optionalString("stage")
             let process = v.optionalString("process_stage")
             let reason = v.string("reason")
-            guard stage != c.string("stage") || process != c.string("process_stage") else {
+            // Only a new value is a change (a stage is never cleared).
+            guard (stage != nil && stage != c.string("stage")) || (process != nil && process != c.string("process_stage")) else {
                 throw FormRejection("阶段没有变化")
             }
             try ctx.db.transaction {

@@ -18,10 +18,11 @@ enum Inbox {
                                        url: "/crm/applications/\(r.int("id") ?? 0)"))
             }
         }
-        // Own applications in draft or investigation.
+        // Applications in draft or investigation for the customers this user owns (they follow a
+        // reassigned customer to its new owner).
         for r in try ctx.db.query("""
             SELECT a.id, c.name, a.state FROM crm_applications a JOIN crm_customers c ON c.id = a.customer_id
-            WHERE a.applicant_id = \(user.id) AND a.state IN ('draft', 'investigating') ORDER BY a.updated_at LIMIT 50
+            WHERE c.owner_id = \(user.id) AND a.state IN ('draft', 'investigating') ORDER BY a.updated_at LIMIT 50
             """) {
             items.append(InboxItem(title: (r.string("state") == "draft" ? "认定申请草稿：" : "信用调查中：") + (r.string("name") ?? ""),
                                    url: "/crm/applications/\(r.int("id") ?? 0)"))

@@ -98,6 +98,26 @@ import CustomerDevelopmentAPI
 }
 
 extension ConfidentialityTests {
+    /// After a reassignment the application of the customer follows the customer: the former owner's
+    /// to-do list must not keep naming a customer they may no longer open, and the new owner must get it.
+    @Test("004 第四章(1) + 003 §5.5.1: after reassignment the open application's to-do item moves to the new owner (the former owner no longer sees the name)")
+    func inboxFollowsOwner() throws {
+        let rep1 = f.client("rep1")
+        let cid = try f.createCustomer(rep1, "转交中申请客户")
+        let aid = try f.apply(rep1, cid)
+        #expect(f.act(rep1, aid, "submit").status == 303)
+        #expect(rep1.get("/").body.contains("信用调查中：转交中申请客户"))
+        let boss = f.client("boss")
+        boss.get("/crm/customers/\(cid)/owner")
+        #expect(boss.submit("/crm/customers/\(cid)/owner", [("owner_id", String(f.rep2)), ("reason", "离职交接")]).status == 303)
+        #expect(rep1.get("/crm/applications/\(aid)").status == 404)
+        #expect(!rep1.get("/").body.contains("转交中申请客户"),
+                "rep1's inbox still names a customer rep1 may no longer see (Inbox.swift selects by applicant_id, without Visibility)")
+        #expect(f.client("rep2").get("/").body.contains("信用调查中：转交中申请客户"),
+                "the new owner is not told about the application in investigation")
+    }
+
+
     /// README ("everything you typed still there") applied to the reassignment form.
     @Test("003 §5.5.1: the owner form pre-selects the current owner, and a refused submission (422) keeps the chosen new owner")
     func ownerFormKeepsSelection() throws {

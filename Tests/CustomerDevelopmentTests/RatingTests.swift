@@ -205,6 +205,15 @@ import SalesKit
         #expect(CustomerCode.make(format: "YYYYNNNNNN", year: 2026, number: 5) == "2026000005")
     }
 
+    @Test("002 §6: a prefix containing the letter N (CN-, NJ-) is kept — the sequence goes into the N run after YYYY, or the format is refused")
+    func prefixWithN() {
+        for (format, expected) in [("CN-YYYY-NNNN", "CN-2026-0001"), ("NJ-YYYY-NNNN", "NJ-2026-0001")] {
+            let code = CustomerCode.make(format: format, year: 2026, number: 1)
+            #expect(code == expected || !CustomerCode.isValidFormat(format),
+                    "format \(format) is accepted but gives \(code)")
+        }
+    }
+
     @Test("002 §6: a format must contain YYYY and a run of N, at most 30 characters")
     func validFormat() {
         #expect(CustomerCode.isValidFormat("KH-YYYY-NNNN"))
