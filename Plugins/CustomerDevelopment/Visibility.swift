@@ -2,8 +2,9 @@ import Foundation
 import SalesKit
 
 /// Confidentiality (004 第四章(1), 第六章 5(7)): a rep sees and edits only own customers;
-/// holders of `crm.view_all` (supervisors and above) see all. A customer one may not see is
-/// answered 404, so not even its existence is revealed.
+/// holders of `crm.view_all` (supervisors and above) see all. Acting on a customer one may not
+/// see is answered 403 with the generic page (nothing of the customer is revealed); an unknown
+/// id is 404 (issue #3, "Bad input").
 enum Visibility {
     static func seesAll(_ ctx: Context) -> Bool { ctx.can(CustomerDevelopmentModule.viewAll) }
 
@@ -19,7 +20,8 @@ enum Visibility {
         guard let row = try ctx.db.first("""
             SELECT c.*, COALESCE(u.display_name, '') AS owner_name
             FROM crm_customers c LEFT JOIN users u ON u.id = c.owner_id WHERE c.id = \(id)
-            """), try maySee(row, ctx) else { throw HTTPError.notFound }
+            """) else { throw HTTPError.notFound }
+        guard try maySee(row, ctx) else { throw HTTPError.forbidden }
         return row
     }
 

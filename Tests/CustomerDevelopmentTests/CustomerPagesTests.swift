@@ -11,7 +11,7 @@ import CustomerDevelopmentAPI
     let f: CRMFixture
     init() throws { f = try CRMFixture() }
 
-    @Test("004 第四章(1): another rep gets 404 on every page of rep1's customer and its application, and does not see it in lists or CSV")
+    @Test("004 第四章(1): another rep gets 403 (nothing revealed) on every page of rep1's customer and its application, and does not see it in lists or CSV")
     func otherRepSeesNothing() throws {
         let rep1 = f.client("rep1")
         let cid = try f.createCustomer(rep1, "机密客户甲")
@@ -24,15 +24,15 @@ import CustomerDevelopmentAPI
                      "/crm/customers/\(cid)/rate?application=\(aid)", "/crm/customers/\(cid)/apply",
                      "/crm/customers/\(cid)/stage", "/crm/applications/\(aid)", "/crm/applications/\(aid)/edit",
                      "/crm/applications/\(aid)/print"] {
-            #expect(rep2.get(path).status == 404, "GET \(path)")
+            #expect(rep2.get(path).status == 403, "GET \(path)")
         }
         // Writes are refused the same way, and change nothing.
         rep2.get("/crm/customers")
-        #expect(rep2.submit("/crm/customers/\(cid)/edit", [("name", "改名")]).status == 404)
-        #expect(rep2.submit("/crm/customers/\(cid)/stage", [("stage", "A"), ("reason", "试图修改")]).status == 404)
-        #expect(rep2.submit("/crm/customers/\(cid)/contacts", [("kind", "call"), ("contact_date", "2020-01-01"), ("summary", "偷看")]).status == 404)
-        #expect(rep2.submit("/crm/customers/\(cid)/rate", [("payment", "90")]).status == 404)
-        #expect(rep2.submit("/crm/applications/\(aid)/act", [("action", "suspend"), ("reason", "捣乱")]).status == 404)
+        #expect(rep2.submit("/crm/customers/\(cid)/edit", [("name", "改名")]).status == 403)
+        #expect(rep2.submit("/crm/customers/\(cid)/stage", [("stage", "A"), ("reason", "试图修改")]).status == 403)
+        #expect(rep2.submit("/crm/customers/\(cid)/contacts", [("kind", "call"), ("contact_date", "2020-01-01"), ("summary", "偷看")]).status == 403)
+        #expect(rep2.submit("/crm/customers/\(cid)/rate", [("payment", "90")]).status == 403)
+        #expect(rep2.submit("/crm/applications/\(aid)/act", [("action", "suspend"), ("reason", "捣乱")]).status == 403)
         #expect(try f.customer(cid).string("name") == "机密客户甲")
         #expect(try f.state(aid) == "investigating")
         #expect(try f.db.scalar("SELECT COUNT(*) FROM crm_contacts") == 0)
@@ -93,7 +93,7 @@ import CustomerDevelopmentAPI
         let rep2 = f.client("rep2")
         #expect(rep2.get("/crm/customers/\(cid)").status == 200)
         #expect(rep2.get("/crm/customers").body.contains("转交客户"))
-        #expect(rep1.get("/crm/customers/\(cid)").status == 404)
+        #expect(rep1.get("/crm/customers/\(cid)").status == 403)
     }
 }
 
@@ -110,7 +110,7 @@ extension ConfidentialityTests {
         let boss = f.client("boss")
         boss.get("/crm/customers/\(cid)/owner")
         #expect(boss.submit("/crm/customers/\(cid)/owner", [("owner_id", String(f.rep2)), ("reason", "离职交接")]).status == 303)
-        #expect(rep1.get("/crm/applications/\(aid)").status == 404)
+        #expect(rep1.get("/crm/applications/\(aid)").status == 403)
         #expect(!rep1.get("/").body.contains("转交中申请客户"),
                 "rep1's inbox still names a customer rep1 may no longer see (Inbox.swift selects by applicant_id, without Visibility)")
         #expect(f.client("rep2").get("/").body.contains("信用调查中：转交中申请客户"),
