@@ -105,18 +105,20 @@ enum SuggestionInbox {
             items.append(InboxItem(title: "建议评审结果：\(r.string("title") ?? "")",
                                    detail: SubmitPages.outcomeTitles[r.string("outcome") ?? ""] ?? "", url: "/ideas/\(r.int("id") ?? 0)"))
         }
-        // Department managers: implementation plans due for their department (§26.2).
+        // Department managers (`ideas.implement` in the order's department): implementation plans
+        // due for their department (§26.2), linked to the order where they fill them in.
         if !user.department.isEmpty {
             for r in try ctx.db.query("""
                 SELECT o.id, o.plan_due, s.title, s.id AS sid FROM ideas_orders o JOIN ideas_suggestions s ON s.id = o.suggestion_id
                 WHERE o.department = \(user.department) AND o.state = 'issued' ORDER BY o.plan_due
-                """) where user.has(.salesManager) || user.has(.marketManager) || user.has(.marketingDirector) || user.has(.generalManager) {
+                """) where ImplPages.isManager(user, of: user.department) {
                 let due = LocalDate(r.string("plan_due") ?? "")
                 items.append(InboxItem(title: "建议实施计划待填报：\(r.string("title") ?? "")", detail: "请于 \(r.string("plan_due") ?? "") 前填写实施日期与方法",
-                                       url: "/ideas/\(r.int("sid") ?? 0)", due: due?.start(in: ctx.timeZone).addingTimeInterval(86400),
+                                       url: ImplPages.managerPath(r.int("id") ?? 0), due: due?.start(in: ctx.timeZone).addingTimeInterval(86400),
                                        urgent: due.map { $0 < today } ?? false))
             }
         }
+        items += try ImplInbox.items(for: user, ctx)
         return items
     }
 }

@@ -3,8 +3,9 @@ import SalesKit
 
 /// Committee review (§22–§25): notes, grading, and the chair's finalization of a batch.
 enum ReviewPages {
-    static let outcomes = [Choice("grade1", "一等奖（1000 元）"), Choice("grade2", "二等奖（800 元）"), Choice("grade3", "三等奖（600 元）"),
-                           Choice("grade4", "四等奖（400 元）"), Choice("encourage", "鼓励奖（200 元）"), Choice("effort", "努力奖（奖品）"),
+    // Amounts live in the admin-editable award table (shown on the bulletin), not in labels.
+    static let outcomes = [Choice("grade1", "一等奖"), Choice("grade2", "二等奖"), Choice("grade3", "三等奖"),
+                           Choice("grade4", "四等奖"), Choice("encourage", "鼓励奖"), Choice("effort", "努力奖（奖品）"),
                            Choice("reserved", "保留，延期评审"), Choice("rejected", "不采用")]
     static let adopted: Set<String> = ["grade1", "grade2", "grade3", "grade4"]
 

@@ -14,8 +14,16 @@ public struct SuggestionsModule: DepartmentModule {
                                    defaultRoles: [.committee, .marketingDirector, .marketManager, .salesManager])
     /// Set up the committee (§22).
     static let manage = Permission("ideas", "manage", title: "设置评定委员会", defaultRoles: [.admin])
+    /// A department manager: fills the implementation date and method of the orders for the
+    /// department in the user's profile and reports difficulties (§26.2).
+    static let implement = Permission("ideas", "implement", title: "填报建议实施计划（部门经理）",
+                                      defaultRoles: [.salesManager, .marketManager, .marketingDirector, .generalManager,
+                                                     .finance, .production, .quality, .technical])
+    /// The award ledger and its payroll export (§23, §26.4).
+    static let ledger = Permission("ideas", "ledger", title: "查看建议奖励台账",
+                                   defaultRoles: [.committee, .marketingDirector, .marketManager, .salesManager, .generalManager, .finance])
 
-    public var permissions: [Permission] { [Self.review, Self.manage] }
+    public var permissions: [Permission] { [Self.review, Self.manage, Self.implement, Self.ledger] }
 
     public var menu: [MenuItem] {
         [
@@ -24,11 +32,23 @@ public struct SuggestionsModule: DepartmentModule {
             MenuItem("评审", path: "review", access: .permission(Self.review)),
             MenuItem("评审结果公布", path: "bulletin", access: .authenticated),
             MenuItem("评定委员会", path: "committee", access: .permission(Self.manage)),
+            MenuItem("本部门实施命令", path: "orders/mine", access: .permission(Self.implement)),
+            MenuItem("实施命令", path: "orders", access: .permission(Self.review)),
+            MenuItem("团体奖", path: "team", access: .permission(Self.review)),
+            MenuItem("建议统计", path: "stats", access: .permission(Self.review)),
+            MenuItem("奖励台账", path: "ledger", access: .permission(Self.ledger)),
+            MenuItem("奖励标准", path: "awards", access: .permission(Self.manage)),
+            MenuItem("部门人数", path: "departments", access: .permission(Self.manage)),
         ]
     }
 
-    public var migrations: [Migration] { [Schema.v1] }
-    public var forms: [String: FormSchema] { ["suggestion": SubmitPages.form, "grade": ReviewPages.gradeForm, "note": ReviewPages.noteForm] }
+    public var migrations: [Migration] { [Schema.v1, ImplSchema.v2] }
+    public var forms: [String: FormSchema] {
+        ["suggestion": SubmitPages.form, "grade": ReviewPages.gradeForm, "note": ReviewPages.noteForm,
+         "impl-plan": ImplPages.planForm, "impl-issue": ImplPages.issueForm, "impl-decision": ImplPages.decisionForm,
+         "impl-confirm": ImplPages.confirmForm, "impl-performance": ImplPages.performanceForm([]),
+         "awards": AwardsPages.form, "department": TeamPages.departmentForm]
+    }
 
     public func routes(_ r: inout RouteBuilder) {
         r.form("new", .authenticated, SubmitPages.create)
@@ -43,6 +63,22 @@ public struct SuggestionsModule: DepartmentModule {
         r.get("bulletin", .authenticated, BulletinPages.latest)
         r.get("bulletin/:batch", .authenticated, BulletinPages.bulletin)
         r.form("committee", .permission(Self.manage), CommitteePages.edit)
+        // §26 implementation orders, §23.3 performance award, §26.4 top-up.
+        r.get("orders", .permission(Self.review), ImplPages.committeeList)
+        r.get("orders/mine", .permission(Self.implement), ImplPages.departmentList)
+        // The committee's view of an order; the department manager's is `orders/:id/plan`.
+        r.get("orders/:id", .permission(Self.review), ImplPages.show)
+        r.form("orders/:id/plan", .permission(Self.implement), ImplPages.handler(.plan))
+        r.form("orders/:id/issue", .permission(Self.implement), ImplPages.handler(.issue))
+        r.form("orders/:id/decide", .permission(Self.review), ImplPages.handler(.decide))
+        r.form("orders/:id/confirm", .permission(Self.review), ImplPages.handler(.confirm))
+        r.form("orders/:id/performance", .permission(Self.review), ImplPages.handler(.performance))
+        // §23 award table, ledger; §23.4 team award; statistics.
+        r.form("awards", .permission(Self.manage), AwardsPages.edit)
+        r.get("ledger", .permission(Self.ledger), AwardsLedger.list)
+        r.form("departments", .permission(Self.manage), TeamPages.departments)
+        r.form("team", .permission(Self.review), TeamPages.ranking)
+        r.get("stats", .permission(Self.review), StatsPages.overview)
     }
 
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] { try SuggestionInbox.items(for: user, ctx) }

@@ -1,0 +1,439 @@
+import Foundation
+import SalesKit
+
+/// Implementation of adopted suggestions (002 §26, §23.3): one order per department, issued at
+/// finalization (`ReviewPages.finalize`). The department manager — a user whose department is the
+/// order's and who holds `ideas.implement` — fills in the implementation date and method by the
+/// end of the following month (§26.2) and reports difficulties or disagreements to the chair; the
+/// chair rules on them (§26.3); the committee confirms the effect after implementation (§26.5),
+/// may top up the proposer's award when the effect exceeds expectations (§26.4), and records
+/// implementation-performance awards (§23.3). Every step is audited and kept in the order's history.
+enum ImplPages {
+    enum Action: String, Sendable { case plan, issue, decide, confirm, performance }
+
+    static let stateTitles = ["issued": "待填报实施计划", "planned": "实施中（计划已填报）", "confirmed": "效果已确认"]
+    static let states = [Choice("issued", "待填报实施计划"), Choice("planned", "实施中（计划已填报）"), Choice("confirmed", "效果已确认")]
+    static let issueKinds = [Choice("difficulty", "实施中遇到困难"), Choice("disagreement", "与有关部门意见不合")]
+    static let issueTitles = Dictionary(uniqueKeysWithValues: issueKinds.map { ($0.value, $0.label) })
+    static let eventTitles = ["plan": "填报实施计划", "difficulty": "报告实施困难", "disagreement": "报告意见不合", "decision": "主任委员裁决",
+                              "confirm": "确认实施效果", "topup": "追补奖金", "performance": "实施绩效奖"]
+
+    static let planForm = FormSchema([
+        FormField("plan_date", "实施日期", .date, required: true),
+        FormField("plan_method", "实施要领（方法、步骤、负责人）", .textarea, required: true, rules: [.length(min: 5, max: 2000)]),
+    ])
+
+    static let issueForm = FormSchema([
+        FormField("kind", "类型", .select(issueKinds), required: true),
+        FormField("text", "情况说明", .textarea, required: true, rules: [.length(min: 5, max: 2000)]),
+    ])
+
+    static let decisionForm = FormSchema([
+        FormField("action", "裁决", .select([Choice("proceed", "按现有计划继续实施"), Choice("replan", "退回部门重新填报实施计划")]), required: true),
+        FormField("decision", "裁决意见", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+    ])
+
+    /// Top-up at most ¥100,000.00 (10,000,000 分).
+    static let confirmForm = FormSchema([
+        FormField("effect", "实施效果", .textarea, required: true, rules: [.length(min: 5, max: 2000)]),
+        FormField("exceeded", "实施效果超过原先预期（第26条第4款）", .checkbox),
+        FormField("topup", "追补建议人奖金（元）", .money, rules: [.range(1, 10_000_000)],
+                  help: "效果超过原先预期时，经委员会审查后追补；不追补请留空。每条建议只追补一次。"),
+        FormField("topup_reason", "追补理由", .textarea, rules: [.length(min: nil, max: 1000)]),
+    ], checks: [{ v in
+        var e: [FormError] = []
+        if v.money("topup") != nil && !v.bool("exceeded") {
+            e.append(FormError(field: "topup", "只有实施效果超过原先预期时才能追补奖金"))
+        }
+        if v.money("topup") != nil && v.optionalString("topup_reason") == nil {
+            e.append(FormError(field: "topup_reason", "请填写追补理由"))
+        }
+        return e
+    }])
+
+    /// §23.3: the recipients are the active users (choices built per request).
+    static func performanceForm(_ recipients: [Choice]) -> FormSchema {
+        FormSchema([
+            FormField("recipient", "获奖人", .select(recipients), required: true),
+            FormField("amount", "金额（元）", .money, required: true, rules: [.range(1, 10_000_000)]),
+            FormField("reason", "实施绩效说明", .textarea, required: true, rules: [.length(min: 2, max: 1000)]),
+        ])
+    }
+
+    // MARK: Loading and access
+
+    static func load(_ req: Request, _ ctx: Context) throws -> Row {
+        guard let o = try ctx.db.first("""
+            SELECT o.*, s.title, s.batch, s.outcome, s.proposer_id, s.department AS proposer_department, s.content,
+                   s.expected_effect, COALESCE(u.display_name, '') AS proposer
+            FROM ideas_orders o JOIN ideas_suggestions s ON s.id = o.suggestion_id LEFT JOIN users u ON u.id = s.proposer_id
+            WHERE o.id = \(try req.id())
+            """) else { throw HTTPError.notFound }
+        return o
+    }
+
+    /// Who the user is for this order.
+    struct Standing {
+        var manager: Bool
+        var seat: String?
+        var reviewer: Bool
+        var member: Bool { seat != nil }
+        var chair: Bool { seat == "chair" }
+        var mayView: Bool { manager || reviewer }
+    }
+
+    static func isManager(_ user: User, of department: String) -> Bool {
+        user.can(SuggestionsModule.implement) && !user.department.isEmpty && user.department == department
+    }
+
+    static func standing(_ o: Row, _ ctx: Context) throws -> Standing {
+        let user = try ctx.requireUser()
+        let seat = user.can(SuggestionsModule.review) ? try Committee.position(user.id, ctx) : nil
+        return Standing(manager: isManager(user, of: o.string("department") ?? ""), seat: seat,
+                        reviewer: user.can(SuggestionsModule.review))
+    }
+
+    static func issuedOn(_ o: Row, _ ctx: Context) -> LocalDate {
+        LocalDate(date: Date(timeIntervalSince1970: Double(o.int("created_at") ?? 0)), timeZone: ctx.timeZone)
+    }
+
+    /// Plan not back by the due date (§26.2).
+    static func overdue(_ o: Row, today: LocalDate) -> Bool {
+        o.string("state") == "issued" && (LocalDate(o.string("plan_due") ?? "").map { $0 < today } ?? false)
+    }
+
+    /// The plan was returned after the due date.
+    static func late(_ o: Row, _ ctx: Context) -> Bool {
+        guard let at = o.int("planned_at"), let due = LocalDate(o.string("plan_due") ?? "") else { return false }
+        return LocalDate(date: Date(timeIntervalSince1970: Double(at)), timeZone: ctx.timeZone) > due
+    }
+
+    static func recipients(_ o: Row, _ ctx: Context) throws -> [Choice] {
+        try ctx.db.query("""
+            SELECT id, display_name, department FROM users WHERE active = 1
+            ORDER BY CASE WHEN department = \(o.string("department") ?? "") THEN 0 ELSE 1 END, department, display_name, id
+            """).map { u in
+            let d = u.string("department") ?? ""
+            return Choice(String(u.int("id") ?? 0), (u.string("display_name") ?? "") + (d.isEmpty ? "" : "（\(d)）"))
+        }
+    }
+
+    // MARK: The order page
+
+    static let show: Handler = { req, ctx in try page(req, ctx) }
+
+    /// GET shows the order with the focused form (restored after a session expiry; `plan` is also
+    /// the department manager's view of the order); POST acts.
+    static func handler(_ action: Action) -> Handler {
+        { req, ctx in
+            guard req.method == "POST" else { return try page(req, ctx, focus: action) }
+            switch action {
+            case .plan: return try plan(req, ctx)
+            case .issue: return try issue(req, ctx)
+            case .decide: return try decide(req, ctx)
+            case .confirm: return try confirm(req, ctx)
+            case .performance: return try performance(req, ctx)
+            }
+        }
+    }
+
+    /// The order page; `bound` is a form of `action` that failed (422).
+    static func page(_ req: Request, _ ctx: Context, focus: Action? = nil, bound: (Action, BoundForm)? = nil) throws -> Response {
+        let o = try load(req, ctx)
+        let who = try standing(o, ctx)
+        guard who.mayView else { throw HTTPError.notFound }
+        let id = o.int("id") ?? 0
+        let state = o.string("state") ?? "issued"
+        let open = state != "confirmed"
+
+        func form(_ a: Action, _ schema: FormSchema, initial: FormData = .init()) -> [String: Any] {
+            if let failed = bound, failed.0 == a { return failed.1.viewModel() }
+            let start = (focus == a ? ctx.resumedForm : nil) ?? initial
+            return schema.blank(start, today: ctx.today).viewModel()
+        }
+
+        var data: [String: Any] = [
+            "o": o.dictionary, "id": id, "stateTitle": stateTitles[state] ?? state,
+            "issued": issuedOn(o, ctx).description,
+            "overdue": overdue(o, today: ctx.today), "late": late(o, ctx),
+            "hasPlan": o.string("plan_date") != nil, "plannedAt": ctx.ideasTime(o.int("planned_at")),
+            "hasIssue": o.string("difficulty") != nil, "issueOpen": o.bool("issue_open"),
+            "issueKind": issueTitles[o.string("issue_kind") ?? ""] ?? "",
+            "hasDecision": o.string("decision") != nil,
+            "confirmed": state == "confirmed", "exceeded": o.bool("exceeded"),
+            "outcome": SubmitPages.outcomeTitles[o.string("outcome") ?? ""] ?? "",
+            "batchTitle": SuggestionCalendar.Batch(o.string("batch") ?? "")?.title ?? "",
+            "resumed": ctx.resumedForm != nil && focus != nil,
+            "backHref": focus == .plan || focus == .issue || !who.reviewer ? "/ideas/orders/mine" : "/ideas/orders",
+        ]
+        data["events"] = try ctx.db.query("""
+            SELECT e.kind, e.text, e.created_at, COALESCE(u.display_name, '') AS author
+            FROM ideas_order_events e LEFT JOIN users u ON u.id = e.author_id WHERE e.order_id = \(id) ORDER BY e.id
+            """).map { e -> [String: Any] in
+            ["kind": eventTitles[e.string("kind") ?? ""] ?? "", "text": e.string("text") ?? "", "author": e.string("author") ?? "",
+             "at": ctx.ideasTime(e.int("created_at"))]
+        }
+        if who.reviewer {
+            data["awards"] = try ctx.db.query("""
+                SELECT l.kind, l.title, l.amount_fen, COALESCE(u.display_name, '') AS person FROM ideas_ledger l
+                LEFT JOIN users u ON u.id = l.user_id
+                WHERE l.suggestion_id = \(o.int("suggestion_id") ?? 0) AND (l.order_id IS NULL OR l.order_id = \(id)) ORDER BY l.id
+                """).map { l -> [String: Any] in
+                ["kind": AwardsLedger.kindTitles[l.string("kind") ?? ""] ?? "", "title": l.string("title") ?? "",
+                 "person": l.string("person") ?? "", "amount": Money.yuan(l.int("amount_fen") ?? 0)]
+            }
+            data["hasAwards"] = !((data["awards"] as? [[String: Any]]) ?? []).isEmpty
+        }
+        if who.manager && open {
+            var initial = FormData()
+            if let d = o.string("plan_date") { initial.append("plan_date", d) }
+            if let m = o.string("plan_method") { initial.append("plan_method", m) }
+            data["planForm"] = form(.plan, planForm, initial: initial)
+            data["issueForm"] = form(.issue, issueForm)
+        }
+        if who.chair && open { data["decisionForm"] = form(.decide, decisionForm) }
+        if who.member && state == "planned" { data["confirmForm"] = form(.confirm, confirmForm) }
+        if who.member && state == "confirmed" { data["performanceForm"] = form(.performance, performanceForm(try recipients(o, ctx))) }
+        return ctx.render("impl-order", data, title: "建议实施命令单 #\(id)", status: bound == nil ? 200 : 422)
+    }
+
+    // MARK: Actions
+
+    /// The department manager's page of an order (`ideas.implement`); the committee's is `/ideas/orders/<id>`.
+    static func managerPath(_ id: Int64) -> String { "/ideas/orders/\(id)/plan" }
+
+    static func event(_ orderID: Int64, _ kind: String, _ text: String, _ ctx: Context) throws {
+        try ctx.db.execute("""
+            INSERT INTO ideas_order_events (order_id, kind, text, author_id, created_at)
+            VALUES (\(orderID), \(kind), \(text), \(ctx.user?.id ?? 0), \(ctx.epoch))
+            """)
+    }
+
+    /// §26.2: the department manager returns the implementation date and method (may revise it
+    /// until the effect is confirmed). After the due date it is still accepted, and marked late.
+    static func plan(_ req: Request, _ ctx: Context) throws -> Response {
+        let o = try load(req, ctx)
+        guard try standing(o, ctx).manager else { throw HTTPError.forbidden }
+        let id = o.int("id") ?? 0
+        let state = o.string("state") ?? "issued"
+        guard state != "confirmed" else { throw HTTPError.conflict("实施效果已确认，不能再修改实施计划。") }
+        var bound = planForm.bind(req.form, today: ctx.today)
+        if let v = bound.values, let d = v.date("plan_date") {
+            let issued = issuedOn(o, ctx)
+            if d < issued {
+                bound.addError(FormError(field: "plan_date", "实施日期不能早于命令下达日 \(issued)"))
+            } else if d > LocalDate(year: ctx.today.year + 2, month: ctx.today.month, day: min(ctx.today.day, 28)) {
+                bound.addError(FormError(field: "plan_date", "实施日期应在两年之内"))
+            }
+        }
+        guard let v = bound.values else { return try page(req, ctx, bound: (.plan, bound)) }
+        let due = o.string("plan_due") ?? ""
+        let isLate = LocalDate(due).map { ctx.today > $0 } ?? false
+        try ctx.db.transaction {
+            try ctx.db.execute("""
+                UPDATE ideas_orders SET state = 'planned', plan_date = \(v.string("plan_date")), plan_method = \(v.string("plan_method")),
+                    planned_by = \(ctx.user?.id), planned_at = \(ctx.epoch), updated_at = \(ctx.epoch) WHERE id = \(id)
+                """)
+            try event(id, "plan", "实施日期 \(v.string("plan_date"))：\(v.string("plan_method"))" + (isLate ? "（逾期填报，应于 \(due) 前）" : ""), ctx)
+            try ctx.audit(AuditEntry(entity: "ideas.order", entityID: String(id), action: "plan", from: state, to: "planned",
+                                     reason: isLate ? "逾期填报（应于 \(due) 前）" : nil))
+        }
+        return .redirect(to: managerPath(id))
+    }
+
+    /// §26.2–§26.3: a difficulty or a disagreement is reported to the chair.
+    static func issue(_ req: Request, _ ctx: Context) throws -> Response {
+        let o = try load(req, ctx)
+        guard try standing(o, ctx).manager else { throw HTTPError.forbidden }
+        let id = o.int("id") ?? 0
+        guard o.string("state") != "confirmed" else { throw HTTPError.conflict("实施效果已确认，不能再报告困难。") }
+        let bound = issueForm.bind(req.form, today: ctx.today)
+        guard let v = bound.values else { return try page(req, ctx, bound: (.issue, bound)) }
+        try ctx.db.transaction {
+            try ctx.db.execute("""
+                UPDATE ideas_orders SET issue_kind = \(v.string("kind")), difficulty = \(v.string("text")), issue_open = 1,
+                    updated_at = \(ctx.epoch) WHERE id = \(id)
+                """)
+            try event(id, v.string("kind"), v.string("text"), ctx)
+            try ctx.audit(AuditEntry(entity: "ideas.order", entityID: String(id), action: "report_" + v.string("kind"),
+                                     from: o.string("state"), to: o.string("state"), reason: v.string("text")))
+        }
+        return .redirect(to: managerPath(id))
+    }
+
+    /// §26.3: the chair (主任委员) alone rules; "replan" sends the order back to the department.
+    static func decide(_ req: Request, _ ctx: Context) throws -> Response {
+        let o = try load(req, ctx)
+        guard try standing(o, ctx).chair else { throw HTTPError.forbidden }
+        let id = o.int("id") ?? 0
+        let state = o.string("state") ?? "issued"
+        guard state != "confirmed" else { throw HTTPError.conflict("实施效果已确认，不能再裁决。") }
+        let bound = decisionForm.bind(req.form, today: ctx.today)
+        guard let v = bound.values else { return try page(req, ctx, bound: (.decide, bound)) }
+        let next = v.string("action") == "replan" ? "issued" : state
+        try ctx.db.transaction {
+            try ctx.db.execute("""
+                UPDATE ideas_orders SET decision = \(v.string("decision")), issue_open = 0, state = \(next), updated_at = \(ctx.epoch)
+                WHERE id = \(id)
+                """)
+            try event(id, "decision", (next == "issued" ? "退回重新填报：" : "继续实施：") + v.string("decision"), ctx)
+            try ctx.audit(AuditEntry(entity: "ideas.order", entityID: String(id), action: "decide", from: state, to: next,
+                                     reason: v.string("decision")))
+        }
+        return .redirect(to: "/ideas/orders/\(id)")
+    }
+
+    /// §26.5 and §26.4: the committee confirms the effect after the implementation date, and may
+    /// top up the proposer's award once per suggestion when the effect exceeds expectations.
+    static func confirm(_ req: Request, _ ctx: Context) throws -> Response {
+        let o = try load(req, ctx)
+        guard try standing(o, ctx).member else { throw HTTPError.forbidden }
+        let id = o.int("id") ?? 0
+        let sid = o.int("suggestion_id") ?? 0
+        switch o.string("state") {
+        case "issued": throw HTTPError.conflict("部门尚未填报实施计划，不能确认实施效果。")
+        case "confirmed": throw HTTPError.conflict("实施效果已确认。")
+        default: break
+        }
+        var bound = confirmForm.bind(req.form, today: ctx.today)
+        if bound.values != nil {
+            if let d = LocalDate(o.string("plan_date") ?? ""), ctx.today < d {
+                bound.addError(FormError("计划实施日期为 \(d)，实施后方可确认效果。"))
+            }
+            if o.bool("issue_open") { bound.addError(FormError("有尚未裁决的困难或异议，请主任委员先行裁决。")) }
+        }
+        guard let v = bound.values else { return try page(req, ctx, bound: (.confirm, bound)) }
+        do {
+            try ctx.db.transaction {
+                try ctx.db.execute("""
+                    UPDATE ideas_orders SET state = 'confirmed', effect = \(v.string("effect")), exceeded = \(v.bool("exceeded")),
+                        confirmed_by = \(ctx.user?.id), confirmed_at = \(ctx.epoch), updated_at = \(ctx.epoch) WHERE id = \(id)
+                    """)
+                try event(id, "confirm", (v.bool("exceeded") ? "效果超过预期：" : "") + v.string("effect"), ctx)
+                try ctx.audit(AuditEntry(entity: "ideas.order", entityID: String(id), action: "confirm", from: "planned", to: "confirmed",
+                                         reason: v.string("effect")))
+                if let fen = v.money("topup") {
+                    let done = try ctx.db.scalar("SELECT COUNT(*) FROM ideas_ledger WHERE suggestion_id = \(sid) AND kind = 'topup'") ?? 0
+                    if done > 0 { throw FormRejection(field: "topup", "该建议已追补过奖金（每条建议只追补一次）") }
+                    let lid = try ctx.db.insert("""
+                        INSERT INTO ideas_ledger (user_id, department, suggestion_id, batch, kind, title, amount_fen, created_by, created_at,
+                                                  order_id, note)
+                        VALUES (\(o.int("proposer_id") ?? 0), \(o.string("proposer_department") ?? ""), \(sid), \(o.string("batch") ?? ""),
+                                'topup', '追补奖金（实施效果超过预期）', \(fen), \(ctx.user?.id ?? 0), \(ctx.epoch), \(id),
+                                \(v.string("topup_reason"))) RETURNING id
+                        """)
+                    try event(id, "topup", "\(Money.yuan(fen))：\(v.string("topup_reason"))", ctx)
+                    try ctx.audit(AuditEntry(entity: "ideas.ledger", entityID: String(lid), action: "topup", to: String(fen),
+                                             reason: v.string("topup_reason")))
+                }
+            }
+        } catch let r as FormRejection {
+            for e in r.errors { bound.addError(e) }
+            return try page(req, ctx, bound: (.confirm, bound))
+        }
+        return .redirect(to: "/ideas/orders/\(id)")
+    }
+
+    /// §23.3: the implementation-performance award, recorded by the committee once the effect is
+    /// confirmed; one per person and order.
+    static func performance(_ req: Request, _ ctx: Context) throws -> Response {
+        let o = try load(req, ctx)
+        guard try standing(o, ctx).member else { throw HTTPError.forbidden }
+        let id = o.int("id") ?? 0
+        guard o.string("state") == "confirmed" else { throw HTTPError.conflict("实施效果确认后才能记录实施绩效奖。") }
+        var bound = performanceForm(try recipients(o, ctx)).bind(req.form, today: ctx.today)
+        guard let v = bound.values, let recipient = Int64(v.string("recipient")),
+              let person = try ctx.db.first("SELECT id, department FROM users WHERE id = \(recipient)") else {
+            return try page(req, ctx, bound: (.performance, bound))
+        }
+        if try ctx.db.scalar("SELECT COUNT(*) FROM ideas_ledger WHERE order_id = \(id) AND kind = 'performance' AND user_id = \(recipient)") ?? 0 > 0 {
+            bound.addError(FormError(field: "recipient", "已为此人记录过本实施命令的实施绩效奖"))
+            return try page(req, ctx, bound: (.performance, bound))
+        }
+        let fen = v.money("amount") ?? 0
+        let department = (person.string("department") ?? "").isEmpty ? (o.string("department") ?? "") : (person.string("department") ?? "")
+        try ctx.db.transaction {
+            let lid = try ctx.db.insert("""
+                INSERT INTO ideas_ledger (user_id, department, suggestion_id, batch, kind, title, amount_fen, created_by, created_at, order_id, note)
+                VALUES (\(recipient), \(department), \(o.int("suggestion_id")), \(o.string("batch") ?? ""), 'performance', '实施绩效奖',
+                        \(fen), \(ctx.user?.id ?? 0), \(ctx.epoch), \(id), \(v.string("reason"))) RETURNING id
+                """)
+            try event(id, "performance", "\(Money.yuan(fen))：\(v.string("reason"))", ctx)
+            try ctx.audit(AuditEntry(entity: "ideas.ledger", entityID: String(lid), action: "performance", to: String(fen),
+                                     reason: v.string("reason")))
+        }
+        return .redirect(to: "/ideas/orders/\(id)")
+    }
+
+    // MARK: Lists
+
+    static let listSpec = ListSpec(columns: [
+        .init("id", "编号", sql: "o.id"),
+        .init("title", "建议", sql: "s.title"),
+        .init("department", "实施部门", sql: "o.department"),
+        .init("batch", "批次", sql: "s.batch"),
+        .init("due", "下达期限", sql: "o.due"),
+        .init("plan_due", "计划填报期限", sql: "o.plan_due"),
+        .init("plan_date", "实施日期", sql: "o.plan_date"),
+        .init("state", "状态", sql: "o.state"),
+        .init("issue", "困难/异议", sql: "o.issue_open"),
+    ], defaultSort: "plan_due", filters: ["state", "department", "batch", "overdue", "issue"], pageSize: 50, tiebreaker: "o.id")
+
+    /// §26: every order, for the committee.
+    static let committeeList: Handler = { req, ctx in try list(req, ctx, department: nil) }
+
+    /// §26.2: the orders of the manager's own department.
+    static let departmentList: Handler = { req, ctx in
+        let user = try ctx.requireUser()
+        return try list(req, ctx, department: user.department)
+    }
+
+    static func list(_ req: Request, _ ctx: Context, department: String?) throws -> Response {
+        let q = listSpec.parse(req.query)
+        let mine = department != nil
+        let today = ctx.today.description
+        var w: SQL = "WHERE 1 = 1"
+        if let d = department { w = w + " AND o.department = \(d)" } else if let d = q.filters["department"] { w = w + " AND o.department = \(d)" }
+        if let s = q.filters["state"] { w = w + " AND o.state = \(s)" }
+        if let b = q.filters["batch"] { w = w + " AND s.batch = \(b)" }
+        if q.filters["overdue"] != nil { w = w + " AND o.state = 'issued' AND o.plan_due < \(today)" }
+        if q.filters["issue"] != nil { w = w + " AND o.issue_open = 1" }
+        let rows = department == "" ? [] : try ctx.db.query("""
+            SELECT o.*, s.title, s.batch FROM ideas_orders o JOIN ideas_suggestions s ON s.id = o.suggestion_id
+            \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
+            """)
+        func status(_ r: Row) -> String {
+            (stateTitles[r.string("state") ?? ""] ?? "") + (overdue(r, today: ctx.today) ? "（逾期未填报）" : late(r, ctx) ? "（逾期填报）" : "")
+        }
+        func cells(_ r: Row) -> [String] {
+            [String(r.int("id") ?? 0), r.string("title") ?? "", r.string("department") ?? "", r.string("batch") ?? "",
+             r.string("due") ?? "", r.string("plan_due") ?? "", r.string("plan_date") ?? "", status(r),
+             r.bool("issue_open") ? (issueTitles[r.string("issue_kind") ?? ""] ?? "待裁决") + "（待裁决）" : ""]
+        }
+        if q.export {
+            return .csv(filename: mine ? "本部门建议实施命令.csv" : "建议实施命令.csv",
+                        CSVTable(header: listSpec.columns.map(\.title), rows: rows.map(cells)))
+        }
+        let departments = mine ? [] : try ctx.db.query("SELECT DISTINCT department FROM ideas_orders ORDER BY department").compactMap { $0.string("department") }
+        let base = mine ? "/ideas/orders/mine" : "/ideas/orders"
+        return ctx.render("impl-orders", [
+            "mine": mine, "department": department ?? "", "noDepartment": department == "", "base": base,
+            "orders": rows.prefix(listSpec.pageSize).map { r -> [String: Any] in
+                ["href": mine ? managerPath(r.int("id") ?? 0) : "/ideas/orders/\(r.int("id") ?? 0)", "cells": cells(r),
+                 "urgent": overdue(r, today: ctx.today) || r.bool("issue_open")]
+            },
+            "list": q.viewModel(rowsFetched: rows.count, basePath: base),
+            "states": states.map { ["value": $0.value, "title": $0.label, "selected": q.filters["state"] == $0.value] as [String: Any] },
+            "departments": departments.map { ["value": $0, "selected": q.filters["department"] == $0] as [String: Any] },
+            "batch": q.filters["batch"] ?? "", "overdue": q.filters["overdue"] != nil, "issue": q.filters["issue"] != nil,
+        ], title: mine ? "本部门建议实施命令" : "建议实施命令")
+    }
+}
+
+extension Context {
+    /// An epoch instant in the company time zone, or empty.
+    func ideasTime(_ epoch: Int64?) -> String {
+        guard let epoch else { return "" }
+        return display(Date(timeIntervalSince1970: Double(epoch)))
+    }
+}
