@@ -12,6 +12,21 @@ enum BulletinPages {
         return .redirect(to: "/ideas/bulletin/\(b)", status: 302)
     }
 
+    /// The suggestion calendar (§19, §21, §23.2, §26): this and the next two batches' dates.
+    static let calendar: Handler = { req, ctx in
+        var b = ctx.currentBatch
+        if SuggestionCalendar.phase(of: b, on: ctx.today) == .overdue { b = b.next }
+        var rows: [[String: Any]] = []
+        for _ in 0..<3 {
+            rows.append(["title": b.title, "submit": "\(b.previous.opensOn.next1) 至 \(b.opensOn)", "opens": b.opensOn.description,
+                         "due": b.reviewDue.description, "praise": b.praiseMeeting.description,
+                         "orders": b.implementationOrdersDue.description, "plans": b.implementationPlanDue.description,
+                         "award": SuggestionCalendar.awardMeeting(afterQuarterOf: b).description])
+            b = b.next
+        }
+        return ctx.render("calendar", ["rows": rows, "today": ctx.today.description], title: "建议评审日程")
+    }
+
     static let bulletin: Handler = { req, ctx in
         let b = try ReviewPages.batchParam(req)
         guard let fin = try ctx.db.first("SELECT finalized_at FROM ideas_batches WHERE batch = \(b.description) AND finalized_at IS NOT NULL") else {

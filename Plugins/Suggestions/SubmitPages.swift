@@ -83,6 +83,11 @@ enum SubmitPages {
             "batchTitle": batch.title, "isMember": member,
             "canEdit": r.int("proposer_id") == ctx.user?.id && phase == .collecting,
             "outcome": r.string("outcome").flatMap { outcomeTitles[$0] } ?? "",
+            // §24/§25: once published the proposer is told the result, the reason, and whether a
+            // little more study would make it work (with the department that will help).
+            "showResult": r.bool("published"),
+            "reason": r.string("reason") ?? "", "hasReason": !(r.string("reason") ?? "").isEmpty,
+            "couldWork": r.bool("could_work"), "helpDepartment": r.string("help_department") ?? "",
         ]
         if member {
             let notes = try ctx.db.query("""

@@ -31,6 +31,7 @@ public struct SuggestionsModule: DepartmentModule {
             MenuItem("我的建议", path: "mine", access: .authenticated),
             MenuItem("评审", path: "review", access: .permission(Self.review)),
             MenuItem("评审结果公布", path: "bulletin", access: .authenticated),
+            MenuItem("评审日程", path: "calendar", access: .authenticated),
             MenuItem("评定委员会", path: "committee", access: .permission(Self.manage)),
             MenuItem("本部门实施命令", path: "orders/mine", access: .permission(Self.implement)),
             MenuItem("实施命令", path: "orders", access: .permission(Self.review)),
@@ -60,6 +61,7 @@ public struct SuggestionsModule: DepartmentModule {
         r.post(":id/grade", .permission(Self.review), ReviewPages.grade)
         r.post(":id/notes", .permission(Self.review), ReviewPages.addNote)
         r.post("batches/:batch/finalize", .permission(Self.review), ReviewPages.finalize)
+        r.get("calendar", .authenticated, BulletinPages.calendar)
         r.get("bulletin", .authenticated, BulletinPages.latest)
         r.get("bulletin/:batch", .authenticated, BulletinPages.bulletin)
         r.form("committee", .permission(Self.manage), CommitteePages.edit)

@@ -17,6 +17,7 @@ AUTHENTICATED = {
     "/ideas/:id": "own or published suggestion (record-level check)",
     "/ideas/:id/edit": "own suggestion (record-level check)",
     "/ideas/bulletin": "published results, every user (§24)",
+    "/ideas/calendar": "the suggestion calendar, every user (§19, §21, §23.2)",
     "/ideas/bulletin/:batch": "published results, every user (§24)",
 }
 PUBLIC = {"/login", "/_debug/sleep"}  # the debug route exists only with SALES_DEBUG_ROUTES=1 (tests)

@@ -40,7 +40,7 @@ public final class Worker: ContextHost {
     }
 
     func process(_ raw: RawRequest, who: inout String) throws -> Response {
-        let now = clock?() ?? Date()
+        let now = clock?() ?? testClock() ?? Date()
         if raw.bodyTooLarge { throw HTTPError.payloadTooLarge }
         if raw.bodyMalformed { throw HTTPError.badRequest("请求体长度与声明不符") }
         var request = try parseRequest(raw)
@@ -87,6 +87,13 @@ public final class Worker: ContextHost {
             return try idempotent(key: key, user: user, now: now) { try route.handler(request, ctx) }
         }
         return try route.handler(request, ctx)
+    }
+
+    /// The test clock (`clockFile`, only with `debugRoutes`).
+    func testClock() -> Date? {
+        guard config.debugRoutes, !config.clockFile.isEmpty,
+              let text = try? String(contentsOfFile: config.clockFile, encoding: .utf8) else { return nil }
+        return ISO8601DateFormatter().date(from: text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     // MARK: - Idempotent submits

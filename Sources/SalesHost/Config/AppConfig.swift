@@ -36,13 +36,16 @@ public struct AppConfig: Codable, Sendable {
     public var debugRoutes: Bool = false
     /// Company name shown in the header and on printouts.
     public var companyName: String = "销售管理系统"
+    /// Test-only (honoured only with `debugRoutes`): a file holding an ISO-8601 instant used as
+    /// "now", so end-to-end tests can walk a calendar (batches, deadlines) through nginx.
+    public var clockFile: String = ""
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case dataDir, database, listen, threads, maxBodyBytes, maxFileBytes, webDir, pluginsDir, timeZone,
              sessionMinutes, loginMaxFailures, loginWindowMinutes, trustRemoteUser, secureCookies,
-             sqliteSynchronous, debugRoutes, companyName
+             sqliteSynchronous, debugRoutes, companyName, clockFile
     }
 
     public init(from decoder: Decoder) throws {
@@ -65,6 +68,7 @@ public struct AppConfig: Codable, Sendable {
         sqliteSynchronous = try c.decodeIfPresent(String.self, forKey: .sqliteSynchronous) ?? d.sqliteSynchronous
         debugRoutes = try c.decodeIfPresent(Bool.self, forKey: .debugRoutes) ?? d.debugRoutes
         companyName = try c.decodeIfPresent(String.self, forKey: .companyName) ?? d.companyName
+        clockFile = try c.decodeIfPresent(String.self, forKey: .clockFile) ?? d.clockFile
     }
 
     /// Loads `path` (if given or if `salesd.json` exists) and applies `SALES_<KEY>` overrides,

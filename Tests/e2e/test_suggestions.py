@@ -1,0 +1,99 @@
+"""建议评审 end to end through nginx, walking the calendar with the test clock (002 第4章
+§19–§26): submit → the box opens on the 20th → graded 二等 → published → implementation order
+due the 15th → the department's plan → effect confirmed with a top-up; another suggestion is
+reserved to the next batch; the quarter's team ranking follows adopted ÷ headcount."""
+import os
+import sqlite3
+
+from harness import PASSWORD, Stack
+
+
+def test_suggestion_year_through_nginx():
+    probe = Stack()
+    clock = os.path.join(probe.dir, "now.txt")
+    s = Stack(extra_env={"SALES_CLOCK_FILE": clock})
+
+    def at(day):
+        with open(clock, "w") as f:
+            f.write(day + "T10:00:00+08:00")
+
+    at("2026-11-05")
+    s.start()
+    try:
+        cli = s.cli
+        cli("user", "add", "staff", "--display-name", "员工甲", "--roles", "finance", "--department", "财务部", "--password", PASSWORD)
+        cli("user", "add", "seller", "--display-name", "员工乙", "--roles", "sales_rep", "--department", "销售部", "--password", PASSWORD)
+        cli("user", "add", "chair", "--display-name", "营销总监", "--roles", "marketing_director", "--password", PASSWORD)
+        cli("user", "add", "mgr", "--display-name", "销售部经理", "--roles", "sales_manager", "--department", "销售部", "--password", PASSWORD)
+
+        # Admin seats the committee (§22) and registers departments with headcounts (§23.4).
+        admin = s.client()
+        admin.login("admin")
+        page = admin.get("/ideas/committee").text
+        ids = {name: uid for uid, name in __import__("re").findall(r'name="p:(\d+)" aria-label="([^"]+)的职务"', page)}
+        assert admin.post("/ideas/committee", {f"p:{ids['营销总监']}": "chair", f"p:{ids['销售部经理']}": "vice"}).status == 303
+        for name, count in (("财务部", "10"), ("销售部", "40")):
+            admin.get("/ideas/departments")
+            assert admin.post("/ideas/departments", {"name": name, "headcount": count}).status == 303
+
+        def submit(user, title):
+            c = s.client()
+            c.login(user)
+            c.get("/ideas/new")
+            r = c.post("/ideas/new", {"topic": "management", "title": title, "content": title + "——详细内容。", "expected_effect": "提升效率"})
+            assert r.status == 303
+            return c, r.header("Location")
+
+        staff, a = submit("staff", "客户档案周报")
+        _, b = submit("staff", "需要再研究的建议")
+        seller, c3 = submit("seller", "销售例会改进")
+
+        at("2026-11-22")  # the box was opened on the 20th
+        chair = s.client()
+        chair.login("chair")
+        assert "建议箱已开箱" in chair.get("/").text
+        for url, fields in ((a, {"outcome": "grade2", "departments": "销售部"}),
+                            (b, {"outcome": "reserved", "reason": "需各部门调研", "reserve_to": "2026-12"}),
+                            (c3, {"outcome": "grade4", "departments": "销售部"})):
+            chair.get(url)
+            assert chair.post(url + "/grade", fields).status == 303
+        chair.get("/ideas/batches/2026-11")
+        r = chair.post("/ideas/batches/2026-11/finalize", {})
+        assert r.status == 303 and r.header("Location") == "/ideas/bulletin/2026-11"
+        bulletin = staff.get("/ideas/bulletin/2026-11")
+        if bulletin.status == 303:  # the staff session is a month old by now
+            staff.login("staff")
+            bulletin = staff.get("/ideas/bulletin/2026-11")
+        assert "客户档案周报" in bulletin.text and "二等奖" in bulletin.text and "¥800.00" in bulletin.text
+        assert "2026-12-10" in bulletin.text  # praise meeting (§23.2)
+        db = sqlite3.connect(s.db_path)
+        assert db.execute("SELECT batch FROM ideas_suggestions WHERE title = '需要再研究的建议'").fetchone()[0] == "2026-12"
+
+        # §26: one implementation order per department, due by the 15th of the next month.
+        (oid, due) = db.execute("""SELECT o.id, o.due FROM ideas_orders o JOIN ideas_suggestions s ON s.id = o.suggestion_id
+                                   WHERE s.title = '客户档案周报'""").fetchone()
+        assert due == "2026-12-15"
+        at("2026-12-10")
+        mgr = s.client()
+        mgr.login("mgr")
+        assert "建议实施计划待填报" in mgr.get("/").text
+        mgr.get(f"/ideas/orders/{oid}/plan")
+        bad = mgr.post(f"/ideas/orders/{oid}/plan", {"plan_date": "2026-13-01", "plan_method": "每周五汇总"})
+        assert bad.status == 422 and "每周五汇总" in bad.text
+        assert mgr.post(f"/ideas/orders/{oid}/plan", {"plan_date": "2026-12-20", "plan_method": "每周五由内勤汇总客户档案变化"}).status == 303
+
+        at("2026-12-28")
+        chair.login("chair")
+        chair.get(f"/ideas/orders/{oid}/confirm")
+        r = chair.post(f"/ideas/orders/{oid}/confirm", {"effect": "客户档案遗漏明显减少，超出预期。", "exceeded": "1",
+                                                          "topup": "300", "topup_reason": "效果超过预期"})
+        assert r.status == 303
+        ledger = db.execute("SELECT kind, amount_fen FROM ideas_ledger WHERE suggestion_id = (SELECT id FROM ideas_suggestions WHERE title = '客户档案周报') ORDER BY id").fetchall()
+        assert ledger == [("award", 80000), ("topup", 30000)]
+
+        # Team ranking for Q4 (§23.4): 财务部 1 adopted / 10 people beats 销售部 1 / 40.
+        ranking = chair.get("/ideas/team?year=2026&quarter=4").text
+        assert ranking.index("财务部") < ranking.index("销售部")
+    finally:
+        s.stop()
+        probe.stop()
