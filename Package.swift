@@ -19,6 +19,7 @@ let departmentModules: [(target: String, folder: String, uses: [String])] = [
     ("AdminModule", "Admin", []),
     ("CustomerDevelopmentModule", "CustomerDevelopment", ["CustomerDevelopmentAPI"]),
     ("SuggestionsModule", "Suggestions", []),
+    ("OrderingModule", "Ordering", ["CustomerDevelopmentAPI"]),
 ]
 
 /// Typed service interfaces a module offers to its dependants live in its `API/` folder, a
@@ -73,6 +74,9 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["SQLiteStore", "SalesKit"], swiftSettings: swiftSettings),
         .testTarget(name: "HostTests", dependencies: ["SalesHost", "SalesTesting", "SalesKit", "AdminModule"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "OrderingTests", dependencies: [
+            "SalesHost", "SalesTesting", "SalesKit", "AdminModule", "CustomerDevelopmentModule", "CustomerDevelopmentAPI", "OrderingModule",
+        ], swiftSettings: swiftSettings),
         .testTarget(name: "SuggestionsTests", dependencies: ["SalesHost", "SalesTesting", "SalesKit", "SuggestionsModule"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "CustomerDevelopmentTests", dependencies: [

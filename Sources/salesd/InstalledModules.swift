@@ -1,5 +1,6 @@
 import AdminModule
 import CustomerDevelopmentModule
+import OrderingModule
 import SuggestionsModule
 import SalesKit
 
@@ -9,5 +10,6 @@ import SalesKit
 let installedModules: [any DepartmentModule] = [
     AdminModule(),
     CustomerDevelopmentModule(),
+    OrderingModule(),
     SuggestionsModule(),
 ]

@@ -1,0 +1,27 @@
+import CustomerDevelopmentAPI
+import Foundation
+import SalesKit
+
+/// 订货 — ordering (RULES.md §2): customer orders with lines, the contract / settlement /
+/// credit-warning-line checks, GM and director approvals, release with the 销售计划下达表,
+/// department queues, deliveries, receivables; branch orders with reorder points.
+/// Reads customers only through `CustomerDirectory` (module `crm`).
+public struct OrderingModule: DepartmentModule {
+    public init() {}
+
+    public let manifest = ModuleManifest(id: "order", title: "订货", version: "0.1.0", dependencies: ["crm"], folder: "Ordering")
+
+    public var permissions: [Permission] { OrderPages.permissions + BranchPages.permissions }
+    public var menu: [MenuItem] { OrderPages.menu + BranchPages.menu }
+    public var migrations: [Migration] { OrderPages.migrations + BranchPages.migrations }
+    public var forms: [String: FormSchema] { OrderPages.forms.merging(BranchPages.forms) { a, _ in a } }
+
+    public func routes(_ r: inout RouteBuilder) {
+        OrderPages.routes(&r)
+        BranchPages.routes(&r)
+    }
+
+    public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
+        try OrderPages.inbox(for: user, ctx) + BranchPages.inbox(for: user, ctx)
+    }
+}
