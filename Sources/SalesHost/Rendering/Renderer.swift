@@ -15,12 +15,14 @@ public struct Renderer: Sendable {
     public init(webDir: String, pluginsDir: String, modules: [any DepartmentModule]) throws {
         var library = MustacheLibrary()
         try Self.load(into: &library, directory: webDir + "/templates", prefix: "")
+        if modules.contains(where: { $0.manifest.folder != nil }), !FileManager.default.fileExists(atPath: pluginsDir) {
+            throw LoadError(description: "plugins folder \(pluginsDir) not found (set pluginsDir)")
+        }
         for m in modules {
             guard let folder = m.manifest.folder else { continue }
+            // A module without templates yet has no folder (git keeps no empty folders).
             let dir = pluginsDir + "/" + folder + "/templates"
-            guard FileManager.default.fileExists(atPath: dir) else {
-                throw LoadError(description: "module \(m.manifest.id): template folder \(dir) not found (set pluginsDir)")
-            }
+            guard FileManager.default.fileExists(atPath: dir) else { continue }
             try Self.load(into: &library, directory: dir, prefix: m.manifest.id + "/")
         }
         guard library.getTemplate(named: "layout") != nil else {
