@@ -1,12 +1,133 @@
 import Foundation
 import SalesKit
 
-/// Branch orders (RULES §2.2). Migration version 2 (after OrderPages' version 1).
+/// Branch orders (RULES §2.2, 002 订货管理规定 §5–§8). Migration version 2 (after OrderPages' version 1).
+///
+/// - Branches (admin data: name, manager, capital occupancy limit) and stock per product, with the
+///   transit days from the company to the branch.
+/// - Sales are recorded as **monthly totals per product** (`order_branch_sales`): the average daily
+///   sales of a month is its total over its number of days, which is all the formula needs.
+/// - The reorder point of the current month is computed from those records when shown (no
+///   scheduler): ceil(max(last month's, same month last year's average daily sales) × transit days).
+///   Stock ≤ reorder point → the branch manager is prompted (branch page + inbox).
+/// - Weekly demand-intent lists, due each Friday 17:30 (company time), and the report comparing
+///   them with the branch orders actually placed in the week, per branch manager.
+/// - Branch orders: capital occupancy = the value of released orders not yet paid back
+///   (回款). Occupancy + order ≤ limit → released at once; beyond → waits for the 营销总监.
 enum BranchPages {
-    static let permissions: [Permission] = []
-    static let menu: [MenuItem] = []
-    static let migrations: [Migration] = []
-    static let forms: [String: FormSchema] = [:]
-    static func routes(_ r: inout RouteBuilder) {}
-    static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] { [] }
+    /// Branch staff: stock, sales, intent lists, orders.
+    static let use = Permission("order", "branch", title: "分支机构订货",
+                                defaultRoles: [.salesSupervisor, .salesManager, .marketingDirector, .generalManager])
+    /// 营销总监: approve or reject orders beyond the capital occupancy limit (002 §8).
+    static let approve = Permission("order", "branch_approve", title: "审批超资金占用限额的分支订货", defaultRoles: [.marketingDirector])
+    /// Branch master data: name, manager, capital occupancy limit (set by the company, 002 §8).
+    static let admin = Permission("order", "branch_admin", title: "分支机构设置（经理、资金占用限额）",
+                                  defaultRoles: [.admin, .marketingDirector])
+    /// Finance confirms that a branch has paid for an order, which frees its capital occupancy.
+    static let settle = Permission("order", "branch_settle", title: "分支机构回款确认", defaultRoles: [.finance])
+
+    static let permissions: [Permission] = [use, approve, admin, settle]
+
+    static let menu: [MenuItem] = [
+        MenuItem("分支机构", path: "branches", access: .permission(use)),
+        MenuItem("分支机构订单", path: "branch-orders", access: .permission(use)),
+        MenuItem("要货意向对比", path: "branch-intents", access: .permission(use)),
+        MenuItem("分支机构回款", path: "branch-settlements", access: .permission(settle)),
+    ]
+
+    static let migrations: [Migration] = [Migration(2, "branch orders", """
+        CREATE TABLE order_branch_branches (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            manager_id INTEGER REFERENCES users(id),
+            capital_limit INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL);
+        CREATE TABLE order_branch_stock (
+            id INTEGER PRIMARY KEY,
+            branch_id INTEGER NOT NULL REFERENCES order_branch_branches(id),
+            product TEXT NOT NULL,
+            on_hand INTEGER NOT NULL DEFAULT 0,
+            transit_days INTEGER NOT NULL DEFAULT 0,
+            updated_at INTEGER NOT NULL,
+            UNIQUE (branch_id, product));
+        CREATE TABLE order_branch_sales (
+            id INTEGER PRIMARY KEY,
+            branch_id INTEGER NOT NULL REFERENCES order_branch_branches(id),
+            product TEXT NOT NULL,
+            month TEXT NOT NULL,
+            quantity INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            UNIQUE (branch_id, product, month));
+        CREATE TABLE order_branch_intents (
+            id INTEGER PRIMARY KEY,
+            branch_id INTEGER NOT NULL REFERENCES order_branch_branches(id),
+            due_date TEXT NOT NULL,
+            period_start TEXT NOT NULL,
+            period_end TEXT NOT NULL,
+            manager_id INTEGER REFERENCES users(id),
+            submitted_by INTEGER NOT NULL REFERENCES users(id),
+            submitted_at INTEGER NOT NULL,
+            late INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (branch_id, due_date));
+        CREATE TABLE order_branch_intent_lines (
+            id INTEGER PRIMARY KEY,
+            intent_id INTEGER NOT NULL REFERENCES order_branch_intents(id) ON DELETE CASCADE,
+            product TEXT NOT NULL,
+            quantity INTEGER NOT NULL);
+        CREATE TABLE order_branch_orders (
+            id INTEGER PRIMARY KEY,
+            branch_id INTEGER NOT NULL REFERENCES order_branch_branches(id),
+            state TEXT NOT NULL,
+            order_date TEXT NOT NULL,
+            amount INTEGER NOT NULL,
+            occupancy_before INTEGER NOT NULL,
+            capital_limit INTEGER NOT NULL,
+            note TEXT NOT NULL DEFAULT '',
+            created_by INTEGER NOT NULL REFERENCES users(id),
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL,
+            decided_by INTEGER REFERENCES users(id),
+            decided_at INTEGER,
+            decision_reason TEXT);
+        CREATE INDEX order_branch_orders_branch ON order_branch_orders (branch_id, state);
+        CREATE TABLE order_branch_order_lines (
+            id INTEGER PRIMARY KEY,
+            order_id INTEGER NOT NULL REFERENCES order_branch_orders(id) ON DELETE CASCADE,
+            line_no INTEGER NOT NULL,
+            product TEXT NOT NULL,
+            quantity INTEGER NOT NULL,
+            unit_price INTEGER NOT NULL,
+            amount INTEGER NOT NULL);
+        """)]
+
+    static let forms: [String: FormSchema] = [
+        "branch": BranchAdminPages.branchForm,
+        "branch_stock": BranchAdminPages.stockForm,
+        "branch_sales": BranchAdminPages.salesForm,
+        "branch_intent": BranchIntentPages.form,
+        "branch_order": BranchOrderPages.form,
+    ]
+
+    static func routes(_ r: inout RouteBuilder) {
+        r.get("branches", .permission(use), BranchAdminPages.list)
+        r.form("branches/new", .permission(admin), BranchAdminPages.create)
+        r.get("branches/:id", .permission(use), BranchAdminPages.detail)
+        r.form("branches/:id/edit", .permission(admin), BranchAdminPages.edit)
+        r.form("branches/:id/stock", .permission(use), BranchAdminPages.stock)
+        r.form("branches/:id/sales", .permission(use), BranchAdminPages.sales)
+        r.form("branches/:id/intent", .permission(use), BranchIntentPages.submit)
+        r.get("branch-intents", .permission(use), BranchIntentPages.report)
+        r.form("branches/:id/orders/new", .permission(use), BranchOrderPages.create)
+        r.get("branch-orders", .permission(use), BranchOrderPages.list)
+        r.get("branch-orders/:id", .permission(use), BranchOrderPages.detail)
+        r.post("branch-orders/:id/act", .permission(use), BranchOrderPages.act)
+        // Finance confirms payments (回款) from its own list, without the branch staff permission.
+        r.get("branch-settlements", .permission(settle), BranchOrderPages.settlements)
+        r.post("branch-orders/:id/settle", .permission(settle), BranchOrderPages.settleOrder)
+    }
+
+    static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
+        try BranchInbox.items(for: user, ctx)
+    }
 }

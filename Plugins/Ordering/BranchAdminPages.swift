@@ -1,0 +1,228 @@
+import Foundation
+import SalesKit
+
+/// Branches, their stock per product and their monthly sales (002 §5–§6, §8).
+enum BranchAdminPages {
+    static let branchForm = FormSchema([
+        FormField("name", "分支机构名称", required: true, rules: [.length(min: 2, max: 50)]),
+        FormField("manager_id", "分支机构经理", .integer, required: true),
+        FormField("capital_limit", "资金占用限额（元）", .money, required: true, rules: [.range(0, 100_000_000_000)],
+                  help: "公司定期核定（002 第8条）。限额内的订货予以保证，超出部分须营销总监审批。"),
+        FormField("reason", "变更说明", rules: [.length(min: nil, max: 200)]),
+    ])
+
+    static let productRule = FieldRule.length(min: 1, max: 100)
+
+    static let stockForm = FormSchema([
+        FormField("product", "品名规格", required: true, rules: [productRule]),
+        FormField("on_hand", "库存量", .integer, required: true, rules: [.range(0, 1_000_000_000)]),
+        FormField("transit_days", "在途时间（天）", .integer, required: true, rules: [.range(0, 365)],
+                  help: "货物从公司到本分支机构的在途天数（002 第6条）。"),
+    ])
+
+    static let salesForm = FormSchema([
+        FormField("product", "品名规格", required: true, rules: [productRule]),
+        FormField("month", "月份（YYYY-MM）", required: true,
+                  rules: [.pattern("[0-9]{4}-(0[1-9]|1[0-2])", message: "请按 YYYY-MM 填写月份，例如 2026-02")]),
+        FormField("quantity", "当月销量", .integer, required: true, rules: [.range(0, 1_000_000_000)]),
+    ])
+
+    static let list: Handler = { _, ctx in
+        let rows = try ctx.db.query("""
+            SELECT b.id, b.name, b.capital_limit, COALESCE(u.display_name, '') AS manager,
+                   (SELECT COALESCE(SUM(amount), 0) FROM order_branch_orders o WHERE o.branch_id = b.id AND o.state = 'released') AS occupancy,
+                   (SELECT COUNT(*) FROM order_branch_orders o WHERE o.branch_id = b.id AND o.state = 'pending') AS pending
+            FROM order_branch_branches b LEFT JOIN users u ON u.id = b.manager_id ORDER BY b.name, b.id
+            """)
+        let branches = try rows.map { r -> [String: Any] in
+            let bid = r.int("id") ?? 0
+            let prompts = try BranchData.stock(bid, ctx).filter(\.mustOrder).count
+            return ["id": bid, "name": r.string("name") ?? "", "manager": r.string("manager") ?? "",
+                    "limit": Money.format(r.int("capital_limit") ?? 0), "occupancy": Money.format(r.int("occupancy") ?? 0),
+                    "pending": r.int("pending") ?? 0, "prompts": prompts, "hasPrompts": prompts > 0]
+        }
+        return ctx.render("branch-list", ["branches": branches, "hasBranches": !branches.isEmpty,
+                                          "canAdmin": ctx.can(BranchPages.admin)], title: "分支机构")
+    }
+
+    static func managerOptions(_ ctx: Context, chosen: Int64?) throws -> [[String: Any]] {
+        try BranchData.managers(ctx).map {
+            ["id": $0.int("id") ?? 0, "name": $0.string("display_name") ?? "", "current": $0.int("id") == chosen] as [String: Any]
+        }
+    }
+
+    static func checkManager(_ id: Int64, _ ctx: Context) throws {
+        guard try BranchData.managers(ctx).contains(where: { $0.int("id") == id }) else {
+            throw FormRejection(field: "manager_id", "请选择有分支机构订货权限的在职人员")
+        }
+    }
+
+    static func checkName(_ name: String, except id: Int64?, _ ctx: Context) throws {
+        let clash = try ctx.db.scalar("SELECT COUNT(*) FROM order_branch_branches WHERE name = \(name) AND id <> \(id ?? 0)") ?? 0
+        if clash > 0 { throw FormRejection(field: "name", "已有同名分支机构") }
+    }
+
+    static let create: Handler = { req, ctx in
+        let chosen = req.method == "POST" ? Int64(req.form["manager_id"] ?? "") : nil
+        return try ctx.handleForm(branchForm, template: "branch-form", title: "新增分支机构",
+                                  data: ["isNew": true, "managers": try managerOptions(ctx, chosen: chosen)]) { v in
+            let manager = v.int("manager_id")!
+            try checkManager(manager, ctx)
+            try checkName(v.string("name"), except: nil, ctx)
+            let id: Int64 = try ctx.db.transaction {
+                let now = BranchData.epoch(ctx)
+                let id = try ctx.db.insert("""
+                    INSERT INTO order_branch_branches (name, manager_id, capital_limit, created_at, updated_at)
+                    VALUES (\(v.string("name")), \(manager), \(v.money("capital_limit") ?? 0), \(now), \(now)) RETURNING id
+                    """)
+                try ctx.audit(AuditEntry(entity: "order.branch", entityID: String(id), action: "create", to: "active",
+                                         reason: "限额 \(Money.yuan(v.money("capital_limit") ?? 0))"))
+                return id
+            }
+            return .redirect(to: "/order/branches/\(id)")
+        }
+    }
+
+    static let edit: Handler = { req, ctx in
+        let b = try BranchData.branch(try req.id(), ctx)
+        let id = b.int("id")!
+        let chosen = req.method == "POST" ? Int64(req.form["manager_id"] ?? "") : b.int("manager_id")
+        let initial = FormData([("name", b.string("name") ?? ""), ("manager_id", String(b.int("manager_id") ?? 0)),
+                                ("capital_limit", Money.format(b.int("capital_limit") ?? 0, grouping: false))])
+        return try ctx.handleForm(branchForm, template: "branch-form", title: "修改分支机构",
+                                  data: ["isNew": false, "b": b.dictionary, "managers": try managerOptions(ctx, chosen: chosen)],
+                                  initial: initial) { v in
+            let manager = v.int("manager_id")!
+            try checkManager(manager, ctx)
+            try checkName(v.string("name"), except: id, ctx)
+            let limit = v.money("capital_limit") ?? 0
+            var changes: [String] = []
+            if v.string("name") != b.string("name") { changes.append("名称 \(b.string("name") ?? "") → \(v.string("name"))") }
+            if manager != b.int("manager_id") { changes.append("经理 #\(b.int("manager_id") ?? 0) → #\(manager)") }
+            if limit != b.int("capital_limit") {
+                changes.append("限额 \(Money.yuan(b.int("capital_limit") ?? 0)) → \(Money.yuan(limit))")
+            }
+            guard !changes.isEmpty else { throw FormRejection("没有需要保存的变化") }
+            try ctx.db.transaction {
+                try ctx.db.execute("""
+                    UPDATE order_branch_branches SET name = \(v.string("name")), manager_id = \(manager), capital_limit = \(limit),
+                        updated_at = \(BranchData.epoch(ctx)) WHERE id = \(id)
+                    """)
+                let why = changes.joined(separator: "；") + (v.optionalString("reason").map { "（\($0)）" } ?? "")
+                try ctx.audit(AuditEntry(entity: "order.branch", entityID: String(id), action: "edit", reason: why))
+            }
+            return .redirect(to: "/order/branches/\(id)")
+        }
+    }
+
+    static let detail: Handler = { req, ctx in
+        let b = try BranchData.branch(try req.id(), ctx)
+        let id = b.int("id")!
+        let stock = try BranchData.stock(id, ctx)
+        let occupancy = try BranchData.occupancy(id, ctx)
+        let limit = b.int("capital_limit") ?? 0
+        let today = ctx.today
+        let (py, pm) = BranchMath.previousMonth(year: today.year, month: today.month)
+        let sales = try ctx.db.query("""
+            SELECT product, month, quantity FROM order_branch_sales WHERE branch_id = \(id) ORDER BY month DESC, product LIMIT 60
+            """)
+        let orders = try ctx.db.query("""
+            SELECT id, state, order_date, amount FROM order_branch_orders WHERE branch_id = \(id) ORDER BY created_at DESC, id DESC LIMIT 20
+            """)
+        let due = BranchMath.intentDueDate(on: today)
+        let intents = try ctx.db.query("""
+            SELECT id, due_date, period_start, period_end, submitted_at, late FROM order_branch_intents
+            WHERE branch_id = \(id) ORDER BY due_date DESC LIMIT 8
+            """)
+        let prompts = stock.filter(\.mustOrder)
+        return ctx.render("branch-detail", [
+            "b": b.dictionary,
+            "limit": Money.format(limit), "occupancy": Money.format(occupancy), "available": Money.format(max(0, limit - occupancy)),
+            "month": BranchMath.monthKey(year: today.year, month: today.month),
+            "lastMonth": BranchMath.monthKey(year: py, month: pm),
+            "lastYearMonth": BranchMath.monthKey(year: today.year - 1, month: today.month),
+            "stock": stock.map(BranchData.viewModel), "hasStock": !stock.isEmpty,
+            "prompts": prompts.map(BranchData.viewModel), "hasPrompts": !prompts.isEmpty,
+            "sales": sales.map(\.dictionary), "hasSales": !sales.isEmpty,
+            "orders": orders.map { r -> [String: Any] in
+                ["id": r.int("id") ?? 0, "date": r.string("order_date") ?? "", "amount": Money.format(r.int("amount") ?? 0),
+                 "state": BranchOrderPages.stateTitles[r.string("state") ?? ""] ?? ""]
+            },
+            "hasOrders": !orders.isEmpty,
+            "due": due.description, "deadline": ctx.display(BranchMath.deadline(due: due, timeZone: ctx.timeZone)),
+            "intents": intents.map { r -> [String: Any] in
+                var d: [String: Any] = r.dictionary
+                d["submitted"] = BranchData.time(r.int("submitted_at"), ctx)
+                d["isLate"] = r.bool("late")
+                return d
+            },
+            "canAdmin": ctx.can(BranchPages.admin),
+            "error": req.query["error"] ?? "", "hasError": req.query["error"] != nil,
+        ], title: b.string("name") ?? "分支机构")
+    }
+
+    /// Records a product's stock and transit days (a new product, or a correction), audited.
+    static let stock: Handler = { req, ctx in
+        let b = try BranchData.branch(try req.id(), ctx)
+        let id = b.int("id")!
+        var initial = FormData()
+        if let p = req.query["product"],
+           let s = try ctx.db.first("SELECT product, on_hand, transit_days FROM order_branch_stock WHERE branch_id = \(id) AND product = \(p)") {
+            initial = FormData([("product", s.string("product") ?? ""), ("on_hand", String(s.int("on_hand") ?? 0)),
+                                ("transit_days", String(s.int("transit_days") ?? 0))])
+        }
+        return try ctx.handleForm(stockForm, template: "branch-stock-form", title: "库存与在途时间", data: ["b": b.dictionary],
+                                  initial: initial) { v in
+            let product = v.string("product").trimmingCharacters(in: .whitespaces)
+            let onHand = v.int("on_hand")!, transit = v.int("transit_days")!
+            try ctx.db.transaction {
+                let old = try ctx.db.first("SELECT id, on_hand, transit_days FROM order_branch_stock WHERE branch_id = \(id) AND product = \(product)")
+                let sid: Int64
+                if let old {
+                    sid = old.int("id")!
+                    try ctx.db.execute("""
+                        UPDATE order_branch_stock SET on_hand = \(onHand), transit_days = \(transit), updated_at = \(BranchData.epoch(ctx))
+                        WHERE id = \(sid)
+                        """)
+                } else {
+                    sid = try ctx.db.insert("""
+                        INSERT INTO order_branch_stock (branch_id, product, on_hand, transit_days, updated_at)
+                        VALUES (\(id), \(product), \(onHand), \(transit), \(BranchData.epoch(ctx))) RETURNING id
+                        """)
+                }
+                try ctx.audit(AuditEntry(entity: "order.branch_stock", entityID: String(sid), action: old == nil ? "create" : "update",
+                                         from: old.map { "库存 \($0.int("on_hand") ?? 0)，在途 \($0.int("transit_days") ?? 0) 天" },
+                                         to: "库存 \(onHand)，在途 \(transit) 天", reason: "\(b.string("name") ?? "") · \(product)"))
+            }
+            return .redirect(to: "/order/branches/\(id)")
+        }
+    }
+
+    /// Records (or corrects) a product's sales total for a month, audited.
+    static let sales: Handler = { req, ctx in
+        let b = try BranchData.branch(try req.id(), ctx)
+        let id = b.int("id")!
+        let today = ctx.today
+        let (py, pm) = BranchMath.previousMonth(year: today.year, month: today.month)
+        return try ctx.handleForm(salesForm, template: "branch-sales-form", title: "月销量", data: ["b": b.dictionary],
+                                  initial: FormData([("month", BranchMath.monthKey(year: py, month: pm))])) { v in
+            let product = v.string("product").trimmingCharacters(in: .whitespaces)
+            let month = v.string("month"), quantity = v.int("quantity")!
+            guard let (y, m) = BranchMath.parseMonth(month) else { throw FormRejection(field: "month", "月份无效") }
+            guard (y, m) <= (today.year, today.month) else { throw FormRejection(field: "month", "不能填写未来月份的销量") }
+            try ctx.db.transaction {
+                let old = try ctx.db.first("SELECT id, quantity FROM order_branch_sales WHERE branch_id = \(id) AND product = \(product) AND month = \(month)")
+                let sid = try ctx.db.insert("""
+                    INSERT INTO order_branch_sales (branch_id, product, month, quantity, updated_at)
+                    VALUES (\(id), \(product), \(month), \(quantity), \(BranchData.epoch(ctx)))
+                    ON CONFLICT (branch_id, product, month) DO UPDATE SET quantity = excluded.quantity, updated_at = excluded.updated_at
+                    RETURNING id
+                    """)
+                try ctx.audit(AuditEntry(entity: "order.branch_sales", entityID: String(sid), action: old == nil ? "create" : "update",
+                                         from: old.map { String($0.int("quantity") ?? 0) }, to: String(quantity),
+                                         reason: "\(b.string("name") ?? "") · \(product) · \(month)"))
+            }
+            return .redirect(to: "/order/branches/\(id)")
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import SalesKit
+
+/// The pure rules of branch ordering (RULES §2.2, 002 订货管理规定 §5–§8), kept free of the
+/// database so each can be tested on its own.
+enum BranchMath {
+    // MARK: Months and days
+
+    /// `YYYY-MM` of a month.
+    static func monthKey(year: Int, month: Int) -> String { String(format: "%04d-%02d", year, month) }
+
+    /// Parses `2026-02` into (2026, 2); nil when malformed.
+    static func parseMonth(_ text: String) -> (year: Int, month: Int)? {
+        let parts = text.split(separator: "-")
+        guard parts.count == 2, parts[0].count == 4, parts[1].count == 2, let y = Int(parts[0]), let m = Int(parts[1]),
+              (1...12).contains(m), y >= 1900 else { return nil }
+        return (y, m)
+    }
+
+    /// The month before (year, month).
+    static func previousMonth(year: Int, month: Int) -> (year: Int, month: Int) {
+        month == 1 ? (year - 1, 12) : (year, month - 1)
+    }
+
+    /// Days since 1970-01-01 of a calendar date (proleptic Gregorian; H. Hinnant's algorithm).
+    static func dayNumber(_ d: LocalDate) -> Int {
+        let y = d.month <= 2 ? d.year - 1 : d.year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (d.month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + d.day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    /// The calendar date of a day number (inverse of `dayNumber`).
+    static func date(dayNumber z0: Int) -> LocalDate {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return LocalDate(year: yoe + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
+    }
+
+    static func adding(_ days: Int, to d: LocalDate) -> LocalDate { date(dayNumber: dayNumber(d) + days) }
+
+    /// ISO weekday: 1 = Monday … 7 = Sunday (1970-01-01 was a Thursday).
+    static func weekday(_ d: LocalDate) -> Int {
+        let n = dayNumber(d)
+        return ((n + 3) % 7 + 7) % 7 + 1
+    }
+
+    // MARK: Reorder point (002 §5–§6 + RULES decision)
+
+    /// A non-negative rational number of units per day, compared and multiplied exactly.
+    struct DailyRate: Equatable, CustomStringConvertible {
+        var quantity: Int64
+        var days: Int64
+        var value: Double { days == 0 ? 0 : Double(quantity) / Double(days) }
+        /// Shown to two decimals.
+        var description: String { String(format: "%.2f", value) }
+        static func > (a: DailyRate, b: DailyRate) -> Bool { a.quantity * b.days > b.quantity * a.days }
+    }
+
+    /// Average daily sales of a month: the month's total over its number of days (28–31).
+    static func averageDaily(quantity: Int64, year: Int, month: Int) -> DailyRate {
+        DailyRate(quantity: max(0, quantity), days: Int64(LocalDate.daysIn(year: year, month: month)))
+    }
+
+    /// Daily demand for `month` (002 §6): the larger of last month's average daily sales and the
+    /// same month last year's.
+    static func dailyDemand(lastMonth: DailyRate, sameMonthLastYear: DailyRate) -> DailyRate {
+        sameMonthLastYear > lastMonth ? sameMonthLastYear : lastMonth
+    }
+
+    /// ceil(daily demand × transit days), in whole units, computed exactly in integers.
+    static func reorderPoint(dailyDemand d: DailyRate, transitDays: Int64) -> Int64 {
+        guard d.days > 0, transitDays > 0, d.quantity > 0 else { return 0 }
+        let numerator = d.quantity * transitDays
+        return (numerator + d.days - 1) / d.days
+    }
+
+    /// The reorder point of a product for (year, month) from the monthly sales totals
+    /// (`sales["YYYY-MM"]`, missing = 0) and the transit days to the branch.
+    static func reorderPoint(year: Int, month: Int, sales: [String: Int64], transitDays: Int64) -> Breakdown {
+        let (py, pm) = previousMonth(year: year, month: month)
+        let last = averageDaily(quantity: sales[monthKey(year: py, month: pm)] ?? 0, year: py, month: pm)
+        let lastYear = averageDaily(quantity: sales[monthKey(year: year - 1, month: month)] ?? 0, year: year - 1, month: month)
+        let demand = dailyDemand(lastMonth: last, sameMonthLastYear: lastYear)
+        return Breakdown(lastMonth: last, sameMonthLastYear: lastYear, demand: demand,
+                         point: reorderPoint(dailyDemand: demand, transitDays: transitDays))
+    }
+
+    struct Breakdown: Equatable {
+        var lastMonth: DailyRate
+        var sameMonthLastYear: DailyRate
+        var demand: DailyRate
+        var point: Int64
+    }
+
+    /// 002 §5: order when the stock has reached or fallen below the reorder point.
+    static func mustOrder(onHand: Int64, reorderPoint: Int64) -> Bool { onHand <= reorderPoint }
+
+    // MARK: Demand-intent list (002 §7)
+
+    /// The Friday by which the intent list for the next week is due, seen from `d`: `d` itself
+    /// when it is a Friday, else the next Friday (a Saturday looks to the Friday six days later).
+    static func intentDueDate(on d: LocalDate) -> LocalDate {
+        adding((5 - weekday(d) + 7) % 7, to: d)
+    }
+
+    /// The week a list due on Friday `due` covers: the next Monday to Sunday.
+    static func intentPeriod(due: LocalDate) -> (start: LocalDate, end: LocalDate) {
+        (adding(3, to: due), adding(9, to: due))
+    }
+
+    /// Close of business on the company clock ("下班前").
+    static let closeHour = 17, closeMinute = 30
+
+    /// The instant a list due on `due` becomes overdue: Friday 17:30 in the company time zone.
+    static func deadline(due: LocalDate, timeZone: TimeZone) -> Date {
+        due.start(in: timeZone).addingTimeInterval(Double(closeHour * 3600 + closeMinute * 60))
+    }
+
+    // MARK: Capital occupancy limit (002 §8)
+
+    /// Within the limit (occupancy + this order ≤ limit) the order is guaranteed; beyond it, it
+    /// waits for the 营销总监.
+    static func withinLimit(occupancy: Int64, order: Int64, limit: Int64) -> Bool { occupancy + order <= limit }
+
+    // MARK: Intent vs actual (002 §7)
+
+    /// Agreement of an intent list with the actual orders of its week, per product:
+    /// Σ min(intended, ordered) ÷ max(Σ intended, Σ ordered), in whole percent (100 when both are empty).
+    static func conformity(intended: [String: Int64], ordered: [String: Int64]) -> Int {
+        let totalI = intended.values.reduce(0, +), totalO = ordered.values.reduce(0, +)
+        let denominator = max(totalI, totalO)
+        guard denominator > 0 else { return 100 }
+        let matched = intended.reduce(Int64(0)) { sum, e in sum + min(e.value, ordered[e.key] ?? 0) }
+        return Int((matched * 100) / denominator)
+    }
+}
