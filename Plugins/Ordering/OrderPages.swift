@@ -3,10 +3,78 @@ import SalesKit
 
 /// Customer orders (RULES §2.1, §2.3). Migration version 1.
 enum OrderPages {
-    static let permissions: [Permission] = []
-    static let menu: [MenuItem] = []
-    static let migrations: [Migration] = []
-    static let forms: [String: FormSchema] = [:]
-    static func routes(_ r: inout RouteBuilder) {}
-    static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] { [] }
+    // MARK: Permissions (RULES §5)
+
+    /// Register orders: a rep for own customers, supervisors and managers for all they may see.
+    static let register = Permission("order", "register", title: "登记客户订单",
+                                     defaultRoles: [.salesRep, .salesSupervisor, .salesManager])
+    /// See orders (every order role); which orders is decided per customer or by `viewAll`.
+    static let view = Permission("order", "view", title: "查看订单",
+                                 defaultRoles: [.salesRep, .salesSupervisor, .salesManager, .marketingDirector, .generalManager,
+                                                .finance, .production])
+    /// See every order, not only those of customers one may see.
+    static let viewAll = Permission("order", "view_all", title: "查看全部订单",
+                                    defaultRoles: [.salesSupervisor, .salesManager, .marketingDirector, .generalManager,
+                                                   .finance, .production])
+    /// GM: approve over-line orders, sporadic-customer orders, contracts and contract changes (003 §4.2, §4.1.3, §3.7, §3.9).
+    static let approve = Permission("order", "approve", title: "总经理审批（超警戒线、零星客户、合同）",
+                                    defaultRoles: [.generalManager])
+    /// Sales head: sign the 销售计划下达表 (003 §4.3.4) and give oral pre-notices.
+    static let release = Permission("order", "release", title: "签发销售计划下达表（销售负责人）",
+                                    defaultRoles: [.salesManager, .salesSupervisor])
+    /// 财务部: finance queue, receivables, recording payments (002 §4).
+    static let finance = Permission("order", "finance", title: "财务部：订单队列与收款登记", defaultRoles: [.finance])
+    /// 生产部: production queue and schedule (002 §4).
+    static let production = Permission("order", "production", title: "生产部：订单队列与排产", defaultRoles: [.production])
+    /// Keep the price list used for sporadic customers (003 §4.1.3).
+    static let prices = Permission("order", "prices", title: "维护价格表", defaultRoles: [.generalManager, .salesManager])
+
+    static let permissions: [Permission] = [register, view, viewAll, approve, release, finance, production, prices]
+
+    static let menu: [MenuItem] = [
+        MenuItem("订单列表", path: "orders", access: .permission(view)),
+        MenuItem("登记订单", path: "orders/new", access: .permission(register)),
+        MenuItem("营销部队列", path: "queues/sales", access: .permission(release)),
+        MenuItem("财务部队列", path: "queues/finance", access: .permission(finance)),
+        MenuItem("生产部队列", path: "queues/production", access: .permission(production)),
+        MenuItem("销售合同", path: "contracts", access: .permission(view)),
+        MenuItem("应收账款", path: "receivables", access: .permission(view)),
+        MenuItem("价格表", path: "prices", access: .permission(view)),
+        MenuItem("年度订货统计表", path: "stats", access: .permission(view)),
+    ]
+
+    static let migrations: [Migration] = [OrderSchema.v1]
+
+    static let forms: [String: FormSchema] = [
+        "order": OrderForms.order, "delivery": OrderForms.delivery, "contract": OrderForms.contract,
+        "payment": OrderForms.payment, "schedule": OrderForms.schedule, "price": OrderForms.price,
+    ]
+
+    static func routes(_ r: inout RouteBuilder) {
+        r.get("orders", .permission(view), OrderListPages.list)
+        r.form("orders/new", .permission(register), OrderIntake.create)
+        r.get("orders/:id", .permission(view), OrderDetailPages.detail)
+        r.get("orders/:id/print", .permission(view), OrderDetailPages.printOrder)
+        r.get("orders/:id/plan", .permission(view), OrderDetailPages.printPlan)
+        r.post("orders/:id/act", .permission(view), OrderDetailPages.act)
+        r.form("orders/:id/schedule", .permission(production), OrderDeliveryPages.schedule)
+        r.form("orders/:id/deliveries/new", .permission(register), OrderDeliveryPages.create)
+        r.post("orders/:id/deliveries/:did/accept", .permission(register), OrderDeliveryPages.accept)
+        r.get("queues/sales", .permission(release), OrderListPages.salesQueue)
+        r.get("queues/finance", .permission(finance), OrderListPages.financeQueue)
+        r.get("queues/production", .permission(production), OrderListPages.productionQueue)
+        r.get("contracts", .permission(view), OrderContractPages.list)
+        r.post("contracts", .permission(register), OrderContractPages.list)
+        r.post("contracts/:id/approve", .permission(approve), OrderContractPages.approveContract)
+        r.get("receivables", .permission(view), OrderLedgerPages.summary)
+        r.get("receivables/:cid", .permission(view), OrderLedgerPages.customer)
+        r.form("payments/new", .permission(finance), OrderLedgerPages.payment)
+        r.get("prices", .permission(view), OrderLedgerPages.prices)
+        r.post("prices", .permission(prices), OrderLedgerPages.prices)
+        r.get("stats", .permission(view), OrderStatsPages.yearly)
+    }
+
+    static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
+        try OrderInbox.items(for: user, ctx)
+    }
 }

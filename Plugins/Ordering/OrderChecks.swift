@@ -1,0 +1,110 @@
+import CustomerDevelopmentAPI
+import Foundation
+import SalesKit
+
+/// The three checks of an order, in order (002 §3.3 contract, 002 §3.4 settlement, 003 §4.1.2
+/// credit warning line), and the state they lead to. Run inside the transaction that writes
+/// the order, so two orders for one customer cannot both pass a line only one of them fits.
+struct OrderCheckResult {
+    var contractID: Int64?
+    var contractOK = false
+    var contractText = ""
+    var settlementOK = false
+    var settlementText = ""
+    var creditOK = false
+    var creditText = ""
+    var lineFen: Int64?
+    var exposureFen: Int64 = 0
+    var overFen: Int64 = 0
+
+    /// The first failing check decides; a sporadic order always waits for the GM (003 §4.1.3).
+    func state(sporadic: Bool) -> OrderState {
+        if !contractOK { return .contractPending }
+        if !settlementOK { return .settlementPending }
+        if !creditOK { return .creditBlocked }
+        return sporadic ? .sporadicPending : .accepted
+    }
+}
+
+enum OrderChecks {
+    /// Receivables per customer: shipped value in, payments in; overdue is what remains unpaid
+    /// of shipments due before today, payments applied oldest first.
+    struct Balance {
+        var shippedFen: Int64
+        var paidFen: Int64
+        var outstandingFen: Int64 { shippedFen - paidFen }
+        var overdueFen: Int64
+    }
+
+    static func balance(customer id: Int64, today: LocalDate, _ ctx: Context) throws -> Balance {
+        let shipped = try ctx.db.scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM order_ledger WHERE customer_id = \(id) AND kind = 'shipment'") ?? 0
+        let paid = try ctx.db.scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM order_ledger WHERE customer_id = \(id) AND kind = 'payment'") ?? 0
+        let dueBefore = try ctx.db.scalar("""
+            SELECT COALESCE(SUM(amount_fen), 0) FROM order_ledger
+            WHERE customer_id = \(id) AND kind = 'shipment' AND due_on < \(today.description)
+            """) ?? 0
+        return Balance(shippedFen: shipped, paidFen: paid, overdueFen: max(0, dueBefore - paid))
+    }
+
+    /// Value of committed orders not yet shipped (they will become receivables), except `excluding`.
+    static func openOrdersFen(customer id: Int64, excluding: Int64?, _ ctx: Context) throws -> Int64 {
+        let states = OrderState.committed.map(\.rawValue)
+        return try ctx.db.scalar("""
+            SELECT COALESCE(SUM(total_fen - delivered_fen), 0) FROM order_orders
+            WHERE customer_id = \(id) AND state IN (\(list: states)) AND id <> \(excluding ?? 0)
+            """) ?? 0
+    }
+
+    static func run(customer: CustomerInfo, orderFen: Int64, receivedOn: LocalDate, sporadic: Bool, prepaidFen: Int64,
+                    excluding: Int64?, _ ctx: Context) throws -> OrderCheckResult {
+        var r = OrderCheckResult()
+        // 1. Contract (002 §3.3): an approved contract valid on the order date.
+        if sporadic {
+            r.contractOK = true
+            r.contractText = "零星客户，未签合同：按价格表售价、货款全额预付、总经理批准（003 §4.1.3）"
+        } else {
+            let contracts = try ctx.db.query("SELECT * FROM order_contracts WHERE customer_id = \(customer.id) ORDER BY id DESC")
+            let day = receivedOn.description
+            let valid = contracts.first { c in
+                c.bool("approved") && (c.string("valid_from").map { $0 <= day } ?? true) && (c.string("valid_to").map { $0 >= day } ?? true)
+            }
+            if let c = valid {
+                r.contractOK = true
+                r.contractID = c.int("id")
+                r.contractText = "合同 \(c.string("contract_no") ?? "")（已批准" + (c.string("valid_to").map { "，有效期至 \($0)" } ?? "") + "）"
+            } else if let c = contracts.first(where: { !$0.bool("approved") }) {
+                r.contractText = "合同 \(c.string("contract_no") ?? "") 尚未经总经理批准，订单待合同批准后执行（002 §3.3）"
+            } else if !contracts.isEmpty {
+                r.contractText = "已有合同不在有效期内（接单日期 \(day)），须重新签订并批准合同（002 §3.3）"
+            } else {
+                r.contractText = "没有与该客户的销售合同，须先签订并批准合同（002 §3.3）"
+            }
+        }
+        // 2. Settlement (002 §3.4): no overdue unsettled receivables.
+        let bal = try balance(customer: customer.id, today: ctx.today, ctx)
+        if bal.overdueFen > 0 {
+            r.settlementText = "有逾期未结货款 ¥\(Money.format(bal.overdueFen))，须先结清（002 §3.4）"
+        } else {
+            r.settlementOK = true
+            r.settlementText = "无逾期未结货款（应收余额 ¥\(Money.format(bal.outstandingFen))）"
+        }
+        // 3. Credit warning line (003 §4.1.2): outstanding + open orders + this order ≤ the class line.
+        let cls = customer.ratingClass ?? ""
+        let line = cls.isEmpty ? nil : try OrderUtil.directory(ctx).classPolicy(cls, ctx)?.warningLineFen
+        r.lineFen = line
+        let open = try openOrdersFen(customer: customer.id, excluding: excluding, ctx)
+        let exposure = bal.outstandingFen + open + orderFen - (sporadic ? min(prepaidFen, orderFen) : 0)
+        r.exposureFen = exposure
+        if let line {
+            r.overFen = max(0, exposure - line)
+            r.creditOK = r.overFen == 0
+            r.creditText = "应收余额 ¥\(Money.format(bal.outstandingFen)) + 未发货订单 ¥\(Money.format(open)) + 本单 ¥\(Money.format(orderFen))"
+                + (sporadic && prepaidFen > 0 ? " − 预付 ¥\(Money.format(min(prepaidFen, orderFen)))" : "")
+                + " = ¥\(Money.format(exposure))；\(cls) 类警戒线 ¥\(Money.format(line))"
+                + (r.creditOK ? "，未超出" : "，超出 ¥\(Money.format(r.overFen))，须总经理批准（003 §4.2）")
+        } else {
+            r.creditText = "客户类别 \(cls.isEmpty ? "未评定" : cls)：无销售警戒线，不予供货（003 §4.1.2）"
+        }
+        return r
+    }
+}

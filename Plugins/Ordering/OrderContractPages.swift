@@ -1,0 +1,73 @@
+import Foundation
+import SalesKit
+
+/// Sales contracts per customer (002 §3.3; the GM approves, 003 §3.7). An order waiting for a
+/// contract is checked again when its contract is approved.
+enum OrderContractPages {
+    static let list: Handler = { req, ctx in
+        let rows = try ctx.db.query("""
+            SELECT * FROM order_contracts o WHERE \(try OrderUtil.visibleFilter(ctx)) ORDER BY o.approved, o.id DESC LIMIT 1000
+            """)
+        let dir = try OrderUtil.directory(ctx)
+        var names: [Int64: String] = [:]
+        func name(_ id: Int64) throws -> String {
+            if let n = names[id] { return n }
+            let n = try dir.customer(id: id, ctx).map { "\($0.name)（\($0.code ?? "")）" } ?? ""
+            names[id] = n
+            return n
+        }
+        var items: [[String: Any]] = []
+        for r in rows {
+            var d: [String: Any] = r.dictionary
+            d["customer"] = try name(r.int("customer_id") ?? 0)
+            d["approvedText"] = r.bool("approved") ? "已批准（\(r.string("approved_name") ?? "")，\(OrderUtil.time(ctx, r.int("approved_at")))）" : "待总经理批准"
+            d["canApprove"] = !r.bool("approved") && ctx.can(OrderPages.approve)
+            items.append(d)
+        }
+        if req.query["format"] == "csv" {
+            return .csv(filename: "销售合同.csv", CSVTable(header: ["合同编号", "客户", "合同名称", "签订日期", "有效期自", "有效期至", "状态"],
+                                                      rows: items.map { d in ["contract_no", "customer", "title", "signed_on", "valid_from", "valid_to", "approvedText"].map { d[$0] as? String ?? "" } }))
+        }
+        if req.method == "POST" { try ctx.require(OrderPages.register) }
+        return try ctx.handleForm(OrderForms.contract, template: "order-contracts", title: "销售合同",
+                                  data: ["contracts": items, "canCreate": ctx.can(OrderPages.register),
+                                         "error": req.query["error"] ?? "", "hasError": req.query["error"] != nil]) { v in
+            let c = try OrderIntake.customer(code: v.string("customer_code"), field: "customer_code", ctx)
+            if try ctx.db.scalar("SELECT COUNT(*) FROM order_contracts WHERE contract_no = \(v.string("contract_no"))") ?? 0 > 0 {
+                throw FormRejection(field: "contract_no", "合同编号已存在")
+            }
+            try ctx.db.transaction {
+                let id = try ctx.db.insert("""
+                    INSERT INTO order_contracts (customer_id, contract_no, title, signed_on, valid_from, valid_to, created_by, created_at)
+                    VALUES (\(c.id), \(v.string("contract_no")), \(v.string("title")), \(v.optionalString("signed_on")),
+                        \(v.optionalString("valid_from")), \(v.optionalString("valid_to")), \(try ctx.requireUser().id), \(OrderUtil.epoch(ctx)))
+                    RETURNING id
+                    """)
+                try ctx.audit(AuditEntry(entity: "order.contract", entityID: String(id), action: "create", to: "pending",
+                                         reason: "\(v.string("contract_no")) \(c.name)"))
+            }
+            return .redirect(to: "/order/contracts")
+        }
+    }
+
+    static let approveContract: Handler = { req, ctx in
+        let id = try req.id()
+        guard let c = try ctx.db.first("SELECT * FROM order_contracts WHERE id = \(id)") else { throw HTTPError.notFound }
+        guard try OrderUtil.maySee(customer: c.int("customer_id") ?? 0, ctx) else { throw HTTPError.forbidden }
+        guard !c.bool("approved") else { return OrderUtil.back("/order/contracts", error: "合同已批准。") }
+        let user = try ctx.requireUser()
+        try ctx.db.transaction {
+            let changed = try ctx.db.execute("""
+                UPDATE order_contracts SET approved = 1, approved_by = \(user.id), approved_name = \(user.displayName), approved_at = \(OrderUtil.epoch(ctx))
+                WHERE id = \(id) AND approved = 0
+                """)
+            guard changed == 1 else { throw HTTPError.conflict("合同已被他人批准。") }
+            try ctx.audit(AuditEntry(entity: "order.contract", entityID: String(id), action: "approve", from: "pending", to: "approved"))
+            // 002 §3.3: orders that waited for this contract are checked again.
+            for o in try ctx.db.query("SELECT * FROM order_orders WHERE customer_id = \(c.int("customer_id") ?? 0) AND state = \(OrderState.contractPending.rawValue)") {
+                _ = try OrderIntake.recheck(o, ctx)
+            }
+        }
+        return .redirect(to: "/order/contracts")
+    }
+}

@@ -1,0 +1,141 @@
+import CustomerDevelopmentAPI
+import Foundation
+import SalesKit
+
+/// Intake (002 §3.1–§3.2, 003 §4.3.1): the 订货登记表 with its 订货单 lines, recorded with the
+/// channel; the checks run and the order is inserted in one transaction.
+enum OrderIntake {
+    struct Line {
+        var index: Int64
+        var values: FormValues
+        var qty: Int64
+        var priceFen: Int64
+        var amountFen: Int64
+    }
+
+    static func lines(_ v: FormValues) -> [Line] {
+        v.rows("lines").map { row in
+            let qty = row.int("qty") ?? 0, price = row.money("price") ?? 0
+            return Line(index: row.int("_index") ?? 0, values: row, qty: qty, priceFen: price, amountFen: qty * price)
+        }
+    }
+
+    /// The customer behind a code, if this user may order for it (an approved customer they may see).
+    static func customer(code: String, field: String, _ ctx: Context) throws -> CustomerInfo {
+        let dir = try OrderUtil.directory(ctx)
+        guard let c = try dir.customer(code: code, ctx), try dir.maySee(customerID: c.id, ctx) else {
+            throw FormRejection(field: field, "没有此客户代码，或不是您负责的客户")
+        }
+        guard c.status == "customer" else { throw FormRejection(field: field, "该客户尚未通过认定，不能订货（002 §7）") }
+        return c
+    }
+
+    static let create: Handler = { req, ctx in
+        let dir = try OrderUtil.directory(ctx)
+        let customers = try dir.search("", limit: 500, ctx).compactMap { c -> [String: Any]? in
+            guard let code = c.code else { return nil }
+            return ["code": code, "name": c.name, "class": c.ratingClass ?? ""]
+        }
+        var initial = FormData([("received_on", ctx.today.description), ("pay_days", "30")])
+        if let code = req.query["customer"] { initial.append("customer_code", code) }
+        return try ctx.handleForm(OrderForms.order, template: "order-form", title: "登记订单（订货登记表）",
+                                  data: ["customers": customers], initial: initial) { v in
+            let user = try ctx.requireUser()
+            let c = try customer(code: v.string("customer_code"), field: "customer_code", ctx)
+            // 003 §4.1.2: E class (and an unrated customer) has no warning line: no supply.
+            let cls = c.ratingClass ?? ""
+            let line = cls.isEmpty ? nil : try dir.classPolicy(cls, ctx)?.warningLineFen
+            if line == nil {
+                throw FormRejection(field: "customer_code", "该客户类别为「\(cls.isEmpty ? "未评定" : cls)」，无销售警戒线，不予供货（003 §4.1.2）")
+            }
+            let ls = lines(v)
+            let total = ls.reduce(Int64(0)) { $0 + $1.amountFen }
+            let qty = ls.reduce(Int64(0)) { $0 + $1.qty }
+            let sporadic = v.bool("sporadic")
+            let prepaid = v.money("prepaid") ?? 0
+            if sporadic {
+                // 003 §4.1.3: list prices and full prepayment.
+                var errors: [FormError] = []
+                for l in ls {
+                    let p = try ctx.db.first("SELECT unit_price_fen FROM order_prices WHERE product = \(l.values.string("product")) AND spec = \(l.values.string("spec"))")
+                    if let p, let list = p.int("unit_price_fen") {
+                        if list != l.priceFen { errors.append(FormError(field: "lines.\(l.index).price", "零星客户须按价格表售价 ¥\(Money.format(list))")) }
+                    } else {
+                        errors.append(FormError(field: "lines.\(l.index).product", "价格表中没有此品名规格，零星客户须按价格表售价"))
+                    }
+                }
+                if prepaid < total {
+                    errors.append(FormError(field: "prepaid", "零星客户须全额预付货款 ¥\(Money.format(total))（003 §4.1.3）"))
+                }
+                if !errors.isEmpty { throw FormRejection(errors) }
+            }
+            let receivedOn = v.date("received_on") ?? ctx.today
+            let now = OrderUtil.epoch(ctx)
+            let id: Int64 = try ctx.db.transaction {
+                // The credit check reads the committed orders inside this write transaction.
+                let check = try OrderChecks.run(customer: c, orderFen: total, receivedOn: receivedOn, sporadic: sporadic,
+                                                prepaidFen: prepaid, excluding: nil, ctx)
+                let state = check.state(sporadic: sporadic)
+                let no = try OrderUtil.nextNumber(prefix: "DH", ctx)
+                let id = try ctx.db.insert("""
+                    INSERT INTO order_orders (order_no, customer_id, customer_code, customer_name, customer_address, customer_class,
+                        channel, phone_record, written_pending, filled_on, received_on, make_no, planned_delivery, production_from,
+                        production_to, ship_date, bill_date, insurance_no, tax_refund, pay_days, sporadic, prepaid_fen,
+                        total_qty, total_fen, state, contract_id, contract_ok, contract_result, settlement_ok, settlement_result,
+                        credit_ok, credit_result, line_fen, exposure_fen, over_fen, checked_at, remarks,
+                        created_by, created_name, created_at, updated_at)
+                    VALUES (\(no), \(c.id), \(c.code ?? ""), \(c.name), \(c.address), \(cls),
+                        \(v.string("channel")), \(v.optionalString("phone_record")), \(v.string("channel") == "phone"),
+                        \(ctx.today.description), \(receivedOn.description), \(v.optionalString("make_no")),
+                        \(v.optionalString("planned_delivery")), \(v.optionalString("production_from")), \(v.optionalString("production_to")),
+                        \(v.optionalString("ship_date")), \(v.optionalString("bill_date")), \(v.optionalString("insurance_no")),
+                        \(v.optionalString("tax_refund")), \(v.int("pay_days") ?? 30), \(sporadic), \(prepaid),
+                        \(qty), \(total), \(state.rawValue), \(check.contractID), \(check.contractOK), \(check.contractText),
+                        \(check.settlementOK), \(check.settlementText), \(check.creditOK), \(check.creditText), \(check.lineFen),
+                        \(check.exposureFen), \(check.overFen), \(now), \(v.optionalString("remarks")),
+                        \(user.id), \(user.displayName), \(now), \(now))
+                    RETURNING id
+                    """)
+                for (n, l) in ls.enumerated() {
+                    let r = l.values
+                    try ctx.db.execute("""
+                        INSERT INTO order_lines (order_id, line_no, product, spec, grade, qty, unit_price_fen, amount_fen, usage, packing,
+                            volume, finish_date, ship_date, color, cartons, carton_no, weight, tail_weight)
+                        VALUES (\(id), \(n + 1), \(r.string("product")), \(r.string("spec")), \(r.optionalString("grade")), \(l.qty),
+                            \(l.priceFen), \(l.amountFen), \(r.optionalString("usage")), \(r.optionalString("packing")),
+                            \(r.optionalString("volume")), \(r.optionalString("finish_date")), \(r.optionalString("ship_date")),
+                            \(r.optionalString("color")), \(r.int("cartons")), \(r.optionalString("carton_no")),
+                            \(r.optionalString("weight")), \(r.optionalString("tail_weight")))
+                        """)
+                }
+                try ctx.audit(AuditEntry(entity: "order.order", entityID: String(id), action: "create", to: state.rawValue,
+                                         reason: "\(no) ¥\(Money.format(total))；" + [check.contractText, check.settlementText, check.creditText].joined(separator: "；")))
+                return id
+            }
+            return .redirect(to: "/order/orders/\(id)")
+        }
+    }
+
+    /// Re-runs the checks of an order waiting for a contract or a settlement (same transaction as the update).
+    static func recheck(_ o: Row, _ ctx: Context) throws -> OrderState {
+        let id = o.int("id")!
+        let from = OrderUtil.state(o)
+        guard let c = try OrderUtil.directory(ctx).customer(id: o.int("customer_id") ?? 0, ctx) else { throw HTTPError.notFound }
+        let check = try OrderChecks.run(customer: c, orderFen: o.int("total_fen") ?? 0,
+                                        receivedOn: LocalDate(o.string("received_on") ?? "") ?? ctx.today,
+                                        sporadic: o.bool("sporadic"), prepaidFen: o.int("prepaid_fen") ?? 0, excluding: id, ctx)
+        let to = check.state(sporadic: o.bool("sporadic"))
+        let changed = try ctx.db.execute("""
+            UPDATE order_orders SET state = \(to.rawValue), contract_id = \(check.contractID), contract_ok = \(check.contractOK),
+                contract_result = \(check.contractText), settlement_ok = \(check.settlementOK), settlement_result = \(check.settlementText),
+                credit_ok = \(check.creditOK), credit_result = \(check.creditText), line_fen = \(check.lineFen),
+                exposure_fen = \(check.exposureFen), over_fen = \(check.overFen), checked_at = \(OrderUtil.epoch(ctx)),
+                updated_at = \(OrderUtil.epoch(ctx))
+            WHERE id = \(id) AND state = \(from.rawValue)
+            """)
+        guard changed == 1 else { throw HTTPError.conflict("订单状态已被他人修改，请刷新后重试。") }
+        try ctx.audit(AuditEntry(entity: "order.order", entityID: String(id), action: "recheck", from: from.rawValue, to: to.rawValue,
+                                 reason: [check.contractText, check.settlementText, check.creditText].joined(separator: "；")))
+        return to
+    }
+}

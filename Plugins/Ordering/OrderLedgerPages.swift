@@ -1,0 +1,118 @@
+import CustomerDevelopmentAPI
+import Foundation
+import SalesKit
+
+/// The receivables ledger per customer (shipped value in, payments in, outstanding, overdue),
+/// finance's payment entry, and the price list for sporadic customers.
+enum OrderLedgerPages {
+    /// A customer by code for finance and other all-seeing roles (the order module's own visibility rule).
+    static func customer(code: String, field: String, _ ctx: Context) throws -> CustomerInfo {
+        guard let c = try OrderUtil.directory(ctx).customer(code: code, ctx), try OrderUtil.maySee(customer: c.id, ctx) else {
+            throw FormRejection(field: field, "没有此客户代码，或您无权查看该客户")
+        }
+        return c
+    }
+
+    static func summaryRows(_ ctx: Context) throws -> [[String: Any]] {
+        let ids = try ctx.db.query("""
+            SELECT DISTINCT customer_id FROM order_ledger o WHERE \(try OrderUtil.visibleFilter(ctx))
+            UNION SELECT DISTINCT customer_id FROM order_orders o WHERE \(try OrderUtil.visibleFilter(ctx))
+            """).compactMap { $0.int("customer_id") }
+        let dir = try OrderUtil.directory(ctx)
+        var out: [[String: Any]] = []
+        for id in ids {
+            guard let c = try dir.customer(id: id, ctx) else { continue }
+            let b = try OrderChecks.balance(customer: id, today: ctx.today, ctx)
+            let open = try OrderChecks.openOrdersFen(customer: id, excluding: nil, ctx)
+            let line = try c.ratingClass.flatMap { try dir.classPolicy($0, ctx)?.warningLineFen }
+            let over = line.map { b.outstandingFen + open > $0 } ?? (b.outstandingFen + open > 0)
+            out.append(["id": id, "code": c.code ?? "", "name": c.name, "class": c.ratingClass ?? "", "owner": c.ownerName,
+                        "line": line.map { Money.format($0) } ?? "不予供货", "shipped": Money.format(b.shippedFen), "paid": Money.format(b.paidFen),
+                        "outstanding": Money.format(b.outstandingFen), "overdue": Money.format(b.overdueFen), "open": Money.format(open),
+                        "isOverdue": b.overdueFen > 0, "isOver": over, "outstandingFen": b.outstandingFen, "shippedFen": b.shippedFen,
+                        "paidFen": b.paidFen])
+        }
+        return out.sorted { ($0["code"] as? String ?? "") < ($1["code"] as? String ?? "") }
+    }
+
+    static let summary: Handler = { req, ctx in
+        let rows = try summaryRows(ctx)
+        let keys = ["code", "name", "class", "owner", "line", "shipped", "paid", "outstanding", "overdue", "open"]
+        let header = ["客户代码", "客户名称", "类别", "负责人", "警戒线（元）", "发货金额（元）", "收款（元）", "应收余额（元）", "逾期（元）", "未发货订单（元）"]
+        if req.query["format"] == "csv" {
+            return .csv(filename: "应收账款.csv", CSVTable(header: header + ["超警戒线"], rows: rows.map { r in
+                keys.map { r[$0] as? String ?? "" } + [(r["isOver"] as? Bool ?? false) ? "是" : ""] }))
+        }
+        return ctx.render("order-receivables", ["rows": rows, "canPay": ctx.can(OrderPages.finance)], title: "应收账款")
+    }
+
+    static let customer: Handler = { req, ctx in
+        let cid = try req.id("cid")
+        guard let c = try OrderUtil.directory(ctx).customer(id: cid, ctx) else { throw HTTPError.notFound }
+        guard try OrderUtil.maySee(customer: cid, ctx) else { throw HTTPError.forbidden }
+        let entries = try ctx.db.query("SELECT * FROM order_ledger WHERE customer_id = \(cid) ORDER BY entry_date, id")
+        var balance: Int64 = 0
+        let rows = entries.map { e -> [String] in
+            let amount = e.int("amount_fen") ?? 0
+            let isShip = e.string("kind") == "shipment"
+            balance += isShip ? amount : -amount
+            return [e.string("entry_date") ?? "", isShip ? "发货" : "收款", e.string("note") ?? "",
+                    isShip ? Money.format(amount) : "", isShip ? "" : Money.format(amount), e.string("due_on") ?? "", Money.format(balance)]
+        }
+        let header = ["日期", "类型", "摘要", "发货（借）", "收款（贷）", "到期日", "余额"]
+        if req.query["format"] == "csv" { return .csv(filename: "应收明细-\(c.code ?? "").csv", CSVTable(header: header, rows: rows)) }
+        let b = try OrderChecks.balance(customer: cid, today: ctx.today, ctx)
+        return ctx.render("order-ledger", [
+            "c": ["id": c.id, "name": c.name, "code": c.code ?? "", "class": c.ratingClass ?? ""],
+            "header": header, "rows": rows.map { ["cells": $0] },
+            "outstanding": Money.format(b.outstandingFen), "overdue": Money.format(b.overdueFen),
+            "shipped": Money.format(b.shippedFen), "paid": Money.format(b.paidFen),
+            "canPay": ctx.can(OrderPages.finance),
+        ], title: "应收明细：\(c.name)")
+    }
+
+    static let payment: Handler = { req, ctx in
+        var initial = FormData([("paid_on", ctx.today.description)])
+        if let code = req.query["customer"] { initial.append("customer_code", code) }
+        return try ctx.handleForm(OrderForms.payment, template: "order-payment", title: "登记收款", initial: initial) { v in
+            let c = try customer(code: v.string("customer_code"), field: "customer_code", ctx)
+            let amount = v.money("amount") ?? 0
+            try ctx.db.transaction {
+                let id = try ctx.db.insert("""
+                    INSERT INTO order_ledger (customer_id, kind, amount_fen, entry_date, note, created_by, created_at)
+                    VALUES (\(c.id), 'payment', \(amount), \(v.string("paid_on")), \(v.optionalString("note") ?? "收款"),
+                        \(try ctx.requireUser().id), \(OrderUtil.epoch(ctx)))
+                    RETURNING id
+                    """)
+                try ctx.audit(AuditEntry(entity: "order.payment", entityID: String(id), action: "create", to: "recorded",
+                                         reason: "\(c.code ?? "") \(c.name) 收款 ¥\(Money.format(amount))"))
+            }
+            return .redirect(to: "/order/receivables/\(c.id)")
+        }
+    }
+
+    static let prices: Handler = { req, ctx in
+        let rows = try ctx.db.query("SELECT * FROM order_prices ORDER BY product, spec")
+        let items = rows.map { r -> [String: Any] in
+            ["product": r.string("product") ?? "", "spec": r.string("spec") ?? "", "price": OrderUtil.yuan(r.int("unit_price_fen"))]
+        }
+        if req.query["format"] == "csv" {
+            return .csv(filename: "价格表.csv", CSVTable(header: ["品名", "规格", "单价（元）"], rows: items.map { [$0["product"] as? String ?? "", $0["spec"] as? String ?? "", $0["price"] as? String ?? ""] }))
+        }
+        if req.method == "POST" { try ctx.require(OrderPages.prices) }
+        return try ctx.handleForm(OrderForms.price, template: "order-prices", title: "价格表",
+                                  data: ["prices": items, "canEdit": ctx.can(OrderPages.prices)]) { v in
+            try ctx.db.transaction {
+                let id = try ctx.db.insert("""
+                    INSERT INTO order_prices (product, spec, unit_price_fen, updated_at)
+                    VALUES (\(v.string("product")), \(v.string("spec")), \(v.money("price") ?? 0), \(OrderUtil.epoch(ctx)))
+                    ON CONFLICT (product, spec) DO UPDATE SET unit_price_fen = excluded.unit_price_fen, updated_at = excluded.updated_at
+                    RETURNING id
+                    """)
+                try ctx.audit(AuditEntry(entity: "order.price", entityID: String(id), action: "set",
+                                         reason: "\(v.string("product")) \(v.string("spec")) ¥\(Money.format(v.money("price") ?? 0))"))
+            }
+            return .redirect(to: "/order/prices")
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import SalesKit
+
+/// The order list (订货登记表 as a list) and the three department queues of 002 §4:
+/// 营销部, 财务部, 生产部 each get a copy of every order and see what concerns them.
+enum OrderListPages {
+    static let listSpec = ListSpec(columns: [
+        .init("no", "订单号码", sql: "o.order_no"),
+        .init("received", "接单日期", sql: "o.received_on"),
+        .init("customer", "客户名称", sql: "o.customer_name"),
+        .init("code", "客户代码", sql: "o.customer_code"),
+        .init("channel", "订货方式", sql: "o.channel"),
+        .init("qty", "数量", sql: "o.total_qty"),
+        .init("total", "金额（元）", sql: "o.total_fen"),
+        .init("state", "状态", sql: "o.state"),
+        .init("by", "制表人", sql: "o.created_name"),
+    ], defaultSort: "received", defaultDescending: true, filters: ["state", "customer"], pageSize: 50, tiebreaker: "o.id")
+
+    static func flags(_ r: Row, _ ctx: Context) -> String {
+        var f: [String] = []
+        if r.bool("written_pending") { f.append("待书面确认") }
+        if r.string("state") == OrderState.accepted.rawValue, let oral = r.int("oral_notice_at") {
+            f.append(oral + 86_400 < OrderUtil.epoch(ctx) ? "口头通知已超 24 小时未补下达表" : "已口头通知")
+        }
+        return f.joined(separator: "；")
+    }
+
+    static let list: Handler = { req, ctx in
+        let q = listSpec.parse(req.query)
+        var w: SQL = "WHERE " + (try OrderUtil.visibleFilter(ctx))
+        if let s = q.filters["state"] { w = w + " AND o.state = \(s)" }
+        if let c = q.filters["customer"] { w = w + " AND (o.customer_code = \(c) OR o.customer_name LIKE \("%" + c + "%"))" }
+        let rows = try ctx.db.query("SELECT o.* FROM order_orders o \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)")
+        func cells(_ r: Row) -> [String] {
+            [r.string("order_no") ?? "", r.string("received_on") ?? "", r.string("customer_name") ?? "", r.string("customer_code") ?? "",
+             OrderChannel.title(r.string("channel")), String(r.int("total_qty") ?? 0), OrderUtil.yuan(r.int("total_fen")),
+             OrderState(rawValue: r.string("state") ?? "")?.title ?? "", r.string("created_name") ?? ""]
+        }
+        if q.export {
+            return .csv(filename: "订货登记表.csv", CSVTable(header: listSpec.columns.map(\.title) + ["提示"], rows: rows.map { cells($0) + [flags($0, ctx)] }))
+        }
+        return ctx.render("order-list", [
+            "orders": rows.prefix(listSpec.pageSize).map { r -> [String: Any] in ["id": r.int("id") ?? 0, "cells": cells(r), "flags": flags(r, ctx)] },
+            "list": q.viewModel(rowsFetched: rows.count, basePath: "/order/orders"),
+            "states": OrderState.allCases.map { ["value": $0.rawValue, "title": $0.title, "selected": q.filters["state"] == $0.rawValue] },
+            "customer": q.filters["customer"] ?? "",
+            "canRegister": ctx.can(OrderPages.register),
+        ], title: "订单列表（订货登记表）")
+    }
+
+    /// A department's copy of the orders: the columns that concern it, CSV like every list.
+    static func queue(_ req: Request, _ ctx: Context, title: String, intro: String, filename: String, states: [OrderState],
+                      columns: [(String, (Row) -> String)]) throws -> Response {
+        let rows = try ctx.db.query("""
+            SELECT o.* FROM order_orders o WHERE o.state IN (\(list: states.map(\.rawValue))) AND \(try OrderUtil.visibleFilter(ctx))
+            ORDER BY o.received_on, o.id LIMIT 2000
+            """)
+        let header = ["订单号码", "客户名称", "状态"] + columns.map(\.0)
+        func cells(_ r: Row) -> [String] {
+            [r.string("order_no") ?? "", r.string("customer_name") ?? "", OrderState(rawValue: r.string("state") ?? "")?.title ?? ""]
+                + columns.map { $0.1(r) }
+        }
+        if req.query["format"] == "csv" { return .csv(filename: filename, CSVTable(header: header, rows: rows.map(cells))) }
+        return ctx.render("order-queue", [
+            "heading": title, "intro": intro, "header": header,
+            "rows": rows.map { r -> [String: Any] in ["id": r.int("id") ?? 0, "cells": cells(r)] },
+            "csvHref": req.path + "?format=csv", "colspan": header.count + 1,
+        ], title: title)
+    }
+
+    static let salesQueue: Handler = { req, ctx in
+        try queue(req, ctx, title: "营销部队列", intro: "待下达的订单（签发销售计划下达表）、待审批、待合同或结算的订单，以及交货中的订单（002 §4）。",
+                  filename: "营销部队列.csv", states: OrderState.open, columns: [
+                    ("接单日期", { $0.string("received_on") ?? "" }),
+                    ("金额（元）", { OrderUtil.yuan($0.int("total_fen")) }),
+                    ("预定交货日期", { $0.string("planned_delivery") ?? "" }),
+                    ("提示", { flags($0, ctx) }),
+                  ])
+    }
+
+    static let financeQueue: Handler = { req, ctx in
+        try queue(req, ctx, title: "财务部队列", intro: "每张订单的信用与结算核查结果（002 §3.4、003 §4.1.2）；收款登记见「应收账款」。",
+                  filename: "财务部队列.csv", states: OrderState.open, columns: [
+                    ("金额（元）", { OrderUtil.yuan($0.int("total_fen")) }),
+                    ("已发货（元）", { OrderUtil.yuan($0.int("delivered_fen")) }),
+                    ("预付（元）", { OrderUtil.yuan($0.int("prepaid_fen")) }),
+                    ("结算核查", { $0.string("settlement_result") ?? "" }),
+                    ("警戒线核查", { $0.string("credit_result") ?? "" }),
+                    ("超出（元）", { ($0.int("over_fen") ?? 0) > 0 ? OrderUtil.yuan($0.int("over_fen")) : "" }),
+                  ])
+    }
+
+    static let productionQueue: Handler = { req, ctx in
+        try queue(req, ctx, title: "生产部队列", intro: "已下达的订单：销售计划下达表是组织生产的唯一指令（003 §4.3.3）。请排产。",
+                  filename: "生产部队列.csv", states: [.released, .scheduled, .delivering], columns: [
+                    ("下达表编号", { $0.string("plan_no") ?? "" }),
+                    ("数量", { String($0.int("total_qty") ?? 0) }),
+                    ("预定交货日期", { $0.string("planned_delivery") ?? "" }),
+                    ("计划开工", { $0.string("sched_start") ?? "" }),
+                    ("计划完工", { $0.string("sched_end") ?? "" }),
+                  ])
+    }
+}

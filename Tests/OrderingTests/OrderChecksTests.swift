@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import SalesKit
+import SalesTesting
+@testable import OrderingModule
+
+@Suite struct OrderChecksTests {
+    let f: OrderFixture
+    init() throws { f = try OrderFixture() }
+
+    @Test("002 §3.3: without an approved contract the order waits; once the GM approves the recorded contract it is checked again and accepted")
+    func contractCheck() throws {
+        let cid = try f.customer()
+        let rep = f.client("rep1")
+        let id = try f.order(rep, lines: [("阀门", "10", "100")])
+        #expect(try f.state(id) == "contract_pending")
+        #expect(rep.get("/order/orders/\(id)").body.contains("没有与该客户的销售合同"))
+        rep.get("/order/contracts")
+        #expect(rep.submit("/order/contracts", [("customer_code", "KH-2026-0001"), ("contract_no", "HT-2026-01"), ("title", "年度供货合同")]).status == 303)
+        #expect(try f.state(id) == "contract_pending")
+        let cidRow = try #require(try f.db.first("SELECT id FROM order_contracts WHERE customer_id = \(cid)"))
+        // Approving a contract is the GM's (003 §3.7).
+        rep.get("/order/contracts")
+        #expect(rep.submit("/order/contracts/\(cidRow.int("id")!)/approve", []).status == 403)
+        let gm = f.client("gm")
+        gm.get("/order/contracts")
+        #expect(gm.submit("/order/contracts/\(cidRow.int("id")!)/approve", []).status == 303)
+        #expect(try f.state(id) == "accepted")
+        #expect(try f.order(id).string("contract_result")?.contains("HT-2026-01") == true)
+    }
+
+    @Test("002 §3.4: a customer with overdue unsettled receivables waits for settlement; after the payment is recorded a re-check accepts it")
+    func settlementCheck() throws {
+        let cid = try f.customer()
+        try f.contract(cid)
+        try f.db.execute("""
+            INSERT INTO order_ledger (customer_id, kind, amount_fen, entry_date, due_on, created_by, created_at)
+            VALUES (\(cid), 'shipment', 500000, '2020-01-01', '2020-02-01', 0, 0)
+            """)
+        let rep = f.client("rep1")
+        let id = try f.order(rep, lines: [("阀门", "10", "100")])
+        #expect(try f.state(id) == "settlement_pending")
+        #expect(try f.order(id).string("settlement_result")?.contains("逾期未结货款 ¥5,000.00") == true)
+        let fin = f.client("fin")
+        fin.get("/order/payments/new")
+        #expect(fin.submit("/order/payments/new", [("customer_code", "KH-2026-0001"), ("amount", "5000"), ("paid_on", "2020-03-01")]).status == 303)
+        #expect(f.act(rep, id, "recheck").status == 303)
+        #expect(try f.state(id) == "accepted")
+    }
+
+    @Test("003 §4.1.2: receivables outstanding + open orders + this order within the class line pass; over it the order is BLOCKED with the amount over")
+    func creditLine() throws {
+        let cid = try f.customer(ratingClass: "D")   // 15万
+        try f.contract(cid)
+        try f.db.execute("""
+            INSERT INTO order_ledger (customer_id, kind, amount_fen, entry_date, due_on, created_by, created_at)
+            VALUES (\(cid), 'shipment', 5000000, '2030-01-01', '2099-01-01', 0, 0)
+            """)   // ¥50,000 outstanding, not yet due
+        let rep = f.client("rep1")
+        let ok = try f.order(rep, lines: [("阀门", "100", "900")])            // 50,000 + 90,000 = 140,000 ≤ 150,000
+        #expect(try f.state(ok) == "accepted")
+        let over = try f.order(rep, lines: [("阀门", "20", "1000")])          // 140,000 + 20,000 = 160,000 > 150,000
+        #expect(try f.state(over) == "credit_blocked")
+        #expect(try f.order(over).int("over_fen") == 1_000_000)
+        let page = rep.get("/order/orders/\(over)").body
+        #expect(page.contains("超出 ¥10,000.00"))
+        #expect(page.contains("超销售警戒线，待总经理批准"))
+        // Blocked, not just warned: it cannot be released.
+        #expect(f.act(f.client("boss"), over, "release").status == 303)
+        #expect(try f.state(over) == "credit_blocked")
+    }
+
+    @Test("003 §4.1.2: an E-class customer has no warning line — no supply (422)")
+    func classE() throws {
+        let cid = try f.customer(ratingClass: "E")
+        try f.contract(cid)
+        let r = f.submitOrder(f.client("rep1"), lines: [("阀门", "1", "1")])
+        #expect(r.status == 422)
+        #expect(r.body.contains("不予供货"))
+    }
+
+    @Test("003 §4.2: only the GM approves an over-line order (403 otherwise); the approval is its own record (approver, time, amount over, reason) and is printed")
+    func gmApproval() throws {
+        let cid = try f.customer(ratingClass: "D")
+        try f.contract(cid)
+        let rep = f.client("rep1")
+        let id = try f.order(rep, lines: [("阀门", "200", "1000")])           // 200,000 > 150,000
+        #expect(try f.state(id) == "credit_blocked")
+        #expect(f.act(rep, id, "approve", reason: "老客户").status == 403)
+        #expect(f.act(f.client("boss"), id, "approve", reason: "老客户").status == 403)
+        let gm = f.client("gm")
+        #expect(gm.get("/").body.contains("超警戒线订单待批准"))
+        let noReason = f.act(gm, id, "approve")
+        #expect(noReason.status == 303)
+        #expect(noReason.location?.contains("error=") == true)
+        #expect(try f.state(id) == "credit_blocked")
+        #expect(f.act(gm, id, "approve", reason: "年底集中备货，已承诺月底回款").status == 303)
+        #expect(try f.state(id) == "accepted")
+        let a = try #require(try f.db.first("SELECT * FROM order_approvals WHERE order_id = \(id)"))
+        #expect(a.int("approver_id") == f.gm)
+        #expect(a.int("over_fen") == 5_000_000)
+        #expect(a.string("decision") == "approved")
+        #expect(a.string("reason") == "年底集中备货，已承诺月底回款")
+        let print = rep.get("/order/orders/\(id)/print").body
+        #expect(print.contains("总经理审批记录"))
+        #expect(print.contains("赵总"))
+        #expect(print.contains("50,000.00"))
+        #expect(print.contains("class=\"signatures\""))
+    }
+
+    @Test("003 §4.1.3: a sporadic customer's order needs list prices and full prepayment (422 otherwise), then GM approval")
+    func sporadic() throws {
+        try f.customer()
+        try f.db.execute("INSERT INTO order_prices (product, spec, unit_price_fen, updated_at) VALUES ('阀门', 'φ20', 12000, 0)")
+        let rep = f.client("rep1")
+        let wrong = f.submitOrder(rep, lines: [("阀门", "2", "100")], extra: [("sporadic", "1"), ("prepaid", "200")])
+        #expect(wrong.status == 422)
+        #expect(wrong.body.contains("零星客户须按价格表售价 ¥120.00"))
+        let unpaid = f.submitOrder(rep, lines: [("阀门", "2", "120")], extra: [("sporadic", "1"), ("prepaid", "100")])
+        #expect(unpaid.status == 422)
+        #expect(unpaid.body.contains("须全额预付"))
+        let id = try f.order(rep, lines: [("阀门", "2", "120")], extra: [("sporadic", "1"), ("prepaid", "240")])
+        #expect(try f.state(id) == "sporadic_pending")
+        #expect(f.act(f.client("gm"), id, "approve", reason: "零星采购，款已到").status == 303)
+        #expect(try f.state(id) == "accepted")
+        #expect(try f.db.scalar("SELECT COUNT(*) FROM order_approvals WHERE order_id = \(id) AND kind = 'sporadic'") == 1)
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+import AdminModule
+import CustomerDevelopmentModule
+import SalesHost
+import SalesKit
+import SalesTesting
+@testable import OrderingModule
+
+/// A host with admin, 客户开发 and 订货, one user per order role, and helpers.
+final class OrderFixture {
+    let t: TestApp
+    let rep1: Int64, rep2: Int64, boss: Int64, gm: Int64, fin: Int64, prod: Int64
+
+    init() throws {
+        t = try TestApp(modules: [AdminModule(), CustomerDevelopmentModule(), OrderingModule()])
+        rep1 = try t.addUser("rep1", roles: [.salesRep], displayName: "张专员")
+        rep2 = try t.addUser("rep2", roles: [.salesRep], displayName: "李专员")
+        boss = try t.addUser("boss", roles: [.salesManager], displayName: "王经理")
+        gm = try t.addUser("gm", roles: [.generalManager], displayName: "赵总")
+        fin = try t.addUser("fin", roles: [.finance], displayName: "钱会计")
+        prod = try t.addUser("prod", roles: [.production], displayName: "孙厂长")
+    }
+
+    var db: any Database { t.db }
+
+    func client(_ username: String) -> TestClient {
+        let c = t.client()
+        #expect(c.login(username).status == 303, "login of \(username) failed")
+        return c
+    }
+
+    /// An approved customer with a class, written directly (test setup may write crm tables).
+    @discardableResult
+    func customer(_ name: String = "甲公司", code: String = "KH-2026-0001", owner: Int64? = nil, ratingClass: String = "C",
+                  status: String = "customer") throws -> Int64 {
+        let o = owner ?? rep1
+        return try db.insert("""
+            INSERT INTO crm_customers (name, code, status, owner_id, rating_class, created_by, created_at, updated_at)
+            VALUES (\(name), \(code), \(status), \(o), \(ratingClass), \(o), 0, 0) RETURNING id
+            """)
+    }
+
+    /// An approved contract for the customer (setup of the module's own table).
+    func contract(_ customerID: Int64, no: String = "HT-001", approved: Bool = true) throws {
+        try db.execute("""
+            INSERT INTO order_contracts (customer_id, contract_no, title, approved, created_by, created_at)
+            VALUES (\(customerID), \(no), '年度供货合同', \(approved), \(rep1), 0)
+            """)
+    }
+
+    /// The order form's fields: one line per (product, qty, price in yuan).
+    static func orderFields(code: String = "KH-2026-0001", channel: String = "fax", lines: [(String, String, String)],
+                            extra: [(String, String)] = []) -> [(String, String)] {
+        var f = [("customer_code", code), ("channel", channel), ("received_on", LocalDate(date: Date(), timeZone: TimeZone(identifier: "Asia/Shanghai")!).description),
+                 ("pay_days", "30"), ("planned_delivery", "2030-01-31")]
+        for (i, l) in lines.enumerated() {
+            f += [("lines.\(i).product", l.0), ("lines.\(i).spec", "φ20"), ("lines.\(i).qty", l.1), ("lines.\(i).price", l.2)]
+        }
+        return f + extra
+    }
+
+    func submitOrder(_ c: TestClient, code: String = "KH-2026-0001", channel: String = "fax", lines: [(String, String, String)],
+                     extra: [(String, String)] = []) -> TestClient.Response {
+        c.get("/order/orders/new")
+        return c.submit("/order/orders/new", Self.orderFields(code: code, channel: channel, lines: lines, extra: extra))
+    }
+
+    /// Registers an order and returns its id.
+    func order(_ c: TestClient, code: String = "KH-2026-0001", lines: [(String, String, String)], extra: [(String, String)] = [],
+               sourceLocation: SourceLocation = #_sourceLocation) throws -> Int64 {
+        let r = submitOrder(c, code: code, lines: lines, extra: extra)
+        #expect(r.status == 303, "order refused: \(r.status) \(r.body.prefix(600))", sourceLocation: sourceLocation)
+        let loc = try #require(r.location, sourceLocation: sourceLocation)
+        return try #require(Int64(loc.replacingOccurrences(of: "/order/orders/", with: "")), sourceLocation: sourceLocation)
+    }
+
+    @discardableResult
+    func act(_ c: TestClient, _ id: Int64, _ action: String, reason: String? = nil) -> TestClient.Response {
+        c.get("/order/orders/\(id)")
+        var f = [("action", action)]
+        if let reason { f.append(("reason", reason)) }
+        return c.submit("/order/orders/\(id)/act", f)
+    }
+
+    func order(_ id: Int64) throws -> Row { try #require(try db.first("SELECT * FROM order_orders WHERE id = \(id)")) }
+    func state(_ id: Int64) throws -> String { try order(id).string("state") ?? "" }
+}
