@@ -272,32 +272,12 @@ enum VisitPages {
 
 /// Calendar arithmetic on `LocalDate` (company-time-zone dates): weeks run Monday–Sunday.
 enum VisitCalendar {
-    /// Days since 1970-01-01 (proleptic Gregorian).
-    static func dayNumber(_ d: LocalDate) -> Int {
-        let y = d.month <= 2 ? d.year - 1 : d.year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (d.month + (d.month > 2 ? -3 : 9)) + 2) / 5 + d.day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
-
-    static func date(dayNumber n: Int) -> LocalDate {
-        let z = n + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return LocalDate(year: yoe + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
-    }
-
-    static func adding(_ d: LocalDate, _ days: Int) -> LocalDate { date(dayNumber: dayNumber(d) + days) }
-
-    /// 1 = Monday … 7 = Sunday (1970-01-01 was a Thursday).
-    static func weekday(_ d: LocalDate) -> Int { ((dayNumber(d) % 7) + 7 + 3) % 7 + 1 }
+    // Date arithmetic lives on SalesKit's LocalDate; these names are kept for the call sites.
+    static func dayNumber(_ d: LocalDate) -> Int { d.dayNumber }
+    static func date(dayNumber n: Int) -> LocalDate { LocalDate(dayNumber: n) }
+    static func adding(_ d: LocalDate, _ days: Int) -> LocalDate { d.adding(days: days) }
+    /// 1 = Monday … 7 = Sunday.
+    static func weekday(_ d: LocalDate) -> Int { d.weekday }
 
     static func monday(of d: LocalDate) -> LocalDate { adding(d, 1 - weekday(d)) }
 

@@ -22,37 +22,13 @@ enum BranchMath {
         month == 1 ? (year - 1, 12) : (year, month - 1)
     }
 
-    /// Days since 1970-01-01 of a calendar date (proleptic Gregorian; H. Hinnant's algorithm).
-    static func dayNumber(_ d: LocalDate) -> Int {
-        let y = d.month <= 2 ? d.year - 1 : d.year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (d.month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + d.day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
-    }
+    // Date arithmetic lives on SalesKit's LocalDate; these names are kept for the call sites.
+    static func dayNumber(_ d: LocalDate) -> Int { d.dayNumber }
+    static func date(dayNumber n: Int) -> LocalDate { LocalDate(dayNumber: n) }
+    static func adding(_ days: Int, to d: LocalDate) -> LocalDate { d.adding(days: days) }
 
-    /// The calendar date of a day number (inverse of `dayNumber`).
-    static func date(dayNumber z0: Int) -> LocalDate {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return LocalDate(year: yoe + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
-    }
-
-    static func adding(_ days: Int, to d: LocalDate) -> LocalDate { date(dayNumber: dayNumber(d) + days) }
-
-    /// ISO weekday: 1 = Monday … 7 = Sunday (1970-01-01 was a Thursday).
-    static func weekday(_ d: LocalDate) -> Int {
-        let n = dayNumber(d)
-        return ((n + 3) % 7 + 7) % 7 + 1
-    }
+    /// ISO weekday: 1 = Monday … 7 = Sunday.
+    static func weekday(_ d: LocalDate) -> Int { d.weekday }
 
     // MARK: Reorder point (002 §5–§6 + RULES decision)
 

@@ -18,7 +18,7 @@ enum BulletinPages {
         if SuggestionCalendar.phase(of: b, on: ctx.today) == .overdue { b = b.next }
         var rows: [[String: Any]] = []
         for _ in 0..<3 {
-            rows.append(["title": b.title, "submit": "\(b.previous.opensOn.next1) 至 \(b.opensOn)", "opens": b.opensOn.description,
+            rows.append(["title": b.title, "submit": "\(b.previous.opensOn.adding(days: 1)) 至 \(b.opensOn)", "opens": b.opensOn.description,
                          "due": b.reviewDue.description, "praise": b.praiseMeeting.description,
                          "orders": b.implementationOrdersDue.description, "plans": b.implementationPlanDue.description,
                          "award": SuggestionCalendar.awardMeeting(afterQuarterOf: b).description])

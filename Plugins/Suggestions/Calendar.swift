@@ -77,11 +77,3 @@ public enum SuggestionCalendar {
         (1...3).map { Batch(year: year, month: (quarter - 1) * 3 + $0) }
     }
 }
-
-extension LocalDate {
-    /// The next calendar day.
-    var next1: LocalDate {
-        if day < LocalDate.daysIn(year: year, month: month) { return LocalDate(year: year, month: month, day: day + 1) }
-        return month == 12 ? LocalDate(year: year + 1, month: 1, day: 1) : LocalDate(year: year, month: month + 1, day: 1)
-    }
-}

@@ -178,3 +178,16 @@ struct FormValuesTests {
         #expect(FormData([("a", "1")]) != FormData([("a", "2")]))
     }
 }
+
+@Suite struct LocalDateArithmeticTests {
+    @Test func dayNumbersRoundTripAndWeekdays() {
+        #expect(LocalDate(year: 1970, month: 1, day: 1).dayNumber == 0)
+        #expect(LocalDate(year: 1970, month: 1, day: 1).weekday == 4) // Thursday
+        #expect(LocalDate(year: 2026, month: 11, day: 27).weekday == 5) // a Friday
+        #expect(LocalDate(year: 2024, month: 2, day: 28).adding(days: 1) == LocalDate(year: 2024, month: 2, day: 29))
+        #expect(LocalDate(year: 2026, month: 12, day: 31).adding(days: 1) == LocalDate(year: 2027, month: 1, day: 1))
+        for n in stride(from: -800_000, to: 800_000, by: 9_973) {
+            #expect(LocalDate(dayNumber: n).dayNumber == n)
+        }
+    }
+}
