@@ -20,6 +20,7 @@ let departmentModules: [(target: String, folder: String, uses: [String])] = [
     ("CustomerDevelopmentModule", "CustomerDevelopment", ["CustomerDevelopmentAPI"]),
     ("SuggestionsModule", "Suggestions", []),
     ("OrderingModule", "Ordering", ["CustomerDevelopmentAPI"]),
+    ("AfterSalesModule", "AfterSales", ["CustomerDevelopmentAPI"]),
 ]
 
 /// Typed service interfaces a module offers to its dependants live in its `API/` folder, a
@@ -76,6 +77,9 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "OrderingTests", dependencies: [
             "SalesHost", "SalesTesting", "SalesKit", "AdminModule", "CustomerDevelopmentModule", "CustomerDevelopmentAPI", "OrderingModule",
+        ], swiftSettings: swiftSettings),
+        .testTarget(name: "AfterSalesTests", dependencies: [
+            "SalesHost", "SalesTesting", "SalesKit", "AdminModule", "CustomerDevelopmentModule", "CustomerDevelopmentAPI", "AfterSalesModule",
         ], swiftSettings: swiftSettings),
         .testTarget(name: "SuggestionsTests", dependencies: ["SalesHost", "SalesTesting", "SalesKit", "SuggestionsModule"],
                     swiftSettings: swiftSettings),

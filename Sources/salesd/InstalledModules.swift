@@ -1,4 +1,5 @@
 import AdminModule
+import AfterSalesModule
 import CustomerDevelopmentModule
 import OrderingModule
 import SuggestionsModule
@@ -11,5 +12,6 @@ let installedModules: [any DepartmentModule] = [
     AdminModule(),
     CustomerDevelopmentModule(),
     OrderingModule(),
+    AfterSalesModule(),
     SuggestionsModule(),
 ]

@@ -1,0 +1,26 @@
+import CustomerDevelopmentAPI
+import Foundation
+import SalesKit
+
+/// 售后服务 — after-sales service (RULES.md §3): quality and service complaints with the
+/// 24 h / 48 h deadline, returns with the quality notice and the return-warehouse receipt,
+/// patrol visits and reports. Reads customers only through `CustomerDirectory` (module `crm`).
+public struct AfterSalesModule: DepartmentModule {
+    public init() {}
+
+    public let manifest = ModuleManifest(id: "service", title: "售后服务", version: "0.1.0", dependencies: ["crm"], folder: "AfterSales")
+
+    public var permissions: [Permission] { ComplaintPages.permissions + ReturnPages.permissions }
+    public var menu: [MenuItem] { ComplaintPages.menu + ReturnPages.menu }
+    public var migrations: [Migration] { ComplaintPages.migrations + ReturnPages.migrations }
+    public var forms: [String: FormSchema] { ComplaintPages.forms.merging(ReturnPages.forms) { a, _ in a } }
+
+    public func routes(_ r: inout RouteBuilder) {
+        ComplaintPages.routes(&r)
+        ReturnPages.routes(&r)
+    }
+
+    public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
+        try ComplaintPages.inbox(for: user, ctx) + ReturnPages.inbox(for: user, ctx)
+    }
+}
