@@ -101,7 +101,7 @@ enum OrderDetailPages {
             "hasError": req.query["error"] != nil,
             "printedAt": ctx.display(ctx.now),
             "createdAt": OrderUtil.time(ctx, o.int("created_at")),
-        ]
+        ].merging(try OrderChangePages.detailExtras(o, ctx)) { a, _ in a }
     }
 
     static let detail: Handler = { req, ctx in

@@ -49,6 +49,16 @@ enum OrderInbox {
                 out.append(InboxItem(title: "待排产：\(label(r))", detail: "销售计划下达表 \(r.string("plan_no") ?? "")", url: url(r)))
             }
         }
+        out += try OrderChangePages.inbox(for: user, ctx)
+        if user.can(OrderPaths.technical) {
+            for r in try ctx.db.query("""
+                SELECT t.id, o.order_no, l.product, l.spec FROM order_trials t JOIN order_orders o ON o.id = t.order_id
+                JOIN order_lines l ON l.id = t.line_id WHERE t.state = 'requested' ORDER BY t.id
+                """) {
+                out.append(InboxItem(title: "待试制样品：\(r.string("product") ?? "") \(r.string("spec") ?? "")（订单 \(r.string("order_no") ?? "")）",
+                                     detail: "001 篇二 §6.2", url: "/order/trials/\(r.int("id") ?? 0)"))
+            }
+        }
         return out
     }
 }

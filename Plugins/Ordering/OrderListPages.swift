@@ -50,7 +50,7 @@ enum OrderListPages {
 
     /// A department's copy of the orders: the columns that concern it, CSV like every list.
     static func queue(_ req: Request, _ ctx: Context, title: String, intro: String, filename: String, states: [OrderState],
-                      columns: [(String, (Row) -> String)]) throws -> Response {
+                      dept: String, columns: [(String, (Row) -> String)]) throws -> Response {
         let rows = try ctx.db.query("""
             SELECT o.* FROM order_orders o WHERE o.state IN (\(list: states.map(\.rawValue))) AND \(try OrderUtil.visibleFilter(ctx))
             ORDER BY o.received_on, o.id LIMIT 2000
@@ -61,16 +61,19 @@ enum OrderListPages {
                 + columns.map { $0.1(r) }
         }
         if req.query["format"] == "csv" { return .csv(filename: filename, CSVTable(header: header, rows: rows.map(cells))) }
+        let notices = try OrderChangePages.notices(dept, ctx)
         return ctx.render("order-queue", [
             "heading": title, "intro": intro, "header": header,
             "rows": rows.map { r -> [String: Any] in ["id": r.int("id") ?? 0, "cells": cells(r)] },
             "csvHref": req.path + "?format=csv", "colspan": header.count + 1,
+            // 003 §3.12 change notices (and, for 生产部, no-stock orders, 001 篇二 §6.1).
+            "notices": notices, "hasNotices": !notices.isEmpty,
         ], title: title)
     }
 
     static let salesQueue: Handler = { req, ctx in
         try queue(req, ctx, title: "营销部队列", intro: "待下达的订单（签发销售计划下达表）、待审批、待合同或结算的订单，以及交货中的订单（002 §4）。",
-                  filename: "营销部队列.csv", states: OrderState.open, columns: [
+                  filename: "营销部队列.csv", states: OrderState.open, dept: "sales", columns: [
                     ("接单日期", { $0.string("received_on") ?? "" }),
                     ("金额（元）", { OrderUtil.yuan($0.int("total_fen")) }),
                     ("预定交货日期", { $0.string("planned_delivery") ?? "" }),
@@ -80,7 +83,7 @@ enum OrderListPages {
 
     static let financeQueue: Handler = { req, ctx in
         try queue(req, ctx, title: "财务部队列", intro: "每张订单的信用与结算核查结果（002 §3.4、003 §4.1.2）；收款登记见「应收账款」。",
-                  filename: "财务部队列.csv", states: OrderState.open, columns: [
+                  filename: "财务部队列.csv", states: OrderState.open, dept: "finance", columns: [
                     ("金额（元）", { OrderUtil.yuan($0.int("total_fen")) }),
                     ("已发货（元）", { OrderUtil.yuan($0.int("delivered_fen")) }),
                     ("预付（元）", { OrderUtil.yuan($0.int("prepaid_fen")) }),
@@ -92,7 +95,7 @@ enum OrderListPages {
 
     static let productionQueue: Handler = { req, ctx in
         try queue(req, ctx, title: "生产部队列", intro: "已下达的订单：销售计划下达表是组织生产的唯一指令（003 §4.3.3）。请排产。",
-                  filename: "生产部队列.csv", states: [.released, .scheduled, .delivering], columns: [
+                  filename: "生产部队列.csv", states: [.released, .scheduled, .delivering], dept: "production", columns: [
                     ("下达表编号", { $0.string("plan_no") ?? "" }),
                     ("数量", { String($0.int("total_qty") ?? 0) }),
                     ("预定交货日期", { $0.string("planned_delivery") ?? "" }),

@@ -29,7 +29,7 @@ enum OrderPages {
     /// Keep the price list used for sporadic customers (003 §4.1.3).
     static let prices = Permission("order", "prices", title: "维护价格表", defaultRoles: [.generalManager, .salesManager])
 
-    static let permissions: [Permission] = [register, view, viewAll, approve, release, finance, production, prices]
+    static let permissions: [Permission] = [register, view, viewAll, approve, release, finance, production, prices, OrderPaths.technical]
 
     static let menu: [MenuItem] = [
         MenuItem("订单列表", path: "orders", access: .permission(view)),
@@ -41,13 +41,16 @@ enum OrderPages {
         MenuItem("应收账款", path: "receivables", access: .permission(view)),
         MenuItem("价格表", path: "prices", access: .permission(view)),
         MenuItem("年度订货统计表", path: "stats", access: .permission(view)),
+        MenuItem("合同变更", path: "changes", access: .permission(view)),
+        MenuItem("技术部试制", path: "queues/technical", access: .permission(OrderPaths.technical)),
     ]
 
-    static let migrations: [Migration] = [OrderSchema.v1]
+    static let migrations: [Migration] = [OrderSchema.v1, OrderChangeSchema.v3]
 
     static let forms: [String: FormSchema] = [
         "order": OrderForms.order, "delivery": OrderForms.delivery, "contract": OrderForms.contract,
         "payment": OrderForms.payment, "schedule": OrderForms.schedule, "price": OrderForms.price,
+        "order_change": OrderChangeFlow.form, "order_paths": OrderPaths.form, "order_trial": OrderChangeFlow.trialForm,
     ]
 
     static func routes(_ r: inout RouteBuilder) {
@@ -72,6 +75,16 @@ enum OrderPages {
         r.get("prices", .permission(view), OrderLedgerPages.prices)
         r.post("prices", .permission(prices), OrderLedgerPages.prices)
         r.get("stats", .permission(view), OrderStatsPages.yearly)
+        // Contract changes (003 §3.9–§3.12); the state machine decides who may review/approve (403).
+        r.form("orders/:id/changes/new", .permission(register), OrderChangePages.create)
+        r.get("changes", .permission(view), OrderChangePages.list)
+        r.get("changes/:id", .permission(view), OrderChangePages.detail)
+        r.post("changes/:id/act", .permission(view), OrderChangePages.act)
+        r.post("changes/:id/ack", .permission(view), OrderChangePages.ack)
+        // Other paths (001 篇二 §6.1–§6.2): stock check → production, never-made variant → 技术部.
+        r.form("orders/:id/paths", .permission(register), OrderPaths.paths)
+        r.get("queues/technical", .permission(OrderPaths.technical), OrderPaths.technicalQueue)
+        r.form("trials/:id", .permission(OrderPaths.technical), OrderPaths.trial)
     }
 
     static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {

@@ -13,7 +13,7 @@ public struct OrderingModule: DepartmentModule {
 
     public var permissions: [Permission] { OrderPages.permissions + BranchPages.permissions }
     public var menu: [MenuItem] { OrderPages.menu + BranchPages.menu }
-    public var migrations: [Migration] { OrderPages.migrations + BranchPages.migrations }
+    public var migrations: [Migration] { (OrderPages.migrations + BranchPages.migrations).sorted { $0.version < $1.version } }
     public var forms: [String: FormSchema] { OrderPages.forms.merging(BranchPages.forms) { a, _ in a } }
 
     public func routes(_ r: inout RouteBuilder) {

@@ -1,0 +1,247 @@
+import Foundation
+import SalesKit
+
+/// Contract-change pages (003 §3.9–§3.12): the customer's written request against an order, the
+/// re-review by the sales head, the GM's decision, and the change notices in the three queues.
+enum OrderChangePages {
+    static func load(_ id: Int64, _ ctx: Context) throws -> (change: Row, order: Row) {
+        guard let c = try ctx.db.first("SELECT * FROM order_changes WHERE id = \(id)") else { throw HTTPError.notFound }
+        return (c, try OrderUtil.load(c.int("order_id") ?? 0, ctx))
+    }
+
+    static func state(_ c: Row) -> ChangeState { ChangeState(rawValue: c.string("state") ?? "") ?? .reviewing }
+
+    static func model(_ c: Row, _ ctx: Context) -> [String: Any] {
+        var d: [String: Any] = c.dictionary
+        d["stateText"] = state(c).title
+        d["kindText"] = OrderChangeFlow.title(OrderChangeFlow.kinds, c.string("kind"))
+        d["agreementText"] = OrderChangeFlow.title(OrderChangeFlow.agreements, c.string("agreement"))
+        d["started"] = c.bool("production_started")
+        d["created"] = OrderUtil.time(ctx, c.int("created_at"))
+        d["reviewed"] = OrderUtil.time(ctx, c.int("reviewed_at"))
+        d["decided"] = OrderUtil.time(ctx, c.int("decided_at"))
+        d["notice"] = OrderUtil.time(ctx, c.int("notice_at"))
+        return d
+    }
+
+    /// Registers the customer's written change request (rep of the customer, or anyone registering orders).
+    static let create: Handler = { req, ctx in
+        let o = try OrderUtil.load(try req.id(), ctx)
+        let id = o.int("id")!
+        let orderState = OrderUtil.state(o)
+        guard OrderChangeFlow.changeable.contains(orderState) else {
+            throw HTTPError.conflict("只有已生效、未完成交货的订单才能登记合同变更（当前：\(orderState.title)）。")
+        }
+        if try ctx.db.scalar("SELECT COUNT(*) FROM order_changes WHERE order_id = \(id) AND state IN (\(list: ChangeState.open.map(\.rawValue)))") ?? 0 > 0 {
+            throw HTTPError.conflict("该订单已有一项待处理的变更申请，请先办结。")
+        }
+        let started = OrderChangeFlow.productionStarted(o, today: ctx.today)
+        return try ctx.handleForm(OrderChangeFlow.form, template: "order-change-form", title: "登记合同变更申请",
+                                  data: ["o": o.dictionary, "started": started, "stateText": orderState.title],
+                                  initial: FormData([("requested_on", ctx.today.description)])) { v in
+            // 003 §3.10: once production has started, only with the customer's agreement.
+            if started && v.optionalString("agreement") == nil {
+                throw FormRejection(field: "agreement", "本公司已投入生产：须客户同意执行完已投入生产的产品或给予经济补偿，方可变更（003 §3.10）")
+            }
+            let user = try ctx.requireUser()
+            let now = OrderUtil.epoch(ctx)
+            let cid: Int64 = try ctx.db.transaction {
+                let open = try ctx.db.scalar("SELECT COUNT(*) FROM order_changes WHERE order_id = \(id) AND state IN (\(list: ChangeState.open.map(\.rawValue)))") ?? 0
+                guard open == 0 else { throw FormRejection("该订单已有一项待处理的变更申请") }
+                let cid = try ctx.db.insert("""
+                    INSERT INTO order_changes (order_id, requested_on, request_ref, kind, content, reason, new_planned_delivery,
+                        production_started, agreement, agreement_note, state, created_by, created_name, created_at, updated_at)
+                    VALUES (\(id), \(v.date("requested_on")?.description ?? ctx.today.description), \(v.string("request_ref")), \(v.string("kind")),
+                        \(v.string("content")), \(v.string("reason")), \(v.optionalString("new_planned_delivery")), \(started),
+                        \(started ? v.optionalString("agreement") : nil), \(started ? v.optionalString("agreement_note") : nil),
+                        \(ChangeState.reviewing.rawValue), \(user.id), \(user.displayName), \(now), \(now))
+                    RETURNING id
+                    """)
+                try ctx.audit(AuditEntry(entity: "order.change", entityID: String(cid), action: "create", to: ChangeState.reviewing.rawValue,
+                                         reason: "订单 \(o.string("order_no") ?? "")；\(OrderChangeFlow.title(OrderChangeFlow.kinds, v.string("kind")))："
+                                            + v.string("content") + (started ? "；已投入生产，" + OrderChangeFlow.title(OrderChangeFlow.agreements, v.string("agreement")) : "；尚未投入生产")))
+                return cid
+            }
+            return .redirect(to: "/order/changes/\(cid)")
+        }
+    }
+
+    static let detail: Handler = { req, ctx in
+        let (c, o) = try load(try req.id(), ctx)
+        let st = state(c)
+        let actions = OrderChangeFlow.machine.available(from: st, for: ctx.user).map { t -> [String: Any] in
+            ["action": t.action, "title": t.title, "needsReason": t.requiresReason]
+        }
+        let receipts = try ctx.db.query("SELECT * FROM order_change_receipts WHERE change_id = \(c.int("id") ?? 0) ORDER BY at")
+        let depts = OrderChangeFlow.departments.map { d -> [String: Any] in
+            let r = receipts.first { $0.string("dept") == d.id }
+            return ["title": d.title, "received": r.map { "\($0.string("user_name") ?? "")，\(OrderUtil.time(ctx, $0.int("at")))" } ?? "未确认",
+                    "done": r != nil]
+        }
+        return ctx.render("order-change-detail", [
+            "c": model(c, ctx), "o": o.dictionary, "orderStateText": OrderUtil.state(o).title,
+            "actions": actions, "hasActions": !actions.isEmpty, "isApproved": st == .approved, "depts": depts,
+            "history": try OrderUtil.history("order.change", c.int("id") ?? 0, ctx).map { h -> [String: Any] in
+                var h = h
+                h["from"] = ChangeState(rawValue: h["from_state"] as? String ?? "")?.title ?? (h["from_state"] as? String ?? "")
+                h["to"] = ChangeState(rawValue: h["to_state"] as? String ?? "")?.title ?? (h["to_state"] as? String ?? "")
+                h["actionTitle"] = OrderChangeFlow.machine.transitions.first { $0.action == h["action"] as? String }?.title
+                    ?? ["create": "登记变更申请", "ack": "部门确认收到变更通知"][h["action"] as? String ?? ""] ?? (h["action"] as? String ?? "")
+                return h
+            },
+            "error": req.query["error"] ?? "", "hasError": req.query["error"] != nil,
+        ], title: "合同变更 #\(c.int("id") ?? 0)")
+    }
+
+    static let act: Handler = { req, ctx in
+        let (c, o) = try load(try req.id(), ctx)
+        let cid = c.int("id")!
+        let oid = o.int("id")!
+        let action = req.form["action"] ?? ""
+        let reason = req.form["reason"]
+        let from = state(c)
+        let path = "/order/changes/\(cid)"
+        let user = try ctx.requireUser()
+        let now = OrderUtil.epoch(ctx)
+        let note = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        do {
+            try ctx.db.transaction {
+                let to = try OrderChangeFlow.machine.apply(action, from: from, id: String(cid), reason: reason, ctx)
+                let changed = try ctx.db.execute("UPDATE order_changes SET state = \(to.rawValue), updated_at = \(now) WHERE id = \(cid) AND state = \(from.rawValue)")
+                guard changed == 1 else { throw HTTPError.conflict("变更申请已被他人办理，请刷新后重试。") }
+                switch action {
+                case "review":
+                    try ctx.db.execute("""
+                        UPDATE order_changes SET reviewed_by = \(user.id), reviewed_name = \(user.displayName), reviewed_at = \(now),
+                            review_note = \(note) WHERE id = \(cid)
+                        """)
+                case "approve", "reject":
+                    try ctx.db.execute("""
+                        UPDATE order_changes SET decided_by = \(user.id), decided_name = \(user.displayName), decided_at = \(now),
+                            decision_reason = \(note.isEmpty ? nil : note) WHERE id = \(cid)
+                        """)
+                default:
+                    break
+                }
+                if action == "approve" {
+                    // 003 §3.12: the changed contract is re-sent to every department (a notice in each queue).
+                    try ctx.db.execute("UPDATE order_changes SET notice_at = \(now) WHERE id = \(cid)")
+                    if let d = c.string("new_planned_delivery") {
+                        try ctx.db.execute("UPDATE order_orders SET planned_delivery = \(d), updated_at = \(now) WHERE id = \(oid)")
+                    }
+                    try ctx.audit(AuditEntry(entity: "order.order", entityID: String(oid), action: "change",
+                                             reason: "合同变更 #\(cid) 经总经理批准：\(c.string("content") ?? "")"
+                                                + (c.string("new_planned_delivery").map { "；预定交货日期改为 \($0)" } ?? "")
+                                                + "；已重新传递营销部、财务部、生产部（003 §3.12）"))
+                }
+            }
+        } catch let refusal as StateMachine<ChangeState>.Refusal {
+            if case .forbidden = refusal { throw HTTPError.forbidden }
+            return OrderUtil.back(path, error: refusal.description)
+        }
+        return .redirect(to: path)
+    }
+
+    /// A department confirms it has received the change notice (003 §3.12); its queue then drops it.
+    static let ack: Handler = { req, ctx in
+        let (c, _) = try load(try req.id(), ctx)
+        let cid = c.int("id")!
+        guard let dept = OrderChangeFlow.departments.first(where: { $0.id == req.form["dept"] }) else {
+            throw HTTPError.conflict("未知部门。")
+        }
+        try ctx.require(dept.permission)
+        guard state(c) == .approved else { return OrderUtil.back("/order/changes/\(cid)", error: "只有已批准的变更才有变更通知。") }
+        let user = try ctx.requireUser()
+        try ctx.db.transaction {
+            let inserted = try ctx.db.execute("""
+                INSERT OR IGNORE INTO order_change_receipts (change_id, dept, user_id, user_name, at)
+                VALUES (\(cid), \(dept.id), \(user.id), \(user.displayName), \(OrderUtil.epoch(ctx)))
+                """)
+            if inserted == 1 {
+                try ctx.audit(AuditEntry(entity: "order.change", entityID: String(cid), action: "ack", reason: "\(dept.title)已收到变更通知"))
+            }
+        }
+        return .redirect(to: dept.queue)
+    }
+
+    static let list: Handler = { req, ctx in
+        let rows = try ctx.db.query("""
+            SELECT c.*, o.order_no, o.customer_name FROM order_changes c JOIN order_orders o ON o.id = c.order_id
+            WHERE \(try OrderUtil.visibleFilter(ctx)) ORDER BY c.id DESC LIMIT 2000
+            """)
+        let header = ["编号", "订单号码", "客户名称", "申请日期", "类别", "变更内容", "已投入生产", "状态"]
+        func cells(_ r: Row) -> [String] {
+            ["#\(r.int("id") ?? 0)", r.string("order_no") ?? "", r.string("customer_name") ?? "", r.string("requested_on") ?? "",
+             OrderChangeFlow.title(OrderChangeFlow.kinds, r.string("kind")), r.string("content") ?? "",
+             r.bool("production_started") ? "是" : "否", state(r).title]
+        }
+        if req.query["format"] == "csv" { return .csv(filename: "合同变更.csv", CSVTable(header: header, rows: rows.map(cells))) }
+        return ctx.render("order-change-list", [
+            "header": header, "rows": rows.map { r -> [String: Any] in ["id": r.int("id") ?? 0, "cells": cells(r)] },
+            "colspan": header.count + 1,
+        ], title: "合同变更")
+    }
+
+    // MARK: Hooks used by the order page, the queues and the inbox
+
+    /// Change notices a department has not yet confirmed (003 §3.12), plus, for 生产部, orders
+    /// whose lines have no stock and go to production scheduling (001 篇二 §6.1).
+    static func notices(_ dept: String, _ ctx: Context) throws -> [[String: Any]] {
+        var out: [[String: Any]] = []
+        for r in try ctx.db.query("""
+            SELECT c.*, o.order_no, o.customer_name FROM order_changes c JOIN order_orders o ON o.id = c.order_id
+            WHERE c.state = 'approved' AND \(try OrderUtil.visibleFilter(ctx))
+              AND NOT EXISTS (SELECT 1 FROM order_change_receipts x WHERE x.change_id = c.id AND x.dept = \(dept))
+            ORDER BY c.id
+            """) {
+            out.append(["text": "变更通知 #\(r.int("id") ?? 0)：\(r.string("order_no") ?? "") \(r.string("customer_name") ?? "") — "
+                            + OrderChangeFlow.title(OrderChangeFlow.kinds, r.string("kind")) + "：" + (r.string("content") ?? "")
+                            + (r.string("new_planned_delivery").map { "（预定交货日期改为 \($0)）" } ?? ""),
+                        "href": "/order/changes/\(r.int("id") ?? 0)", "ackID": r.int("id") ?? 0, "dept": dept, "ackable": true])
+        }
+        if dept == "production" {
+            out += try OrderPaths.productionNotices(ctx)
+        }
+        return out
+    }
+
+    /// Extra sections of the order page: its changes, and the stock / trial paths of its lines.
+    static func detailExtras(_ o: Row, _ ctx: Context) throws -> [String: Any] {
+        let id = o.int("id") ?? 0
+        let changes = try ctx.db.query("SELECT * FROM order_changes WHERE order_id = \(id) ORDER BY id").map { model($0, ctx) }
+        let st = OrderUtil.state(o)
+        let paths = try OrderPaths.lineFlags(id, ctx)
+        return [
+            "changes": changes, "hasChanges": !changes.isEmpty,
+            "canChange": OrderChangeFlow.changeable.contains(st) && ctx.can(OrderPages.register),
+            "productionStarted": OrderChangeFlow.productionStarted(o, today: ctx.today),
+            "paths": paths, "hasPaths": !paths.isEmpty,
+            "canPaths": OrderPaths.editable.contains(st) && ctx.can(OrderPages.register),
+        ]
+    }
+
+    static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
+        var out: [InboxItem] = []
+        func label(_ r: Row) -> String { "#\(r.int("id") ?? 0) \(r.string("order_no") ?? "") \(r.string("customer_name") ?? "")" }
+        let base = "SELECT c.*, o.order_no, o.customer_name FROM order_changes c JOIN order_orders o ON o.id = c.order_id"
+        if user.can(OrderPages.release) {
+            for r in try ctx.db.query("\(raw: base) WHERE c.state = 'reviewing' ORDER BY c.id") {
+                out.append(InboxItem(title: "合同变更待重新评审：\(label(r))", detail: "003 §3.9", url: "/order/changes/\(r.int("id") ?? 0)"))
+            }
+        }
+        if user.can(OrderPages.approve) {
+            for r in try ctx.db.query("\(raw: base) WHERE c.state = 'pending_gm' ORDER BY c.id") {
+                out.append(InboxItem(title: "合同变更待总经理批准：\(label(r))", detail: "003 §3.9–§3.10", url: "/order/changes/\(r.int("id") ?? 0)",
+                                     urgent: true))
+            }
+        }
+        for d in OrderChangeFlow.departments where user.can(d.permission) {
+            let n = try ctx.db.scalar("""
+                SELECT COUNT(*) FROM order_changes c WHERE c.state = 'approved'
+                  AND NOT EXISTS (SELECT 1 FROM order_change_receipts x WHERE x.change_id = c.id AND x.dept = \(d.id))
+                """) ?? 0
+            if n > 0 { out.append(InboxItem(title: "\(d.title)：\(n) 项合同变更通知待确认", detail: "003 §3.12", url: d.queue)) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import SalesKit
+
+/// Other order paths (001 篇二 §6.1–§6.2), marked per order line after registration:
+///
+/// - **Stock check (§6.1).** The sales side enters the stock on hand for a line. **Decision:** a
+///   line whose stock on hand is below its ordered quantity has no stock for the order and is
+///   flagged "转生产部排产"; such orders appear as a notice in the 生产部 queue so production can
+///   plan before the order is released (the 销售计划下达表 remains the one instruction to produce).
+///   A line without a stock figure is not checked.
+/// - **Never-made variant (§6.2).** A line marked as a variant the company has never produced goes
+///   to 技术部 for a trial sample: a trial record in the 技术部 queue, whose result (合格 / 不合格,
+///   date, note) 技术部 records; every step is audited.
+enum OrderPaths {
+    /// 技术部: the trial-sample queue and results (RULES §5 技术部 "trial samples").
+    static let technical = Permission("order", "technical", title: "技术部：新品种试制样品", defaultRoles: [.technical])
+
+    /// Order states in which the lines' paths can still be marked (before production is scheduled).
+    static let editable: [OrderState] = [.contractPending, .settlementPending, .creditBlocked, .sporadicPending, .accepted, .released]
+
+    static let form = FormSchema([
+        FormField("lines", "明细行", .rows(FormSchema([
+            FormField("line_id", "行", .integer, required: true),
+            FormField("on_hand", "现有库存", .integer, rules: [.range(0, 100_000_000)]),
+            FormField("new_variant", "未生产过的品种", .checkbox),
+        ]), minRows: 1, blankRows: 0)),
+    ])
+
+    static func trialState(_ r: Row) -> TrialState { TrialState(rawValue: r.string("state") ?? "") ?? .requested }
+
+    /// Per line: stock, the production flag and the trial, for the order page.
+    static func lineFlags(_ orderID: Int64, _ ctx: Context) throws -> [[String: Any]] {
+        try ctx.db.query("""
+            SELECT l.*, t.id AS trial_id, t.state AS trial_state, t.result_note FROM order_lines l
+            LEFT JOIN order_trials t ON t.line_id = l.id WHERE l.order_id = \(orderID) ORDER BY l.line_no
+            """).compactMap { l -> [String: Any]? in
+            guard l.int("stock_on_hand") != nil || l.bool("new_variant") else { return nil }
+            return ["lineNo": l.int("line_no") ?? 0, "product": l.string("product") ?? "", "spec": l.string("spec") ?? "",
+                    "qty": l.int("qty") ?? 0, "onHand": l.int("stock_on_hand").map(String.init) ?? "未核对",
+                    "toProduction": l.bool("to_production"), "newVariant": l.bool("new_variant"),
+                    "trialText": l.string("trial_state").map { (TrialState(rawValue: $0) ?? .requested).title } ?? "",
+                    "trialNote": l.string("result_note") ?? ""]
+        }
+    }
+
+    /// The 生产部 queue's notices: open orders with lines that have no stock (§6.1).
+    static func productionNotices(_ ctx: Context) throws -> [[String: Any]] {
+        try ctx.db.query("""
+            SELECT o.id, o.order_no, o.customer_name, o.state, GROUP_CONCAT(l.product || ' ' || l.spec || ' 缺 ' || (l.qty - COALESCE(l.stock_on_hand, 0)), '；') AS short
+            FROM order_orders o JOIN order_lines l ON l.order_id = o.id
+            WHERE l.to_production = 1 AND o.state IN (\(list: editable.map(\.rawValue))) AND \(try OrderUtil.visibleFilter(ctx))
+            GROUP BY o.id ORDER BY o.id
+            """).map { r in
+            ["text": "大宗订货无库存，转生产部排产：\(r.string("order_no") ?? "") \(r.string("customer_name") ?? "")（\(OrderUtil.state(r).title)）— "
+                + (r.string("short") ?? ""),
+             "href": "/order/orders/\(r.int("id") ?? 0)", "ackable": false]
+        }
+    }
+
+    static let paths: Handler = { req, ctx in
+        let o = try OrderUtil.load(try req.id(), ctx)
+        let id = o.int("id")!
+        let st = OrderUtil.state(o)
+        guard editable.contains(st) else { throw HTTPError.conflict("订单已排产或已完成，不能再标记库存与试制（当前：\(st.title)）。") }
+        let lines = try ctx.db.query("""
+            SELECT l.*, t.id AS trial_id FROM order_lines l LEFT JOIN order_trials t ON t.line_id = l.id
+            WHERE l.order_id = \(id) ORDER BY l.line_no
+            """)
+        var initial = FormData()
+        for (i, l) in lines.enumerated() {
+            initial.append("lines.\(i).line_id", String(l.int("id") ?? 0))
+            if let n = l.int("stock_on_hand") { initial.append("lines.\(i).on_hand", String(n)) }
+            if l.bool("new_variant") { initial.append("lines.\(i).new_variant", "1") }
+        }
+        var bound = req.method == "POST" ? form.bind(req.form, today: ctx.today) : form.blank(initial, today: ctx.today)
+        let raw = bound.raw
+
+        func page(_ b: BoundForm, status: Int) -> Response {
+            let rows = lines.enumerated().map { (i, l) -> [String: Any] in
+                let key = "lines.\(i).on_hand"
+                let checked = req.method == "POST" ? raw["lines.\(i).new_variant"] != nil : l.bool("new_variant")
+                return ["index": i, "lineID": l.int("id") ?? 0, "lineNo": l.int("line_no") ?? 0, "product": l.string("product") ?? "",
+                        "spec": l.string("spec") ?? "", "qty": l.int("qty") ?? 0, "value": raw[key] ?? "", "checked": checked,
+                        "hasTrial": l.int("trial_id") != nil,
+                        "error": b.errors[key] ?? "", "hasError": b.errors[key] != nil]
+            }
+            return ctx.render("order-change-paths", ["o": o.dictionary, "form": b.viewModel(), "rows": rows], title: "库存核对与新品种试制",
+                              status: status)
+        }
+        guard req.method == "POST" else { return page(bound, status: 200) }
+        guard let v = bound.values else { return page(bound, status: 422) }
+        var picked: [(line: Row, onHand: Int64?, newVariant: Bool)] = []
+        for row in v.rows("lines") {
+            let index = row.int("_index") ?? 0
+            guard let line = lines.first(where: { $0.int("id") == row.int("line_id") }) else {
+                bound.addError(FormError(field: "lines.\(index).on_hand", "不是本订单的明细行"))
+                continue
+            }
+            // A trial once requested stays: the line remains a new variant.
+            picked.append((line, row.int("on_hand"), row.bool("new_variant") || line.int("trial_id") != nil))
+        }
+        if !bound.errors.isEmpty { return page(bound, status: 422) }
+        let user = try ctx.requireUser()
+        let now = OrderUtil.epoch(ctx)
+        try ctx.db.transaction {
+            var notes: [String] = []
+            for p in picked {
+                let lid = p.line.int("id") ?? 0
+                let qty = p.line.int("qty") ?? 0
+                let toProduction = p.onHand.map { $0 < qty } ?? false
+                try ctx.db.execute("""
+                    UPDATE order_lines SET stock_on_hand = \(p.onHand), to_production = \(toProduction), new_variant = \(p.newVariant)
+                    WHERE id = \(lid)
+                    """)
+                let n = p.line.int("line_no") ?? 0
+                if toProduction { notes.append("第\(n)行库存 \(p.onHand ?? 0) < 订货数量 \(qty)，转生产部排产") }
+                if p.newVariant && p.line.int("trial_id") == nil {
+                    let tid = try ctx.db.insert("""
+                        INSERT INTO order_trials (order_id, line_id, state, created_by, created_at)
+                        VALUES (\(id), \(lid), \(TrialState.requested.rawValue), \(user.id), \(now)) RETURNING id
+                        """)
+                    try ctx.audit(AuditEntry(entity: "order.trial", entityID: String(tid), action: "create", to: TrialState.requested.rawValue,
+                                             reason: "订单 \(o.string("order_no") ?? "") 第\(n)行 \(p.line.string("product") ?? "") \(p.line.string("spec") ?? "")：未生产过的品种，送技术部试制（001 篇二 §6.2）"))
+                    notes.append("第\(n)行为未生产过的品种，送技术部试制")
+                }
+            }
+            try ctx.audit(AuditEntry(entity: "order.order", entityID: String(id), action: "paths",
+                                     reason: notes.isEmpty ? "库存核对：有库存" : notes.joined(separator: "；")))
+        }
+        return .redirect(to: "/order/orders/\(id)")
+    }
+
+    static let technicalQueue: Handler = { req, ctx in
+        let rows = try ctx.db.query("""
+            SELECT t.*, o.order_no, o.customer_name, l.product, l.spec, l.qty, l.color, l.grade FROM order_trials t
+            JOIN order_orders o ON o.id = t.order_id JOIN order_lines l ON l.id = t.line_id
+            ORDER BY t.state <> 'requested', t.id DESC LIMIT 2000
+            """)
+        let header = ["编号", "订单号码", "客户名称", "品名", "规格", "色号", "数量", "状态", "样品完成日期", "试制说明"]
+        func cells(_ r: Row) -> [String] {
+            ["#\(r.int("id") ?? 0)", r.string("order_no") ?? "", r.string("customer_name") ?? "", r.string("product") ?? "",
+             r.string("spec") ?? "", r.string("color") ?? "", String(r.int("qty") ?? 0), trialState(r).title,
+             r.string("sample_on") ?? "", r.string("result_note") ?? ""]
+        }
+        if req.query["format"] == "csv" { return .csv(filename: "技术部试制.csv", CSVTable(header: header, rows: rows.map(cells))) }
+        return ctx.render("order-change-trials", [
+            "header": header, "rows": rows.map { r -> [String: Any] in ["id": r.int("id") ?? 0, "cells": cells(r)] },
+            "colspan": header.count + 1,
+        ], title: "技术部试制队列")
+    }
+
+    /// One trial: 技术部 records the result (§6.2). Only this queue's permission is needed: the
+    /// page shows the line, not the customer's order.
+    static let trial: Handler = { req, ctx in
+        let tid = try req.id()
+        guard let t = try ctx.db.first("""
+            SELECT t.*, o.order_no, o.customer_name, l.product, l.spec, l.qty, l.color, l.grade, l.usage FROM order_trials t
+            JOIN order_orders o ON o.id = t.order_id JOIN order_lines l ON l.id = t.line_id WHERE t.id = \(tid)
+            """) else { throw HTTPError.notFound }
+        let st = trialState(t)
+        var data: [String: Any] = ["t": t.dictionary, "stateText": st.title, "open": st == .requested,
+                                   "decided": OrderUtil.time(ctx, t.int("decided_at")),
+                                   "history": try OrderUtil.history("order.trial", tid, ctx).map { h -> [String: Any] in
+                                       var h = h
+                                       h["from"] = TrialState(rawValue: h["from_state"] as? String ?? "")?.title ?? ""
+                                       h["to"] = TrialState(rawValue: h["to_state"] as? String ?? "")?.title ?? ""
+                                       h["actionTitle"] = ["create": "送技术部试制", "passed": "试制合格", "failed": "试制不合格"][h["action"] as? String ?? ""] ?? ""
+                                       return h
+                                   }]
+        if req.method == "POST" && st != .requested { throw HTTPError.conflict("试制结果已登记。") }
+        return try ctx.handleForm(OrderChangeFlow.trialForm, template: "order-change-trial", title: "试制样品 #\(tid)", data: data,
+                                  initial: FormData([("sample_on", ctx.today.description)])) { v in
+            let user = try ctx.requireUser()
+            try ctx.db.transaction {
+                let to = try TrialFlow.machine.apply(v.string("result"), from: st, id: String(tid), reason: v.string("note"), ctx)
+                let changed = try ctx.db.execute("""
+                    UPDATE order_trials SET state = \(to.rawValue), sample_on = \(v.date("sample_on")?.description), result_note = \(v.string("note")),
+                        decided_by = \(user.id), decided_name = \(user.displayName), decided_at = \(OrderUtil.epoch(ctx))
+                    WHERE id = \(tid) AND state = \(st.rawValue)
+                    """)
+                guard changed == 1 else { throw HTTPError.conflict("试制结果已被他人登记。") }
+            }
+            return .redirect(to: "/order/trials/\(tid)")
+        }
+    }
+}
