@@ -1,12 +1,314 @@
+import CustomerDevelopmentAPI
 import Foundation
 import SalesKit
 
 /// Complaints (RULES §3.1). Migration version 1.
 enum ComplaintPages {
-    static let permissions: [Permission] = []
-    static let menu: [MenuItem] = []
-    static let migrations: [Migration] = []
-    static let forms: [String: FormSchema] = [:]
-    static func routes(_ r: inout RouteBuilder) {}
-    static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] { [] }
+    // MARK: permissions
+
+    static let view = Permission("service", "complaint_view", title: "查看客户投诉",
+                                 defaultRoles: [.salesRep, .salesSupervisor, .salesManager, .marketingDirector, .generalManager,
+                                                .quality, .technical, .production, .serviceRep, .serviceSupervisor])
+    static let register = Permission("service", "complaint_register", title: "登记客户投诉",
+                                     defaultRoles: [.salesRep, .salesSupervisor, .salesManager, .serviceRep, .serviceSupervisor])
+    /// 004: every complaint is visible to the sales manager and the sales director.
+    static let viewAll = Permission("service", "complaint_view_all", title: "查看全部客户投诉",
+                                    defaultRoles: [.salesManager, .marketingDirector, .generalManager, .serviceSupervisor])
+    /// 001 篇二 §5.1–§5.2: handled by the sales VP / sales manager personally.
+    static let handle = Permission("service", "complaint_handle", title: "处理客户投诉（分送、核实、结案、重开）",
+                                   defaultRoles: [.salesManager, .marketingDirector])
+    static let department = Permission("service", "complaint_department", title: "部门填写投诉处理意见",
+                                       defaultRoles: [.quality, .technical, .production, .serviceSupervisor])
+    /// 技术部 verifies and decides the remedy (RULES §3.1).
+    static let remedy = Permission("service", "complaint_remedy", title: "决定质量投诉处理措施", defaultRoles: [.technical])
+    static let report = Permission("service", "complaint_report", title: "投诉处理及时率报表",
+                                   defaultRoles: [.salesManager, .marketingDirector, .generalManager, .serviceSupervisor])
+    static let policy = Permission("service", "complaint_policy", title: "投诉处理时限设置", defaultRoles: [.admin])
+
+    static let permissions: [Permission] = [view, register, viewAll, handle, department, remedy, report, policy]
+    static let menu: [MenuItem] = [
+        MenuItem("客户投诉", path: "complaints", access: .permission(view)),
+        MenuItem("登记投诉", path: "complaints/new", access: .permission(register)),
+        MenuItem("部门投诉待办", path: "queue", access: .permission(department)),
+        MenuItem("投诉及时率", path: "complaints/report", access: .permission(report)),
+        MenuItem("投诉时限", path: "policy", access: .permission(policy)),
+    ]
+
+    static let migrations: [Migration] = [Migration(1, "complaints", """
+        CREATE TABLE service_policy (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            hours_in_city INTEGER NOT NULL, hours_out_city INTEGER NOT NULL,
+            updated_by INTEGER, updated_at INTEGER);
+        INSERT INTO service_policy (id, hours_in_city, hours_out_city) VALUES (1, 24, 48);
+        CREATE TABLE service_complaints (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('quality', 'service')),
+            customer_id INTEGER NOT NULL, customer_name TEXT NOT NULL, in_city INTEGER NOT NULL,
+            summary TEXT NOT NULL,
+            invoice_no TEXT, product TEXT, spec TEXT, quantity INTEGER, grade TEXT, color TEXT, purchase_date TEXT,
+            concerned TEXT,
+            state TEXT NOT NULL,
+            registered_at INTEGER NOT NULL, due_at INTEGER NOT NULL, handled_at INTEGER,
+            remedy TEXT, remedy_by INTEGER, remedy_at INTEGER,
+            proposal TEXT, verified INTEGER NOT NULL DEFAULT 0,
+            result TEXT, feedback TEXT, closed_by INTEGER, closed_at INTEGER,
+            created_by INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+        CREATE INDEX service_complaints_customer ON service_complaints (customer_id);
+        CREATE INDEX service_complaints_state ON service_complaints (state, due_at);
+        CREATE TABLE service_complaint_departments (
+            id INTEGER PRIMARY KEY,
+            complaint_id INTEGER NOT NULL REFERENCES service_complaints (id),
+            department TEXT NOT NULL,
+            routed_by INTEGER NOT NULL, routed_at INTEGER NOT NULL,
+            finding TEXT, filled_by INTEGER, filled_at INTEGER,
+            UNIQUE (complaint_id, department));
+        CREATE TABLE service_complaint_files (
+            id INTEGER PRIMARY KEY,
+            complaint_id INTEGER NOT NULL REFERENCES service_complaints (id),
+            file_id TEXT NOT NULL, original_name TEXT NOT NULL, content_type TEXT NOT NULL, size INTEGER NOT NULL,
+            uploaded_by INTEGER NOT NULL, uploaded_at INTEGER NOT NULL);
+        CREATE TABLE service_penalties (
+            id INTEGER PRIMARY KEY,
+            complaint_id INTEGER NOT NULL REFERENCES service_complaints (id),
+            person TEXT NOT NULL, notice TEXT NOT NULL,
+            fine_fen INTEGER NOT NULL CHECK (fine_fen BETWEEN 2000 AND 10000),
+            created_by INTEGER NOT NULL, created_at INTEGER NOT NULL);
+        """)]
+
+    // MARK: states
+
+    enum State: String, Sendable, CaseIterable {
+        case open, routed, decided, verified, closed
+    }
+
+    static let stateTitles = ["open": "待处理", "routed": "已分送部门", "decided": "处理措施已定", "verified": "已核实",
+                              "closed": "已结案"]
+    static let kindTitles = ["quality": "质量投诉", "service": "服务投诉"]
+
+    static let flow = StateMachine<State>(entity: "service.complaint", transitions: [
+        .init("route", from: [.open, .routed], to: .routed, permission: handle, title: "分送相关部门"),
+        .init("remedy", from: [.routed], to: .decided, permission: remedy, title: "决定处理措施"),
+        .init("verify", from: [.open], to: .verified, permission: handle, requiresReason: true, title: "核实属实（填写处理建议）"),
+        .init("close", from: [.open, .decided, .verified], to: .closed, permission: handle, title: "结案"),
+        .init("reopen", from: [.closed], to: .open, permission: handle, requiresReason: true, title: "重新处理"),
+    ])
+
+    // MARK: forms
+
+    static let maxFileBytes = 5 << 20
+    static let photoTypes = ["image/png", "image/jpeg", "image/gif", "image/webp"]
+    static let documentTypes = ["application/pdf", ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".txt"]
+
+    static func registerForm(customers: [Choice]) -> FormSchema {
+        FormSchema([
+            FormField("kind", "投诉类别", .select([Choice("quality", "质量投诉"), Choice("service", "服务投诉")]), required: true),
+            FormField("customer", "客户", .select(customers), required: true),
+            FormField("summary", "投诉内容", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+            FormField("invoice_no", "票据（质量投诉）", rules: [.length(min: nil, max: 50)]),
+            FormField("product", "品名（质量投诉）", rules: [.length(min: nil, max: 100)]),
+            FormField("spec", "规格（质量投诉）", rules: [.length(min: nil, max: 100)]),
+            FormField("quantity", "数量（质量投诉）", .integer, rules: [.range(1, 10_000_000)]),
+            FormField("grade", "等级（质量投诉）", rules: [.length(min: nil, max: 20)]),
+            FormField("color", "色号（质量投诉）", rules: [.length(min: nil, max: 20)]),
+            FormField("purchase_date", "购买日期（质量投诉）", .date, rules: [.notInFuture]),
+            FormField("concerned", "被投诉人员或部门（服务投诉）", rules: [.length(min: nil, max: 100)]),
+            FormField("photo", "照片", .file(accept: photoTypes, maxBytes: maxFileBytes), help: "PNG/JPEG/GIF/WebP，不超过 5 MB"),
+            FormField("document", "文件", .file(accept: documentTypes, maxBytes: maxFileBytes), help: "PDF/Word/Excel/文本，不超过 5 MB"),
+        ], checks: [{ v in
+            var errors: [FormError] = []
+            if v.string("kind") == "quality" {
+                // 001 篇二 §4.2a: a quality complaint records these.
+                for (f, label) in [("invoice_no", "票据"), ("product", "品名"), ("spec", "规格"), ("grade", "等级"), ("color", "色号")]
+                where v.string(f).isEmpty {
+                    errors.append(FormError(field: f, "质量投诉须填写\(label)"))
+                }
+                if v.int("quantity") == nil { errors.append(FormError(field: "quantity", "质量投诉须填写数量")) }
+                if v.date("purchase_date") == nil { errors.append(FormError(field: "purchase_date", "质量投诉须填写购买日期")) }
+            } else if v.string("kind") == "service", v.string("concerned").isEmpty {
+                errors.append(FormError(field: "concerned", "服务投诉须填写被投诉的人员或部门"))
+            }
+            return errors
+        }])
+    }
+
+    static let attachForm = FormSchema([
+        FormField("photo", "照片", .file(accept: photoTypes, maxBytes: maxFileBytes)),
+        FormField("document", "文件", .file(accept: documentTypes, maxBytes: maxFileBytes)),
+    ], checks: [{ v in v.file("photo") == nil && v.file("document") == nil ? [FormError("请选择要上传的照片或文件")] : [] }])
+
+    static let routeForm = FormSchema([
+        FormField("departments", "分送部门（技术部始终参与，决定处理措施）", .multiSelect(ServiceDepartment.choices)),
+        FormField("note", "分送说明", .textarea, rules: [.length(min: nil, max: 1000)]),
+    ])
+
+    static let findingForm = FormSchema([
+        FormField("finding", "本部门调查与处理意见", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+    ])
+
+    static let remedyForm = FormSchema([
+        FormField("remedy", "处理措施（技术部决定）", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+    ])
+
+    static let closeForm = FormSchema([
+        FormField("result", "处理结果", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+        FormField("feedback", "客户反馈意见", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+    ])
+
+    /// 001 篇二 §5.3a: a notice of criticism and a fine of 20–100 元 per case.
+    static let penaltyForm = FormSchema([
+        FormField("person", "受处罚人员", required: true, rules: [.length(min: 1, max: 50)]),
+        FormField("notice", "批评通报", .textarea, required: true, rules: [.length(min: 2, max: 1000)]),
+        FormField("fine", "罚款（元，20–100）", .money, required: true, rules: [.range(2000, 10000)]),
+    ])
+
+    static let policyForm = FormSchema([
+        FormField("hours_in_city", "市内客户处理时限（小时）", .integer, required: true, rules: [.range(1, 720)]),
+        FormField("hours_out_city", "市外客户处理时限（小时）", .integer, required: true, rules: [.range(1, 720)]),
+    ])
+
+    static let forms: [String: FormSchema] = [
+        "complaint": registerForm(customers: []), "complaint-attach": attachForm, "complaint-route": routeForm,
+        "complaint-finding": findingForm, "complaint-remedy": remedyForm, "complaint-close": closeForm,
+        "complaint-penalty": penaltyForm, "complaint-policy": policyForm,
+    ]
+
+    static func routes(_ r: inout RouteBuilder) {
+        r.get("complaints", .permission(view), ComplaintViews.list)
+        r.form("complaints/new", .permission(register), register_)
+        r.get("complaints/report", .permission(report), ComplaintViews.report)
+        r.get("complaints/:id", .permission(view), ComplaintViews.detail)
+        r.get("complaints/:id/print", .permission(view), ComplaintViews.print)
+        r.get("complaints/:id/files/:fid", .permission(view), ComplaintViews.file)
+        r.form("complaints/:id/attach", .permission(view), attach)
+        r.form("complaints/:id/route", .permission(handle), ComplaintActions.route)
+        r.form("complaints/:id/departments/:dept", .permission(department), ComplaintActions.finding)
+        r.form("complaints/:id/remedy", .permission(remedy), ComplaintActions.decideRemedy)
+        r.form("complaints/:id/close", .permission(handle), ComplaintActions.close)
+        r.form("complaints/:id/penalty", .permission(handle), ComplaintActions.penalty)
+        r.post("complaints/:id/act", .permission(handle), ComplaintActions.act)
+        r.get("queue", .permission(department), ComplaintViews.queue)
+        r.form("policy", .permission(policy), policyPage)
+    }
+
+    static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
+        try ComplaintViews.inbox(for: user, ctx)
+    }
+
+    // MARK: loading and visibility
+
+    /// The complaint, if the user may see it: holders of `complaint_view_all` / `complaint_handle`
+    /// see all (004); the registrant; whoever may see the customer (the area's rep and
+    /// supervisors, through CustomerDirectory); a department it was routed to. Otherwise 403.
+    static func load(_ id: Int64, _ ctx: Context) throws -> Row {
+        guard let c = try ctx.db.first("SELECT * FROM service_complaints WHERE id = \(id)") else { throw HTTPError.notFound }
+        guard try maySee(c, ctx) else { throw HTTPError.forbidden }
+        return c
+    }
+
+    static func maySee(_ c: Row, _ ctx: Context) throws -> Bool {
+        let user = try ctx.requireUser()
+        if ctx.can(viewAll) || ctx.can(handle) { return true }
+        if c.int("created_by") == user.id { return true }
+        let depts = ServiceDepartment.of(user).map(\.rawValue)
+        if ctx.can(department) || ctx.can(remedy), !depts.isEmpty {
+            let routed = try ctx.db.scalar("""
+                SELECT COUNT(*) FROM service_complaint_departments WHERE complaint_id = \(c.int("id") ?? 0) AND department IN (\(list: depts))
+                """) ?? 0
+            if routed > 0 { return true }
+        }
+        return try ServiceUtil.directory(ctx).maySee(customerID: c.int("customer_id") ?? 0, ctx)
+    }
+
+    /// SQL condition (on alias `c`) for the complaints the user may see.
+    static func visibility(_ ctx: Context) throws -> SQL {
+        let user = try ctx.requireUser()
+        if ctx.can(viewAll) || ctx.can(handle) { return "1 = 1" }
+        let ids = try ServiceUtil.visibleCustomerIDs(ctx)
+        let depts = (ctx.can(department) || ctx.can(remedy)) ? ServiceDepartment.of(user).map(\.rawValue) : []
+        var w: SQL = "(c.created_by = \(user.id)"
+        if !ids.isEmpty { w = w + " OR c.customer_id IN (\(list: ids))" }
+        if !depts.isEmpty {
+            w = w + " OR c.id IN (SELECT complaint_id FROM service_complaint_departments WHERE department IN (\(list: depts)))"
+        }
+        return w + ")"
+    }
+
+    // MARK: registration
+
+    static let register_: Handler = { req, ctx in
+        let choices = try ServiceUtil.customerChoices(ctx)
+        return try ctx.handleForm(registerForm(customers: choices), template: "complaint-form", title: "登记客户投诉",
+                                  data: ["multipart": true]) { v in
+            let user = try ctx.requireUser()
+            let dir = try ServiceUtil.directory(ctx)
+            guard let cid = Int64(v.string("customer")), let customer = try dir.customer(id: cid, ctx),
+                  try dir.maySee(customerID: cid, ctx) else {
+                throw FormRejection(field: "customer", "请选择您可查看的客户")
+            }
+            let quality = v.string("kind") == "quality"
+            let now = ServiceUtil.epoch(ctx)
+            let due = ServiceDeadline.due(registeredAt: now, inCity: customer.inCity, policy: try DeadlinePolicy.load(ctx), timeZone: ctx.timeZone)
+            let id: Int64 = try ctx.db.transaction {
+                let id = try ctx.db.insert("""
+                    INSERT INTO service_complaints (kind, customer_id, customer_name, in_city, summary, invoice_no, product, spec,
+                        quantity, grade, color, purchase_date, concerned, state, registered_at, due_at, created_by, updated_at)
+                    VALUES (\(v.string("kind")), \(customer.id), \(customer.name), \(customer.inCity), \(v.string("summary")),
+                        \(quality ? v.optionalString("invoice_no") : nil), \(quality ? v.optionalString("product") : nil),
+                        \(quality ? v.optionalString("spec") : nil), \(quality ? v.int("quantity") : nil),
+                        \(quality ? v.optionalString("grade") : nil), \(quality ? v.optionalString("color") : nil),
+                        \(quality ? v.optionalString("purchase_date") : nil), \(quality ? nil : v.optionalString("concerned")),
+                        'open', \(now), \(due), \(user.id), \(now)) RETURNING id
+                    """)
+                try storeFiles(v, complaint: id, ctx)
+                try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "create", to: "open"))
+                return id
+            }
+            return .redirect(to: "/service/complaints/\(id)")
+        }
+    }
+
+    static func storeFiles(_ v: FormValues, complaint id: Int64, _ ctx: Context) throws {
+        let user = try ctx.requireUser()
+        for name in ["photo", "document"] {
+            guard let f = v.file(name) else { continue }
+            let stored = try ctx.store(f)
+            try ctx.db.execute("""
+                INSERT INTO service_complaint_files (complaint_id, file_id, original_name, content_type, size, uploaded_by, uploaded_at)
+                VALUES (\(id), \(stored.id), \(stored.originalName), \(stored.contentType), \(stored.size), \(user.id), \(ServiceUtil.epoch(ctx)))
+                """)
+        }
+    }
+
+    /// More photos or documents on a complaint the user may see.
+    static let attach: Handler = { req, ctx in
+        let c = try load(try req.id(), ctx)
+        let id = c.int("id")!
+        return try ctx.handleForm(attachForm, template: "complaint-step", title: "上传投诉附件",
+                                  data: ["c": c.dictionary, "multipart": true, "heading": "上传照片或文件"]) { v in
+            try ctx.db.transaction {
+                try storeFiles(v, complaint: id, ctx)
+                try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "attach"))
+            }
+            return .redirect(to: "/service/complaints/\(id)")
+        }
+    }
+
+    // MARK: policy
+
+    static let policyPage: Handler = { req, ctx in
+        let p = try DeadlinePolicy.load(ctx)
+        return try ctx.handleForm(policyForm, template: "policy", title: "投诉处理时限",
+                                  initial: FormData([("hours_in_city", String(p.hoursInCity)), ("hours_out_city", String(p.hoursOutOfCity))])) { v in
+            let inCity = v.int("hours_in_city")!, outCity = v.int("hours_out_city")!
+            try ctx.db.transaction {
+                try ctx.db.execute("""
+                    UPDATE service_policy SET hours_in_city = \(inCity), hours_out_city = \(outCity),
+                        updated_by = \(try ctx.requireUser().id), updated_at = \(ServiceUtil.epoch(ctx)) WHERE id = 1
+                    """)
+                try ctx.audit(AuditEntry(entity: "service.policy", entityID: "1", action: "edit",
+                                         from: "\(p.hoursInCity)/\(p.hoursOutOfCity)", to: "\(inCity)/\(outCity)"))
+            }
+            return .redirect(to: "/service/policy")
+        }
+    }
 }

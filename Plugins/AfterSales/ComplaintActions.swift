@@ -1,0 +1,164 @@
+import Foundation
+import SalesKit
+
+/// The steps of a complaint: routing, department findings, the remedy, verification, penalty,
+/// closing and reopening. Each checks the state it expects and changes it optimistically
+/// (`WHERE state = seen`), with the audit row in the same transaction.
+enum ComplaintActions {
+    typealias P = ComplaintPages
+
+    static func state(_ c: Row) -> P.State { P.State(rawValue: c.string("state") ?? "") ?? .open }
+
+    /// Moves the complaint from the state the user saw; 409 when someone else changed it.
+    static func move(_ c: Row, action: String, reason: String?, set extra: SQL = "", _ ctx: Context) throws -> P.State {
+        let id = c.int("id")!
+        let from = state(c)
+        let next = try P.flow.apply(action, from: from, id: String(id), reason: reason, ctx)
+        let changed = try ctx.db.execute("""
+            UPDATE service_complaints SET state = \(next.rawValue), updated_at = \(ServiceUtil.epoch(ctx))\(extra)
+            WHERE id = \(id) AND state = \(from.rawValue)
+            """)
+        guard changed == 1 else { throw HTTPError.conflict("投诉状态已被他人修改，请刷新后重试。") }
+        return next
+    }
+
+    static func refuse(_ c: Row, _ message: String) -> Response {
+        ServiceUtil.back("/service/complaints/\(c.int("id") ?? 0)", message)
+    }
+
+    static func stepPage(_ c: Row, heading: String) -> [String: Any] {
+        ["c": c.dictionary, "heading": heading, "kindText": P.kindTitles[c.string("kind") ?? ""] ?? ""]
+    }
+
+    /// 001 篇二 §5.1: the sales manager routes a quality complaint (客户投诉质量处理表) to the
+    /// departments concerned; 技术部 is always among them, since it decides the remedy.
+    static let route: Handler = { req, ctx in
+        let c = try P.load(try req.id(), ctx)
+        let id = c.int("id")!
+        guard c.string("kind") == "quality" else { throw HTTPError.conflict("服务投诉不分送部门，由销售经理核实处理。") }
+        guard [.open, .routed].contains(state(c)) else {
+            throw HTTPError.conflict("投诉当前状态（\(P.stateTitles[state(c).rawValue] ?? "")）不能分送部门。")
+        }
+        return try ctx.handleForm(P.routeForm, template: "complaint-step", title: "分送相关部门",
+                                  data: stepPage(c, heading: "分送相关部门（客户投诉质量处理表）"),
+                                  initial: FormData([("departments", "quality"), ("departments", "technical")])) { v in
+            var depts = v.list("departments")
+            if !depts.contains("technical") { depts.append("technical") }
+            let user = try ctx.requireUser()
+            try ctx.db.transaction {
+                _ = try move(c, action: "route", reason: v.optionalString("note") ?? depts.map(ServiceDepartment.title).joined(separator: "、"), ctx)
+                for d in depts {
+                    try ctx.db.execute("""
+                        INSERT INTO service_complaint_departments (complaint_id, department, routed_by, routed_at)
+                        VALUES (\(id), \(d), \(user.id), \(ServiceUtil.epoch(ctx))) ON CONFLICT (complaint_id, department) DO NOTHING
+                        """)
+                }
+            }
+            return .redirect(to: "/service/complaints/\(id)")
+        }
+    }
+
+    /// Each department fills in its part, from its own queue.
+    static let finding: Handler = { req, ctx in
+        let c = try P.load(try req.id(), ctx)
+        let id = c.int("id")!
+        let key = req.parameters["dept"] ?? ""
+        guard let dept = ServiceDepartment(rawValue: key),
+              let row = try ctx.db.first("SELECT * FROM service_complaint_departments WHERE complaint_id = \(id) AND department = \(key)")
+        else { throw HTTPError.notFound }
+        guard ServiceDepartment.of(ctx.user).contains(dept) else { throw HTTPError.forbidden }
+        guard state(c) == .routed else { throw HTTPError.conflict("投诉不在部门处理阶段，不能填写。") }
+        return try ctx.handleForm(P.findingForm, template: "complaint-step", title: "\(dept.title)处理意见",
+                                  data: stepPage(c, heading: "\(dept.title)：填写本部门处理意见"),
+                                  initial: FormData([("finding", row.string("finding") ?? "")])) { v in
+            try ctx.db.transaction {
+                try ctx.db.execute("""
+                    UPDATE service_complaint_departments SET finding = \(v.string("finding")), filled_by = \(try ctx.requireUser().id),
+                        filled_at = COALESCE(filled_at, \(ServiceUtil.epoch(ctx))) WHERE id = \(row.int("id")!)
+                    """)
+                try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "finding:" + key))
+            }
+            return .redirect(to: "/service/complaints/\(id)")
+        }
+    }
+
+    /// 技术部 verifies and decides the remedy; the area manager is only informed.
+    static let decideRemedy: Handler = { req, ctx in
+        let c = try P.load(try req.id(), ctx)
+        let id = c.int("id")!
+        guard state(c) == .routed else { throw HTTPError.conflict("投诉尚未分送技术部，或处理措施已定，不能决定处理措施。") }
+        return try ctx.handleForm(P.remedyForm, template: "complaint-step", title: "决定处理措施",
+                                  data: stepPage(c, heading: "技术部：决定处理措施")) { v in
+            try ctx.db.transaction {
+                _ = try move(c, action: "remedy", reason: nil, set: """
+                    , remedy = \(v.string("remedy")), remedy_by = \(try ctx.requireUser().id), remedy_at = \(ServiceUtil.epoch(ctx))
+                    """, ctx)
+            }
+            return .redirect(to: "/service/complaints/\(id)")
+        }
+    }
+
+    /// Closing requires the result and the customer's feedback; the first close is the
+    /// handling time for the deadline (003 §7.8).
+    static let close: Handler = { req, ctx in
+        let c = try P.load(try req.id(), ctx)
+        let id = c.int("id")!
+        let s = state(c)
+        let quality = c.string("kind") == "quality"
+        if quality && s != .decided { throw HTTPError.conflict("质量投诉须先由技术部决定处理措施，才能结案。") }
+        if !quality && ![.open, .verified].contains(s) { throw HTTPError.conflict("投诉当前状态不能结案。") }
+        return try ctx.handleForm(P.closeForm, template: "complaint-step", title: "结案",
+                                  data: stepPage(c, heading: "结案：处理结果与客户反馈")) { v in
+            let now = ServiceUtil.epoch(ctx)
+            try ctx.db.transaction {
+                _ = try move(c, action: "close", reason: v.string("result"), set: """
+                    , result = \(v.string("result")), feedback = \(v.string("feedback")), closed_by = \(try ctx.requireUser().id),
+                      closed_at = \(now), handled_at = COALESCE(handled_at, \(now))
+                    """, ctx)
+            }
+            return .redirect(to: "/service/complaints/\(id)")
+        }
+    }
+
+    /// 001 篇二 §5.3a: a penalty on a verified service complaint — notice and a 20–100 元 fine.
+    static let penalty: Handler = { req, ctx in
+        let c = try P.load(try req.id(), ctx)
+        let id = c.int("id")!
+        guard c.string("kind") == "service", c.bool("verified") else {
+            throw HTTPError.conflict("只有经核实属实的服务投诉才能记录处罚。")
+        }
+        return try ctx.handleForm(P.penaltyForm, template: "complaint-step", title: "处罚记录",
+                                  data: stepPage(c, heading: "处罚：批评通报与罚款（20–100 元）"),
+                                  initial: FormData([("person", c.string("concerned") ?? "")])) { v in
+            try ctx.db.transaction {
+                let pid = try ctx.db.insert("""
+                    INSERT INTO service_penalties (complaint_id, person, notice, fine_fen, created_by, created_at)
+                    VALUES (\(id), \(v.string("person")), \(v.string("notice")), \(v.money("fine")!), \(try ctx.requireUser().id),
+                        \(ServiceUtil.epoch(ctx))) RETURNING id
+                    """)
+                try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "penalty",
+                                         reason: "\(v.string("person")) 罚款 \(Money.yuan(v.money("fine")!))（处罚记录 \(pid)）"))
+            }
+            return .redirect(to: "/service/complaints/\(id)")
+        }
+    }
+
+    /// verify (service complaint, with the handling proposal) and reopen (with a reason).
+    static let act: Handler = { req, ctx in
+        let c = try P.load(try req.id(), ctx)
+        let action = req.form["action"] ?? ""
+        let reason = req.form["reason"]
+        if action == "verify" && c.string("kind") != "service" { return refuse(c, "只有服务投诉需要核实。") }
+        guard ["verify", "reopen"].contains(action) else { return refuse(c, "未知操作。") }
+        do {
+            try ctx.db.transaction {
+                let extra: SQL = action == "verify" ? ", verified = 1, proposal = \(reason)" : ""
+                _ = try move(c, action: action, reason: reason, set: extra, ctx)
+            }
+        } catch let r as StateMachine<P.State>.Refusal {
+            if case .forbidden = r { throw HTTPError.forbidden }
+            return refuse(c, r.description)
+        }
+        return .redirect(to: "/service/complaints/\(c.int("id")!)")
+    }
+}

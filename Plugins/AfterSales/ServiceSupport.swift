@@ -1,0 +1,109 @@
+import CustomerDevelopmentAPI
+import Foundation
+import SalesKit
+
+/// Helpers shared by the complaint and return pages of 售后服务.
+enum ServiceUtil {
+    static func epoch(_ ctx: Context) -> Int64 { Int64(ctx.now.timeIntervalSince1970) }
+
+    /// An epoch (UTC) shown in the company time zone; empty for nil.
+    static func time(_ epoch: Int64?, _ ctx: Context) -> String {
+        guard let epoch else { return "" }
+        return ctx.display(Date(timeIntervalSince1970: TimeInterval(epoch)))
+    }
+
+    static func directory(_ ctx: Context) throws -> any CustomerDirectory { try ctx.service(CustomerDirectory.self) }
+
+    /// Customers (not prospects) the current user may see, for pickers — only through the directory.
+    static func customerChoices(_ ctx: Context) throws -> [Choice] {
+        try directory(ctx).search("", limit: 500, ctx).map { c in
+            Choice(String(c.id), (c.code.map { $0 + " " } ?? "") + c.name + (c.inCity ? "（市内）" : "（市外）"))
+        }
+    }
+
+    /// Ids of customers the current user may see (for list filters).
+    static func visibleCustomerIDs(_ ctx: Context) throws -> [Int64] {
+        try directory(ctx).search("", limit: 100_000, ctx).map(\.id)
+    }
+
+    /// A business refusal shown on the record's page (nothing changed).
+    static func back(_ path: String, _ message: String) -> Response {
+        .redirect(to: path + "?error=" + URLEncoding.percentEncode(message))
+    }
+
+    static func history(entity: String, id: Int64, titles: [String: String], _ ctx: Context) throws -> [[String: Any]] {
+        try ctx.db.query("""
+            SELECT at, username, action, from_state, to_state, reason FROM audit_log
+            WHERE entity = \(entity) AND entity_id = \(String(id)) ORDER BY at, id
+            """).map { r -> [String: Any] in
+            var d: [String: Any] = r.dictionary
+            d["at"] = time(r.int("at"), ctx)
+            d["from"] = titles[r.string("from_state") ?? ""] ?? (r.string("from_state") ?? "")
+            d["to"] = titles[r.string("to_state") ?? ""] ?? (r.string("to_state") ?? "")
+            return d
+        }
+    }
+}
+
+/// The departments a quality complaint is routed to (001 篇二 §5.1). A user belongs to a
+/// department by holding its role.
+enum ServiceDepartment: String, CaseIterable, Sendable {
+    case quality, technical, production, service
+
+    var title: String {
+        switch self {
+        case .quality: "品质部"
+        case .technical: "技术部"
+        case .production: "生产部"
+        case .service: "客户服务部"
+        }
+    }
+
+    var roles: [Role] {
+        switch self {
+        case .quality: [.quality]
+        case .technical: [.technical]
+        case .production: [.production]
+        case .service: [.serviceRep, .serviceSupervisor]
+        }
+    }
+
+    static func of(_ user: User?) -> [ServiceDepartment] {
+        guard let user else { return [] }
+        return allCases.filter { d in d.roles.contains { user.has($0) } }
+    }
+
+    static var choices: [Choice] { allCases.map { Choice($0.rawValue, $0.title) } }
+    static func title(_ key: String) -> String { ServiceDepartment(rawValue: key)?.title ?? key }
+}
+
+/// The complaint deadline (003 §7.8): hours after registration, by whether the customer is in
+/// the same city. Admin edits the hours (`/service/policy`).
+struct DeadlinePolicy: Sendable, Equatable {
+    var hoursInCity: Int64
+    var hoursOutOfCity: Int64
+
+    static let standard = DeadlinePolicy(hoursInCity: 24, hoursOutOfCity: 48)
+
+    static func load(_ ctx: Context) throws -> DeadlinePolicy {
+        guard let r = try ctx.db.first("SELECT hours_in_city, hours_out_city FROM service_policy WHERE id = 1") else { return .standard }
+        return DeadlinePolicy(hoursInCity: r.int("hours_in_city") ?? 24, hoursOutOfCity: r.int("hours_out_city") ?? 48)
+    }
+}
+
+enum ServiceDeadline {
+    /// THE deadline computation (003 §7.8) — the one place to add working hours or holidays
+    /// later (the time zone is passed for that purpose). Epoch seconds, UTC.
+    static func due(registeredAt: Int64, inCity: Bool, policy: DeadlinePolicy, timeZone: TimeZone) -> Int64 {
+        _ = timeZone
+        return registeredAt + (inCity ? policy.hoursInCity : policy.hoursOutOfCity) * 3600
+    }
+
+    /// `剩余 5 小时 20 分` or `已超时 3 小时 5 分`.
+    static func timeLeft(due: Int64, now: Int64) -> (text: String, overdue: Bool) {
+        let diff = due - now
+        let m = abs(diff) / 60
+        let text = m >= 60 ? "\(m / 60) 小时 \(m % 60) 分" : "\(m) 分"
+        return diff >= 0 ? ("剩余 " + text, false) : ("已超时 " + text, true)
+    }
+}

@@ -1,0 +1,275 @@
+import Foundation
+import Testing
+import SalesHost
+import SalesKit
+import SalesTesting
+import AdminModule
+import CustomerDevelopmentModule
+@testable import AfterSalesModule
+
+func multipartBody(_ parts: [(name: String, filename: String?, type: String?, data: [UInt8])], boundary: String = "SvcB0undary") -> [UInt8] {
+    var out: [UInt8] = []
+    for p in parts {
+        var head = "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(p.name)\""
+        if let f = p.filename { head += "; filename=\"\(f)\"" }
+        head += "\r\n"
+        if let t = p.type { head += "Content-Type: \(t)\r\n" }
+        head += "\r\n"
+        out += Array(head.utf8) + p.data + Array("\r\n".utf8)
+    }
+    return out + Array("--\(boundary)--\r\n".utf8)
+}
+
+/// A test world: users of every role involved and two customers of `rep` (in and out of city).
+final class ServiceWorld {
+    let t: TestApp
+    var now: Date
+    let inCity: Int64
+    let outCity: Int64
+    let otherCustomer: Int64
+
+    init() throws {
+        let t = try TestApp(modules: [AdminModule(), CustomerDevelopmentModule(), AfterSalesModule()])
+        self.t = t
+        now = Date(timeIntervalSince1970: 1_780_000_000) // 2026-05-28
+        let rep = try t.addUser("rep", roles: [.salesRep])
+        let rep2 = try t.addUser("rep2", roles: [.salesRep])
+        try t.addUser("manager", roles: [.salesManager])
+        try t.addUser("director", roles: [.marketingDirector])
+        try t.addUser("quality", roles: [.quality])
+        try t.addUser("tech", roles: [.technical])
+        try t.addUser("prod", roles: [.production])
+        try t.addUser("finance", roles: [.finance])
+        try t.addUser("admin", roles: [.admin])
+        func customer(_ name: String, _ code: String, owner: Int64, inCity: Bool) throws -> Int64 {
+            try t.db.execute("""
+                INSERT INTO crm_customers (name, code, status, owner_id, rating_class, in_city, created_by, created_at, updated_at)
+                VALUES (\(name), \(code), 'customer', \(owner), 'B', \(inCity), \(owner), 0, 0)
+                """)
+            return try t.db.scalar("SELECT id FROM crm_customers WHERE code = \(code)")!
+        }
+        inCity = try customer("本市建材公司", "KH-2026-0001", owner: rep, inCity: true)
+        outCity = try customer("外省装饰公司", "KH-2026-0002", owner: rep, inCity: false)
+        otherCustomer = try customer("别人的客户", "KH-2026-0003", owner: rep2, inCity: true)
+        let box = ClockBox(now)
+        clock = box
+        t.worker.clock = { box.value }
+    }
+    let clock: ClockBox
+    func advance(hours: Double) { clock.value = clock.value.addingTimeInterval(hours * 3600) }
+
+    func client(_ user: String) -> TestClient {
+        let c = t.client()
+        c.login(user)
+        return c
+    }
+
+    static func qualityFields(customer: Int64, purchase: String = "2026-05-01") -> [(String, String)] {
+        [("kind", "quality"), ("customer", String(customer)), ("summary", "地板开裂"), ("invoice_no", "FP-001"),
+         ("product", "实木地板"), ("spec", "900×90"), ("quantity", "30"), ("grade", "A"), ("color", "C12"),
+         ("purchase_date", purchase)]
+    }
+
+    func register(_ c: TestClient, _ fields: [(String, String)], photo: (String, String, [UInt8])? = nil) -> TestClient.Response {
+        c.get("/service/complaints/new")
+        var parts: [(name: String, filename: String?, type: String?, data: [UInt8])] = [("_csrf", nil, nil, Array((c.csrf ?? "").utf8))]
+        for (k, v) in fields { parts.append((k, nil, nil, Array(v.utf8))) }
+        if let photo { parts.append(("photo", photo.0, photo.1, photo.2)) }
+        return c.request("POST", "/service/complaints/new", contentType: "multipart/form-data; boundary=SvcB0undary", body: multipartBody(parts))
+    }
+
+    func idFrom(_ r: TestClient.Response) throws -> Int64 {
+        let loc = try #require(r.location)
+        return try #require(Int64(loc.split(separator: "/").last ?? ""))
+    }
+}
+
+final class ClockBox: @unchecked Sendable {
+    var value: Date
+    init(_ v: Date) { value = v }
+}
+
+@Suite struct ComplaintTests {
+    let w: ServiceWorld
+    init() throws { w = try ServiceWorld() }
+
+    @Test("001 篇二 §4.2a: a quality complaint records 票据, 品名, 规格, 数量, 等级, 色号 and 购买日期, not in the future")
+    func qualityFieldsRequired() throws {
+        let rep = w.client("rep")
+        let missing = w.register(rep, [("kind", "quality"), ("customer", String(w.inCity)), ("summary", "地板开裂")])
+        #expect(missing.status == 422)
+        #expect(missing.body.contains("质量投诉须填写票据"))
+        #expect(missing.body.contains("质量投诉须填写购买日期"))
+        let future = w.register(rep, ServiceWorld.qualityFields(customer: w.inCity, purchase: "2026-06-30"))
+        #expect(future.status == 422)
+        #expect(future.body.contains("value=\"实木地板\""))  // everything kept
+        #expect(try w.t.db.scalar("SELECT COUNT(*) FROM service_complaints") == 0)
+        let ok = w.register(rep, ServiceWorld.qualityFields(customer: w.inCity))
+        #expect(ok.status == 303)
+        let row = try #require(try w.t.db.first("SELECT * FROM service_complaints"))
+        #expect(row.string("color") == "C12" && row.int("quantity") == 30 && row.string("purchase_date") == "2026-05-01")
+    }
+
+    @Test("001 篇二 §5.2: a service complaint names the person or department concerned")
+    func serviceNeedsConcerned() throws {
+        let rep = w.client("rep")
+        let r = w.register(rep, [("kind", "service"), ("customer", String(w.inCity)), ("summary", "态度差")])
+        #expect(r.status == 422)
+        #expect(r.body.contains("被投诉的人员或部门"))
+        #expect(w.register(rep, [("kind", "service"), ("customer", String(w.inCity)), ("summary", "态度差"), ("concerned", "送货员王五")]).status == 303)
+    }
+
+    @Test("004 第四章(1): the customer is picked from CustomerDirectory — only customers the user may see")
+    func onlyVisibleCustomers() throws {
+        let rep = w.client("rep")
+        let page = rep.get("/service/complaints/new")
+        #expect(page.body.contains("本市建材公司"))
+        #expect(!page.body.contains("别人的客户"))
+        let r = w.register(rep, ServiceWorld.qualityFields(customer: w.otherCustomer))
+        #expect(r.status == 422)
+        #expect(try w.t.db.scalar("SELECT COUNT(*) FROM service_complaints") == 0)
+    }
+
+    @Test("003 §7.8: an in-city complaint is due 24 hours after registration, an out-of-city one 48 hours")
+    func deadlines() throws {
+        let rep = w.client("rep")
+        let a = try w.idFrom(w.register(rep, ServiceWorld.qualityFields(customer: w.inCity)))
+        let b = try w.idFrom(w.register(rep, ServiceWorld.qualityFields(customer: w.outCity)))
+        let reg = Int64(w.now.timeIntervalSince1970)
+        #expect(try w.t.db.scalar("SELECT due_at FROM service_complaints WHERE id = \(a)") == reg + 24 * 3600)
+        #expect(try w.t.db.scalar("SELECT due_at FROM service_complaints WHERE id = \(b)") == reg + 48 * 3600)
+        #expect(rep.get("/service/complaints/\(b)").body.contains("剩余 48 小时 0 分"))
+    }
+
+    @Test("003 §7.8: the deadline is one function over an admin-editable policy")
+    func policyEditable() throws {
+        #expect(ServiceDeadline.due(registeredAt: 100, inCity: false, policy: .standard, timeZone: .gmt) == 100 + 48 * 3600)
+        let admin = w.client("admin")
+        admin.get("/service/policy")
+        #expect(admin.submit("/service/policy", [("hours_in_city", "12"), ("hours_out_city", "0")]).status == 422)
+        #expect(admin.submit("/service/policy", [("hours_in_city", "12"), ("hours_out_city", "36")]).status == 303)
+        let rep = w.client("rep")
+        #expect(rep.get("/service/policy").status == 403)
+        let id = try w.idFrom(w.register(rep, ServiceWorld.qualityFields(customer: w.outCity)))
+        #expect(try w.t.db.scalar("SELECT due_at - registered_at FROM service_complaints WHERE id = \(id)") == 36 * 3600)
+    }
+
+    @Test("003 §7.8: an out-of-city complaint going overdue is flagged in the manager's inbox and the department's")
+    func overdueInInbox() throws {
+        let rep = w.client("rep")
+        let id = try w.idFrom(w.register(rep, ServiceWorld.qualityFields(customer: w.outCity)))
+        var manager = w.client("manager")
+        #expect(!manager.get("/").body.contains("【超时】"))
+        manager.get("/service/complaints/\(id)/route")
+        #expect(manager.submit("/service/complaints/\(id)/route", [("departments", "quality"), ("departments", "production")]).status == 303)
+        w.advance(hours: 47)
+        #expect(!w.client("quality").get("/").body.contains("【超时】"))
+        w.advance(hours: 2)
+        #expect(w.client("quality").get("/").body.contains("【超时】"))
+        manager = w.client("manager")  // a new session: the old one expired while the clock moved
+        #expect(manager.get("/").body.contains("【超时】"))
+        #expect(manager.get("/service/complaints?overdue=1").body.contains("外省装饰公司"))
+        #expect(manager.get("/service/complaints/\(id)").body.contains("已超时 1 小时 0 分"))
+    }
+
+    @Test("001 篇二 §5.1: a quality complaint is routed; each department fills in its part; 技术部 decides the remedy, the area rep cannot; closing needs result and feedback; on time within 24 h")
+    func qualityFlow() throws {
+        let rep = w.client("rep")
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 9, 9]
+        let id = try w.idFrom(w.register(rep, ServiceWorld.qualityFields(customer: w.inCity), photo: ("crack.png", "image/png", png)))
+        let manager = w.client("manager")
+        manager.get("/service/complaints/\(id)/route")
+        #expect(manager.submit("/service/complaints/\(id)/route", [("departments", "quality")]).status == 303)
+        // 技术部 always takes part.
+        #expect(try w.t.db.scalar("SELECT COUNT(*) FROM service_complaint_departments WHERE complaint_id = \(id)") == 2)
+        let quality = w.client("quality")
+        #expect(quality.get("/service/queue").body.contains("本市建材公司"))
+        #expect(quality.get("/service/complaints/\(id)/departments/technical").status == 403)
+        #expect(quality.submit("/service/complaints/\(id)/departments/quality", [("finding", "批次含水率超标")]).status == 303)
+        // The area rep is informed (sees it) but cannot decide the remedy.
+        rep.get("/service/complaints/\(id)")
+        #expect(rep.submit("/service/complaints/\(id)/remedy", [("remedy", "退换")]).status == 403)
+        let tech = w.client("tech")
+        tech.get("/service/complaints/\(id)/remedy")
+        #expect(tech.submit("/service/complaints/\(id)/remedy", [("remedy", "更换同批次地板 30 片")]).status == 303)
+        #expect(rep.get("/service/complaints/\(id)").body.contains("更换同批次地板 30 片"))
+        manager.get("/service/complaints/\(id)/close")
+        #expect(manager.submit("/service/complaints/\(id)/close", [("result", "已更换")]).status == 422)
+        w.advance(hours: 7)
+        #expect(manager.submit("/service/complaints/\(id)/close", [("result", "已更换"), ("feedback", "客户满意")]).status == 303)
+        let row = try #require(try w.t.db.first("SELECT * FROM service_complaints WHERE id = \(id)"))
+        #expect(row.string("state") == "closed")
+        #expect((row.int("handled_at") ?? .max) <= (row.int("due_at") ?? 0))
+        let report = manager.get("/service/complaints/report").body
+        #expect(report.contains("100.0%"))
+        // The photo is served only to who may see the complaint.
+        let fid = try #require(try w.t.db.scalar("SELECT id FROM service_complaint_files WHERE complaint_id = \(id)"))
+        #expect(rep.get("/service/complaints/\(id)/files/\(fid)").status == 200)
+        #expect(w.client("rep2").get("/service/complaints/\(id)/files/\(fid)").status == 403)
+        #expect(w.client("director").get("/service/complaints/\(id)/files/\(fid)").header("Content-Type") == "image/png")
+        #expect(manager.get("/service/complaints/\(id)/print").body.contains("客户投诉质量处理表"))
+    }
+
+    @Test("001 篇一 §1.12: an attachment of a disallowed type is refused with the rest of the form kept")
+    func badUpload() throws {
+        let rep = w.client("rep")
+        let r = w.register(rep, ServiceWorld.qualityFields(customer: w.inCity), photo: ("x.exe", "application/x-msdownload", [1, 2]))
+        #expect(r.status == 422)
+        #expect(r.body.contains("不支持的文件类型"))
+        #expect(r.body.contains("value=\"FP-001\""))
+    }
+
+    @Test("004: every complaint is visible to the sales manager and the sales director, not to another rep")
+    func visibility() throws {
+        let rep = w.client("rep")
+        let id = try w.idFrom(w.register(rep, ServiceWorld.qualityFields(customer: w.inCity)))
+        #expect(w.client("manager").get("/service/complaints/\(id)").status == 200)
+        #expect(w.client("director").get("/service/complaints").body.contains("本市建材公司"))
+        #expect(w.client("rep2").get("/service/complaints/\(id)").status == 403)
+        #expect(!w.client("rep2").get("/service/complaints").body.contains("本市建材公司"))
+    }
+
+    @Test("001 篇二 §5.3a: a verified service complaint may carry a notice and a fine of 20–100 元; outside is 422")
+    func penalty() throws {
+        let rep = w.client("rep")
+        let id = try w.idFrom(w.register(rep, [("kind", "service"), ("customer", String(w.inCity)), ("summary", "态度差"), ("concerned", "王五")]))
+        let manager = w.client("manager")
+        #expect(manager.get("/service/complaints/\(id)/penalty").status == 409)  // not verified yet
+        manager.get("/service/complaints/\(id)")
+        #expect(manager.submit("/service/complaints/\(id)/act", [("action", "verify"), ("reason", "核实属实，建议通报")]).status == 303)
+        manager.get("/service/complaints/\(id)/penalty")
+        #expect(manager.submit("/service/complaints/\(id)/penalty", [("person", "王五"), ("notice", "通报批评"), ("fine", "101")]).status == 422)
+        #expect(manager.submit("/service/complaints/\(id)/penalty", [("person", "王五"), ("notice", "通报批评"), ("fine", "19.99")]).status == 422)
+        #expect(try w.t.db.scalar("SELECT COUNT(*) FROM service_penalties") == 0)
+        #expect(manager.submit("/service/complaints/\(id)/penalty", [("person", "王五"), ("notice", "通报批评"), ("fine", "50")]).status == 303)
+        #expect(try w.t.db.scalar("SELECT fine_fen FROM service_penalties") == 5000)
+    }
+
+    @Test("RULES §3.1: closing requires result and feedback; reopening is possible and audited with its reason")
+    func reopen() throws {
+        let rep = w.client("rep")
+        let id = try w.idFrom(w.register(rep, [("kind", "service"), ("customer", String(w.outCity)), ("summary", "未回电"), ("concerned", "客服部")]))
+        let manager = w.client("manager")
+        manager.get("/service/complaints/\(id)/close")
+        #expect(manager.submit("/service/complaints/\(id)/close", [("result", "已道歉"), ("feedback", "接受")]).status == 303)
+        manager.get("/service/complaints/\(id)")
+        let noReason = manager.submit("/service/complaints/\(id)/act", [("action", "reopen")])
+        #expect(noReason.location?.contains("error=") == true)
+        #expect(try w.t.db.scalar("SELECT COUNT(*) FROM service_complaints WHERE state = 'closed'") == 1)
+        #expect(manager.submit("/service/complaints/\(id)/act", [("action", "reopen"), ("reason", "客户再次来电")]).status == 303)
+        #expect(try w.t.db.first("SELECT state FROM service_complaints")?.string("state") == "open")
+        #expect(try w.t.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'service.complaint' AND action = 'reopen' AND reason = '客户再次来电'") == 1)
+    }
+
+    @Test("RULES §3.1 lists: filters by kind and CSV export")
+    func listAndCSV() throws {
+        let rep = w.client("rep")
+        _ = w.register(rep, ServiceWorld.qualityFields(customer: w.inCity))
+        _ = w.register(rep, [("kind", "service"), ("customer", String(w.outCity)), ("summary", "态度差"), ("concerned", "王五")])
+        let m = w.client("manager")
+        let svc = m.get("/service/complaints?kind=service").body
+        #expect(svc.contains("态度差") && !svc.contains("地板开裂"))
+        let csv = m.get("/service/complaints?format=csv")
+        #expect(csv.status == 200 && csv.body.contains("本市建材公司") && csv.body.contains("外省装饰公司"))
+    }
+}
