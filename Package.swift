@@ -19,14 +19,15 @@ let departmentModules: [(target: String, folder: String, uses: [String])] = [
     ("AdminModule", "Admin", []),
     ("CustomerDevelopmentModule", "CustomerDevelopment", ["CustomerDevelopmentAPI"]),
     ("SuggestionsModule", "Suggestions", []),
-    ("OrderingModule", "Ordering", ["CustomerDevelopmentAPI"]),
-    ("AfterSalesModule", "AfterSales", ["CustomerDevelopmentAPI"]),
+    ("OrderingModule", "Ordering", ["CustomerDevelopmentAPI", "OrderingAPI"]),
+    ("AfterSalesModule", "AfterSales", ["CustomerDevelopmentAPI", "OrderingAPI"]),
 ]
 
 /// Typed service interfaces a module offers to its dependants live in its `API/` folder, a
 /// target of their own (SalesKit only), so a dependant never links the provider's code.
 let moduleAPIs: [(target: String, folder: String)] = [
     ("CustomerDevelopmentAPI", "CustomerDevelopment"),
+    ("OrderingAPI", "Ordering"),
 ]
 
 let package = Package(

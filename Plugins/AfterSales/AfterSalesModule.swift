@@ -8,7 +8,8 @@ import SalesKit
 public struct AfterSalesModule: DepartmentModule {
     public init() {}
 
-    public let manifest = ModuleManifest(id: "service", title: "售后服务", version: "0.1.0", dependencies: ["crm"], folder: "AfterSales")
+    public let manifest = ModuleManifest(id: "service", title: "售后服务", version: "0.1.0", dependencies: ["crm"],
+                                         optionalDependencies: ["order"], folder: "AfterSales")
 
     public var permissions: [Permission] { ComplaintPages.permissions + ReturnPages.permissions }
     public var menu: [MenuItem] { ComplaintPages.menu + ReturnPages.menu }

@@ -57,6 +57,15 @@ private struct Stub: DepartmentModule {
         }
     }
 
+    @Test func optionalDependencyMayBeAbsentButMustComeFirstWhenPresent() throws {
+        _ = try Registry(modules: [Stub(manifest: .init(id: "service", title: "售后", version: "1", optionalDependencies: ["order"]))],
+                         coreRoutes: [])
+        #expect(throws: Registry.BootError.self) {
+            try Registry(modules: [Stub(manifest: .init(id: "service", title: "售后", version: "1", optionalDependencies: ["order"])),
+                                   Stub(manifest: .init(id: "order", title: "订货", version: "1"))], coreRoutes: [])
+        }
+    }
+
     @Test func refusesReservedIds() {
         #expect(throws: Registry.BootError.self) {
             try Registry(modules: [Stub(manifest: .init(id: "login", title: "x", version: "1"))], coreRoutes: [])

@@ -36,6 +36,11 @@ public struct Registry: Sendable {
                 }
                 if j > i { problems.append("module '\(m.manifest.id)' depends on '\(dep)', which must be listed before it") }
             }
+            for dep in m.manifest.optionalDependencies {
+                if let j = seen[dep], j > i {
+                    problems.append("module '\(m.manifest.id)' uses '\(dep)' when installed, which must then be listed before it")
+                }
+            }
             for p in m.permissions where p.module != m.manifest.id {
                 problems.append("module '\(m.manifest.id)' declares permission '\(p.id)' outside its own prefix")
             }

@@ -9,14 +9,19 @@ public struct ModuleManifest: Sendable {
     public var version: String
     /// Ids of modules that must be installed, and listed, before this one.
     public var dependencies: [String]
+    /// Ids of modules this one uses when they are installed (listed before it if present):
+    /// their services are reachable through `ctx.optionalService`, and absent ones are fine.
+    public var optionalDependencies: [String]
     /// Folder under `Plugins/` holding this module's `templates/` (defaults to none).
     public var folder: String?
 
-    public init(id: String, title: String, version: String, dependencies: [String] = [], folder: String? = nil) {
+    public init(id: String, title: String, version: String, dependencies: [String] = [],
+                optionalDependencies: [String] = [], folder: String? = nil) {
         self.id = id
         self.title = title
         self.version = version
         self.dependencies = dependencies
+        self.optionalDependencies = optionalDependencies
         self.folder = folder
     }
 }
