@@ -78,9 +78,11 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "OrderingTests", dependencies: [
             "SalesHost", "SalesTesting", "SalesKit", "AdminModule", "CustomerDevelopmentModule", "CustomerDevelopmentAPI", "OrderingModule",
+            "OrderingAPI",
         ], swiftSettings: swiftSettings),
         .testTarget(name: "AfterSalesTests", dependencies: [
             "SalesHost", "SalesTesting", "SalesKit", "AdminModule", "CustomerDevelopmentModule", "CustomerDevelopmentAPI", "AfterSalesModule",
+            "OrderingModule", "OrderingAPI",
         ], swiftSettings: swiftSettings),
         .testTarget(name: "SuggestionsTests", dependencies: ["SalesHost", "SalesTesting", "SalesKit", "SuggestionsModule"],
                     swiftSettings: swiftSettings),

@@ -1,4 +1,5 @@
 import Foundation
+import OrderingAPI
 import SalesKit
 
 /// The pages of a return: list + CSV, registration, the record with its lines and
@@ -103,6 +104,7 @@ enum ReturnViews {
             d["price"] = Money.format(l.int("unit_price_fen") ?? 0)
             return d
         }
+        let credit = try creditText(id, ctx)
         return ctx.render(template, [
             "r": r.dictionary, "stateText": P.stateTitles[s.rawValue] ?? "", "reasonText": P.reasonTitle(r.string("reason_code") ?? ""),
             "oral": r.string("reason_form") == "oral", "lines": ls, "hasLines": !ls.isEmpty,
@@ -114,6 +116,7 @@ enum ReturnViews {
             "canSettle": ctx.can(P.settle) && s == .received,
             "noticeAt": ServiceUtil.time(r.int("notice_at"), ctx), "receivedAt": ServiceUtil.time(r.int("received_at"), ctx),
             "settledAt": ServiceUtil.time(r.int("settled_at"), ctx),
+            "settledHere": s == .settled, "hasCredit": credit != nil, "creditText": credit ?? "",
             "history": try ServiceUtil.history(entity: "service.return", id: id, titles: P.stateTitles, ctx),
             "printedAt": ctx.display(ctx.now),
         ], title: "退货 #\(id)")
@@ -194,14 +197,37 @@ enum ReturnViews {
         let id = r.int("id")!
         try require(r, .received, state(r) == .settled ? "本退货已结算。" : "退货尚未验收入库，财务不能结算。")
         let amount = try ctx.db.scalar("SELECT COALESCE(SUM(received * unit_price_fen), 0) FROM service_return_lines WHERE return_id = \(id)") ?? 0
+        // With 订货 installed the settlement also reduces the customer's receivables (RULES §3.2);
+        // without it the settlement is recorded here only.
+        let receivables = ctx.optionalService(ReceivablesService.self)
+        let heading = "财务：按实收数量结算 \(Money.yuan(amount))" + (receivables != nil && amount > 0 ? "，并冲减客户应收账款" : "")
         return try ctx.handleForm(P.settleForm, template: "return-step", title: "退货结算",
-                                  data: ["r": r.dictionary, "heading": "财务：按实收数量结算 \(Money.yuan(amount))"]) { v in
+                                  data: ["r": r.dictionary, "heading": heading]) { v in
             try ctx.db.transaction {
                 try move(r, "settle", reason: "按实收数量结算 \(Money.yuan(amount))", set: """
                     , settled_fen = \(amount), settle_note = \(v.optionalString("note")), settled_by = \(try ctx.requireUser().id), settled_at = \(ServiceUtil.epoch(ctx))
                     """, ctx)
+                if let receivables, amount > 0 {
+                    let entry = try receivables.credit(customerID: r.int("customer_id") ?? 0, amountFen: amount,
+                                                       reference: creditReference(id), ctx)
+                    try ctx.audit(AuditEntry(entity: "service.return", entityID: String(id), action: creditAction,
+                                             reason: "已冲减应收 \(Money.yuan(amount))：订货应收分录 #\(entry)（\(creditReference(id))）"))
+                }
             }
             return .redirect(to: "/service/returns/\(id)")
         }
+    }
+
+    /// The audit action that records the receivables credit of a settlement, and the reference
+    /// the 订货 ledger carries for it.
+    static let creditAction = "receivables_credit"
+    static func creditReference(_ id: Int64) -> String { "售后退货 #\(id)" }
+
+    /// The receivables credit of a settled return as shown on it ("已冲减应收 … 订货应收分录 #n"), if any.
+    static func creditText(_ id: Int64, _ ctx: Context) throws -> String? {
+        try ctx.db.first("""
+            SELECT reason FROM audit_log WHERE entity = 'service.return' AND entity_id = \(String(id)) AND action = \(creditAction)
+            ORDER BY id DESC LIMIT 1
+            """)?.string("reason")
     }
 }

@@ -1,5 +1,6 @@
 import CustomerDevelopmentAPI
 import Foundation
+import OrderingAPI
 import SalesKit
 
 /// 订货 — ordering (RULES.md §2): customer orders with lines, the contract / settlement /
@@ -24,4 +25,6 @@ public struct OrderingModule: DepartmentModule {
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
         try OrderPages.inbox(for: user, ctx) + BranchPages.inbox(for: user, ctx)
     }
+
+    public func services(_ s: inout ServiceRegistry) { s.provide(ReceivablesService.self, OrderReceivablesService()) }
 }
