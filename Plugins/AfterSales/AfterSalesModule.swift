@@ -11,17 +11,18 @@ public struct AfterSalesModule: DepartmentModule {
     public let manifest = ModuleManifest(id: "service", title: "售后服务", version: "0.1.0", dependencies: ["crm"],
                                          optionalDependencies: ["order"], folder: "AfterSales")
 
-    public var permissions: [Permission] { ComplaintPages.permissions + ReturnPages.permissions }
-    public var menu: [MenuItem] { ComplaintPages.menu + ReturnPages.menu }
-    public var migrations: [Migration] { ComplaintPages.migrations + ReturnPages.migrations }
-    public var forms: [String: FormSchema] { ComplaintPages.forms.merging(ReturnPages.forms) { a, _ in a } }
+    public var permissions: [Permission] { ComplaintPages.permissions + ReturnPages.permissions + PatrolPages.permissions }
+    public var menu: [MenuItem] { ComplaintPages.menu + ReturnPages.menu + PatrolPages.menu }
+    public var migrations: [Migration] { ComplaintPages.migrations + ReturnPages.migrations + PatrolPages.migrations }
+    public var forms: [String: FormSchema] { ComplaintPages.forms.merging(ReturnPages.forms) { a, _ in a }.merging(PatrolPages.forms) { a, _ in a } }
 
     public func routes(_ r: inout RouteBuilder) {
         ComplaintPages.routes(&r)
         ReturnPages.routes(&r)
+        PatrolPages.routes(&r)
     }
 
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
-        try ComplaintPages.inbox(for: user, ctx) + ReturnPages.inbox(for: user, ctx)
+        try ComplaintPages.inbox(for: user, ctx) + ReturnPages.inbox(for: user, ctx) + PatrolPages.inbox(for: user, ctx)
     }
 }

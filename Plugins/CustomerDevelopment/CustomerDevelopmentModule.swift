@@ -13,9 +13,13 @@ public struct CustomerDevelopmentModule: DepartmentModule {
     /// Create prospects, work own customers, log contacts, rate, apply for qualification.
     static let use = Permission("crm", "use", title: "客户开发（本人客户）",
                                 defaultRoles: [.salesRep, .salesSupervisor, .salesManager, .marketingDirector, .generalManager])
-    /// See and act on every customer, not only own (004 第四章(1), 第六章 5(7)).
+    /// See and act on every customer, not only own (004 第四章(1), 第六章 5(7)). The customer-
+    /// service supervisor holds it too: they assign patrols for any customer (RULES §5); without
+    /// `crm.use` it only widens what they can look up through `CustomerDirectory`. Service reps
+    /// see the customers of their own patrols and complaints.
     static let viewAll = Permission("crm", "view_all", title: "查看全部客户",
-                                    defaultRoles: [.salesSupervisor, .salesManager, .marketingDirector, .generalManager])
+                                    defaultRoles: [.salesSupervisor, .salesManager, .marketingDirector, .generalManager,
+                                                   .serviceSupervisor])
     /// Approve or reject qualification applications; resume or close suspended ones (002 §8–§12).
     static let approve = Permission("crm", "approve", title: "审批新客户认定", defaultRoles: [.salesSupervisor, .salesManager])
     /// Reassign a customer's owner (audited).

@@ -1,0 +1,192 @@
+import CustomerDevelopmentAPI
+import Foundation
+import SalesKit
+
+/// 赠送礼品预算申请表 (002 §8) and the weekly 客户质量信息反馈表 (003 §7.9).
+enum PatrolGifts {
+    typealias P = PatrolPages
+
+    static let states = ["pending": "待审批", "approved": "已批准", "rejected": "已驳回", "recorded": "已赠送"]
+
+    static func applyForm(customers: [Choice]) -> FormSchema {
+        FormSchema([
+            FormField("customer", "客户", .select(customers), required: true),
+            FormField("gift", "礼品", required: true, rules: [.length(min: 1, max: 200)]),
+            FormField("budget", "预算金额（元）", .money, required: true, rules: [.range(1, 100_000_000)]),
+            FormField("reason", "赠送理由", .textarea, required: true, rules: [.length(min: 2, max: 1000)]),
+        ])
+    }
+
+    static let decideForm = FormSchema([
+        FormField("decision", "审批结果", .select([Choice("approve", "批准"), Choice("reject", "驳回")]), required: true),
+        FormField("note", "审批意见", .textarea, rules: [.length(min: nil, max: 1000)]),
+    ], checks: [{ v in
+        v.string("decision") == "reject" && v.string("note").isEmpty ? [FormError(field: "note", "驳回须填写理由")] : []
+    }])
+
+    static let recordForm = FormSchema([
+        FormField("given_date", "赠送日期", .date, required: true, rules: [.notInFuture]),
+        FormField("actual", "实际金额（元）", .money, required: true, rules: [.range(0, 100_000_000)]),
+        FormField("note", "赠送情况", .textarea, rules: [.length(min: nil, max: 1000)]),
+    ])
+
+    static func load(_ id: Int64, _ ctx: Context) throws -> Row {
+        guard let g = try ctx.db.first("SELECT * FROM service_patrol_gifts WHERE id = \(id)") else { throw HTTPError.notFound }
+        guard ctx.can(P.manage) || ctx.can(P.giftApprove) || g.int("applied_by") == ctx.user?.id else {
+            throw HTTPError.forbidden
+        }
+        return g
+    }
+
+    static let list: Handler = { req, ctx in
+        let user = try ctx.requireUser()
+        var w: SQL = ctx.can(P.manage) || ctx.can(P.giftApprove) ? "1 = 1" : "g.applied_by = \(user.id)"
+        if let s = req.query["state"], states[s] != nil { w = w + " AND g.state = \(s)" }
+        let rows = try ctx.db.query("""
+            SELECT g.*, COALESCE(u.display_name, '') AS applicant FROM service_patrol_gifts g LEFT JOIN users u ON u.id = g.applied_by
+            WHERE \(w) ORDER BY g.id DESC LIMIT 1000
+            """)
+        let header = ["编号", "客户", "礼品", "预算金额", "申请人", "申请时间", "状态", "实际金额"]
+        let cells = rows.map { r -> [String] in
+            [String(r.int("id") ?? 0), r.string("customer_name") ?? "", r.string("gift") ?? "", Money.yuan(r.int("budget_fen") ?? 0),
+             r.string("applicant") ?? "", ServiceUtil.time(r.int("applied_at"), ctx), states[r.string("state") ?? ""] ?? "",
+             r.int("actual_fen").map { Money.yuan($0) } ?? ""]
+        }
+        if req.query["format"] == "csv" { return .csv(filename: "赠送礼品申请.csv", CSVTable(header: header, rows: cells)) }
+        return ctx.render("patrol-list", [
+            "heading": "赠送礼品预算申请", "basePath": "/service/patrol/gifts", "plainHeaders": header,
+            "csvHref": "/service/patrol/gifts?format=csv" + (req.query["state"].map { "&state=" + URLEncoding.percentEncode($0) } ?? ""),
+            "actions": [["href": "/service/patrol/gifts/new", "title": "填写赠送礼品预算申请表"]],
+            "filters": [["name": "state", "label": "状态", "select": true,
+                         "options": P.choicesModel(states.sorted { $0.key < $1.key }.map { Choice($0.key, $0.value) }, selected: req.query["state"])]]
+                as [[String: Any]],
+            "rows": zip(rows, cells).map { r, c -> [String: Any] in ["cells": c, "url": "/service/patrol/gifts/\(r.int("id") ?? 0)"] },
+        ], title: "赠送礼品预算申请")
+    }
+
+    static let apply: Handler = { req, ctx in
+        let customers = try P.customerChoices(ctx)
+        return try ctx.handleForm(applyForm(customers: customers), template: "patrol-form", title: "赠送礼品预算申请表",
+                                  data: ["heading": "赠送礼品预算申请表", "cancel": "/service/patrol/gifts",
+                                         "intro": "002 §8：对特殊客户赠送礼品，应填写赠送礼品预算申请表，报主管上级审批。"]) { v in
+            guard let c = try P.patrolCustomer(v.string("customer"), ctx) else {
+                throw FormRejection(field: "customer", "请选择您可查看的客户")
+            }
+            let id: Int64 = try ctx.db.transaction {
+                let id = try ctx.db.insert("""
+                    INSERT INTO service_patrol_gifts (customer_id, customer_name, gift, budget_fen, reason, state, applied_by, applied_at)
+                    VALUES (\(c.id), \(c.name), \(v.string("gift")), \(v.money("budget")!), \(v.string("reason")), 'pending',
+                        \(try ctx.requireUser().id), \(ServiceUtil.epoch(ctx))) RETURNING id
+                    """)
+                try ctx.audit(AuditEntry(entity: "service.patrol_gift", entityID: String(id), action: "apply", to: "pending"))
+                return id
+            }
+            return .redirect(to: "/service/patrol/gifts/\(id)")
+        }
+    }
+
+    static func model(_ g: Row, _ ctx: Context) throws -> [String: Any] {
+        var d: [String: Any] = g.dictionary
+        d["budget"] = Money.yuan(g.int("budget_fen") ?? 0)
+        d["actual"] = g.int("actual_fen").map { Money.yuan($0) } ?? ""
+        d["stateText"] = states[g.string("state") ?? ""] ?? ""
+        d["applicant"] = try P.userName(g.int("applied_by"), ctx)
+        d["appliedAt"] = ServiceUtil.time(g.int("applied_at"), ctx)
+        d["decider"] = try P.userName(g.int("decided_by"), ctx)
+        d["decidedAt"] = ServiceUtil.time(g.int("decided_at"), ctx)
+        return d
+    }
+
+    static let detail: Handler = { req, ctx in
+        let g = try load(try req.id(), ctx)
+        let id = g.int("id")!
+        let s = g.string("state") ?? ""
+        return ctx.render("patrol-gift", [
+            "g": try model(g, ctx), "decided": g.int("decided_at") != nil, "recorded": s == "recorded",
+            "canDecide": ctx.can(P.giftApprove) && s == "pending",
+            "canRecord": s == "approved" && g.int("applied_by") == ctx.user?.id,
+            "printedAt": ctx.display(ctx.now),
+            "history": try ServiceUtil.history(entity: "service.patrol_gift", id: id, titles: states, ctx),
+        ], title: "赠送礼品预算申请表 #\(id)")
+    }
+
+    static let decide: Handler = { req, ctx in
+        let g = try load(try req.id(), ctx)
+        let id = g.int("id")!
+        return try ctx.handleForm(decideForm, template: "patrol-form", title: "审批赠送礼品预算",
+                                  data: ["heading": "审批赠送礼品预算申请 #\(id)", "g": try model(g, ctx), "hasGift": true,
+                                         "cancel": "/service/patrol/gifts/\(id)"]) { v in
+            guard g.string("state") == "pending" else { throw FormRejection("该申请已审批，不能重复审批") }
+            let to = v.string("decision") == "approve" ? "approved" : "rejected"
+            try ctx.db.transaction {
+                try ctx.db.execute("""
+                    UPDATE service_patrol_gifts SET state = \(to), decided_by = \(try ctx.requireUser().id), decided_at = \(ServiceUtil.epoch(ctx)),
+                        decision_note = \(v.string("note")) WHERE id = \(id) AND state = 'pending'
+                    """)
+                try ctx.audit(AuditEntry(entity: "service.patrol_gift", entityID: String(id), action: v.string("decision"), from: "pending", to: to,
+                                         reason: v.optionalString("note")))
+            }
+            return .redirect(to: "/service/patrol/gifts/\(id)")
+        }
+    }
+
+    /// 002 §8: a gift is recorded only on an approved application, by its applicant, within the budget.
+    static let record: Handler = { req, ctx in
+        let g = try load(try req.id(), ctx)
+        let id = g.int("id")!
+        return try ctx.handleForm(recordForm, template: "patrol-form", title: "登记礼品赠送",
+                                  data: ["heading": "登记礼品赠送 #\(id)", "g": try model(g, ctx), "hasGift": true,
+                                         "cancel": "/service/patrol/gifts/\(id)"]) { v in
+            guard g.string("state") == "approved" else {
+                throw FormRejection("002 §8：赠送礼品预算申请表尚未批准（当前：\(states[g.string("state") ?? ""] ?? "")），不能登记赠送")
+            }
+            guard g.int("applied_by") == ctx.user?.id else { throw FormRejection("只有申请人可以登记赠送") }
+            let actual = v.money("actual")!
+            if actual > (g.int("budget_fen") ?? 0) {
+                throw FormRejection(field: "actual", "实际金额超出批准的预算 \(Money.yuan(g.int("budget_fen") ?? 0))")
+            }
+            try ctx.db.transaction {
+                try ctx.db.execute("""
+                    UPDATE service_patrol_gifts SET state = 'recorded', given_date = \(v.date("given_date")!.description), actual_fen = \(actual),
+                        given_note = \(v.string("note")), recorded_at = \(ServiceUtil.epoch(ctx)) WHERE id = \(id) AND state = 'approved'
+                    """)
+                try ctx.audit(AuditEntry(entity: "service.patrol_gift", entityID: String(id), action: "record", from: "approved", to: "recorded"))
+            }
+            return .redirect(to: "/service/patrol/gifts/\(id)")
+        }
+    }
+
+    // MARK: weekly 客户质量信息反馈表 (003 §7.9)
+
+    /// The Monday of the week containing `day`.
+    static func monday(_ day: LocalDate) -> LocalDate { day.adding(days: 1 - day.weekday) }
+
+    static let feedbackPage: Handler = { req, ctx in
+        let day = req.query["week"].flatMap(LocalDate.init) ?? ctx.today
+        let mon = monday(day), sun = mon.adding(days: 6)
+        let from = Int64(mon.start(in: ctx.timeZone).timeIntervalSince1970)
+        let to = Int64(mon.adding(days: 7).start(in: ctx.timeZone).timeIntervalSince1970)
+        let rows = try ctx.db.query("""
+            SELECT c.*, (SELECT GROUP_CONCAT(department, ',') FROM service_complaint_departments d WHERE d.complaint_id = c.id) AS depts
+            FROM service_complaints c WHERE c.kind = 'quality' AND c.registered_at >= \(from) AND c.registered_at < \(to)
+            ORDER BY c.registered_at, c.id
+            """)
+        let header = ["编号", "登记时间", "客户", "票据", "品名", "规格", "数量", "等级", "色号", "购买日期", "投诉内容", "分送部门", "处理措施", "状态"]
+        let cells = rows.map { r -> [String] in
+            let depts = (r.string("depts") ?? "").split(separator: ",").map { ServiceDepartment.title(String($0)) }.joined(separator: "、")
+            return [String(r.int("id") ?? 0), ServiceUtil.time(r.int("registered_at"), ctx), r.string("customer_name") ?? "",
+                    r.string("invoice_no") ?? "", r.string("product") ?? "", r.string("spec") ?? "", r.int("quantity").map { String($0) } ?? "",
+                    r.string("grade") ?? "", r.string("color") ?? "", r.string("purchase_date") ?? "", r.string("summary") ?? "", depts,
+                    r.string("remedy") ?? "", ComplaintPages.stateTitles[r.string("state") ?? ""] ?? ""]
+        }
+        if req.query["format"] == "csv" {
+            return .csv(filename: "客户质量信息反馈表-\(mon.description).csv", CSVTable(header: header, rows: cells))
+        }
+        return ctx.render("patrol-feedback", [
+            "monday": mon.description, "sunday": sun.description,
+            "prev": mon.adding(days: -7).description, "next": mon.adding(days: 7).description,
+            "headers": header, "rows": zip(rows, cells).map { r, c -> [String: Any] in ["cells": c, "id": r.int("id") ?? 0] },
+            "count": rows.count, "printedAt": ctx.display(ctx.now),
+        ], title: "客户质量信息反馈表")
+    }
+}

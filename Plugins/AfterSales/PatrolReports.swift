@@ -1,0 +1,326 @@
+import CustomerDevelopmentAPI
+import Foundation
+import SalesKit
+
+/// Daily visit reports (002 §9), urgent reports (§11) and the monthly patrol summary (§10).
+enum PatrolReports {
+    typealias P = PatrolPages
+
+    // MARK: daily report (002 §9)
+
+    static let reportForm = FormSchema([
+        FormField("visit_date", "巡访日期", .date, required: true, rules: [.notInFuture]),
+        FormField("visit_time", "巡访时间（时:分）", required: true, rules: [.pattern("^([01][0-9]|2[0-3]):[0-5][0-9]$", message: "请按 HH:MM 填写时间")]),
+        FormField("opinions", "客户意见、建议、希望", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+        FormField("market", "市场行情、竞争对手动向及其他企业的销售政策", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+        FormField("effect", "巡访活动的效果", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+        FormField("handling", "主要处理事项的处理经过及结果", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+        FormField("other", "其他必要报告事项", .textarea, rules: [.length(min: nil, max: 2000)]),
+    ])
+
+    static let report: Handler = { req, ctx in
+        let v = try P.loadVisit(try req.id(), ctx)
+        let id = v.int("id")!
+        let user = try ctx.requireUser()
+        guard v.int("patroller_id") == user.id else { throw HTTPError.forbidden }
+        let cid = v.int("customer_id") ?? 0
+        return try ctx.handleForm(reportForm, template: "patrol-form", title: "巡访日报",
+                                  data: ["heading": "巡访日报 · \(v.string("customer_name") ?? "")", "card": try P.card(cid, ctx), "hasCard": true,
+                                         "intro": "002 §9：每日将拜访客户结果以日报表形式向上级主管汇报，并一同呈报客户卡。",
+                                         "cancel": "/service/patrol/visits/\(id)"],
+                                  initial: FormData([("visit_date", ctx.today.description)])) { f in
+            guard v.string("state") == "assigned" else { throw FormRejection("本次巡访已报日报") }
+            let now = ServiceUtil.epoch(ctx)
+            let rid: Int64 = try ctx.db.transaction {
+                let rid = try ctx.db.insert("""
+                    INSERT INTO service_patrol_reports (visit_id, customer_id, customer_name, visit_date, visit_time, opinions, market,
+                        effect, handling, other, unit, reporter_id, created_at)
+                    VALUES (\(id), \(cid), \(v.string("customer_name") ?? ""), \(f.date("visit_date")!.description), \(f.string("visit_time")),
+                        \(f.string("opinions")), \(f.string("market")), \(f.string("effect")), \(f.string("handling")), \(f.string("other")),
+                        \(P.unit(user)), \(user.id), \(now)) RETURNING id
+                    """)
+                try ctx.db.execute("UPDATE service_patrol_visits SET state = 'reported' WHERE id = \(id)")
+                try ctx.audit(AuditEntry(entity: "service.patrol_visit", entityID: String(id), action: "report", from: "assigned", to: "reported"))
+                try ctx.audit(AuditEntry(entity: "service.patrol_report", entityID: String(rid), action: "submit", to: "submitted"))
+                return rid
+            }
+            return .redirect(to: "/service/patrol/reports/\(rid)")
+        }
+    }
+
+    static let reportSpec = ListSpec(columns: [
+        .init("id", "编号", sql: "r.id"),
+        .init("date", "巡访日期", sql: "r.visit_date"),
+        .init("time", "时间", sql: "r.visit_time", sortable: false),
+        .init("customer", "客户", sql: "r.customer_name"),
+        .init("reporter", "巡访人", sql: "u.display_name"),
+        .init("unit", "营业单位", sql: "r.unit"),
+        .init("opinions", "客户意见、建议、希望", sql: "r.opinions", sortable: false),
+        .init("market", "市场行情、竞争对手动向", sql: "r.market", sortable: false),
+        .init("effect", "巡访效果", sql: "r.effect", sortable: false),
+        .init("handling", "主要事项处理", sql: "r.handling", sortable: false),
+        .init("other", "其他", sql: "r.other", sortable: false),
+        .init("ack", "上级已阅", sql: "r.ack_at"),
+    ], defaultSort: "date", defaultDescending: true, filters: ["customer", "unread", "from", "to", "unit"], pageSize: 50,
+       tiebreaker: "r.id")
+
+    static let list: Handler = { req, ctx in
+        let q = reportSpec.parse(req.query)
+        let user = try ctx.requireUser()
+        var w: SQL = P.mayManage(ctx) ? "WHERE 1 = 1" : "WHERE r.reporter_id = \(user.id)"
+        if let c = q.filters["customer"].flatMap({ Int64($0) }) { w = w + " AND r.customer_id = \(c)" }
+        if q.filters["unread"] == "1" { w = w + " AND r.ack_at IS NULL" }
+        if let u = q.filters["unit"] { w = w + " AND r.unit = \(u)" }
+        if let f = q.filters["from"].flatMap(LocalDate.init) { w = w + " AND r.visit_date >= \(f.description)" }
+        if let t = q.filters["to"].flatMap(LocalDate.init) { w = w + " AND r.visit_date <= \(t.description)" }
+        let rows = try ctx.db.query("""
+            SELECT r.*, COALESCE(u.display_name, '') AS reporter FROM service_patrol_reports r LEFT JOIN users u ON u.id = r.reporter_id
+            \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
+            """)
+        let cells = rows.map { r -> [String] in
+            [String(r.int("id") ?? 0), r.string("visit_date") ?? "", r.string("visit_time") ?? "", r.string("customer_name") ?? "",
+             r.string("reporter") ?? "", r.string("unit") ?? ""]
+                + ["opinions", "market", "effect", "handling", "other"].map { r.string($0) ?? "" }
+                + [r.int("ack_at") == nil ? "未阅" : ServiceUtil.time(r.int("ack_at"), ctx)]
+        }
+        if q.export { return .csv(filename: "巡访日报.csv", CSVTable(header: reportSpec.columns.map(\.title), rows: cells)) }
+        let customers = try P.customerChoices(ctx)
+        return ctx.render("patrol-list", [
+            "heading": "巡访日报", "basePath": "/service/patrol/reports",
+            "intro": "002 §9 日报表。填写日报：在“巡访安排”中打开指派给您的巡访。",
+            "actions": [["href": "/service/patrol/urgent/new", "title": "填写巡访紧急报告"]],
+            "filters": [
+                ["name": "customer", "label": "客户", "select": true, "options": P.choicesModel(customers, selected: q.filters["customer"])],
+                ["name": "unread", "label": "仅上级未阅", "checkbox": true, "checked": q.filters["unread"] == "1"],
+                ["name": "from", "label": "巡访日期自", "date": true, "value": q.filters["from"] ?? ""],
+                ["name": "to", "label": "至", "date": true, "value": q.filters["to"] ?? ""],
+            ] as [[String: Any]],
+            "rows": zip(rows, cells).prefix(reportSpec.pageSize).map { r, c -> [String: Any] in
+                ["cells": c, "url": "/service/patrol/reports/\(r.int("id") ?? 0)"]
+            },
+            "list": q.viewModel(rowsFetched: rows.count, basePath: "/service/patrol/reports"),
+        ], title: "巡访日报")
+    }
+
+    static func loadReport(_ id: Int64, _ ctx: Context) throws -> Row {
+        guard let r = try ctx.db.first("SELECT * FROM service_patrol_reports WHERE id = \(id)") else { throw HTTPError.notFound }
+        guard P.mayManage(ctx) || r.int("reporter_id") == ctx.user?.id else { throw HTTPError.forbidden }
+        return r
+    }
+
+    static let detail: Handler = { req, ctx in
+        let r = try loadReport(try req.id(), ctx)
+        let id = r.int("id")!
+        var d: [String: Any] = r.dictionary
+        d["reporter"] = try P.userName(r.int("reporter_id"), ctx)
+        d["created"] = ServiceUtil.time(r.int("created_at"), ctx)
+        d["ackBy"] = try P.userName(r.int("ack_by"), ctx)
+        d["ackAt"] = ServiceUtil.time(r.int("ack_at"), ctx)
+        return ctx.render("patrol-report", [
+            "r": d, "acked": r.int("ack_at") != nil, "card": try P.card(r.int("customer_id") ?? 0, ctx),
+            "canAck": ctx.can(P.manage) && r.int("ack_at") == nil, "printedAt": ctx.display(ctx.now),
+            "history": try ServiceUtil.history(entity: "service.patrol_report", id: id, titles: ["submitted": "已提交", "read": "上级已阅"], ctx),
+        ], title: "巡访日报 #\(id)")
+    }
+
+    /// The superior reads (acknowledges) a daily report; it leaves the inbox.
+    static let ack: Handler = { req, ctx in
+        let r = try loadReport(try req.id(), ctx)
+        let id = r.int("id")!
+        if r.int("ack_at") == nil {
+            try ctx.db.transaction {
+                try ctx.db.execute("""
+                    UPDATE service_patrol_reports SET ack_by = \(try ctx.requireUser().id), ack_at = \(ServiceUtil.epoch(ctx)) WHERE id = \(id)
+                    """)
+                try ctx.audit(AuditEntry(entity: "service.patrol_report", entityID: String(id), action: "read", from: "submitted", to: "read"))
+            }
+        }
+        return .redirect(to: "/service/patrol/reports/\(id)")
+    }
+
+    // MARK: urgent report (002 §11)
+
+    static let triggers: [(String, String)] = [
+        ("policy", "同行的销售方针政策发生重大变化"),
+        ("product", "同行有新产品上市"),
+        ("trend", "同行的销售或服务出现新动向"),
+        ("defect", "发现本企业产品有重大缺陷或问题"),
+        ("other", "其他需作紧急处理事项"),
+    ]
+    static func triggerTitle(_ key: String) -> String { triggers.first { $0.0 == key }?.1 ?? key }
+
+    static func urgentForm(customers: [Choice]) -> FormSchema {
+        FormSchema([
+            FormField("trigger", "紧急事项类别", .select(triggers.map { Choice($0.0, $0.1) }), required: true),
+            FormField("customer", "相关客户", .select(customers)),
+            FormField("content", "报告内容", .textarea, required: true, rules: [.length(min: 2, max: 4000)]),
+        ])
+    }
+
+    static let urgentNew: Handler = { req, ctx in
+        let customers = try P.customerChoices(ctx)
+        return try ctx.handleForm(urgentForm(customers: customers), template: "patrol-form", title: "巡访紧急报告",
+                                  data: ["heading": "巡访紧急报告", "cancel": "/service/patrol/urgent",
+                                         "intro": "002 §11：本单位不能自行解决的问题，随时填写巡访紧急报告报上级处理。"]) { v in
+            let user = try ctx.requireUser()
+            var cid: Int64?
+            var cname = ""
+            if let raw = v.optionalString("customer") {
+                guard let c = try P.patrolCustomer(raw, ctx) else {
+                    throw FormRejection(field: "customer", "请选择您可查看的客户")
+                }
+                cid = c.id
+                cname = c.name
+            }
+            let id: Int64 = try ctx.db.transaction {
+                let id = try ctx.db.insert("""
+                    INSERT INTO service_patrol_urgent (customer_id, customer_name, trigger, content, unit, reporter_id, created_at)
+                    VALUES (\(cid), \(cname), \(v.string("trigger")), \(v.string("content")), \(P.unit(user)), \(user.id), \(ServiceUtil.epoch(ctx)))
+                    RETURNING id
+                    """)
+                try ctx.audit(AuditEntry(entity: "service.patrol_urgent", entityID: String(id), action: "submit", to: "submitted",
+                                         reason: triggerTitle(v.string("trigger"))))
+                return id
+            }
+            return .redirect(to: "/service/patrol/urgent/\(id)")
+        }
+    }
+
+    static let urgentList: Handler = { req, ctx in
+        let user = try ctx.requireUser()
+        let w: SQL = P.mayManage(ctx) ? "1 = 1" : "x.reporter_id = \(user.id)"
+        let rows = try ctx.db.query("""
+            SELECT x.*, COALESCE(u.display_name, '') AS reporter FROM service_patrol_urgent x LEFT JOIN users u ON u.id = x.reporter_id
+            WHERE \(w) ORDER BY x.created_at DESC, x.id DESC LIMIT 1000
+            """)
+        let header = ["编号", "报告时间", "紧急事项类别", "相关客户", "报告人", "营业单位", "报告内容", "上级已阅"]
+        let cells = rows.map { r -> [String] in
+            [String(r.int("id") ?? 0), ServiceUtil.time(r.int("created_at"), ctx), triggerTitle(r.string("trigger") ?? ""),
+             r.string("customer_name") ?? "", r.string("reporter") ?? "", r.string("unit") ?? "", r.string("content") ?? "",
+             r.int("ack_at") == nil ? "未阅" : ServiceUtil.time(r.int("ack_at"), ctx)]
+        }
+        if req.query["format"] == "csv" { return .csv(filename: "巡访紧急报告.csv", CSVTable(header: header, rows: cells)) }
+        return ctx.render("patrol-list", [
+            "heading": "巡访紧急报告", "basePath": "/service/patrol/urgent", "plainHeaders": header, "csvHref": "/service/patrol/urgent?format=csv",
+            "actions": [["href": "/service/patrol/urgent/new", "title": "填写紧急报告"]],
+            "rows": zip(rows, cells).map { r, c -> [String: Any] in
+                ["cells": c, "url": "/service/patrol/urgent/\(r.int("id") ?? 0)", "urgent": r.int("ack_at") == nil]
+            },
+        ], title: "巡访紧急报告")
+    }
+
+    static func loadUrgent(_ id: Int64, _ ctx: Context) throws -> Row {
+        guard let r = try ctx.db.first("SELECT * FROM service_patrol_urgent WHERE id = \(id)") else { throw HTTPError.notFound }
+        guard P.mayManage(ctx) || r.int("reporter_id") == ctx.user?.id else { throw HTTPError.forbidden }
+        return r
+    }
+
+    static let urgentDetail: Handler = { req, ctx in
+        let r = try loadUrgent(try req.id(), ctx)
+        let id = r.int("id")!
+        var d: [String: Any] = r.dictionary
+        d["triggerText"] = triggerTitle(r.string("trigger") ?? "")
+        d["reporter"] = try P.userName(r.int("reporter_id"), ctx)
+        d["created"] = ServiceUtil.time(r.int("created_at"), ctx)
+        d["ackBy"] = try P.userName(r.int("ack_by"), ctx)
+        d["ackAt"] = ServiceUtil.time(r.int("ack_at"), ctx)
+        return ctx.render("patrol-urgent", [
+            "u": d, "acked": r.int("ack_at") != nil, "canAck": ctx.can(P.manage) && r.int("ack_at") == nil,
+            "history": try ServiceUtil.history(entity: "service.patrol_urgent", id: id, titles: ["submitted": "已报告", "read": "上级已阅"], ctx),
+        ], title: "巡访紧急报告 #\(id)")
+    }
+
+    static let urgentAck: Handler = { req, ctx in
+        let r = try loadUrgent(try req.id(), ctx)
+        let id = r.int("id")!
+        if r.int("ack_at") == nil {
+            try ctx.db.transaction {
+                try ctx.db.execute("""
+                    UPDATE service_patrol_urgent SET ack_by = \(try ctx.requireUser().id), ack_at = \(ServiceUtil.epoch(ctx)) WHERE id = \(id)
+                    """)
+                try ctx.audit(AuditEntry(entity: "service.patrol_urgent", entityID: String(id), action: "read", from: "submitted", to: "read"))
+            }
+        }
+        return .redirect(to: "/service/patrol/urgent/\(id)")
+    }
+
+    // MARK: monthly summary (002 §10)
+
+    static let monthlyForm = FormSchema([
+        FormField("month", "月份", required: true, rules: [.pattern("^[0-9]{4}-(0[1-9]|1[0-2])$", message: "请按 YYYY-MM 填写月份")]),
+        FormField("unit", "营业单位", required: true, rules: [.length(min: 1, max: 50)]),
+        FormField("summary", "每月巡访情况报告书", .textarea, required: true, rules: [.length(min: 2, max: 20000)]),
+    ])
+
+    /// The month's daily reports of a unit, in date order.
+    static func monthReports(unit: String, month: String, _ ctx: Context) throws -> [Row] {
+        try ctx.db.query("""
+            SELECT * FROM service_patrol_reports WHERE unit = \(unit) AND visit_date >= \(month + "-01") AND visit_date <= \(month + "-31")
+            ORDER BY visit_date, visit_time, id
+            """)
+    }
+
+    /// The summary pre-filled from the daily reports (002 §10: 整理汇总).
+    static func compile(unit: String, month: String, _ ctx: Context) throws -> String {
+        let rows = try monthReports(unit: unit, month: month, ctx)
+        let customers = Set(rows.compactMap { $0.int("customer_id") }).count
+        var out = "\(unit) \(month) 巡访情况：共巡访 \(rows.count) 次，涉及客户 \(customers) 家。\n"
+        let sections: [(String, String)] = [("opinions", "客户意见、建议、希望"), ("market", "市场行情、竞争对手动向及其他企业的销售政策"),
+                                            ("effect", "巡访活动的效果"), ("handling", "主要处理事项的处理经过及结果"), ("other", "其他")]
+        for (key, title) in sections {
+            let lines = rows.compactMap { r -> String? in
+                let t = r.string(key) ?? ""
+                return t.isEmpty ? nil : "- \(r.string("visit_date") ?? "") \(r.string("customer_name") ?? "")：\(t)"
+            }
+            if lines.isEmpty { continue }
+            out += "\n【\(title)】\n" + lines.joined(separator: "\n") + "\n"
+        }
+        return out
+    }
+
+    static let monthly: Handler = { req, ctx in
+        let user = try ctx.requireUser()
+        let monthParam = req.query["month"] ?? ""
+        let month = monthParam.range(of: "^[0-9]{4}-(0[1-9]|1[0-2])$", options: .regularExpression) != nil
+            ? monthParam : String(ctx.today.description.prefix(7))
+        let unit = (req.query["unit"] ?? "").isEmpty ? P.unit(user) : req.query["unit"]!
+        let existing = try ctx.db.first("SELECT * FROM service_patrol_monthly WHERE unit = \(unit) AND month = \(month)")
+        let summary = try existing?.string("summary") ?? compile(unit: unit, month: month, ctx)
+        let daily = try monthReports(unit: unit, month: month, ctx).map { r -> [String: Any] in
+            var d: [String: Any] = r.dictionary
+            d["url"] = "/service/patrol/reports/\(r.int("id") ?? 0)"
+            return d
+        }
+        let submitted = try ctx.db.query("""
+            SELECT m.*, COALESCE(u.display_name, '') AS submitter FROM service_patrol_monthly m LEFT JOIN users u ON u.id = m.submitted_by
+            ORDER BY m.month DESC, m.unit LIMIT 100
+            """).map { r -> [String: Any] in
+            var d: [String: Any] = r.dictionary
+            d["at"] = ServiceUtil.time(r.int("submitted_at"), ctx)
+            d["url"] = "/service/patrol/monthly?month=\(r.string("month") ?? "")&unit=\(URLEncoding.percentEncode(r.string("unit") ?? ""))"
+            return d
+        }
+        return try ctx.handleForm(monthlyForm, template: "patrol-monthly", title: "每月巡访情况报告书",
+                                  data: ["month": month, "unit": unit, "daily": daily, "hasDaily": !daily.isEmpty,
+                                         "submitted": submitted, "existing": existing != nil,
+                                         "existingAt": ServiceUtil.time(existing?.int("submitted_at"), ctx)],
+                                  initial: FormData([("month", month), ("unit", unit), ("summary", summary)])) { v in
+            let m = v.string("month"), u = v.string("unit")
+            let count = Int64(try monthReports(unit: u, month: m, ctx).count)
+            let now = ServiceUtil.epoch(ctx)
+            try ctx.db.transaction {
+                let old = try ctx.db.first("SELECT id FROM service_patrol_monthly WHERE unit = \(u) AND month = \(m)")
+                let id = try ctx.db.insert("""
+                    INSERT INTO service_patrol_monthly (unit, month, report_count, summary, state, submitted_by, submitted_at)
+                    VALUES (\(u), \(m), \(count), \(v.string("summary")), 'submitted', \(user.id), \(now))
+                    ON CONFLICT (unit, month) DO UPDATE SET report_count = excluded.report_count, summary = excluded.summary,
+                        submitted_by = excluded.submitted_by, submitted_at = excluded.submitted_at
+                    RETURNING id
+                    """)
+                try ctx.audit(AuditEntry(entity: "service.patrol_monthly", entityID: String(id), action: old == nil ? "submit" : "resubmit",
+                                         from: old == nil ? nil : "submitted", to: "submitted", reason: "\(u) \(m)"))
+            }
+            return .redirect(to: "/service/patrol/monthly?month=\(m)&unit=\(URLEncoding.percentEncode(u))")
+        }
+    }
+}
