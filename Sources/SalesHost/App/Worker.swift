@@ -101,29 +101,27 @@ public final class Worker: ContextHost {
     /// Every form carries a fresh `_idem` token (the `form/csrf` partial). The first POST with a
     /// token runs; a repeat (double click, browser retry, resubmit after a lost response) gets the
     /// same 303 without running the handler again, so it creates nothing twice. A submit that did
-    /// not succeed (422, error) releases its token so the corrected form can be sent.
+    /// not succeed (422, error) records nothing, so the corrected form can be sent.
     func idempotent(key: String, user: User, now: Date, _ handler: () throws -> Response) throws -> Response {
         guard key.count <= 64, key.allSatisfy(\.isHexDigit) else { throw HTTPError.badRequest("表单标识无效") }
         let t = Int64(now.timeIntervalSince1970)
-        try db.transaction {
-            try db.execute("DELETE FROM idempotency_keys WHERE created_at < \(t - 86400)")
-            if let row = try db.first("SELECT location FROM idempotency_keys WHERE user_id = \(user.id) AND key = \(key)") {
-                if let location = row.string("location") { throw AlreadyDone(location: location) }
-                throw HTTPError.conflict("该表单正在提交中，请勿重复提交。")
+        // Claim, handler and outcome commit together (the handler's own transactions become
+        // savepoints): a crash undoes all of them, so a token is never left half-used, and a
+        // concurrent repeat waits for the write lock and then gets the stored 303.
+        return try db.transaction {
+            if let row = try db.first("SELECT location FROM idempotency_keys WHERE user_id = \(user.id) AND key = \(key)"),
+               let location = row.string("location") {
+                throw AlreadyDone(location: location)
             }
-            try db.execute("INSERT INTO idempotency_keys (key, user_id, location, created_at) VALUES (\(key), \(user.id), NULL, \(t))")
-        }
-        do {
+            try db.execute("DELETE FROM idempotency_keys WHERE created_at < \(t - 86400)")
             let response = try handler()
             if response.status == 303, let location = response.header("Location") {
-                try db.execute("UPDATE idempotency_keys SET location = \(location) WHERE user_id = \(user.id) AND key = \(key)")
-            } else {
-                try db.execute("DELETE FROM idempotency_keys WHERE user_id = \(user.id) AND key = \(key)")
+                try db.execute("""
+                    INSERT INTO idempotency_keys (key, user_id, location, created_at) VALUES (\(key), \(user.id), \(location), \(t))
+                    ON CONFLICT (user_id, key) DO UPDATE SET location = excluded.location
+                    """)
             }
             return response
-        } catch {
-            _ = try? db.execute("DELETE FROM idempotency_keys WHERE user_id = \(user.id) AND key = \(key)")
-            throw error
         }
     }
 
