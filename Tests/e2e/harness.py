@@ -1,6 +1,8 @@
 """Starts the real responder and a real nginx on loopback (free port, temp dir) for e2e tests."""
+import atexit
 import http.client
 import os
+import shutil
 import re
 import signal
 import socket
@@ -25,6 +27,7 @@ class Stack:
 
     def __init__(self, app_max_body=1 << 20, nginx_max_body="8m", threads=4, extra_env=None):
         self.dir = tempfile.mkdtemp(prefix="sales-e2e-")
+        atexit.register(shutil.rmtree, self.dir, True)  # after the tests have read the database
         self.port = free_port()
         self.socket = os.path.join(self.dir, "salesd.sock")
         self.env = dict(os.environ)
