@@ -7,18 +7,6 @@ import AdminModule
 import CustomerDevelopmentModule
 @testable import AfterSalesModule
 
-func multipartBody(_ parts: [(name: String, filename: String?, type: String?, data: [UInt8])], boundary: String = "SvcB0undary") -> [UInt8] {
-    var out: [UInt8] = []
-    for p in parts {
-        var head = "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(p.name)\""
-        if let f = p.filename { head += "; filename=\"\(f)\"" }
-        head += "\r\n"
-        if let t = p.type { head += "Content-Type: \(t)\r\n" }
-        head += "\r\n"
-        out += Array(head.utf8) + p.data + Array("\r\n".utf8)
-    }
-    return out + Array("--\(boundary)--\r\n".utf8)
-}
 
 /// A test world: users of every role involved and two customers of `rep` (in and out of city).
 final class ServiceWorld {
@@ -75,7 +63,7 @@ final class ServiceWorld {
         var parts: [(name: String, filename: String?, type: String?, data: [UInt8])] = [("_csrf", nil, nil, Array((c.csrf ?? "").utf8))]
         for (k, v) in fields { parts.append((k, nil, nil, Array(v.utf8))) }
         if let photo { parts.append(("photo", photo.0, photo.1, photo.2)) }
-        return c.request("POST", "/service/complaints/new", contentType: "multipart/form-data; boundary=SvcB0undary", body: multipartBody(parts))
+        return c.request("POST", "/service/complaints/new", contentType: "multipart/form-data; boundary=SvcB0undary", body: multipartBody(parts, boundary: "SvcB0undary"))
     }
 
     func idFrom(_ r: TestClient.Response) throws -> Int64 {

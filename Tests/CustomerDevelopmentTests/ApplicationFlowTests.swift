@@ -307,53 +307,9 @@ import SalesTesting
         #expect(try f.customer(a.customer).string("code") == "C-\(CRMFixture.year)-01")
     }
 
-    /// Two workers (each with its own SQLite connection) for two threads, and a third that holds
-    /// the write gate so that both requests read the applications before either writes.
-    final class Workers: @unchecked Sendable {
-        let workers: [Worker]
-        let blocker: Worker
-        var responses: [Response?] = [nil, nil]
-        let lock = NSLock()
-        init(_ workers: [Worker], blocker: Worker) {
-            self.workers = workers
-            self.blocker = blocker
-        }
-    }
-
     /// POSTs `action=approve` for each application at the same moment, one worker per thread.
-    func approveConcurrently(_ apps: [Int64], cookie: String, csrf: String) throws -> [Response] {
-        let w = Workers([f.t.worker, try f.t.app.makeWorker()], blocker: try f.t.app.makeWorker())
-        let locked = DispatchSemaphore(value: 0)
-        let group = DispatchGroup()
-        group.enter()
-        Thread {
-            // Both requests load the application (reads are not blocked), then wait here to write.
-            try? w.blocker.db.transaction {
-                locked.signal()
-                Thread.sleep(forTimeInterval: 1)
-            }
-            group.leave()
-        }.start()
-        locked.wait()
-        for i in 0..<2 {
-            group.enter()
-            let app = apps[i]
-            Thread {
-                let body = Array("_csrf=\(URLEncoding.percentEncode(csrf))&action=approve".utf8)
-                let raw = RawRequest(params: [
-                    "REQUEST_METHOD": "POST", "REQUEST_URI": "/crm/applications/\(app)/act", "REMOTE_ADDR": "127.0.0.1",
-                    "HTTP_HOST": "localhost", "HTTP_COOKIE": cookie, "CONTENT_TYPE": "application/x-www-form-urlencoded",
-                    "CONTENT_LENGTH": String(body.count),
-                ], body: body)
-                let r = w.workers[i].handle(raw)
-                w.lock.lock()
-                w.responses[i] = r
-                w.lock.unlock()
-                group.leave()
-            }.start()
-        }
-        group.wait()
-        return w.responses.map { $0! }
+    func approveConcurrently(_ apps: [Int64], as client: TestClient) throws -> [Response] {
+        try f.t.simultaneously(apps.map { client.rawPost("/crm/applications/\($0)/act", [("action", "approve")]) })
     }
 
     @Test("002 §6: two supervisors approving two customers at the same moment (two workers, two threads) get distinct codes 0001 and 0002")
@@ -363,8 +319,8 @@ import SalesTesting
         let b = try f.evaluatedApplication(rep, "并发乙")
         let boss = f.client("boss")
         boss.get("/crm/applications/\(a.app)")
-        let cookie = boss.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
-        let responses = try approveConcurrently([a.app, b.app], cookie: cookie, csrf: try #require(boss.csrf))
+        _ = try #require(boss.csrf)
+        let responses = try approveConcurrently([a.app, b.app], as: boss)
         #expect(responses.map(\.status) == [303, 303])
         #expect(responses[0].header("Location") == "/crm/applications/\(a.app)")
         #expect(responses[1].header("Location") == "/crm/applications/\(b.app)")
@@ -379,8 +335,8 @@ import SalesTesting
         let a = try f.evaluatedApplication(rep, "重复审批公司")
         let boss = f.client("boss")
         boss.get("/crm/applications/\(a.app)")
-        let cookie = boss.cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
-        let responses = try approveConcurrently([a.app, a.app], cookie: cookie, csrf: try #require(boss.csrf))
+        _ = try #require(boss.csrf)
+        let responses = try approveConcurrently([a.app, a.app], as: boss)
         // Both read state 'evaluated'; the second to write finds it changed and is refused (409).
         #expect(responses.map(\.status).sorted() == [303, 409])
         #expect(responses.first { $0.status == 303 }?.header("Location") == "/crm/applications/\(a.app)")

@@ -122,18 +122,6 @@ func writeTemplates(_ files: [String: String]) throws -> String {
     return dir
 }
 
-func multipart(_ parts: [(name: String, filename: String?, type: String?, data: [UInt8])], boundary: String = "XyZ123") -> [UInt8] {
-    var out: [UInt8] = []
-    for p in parts {
-        var head = "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(p.name)\""
-        if let f = p.filename { head += "; filename=\"\(f)\"" }
-        head += "\r\n"
-        if let t = p.type { head += "Content-Type: \(t)\r\n" }
-        head += "\r\n"
-        out += Array(head.utf8) + p.data + Array("\r\n".utf8)
-    }
-    return out + Array("--\(boundary)--\r\n".utf8)
-}
 
 @Suite struct ModuleFeatureTests {
     let t: TestApp
@@ -157,7 +145,7 @@ func multipart(_ parts: [(name: String, filename: String?, type: String?, data: 
             parts += [("lines.\(i).name", nil, nil, Array(l.0.utf8)), ("lines.\(i).qty", nil, nil, Array(l.1.utf8)),
                       ("lines.\(i).price", nil, nil, Array(l.2.utf8))]
         }
-        return c.request("POST", "/docs/new", contentType: "multipart/form-data; boundary=XyZ123", body: multipart(parts))
+        return c.request("POST", "/docs/new", contentType: "multipart/form-data; boundary=XyZ123", body: multipartBody(parts, boundary: "XyZ123"))
     }
 
     @Test func multipartFormWithRowsAndUploadIsStoredAndServedOnlyToWhoMaySee() throws {
