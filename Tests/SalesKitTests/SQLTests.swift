@@ -135,10 +135,10 @@ struct RowTests {
 
     @Test func dictionaryForTemplates() {
         let d = row.dictionary
-        #expect(d["id"] == "42")
-        #expect(d["name"] == "张三")
-        #expect(d["nothing"] == "")
-        #expect(d["blob"] == "bin")
+        #expect(d["id"] as? String == "42")
+        #expect(d["name"] as? String == "张三")
+        #expect(d["nothing"] as? String == "")
+        #expect(d["blob"] as? String == "bin")
         #expect(d.count == 7)
     }
 }

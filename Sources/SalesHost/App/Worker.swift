@@ -9,7 +9,7 @@ public final class Worker: ContextHost {
     public let app: App
     public let db: SQLiteDatabase
     var setCookies: [String] = []
-    var formatters: [String: DateFormatter] = [:]
+    lazy var timeFormatter = LocalTimeFormatter(zone: config.zone)
     /// Overrides "now" (tests of deadlines); nil means the clock.
     public var clock: (() -> Date)?
 
@@ -83,10 +83,30 @@ public final class Worker: ContextHost {
         let ctx = Context(request: request, user: user, db: db, now: now, timeZone: config.zone, module: route.module,
                           csrfToken: session?.valid == true ? session!.csrf : preSessionToken(request),
                           resumedForm: resumed, host: self)
-        if request.method == "POST", let user, let key = request.form["_idem"], !key.isEmpty {
-            return try idempotent(key: key, user: user, now: now) { try route.handler(request, ctx) }
+        do {
+            if request.method == "POST", let user, let key = request.form["_idem"], !key.isEmpty {
+                return try idempotent(key: key, user: user, now: now) { try route.handler(request, ctx) }
+            }
+            return try route.handler(request, ctx)
+        } catch let failure as StorageError where request.method == "POST" && failure.isUnavailable {
+            return try keptForm(after: failure, route: route, request: request, context: ctx)
         }
-        return try route.handler(request, ctx)
+    }
+
+    /// A submit the database could not take (locked past the busy timeout, disk full, read-only;
+    /// everything was rolled back). The handler runs once more with writes refused
+    /// (`PRAGMA query_only`) and `ctx.storageFailure` set, so `handleForm` answers with the same
+    /// form, every typed value kept and the reason on top (503; 422 if the input was invalid).
+    /// A route without a form gets the generic page (`errorResponse`).
+    func keptForm(after failure: StorageError, route: RouteDefinition, request: Request, context ctx: Context) throws -> Response {
+        app.logger.warning("storage unavailable on POST \(request.path): \(failure)")
+        ctx.storageFailure = failure
+        do { try db.executeScript("PRAGMA query_only = ON") } catch { throw failure }
+        defer { try? db.executeScript("PRAGMA query_only = OFF") }
+        guard let response = try? route.handler(request, ctx), response.status == 503 || response.status == 422 else {
+            throw failure
+        }
+        return response
     }
 
     /// The test clock (`clockFile`, only with `debugRoutes`).
@@ -194,6 +214,10 @@ public final class Worker: ContextHost {
             return errorPage(r.isForbidden ? 403 : 409, r.isForbidden ? "无权操作" : "无法执行", r.message)
         case let s as StorageError where s.kind == .busy:
             return errorPage(503, "系统繁忙", "数据库正忙，请稍后重新提交。")
+        case let s as StorageError where s.kind == .full || s.kind == .readOnly:
+            let id = Token.make(bytes: 6)
+            app.logger.error("error id=\(id) \(raw.params["REQUEST_METHOD"] ?? "") \(raw.params["REQUEST_URI"] ?? ""): \(s)")
+            return errorPage(503, "暂时无法保存", "系统暂时无法保存数据（存储空间不足或数据库只读），请联系管理员。", errorID: id)
         default:
             let id = Token.make(bytes: 6)
             app.logger.error("error id=\(id) \(raw.params["REQUEST_METHOD"] ?? "") \(raw.params["REQUEST_URI"] ?? ""): \(String(reflecting: error))")
@@ -219,12 +243,12 @@ public final class Worker: ContextHost {
         page["shell"] = layoutModel(context, title: title)
         page["csrf"] = context.csrfToken
         page["idem"] = Token.make(bytes: 16)
-        guard let html = app.renderer.render(name, page) else {
+        guard let html = app.renderer.renderBytes(name, page) else {
             let id = Token.make(bytes: 6)
             app.logger.error("error id=\(id) template '\(name)' not found")
             return errorPage(500, "系统错误", "页面模板缺失。", errorID: id)
         }
-        return .html(html, status: status)
+        return Response(status: status, headers: [("Content-Type", "text/html; charset=utf-8")], body: html)
     }
 
     public func service(_ id: ObjectIdentifier, for module: String) -> (any Sendable)? {
@@ -272,13 +296,7 @@ public final class Worker: ContextHost {
     }
 
     public func formatTime(_ date: Date, pattern: String) -> String {
-        if let f = formatters[pattern] { return f.string(from: date) }
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = config.zone
-        f.dateFormat = pattern
-        formatters[pattern] = f
-        return f.string(from: date)
+        timeFormatter.format(date, pattern: pattern)
     }
 
     // MARK: - Layout

@@ -32,6 +32,9 @@ public struct AppConfig: Codable, Sendable {
     public var secureCookies: Bool = false
     /// SQLite `synchronous`: FULL (survives power loss) or NORMAL (survives process crash).
     public var sqliteSynchronous: String = "FULL"
+    /// How long a write waits for another process's lock before the user is told the database is
+    /// busy (their form comes back with the input kept), in milliseconds.
+    public var dbBusyTimeoutMs: Int = 5000
     /// Test-only routes (`/_debug/sleep`); never enable in production.
     public var debugRoutes: Bool = false
     /// Company name shown in the header and on printouts.
@@ -45,7 +48,7 @@ public struct AppConfig: Codable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case dataDir, database, listen, threads, maxBodyBytes, maxFileBytes, webDir, pluginsDir, timeZone,
              sessionMinutes, loginMaxFailures, loginWindowMinutes, trustRemoteUser, secureCookies,
-             sqliteSynchronous, debugRoutes, companyName, clockFile
+             sqliteSynchronous, dbBusyTimeoutMs, debugRoutes, companyName, clockFile
     }
 
     public init(from decoder: Decoder) throws {
@@ -66,6 +69,7 @@ public struct AppConfig: Codable, Sendable {
         trustRemoteUser = try c.decodeIfPresent(Bool.self, forKey: .trustRemoteUser) ?? d.trustRemoteUser
         secureCookies = try c.decodeIfPresent(Bool.self, forKey: .secureCookies) ?? d.secureCookies
         sqliteSynchronous = try c.decodeIfPresent(String.self, forKey: .sqliteSynchronous) ?? d.sqliteSynchronous
+        dbBusyTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .dbBusyTimeoutMs) ?? d.dbBusyTimeoutMs
         debugRoutes = try c.decodeIfPresent(Bool.self, forKey: .debugRoutes) ?? d.debugRoutes
         companyName = try c.decodeIfPresent(String.self, forKey: .companyName) ?? d.companyName
         clockFile = try c.decodeIfPresent(String.self, forKey: .clockFile) ?? d.clockFile
@@ -82,12 +86,17 @@ public struct AppConfig: Codable, Sendable {
         }
         // Environment overrides: round-trip through JSON so each key keeps its type.
         var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as! [String: Any]
+        // The Swift type of each property decides (on Linux a JSON 0/1 also passes `is Bool`).
+        let kinds = Dictionary(Mirror(reflecting: config).children.compactMap { c in c.label.map { ($0, c.value) } },
+                               uniquingKeysWith: { a, _ in a })
         for key in CodingKeys.allCases {
             let env = "SALES_" + key.rawValue.replacingOccurrences(of: "([a-z])([A-Z])", with: "$1_$2", options: .regularExpression).uppercased()
             guard let v = environment[env] else { continue }
-            switch json[key.rawValue] {
-            case is Bool where v == "1" || v == "0" || v == "true" || v == "false": json[key.rawValue] = (v == "1" || v == "true")
-            case is Int, is NSNumber:
+            switch kinds[key.rawValue] {
+            case is Bool:
+                guard ["1", "0", "true", "false"].contains(v) else { throw ConfigError(message: "\(env) must be 1/0/true/false, got \(v)") }
+                json[key.rawValue] = (v == "1" || v == "true")
+            case is Int:
                 guard let n = Int(v) else { throw ConfigError(message: "\(env) must be a number, got \(v)") }
                 json[key.rawValue] = n
             default: json[key.rawValue] = v

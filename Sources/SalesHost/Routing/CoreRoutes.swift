@@ -12,6 +12,8 @@ enum CoreRoutes {
         r.add("GET", "/login", .public, loginPage)
         r.add("POST", "/login", .public, login)
         r.add("POST", "/logout", .authenticated, logout)
+        // Liveness for monitoring and the benchmark's trivial route: no session, no database.
+        r.add("GET", "/healthz", .public, healthz)
         if debug {
             r.add("GET", "/_debug/sleep", .public, sleep)
         }
@@ -50,6 +52,8 @@ enum CoreRoutes {
         return ctx.render("/pages/home", ["groups": groups, "empty": groups.isEmpty, "failed": failed,
                                           "hasFailed": !failed.isEmpty], title: "待办事项")
     }
+
+    static let healthz: Handler = { _, _ in .text("ok") }
 
     // MARK: Login / logout
 

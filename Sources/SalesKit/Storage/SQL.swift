@@ -119,9 +119,11 @@ public struct Row: Sendable {
 
     public func bool(_ name: String) -> Bool { (int(name) ?? 0) != 0 }
 
-    /// All columns as strings, for templates (`NULL` becomes empty).
-    public var dictionary: [String: String] {
-        var d: [String: String] = [:]
+    /// All columns as strings, for templates (`NULL` becomes empty). Typed `[String: Any]`, as
+    /// page data is: handlers add their own keys without a copy into a second dictionary.
+    public var dictionary: [String: Any] {
+        var d: [String: Any] = [:]
+        d.reserveCapacity(columns.count + 4)
         for (i, c) in columns.enumerated() {
             switch values[i] {
             case .null: d[c] = ""

@@ -1,0 +1,324 @@
+import Foundation
+import Mustache
+
+/// The renderer behind every page. swift-mustache parses the templates (so the syntax, the
+/// standalone-line rules and the inheritance are exactly the library's); at start-up each parsed
+/// template is turned into this node tree, which renders straight into a byte buffer.
+///
+/// Why not `MustacheLibrary.render`: profiling the customer list (issue #7, callgrind) showed
+/// three quarters of the page's instructions in it — protocol-conformance casts on every name
+/// lookup, a `split` per lookup, and HTML escaping one `Character` at a time through a
+/// dictionary. This renderer keeps the library's semantics (context stack climbing, truthiness,
+/// partial indentation, block overrides) and `RendererTests` checks it against the library,
+/// byte for byte, on every template in the repository.
+final class CompiledTemplates: Sendable {
+    indirect enum Node: Sendable {
+        case text([UInt8])
+        case variable(path: [String], escaped: Bool)
+        case section(path: [String], inverted: Bool, body: [Node])
+        case block(name: String, body: [Node], indentation: [UInt8]?)
+        case partial(name: String, indentation: [UInt8]?, overrides: [String: [Node]]?)
+    }
+
+    struct UnsupportedToken: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let templates: [String: [Node]]
+
+    init(library: MustacheLibrary, names: [String]) throws {
+        var t: [String: [Node]] = [:]
+        for name in names {
+            guard let template = library.getTemplate(named: name) else { continue }
+            do {
+                t[name] = try Self.convert(template)
+            } catch {
+                throw UnsupportedToken(description: "template \(name): \(error)")
+            }
+        }
+        templates = t
+    }
+
+    // MARK: - From swift-mustache's parse tree (read by reflection, once at start-up)
+
+    static func convert(_ template: MustacheTemplate) throws -> [Node] {
+        guard let tokens = Mirror(reflecting: template).children.first(where: { $0.label == "tokens" })?.value as? [Any] else {
+            throw UnsupportedToken(description: "swift-mustache template layout changed (no tokens)")
+        }
+        var nodes: [Node] = []
+        for token in tokens {
+            let m = Mirror(reflecting: token)
+            guard let (kind, payload) = m.children.first.map({ ($0.label ?? "", $0.value) }) else {
+                throw UnsupportedToken(description: "unreadable token \(token)")
+            }
+            let fields = Mirror(reflecting: payload).children.map { ($0.label, $0.value) }
+            func field(_ label: String, _ index: Int) -> Any? {
+                fields.first { $0.0 == label }?.1 ?? (index < fields.count ? fields[index].1 : nil)
+            }
+            func noTransforms() throws {
+                if let t = field("transforms", 1) as? [String], !t.isEmpty {
+                    throw UnsupportedToken(description: "transforms (\(t)) are not supported")
+                }
+            }
+            // "." is the current object; a leading dot (".name") looks only in the current object,
+            // marked by an empty first element.
+            func path(_ name: String) -> [String] {
+                if name == "." { return ["."] }
+                let parts = name.split(separator: ".").map(String.init)
+                return name.hasPrefix(".") ? [""] + parts : parts
+            }
+            func indentation(_ any: Any?) -> [UInt8]? {
+                guard let s = any as? String? ?? nil else { return nil }
+                return Array(s.utf8)
+            }
+            switch kind {
+            case "text":
+                // Not merged with a neighbour: partial indentation is decided token by token.
+                guard let s = payload as? String else { throw UnsupportedToken(description: "text token") }
+                nodes.append(.text(Array(s.utf8)))
+            case "variable", "unescapedVariable":
+                try noTransforms()
+                guard let name = field("name", 0) as? String else { throw UnsupportedToken(description: "variable") }
+                nodes.append(.variable(path: path(name), escaped: kind == "variable"))
+            case "section", "invertedSection":
+                try noTransforms()
+                guard let name = field("name", 0) as? String, let body = field("template", 2) as? MustacheTemplate else {
+                    throw UnsupportedToken(description: "section")
+                }
+                nodes.append(.section(path: path(name), inverted: kind == "invertedSection", body: try convert(body)))
+            case "blockExpansion":
+                guard let name = field("name", 0) as? String, let body = field("default", 1) as? MustacheTemplate else {
+                    throw UnsupportedToken(description: "block")
+                }
+                nodes.append(.block(name: name, body: try convert(body), indentation: indentation(field("indentation", 2))))
+            case "partial":
+                guard let name = field("", 0) as? String ?? fields.first?.1 as? String else {
+                    throw UnsupportedToken(description: "partial")
+                }
+                var overrides: [String: [Node]]?
+                if let inherits = field("inherits", 2) as? [String: MustacheTemplate]? ?? nil {
+                    overrides = try inherits.mapValues(convert)
+                }
+                nodes.append(.partial(name: name, indentation: indentation(field("indentation", 1)), overrides: overrides))
+            default:
+                throw UnsupportedToken(description: "\(kind) tokens are not supported")
+            }
+        }
+        return nodes
+    }
+
+    // MARK: - Rendering
+
+    /// A context object, classified once when pushed (not at every name lookup).
+    enum Frame {
+        case dict([String: Any])
+        case other(Any)
+
+        init(_ object: Any) {
+            if type(of: object) == [String: Any].self { self = .dict(object as! [String: Any]) } else { self = .other(object) }
+        }
+
+        func child(_ name: String) -> Any? {
+            switch self {
+            case .dict(let d): d[name]
+            case .other(let o): CompiledTemplates.child(name, of: o)
+            }
+        }
+
+        var object: Any {
+            switch self {
+            case .dict(let d): d
+            case .other(let o): o
+            }
+        }
+    }
+
+    struct State {
+        var stack: [Frame]
+        var indentation: [UInt8]?
+        var inherited: [String: [Node]]?
+    }
+
+    func render(_ name: String, _ data: Any) -> [UInt8]? {
+        guard let nodes = templates[name] else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(32 * 1024)
+        var state = State(stack: [Frame(data)], indentation: nil, inherited: nil)
+        render(nodes, &state, into: &out)
+        return out
+    }
+
+    private func render(_ nodes: [Node], _ state: inout State, into out: inout [UInt8]) {
+        // As the library: with an indentation (a standalone partial), each token's non-empty
+        // output that starts a line of this template's own output is indented.
+        guard let indent = state.indentation, !indent.isEmpty else {
+            for node in nodes { render(node, &state, into: &out) }
+            return
+        }
+        let start = out.count
+        for node in nodes {
+            let atLineStart = out.count > start && out[out.count - 1] == UInt8(ascii: "\n")
+            let before = out.count
+            render(node, &state, into: &out)
+            if atLineStart, out.count > before { out.insert(contentsOf: indent, at: before) }
+        }
+    }
+
+    private func render(_ node: Node, _ state: inout State, into out: inout [UInt8]) {
+        switch node {
+        case .text(let bytes):
+            out.append(contentsOf: bytes)
+        case .variable(let path, let escaped):
+            guard let value = lookup(path, state.stack) else { return }
+            Self.write(value, escaped: escaped, into: &out)
+        case .section(let path, let inverted, let body):
+            let value = lookup(path, state.stack)
+            if inverted {
+                if !Self.truthy(value) { render(body, &state, into: &out) }
+                return
+            }
+            guard let value else { return }
+            if let items = Self.sequence(value) {
+                for item in items { renderPushed(body, item, &state, into: &out) }
+            } else if let b = value as? Bool {
+                if b { render(body, &state, into: &out) }
+            } else {
+                renderPushed(body, value, &state, into: &out)
+            }
+        case .block(let name, let body, let indentation):
+            let saved = state.indentation
+            if let indentation { state.indentation = (state.indentation ?? []) + indentation }
+            render(state.inherited?[name] ?? body, &state, into: &out)
+            state.indentation = saved
+        case .partial(let name, let indentation, let overrides):
+            guard let nodes = templates[name] else { return }
+            let saved = (state.indentation, state.inherited)
+            if let indentation { state.indentation = (state.indentation ?? []) + indentation }
+            if let overrides {
+                // Outer overrides win (the page's blocks over the layout's own nesting).
+                state.inherited = state.inherited.map { $0.merging(overrides) { outer, _ in outer } } ?? overrides
+            }
+            render(nodes, &state, into: &out)
+            (state.indentation, state.inherited) = saved
+        }
+    }
+
+    private func renderPushed(_ body: [Node], _ object: Any, _ state: inout State, into out: inout [UInt8]) {
+        state.stack.append(Frame(object))
+        render(body, &state, into: &out)
+        state.stack.removeLast()
+    }
+
+    // MARK: - Values
+
+    /// Mustache name resolution: the first name is looked up from the innermost context
+    /// outwards; the rest of a dotted name only in what the first one found.
+    private func lookup(_ path: [String], _ stack: [Frame]) -> Any? {
+        if path.count == 1, path[0] == "." { return stack.last?.object }
+        guard var first = path.first, let top = stack.last else { return nil }
+        var rest = path.dropFirst()
+        var found: Any?
+        if first.isEmpty {
+            guard let name = rest.popFirst() else { return top.object }
+            first = name
+            found = top.child(first)
+        } else {
+            for frame in stack.reversed() {
+                if let v = frame.child(first) { found = v; break }
+            }
+        }
+        guard var value = found else { return nil }
+        for name in rest {
+            guard let v = Self.child(name, of: value) else { return nil }
+            value = v
+        }
+        return value
+    }
+
+    static func child(_ name: String, of object: Any) -> Any? {
+        let t = type(of: object)
+        if t == [String: Any].self { return (object as! [String: Any])[name] }
+        if t == [String: String].self { return (object as! [String: String])[name] }
+        if t == String.self || t == Int.self || t == Int64.self || t == Bool.self { return nil }
+        if let keyed = object as? any TemplateKeyed { return keyed.templateChild(name) }
+        if object is NSNull { return nil }
+        // Structs and classes: by property name, as the library's Mirror lookup.
+        guard let v = Mirror(reflecting: object).children.first(where: { $0.label == name })?.value else { return nil }
+        let m = Mirror(reflecting: v)
+        guard m.displayStyle == .optional else { return v }
+        return m.children.first?.value
+    }
+
+    static func sequence(_ value: Any) -> [Any]? {
+        let t = type(of: value)
+        if t == [[String: Any]].self { return (value as! [[String: Any]]).map { $0 } }
+        if t == [Any].self { return (value as! [Any]) }
+        if let s = value as? any TemplateSequence { return s.templateElements }
+        return nil
+    }
+
+    /// False for: nothing, `false`, an empty list. Everything else (an empty string too) is true.
+    static func truthy(_ value: Any?) -> Bool {
+        guard let value else { return false }
+        if let b = value as? Bool { return b }
+        if let s = sequence(value) { return !s.isEmpty }
+        if value is NSNull { return false }
+        return true
+    }
+
+    static func write(_ value: Any, escaped: Bool, into out: inout [UInt8]) {
+        let t = type(of: value)
+        if t == String.self {
+            let s = value as! String
+            escaped ? escape(s, into: &out) : out.append(contentsOf: s.utf8)
+            return
+        }
+        if t == Int.self || t == Int64.self || t == Bool.self {
+            out.append(contentsOf: String(describing: value).utf8)
+            return
+        }
+        // Optionals stored in a dictionary: the wrapped value, or nothing.
+        let m = Mirror(reflecting: value)
+        if m.displayStyle == .optional {
+            if let inner = m.children.first?.value { write(inner, escaped: escaped, into: &out) }
+            return
+        }
+        let s = String(describing: value)
+        escaped ? escape(s, into: &out) : out.append(contentsOf: s.utf8)
+    }
+
+    /// HTML escaping of `& < > " '`, byte by byte on the UTF-8 (the rest is copied in runs).
+    static func escape(_ s: String, into out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { bytes in
+            var runStart = 0
+            for i in 0..<bytes.count {
+                let replacement: StaticString
+                switch bytes[i] {
+                case UInt8(ascii: "&"): replacement = "&amp;"
+                case UInt8(ascii: "<"): replacement = "&lt;"
+                case UInt8(ascii: ">"): replacement = "&gt;"
+                case UInt8(ascii: "\""): replacement = "&quot;"
+                case UInt8(ascii: "'"): replacement = "&#39;"
+                default: continue
+                }
+                if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
+                out.append(contentsOf: UnsafeBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
+                runStart = i + 1
+            }
+            if bytes.count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])) }
+        }
+    }
+}
+
+/// Dictionaries with string keys of any value type (`[String: Int]`, …) as template contexts.
+protocol TemplateKeyed { func templateChild(_ name: String) -> Any? }
+extension Dictionary: TemplateKeyed where Key == String {
+    func templateChild(_ name: String) -> Any? { self[name].map { $0 as Any } }
+}
+
+/// Arrays (of any element type) as template sections.
+protocol TemplateSequence { var templateElements: [Any] { get } }
+extension Array: TemplateSequence {
+    var templateElements: [Any] { map { $0 as Any } }
+}

@@ -1,0 +1,22 @@
+import Foundation
+import Testing
+import SalesHost
+
+/// `SALES_*` environment overrides keep each setting's type.
+@Suite struct ConfigTests {
+    @Test func numericOverrideOfOneIsANumberNotABool() throws {
+        // Regression: on Linux a JSON 0/1 also matched `is Bool`, so SALES_THREADS=1 failed to decode.
+        #expect(try AppConfig.load(path: nil, environment: [:]).threads == 0)
+        let one = try AppConfig.load(path: nil, environment: ["SALES_THREADS": "1", "SALES_DEBUG_ROUTES": "1",
+                                                              "SALES_SECURE_COOKIES": "false", "SALES_DATA_DIR": "/x"])
+        #expect(one.threads == 1)
+        #expect(one.debugRoutes == true)
+        #expect(one.secureCookies == false)
+        #expect(one.dataDir == "/x")
+    }
+
+    @Test func badValuesAreRefusedWithTheVariableName() {
+        #expect(throws: ConfigError.self) { try AppConfig.load(path: nil, environment: ["SALES_THREADS": "many"]) }
+        #expect(throws: ConfigError.self) { try AppConfig.load(path: nil, environment: ["SALES_DEBUG_ROUTES": "yes"]) }
+    }
+}
