@@ -4,7 +4,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBS := libfcgi-dev libsqlite3-dev libargon2-dev pkg-config nginx tzdata sqlite3 python3 procps
 SWIFT ?= swift
 
-.PHONY: run test deps build release unit e2e clean
+SOAK_SECONDS ?= 60
+.PHONY: run test deps build release unit e2e soak soak-ci clean
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -26,9 +27,16 @@ unit: build
 	$(SWIFT) test --skip-build
 
 e2e: build
-	SALESD=$(CURDIR)/.build/debug/salesd python3 -m pytest -q Tests/e2e
+	SALESD=$(CURDIR)/.build/debug/salesd python3 -m pytest -q -m "not soak" Tests/e2e
 
-test: unit e2e
+# Mixed load at 64 connections through nginx; RSS, fds, 5xx and stored counts checked.
+soak: build
+	SOAK_SECONDS=$(SOAK_SECONDS) SALESD=$(CURDIR)/.build/debug/salesd python3 -m pytest -q -s -m soak Tests/e2e/test_soak.py
+
+soak-ci: build
+	SOAK_SECONDS=20 SALESD=$(CURDIR)/.build/debug/salesd python3 -m pytest -q -s -m soak Tests/e2e/test_soak.py
+
+test: unit e2e soak-ci
 
 clean:
 	rm -rf .build run

@@ -183,6 +183,10 @@ public final class SQLiteDatabase: Database {
         case SQLITE_CONSTRAINT: .constraint
         case SQLITE_READONLY: .readOnly
         case SQLITE_FULL: .full
+        // The file system refused to store a page (EFBIG, EDQUOT, EROFS surface as the extended
+        // codes SQLITE_IOERR_WRITE 3, _FSYNC 4, _DIR_FSYNC 5, _TRUNCATE 6, _SHMSIZE 19; those
+        // macros are not imported): the same "cannot save now" as a full disk.
+        case SQLITE_IOERR where [3, 4, 5, 6, 19].contains(rc >> 8): .full
         case SQLITE_CORRUPT, SQLITE_NOTADB: .corrupt
         default: .other
         }

@@ -10,7 +10,7 @@ struct Salesd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "salesd",
         abstract: "销售管理系统 – FastCGI responder and admin CLI.",
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, Modules.self, Routes.self, Backup.self],
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, Modules.self, Routes.self, Forms.self, Backup.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -43,7 +43,7 @@ struct Serve: ParsableCommand {
         if let listen { config.listen = listen }
         if let threads { config.threads = threads }
         let app = try options.app(config)
-        try app.migrate()
+        try app.migrate(allowReadOnly: true)
         let address: FastCGIConfiguration.Listen
         if config.listen == "inherit" {
             address = .inherited
@@ -196,6 +196,36 @@ struct Routes: ParsableCommand {
     func run() throws {
         let app = try options.app(try options.load())
         for r in app.registry.router.all { print("\(r.method)\t\(r.path)\t\(r.module)\t\(r.access.label)") }
+    }
+}
+
+struct Forms: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List every module's declared forms: module, form, field, kind (rows as name.N.field).")
+    @OptionGroup var options: ConfigOptions
+    func run() throws {
+        let app = try options.app(try options.load())
+        func fields(_ schema: FormSchema, _ prefix: String) -> [(String, String)] {
+            schema.fields.flatMap { f -> [(String, String)] in
+                switch f.kind {
+                case .text: [(prefix + f.name, "text")]
+                case .textarea: [(prefix + f.name, "textarea")]
+                case .password: [(prefix + f.name, "password")]
+                case .integer: [(prefix + f.name, "integer")]
+                case .money: [(prefix + f.name, "money")]
+                case .date: [(prefix + f.name, "date")]
+                case .select: [(prefix + f.name, "select")]
+                case .multiSelect: [(prefix + f.name, "multiSelect")]
+                case .checkbox: [(prefix + f.name, "checkbox")]
+                case .file: [(prefix + f.name, "file")]
+                case .rows(let rows, _, _): fields(rows, prefix + f.name + ".N.")
+                }
+            }
+        }
+        for m in app.registry.modules {
+            for (name, schema) in m.forms.sorted(by: { $0.key < $1.key }) {
+                for (field, kind) in fields(schema, "") { print("\(m.manifest.id)\t\(name)\t\(field)\t\(kind)") }
+            }
+        }
     }
 }
 

@@ -12,3 +12,7 @@ def stack():
     s = Stack().start()
     yield s
     s.stop()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "soak: long mixed-load run (`make soak`, `make soak-ci`); `make e2e` leaves it out")

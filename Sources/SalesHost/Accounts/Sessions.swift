@@ -26,7 +26,13 @@ extension Worker {
         state.valid = true
         // Sliding expiry, written at most once a minute.
         if t - (row.int("last_seen") ?? 0) >= 60 {
-            try db.execute("UPDATE sessions SET last_seen = \(t), expires_at = \(t + Int64(config.sessionMinutes) * 60) WHERE id = \(sid)")
+            // Best effort: a database that cannot take writes now (busy, full, read-only) must not
+            // stop pages from being read or a typed form from coming back; a later request extends it.
+            do {
+                try db.execute("UPDATE sessions SET last_seen = \(t), expires_at = \(t + Int64(config.sessionMinutes) * 60) WHERE id = \(sid)")
+            } catch let e as StorageError where e.isUnavailable {
+                app.logger.warning("session expiry not extended: \(e)")
+            }
         }
         return state
     }

@@ -42,16 +42,30 @@ public final class App: Sendable {
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
         var options = SQLiteOptions()
         options.synchronous = config.sqliteSynchronous
+        options.busyTimeoutMilliseconds = Int32(clamping: max(0, config.dbBusyTimeoutMs))
         return try SQLiteDatabase(path: config.databasePath, gate: gate, options: options)
     }
 
     /// Runs the core and every module's pending migrations, then seeds roles and the default
     /// role → permission matrix for permissions seen for the first time.
+    ///
+    /// With `allowReadOnly` (`salesd serve`), a read-only database whose schema is current (a file
+    /// system remounted read-only, a file owned by another user after a restore) is logged and
+    /// served: pages can be read and every save gets a clear 503 with the input kept.
     @discardableResult
-    public func migrate() throws -> [(String, Int, String)] {
+    public func migrate(allowReadOnly: Bool = false) throws -> [(String, Int, String)] {
         let db = try openDatabase()
         let steps = try Migrator().migrate(db, modules: [("core", CoreSchema.migrations)] +
             registry.modules.map { ($0.manifest.id, $0.migrations) })
+        do {
+            try seed(db)
+        } catch let e as StorageError where e.kind == .readOnly && allowReadOnly && steps.isEmpty {
+            logger.error("database \(config.databasePath) is read-only (\(e.message)): serving pages, refusing every save until it is writable and salesd is restarted")
+        }
+        return steps
+    }
+
+    private func seed(_ db: SQLiteDatabase) throws {
         try db.transaction {
             for (i, role) in Role.all.enumerated() {
                 try db.execute("INSERT INTO roles (id, title, position) VALUES (\(role.id), \(role.title), \(i)) ON CONFLICT (id) DO UPDATE SET title = excluded.title, position = excluded.position")
@@ -64,7 +78,6 @@ public final class App: Sendable {
                 }
             }
         }
-        return steps
     }
 
     public func makeWorker() throws -> Worker { try Worker(app: self, db: openDatabase()) }

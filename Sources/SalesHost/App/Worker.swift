@@ -162,10 +162,16 @@ public final class Worker: ContextHost {
             pathPart = uri[...]
             queryPart = p["QUERY_STRING"].map { Substring($0) } ?? ""
         }
-        let path = try URLEncoding.decode(pathPart.replacingOccurrences(of: "+", with: "%2B"))
+        // A "+" in a path is a plus (only forms encode spaces as "+"); most paths need no decoding.
+        let path = pathPart.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") })
+            ? try URLEncoding.decode(pathPart.replacingOccurrences(of: "+", with: "%2B")) : String(pathPart)
         var headers: [String: String] = [:]
         for (k, v) in p where k.hasPrefix("HTTP_") {
-            headers[k.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")] = v
+            // HTTP_USER_AGENT → user-agent (ASCII by construction; no Foundation round trip).
+            let name = k.utf8.dropFirst(5).map { b -> UInt8 in
+                b == UInt8(ascii: "_") ? UInt8(ascii: "-") : (b >= 65 && b <= 90 ? b + 32 : b)
+            }
+            headers[String(decoding: name, as: UTF8.self)] = v
         }
         if let ct = p["CONTENT_TYPE"], !ct.isEmpty { headers["content-type"] = ct }
         var request = Request(method: method, path: path.isEmpty ? "/" : path, query: try URLEncoding.parse(queryPart),

@@ -265,6 +265,14 @@ extension Context {
             return render(template, page, title: title)
         }
         var bound = schema.bind(request.form, files: request.files, today: today)
+        if bound.values != nil, let failure = storageFailure {
+            // The database could not take the submit: the same form, every value kept, and why.
+            bound.addError(FormError(failure.keptInputMessage))
+            var form = bound.viewModel()
+            form["storageError"] = failure.keptInputMessage
+            page["form"] = form
+            return render(template, page, title: title, status: 503)
+        }
         if let values = bound.values {
             do {
                 return try onValid(values)
@@ -274,6 +282,18 @@ extension Context {
         }
         page["form"] = bound.viewModel()
         return render(template, page, title: title, status: 422)
+    }
+}
+
+extension StorageError {
+    /// The database cannot take a write right now (locked past the busy timeout, disk full,
+    /// read-only) — as opposed to a bug or a broken database.
+    public var isUnavailable: Bool { kind == .busy || kind == .full || kind == .readOnly }
+
+    /// What a user whose submit could not be stored is told; their form comes back with the input.
+    public var keptInputMessage: String {
+        kind == .busy ? "数据库正忙，您填写的内容已保留，请稍后再提交。"
+            : "系统暂时无法保存（存储空间不足或数据库只读），您填写的内容已保留，请联系管理员。"
     }
 }
 

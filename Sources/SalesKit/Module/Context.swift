@@ -62,6 +62,9 @@ public final class Context {
     public let resumedForm: FormData?
     /// The host behind this context (host use only).
     @_spi(Host) public let host: ContextHost
+    /// Set by the host when the database could not take this submit (busy, full, read-only) and
+    /// the handler runs again with writes refused: `handleForm` then re-shows the typed form.
+    @_spi(Host) public var storageFailure: StorageError?
 
     public init(request: Request, user: User?, db: any Database, now: Date, timeZone: TimeZone, module: String,
                 csrfToken: String, resumedForm: FormData?, host: ContextHost) {
