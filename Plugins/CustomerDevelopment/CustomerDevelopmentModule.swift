@@ -38,7 +38,7 @@ public struct CustomerDevelopmentModule: DepartmentModule {
         ] + VisitPages.menu + ProfilePages.menu
     }
 
-    public var migrations: [Migration] { [Schema.v1] + VisitPages.migrations + ProfilePages.migrations }
+    public var migrations: [Migration] { [Schema.v1] + VisitPages.migrations + ProfilePages.migrations + [Schema.v4] }
 
     public var forms: [String: FormSchema] {
         ["customer": CustomerPages.customerForm, "stage": CustomerPages.stageForm, "contact": CustomerPages.contactForm,

@@ -80,7 +80,7 @@ enum CustomerPages {
             SELECT c.id, c.code, c.name, c.status, c.rating_class, c.stage, c.city, c.in_city, c.rated_at,
                    COALESCE(u.display_name, '') AS owner_name
             FROM crm_customers c LEFT JOIN users u ON u.id = c.owner_id
-            \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
+            \(w)\(q.seek) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
             """)
         func cells(_ r: Row) -> [String] {
             [r.string("code") ?? "", r.string("name") ?? "", statusTitles[r.string("status") ?? ""] ?? "",
@@ -96,14 +96,15 @@ enum CustomerPages {
             WHERE EXISTS (SELECT 1 FROM crm_customers c WHERE c.owner_id = u.id) ORDER BY u.display_name
             """) : []
         return ctx.render("customers", [
-            "customers": rows.prefix(listSpec.pageSize).map { r -> [String: Any] in
+            "customers": q.pageRows(rows).map { r -> [String: Any] in
                 var d = r.dictionary
                 d["statusText"] = statusTitles[r.string("status") ?? ""] ?? ""
                 d["rated"] = ctx.time(r.int("rated_at"))
                 d["cityText"] = (r.string("city") ?? "") + (r.bool("in_city") ? "（市内）" : "（市外）")
                 return d
             },
-            "list": q.viewModel(rowsFetched: rows.count, basePath: "/crm/customers"),
+            // Keyset links (next/previous after the shown rows): flat cost at any depth (issue #7).
+            "list": q.viewModel(rows: rows, basePath: "/crm/customers"),
             "f": q.filters,
             "classOptions": options(["A", "B", "C", "D", "E"], selected: q.filters["class"]),
             "stageOptions": options(["A", "B", "C", "D"], selected: q.filters["stage"]),

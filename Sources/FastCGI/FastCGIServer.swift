@@ -324,13 +324,16 @@ final class FastCGIRequestHandle {
         }
         if !hasLength { head += "Content-Length: \(response.body.count)\r\n" }
         head += "\r\n"
-        var bytes = Array(head.utf8)
-        if !omitBody { bytes += response.body }
-        bytes.withUnsafeBufferPointer { buf in
-            guard let base = buf.baseAddress else { return }
-            _ = base.withMemoryRebound(to: CChar.self, capacity: buf.count) {
-                FCGX_PutStr($0, Int32(buf.count), raw.pointee.out)
-            }
+        // Head and body go to libfcgi's buffered stream as they are (no joined copy).
+        var headBytes = head
+        headBytes.withUTF8 { put($0) }
+        if !omitBody { response.body.withUnsafeBufferPointer { put($0) } }
+    }
+
+    private func put(_ buf: UnsafeBufferPointer<UInt8>) {
+        guard let base = buf.baseAddress, !buf.isEmpty else { return }
+        _ = base.withMemoryRebound(to: CChar.self, capacity: buf.count) {
+            FCGX_PutStr($0, Int32(buf.count), raw.pointee.out)
         }
     }
 }

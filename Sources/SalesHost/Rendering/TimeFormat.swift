@@ -13,8 +13,15 @@ struct LocalTimeFormatter {
 
     init(zone: TimeZone) { self.zone = zone }
 
+    private var simple: [String: Bool] = [:]
+
     mutating func format(_ date: Date, pattern: String) -> String {
-        guard Self.isSimple(pattern) else { return formatter(pattern).string(from: date) }
+        let isSimple = simple[pattern] ?? {
+            let s = Self.isSimple(pattern)
+            simple[pattern] = s
+            return s
+        }()
+        guard isSimple else { return formatter(pattern).string(from: date) }
         let t = date.timeIntervalSince1970
         let local = Int((t + Double(offsetSeconds(at: date))).rounded(.down))
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400

@@ -14,11 +14,15 @@ public struct ListSpec: Sendable {
         /// The SQL expression to sort by (chosen by code, never by the user).
         public var sql: String
         public var sortable: Bool
-        public init(_ key: String, _ title: String, sql: String, sortable: Bool = true) {
+        /// The result column holding this value (for keyset paging): by default the part of
+        /// `sql` after the last dot (`c.name` → `name`).
+        public var rowKey: String
+        public init(_ key: String, _ title: String, sql: String, sortable: Bool = true, rowKey: String? = nil) {
             self.key = key
             self.title = title
             self.sql = sql
             self.sortable = sortable
+            self.rowKey = rowKey ?? String(sql.split(separator: ".").last ?? Substring(sql))
         }
     }
 
@@ -47,9 +51,18 @@ public struct ListSpec: Sendable {
         let page = max(1, min(Int(query["page"] ?? "") ?? 1, 100_000))
         var filterValues: [String: String] = [:]
         for f in filters { if let v = query[f], !v.isEmpty { filterValues[f] = v } }
+        var cursor: ListQuery.Cursor?
+        for (param, forward) in [("after", true), ("before", false)] {
+            if let v = query[param], let id = query[param + "_id"].flatMap({ Int64($0) }), let value = ListQuery.Cursor.decode(v) {
+                cursor = .init(value: value, id: id, forward: forward)
+            }
+        }
         return ListQuery(spec: self, sortKey: sortKey, descending: desc, page: page, filters: filterValues,
-                         export: query["format"] == "csv")
+                         export: query["format"] == "csv", cursor: cursor)
     }
+
+    /// The result column of the tiebreaker (`c.id` → `id`).
+    var tiebreakerKey: String { String(tiebreaker.split(separator: ".").last ?? Substring(tiebreaker)) }
 }
 
 public struct ListQuery: Sendable {
@@ -60,26 +73,132 @@ public struct ListQuery: Sendable {
     public let filters: [String: String]
     /// `?format=csv` was asked: return every row as CSV.
     public let export: Bool
+    /// Keyset paging: the page starts after (or ends before) this row of the sort order.
+    public let cursor: Cursor?
+
+    public init(spec: ListSpec, sortKey: String, descending: Bool, page: Int, filters: [String: String], export: Bool,
+                cursor: Cursor? = nil) {
+        self.spec = spec
+        self.sortKey = sortKey
+        self.descending = descending
+        self.page = page
+        self.filters = filters
+        self.export = export
+        self.cursor = export ? nil : cursor
+    }
+
+    /// A row position in the sort order: its sort value and tiebreaker id. In links as
+    /// `after=<value>&after_id=<id>` (or `before…`); the value is `n` (NULL), `i<integer>` or `t<text>`.
+    public struct Cursor: Sendable, Equatable {
+        public var value: SQLValue
+        public var id: Int64
+        public var forward: Bool
+
+        static func decode(_ s: String) -> SQLValue? {
+            guard let tag = s.first else { return nil }
+            let rest = String(s.dropFirst())
+            switch tag {
+            case "n": return .null
+            case "i": return Int64(rest).map { .integer($0) }
+            case "t": return .text(rest)
+            default: return nil
+            }
+        }
+
+        static func encode(_ v: SQLValue) -> String {
+            switch v {
+            case .null: "n"
+            case .integer(let i): "i" + String(i)
+            case .real(let d): "i" + String(Int64(d))
+            case .text(let t): "t" + t
+            case .blob(let b): "t" + String(decoding: b, as: UTF8.self)
+            }
+        }
+    }
+
+    var sortColumn: ListSpec.Column? { spec.columns.first { $0.key == sortKey } }
+
+    /// Paging backwards reads the sort order reversed (then `pageRows` restores it).
+    var scanDescending: Bool { cursor?.forward == false ? !descending : descending }
 
     /// `ORDER BY` text built only from the spec's own SQL expressions.
     public var orderBy: String {
-        let col = spec.columns.first { $0.key == sortKey }?.sql ?? spec.tiebreaker
-        let dir = descending ? "DESC" : "ASC"
+        let col = sortColumn?.sql ?? spec.tiebreaker
+        let dir = scanDescending ? "DESC" : "ASC"
         return "\(col) \(dir), \(spec.tiebreaker) \(dir)"
+    }
+
+    /// ` AND <rows past the cursor>` for keyset paging, or nothing: append it to the WHERE clause.
+    /// With an index on (sort column, id) a page costs the same at any depth of any size of table
+    /// (OFFSET paging reads and discards every row before the page).
+    /// SQLite sorts NULL first ascending, last descending; the conditions keep that order.
+    public var seek: SQL {
+        guard let c = cursor else { return "" }
+        let col = sortColumn?.sql ?? spec.tiebreaker
+        let id = spec.tiebreaker
+        let greater = !scanDescending
+        let cmp = greater ? ">" : "<"
+        if c.value == .null {
+            // Among NULLs by id; ascending, every non-NULL value still follows.
+            return greater ? " AND ((\(raw: col) IS NULL AND \(raw: id) > \(c.id)) OR \(raw: col) IS NOT NULL)"
+                           : " AND (\(raw: col) IS NULL AND \(raw: id) < \(c.id))"
+        }
+        let past: SQL = "(\(raw: col), \(raw: id)) \(raw: cmp) (\(c.value), \(c.id))"
+        return greater ? " AND " + past : " AND (" + past + " OR \(raw: col) IS NULL)"
     }
 
     /// Rows per page; one more is fetched to know whether a next page exists.
     public var limit: Int { export ? 1_000_000 : spec.pageSize + 1 }
-    public var offset: Int { export ? 0 : (page - 1) * spec.pageSize }
+    public var offset: Int { export || cursor != nil ? 0 : (page - 1) * spec.pageSize }
 
-    /// Template data for the list's header and pager (sort links keep the filters).
-    public func viewModel(rowsFetched: Int, basePath: String) -> [String: Any] {
-        func link(_ extra: [(String, String)]) -> String {
-            var q = FormData()
-            for (k, v) in filters.sorted(by: { $0.key < $1.key }) { q.append(k, v) }
-            for (k, v) in extra { q.append(k, v) }
-            return basePath + (q.isEmpty ? "" : "?" + URLEncoding.encode(q))
+    /// The rows to show, in display order (a backward page was read reversed, with one extra row).
+    public func pageRows(_ rows: [Row]) -> [Row] {
+        guard !export else { return rows }
+        let shown = Array(rows.prefix(spec.pageSize))
+        return cursor?.forward == false ? shown.reversed() : shown
+    }
+
+    /// Template data for the list's header and pager from the fetched rows (keyset links).
+    public func viewModel(rows: [Row], basePath: String) -> [String: Any] {
+        let more = rows.count > spec.pageSize
+        let shown = pageRows(rows)
+        let backward = cursor?.forward == false
+        let hasNext = backward ? true : more
+        let hasPrev = backward ? more : (cursor != nil || page > 1)
+        var m = viewModel(hasNext: false, hasPrev: false, basePath: basePath)
+        let key = sortColumn?.rowKey ?? spec.tiebreakerKey
+        func link(_ row: Row, _ dir: String, _ page: Int) -> String {
+            listLink(basePath, [("sort", sortKey), ("dir", descending ? "desc" : "asc"),
+                                (dir, Cursor.encode(row[key])), (dir + "_id", String(row.int(spec.tiebreakerKey) ?? 0)),
+                                ("page", String(page))])
         }
+        m["hasNext"] = hasNext && !shown.isEmpty
+        m["hasPrev"] = hasPrev && !shown.isEmpty
+        if hasNext, let last = shown.last { m["nextHref"] = link(last, "after", page + 1) }
+        if hasPrev, let first = shown.first { m["prevHref"] = link(first, "before", max(1, page - 1)) }
+        return m
+    }
+
+    /// A link to this list with the filters kept and `extra` added.
+    func listLink(_ basePath: String, _ extra: [(String, String)]) -> String {
+        var q = FormData()
+        for (k, v) in filters.sorted(by: { $0.key < $1.key }) { q.append(k, v) }
+        for (k, v) in extra { q.append(k, v) }
+        return basePath + (q.isEmpty ? "" : "?" + URLEncoding.encode(q))
+    }
+
+    /// Template data for the list's header and pager (sort links keep the filters), OFFSET paging.
+    public func viewModel(rowsFetched: Int, basePath: String) -> [String: Any] {
+        let hasNext = rowsFetched > spec.pageSize
+        var m = viewModel(hasNext: hasNext, hasPrev: page > 1, basePath: basePath)
+        let sortParams: [(String, String)] = [("sort", sortKey), ("dir", descending ? "desc" : "asc")]
+        if hasNext { m["nextHref"] = listLink(basePath, sortParams + [("page", String(page + 1))]) }
+        if page > 1 { m["prevHref"] = listLink(basePath, sortParams + [("page", String(page - 1))]) }
+        return m
+    }
+
+    private func viewModel(hasNext: Bool, hasPrev: Bool, basePath: String) -> [String: Any] {
+        func link(_ extra: [(String, String)]) -> String { listLink(basePath, extra) }
         let sortParams: [(String, String)] = [("sort", sortKey), ("dir", descending ? "desc" : "asc")]
         let headers: [[String: Any]] = spec.columns.map { c in
             let active = c.key == sortKey
@@ -88,14 +207,10 @@ public struct ListQuery: Sendable {
                     "arrow": active ? (descending ? "▼" : "▲") : "",
                     "href": link([("sort", c.key), ("dir", nextDir)])]
         }
-        let hasNext = rowsFetched > spec.pageSize
-        var m: [String: Any] = [
-            "headers": headers, "page": page, "hasNext": hasNext, "hasPrev": page > 1,
+        return [
+            "headers": headers, "page": page, "hasNext": hasNext, "hasPrev": hasPrev,
             "csvHref": link(sortParams + [("format", "csv")]),
             "filters": filters,
         ]
-        if hasNext { m["nextHref"] = link(sortParams + [("page", String(page + 1))]) }
-        if page > 1 { m["prevHref"] = link(sortParams + [("page", String(page - 1))]) }
-        return m
     }
 }
