@@ -118,11 +118,6 @@ public final class FastCGIServer: Sendable {
                 throw FastCGIError(description: "fd 0 is not a FastCGI listen socket (start under spawn-fcgi or systemd socket activation, or configure a socket)")
             }
             fd = 0
-            var action = sigaction()
-            action.__sigaction_handler.sa_handler = { _ in }
-            sigemptyset(&action.sa_mask)
-            action.sa_flags = 0 // no SA_RESTART: a blocked accept() returns EINTR
-            sigaction(SIGUSR1, &action, nil)
         case .unix(let path, let mode):
             unlink(path)
             fd = FCGX_OpenSocket(path, configuration.backlog)
@@ -133,6 +128,13 @@ public final class FastCGIServer: Sendable {
         guard fd >= 0 else {
             throw FastCGIError(description: "cannot listen on \(configuration.listen): \(String(cString: strerror(errno)))")
         }
+        // Idle workers are woken for shutdown with SIGUSR1: no SA_RESTART, so a blocked
+        // accept() — or read() on a kept-alive nginx connection — returns EINTR.
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { _ in }
+        sigemptyset(&action.sa_mask)
+        action.sa_flags = 0
+        sigaction(SIGUSR1, &action, nil)
         state.withLock { $0.listenFD = fd; $0.started = true }
         for index in 0..<configuration.threads {
             group.enter()
@@ -154,6 +156,11 @@ public final class FastCGIServer: Sendable {
     /// (`FCGX_ShutdownPending`, process-wide) and each idle worker is interrupted with SIGUSR1
     /// (handler installed without `SA_RESTART`, so `accept` returns EINTR). Busy workers are
     /// never signalled: an interrupted read would fail their request.
+    ///
+    /// With nginx's upstream keepalive (`fastcgi_keep_conn on`) an idle worker waits in `read()`
+    /// on its kept connection, not in `accept`, so idle workers are interrupted in both cases:
+    /// libfcgi then closes that connection (nginx retries a request that was just being sent
+    /// on a cached connection) and the worker's next `accept` fails.
     public func shutdown() {
         let fd = state.withLock { s -> Int32 in
             if s.stopping { return -1 }
@@ -163,10 +170,10 @@ public final class FastCGIServer: Sendable {
         guard fd >= 0 else { return }
         if configuration.listen == .inherited {
             FCGX_ShutdownPending()
-            interruptIdleWorkers()
         } else {
             Glibc.shutdown(fd, Int32(SHUT_RDWR))
         }
+        interruptIdleWorkers()
     }
 
     private func interruptIdleWorkers() {
@@ -175,13 +182,10 @@ public final class FastCGIServer: Sendable {
 
     /// Blocks until every worker has finished its last request.
     public func wait() {
-        if configuration.listen == .inherited {
-            // A worker may have been between its idle mark and accept() when signalled: repeat.
-            while group.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
-                if state.withLock({ $0.stopping }) { interruptIdleWorkers() }
-            }
+        // A worker may have been between its idle mark and accept()/read() when signalled: repeat.
+        while group.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+            if state.withLock({ $0.stopping }) { interruptIdleWorkers() }
         }
-        group.wait()
         let fd = state.withLock { $0.listenFD }
         if fd > 0 { close(fd) }
         if case .unix(let path, _) = configuration.listen { unlink(path) }
