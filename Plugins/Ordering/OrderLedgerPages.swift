@@ -13,11 +13,17 @@ enum OrderLedgerPages {
         return c
     }
 
-    static func summaryRows(_ ctx: Context) throws -> [[String: Any]] {
-        let ids = try ctx.db.query("""
-            SELECT DISTINCT customer_id FROM order_ledger o WHERE \(try OrderUtil.visibleFilter(ctx))
-            UNION SELECT DISTINCT customer_id FROM order_orders o WHERE \(try OrderUtil.visibleFilter(ctx))
-            """).compactMap { $0.int("customer_id") }
+    /// One row per visible customer with ledger entries or orders (or just `customer`).
+    static func summaryRows(_ ctx: Context, customer: Int64? = nil) throws -> [[String: Any]] {
+        let ids: [Int64]
+        if let customer {
+            ids = try OrderUtil.maySee(customer: customer, ctx) ? [customer] : []
+        } else {
+            ids = try ctx.db.query("""
+                SELECT DISTINCT customer_id FROM order_ledger o WHERE \(try OrderUtil.visibleFilter(ctx))
+                UNION SELECT DISTINCT customer_id FROM order_orders o WHERE \(try OrderUtil.visibleFilter(ctx))
+                """).compactMap { $0.int("customer_id") }
+        }
         let dir = try OrderUtil.directory(ctx)
         var out: [[String: Any]] = []
         for id in ids {

@@ -6,76 +6,99 @@ import SalesKit
 enum OrderStatsPages {
     static let counted = OrderState.allCases.filter { $0 != .cancelled && $0 != .rejected }.map(\.rawValue)
 
+    /// Detail lines shown on the page (all of them are in the CSV export).
+    static let detailLimit = 2000
+
     static let yearly: Handler = { req, ctx in
         let year = Int(req.query["year"] ?? "").flatMap { (2000...2100).contains($0) ? $0 : nil } ?? ctx.today.year
+        // One customer's table (`customer=<id>`, e.g. from the customer's page), or every visible one.
+        let customer = req.query["customer"].flatMap { Int64($0) }
+        if let customer, try !OrderUtil.maySee(customer: customer, ctx) { throw HTTPError.forbidden }
         let from = String(format: "%04d-01-01", year), to = String(format: "%04d-12-31", year)
-        let lines = try ctx.db.query("""
-            SELECT o.customer_id, o.customer_code, o.customer_name, o.customer_address, o.received_on, o.planned_delivery,
-                   l.product, l.spec, l.qty, l.unit_price_fen, l.amount_fen,
-                   (SELECT MAX(d.delivered_on) FROM order_deliveries d WHERE d.order_id = o.id) AS last_delivery
-            FROM order_lines l JOIN order_orders o ON o.id = l.order_id
-            WHERE o.received_on BETWEEN \(from) AND \(to) AND o.state IN (\(list: counted)) AND \(try OrderUtil.visibleFilter(ctx))
-            ORDER BY o.customer_code, o.received_on, o.id, l.line_no
-            """)
-        let dir = try OrderUtil.directory(ctx)
-        var customers: [(id: Int64, rows: [Row])] = []
-        for l in lines {
-            let id = l.int("customer_id") ?? 0
-            if let i = customers.firstIndex(where: { $0.id == id }) { customers[i].rows.append(l) } else { customers.append((id, [l])) }
+        var scope: SQL = "o.received_on BETWEEN \(from) AND \(to) AND o.state IN (\(list: counted)) AND \(try OrderUtil.visibleFilter(ctx))"
+        if let customer { scope = scope + " AND o.customer_id = \(customer)" }
+        func details(limit: Int) throws -> [Row] {
+            try ctx.db.query("""
+                SELECT o.customer_id, o.customer_code, o.customer_name, o.received_on, o.planned_delivery,
+                       l.product, l.spec, l.qty, l.unit_price_fen, l.amount_fen,
+                       (SELECT MAX(d.delivered_on) FROM order_deliveries d WHERE d.order_id = o.id) AS last_delivery
+                FROM order_lines l JOIN order_orders o ON o.id = l.order_id
+                WHERE \(scope) ORDER BY o.customer_code, o.received_on, o.id, l.line_no LIMIT \(limit)
+                """)
         }
         func month(_ r: Row) -> Int { Int((r.string("received_on") ?? "").dropFirst(5).prefix(2)) ?? 0 }
-        var allMonths = [Int64](repeating: 0, count: 12)
-        var tables: [[String: Any]] = []
-        var csv: [[String]] = []
-        for (id, rows) in customers {
-            let info = try dir.customer(id: id, ctx)
-            var months = [Int64](repeating: 0, count: 12)
-            for r in rows where (1...12).contains(month(r)) { months[month(r) - 1] += r.int("amount_fen") ?? 0 }
-            for (i, m) in months.enumerated() { allMonths[i] += m }
-            let h1 = months[0..<6].reduce(0, +), h2 = months[6..<12].reduce(0, +)
-            let details = rows.map { r -> [String] in
-                let product: String = (r.string("product") ?? "") + " " + (r.string("spec") ?? "")
-                let delivery: String = r.string("last_delivery") ?? r.string("planned_delivery") ?? ""
-                let qty = String(r.int("qty") ?? 0)
-                return [product, OrderUtil.yuan(r.int("unit_price_fen")), qty, "\(month(r)) 月", delivery, OrderUtil.yuan(r.int("amount_fen"))]
-            }
-            let name = info?.name ?? (rows.first?.string("customer_name") ?? "")
-            csv += details.map { [name] + $0 }
-            var table: [String: Any] = ["name": name, "code": info?.code ?? "", "owner": info?.ownerName ?? ""]
-            table["address"] = info?.address ?? ""
-            table["phone"] = info?.phone ?? ""
-            table["details"] = details.map { ["cells": $0] }
-            table["months"] = months.map { Money.format($0) }
-            table["h1"] = Money.format(h1)
-            table["h2"] = Money.format(h2)
-            table["total"] = Money.format(h1 + h2)
-            tables.append(table)
+        func detailCells(_ r: Row) -> [String] {
+            let product: String = (r.string("product") ?? "") + " " + (r.string("spec") ?? "")
+            let delivery: String = r.string("last_delivery") ?? r.string("planned_delivery") ?? ""
+            return [product, OrderUtil.yuan(r.int("unit_price_fen")), String(r.int("qty") ?? 0), "\(month(r)) 月", delivery,
+                    OrderUtil.yuan(r.int("amount_fen"))]
         }
         if req.query["format"] == "csv" {
-            return .csv(filename: "年度订货统计表-\(year).csv", CSVTable(header: ["客户", "品名规格", "单价", "数量", "订货月份", "交付日期", "总额"], rows: csv))
+            let rows = try details(limit: Int(Int32.max)).map { [$0.string("customer_name") ?? ""] + detailCells($0) }
+            return .csv(filename: "年度订货统计表-\(year).csv", CSVTable(header: ["客户", "品名规格", "单价", "数量", "订货月份", "交付日期", "总额"], rows: rows))
         }
-        // SVG bar chart: one bar per month, all customers.
+        // Month totals are summed by the database over every line (the page never loads them all).
+        let sums = try ctx.db.query("""
+            SELECT o.customer_id, MIN(o.customer_code) AS code, CAST(substr(o.received_on, 6, 2) AS INTEGER) AS m,
+                   SUM(l.amount_fen) AS amount, COUNT(*) AS lines
+            FROM order_lines l JOIN order_orders o ON o.id = l.order_id
+            WHERE \(scope) GROUP BY o.customer_id, m
+            """)
+        var months: [Int64: [Int64]] = [:]
+        var codes: [Int64: String] = [:]
+        var lineCount: Int64 = 0
+        for r in sums {
+            let id = r.int("customer_id") ?? 0, m = Int(r.int("m") ?? 0)
+            if months[id] == nil { months[id] = [Int64](repeating: 0, count: 12) }
+            if (1...12).contains(m) { months[id]![m - 1] += r.int("amount") ?? 0 }
+            codes[id] = r.string("code") ?? ""
+            lineCount += r.int("lines") ?? 0
+        }
+        let shown = try details(limit: detailLimit)
+        var detailsByCustomer: [Int64: [[String: Any]]] = [:]
+        for r in shown { detailsByCustomer[r.int("customer_id") ?? 0, default: []].append(["cells": detailCells(r)]) }
+
+        let dir = try OrderUtil.directory(ctx)
+        var allMonths = [Int64](repeating: 0, count: 12)
+        var tables: [[String: Any]] = []
+        for id in months.keys.sorted(by: { (codes[$0] ?? "", $0) < (codes[$1] ?? "", $1) }) {
+            let m = months[id]!
+            for (i, v) in m.enumerated() { allMonths[i] += v }
+            let info = try dir.customer(id: id, ctx)
+            let h1 = m[0..<6].reduce(0, +), h2 = m[6..<12].reduce(0, +)
+            tables.append([
+                "id": id, "name": info?.name ?? "", "code": info?.code ?? codes[id] ?? "", "owner": info?.ownerName ?? "",
+                "address": info?.address ?? "", "phone": info?.phone ?? "",
+                "details": detailsByCustomer[id] ?? [], "months": m.map { Money.format($0) },
+                "h1": Money.format(h1), "h2": Money.format(h2), "total": Money.format(h1 + h2),
+            ])
+        }
+        // SVG bar chart: one bar per month, all customers shown.
         let maxV = max(allMonths.max() ?? 0, 1)
         let bars = allMonths.enumerated().map { (i, v) -> [String: Any] in
             let h = Int(Double(v) / Double(maxV) * 160)
             return ["x": 40 + i * 45, "y": 180 - h, "h": h, "label": "\(i + 1)月", "lx": 40 + i * 45 + 17, "value": Money.format(v)]
         }
         let h1 = allMonths[0..<6].reduce(0, +), h2 = allMonths[6..<12].reduce(0, +)
+        let query = customer.map { "&customer=\($0)" } ?? ""
         return ctx.render("order-stats", [
-            "year": year, "prev": year - 1, "next": year + 1, "tables": tables, "hasTables": !tables.isEmpty, "bars": bars,
-            "months": allMonths.map { Money.format($0) }, "h1": Money.format(h1), "h2": Money.format(h2), "total": Money.format(h1 + h2),
-            "kpi": try kpis(year: year, ctx),
+            "year": year, "prev": year - 1, "next": year + 1, "query": query, "tables": tables, "hasTables": !tables.isEmpty,
+            "bars": bars, "months": allMonths.map { Money.format($0) }, "h1": Money.format(h1), "h2": Money.format(h2),
+            "total": Money.format(h1 + h2), "kpi": try kpis(year: year, customer: customer, ctx),
+            "customerName": customer == nil ? "" : (tables.first?["name"] as? String ?? ""), "oneCustomer": customer != nil,
+            "truncated": lineCount > Int64(shown.count), "lineCount": lineCount, "shownCount": shown.count,
         ], title: "年度订货统计表 \(year)")
     }
 
     /// 003 §5.4: collection rate (target 100%), receivables as % of the year's shipped value
     /// (target 10–15%), customers over their warning line (target none).
-    static func kpis(year: Int, _ ctx: Context) throws -> [String: Any] {
+    static func kpis(year: Int, customer: Int64? = nil, _ ctx: Context) throws -> [String: Any] {
         let from = String(format: "%04d-01-01", year), to = String(format: "%04d-12-31", year)
-        let filter = try OrderUtil.visibleFilter(ctx)
+        var filter = try OrderUtil.visibleFilter(ctx)
+        if let customer { filter = filter + " AND o.customer_id = \(customer)" }
         let shipped = try ctx.db.scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM order_ledger o WHERE kind = 'shipment' AND entry_date BETWEEN \(from) AND \(to) AND \(filter)") ?? 0
         let paid = try ctx.db.scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM order_ledger o WHERE kind = 'payment' AND entry_date BETWEEN \(from) AND \(to) AND \(filter)") ?? 0
-        let rows = try OrderLedgerPages.summaryRows(ctx)
+        let rows = try OrderLedgerPages.summaryRows(ctx, customer: customer)
         let outstanding = rows.reduce(Int64(0)) { $0 + ($1["outstandingFen"] as? Int64 ?? 0) }
         let over = rows.filter { $0["isOver"] as? Bool == true }
         func pct(_ a: Int64, _ b: Int64) -> String { b == 0 ? "—" : String(format: "%.1f%%", Double(a) / Double(b) * 100) }

@@ -154,6 +154,13 @@ import SalesTesting
         #expect(page.contains("回款率"))
         let csv = boss.get("/order/stats?format=csv")
         #expect(csv.body.contains("阀门 φ20"))
+        // One customer's table (issue #7 endpoint): the same totals, only that customer; a rep
+        // may not open another rep's customer by guessing the id.
+        let cid = try #require(try f.db.scalar("SELECT customer_id FROM order_orders LIMIT 1"))
+        let one = boss.get("/order/stats?customer=\(cid)").body
+        #expect(one.contains("甲公司") && one.contains("1,000.00") && one.contains("全部客户"))
+        #expect(!boss.get("/order/stats?customer=\(cid + 999)").body.contains("甲公司"))
+        #expect(f.client("rep2").get("/order/stats?customer=\(cid)").status == 403)
         #expect(boss.get("/order/orders?format=csv").body.contains("甲公司"))
         // 003 §4.1.3 price list: everyone with the order view reads it; only holders of order.prices edit it.
         let rep = f.client("rep1")
