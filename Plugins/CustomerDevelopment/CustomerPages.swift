@@ -96,12 +96,9 @@ enum CustomerPages {
             WHERE EXISTS (SELECT 1 FROM crm_customers c WHERE c.owner_id = u.id) ORDER BY u.display_name
             """) : []
         return ctx.render("customers", [
-            "customers": q.pageRows(rows).map { r -> [String: Any] in
-                var d = r.dictionary
-                d["statusText"] = statusTitles[r.string("status") ?? ""] ?? ""
-                d["rated"] = ctx.time(r.int("rated_at"))
-                d["cityText"] = (r.string("city") ?? "") + (r.bool("in_city") ? "（市内）" : "（市外）")
-                return d
+            "customers": q.pageRows(rows).map { r in
+                RowView(r, ["statusText": statusTitles[r.string("status") ?? ""] ?? "", "rated": ctx.time(r.int("rated_at")),
+                            "cityText": (r.string("city") ?? "") + (r.bool("in_city") ? "（市内）" : "（市外）")])
             },
             // Keyset links (next/previous after the shown rows): flat cost at any depth (issue #7).
             "list": q.viewModel(rows: rows, basePath: "/crm/customers"),

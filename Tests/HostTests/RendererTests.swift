@@ -121,6 +121,17 @@ import SalesKit
         #expect(r.render("page", ["rows": [[String: Any]]()]) == "无")
     }
 
+    @Test func rowsAreReadByColumnWithHandlerValuesFirstAndNamesClimbOut() throws {
+        let r = try Self.inline(["page": "{{#rows}}<td>{{code}}|{{note}}|{{status}}|{{shared}}</td>{{/rows}}{{^rows}}无{{/rows}}"])
+        let row = Row(columns: ["id", "code", "note", "status"], values: [.integer(7), .text("<C1>"), .null, .text("prospect")])
+        let page: [String: Any] = ["rows": [RowView(row, ["status": "潜在客户"])], "shared": "S"]
+        #expect(r.render("page", page) == "<td>&lt;C1&gt;||潜在客户|S</td>")
+        #expect(r.render("page", ["rows": [RowView]()]) == "无")
+        // The same as the row's dictionary would render (what swift-mustache reads).
+        let asDictionary: [String: Any] = ["rows": [row.dictionary.merging(["status": "潜在客户"]) { _, new in new }], "shared": "S"]
+        #expect(r.referenceRender("page", asDictionary) == r.render("page", page))
+    }
+
     @Test func layoutBlocksAndIndentedPartialsMatchTheLibrary() throws {
         let r = try Self.inline([
             "layout": "<main>\n  {{$content}}默认{{/content}}\n</main>\n",

@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import SalesKit
 
 /// The renderer behind every page. swift-mustache parses the templates (so the syntax, the
 /// standalone-line rules and the inheritance are exactly the library's); at start-up each parsed
@@ -109,27 +110,24 @@ final class CompiledTemplates: Sendable {
 
     // MARK: - Rendering
 
-    /// A context object, classified once when pushed (not at every name lookup).
-    enum Frame {
-        case dict([String: Any])
-        case other(Any)
+    /// A context object, classified once when pushed (not at every name lookup). A class, so
+    /// walking the stack moves one reference, not the payload.
+    final class Frame {
+        private let dict: [String: Any]?
+        private let row: RowView?
+        let object: Any
 
         init(_ object: Any) {
-            if type(of: object) == [String: Any].self { self = .dict(object as! [String: Any]) } else { self = .other(object) }
+            self.object = object
+            let t = type(of: object)
+            dict = t == [String: Any].self ? (object as! [String: Any]) : nil
+            row = t == RowView.self ? (object as! RowView) : nil
         }
 
         func child(_ name: String) -> Any? {
-            switch self {
-            case .dict(let d): d[name]
-            case .other(let o): CompiledTemplates.child(name, of: o)
-            }
-        }
-
-        var object: Any {
-            switch self {
-            case .dict(let d): d
-            case .other(let o): o
-            }
+            if let dict { return dict[name] }
+            if let row { return row.value(name) }
+            return CompiledTemplates.child(name, of: object)
         }
     }
 
@@ -167,7 +165,7 @@ final class CompiledTemplates: Sendable {
     private func render(_ node: Node, _ state: inout State, into out: inout [UInt8]) {
         switch node {
         case .text(let bytes):
-            out.append(contentsOf: bytes)
+            bytes.withUnsafeBufferPointer { out.append(contentsOf: $0) }
         case .variable(let path, let escaped):
             guard let value = lookup(path, state.stack) else { return }
             Self.write(value, escaped: escaped, into: &out)
@@ -223,8 +221,10 @@ final class CompiledTemplates: Sendable {
             first = name
             found = top.child(first)
         } else {
-            for frame in stack.reversed() {
-                if let v = frame.child(first) { found = v; break }
+            var i = stack.count - 1
+            while i >= 0 {
+                if let v = stack[i].child(first) { found = v; break }
+                i -= 1
             }
         }
         guard var value = found else { return nil }
@@ -240,6 +240,8 @@ final class CompiledTemplates: Sendable {
         if t == [String: Any].self { return (object as! [String: Any])[name] }
         if t == [String: String].self { return (object as! [String: String])[name] }
         if t == String.self || t == Int.self || t == Int64.self || t == Bool.self { return nil }
+        if t == RowView.self { return (object as! RowView).value(name) }
+        if t == Row.self { return RowView(object as! Row).value(name) }
         if let keyed = object as? any TemplateKeyed { return keyed.templateChild(name) }
         if object is NSNull { return nil }
         // Structs and classes: by property name, as the library's Mirror lookup.
@@ -252,6 +254,7 @@ final class CompiledTemplates: Sendable {
     static func sequence(_ value: Any) -> [Any]? {
         let t = type(of: value)
         if t == [[String: Any]].self { return (value as! [[String: Any]]).map { $0 } }
+        if t == [RowView].self { return (value as! [RowView]).map { $0 } }
         if t == [Any].self { return (value as! [Any]) }
         if let s = value as? any TemplateSequence { return s.templateElements }
         return nil

@@ -7,15 +7,17 @@ public enum URLEncoding {
         var result = FormData()
         guard !text.isEmpty else { return result }
         var count = 0
-        for part in text.split(separator: "&", omittingEmptySubsequences: true) {
+        // `&` and `=` are found as bytes, not as Characters: a combining mark after one (or a
+        // prepend mark before one) joins it into a grapheme and would hide the separator.
+        for part in text.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             count += 1
             if count > maxFields { throw HTTPError.badRequest("表单字段过多") }
             let name: Substring, value: Substring
-            if let eq = part.firstIndex(of: "=") {
-                name = part[..<eq]
-                value = part[part.index(after: eq)...]
+            if let eq = part.firstIndex(of: UInt8(ascii: "=")) {
+                name = Substring(part[..<eq])
+                value = Substring(part[part.index(after: eq)...])
             } else {
-                name = part[...]
+                name = Substring(part)
                 value = ""
             }
             result.append(try decode(name), try decode(value))
@@ -86,12 +88,15 @@ public enum URLEncoding {
 public enum CookieParser {
     public static func parse(_ header: String) -> [String: String] {
         var out: [String: String] = [:]
-        for part in header.split(separator: ";") {
+        // `;` and `=` are found as Unicode scalars, not as Characters: a combining mark after one
+        // (or a prepend mark before one) joins it into a grapheme and would hide the separator.
+        for part in header.unicodeScalars.split(separator: ";") {
             let trimmed = part.drop { $0 == " " || $0 == "\t" }
             guard let eq = trimmed.firstIndex(of: "=") else { continue }
-            let name = String(trimmed[..<eq]).trimmingSpaces()
-            var value = String(trimmed[trimmed.index(after: eq)...]).trimmingSpaces()
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            let name = String(Substring(trimmed[..<eq])).trimmingSpaces()
+            var value = String(Substring(trimmed[trimmed.index(after: eq)...])).trimmingSpaces()
+            let scalars = value.unicodeScalars
+            if scalars.count >= 2, scalars.first == "\"", scalars.last == "\"" { value = String(Substring(scalars.dropFirst().dropLast())) }
             guard !name.isEmpty, out[name] == nil else { continue }
             out[name] = value
         }

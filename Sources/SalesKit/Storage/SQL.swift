@@ -199,3 +199,30 @@ public struct Migration: Sendable {
         self.script = script
     }
 }
+
+/// A row as page data without building a dictionary: templates read its columns by name
+/// (NULL as empty text, as `Row.dictionary`), and `extra` holds values the handler computed
+/// (looked up first). The renderer reads both directly (issue #7: building a dictionary per
+/// row was a sixth of a list page's cost).
+public struct RowView: Sendable {
+    public let row: Row
+    public let extra: [String: any Sendable]
+
+    public init(_ row: Row, _ extra: [String: any Sendable] = [:]) {
+        self.row = row
+        self.extra = extra
+    }
+
+    /// The value a template sees for `name`.
+    public func value(_ name: String) -> Any? {
+        if !extra.isEmpty, let v = extra[name] { return v }
+        guard let i = row.columns.firstIndex(of: name) else { return nil }
+        switch row.values[i] {
+        case .null: return ""
+        case .integer(let v): return String(v)
+        case .real(let v): return String(v)
+        case .text(let s): return s
+        case .blob(let b): return String(decoding: b, as: UTF8.self)
+        }
+    }
+}
