@@ -5,7 +5,8 @@ DEBS := libfcgi-dev libsqlite3-dev libargon2-dev pkg-config nginx tzdata sqlite3
 SWIFT ?= swift
 
 SOAK_SECONDS ?= 60
-.PHONY: run test deps build release unit e2e soak soak-ci clean
+FUZZ_SECONDS ?= 300
+.PHONY: run test deps build release unit e2e soak soak-ci fuzz fuzz-ci clean
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -36,7 +37,14 @@ soak: build
 soak-ci: build
 	SOAK_SECONDS=20 SALESD=$(CURDIR)/.build/debug/salesd python3 -m pytest -q -s -m soak Tests/e2e/test_soak.py
 
-test: unit e2e soak-ci
+# libFuzzer targets (Tests/Fuzz): each runs $(FUZZ_SECONDS) s; exits 1 on a crash, hang or OOM.
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) Tests/Fuzz/run.sh
+
+fuzz-ci:
+	FUZZ_SECONDS=20 Tests/Fuzz/run.sh
+
+test: unit e2e soak-ci fuzz-ci
 
 clean:
 	rm -rf .build run
