@@ -48,4 +48,16 @@ struct FuzzRegressionTests {
         #expect(cookies["z"] == "\u{301}1")
         #expect(cookies.count == 4)
     }
+
+    /// The same class of bug in the multipart headers (found by reading, after the fuzzers'
+    /// findings): a filename ending in U+0600 joined its closing quote into one Character, so
+    /// the parameter had no end and the upload lost its name.
+    @Test func multipartParameterEndingInAPrependMarkKeepsItsQuote() throws {
+        let body = Array("--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\u{600}\"\r\nContent-Type: text/plain\r\n\r\nhi\r\n--XyZ\r\nContent-Disposition: form-data; name=\"t\u{600}\"\r\n\r\nv\r\n--XyZ--\r\n".utf8)
+        let parsed = try MultipartParser().parse(body, boundary: "XyZ")
+        #expect(parsed.files.map(\.filename) == ["a\u{600}"])
+        #expect(parsed.files.map(\.fieldName) == ["f"])
+        #expect(parsed.form["t\u{600}"] == "v")
+        #expect(MultipartParser.boundary(fromContentType: "multipart/form-data; boundary=\"b\u{600}\"; x=1") == "b\u{600}")
+    }
 }

@@ -13,11 +13,12 @@ public struct MultipartParser: Sendable {
 
     /// The `boundary` parameter of a `multipart/form-data` content type.
     public static func boundary(fromContentType contentType: String) -> String? {
-        for param in contentType.split(separator: ";").dropFirst() {
-            let p = param.trimmingCharacters(in: " \t")
+        for param in contentType.unicodeScalars.split(separator: ";").dropFirst() {
+            let p = String(String.UnicodeScalarView(param)).trimmingCharacters(in: " \t")
             if p.lowercased().hasPrefix("boundary=") {
                 var v = String(p.dropFirst("boundary=".count))
-                if v.count >= 2, v.hasPrefix("\""), v.hasSuffix("\"") { v = String(v.dropFirst().dropLast()) }
+                let u = v.unicodeScalars
+                if u.count >= 2, u.first == "\"", u.last == "\"" { v = String(String.UnicodeScalarView(u.dropFirst().dropLast())) }
                 return v.isEmpty || v.utf8.count > 70 ? nil : v
             }
         }
@@ -85,24 +86,33 @@ public struct MultipartParser: Sendable {
     }
 
     /// `name="x"` (quoted, with `\"` escapes) or `name=x` in a Content-Disposition value.
+    /// `key=value` or `key="value"` after a `;` in a header. Separators and quotes are found as
+    /// Unicode scalars, not Characters: a combining or prepend mark next to one would join it
+    /// into a grapheme and hide it (found by fuzzing the URL-encoded and cookie parsers).
     static func parameter(_ key: String, in header: String) -> String? {
-        var rest = Substring(header)
+        let wanted = Array((key + "=").unicodeScalars)
+        var rest = header.unicodeScalars[...]
         while let semi = rest.firstIndex(of: ";") {
             rest = rest[rest.index(after: semi)...]
             let trimmed = rest.drop { $0 == " " || $0 == "\t" }
-            guard trimmed.lowercased().hasPrefix(key + "=") else { continue }
-            let valueStart = trimmed.index(trimmed.startIndex, offsetBy: key.count + 1)
-            let v = trimmed[valueStart...]
+            let head = trimmed.prefix(wanted.count)
+            guard head.count == wanted.count,
+                  zip(head, wanted).allSatisfy({ Self.asciiLower($0) == $1 }) else { continue }
+            let v = trimmed.dropFirst(wanted.count)
             if v.first == "\"" {
                 // Browsers percent-encode a quote in a filename and send backslashes as they
                 // are (a Windows path), so a quoted value simply ends at the next quote.
-                let rest = v.dropFirst()
-                guard let end = rest.firstIndex(of: "\"") else { return nil }
-                return String(rest[..<end])
+                let inner = v.dropFirst()
+                guard let end = inner.firstIndex(of: "\"") else { return nil }
+                return String(String.UnicodeScalarView(inner[..<end]))
             }
-            return String(v.prefix { $0 != ";" }).trimmingCharacters(in: " \t")
+            return String(String.UnicodeScalarView(v.prefix { $0 != ";" })).trimmingCharacters(in: " \t")
         }
         return nil
+    }
+
+    static func asciiLower(_ c: Unicode.Scalar) -> Unicode.Scalar {
+        ("A"..."Z").contains(c) ? Unicode.Scalar(c.value + 32)! : c
     }
 
     static func hasPrefix(_ body: [UInt8], at pos: Int, _ prefix: [UInt8]) -> Bool {
