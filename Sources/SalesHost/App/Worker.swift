@@ -35,8 +35,8 @@ public final class Worker: ContextHost {
         }
         for c in setCookies { response.headers.append(("Set-Cookie", c)) }
         if response.header("Cache-Control") == nil { response.headers.append(("Cache-Control", "no-store")) }
-        let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6
-        app.accessLogger.info("\(raw.params["REQUEST_METHOD"] ?? "-") \(raw.params["REQUEST_URI"] ?? "-") \(response.status) \(response.body.count)B \(String(format: "%.1f", ms))ms user=\(who)")
+        let tenths = (DispatchTime.now().uptimeNanoseconds - started + 50_000) / 100_000   // 0.1 ms, rounded
+        app.accessLogger.info("\(raw.params["REQUEST_METHOD"] ?? "-") \(raw.params["REQUEST_URI"] ?? "-") \(response.status) \(response.body.count)B \(tenths / 10).\(tenths % 10)ms user=\(who)")
         return response
     }
 
@@ -81,8 +81,9 @@ public final class Worker: ContextHost {
         if request.method == "GET", let id = request.query["_resume"], let user {
             resumed = try takePendingForm(id: id, user: user, path: request.path)
         }
+        let sessionCSRF = session?.valid == true ? session?.csrf : nil
         let ctx = Context(request: request, user: user, db: db, now: now, timeZone: config.zone, module: route.module,
-                          csrfToken: session?.valid == true ? session!.csrf : preSessionToken(request),
+                          csrfToken: sessionCSRF ?? self.preSessionToken(request),
                           resumedForm: resumed, host: self)
         do {
             if request.method == "POST", let user, let key = request.form["_idem"], !key.isEmpty {

@@ -56,8 +56,10 @@ public final class Context {
     public let timeZone: TimeZone
     /// The module whose route is running.
     public let module: String
-    /// The CSRF token to put in forms as `_csrf` (the layout's form partials do this).
-    public let csrfToken: String
+    /// The CSRF token to put in forms as `_csrf` (the layout's form partials do this). Made on
+    /// first use: a page without a form (or `/healthz`) sets no pre-session cookie.
+    public private(set) lazy var csrfToken: String = makeCSRFToken()
+    private let makeCSRFToken: () -> String
     /// Values of a form the user was filling when the session expired, restored after login.
     public let resumedForm: FormData?
     /// The host behind this context (host use only).
@@ -67,14 +69,14 @@ public final class Context {
     @_spi(Host) public var storageFailure: StorageError?
 
     public init(request: Request, user: User?, db: any Database, now: Date, timeZone: TimeZone, module: String,
-                csrfToken: String, resumedForm: FormData?, host: ContextHost) {
+                csrfToken: @autoclosure @escaping () -> String, resumedForm: FormData?, host: ContextHost) {
         self.request = request
         self.user = user
         self.db = db
         self.now = now
         self.timeZone = timeZone
         self.module = module
-        self.csrfToken = csrfToken
+        makeCSRFToken = csrfToken
         self.resumedForm = resumedForm
         self.host = host
     }
