@@ -6,7 +6,7 @@ SWIFT ?= swift
 
 SOAK_SECONDS ?= 60
 FUZZ_SECONDS ?= 300
-.PHONY: run test deps build release unit e2e soak soak-ci fuzz fuzz-ci clean
+.PHONY: run test deps build release unit e2e soak soak-ci fuzz fuzz-ci bench bench-smoke clean
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -44,7 +44,15 @@ fuzz:
 fuzz-ci:
 	FUZZ_SECONDS=20 Tests/Fuzz/run.sh
 
-test: unit e2e soak-ci fuzz-ci
+# salesd vs the C libfcgi reference through nginx with wrk → bench/RESULTS.md (see README: Performance).
+bench: deps
+	SWIFT=$(SWIFT) python3 bench/run.py $(BENCH_FLAGS)
+
+# The harness end to end on small data (~30 s after the build); asserts no figure.
+bench-smoke: deps
+	SWIFT=$(SWIFT) python3 bench/run.py --smoke
+
+test: unit e2e soak-ci fuzz-ci bench-smoke
 
 clean:
 	rm -rf .build run

@@ -4,6 +4,12 @@ import SalesKit
 /// The customer-order tables (migration version 1). Money is integer 分, quantities integers,
 /// instants epoch seconds (UTC), calendar dates `YYYY-MM-DD` text.
 enum OrderSchema {
+    /// One customer's orders by date (年度订货统计表 for a customer reads its year as one range,
+    /// already in page order; issue #7).
+    static let v4 = Migration(4, "index of a customer's orders by date", """
+        CREATE INDEX order_orders_customer_received ON order_orders (customer_id, received_on, id);
+        """)
+
     static let v1 = Migration(1, "customer orders", """
         CREATE TABLE order_counters (
             year INTEGER PRIMARY KEY, last INTEGER NOT NULL);

@@ -7,7 +7,7 @@ enum OrderStatsPages {
     static let counted = OrderState.allCases.filter { $0 != .cancelled && $0 != .rejected }.map(\.rawValue)
 
     /// Detail lines shown on the page (all of them are in the CSV export).
-    static let detailLimit = 2000
+    static let detailLimit = 500
 
     static let yearly: Handler = { req, ctx in
         let year = Int(req.query["year"] ?? "").flatMap { (2000...2100).contains($0) ? $0 : nil } ?? ctx.today.year
@@ -23,7 +23,7 @@ enum OrderStatsPages {
                        l.product, l.spec, l.qty, l.unit_price_fen, l.amount_fen,
                        (SELECT MAX(d.delivered_on) FROM order_deliveries d WHERE d.order_id = o.id) AS last_delivery
                 FROM order_lines l JOIN order_orders o ON o.id = l.order_id
-                WHERE \(scope) ORDER BY o.customer_code, o.received_on, o.id, l.line_no LIMIT \(limit)
+                WHERE \(scope) ORDER BY \(raw: customer == nil ? "o.customer_code, " : "")o.received_on, o.id, l.line_no LIMIT \(limit)
                 """)
         }
         func month(_ r: Row) -> Int { Int((r.string("received_on") ?? "").dropFirst(5).prefix(2)) ?? 0 }
