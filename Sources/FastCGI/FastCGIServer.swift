@@ -265,9 +265,13 @@ final class FastCGIRequestHandle {
         var params: [String: String] = [:]
         if var envp = raw.pointee.envp {
             while let entry = envp.pointee {
-                let pair = String(cString: entry)
-                if let eq = pair.firstIndex(of: "=") {
-                    params[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+                // NAME=value: split at the first "=" byte, each side decoded once.
+                if let eq = strchr(entry, 61) {
+                    let nameLength = entry.distance(to: eq)
+                    let name = entry.withMemoryRebound(to: UInt8.self, capacity: nameLength) {
+                        String(decoding: UnsafeBufferPointer(start: $0, count: nameLength), as: UTF8.self)
+                    }
+                    params[name] = String(cString: eq + 1)
                 }
                 envp += 1
             }

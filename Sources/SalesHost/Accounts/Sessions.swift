@@ -39,13 +39,17 @@ extension Worker {
 
     public func loadUser(id: Int64) throws -> User? {
         guard let u = try db.first("SELECT id, username, display_name, department FROM users WHERE id = \(id) AND active = 1") else { return nil }
-        let roles = try db.query("SELECT role_id FROM user_roles WHERE user_id = \(id)").compactMap { $0.string("role_id") }
-        let perms = try db.query("""
-            SELECT DISTINCT rp.permission FROM role_permissions rp JOIN user_roles ur ON ur.role_id = rp.role_id
+        // Roles and their permissions in one query (a role without permissions still counts).
+        var roles = Set<String>(), perms = Set<String>()
+        for r in try db.query("""
+            SELECT ur.role_id, rp.permission FROM user_roles ur LEFT JOIN role_permissions rp ON rp.role_id = ur.role_id
             WHERE ur.user_id = \(id)
-            """).compactMap { $0.string("permission") }
+            """) {
+            if let role = r.string("role_id") { roles.insert(role) }
+            if let p = r.string("permission") { perms.insert(p) }
+        }
         return User(id: id, username: u.string("username") ?? "", displayName: u.string("display_name") ?? "",
-                    roles: Set(roles), permissions: Set(perms), department: u.string("department") ?? "")
+                    roles: roles, permissions: perms, department: u.string("department") ?? "")
     }
 
     /// Starts a new session (a fresh id at every login: no session fixation) and sets the cookie.
