@@ -761,6 +761,11 @@ def report(bench, info, smoke):
             for line in v[:30]:
                 w(f"{k}: {line}")
         w("```\n")
+    analysis = os.path.join(HERE, "ANALYSIS.md")
+    if os.path.exists(analysis):
+        # The hand-written part: where the time goes (profile) and what the missed targets would take.
+        with open(analysis) as f:
+            w(f.read().rstrip() + "\n")
     w("## What is not apples-to-apples\n")
     hz = info.get("healthz", {})
     def heads(h):

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Instructions per request, salesd vs the C reference, counted by valgrind's callgrind
+(repeatable on a shared machine, unlike time). Both run with one worker thread behind their own
+nginx on the same small seeded database; each process is run twice — once serving no measured
+request, once serving N — and the difference divided by N is the cost of one request, libfcgi
+included. With --annotate the salesd profile's heaviest functions are printed (inclusive).
+
+    python3 bench/profile.py [--requests 200] [--customers 2000] [--path list|healthz] [--annotate]
+
+Uses the release build and the C reference that `make bench` builds (run it once first).
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import generate  # noqa: E402
+import run  # noqa: E402
+
+
+def wrapper(base, name, binary, out):
+    """A script that runs `binary` under callgrind (Stack starts responders by path)."""
+    path = os.path.join(base, name)
+    with open(path, "w") as f:
+        f.write(f"#!/bin/sh\nexec valgrind --tool=callgrind --callgrind-out-file={out} {binary} \"$@\"\n")
+    os.chmod(path, 0o755)
+    return path
+
+
+def total(out):
+    text = subprocess.run(["callgrind_annotate", out], capture_output=True, text=True).stdout
+    return int(re.search(r"([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", text).group(1).replace(",", ""))
+
+
+def measure(kind, base, db, args, path_for, template=None, sid=None):
+    """Instructions of one process serving `n` requests of `path`, for n = 0 and n = N."""
+    counts = {}
+    for n in (0, args.requests):
+        out = os.path.join(base, f"{kind}-{n}.cg")
+        tag = f"{kind}{n}"
+        real = run.SALESD if kind == "salesd" else run.REF
+        st = run.Stack(tag, base, db, kind, args)
+        if kind == "salesd":
+            st.migrate()  # outside valgrind
+        saved = (run.SALESD, run.REF)
+        if kind == "salesd":
+            run.SALESD = wrapper(base, f"w-{tag}", real, out)
+        else:
+            run.REF = wrapper(base, f"w-{tag}", real, out)
+        try:
+            st.start(template)
+        finally:
+            run.SALESD, run.REF = saved
+        try:
+            client = run.Client(st.port)
+            if kind == "salesd":
+                client.login("bench_rep", generate.BENCH_PASSWORD)
+                this_sid = client.cookies["sid"]
+            else:
+                run.copy_sessions(sid[0], st.db, [sid[1]])
+                client.cookies["sid"] = sid[1]
+                this_sid = sid[1]
+            url = path_for(client)
+            for _ in range(n):
+                status, _, body = client.request("GET", url)
+                assert status == 200, (kind, url, status)
+            counts[n] = (out, st)
+        finally:
+            st.stop()
+        counts[n] = total(out)
+        if kind == "salesd" and n == args.requests:
+            last = (st.db, this_sid, body)
+    per = (counts[args.requests] - counts[0]) / args.requests
+    return per, (last if kind == "salesd" else None)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=200)
+    ap.add_argument("--customers", type=int, default=2000)
+    ap.add_argument("--path", choices=["list", "healthz"], default="list")
+    ap.add_argument("--annotate", action="store_true")
+    a = ap.parse_args()
+    a.threads, a.keepalive, a.nginx_workers = 1, 0, 1
+    if not os.path.exists(run.SALESD) or not os.path.exists(run.REF):
+        sys.exit("build first: make bench-smoke (or swift build -c release and bench/run.py --smoke)")
+    db = os.path.join(generate.cached(a.customers, 0, run.SALESD, log=run.log), "sales.sqlite")
+    base = tempfile.mkdtemp(prefix="sales-profile-")
+    try:
+        def path_for(client):
+            return "/healthz" if a.path == "healthz" else "/crm/customers?page=1"
+        s_per, (s_db, sid, page) = measure("salesd", base, db, a, path_for)
+        template = None
+        if a.path == "list":
+            template = os.path.join(base, "template.html")
+            with open(template, "w") as f:
+                import sqlite3
+                with sqlite3.connect(s_db) as c:
+                    name = c.execute("SELECT display_name FROM users WHERE username = 'bench_rep'").fetchone()[0]
+                f.write(run.make_template(page, run.csrf_of_session(s_db, sid), name))
+        c_per, _ = measure("C", base, db, a, path_for, template=template, sid=(s_db, sid))
+        print(f"{a.path}: salesd {s_per:,.0f} instructions/request, C {c_per:,.0f} "
+              f"({s_per / c_per:.1f}×), {a.requests} requests, {a.customers} customers, callgrind")
+        if a.annotate:
+            out = os.path.join(base, f"salesd-{a.requests}.cg")
+            text = subprocess.run(["callgrind_annotate", "--inclusive=yes", out], capture_output=True, text=True).stdout
+            print("\n".join(text.splitlines()[:80]))
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
