@@ -263,6 +263,7 @@ final class FastCGIRequestHandle {
 
     func read(maxBodyBytes: Int) -> FastCGIRequest {
         var params: [String: String] = [:]
+        params.reserveCapacity(48)   // nginx's fastcgi_params: ~30 (no rehashing as it fills)
         if var envp = raw.pointee.envp {
             while let entry = envp.pointee {
                 // NAME=value: split at the first "=" byte, each side decoded once.

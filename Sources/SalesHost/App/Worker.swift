@@ -168,6 +168,7 @@ public final class Worker: ContextHost {
         let path = pathPart.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") })
             ? try URLEncoding.decode(pathPart.replacingOccurrences(of: "+", with: "%2B")) : String(pathPart)
         var headers: [String: String] = [:]
+        headers.reserveCapacity(24)
         for (k, v) in p where k.hasPrefix("HTTP_") {
             // HTTP_USER_AGENT → user-agent (ASCII by construction; no Foundation round trip).
             let name = k.utf8.dropFirst(5).map { b -> UInt8 in
