@@ -327,9 +327,11 @@ final class FastCGIRequestHandle {
         for (name, value) in response.headers {
             // Header injection guard: values never contain CR or LF.
             var clean = value
-            clean.unicodeScalars.removeAll { $0 == "\r" || $0 == "\n" }
-            if name.lowercased() == "content-length" { hasLength = true }
-            head += "\(name): \(clean)\r\n"
+            if value.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
+                clean.unicodeScalars.removeAll { $0 == "\r" || $0 == "\n" }
+            }
+            if name.utf8.count == 14, name.lowercased() == "content-length" { hasLength = true }
+            head += name + ": " + clean + "\r\n"
         }
         if !hasLength { head += "Content-Length: \(response.body.count)\r\n" }
         head += "\r\n"

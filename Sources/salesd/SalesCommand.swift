@@ -21,7 +21,7 @@ struct ConfigOptions: ParsableArguments {
     func load() throws -> AppConfig { try AppConfig.load(path: config) }
 
     func app(_ config: AppConfig) throws -> App {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        LoggingSystem.bootstrap { LineLogHandler(label: $0) }
         do {
             return try App(config: config, modules: installedModules)
         } catch let e as Registry.BootError {
