@@ -247,27 +247,33 @@ def module_link(href, modules):
     return href
 
 
+def hostile_user(s):
+    """Adds `hostile`, holding every role, with one approved customer of its own (as
+    test_service.py seeds it, so customer selects and 客户代码 fields have something valid to
+    point at), and logs in. Returns (user id, client, login: logs in again)."""
+    roles = [line.split("\t")[0] for line in s.cli("user", "roles", "--list").strip().split("\n")]
+    s.cli("user", "add", "hostile", "--roles", ",".join(roles), "--password", harness.PASSWORD)
+    db = sqlite3.connect(s.db_path)
+    uid = db.execute("SELECT id FROM users WHERE username = 'hostile'").fetchone()[0]
+    db.execute("""INSERT INTO crm_customers (name, code, status, owner_id, rating_class, in_city, created_by, created_at, updated_at)
+                  VALUES ('种子客户', ?, 'customer', ?, 'B', 1, ?, 0, 0)""", (CUSTOMER_CODE, uid, uid))
+    db.commit()
+    db.close()
+    c = s.client()
+
+    def login():
+        r = c.login("hostile")
+        assert r.status == 303 and not r.header("Location").startswith("/login"), (r.status, r.header("Location"))
+    login()
+    return uid, c, login
+
+
 def test_hostile_input_everywhere():
     s = Stack()
     s.start()
     try:
         before = schema(s.db_path)
-        roles = [line.split("\t")[0] for line in s.cli("user", "roles", "--list").strip().split("\n")]
-        s.cli("user", "add", "hostile", "--roles", ",".join(roles), "--password", harness.PASSWORD)
-        # One approved customer of this user, as test_service.py seeds it, so customer selects
-        # and 客户代码 fields (after-sales, ordering) have something valid to point at.
-        db = sqlite3.connect(s.db_path)
-        uid = db.execute("SELECT id FROM users WHERE username = 'hostile'").fetchone()[0]
-        db.execute("""INSERT INTO crm_customers (name, code, status, owner_id, rating_class, in_city, created_by, created_at, updated_at)
-                      VALUES ('种子客户', ?, 'customer', ?, 'B', 1, ?, 0, 0)""", (CUSTOMER_CODE, uid, uid))
-        db.commit()
-        db.close()
-        c = s.client()
-
-        def login():
-            r = c.login("hostile")
-            assert r.status == 303 and not r.header("Location").startswith("/login"), (r.status, r.header("Location"))
-        login()
+        uid, c, login = hostile_user(s)
 
         routes = [line.split("\t") for line in s.cli("routes").strip().split("\n")]
         modules = {m for _, _, m, _ in routes} | {p.strip("/").split("/")[0] for _, p, _, _ in routes}

@@ -14,14 +14,12 @@ Coverage is measured against the forms the modules declare (`salesd forms`, i.e.
 `DepartmentModule.forms`): every declared form with a free-text field must have been submitted
 with payloads, except those listed in UNREACHED with the reason."""
 import re
-import sqlite3
 import time
 import urllib.parse
 
-import harness
 from harness import Stack
-from test_hostile_input import (CORPUS, CUSTOMER_CODE, SQLI, XSS, Filler, check_csv, check_html, module_link,
-                                multipart, parse, plain, schema, stored)
+from test_hostile_input import (CORPUS, SQLI, XSS, Filler, check_csv, check_html, hostile_user,
+                                module_link, multipart, parse, plain, schema, stored)
 
 MAX_POSTS = 400
 POST_BUDGET_S = 90
@@ -69,21 +67,8 @@ def test_hostile_input_through_record_forms():
     s.start()
     try:
         before = schema(s.db_path)
-        roles = [line.split("\t")[0] for line in s.cli("user", "roles", "--list").strip().split("\n")]
-        s.cli("user", "add", "hostile", "--roles", ",".join(roles), "--password", harness.PASSWORD)
-        db = sqlite3.connect(s.db_path)
-        uid = db.execute("SELECT id FROM users WHERE username = 'hostile'").fetchone()[0]
-        db.execute("""INSERT INTO crm_customers (name, code, status, owner_id, rating_class, in_city, created_by, created_at, updated_at)
-                      VALUES ('种子客户', ?, 'customer', ?, 'B', 1, ?, 0, 0)""", (CUSTOMER_CODE, uid, uid))
-        db.commit()
-        db.close()
+        uid, c, login = hostile_user(s)
         skip_prefixes = (f"/admin/users/{uid}",)    # editing oneself could end this session
-        c = s.client()
-
-        def login():
-            r = c.login("hostile")
-            assert r.status == 303 and not r.header("Location").startswith("/login"), (r.status, r.header("Location"))
-        login()
 
         routes = [line.split("\t") for line in s.cli("routes").strip().split("\n")]
         modules = {m for _, _, m, _ in routes} | {p.strip("/").split("/")[0] for _, p, _, _ in routes}
