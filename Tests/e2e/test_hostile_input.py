@@ -247,6 +247,38 @@ def module_link(href, modules):
     return href
 
 
+def submit_hostile(c, s, filler, page, form, action, statuses, budget):
+    """Posts `form` (found on `page`) filled with payloads. Refused by validation (422), the
+    re-rendered form marks the fields it refused: only those are made plain (the others keep
+    their payloads) and it is sent again, up to three times or `budget` POSTs. Every answer is
+    below 500 and escaped. Returns (last response, POSTs made)."""
+    pairs = filler.fields(form)
+    made = 0
+    while True:
+        if "multipart" in form["enctype"]:
+            body, ctype = multipart(pairs)
+        else:
+            body, ctype = urllib.parse.urlencode(pairs).encode(), "application/x-www-form-urlencoded"
+        pr = c.request("POST", action, body, {"Content-Type": ctype})
+        made += 1
+        statuses[pr.status] = statuses.get(pr.status, 0) + 1
+        assert pr.status < 500, (page, action, pairs, pr.status, s.log()[-2000:])
+        if "text/html" in (pr.header("Content-Type") or ""):
+            check_html(f"POST {action} (from {page})", pr.text)
+        if pr.status != 422 or made >= 3 or made >= budget:
+            return pr, made
+        again = [f for f in parse(pr.text).forms if f["action"] == form["action"]]
+        if not again:
+            return pr, made
+        errors = dict(re.findall(r'id="f-([^"]*)-error"[^>]*>([^<]*)<', pr.text))
+        invalid = {a.get("name") for k, a in again[0]["fields"] if k != "select" and "aria-invalid" in a}
+        invalid |= {a["attrs"].get("name") for k, a in again[0]["fields"] if k == "select" and "aria-invalid" in a["attrs"]}
+        hidden = {a["name"]: a.get("value", "") for k, a in again[0]["fields"] if k == "input" and a.get("type") == "hidden"}
+        if not invalid:
+            return pr, made
+        pairs = [(k, hidden.get(k, v)) if k in hidden else (k, plain(k, v, errors.get(k, "")) if k in invalid else v) for k, v in pairs]
+
+
 def hostile_user(s):
     """Adds `hostile`, holding every role, with one approved customer of its own (as
     test_service.py seeds it, so customer selects and 客户代码 fields have something valid to
@@ -313,32 +345,8 @@ def test_hostile_input_everywhere():
                     if key in seen_forms:
                         continue
                     seen_forms.add(key)
-                    pairs = filler.fields(form)
-                    for attempt in range(3):
-                        if "multipart" in form["enctype"]:
-                            body, ctype = multipart(pairs)
-                        else:
-                            body, ctype = urllib.parse.urlencode(pairs).encode(), "application/x-www-form-urlencoded"
-                        pr = c.request("POST", action, body, {"Content-Type": ctype})
-                        posts += 1
-                        statuses[pr.status] = statuses.get(pr.status, 0) + 1
-                        assert pr.status < 500, (page, action, pairs, pr.status, s.log()[-2000:])
-                        if "text/html" in (pr.header("Content-Type") or ""):
-                            check_html(f"POST {action} (from {page})", pr.text)
-                        if pr.status != 422 or posts >= MAX_POSTS:
-                            break
-                        # Refused by validation: the re-rendered form marks the fields it refused;
-                        # make only those plain (the others keep their payloads) and submit again.
-                        again = [f for f in parse(pr.text).forms if f["action"] == form["action"]]
-                        if not again:
-                            break
-                        errors = dict(re.findall(r'id="f-([^"]*)-error"[^>]*>([^<]*)<', pr.text))
-                        invalid = {a.get("name") for k, a in again[0]["fields"] if k != "select" and "aria-invalid" in a}
-                        invalid |= {a["attrs"].get("name") for k, a in again[0]["fields"] if k == "select" and "aria-invalid" in a["attrs"]}
-                        hidden = {a["name"]: a.get("value", "") for k, a in again[0]["fields"] if k == "input" and a.get("type") == "hidden"}
-                        if not invalid:
-                            break
-                        pairs = [(k, hidden.get(k, v)) if k in hidden else (k, plain(k, v, errors.get(k, "")) if k in invalid else v) for k, v in pairs]
+                    pr, made = submit_hostile(c, s, filler, page, form, action, statuses, MAX_POSTS - posts)
+                    posts += made
                     if pr.status >= 400:
                         retry.append(page)
                         if round_ == 1:

@@ -19,7 +19,7 @@ import urllib.parse
 
 from harness import Stack
 from test_hostile_input import (CORPUS, SQLI, XSS, Filler, check_csv, check_html, hostile_user,
-                                module_link, multipart, parse, plain, schema, stored)
+                                module_link, parse, schema, stored, submit_hostile)
 
 MAX_POSTS = 400
 POST_BUDGET_S = 90
@@ -109,30 +109,8 @@ def test_hostile_input_through_record_forms():
                 key = (record_route(apath) or apath, names)
                 if key in done:
                     continue
-                pairs = filler.fields(form)
-                for attempt in range(3):
-                    if "multipart" in form["enctype"]:
-                        body, ctype = multipart(pairs)
-                    else:
-                        body, ctype = urllib.parse.urlencode(pairs).encode(), "application/x-www-form-urlencoded"
-                    pr = c.request("POST", action, body, {"Content-Type": ctype})
-                    posts += 1
-                    statuses[pr.status] = statuses.get(pr.status, 0) + 1
-                    assert pr.status < 500, (page, action, pairs, pr.status, s.log()[-2000:])
-                    if "text/html" in (pr.header("Content-Type") or ""):
-                        check_html(f"POST {action} (from {page})", pr.text)
-                    if pr.status != 422:
-                        break
-                    again = [f for f in parse(pr.text).forms if f["action"] == form["action"]]
-                    if not again:
-                        break
-                    errors = dict(re.findall(r'id="f-([^"]*)-error"[^>]*>([^<]*)<', pr.text))
-                    invalid = {a.get("name") for k, a in again[0]["fields"] if k != "select" and "aria-invalid" in a}
-                    invalid |= {a["attrs"].get("name") for k, a in again[0]["fields"] if k == "select" and "aria-invalid" in a["attrs"]}
-                    hidden = {a["name"]: a.get("value", "") for k, a in again[0]["fields"] if k == "input" and a.get("type") == "hidden"}
-                    if not invalid:
-                        break
-                    pairs = [(k, hidden[k]) if k in hidden else (k, plain(k, v, errors.get(k, "")) if k in invalid else v) for k, v in pairs]
+                pr, made = submit_hostile(c, s, filler, page, form, action, statuses, 3)
+                posts += made
                 if pr.status < 400:
                     done.add(key)
                 submitted.append((record, names, pr.status < 400))
