@@ -52,12 +52,7 @@ enum ComplaintViews {
         }
         if let cu = q.filters["customer"], let cid = Int64(cu) { w = w + " AND c.customer_id = \(cid)" }
         if q.filters["overdue"] == "1" { w = w + " AND c.state <> 'closed' AND c.due_at < \(ServiceUtil.epoch(ctx))" }
-        if let f = q.filters["from"].flatMap(LocalDate.init) {
-            w = w + " AND c.registered_at >= \(Int64(f.start(in: ctx.timeZone).timeIntervalSince1970))"
-        }
-        if let t = q.filters["to"].flatMap(LocalDate.init) {
-            w = w + " AND c.registered_at < \(Int64(t.adding(days: 1).start(in: ctx.timeZone).timeIntervalSince1970))"
-        }
+        w = w + q.dateRange("c.registered_at", epochIn: ctx.timeZone)
         let rows = try ctx.db.query("""
             SELECT c.* FROM service_complaints c \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
             """)

@@ -283,8 +283,7 @@ enum PatrolPages {
         if let c = q.filters["customer"].flatMap({ Int64($0) }) { w = w + " AND v.customer_id = \(c)" }
         if let s = q.filters["state"] { w = w + " AND v.state = \(s)" }
         if let p = q.filters["patroller"].flatMap({ Int64($0) }) { w = w + " AND v.patroller_id = \(p)" }
-        if let f = q.filters["from"].flatMap(LocalDate.init) { w = w + " AND v.planned_date >= \(f.description)" }
-        if let t = q.filters["to"].flatMap(LocalDate.init) { w = w + " AND v.planned_date <= \(t.description)" }
+        w = w + q.dateRange("v.planned_date")
         let rows = try ctx.db.query("""
             SELECT v.*, COALESCE(u.display_name, '') AS patroller FROM service_patrol_visits v LEFT JOIN users u ON u.id = v.patroller_id
             \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)

@@ -71,8 +71,7 @@ enum PatrolReports {
         if let c = q.filters["customer"].flatMap({ Int64($0) }) { w = w + " AND r.customer_id = \(c)" }
         if q.filters["unread"] == "1" { w = w + " AND r.ack_at IS NULL" }
         if let u = q.filters["unit"] { w = w + " AND r.unit = \(u)" }
-        if let f = q.filters["from"].flatMap(LocalDate.init) { w = w + " AND r.visit_date >= \(f.description)" }
-        if let t = q.filters["to"].flatMap(LocalDate.init) { w = w + " AND r.visit_date <= \(t.description)" }
+        w = w + q.dateRange("r.visit_date")
         let rows = try ctx.db.query("""
             SELECT r.*, COALESCE(u.display_name, '') AS reporter FROM service_patrol_reports r LEFT JOIN users u ON u.id = r.reporter_id
             \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)

@@ -45,8 +45,7 @@ enum VisitDailyPages {
         var w: SQL = "WHERE \(try filter(ctx))"
         if let s = q.filters["state"] { w = w + " AND d.state = \(s)" }
         if let s = q.filters["rep"], let id = Int64(s) { w = w + " AND d.rep_id = \(id)" }
-        if let s = q.filters["from"].flatMap({ LocalDate($0) }) { w = w + " AND d.report_date >= \(s.description)" }
-        if let s = q.filters["to"].flatMap({ LocalDate($0) }) { w = w + " AND d.report_date <= \(s.description)" }
+        w = w + q.dateRange("d.report_date")
         let rows = try ctx.db.query("""
             SELECT d.id, d.report_date, d.progress, d.results, d.problems, d.state, d.review_note,
                    COALESCE(u.display_name, '') AS rep_name, COALESCE(r.display_name, '') AS reviewer_name

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The shared list component: filters, sort, keyset-friendly pagination and CSV export from one
 /// declaration.
 ///
@@ -145,6 +147,30 @@ public struct ListQuery: Sendable {
         }
         let past: SQL = "(\(raw: col), \(raw: id)) \(raw: cmp) (\(c.value), \(c.id))"
         return greater ? " AND " + past : " AND (" + past + " OR \(raw: col) IS NULL)"
+    }
+
+    /// ` AND` conditions for the date-range filters `from` / `to` (`YYYY-MM-DD`, either may be
+    /// empty; an invalid date is ignored), on a column the code names:
+    /// - a `YYYY-MM-DD` text column: `q.dateRange("d.report_date")`;
+    /// - an epoch-seconds column: `q.dateRange("c.registered_at", epochIn: ctx.timeZone)` (whole
+    ///   days in the company time zone, the `to` day included).
+    public func dateRange(_ column: String, epochIn zone: TimeZone? = nil, from: String = "from", to: String = "to") -> SQL {
+        var sql: SQL = ""
+        if let f = filters[from].flatMap(LocalDate.init) {
+            if let zone {
+                sql = sql + " AND \(raw: column) >= \(Int64(f.start(in: zone).timeIntervalSince1970))"
+            } else {
+                sql = sql + " AND \(raw: column) >= \(f.description)"
+            }
+        }
+        if let t = filters[to].flatMap(LocalDate.init) {
+            if let zone {
+                sql = sql + " AND \(raw: column) < \(Int64(t.adding(days: 1).start(in: zone).timeIntervalSince1970))"
+            } else {
+                sql = sql + " AND \(raw: column) <= \(t.description)"
+            }
+        }
+        return sql
     }
 
     /// Rows per page; one more is fetched to know whether a next page exists.
