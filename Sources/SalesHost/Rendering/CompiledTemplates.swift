@@ -176,7 +176,9 @@ final class CompiledTemplates: Sendable {
                 return
             }
             guard let value else { return }
-            if let items = Self.sequence(value) {
+            if type(of: value) == [RowView].self {
+                renderRows(body, value as! [RowView], &state, into: &out)
+            } else if let items = Self.sequence(value) {
                 for item in items { renderPushed(body, item, &state, into: &out) }
             } else if let b = value as? Bool {
                 if b { render(body, &state, into: &out) }
@@ -198,6 +200,33 @@ final class CompiledTemplates: Sendable {
             }
             render(nodes, &state, into: &out)
             (state.indentation, state.inherited) = saved
+        }
+    }
+
+    /// A section over database rows (a list page's table): where each plain `{{name}}` of the
+    /// row's body comes from (handler value or column) is found on the first row, and every row
+    /// with the same layout is read there directly; anything else takes the general path.
+    private func renderRows(_ body: [Node], _ rows: [RowView], _ state: inout State, into out: inout [UInt8]) {
+        guard let first = rows.first else { return }
+        if let indent = state.indentation, !indent.isEmpty {
+            for row in rows { renderPushed(body, row, &state, into: &out) }
+            return
+        }
+        let sources: [RowView.Source] = body.map { node in
+            guard case .variable(let path, _) = node, path.count == 1, path[0] != ".", !path[0].isEmpty else { return .none }
+            return first.source(of: path[0])
+        }
+        for row in rows {
+            state.stack.append(Frame(row))
+            for (k, node) in body.enumerated() {
+                if case .variable(let path, let escaped) = node, sources[k] != .none,
+                   case .some(let found) = row.value(at: sources[k], named: path[0]) {
+                    if let found { Self.write(found, escaped: escaped, into: &out) }
+                } else {
+                    render(node, &state, into: &out)
+                }
+            }
+            state.stack.removeLast()
         }
     }
 
