@@ -279,6 +279,38 @@ def submit_hostile(c, s, filler, page, form, action, statuses, budget):
         pairs = [(k, hidden.get(k, v)) if k in hidden else (k, plain(k, v, errors.get(k, "")) if k in invalid else v) for k, v in pairs]
 
 
+def recrawl(get, start, modules, exports, max_links=None, max_pages=None):
+    """GETs the `start` pages, the CSV export of those in `exports` and every module link the
+    pages show, breadth first: every HTML page must be escaped, every CSV neutralised.
+    Returns (URLs fetched, links followed, CSV exports, CSV exports containing a payload)."""
+    queue, queued, seen = list(start), set(start), set()
+    followed = csvs = csv_payloads = 0
+    while queue and (max_pages is None or len(seen) < max_pages):
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        r = get(path)
+        ctype = r.header("Content-Type") or ""
+        if "text/csv" in ctype:
+            check_csv(path, r.text)
+            csvs += 1
+            csv_payloads += any(p in r.text for p in CORPUS)
+            continue
+        if "text/html" not in ctype:
+            continue
+        check_html(f"GET {path}", r.text)
+        if path in exports:
+            queue.append(path + "?format=csv")
+        for href in parse(r.text).links:
+            link = module_link(href, modules)
+            if link and link not in queued and (max_links is None or followed < max_links):
+                queued.add(link)
+                followed += 1
+                queue.append(link)
+    return seen, followed, csvs, csv_payloads
+
+
 def hostile_user(s):
     """Adds `hostile`, holding every role, with one approved customer of its own (as
     test_service.py seeds it, so customer selects and 客户代码 fields have something valid to
@@ -359,31 +391,8 @@ def test_hostile_input_everywhere():
         assert statuses.get(303, 0) >= 5, statuses  # some submissions were accepted, not all refused
 
         # Phase 2: re-crawl pages, follow module links (detail, print) and CSV exports.
-        queue, seen, followed, csvs, csv_payloads = list(pages), set(), 0, 0, 0
-        queued = set(pages)
-        while queue:
-            path = queue.pop(0)
-            if path in seen:
-                continue
-            seen.add(path)
-            r = get(path)
-            ctype = r.header("Content-Type") or ""
-            if "text/csv" in ctype:
-                check_csv(path, r.text)
-                csvs += 1
-                csv_payloads += any(p in r.text for p in CORPUS)
-                continue
-            if "text/html" not in ctype:
-                continue
-            check_html(f"GET {path}", r.text)
-            if path in pages and "?" not in path:
-                queue.append(path + "?format=csv")
-            for href in parse(r.text).links:
-                link = module_link(href, modules)
-                if link and link not in queued and followed < MAX_LINKS:
-                    queued.add(link)
-                    followed += 1
-                    queue.append(link)
+        seen, followed, csvs, csv_payloads = recrawl(get, pages, modules, exports={p for p in pages if "?" not in p},
+                                                     max_links=MAX_LINKS)
         print(f"hostile: re-crawled {len(seen)} URLs ({followed} followed links, {sum(bool(re.search(r'/[0-9]+', u)) for u in seen)} with record ids, "
               f"{csvs} CSV exports, {csv_payloads} with payloads)")
         assert len(seen) > len(pages)

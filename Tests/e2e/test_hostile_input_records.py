@@ -18,8 +18,8 @@ import time
 import urllib.parse
 
 from harness import Stack
-from test_hostile_input import (CORPUS, SQLI, XSS, Filler, check_csv, check_html, hostile_user,
-                                module_link, parse, schema, stored, submit_hostile)
+from test_hostile_input import (CORPUS, SQLI, XSS, Filler, hostile_user,
+                                module_link, parse, recrawl, schema, stored, submit_hostile)
 
 MAX_POSTS = 400
 POST_BUDGET_S = 90
@@ -159,27 +159,7 @@ def test_hostile_input_through_record_forms():
         assert not unexpected, f"declared forms never submitted with payloads: {unexpected}"
 
         # Crawl everything again: lists, record pages, print views, CSV exports, inbox.
-        queue, seen, csvs = list(lists) + ["/"], set(), 0
-        while queue and len(seen) < 2 * MAX_PAGES:
-            path = queue.pop(0)
-            if path in seen:
-                continue
-            seen.add(path)
-            r = get(path)
-            ctype = r.header("Content-Type") or ""
-            if "text/csv" in ctype:
-                check_csv(path, r.text)
-                csvs += 1
-                continue
-            if "text/html" not in ctype:
-                continue
-            check_html(f"GET {path}", r.text)
-            if path in lists:
-                queue.append(path + "?format=csv")
-            for href in parse(r.text).links:
-                link = module_link(href, modules)
-                if link and link not in seen:
-                    queue.append(link)
+        seen, _, csvs, _ = recrawl(get, list(lists) + ["/"], modules, exports=set(lists), max_pages=2 * MAX_PAGES)
         record_pages = [p for p in seen if record_route(p)]
         prints = [p for p in record_pages if "print" in p]
         print(f"hostile-records: re-crawled {len(seen)} URLs ({len(record_pages)} record pages, {len(prints)} print views, {csvs} CSV)")
