@@ -188,11 +188,17 @@ struct FCGIClient {
         }
         try server.start()
         let result = Box()
-        let t = Thread { result.set(try? FCGIClient(path: path).send(params: ["REQUEST_METHOD": "GET"])) }
+        let answered = DispatchSemaphore(value: 0)
+        let t = Thread {
+            result.set(try? FCGIClient(path: path).send(params: ["REQUEST_METHOD": "GET"]))
+            answered.signal()
+        }
         t.start()
         while server.inFlight == 0 { usleep(5_000) }
         server.shutdown()
         server.wait()
+        // The server is done when the answer is written; the client thread may still be reading it.
+        #expect(answered.wait(timeout: .now() + 10) == .success)
         #expect(result.get()?.text == "finished")
         #expect(!FileManager.default.fileExists(atPath: path))
     }
