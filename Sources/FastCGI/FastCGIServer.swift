@@ -10,9 +10,10 @@ import Synchronization
 public struct FastCGIRequest: Sendable {
     /// All FastCGI params (`REQUEST_METHOD`, `QUERY_STRING`, `HTTP_COOKIE`, …).
     public var params: [String: String]
-    /// The request body, read up to `CONTENT_LENGTH` (empty when too large).
+    /// The request body, read up to `CONTENT_LENGTH`, or to the end of the stdin stream when the
+    /// front end declared no length (unset or empty); empty when too large.
     public var body: [UInt8]
-    /// `CONTENT_LENGTH` was larger than the configured limit: the body was drained and dropped.
+    /// The body (declared or read) was larger than the configured limit: drained and dropped.
     public var bodyTooLarge: Bool
     /// `CONTENT_LENGTH` was not a number, or the stream ended before that many bytes arrived.
     public var bodyMalformed: Bool
@@ -110,24 +111,7 @@ public final class FastCGIServer: Sendable {
     public func start() throws {
         // A client that goes away must only make a write fail, never kill the process.
         signal(SIGPIPE, SIG_IGN)
-        guard FCGX_Init() == 0 else { throw FastCGIError(description: "FCGX_Init failed") }
-        let fd: Int32
-        switch configuration.listen {
-        case .inherited:
-            if FCGX_IsCGI() != 0 {
-                throw FastCGIError(description: "fd 0 is not a FastCGI listen socket (start under spawn-fcgi or systemd socket activation, or configure a socket)")
-            }
-            fd = 0
-        case .unix(let path, let mode):
-            unlink(path)
-            fd = FCGX_OpenSocket(path, configuration.backlog)
-            if fd >= 0 { chmod(path, mode) }
-        case .tcp(let address):
-            fd = FCGX_OpenSocket(address, configuration.backlog)
-        }
-        guard fd >= 0 else {
-            throw FastCGIError(description: "cannot listen on \(configuration.listen): \(String(cString: strerror(errno)))")
-        }
+        let fd = try FastCGIListener.open(configuration.listen, backlog: configuration.backlog)
         // Idle workers are woken for shutdown with SIGUSR1: no SA_RESTART, so a blocked
         // accept() — or read() on a kept-alive nginx connection — returns EINTR.
         var action = sigaction()
@@ -278,8 +262,15 @@ final class FastCGIRequestHandle {
             }
         }
         var result = FastCGIRequest(params: params)
-        let declared = params["CONTENT_LENGTH"].flatMap { $0.isEmpty ? 0 : Int($0) }
-        guard let length = declared, length >= 0 else {
+        // RFC 3875 §4.1.2: CONTENT_LENGTH is set only when a body is attached. Apache httpd leaves
+        // it unset for a GET, nginx sends it empty, lighttpd sends "0": all mean "no length given".
+        // FastCGI still ends the stdin stream with an empty record, so read up to that end: nothing
+        // for a GET, and a body a front end streams without a length is taken too (within the limit).
+        guard let declared = params["CONTENT_LENGTH"], !declared.isEmpty else {
+            readToEnd(maxBodyBytes: maxBodyBytes, into: &result)
+            return result
+        }
+        guard let length = Int(declared), length >= 0 else {
             result.bodyMalformed = true
             drain(limit: Int.max)
             return result
@@ -294,8 +285,9 @@ final class FastCGIRequestHandle {
             var body = [UInt8](repeating: 0, count: length)
             var got = 0
             body.withUnsafeMutableBufferPointer { buf in
+                guard let base = buf.baseAddress else { return }
                 while got < length {
-                    let n = buf.baseAddress!.advanced(by: got).withMemoryRebound(to: CChar.self, capacity: length - got) {
+                    let n = base.advanced(by: got).withMemoryRebound(to: CChar.self, capacity: length - got) {
                         FCGX_GetStr($0, Int32(min(length - got, 1 << 20)), raw.pointee.in)
                     }
                     if n <= 0 { break }
@@ -309,6 +301,24 @@ final class FastCGIRequestHandle {
             result.body = body
         }
         return result
+    }
+
+    /// No length declared: reads stdin to its end. More than `maxBodyBytes` is drained and
+    /// dropped (`bodyTooLarge`), as for a declared length over the limit.
+    private func readToEnd(maxBodyBytes: Int, into result: inout FastCGIRequest) {
+        var body: [UInt8] = []
+        var chunk = [CChar](repeating: 0, count: 16 << 10)
+        while true {
+            let n = FCGX_GetStr(&chunk, Int32(chunk.count), raw.pointee.in)
+            if n <= 0 { break }
+            if body.count + Int(n) > maxBodyBytes {
+                result.bodyTooLarge = true
+                drain(limit: Int.max)
+                return
+            }
+            chunk.withUnsafeBytes { body.append(contentsOf: $0.prefix(Int(n))) }
+        }
+        result.body = body
     }
 
     private func drain(limit: Int) {

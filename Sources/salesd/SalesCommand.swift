@@ -31,32 +31,90 @@ struct ConfigOptions: ParsableArguments {
 }
 
 struct Serve: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the FastCGI responder until SIGTERM/SIGINT.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the FastCGI responder until SIGTERM/SIGINT: a master process keeping `processes` worker processes (SIGHUP reloads them).")
     @OptionGroup var options: ConfigOptions
     @Option(help: "Override the listen address: unix:/path, tcp:host:port, or inherit.")
     var listen: String?
-    @Option(help: "Worker threads (0 = 2 × cores).")
+    @Option(help: "Worker processes (overrides `processes`).")
+    var processes: Int?
+    @Option(help: "Worker threads per process (0 = 2 × cores).")
     var threads: Int?
+    @Flag(help: .hidden) var worker = false
 
-    func run() throws {
+    func loadConfig() throws -> AppConfig {
         var config = try options.load()
         if let listen { config.listen = listen }
+        if let processes { config.processes = processes }
         if let threads { config.threads = threads }
+        return config
+    }
+
+    func run() throws {
+        if worker { try runWorker() } else { try runMaster() }
+    }
+
+    /// The master: checks the installation once (registry, templates, migrations), opens the
+    /// socket, and supervises the workers. It runs no request code.
+    func runMaster() throws {
+        let config = try loadConfig()
         let app = try options.app(config)
         try app.migrate(allowReadOnly: true)
-        let address: FastCGIConfiguration.Listen
-        if config.listen == "inherit" {
-            address = .inherited
-        } else if config.listen.hasPrefix("unix:") {
-            let path = String(config.listen.dropFirst(5))
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            address = .unix(path: path)
-        } else if config.listen.hasPrefix("tcp:") {
-            address = .tcp(String(config.listen.dropFirst(4)))
-        } else {
-            throw ValidationError("listen must be unix:/path, tcp:host:port or inherit")
+        let logger = Logger(label: "salesd")
+        let fd = try FastCGIListener.open(try listenAddress(config))
+        var arguments = ["serve", "--worker"]
+        if let path = options.config { arguments += ["--config", path] }
+        if let threads { arguments += ["--threads", String(threads)] }
+        let pool = try ProcessPool(
+            processes: max(1, config.processes), listenFD: fd,
+            command: .init(executable: ProcessPool.currentExecutable(), arguments: arguments, environment: [:]),
+            reload: {
+                // New workers read the configuration and templates themselves; checked here first
+                // so a broken edit keeps the running workers instead of starting a crash loop.
+                do {
+                    let fresh = try loadConfig()
+                    _ = try App(config: fresh, modules: installedModules)
+                    logger.info("pool: SIGHUP: configuration and templates re-read")
+                    return max(1, fresh.processes)
+                } catch {
+                    logger.error("pool: SIGHUP: \(error)")
+                    return nil
+                }
+            },
+            log: { level, message in
+                switch level {
+                case .info: logger.info("\(message)")
+                case .warning: logger.warning("\(message)")
+                case .error: logger.error("\(message)")
+                }
+            })
+        logger.info("salesd master \(getpid()) listening on \(config.listen): \(max(1, config.processes)) worker process(es) × \(app.workerThreads) threads; modules: \(app.registry.modules.map(\.manifest.id).joined(separator: ", "))")
+        pool.run()
+        if fd > 0 { close(fd) }
+        if config.listen.hasPrefix("unix:") { unlink(String(config.listen.dropFirst(5))) }
+        logger.info("stopped")
+    }
+
+    /// One worker process: the threaded libfcgi server on the socket inherited as fd 0.
+    func runWorker() throws {
+        let page = ProcessPool.joinPool()
+        let config = try loadConfig()
+        var pool: (@Sendable () -> PoolHealth)?
+        if let page {
+            pool = {
+                let s = page.snapshot
+                return PoolHealth(wanted: s.wanted, alive: s.alive, restarts: s.restarts)
+            }
         }
-        let server = FastCGIServer(configuration: .init(listen: address, threads: app.workerThreads, maxBodyBytes: config.maxBodyBytes)) { index in
+        LoggingSystem.bootstrap { LineLogHandler(label: $0) }
+        let app: App
+        do {
+            app = try App(config: config, modules: installedModules, pool: pool)
+        } catch let e as Registry.BootError {
+            throw ValidationError(e.description)
+        }
+        let logger = Logger(label: "salesd")
+        let server = FastCGIServer(configuration: .init(listen: .inherited, threads: app.workerThreads, maxBodyBytes: config.maxBodyBytes)) { index in
             do {
                 let worker = try app.makeWorker()
                 return { request in
@@ -65,18 +123,30 @@ struct Serve: ParsableCommand {
                     return FastCGIResponse(status: r.status, headers: r.headers, body: r.body)
                 }
             } catch {
-                fatalError("worker \(index): cannot open the database: \(error)")
+                // The master replaces this process (with back-off if it keeps failing).
+                logger.critical("worker \(getpid()) thread \(index): cannot open the database: \(error)")
+                Foundation.exit(70)
             }
         }
         let waitForSignal = FastCGIServer.blockTerminationSignals()
         try server.start()
-        let logger = Logger(label: "salesd")
-        logger.info("salesd listening on \(config.listen) with \(app.workerThreads) threads; modules: \(app.registry.modules.map(\.manifest.id).joined(separator: ", "))")
+        logger.info("worker \(getpid()) serving with \(app.workerThreads) threads")
         let signo = waitForSignal()
-        logger.info("signal \(signo): stopping; \(server.inFlight) request(s) in flight")
+        logger.info("worker \(getpid()): signal \(signo): stopping; \(server.inFlight) request(s) in flight")
         server.shutdown()
         server.wait()
-        logger.info("stopped")
+    }
+
+    func listenAddress(_ config: AppConfig) throws -> FastCGIConfiguration.Listen {
+        if config.listen == "inherit" { return .inherited }
+        if config.listen.hasPrefix("unix:") {
+            let path = String(config.listen.dropFirst(5))
+            let dir = (path as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: dir.isEmpty ? "." : dir, withIntermediateDirectories: true)
+            return .unix(path: path)
+        }
+        if config.listen.hasPrefix("tcp:") { return .tcp(String(config.listen.dropFirst(4))) }
+        throw ValidationError("listen must be unix:/path, tcp:host:port or inherit")
     }
 }
 

@@ -82,7 +82,9 @@ class Stack:
                                         stdout=self.app_log, stderr=self.app_log)
             time.sleep(0.3)
             return
-        self.app = subprocess.Popen([SALESD, "serve"], env=self.env, stdout=self.app_log, stderr=self.app_log)
+        # `serve_args`: extra options for `salesd serve` (e.g. ["--config", path]) a test may set.
+        self.app = subprocess.Popen([SALESD, "serve", *getattr(self, "serve_args", [])], env=self.env,
+                                    stdout=self.app_log, stderr=self.app_log)
         deadline = time.time() + 10
         while not os.path.exists(self.socket):
             if time.time() > deadline or self.app.poll() is not None:
@@ -102,6 +104,38 @@ class Stack:
                 self.nginx.wait(10)
             except subprocess.TimeoutExpired:
                 self.nginx.kill()
+
+    def worker_pids(self):
+        """The pool's worker processes (children of the `salesd serve` master)."""
+        if not self.app or self.app.poll() is not None:
+            return []
+        try:
+            with open(f"/proc/{self.app.pid}/task/{self.app.pid}/children") as f:
+                return [int(p) for p in f.read().split()]
+        except OSError:
+            return []
+
+    def kill_all(self, sig=signal.SIGKILL):
+        """Kills the master and its workers at once (a crash of the whole service)."""
+        pids = self.worker_pids()
+        self.app.send_signal(sig)
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        self.app.wait(10)
+
+    def health(self):
+        """`/healthz` through nginx, as monitoring asks it: (status, {name: value}), the first
+        line ("ok") under "state"."""
+        r = self.client().get("/healthz")
+        lines = r.text.strip().splitlines()
+        fields = {"state": lines[0] if lines else ""}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            fields[k.strip()] = v.strip()
+        return r.status, fields
 
     def log(self):
         with open(os.path.join(self.dir, "salesd.log"), errors="replace") as f:

@@ -18,19 +18,38 @@ public struct RawRequest: Sendable {
     }
 }
 
+/// The worker pool as the master last published it (`/healthz`).
+public struct PoolHealth: Sendable, Equatable {
+    public var wanted: Int
+    public var alive: Int
+    public var restarts: Int
+    public init(wanted: Int, alive: Int, restarts: Int) {
+        self.wanted = wanted
+        self.alive = alive
+        self.restarts = restarts
+    }
+}
+
 /// The host: configuration, the checked module registry, templates. Shared by all workers,
 /// immutable after start-up. Each worker thread gets its own `Worker` (and database connection).
 public final class App: Sendable {
     public let config: AppConfig
     public let registry: Registry
     public let renderer: Renderer
-    public let gate = WriteGate()
+    /// Write serialisation across this process's threads and every other process on the same
+    /// database file (the worker pool, the admin CLI).
+    public let gate: WriteGate
     let logger: Logger
     let accessLogger: Logger
+    /// Reads the pool's shared status page; nil outside a pool (tests, the CLI).
+    let pool: (@Sendable () -> PoolHealth)?
 
-    public init(config: AppConfig, modules: [any DepartmentModule], logger: Logger = Logger(label: "salesd")) throws {
+    public init(config: AppConfig, modules: [any DepartmentModule], logger: Logger = Logger(label: "salesd"),
+                pool: (@Sendable () -> PoolHealth)? = nil) throws {
+        self.pool = pool
         self.config = config
         self.logger = logger
+        gate = WriteGate(lockFile: config.databasePath + "-lock")
         var access = Logger(label: "salesd.access")
         access.logLevel = logger.logLevel
         accessLogger = access

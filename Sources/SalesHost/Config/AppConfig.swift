@@ -9,7 +9,10 @@ public struct AppConfig: Codable, Sendable {
     public var database: String = "sales.sqlite"
     /// `unix:/path/to.sock`, `tcp:127.0.0.1:9000`, or `inherit` (fd 0 from systemd/spawn-fcgi).
     public var listen: String = "unix:run/salesd.sock"
-    /// Worker threads (0 = 2 × cores).
+    /// Worker processes under the supervising master (`salesd serve`); a worker that dies is
+    /// replaced and the others keep serving. 1 still runs under the master.
+    public var processes: Int = 2
+    /// Worker threads per process (0 = 2 × cores).
     public var threads: Int = 0
     /// Largest request body accepted (bytes); keep nginx's `client_max_body_size` equal.
     public var maxBodyBytes: Int = 8 << 20
@@ -42,13 +45,17 @@ public struct AppConfig: Codable, Sendable {
     /// Test-only (honoured only with `debugRoutes`): a file holding an ISO-8601 instant used as
     /// "now", so end-to-end tests can walk a calendar (batches, deadlines) through nginx.
     public var clockFile: String = ""
+    /// The URL prefix the front end mounts the app under, e.g. `/sales` for
+    /// `https://intranet/sales/`; empty = the site root. Without it a front end that splits
+    /// `SCRIPT_NAME` (the mount) from `PATH_INFO` (lighttpd does) still gets prefixed links.
+    public var mountPath: String = ""
 
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case dataDir, database, listen, threads, maxBodyBytes, maxFileBytes, webDir, pluginsDir, timeZone,
+        case dataDir, database, listen, processes, threads, maxBodyBytes, maxFileBytes, webDir, pluginsDir, timeZone,
              sessionMinutes, loginMaxFailures, loginWindowMinutes, trustRemoteUser, secureCookies,
-             sqliteSynchronous, dbBusyTimeoutMs, debugRoutes, companyName, clockFile
+             sqliteSynchronous, dbBusyTimeoutMs, debugRoutes, companyName, clockFile, mountPath
     }
 
     public init(from decoder: Decoder) throws {
@@ -57,6 +64,7 @@ public struct AppConfig: Codable, Sendable {
         dataDir = try c.decodeIfPresent(String.self, forKey: .dataDir) ?? d.dataDir
         database = try c.decodeIfPresent(String.self, forKey: .database) ?? d.database
         listen = try c.decodeIfPresent(String.self, forKey: .listen) ?? d.listen
+        processes = try c.decodeIfPresent(Int.self, forKey: .processes) ?? d.processes
         threads = try c.decodeIfPresent(Int.self, forKey: .threads) ?? d.threads
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? d.maxBodyBytes
         maxFileBytes = try c.decodeIfPresent(Int.self, forKey: .maxFileBytes) ?? d.maxFileBytes
@@ -73,6 +81,7 @@ public struct AppConfig: Codable, Sendable {
         debugRoutes = try c.decodeIfPresent(Bool.self, forKey: .debugRoutes) ?? d.debugRoutes
         companyName = try c.decodeIfPresent(String.self, forKey: .companyName) ?? d.companyName
         clockFile = try c.decodeIfPresent(String.self, forKey: .clockFile) ?? d.clockFile
+        mountPath = try c.decodeIfPresent(String.self, forKey: .mountPath) ?? d.mountPath
     }
 
     /// Loads `path` (if given or if `salesd.json` exists) and applies `SALES_<KEY>` overrides,
@@ -104,6 +113,10 @@ public struct AppConfig: Codable, Sendable {
         }
         config = try JSONDecoder().decode(AppConfig.self, from: JSONSerialization.data(withJSONObject: json))
         guard TimeZone(identifier: config.timeZone) != nil else { throw ConfigError(message: "unknown timeZone \(config.timeZone)") }
+        guard let mount = RequestTarget.normalizedMount(config.mountPath) else {
+            throw ConfigError(message: "mountPath must be empty or a path like /sales (letters, digits, - . _ ~), got \(config.mountPath)")
+        }
+        config.mountPath = mount
         return config
     }
 

@@ -12,10 +12,12 @@ enum CoreRoutes {
         r.add("GET", "/login", .public, loginPage)
         r.add("POST", "/login", .public, login)
         r.add("POST", "/logout", .authenticated, logout)
-        // Liveness for monitoring and the benchmark's trivial route: no session, no database.
+        // Health for monitoring (and the benchmark's trivial route): no session; one indexed
+        // read proves the database answers; the worker pool as the master published it.
         r.add("GET", "/healthz", .public, healthz)
         if debug {
             r.add("GET", "/_debug/sleep", .public, sleep)
+            r.add("GET", "/_debug/crash", .public, crash)
         }
         // RouteBuilder prefixes the module id; core routes live at the root.
         return r.routes.map { var d = $0; d.path = String(d.path.dropFirst("/core".count)); if d.path.isEmpty { d.path = "/" }; return d }
@@ -53,7 +55,22 @@ enum CoreRoutes {
                                           "hasFailed": !failed.isEmpty], title: "待办事项")
     }
 
-    static let healthz: Handler = { _, _ in .text("ok") }
+    /// `ok` and one `name: value` line each (text/plain, for people and for scripts):
+    /// `database: ok`, and under the pool `workers: alive/wanted` and `restarts: N` (workers
+    /// replaced since the master started). 503 with `database: error …` when it does not answer.
+    static let healthz: Handler = { _, ctx in
+        var text = "ok\n"
+        do {
+            _ = try ctx.db.first("SELECT version FROM schema_migrations LIMIT 1")
+            text += "database: ok\n"
+        } catch {
+            return .text("unavailable\ndatabase: error \(error)\n", status: 503)
+        }
+        if let pool = worker(ctx).app.pool?() {
+            text += "workers: \(pool.alive)/\(pool.wanted)\nrestarts: \(pool.restarts)\n"
+        }
+        return .text(text)
+    }
 
     // MARK: Login / logout
 
@@ -116,8 +133,23 @@ enum CoreRoutes {
     // MARK: Debug (tests only; `debugRoutes`)
 
     static let sleep: Handler = { req, _ in
-        let ms = min(Int(req.query["ms"] ?? "") ?? 1000, 30_000)
-        usleep(UInt32(ms) * 1000)
+        let ms = max(0, min(Int(req.query["ms"] ?? "") ?? 1000, 30_000))
+        usleep(UInt32(clamping: ms * 1000))
         return .text("slept \(ms) ms")
+    }
+
+    /// Test-only (`debugRoutes`): ends this worker process the way a bug would, for the worker
+    /// pool's regression tests. `kind=trap`: a Swift runtime trap (SIGILL/SIGTRAP); `kind=segv`:
+    /// a real memory fault (SIGSEGV). Unknown kinds answer 400.
+    static let crash: Handler = { req, _ in
+        switch req.query["kind"] ?? "" {
+        case "trap":
+            fatalError("deliberate trap (GET /_debug/crash?kind=trap)")
+        case "segv":
+            UnsafeMutablePointer<Int>(bitPattern: 16)?.pointee = 1
+            return .text("still alive", status: 500)
+        default:
+            return .text("kind=trap or kind=segv", status: 400)
+        }
     }
 }
