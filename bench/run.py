@@ -143,7 +143,9 @@ class Stack:
         self.port = free_port()
         self.app = self.nginx = None
         self.env = generate.salesd_env(self.data)
-        self.env.update({"SALES_LISTEN": "unix:" + self.socket, "SALES_THREADS": str(args.threads)})
+        # salesd runs its worker pool (`processes`) with the same threads in all as the C reference.
+        self.env.update({"SALES_LISTEN": "unix:" + self.socket, "SALES_PROCESSES": str(args.processes),
+                         "SALES_THREADS": str(max(1, args.threads // args.processes))})
 
     @property
     def base_url(self):
@@ -434,6 +436,8 @@ def main():
     ap.add_argument("--duration", type=float, help="seconds per wrk run (default 7, smoke 2)")
     ap.add_argument("--repeats", type=int, help="runs per endpoint, server and connection count (default 3, smoke 1)")
     ap.add_argument("--threads", type=int, default=4, help="responder worker threads, salesd and C alike (SALES_THREADS)")
+    ap.add_argument("--processes", type=int, default=2,
+                    help="salesd worker processes (SALES_PROCESSES); --threads is split between them")
     ap.add_argument("--keepalive", type=int, default=0,
                     help="nginx upstream keepalive (idle connections cached per nginx worker); "
                          "keepalive × nginx workers must stay below --threads")
@@ -519,7 +523,7 @@ def main():
         info["healthz"] = {}
         for name, port in (("salesd", A.port), ("C", C.port)):
             st, h, body = Client(port).request("GET", "/healthz")   # no cookie, like wrk and a monitor
-            check(st == 200 and body == b"ok", f"healthz: {st} {body[:80]!r}")
+            check(st == 200 and body.startswith(b"ok\ndatabase: ok\n"), f"healthz: {st} {body[:80]!r}")
             info["healthz"][name] = {k: v for k, v in h.items() if k not in ("date", "server", "connection")
                                      and not k.startswith(("x-", "content-security", "referrer"))}
 
@@ -669,7 +673,8 @@ def report(bench, info, smoke):
     w("## Setup\n")
     w(f"- Data: `bench/generate.py` — {a['customers']} customers, {a['order_lines']} order lines (endpoint 5: "
       f"{a['big_customers']} customers); users, schema and roles through `salesd migrate` / `salesd user add`.")
-    w(f"- salesd: `.build/release/salesd serve` with `SALES_THREADS={a['threads']}` (synchronous=FULL, the default); "
+    w(f"- salesd: `.build/release/salesd serve` with `SALES_PROCESSES={a.get('processes', 1)}` worker processes × "
+      f"`SALES_THREADS={max(1, a['threads'] // a.get('processes', 1))}` threads (synchronous=FULL, the default); "
       f"C reference: `{info['gcc']}`, `ref --threads {a['threads']} --sync FULL`.")
     w(f"- nginx per responder: `worker_processes {a['nginx_workers']}`, `upstream {{ server unix:…; keepalive {a['keepalive']}; }}`, "
       "`fastcgi_keep_conn on`, access log off, otherwise deploy/nginx/local.conf.template.")

@@ -284,9 +284,10 @@ final class SQLiteStatement {
                 case SQLITE_INTEGER: values.append(.integer(sqlite3_column_int64(stmt, c)))
                 case SQLITE_FLOAT: values.append(.real(sqlite3_column_double(stmt, c)))
                 case SQLITE_TEXT:
+                    // Text first, then its length (SQLite's documented order); NULL only when out of memory.
+                    let p = sqlite3_column_text(stmt, c)
                     let n = Int(sqlite3_column_bytes(stmt, c))
-                    let p = sqlite3_column_text(stmt, c)!
-                    values.append(.text(String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)))
+                    values.append(.text(p.map { String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self) } ?? ""))
                 case SQLITE_BLOB:
                     let n = Int(sqlite3_column_bytes(stmt, c))
                     if let p = sqlite3_column_blob(stmt, c) {

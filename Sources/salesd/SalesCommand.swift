@@ -218,14 +218,14 @@ struct UserCommand: ParsableCommand {
         @Flag(help: "List the role ids.") var list = false
 
         func run() throws {
-            if list || username == nil {
+            guard !list, let username else {
                 for r in Role.all { print("\(r.id)\t\(r.title)") }
                 return
             }
             let app = try options.app(try options.load())
             let accounts = try Accounts(app: app)
-            if let set { try accounts.setRoles(username: username!, roles: try parseRoles(set)) }
-            print(try accounts.roles(username: username!).joined(separator: ","))
+            if let set { try accounts.setRoles(username: username, roles: try parseRoles(set)) }
+            print(try accounts.roles(username: username).joined(separator: ","))
         }
     }
 

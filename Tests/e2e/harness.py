@@ -22,6 +22,15 @@ def free_port():
         return s.getsockname()[1]
 
 
+def _alive(pid):
+    """A process that exists and is not a zombie (a zombie holds no files)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return not f.read().rsplit(") ", 1)[1].startswith("Z")
+    except OSError:
+        return False
+
+
 class Stack:
     """salesd + nginx, each with its own files under a temp dir."""
 
@@ -125,6 +134,9 @@ class Stack:
             except ProcessLookupError:
                 pass
         self.app.wait(10)
+        deadline = time.time() + 10
+        while time.time() < deadline and any(_alive(pid) for pid in pids):
+            time.sleep(0.02)
 
     def health(self):
         """`/healthz` through nginx, as monitoring asks it: (status, {name: value}), the first
@@ -162,12 +174,15 @@ class Response:
 class Client:
     """A browser without JavaScript: keeps cookies, remembers the last CSRF token."""
 
-    def __init__(self, port):
+    def __init__(self, port, prefix=""):
         self.port = port
+        self.prefix = prefix  # a mount like "/sales": put before every path given (not before `absolute` ones)
         self.cookies = {}
         self.csrf = None
 
-    def request(self, method, path, body=None, headers=None):
+    def request(self, method, path, body=None, headers=None, absolute=False):
+        if self.prefix and not absolute and path.startswith("/"):
+            path = self.prefix + path
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         h = dict(headers or {})
         if self.cookies:
@@ -190,8 +205,8 @@ class Client:
             self.csrf = m.group(1)
         return resp
 
-    def get(self, path):
-        return self.request("GET", path)
+    def get(self, path, absolute=False):
+        return self.request("GET", path, absolute=absolute)
 
     def post(self, path, fields, csrf=True):
         pairs = list(fields.items()) if isinstance(fields, dict) else list(fields)

@@ -20,7 +20,7 @@ AUTHENTICATED = {
     "/ideas/calendar": "the suggestion calendar, every user (§19, §21, §23.2)",
     "/ideas/bulletin/:batch": "published results, every user (§24)",
 }
-PUBLIC = {"/login", "/healthz", "/_debug/sleep"}  # the debug route exists only with SALES_DEBUG_ROUTES=1 (tests)
+PUBLIC = {"/login", "/healthz", "/_debug/sleep", "/_debug/crash"}  # the debug routes exist only with SALES_DEBUG_ROUTES=1 (tests)
 
 
 def concrete(path):

@@ -21,7 +21,7 @@ import sqlite3
 import threading
 import time
 
-from harness import PASSWORD, Stack
+from harness import PASSWORD, Stack, _alive
 
 THREADS = 4          # per worker process: the most requests one worker death may cost
 PROCESSES = 2
@@ -291,15 +291,7 @@ def test_workers_leave_with_their_master():
         s.app.wait(10)
 
         def gone():
-            for pid in pids:
-                try:
-                    with open(f"/proc/{pid}/stat") as f:
-                        if f.read().split(") ", 1)[1].startswith("Z"):
-                            continue
-                    return False
-                except OSError:
-                    continue
-            return True
+            return not any(_alive(pid) for pid in pids)
         assert wait_for(gone, 10), "workers outlived their master"
     finally:
         s.stop()

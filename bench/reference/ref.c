@@ -1,7 +1,8 @@
 /* The C reference for `make bench` (issue #7): a plain libfcgi + libsqlite3 responder doing
  * the same work as salesd for three routes, written as a competent C programmer would:
  *
- *   GET  /healthz                        "ok", no session, no database
+ *   GET  /healthz                        "ok" + "database: ok" after one indexed read, no session
+ *                                        (salesd adds the pool's lines from shared memory)
  *   GET  /crm/customers[?…after=…]       session row → user → permissions, the customer-list
  *                                        SELECT of Plugins/CustomerDevelopment/CustomerPages.swift
  *                                        (50 rows + 1), every cell HTML-escaped, the page laid out
@@ -79,7 +80,7 @@ static void esc(buf *b, const unsigned char *s) {
 
 /* ------------------------------------------------------------------ per-thread state */
 enum { S_SESSION, S_TOUCH, S_USER, S_PERMS, S_LIST_OWN, S_LIST_ALL, S_LIST_OWN_AFTER, S_LIST_ALL_AFTER, S_OWNERS, S_BEGIN, S_COMMIT, S_ROLLBACK,
-       S_IDEM_GET, S_IDEM_GC, S_CUSTOMER, S_CONTACT, S_AUDIT, S_IDEM_PUT, S_COUNT };
+       S_IDEM_GET, S_IDEM_GC, S_CUSTOMER, S_CONTACT, S_AUDIT, S_IDEM_PUT, S_HEALTH, S_COUNT };
 static const char *SQL[S_COUNT] = {
     [S_SESSION] = "SELECT user_id, csrf_token, expires_at, last_seen, ended FROM sessions WHERE id = ?",
     [S_TOUCH] = "UPDATE sessions SET last_seen = ?, expires_at = ? WHERE id = ?",
@@ -117,6 +118,7 @@ static const char *SQL[S_COUNT] = {
                 "VALUES (?, ?, ?, 'crm', 'crm.contact', ?, 'create', NULL, ?, NULL, ?)",
     [S_IDEM_PUT] = "INSERT INTO idempotency_keys (key, user_id, location, created_at) VALUES (?, ?, ?, ?) "
                    "ON CONFLICT (user_id, key) DO UPDATE SET location = excluded.location",
+    [S_HEALTH] = "SELECT version FROM schema_migrations LIMIT 1",
 };
 
 typedef struct {
@@ -533,8 +535,13 @@ static void handle(worker *w) {
     user u = {0};
     const char *who = "-";
     if (plen == 8 && !memcmp(uri, "/healthz", 8) && !strcmp(method, "GET")) {
-        text(w, 200, "OK", "ok");
-        status = 200, bytes = 2;
+        if (step_done(w, S_HEALTH)) {
+            text(w, 200, "OK", "ok\ndatabase: ok\n");
+            status = 200, bytes = 16;
+        } else {
+            text(w, 503, "Service Unavailable", "unavailable\ndatabase: error\n");
+            status = 503, bytes = 27;
+        }
     } else if (plen >= 14 && !memcmp(uri, "/crm/customers", 14)) {
         long long cid = 0;
         int list = plen == 14, contact = 0;

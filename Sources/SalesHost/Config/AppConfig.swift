@@ -46,8 +46,8 @@ public struct AppConfig: Codable, Sendable {
     /// "now", so end-to-end tests can walk a calendar (batches, deadlines) through nginx.
     public var clockFile: String = ""
     /// The URL prefix the front end mounts the app under, e.g. `/sales` for
-    /// `https://intranet/sales/`; empty = the site root. Without it a front end that splits
-    /// `SCRIPT_NAME` (the mount) from `PATH_INFO` (lighttpd does) still gets prefixed links.
+    /// `https://intranet/sales/`; empty = the site root. Stripped from incoming paths, added to
+    /// links, redirects and the cookie path (see `RequestTarget`).
     public var mountPath: String = ""
 
     public init() {}
@@ -94,7 +94,9 @@ public struct AppConfig: Codable, Sendable {
             config = try JSONDecoder().decode(AppConfig.self, from: data)
         }
         // Environment overrides: round-trip through JSON so each key keeps its type.
-        var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as! [String: Any]
+        guard var json = try JSONSerialization.jsonObject(with: JSONEncoder().encode(config)) as? [String: Any] else {
+            throw ConfigError(message: "configuration does not encode as a JSON object")
+        }
         // The Swift type of each property decides (on Linux a JSON 0/1 also passes `is Bool`).
         let kinds = Dictionary(Mirror(reflecting: config).children.compactMap { c in c.label.map { ($0, c.value) } },
                                uniquingKeysWith: { a, _ in a })
@@ -122,7 +124,8 @@ public struct AppConfig: Codable, Sendable {
 
     public var databasePath: String { database.hasPrefix("/") ? database : dataDir + "/" + database }
     public var filesDir: String { dataDir + "/files" }
-    public var zone: TimeZone { TimeZone(identifier: timeZone) ?? TimeZone(identifier: "Asia/Shanghai")! }
+    /// `load` refuses an unknown zone; a config built in code falls back to UTC+8 (Shanghai).
+    public var zone: TimeZone { TimeZone(identifier: timeZone) ?? TimeZone(secondsFromGMT: 8 * 3600) ?? .current }
 }
 
 public struct ConfigError: Error, CustomStringConvertible {

@@ -23,12 +23,17 @@ enum CoreRoutes {
         return r.routes.map { var d = $0; d.path = String(d.path.dropFirst("/core".count)); if d.path.isEmpty { d.path = "/" }; return d }
     }
 
-    static func worker(_ ctx: Context) -> Worker { ctx.host as! Worker }
+    /// Core routes run on the host's own `Worker` (the test harness included).
+    struct NotOnWorker: Error {}
+    static func worker(_ ctx: Context) throws -> Worker {
+        guard let w = ctx.host as? Worker else { throw NotOnWorker() }
+        return w
+    }
 
     // MARK: Home: the to-do inbox across modules
 
     static let home: Handler = { req, ctx in
-        let w = worker(ctx)
+        let w = try worker(ctx)
         let user = try ctx.requireUser()
         var groups: [[String: Any]] = []
         var failed: [String] = []
@@ -66,7 +71,7 @@ enum CoreRoutes {
         } catch {
             return .text("unavailable\ndatabase: error \(error)\n", status: 503)
         }
-        if let pool = worker(ctx).app.pool?() {
+        if let pool = try worker(ctx).app.pool?() {
             text += "workers: \(pool.alive)/\(pool.wanted)\nrestarts: \(pool.restarts)\n"
         }
         return .text(text)
@@ -83,7 +88,7 @@ enum CoreRoutes {
     }
 
     static let login: Handler = { req, ctx in
-        let w = worker(ctx)
+        let w = try worker(ctx)
         let username = (req.form["username"] ?? "").trimmingCharacters(in: .whitespaces)
         let password = req.form["password"] ?? ""
         let now = Int64(ctx.now.timeIntervalSince1970)
