@@ -1,12 +1,12 @@
 # The two commands: `make run` and `make test`. Both install missing Debian packages first.
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBS := libfcgi-dev libsqlite3-dev libargon2-dev pkg-config nginx tzdata sqlite3 python3 procps
+DEBS := libfcgi-dev libsqlite3-dev libargon2-dev pkg-config nginx tzdata sqlite3 python3 procps apache2 lighttpd
 SWIFT ?= swift
 
 SOAK_SECONDS ?= 60
 FUZZ_SECONDS ?= 300
-.PHONY: run test deps build release unit e2e soak soak-ci fuzz fuzz-ci bench bench-smoke clean
+.PHONY: run test deps build release lint unit e2e soak soak-ci fuzz fuzz-ci bench bench-smoke clean
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -22,6 +22,11 @@ release: deps
 
 run: release
 	SALESD=$(CURDIR)/.build/release/salesd deploy/local/run.sh
+
+# No traps in request code (issue 12): force unwraps, try!/as!, fatalError, unchecked narrowing.
+lint:
+	python3 Tests/lint/trapcheck.py --self-test
+	python3 Tests/lint/trapcheck.py
 
 unit: build
 	$(SWIFT) build --build-tests
@@ -52,7 +57,7 @@ bench: deps
 bench-smoke: deps
 	SWIFT=$(SWIFT) python3 bench/run.py --smoke
 
-test: unit e2e soak-ci fuzz-ci bench-smoke
+test: lint unit e2e soak-ci fuzz-ci bench-smoke
 
 clean:
 	rm -rf .build run

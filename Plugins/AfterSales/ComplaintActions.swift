@@ -11,7 +11,7 @@ enum ComplaintActions {
 
     /// Moves the complaint from the state the user saw; 409 when someone else changed it.
     static func move(_ c: Row, action: String, reason: String?, set extra: SQL = "", _ ctx: Context) throws -> P.State {
-        let id = c.int("id")!
+        let id = try c.requireInt("id")
         let from = state(c)
         let next = try P.flow.apply(action, from: from, id: String(id), reason: reason, ctx)
         let changed = try ctx.db.execute("""
@@ -34,7 +34,7 @@ enum ComplaintActions {
     /// departments concerned; 技术部 is always among them, since it decides the remedy.
     static let route: Handler = { req, ctx in
         let c = try P.load(try req.id(), ctx)
-        let id = c.int("id")!
+        let id = try c.requireInt("id")
         guard c.string("kind") == "quality" else { throw HTTPError.conflict("服务投诉不分送部门，由销售经理核实处理。") }
         guard [.open, .routed].contains(state(c)) else {
             throw HTTPError.conflict("投诉当前状态（\(P.stateTitles[state(c).rawValue] ?? "")）不能分送部门。")
@@ -61,7 +61,7 @@ enum ComplaintActions {
     /// Each department fills in its part, from its own queue.
     static let finding: Handler = { req, ctx in
         let c = try P.load(try req.id(), ctx)
-        let id = c.int("id")!
+        let id = try c.requireInt("id")
         let key = req.parameters["dept"] ?? ""
         guard let dept = ServiceDepartment(rawValue: key),
               let row = try ctx.db.first("SELECT * FROM service_complaint_departments WHERE complaint_id = \(id) AND department = \(key)")
@@ -74,7 +74,7 @@ enum ComplaintActions {
             try ctx.db.transaction {
                 try ctx.db.execute("""
                     UPDATE service_complaint_departments SET finding = \(v.string("finding")), filled_by = \(try ctx.requireUser().id),
-                        filled_at = COALESCE(filled_at, \(ServiceUtil.epoch(ctx))) WHERE id = \(row.int("id")!)
+                        filled_at = COALESCE(filled_at, \(ServiceUtil.epoch(ctx))) WHERE id = \(try row.requireInt("id"))
                     """)
                 try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "finding:" + key))
             }
@@ -85,7 +85,7 @@ enum ComplaintActions {
     /// 技术部 verifies and decides the remedy; the area manager is only informed.
     static let decideRemedy: Handler = { req, ctx in
         let c = try P.load(try req.id(), ctx)
-        let id = c.int("id")!
+        let id = try c.requireInt("id")
         guard state(c) == .routed else { throw HTTPError.conflict("投诉尚未分送技术部，或处理措施已定，不能决定处理措施。") }
         return try ctx.handleForm(P.remedyForm, template: "complaint-step", title: "决定处理措施",
                                   data: stepPage(c, heading: "技术部：决定处理措施")) { v in
@@ -102,7 +102,7 @@ enum ComplaintActions {
     /// handling time for the deadline (003 §7.8).
     static let close: Handler = { req, ctx in
         let c = try P.load(try req.id(), ctx)
-        let id = c.int("id")!
+        let id = try c.requireInt("id")
         let s = state(c)
         let quality = c.string("kind") == "quality"
         if quality && s != .decided { throw HTTPError.conflict("质量投诉须先由技术部决定处理措施，才能结案。") }
@@ -123,7 +123,7 @@ enum ComplaintActions {
     /// 001 篇二 §5.3a: a penalty on a verified service complaint — notice and a 20–100 元 fine.
     static let penalty: Handler = { req, ctx in
         let c = try P.load(try req.id(), ctx)
-        let id = c.int("id")!
+        let id = try c.requireInt("id")
         guard c.string("kind") == "service", c.bool("verified") else {
             throw HTTPError.conflict("只有经核实属实的服务投诉才能记录处罚。")
         }
@@ -133,11 +133,11 @@ enum ComplaintActions {
             try ctx.db.transaction {
                 let pid = try ctx.db.insert("""
                     INSERT INTO service_penalties (complaint_id, person, notice, fine_fen, created_by, created_at)
-                    VALUES (\(id), \(v.string("person")), \(v.string("notice")), \(v.money("fine")!), \(try ctx.requireUser().id),
+                    VALUES (\(id), \(v.string("person")), \(v.string("notice")), \(try v.requireMoney("fine")), \(try ctx.requireUser().id),
                         \(ServiceUtil.epoch(ctx))) RETURNING id
                     """)
                 try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "penalty",
-                                         reason: "\(v.string("person")) 罚款 \(Money.yuan(v.money("fine")!))（处罚记录 \(pid)）"))
+                                         reason: "\(v.string("person")) 罚款 \(Money.yuan(try v.requireMoney("fine")))（处罚记录 \(pid)）"))
             }
             return .redirect(to: "/service/complaints/\(id)")
         }
@@ -159,6 +159,6 @@ enum ComplaintActions {
             if case .forbidden = r { throw HTTPError.forbidden }
             return refuse(c, r.description)
         }
-        return .redirect(to: "/service/complaints/\(c.int("id")!)")
+        return .redirect(to: "/service/complaints/\(try c.requireInt("id"))")
     }
 }

@@ -282,7 +282,7 @@ enum ComplaintPages {
     /// More photos or documents on a complaint the user may see.
     static let attach: Handler = { req, ctx in
         let c = try load(try req.id(), ctx)
-        let id = c.int("id")!
+        let id = try c.requireInt("id")
         return try ctx.handleForm(attachForm, template: "complaint-step", title: "上传投诉附件",
                                   data: ["c": c.dictionary, "multipart": true, "heading": "上传照片或文件"]) { v in
             try ctx.db.transaction {
@@ -299,7 +299,7 @@ enum ComplaintPages {
         let p = try DeadlinePolicy.load(ctx)
         return try ctx.handleForm(policyForm, template: "policy", title: "投诉处理时限",
                                   initial: FormData([("hours_in_city", String(p.hoursInCity)), ("hours_out_city", String(p.hoursOutOfCity))])) { v in
-            let inCity = v.int("hours_in_city")!, outCity = v.int("hours_out_city")!
+            let inCity = try v.requireInt("hours_in_city"), outCity = try v.requireInt("hours_out_city")
             try ctx.db.transaction {
                 try ctx.db.execute("""
                     UPDATE service_policy SET hours_in_city = \(inCity), hours_out_city = \(outCity),

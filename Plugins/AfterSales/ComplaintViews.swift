@@ -81,7 +81,7 @@ enum ComplaintViews {
 
     static func page(_ req: Request, _ ctx: Context, template: String) throws -> Response {
         let c = try P.load(try req.id(), ctx)
-        let id = c.int("id")!
+        let id = try c.requireInt("id")
         let s = ComplaintActions.state(c)
         let quality = c.string("kind") == "quality"
         let myDepts = Set(ServiceDepartment.of(ctx.user))
@@ -137,7 +137,7 @@ enum ComplaintViews {
     static let file: Handler = { req, ctx in
         let c = try P.load(try req.id(), ctx)
         guard let f = try ctx.db.first("""
-            SELECT file_id FROM service_complaint_files WHERE id = \(try req.id("fid")) AND complaint_id = \(c.int("id")!)
+            SELECT file_id FROM service_complaint_files WHERE id = \(try req.id("fid")) AND complaint_id = \(try c.requireInt("id"))
             """) else { throw HTTPError.notFound }
         return try ctx.fileResponse(f.string("file_id") ?? "")
     }

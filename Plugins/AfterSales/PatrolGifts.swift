@@ -75,7 +75,7 @@ enum PatrolGifts {
             let id: Int64 = try ctx.db.transaction {
                 let id = try ctx.db.insert("""
                     INSERT INTO service_patrol_gifts (customer_id, customer_name, gift, budget_fen, reason, state, applied_by, applied_at)
-                    VALUES (\(c.id), \(c.name), \(v.string("gift")), \(v.money("budget")!), \(v.string("reason")), 'pending',
+                    VALUES (\(c.id), \(c.name), \(v.string("gift")), \(try v.requireMoney("budget")), \(v.string("reason")), 'pending',
                         \(try ctx.requireUser().id), \(ServiceUtil.epoch(ctx))) RETURNING id
                     """)
                 try ctx.audit(AuditEntry(entity: "service.patrol_gift", entityID: String(id), action: "apply", to: "pending"))
@@ -99,7 +99,7 @@ enum PatrolGifts {
 
     static let detail: Handler = { req, ctx in
         let g = try load(try req.id(), ctx)
-        let id = g.int("id")!
+        let id = try g.requireInt("id")
         let s = g.string("state") ?? ""
         return ctx.render("patrol-gift", [
             "g": try model(g, ctx), "decided": g.int("decided_at") != nil, "recorded": s == "recorded",
@@ -112,7 +112,7 @@ enum PatrolGifts {
 
     static let decide: Handler = { req, ctx in
         let g = try load(try req.id(), ctx)
-        let id = g.int("id")!
+        let id = try g.requireInt("id")
         return try ctx.handleForm(decideForm, template: "patrol-form", title: "审批赠送礼品预算",
                                   data: ["heading": "审批赠送礼品预算申请 #\(id)", "g": try model(g, ctx), "hasGift": true,
                                          "cancel": "/service/patrol/gifts/\(id)"]) { v in
@@ -133,7 +133,7 @@ enum PatrolGifts {
     /// 002 §8: a gift is recorded only on an approved application, by its applicant, within the budget.
     static let record: Handler = { req, ctx in
         let g = try load(try req.id(), ctx)
-        let id = g.int("id")!
+        let id = try g.requireInt("id")
         return try ctx.handleForm(recordForm, template: "patrol-form", title: "登记礼品赠送",
                                   data: ["heading": "登记礼品赠送 #\(id)", "g": try model(g, ctx), "hasGift": true,
                                          "cancel": "/service/patrol/gifts/\(id)"]) { v in
@@ -141,13 +141,13 @@ enum PatrolGifts {
                 throw FormRejection("002 §8：赠送礼品预算申请表尚未批准（当前：\(states[g.string("state") ?? ""] ?? "")），不能登记赠送")
             }
             guard g.int("applied_by") == ctx.user?.id else { throw FormRejection("只有申请人可以登记赠送") }
-            let actual = v.money("actual")!
+            let actual = try v.requireMoney("actual")
             if actual > (g.int("budget_fen") ?? 0) {
                 throw FormRejection(field: "actual", "实际金额超出批准的预算 \(Money.yuan(g.int("budget_fen") ?? 0))")
             }
             try ctx.db.transaction {
                 try ctx.db.execute("""
-                    UPDATE service_patrol_gifts SET state = 'recorded', given_date = \(v.date("given_date")!.description), actual_fen = \(actual),
+                    UPDATE service_patrol_gifts SET state = 'recorded', given_date = \(try v.requireDate("given_date").description), actual_fen = \(actual),
                         given_note = \(v.string("note")), recorded_at = \(ServiceUtil.epoch(ctx)) WHERE id = \(id) AND state = 'approved'
                     """)
                 try ctx.audit(AuditEntry(entity: "service.patrol_gift", entityID: String(id), action: "record", from: "approved", to: "recorded"))

@@ -229,7 +229,7 @@ enum PatrolPages {
     }
 
     static let plans: Handler = { req, ctx in
-        let cls = classes.contains(req.query["class"] ?? "") ? req.query["class"]! : "A"
+        let cls = req.query["class"].flatMap { classes.contains($0) ? $0 : nil } ?? "A"
         let cur = try ctx.db.first("SELECT * FROM service_patrol_plans WHERE rating_class = \(cls)")
         var initial = FormData([("rating_class", cls)])
         for f in ["key_products", "key_surveys", "special_surveys", "after_sales"] { initial.append(f, cur?.string(f) ?? "") }
@@ -241,12 +241,12 @@ enum PatrolPages {
             try ctx.db.transaction {
                 try ctx.db.execute("""
                     UPDATE service_patrol_plans SET key_products = \(v.string("key_products")), key_surveys = \(v.string("key_surveys")),
-                        special_surveys = \(v.string("special_surveys")), visits_per_month = \(v.int("visits_per_month")!),
+                        special_surveys = \(v.string("special_surveys")), visits_per_month = \(try v.requireInt("visits_per_month")),
                         after_sales = \(v.string("after_sales")), updated_by = \(try ctx.requireUser().id), updated_at = \(ServiceUtil.epoch(ctx))
                     WHERE rating_class = \(c)
                     """)
                 try ctx.audit(AuditEntry(entity: "service.patrol_plan", entityID: c, action: "edit",
-                                         from: old.map { "每月 \($0.int("visits_per_month") ?? 0) 次" }, to: "每月 \(v.int("visits_per_month")!) 次"))
+                                         from: old.map { "每月 \($0.int("visits_per_month") ?? 0) 次" }, to: "每月 \(try v.requireInt("visits_per_month")) 次"))
             }
             return .redirect(to: "/service/patrol/plans?class=\(c)")
         }
@@ -332,7 +332,7 @@ enum PatrolPages {
                 let id = try ctx.db.insert("""
                     INSERT INTO service_patrol_visits (customer_id, customer_name, rating_class, patroller_id, planned_date, purpose,
                         state, assigned_by, assigned_at)
-                    VALUES (\(customer.id), \(customer.name), \(customer.ratingClass ?? ""), \(patroller), \(v.date("planned_date")!.description),
+                    VALUES (\(customer.id), \(customer.name), \(customer.ratingClass ?? ""), \(patroller), \(try v.requireDate("planned_date").description),
                         \(v.string("purpose")), 'assigned', \(try ctx.requireUser().id), \(now)) RETURNING id
                     """)
                 try ctx.audit(AuditEntry(entity: "service.patrol_visit", entityID: String(id), action: "assign", to: "assigned"))
@@ -350,7 +350,7 @@ enum PatrolPages {
 
     static let visit: Handler = { req, ctx in
         let v = try loadVisit(try req.id(), ctx)
-        let id = v.int("id")!
+        let id = try v.requireInt("id")
         var d: [String: Any] = v.dictionary
         d["stateText"] = visitStates[v.string("state") ?? ""] ?? ""
         d["patroller"] = try userName(v.int("patroller_id"), ctx)

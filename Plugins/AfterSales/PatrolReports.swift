@@ -20,7 +20,7 @@ enum PatrolReports {
 
     static let report: Handler = { req, ctx in
         let v = try P.loadVisit(try req.id(), ctx)
-        let id = v.int("id")!
+        let id = try v.requireInt("id")
         let user = try ctx.requireUser()
         guard v.int("patroller_id") == user.id else { throw HTTPError.forbidden }
         let cid = v.int("customer_id") ?? 0
@@ -35,7 +35,7 @@ enum PatrolReports {
                 let rid = try ctx.db.insert("""
                     INSERT INTO service_patrol_reports (visit_id, customer_id, customer_name, visit_date, visit_time, opinions, market,
                         effect, handling, other, unit, reporter_id, created_at)
-                    VALUES (\(id), \(cid), \(v.string("customer_name") ?? ""), \(f.date("visit_date")!.description), \(f.string("visit_time")),
+                    VALUES (\(id), \(cid), \(v.string("customer_name") ?? ""), \(try f.requireDate("visit_date").description), \(f.string("visit_time")),
                         \(f.string("opinions")), \(f.string("market")), \(f.string("effect")), \(f.string("handling")), \(f.string("other")),
                         \(P.unit(user)), \(user.id), \(now)) RETURNING id
                     """)
@@ -109,7 +109,7 @@ enum PatrolReports {
 
     static let detail: Handler = { req, ctx in
         let r = try loadReport(try req.id(), ctx)
-        let id = r.int("id")!
+        let id = try r.requireInt("id")
         var d: [String: Any] = r.dictionary
         d["reporter"] = try P.userName(r.int("reporter_id"), ctx)
         d["created"] = ServiceUtil.time(r.int("created_at"), ctx)
@@ -125,7 +125,7 @@ enum PatrolReports {
     /// The superior reads (acknowledges) a daily report; it leaves the inbox.
     static let ack: Handler = { req, ctx in
         let r = try loadReport(try req.id(), ctx)
-        let id = r.int("id")!
+        let id = try r.requireInt("id")
         if r.int("ack_at") == nil {
             try ctx.db.transaction {
                 try ctx.db.execute("""
@@ -216,7 +216,7 @@ enum PatrolReports {
 
     static let urgentDetail: Handler = { req, ctx in
         let r = try loadUrgent(try req.id(), ctx)
-        let id = r.int("id")!
+        let id = try r.requireInt("id")
         var d: [String: Any] = r.dictionary
         d["triggerText"] = triggerTitle(r.string("trigger") ?? "")
         d["reporter"] = try P.userName(r.int("reporter_id"), ctx)
@@ -231,7 +231,7 @@ enum PatrolReports {
 
     static let urgentAck: Handler = { req, ctx in
         let r = try loadUrgent(try req.id(), ctx)
-        let id = r.int("id")!
+        let id = try r.requireInt("id")
         if r.int("ack_at") == nil {
             try ctx.db.transaction {
                 try ctx.db.execute("""
@@ -282,7 +282,7 @@ enum PatrolReports {
         let monthParam = req.query["month"] ?? ""
         let month = monthParam.range(of: "^[0-9]{4}-(0[1-9]|1[0-2])$", options: .regularExpression) != nil
             ? monthParam : String(ctx.today.description.prefix(7))
-        let unit = (req.query["unit"] ?? "").isEmpty ? P.unit(user) : req.query["unit"]!
+        let unit = req.query["unit"].flatMap { $0.isEmpty ? nil : $0 } ?? P.unit(user)
         let existing = try ctx.db.first("SELECT * FROM service_patrol_monthly WHERE unit = \(unit) AND month = \(month)")
         let summary = try existing?.string("summary") ?? compile(unit: unit, month: month, ctx)
         let daily = try monthReports(unit: unit, month: month, ctx).map { r -> [String: Any] in

@@ -16,7 +16,7 @@ enum ReturnViews {
 
     /// Moves the return from the state seen, with the audit row, in the caller's transaction.
     static func move(_ r: Row, _ action: String, reason: String? = nil, set extra: SQL = "", _ ctx: Context) throws {
-        let id = r.int("id")!
+        let id = try r.requireInt("id")
         let from = state(r)
         let next = try P.flow.apply(action, from: from, id: String(id), reason: reason, ctx)
         let changed = try ctx.db.execute("""
@@ -89,17 +89,17 @@ enum ReturnViews {
 
     static func page(_ req: Request, _ ctx: Context, template: String) throws -> Response {
         let r = try P.load(try req.id(), ctx)
-        let id = r.int("id")!
+        let id = try r.requireInt("id")
         let s = state(r)
         var total: Int64 = 0
-        let ls = try lines(id, ctx).map { l -> [String: Any] in
+        let ls = try lines(id, ctx).map { l throws -> [String: Any] in
             var d: [String: Any] = l.dictionary
             let q = l.int("quantity") ?? 0
             if let got = l.int("received") {
                 d["hasReceived"] = true
-                d["diff"] = got - q
+                d["diff"] = try Stored.subtract(got, q)
                 d["discrepancy"] = got != q
-                total += got * (l.int("unit_price_fen") ?? 0)
+                total = try Stored.add(total, try Stored.multiply(got, l.int("unit_price_fen") ?? 0))
             }
             d["price"] = Money.format(l.int("unit_price_fen") ?? 0)
             return d
@@ -128,7 +128,7 @@ enum ReturnViews {
     /// 003 §6.2.2: the return list, checked with the customer.
     static let listStep: Handler = { req, ctx in
         let r = try P.load(try req.id(), ctx)
-        let id = r.int("id")!
+        let id = try r.requireInt("id")
         guard [.registered, .listed].contains(state(r)) else { throw HTTPError.conflict("品质部已签发通知单，退货清单不能再修改。") }
         var initial = FormData()
         for (i, l) in try lines(id, ctx).enumerated() {
@@ -145,7 +145,7 @@ enum ReturnViews {
                 for l in v.rows("lines") {
                     try ctx.db.execute("""
                         INSERT INTO service_return_lines (return_id, product, spec, quantity, unit_price_fen)
-                        VALUES (\(id), \(l.string("product")), \(l.string("spec")), \(l.int("quantity")!), \(l.money("price")!))
+                        VALUES (\(id), \(l.string("product")), \(l.string("spec")), \(try l.requireInt("quantity")), \(try l.requireMoney("price")))
                         """)
                 }
             }
@@ -156,7 +156,7 @@ enum ReturnViews {
     /// 003 §6.3.1: 品质部 verifies and issues the 准予退回通知单.
     static let noticeStep: Handler = { req, ctx in
         let r = try P.load(try req.id(), ctx)
-        let id = r.int("id")!
+        let id = try r.requireInt("id")
         try require(r, .listed, state(r) == .registered ? "退货清单尚未与客户核对，品质部不能签发通知单。" : "通知单已签发，不能重复签发。")
         return try ctx.handleForm(P.noticeForm, template: "return-step", title: "准予退回通知单",
                                   data: ["r": r.dictionary, "heading": "品质部：核实并签发准予退回通知单"]) { v in
@@ -173,7 +173,7 @@ enum ReturnViews {
     /// 003 §6.3.2: the 退货库 counts the goods against the list and records what arrived.
     static let receiveStep: Handler = { req, ctx in
         let r = try P.load(try req.id(), ctx)
-        let id = r.int("id")!
+        let id = try r.requireInt("id")
         try require(r, .approved, [.registered, .listed].contains(state(r))
                     ? "没有品质部签发的准予退回通知单，退货库不能验收入库。" : "本退货已验收入库。")
         let ls = try lines(id, ctx)
@@ -181,7 +181,8 @@ enum ReturnViews {
                                   data: ["r": r.dictionary, "heading": "退货库：按清单清点，记录实收数量"]) { v in
             try ctx.db.transaction {
                 for l in ls {
-                    try ctx.db.execute("UPDATE service_return_lines SET received = \(v.int("recv_\(l.int("id")!)")!) WHERE id = \(l.int("id")!)")
+                    let lid = try l.requireInt("id")
+                    try ctx.db.execute("UPDATE service_return_lines SET received = \(try v.requireInt("recv_\(lid)")) WHERE id = \(lid)")
                 }
                 try move(r, "receive", reason: v.optionalString("discrepancy_note"), set: """
                     , received_by = \(try ctx.requireUser().id), received_at = \(ServiceUtil.epoch(ctx)), discrepancy_note = \(v.optionalString("discrepancy_note"))
@@ -194,7 +195,7 @@ enum ReturnViews {
     /// 003 §6.3.3: finance settles on the receipt — the RECEIVED quantities.
     static let settleStep: Handler = { req, ctx in
         let r = try P.load(try req.id(), ctx)
-        let id = r.int("id")!
+        let id = try r.requireInt("id")
         try require(r, .received, state(r) == .settled ? "本退货已结算。" : "退货尚未验收入库，财务不能结算。")
         let amount = try ctx.db.scalar("SELECT COALESCE(SUM(received * unit_price_fen), 0) FROM service_return_lines WHERE return_id = \(id)") ?? 0
         // With 订货 installed the settlement also reduces the customer's receivables (RULES §3.2);

@@ -96,13 +96,18 @@ enum ServiceDeadline {
     /// later (the time zone is passed for that purpose). Epoch seconds, UTC.
     static func due(registeredAt: Int64, inCity: Bool, policy: DeadlinePolicy, timeZone: TimeZone) -> Int64 {
         _ = timeZone
-        return registeredAt + (inCity ? policy.hoursInCity : policy.hoursOutOfCity) * 3600
+        // Stored hours or instants too large for the sum saturate (issue 12: never a trap).
+        let hours = inCity ? policy.hoursInCity : policy.hoursOutOfCity
+        let (seconds, o1) = hours.multipliedReportingOverflow(by: 3600)
+        let (due, o2) = registeredAt.addingReportingOverflow(seconds)
+        return o1 || o2 ? (hours < 0 ? .min : .max) : due
     }
 
     /// `剩余 5 小时 20 分` or `已超时 3 小时 5 分`.
     static func timeLeft(due: Int64, now: Int64) -> (text: String, overdue: Bool) {
-        let diff = due - now
-        let m = abs(diff) / 60
+        let (d, overflow) = due.subtractingReportingOverflow(now)
+        let diff = overflow ? (due < now ? Int64.min : .max) : d
+        let m = diff.magnitude / 60   // magnitude: abs(Int64.min) would trap
         let text = m >= 60 ? "\(m / 60) 小时 \(m % 60) 分" : "\(m) 分"
         return diff >= 0 ? ("剩余 " + text, false) : ("已超时 " + text, true)
     }

@@ -37,7 +37,7 @@ enum ApplicationPages {
     static func amountRows(_ nameLabel: String) -> FieldKind {
         .rows(FormSchema([
             FormField("name", nameLabel, required: true, rules: [.length(min: nil, max: 100)]),
-            FormField("amount", "销售额（元/年）", .money, rules: [.range(0, nil)]),
+            FormField("amount", "销售额（元/年）", .money, rules: [.range(0, CustomerAmounts.max)]),
         ]), minRows: 0, blankRows: 3)
     }
 
@@ -52,7 +52,7 @@ enum ApplicationPages {
             FormField("name", "姓名", required: true, rules: [.length(min: nil, max: 50)]),
             FormField("title", "职务", rules: [.length(min: nil, max: 50)]),
         ]), minRows: 0, blankRows: 3)),
-        FormField("capital", "总资本（元）", .money, rules: [.range(0, nil)]),
+        FormField("capital", "总资本（元）", .money, rules: [.range(0, CustomerAmounts.max)]),
         FormField("location", "所在地", rules: [.length(min: nil, max: 50)]),
         FormField("postcode", "邮编", rules: [.pattern("[0-9]{6}", message: "邮编为 6 位数字")]),
         FormField("address", "地址", rules: [.length(min: nil, max: 200)]),
@@ -68,9 +68,9 @@ enum ApplicationPages {
         // 近期业绩
         FormField("results", "近期业绩", .rows(FormSchema([
             FormField("year", "年度", .integer, required: true, rules: [.range(1950, 2100)]),
-            FormField("sales", "销售额（元/年）", .money, rules: [.range(0, nil)]),
-            FormField("operating_profit", "营业利润（元/年）", .money),
-            FormField("net_profit", "本期利润（元/年）", .money),
+            FormField("sales", "销售额（元/年）", .money, rules: [.range(0, CustomerAmounts.max)]),
+            FormField("operating_profit", "营业利润（元/年）", .money, rules: [.range(-CustomerAmounts.max, CustomerAmounts.max)]),
+            FormField("net_profit", "本期利润（元/年）", .money, rules: [.range(-CustomerAmounts.max, CustomerAmounts.max)]),
         ]), minRows: 0, blankRows: 3)),
         // 客户和产品的销售额
         FormField("main_customers", "主要客户名称与销售额", amountRows("客户名称")),
@@ -82,7 +82,7 @@ enum ApplicationPages {
         FormField("building_owned", "建筑物", .select(ownChoices)),
         // 供货条件
         FormField("supply_catalog", "供货商品目录", .textarea, rules: [.length(min: nil, max: 2000)]),
-        FormField("annual_supply", "年供货额（元/年）", .money, rules: [.range(0, nil)]),
+        FormField("annual_supply", "年供货额（元/年）", .money, rules: [.range(0, CustomerAmounts.max)]),
         // 交易理由与基本方针
         FormField("trade_reason", "交易理由", .textarea, rules: [.length(min: nil, max: 2000)]),
         FormField("trade_policy", "今后交易基本方针", .textarea, rules: [.length(min: nil, max: 2000)]),
@@ -137,7 +137,7 @@ enum ApplicationPages {
 
     static let create: Handler = { req, ctx in
         let c = try Visibility.customer(try req.id(), ctx)
-        let cid = c.int("id")!
+        let cid = try c.requireInt("id")
         let open = try ctx.db.scalar("SELECT COUNT(*) FROM crm_applications WHERE customer_id = \(cid) AND state IN ('draft', 'investigating', 'evaluated', 'suspended')") ?? 0
         guard c.string("status") == "prospect", open == 0 else {
             throw HTTPError.conflict("该客户已是正式客户，或已有进行中的认定申请。")
@@ -159,7 +159,7 @@ enum ApplicationPages {
 
     static let edit: Handler = { req, ctx in
         let (app, c) = try load(try req.id(), ctx)
-        let id = app.int("id")!
+        let id = try app.requireInt("id")
         guard ["draft", "investigating"].contains(app.string("state") ?? "") else {
             throw HTTPError.conflict("申请已进入评定或审批阶段，不能再修改。")
         }
@@ -226,7 +226,7 @@ enum ApplicationPages {
 
     static func page(_ req: Request, _ ctx: Context, template: String, title: String) throws -> Response {
         let (app, c) = try load(try req.id(), ctx)
-        let id = app.int("id")!
+        let id = try app.requireInt("id")
         let state = State(rawValue: app.string("state") ?? "") ?? .draft
         let rating = try ctx.db.first("SELECT id, total, rating_class, rated_at FROM crm_ratings WHERE application_id = \(id) ORDER BY rated_at DESC, id DESC")
         let history = try ctx.db.query("""
@@ -269,7 +269,7 @@ enum ApplicationPages {
     /// Takes an action of the flow. Business refusals come back to the page with the reason.
     static let act: Handler = { req, ctx in
         let (app, c) = try load(try req.id(), ctx)
-        let id = app.int("id")!
+        let id = try app.requireInt("id")
         let action = req.form["action"] ?? ""
         let reason = req.form["reason"]
         let state = State(rawValue: app.string("state") ?? "") ?? .draft
@@ -299,7 +299,9 @@ enum ApplicationPages {
                     """)
                 guard changed == 1 else { throw HTTPError.conflict("申请状态已被他人修改，请刷新后重试。") }
                 if next == .approved {
-                    try approveCustomer(c, rating: rating!, ctx)
+                    // Checked above for "approve"; not unwrapped should another action ever approve.
+                    guard let rating else { throw HTTPError.conflict("没有客户评定报告，不能批准。") }
+                    try approveCustomer(c, rating: rating, ctx)
                 }
             }
         } catch let refusal as StateMachine<State>.Refusal {
@@ -313,7 +315,7 @@ enum ApplicationPages {
     /// counter inside the approving transaction, so two approvals at the same moment cannot get
     /// the same number (write transactions are serialized; the code column is also UNIQUE).
     static func approveCustomer(_ c: Row, rating: Row, _ ctx: Context) throws {
-        let cid = c.int("id")!
+        let cid = try c.requireInt("id")
         var code = c.string("code")
         if code == nil {
             let year = ctx.today.year

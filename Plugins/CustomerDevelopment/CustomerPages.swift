@@ -151,7 +151,7 @@ enum CustomerPages {
 
     static let edit: Handler = { req, ctx in
         let c = try Visibility.customer(try req.id(), ctx)
-        let id = c.int("id")!
+        let id = try c.requireInt("id")
         var initial = FormData()
         for f in customerForm.fields where f.name != "in_city" { initial.append(f.name, c.string(f.name) ?? "") }
         if c.bool("in_city") { initial.append("in_city", "1") }
@@ -176,7 +176,7 @@ enum CustomerPages {
     /// The customer page; `contactForm` is a contact entry that failed validation (422).
     static func detailPage(_ req: Request, _ ctx: Context, contactForm bound: BoundForm?) throws -> Response {
         let c = try Visibility.customer(try req.id(), ctx)
-        let id = c.int("id")!
+        let id = try c.requireInt("id")
         let ratings = try ctx.db.query("""
             SELECT r.id, r.total, r.rating_class, r.rated_at, r.application_id, COALESCE(u.display_name, '') AS by
             FROM crm_ratings r LEFT JOIN users u ON u.id = r.rated_by WHERE r.customer_id = \(id) ORDER BY r.rated_at DESC, r.id DESC
@@ -237,7 +237,7 @@ enum CustomerPages {
 
     static let changeStage: Handler = { req, ctx in
         let c = try Visibility.customer(try req.id(), ctx)
-        let id = c.int("id")!
+        let id = try c.requireInt("id")
         let initial = FormData([("stage", c.string("stage") ?? ""), ("process_stage", c.string("process_stage") ?? "")])
         return try ctx.handleForm(stageForm, template: "stage-form", title: "变更客户阶段", data: ["c": c.dictionary], initial: initial) { v in
             let stage = v.optionalString("stage")
@@ -266,7 +266,7 @@ enum CustomerPages {
 
     static let addContact: Handler = { req, ctx in
         let c = try Visibility.customer(try req.id(), ctx)
-        let id = c.int("id")!
+        let id = try c.requireInt("id")
         let bound = contactForm.bind(req.form, today: ctx.today)
         // Invalid: the whole customer page again, with the entry's errors and values (422).
         guard let v = bound.values else { return try detailPage(req, ctx, contactForm: bound) }
@@ -283,7 +283,7 @@ enum CustomerPages {
 
     static let changeOwner: Handler = { req, ctx in
         let c = try Visibility.customer(try req.id(), ctx)
-        let id = c.int("id")!
+        let id = try c.requireInt("id")
         let reps = try ctx.db.query("""
             SELECT DISTINCT u.id, u.display_name FROM users u JOIN user_roles ur ON ur.user_id = u.id
             JOIN role_permissions rp ON rp.role_id = ur.role_id
@@ -295,7 +295,7 @@ enum CustomerPages {
         }]
         return try ctx.handleForm(ownerForm, template: "owner-form", title: "调整客户负责人", data: data,
                                   initial: FormData([("owner_id", String(c.int("owner_id") ?? 0))])) { v in
-            let newOwner = v.int("owner_id")!
+            let newOwner = try v.requireInt("owner_id")
             guard reps.contains(where: { $0.int("id") == newOwner }) else {
                 throw FormRejection(field: "owner_id", "请选择有客户开发权限的在职人员")
             }

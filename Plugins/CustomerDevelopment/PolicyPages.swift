@@ -50,7 +50,8 @@ enum PolicyPages {
             initial.append("\(c).v_gm", String(p.visitsGeneralManager))
         }
         initial.append("code_format", try ctx.db.first("SELECT value FROM crm_settings WHERE key = 'code_format'")?.string("value") ?? "")
-        let titles = Dictionary(uniqueKeysWithValues: rows.map { ($0.string("rating_class") ?? "", $0.string("title") ?? "") })
+        let titles = Dictionary(rows.map { ($0.string("rating_class") ?? "", $0.string("title") ?? "") },
+                                uniquingKeysWith: { first, _ in first })   // never a trap on a duplicate row
         let bound = req.method == "POST" ? form.bind(req.form) : form.blank(initial)
         let vm = bound.viewModel()
         let fields = vm["field"] as? [String: Any] ?? [:]

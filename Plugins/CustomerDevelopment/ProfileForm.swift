@@ -1,6 +1,13 @@
 import Foundation
 import SalesKit
 
+/// The bound of a customer's money figures (capital, sales, profit, targets, credit limit):
+/// ¥1 万亿 (10¹⁴ 分). Above FormSchema's default money bound (¥1000 万), which a large customer's
+/// figures exceed; these fields are shown and compared, never multiplied (issue 12).
+enum CustomerAmounts {
+    static let max: Int64 = 100_000_000_000_000
+}
+
 /// 客户资料表 (002 第九章 第三节 一、1.), declared once and grouped in the sections of the
 /// paper form. Option lists are the ones printed on the form, valued by their printed number
 /// (`1.积极 2.保守 …` → "1", "2", …). Fields whose labels share a `前缀·` (店保·商号, 员工情况·店员)
@@ -22,7 +29,7 @@ enum ProfileForm {
     static let long: [FieldRule] = [.length(min: nil, max: 2000)]
     static let percent: [FieldRule] = [.range(0, 100)]
     static let headcount: [FieldRule] = [.range(0, 100_000)]
-    static let amount: [FieldRule] = [.range(0, nil)]
+    static let amount: [FieldRule] = [.range(0, CustomerAmounts.max)]
     /// 居民身份证号: 18 characters (the last may be X) or the old 15 digits.
     static let idNumber: [FieldRule] = [.pattern("[0-9]{17}[0-9Xx]|[0-9]{15}", message: "身份证号应为 18 位（末位可为 X）或 15 位数字")]
 

@@ -41,10 +41,28 @@ enum KeyCustomerPages {
         }
         let sales = figures.map { Ranked(customerID: $0.key, value: $0.value.sales) }
         let growth = figures.compactMap { id, f in
-            f.lastYear > 0 ? Ranked(customerID: id, value: (f.sales - f.lastYear) * 10_000 / f.lastYear) : nil
+            f.lastYear > 0 ? Ranked(customerID: id, value: growthBasisPoints(sales: f.sales, lastYear: f.lastYear)) : nil
         }
-        let margin = figures.compactMap { id, f in f.sales > 0 ? Ranked(customerID: id, value: f.profit * 10_000 / f.sales) : nil }
+        let margin = figures.compactMap { id, f in f.sales > 0 ? Ranked(customerID: id, value: basisPoints(f.profit, over: f.sales)) : nil }
         return (top(sales), top(growth), top(margin))
+    }
+
+    /// `num × 10000 ÷ den` truncated toward zero (as `num * 10_000 / den`), saturating instead of
+    /// trapping when amounts are too large for the product (`den` must be > 0, else 0).
+    static func basisPoints(_ num: Int64, over den: Int64) -> Int64 {
+        guard den > 0 else { return 0 }
+        let (q, r) = num.quotientAndRemainder(dividingBy: den)
+        let (whole, overflow) = q.multipliedReportingOverflow(by: 10_000)
+        if overflow { return q < 0 ? .min : .max }
+        let (frac, _) = den.dividingFullWidth(r.multipliedFullWidth(by: 10_000))   // |frac| < 10000
+        let (sum, overflow2) = whole.addingReportingOverflow(frac)
+        return overflow2 ? (q < 0 ? .min : .max) : sum
+    }
+
+    /// Growth over last year in basis points: (sales − lastYear) × 10000 ÷ lastYear, saturating.
+    static func growthBasisPoints(sales: Int64, lastYear: Int64) -> Int64 {
+        let (diff, overflow) = sales.subtractingReportingOverflow(lastYear)
+        return overflow ? .min : basisPoints(diff, over: lastYear)   // only a very negative `sales` overflows
     }
 
     /// Basis points as a percentage: `1234` → `12.34%`, `-50` → `-0.50%`.
@@ -54,7 +72,7 @@ enum KeyCustomerPages {
     }
 
     static let form = FormSchema([
-        FormField("sales_target", "销售额目标", .money, required: true, rules: [.range(1, nil)]),
+        FormField("sales_target", "销售额目标", .money, required: true, rules: [.range(1, CustomerAmounts.max)]),
         FormField("reason", "将其设为重点客户的原因", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
         FormField("actions", "实现目标的行动措施", .textarea, rules: [.length(min: nil, max: 2000)]),
         FormField("service_manager_advice", "客户服务部经理建议", .textarea, rules: [.length(min: nil, max: 2000)]),
@@ -88,7 +106,7 @@ enum KeyCustomerPages {
         let figures = salesFigures(ctx)
         func achieved(_ r: Row) -> String {
             guard let f = figures?[r.int("id") ?? 0], let target = r.int("sales_target_fen"), target > 0 else { return "" }
-            return percent(f.sales * 10_000 / target)
+            return percent(basisPoints(f.sales, over: target))
         }
         if q.export {
             let header = ["客户名称", "客户代码", "负责人", "销售额目标", "本年销售额", "目标达成率", "将其设为重点客户的原因",
@@ -168,7 +186,7 @@ enum KeyCustomerPages {
     }
 
     static func pageData(_ c: Row, _ key: Row?, _ ctx: Context) throws -> [String: Any] {
-        let cid = c.int("id")!
+        let cid = try c.requireInt("id")
         let active = key?.bool("active") ?? false
         var data: [String: Any] = [
             "c": c.dictionary, "isKey": active, "wasKey": key != nil && !active,
@@ -180,8 +198,8 @@ enum KeyCustomerPages {
             data["hasFigures"] = true
             data["figures"] = [
                 "sales": Money.format(f.sales), "lastYear": Money.format(f.lastYear),
-                "growth": f.lastYear > 0 ? percent((f.sales - f.lastYear) * 10_000 / f.lastYear) : "—",
-                "margin": f.sales > 0 ? percent(f.profit * 10_000 / f.sales) : "—",
+                "growth": f.lastYear > 0 ? percent(growthBasisPoints(sales: f.sales, lastYear: f.lastYear)) : "—",
+                "margin": f.sales > 0 ? percent(basisPoints(f.profit, over: f.sales)) : "—",
             ]
         } else {
             data["hasFigures"] = false
@@ -202,7 +220,7 @@ enum KeyCustomerPages {
     /// customer (audited `mark`), or revises the entry (audited `edit`, naming what changed).
     static let edit: Handler = { req, ctx in
         let (c, key) = try load(try req.id(), ctx)
-        let cid = c.int("id")!
+        let cid = try c.requireInt("id")
         let active = key?.bool("active") ?? false
         guard active || c.string("status") == "customer" else {
             throw HTTPError.conflict("只有正式客户才能设为重点客户。")
@@ -215,7 +233,7 @@ enum KeyCustomerPages {
         return try ctx.handleForm(form, template: "keycustomers-form", title: "重点客户：" + (c.string("name") ?? ""),
                                   data: try pageData(c, key, ctx), initial: initial) { v in
             let user = try ctx.requireUser()
-            let target = v.money("sales_target")!
+            let target = try v.requireMoney("sales_target")
             let texts = ["reason", "actions", "service_manager_advice", "gm_advice"].map { ($0, v.string($0)) }
             try ctx.db.transaction {
                 if let key {
@@ -258,7 +276,7 @@ enum KeyCustomerPages {
     /// entry is kept and comes back when the customer is marked again.
     static let remove: Handler = { req, ctx in
         let (c, key) = try load(try req.id(), ctx)
-        let cid = c.int("id")!
+        let cid = try c.requireInt("id")
         guard key?.bool("active") == true else { throw HTTPError.conflict("该客户不是重点客户。") }
         return try ctx.handleForm(removeForm, template: "keycustomers-remove", title: "取消重点客户",
                                   data: ["c": c.dictionary]) { v in

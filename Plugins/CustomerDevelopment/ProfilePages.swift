@@ -73,7 +73,7 @@ enum ProfilePages {
 
     static let edit: Handler = { req, ctx in
         let c = try Visibility.customer(try req.id(), ctx)
-        let cid = c.int("id")!
+        let cid = try c.requireInt("id")
         let profile = try current(cid, ctx)
         let base = profile?.int("version") ?? 0
         let initial = try profile.map { try URLEncoding.parse($0.string("data") ?? "") }
@@ -125,7 +125,7 @@ enum ProfilePages {
     /// The file (current, or an earlier `version`) for the screen or the paper.
     static func page(_ req: Request, _ ctx: Context, version: Int64?, template: String, title: String) throws -> Response {
         let c = try Visibility.customer(try req.id(), ctx)
-        let cid = c.int("id")!
+        let cid = try c.requireInt("id")
         let profile = try current(cid, ctx)
         var shown = profile
         if let version {

@@ -112,8 +112,8 @@ public enum Rating {
     }
 
     static func levelChoices(_ key: String) -> [Choice] {
-        let c = criteria.first { $0.key == key }!
-        return c.levels.enumerated().map { Choice(String($0.offset), "\(["A", "B", "C", "D"][$0.offset])（\(5 - $0.offset) 分）\($0.element)") }
+        guard let c = criteria.first(where: { $0.key == key }) else { return [] }   // keys are literals below
+        return c.levels.prefix(4).enumerated().map { Choice(String($0.offset), "\(["A", "B", "C", "D"][$0.offset])（\(5 - $0.offset) 分）\($0.element)") }
     }
 
     /// The 客户评定报告 scoring form (003 §2.5, 表一). Every criterion may be left unknown (0 分).

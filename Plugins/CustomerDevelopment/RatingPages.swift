@@ -7,7 +7,7 @@ enum RatingPages {
     /// `?application=ID` ties the rating to a qualification application in investigation.
     static let rate: Handler = { req, ctx in
         let c = try Visibility.customer(try req.id(), ctx)
-        let cid = c.int("id")!
+        let cid = try c.requireInt("id")
         var applicationID: Int64?
         if let a = req.query["application"] ?? req.form["application"], let aid = Int64(a) {
             guard let app = try ctx.db.first("SELECT state FROM crm_applications WHERE id = \(aid) AND customer_id = \(cid)"),
@@ -50,7 +50,7 @@ enum RatingPages {
         guard let rid = Int64(req.parameters["rid"] ?? ""),
               let r = try ctx.db.first("""
                 SELECT r.*, COALESCE(u.display_name, '') AS by FROM crm_ratings r LEFT JOIN users u ON u.id = r.rated_by
-                WHERE r.id = \(rid) AND r.customer_id = \(c.int("id")!)
+                WHERE r.id = \(rid) AND r.customer_id = \(try c.requireInt("id"))
                 """) else { throw HTTPError.notFound }
         let inputs = try URLEncoding.parse(r.string("data") ?? "")
         let levels = (r.string("levels") ?? "").split(separator: ",").map { Int($0) }

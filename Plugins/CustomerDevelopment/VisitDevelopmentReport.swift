@@ -14,7 +14,7 @@ enum VisitDevelopmentPages {
             FormField("address", "公司地址", rules: [.length(min: nil, max: 200)], help: "留空则取客户资料中的地址"),
             FormField("handler", "主办人员", required: true, rules: [.length(min: nil, max: 50)]),
             FormField("products", "推销产品", rules: [.length(min: nil, max: 200)]),
-            FormField("first_amount", "第一次交易额（元）", .money, rules: [.range(0, nil)]),
+            FormField("first_amount", "第一次交易额（元）", .money, rules: [.range(0, CustomerAmounts.max)]),
             FormField("first_product", "第一次交易品名", rules: [.length(min: nil, max: 100)]),
             FormField("process", "开拓经过", .textarea, required: true, rules: [.length(min: 2, max: 4000)]),
             FormField("remarks", "备注", .textarea, rules: [.length(min: nil, max: 2000)]),

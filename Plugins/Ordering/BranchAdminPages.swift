@@ -66,7 +66,7 @@ enum BranchAdminPages {
         let chosen = req.method == "POST" ? Int64(req.form["manager_id"] ?? "") : nil
         return try ctx.handleForm(branchForm, template: "branch-form", title: "新增分支机构",
                                   data: ["isNew": true, "managers": try managerOptions(ctx, chosen: chosen)]) { v in
-            let manager = v.int("manager_id")!
+            let manager = try v.requireInt("manager_id")
             try checkManager(manager, ctx)
             try checkName(v.string("name"), except: nil, ctx)
             let id: Int64 = try ctx.db.transaction {
@@ -85,14 +85,14 @@ enum BranchAdminPages {
 
     static let edit: Handler = { req, ctx in
         let b = try BranchData.branch(try req.id(), ctx)
-        let id = b.int("id")!
+        let id = try b.requireInt("id")
         let chosen = req.method == "POST" ? Int64(req.form["manager_id"] ?? "") : b.int("manager_id")
         let initial = FormData([("name", b.string("name") ?? ""), ("manager_id", String(b.int("manager_id") ?? 0)),
                                 ("capital_limit", Money.format(b.int("capital_limit") ?? 0, grouping: false))])
         return try ctx.handleForm(branchForm, template: "branch-form", title: "修改分支机构",
                                   data: ["isNew": false, "b": b.dictionary, "managers": try managerOptions(ctx, chosen: chosen)],
                                   initial: initial) { v in
-            let manager = v.int("manager_id")!
+            let manager = try v.requireInt("manager_id")
             try checkManager(manager, ctx)
             try checkName(v.string("name"), except: id, ctx)
             let limit = v.money("capital_limit") ?? 0
@@ -117,7 +117,7 @@ enum BranchAdminPages {
 
     static let detail: Handler = { req, ctx in
         let b = try BranchData.branch(try req.id(), ctx)
-        let id = b.int("id")!
+        let id = try b.requireInt("id")
         let stock = try BranchData.stock(id, ctx)
         let occupancy = try BranchData.occupancy(id, ctx)
         let limit = b.int("capital_limit") ?? 0
@@ -164,7 +164,7 @@ enum BranchAdminPages {
     /// Records a product's stock and transit days (a new product, or a correction), audited.
     static let stock: Handler = { req, ctx in
         let b = try BranchData.branch(try req.id(), ctx)
-        let id = b.int("id")!
+        let id = try b.requireInt("id")
         var initial = FormData()
         if let p = req.query["product"],
            let s = try ctx.db.first("SELECT product, on_hand, transit_days FROM order_branch_stock WHERE branch_id = \(id) AND product = \(p)") {
@@ -174,12 +174,12 @@ enum BranchAdminPages {
         return try ctx.handleForm(stockForm, template: "branch-stock-form", title: "库存与在途时间", data: ["b": b.dictionary],
                                   initial: initial) { v in
             let product = v.string("product").trimmingCharacters(in: .whitespaces)
-            let onHand = v.int("on_hand")!, transit = v.int("transit_days")!
+            let onHand = try v.requireInt("on_hand"), transit = try v.requireInt("transit_days")
             try ctx.db.transaction {
                 let old = try ctx.db.first("SELECT id, on_hand, transit_days FROM order_branch_stock WHERE branch_id = \(id) AND product = \(product)")
                 let sid: Int64
                 if let old {
-                    sid = old.int("id")!
+                    sid = try old.requireInt("id")
                     try ctx.db.execute("""
                         UPDATE order_branch_stock SET on_hand = \(onHand), transit_days = \(transit), updated_at = \(BranchData.epoch(ctx))
                         WHERE id = \(sid)
@@ -201,13 +201,13 @@ enum BranchAdminPages {
     /// Records (or corrects) a product's sales total for a month, audited.
     static let sales: Handler = { req, ctx in
         let b = try BranchData.branch(try req.id(), ctx)
-        let id = b.int("id")!
+        let id = try b.requireInt("id")
         let today = ctx.today
         let (py, pm) = BranchMath.previousMonth(year: today.year, month: today.month)
         return try ctx.handleForm(salesForm, template: "branch-sales-form", title: "月销量", data: ["b": b.dictionary],
                                   initial: FormData([("month", BranchMath.monthKey(year: py, month: pm))])) { v in
             let product = v.string("product").trimmingCharacters(in: .whitespaces)
-            let month = v.string("month"), quantity = v.int("quantity")!
+            let month = v.string("month"), quantity = try v.requireInt("quantity")
             guard let (y, m) = BranchMath.parseMonth(month) else { throw FormRejection(field: "month", "月份无效") }
             guard (y, m) <= (today.year, today.month) else { throw FormRejection(field: "month", "不能填写未来月份的销量") }
             try ctx.db.transaction {

@@ -24,7 +24,7 @@ enum BranchIntentPages {
 
     static let submit: Handler = { req, ctx in
         let b = try BranchData.branch(try req.id(), ctx)
-        let bid = b.int("id")!
+        let bid = try b.requireInt("id")
         let due = try due(req, ctx)
         let period = BranchMath.intentPeriod(due: due)
         let deadline = BranchMath.deadline(due: due, timeZone: ctx.timeZone)
@@ -86,7 +86,8 @@ enum BranchIntentPages {
             let id = r.int("id") ?? 0
             var intended: [String: Int64] = [:], ordered: [String: Int64] = [:]
             for l in try ctx.db.query("SELECT product, quantity FROM order_branch_intent_lines WHERE intent_id = \(id)") {
-                intended[l.string("product") ?? "", default: 0] += l.int("quantity") ?? 0
+                let k = l.string("product") ?? ""
+                intended[k] = try Stored.add(intended[k] ?? 0, l.int("quantity") ?? 0)
             }
             for l in try ctx.db.query("""
                 SELECT l.product, SUM(l.quantity) AS q FROM order_branch_order_lines l JOIN order_branch_orders o ON o.id = l.order_id
@@ -94,11 +95,12 @@ enum BranchIntentPages {
                   AND o.order_date >= \(r.string("period_start") ?? "") AND o.order_date <= \(r.string("period_end") ?? "")
                 GROUP BY l.product
                 """) {
-                ordered[l.string("product") ?? "", default: 0] += l.int("q") ?? 0
+                let k = l.string("product") ?? ""
+                ordered[k] = try Stored.add(ordered[k] ?? 0, l.int("q") ?? 0)
             }
             return Comparison(intentID: id, branch: r.string("name") ?? "", manager: r.string("manager") ?? "",
                               start: r.string("period_start") ?? "", end: r.string("period_end") ?? "", late: r.bool("late"),
-                              intended: intended.values.reduce(0, +), ordered: ordered.values.reduce(0, +),
+                              intended: try Stored.total(intended.values), ordered: try Stored.total(ordered.values),
                               conformity: BranchMath.conformity(intended: intended, ordered: ordered))
         }
     }
@@ -115,7 +117,7 @@ enum BranchIntentPages {
         var byManager: [String: [Comparison]] = [:]
         for c in rows { byManager[c.manager, default: []].append(c) }
         let summary = byManager.keys.sorted().map { name -> [String: Any] in
-            let cs = byManager[name]!
+            let cs = byManager[name] ?? []
             return ["manager": name, "lists": cs.count, "late": cs.filter(\.late).count,
                     "average": "\(cs.map(\.conformity).reduce(0, +) / max(1, cs.count))%"]
         }

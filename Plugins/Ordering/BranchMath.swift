@@ -39,7 +39,11 @@ enum BranchMath {
         var value: Double { days == 0 ? 0 : Double(quantity) / Double(days) }
         /// Shown to two decimals.
         var description: String { String(format: "%.2f", value) }
-        static func > (a: DailyRate, b: DailyRate) -> Bool { a.quantity * b.days > b.quantity * a.days }
+        /// Exact in 128 bits: stored quantities of any size compare without overflow.
+        static func > (a: DailyRate, b: DailyRate) -> Bool {
+            let l = a.quantity.multipliedFullWidth(by: b.days), r = b.quantity.multipliedFullWidth(by: a.days)
+            return (l.high, l.low) > (r.high, r.low)
+        }
     }
 
     /// Average daily sales of a month: the month's total over its number of days (28–31).
@@ -56,8 +60,10 @@ enum BranchMath {
     /// ceil(daily demand × transit days), in whole units, computed exactly in integers.
     static func reorderPoint(dailyDemand d: DailyRate, transitDays: Int64) -> Int64 {
         guard d.days > 0, transitDays > 0, d.quantity > 0 else { return 0 }
-        let numerator = d.quantity * transitDays
-        return (numerator + d.days - 1) / d.days
+        // Stored numbers too large for the product saturate (the point is then "always order").
+        let (numerator, overflow) = d.quantity.multipliedReportingOverflow(by: transitDays)
+        if overflow { return .max }
+        return numerator / d.days + (numerator % d.days == 0 ? 0 : 1)
     }
 
     /// The reorder point of a product for (year, month) from the monthly sales totals
@@ -106,17 +112,26 @@ enum BranchMath {
 
     /// Within the limit (occupancy + this order ≤ limit) the order is guaranteed; beyond it, it
     /// waits for the 营销总监.
-    static func withinLimit(occupancy: Int64, order: Int64, limit: Int64) -> Bool { occupancy + order <= limit }
+    static func withinLimit(occupancy: Int64, order: Int64, limit: Int64) -> Bool {
+        let (sum, overflow) = occupancy.addingReportingOverflow(order)
+        return !overflow && sum <= limit   // a sum past Int64 is past any limit
+    }
 
     // MARK: Intent vs actual (002 §7)
 
     /// Agreement of an intent list with the actual orders of its week, per product:
     /// Σ min(intended, ordered) ÷ max(Σ intended, Σ ordered), in whole percent (100 when both are empty).
     static func conformity(intended: [String: Int64], ordered: [String: Int64]) -> Int {
-        let totalI = intended.values.reduce(0, +), totalO = ordered.values.reduce(0, +)
+        // Saturating sums and a 128-bit product: stored quantities of any size give a percentage.
+        func total(_ xs: some Sequence<Int64>) -> Int64 {
+            xs.reduce(Int64(0)) { s, x in let (r, o) = s.addingReportingOverflow(x); return o ? (x < 0 ? .min : .max) : r }
+        }
+        let totalI = total(intended.values), totalO = total(ordered.values)
         let denominator = max(totalI, totalO)
         guard denominator > 0 else { return 100 }
-        let matched = intended.reduce(Int64(0)) { sum, e in sum + min(e.value, ordered[e.key] ?? 0) }
-        return Int((matched * 100) / denominator)
+        // Σ min ≤ Σ intended ≤ denominator; clamped as well, so the quotient is 0…100 and fits.
+        let matched = min(max(0, total(intended.map { min($0.value, ordered[$0.key] ?? 0) })), denominator)
+        let (q, _) = denominator.dividingFullWidth(matched.multipliedFullWidth(by: 100))
+        return Int(q)
     }
 }

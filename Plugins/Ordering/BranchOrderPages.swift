@@ -29,12 +29,12 @@ enum BranchOrderPages {
 
     static let create: Handler = { req, ctx in
         let b = try BranchData.branch(try req.id(), ctx)
-        let bid = b.int("id")!
+        let bid = try b.requireInt("id")
         let occupancy = try BranchData.occupancy(bid, ctx)
         let limit = b.int("capital_limit") ?? 0
         return try ctx.handleForm(form, template: "branch-order-form", title: "分支机构订货单",
                                   data: ["b": b.dictionary, "limit": Money.format(limit), "occupancy": Money.format(occupancy),
-                                         "available": Money.format(max(0, limit - occupancy))],
+                                         "available": Money.format(max(0, try Stored.subtract(limit, occupancy)))],
                                   initial: FormData([("order_date", ctx.today.description)])) { v in
             let user = try ctx.requireUser()
             let lines = v.rows("lines").map { l -> (String, Int64, Int64) in
@@ -63,7 +63,7 @@ enum BranchOrderPages {
                 for (i, l) in lines.enumerated() {
                     try ctx.db.execute("""
                         INSERT INTO order_branch_order_lines (order_id, line_no, product, quantity, unit_price, amount)
-                        VALUES (\(id), \(i + 1), \(l.0), \(l.1), \(l.2), \(l.1 * l.2))
+                        VALUES (\(id), \(i + 1), \(l.0), \(l.1), \(l.2), \(Money.times(l.2, l.1) ?? 0))
                         """)
                 }
                 let why = "资金占用 \(Money.yuan(current)) + 本单 \(Money.yuan(total)) " + (within ? "≤" : ">") + " 限额 \(Money.yuan(cap))"
@@ -119,7 +119,7 @@ enum BranchOrderPages {
 
     static let detail: Handler = { req, ctx in
         let o = try load(try req.id(), ctx)
-        let id = o.int("id")!
+        let id = try o.requireInt("id")
         let state = State(rawValue: o.string("state") ?? "") ?? .pending
         let lines = try ctx.db.query("SELECT * FROM order_branch_order_lines WHERE order_id = \(id) ORDER BY line_no")
         let history = try ctx.db.query("""
@@ -164,7 +164,7 @@ enum BranchOrderPages {
 
     static func perform(_ action: String, _ req: Request, _ ctx: Context, back: String) throws -> Response {
         let o = try load(try req.id(), ctx)
-        let id = o.int("id")!
+        let id = try o.requireInt("id")
         let reason = req.form["reason"]
         let state = State(rawValue: o.string("state") ?? "") ?? .pending
         do {

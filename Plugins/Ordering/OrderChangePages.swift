@@ -27,7 +27,7 @@ enum OrderChangePages {
     /// Registers the customer's written change request (rep of the customer, or anyone registering orders).
     static let create: Handler = { req, ctx in
         let o = try OrderUtil.load(try req.id(), ctx)
-        let id = o.int("id")!
+        let id = try o.requireInt("id")
         let orderState = OrderUtil.state(o)
         guard OrderChangeFlow.changeable.contains(orderState) else {
             throw HTTPError.conflict("只有已生效、未完成交货的订单才能登记合同变更（当前：\(orderState.title)）。")
@@ -95,8 +95,8 @@ enum OrderChangePages {
 
     static let act: Handler = { req, ctx in
         let (c, o) = try load(try req.id(), ctx)
-        let cid = c.int("id")!
-        let oid = o.int("id")!
+        let cid = try c.requireInt("id")
+        let oid = try o.requireInt("id")
         let action = req.form["action"] ?? ""
         let reason = req.form["reason"]
         let from = state(c)
@@ -145,7 +145,7 @@ enum OrderChangePages {
     /// A department confirms it has received the change notice (003 §3.12); its queue then drops it.
     static let ack: Handler = { req, ctx in
         let (c, _) = try load(try req.id(), ctx)
-        let cid = c.int("id")!
+        let cid = try c.requireInt("id")
         guard let dept = OrderChangeFlow.departments.first(where: { $0.id == req.form["dept"] }) else {
             throw HTTPError.conflict("未知部门。")
         }

@@ -32,7 +32,8 @@ enum OrderChecks {
     struct Balance {
         var shippedFen: Int64
         var paidFen: Int64
-        var outstandingFen: Int64 { shippedFen - paidFen }
+        /// shipped − paid (computed once, checked: stored sums never trap).
+        var outstandingFen: Int64
         var overdueFen: Int64
     }
 
@@ -43,7 +44,8 @@ enum OrderChecks {
             SELECT COALESCE(SUM(amount_fen), 0) FROM order_ledger
             WHERE customer_id = \(id) AND kind = 'shipment' AND due_on < \(today.description)
             """) ?? 0
-        return Balance(shippedFen: shipped, paidFen: paid, overdueFen: max(0, dueBefore - paid))
+        return Balance(shippedFen: shipped, paidFen: paid, outstandingFen: try Stored.subtract(shipped, paid),
+                       overdueFen: max(0, try Stored.subtract(dueBefore, paid)))
     }
 
     /// Value of committed orders not yet shipped (they will become receivables), except `excluding`.
@@ -93,10 +95,10 @@ enum OrderChecks {
         let line = cls.isEmpty ? nil : try OrderUtil.directory(ctx).classPolicy(cls, ctx)?.warningLineFen
         r.lineFen = line
         let open = try openOrdersFen(customer: customer.id, excluding: excluding, ctx)
-        let exposure = bal.outstandingFen + open + orderFen - (sporadic ? min(prepaidFen, orderFen) : 0)
+        let exposure = try Stored.subtract(try Stored.total([bal.outstandingFen, open, orderFen]), sporadic ? min(prepaidFen, orderFen) : 0)
         r.exposureFen = exposure
         if let line {
-            r.overFen = max(0, exposure - line)
+            r.overFen = max(0, try Stored.subtract(exposure, line))
             r.creditOK = r.overFen == 0
             r.creditText = "应收余额 ¥\(Money.format(bal.outstandingFen)) + 未发货订单 ¥\(Money.format(open)) + 本单 ¥\(Money.format(orderFen))"
                 + (sporadic && prepaidFen > 0 ? " − 预付 ¥\(Money.format(min(prepaidFen, orderFen)))" : "")

@@ -11,7 +11,7 @@ enum OrderDeliveryPages {
 
     static let schedule: Handler = { req, ctx in
         let o = try OrderUtil.load(try req.id(), ctx)
-        let id = o.int("id")!
+        let id = try o.requireInt("id")
         let state = OrderUtil.state(o)
         guard [.released, .scheduled, .delivering].contains(state) else {
             throw HTTPError.conflict("只有已下达的订单才能排产（销售计划下达表是生产的唯一指令，003 §4.3.3）。")
@@ -36,12 +36,13 @@ enum OrderDeliveryPages {
 
     static let create: Handler = { req, ctx in
         let o = try OrderUtil.load(try req.id(), ctx)
-        let id = o.int("id")!
+        let id = try o.requireInt("id")
         let state = OrderUtil.state(o)
         guard [.released, .scheduled, .delivering].contains(state) else {
             throw HTTPError.conflict("只有已下达、未全部交货的订单才能登记交货。")
         }
         let lines = try ctx.db.query("SELECT * FROM order_lines WHERE order_id = \(id) ORDER BY line_no")
+        let remainingByLine = try lines.map { try Stored.subtract($0.int("qty") ?? 0, $0.int("delivered_qty") ?? 0) }
         var initial = FormData([("delivered_on", ctx.today.description)])
         for (i, l) in lines.enumerated() { initial.append("lines.\(i).line_id", String(l.int("id") ?? 0)) }
         var bound = req.method == "POST" ? OrderForms.delivery.bind(req.form, today: ctx.today) : OrderForms.delivery.blank(initial, today: ctx.today)
@@ -52,7 +53,7 @@ enum OrderDeliveryPages {
                 let key = "lines.\(i).qty"
                 return ["index": i, "lineID": l.int("id") ?? 0, "lineNo": l.int("line_no") ?? 0, "product": l.string("product") ?? "",
                         "spec": l.string("spec") ?? "", "qty": l.int("qty") ?? 0,
-                        "remaining": (l.int("qty") ?? 0) - (l.int("delivered_qty") ?? 0),
+                        "remaining": remainingByLine[i],
                         "value": raw[key] ?? "", "error": b.errors[key] ?? "", "hasError": b.errors[key] != nil]
             }
             return ctx.render("order-delivery", ["o": o.dictionary, "form": b.viewModel(), "rows": rows], title: "登记分批交货", status: status)
@@ -69,7 +70,7 @@ enum OrderDeliveryPages {
                 continue
             }
             let qty = row.int("qty") ?? 0
-            let remaining = (line.int("qty") ?? 0) - (line.int("delivered_qty") ?? 0)
+            let remaining = try Stored.subtract(line.int("qty") ?? 0, line.int("delivered_qty") ?? 0)
             if qty > remaining {
                 bound.addError(FormError(field: "lines.\(index).qty", "超过剩余数量 \(remaining)"))
             } else if qty > 0 {
@@ -86,7 +87,8 @@ enum OrderDeliveryPages {
 
         let deliveredOn = v.date("delivered_on") ?? ctx.today
         let now = OrderUtil.epoch(ctx)
-        let value = picked.reduce(Int64(0)) { $0 + $1.qty * ($1.line.int("unit_price_fen") ?? 0) }
+        // Quantity (form, ≤ 10⁸) × stored unit price: checked, never a trap.
+        let value = try Stored.total(try picked.map { try Stored.multiply($0.qty, $0.line.int("unit_price_fen") ?? 0) })
         do {
             try ctx.db.transaction {
                 let did = try ctx.db.insert("""
@@ -104,7 +106,8 @@ enum OrderDeliveryPages {
                     try ctx.db.execute("INSERT INTO order_delivery_lines (delivery_id, line_id, qty) VALUES (\(did), \(p.line.int("id") ?? 0), \(p.qty))")
                 }
                 let left = try ctx.db.scalar("SELECT COALESCE(SUM(qty - delivered_qty), 0) FROM order_lines WHERE order_id = \(id)") ?? 0
-                let current = OrderUtil.state(try ctx.db.first("SELECT state FROM order_orders WHERE id = \(id)")!)
+                guard let fresh = try ctx.db.first("SELECT state FROM order_orders WHERE id = \(id)") else { throw HTTPError.notFound }
+                let current = OrderUtil.state(fresh)
                 let to: OrderState = left == 0 ? .delivered : .delivering
                 try ctx.db.execute("""
                     UPDATE order_orders SET delivered_fen = delivered_fen + \(value), state = \(to.rawValue), updated_at = \(now) WHERE id = \(id)
@@ -130,7 +133,7 @@ enum OrderDeliveryPages {
     /// Completes the delivery/acceptance paperwork; more than 24 hours after arrival is late (003 §4.3.6).
     static let accept: Handler = { req, ctx in
         let o = try OrderUtil.load(try req.id(), ctx)
-        let id = o.int("id")!
+        let id = try o.requireInt("id")
         let did = try req.id("did")
         let path = "/order/orders/\(id)"
         guard let d = try ctx.db.first("SELECT * FROM order_deliveries WHERE id = \(did) AND order_id = \(id)") else { throw HTTPError.notFound }

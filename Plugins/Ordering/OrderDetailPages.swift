@@ -9,7 +9,7 @@ enum OrderDetailPages {
             var d: [String: Any] = l.dictionary
             d["price"] = OrderUtil.yuan(l.int("unit_price_fen"))
             d["amount"] = OrderUtil.yuan(l.int("amount_fen"))
-            d["remaining"] = (l.int("qty") ?? 0) - (l.int("delivered_qty") ?? 0)
+            d["remaining"] = try Stored.subtract(l.int("qty") ?? 0, l.int("delivered_qty") ?? 0)
             return d
         }
     }
@@ -35,7 +35,7 @@ enum OrderDetailPages {
             m["arrived"] = OrderUtil.time(ctx, d.int("arrived_at"))
             m["accepted"] = OrderUtil.time(ctx, d.int("accepted_at"))
             m["isAccepted"] = d.int("accepted_at") != nil
-            m["isLate"] = d.bool("late") || (d.int("accepted_at") == nil && (d.int("arrived_at").map { $0 + 86_400 < OrderUtil.epoch(ctx) } ?? false))
+            m["isLate"] = d.bool("late") || (d.int("accepted_at") == nil && (d.int("arrived_at").map { $0 < OrderUtil.epoch(ctx) - 86_400 } ?? false))
             m["items"] = try ctx.db.query("""
                 SELECT l.line_no, l.product, l.spec, dl.qty FROM order_delivery_lines dl JOIN order_lines l ON l.id = dl.line_id
                 WHERE dl.delivery_id = \(d.int("id") ?? 0) ORDER BY l.line_no
@@ -46,7 +46,7 @@ enum OrderDetailPages {
 
     /// Everything the order page and its print views show.
     static func model(_ o: Row, _ req: Request, _ ctx: Context) throws -> [String: Any] {
-        let id = o.int("id")!
+        let id = try o.requireInt("id")
         let state = OrderUtil.state(o)
         var actions = OrderFlow.machine.available(from: state, for: ctx.user).map { t -> [String: Any] in
             ["action": t.action, "title": t.title, "needsReason": t.requiresReason]
@@ -124,7 +124,7 @@ enum OrderDetailPages {
 
     static let act: Handler = { req, ctx in
         let o = try OrderUtil.load(try req.id(), ctx)
-        let id = o.int("id")!
+        let id = try o.requireInt("id")
         let action = req.form["action"] ?? ""
         let reason = req.form["reason"]
         let state = OrderUtil.state(o)

@@ -42,7 +42,8 @@ enum OrderForms {
         FormField("tax_refund", "退税凭证", rules: text100),
         FormField("pay_days", "付款期限（天）", .integer, required: true, rules: [.range(0, 365)]),
         FormField("sporadic", "零星客户（未签合同，003 §4.1.3）", .checkbox),
-        FormField("prepaid", "已收预付款（元）", .money, rules: [.range(0, nil)]),
+        // Bounds above FormSchema's default (¥1000 万): an order's total can be larger (see OrderIntake).
+        FormField("prepaid", "已收预付款（元）", .money, rules: [.range(0, 100_000_000_000_000)]),
         FormField("remarks", "备注", .textarea, rules: [.length(min: nil, max: 2000)]),
         FormField("lines", "订货单明细", .rows(lineSchema, minRows: 1, blankRows: 3)),
     ], checks: [{ v in
@@ -85,7 +86,7 @@ enum OrderForms {
     /// A payment received (finance).
     static let payment = FormSchema([
         FormField("customer_code", "客户代码", required: true, rules: [.length(min: 1, max: 40)]),
-        FormField("amount", "收款金额（元）", .money, required: true, rules: [.range(1, nil)]),
+        FormField("amount", "收款金额（元）", .money, required: true, rules: [.range(1, 100_000_000_000_000)]),
         FormField("paid_on", "收款日期", .date, required: true, rules: [.notInFuture]),
         FormField("note", "摘要（票据号等）", rules: [.length(min: nil, max: 200)]),
     ])
@@ -103,6 +104,6 @@ enum OrderForms {
     static let price = FormSchema([
         FormField("product", "品名", required: true, rules: text100),
         FormField("spec", "规格", rules: text100),
-        FormField("price", "单价（元）", .money, required: true, rules: [.range(0, nil)]),
+        FormField("price", "单价（元）", .money, required: true, rules: [.range(0, 100_000_000_000)]),   // as an order line's
     ])
 }

@@ -39,9 +39,9 @@ enum OrderInbox {
                 SELECT o.id, o.order_no, o.customer_name, d.arrived_at FROM order_deliveries d JOIN order_orders o ON o.id = d.order_id
                 WHERE o.created_by = \(user.id) AND d.accepted_at IS NULL ORDER BY d.id
                 """) {
-                let due = r.int("arrived_at").map { Date(timeIntervalSince1970: Double($0 + 86_400)) }
+                let due = r.int("arrived_at").map { Date(timeIntervalSince1970: Double($0) + 86_400) }
                 out.append(InboxItem(title: "完成交、验货手续：\(label(r))", detail: "到货后 24 小时内（003 §4.3.6）", url: url(r), due: due,
-                                     urgent: r.int("arrived_at").map { $0 + 86_400 < now } ?? false))
+                                     urgent: r.int("arrived_at").map { $0 < now - 86_400 } ?? false))
             }
         }
         if user.can(OrderPages.production) {

@@ -13,10 +13,14 @@ enum OrderIntake {
         var amountFen: Int64
     }
 
-    static func lines(_ v: FormValues) -> [Line] {
-        v.rows("lines").map { row in
-            let qty = row.int("qty") ?? 0, price = row.money("price") ?? 0
-            return Line(index: row.int("_index") ?? 0, values: row, qty: qty, priceFen: price, amountFen: qty * price)
+    static func lines(_ v: FormValues) throws -> [Line] {
+        try v.rows("lines").map { row in
+            let qty = row.int("qty") ?? 0, price = row.money("price") ?? 0, index = row.int("_index") ?? 0
+            // qty ≤ 10⁸ and price ≤ ¥10⁹: the product can pass Int64 — a field error, never a trap.
+            guard let amount = Money.times(price, qty) else {
+                throw FormRejection(field: "lines.\(index).qty", "金额（数量 × 单价）超出范围")
+            }
+            return Line(index: index, values: row, qty: qty, priceFen: price, amountFen: amount)
         }
     }
 
@@ -48,9 +52,9 @@ enum OrderIntake {
             if line == nil {
                 throw FormRejection(field: "customer_code", "该客户类别为「\(cls.isEmpty ? "未评定" : cls)」，无销售警戒线，不予供货（003 §4.1.2）")
             }
-            let ls = lines(v)
-            let total = ls.reduce(Int64(0)) { $0 + $1.amountFen }
-            let qty = ls.reduce(Int64(0)) { $0 + $1.qty }
+            let ls = try lines(v)
+            guard let total = Money.sum(ls.map(\.amountFen)) else { throw FormRejection(field: "lines", "订单总金额超出范围") }
+            let qty = ls.reduce(Int64(0)) { $0 + $1.qty }   // ≤ 1000 rows × 10⁸: cannot overflow
             let sporadic = v.bool("sporadic")
             let prepaid = v.money("prepaid") ?? 0
             if sporadic {
@@ -118,7 +122,7 @@ enum OrderIntake {
 
     /// Re-runs the checks of an order waiting for a contract or a settlement (same transaction as the update).
     static func recheck(_ o: Row, _ ctx: Context) throws -> OrderState {
-        let id = o.int("id")!
+        let id = try o.requireInt("id")
         let from = OrderUtil.state(o)
         guard let c = try OrderUtil.directory(ctx).customer(id: o.int("customer_id") ?? 0, ctx) else { throw HTTPError.notFound }
         let check = try OrderChecks.run(customer: c, orderFen: o.int("total_fen") ?? 0,

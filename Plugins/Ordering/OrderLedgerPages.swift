@@ -31,7 +31,8 @@ enum OrderLedgerPages {
             let b = try OrderChecks.balance(customer: id, today: ctx.today, ctx)
             let open = try OrderChecks.openOrdersFen(customer: id, excluding: nil, ctx)
             let line = try c.ratingClass.flatMap { try dir.classPolicy($0, ctx)?.warningLineFen }
-            let over = line.map { b.outstandingFen + open > $0 } ?? (b.outstandingFen + open > 0)
+            let exposure = try Stored.add(b.outstandingFen, open)
+            let over = line.map { exposure > $0 } ?? (exposure > 0)
             out.append(["id": id, "code": c.code ?? "", "name": c.name, "class": c.ratingClass ?? "", "owner": c.ownerName,
                         "line": line.map { Money.format($0) } ?? "不予供货", "shipped": Money.format(b.shippedFen), "paid": Money.format(b.paidFen),
                         "outstanding": Money.format(b.outstandingFen), "overdue": Money.format(b.overdueFen), "open": Money.format(open),

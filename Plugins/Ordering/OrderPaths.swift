@@ -59,7 +59,7 @@ enum OrderPaths {
 
     static let paths: Handler = { req, ctx in
         let o = try OrderUtil.load(try req.id(), ctx)
-        let id = o.int("id")!
+        let id = try o.requireInt("id")
         let st = OrderUtil.state(o)
         guard editable.contains(st) else { throw HTTPError.conflict("订单已排产或已完成，不能再标记库存与试制（当前：\(st.title)）。") }
         let lines = try ctx.db.query("""

@@ -49,8 +49,9 @@ enum OrderStatsPages {
         var lineCount: Int64 = 0
         for r in sums {
             let id = r.int("customer_id") ?? 0, m = Int(r.int("m") ?? 0)
-            if months[id] == nil { months[id] = [Int64](repeating: 0, count: 12) }
-            if (1...12).contains(m) { months[id]![m - 1] += r.int("amount") ?? 0 }
+            var row = months[id] ?? [Int64](repeating: 0, count: 12)
+            if (1...12).contains(m) { row[m - 1] = try Stored.add(row[m - 1], r.int("amount") ?? 0) }
+            months[id] = row
             codes[id] = r.string("code") ?? ""
             lineCount += r.int("lines") ?? 0
         }
@@ -62,29 +63,29 @@ enum OrderStatsPages {
         var allMonths = [Int64](repeating: 0, count: 12)
         var tables: [[String: Any]] = []
         for id in months.keys.sorted(by: { (codes[$0] ?? "", $0) < (codes[$1] ?? "", $1) }) {
-            let m = months[id]!
-            for (i, v) in m.enumerated() { allMonths[i] += v }
+            let m = months[id] ?? [Int64](repeating: 0, count: 12)   // 12 entries: m[0..<6], m[6..<12] below
+            for (i, v) in m.enumerated() { allMonths[i] = try Stored.add(allMonths[i], v) }
             let info = try dir.customer(id: id, ctx)
-            let h1 = m[0..<6].reduce(0, +), h2 = m[6..<12].reduce(0, +)
+            let h1 = try Stored.total(m[0..<6]), h2 = try Stored.total(m[6..<12])
             tables.append([
                 "id": id, "name": info?.name ?? "", "code": info?.code ?? codes[id] ?? "", "owner": info?.ownerName ?? "",
                 "address": info?.address ?? "", "phone": info?.phone ?? "",
                 "details": detailsByCustomer[id] ?? [], "months": m.map { Money.format($0) },
-                "h1": Money.format(h1), "h2": Money.format(h2), "total": Money.format(h1 + h2),
+                "h1": Money.format(h1), "h2": Money.format(h2), "total": Money.format(try Stored.add(h1, h2)),
             ])
         }
         // SVG bar chart: one bar per month, all customers shown.
         let maxV = max(allMonths.max() ?? 0, 1)
         let bars = allMonths.enumerated().map { (i, v) -> [String: Any] in
-            let h = Int(Double(v) / Double(maxV) * 160)
+            let h = Int(min(max(Double(v) / Double(maxV), 0), 1) * 160)   // 0…160 whatever is stored
             return ["x": 40 + i * 45, "y": 180 - h, "h": h, "label": "\(i + 1)月", "lx": 40 + i * 45 + 17, "value": Money.format(v)]
         }
-        let h1 = allMonths[0..<6].reduce(0, +), h2 = allMonths[6..<12].reduce(0, +)
+        let h1 = try Stored.total(allMonths[0..<6]), h2 = try Stored.total(allMonths[6..<12])
         let query = customer.map { "&customer=\($0)" } ?? ""
         return ctx.render("order-stats", [
             "year": year, "prev": year - 1, "next": year + 1, "query": query, "tables": tables, "hasTables": !tables.isEmpty,
             "bars": bars, "months": allMonths.map { Money.format($0) }, "h1": Money.format(h1), "h2": Money.format(h2),
-            "total": Money.format(h1 + h2), "kpi": try kpis(year: year, customer: customer, ctx),
+            "total": Money.format(try Stored.add(h1, h2)), "kpi": try kpis(year: year, customer: customer, ctx),
             "customerName": customer == nil ? "" : (tables.first?["name"] as? String ?? ""), "oneCustomer": customer != nil,
             "truncated": lineCount > Int64(shown.count), "lineCount": lineCount, "shownCount": shown.count,
         ], title: "年度订货统计表 \(year)")
@@ -99,7 +100,7 @@ enum OrderStatsPages {
         let shipped = try ctx.db.scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM order_ledger o WHERE kind = 'shipment' AND entry_date BETWEEN \(from) AND \(to) AND \(filter)") ?? 0
         let paid = try ctx.db.scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM order_ledger o WHERE kind = 'payment' AND entry_date BETWEEN \(from) AND \(to) AND \(filter)") ?? 0
         let rows = try OrderLedgerPages.summaryRows(ctx, customer: customer)
-        let outstanding = rows.reduce(Int64(0)) { $0 + ($1["outstandingFen"] as? Int64 ?? 0) }
+        let outstanding = try Stored.total(rows.map { $0["outstandingFen"] as? Int64 ?? 0 })
         let over = rows.filter { $0["isOver"] as? Bool == true }
         func pct(_ a: Int64, _ b: Int64) -> String { b == 0 ? "—" : String(format: "%.1f%%", Double(a) / Double(b) * 100) }
         return [

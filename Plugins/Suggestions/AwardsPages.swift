@@ -56,7 +56,8 @@ enum AwardsPages {
         }
         let bound = form.bind(req.form, today: ctx.today)
         guard let v = bound.values else { return try render(ctx, bound, saved: false) }
-        let old = Dictionary(uniqueKeysWithValues: try ctx.db.query("SELECT * FROM ideas_awards").map { ($0.string("outcome") ?? "", $0) })
+        let old = Dictionary(try ctx.db.query("SELECT * FROM ideas_awards").map { ($0.string("outcome") ?? "", $0) },
+                             uniquingKeysWith: { first, _ in first })   // never a trap on a duplicate row
         try ctx.db.transaction {
             for (i, k) in keys.enumerated() {
                 let title = v.string("title_\(k)"), fen = v.money("amount_\(k)") ?? 0, prize = v.string("prize_\(k)")

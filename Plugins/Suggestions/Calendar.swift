@@ -4,20 +4,37 @@ import SalesKit
 /// The suggestion-box calendar (002 第4章 §19, §21, §23.2, §26; RULES §4). Everything is computed
 /// from dates in the company time zone — no scheduler is needed.
 public enum SuggestionCalendar {
-    /// A monthly batch, named by its month.
+    /// A monthly batch, named by its month `YYYY-MM`. A validated type (issue 12): a value always
+    /// has a month 1–12 and a four-digit year, so its name, its dates and its arithmetic never
+    /// trap. Text from a form, a URL or the database becomes a batch only through `init?(_:)`.
     public struct Batch: Hashable, Comparable, Sendable, CustomStringConvertible {
-        public var year: Int
-        public var month: Int
+        public private(set) var year: Int
+        public private(set) var month: Int
 
+        /// The years a batch name may carry when typed or stored (the years the system serves).
+        public static let years = 2000...2100
+
+        /// Month arithmetic as a calendar does it: a month past 12 (or below 1) rolls into the
+        /// next (previous) year, `Batch(year: 2026, month: 13)` is `2027-01`; the year is kept
+        /// within 1…9999. Code computes batches with this; it never validates input.
         public init(year: Int, month: Int) {
-            self.year = year
-            self.month = month
+            let m = min(max(month, -120_000), 120_000) - 1    // bounded first: nothing below can overflow
+            let carry = m >= 0 ? m / 12 : (m - 11) / 12
+            self.year = min(max(min(max(year, -200_000), 200_000) + carry, 1), 9999)
+            self.month = m - carry * 12 + 1
         }
 
-        /// `2026-11`.
+        /// The batch of a date (its year and month).
+        public init(containing day: LocalDate) { self.init(year: day.year, month: day.month) }
+
+        /// Exactly `YYYY-MM` with a month 01–12 and a year in `years`; nil otherwise
+        /// (`2026-13`, `2026-00`, `0000-00`, `2026-3`, `+2026-03`).
         public init?(_ text: String) {
-            let p = text.split(separator: "-")
-            guard p.count == 2, let y = Int(p[0]), let m = Int(p[1]), (1...12).contains(m), (2000...2100).contains(y) else { return nil }
+            let u = Array(text.utf8)
+            guard u.count == 7, u[4] == UInt8(ascii: "-"),
+                  u[0..<4].allSatisfy({ (48...57).contains($0) }), u[5..<7].allSatisfy({ (48...57).contains($0) }),
+                  let y = Int(String(decoding: u[0..<4], as: UTF8.self)), let m = Int(String(decoding: u[5..<7], as: UTF8.self)),
+                  (1...12).contains(m), Self.years.contains(y) else { return nil }
             self.init(year: y, month: m)
         }
 

@@ -13,7 +13,12 @@ enum ReviewPages {
         FormField("outcome", "评审结果", .select(outcomes), required: true),
         FormField("reason", "理由", .textarea, rules: [.length(min: nil, max: 2000)]),
         FormField("departments", "实施部门（采用时必填，多个用逗号分隔）", rules: [.length(min: nil, max: 200)]),
-        FormField("reserve_to", "延期至批次（YYYY-MM）", rules: [.pattern("[0-9]{4}-[0-9]{2}", message: "格式为 YYYY-MM")]),
+        // §25 保留: the later batch is a validated `Batch` (month 01–12), never free text — a
+        // stored `2026-13` used to crash the suggestion page (issue 12).
+        FormField("reserve_to", "延期至批次（YYYY-MM）", rules: [.custom { v in
+            guard case .text(let s) = v else { return nil }
+            return SuggestionCalendar.Batch(s) == nil ? reserveToMessage : nil
+        }]),
         FormField("could_work", "再稍加研究即可采用（告知建议人，并指定协助部门）", .checkbox),
         FormField("help_department", "协助部门", rules: [.length(min: nil, max: 50)]),
     ], checks: [{ v in
@@ -25,6 +30,20 @@ enum ReviewPages {
         if v.bool("could_work") && v.optionalString("help_department") == nil { e.append(FormError(field: "help_department", "请指定协助部门")) }
         return e
     }])
+
+    static let reserveToMessage = "格式为 YYYY-MM，月份为 01–12（年份 \(SuggestionCalendar.Batch.years.lowerBound)–\(SuggestionCalendar.Batch.years.upperBound)）"
+
+    /// The suggestion's batch as stored, or a 409 naming the bad value (a row written by an old
+    /// version or by hand): the request ends with an error page, the process goes on.
+    static func storedBatch(_ r: Row) throws -> SuggestionCalendar.Batch {
+        let raw = r.string("batch") ?? ""
+        guard let b = SuggestionCalendar.Batch(raw) else { throw HTTPError.conflict(badBatchMessage(raw)) }
+        return b
+    }
+
+    static func badBatchMessage(_ raw: String) -> String {
+        "该建议记录的批次「\(raw)」无效（应为 YYYY-MM，月份 01–12），暂不能评审或修改。请联系管理员更正。"
+    }
 
     static let noteForm = FormSchema([
         FormField("kind", "类型", .select([Choice("investigation", "调查记录"), Choice("opinion", "部门意见")]), required: true),
@@ -54,10 +73,14 @@ enum ReviewPages {
             """)
         return ctx.render("review", [
             "position": Committee.titles[position] ?? position,
-            "batches": rows.compactMap { r -> [String: Any]? in
-                guard let b = SuggestionCalendar.Batch(r.string("batch") ?? "") else { return nil }
+            "batches": rows.map { r -> [String: Any] in
+                // A stored name that is not a batch stays listed, marked, without a link.
+                guard let b = SuggestionCalendar.Batch(r.string("batch") ?? "") else {
+                    return ["valid": false, "batch": r.string("batch") ?? "", "title": "无效批次「\(r.string("batch") ?? "")」",
+                            "total": r.int("total") ?? 0, "ungraded": r.int("ungraded") ?? 0, "opens": "", "due": "", "phase": "请联系管理员更正"]
+                }
                 let phase = SuggestionCalendar.phase(of: b, on: ctx.today)
-                return ["batch": b.description, "title": b.title, "total": r.int("total") ?? 0, "ungraded": r.int("ungraded") ?? 0,
+                return ["valid": true, "batch": b.description, "title": b.title, "total": r.int("total") ?? 0, "ungraded": r.int("ungraded") ?? 0,
                         "opens": b.opensOn.description, "due": b.reviewDue.description,
                         "phase": r.int("finalized_at") != nil ? "已公布" : ["collecting": "收集中", "reviewing": "评审中", "overdue": "已逾期"][phase.rawValue] ?? ""]
             },
@@ -92,8 +115,8 @@ enum ReviewPages {
     static let grade: Handler = { req, ctx in
         _ = try Committee.requireMember(ctx)
         let (r, _) = try SubmitPages.load(req, ctx)
-        let id = r.int("id") ?? 0
-        let b = SuggestionCalendar.Batch(r.string("batch") ?? "")!
+        let id = try r.requireInt("id")
+        let b = try storedBatch(r)
         if SuggestionCalendar.phase(of: b, on: ctx.today) == .collecting {
             throw HTTPError.conflict("\(b.title)批次于 \(b.opensOn) 开箱，开箱前不能评审。")
         }
@@ -101,17 +124,23 @@ enum ReviewPages {
         let bound = gradeForm.bind(req.form, today: ctx.today)
         // Invalid: the suggestion page again, with the grading errors and values (422).
         guard let v = bound.values else { return try SubmitPages.detailPage(req, ctx, grade: bound) }
-        if v.string("outcome") == "reserved", let to = SuggestionCalendar.Batch(v.string("reserve_to")), !(to > b) {
-            var bad = bound
-            bad.addError(FormError(field: "reserve_to", "须为 \(b.title) 之后的批次"))
-            return try SubmitPages.detailPage(req, ctx, grade: bad)
+        var reserveTo: SuggestionCalendar.Batch?
+        if v.string("outcome") == "reserved" {
+            // The field's rule already refused a bad name; checked again here, not unwrapped.
+            guard let to = SuggestionCalendar.Batch(v.string("reserve_to")), to > b else {
+                var bad = bound
+                bad.addError(FormError(field: "reserve_to", SuggestionCalendar.Batch(v.string("reserve_to")) == nil
+                                       ? reserveToMessage : "须为 \(b.title) 之后的批次"))
+                return try SubmitPages.detailPage(req, ctx, grade: bad)
+            }
+            reserveTo = to
         }
         try ctx.db.transaction {
             try ctx.db.execute("""
                 UPDATE ideas_suggestions SET outcome = \(v.string("outcome")), reason = \(v.optionalString("reason")),
                     could_work = \(v.bool("could_work")), help_department = \(v.optionalString("help_department")),
                     departments = \(departments(v.string("departments")).joined(separator: ",")),
-                    reserved_to = \(v.string("outcome") == "reserved" ? v.optionalString("reserve_to") : nil),
+                    reserved_to = \(reserveTo?.description),
                     graded_by = \(ctx.user?.id), graded_at = \(ctx.epoch), updated_at = \(ctx.epoch)
                 WHERE id = \(id)
                 """)
@@ -155,15 +184,24 @@ enum ReviewPages {
             return try batchPage(req, ctx, error: "还有 \(ungraded.count) 条建议未评审，不能公布：",
                                  ungraded: ungraded.compactMap { $0.string("title") })
         }
+        // A reserved suggestion moves to its later batch; a stored name that is not a valid later
+        // batch (an old version stored `2026-13`) is refused here, never moved into a bad batch.
+        let badReserve = try ctx.db.query("""
+            SELECT title, reserved_to FROM ideas_suggestions WHERE batch = \(b.description) AND outcome = 'reserved' ORDER BY id
+            """).filter { r in SuggestionCalendar.Batch(r.string("reserved_to") ?? "").map { $0 > b } != true }
+        if !badReserve.isEmpty {
+            return try batchPage(req, ctx, error: "以下保留的建议延期批次无效（须为 \(b.title) 之后的 YYYY-MM），请重新评审后再公布：",
+                                 ungraded: badReserve.map { "\($0.string("title") ?? "")（延期至「\($0.string("reserved_to") ?? "")」）" })
+        }
         let user = try ctx.requireUser()
         try ctx.db.transaction {
-            let awards = Dictionary(uniqueKeysWithValues: try ctx.db.query("SELECT outcome, title, amount_fen, prize FROM ideas_awards").map {
+            let awards = Dictionary(try ctx.db.query("SELECT outcome, title, amount_fen, prize FROM ideas_awards").map {
                 ($0.string("outcome") ?? "", $0)
-            })
+            }, uniquingKeysWith: { first, _ in first })   // never a trap on a duplicate row
             for s in try ctx.db.query("SELECT * FROM ideas_suggestions WHERE batch = \(b.description) ORDER BY id") {
-                let sid = s.int("id") ?? 0
+                let sid = try s.requireInt("id")
                 let outcome = s.string("outcome") ?? ""
-                if outcome == "reserved", let to = s.string("reserved_to") {
+                if outcome == "reserved", let to = SuggestionCalendar.Batch(s.string("reserved_to") ?? "")?.description {
                     try ctx.db.execute("""
                         UPDATE ideas_suggestions SET batch = \(to), outcome = NULL, graded_by = NULL, graded_at = NULL,
                             updated_at = \(ctx.epoch) WHERE id = \(sid)

@@ -33,6 +33,7 @@ enum StatsPages {
     /// A round axis maximum and its step (1, 2 or 5 × 10ⁿ), at least 1.
     static func axis(_ maxValue: Int) -> (top: Int, step: Int) {
         guard maxValue > 0 else { return (5, 1) }
+        let maxValue = min(maxValue, 1_000_000_000_000)   // counts; bounded so nothing below overflows
         var magnitude = 1
         while magnitude * 10 <= maxValue { magnitude *= 10 }
         for m in [1, 2, 5, 10] {

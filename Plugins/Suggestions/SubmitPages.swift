@@ -19,8 +19,8 @@ enum SubmitPages {
 
     /// The status a proposer sees.
     static func status(_ r: Row, today: LocalDate) -> String {
-        let batch = SuggestionCalendar.Batch(r.string("batch") ?? "") ?? SuggestionCalendar.batch(forSubmissionOn: today)
         if r.bool("published"), let o = r.string("outcome") { return "已公布：" + (outcomeTitles[o] ?? o) }
+        guard let batch = SuggestionCalendar.Batch(r.string("batch") ?? "") else { return "批次记录无效，请联系管理员" }
         switch SuggestionCalendar.phase(of: batch, on: today) {
         case .collecting: return "已提交，\(batch.opensOn.month) 月 20 日开箱评审"
         case .reviewing, .overdue: return "评审中（\(batch.title)批次）"
@@ -75,12 +75,16 @@ enum SubmitPages {
     /// The suggestion page; `grade` is a grading form that failed validation (422).
     static func detailPage(_ req: Request, _ ctx: Context, grade: BoundForm?) throws -> Response {
         let (r, member) = try load(req, ctx)
-        let id = r.int("id") ?? 0
-        let batch = SuggestionCalendar.Batch(r.string("batch") ?? "")!
-        let phase = SuggestionCalendar.phase(of: batch, on: ctx.today)
+        let id = try r.requireInt("id")
+        let rawBatch = r.string("batch") ?? ""
+        // A stored batch that is not `YYYY-MM` (month 01–12) — written by an old version or by
+        // hand — is shown as a marked placeholder: the page works, nothing can be graded or edited.
+        let batch = SuggestionCalendar.Batch(rawBatch)
+        let phase = batch.map { SuggestionCalendar.phase(of: $0, on: ctx.today) }
         var data: [String: Any] = [
             "s": r.dictionary, "topic": topicTitles[r.string("topic") ?? ""] ?? "", "status": status(r, today: ctx.today),
-            "batchTitle": batch.title, "isMember": member,
+            "batchTitle": batch?.title ?? "（无效批次「\(rawBatch)」）", "isMember": member,
+            "badBatch": batch == nil, "badBatchMessage": ReviewPages.badBatchMessage(rawBatch),
             "canEdit": r.int("proposer_id") == ctx.user?.id && phase == .collecting,
             "outcome": r.string("outcome").flatMap { outcomeTitles[$0] } ?? "",
             // §24/§25: once published the proposer is told the result, the reason, and whether a
@@ -101,15 +105,15 @@ enum SubmitPages {
                 return d
             }
             data["noteForm"] = ReviewPages.noteForm.blank().viewModel()
-            let finalized = try ReviewPages.isFinalized(batch, ctx)
-            data["canGrade"] = phase != .collecting && !finalized
+            let finalized = try batch.map { try ReviewPages.isFinalized($0, ctx) } ?? true
+            data["canGrade"] = phase != nil && phase != .collecting && !finalized
             var initial = FormData([("outcome", r.string("outcome") ?? ""), ("reason", r.string("reason") ?? ""),
-                                    ("help_department", r.string("help_department") ?? ""), ("reserve_to", batch.next.description)])
+                                    ("help_department", r.string("help_department") ?? ""), ("reserve_to", batch?.next.description ?? "")])
             if r.bool("could_work") { initial.append("could_work", "1") }
             for d in (r.string("departments") ?? "").split(separator: ",") { initial.append("departments", String(d)) }
             data["gradeForm"] = (grade ?? ReviewPages.gradeForm.blank(initial)).viewModel()
             data["notOpenYet"] = phase == .collecting
-            data["opens"] = batch.opensOn.description
+            data["opens"] = batch?.opensOn.description ?? ""
         }
         return ctx.render("detail", data, title: r.string("title") ?? "建议", status: grade == nil ? 200 : 422)
     }
@@ -117,9 +121,9 @@ enum SubmitPages {
     /// The proposer may edit until the batch opens (RULES §4 Submission).
     static let edit: Handler = { req, ctx in
         let (r, _) = try load(req, ctx)
-        let id = r.int("id") ?? 0
-        let batch = SuggestionCalendar.Batch(r.string("batch") ?? "")!
+        let id = try r.requireInt("id")
         guard r.int("proposer_id") == ctx.user?.id else { throw HTTPError.forbidden }
+        let batch = try ReviewPages.storedBatch(r)
         guard SuggestionCalendar.phase(of: batch, on: ctx.today) == .collecting else {
             throw HTTPError.conflict("\(batch.title)批次已于 \(batch.opensOn) 开箱评审，建议不能再修改。")
         }

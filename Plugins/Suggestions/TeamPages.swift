@@ -82,9 +82,9 @@ enum TeamPages {
                 try ctx.db.execute("""
                     INSERT INTO ideas_team_awards (year, quarter, awarded_by, awarded_at) VALUES (\(q.year), \(q.quarter), \(user.id), \(ctx.epoch))
                     """)
-                let awards = Dictionary(uniqueKeysWithValues: try ctx.db.query("SELECT outcome, title, amount_fen, prize FROM ideas_awards").map {
+                let awards = Dictionary(try ctx.db.query("SELECT outcome, title, amount_fen, prize FROM ideas_awards").map {
                     ($0.string("outcome") ?? "", $0)
-                })
+                }, uniquingKeysWith: { first, _ in first })   // never a trap on a duplicate row
                 for (i, e) in winners.enumerated() {
                     let a = awards["team\(i + 1)"]
                     let prize = a?.string("prize") ?? ""
@@ -144,5 +144,5 @@ enum TeamPages {
 
 extension Context {
     /// The calendar month of today, as a batch value (for quarter arithmetic).
-    var currentMonth: SuggestionCalendar.Batch { SuggestionCalendar.Batch(year: today.year, month: today.month) }
+    var currentMonth: SuggestionCalendar.Batch { SuggestionCalendar.Batch(containing: today) }
 }

@@ -18,8 +18,9 @@ enum TeamRanking {
 
     /// `a` ranks before `b`. Ratios are compared exactly by cross-multiplication.
     static func precedes(_ a: Entry, _ b: Entry) -> Bool {
-        let left = a.adopted * b.headcount, right = b.adopted * a.headcount
-        if left != right { return left > right }
+        // Full width: a stored headcount of any size compares without overflow.
+        let l = a.adopted.multipliedFullWidth(by: b.headcount), r = b.adopted.multipliedFullWidth(by: a.headcount)
+        if l.high != r.high || l.low != r.low { return (l.high, l.low) > (r.high, r.low) }
         if a.adopted != b.adopted { return a.adopted > b.adopted }
         return a.department < b.department
     }

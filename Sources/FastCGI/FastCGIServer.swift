@@ -155,7 +155,7 @@ public final class FastCGIServer: Sendable {
         if configuration.listen == .inherited {
             FCGX_ShutdownPending()
         } else {
-            Glibc.shutdown(fd, Int32(SHUT_RDWR))
+            Glibc.shutdown(fd, Int32(truncatingIfNeeded: SHUT_RDWR))
         }
         interruptIdleWorkers()
     }
@@ -288,7 +288,7 @@ final class FastCGIRequestHandle {
                 guard let base = buf.baseAddress else { return }
                 while got < length {
                     let n = base.advanced(by: got).withMemoryRebound(to: CChar.self, capacity: length - got) {
-                        FCGX_GetStr($0, Int32(min(length - got, 1 << 20)), raw.pointee.in)
+                        FCGX_GetStr($0, Int32(truncatingIfNeeded: min(length - got, 1 << 20)), raw.pointee.in)
                     }
                     if n <= 0 { break }
                     got += Int(n)
@@ -309,7 +309,7 @@ final class FastCGIRequestHandle {
         var body: [UInt8] = []
         var chunk = [CChar](repeating: 0, count: 16 << 10)
         while true {
-            let n = FCGX_GetStr(&chunk, Int32(chunk.count), raw.pointee.in)
+            let n = FCGX_GetStr(&chunk, Int32(truncatingIfNeeded: chunk.count), raw.pointee.in)
             if n <= 0 { break }
             if body.count + Int(n) > maxBodyBytes {
                 result.bodyTooLarge = true
@@ -325,7 +325,7 @@ final class FastCGIRequestHandle {
         var scratch = [CChar](repeating: 0, count: 64 << 10)
         var left = limit
         while left > 0 {
-            let n = FCGX_GetStr(&scratch, Int32(min(left, scratch.count)), raw.pointee.in)
+            let n = FCGX_GetStr(&scratch, Int32(truncatingIfNeeded: min(left, scratch.count)), raw.pointee.in)
             if n <= 0 { break }
             left -= Int(n)
         }
@@ -353,8 +353,15 @@ final class FastCGIRequestHandle {
 
     private func put(_ buf: UnsafeBufferPointer<UInt8>) {
         guard let base = buf.baseAddress, !buf.isEmpty else { return }
-        _ = base.withMemoryRebound(to: CChar.self, capacity: buf.count) {
-            FCGX_PutStr($0, Int32(buf.count), raw.pointee.out)
+        // In pieces of at most 1 MiB: FCGX_PutStr takes an Int32 length.
+        var offset = 0
+        while offset < buf.count {
+            let n = min(buf.count - offset, 1 << 20)
+            let written = (base + offset).withMemoryRebound(to: CChar.self, capacity: n) {
+                FCGX_PutStr($0, Int32(truncatingIfNeeded: n), raw.pointee.out)
+            }
+            if written < 0 { return }   // the client went away
+            offset += n
         }
     }
 }

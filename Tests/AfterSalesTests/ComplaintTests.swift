@@ -129,6 +129,17 @@ final class ClockBox: @unchecked Sendable {
         #expect(rep.get("/service/complaints/\(b)").body.contains("剩余 48 小时 0 分"))
     }
 
+    @Test("003 §7.8 + issue 12: a policy or instant written by hand too large for the arithmetic saturates, never traps")
+    func deadlineArithmeticSaturates() {
+        let huge = DeadlinePolicy(hoursInCity: .max, hoursOutOfCity: .min)
+        #expect(ServiceDeadline.due(registeredAt: 100, inCity: true, policy: huge, timeZone: .gmt) == .max)
+        #expect(ServiceDeadline.due(registeredAt: 100, inCity: false, policy: huge, timeZone: .gmt) == .min)
+        #expect(ServiceDeadline.due(registeredAt: .max, inCity: true, policy: .standard, timeZone: .gmt) == .max)
+        #expect(ServiceDeadline.timeLeft(due: .min, now: 1_800_000_000).overdue)
+        #expect(!ServiceDeadline.timeLeft(due: .max, now: -1).overdue)
+        #expect(ServiceDeadline.timeLeft(due: 3_600 + 20 * 60, now: 0).text == "剩余 1 小时 20 分")
+    }
+
     @Test("003 §7.8: the deadline is one function over an admin-editable policy")
     func policyEditable() throws {
         #expect(ServiceDeadline.due(registeredAt: 100, inCity: false, policy: .standard, timeZone: .gmt) == 100 + 48 * 3600)

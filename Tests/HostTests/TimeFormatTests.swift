@@ -43,4 +43,13 @@ import Testing
         var f = LocalTimeFormatter(zone: TimeZone(identifier: "Asia/Shanghai")!)
         #expect(f.format(Date(timeIntervalSince1970: 0), pattern: "yyyy年M月d日 HH时") == "1970年1月1日 08时")
     }
+
+    @Test("issue 12: a stored epoch of any size (Int64.max written by hand) is shown, never a trap")
+    func extremeInstantsDoNotTrap() throws {
+        var f = LocalTimeFormatter(zone: try #require(TimeZone(identifier: "Asia/Shanghai")))
+        for s in [Int64.max, Int64.min, 99_999_999_999, -99_999_999_999] {
+            _ = f.format(Date(timeIntervalSince1970: Double(s)), pattern: "yyyy-MM-dd HH:mm")
+        }
+        #expect(f.format(Date(timeIntervalSince1970: 0), pattern: "yyyy-MM-dd HH:mm") == "1970-01-01 08:00")
+    }
 }

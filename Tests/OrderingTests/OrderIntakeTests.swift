@@ -46,6 +46,24 @@ import SalesTesting
         #expect(neg.body.contains("应在 1 至"))
     }
 
+    @Test("002 第三节 + issue 12: quantity × unit price past Int64 is 422 on the line, and a number too large to hold is 数值超出范围 — never a trap")
+    func amountsOutOfRange() throws {
+        let cid = try f.customer()
+        try f.contract(cid)
+        let rep = f.client("rep1")
+        // 1 亿件 × ¥10 亿: each within its field's bound, the product is not (10¹⁹ 分 > Int64.max).
+        let big = f.submitOrder(rep, lines: [("阀门", "100000000", "1000000000")])
+        #expect(big.status == 422)
+        #expect(big.body.contains("金额（数量 × 单价）超出范围"))
+        #expect(big.body.contains("value=\"100000000\""))
+        let huge = f.submitOrder(rep, lines: [("阀门", "9223372036854775808", "99999999999999999999")])
+        #expect(huge.status == 422)
+        #expect(huge.body.contains("数值超出范围"))
+        #expect(try f.db.scalar("SELECT COUNT(*) FROM order_orders") == 0)
+        // The process is still answering.
+        #expect(rep.get("/order/orders").status == 200)
+    }
+
     @Test("002 第三节: totals are computed in 分 from quantity × unit price; the lines keep every 订货单 field")
     func totals() throws {
         let cid = try f.customer()

@@ -13,7 +13,7 @@ public enum PasswordHasher {
         var rng = SystemRandomNumberGenerator()
         for i in salt.indices { salt[i] = rng.next() }
         let pwd = Array(password.utf8)
-        let encodedLength = argon2_encodedlen(timeCost, memoryKiB, parallelism, UInt32(salt.count), 32, Argon2_id)
+        let encodedLength = argon2_encodedlen(timeCost, memoryKiB, parallelism, UInt32(truncatingIfNeeded: salt.count), 32, Argon2_id)  // 16
         var encoded = [CChar](repeating: 0, count: encodedLength)
         let rc = argon2id_hash_encoded(timeCost, memoryKiB, parallelism, pwd, pwd.count, salt, salt.count, 32,
                                        &encoded, encodedLength)

@@ -25,7 +25,7 @@ extension Worker {
         state.user = user
         state.valid = true
         // Sliding expiry, written at most once a minute.
-        if t - (row.int("last_seen") ?? 0) >= 60 {
+        if (row.int("last_seen") ?? 0) <= t - 60 {   // no subtraction of a stored value: cannot overflow
             // Best effort: a database that cannot take writes now (busy, full, read-only) must not
             // stop pages from being read or a typed form from coming back; a later request extends it.
             do {
@@ -84,9 +84,12 @@ extension Worker {
     }
 
     func setCookie(_ name: String, _ value: String, maxAge: Int?) {
-        var c = "\(name)=\(value); Path=/; HttpOnly; SameSite=Lax"
+        // Under a mount (`/sales`) the cookie stays with the app: Path=/sales matches /sales and
+        // /sales/…, not a neighbour's /salesdemo. Over HTTPS (the front end's `HTTPS`/`REQUEST_SCHEME`)
+        // cookies are `Secure` even when `secureCookies` was forgotten.
+        var c = "\(name)=\(value); Path=\(mount.isEmpty ? "/" : mount); HttpOnly; SameSite=Lax"
         if let maxAge { c += "; Max-Age=\(maxAge)" }
-        if config.secureCookies { c += "; Secure" }
+        if config.secureCookies || viaHTTPS { c += "; Secure" }
         setCookies.append(c)
     }
 

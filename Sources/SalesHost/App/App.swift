@@ -61,6 +61,7 @@ public final class App: Sendable {
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
         var options = SQLiteOptions()
         options.synchronous = config.sqliteSynchronous
+        options.groupCommit = config.sqliteGroupCommit
         options.busyTimeoutMilliseconds = Int32(clamping: max(0, config.dbBusyTimeoutMs))
         return try SQLiteDatabase(path: config.databasePath, gate: gate, options: options)
     }

@@ -35,6 +35,10 @@ public struct AppConfig: Codable, Sendable {
     public var secureCookies: Bool = false
     /// SQLite `synchronous`: FULL (survives power loss) or NORMAL (survives process crash).
     public var sqliteSynchronous: String = "FULL"
+    /// With FULL: commits share one disk flush made outside the write lock (group commit); every
+    /// acknowledged write is on disk just the same. `false` lets SQLite sync each commit inside
+    /// the lock (for comparison: `make bench`).
+    public var sqliteGroupCommit: Bool = true
     /// How long a write waits for another process's lock before the user is told the database is
     /// busy (their form comes back with the input kept), in milliseconds.
     public var dbBusyTimeoutMs: Int = 5000
@@ -55,7 +59,7 @@ public struct AppConfig: Codable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case dataDir, database, listen, processes, threads, maxBodyBytes, maxFileBytes, webDir, pluginsDir, timeZone,
              sessionMinutes, loginMaxFailures, loginWindowMinutes, trustRemoteUser, secureCookies,
-             sqliteSynchronous, dbBusyTimeoutMs, debugRoutes, companyName, clockFile, mountPath
+             sqliteSynchronous, sqliteGroupCommit, dbBusyTimeoutMs, debugRoutes, companyName, clockFile, mountPath
     }
 
     public init(from decoder: Decoder) throws {
@@ -77,6 +81,7 @@ public struct AppConfig: Codable, Sendable {
         trustRemoteUser = try c.decodeIfPresent(Bool.self, forKey: .trustRemoteUser) ?? d.trustRemoteUser
         secureCookies = try c.decodeIfPresent(Bool.self, forKey: .secureCookies) ?? d.secureCookies
         sqliteSynchronous = try c.decodeIfPresent(String.self, forKey: .sqliteSynchronous) ?? d.sqliteSynchronous
+        sqliteGroupCommit = try c.decodeIfPresent(Bool.self, forKey: .sqliteGroupCommit) ?? d.sqliteGroupCommit
         dbBusyTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .dbBusyTimeoutMs) ?? d.dbBusyTimeoutMs
         debugRoutes = try c.decodeIfPresent(Bool.self, forKey: .debugRoutes) ?? d.debugRoutes
         companyName = try c.decodeIfPresent(String.self, forKey: .companyName) ?? d.companyName
@@ -115,11 +120,26 @@ public struct AppConfig: Codable, Sendable {
         }
         config = try JSONDecoder().decode(AppConfig.self, from: JSONSerialization.data(withJSONObject: json))
         guard TimeZone(identifier: config.timeZone) != nil else { throw ConfigError(message: "unknown timeZone \(config.timeZone)") }
+        try config.checkRanges()
         guard let mount = RequestTarget.normalizedMount(config.mountPath) else {
             throw ConfigError(message: "mountPath must be empty or a path like /sales (letters, digits, - . _ ~), got \(config.mountPath)")
         }
         config.mountPath = mount
         return config
+    }
+
+    /// Numbers the code multiplies (minutes × 60, bytes) stay far from overflow, and nonsense
+    /// (0 processes, a negative body limit) is refused at start with the key named.
+    func checkRanges() throws {
+        let limits: [(String, Int, ClosedRange<Int>)] = [
+            ("processes", processes, 1...256), ("threads", threads, 0...1024),
+            ("maxBodyBytes", maxBodyBytes, 1...(1 << 31)), ("maxFileBytes", maxFileBytes, 1...(1 << 31)),
+            ("sessionMinutes", sessionMinutes, 1...(366 * 24 * 60)), ("loginMaxFailures", loginMaxFailures, 1...1_000_000),
+            ("loginWindowMinutes", loginWindowMinutes, 1...(366 * 24 * 60)), ("dbBusyTimeoutMs", dbBusyTimeoutMs, 0...600_000),
+        ]
+        for (key, value, range) in limits where !range.contains(value) {
+            throw ConfigError(message: "\(key) must be between \(range.lowerBound) and \(range.upperBound), got \(value)")
+        }
     }
 
     public var databasePath: String { database.hasPrefix("/") ? database : dataDir + "/" + database }

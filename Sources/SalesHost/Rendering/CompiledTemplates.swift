@@ -120,8 +120,9 @@ final class CompiledTemplates: Sendable {
         init(_ object: Any) {
             self.object = object
             let t = type(of: object)
-            dict = t == [String: Any].self ? (object as! [String: Any]) : nil
-            row = t == RowView.self ? (object as! RowView) : nil
+            // `as?` after the exact type check: the same cast as `as!`, and no trap possible.
+            dict = t == [String: Any].self ? object as? [String: Any] : nil
+            row = t == RowView.self ? object as? RowView : nil
         }
 
         func child(_ name: String) -> Any? {
@@ -176,8 +177,8 @@ final class CompiledTemplates: Sendable {
                 return
             }
             guard let value else { return }
-            if type(of: value) == [RowView].self {
-                renderRows(body, value as! [RowView], &state, into: &out)
+            if type(of: value) == [RowView].self, let rows = value as? [RowView] {
+                renderRows(body, rows, &state, into: &out)
             } else if let items = Self.sequence(value) {
                 for item in items { renderPushed(body, item, &state, into: &out) }
             } else if let b = value as? Bool {
@@ -266,11 +267,11 @@ final class CompiledTemplates: Sendable {
 
     static func child(_ name: String, of object: Any) -> Any? {
         let t = type(of: object)
-        if t == [String: Any].self { return (object as! [String: Any])[name] }
-        if t == [String: String].self { return (object as! [String: String])[name] }
+        if t == [String: Any].self { return (object as? [String: Any])?[name] }
+        if t == [String: String].self { return (object as? [String: String])?[name] }
         if t == String.self || t == Int.self || t == Int64.self || t == Bool.self { return nil }
-        if t == RowView.self { return (object as! RowView).value(name) }
-        if t == Row.self { return RowView(object as! Row).value(name) }
+        if t == RowView.self { return (object as? RowView)?.value(name) }
+        if t == Row.self { return (object as? Row).flatMap { RowView($0).value(name) } }
         if let keyed = object as? any TemplateKeyed { return keyed.templateChild(name) }
         if object is NSNull { return nil }
         // Structs and classes: by property name, as the library's Mirror lookup.
@@ -282,9 +283,9 @@ final class CompiledTemplates: Sendable {
 
     static func sequence(_ value: Any) -> [Any]? {
         let t = type(of: value)
-        if t == [[String: Any]].self { return (value as! [[String: Any]]).map { $0 } }
-        if t == [RowView].self { return (value as! [RowView]).map { $0 } }
-        if t == [Any].self { return (value as! [Any]) }
+        if t == [[String: Any]].self { return (value as? [[String: Any]])?.map { $0 as Any } }
+        if t == [RowView].self { return (value as? [RowView])?.map { $0 as Any } }
+        if t == [Any].self { return value as? [Any] }
         if let s = value as? any TemplateSequence { return s.templateElements }
         return nil
     }
@@ -300,8 +301,7 @@ final class CompiledTemplates: Sendable {
 
     static func write(_ value: Any, escaped: Bool, into out: inout [UInt8]) {
         let t = type(of: value)
-        if t == String.self {
-            let s = value as! String
+        if t == String.self, let s = value as? String {
             escaped ? escape(s, into: &out) : out.append(contentsOf: s.utf8)
             return
         }

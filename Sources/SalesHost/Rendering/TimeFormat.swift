@@ -21,8 +21,10 @@ struct LocalTimeFormatter {
             simple[pattern] = s
             return s
         }()
-        guard isSimple else { return formatter(pattern).string(from: date) }
         let t = date.timeIntervalSince1970
+        // Arithmetic only for instants of years ~1000–5000 (a stored epoch such as Int64.max
+        // would overflow `Int(…)` below, a trap); anything else goes to DateFormatter.
+        guard isSimple, t.isFinite, abs(t) < 100_000_000_000 else { return formatter(pattern).string(from: date) }
         let local = Int((t + Double(offsetSeconds(at: date))).rounded(.down))
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let secs = local - days * 86_400
@@ -54,7 +56,7 @@ struct LocalTimeFormatter {
         var count = 0
         var v = max(0, n)
         withUnsafeMutableBytes(of: &buf) { b in
-            repeat { b[count] = UInt8(ascii: "0") + UInt8(v % 10); v /= 10; count += 1 } while v > 0 && count < 8
+            repeat { b[count] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: v % 10); v /= 10; count += 1 } while v > 0 && count < 8
             while count < width && count < 8 { b[count] = UInt8(ascii: "0"); count += 1 }
             for k in stride(from: count - 1, through: 0, by: -1) { out.append(b[k]) }
         }

@@ -21,7 +21,7 @@ public struct Registry: Sendable {
         var seen: [String: Int] = [:]
         for (i, m) in modules.enumerated() {
             let id = m.manifest.id
-            if id.isEmpty || !id.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) || !id.first!.isLetter {
+            if id.isEmpty || !id.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) || !(id.first?.isLetter ?? false) {
                 problems.append("module id '\(id)' must be lower-case letters, digits and '-', starting with a letter")
             }
             if Self.reserved.contains(id) { problems.append("module id '\(id)' is reserved by the host") }

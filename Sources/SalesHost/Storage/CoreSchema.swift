@@ -88,5 +88,13 @@ enum CoreSchema {
             PRIMARY KEY (user_id, key)
         );
         """),
+        // Every statement run under the write lock is an index probe (issue 20): the purges of
+        // old idempotency keys, sessions and pending forms run on submits and logins and must
+        // not scan tables that grow with every submit (checked by test_write_path.py).
+        Migration(3, "indexes for the purges on the write path", """
+        CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+        CREATE INDEX sessions_expires ON sessions(expires_at);
+        CREATE INDEX pending_forms_created ON pending_forms(created_at);
+        """),
     ]
 }

@@ -62,13 +62,19 @@ public struct BoundForm {
             case .integer:
                 if !text.isEmpty {
                     let t = text.replacingOccurrences(of: ",", with: "")
-                    guard let v = Int64(t) else { fail("请输入整数"); continue }
+                    guard let v = Int64(t) else {
+                        // Digits that do not fit Int64 are a number out of range, not a typo.
+                        fail(isIntegerText(t) ? outOfRangeMessage : "请输入整数"); continue
+                    }
                     value = .integer(v)
                 }
             case .money:
                 if !text.isEmpty {
-                    guard let v = Money.parse(text) else { fail("请输入金额，如 1234.50（最多两位小数）"); continue }
-                    value = .money(v)
+                    switch Money.parseChecked(text) {
+                    case .success(let v): value = .money(v)
+                    case .failure(.outOfRange): fail(outOfRangeMessage); continue
+                    case .failure(.invalid): fail("请输入金额，如 1234.50（最多两位小数）"); continue
+                    }
                 }
             case .date:
                 if !text.isEmpty {
@@ -142,7 +148,36 @@ public struct BoundForm {
         return set.sorted()
     }
 
+    /// The message of a number that cannot be held, or beyond a field's default bound.
+    static let outOfRangeMessage = "数值超出范围"
+
+    /// An optional sign and ASCII digits only (what `Int64(_:)` accepts when it fits).
+    static func isIntegerText(_ t: String) -> Bool {
+        let digits = t.hasPrefix("-") || t.hasPrefix("+") ? t.dropFirst() : Substring(t)
+        return !digits.isEmpty && digits.allSatisfy(\.isASCIIDigitChar)
+    }
+
+    /// The default bounds (`FieldRule.defaultIntegerLimit`, `.defaultMoneyLimit`) on the sides
+    /// where no `.range` rule declares one; nil when the value is inside them.
+    static func checkDefaultBounds(_ rules: [FieldRule], _ value: FieldValue) -> String? {
+        let n: Int64, limit: Int64, show: (Int64) -> String
+        switch value {
+        case .integer(let v): n = v; limit = FieldRule.defaultIntegerLimit; show = { String($0) }
+        case .money(let v): n = v; limit = FieldRule.defaultMoneyLimit; show = { Money.format($0) }
+        default: return nil
+        }
+        var declaredLo = false, declaredHi = false
+        for case .range(let lo, let hi) in rules {
+            if lo != nil { declaredLo = true }
+            if hi != nil { declaredHi = true }
+        }
+        if !declaredHi && n > limit { return "\(outOfRangeMessage)（不能大于 \(show(limit))）" }
+        if !declaredLo && n < -limit { return "\(outOfRangeMessage)（不能小于 \(show(-limit))）" }
+        return nil
+    }
+
     static func check(_ rules: [FieldRule], _ value: FieldValue, today: LocalDate?) -> String? {
+        if let m = checkDefaultBounds(rules, value) { return m }
         for rule in rules {
             switch rule {
             case .range(let lo, let hi):

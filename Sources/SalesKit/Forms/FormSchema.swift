@@ -41,6 +41,18 @@ public enum FieldRule: Sendable {
     case notInFuture
     /// Any check on the cleaned value; return a message to reject.
     case custom(@Sendable (FieldValue) -> String?)
+
+    /// The bound of an `.integer` field on the side where no `.range` rule declares one:
+    /// −1,000,000,000 … 1,000,000,000.
+    public static let defaultIntegerLimit: Int64 = 1_000_000_000
+    /// The bound of a `.money` field (in 分) on the side where no `.range` rule declares one:
+    /// ¥−10,000,000.00 … ¥10,000,000.00.
+    ///
+    /// With both defaults the product of any two number fields is at most 10¹⁸, so
+    /// `quantity × unit price` (and a sum of up to nine such products) cannot overflow Int64.
+    /// A field that needs more declares it (`.range(0, 1_000_000_000_000)`), and code that
+    /// multiplies it uses `Money.times` / `multipliedReportingOverflow`.
+    public static let defaultMoneyLimit: Int64 = 1_000_000_000
 }
 
 public struct FormField: Sendable {

@@ -24,7 +24,14 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = timeZone
         let c = cal.dateComponents([.year, .month, .day], from: date)
-        self.init(year: c.year!, month: c.month!, day: c.day!)
+        // The Gregorian calendar always fills the components asked for; the fallback is the
+        // UTC day, never a trap.
+        guard let y = c.year, let m = c.month, let d = c.day else {
+            let days = date.timeIntervalSince1970 / 86_400
+            self.init(dayNumber: days.isFinite && abs(days) < 1e9 ? Int(days.rounded(.down)) : 0)
+            return
+        }
+        self.init(year: y, month: m, day: d)
     }
 
     public static func daysIn(year: Int, month: Int) -> Int {
@@ -39,7 +46,10 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
     public func start(in timeZone: TimeZone) -> Date {
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = timeZone
-        return cal.date(from: DateComponents(year: year, month: month, day: day))!
+        // Nil only for components no calendar can place (a LocalDate built from out-of-range
+        // numbers); then midnight UTC of the proleptic day, never a trap.
+        return cal.date(from: DateComponents(year: year, month: month, day: day))
+            ?? Date(timeIntervalSince1970: Double(dayNumber) * 86_400)
     }
 
     public var description: String { String(format: "%04d-%02d-%02d", year, month, day) }
@@ -79,8 +89,22 @@ public struct LocalDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
 /// Money as integer 分 (fen). Parsing accepts `1234.5`, `1,234.50`, `¥12`; display is `1,234.50`.
 public enum Money {
-    /// Parses yuan text into fen; nil when not a number or more than two decimals.
-    public static func parse(_ text: String) -> Int64? {
+    /// Why yuan text is not an amount.
+    public enum ParseError: Error, Sendable, Equatable {
+        /// Not a number, or more than two decimals.
+        case invalid
+        /// A well-formed number with more than 13 digits before the point (≥ ¥10,000,000,000,000).
+        case outOfRange
+    }
+
+    /// The most digits before the decimal point: 13 (just under ¥10 万亿, ~10¹⁵ 分 — far inside Int64).
+    public static let maxWholeDigits = 13
+
+    /// Parses yuan text into fen; nil when not a number, more than two decimals, or too large.
+    public static func parse(_ text: String) -> Int64? { try? parseChecked(text).get() }
+
+    /// Parses yuan text into fen, telling a malformed amount from one too large to hold.
+    public static func parseChecked(_ text: String) -> Result<Int64, ParseError> {
         var s = text.trimmingCharacters(in: " \t\u{3000}")
         for prefix in ["¥", "￥"] where s.hasPrefix(prefix) { s.removeFirst() }
         s = s.replacingOccurrences(of: ",", with: "").replacingOccurrences(of: "，", with: "")
@@ -88,15 +112,40 @@ public enum Money {
         if s.hasPrefix("-") { negative = true; s.removeFirst() }
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
         guard !s.isEmpty, parts.count <= 2, let whole = parts.first, !whole.isEmpty,
-              whole.allSatisfy(\.isASCIIDigitChar), whole.count <= 13 else { return nil }
-        var fen = Int64(whole)! * 100
+              whole.allSatisfy(\.isASCIIDigitChar) else { return .failure(.invalid) }
+        var frac: Int64 = 0
         if parts.count == 2 {
-            let frac = parts[1]
-            guard frac.count <= 2, !frac.isEmpty, frac.allSatisfy(\.isASCIIDigitChar) else { return nil }
-            fen += Int64(frac.count == 1 ? String(frac) + "0" : String(frac))!
+            let f = parts[1]
+            guard f.count <= 2, !f.isEmpty, f.allSatisfy(\.isASCIIDigitChar),
+                  let v = Int64(f.count == 1 ? String(f) + "0" : String(f)) else { return .failure(.invalid) }
+            frac = v
         }
-        return negative ? -fen : fen
+        // Leading zeros do not make an amount large.
+        let significant = whole.drop { $0 == "0" }
+        guard significant.count <= maxWholeDigits else { return .failure(.outOfRange) }
+        // At most 13 digits: whole × 100 + 99 < 10¹⁶, no overflow possible.
+        guard let yuan = significant.isEmpty ? 0 : Int64(significant) else { return .failure(.outOfRange) }
+        let fen = yuan * 100 + frac
+        return .success(negative ? -fen : fen)
     }
+
+    /// `quantity × unit price` in 分, nil when the product does not fit Int64 (never a trap).
+    public static func times(_ fen: Int64, _ quantity: Int64) -> Int64? {
+        let (p, overflow) = fen.multipliedReportingOverflow(by: quantity)
+        return overflow ? nil : p
+    }
+
+    /// The sum of amounts in 分, nil when it does not fit Int64 (never a trap).
+    public static func sum<S: Sequence>(_ amounts: S) -> Int64? where S.Element == Int64 {
+        var total: Int64 = 0
+        for a in amounts {
+            let (t, overflow) = total.addingReportingOverflow(a)
+            if overflow { return nil }
+            total = t
+        }
+        return total
+    }
+
 
     /// `123456` → `1,234.56`.
     public static func format(_ fen: Int64, grouping: Bool = true) -> String {
@@ -117,6 +166,39 @@ public enum Money {
 
     /// `¥1,234.56`.
     public static func yuan(_ fen: Int64) -> String { "¥" + format(fen) }
+}
+
+/// Arithmetic on numbers read from the database (sums of amounts, quantities left). Numbers
+/// enter through bounded form fields, so real totals are far inside Int64; a row written by hand
+/// may not be, and then the request ends with the error page (`StorageError(.corrupt)`, with an
+/// error id in the log) — never a trap that ends the process.
+public enum Stored {
+    /// `a + b`, or `StorageError(.corrupt)` when it does not fit Int64.
+    public static func add(_ a: Int64, _ b: Int64) throws -> Int64 {
+        let (r, overflow) = a.addingReportingOverflow(b)
+        if overflow { throw StorageError(.corrupt, "stored numbers overflow: \(a) + \(b)") }
+        return r
+    }
+
+    /// `a − b`, or `StorageError(.corrupt)` when it does not fit Int64.
+    public static func subtract(_ a: Int64, _ b: Int64) throws -> Int64 {
+        let (r, overflow) = a.subtractingReportingOverflow(b)
+        if overflow { throw StorageError(.corrupt, "stored numbers overflow: \(a) - \(b)") }
+        return r
+    }
+
+    /// `a × b`, or `StorageError(.corrupt)` when it does not fit Int64.
+    public static func multiply(_ a: Int64, _ b: Int64) throws -> Int64 {
+        let (r, overflow) = a.multipliedReportingOverflow(by: b)
+        if overflow { throw StorageError(.corrupt, "stored numbers overflow: \(a) × \(b)") }
+        return r
+    }
+
+    /// The sum, or `StorageError(.corrupt)` when it does not fit Int64.
+    public static func total<S: Sequence>(_ values: S) throws -> Int64 where S.Element == Int64 {
+        guard let t = Money.sum(values) else { throw StorageError(.corrupt, "stored numbers overflow in a total") }
+        return t
+    }
 }
 
 extension Character {
@@ -161,6 +243,26 @@ public struct FormValues: Sendable, Equatable {
     /// Money in 分.
     public func money(_ name: String) -> Int64? { if case .money(let v) = self[name] { v } else { nil } }
     public func date(_ name: String) -> LocalDate? { if case .date(let v) = self[name] { v } else { nil } }
+
+    // A required field of a valid form always has its value; these read it without a `!` (a trap
+    // ends the whole process): were it missing, the form comes back 422 with the message beside
+    // the field instead.
+
+    /// The value of a required integer field, or a `FormRejection` on that field.
+    public func requireInt(_ name: String) throws -> Int64 {
+        guard let v = int(name) else { throw FormRejection(field: name, "此项为必填项") }
+        return v
+    }
+    /// The value of a required money field in 分, or a `FormRejection` on that field.
+    public func requireMoney(_ name: String) throws -> Int64 {
+        guard let v = money(name) else { throw FormRejection(field: name, "此项为必填项") }
+        return v
+    }
+    /// The value of a required date field, or a `FormRejection` on that field.
+    public func requireDate(_ name: String) throws -> LocalDate {
+        guard let v = date(name) else { throw FormRejection(field: name, "此项为必填项") }
+        return v
+    }
     public func bool(_ name: String) -> Bool { if case .bool(let v) = self[name] { v } else { false } }
     public func list(_ name: String) -> [String] { if case .list(let v) = self[name] { v } else { [] } }
     public func file(_ name: String) -> UploadedFile? { if case .file(let f) = self[name] { f } else { nil } }

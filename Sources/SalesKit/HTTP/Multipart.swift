@@ -112,7 +112,8 @@ public struct MultipartParser: Sendable {
     }
 
     static func asciiLower(_ c: Unicode.Scalar) -> Unicode.Scalar {
-        ("A"..."Z").contains(c) ? Unicode.Scalar(c.value + 32)! : c
+        // A–Z: the value fits a byte, and Unicode.Scalar(UInt8) cannot fail.
+        ("A"..."Z").contains(c) ? Unicode.Scalar(UInt8(truncatingIfNeeded: c.value + 32)) : c
     }
 
     static func hasPrefix(_ body: [UInt8], at pos: Int, _ prefix: [UInt8]) -> Bool {

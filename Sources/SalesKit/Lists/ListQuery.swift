@@ -111,7 +111,8 @@ public struct ListQuery: Sendable {
             switch v {
             case .null: "n"
             case .integer(let i): "i" + String(i)
-            case .real(let d): "i" + String(Int64(d))
+            // Int64(d) traps on NaN, infinity or beyond ±9.2e18 (a REAL written by hand).
+            case .real(let d): "i" + String(Int64(exactly: d.rounded(.towardZero)) ?? (d.isNaN ? 0 : d < 0 ? .min : .max))
             case .text(let t): "t" + t
             case .blob(let b): "t" + String(decoding: b, as: UTF8.self)
             }

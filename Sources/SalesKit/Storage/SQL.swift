@@ -119,6 +119,16 @@ public struct Row: Sendable {
 
     public func bool(_ name: String) -> Bool { (int(name) ?? 0) != 0 }
 
+    /// A column that must hold an integer (an `id`, a `NOT NULL` count): its value, or a
+    /// `StorageError(.corrupt)` — the error page with an error id, never a trap — when the
+    /// stored value is missing or not an integer (a row written by an old version or by hand).
+    public func requireInt(_ name: String) throws -> Int64 {
+        guard let v = int(name) else {
+            throw StorageError(.corrupt, "column \(name) is \(self[name] == .null ? "NULL" : "not an integer") where an integer is required")
+        }
+        return v
+    }
+
     /// All columns as strings, for templates (`NULL` becomes empty). Typed `[String: Any]`, as
     /// page data is: handlers add their own keys without a copy into a second dictionary.
     public var dictionary: [String: Any] {
