@@ -164,6 +164,9 @@ public struct SQLiteOptions: Sendable {
     public var groupCommit: Bool = true
     public var busyTimeoutMilliseconds: Int32 = 5000
     public var readOnly: Bool = false
+    /// Test-only: append the text of every distinct statement run under the write lock to this
+    /// file (one per line), so a test can check each one's query plan (no scans on the write path).
+    public var writeTraceFile: String?
     public init() {}
 }
 
@@ -183,6 +186,10 @@ public final class SQLiteDatabase: Database {
         self.path = path
         self.gate = gate
         let group = !options.readOnly && options.synchronous != "NORMAL" && options.groupCommit
+        if let file = options.writeTraceFile, !file.isEmpty {
+            let fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            if fd >= 0 { writeTrace = (fd, []) }
+        }
         flusher = group ? WALFlusher.forDatabase(path) : nil
         let flags = (options.readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_NOMUTEX
         var db: OpaquePointer?
@@ -199,11 +206,12 @@ public final class SQLiteDatabase: Database {
         if !options.readOnly {
             // Group commit: SQLite appends to the WAL without syncing; `WALFlusher` syncs.
             let sync = options.synchronous == "NORMAL" || flusher != nil ? "NORMAL" : "FULL"
-            try executeScript("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=\(sync);")
+            try gate.withLock { try exec("PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=\(sync);") }
         }
     }
 
     deinit {
+        if let t = writeTrace { close(t.fd) }
         cache.removeAll()
         sqlite3_close_v2(handle)
     }
@@ -214,9 +222,22 @@ public final class SQLiteDatabase: Database {
     public func query(_ sql: SQL) throws -> [Row] {
         let stmt = try prepare(sql.text)
         if transactionDepth == 0 && !stmt.isReadOnly {
+            if writeTrace != nil { trace(sql.text) }
             return try durably { try stmt.run(sql.bindings) }
         }
+        if transactionDepth > 0 && writeTrace != nil { trace(sql.text) }
         return try stmt.run(sql.bindings)
+    }
+
+    /// `SQLiteOptions.writeTraceFile`: the file and the statements already written to it.
+    private var writeTrace: (fd: Int32, seen: Set<String>)?
+
+    private func trace(_ text: String) {
+        guard var t = writeTrace, !t.seen.contains(text) else { return }
+        t.seen.insert(text)
+        writeTrace = t
+        let line = text.replacingOccurrences(of: "\n", with: " ") + "\n"
+        _ = line.utf8CString.withUnsafeBufferPointer { write(t.fd, $0.baseAddress, $0.count - 1) }
     }
 
     @discardableResult

@@ -411,16 +411,22 @@ struct SQLiteDatabaseTests {
         let failures = Mutex(0)
         let before = try SQLiteDatabase(path: dir.path(), gate: gate).groupCommitFlushes ?? 0
         let path = dir.path()
-        DispatchQueue.concurrentPerform(iterations: writers) { w in
-            do {
-                let db = try SQLiteDatabase(path: path, gate: gate)
-                for i in 0..<each {
-                    _ = try db.transaction { try db.execute("INSERT INTO items (name, qty) VALUES (\("w\(w)-\(i)"), \(i))") }
+        let done = DispatchGroup()
+        for w in 0..<writers {   // real threads (concurrentPerform would run only one per core)
+            done.enter()
+            Thread {
+                defer { done.leave() }
+                do {
+                    let db = try SQLiteDatabase(path: path, gate: gate)
+                    for i in 0..<each {
+                        _ = try db.transaction { try db.execute("INSERT INTO items (name, qty) VALUES (\("w\(w)-\(i)"), \(i))") }
+                    }
+                } catch {
+                    failures.withLock { $0 += 1 }
                 }
-            } catch {
-                failures.withLock { $0 += 1 }
-            }
+            }.start()
         }
+        done.wait()
         let db = try SQLiteDatabase(path: dir.path(), gate: gate)
         #expect(failures.withLock { $0 } == 0)
         #expect(try count(db) == Int64(writers * each))

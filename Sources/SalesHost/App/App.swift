@@ -62,6 +62,9 @@ public final class App: Sendable {
         var options = SQLiteOptions()
         options.synchronous = config.sqliteSynchronous
         options.groupCommit = config.sqliteGroupCommit
+        if config.debugRoutes, let file = ProcessInfo.processInfo.environment["SALES_WRITE_TRACE_FILE"] {
+            options.writeTraceFile = file   // test_write_path.py: every statement under the write lock
+        }
         options.busyTimeoutMilliseconds = Int32(clamping: max(0, config.dbBusyTimeoutMs))
         return try SQLiteDatabase(path: config.databasePath, gate: gate, options: options)
     }

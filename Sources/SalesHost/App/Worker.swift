@@ -9,6 +9,10 @@ public final class Worker: ContextHost {
     public let app: App
     public let db: SQLiteDatabase
     var setCookies: [String] = []
+    /// This request's mount prefix (`""` or `/sales`, see `RequestTarget`) and whether the front
+    /// end said it came over HTTPS (cookies then get `Secure`).
+    var mount = ""
+    var viaHTTPS = false
     lazy var timeFormatter = LocalTimeFormatter(zone: config.zone)
     var menuCache: [Int64: (permissions: Set<String>, menu: [MenuModule])] = [:]
     /// Overrides "now" (tests of deadlines); nil means the clock.
@@ -26,6 +30,9 @@ public final class Worker: ContextHost {
     public func handle(_ raw: RawRequest) -> Response {
         let started = DispatchTime.now().uptimeNanoseconds
         setCookies = []
+        let site = RequestTarget.site(raw.params, mountPath: config.mountPath)
+        mount = site.mount
+        viaHTTPS = site.isHTTPS
         var who = "-"
         var response: Response
         do {
@@ -34,6 +41,7 @@ public final class Worker: ContextHost {
             response = errorResponse(error, raw: raw)
         }
         for c in setCookies { response.headers.append(("Set-Cookie", c)) }
+        if !mount.isEmpty { applyMount(&response) }
         if response.header("Cache-Control") == nil { response.headers.append(("Cache-Control", "no-store")) }
         let tenths = (DispatchTime.now().uptimeNanoseconds - started + 50_000) / 100_000   // 0.1 ms, rounded
         app.accessLogger.info("\(raw.params["REQUEST_METHOD"] ?? "-") \(raw.params["REQUEST_URI"] ?? "-") \(response.status) \(response.body.count)B \(tenths / 10).\(tenths % 10)ms user=\(who)")
@@ -151,22 +159,14 @@ public final class Worker: ContextHost {
 
     // MARK: - Parsing
 
+    /// The request as handlers see it: the path inside the app (mount stripped), query, headers,
+    /// cookies, form. Which variables are read, and their defaults: `RequestTarget`.
     func parseRequest(_ raw: RawRequest) throws -> Request {
         let p = raw.params
-        let method = (p["REQUEST_METHOD"] ?? "GET").uppercased()
-        let uri = p["REQUEST_URI"] ?? p["DOCUMENT_URI"] ?? "/"
-        let pathPart: Substring
-        let queryPart: Substring
-        if let q = uri.firstIndex(of: "?") {
-            pathPart = uri[..<q]
-            queryPart = uri[uri.index(after: q)...]
-        } else {
-            pathPart = uri[...]
-            queryPart = p["QUERY_STRING"].map { Substring($0) } ?? ""
-        }
-        // A "+" in a path is a plus (only forms encode spaces as "+"); most paths need no decoding.
-        let path = pathPart.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") })
-            ? try URLEncoding.decode(pathPart.replacingOccurrences(of: "+", with: "%2B")) : String(pathPart)
+        let target = try RequestTarget(p, mountPath: config.mountPath)
+        let method = target.method
+        let path = target.path
+        let queryPart = target.query
         var headers: [String: String] = [:]
         headers.reserveCapacity(24)
         for (k, v) in p where k.hasPrefix("HTTP_") {
@@ -179,7 +179,7 @@ public final class Worker: ContextHost {
         if let ct = p["CONTENT_TYPE"], !ct.isEmpty { headers["content-type"] = ct }
         var request = Request(method: method, path: path.isEmpty ? "/" : path, query: try URLEncoding.parse(queryPart),
                               headers: headers, cookies: CookieParser.parse(headers["cookie"] ?? ""),
-                              remoteAddress: p["REMOTE_ADDR"] ?? "")
+                              remoteAddress: target.remoteAddress)
         if method == "POST" || method == "PUT" || method == "PATCH" {
             let ct = (headers["content-type"] ?? "").lowercased()
             if ct.hasPrefix("application/x-www-form-urlencoded") {
@@ -197,6 +197,18 @@ public final class Worker: ContextHost {
             }
         }
         return request
+    }
+
+    /// Puts the mount prefix back on everything the browser will use as a URL (see
+    /// `RequestTarget`): the `Location` header and the links of an HTML page. Cookies get it in
+    /// `setCookie`. CSV, files and plain text are left alone.
+    func applyMount(_ response: inout Response) {
+        for i in response.headers.indices where response.headers[i].0.lowercased() == "location" {
+            response.headers[i].1 = RequestTarget.prefixLocation(response.headers[i].1, mount: mount)
+        }
+        if let type = response.header("Content-Type"), type.lowercased().hasPrefix("text/html") {
+            response.body = RequestTarget.prefixLinks(response.body, mount: mount)
+        }
     }
 
     // MARK: - Errors
