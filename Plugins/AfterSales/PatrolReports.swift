@@ -290,18 +290,21 @@ enum PatrolReports {
             d["url"] = "/service/patrol/reports/\(r.int("id") ?? 0)"
             return d
         }
-        let submitted = try ctx.db.query("""
-            SELECT m.*, COALESCE(u.display_name, '') AS submitter FROM service_patrol_monthly m LEFT JOIN users u ON u.id = m.submitted_by
-            ORDER BY m.month DESC, m.unit LIMIT 100
-            """).map { r -> [String: Any] in
-            var d: [String: Any] = r.dictionary
-            d["at"] = ServiceUtil.time(r.int("submitted_at"), ctx)
-            d["url"] = "/service/patrol/monthly?month=\(r.string("month") ?? "")&unit=\(URLEncoding.percentEncode(r.string("unit") ?? ""))"
-            return d
+        // The list of submitted reports is read only when the page is shown (issue 20).
+        func submitted() throws -> [[String: Any]] {
+            try ctx.db.query("""
+                SELECT m.*, COALESCE(u.display_name, '') AS submitter FROM service_patrol_monthly m LEFT JOIN users u ON u.id = m.submitted_by
+                ORDER BY m.month DESC, m.unit LIMIT 100
+                """).map { r -> [String: Any] in
+                var d: [String: Any] = r.dictionary
+                d["at"] = ServiceUtil.time(r.int("submitted_at"), ctx)
+                d["url"] = "/service/patrol/monthly?month=\(r.string("month") ?? "")&unit=\(URLEncoding.percentEncode(r.string("unit") ?? ""))"
+                return d
+            }
         }
         return try ctx.handleForm(monthlyForm, template: "patrol-monthly", title: "每月巡访情况报告书",
                                   data: ["month": month, "unit": unit, "daily": daily, "hasDaily": !daily.isEmpty,
-                                         "submitted": submitted, "existing": existing != nil,
+                                         "submitted": try submitted(), "existing": existing != nil,
                                          "existingAt": ServiceUtil.time(existing?.int("submitted_at"), ctx)],
                                   initial: FormData([("month", month), ("unit", unit), ("summary", summary)])) { v in
             let m = v.string("month"), u = v.string("unit")

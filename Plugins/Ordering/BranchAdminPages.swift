@@ -11,7 +11,14 @@ enum BranchAdminPages {
         FormField("reason", "变更说明", rules: [.length(min: nil, max: 200)]),
     ])
 
-    static let productRule = FieldRule.length(min: 1, max: 100)
+    /// 1–100 characters and nothing blank at either end: the pages trim `.whitespaces` (which on
+    /// Linux include U+200B and U+00A0) before using the name as a key, so "\u{200B}" alone would
+    /// pass `required` and be stored as an empty product.
+    static let productRule = FieldRule.custom { v in
+        guard case .text(let s) = v else { return nil }
+        if s.trimmingCharacters(in: .whitespaces) != s { return "品名规格首尾不能有空白字符" }
+        return s.count > 100 ? "最多 100 个字" : nil
+    }
 
     static let stockForm = FormSchema([
         FormField("product", "品名规格", required: true, rules: [productRule]),
@@ -76,7 +83,7 @@ enum BranchAdminPages {
                     VALUES (\(v.string("name")), \(manager), \(v.money("capital_limit") ?? 0), \(now), \(now)) RETURNING id
                     """)
                 try ctx.audit(AuditEntry(entity: "order.branch", entityID: String(id), action: "create", to: "active",
-                                         reason: "限额 \(Money.yuan(v.money("capital_limit") ?? 0))"))
+                                         reason: "限额 \(Money.yuan(v.money("capital_limit") ?? 0))" + (v.optionalString("reason").map { "（\($0)）" } ?? "")))
                 return id
             }
             return .redirect(to: "/order/branches/\(id)")

@@ -5,32 +5,38 @@ import SalesKit
 /// contract is checked again when its contract is approved.
 enum OrderContractPages {
     static let list: Handler = { req, ctx in
-        let rows = try ctx.db.query("""
-            SELECT * FROM order_contracts o WHERE \(try OrderUtil.visibleFilter(ctx)) ORDER BY o.approved, o.id DESC LIMIT 1000
-            """)
-        let dir = try OrderUtil.directory(ctx)
-        var names: [Int64: String] = [:]
-        func name(_ id: Int64) throws -> String {
-            if let n = names[id] { return n }
-            let n = try dir.customer(id: id, ctx).map { "\($0.name)（\($0.code ?? "")）" } ?? ""
-            names[id] = n
-            return n
-        }
-        var items: [[String: Any]] = []
-        for r in rows {
-            var d: [String: Any] = r.dictionary
-            d["customer"] = try name(r.int("customer_id") ?? 0)
-            d["approvedText"] = r.bool("approved") ? "已批准（\(r.string("approved_name") ?? "")，\(OrderUtil.time(ctx, r.int("approved_at")))）" : "待总经理批准"
-            d["canApprove"] = !r.bool("approved") && ctx.can(OrderPages.approve)
-            items.append(d)
+        // The contracts are read only when the page is shown (GET, CSV, a refused submit): a valid
+        // submit runs under the write lock and needs none of them (issue 20).
+        func contracts() throws -> [[String: Any]] {
+            let rows = try ctx.db.query("""
+                SELECT * FROM order_contracts o WHERE \(try OrderUtil.visibleFilter(ctx)) ORDER BY o.approved, o.id DESC LIMIT 1000
+                """)
+            let dir = try OrderUtil.directory(ctx)
+            var names: [Int64: String] = [:]
+            func name(_ id: Int64) throws -> String {
+                if let n = names[id] { return n }
+                let n = try dir.customer(id: id, ctx).map { "\($0.name)（\($0.code ?? "")）" } ?? ""
+                names[id] = n
+                return n
+            }
+            var items: [[String: Any]] = []
+            for r in rows {
+                var d: [String: Any] = r.dictionary
+                d["customer"] = try name(r.int("customer_id") ?? 0)
+                d["approvedText"] = r.bool("approved") ? "已批准（\(r.string("approved_name") ?? "")，\(OrderUtil.time(ctx, r.int("approved_at")))）" : "待总经理批准"
+                d["canApprove"] = !r.bool("approved") && ctx.can(OrderPages.approve)
+                items.append(d)
+            }
+            return items
         }
         if req.query["format"] == "csv" {
+            let items = try contracts()
             return .csv(filename: "销售合同.csv", CSVTable(header: ["合同编号", "客户", "合同名称", "签订日期", "有效期自", "有效期至", "状态"],
                                                       rows: items.map { d in ["contract_no", "customer", "title", "signed_on", "valid_from", "valid_to", "approvedText"].map { d[$0] as? String ?? "" } }))
         }
         if req.method == "POST" { try ctx.require(OrderPages.register) }
         return try ctx.handleForm(OrderForms.contract, template: "order-contracts", title: "销售合同",
-                                  data: ["contracts": items, "canCreate": ctx.can(OrderPages.register),
+                                  data: ["contracts": try contracts(), "canCreate": ctx.can(OrderPages.register),
                                          "error": req.query["error"] ?? "", "hasError": req.query["error"] != nil]) { v in
             let c = try OrderIntake.customer(code: v.string("customer_code"), field: "customer_code", ctx)
             if try ctx.db.scalar("SELECT COUNT(*) FROM order_contracts WHERE contract_no = \(v.string("contract_no"))") ?? 0 > 0 {

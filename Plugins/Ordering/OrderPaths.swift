@@ -78,7 +78,9 @@ enum OrderPaths {
         func page(_ b: BoundForm, status: Int) -> Response {
             let rows = lines.enumerated().map { (i, l) -> [String: Any] in
                 let key = "lines.\(i).on_hand"
-                let checked = req.method == "POST" ? raw["lines.\(i).new_variant"] != nil : l.bool("new_variant")
+                // As the form binds a checkbox (row.bool): "0" and "off" are unchecked, shown as saved.
+                let sent = raw["lines.\(i).new_variant"] ?? ""
+                let checked = req.method == "POST" ? !sent.isEmpty && sent != "0" && sent != "off" : l.bool("new_variant")
                 return ["index": i, "lineID": l.int("id") ?? 0, "lineNo": l.int("line_no") ?? 0, "product": l.string("product") ?? "",
                         "spec": l.string("spec") ?? "", "qty": l.int("qty") ?? 0, "value": raw[key] ?? "", "checked": checked,
                         "hasTrial": l.int("trial_id") != nil,

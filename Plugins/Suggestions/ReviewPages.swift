@@ -155,7 +155,8 @@ enum ReviewPages {
         let (r, _) = try SubmitPages.load(req, ctx)
         let id = r.int("id") ?? 0
         let bound = noteForm.bind(req.form)
-        guard let v = bound.values else { throw HTTPError.badRequest("请填写记录内容") }
+        // Invalid: the suggestion page again, with the note's errors and values (422).
+        guard let v = bound.values else { return try SubmitPages.detailPage(req, ctx, grade: nil, note: bound) }
         try ctx.db.transaction {
             let nid = try ctx.db.insert("""
                 INSERT INTO ideas_notes (suggestion_id, kind, department, text, author_id, created_at)

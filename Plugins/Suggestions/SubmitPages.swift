@@ -72,8 +72,8 @@ enum SubmitPages {
 
     static let detail: Handler = { req, ctx in try detailPage(req, ctx, grade: nil) }
 
-    /// The suggestion page; `grade` is a grading form that failed validation (422).
-    static func detailPage(_ req: Request, _ ctx: Context, grade: BoundForm?) throws -> Response {
+    /// The suggestion page; `grade` (or `note`) is a committee form that failed validation (422).
+    static func detailPage(_ req: Request, _ ctx: Context, grade: BoundForm?, note: BoundForm? = nil) throws -> Response {
         let (r, member) = try load(req, ctx)
         let id = try r.requireInt("id")
         let rawBatch = r.string("batch") ?? ""
@@ -104,7 +104,7 @@ enum SubmitPages {
                 d["at"] = ctx.display(Date(timeIntervalSince1970: Double(n.int("created_at") ?? 0)))
                 return d
             }
-            data["noteForm"] = ReviewPages.noteForm.blank().viewModel()
+            data["noteForm"] = (note ?? ReviewPages.noteForm.blank()).viewModel()
             let finalized = try batch.map { try ReviewPages.isFinalized($0, ctx) } ?? true
             data["canGrade"] = phase != nil && phase != .collecting && !finalized
             var initial = FormData([("outcome", r.string("outcome") ?? ""), ("reason", r.string("reason") ?? ""),
@@ -115,7 +115,7 @@ enum SubmitPages {
             data["notOpenYet"] = phase == .collecting
             data["opens"] = batch?.opensOn.description ?? ""
         }
-        return ctx.render("detail", data, title: r.string("title") ?? "建议", status: grade == nil ? 200 : 422)
+        return ctx.render("detail", data, title: r.string("title") ?? "建议", status: grade == nil && note == nil ? 200 : 422)
     }
 
     /// The proposer may edit until the batch opens (RULES §4 Submission).

@@ -14,11 +14,14 @@ enum TeamPages {
     static let departments: Handler = { req, ctx in
         let list = try ctx.db.query("SELECT name, headcount, updated_at FROM ideas_departments ORDER BY name")
         let known = Set(list.compactMap { $0.string("name") })
-        // Departments seen on users and suggestions that are not registered yet.
-        let seen = try ctx.db.query("""
-            SELECT department FROM users WHERE active = 1 AND department <> '' UNION SELECT department FROM ideas_suggestions WHERE department <> ''
-            """).compactMap { $0.string("department") }
-        let missing = Array(Set(seen).subtracting(known)).sorted()
+        // Departments seen on users and suggestions that are not registered yet (read only when
+        // the page is shown: a valid submit runs under the write lock, issue 20).
+        func missing() throws -> [String] {
+            let seen = try ctx.db.query("""
+                SELECT department FROM users WHERE active = 1 AND department <> '' UNION SELECT department FROM ideas_suggestions WHERE department <> ''
+                """).compactMap { $0.string("department") }
+            return Array(Set(seen).subtracting(known)).sorted()
+        }
         var initial = FormData()
         if let name = req.query["edit"], !name.isEmpty {
             initial.append("name", name)
@@ -31,8 +34,8 @@ enum TeamPages {
                         "editHref": "/ideas/departments?" + URLEncoding.encode(FormData([("edit", name)])),
                         "updated": ctx.ideasTime(r.int("updated_at"))]
             },
-            "missing": missing.map { ["name": $0, "href": "/ideas/departments?" + URLEncoding.encode(FormData([("edit", $0)]))] },
-            "hasMissing": !missing.isEmpty, "saved": req.query["saved"] != nil,
+            "missing": try missing().map { ["name": $0, "href": "/ideas/departments?" + URLEncoding.encode(FormData([("edit", $0)]))] },
+            "hasMissing": !(try missing()).isEmpty, "saved": req.query["saved"] != nil,
         ], initial: initial) { v in
             let name = v.string("name"), headcount = v.int("headcount") ?? 0
             try ctx.db.transaction {

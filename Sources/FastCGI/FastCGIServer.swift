@@ -107,7 +107,8 @@ public final class FastCGIServer: Sendable {
     /// Requests being handled right now.
     public var inFlight: Int { state.withLock { $0.inFlight } }
 
-    /// Opens the listen socket and starts the worker threads. Returns at once.
+    /// Opens the listen socket and starts the worker threads. Returns once every thread has made
+    /// its handler (opened its database connection), so "serving" in the log means ready.
     public func start() throws {
         // A client that goes away must only make a write fail, never kill the process.
         signal(SIGPIPE, SIG_IGN)
@@ -120,16 +121,19 @@ public final class FastCGIServer: Sendable {
         action.sa_flags = 0
         sigaction(SIGUSR1, &action, nil)
         state.withLock { $0.listenFD = fd; $0.started = true }
+        let ready = DispatchGroup()
         for index in 0..<configuration.threads {
             group.enter()
+            ready.enter()
             let thread = Thread { [self] in
-                self.workerLoop(index: index, listenFD: fd)
+                self.workerLoop(index: index, listenFD: fd, ready: ready)
                 self.group.leave()
             }
             thread.name = "fcgi-worker-\(index)"
             thread.stackSize = 1 << 20
             thread.start()
         }
+        ready.wait()
     }
 
     /// Stop accepting: wakes workers blocked in accept. In-flight requests run to completion.
@@ -194,8 +198,9 @@ public final class FastCGIServer: Sendable {
 
     // MARK: - Worker
 
-    private func workerLoop(index: Int, listenFD: Int32) {
+    private func workerLoop(index: Int, listenFD: Int32, ready: DispatchGroup) {
         let handler = makeHandler(index)
+        ready.leave()
         let request = FastCGIRequestHandle(listenFD: listenFD)
         defer { request.free() }
         let me = pthread_self()

@@ -225,12 +225,15 @@ public final class SQLiteDatabase: Database {
             if writeTrace != nil { trace(sql.text) }
             return try durably { try stmt.run(sql.bindings) }
         }
-        if transactionDepth > 0 && writeTrace != nil { trace(sql.text) }
+        if transactionDepth > 0 && writeTrace != nil { tracePending.append(sql.text) }
         return try stmt.run(sql.bindings)
     }
 
     /// `SQLiteOptions.writeTraceFile`: the file and the statements already written to it.
     private var writeTrace: (fd: Int32, seen: Set<String>)?
+    /// Statements of the open transaction: recorded only if it commits having changed something
+    /// (a submit refused with 422 writes nothing; its re-render is not on the write path).
+    private var tracePending: [String] = []
 
     private func trace(_ text: String) {
         guard var t = writeTrace, !t.seen.contains(text) else { return }
@@ -267,10 +270,17 @@ public final class SQLiteDatabase: Database {
         return try durably {
             try exec("BEGIN IMMEDIATE")
             transactionDepth = 1
-            defer { transactionDepth = 0 }
+            let changesBefore = sqlite3_total_changes64(handle)
+            defer {
+                transactionDepth = 0
+                tracePending.removeAll()
+            }
             do {
                 let result = try body()
                 try exec("COMMIT")
+                if writeTrace != nil, sqlite3_total_changes64(handle) != changesBefore {
+                    for text in tracePending { trace(text) }
+                }
                 return result
             } catch {
                 try? exec("ROLLBACK")

@@ -126,13 +126,17 @@ class Stack:
 
     def kill_all(self, sig=signal.SIGKILL):
         """Kills the master and its workers at once (a crash of the whole service)."""
+        # The master first stopped (it would replace the workers), then the workers (before the
+        # master's death sends them SIGTERM and they close their files cleanly), then the master.
+        self.app.send_signal(signal.SIGSTOP)
         pids = self.worker_pids()
-        self.app.send_signal(sig)
         for pid in pids:
             try:
                 os.kill(pid, sig)
             except ProcessLookupError:
                 pass
+        self.app.send_signal(sig)
+        self.app.send_signal(signal.SIGCONT)
         self.app.wait(10)
         deadline = time.time() + 10
         while time.time() < deadline and any(_alive(pid) for pid in pids):

@@ -261,6 +261,8 @@ def test_a_worker_that_keeps_dying_is_restarted_with_back_off():
     s = pool_stack().start()
     try:
         assert wait_for(lambda: healthy(s, restarts=0), 10), s.health()
+        # Both workers have opened their connections (they log "serving" only then).
+        assert wait_for(lambda: all(f"worker {pid} serving" in s.log() for pid in s.worker_pids()), 10), s.log()
         # New workers cannot open the database (a directory where the file should be); the running
         # one keeps its open connection and serves.
         moved = s.db_path + ".moved"

@@ -290,11 +290,15 @@ extension Context {
     /// form under the key `form`. POST binds and validates: invalid → the same template with the
     /// typed values and errors, status 422; valid → `onValid`, which must return a 303 redirect
     /// (or throw `FormRejection` to come back 422).
-    public func handleForm(_ schema: FormSchema, template: String, title: String, data: [String: Any] = [:],
+    ///
+    /// `data` (lists, choices, counts shown beside the form) is computed only when the page is
+    /// rendered — GET, 422, 503 — never for a valid submit, which runs under the write lock.
+    public func handleForm(_ schema: FormSchema, template: String, title: String,
+                           data: @autoclosure () throws -> [String: Any] = [:],
                            initial: FormData = .init(),
                            onValid: (FormValues) throws -> Response) throws -> Response {
-        var page = data
         if request.method != "POST" {
+            var page = try data()
             page["form"] = schema.blank(resumedForm ?? initial, today: today).viewModel()
             if resumedForm != nil { page["resumed"] = true }
             return render(template, page, title: title)
@@ -303,6 +307,7 @@ extension Context {
         if bound.values != nil, let failure = storageFailure {
             // The database could not take the submit: the same form, every value kept, and why.
             bound.addError(FormError(failure.keptInputMessage))
+            var page = try data()
             var form = bound.viewModel()
             form["storageError"] = failure.keptInputMessage
             page["form"] = form
@@ -315,6 +320,7 @@ extension Context {
                 for e in rejection.errors { bound.addError(e) }
             }
         }
+        var page = try data()
         page["form"] = bound.viewModel()
         return render(template, page, title: title, status: 422)
     }
