@@ -68,11 +68,13 @@ enum UserPages {
                     VALUES (\(username), \(v.string("display_name")), \(v.string("department")), \(hash),
                             \(Int64(ctx.now.timeIntervalSince1970))) RETURNING id
                     """)
-                for role in v.list("roles") {
+                // A role sent twice is one role (user_roles is unique per user and role).
+                let roles = Array(Set(v.list("roles"))).sorted()
+                for role in roles {
                     try ctx.db.execute("INSERT INTO user_roles (user_id, role_id) VALUES (\(id), \(role))")
                 }
                 try ctx.audit(AuditEntry(entity: "user", entityID: String(id), action: "create", from: nil, to: "active",
-                                         reason: "角色：" + v.list("roles").joined(separator: ",")))
+                                         reason: "角色：" + roles.joined(separator: ",")))
             }
             return .redirect(to: "/admin/users?saved=1")
         }
@@ -92,7 +94,7 @@ enum UserPages {
             if id == ctx.user?.id && !v.bool("active") {
                 throw FormRejection(field: "active", "不能停用自己的账号")
             }
-            let newRoles = v.list("roles").sorted()
+            let newRoles = Array(Set(v.list("roles"))).sorted()     // a role sent twice is one role
             let hash = try v.optionalString("password").map { try ctx.service(PasswordService.self).hash($0) }
             try ctx.db.transaction {
                 try ctx.db.execute("""

@@ -1,3 +1,4 @@
+import AdminModule
 import ArgumentParser
 import FastCGI
 import Foundation
@@ -10,15 +11,81 @@ struct Salesd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "salesd",
         abstract: "销售管理系统 – FastCGI responder and admin CLI.",
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, Modules.self, Routes.self, Forms.self, Backup.self],
+        version: salesdVersion,
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, ConfigCommand.self, Modules.self, Routes.self, Forms.self, Backup.self],
         defaultSubcommand: Serve.self)
+
+    /// ArgumentParser's `main`, with the admin CLI's own failures printed as one clear line and
+    /// their exit status (see `CLIFailure`) instead of a Swift error dump.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as CLIFailure {
+            failure.exit()
+        } catch let error as AccountError {
+            switch error {
+            case .noSuchUser: CLIFailure(.noSuchUser, error.description).exit()
+            case .userExists: CLIFailure(.invalidInput, error.description).exit()
+            case .noSchema: CLIFailure(.fileError, error.description).exit()
+            }
+        } catch let error as CocoaError {
+            // A file the command needs (the data directory, the database) cannot be made or read:
+            // the path and the system's reason, not Foundation's error dump.
+            let info = (error as NSError).userInfo
+            let path = (info[NSFilePathErrorKey] as? String) ?? error.url?.path ?? ""
+            let reason = (info[NSUnderlyingErrorKey] as? any Error).map { String(cString: strerror(Int32(truncatingIfNeeded: ($0 as NSError).code))) }
+                ?? error.localizedDescription
+            CLIFailure(.fileError, "文件错误 (file error): \(path.isEmpty ? "" : path + ": ")\(reason) (running as \(AppConfig.currentUserName))").exit()
+        } catch {
+            exit(withError: error)
+        }
+    }
+}
+
+/// A refusal of the admin CLI: printed to stderr as `salesd: <message>`, exit status by kind
+/// (sysexits.h, so scripts can tell them apart): 65 invalid input (a name or password the web
+/// form would refuse, an unknown role, a user that exists), 67 no such user, 74 a file or folder
+/// that cannot be made or read (the data directory) or a database without schema, 78 configuration error (missing file,
+/// unknown key, bad value). Usage errors stay ArgumentParser's 64.
+struct CLIFailure: Error, CustomStringConvertible {
+    enum Kind: Int32 {
+        case invalidInput = 65
+        case noSuchUser = 67
+        case fileError = 74
+        case configuration = 78
+    }
+    var kind: Kind
+    var message: String
+    init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+    var description: String { message }
+
+    func exit() -> Never {
+        FileHandle.standardError.write(Data(("salesd: " + message + "\n").utf8))
+        Foundation.exit(kind.rawValue)
+    }
 }
 
 struct ConfigOptions: ParsableArguments {
-    @Option(help: "Configuration file (JSON). Defaults to ./salesd.json when present; SALES_* variables override.")
+    @Option(help: "Configuration file (JSON). Defaults to ./salesd.json when present. Precedence: file < SALES_* environment < command-line flags.")
     var config: String?
 
-    func load() throws -> AppConfig { try AppConfig.load(path: config) }
+    /// The configuration with each value's origin; a bad file is a `CLIFailure` (exit 78).
+    /// Also applies `logPriorityPrefix` to this process's log lines.
+    func resolve() throws -> ResolvedConfig {
+        do {
+            let resolved = try AppConfig.resolve(path: config)
+            LineLogHandler.configure(LogPriorityPrefix(rawValue: resolved.config.logPriorityPrefix) ?? .auto)
+            return resolved
+        } catch let e as ConfigError {
+            throw CLIFailure(.configuration, "配置错误 (configuration error): \(e.message)")
+        }
+    }
+
+    func load() throws -> AppConfig { try resolve().config }
 
     func app(_ config: AppConfig) throws -> App {
         LoggingSystem.bootstrap { LineLogHandler(label: $0) }
@@ -97,6 +164,10 @@ struct Serve: ParsableCommand {
 
     /// One worker process: the threaded libfcgi server on the socket inherited as fd 0.
     func runWorker() throws {
+        // First: a SIGTERM that arrives while this worker is still starting (the master stopping
+        // or reloading) must not kill it by default action; it is taken once serving, as a
+        // graceful stop. Blocked before any thread exists, so every thread inherits the mask.
+        let waitForSignal = FastCGIServer.blockTerminationSignals()
         let page = ProcessPool.joinPool()
         let config = try loadConfig()
         var pool: (@Sendable () -> PoolHealth)?
@@ -128,7 +199,6 @@ struct Serve: ParsableCommand {
                 Foundation.exit(70)
             }
         }
-        let waitForSignal = FastCGIServer.blockTerminationSignals()
         try server.start()
         logger.info("worker \(getpid()) serving with \(app.workerThreads) threads")
         let signo = waitForSignal()
@@ -157,23 +227,98 @@ struct Migrate: ParsableCommand {
     func run() throws {
         let app = try options.app(try options.load())
         let steps = try app.migrate()
-        if steps.isEmpty { print("数据库已是最新 (database is up to date)") }
+        if steps.isEmpty { print("数据库已是最新 (database is up to date): \(app.config.databasePath)") }
         for (module, version, name) in steps { print("applied \(module) v\(version): \(name)") }
     }
 }
 
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Print the effective configuration as JSON, each value with where it came from (default < file < env < flag).",
+        discussion: "The same --listen/--processes/--threads as `salesd serve` may be given to see their effect.")
+    @OptionGroup var options: ConfigOptions
+    @Flag(name: .customLong("print"), help: "Print the effective configuration as JSON (the default).") var printJSON = false
+    @Flag(help: "Only check the configuration: exit 0 and one line if it loads, 78 and the reason if not.") var check = false
+    @Option(help: "As `salesd serve --listen`.") var listen: String?
+    @Option(help: "As `salesd serve --processes`.") var processes: Int?
+    @Option(help: "As `salesd serve --threads`.") var threads: Int?
+
+    func run() throws {
+        var resolved = try options.resolve()
+        if let listen {
+            resolved.config.listen = listen
+            resolved.sources["listen"] = .flag("--listen")
+        }
+        if let processes {
+            resolved.config.processes = processes
+            resolved.sources["processes"] = .flag("--processes")
+        }
+        if let threads {
+            resolved.config.threads = threads
+            resolved.sources["threads"] = .flag("--threads")
+        }
+        do {
+            try resolved.config.validate()
+        } catch let e as ConfigError {
+            throw CLIFailure(.configuration, "配置错误 (configuration error): \(e.message)")
+        }
+        if check {
+            print("配置有效 (configuration OK): file \(resolved.file ?? "(none)"), database \(resolved.config.databasePath)")
+            return
+        }
+        print(try resolved.json())
+    }
+}
+
+/// The web's rules for accounts, applied to the CLI's input: the admin module's own user form
+/// (`user.create` in Plugins/Admin — username pattern, name and department lengths, password
+/// length, known roles), bound like a submitted form.
+enum UserRules {
+    static let options = ["username": "NAME", "display_name": "--display-name", "department": "--department",
+                          "password": "--password", "roles": "--roles"]
+
+    static func check(_ fields: [(String, String)]) throws -> FormValues {
+        guard let form = AdminModule().forms["user.create"] else {
+            throw CLIFailure(.invalidInput, "the admin module declares no user.create form")
+        }
+        let names = Set(fields.map(\.0))
+        let schema = FormSchema(form.fields.filter { names.contains($0.name) })
+        let bound = schema.bind(FormData(fields.map { (name: $0.0, value: $0.1) }))
+        if let values = bound.values { return values }
+        var lines: [String] = []
+        for f in schema.fields {
+            guard let message = bound.errors[f.name] else { continue }
+            let typed = f.name == "password" ? "" : " " + LogText.field(fields.first { $0.0 == f.name }?.1 ?? "")
+            lines.append("\(options[f.name] ?? f.name)\(typed) (\(f.label)): \(message)")
+        }
+        lines += bound.formErrors
+        throw CLIFailure(.invalidInput, "输入无效，与网页表单规则相同 (invalid input, same rules as the web form):\n  " + lines.joined(separator: "\n  "))
+    }
+
+    /// --password, else $SALES_PASSWORD, else generated (and then printed once).
+    static func password(_ option: String?) -> (String, generated: Bool) {
+        if let option { return (option, false) }
+        if let env = ProcessInfo.processInfo.environment["SALES_PASSWORD"] { return (env, false) }
+        return (Token.make(bytes: 9), true)
+    }
+}
+
 struct UserCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage users.",
-                                                    subcommands: [Add.self, Passwd.self, Roles.self, List.self])
+    static let configuration = CommandConfiguration(
+        commandName: "user", abstract: "Manage users (the web's rules; every change writes an audit row as user `cli`).",
+        discussion: "Exit status: 0 done, 65 invalid input or the user exists, 67 no such user, 78 configuration error.",
+        subcommands: [Add.self, Passwd.self, Roles.self, List.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a user. The password comes from --password, $SALES_PASSWORD, or is generated and printed once.")
         @OptionGroup var options: ConfigOptions
-        @Argument var username: String
+        @Argument(help: "2–32 letters, digits or . _ - (as the web form).") var username: String
         @Option var displayName: String?
         @Option(help: "Comma-separated role ids (see `salesd user roles --list`).") var roles: String = ""
         @Option var department: String = ""
-        @Option var password: String?
+        @Option(help: "8–128 characters (as the web form).") var password: String?
+        @Option(help: "Why, for the audit log.") var reason: String?
         @Flag(help: "Succeed without changes if the user exists.") var ifMissing = false
 
         func run() throws {
@@ -181,31 +326,38 @@ struct UserCommand: ParsableCommand {
             try app.migrate()
             let accounts = try Accounts(app: app)
             if ifMissing, try accounts.userID(username) != nil {
-                print("user \(username) exists")
+                print("用户已存在，未作修改 (user \(username) exists; nothing changed)")
                 return
             }
-            let (pw, generated) = password.map { ($0, false) } ?? ProcessInfo.processInfo.environment["SALES_PASSWORD"].map { ($0, false) }
-                ?? (Token.make(bytes: 9), true)
-            let id = try accounts.addUser(username: username, displayName: displayName ?? username, department: department,
-                                          password: pw, roles: parseRoles(roles))
-            print("created user \(username) (id \(id))")
+            let roleIDs = try parseRoles(roles)
+            let (pw, generated) = UserRules.password(password)
+            // Without --display-name the name is the username (checked once, as the username).
+            let v = try UserRules.check([("username", username)] + (displayName.map { [("display_name", $0)] } ?? [])
+                                        + [("department", department), ("password", pw)] + roleIDs.map { ("roles", $0) })
+            let id = try accounts.addUser(username: v.string("username"), displayName: displayName == nil ? v.string("username") : v.string("display_name"),
+                                          department: v.string("department"), password: v.string("password"),
+                                          roles: v.list("roles"), by: .cli(command: "salesd user add", reason: reason))
+            print("created user \(v.string("username")) (id \(id))")
             if generated { print("password: \(pw)") }
         }
     }
 
     struct Passwd: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set a user's password (--password, $SALES_PASSWORD, or generated).")
+        static let configuration = CommandConfiguration(abstract: "Set a user's password (--password, $SALES_PASSWORD, or generated); ends the user's sessions.")
         @OptionGroup var options: ConfigOptions
         @Argument var username: String
-        @Option var password: String?
+        @Option(help: "8–128 characters (as the web form).") var password: String?
+        @Option(help: "Why, for the audit log.") var reason: String?
 
         func run() throws {
             let app = try options.app(try options.load())
             let accounts = try Accounts(app: app)
-            let (pw, generated) = password.map { ($0, false) } ?? ProcessInfo.processInfo.environment["SALES_PASSWORD"].map { ($0, false) }
-                ?? (Token.make(bytes: 9), true)
-            try accounts.setPassword(username: username, password: pw)
-            print("password of \(username) changed")
+            guard try accounts.userID(username) != nil else { throw AccountError.noSuchUser(username) }
+            let (pw, generated) = UserRules.password(password)
+            let v = try UserRules.check([("password", pw)])
+            let ended = try accounts.setPassword(username: username, password: v.string("password"),
+                                                 by: .cli(command: "salesd user passwd", reason: reason))
+            print("password of \(username) changed; \(ended) session(s) ended")
             if generated { print("password: \(pw)") }
         }
     }
@@ -215,6 +367,7 @@ struct UserCommand: ParsableCommand {
         @OptionGroup var options: ConfigOptions
         @Argument var username: String?
         @Option(help: "Comma-separated role ids to set (replaces the current roles).") var set: String?
+        @Option(help: "Why, for the audit log (with --set).") var reason: String?
         @Flag(help: "List the role ids.") var list = false
 
         func run() throws {
@@ -224,7 +377,10 @@ struct UserCommand: ParsableCommand {
             }
             let app = try options.app(try options.load())
             let accounts = try Accounts(app: app)
-            if let set { try accounts.setRoles(username: username, roles: try parseRoles(set)) }
+            if let set {
+                let v = try UserRules.check(try parseRoles(set).map { ("roles", $0) })
+                try accounts.setRoles(username: username, roles: v.list("roles"), by: .cli(command: "salesd user roles --set", reason: reason))
+            }
             print(try accounts.roles(username: username).joined(separator: ","))
         }
     }
@@ -242,7 +398,7 @@ struct UserCommand: ParsableCommand {
 func parseRoles(_ text: String) throws -> [String] {
     let ids = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     for id in ids where !Role.all.contains(where: { $0.id == id }) {
-        throw ValidationError("unknown role '\(id)'; known: \(Role.all.map(\.id).joined(separator: ", "))")
+        throw CLIFailure(.invalidInput, "未知角色 (unknown role) '\(id)'; known: \(Role.all.map(\.id).joined(separator: ", "))")
     }
     return ids
 }

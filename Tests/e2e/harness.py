@@ -91,6 +91,8 @@ class Stack:
                                         stdout=self.app_log, stderr=self.app_log)
             time.sleep(0.3)
             return
+        log_path = os.path.join(self.dir, "salesd.log")
+        log_start = os.path.getsize(log_path) if os.path.exists(log_path) else 0
         # `serve_args`: extra options for `salesd serve` (e.g. ["--config", path]) a test may set.
         self.app = subprocess.Popen([SALESD, "serve", *getattr(self, "serve_args", [])], env=self.env,
                                     stdout=self.app_log, stderr=self.app_log)
@@ -98,6 +100,18 @@ class Stack:
         while not os.path.exists(self.socket):
             if time.time() > deadline or self.app.poll() is not None:
                 raise RuntimeError("salesd did not start: " + open(os.path.join(self.dir, "salesd.log")).read())
+            time.sleep(0.05)
+        # The master opens the socket before its workers are ready: wait until each worker says
+        # it is serving (every thread has its database connection), as a readiness check would.
+        workers = int(self.env.get("SALES_PROCESSES", "2"))
+        deadline = time.time() + 20
+        while True:
+            with open(log_path, errors="replace") as f:
+                f.seek(log_start)
+                if f.read().count(" serving with ") >= workers:
+                    break
+            if time.time() > deadline or self.app.poll() is not None:
+                raise RuntimeError("salesd workers did not start: " + open(log_path, errors="replace").read()[-3000:])
             time.sleep(0.05)
 
     def stop(self):

@@ -12,6 +12,7 @@ from harness import PASSWORD, Stack
 AUTHENTICATED = {
     "/": "home inbox",
     "/logout": "log out",
+    "/account/password": "change one's own password (issue 18), every user",
     "/ideas/new": "§20 anyone submits a suggestion",
     "/ideas/mine": "own suggestions",
     "/ideas/:id": "own or published suggestion (record-level check)",

@@ -17,8 +17,14 @@ public enum PasswordHasher {
         var encoded = [CChar](repeating: 0, count: encodedLength)
         let rc = argon2id_hash_encoded(timeCost, memoryKiB, parallelism, pwd, pwd.count, salt, salt.count, 32,
                                        &encoded, encodedLength)
-        guard rc == ARGON2_OK.rawValue else { throw ConfigError(message: "argon2: \(String(cString: argon2_error_message(rc)))") }
+        guard rc == ARGON2_OK.rawValue else { throw HashError(message: "argon2: \(String(cString: argon2_error_message(rc)))") }
         return String(decoding: encoded.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// argon2 refused to hash (out of memory); not a configuration problem.
+    public struct HashError: Error, CustomStringConvertible {
+        public var message: String
+        public var description: String { message }
     }
 
     public static func verify(_ password: String, hash: String) -> Bool {

@@ -3,9 +3,16 @@ import Logging
 import Synchronization
 
 /// One line per log event on stderr (the journal under systemd):
-/// `2026-11-26T03:06:00+0800 info salesd.access: GET /crm/customers 200 17791B 2.1ms user=rep`.
+/// `2026-11-26T03:06:00+0800 info salesd.access: GET /crm/customers 200 17791B 2.1ms user=rep req=5f0c9a1e`.
 /// swift-log's `StreamLogHandler` formats the time with `strftime` on every event; the access
 /// log writes one line per request, so here the text of the current second is kept and reused.
+///
+/// Under systemd each line also starts with its syslog priority in the sd-daemon form
+/// (`<4>` warning, `<3>` error, …), which journald strips and stores as the entry's priority
+/// (`SyslogLevelPrefix=yes`, the default), so `journalctl -p warning` shows warnings and worse.
+/// Whether the prefix is written: `logPriorityPrefix` (`auto`: only when stderr is the journal
+/// stream systemd announced in `JOURNAL_STREAM`; `on`; `off`). A terminal or a log file keeps
+/// the plain line.
 public struct LineLogHandler: LogHandler {
     public var logLevel: Logger.Level = .info
     public var metadata = Logger.Metadata()
@@ -19,6 +26,47 @@ public struct LineLogHandler: LogHandler {
     }
 
     private static let clock = Mutex<(second: Int, text: String)>((-1, ""))
+
+    /// Whether lines carry the `<N>` prefix; decided from the environment at start, then by
+    /// `configure` once the configuration is read.
+    private static let priorityPrefix = Atomic<Bool>(stderrIsJournal())
+
+    /// Applies `logPriorityPrefix` (`auto`, `on`, `off`) for every handler of this process.
+    public static func configure(_ mode: LogPriorityPrefix, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        let on: Bool
+        switch mode {
+        case .on: on = true
+        case .off: on = false
+        case .auto: on = stderrIsJournal(environment: environment)
+        }
+        priorityPrefix.store(on, ordering: .relaxed)
+    }
+
+    public static var writesPriorityPrefix: Bool { priorityPrefix.load(ordering: .relaxed) }
+
+    /// systemd sets `JOURNAL_STREAM=<device>:<inode>` for a service whose stderr (or stdout) is
+    /// connected to the journal; it holds for this process only if fd 2 is that very stream
+    /// (not when stderr was redirected to a file or a terminal in between).
+    public static func stderrIsJournal(environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        guard let value = environment["JOURNAL_STREAM"] else { return false }
+        let parts = value.split(separator: ":")
+        guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]) else { return false }
+        var st = stat()
+        guard fstat(2, &st) == 0 else { return false }
+        return UInt64(st.st_dev) == device && UInt64(st.st_ino) == inode
+    }
+
+    /// The syslog priority (RFC 5424 severity) of a swift-log level.
+    public static func syslogPriority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
+        }
+    }
 
     static func timestamp() -> String {
         let now = time(nil)
@@ -35,12 +83,38 @@ public struct LineLogHandler: LogHandler {
         }
     }
 
+    /// The text written for one event, newline included. With `priorityPrefix` every physical
+    /// line starts with `<N>` (journald reads each line of a stream as its own entry, so a
+    /// multi-line message keeps its priority on every line).
+    public static func line(level: Logger.Level, label: String, metadata: Logger.Metadata, message: String,
+                            timestamp: String, priorityPrefix: Bool) -> String {
+        var line = timestamp + " \(level) " + label + ":"
+        if !metadata.isEmpty { line += " " + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
+        line += " " + message
+        guard priorityPrefix else { return line + "\n" }
+        let prefix = "<\(syslogPriority(level))>"
+        return prefix + line.replacingOccurrences(of: "\n", with: "\n" + prefix) + "\n"
+    }
+
     public func log(event: LogEvent) {
-        var line = Self.timestamp() + " \(event.level) " + label + ":"
         let all = metadata.merging(event.metadata ?? [:]) { _, new in new }
-        if !all.isEmpty { line += " " + all.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
-        line += " \(event.message)\n"
+        var line = Self.line(level: event.level, label: label, metadata: all, message: "\(event.message)",
+                             timestamp: Self.timestamp(), priorityPrefix: Self.writesPriorityPrefix)
         // One write(2) per line: lines from different worker threads never interleave.
         line.withUTF8 { buf in _ = write(2, buf.baseAddress, buf.count) }
+    }
+}
+
+/// Text from outside (a user name typed into the login form) as one log field: kept as is when
+/// it is plainly a user name, otherwise quoted with control characters, quotes and spaces
+/// escaped, so it cannot forge a second line or a `key=value` of its own. At most 64 characters.
+public enum LogText {
+    public static func field(_ text: String) -> String {
+        let limited = text.count > 64 ? String(text.prefix(64)) + "…" : text
+        let plain = !limited.isEmpty && limited.unicodeScalars.allSatisfy { s in
+            (s.value >= 0x30 && s.value <= 0x39) || (s.value >= 0x41 && s.value <= 0x5A) || (s.value >= 0x61 && s.value <= 0x7A)
+                || s == "." || s == "_" || s == "-" || s == "@"
+        }
+        return plain ? limited : limited.debugDescription
     }
 }

@@ -13,6 +13,11 @@ public final class Worker: ContextHost {
     /// end said it came over HTTPS (cookies then get `Secure`).
     var mount = ""
     var viaHTTPS = false
+    /// This request's id (8 hex digits): in its access-log line, its error page, the
+    /// `X-Request-Id` header and every log line about it. The route pattern it matched, for the
+    /// slow-request log.
+    public internal(set) var requestID = ""
+    var routePattern = "-"
     lazy var timeFormatter = LocalTimeFormatter(zone: config.zone)
     var menuCache: [Int64: (permissions: Set<String>, menu: [MenuModule])] = [:]
     /// When this thread last purged expired idempotency tokens (epoch seconds).
@@ -32,6 +37,8 @@ public final class Worker: ContextHost {
     public func handle(_ raw: RawRequest) -> Response {
         let started = DispatchTime.now().uptimeNanoseconds
         setCookies = []
+        requestID = Token.make(bytes: 4)
+        routePattern = "-"
         let site = RequestTarget.site(raw.params, mountPath: config.mountPath)
         mount = site.mount
         viaHTTPS = site.isHTTPS
@@ -45,8 +52,13 @@ public final class Worker: ContextHost {
         for c in setCookies { response.headers.append(("Set-Cookie", c)) }
         if !mount.isEmpty { applyMount(&response) }
         if response.header("Cache-Control") == nil { response.headers.append(("Cache-Control", "no-store")) }
+        response.headers.append(("X-Request-Id", requestID))
         let tenths = (DispatchTime.now().uptimeNanoseconds - started + 50_000) / 100_000   // 0.1 ms, rounded
-        app.accessLogger.info("\(raw.params["REQUEST_METHOD"] ?? "-") \(raw.params["REQUEST_URI"] ?? "-") \(response.status) \(response.body.count)B \(tenths / 10).\(tenths % 10)ms user=\(who)")
+        let method = raw.params["REQUEST_METHOD"] ?? "-"
+        app.accessLogger.info("\(method) \(raw.params["REQUEST_URI"] ?? "-") \(response.status) \(response.body.count)B \(tenths / 10).\(tenths % 10)ms user=\(who) req=\(requestID)")
+        if config.slowRequestMs > 0, tenths / 10 >= UInt64(clamping: config.slowRequestMs) {
+            app.logger.warning("slow request req=\(requestID): \(method) \(routePattern) took \(tenths / 10).\(tenths % 10)ms (slowRequestMs \(config.slowRequestMs)) status=\(response.status) user=\(who)")
+        }
         return response
     }
 
@@ -63,6 +75,7 @@ public final class Worker: ContextHost {
             throw HTTPError.notFound
         }
         request.parameters = params
+        routePattern = route.path
 
         var session = try loadSession(request, now: now)
         if config.trustRemoteUser, let remote = raw.params["REMOTE_USER"], !remote.isEmpty {
@@ -243,11 +256,11 @@ public final class Worker: ContextHost {
         case let s as StorageError where s.kind == .busy:
             return errorPage(503, "系统繁忙", "数据库正忙，请稍后重新提交。")
         case let s as StorageError where s.kind == .full || s.kind == .readOnly:
-            let id = Token.make(bytes: 6)
+            let id = requestID
             app.logger.error("error id=\(id) \(raw.params["REQUEST_METHOD"] ?? "") \(raw.params["REQUEST_URI"] ?? ""): \(s)")
             return errorPage(503, "暂时无法保存", "系统暂时无法保存数据（存储空间不足或数据库只读），请联系管理员。", errorID: id)
         default:
-            let id = Token.make(bytes: 6)
+            let id = requestID
             app.logger.error("error id=\(id) \(raw.params["REQUEST_METHOD"] ?? "") \(raw.params["REQUEST_URI"] ?? ""): \(String(reflecting: error))")
             return errorPage(500, "系统错误", "处理请求时发生错误，请稍后再试。如问题持续，请把错误编号告知管理员。", errorID: id)
         }
@@ -256,7 +269,9 @@ public final class Worker: ContextHost {
     func errorPage(_ status: Int, _ title: String, _ message: String, errorID: String? = nil) -> Response {
         var data: [String: Any] = ["status": status, "heading": title, "message": message,
                                    "companyName": config.companyName]
-        if let errorID { data["errorID"] = errorID }
+        // 5xx pages call it the error id (错误编号), the others the request id; both are this
+        // request's id, found in its access-log line.
+        if let errorID { data["errorID"] = errorID } else if !requestID.isEmpty { data["requestID"] = requestID }
         let html = app.renderer.render("pages/error", data)
             ?? "<!doctype html><meta charset=utf-8><title>\(status)</title><h1>\(title)</h1><p>\(message)</p>"
         return .html(html, status: status)
@@ -272,7 +287,7 @@ public final class Worker: ContextHost {
         page["csrf"] = context.csrfToken
         page["idem"] = Token.make(bytes: 16)
         guard let html = app.renderer.renderBytes(name, page) else {
-            let id = Token.make(bytes: 6)
+            let id = requestID
             app.logger.error("error id=\(id) template '\(name)' not found")
             return errorPage(500, "系统错误", "页面模板缺失。", errorID: id)
         }

@@ -12,6 +12,8 @@ enum CoreRoutes {
         r.add("GET", "/login", .public, loginPage)
         r.add("POST", "/login", .public, login)
         r.add("POST", "/logout", .authenticated, logout)
+        r.add("GET", AccountRoutes.path, .authenticated, AccountRoutes.password)
+        r.add("POST", AccountRoutes.path, .authenticated, AccountRoutes.password)
         // Health for monitoring (and the benchmark's trivial route): no session; one indexed
         // read proves the database answers; the worker pool as the master published it.
         r.add("GET", "/healthz", .public, healthz)
@@ -99,6 +101,7 @@ enum CoreRoutes {
             SELECT COUNT(*) FROM login_failures WHERE username = \(username) AND address = \(req.remoteAddress) AND at >= \(windowStart)
             """) ?? 0
         if failures >= Int64(w.config.loginMaxFailures) {
+            w.app.logger.warning("login throttled: user=\(LogText.field(username)) address=\(req.remoteAddress) failures=\(failures) req=\(w.requestID)")
             page["error"] = "登录失败次数过多，请 \(w.config.loginWindowMinutes) 分钟后再试。"
             return ctx.render("/pages/login", page, title: "登录", status: 429)
         }
@@ -107,6 +110,7 @@ enum CoreRoutes {
         let hash = row?.string("password_hash") ?? dummyHash
         guard PasswordHasher.verify(password, hash: hash), let id = row?.int("id") else {
             try ctx.db.execute("INSERT INTO login_failures (username, address, at) VALUES (\(username), \(req.remoteAddress), \(now))")
+            w.app.logger.warning("login failed: user=\(LogText.field(username)) address=\(req.remoteAddress) \(row == nil ? "unknown or disabled user" : "wrong password") failures=\(failures + 1) req=\(w.requestID)")
             page["error"] = "用户名或密码不正确。"
             return ctx.render("/pages/login", page, title: "登录", status: 401)
         }
