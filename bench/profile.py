@@ -10,6 +10,7 @@ included. With --annotate the salesd profile's heaviest functions are printed (i
 Uses the release build and the C reference that `make bench` builds (run it once first).
 """
 import argparse
+import glob
 import os
 import re
 import shutil
@@ -27,18 +28,37 @@ def wrapper(base, name, binary, out):
     """A script that runs `binary` under callgrind (Stack starts responders by path)."""
     path = os.path.join(base, name)
     with open(path, "w") as f:
-        f.write(f"#!/bin/sh\nexec valgrind -q --tool=callgrind --callgrind-out-file={out} {binary} \"$@\"\n")
+        # salesd's master spawns its worker (a fresh exec): follow it, one output file per process.
+        f.write(f"#!/bin/sh\nexec valgrind -q --tool=callgrind --trace-children=yes --callgrind-out-file={out}.%p {binary} \"$@\"\n")
     os.chmod(path, 0o755)
     return path
 
 
 def total(out):
-    text = subprocess.run(["callgrind_annotate", out], capture_output=True, text=True).stdout
-    return int(re.search(r"([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", text).group(1).replace(",", ""))
+    """Instructions of every process of the run (the master and its worker: `out`.PID files)."""
+    n = 0
+    for f in glob.glob(out + ".*"):
+        text = subprocess.run(["callgrind_annotate", f], capture_output=True, text=True).stdout
+        n += int(re.search(r"([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", text).group(1).replace(",", ""))
+    return n
+
+
+def largest(out):
+    """The output file of the process that did the work (the worker)."""
+    return max(glob.glob(out + ".*"), key=os.path.getsize)
 
 
 def a_path(url):
-    return "healthz" if url == "/healthz" else "list"
+    return "healthz" if url == "/healthz" else "post" if url.endswith("/contacts") else "list"
+
+
+def post_body(db, sid):
+    """The contact-log POST of bench/run.py's endpoint 3, with a fresh one-time token."""
+    import datetime
+    import urllib.parse
+    today = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)).date().isoformat()
+    return urllib.parse.urlencode({"_csrf": run.csrf_of_session(db, sid), "_idem": os.urandom(16).hex(), "kind": "visit",
+                                   "contact_date": today, "person": "张经理", "summary": "剖析 & 检查"})
 
 
 def measure(kind, base, db, args, path_for, template=None, sid=None):
@@ -73,8 +93,13 @@ def measure(kind, base, db, args, path_for, template=None, sid=None):
             # /healthz without a cookie, as wrk and a monitor ask it; the list with the session.
             asker = run.Client(st.port) if a_path(url) == "healthz" else client
             for _ in range(n):
-                status, _, body = asker.request("GET", url)
-                assert status == 200, (kind, url, status)
+                if a_path(url) == "post":
+                    status, _, body = asker.request("POST", url, post_body(st.db, this_sid),
+                                                    {"Content-Type": "application/x-www-form-urlencoded"})
+                    assert status == 303, (kind, url, status, body[:200])
+                else:
+                    status, _, body = asker.request("GET", url)
+                    assert status == 200, (kind, url, status)
             if kind == "salesd":
                 # The page the C reference uses as its layout (fetched in both runs: cancels out).
                 status, _, body = client.request("GET", "/crm/customers?page=1")
@@ -92,17 +117,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--customers", type=int, default=2000)
-    ap.add_argument("--path", choices=["list", "healthz"], default="list")
+    ap.add_argument("--path", choices=["list", "healthz", "post"], default="list")
     ap.add_argument("--annotate", action="store_true")
     a = ap.parse_args()
-    a.threads, a.keepalive, a.nginx_workers = 1, 0, 1
+    a.threads, a.keepalive, a.nginx_workers, a.processes = 1, 0, 1, 1
     if not os.path.exists(run.SALESD) or not os.path.exists(run.REF):
         sys.exit("build first: make bench-smoke (or swift build -c release and bench/run.py --smoke)")
     db = os.path.join(generate.cached(a.customers, 0, run.SALESD, log=run.log), "sales.sqlite")
     base = tempfile.mkdtemp(prefix="sales-profile-")
     try:
         def path_for(client):
-            return "/healthz" if a.path == "healthz" else "/crm/customers?page=1"
+            return {"healthz": "/healthz", "post": "/crm/customers/2/contacts"}.get(a.path, "/crm/customers?page=1")
         s_per, (s_db, sid, page) = measure("salesd", base, db, a, path_for)
         template = os.path.join(base, "template.html")
         if True:
@@ -116,6 +141,7 @@ def main():
               f"({s_per / c_per:.1f}×), {a.requests} requests, {a.customers} customers, callgrind")
         if a.annotate:
             out = os.path.join(base, f"salesd-{a.requests}.cg")
+            out = largest(out)
             shutil.copy(out, "/tmp/last-salesd.cg")
             text = subprocess.run(["callgrind_annotate", "--inclusive=yes", out], capture_output=True, text=True).stdout
             print("\n".join(text.splitlines()[:80]))
