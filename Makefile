@@ -1,12 +1,13 @@
 # The two commands: `make run` and `make test`. Both install missing Debian packages first.
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBS := libfcgi-dev libsqlite3-dev libargon2-dev pkg-config nginx tzdata sqlite3 python3 procps apache2 lighttpd
+DEBS := libfcgi-dev libsqlite3-dev libargon2-dev pkg-config nginx tzdata sqlite3 python3 procps apache2 lighttpd strace
 SWIFT ?= swift
 
 SOAK_SECONDS ?= 60
 FUZZ_SECONDS ?= 300
-.PHONY: run test deps build release lint unit e2e soak soak-ci fuzz fuzz-ci bench bench-smoke clean
+FORM_FUZZ_ROUNDS ?= 12
+.PHONY: run test deps build release lint unit e2e soak soak-ci fuzz fuzz-ci fuzz-forms fuzz-forms-ci bench bench-smoke clean
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -33,7 +34,7 @@ unit: build
 	$(SWIFT) test --skip-build
 
 e2e: build
-	SALESD=$(CURDIR)/.build/debug/salesd python3 -m pytest -q -m "not soak" Tests/e2e
+	SALESD=$(CURDIR)/.build/debug/salesd python3 -m pytest -q -m "not soak and not formfuzz" Tests/e2e
 
 # Mixed load at 64 connections through nginx; RSS, fds, 5xx and stored counts checked.
 soak: build
@@ -49,6 +50,17 @@ fuzz:
 fuzz-ci:
 	FUZZ_SECONDS=20 Tests/Fuzz/run.sh
 
+# Every declared form (`salesd forms`) through nginx as several roles with seeded generated values
+# (Tests/e2e/test_form_fuzz.py): no 5xx, no worker restart, 422 with every value kept or 303 stored
+# as typed. The seed is printed; FORM_FUZZ_SEED=<seed> replays a run.
+fuzz-forms: build
+	FORM_FUZZ_ROUNDS=$(FORM_FUZZ_ROUNDS) FORM_FUZZ_PER_ROLE=8 FORM_FUZZ_ROLES_PER_FORM=5 FORM_FUZZ_BUDGET_S=3600 \
+	  FORM_FUZZ_SEED=$(FORM_FUZZ_SEED) SALESD=$(CURDIR)/.build/debug/salesd python3 -m pytest -q -s -m formfuzz Tests/e2e/test_form_fuzz.py
+
+fuzz-forms-ci: build
+	FORM_FUZZ_ROUNDS=3 FORM_FUZZ_SEED=$(FORM_FUZZ_SEED) SALESD=$(CURDIR)/.build/debug/salesd \
+	  python3 -m pytest -q -s -m formfuzz Tests/e2e/test_form_fuzz.py
+
 # salesd vs the C libfcgi reference through nginx with wrk → bench/RESULTS.md (see README: Performance).
 bench: deps
 	SWIFT=$(SWIFT) python3 bench/run.py $(BENCH_FLAGS)
@@ -57,7 +69,7 @@ bench: deps
 bench-smoke: deps
 	SWIFT=$(SWIFT) python3 bench/run.py --smoke
 
-test: lint unit e2e soak-ci fuzz-ci bench-smoke
+test: lint unit e2e soak-ci fuzz-ci fuzz-forms-ci bench-smoke
 
 clean:
 	rm -rf .build run

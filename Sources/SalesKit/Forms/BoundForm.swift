@@ -87,7 +87,9 @@ public struct BoundForm {
                     value = .text(text)
                 }
             case .multiSelect(let choices):
-                let picked = raw.all(key).filter { !$0.isEmpty }
+                // A choice sent twice counts once (a crafted or double-submitted form), in order.
+                var seen = Set<String>()
+                let picked = raw.all(key).filter { !$0.isEmpty && seen.insert($0).inserted }
                 guard picked.allSatisfy({ p in choices.contains { $0.value == p } }) else { fail("请从列表中选择"); continue }
                 if !picked.isEmpty { value = .list(picked) }
             case .checkbox:
