@@ -368,7 +368,7 @@ class Bench:
     def wrk(self, endpoint, server, stack, conns, path, env, duration, record=True, run=0):
         url = stack.base_url + path
         threads = min(2, conns)
-        cmd = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{duration}s", "--timeout", "10s", "--latency",
+        cmd = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{duration:g}s", "--timeout", "10s", "--latency",
                "-s", os.path.join(LUA, "bench.lua"), url]
         e = dict(os.environ)
         e.update(env)
