@@ -113,7 +113,7 @@ def test_every_303_follows_a_wal_flush_that_covers_its_commit():
     assert acked == CLIENTS * SUBMITS
     assert sends >= acked, "the trace missed responses"
     assert not bad, f"303 sent before its commit was flushed: {bad[:5]}"
-    assert 0 < flushes <= sends
+    assert flushes > 0   # more than the 303s is fine: session touches and purges are durable writes too
 
     # The checker finds the violation when nothing is flushed (synchronous=NORMAL).
     calls, acked = run({"SALES_SQLITE_SYNCHRONOUS": "NORMAL"})
