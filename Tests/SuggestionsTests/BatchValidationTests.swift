@@ -45,8 +45,7 @@ import SalesTesting
         try t.addUser("staff", roles: [.finance], department: "财务部")
         try t.addUser("chair", roles: [.marketingDirector], displayName: "营销总监")
         try t.addUser("member", roles: [.committee], displayName: "委员甲")
-        try t.db.execute("INSERT INTO ideas_committee (user_id, position) SELECT id, 'chair' FROM users WHERE username = 'chair'")
-        try t.db.execute("INSERT INTO ideas_committee (user_id, position) SELECT id, 'member' FROM users WHERE username = 'member'")
+        try t.seatCommittee()
     }
 
     func at(_ y: Int, _ m: Int, _ d: Int) throws {

@@ -20,8 +20,7 @@ final class IdeasFixture {
         try t.addUser("prodmgr", roles: [.production], displayName: "生产经理", department: "生产部")
         try t.addUser("outsider", roles: [.salesRep], displayName: "李四", department: "销售部")
         try t.addUser("admin", roles: [.admin], displayName: "管理员")
-        try t.db.execute("INSERT INTO ideas_committee (user_id, position) SELECT id, 'chair' FROM users WHERE username = 'chair'")
-        try t.db.execute("INSERT INTO ideas_committee (user_id, position) SELECT id, 'member' FROM users WHERE username = 'member'")
+        try t.seatCommittee()
     }
 
     var db: any Database { t.db }
