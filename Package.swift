@@ -39,7 +39,9 @@ let package = Package(
         .library(name: "SalesTesting", targets: ["SalesTesting"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        // Test-only: the reference our own template parser and renderer are checked against,
+        // pinned so the reference cannot move under the tests (RendererTests).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", exact: "2.1.1"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
     ],
@@ -58,7 +60,6 @@ let package = Package(
         .target(name: "SQLiteStore", dependencies: ["CSQLite", "SalesKit"], swiftSettings: swiftSettings),
         .target(name: "SalesHost", dependencies: [
             "SalesKit", "SQLiteStore", "CArgon2",
-            .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .target(name: "SalesTesting", dependencies: ["SalesHost", "SalesKit"], swiftSettings: swiftSettings),
@@ -74,7 +75,8 @@ let package = Package(
         .testTarget(name: "SalesKitTests", dependencies: ["SalesKit"], swiftSettings: swiftSettings),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["SQLiteStore", "SalesKit"], swiftSettings: swiftSettings),
-        .testTarget(name: "HostTests", dependencies: ["SalesHost", "SalesTesting", "SalesKit", "AdminModule"],
+        .testTarget(name: "HostTests", dependencies: ["SalesHost", "SalesTesting", "SalesKit", "AdminModule",
+                                                   .product(name: "Mustache", package: "swift-mustache")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "OrderingTests", dependencies: [
             "SalesHost", "SalesTesting", "SalesKit", "AdminModule", "CustomerDevelopmentModule", "CustomerDevelopmentAPI", "OrderingModule",

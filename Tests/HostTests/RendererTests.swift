@@ -1,10 +1,12 @@
 import Foundation
+import Mustache
 import Testing
 @testable import SalesHost
 import SalesKit
 
-/// The page renderer (issue #7): swift-mustache parses, `CompiledTemplates` renders. It must
-/// give the library's output byte for byte, for every template the product ships.
+/// The page renderer (issues #7, #13): our own parser (`TemplateParser`) and `CompiledTemplates`
+/// must give swift-mustache's output byte for byte, for every template the product ships. The
+/// library (pinned to an exact version in Package.swift) is only the reference here.
 @Suite struct RendererTests {
     /// Stand-ins that only name each plugin folder's module id, so the real templates load.
     struct Folder: DepartmentModule {
@@ -42,16 +44,16 @@ import SalesKit
         for node in nodes {
             switch node {
             case .text: break
-            case .variable(let path, _):
+            case .variable(let path, _, _):
                 for (i, p) in path.enumerated() where !p.isEmpty && p != "." {
                     if i == path.count - 1 { variables.insert(p) } else { sections.insert(p) }
                 }
-            case .section(let path, _, let body):
+            case .section(let path, _, let body, _):
                 for p in path where !p.isEmpty && p != "." { sections.insert(p) }
                 names(body, all, sections: &sections, variables: &variables, seen: &seen)
-            case .block(_, let body, _):
+            case .block(_, let body, _, _, _):
                 names(body, all, sections: &sections, variables: &variables, seen: &seen)
-            case .partial(let name, _, let overrides):
+            case .partial(let name, _, let overrides, _):
                 for o in (overrides ?? [:]).values { names(o, all, sections: &sections, variables: &variables, seen: &seen) }
                 if seen.insert(name).inserted, let p = all[name] {
                     names(p, all, sections: &sections, variables: &variables, seen: &seen)
@@ -88,12 +90,13 @@ import SalesKit
         let all = renderer.compiled.templates
         #expect(all.count > 100)
         var compared = 0
+        let library = renderer.referenceLibrary()
         for name in renderer.names {
             var sections = Set<String>(), variables = Set<String>(), seen = Set<String>()
             Self.names(all[name] ?? [], all, sections: &sections, variables: &variables, seen: &seen)
             for variant in Variant.allCases {
                 let page = Self.data(sections: sections, variables: variables, variant: variant, depth: 2)
-                let expected = renderer.referenceRender(name, page)
+                let expected = renderer.referenceRender(name, page, library: library)
                 let actual = renderer.render(name, page)
                 #expect(actual == expected, "template \(name), \(variant)")
                 if actual != expected, let a = actual, let e = expected {
@@ -164,5 +167,55 @@ import SalesKit
 
     @Test func refusesTemplatesUsingFeaturesItDoesNotRender() throws {
         #expect(throws: Renderer.LoadError.self) { try Self.inline(["layout": "x", "t": "{{#list}}{{index()}}{{/list}}"]) }
+    }
+
+    // MARK: Our parser's own checks
+
+    @Test func refusesWhatItDoesNotSupportWithTheLine() throws {
+        for (text, expected) in [
+            ("a\n{{=<% %>=}}", "line 2: set-delimiter"),
+            ("a\nb\n{{#x}}\n", "line 3: {{…x}} is never closed"),
+            ("{{#x}}\n{{/y}}", "line 2: {{/y}} closes {{#x}}"),
+            ("\n\n{{>*dyn}}", "line 3: dynamic partials"),
+            ("{{f(x)}}", "line 1: transforms"),
+            ("{{<layout}}\n{{x}}\n{{/layout}}", "only {{$block}} definitions"),
+        ] {
+            #expect(throws: (any Error).self) { try TemplateParser.parse(text) }
+            do {
+                _ = try TemplateParser.parse(text)
+            } catch {
+                #expect("\(error)".contains(expected), "\(text): \(error)")
+            }
+        }
+    }
+
+    @Test func nodesCarryTheirLine() throws {
+        let nodes = try TemplateParser.parse("<p>\n  {{#rows}}\n  <td>{{name}}</td>\n  {{/rows}}\n{{>form/csrf}}")
+        var lines: [String: Int] = [:]
+        func walk(_ ns: [CompiledTemplates.Node]) {
+            for n in ns {
+                switch n {
+                case .variable(let p, _, let l): lines[p.joined(separator: ".")] = l
+                case .section(let p, _, let b, let l): lines["#" + p.joined(separator: ".")] = l; walk(b)
+                case .partial(let name, _, _, let l): lines[">" + name] = l
+                default: break
+                }
+            }
+        }
+        walk(nodes)
+        #expect(lines == ["#rows": 2, "name": 3, ">form/csrf": 5])
+    }
+}
+
+extension Renderer {
+    /// swift-mustache's own rendering of the same template files: the reference.
+    func referenceLibrary() -> MustacheLibrary {
+        var library = MustacheLibrary()
+        for (n, source) in sources { try? library.register(source.text, named: n) }
+        return library
+    }
+
+    func referenceRender(_ name: String, _ data: [String: Any], library: MustacheLibrary? = nil) -> String? {
+        (library ?? referenceLibrary()).render(data, withTemplate: name)
     }
 }

@@ -1,10 +1,9 @@
 import Foundation
-import Mustache
 import SalesKit
 
-/// The renderer behind every page. swift-mustache parses the templates (so the syntax, the
-/// standalone-line rules and the inheritance are exactly the library's); at start-up each parsed
-/// template is turned into this node tree, which renders straight into a byte buffer.
+/// The renderer behind every page. `TemplateParser` turns each template into this node tree at
+/// start-up (the syntax and standalone-line rules are swift-mustache's, ported); it renders
+/// straight into a byte buffer.
 ///
 /// Why not `MustacheLibrary.render`: profiling the customer list (issue #7, callgrind) showed
 /// three quarters of the page's instructions in it — protocol-conformance casts on every name
@@ -15,97 +14,31 @@ import SalesKit
 final class CompiledTemplates: Sendable {
     indirect enum Node: Sendable {
         case text([UInt8])
-        case variable(path: [String], escaped: Bool)
-        case section(path: [String], inverted: Bool, body: [Node])
-        case block(name: String, body: [Node], indentation: [UInt8]?)
-        case partial(name: String, indentation: [UInt8]?, overrides: [String: [Node]]?)
+        case variable(path: [String], escaped: Bool, line: Int)
+        case section(path: [String], inverted: Bool, body: [Node], line: Int)
+        /// `{{$name}}…{{/name}}`: an expansion point (`isDefinition` false) or, directly inside
+        /// `{{<parent}}`, the override given to the parent.
+        case block(name: String, body: [Node], indentation: [UInt8]?, isDefinition: Bool, line: Int)
+        case partial(name: String, indentation: [UInt8]?, overrides: [String: [Node]]?, line: Int)
     }
 
-    struct UnsupportedToken: Error, CustomStringConvertible {
+    struct TemplateError: Error, CustomStringConvertible {
         var description: String
     }
 
     let templates: [String: [Node]]
 
-    init(library: MustacheLibrary, names: [String]) throws {
+    /// Parses every template (name → text) with our own parser (`TemplateParser`).
+    init(sources: [String: (text: String, file: String)]) throws {
         var t: [String: [Node]] = [:]
-        for name in names {
-            guard let template = library.getTemplate(named: name) else { continue }
+        for (name, source) in sources {
             do {
-                t[name] = try Self.convert(template)
+                t[name] = try TemplateParser.parse(source.text)
             } catch {
-                throw UnsupportedToken(description: "template \(name): \(error)")
+                throw TemplateError(description: "\(source.file): \(error)")
             }
         }
         templates = t
-    }
-
-    // MARK: - From swift-mustache's parse tree (read by reflection, once at start-up)
-
-    static func convert(_ template: MustacheTemplate) throws -> [Node] {
-        guard let tokens = Mirror(reflecting: template).children.first(where: { $0.label == "tokens" })?.value as? [Any] else {
-            throw UnsupportedToken(description: "swift-mustache template layout changed (no tokens)")
-        }
-        var nodes: [Node] = []
-        for token in tokens {
-            let m = Mirror(reflecting: token)
-            guard let (kind, payload) = m.children.first.map({ ($0.label ?? "", $0.value) }) else {
-                throw UnsupportedToken(description: "unreadable token \(token)")
-            }
-            let fields = Mirror(reflecting: payload).children.map { ($0.label, $0.value) }
-            func field(_ label: String, _ index: Int) -> Any? {
-                fields.first { $0.0 == label }?.1 ?? (index < fields.count ? fields[index].1 : nil)
-            }
-            func noTransforms() throws {
-                if let t = field("transforms", 1) as? [String], !t.isEmpty {
-                    throw UnsupportedToken(description: "transforms (\(t)) are not supported")
-                }
-            }
-            // "." is the current object; a leading dot (".name") looks only in the current object,
-            // marked by an empty first element.
-            func path(_ name: String) -> [String] {
-                if name == "." { return ["."] }
-                let parts = name.split(separator: ".").map(String.init)
-                return name.hasPrefix(".") ? [""] + parts : parts
-            }
-            func indentation(_ any: Any?) -> [UInt8]? {
-                guard let s = any as? String? ?? nil else { return nil }
-                return Array(s.utf8)
-            }
-            switch kind {
-            case "text":
-                // Not merged with a neighbour: partial indentation is decided token by token.
-                guard let s = payload as? String else { throw UnsupportedToken(description: "text token") }
-                nodes.append(.text(Array(s.utf8)))
-            case "variable", "unescapedVariable":
-                try noTransforms()
-                guard let name = field("name", 0) as? String else { throw UnsupportedToken(description: "variable") }
-                nodes.append(.variable(path: path(name), escaped: kind == "variable"))
-            case "section", "invertedSection":
-                try noTransforms()
-                guard let name = field("name", 0) as? String, let body = field("template", 2) as? MustacheTemplate else {
-                    throw UnsupportedToken(description: "section")
-                }
-                nodes.append(.section(path: path(name), inverted: kind == "invertedSection", body: try convert(body)))
-            case "blockExpansion":
-                guard let name = field("name", 0) as? String, let body = field("default", 1) as? MustacheTemplate else {
-                    throw UnsupportedToken(description: "block")
-                }
-                nodes.append(.block(name: name, body: try convert(body), indentation: indentation(field("indentation", 2))))
-            case "partial":
-                guard let name = field("", 0) as? String ?? fields.first?.1 as? String else {
-                    throw UnsupportedToken(description: "partial")
-                }
-                var overrides: [String: [Node]]?
-                if let inherits = field("inherits", 2) as? [String: MustacheTemplate]? ?? nil {
-                    overrides = try inherits.mapValues(convert)
-                }
-                nodes.append(.partial(name: name, indentation: indentation(field("indentation", 1)), overrides: overrides))
-            default:
-                throw UnsupportedToken(description: "\(kind) tokens are not supported")
-            }
-        }
-        return nodes
     }
 
     // MARK: - Rendering
@@ -167,10 +100,10 @@ final class CompiledTemplates: Sendable {
         switch node {
         case .text(let bytes):
             bytes.withUnsafeBufferPointer { out.append(contentsOf: $0) }
-        case .variable(let path, let escaped):
+        case .variable(let path, let escaped, _):
             guard let value = lookup(path, state.stack) else { return }
             Self.write(value, escaped: escaped, into: &out)
-        case .section(let path, let inverted, let body):
+        case .section(let path, let inverted, let body, _):
             let value = lookup(path, state.stack)
             if inverted {
                 if !Self.truthy(value) { render(body, &state, into: &out) }
@@ -186,12 +119,12 @@ final class CompiledTemplates: Sendable {
             } else {
                 renderPushed(body, value, &state, into: &out)
             }
-        case .block(let name, let body, let indentation):
+        case .block(let name, let body, let indentation, _, _):
             let saved = state.indentation
             if let indentation { state.indentation = (state.indentation ?? []) + indentation }
             render(state.inherited?[name] ?? body, &state, into: &out)
             state.indentation = saved
-        case .partial(let name, let indentation, let overrides):
+        case .partial(let name, let indentation, let overrides, _):
             guard let nodes = templates[name] else { return }
             let saved = (state.indentation, state.inherited)
             if let indentation { state.indentation = (state.indentation ?? []) + indentation }
@@ -214,13 +147,13 @@ final class CompiledTemplates: Sendable {
             return
         }
         let sources: [RowView.Source] = body.map { node in
-            guard case .variable(let path, _) = node, path.count == 1, path[0] != ".", !path[0].isEmpty else { return .none }
+            guard case .variable(let path, _, _) = node, path.count == 1, path[0] != ".", !path[0].isEmpty else { return .none }
             return first.source(of: path[0])
         }
         for row in rows {
             state.stack.append(Frame(row))
             for (k, node) in body.enumerated() {
-                if case .variable(let path, let escaped) = node, sources[k] != .none,
+                if case .variable(let path, let escaped, _) = node, sources[k] != .none,
                    case .some(let found) = row.value(at: sources[k], named: path[0]) {
                     if let found { Self.write(found, escaped: escaped, into: &out) }
                 } else {
