@@ -290,6 +290,7 @@ import SalesTesting
     func probeContext(user id: Int64? = nil, permissions: Set<String> = []) throws -> Context {
         final class NoHost: ContextHost {
             func render(_ template: String, _ data: [String: Any], title: String, status: Int, context: Context) -> Response { .text("") }
+            func renderPage<P: PageModel>(_ page: P, title: String, status: Int, context: Context) -> Response { .text("") }
             func service(_ id: ObjectIdentifier, for module: String) -> (any Sendable)? { nil }
             func recordAudit(_ entry: AuditEntry, context: Context) throws {}
             func storeFile(_ file: UploadedFile, context: Context) throws -> StoredFile { throw HTTPError.notFound }

@@ -12,6 +12,10 @@ final class FakeHost: ContextHost {
         renders.append((template, data, title, status))
         return Response.html("rendered \(template)", status: status)
     }
+    func renderPage<P: PageModel>(_ page: P, title: String, status: Int, context: Context) -> Response {
+        renders.append((P.template, [:], title, status))
+        return Response.html("rendered \(P.template)", status: status)
+    }
     func service(_ id: ObjectIdentifier, for module: String) -> (any Sendable)? { nil }
     func recordAudit(_ entry: AuditEntry, context: Context) throws {
         if failAudit { throw StorageError(.busy, "audit table locked") }

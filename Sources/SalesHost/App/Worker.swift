@@ -294,6 +294,20 @@ public final class Worker: ContextHost {
         return Response(status: status, headers: [("Content-Type", "text/html; charset=utf-8")], body: html)
     }
 
+    public func renderPage<P: PageModel>(_ page: P, title: String, status: Int, context: Context) -> Response {
+        do {
+            let html = try app.renderer.render(page, module: context.module) { template in
+                LayoutEnvelope(shell: shell(context, title: title), csrf: context.csrfToken,
+                               idem: template.usesIdempotencyKey ? Token.make(bytes: 16) : "")
+            }
+            return Response(status: status, headers: [("Content-Type", "text/html; charset=utf-8")], body: html)
+        } catch {
+            let id = requestID
+            app.logger.error("error id=\(id) page \(P.self) cannot be rendered: \(error)")
+            return errorPage(500, "系统错误", "页面模板有误。", errorID: id)
+        }
+    }
+
     public func service(_ id: ObjectIdentifier, for module: String) -> (any Sendable)? {
         guard let entry = app.registry.services.entries[id] else { return nil }
         if entry.provider == module || entry.provider == "core" { return entry.value }
@@ -353,8 +367,29 @@ public final class Worker: ContextHost {
         return m
     }
 
+    /// The layout's data for a typed page.
+    func shell(_ ctx: Context, title: String) -> Shell {
+        guard let user = ctx.user else { return Shell(title: title, companyName: config.companyName, user: nil, menu: []) }
+        let path = ctx.request.path
+        let menu = menuEntries(for: user).map { m in
+            Shell.MenuGroup(title: m.title, items: m.items.map { item in
+                Shell.MenuLink(title: item.title, href: item.href, active: path == item.href || path.hasPrefix(item.href + "/"))
+            })
+        }
+        return Shell(title: title, companyName: config.companyName, user: .init(displayName: user.displayName), menu: menu)
+    }
+
     /// Registry order is menu order; a module shows only if the user may open one of its items.
     public func menu(for user: User, currentPath: String) -> [[String: Any]] {
+        menuEntries(for: user).map { m in
+            ["id": m.id, "title": m.title, "items": m.items.map { item -> [String: Any] in
+                ["title": item.title, "href": item.href,
+                 "active": currentPath == item.href || currentPath.hasPrefix(item.href + "/")]
+            }]
+        }
+    }
+
+    func menuEntries(for user: User) -> [MenuModule] {
         // The permitted entries depend only on the user's permissions: computed once per worker
         // and user, again when the permissions change (a third of a page's host work otherwise).
         let entries: [MenuModule]
@@ -370,12 +405,7 @@ public final class Worker: ContextHost {
             if menuCache.count > 1000 { menuCache.removeAll() }
             menuCache[user.id] = (user.permissions, entries)
         }
-        return entries.map { m in
-            ["id": m.id, "title": m.title, "items": m.items.map { item -> [String: Any] in
-                ["title": item.title, "href": item.href,
-                 "active": currentPath == item.href || currentPath.hasPrefix(item.href + "/")]
-            }]
-        }
+        return entries
     }
 
     struct MenuModule {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SalesKit
 
 /// All templates, loaded and parsed once at start-up (before the workers start).
@@ -8,6 +9,7 @@ public struct Renderer: Sendable {
     /// Every template's text and file (the reference renderer in the tests reads them too).
     public let sources: [String: TemplateSource]
     let compiled: CompiledTemplates
+    let pages: PageBindings
     public let names: [String]
 
     public struct TemplateSource: Sendable {
@@ -18,6 +20,9 @@ public struct Renderer: Sendable {
     public struct LoadError: Error, CustomStringConvertible {
         public var description: String
     }
+
+    /// Page models the host itself renders (home, login, errors…), bound like a module's.
+    static let hostPages: [any PageModel.Type] = []
 
     public init(webDir: String, pluginsDir: String, modules: [any DepartmentModule]) throws {
         var sources: [String: TemplateSource] = [:]
@@ -42,6 +47,21 @@ public struct Renderer: Sendable {
         } catch {
             throw LoadError(description: "template \(error)")
         }
+        let declared = Self.hostPages.map { (module: "", type: $0) }
+            + modules.flatMap { m in m.pages.map { (module: m.manifest.id, type: $0) } }
+        pages = try Self.bindAll(declared, compiled: compiled, files: sources.mapValues(\.file))
+    }
+
+    /// A typed page, rendered in the layout: `envelope` is the layout's data.
+    func render<P: PageModel>(_ page: P, module: String, envelope: (BoundTemplate) -> LayoutEnvelope) throws -> [UInt8] {
+        let bound = try pages.page(P.self, module: module, compiled: compiled, files: sources.mapValues(\.file))
+        let encoder = TemplateEncoder()
+        let pageValue = try encoder.encode(page, as: bound.shape)
+        let envelopeValue = try encoder.encode(envelope(bound.template), as: pages.envelopeShape)
+        var out: [UInt8] = []
+        out.reserveCapacity(32 * 1024)
+        bound.template.render([envelopeValue, pageValue], into: &out)
+        return out
     }
 
     static func load(into sources: inout [String: TemplateSource], directory: String, prefix: String) throws {
@@ -63,5 +83,124 @@ public struct Renderer: Sendable {
     /// The page as UTF-8 bytes (what the response body needs), or nil for an unknown template.
     public func renderBytes(_ name: String, _ data: [String: Any]) -> [UInt8]? {
         compiled.render(name, data)
+    }
+}
+
+// MARK: - Typed pages
+
+/// What the layout reads around every typed page: the page model is pushed on top of this, so a
+/// page's names are looked up in the page first, then here.
+struct LayoutEnvelope: TemplateModel {
+    var shell: Shell
+    var csrf: String
+    /// A fresh idempotency key for the page's form (made only when the page has a form).
+    var idem: String
+}
+
+/// The layout's own data: title, company, the user and their menu.
+struct Shell: TemplateModel {
+    var title: String
+    var companyName: String
+    var user: ShellUser?
+    var menu: [MenuGroup]
+
+    struct ShellUser: TemplateModel {
+        var displayName: String
+    }
+
+    struct MenuGroup: TemplateModel {
+        var title: String
+        var items: [MenuLink]
+    }
+
+    struct MenuLink: TemplateModel {
+        var title: String
+        var href: String
+        var active: Bool
+    }
+}
+
+/// A page type bound to its template.
+struct BoundPage: Sendable {
+    var name: String
+    var shape: TemplateShape
+    var template: BoundTemplate
+}
+
+/// Page types bound at start-up, and the few bound later (a page type a module forgot to
+/// declare: bound on first use and logged, so the tests that render it fail loudly).
+final class PageBindings: Sendable {
+    let declared: [ObjectIdentifier: BoundPage]
+    let envelopeShape: TemplateShape
+    private let late = Mutex<[ObjectIdentifier: BoundPage]>([:])
+    private let shapes: Mutex<TemplateShapes>
+
+    init(declared: [ObjectIdentifier: BoundPage], envelopeShape: TemplateShape, shapes: TemplateShapes) {
+        self.declared = declared
+        self.envelopeShape = envelopeShape
+        self.shapes = Mutex(shapes)
+    }
+
+    func page<P: PageModel>(_ type: P.Type, module: String, compiled: CompiledTemplates, files: [String: String]) throws -> BoundPage {
+        let id = ObjectIdentifier(type)
+        if let b = declared[id] { return b }
+        if let b = late.withLock({ $0[id] }) { return b }
+        let envelope = envelopeShape
+        let b = try shapes.withLock { shapes in
+            try Renderer.bind(type, module: module, envelope: envelope, shapes: shapes, compiled: compiled, files: files)
+        }
+        late.withLock { $0[id] = b }
+        return b
+    }
+}
+
+extension Renderer {
+    /// The template name a page type names, for a module (`/x` = shared, else `<module>/x`).
+    static func templateName(_ template: String, module: String) -> String {
+        template.hasPrefix("/") ? String(template.dropFirst()) : module + "/" + template
+    }
+
+    static func bind<P: PageModel>(_ type: P.Type, module: String, envelope: TemplateShape, shapes: TemplateShapes,
+                                   compiled: CompiledTemplates, files: [String: String]) throws -> BoundPage {
+        var binder = TemplateBinder(templates: compiled.templates, files: files)
+        let name = templateName(P.template, module: module)
+        let shape = try shapes.shape(of: type)
+        guard let t = binder.bind(name, roots: [envelope, shape], page: "\(type)"), binder.problems.isEmpty else {
+            throw LoadError(description: binder.problems.joined(separator: "\n"))
+        }
+        return BoundPage(name: name, shape: shape, template: t)
+    }
+
+    /// Binds every declared page of every module (and the host's own): all problems at once.
+    static func bindAll(_ pages: [(module: String, type: any PageModel.Type)], compiled: CompiledTemplates,
+                        files: [String: String]) throws -> PageBindings {
+        let shapes = TemplateShapes()
+        var binder = TemplateBinder(templates: compiled.templates, files: files)
+        var problems: [String] = []
+        let envelope: TemplateShape
+        do {
+            envelope = try shapes.shape(of: LayoutEnvelope.self)
+        } catch {
+            throw LoadError(description: "\(error)")
+        }
+        binder.exempt(envelope)
+        var bound: [ObjectIdentifier: BoundPage] = [:]
+        func one<P: PageModel>(_ type: P.Type, _ module: String) {
+            let name = templateName(P.template, module: module)
+            do {
+                let shape = try shapes.shape(of: type)
+                if let t = binder.bind(name, roots: [envelope, shape], page: "\(type)") {
+                    bound[ObjectIdentifier(type)] = BoundPage(name: name, shape: shape, template: t)
+                }
+            } catch {
+                problems.append("\(type): \(error)")
+            }
+        }
+        for (module, type) in pages { one(type, module) }
+        problems += binder.problems + binder.unusedFields()
+        guard problems.isEmpty else {
+            throw LoadError(description: "page models do not match their templates:\n  " + problems.joined(separator: "\n  "))
+        }
+        return PageBindings(declared: bound, envelopeShape: envelope, shapes: shapes)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 /// What the host provides behind a `Context`. Implemented by the host; modules never call it.
 public protocol ContextHost: AnyObject {
     func render(_ template: String, _ data: [String: Any], title: String, status: Int, context: Context) -> Response
+    func renderPage<P: PageModel>(_ page: P, title: String, status: Int, context: Context) -> Response
     func service(_ id: ObjectIdentifier, for module: String) -> (any Sendable)?
     func recordAudit(_ entry: AuditEntry, context: Context) throws
     func storeFile(_ file: UploadedFile, context: Context) throws -> StoredFile
@@ -98,6 +99,12 @@ public final class Context {
     /// a shared template from `Web/templates`). The layout adds menu, user and CSRF token.
     public func render(_ template: String, _ data: [String: Any] = [:], title: String, status: Int = 200) -> Response {
         host.render(template, data, title: title, status: status, context: self)
+    }
+
+    /// Renders a page model in the layout (menu, user, CSRF token): the template is the one the
+    /// model names, bound to it at start-up.
+    public func render<P: PageModel>(_ page: P, title: String, status: Int = 200) -> Response {
+        host.renderPage(page, title: title, status: status, context: self)
     }
 
     /// A typed service of a module this module depends on; throws if absent or undeclared.

@@ -79,6 +79,9 @@ public protocol DepartmentModule: Sendable {
     /// The module's forms by name, as declared data (for documentation, admin views and the
     /// hostile-input tests that feed every field of every form).
     var forms: [String: FormSchema] { get }
+    /// The module's page models: each is bound to its template when the application starts
+    /// (an unknown name in a template, or a model field no template uses, stops the start).
+    var pages: [any PageModel.Type] { get }
     /// Mount routes; paths are relative to `/<id>/`.
     func routes(_ r: inout RouteBuilder)
     /// To-do items waiting for `user` (shown on the home page).
@@ -92,6 +95,7 @@ extension DepartmentModule {
     public var menu: [MenuItem] { [] }
     public var migrations: [Migration] { [] }
     public var forms: [String: FormSchema] { [:] }
+    public var pages: [any PageModel.Type] { [] }
     public func routes(_ r: inout RouteBuilder) {}
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] { [] }
     public func services(_ s: inout ServiceRegistry) {}

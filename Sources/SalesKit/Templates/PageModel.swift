@@ -62,6 +62,8 @@ public final class TemplateObject: @unchecked Sendable {
     public let typeName: String
     public private(set) var fields: [(name: String, shape: TemplateShape)] = []
     public private(set) var index: [String: Int] = [:]
+    /// The decoder asked for its keys: a dictionary, whose names no template can be checked against.
+    var askedForKeys = false
 
     init(typeName: String) { self.typeName = typeName }
 
@@ -105,6 +107,9 @@ public final class TemplateShapes: @unchecked Sendable {
             throw TemplateModelError("\(type): not a template model (\(error)); use String, Int, Bool, optionals, arrays and TemplateModel structs")
         }
         guard let s = decoder.shape else { throw TemplateModelError("\(type): decodes nothing") }
+        if case .object(let o) = s, o.askedForKeys {
+            throw TemplateModelError("\(type): dictionaries are not template models (their keys cannot be checked); use a struct")
+        }
         cache[id] = s
         return s
     }
@@ -168,7 +173,10 @@ private struct KeyedShapeContainer<Key: CodingKey>: KeyedDecodingContainerProtoc
         self.object = object
     }
 
-    var allKeys: [Key] { [] }
+    var allKeys: [Key] {
+        object.askedForKeys = true
+        return []
+    }
     func contains(_ key: Key) -> Bool { true }
 
     func decodeNil(forKey key: Key) throws -> Bool {

@@ -1,0 +1,329 @@
+import Foundation
+import SalesKit
+
+/// A template bound to a page model's shape at start-up. Every name is resolved then — to a
+/// frame of the context stack and a field position — so rendering reads fields by index, with
+/// no dictionary, no name hashing and no dynamic cast. A name the model does not have is a
+/// start-up error with the template's file and line.
+final class BoundTemplate: Sendable {
+    indirect enum Node: Sendable {
+        case text([UInt8])
+        /// `up`: frames below the top of the stack; `path`: field positions from there.
+        case value(up: Int, path: [Int], escaped: Bool)
+        case section(up: Int, path: [Int], kind: SectionKind, body: [Node])
+        /// A partial or block: its own indentation (a standalone partial), as the library.
+        case scope(indentation: [UInt8]?, body: [Node])
+    }
+
+    enum SectionKind: Sendable {
+        /// A `Bool` (or anything tested for presence only): no context is pushed.
+        case condition
+        /// A list: the body once per element, the element pushed.
+        case each
+        /// An object or a single value: pushed once when present.
+        case push
+        case inverted
+    }
+
+    let nodes: [Node]
+    /// Whether the template prints the envelope's `idem` (a form): made only then.
+    let usesIdempotencyKey: Bool
+
+    init(nodes: [Node], usesIdempotencyKey: Bool) {
+        self.nodes = nodes
+        self.usesIdempotencyKey = usesIdempotencyKey
+    }
+
+    // MARK: Rendering
+
+    struct State {
+        var stack: [TemplateValue]
+        var indentation: [UInt8]?
+    }
+
+    func render(_ frames: [TemplateValue], into out: inout [UInt8]) {
+        var state = State(stack: frames, indentation: nil)
+        state.stack.reserveCapacity(8)
+        Self.render(nodes, &state, into: &out)
+    }
+
+    private static func render(_ nodes: [Node], _ state: inout State, into out: inout [UInt8]) {
+        // As swift-mustache: with an indentation (a standalone partial), each node's non-empty
+        // output that starts a line of this template's own output is indented.
+        guard let indent = state.indentation, !indent.isEmpty else {
+            for node in nodes { render(node, &state, into: &out) }
+            return
+        }
+        let start = out.count
+        for node in nodes {
+            let atLineStart = out.count > start && out[out.count - 1] == UInt8(ascii: "\n")
+            let before = out.count
+            render(node, &state, into: &out)
+            if atLineStart, out.count > before { out.insert(contentsOf: indent, at: before) }
+        }
+    }
+
+    private static func lookup(_ up: Int, _ path: [Int], _ stack: [TemplateValue]) -> TemplateValue {
+        let i = stack.count - 1 - up
+        guard i >= 0, i < stack.count else { return .null }
+        var value = stack[i]
+        for p in path {
+            guard case .object(let fields) = value, p < fields.count else { return .null }
+            value = fields[p]
+        }
+        return value
+    }
+
+    private static func render(_ node: Node, _ state: inout State, into out: inout [UInt8]) {
+        switch node {
+        case .text(let bytes):
+            out.append(contentsOf: bytes)
+        case .value(let up, let path, let escaped):
+            switch lookup(up, path, state.stack) {
+            case .text(let s): escaped ? CompiledTemplates.escape(s, into: &out) : out.append(contentsOf: s.utf8)
+            case .int(let i): out.append(contentsOf: String(i).utf8)
+            case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+            case .null, .list, .object: break
+            }
+        case .section(let up, let path, let kind, let body):
+            let value = lookup(up, path, state.stack)
+            switch kind {
+            case .inverted:
+                if !truthy(value) { render(body, &state, into: &out) }
+            case .condition:
+                if truthy(value) { render(body, &state, into: &out) }
+            case .each:
+                guard case .list(let items) = value else { return }
+                for item in items {
+                    state.stack.append(item)
+                    render(body, &state, into: &out)
+                    state.stack.removeLast()
+                }
+            case .push:
+                guard truthy(value) else { return }
+                state.stack.append(value)
+                render(body, &state, into: &out)
+                state.stack.removeLast()
+            }
+        case .scope(let indentation, let body):
+            let saved = state.indentation
+            if let indentation { state.indentation = (state.indentation ?? []) + indentation }
+            render(body, &state, into: &out)
+            state.indentation = saved
+        }
+    }
+
+    /// False for: nothing, `false`, an empty list. Everything else (an empty string too) is
+    /// true, as in swift-mustache.
+    static func truthy(_ value: TemplateValue) -> Bool {
+        switch value {
+        case .null: false
+        case .bool(let b): b
+        case .list(let items): !items.isEmpty
+        case .text, .int, .object: true
+        }
+    }
+}
+
+/// Binds templates to model shapes; collects every problem (not only the first) so a start-up
+/// failure lists them all.
+struct TemplateBinder {
+    let templates: [String: [CompiledTemplates.Node]]
+    let files: [String: String]
+    private(set) var problems: [String] = []
+    /// Fields read by some template: (object, field position).
+    private(set) var used: Set<FieldUse> = []
+    /// Every object type reached from a bound page (for the unused-field check).
+    private(set) var objects: [ObjectIdentifier: (object: TemplateObject, page: String)] = [:]
+    /// Objects whose unused fields are fine: the layout's (a page may print a few of its
+    /// fields; the layout template reads the rest).
+    private(set) var exempt: Set<ObjectIdentifier> = []
+
+    mutating func exempt(_ shape: TemplateShape) {
+        switch shape {
+        case .optional(let s), .list(let s): exempt(s)
+        case .object(let o):
+            guard exempt.insert(ObjectIdentifier(o)).inserted else { return }
+            for f in o.fields { exempt(f.shape) }
+        case .text, .int, .bool: break
+        }
+    }
+
+    struct FieldUse: Hashable {
+        var object: ObjectIdentifier
+        var field: Int
+    }
+
+    private struct Frame {
+        var shape: TemplateShape
+    }
+
+    private typealias Overrides = [String: (nodes: [CompiledTemplates.Node], template: String)]
+
+    init(templates: [String: [CompiledTemplates.Node]], files: [String: String]) {
+        self.templates = templates
+        self.files = files
+    }
+
+    /// Binds `template` with the context stack `roots` (outermost first).
+    mutating func bind(_ template: String, roots: [TemplateShape], page: String) -> BoundTemplate? {
+        guard let nodes = templates[template] else {
+            problems.append("\(page): template \(template) not found")
+            return nil
+        }
+        for r in roots { collect(r, page: page) }
+        let before = problems.count
+        var usesIdem = false
+        let bound = bind(nodes, in: template, frames: roots.map { Frame(shape: $0) }, inherited: nil, depth: 0, usesIdem: &usesIdem)
+        return problems.count == before ? BoundTemplate(nodes: bound, usesIdempotencyKey: usesIdem) : nil
+    }
+
+    private mutating func collect(_ shape: TemplateShape, page: String) {
+        switch shape {
+        case .optional(let s), .list(let s): collect(s, page: page)
+        case .object(let o):
+            let id = ObjectIdentifier(o)
+            guard objects[id] == nil else { return }
+            objects[id] = (o, page)
+            for f in o.fields { collect(f.shape, page: page) }
+        case .text, .int, .bool: break
+        }
+    }
+
+    private func place(_ template: String, _ line: Int) -> String {
+        "\(files[template] ?? template):\(line)"
+    }
+
+    private static func types(_ frames: [Frame]) -> String {
+        frames.reversed().map { f -> String in
+            if case .object(let o) = f.shape.unwrapped { return o.typeName }
+            return "\(f.shape)"
+        }.joined(separator: " ← ")
+    }
+
+    /// Resolves a dotted name: the first part climbs the stack from the top, the rest descends.
+    private mutating func resolve(_ path: [String], _ frames: [Frame], _ template: String, _ line: Int)
+        -> (up: Int, path: [Int], shape: TemplateShape, usesIdem: Bool)? {
+        let shown = path.joined(separator: ".")
+        if path == ["."] {
+            guard let top = frames.last else { return nil }
+            return (0, [], top.shape, false)
+        }
+        var names = path[...]
+        var up = -1
+        var current: TemplateShape?
+        var positions: [Int] = []
+        var usesIdem = false
+        if names.first == "" {
+            names = names.dropFirst()
+            guard let top = frames.last, let first = names.popFirst() else { return (0, [], frames.last?.shape ?? .text, false) }
+            guard case .object(let o) = top.shape.unwrapped, let i = o.index[first] else {
+                problems.append("\(place(template, line)): {{\(shown)}}: the current object (\(Self.types([top]))) has no field \(first)")
+                return nil
+            }
+            up = 0
+            positions = [i]
+            current = o.fields[i].shape
+            used.insert(FieldUse(object: ObjectIdentifier(o), field: i))
+        } else if let first = names.popFirst() {
+            for (k, frame) in frames.enumerated().reversed() {
+                if case .object(let o) = frame.shape.unwrapped, let i = o.index[first] {
+                    up = frames.count - 1 - k
+                    positions = [i]
+                    current = o.fields[i].shape
+                    used.insert(FieldUse(object: ObjectIdentifier(o), field: i))
+                    if first == "idem", k == 0 { usesIdem = true }
+                    break
+                }
+            }
+            guard current != nil else {
+                problems.append("\(place(template, line)): {{\(shown)}}: no field \(first) in \(Self.types(frames))")
+                return nil
+            }
+        }
+        for name in names {
+            guard let shape = current, case .object(let o) = shape.unwrapped, let i = o.index[name] else {
+                problems.append("\(place(template, line)): {{\(shown)}}: \(current.map { "\($0)" } ?? "?") has no field \(name)")
+                return nil
+            }
+            positions.append(i)
+            current = o.fields[i].shape
+            used.insert(FieldUse(object: ObjectIdentifier(o), field: i))
+        }
+        guard let shape = current else { return nil }
+        return (up, positions, shape, usesIdem)
+    }
+
+    private mutating func bind(_ nodes: [CompiledTemplates.Node], in template: String, frames: [Frame], inherited: Overrides?,
+                               depth: Int, usesIdem: inout Bool) -> [BoundTemplate.Node] {
+        guard depth < 32 else {
+            problems.append("\(files[template] ?? template): partials nest more than 32 deep (a partial includes itself?)")
+            return []
+        }
+        var out: [BoundTemplate.Node] = []
+        for node in nodes {
+            switch node {
+            case .text(let bytes):
+                out.append(.text(bytes))
+            case .variable(let path, let escaped, let line):
+                guard let r = resolve(path, frames, template, line) else { continue }
+                usesIdem = usesIdem || r.usesIdem
+                switch r.shape.unwrapped {
+                case .text, .int, .bool: out.append(.value(up: r.up, path: r.path, escaped: escaped))
+                case .list, .object, .optional:
+                    problems.append("\(place(template, line)): {{\(path.joined(separator: "."))}} prints a \(r.shape); print one of its fields")
+                }
+            case .section(let path, let inverted, let body, let line):
+                guard let r = resolve(path, frames, template, line) else { continue }
+                if inverted {
+                    let b = bind(body, in: template, frames: frames, inherited: inherited, depth: depth, usesIdem: &usesIdem)
+                    out.append(.section(up: r.up, path: r.path, kind: .inverted, body: b))
+                    continue
+                }
+                switch r.shape.unwrapped {
+                case .bool:
+                    let b = bind(body, in: template, frames: frames, inherited: inherited, depth: depth, usesIdem: &usesIdem)
+                    out.append(.section(up: r.up, path: r.path, kind: .condition, body: b))
+                case .list(let element):
+                    let b = bind(body, in: template, frames: frames + [Frame(shape: element)], inherited: inherited, depth: depth,
+                                 usesIdem: &usesIdem)
+                    out.append(.section(up: r.up, path: r.path, kind: .each, body: b))
+                case let other:
+                    let b = bind(body, in: template, frames: frames + [Frame(shape: other)], inherited: inherited, depth: depth,
+                                 usesIdem: &usesIdem)
+                    out.append(.section(up: r.up, path: r.path, kind: .push, body: b))
+                }
+            case .block(let name, let body, let indentation, _, _):
+                let chosen = inherited?[name]
+                let b = bind(chosen?.nodes ?? body, in: chosen?.template ?? template, frames: frames, inherited: inherited, depth: depth,
+                             usesIdem: &usesIdem)
+                out.append(.scope(indentation: indentation, body: b))
+            case .partial(let name, let indentation, let overrides, let line):
+                guard let nodes = templates[name] else {
+                    problems.append("\(place(template, line)): partial \(name) not found")
+                    continue
+                }
+                var merged = inherited
+                if let overrides {
+                    // Outer overrides win (the page's blocks over the layout's own nesting).
+                    let mine = overrides.mapValues { (nodes: $0, template: template) }
+                    merged = inherited.map { $0.merging(mine) { outer, _ in outer } } ?? mine
+                }
+                let b = bind(nodes, in: name, frames: frames, inherited: merged, depth: depth + 1, usesIdem: &usesIdem)
+                out.append(.scope(indentation: indentation, body: b))
+            }
+        }
+        return out
+    }
+
+    /// Fields of bound models that no template reads.
+    func unusedFields() -> [String] {
+        var unused: [String] = []
+        for (id, entry) in objects where !exempt.contains(id) {
+            for (i, f) in entry.object.fields.enumerated() where !used.contains(FieldUse(object: id, field: i)) {
+                unused.append("\(entry.object.typeName).\(f.name) (in \(entry.page)) is not used by any template")
+            }
+        }
+        return unused.sorted()
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+@testable import SalesHost
+import SalesKit
+
+/// Typed page models (issue #13): templates bound to the model's fields at start-up.
+@Suite struct PageModelTests {
+    struct Row: TemplateModel {
+        var code: String
+        var name: String
+        var owner: String?
+        var amount: Int
+    }
+
+    struct ListPage: PageModel {
+        static let template = "list"
+        var rows: [Row]
+        var shared: String
+        var flag: Bool
+        var tags: [String]
+        var note: String?
+        var detail: Detail?
+
+        struct Detail: TemplateModel { var city: String }
+    }
+
+    struct Module: DepartmentModule {
+        let manifest = ModuleManifest(id: "m", title: "M", version: "0", folder: "M")
+        let declared: [any PageModel.Type]
+        var pages: [any PageModel.Type] { declared }
+    }
+
+    /// A renderer over inline templates (`layout`, shared ones, and the module's under `m/`).
+    static func renderer(shared: [String: String] = [:], module: [String: String], pages: [any PageModel.Type]) throws -> Renderer {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pm-" + UUID().uuidString).path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func write(_ path: String, _ text: String) throws {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        let layout = shared["layout"] ?? "<title>{{shell.title}}</title>{{$content}}{{/content}}"
+        try write(dir + "/web/templates/layout.mustache", layout)
+        for (n, t) in shared where n != "layout" { try write(dir + "/web/templates/\(n).mustache", t) }
+        for (n, t) in module { try write(dir + "/plugins/M/templates/\(n).mustache", t) }
+        return try Renderer(webDir: dir + "/web", pluginsDir: dir + "/plugins", modules: [Module(declared: pages)])
+    }
+
+    static let listTemplate = """
+        {{<layout}}
+        {{$content}}
+        <table>
+          {{#rows}}
+          <tr><td>{{code}}</td><td>{{name}}</td><td>{{owner}}</td><td>{{amount}}</td><td>{{shared}}</td></tr>
+          {{/rows}}
+          {{^rows}}<tr><td>无</td></tr>{{/rows}}
+        </table>
+        {{#flag}}F{{/flag}}{{#tags}}[{{.}}]{{/tags}}{{#note}}({{note}}){{/note}}{{^note}}-{{/note}}{{#detail}}{{city}}{{/detail}}
+          {{>m/part}}
+        {{/content}}
+        {{/layout}}
+        """
+
+    static let page = ListPage(
+        rows: [Row(code: "<K1>", name: "上海\"亚凯\"", owner: nil, amount: 12), Row(code: "K2", name: "华东&", owner: "张伟", amount: -3)],
+        shared: "S'", flag: true, tags: ["a", "<b>"], note: nil, detail: .init(city: "杭州"))
+
+    static func envelope(_ t: BoundTemplate) -> LayoutEnvelope {
+        LayoutEnvelope(shell: Shell(title: "客户", companyName: "公司", user: nil, menu: []), csrf: "tok", idem: t.usesIdempotencyKey ? "IDEM" : "")
+    }
+
+    @Test func rendersTheSameBytesAsTheDictionaryRenderer() throws {
+        let r = try Self.renderer(module: ["list": Self.listTemplate, "part": "line1 {{shared}}\nline2 {{#detail}}{{city}}{{/detail}}\n"],
+                                  pages: [ListPage.self])
+        let typed = String(decoding: try r.render(Self.page, module: "m", envelope: Self.envelope), as: UTF8.self)
+        // The same page as the dictionary tree the untyped renderer reads.
+        let shape = try TemplateShapes().shape(of: ListPage.self)
+        guard var dict = try TemplateEncoder().encode(Self.page, as: shape).dictionaryTree(shape) as? [String: Any] else {
+            Issue.record("no dictionary")
+            return
+        }
+        dict["shell"] = ["title": "客户", "companyName": "公司"]
+        #expect(typed == r.render("m/list", dict))
+        #expect(typed.contains("<td>&lt;K1&gt;</td><td>上海&quot;亚凯&quot;</td><td></td><td>12</td><td>S&#39;</td>"))
+        #expect(typed.contains("F[a][&lt;b&gt;]-杭州"))
+        #expect(typed.contains("  line1 S&#39;\n  line2 杭州\n"))
+        // An empty list takes the inverted section.
+        var empty = Self.page
+        empty.rows = []
+        #expect(String(decoding: try r.render(empty, module: "m", envelope: Self.envelope), as: UTF8.self).contains("<td>无</td>"))
+    }
+
+    @Test func aTemplateTypoStopsTheStartWithFileAndLine() throws {
+        let typo = Self.listTemplate.replacingOccurrences(of: "<td>{{name}}</td>", with: "<td>{{nmae}}</td>")
+        do {
+            _ = try Self.renderer(module: ["list": typo, "part": "{{shared}}{{#detail}}{{city}}{{/detail}}"], pages: [ListPage.self])
+            Issue.record("a template naming a missing field must not load")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("M/templates/list.mustache:5: {{nmae}}: no field nmae in Row ← ListPage ← LayoutEnvelope"), "\(text)")
+        }
+    }
+
+    @Test func aFieldNoTemplateUsesStopsTheStart() throws {
+        let without = Self.listTemplate.replacingOccurrences(of: "<td>{{amount}}</td>", with: "")
+        do {
+            _ = try Self.renderer(module: ["list": without, "part": "{{shared}}{{#detail}}{{city}}{{/detail}}"], pages: [ListPage.self])
+            Issue.record("an unused model field must not load")
+        } catch {
+            #expect("\(error)".contains("Row.amount (in ListPage) is not used by any template"), "\(error)")
+        }
+    }
+
+    @Test func printingAListOrAMissingPartialIsRefused() throws {
+        struct P: PageModel {
+            static let template = "p"
+            var rows: [String]
+        }
+        for (text, expected) in [
+            ("{{rows}}", "p.mustache:1: {{rows}} prints a [String]"),
+            ("{{#rows}}{{.}}{{/rows}}\n{{>m/nope}}", "p.mustache:2: partial m/nope not found"),
+            ("{{#rows}}{{.x}}{{/rows}}", "the current object (String) has no field x"),
+        ] {
+            do {
+                _ = try Self.renderer(module: ["p": text], pages: [P.self])
+                Issue.record("\(text) must not load")
+            } catch {
+                #expect("\(error)".contains(expected), "\(error)")
+            }
+        }
+    }
+
+    @Test func modelsMayHoldOnlyWhatTemplatesCanShow() throws {
+        struct WithDouble: PageModel {
+            static let template = "p"
+            var amount: Double
+        }
+        struct WithDictionary: PageModel {
+            static let template = "p"
+            var byName: [String: String]
+        }
+        enum Status: String, Codable { case open }
+        struct WithEnum: PageModel {
+            static let template = "p"
+            var status: Status
+        }
+        for type in [WithDouble.self, WithDictionary.self, WithEnum.self] as [any PageModel.Type] {
+            #expect(throws: (any Error).self) { try TemplateShapes().shape(of: type) }
+        }
+    }
+
+    @Test func theIdempotencyKeyIsMadeOnlyForPagesThatPrintIt() throws {
+        struct Plain: PageModel {
+            static let template = "plain"
+            var x: String
+        }
+        struct WithForm: PageModel {
+            static let template = "form"
+            var x: String
+        }
+        let r = try Self.renderer(shared: ["form/csrf": "<input name=_idem value={{idem}}>"],
+                                  module: ["plain": "{{x}}", "form": "{{x}}{{>form/csrf}}"], pages: [Plain.self, WithForm.self])
+        #expect(String(decoding: try r.render(Plain(x: "a"), module: "m", envelope: Self.envelope), as: UTF8.self) == "a")
+        #expect(String(decoding: try r.render(WithForm(x: "a"), module: "m", envelope: Self.envelope), as: UTF8.self)
+            == "a<input name=_idem value=IDEM>")
+    }
+}
