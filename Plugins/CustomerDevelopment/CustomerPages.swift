@@ -46,17 +46,6 @@ enum CustomerPages {
         FormField("reason", "调整原因", required: true, rules: [.length(min: 2, max: 200)]),
     ])
 
-    static let listSpec = ListSpec(columns: [
-        .init("code", "客户代码", sql: "c.code"),
-        .init("name", "企业名称", sql: "c.name"),
-        .init("status", "状态", sql: "c.status"),
-        .init("class", "评级", sql: "c.rating_class"),
-        .init("stage", "阶段", sql: "c.stage"),
-        .init("city", "所在地", sql: "c.city"),
-        .init("owner", "负责人", sql: "owner_name"),
-        .init("rated", "最近评定", sql: "c.rated_at"),
-    ], defaultSort: "name", filters: ["q", "class", "stage", "owner", "status", "city", "due"], pageSize: 50, tiebreaker: "c.id")
-
     /// Start of the current quarter in the company time zone (003 §2.3 quarterly re-review).
     static func quarterStart(_ ctx: Context) -> Int64 {
         let today = ctx.today
@@ -64,66 +53,55 @@ enum CustomerPages {
         return Int64(LocalDate(year: today.year, month: month, day: 1).start(in: ctx.timeZone).timeIntervalSince1970)
     }
 
-    static let list: Handler = { req, ctx in
-        let q = listSpec.parse(req.query)
-        var w: SQL = "WHERE \(try Visibility.filter(ctx))"
-        if let s = q.filters["q"] { let like = "%" + s + "%"; w = w + " AND (c.name LIKE \(like) OR c.code LIKE \(like))" }
-        if let s = q.filters["class"] { w = w + (s == "none" ? " AND c.rating_class IS NULL" : " AND c.rating_class = \(s)") }
-        if let s = q.filters["stage"] { w = w + " AND c.stage = \(s)" }
-        if let s = q.filters["status"] { w = w + " AND c.status = \(s)" }
-        if let s = q.filters["city"] { w = w + (s == "in" ? " AND c.in_city = 1" : s == "out" ? " AND c.in_city = 0" : " AND c.city = \(s)") }
-        if let s = q.filters["owner"], let id = Int64(s) { w = w + " AND c.owner_id = \(id)" }
-        if q.filters["due"] != nil {
-            w = w + " AND c.status = 'customer' AND (c.rated_at IS NULL OR c.rated_at < \(quarterStart(ctx)))"
-        }
-        let rows = try ctx.db.query("""
-            SELECT c.id, c.code, c.name, c.status, c.rating_class, c.stage, c.city, c.in_city, c.rated_at,
+    /// 客户名录: the rep's own customers (the team's or all for those who see all).
+    static let listPage = ListPage(
+        title: "客户名录", path: "/crm/customers",
+        select: """
+            c.id, c.code, c.name, c.status, c.rating_class, c.stage, c.city, c.in_city, c.rated_at,
                    COALESCE(u.display_name, '') AS owner_name
-            FROM crm_customers c LEFT JOIN users u ON u.id = c.owner_id
-            \(w)\(q.seek) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
-            """)
-        func cells(_ r: Row) -> [String] {
-            [r.string("code") ?? "", r.string("name") ?? "", statusTitles[r.string("status") ?? ""] ?? "",
-             r.string("rating_class") ?? "", r.string("stage") ?? "", r.string("city") ?? "", r.string("owner_name") ?? "",
-             ctx.time(r.int("rated_at"))]
-        }
-        if q.export {
-            return .csv(filename: "客户名录.csv", CSVTable(header: listSpec.columns.map(\.title), rows: rows.map(cells)))
-        }
-        // Per user, one probe of the owner index (not a scan of every customer).
-        let owners = Visibility.seesAll(ctx) ? try ctx.db.query("""
-            SELECT u.id, u.display_name FROM users u
-            WHERE EXISTS (SELECT 1 FROM crm_customers c WHERE c.owner_id = u.id) ORDER BY u.display_name
-            """) : []
-        return ctx.render("customers", [
-            "customers": q.pageRows(rows).map { r in
-                RowView(r, ["statusText": statusTitles[r.string("status") ?? ""] ?? "", "rated": ctx.time(r.int("rated_at")),
-                            "cityText": (r.string("city") ?? "") + (r.bool("in_city") ? "（市内）" : "（市外）")])
+            """,
+        from: "crm_customers c LEFT JOIN users u ON u.id = c.owner_id",
+        scope: { ctx in try Visibility.filter(ctx) },
+        columns: [
+            .text("code", "客户代码", sql: "c.code"),
+            .init("name", "企业名称", sql: "c.name") { r, _ in ListCell(r.string("name") ?? "", href: "/crm/customers/\(r.int("id") ?? 0)") },
+            .init("status", "状态", sql: "c.status") { r, _ in ListCell(statusTitles[r.string("status") ?? ""] ?? "") },
+            .text("class", "评级", sql: "c.rating_class"),
+            .text("stage", "阶段", sql: "c.stage"),
+            .init("city", "所在地", sql: "c.city") { r, _ in ListCell((r.string("city") ?? "") + (r.bool("in_city") ? "（市内）" : "（市外）")) },
+            .text("owner", "负责人", sql: "owner_name"),
+            .time("rated", "最近评定", sql: "c.rated_at"),
+        ],
+        filters: [
+            .search("q", "名称或客户代码") { s, _ in
+                let like = "%" + s + "%"
+                return "c.name LIKE \(like) OR c.code LIKE \(like)"
             },
-            // Keyset links (next/previous after the shown rows): flat cost at any depth (issue #7).
-            "list": q.viewModel(rows: rows, basePath: "/crm/customers"),
-            "f": q.filters,
-            "classOptions": options(["A", "B", "C", "D", "E"], selected: q.filters["class"]),
-            "stageOptions": options(["A", "B", "C", "D"], selected: q.filters["stage"]),
-            "owners": Visibility.seesAll(ctx) ? owners.map { ["id": $0.int("id") ?? 0, "name": $0.string("display_name") ?? "",
-                                                              "selected": q.filters["owner"] == String($0.int("id") ?? 0)] } : [],
-            "hasOwners": Visibility.seesAll(ctx) && !owners.isEmpty,
-            "statusOptions": [("prospect", "潜在客户"), ("customer", "正式客户"), ("closed", "已关闭")].map {
-                ["value": $0.0, "title": $0.1, "selected": q.filters["status"] == $0.0] as [String: Any]
+            .choice("status", "状态", all: "全部状态", [Choice("prospect", "潜在客户"), Choice("customer", "正式客户"), Choice("closed", "已关闭")]) { s, _ in
+                "c.status = \(s)"
             },
-            "cityOptions": [("in", "市内"), ("out", "市外")].map {
-                ["value": $0.0, "title": $0.1, "selected": q.filters["city"] == $0.0] as [String: Any]
+            .choice("class", "评级", all: "全部评级", ["A", "B", "C", "D", "E"].map { Choice($0, $0 + " 类") } + [Choice("none", "未评定")]) { s, _ in
+                s == "none" ? "c.rating_class IS NULL" : "c.rating_class = \(s)"
             },
-            "due": q.filters["due"] != nil,
-        ], title: "客户名录")
-    }
+            .choice("stage", "阶段", all: "全部阶段", ["A", "B", "C", "D"].map { Choice($0, $0) }) { s, _ in "c.stage = \(s)" },
+            .choice("city", "市内/市外", all: "市内和市外", [Choice("in", "市内"), Choice("out", "市外")]) { s, _ in
+                s == "in" ? "c.in_city = 1" : "c.in_city = 0"
+            },
+            // Per user, one probe of the owner index (not a scan of every customer).
+            .init("owner", "负责人", .select(all: "全部负责人", options: { ctx in
+                try ctx.db.query("""
+                    SELECT u.id, u.display_name FROM users u
+                    WHERE EXISTS (SELECT 1 FROM crm_customers c WHERE c.owner_id = u.id) ORDER BY u.display_name
+                    """).map { Choice(String($0.int("id") ?? 0), $0.string("display_name") ?? "") }
+            }), shown: { ctx in Visibility.seesAll(ctx) }) { s, _ in Int64(s).map { "c.owner_id = \($0)" } },
+            .checkbox("due", "待季度复评") { ctx in
+                "c.status = 'customer' AND (c.rated_at IS NULL OR c.rated_at < \(quarterStart(ctx)))"
+            },
+        ],
+        actions: [.init("新增潜在客户", href: "/crm/customers/new")],
+        defaultSort: "name", tiebreaker: "c.id", empty: "没有符合条件的客户。")
 
-    static func save(_ v: FormValues) -> [(String, SQLValue)] {
-        [("name", .text(v.string("name"))), ("city", .text(v.string("city"))), ("in_city", .integer(v.bool("in_city") ? 1 : 0)),
-         ("address", .text(v.string("address"))), ("phone", .text(v.string("phone"))),
-         ("contact_person", .text(v.string("contact_person"))), ("contact_title", .text(v.string("contact_title"))),
-         ("department", .text(v.string("department"))), ("source", .text(v.string("source"))), ("notes", .text(v.string("notes")))]
-    }
+    static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
     static func options(_ values: [String], selected: String?) -> [[String: Any]] {
         values.map { v -> [String: Any] in ["value": v, "selected": v == selected] }

@@ -22,7 +22,7 @@ public struct Renderer: Sendable {
     }
 
     /// Page models the host itself renders (home, login, errors…), bound like a module's.
-    static let hostPages: [any PageModel.Type] = []
+    static let hostPages: [any PageModel.Type] = [ListPageView.self]
 
     public init(webDir: String, pluginsDir: String, modules: [any DepartmentModule]) throws {
         var sources: [String: TemplateSource] = [:]

@@ -185,25 +185,46 @@ public struct ListQuery: Sendable {
         return cursor?.forward == false ? shown.reversed() : shown
     }
 
-    /// Template data for the list's header and pager from the fetched rows (keyset links).
-    public func viewModel(rows: [Row], basePath: String) -> [String: Any] {
+    /// The list's header and pager from the fetched rows (keyset links).
+    public func view(rows: [Row], basePath: String) -> ListView {
         let more = rows.count > spec.pageSize
         let shown = pageRows(rows)
         let backward = cursor?.forward == false
         let hasNext = backward ? true : more
         let hasPrev = backward ? more : (cursor != nil || page > 1)
-        var m = viewModel(hasNext: false, hasPrev: false, basePath: basePath)
+        var m = view(hasNext: false, hasPrev: false, basePath: basePath)
         let key = sortColumn?.rowKey ?? spec.tiebreakerKey
         func link(_ row: Row, _ dir: String, _ page: Int) -> String {
             listLink(basePath, [("sort", sortKey), ("dir", descending ? "desc" : "asc"),
                                 (dir, Cursor.encode(row[key])), (dir + "_id", String(row.int(spec.tiebreakerKey) ?? 0)),
                                 ("page", String(page))])
         }
-        m["hasNext"] = hasNext && !shown.isEmpty
-        m["hasPrev"] = hasPrev && !shown.isEmpty
-        if hasNext, let last = shown.last { m["nextHref"] = link(last, "after", page + 1) }
-        if hasPrev, let first = shown.first { m["prevHref"] = link(first, "before", max(1, page - 1)) }
+        m.hasNext = hasNext && !shown.isEmpty
+        m.hasPrev = hasPrev && !shown.isEmpty
+        if hasNext, let last = shown.last { m.nextHref = link(last, "after", page + 1) }
+        if hasPrev, let first = shown.first { m.prevHref = link(first, "before", max(1, page - 1)) }
         return m
+    }
+
+    /// The list's header and pager, OFFSET paging.
+    public func view(rowsFetched: Int, basePath: String) -> ListView {
+        let hasNext = rowsFetched > spec.pageSize
+        var m = view(hasNext: hasNext, hasPrev: page > 1, basePath: basePath)
+        let sortParams: [(String, String)] = [("sort", sortKey), ("dir", descending ? "desc" : "asc")]
+        if hasNext { m.nextHref = listLink(basePath, sortParams + [("page", String(page + 1))]) }
+        if page > 1 { m.prevHref = listLink(basePath, sortParams + [("page", String(page - 1))]) }
+        return m
+    }
+
+    /// Template data for the list's header and pager from the fetched rows (keyset links), for
+    /// pages not yet moved to page models.
+    public func viewModel(rows: [Row], basePath: String) -> [String: Any] {
+        view(rows: rows, basePath: basePath).dictionary(filters: filters)
+    }
+
+    /// Template data for the list's header and pager (OFFSET paging), for pages not yet moved.
+    public func viewModel(rowsFetched: Int, basePath: String) -> [String: Any] {
+        view(rowsFetched: rowsFetched, basePath: basePath).dictionary(filters: filters)
     }
 
     /// A link to this list with the filters kept and `extra` added.
@@ -214,30 +235,45 @@ public struct ListQuery: Sendable {
         return basePath + (q.isEmpty ? "" : "?" + URLEncoding.encode(q))
     }
 
-    /// Template data for the list's header and pager (sort links keep the filters), OFFSET paging.
-    public func viewModel(rowsFetched: Int, basePath: String) -> [String: Any] {
-        let hasNext = rowsFetched > spec.pageSize
-        var m = viewModel(hasNext: hasNext, hasPrev: page > 1, basePath: basePath)
-        let sortParams: [(String, String)] = [("sort", sortKey), ("dir", descending ? "desc" : "asc")]
-        if hasNext { m["nextHref"] = listLink(basePath, sortParams + [("page", String(page + 1))]) }
-        if page > 1 { m["prevHref"] = listLink(basePath, sortParams + [("page", String(page - 1))]) }
-        return m
-    }
-
-    private func viewModel(hasNext: Bool, hasPrev: Bool, basePath: String) -> [String: Any] {
+    private func view(hasNext: Bool, hasPrev: Bool, basePath: String) -> ListView {
         func link(_ extra: [(String, String)]) -> String { listLink(basePath, extra) }
         let sortParams: [(String, String)] = [("sort", sortKey), ("dir", descending ? "desc" : "asc")]
-        let headers: [[String: Any]] = spec.columns.map { c in
+        let headers = spec.columns.map { c in
             let active = c.key == sortKey
             let nextDir = active && !descending ? "desc" : "asc"
-            return ["title": c.title, "sortable": c.sortable, "active": active,
-                    "arrow": active ? (descending ? "▼" : "▲") : "",
-                    "href": link([("sort", c.key), ("dir", nextDir)])]
+            return ListView.Header(title: c.title, sortable: c.sortable, active: active,
+                                   arrow: active ? (descending ? "▼" : "▲") : "", href: link([("sort", c.key), ("dir", nextDir)]))
         }
-        return [
-            "headers": headers, "page": page, "hasNext": hasNext, "hasPrev": hasPrev,
-            "csvHref": link(sortParams + [("format", "csv")]),
-            "filters": filters,
+        return ListView(headers: headers, page: page, hasNext: hasNext, hasPrev: hasPrev, nextHref: nil, prevHref: nil,
+                        csvHref: link(sortParams + [("format", "csv")]))
+    }
+}
+
+/// A list's sortable header and pager (the `list/head` and `list/pager` partials).
+public struct ListView: TemplateModel {
+    public struct Header: TemplateModel {
+        public var title: String
+        public var sortable: Bool
+        public var active: Bool
+        public var arrow: String
+        public var href: String
+    }
+
+    public var headers: [Header]
+    public var page: Int
+    public var hasNext: Bool
+    public var hasPrev: Bool
+    public var nextHref: String?
+    public var prevHref: String?
+    public var csvHref: String
+
+    func dictionary(filters: [String: String]) -> [String: Any] {
+        var m: [String: Any] = [
+            "headers": headers.map { ["title": $0.title, "sortable": $0.sortable, "active": $0.active, "arrow": $0.arrow, "href": $0.href] },
+            "page": page, "hasNext": hasNext, "hasPrev": hasPrev, "csvHref": csvHref, "filters": filters,
         ]
+        if let nextHref { m["nextHref"] = nextHref }
+        if let prevHref { m["prevHref"] = prevHref }
+        return m
     }
 }

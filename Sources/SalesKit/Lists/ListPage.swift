@@ -1,0 +1,236 @@
+import Foundation
+
+/// A whole list page from one declaration: columns (title, SQL, cell), filters with their SQL
+/// conditions, sorting, keyset paging, CSV with the same columns, the module's visibility
+/// condition, and one shared template (`Web/templates/list/page.mustache`). A new column is one
+/// line.
+///
+/// ```swift
+/// static let page = ListPage(
+///     title: "客户名录", path: "/crm/customers",
+///     select: "c.id, c.code, c.name, COALESCE(u.display_name, '') AS owner_name",
+///     from: "crm_customers c LEFT JOIN users u ON u.id = c.owner_id",
+///     scope: { ctx in try Visibility.filter(ctx) },
+///     columns: [
+///         .text("code", "客户代码", sql: "c.code"),
+///         .init("name", "企业名称", sql: "c.name") { r, _ in ListCell(r.string("name") ?? "", href: "/crm/customers/\(r.int("id") ?? 0)") },
+///         .text("owner", "负责人", sql: "owner_name"),
+///     ],
+///     filters: [.search("q", "名称或客户代码") { s, _ in "c.name LIKE \("%" + s + "%")" }],
+///     defaultSort: "name", tiebreaker: "c.id", empty: "没有符合条件的客户。")
+/// r.get("customers", .permission(use)) { req, ctx in try page.respond(req, ctx) }
+/// ```
+///
+/// SQL text (`select`, `from`, column `sql`) is written by the module in code, never taken
+/// from the request; filter values reach SQL only as bound parameters.
+public struct ListPage: Sendable {
+    public struct Column: Sendable {
+        public var spec: ListSpec.Column
+        public var cell: @Sendable (Row, Context) -> ListCell
+
+        public init(_ key: String, _ title: String, sql: String, sortable: Bool = true, rowKey: String? = nil,
+                    cell: @escaping @Sendable (Row, Context) -> ListCell) {
+            spec = ListSpec.Column(key, title, sql: sql, sortable: sortable, rowKey: rowKey)
+            self.cell = cell
+        }
+
+        /// A column showing one result column as text (by default the part of `sql` after the dot).
+        public static func text(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String? = nil) -> Column {
+            let name = column ?? String(sql.split(separator: ".").last ?? Substring(sql))
+            return Column(key, title, sql: sql, sortable: sortable) { r, _ in ListCell(r.string(name) ?? "") }
+        }
+
+        /// An epoch-seconds column shown as a time in the company time zone.
+        public static func time(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String? = nil) -> Column {
+            let name = column ?? String(sql.split(separator: ".").last ?? Substring(sql))
+            return Column(key, title, sql: sql, sortable: sortable) { r, ctx in ListCell(ctx.displayEpoch(r.int(name))) }
+        }
+    }
+
+    public struct Filter: Sendable {
+        public enum Kind: Sendable {
+            case search(placeholder: String)
+            case select(all: String, options: @Sendable (Context) throws -> [Choice])
+            case checkbox
+        }
+
+        public var key: String
+        public var label: String
+        public var kind: Kind
+        /// The SQL condition for a chosen value (nil: the value means no condition).
+        public var condition: @Sendable (String, Context) throws -> SQL?
+        /// Whether this user sees (and may use) the filter.
+        public var shown: @Sendable (Context) -> Bool
+
+        public init(_ key: String, _ label: String, _ kind: Kind, shown: @escaping @Sendable (Context) -> Bool = { _ in true },
+                    condition: @escaping @Sendable (String, Context) throws -> SQL?) {
+            self.key = key
+            self.label = label
+            self.kind = kind
+            self.shown = shown
+            self.condition = condition
+        }
+
+        public static func search(_ key: String, _ placeholder: String,
+                                  condition: @escaping @Sendable (String, Context) throws -> SQL?) -> Filter {
+            Filter(key, placeholder, .search(placeholder: placeholder), condition: condition)
+        }
+
+        /// A fixed list of choices; the condition gets a value that is one of them.
+        public static func choice(_ key: String, _ label: String, all: String, _ choices: [Choice],
+                                  condition: @escaping @Sendable (String, Context) throws -> SQL?) -> Filter {
+            let allowed = Set(choices.map(\.value))
+            return Filter(key, label, .select(all: all, options: { _ in choices })) { v, ctx in
+                allowed.contains(v) ? try condition(v, ctx) : nil
+            }
+        }
+
+        public static func checkbox(_ key: String, _ label: String, condition: @escaping @Sendable (Context) throws -> SQL) -> Filter {
+            Filter(key, label, .checkbox) { _, ctx in try condition(ctx) }
+        }
+    }
+
+    public struct Action: Sendable {
+        public var title: String
+        public var href: String
+        public var shown: @Sendable (Context) -> Bool
+        public init(_ title: String, href: String, shown: @escaping @Sendable (Context) -> Bool = { _ in true }) {
+            self.title = title
+            self.href = href
+            self.shown = shown
+        }
+    }
+
+    public var title: String
+    /// The list's absolute path (sort, page and CSV links, the filter form's action).
+    public var path: String
+    public var select: String
+    public var from: String
+    /// The rows this user may see (the module's visibility rule), as a WHERE condition.
+    public var scope: @Sendable (Context) throws -> SQL
+    public var columns: [Column]
+    public var filters: [Filter]
+    public var actions: [Action]
+    public var empty: String
+    public var csvName: String
+    public let spec: ListSpec
+
+    public init(title: String, path: String, select: String, from: String, scope: @escaping @Sendable (Context) throws -> SQL,
+                columns: [Column], filters: [Filter] = [], actions: [Action] = [], defaultSort: String,
+                defaultDescending: Bool = false, pageSize: Int = 50, tiebreaker: String, empty: String, csvName: String? = nil) {
+        self.title = title
+        self.path = path
+        self.select = select
+        self.from = from
+        self.scope = scope
+        self.columns = columns
+        self.filters = filters
+        self.actions = actions
+        self.empty = empty
+        self.csvName = csvName ?? title + ".csv"
+        spec = ListSpec(columns: columns.map(\.spec), defaultSort: defaultSort, defaultDescending: defaultDescending,
+                        filters: filters.map(\.key), pageSize: pageSize, tiebreaker: tiebreaker)
+    }
+
+    /// GET: the page (or `?format=csv`: every row as CSV, same columns).
+    public func respond(_ req: Request, _ ctx: Context) throws -> Response {
+        let q = spec.parse(req.query)
+        var conditions: SQL = "WHERE (" + (try scope(ctx)) + ")"
+        for f in filters where f.shown(ctx) {
+            guard let v = q.filters[f.key], let c = try f.condition(v, ctx) else { continue }
+            conditions = conditions + " AND (" + c + ")"
+        }
+        let rows = try ctx.db.query("""
+            SELECT \(raw: select) FROM \(raw: from)
+            \(conditions)\(q.seek) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
+            """)
+        if q.export {
+            return .csv(filename: csvName, CSVTable(header: columns.map(\.spec.title),
+                                                    rows: rows.map { r in columns.map { $0.cell(r, ctx).text } }))
+        }
+        let shown = q.pageRows(rows)
+        var filterViews: [ListPageView.FilterView] = []
+        for f in filters where f.shown(ctx) {
+            let value = q.filters[f.key] ?? ""
+            var v = ListPageView.FilterView(name: f.key, label: f.label, value: value, isSearch: false, isSelect: false,
+                                            isCheckbox: false, checked: !value.isEmpty, allTitle: "", options: [])
+            switch f.kind {
+            case .search: v.isSearch = true
+            case .select(let all, let options):
+                v.isSelect = true
+                v.allTitle = all
+                v.options = try options(ctx).map { .init(value: $0.value, title: $0.label, selected: $0.value == value) }
+            case .checkbox: v.isCheckbox = true
+            }
+            filterViews.append(v)
+        }
+        let page = ListPageView(
+            heading: title, path: path,
+            actions: actions.filter { $0.shown(ctx) }.map { .init(title: $0.title, href: $0.href) },
+            filters: filterViews, hasFilters: !filterViews.isEmpty,
+            list: q.view(rows: rows, basePath: path),
+            rows: shown.map { r in ListPageView.RowView(cells: columns.map { $0.cell(r, ctx) }) },
+            colspan: columns.count, empty: empty)
+        return ctx.render(page, title: title)
+    }
+}
+
+/// One cell of a list row: text (escaped), a link when `href` is set.
+public struct ListCell: TemplateModel {
+    public var text: String
+    public var href: String?
+    public init(_ text: String, href: String? = nil) {
+        self.text = text
+        self.href = href
+    }
+}
+
+/// The page model of every `ListPage` (`Web/templates/list/page.mustache`).
+public struct ListPageView: PageModel {
+    public static let template = "/list/page"
+
+    public struct Link: TemplateModel {
+        public var title: String
+        public var href: String
+    }
+
+    public struct Option: TemplateModel {
+        public var value: String
+        public var title: String
+        public var selected: Bool
+    }
+
+    public struct FilterView: TemplateModel {
+        public var name: String
+        public var label: String
+        public var value: String
+        public var isSearch: Bool
+        public var isSelect: Bool
+        public var isCheckbox: Bool
+        public var checked: Bool
+        public var allTitle: String
+        public var options: [Option]
+    }
+
+    public struct RowView: TemplateModel {
+        public var cells: [ListCell]
+    }
+
+    public var heading: String
+    public var path: String
+    public var actions: [Link]
+    public var filters: [FilterView]
+    public var hasFilters: Bool
+    public var list: ListView
+    public var rows: [RowView]
+    public var colspan: Int
+    public var empty: String
+}
+
+extension Context {
+    /// An epoch-seconds value from the database as a time in the company time zone ("" for NULL).
+    public func displayEpoch(_ epoch: Int64?) -> String {
+        guard let epoch else { return "" }
+        return display(Date(timeIntervalSince1970: Double(epoch)))
+    }
+}
