@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import SalesHost
-import SalesKit
+@testable import SalesKit
 
 /// Typed page models (issue #13): templates bound to the model's fields at start-up.
 @Suite struct PageModelTests {
@@ -42,7 +42,7 @@ import SalesKit
         try write(dir + "/web/templates/layout.mustache", layout)
         for (n, t) in shared where n != "layout" { try write(dir + "/web/templates/\(n).mustache", t) }
         for (n, t) in module { try write(dir + "/plugins/M/templates/\(n).mustache", t) }
-        return try Renderer(webDir: dir + "/web", pluginsDir: dir + "/plugins", modules: [Module(declared: pages)])
+        return try Renderer(webDir: dir + "/web", pluginsDir: dir + "/plugins", modules: [Module(declared: pages)], hostPages: [])
     }
 
     static let listTemplate = """
@@ -162,5 +162,34 @@ import SalesKit
         #expect(String(decoding: try r.render(Plain(x: "a"), module: "m", envelope: Self.envelope), as: UTF8.self) == "a")
         #expect(String(decoding: try r.render(WithForm(x: "a"), module: "m", envelope: Self.envelope), as: UTF8.self)
             == "a<input name=_idem value=IDEM>")
+    }
+}
+
+/// Hand-built values must equal what `Encodable` gives (field positions included).
+@Suite struct HandBuiltValueTests {
+    static func codable<T: TemplateModel>(_ v: T) throws -> TemplateValue {
+        try TemplateEncoder().encode(v, as: try TemplateShapes().shape(of: T.self))
+    }
+
+    @Test func listPageViewAndListViewMatchTheirEncodableValues() throws {
+        let list = ListView(headers: [.init(title: "名称", sortable: true, active: true, arrow: "▲", href: "/x?sort=name")],
+                            page: 2, hasNext: true, hasPrev: false, nextHref: "/x?after=t1", prevHref: nil, csvHref: "/x?format=csv")
+        let page = ListPageView(
+            heading: "客户", path: "/crm/customers", actions: [.init(title: "新增", href: "/new")],
+            filters: [.init(name: "q", label: "名称", value: "a", isSearch: true, isSelect: false, isCheckbox: false, checked: true,
+                            allTitle: "", options: [.init(value: "A", title: "A 类", selected: true)])],
+            hasFilters: true, list: list,
+            rows: [.init(cells: [ListCell("K1"), ListCell("上海", href: "/crm/customers/1")])], colspan: 2, empty: "无")
+        #expect(page.templateValue == (try Self.codable(page)))
+        #expect(list.templateValue == (try Self.codable(list)))
+    }
+
+    @Test func theLayoutEnvelopeMatchesItsEncodableValue() throws {
+        let shell = Shell(title: "T", companyName: "C", user: .init(displayName: "张伟"),
+                          menu: [.init(title: "客户开发", items: [.init(title: "客户名录", href: "/crm/customers", active: true)])])
+        let envelope = LayoutEnvelope(shell: shell, csrf: "tok", idem: "")
+        #expect(envelope.templateValue == (try Self.codable(envelope)))
+        let anonymous = LayoutEnvelope(shell: Shell(title: "T", companyName: "C", user: nil, menu: []), csrf: "", idem: "i")
+        #expect(anonymous.templateValue == (try Self.codable(anonymous)))
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Mustache
 import Testing
 @testable import SalesHost
-import SalesKit
+@testable import SalesKit
 
 /// The page renderer (issues #7, #13): our own parser (`TemplateParser`) and `CompiledTemplates`
 /// must give swift-mustache's output byte for byte, for every template the product ships. The
@@ -32,7 +32,7 @@ import SalesKit
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         }
-        return try Renderer(webDir: dir, pluginsDir: dir, modules: [])
+        return try Renderer(webDir: dir, pluginsDir: dir, modules: [], hostPages: [])
     }
 
     // MARK: Every shipped template, against swift-mustache

@@ -22,9 +22,10 @@ public struct Renderer: Sendable {
     }
 
     /// Page models the host itself renders (home, login, errors…), bound like a module's.
-    static let hostPages: [any PageModel.Type] = [ListPageView.self]
+    public static let hostPages: [any PageModel.Type] = [ListPageView.self]
 
-    public init(webDir: String, pluginsDir: String, modules: [any DepartmentModule]) throws {
+    public init(webDir: String, pluginsDir: String, modules: [any DepartmentModule],
+                hostPages: [any PageModel.Type] = Renderer.hostPages) throws {
         var sources: [String: TemplateSource] = [:]
         try Self.load(into: &sources, directory: webDir + "/templates", prefix: "")
         if modules.contains(where: { $0.manifest.folder != nil }), !FileManager.default.fileExists(atPath: pluginsDir) {
@@ -47,7 +48,7 @@ public struct Renderer: Sendable {
         } catch {
             throw LoadError(description: "template \(error)")
         }
-        let declared = Self.hostPages.map { (module: "", type: $0) }
+        let declared = hostPages.map { (module: "", type: $0) }
             + modules.flatMap { m in m.pages.map { (module: m.manifest.id, type: $0) } }
         pages = try Self.bindAll(declared, compiled: compiled, files: sources.mapValues(\.file))
     }
@@ -56,8 +57,8 @@ public struct Renderer: Sendable {
     func render<P: PageModel>(_ page: P, module: String, envelope: (BoundTemplate) -> LayoutEnvelope) throws -> [UInt8] {
         let bound = try pages.page(P.self, module: module, compiled: compiled, files: sources.mapValues(\.file))
         let encoder = TemplateEncoder()
-        let pageValue = try encoder.encode(page, as: bound.shape)
-        let envelopeValue = try encoder.encode(envelope(bound.template), as: pages.envelopeShape)
+        let pageValue = try encoder.encodePage(page, as: bound.shape)
+        let envelopeValue = try encoder.encodePage(envelope(bound.template), as: pages.envelopeShape)
         var out: [UInt8] = []
         out.reserveCapacity(32 * 1024)
         bound.template.render([envelopeValue, pageValue], into: &out)
@@ -95,6 +96,21 @@ struct LayoutEnvelope: TemplateModel {
     var csrf: String
     /// A fresh idempotency key for the page's form (made only when the page has a form).
     var idem: String
+}
+
+extension LayoutEnvelope: TemplateValueRepresentable {
+    var templateValue: TemplateValue {
+        .object([shell.templateValue, .text(csrf), .text(idem)])
+    }
+}
+
+extension Shell: TemplateValueRepresentable {
+    var templateValue: TemplateValue {
+        .object([.text(title), .text(companyName), user.map { .object([.text($0.displayName)]) } ?? .null,
+                 .list(menu.map { g in
+                     .object([.text(g.title), .list(g.items.map { .object([.text($0.title), .text($0.href), .bool($0.active)]) })])
+                 })])
+    }
 }
 
 /// The layout's own data: title, company, the user and their menu.

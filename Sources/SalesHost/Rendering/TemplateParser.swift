@@ -19,9 +19,16 @@ struct TemplateParser {
     }
 
     private let chars: [Character]
+    /// Where each line starts (for line numbers by binary search).
+    private let lineStarts: [Int]
     private var pos = 0
 
-    private init(_ text: String) { chars = Array(text) }
+    private init(_ text: String) {
+        chars = Array(text)
+        var starts = [0]
+        for (i, c) in chars.enumerated() where c == "\n" || c == "\r\n" { starts.append(i + 1) }
+        lineStarts = starts
+    }
 
     static func parse(_ text: String) throws -> [CompiledTemplates.Node] {
         var p = TemplateParser(text)
@@ -64,13 +71,12 @@ struct TemplateParser {
 
     /// 1-based line of a position (for errors and binding messages).
     private func line(at p: Int) -> Int {
-        var n = 1
-        var i = 0
-        while i < p && i < chars.count {
-            if chars[i].isNewline { n += 1 }
-            i += 1
+        var lo = 0, hi = lineStarts.count - 1
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if lineStarts[mid] <= p { lo = mid } else { hi = mid - 1 }
         }
-        return n
+        return lo + 1
     }
 
     private mutating func read(while set: Set<Character>) -> [Character] {

@@ -234,3 +234,32 @@ extension Context {
         return display(Date(timeIntervalSince1970: Double(epoch)))
     }
 }
+
+extension ListPageView: TemplateValueRepresentable {
+    /// Built by hand: a list page holds hundreds of cells (see `TemplateValueRepresentable`).
+    public var templateValue: TemplateValue {
+        .object([
+            .text(heading), .text(path),
+            .list(actions.map { .object([.text($0.title), .text($0.href)]) }),
+            .list(filters.map { f in
+                .object([.text(f.name), .text(f.label), .text(f.value), .bool(f.isSearch), .bool(f.isSelect), .bool(f.isCheckbox),
+                         .bool(f.checked), .text(f.allTitle),
+                         .list(f.options.map { .object([.text($0.value), .text($0.title), .bool($0.selected)]) })])
+            }),
+            .bool(hasFilters),
+            list.templateValue,
+            .list(rows.map { r in .object([.list(r.cells.map { .object([.text($0.text), $0.href.map { .text($0) } ?? .null]) })]) }),
+            .int(Int64(colspan)), .text(empty),
+        ])
+    }
+}
+
+extension ListView: TemplateValueRepresentable {
+    public var templateValue: TemplateValue {
+        .object([
+            .list(headers.map { .object([.text($0.title), .bool($0.sortable), .bool($0.active), .text($0.arrow), .text($0.href)]) }),
+            .int(Int64(page)), .bool(hasNext), .bool(hasPrev), nextHref.map { .text($0) } ?? .null, prevHref.map { .text($0) } ?? .null,
+            .text(csvHref),
+        ])
+    }
+}

@@ -281,9 +281,17 @@ private struct SingleShapeContainer: SingleValueDecodingContainer {
 
 // MARK: - Values (made per render by encoding the model)
 
+/// A model that builds its own `TemplateValue` instead of going through `Encodable` (about a
+/// thousand instructions per nested object): for the few pages on the hot path (the shared
+/// list page, the layout). Fields must be at their declaration positions; a test compares the
+/// result with the `Encodable` one for each such type.
+public protocol TemplateValueRepresentable {
+    var templateValue: TemplateValue { get }
+}
+
 /// A model value as the renderer walks it: objects are their fields by position (the order of
 /// `TemplateObject.fields`), so a bound template reads a field by index, never by name.
-public enum TemplateValue: Sendable {
+public enum TemplateValue: Sendable, Equatable {
     case null
     case text(String)
     case int(Int64)
@@ -296,8 +304,18 @@ public enum TemplateValue: Sendable {
 public struct TemplateEncoder {
     public init() {}
 
+    /// A whole page (or the layout): hand-built when the type offers it.
+    public func encodePage<T: Encodable>(_ value: T, as shape: TemplateShape) throws -> TemplateValue {
+        if let fast = value as? any TemplateValueRepresentable { return fast.templateValue }
+        return try encode(value, as: shape)
+    }
+
     public func encode<T: Encodable>(_ value: T, as shape: TemplateShape) throws -> TemplateValue {
-        if let v = Self.primitive(value) { return v }
+        // The shape says what the value is: a cast only for the primitives.
+        switch shape.unwrapped {
+        case .text, .int, .bool: return Self.primitive(value) ?? .null
+        case .list, .object, .optional: break
+        }
         let e = ValueEncoder(shape: shape)
         try value.encode(to: e)
         return e.result
@@ -357,17 +375,56 @@ private struct KeyedValueContainer<Key: CodingKey>: KeyedEncodingContainerProtoc
     let owner: ValueEncoder
     let object: TemplateObject
     var codingPath: [any CodingKey] = []
+    /// Synthesized `encode(to:)` writes fields in declaration order, the order of the shape:
+    /// the expected next position is checked first (one string comparison, no hashing).
+    private var next = 0
 
-    private func slot(_ key: Key) -> (Int, TemplateShape)? {
-        guard let i = object.index[key.stringValue] else { return nil }
-        return (i, object.fields[i].shape)
+    init(owner: ValueEncoder, object: TemplateObject) {
+        self.owner = owner
+        self.object = object
+    }
+
+    private mutating func slot(_ key: Key) -> Int? {
+        let name = key.stringValue
+        let i: Int
+        if next < object.fields.count, object.fields[next].name == name {
+            i = next
+        } else if let found = object.index[name] {
+            i = found
+        } else {
+            return nil
+        }
+        next = i + 1
+        return i
+    }
+
+    // The types templates show, without a dynamic cast each.
+    mutating func encode(_ value: String, forKey key: Key) throws { if let i = slot(key) { owner.store(.text(value), at: i) } }
+    mutating func encode(_ value: Int, forKey key: Key) throws { if let i = slot(key) { owner.store(.int(Int64(value)), at: i) } }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { if let i = slot(key) { owner.store(.int(value), at: i) } }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { if let i = slot(key) { owner.store(.bool(value), at: i) } }
+    mutating func encodeIfPresent(_ value: String?, forKey key: Key) throws {
+        if let i = slot(key), let value { owner.store(.text(value), at: i) }
+    }
+    mutating func encodeIfPresent(_ value: Int?, forKey key: Key) throws {
+        if let i = slot(key), let value { owner.store(.int(Int64(value)), at: i) }
+    }
+    mutating func encodeIfPresent(_ value: Int64?, forKey key: Key) throws {
+        if let i = slot(key), let value { owner.store(.int(value), at: i) }
+    }
+    mutating func encodeIfPresent(_ value: Bool?, forKey key: Key) throws {
+        if let i = slot(key), let value { owner.store(.bool(value), at: i) }
+    }
+    mutating func encodeIfPresent<T: Encodable>(_ value: T?, forKey key: Key) throws {
+        guard let i = slot(key), let value else { return }
+        owner.store(try TemplateEncoder().encode(value, as: object.fields[i].shape), at: i)
     }
 
     mutating func encodeNil(forKey key: Key) throws {}
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        guard let (i, shape) = slot(key) else { return }
-        owner.store(try TemplateEncoder().encode(value, as: shape), at: i)
+        guard let i = slot(key) else { return }
+        owner.store(try TemplateEncoder().encode(value, as: object.fields[i].shape), at: i)
     }
 
     mutating func nestedContainer<N: CodingKey>(keyedBy keyType: N.Type, forKey key: Key) -> KeyedEncodingContainer<N> {
@@ -395,6 +452,11 @@ private struct UnkeyedValueContainer: UnkeyedEncodingContainer {
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         owner.append(try TemplateEncoder().encode(value, as: element))
+        count += 1
+    }
+
+    mutating func encode(_ value: String) throws {
+        owner.append(.text(value))
         count += 1
     }
 
