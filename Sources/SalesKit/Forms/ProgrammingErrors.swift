@@ -9,10 +9,12 @@ public struct ProgrammingError: Sendable, Equatable, CustomStringConvertible {
         case undeclaredRead
         /// An error attached to a field the form does not declare (it is shown on top of the form).
         case undeclaredErrorField
+        /// `SQL.insert` / `SQL.update` asked for a column the form cannot give (the statement is refused).
+        case invalidFormSQL
     }
 
     public var kind: Kind
-    /// The undeclared name or error key.
+    /// The undeclared name or error key (the table, for `invalidFormSQL`).
     public var name: String
     /// What the schema declares, or why the key is not one of its fields.
     public var detail: String
@@ -30,6 +32,7 @@ public struct ProgrammingError: Sendable, Equatable, CustomStringConvertible {
         let what = switch kind {
         case .undeclaredRead: "form value read by an undeclared name"
         case .undeclaredErrorField: "form error attached to an undeclared field"
+        case .invalidFormSQL: "form SQL refused for table"
         }
         return "\(what) '\(name)'" + (site.isEmpty ? "" : " at \(site)") + (detail.isEmpty ? "" : ": \(detail)")
     }
