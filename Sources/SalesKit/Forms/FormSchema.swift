@@ -120,8 +120,9 @@ public struct FormSchema: Sendable {
             return "not declared; the form declares \(declared.list)"
         }
         let rowsKey = prefix + parts[0]
-        guard let row = Int(parts[1]), BoundForm.rowIndexes(of: rowsKey, in: raw).contains(row) else {
-            return "row '\(parts[1])' of '\(parts[0])' was not submitted (use the row's `_index`)"
+        guard let row = Int(parts[1]) else { return "'\(parts[1])' is not a row number of '\(parts[0])'" }
+        guard BoundForm.rowIndexes(of: rowsKey, in: raw).contains(row) else {
+            return "row \(row) of '\(parts[0])' was not submitted (use the row's `_index`)"
         }
         return rowSchema.undeclaredReason(errorKey: String(parts[2]), raw: raw, prefix: "\(rowsKey).\(row).")
             .map { "in a row of '\(parts[0])': \($0)" }
