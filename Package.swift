@@ -82,9 +82,10 @@ let package = Package(
             "SalesHost", "SalesTesting", "SalesKit", "AdminModule", "CustomerDevelopmentModule", "CustomerDevelopmentAPI", "OrderingModule",
             "OrderingAPI",
         ], swiftSettings: swiftSettings),
+        // Links every department module: AllFormsTests checks every installed module's forms.
         .testTarget(name: "AfterSalesTests", dependencies: [
             "SalesHost", "SalesTesting", "SalesKit", "AdminModule", "CustomerDevelopmentModule", "CustomerDevelopmentAPI", "AfterSalesModule",
-            "OrderingModule", "OrderingAPI",
+            "OrderingModule", "OrderingAPI", "SuggestionsModule",
         ], swiftSettings: swiftSettings),
         .testTarget(name: "SuggestionsTests", dependencies: ["SalesHost", "SalesTesting", "SalesKit", "SuggestionsModule"],
                     swiftSettings: swiftSettings),

@@ -112,14 +112,10 @@ enum CustomerPages {
                            initial: FormData([("in_city", "1")])) { v in
             let user = try ctx.requireUser()
             let id: Int64 = try ctx.db.transaction {
-                let id = try ctx.db.insert("""
-                    INSERT INTO crm_customers (name, city, in_city, address, phone, contact_person, contact_title, department,
-                                               source, notes, owner_id, created_by, created_at, updated_at)
-                    VALUES (\(v.string("name")), \(v.string("city")), \(v.bool("in_city")), \(v.string("address")), \(v.string("phone")),
-                            \(v.string("contact_person")), \(v.string("contact_title")), \(v.string("department")),
-                            \(v.string("source")), \(v.string("notes")), \(user.id), \(user.id), \(ctx.epoch), \(ctx.epoch))
-                    RETURNING id
-                    """)
+                // Every field of customerForm is a column of crm_customers.
+                let id = try ctx.db.insert(try .insert(into: "crm_customers", customerForm, v, extra: [
+                    "owner_id": user.id, "created_by": user.id, "created_at": ctx.epoch, "updated_at": ctx.epoch,
+                ]) + " RETURNING id")
                 try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(id), action: "create", to: "prospect"))
                 return id
             }
@@ -136,13 +132,7 @@ enum CustomerPages {
         return try ctx.handleForm(customerForm, template: "customer-form", title: "编辑客户资料",
                                   data: ["isNew": false, "c": c.dictionary], initial: initial) { v in
             try ctx.db.transaction {
-                try ctx.db.execute("""
-                    UPDATE crm_customers SET name = \(v.string("name")), city = \(v.string("city")), in_city = \(v.bool("in_city")),
-                        address = \(v.string("address")), phone = \(v.string("phone")), contact_person = \(v.string("contact_person")),
-                        contact_title = \(v.string("contact_title")), department = \(v.string("department")),
-                        source = \(v.string("source")), notes = \(v.string("notes")), updated_at = \(ctx.epoch)
-                    WHERE id = \(id)
-                    """)
+                try ctx.db.execute(try .update("crm_customers", customerForm, v, extra: ["updated_at": ctx.epoch], id: id))
                 try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(id), action: "edit"))
             }
             return .redirect(to: "/crm/customers/\(id)")
@@ -249,11 +239,10 @@ enum CustomerPages {
         // Invalid: the whole customer page again, with the entry's errors and values (422).
         guard let v = bound.values else { return try detailPage(req, ctx, contactForm: bound) }
         try ctx.db.transaction {
-            let cid = try ctx.db.insert("""
-                INSERT INTO crm_contacts (customer_id, kind, contact_date, person, summary, created_by, created_at)
-                VALUES (\(id), \(v.string("kind")), \(v.string("contact_date")), \(v.string("person")), \(v.string("summary")),
-                        \(try ctx.requireUser().id), \(ctx.epoch)) RETURNING id
-                """)
+            // Every field of contactForm is a column of crm_contacts.
+            let cid = try ctx.db.insert(try .insert(into: "crm_contacts", contactForm, v, extra: [
+                "customer_id": id, "created_by": try ctx.requireUser().id, "created_at": ctx.epoch,
+            ]) + " RETURNING id")
             try ctx.audit(AuditEntry(entity: "crm.contact", entityID: String(cid), action: "create", to: v.string("kind")))
         }
         return .redirect(to: "/crm/customers/\(id)#contacts")

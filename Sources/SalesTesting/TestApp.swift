@@ -1,6 +1,8 @@
 import Foundation
 import SalesHost
 import SalesKit
+import Synchronization
+import Testing
 
 /// Runs modules' routes without libfcgi or nginx: a real host, a real SQLite database in a
 /// temporary folder, and a cookie-keeping client.
@@ -15,11 +17,22 @@ import SalesKit
 /// let r = try client.submit("/mine/things/new", ["name": "张三"])   // adds the CSRF token
 /// #expect(r.status == 303)
 /// ```
+///
+/// A request that records a `ProgrammingError` (a form value read by a name its schema does not
+/// declare, an error attached to an undeclared field) fails the running test, unless
+/// `failOnProgrammingErrors` is turned off (tests that provoke one on purpose read
+/// `programmingErrors` instead).
 public final class TestApp {
     public let app: App
     public let worker: Worker
     public let directory: String
     public static let password = "测试密码-Passw0rd"
+    /// Whether a programming error recorded during a client's request fails the running test.
+    public var failOnProgrammingErrors = true
+    let recordedErrors = Recorded()
+
+    /// The programming errors recorded during this app's clients' requests, oldest first.
+    public var programmingErrors: [ProgrammingError] { recordedErrors.list.withLock { $0 } }
 
     /// - Parameters:
     ///   - pluginsDir: folder with each module's `<folder>/templates` (default: the repo's Plugins).
@@ -56,18 +69,24 @@ public final class TestApp {
                                            password: Self.password, roles: roles.map(\.id))
     }
 
-    public func client() -> TestClient { TestClient(worker: worker) }
+    public func client() -> TestClient { TestClient(app: self) }
+
+    /// Programming errors seen by this app's clients (written from the request's thread).
+    final class Recorded: Sendable {
+        let list = Mutex<[ProgrammingError]>([])
+    }
 }
 
 /// One browser: keeps cookies, reads CSRF tokens from pages, follows nothing automatically.
 public final class TestClient {
-    let worker: Worker
+    let app: TestApp
+    var worker: Worker { app.worker }
     public var cookies: [String: String] = [:]
     public var remoteAddress = "127.0.0.1"
     /// The last `_csrf` token seen in a page.
     public var csrf: String?
 
-    init(worker: Worker) { self.worker = worker }
+    init(app: TestApp) { self.app = app }
 
     public struct Response {
         public var status: Int
@@ -97,7 +116,20 @@ public final class TestClient {
             params["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
         }
         params["CONTENT_LENGTH"] = String(bytes.count)
-        let r = worker.handle(RawRequest(params: params, body: bytes))
+        // Errors are collected per request through the task-local observer, so with tests running
+        // in parallel each test sees only its own.
+        let seen = TestApp.Recorded()
+        let r = ProgrammingErrors.$observer.withValue({ e in seen.list.withLock { $0.append(e) } }) {
+            worker.handle(RawRequest(params: params, body: bytes))
+        }
+        let errors = seen.list.withLock { $0 }
+        if !errors.isEmpty {
+            app.recordedErrors.list.withLock { $0 += errors }
+            if app.failOnProgrammingErrors {
+                Issue.record(Comment(rawValue: "programming error during \(method) \(uri) (status \(r.status)):\n"
+                    + errors.map { "  • \($0)" }.joined(separator: "\n")))
+            }
+        }
         for (name, value) in r.headers where name.lowercased() == "set-cookie" {
             let pair = value.split(separator: ";")[0]
             guard let eq = pair.firstIndex(of: "=") else { continue }

@@ -536,3 +536,44 @@ extension ConfidentialityTests {
         #expect(try f.db.scalar("SELECT warning_line_fen FROM crm_class_policy WHERE rating_class = 'A'") == 70_000_000)
     }
 }
+
+/// The customer form is stored through `SQL.insert` / `SQL.update` built from its schema (issue #13
+/// item 3): every field lands in its column as typed, on create and on edit.
+@Suite struct CustomerFormStorageTests {
+    let f: CRMFixture
+    init() throws { f = try CRMFixture() }
+
+    @Test("新增潜在客户 and 编辑客户资料 store every field in its column, and only the edit's columns change")
+    func createAndEditStoreEveryField() throws {
+        let rep = f.client("rep1")
+        rep.get("/crm/customers/new")
+        let cid = try CRMFixture.id(rep.submit("/crm/customers/new", [
+            ("name", "华东汽车配件有限公司"), ("city", "上海"), ("in_city", "1"), ("address", "浦东新区张江路 1 号"),
+            ("phone", "021-5555 1234"), ("contact_person", "陈经理"), ("contact_title", "采购部经理"), ("department", "采购部"),
+            ("source", "展会"), ("notes", "第一次接触"),
+        ]), after: "/crm/customers/")
+        var c = try f.customer(cid)
+        let created: [String: String] = ["name": "华东汽车配件有限公司", "city": "上海", "address": "浦东新区张江路 1 号",
+                                         "phone": "021-5555 1234", "contact_person": "陈经理", "contact_title": "采购部经理",
+                                         "department": "采购部", "source": "展会", "notes": "第一次接触"]
+        for (column, value) in created { #expect(c.string(column) == value, "\(column)") }
+        #expect(c.int("in_city") == 1)
+        #expect(c.int("owner_id") == f.rep1 && c.int("created_by") == f.rep1)
+        let createdAt = c.int("created_at")
+        #expect(createdAt != nil && c.int("updated_at") == createdAt)
+
+        rep.get("/crm/customers/\(cid)/edit")
+        #expect(rep.submit("/crm/customers/\(cid)/edit", [
+            ("name", "华东汽车配件股份有限公司"), ("city", "苏州"), ("address", ""), ("phone", ""), ("contact_person", "林经理"),
+            ("contact_title", ""), ("department", "采购部"), ("source", "展会"), ("notes", "改制为股份公司"),
+        ]).status == 303)
+        c = try f.customer(cid)
+        let edited: [String: String] = ["name": "华东汽车配件股份有限公司", "city": "苏州", "address": "", "phone": "",
+                                        "contact_person": "林经理", "contact_title": "", "department": "采购部", "source": "展会",
+                                        "notes": "改制为股份公司"]
+        for (column, value) in edited { #expect(c.string(column) == value, "\(column)") }
+        #expect(c.int("in_city") == 0, "an unticked checkbox is stored as 0")
+        #expect(c.int("owner_id") == f.rep1 && c.int("created_by") == f.rep1 && c.int("created_at") == createdAt)
+        #expect(try f.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'crm.customer' AND action = 'edit'") == 1)
+    }
+}

@@ -547,3 +547,26 @@ struct SQLiteDatabaseTests {
         #expect(try db.integrityCheck() == "ok")
     }
 }
+
+/// `SQL.insert` / `SQL.update` built from a form run as they read against SQLite (issue #13 item 3).
+@Suite("Form statements on SQLite")
+struct FormStatementStorageTests {
+    static let form = FormSchema([
+        FormField("name", "名称", required: true),
+        FormField("qty", "数量", .integer),
+        FormField("note", "备注", .textarea),
+    ])
+
+    @Test func insertThenUpdateRoundTrip() throws {
+        let dir = try TempDir()
+        let db = try openItems(dir)
+        let v = try #require(Self.form.bind(FormData([("name", "螺栓"), ("qty", "3")])).values)
+        let id = try db.insert(try .insert(into: "items", Self.form, v, extra: ["price": 1.5]) + " RETURNING id")
+        var row = try #require(try db.first("SELECT name, qty, price, note FROM items WHERE id = \(id)"))
+        #expect(row.string("name") == "螺栓" && row.int("qty") == 3 && row.string("note") == "" && row["price"] == .real(1.5))
+        let edit = try #require(Self.form.bind(FormData([("name", "螺母"), ("qty", "5"), ("note", "x'y")])).values)
+        #expect(try db.execute(try .update("items", Self.form, edit, excluding: ["qty"], id: id)) == 1)
+        row = try #require(try db.first("SELECT name, qty, note FROM items WHERE id = \(id)"))
+        #expect(row.string("name") == "螺母" && row.int("qty") == 3 && row.string("note") == "x'y")
+    }
+}

@@ -19,7 +19,8 @@ Every answer: no 5xx, escaped HTML; a 422 is the same form with a message and ev
 back (HTML-escaped: the parsed page gives back exactly what was sent); a 303 is followed (no 5xx)
 and each typed text / number / date is in the database as typed. After each form: /healthz's
 `restarts:` is 0 when the line exists (the supervised pool); otherwise the salesd process is alive;
-the log has no crash line. Every declared form must be fuzzed at least once (SKIP says why not).
+the log has no crash line and no `programming error:` line (a handler reading an undeclared form
+value or blaming an undeclared field, issue #13). Every declared form must be fuzzed at least once (SKIP says why not).
 
 Bounded: `make fuzz-forms-ci` (3 rounds, about 80 s on 2 cores). Long: `make fuzz-forms`
 (FORM_FUZZ_ROUNDS, default 12, more submissions and roles per form). The seed is printed;
@@ -319,15 +320,22 @@ CRASH = re.compile(r"(?i)fatal error|segmentation fault|illegal instruction|core
                    r"worker \d+ [^\n]*(exited with status|in-flight requests are lost)")
 
 
+# A handler read a form value by a name its schema does not declare, or attached an error to an
+# undeclared field (issue #13 item 3): salesd logs it as `programming error: …`.
+PROGRAMMING_ERROR = re.compile(r"programming error: [^\n]*")
+
+
 def assert_healthy(s, where):
     """The worker pool never restarted (when /healthz reports it), the responder never exited,
-    the log has no crash line (read from where the last check stopped)."""
+    the log has no crash line and no programming error (read from where the last check stopped)."""
     with open(os.path.join(s.dir, "salesd.log"), "rb") as f:
         f.seek(max(0, getattr(s, "log_checked", 0) - 200))
         log = f.read().decode("utf-8", "replace")
         s.log_checked = f.tell()
     m = CRASH.search(log)
     assert m is None, f"crash line in the salesd log after {where}: {log[max(0, m.start() - 1500):m.end() + 500]}"
+    p = PROGRAMMING_ERROR.search(log)
+    assert p is None, f"programming error in the salesd log after {where}: {log[max(0, p.start() - 1500):p.end() + 200]}"
     assert s.app.poll() is None, f"salesd exited ({s.app.returncode}) after {where}: {log[-3000:]}"
     restarts, text = s.pool_restarts()
     if restarts is not None:

@@ -53,6 +53,8 @@ public final class App: Sendable {
         var access = Logger(label: "salesd.access")
         access.logLevel = logger.logLevel
         accessLogger = access
+        // A module's mistake found while serving (a form value read by an undeclared name…): logged.
+        ProgrammingErrors.setReporter { [logger] e in logger.error("programming error: \(e)") }
         registry = try Registry(modules: modules, coreRoutes: CoreRoutes.definitions(debug: config.debugRoutes))
         renderer = try Renderer(webDir: config.webDir, pluginsDir: config.pluginsDir, modules: modules)
     }

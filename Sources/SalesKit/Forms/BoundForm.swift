@@ -26,9 +26,7 @@ public struct BoundForm {
         errors = errs
         if errors.isEmpty {
             for check in schema.checks {
-                for e in check(cleaned) {
-                    if let f = e.field { errors[f] = errors[f] ?? e.message } else { formErrors.append(e.message) }
-                }
+                for e in check(cleaned) { attach(e, replacing: false) }
             }
         }
         if errors.isEmpty && formErrors.isEmpty { values = cleaned }
@@ -37,16 +35,32 @@ public struct BoundForm {
     public var isValid: Bool { values != nil }
 
     /// Adds an error found after binding (a business rule checked on save); the form becomes invalid.
+    /// An error on a field the form does not declare (or on a row that was not submitted) is a
+    /// programming error: recorded in `ProgrammingErrors`, and the message is shown on top of
+    /// the form, so the user still reads it.
     public mutating func addError(_ error: FormError) {
-        if let f = error.field { errors[f] = error.message } else { formErrors.append(error.message) }
+        attach(error, replacing: true)
         values = nil
+    }
+
+    /// Puts an error beside its field when the form shows that field, else on top (recorded as a
+    /// programming error). `replacing`: a later message for the same field wins.
+    mutating func attach(_ error: FormError, replacing: Bool) {
+        guard let key = error.field else { formErrors.append(error.message); return }
+        if let reason = schema.undeclaredReason(errorKey: key, raw: raw) {
+            ProgrammingErrors.record(ProgrammingError(kind: .undeclaredErrorField, name: key,
+                                                      detail: reason + " (message: \(error.message))"))
+            if !formErrors.contains(error.message) { formErrors.append(error.message) }
+            return
+        }
+        if replacing || errors[key] == nil { errors[key] = error.message }
     }
 
     // MARK: Cleaning
 
     static func clean(_ schema: FormSchema, raw: FormData, files: [UploadedFile], prefix: String,
                       today: LocalDate?, errors: inout [String: String]) -> FormValues {
-        var out = FormValues()
+        var out = FormValues(declared: schema.declared)
         for field in schema.fields {
             let key = prefix + field.name
             let text = (raw[key] ?? "").trimmingCharacters(in: " \t\r\n\u{3000}")
@@ -117,7 +131,17 @@ public struct BoundForm {
                         // beside the whole rows field.
                         for check in rowSchema.checks {
                             for e in check(row) {
-                                let k = e.field.map { rowPrefix + $0 } ?? key
+                                var k = key
+                                if let f = e.field {
+                                    if let reason = rowSchema.undeclaredReason(errorKey: f, raw: raw, prefix: rowPrefix) {
+                                        // Not a column: beside the whole rows field, where it is seen.
+                                        ProgrammingErrors.record(ProgrammingError(
+                                            kind: .undeclaredErrorField, name: rowPrefix + f,
+                                            detail: "in a row check of '\(key)': \(reason) (message: \(e.message))"))
+                                    } else {
+                                        k = rowPrefix + f
+                                    }
+                                }
                                 errors[k] = errors[k] ?? e.message
                             }
                         }

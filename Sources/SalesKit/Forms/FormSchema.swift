@@ -94,15 +94,78 @@ public struct FormError: Sendable, Equatable, Error {
 /// ], checks: [{ v in v.int("a") ?? 0 > v.int("b") ?? 0 ? [FormError(field: "b", "须不小于 A")] : [] }])
 /// ```
 public struct FormSchema: Sendable {
-    public var fields: [FormField]
+    public var fields: [FormField] { didSet { declared = DeclaredFields(fields) } }
     public var checks: [@Sendable (FormValues) -> [FormError]]
+    /// The declared names, for the checks of reads and error keys (rebuilt when `fields` changes).
+    private(set) var declared: DeclaredFields
 
     public init(_ fields: [FormField], checks: [@Sendable (FormValues) -> [FormError]] = []) {
         self.fields = fields
         self.checks = checks
+        declared = DeclaredFields(fields)
     }
 
     public func field(_ name: String) -> FormField? { fields.first { $0.name == name } }
+
+    /// Whether `name` is a field of this form (top level; row columns are their rows schema's).
+    public func declares(_ name: String) -> Bool { declared.names.contains(name) }
+
+    /// Whether an error key names a field this form shows: a field's name, or
+    /// `<rows field>.<row>.<column>` for a cell of a row that was submitted in `raw` (nested rows
+    /// alike). Nil when it does; else why not (for the programming-error record).
+    func undeclaredReason(errorKey key: String, raw: FormData, prefix: String = "") -> String? {
+        if declared.names.contains(key) { return nil }
+        let parts = key.split(separator: ".", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, let rowSchema = declared.rowSchemas[String(parts[0])] else {
+            return "not declared; the form declares \(declared.list)"
+        }
+        let rowsKey = prefix + parts[0]
+        guard let row = Int(parts[1]) else { return "'\(parts[1])' is not a row number of '\(parts[0])'" }
+        guard BoundForm.rowIndexes(of: rowsKey, in: raw).contains(row) else {
+            return "row \(row) of '\(parts[0])' was not submitted (use the row's `_index`)"
+        }
+        return rowSchema.undeclaredReason(errorKey: String(parts[2]), raw: raw, prefix: "\(rowsKey).\(row).")
+            .map { "in a row of '\(parts[0])': \($0)" }
+    }
+
+    /// Problems in the declaration itself (empty when well-formed): no fields, duplicate or
+    /// reserved names, a name that reads as a row cell, a field without a label, a select without
+    /// choices or with a duplicate or empty value, a file field that accepts nothing, a rows field
+    /// whose row form has such problems. For the test over every module's forms.
+    public var declarationProblems: [String] {
+        var problems: [String] = []
+        var seen = Set<String>()
+        if fields.isEmpty { problems.append("no fields") }
+        for f in fields {
+            if !seen.insert(f.name).inserted { problems.append("field '\(f.name)' declared twice") }
+            if f.name.isEmpty || f.name.hasPrefix("_") || f.name.contains(where: { $0.isWhitespace }) {
+                problems.append("field name '\(f.name)' is empty, starts with '_' (reserved: _csrf, _idem, _index) or has spaces")
+            }
+            if let dot = f.name.firstIndex(of: "."), declared.rowSchemas[String(f.name[..<dot])] != nil {
+                problems.append("field name '\(f.name)' reads as a cell of the rows field '\(f.name[..<dot])'")
+            }
+            if f.label.isEmpty { problems.append("field '\(f.name)' has no label") }
+            switch f.kind {
+            case .select(let choices), .multiSelect(let choices):
+                if choices.isEmpty { problems.append("choice field '\(f.name)' has no choices") }
+                var values = Set<String>()
+                for c in choices where !values.insert(c.value).inserted {
+                    problems.append("choice field '\(f.name)' lists the value '\(c.value)' twice")
+                }
+                if choices.contains(where: { $0.value.isEmpty }) {
+                    problems.append("choice field '\(f.name)' has an empty value (it reads as nothing chosen)")
+                }
+            case .file(_, let maxBytes):
+                if maxBytes <= 0 { problems.append("file field '\(f.name)' accepts no bytes") }
+            case .rows(let rowSchema, let minRows, let blankRows):
+                if minRows < 0 || blankRows < 0 { problems.append("rows field '\(f.name)' has a negative row count") }
+                problems += rowSchema.declarationProblems.map { "in rows field '\(f.name)': \($0)" }
+            case .text, .password, .textarea, .integer, .money, .date, .checkbox:
+                break
+            }
+        }
+        return problems
+    }
 
     /// An unsubmitted form: no errors shown; `initial` pre-fills it (raw text, as typed).
     public func blank(_ initial: FormData = .init(), today: LocalDate? = nil) -> BoundForm {
@@ -113,4 +176,26 @@ public struct FormSchema: Sendable {
     public func bind(_ raw: FormData, files: [UploadedFile] = [], today: LocalDate? = nil) -> BoundForm {
         BoundForm(schema: self, raw: raw, files: files, submitted: true, today: today)
     }
+}
+
+/// The names a schema declares, built once per schema: reading a value the schema does not
+/// declare, or attaching an error to such a field, is a programming error (`ProgrammingErrors`).
+final class DeclaredFields: Sendable {
+    let names: Set<String>
+    /// The row form of each `.rows` field.
+    let rowSchemas: [String: FormSchema]
+
+    init(_ fields: [FormField]) {
+        var names = Set<String>()
+        var rows: [String: FormSchema] = [:]
+        for f in fields {
+            names.insert(f.name)
+            if case .rows(let rowSchema, _, _) = f.kind, rows[f.name] == nil { rows[f.name] = rowSchema }
+        }
+        self.names = names
+        rowSchemas = rows
+    }
+
+    /// `a, b, c` for messages.
+    var list: String { names.isEmpty ? "no fields" : names.sorted().joined(separator: ", ") }
 }

@@ -221,15 +221,52 @@ public enum FieldValue: Sendable, Equatable {
 }
 
 /// The typed values of a valid form.
+///
+/// Values cleaned by a schema know its declared names: reading a name it does not declare (a
+/// typo, a field renamed in the schema but not in the handler) is a programming error. It is
+/// recorded in `ProgrammingErrors` with the call site (the host logs it; the tests fail on it)
+/// and reads as empty, as before — never a trap. Values built by hand (`init(_:)`) check nothing.
 public struct FormValues: Sendable, Equatable {
     public var values: [String: FieldValue]
+    /// The declared names of the schema that cleaned these values; nil when built by hand.
+    let declared: DeclaredFields?
 
-    public init(_ values: [String: FieldValue] = [:]) { self.values = values }
+    public init(_ values: [String: FieldValue] = [:]) {
+        self.values = values
+        declared = nil
+    }
 
-    public subscript(name: String) -> FieldValue { values[name] ?? .empty }
+    init(declared: DeclaredFields) {
+        values = [:]
+        self.declared = declared
+    }
 
-    public func string(_ name: String) -> String {
-        switch self[name] {
+    /// Equal when the values are (the schema they came from is not compared).
+    public static func == (a: FormValues, b: FormValues) -> Bool { a.values == b.values }
+
+    /// Whether the schema declares `name` (always true for values built by hand). Rows carry
+    /// their submitted row number as `_index`.
+    public func declares(_ name: String) -> Bool {
+        guard let declared else { return true }
+        return declared.names.contains(name) || name == "_index" && values[name] != nil
+    }
+
+    /// The value of `name`. A cleaned form holds every declared field (an empty one as `.empty`),
+    /// so only a miss pays for the declared-name check.
+    @inline(__always)
+    func lookup(_ name: String, _ file: StaticString, _ line: UInt) -> FieldValue {
+        if let v = values[name] { return v }
+        if let declared, !declared.names.contains(name) {
+            ProgrammingErrors.record(ProgrammingError(kind: .undeclaredRead, name: name,
+                                                      detail: "the form declares \(declared.list)", site: "\(file):\(line)"))
+        }
+        return .empty
+    }
+
+    public subscript(name: String, file: StaticString = #fileID, line: UInt = #line) -> FieldValue { lookup(name, file, line) }
+
+    public func string(_ name: String, file: StaticString = #fileID, line: UInt = #line) -> String {
+        switch lookup(name, file, line) {
         case .text(let s): s
         case .integer(let i): String(i)
         case .money(let m): Money.format(m, grouping: false)
@@ -238,33 +275,50 @@ public struct FormValues: Sendable, Equatable {
         }
     }
     /// Nil when the field was left empty.
-    public func optionalString(_ name: String) -> String? { let s = string(name); return s.isEmpty ? nil : s }
-    public func int(_ name: String) -> Int64? { if case .integer(let v) = self[name] { v } else { nil } }
+    public func optionalString(_ name: String, file: StaticString = #fileID, line: UInt = #line) -> String? {
+        let s = string(name, file: file, line: line)
+        return s.isEmpty ? nil : s
+    }
+    public func int(_ name: String, file: StaticString = #fileID, line: UInt = #line) -> Int64? {
+        if case .integer(let v) = lookup(name, file, line) { v } else { nil }
+    }
     /// Money in 分.
-    public func money(_ name: String) -> Int64? { if case .money(let v) = self[name] { v } else { nil } }
-    public func date(_ name: String) -> LocalDate? { if case .date(let v) = self[name] { v } else { nil } }
+    public func money(_ name: String, file: StaticString = #fileID, line: UInt = #line) -> Int64? {
+        if case .money(let v) = lookup(name, file, line) { v } else { nil }
+    }
+    public func date(_ name: String, file: StaticString = #fileID, line: UInt = #line) -> LocalDate? {
+        if case .date(let v) = lookup(name, file, line) { v } else { nil }
+    }
 
     // A required field of a valid form always has its value; these read it without a `!` (a trap
     // ends the whole process): were it missing, the form comes back 422 with the message beside
     // the field instead.
 
     /// The value of a required integer field, or a `FormRejection` on that field.
-    public func requireInt(_ name: String) throws -> Int64 {
-        guard let v = int(name) else { throw FormRejection(field: name, "此项为必填项") }
+    public func requireInt(_ name: String, file: StaticString = #fileID, line: UInt = #line) throws -> Int64 {
+        guard let v = int(name, file: file, line: line) else { throw FormRejection(field: name, "此项为必填项") }
         return v
     }
     /// The value of a required money field in 分, or a `FormRejection` on that field.
-    public func requireMoney(_ name: String) throws -> Int64 {
-        guard let v = money(name) else { throw FormRejection(field: name, "此项为必填项") }
+    public func requireMoney(_ name: String, file: StaticString = #fileID, line: UInt = #line) throws -> Int64 {
+        guard let v = money(name, file: file, line: line) else { throw FormRejection(field: name, "此项为必填项") }
         return v
     }
     /// The value of a required date field, or a `FormRejection` on that field.
-    public func requireDate(_ name: String) throws -> LocalDate {
-        guard let v = date(name) else { throw FormRejection(field: name, "此项为必填项") }
+    public func requireDate(_ name: String, file: StaticString = #fileID, line: UInt = #line) throws -> LocalDate {
+        guard let v = date(name, file: file, line: line) else { throw FormRejection(field: name, "此项为必填项") }
         return v
     }
-    public func bool(_ name: String) -> Bool { if case .bool(let v) = self[name] { v } else { false } }
-    public func list(_ name: String) -> [String] { if case .list(let v) = self[name] { v } else { [] } }
-    public func file(_ name: String) -> UploadedFile? { if case .file(let f) = self[name] { f } else { nil } }
-    public func rows(_ name: String) -> [FormValues] { if case .rows(let r) = self[name] { r } else { [] } }
+    public func bool(_ name: String, file: StaticString = #fileID, line: UInt = #line) -> Bool {
+        if case .bool(let v) = lookup(name, file, line) { v } else { false }
+    }
+    public func list(_ name: String, file: StaticString = #fileID, line: UInt = #line) -> [String] {
+        if case .list(let v) = lookup(name, file, line) { v } else { [] }
+    }
+    public func file(_ name: String, file: StaticString = #fileID, line: UInt = #line) -> UploadedFile? {
+        if case .file(let f) = lookup(name, file, line) { f } else { nil }
+    }
+    public func rows(_ name: String, file: StaticString = #fileID, line: UInt = #line) -> [FormValues] {
+        if case .rows(let r) = lookup(name, file, line) { r } else { [] }
+    }
 }
