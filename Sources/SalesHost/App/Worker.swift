@@ -267,14 +267,15 @@ public final class Worker: ContextHost {
     }
 
     func errorPage(_ status: Int, _ title: String, _ message: String, errorID: String? = nil) -> Response {
-        var data: [String: Any] = ["status": status, "heading": title, "message": message,
-                                   "companyName": config.companyName]
         // 5xx pages call it the error id (错误编号), the others the request id; both are this
         // request's id, found in its access-log line.
-        if let errorID { data["errorID"] = errorID } else if !requestID.isEmpty { data["requestID"] = requestID }
-        let html = app.renderer.render("pages/error", data)
-            ?? "<!doctype html><meta charset=utf-8><title>\(status)</title><h1>\(title)</h1><p>\(message)</p>"
-        return .html(html, status: status)
+        let page = ErrorPage(status: status, heading: title, message: message, companyName: config.companyName, errorID: errorID,
+                             requestID: errorID == nil && !requestID.isEmpty ? requestID : nil)
+        let envelope = LayoutEnvelope(shell: Shell(title: title, companyName: config.companyName, user: nil, menu: []), csrf: "", idem: "")
+        guard let html = try? app.renderer.render(page, module: "", envelope: { _ in envelope }) else {
+            return .html("<!doctype html><meta charset=utf-8><title>\(status)</title><h1>\(title)</h1>", status: status)
+        }
+        return Response(status: status, headers: [("Content-Type", "text/html; charset=utf-8")], body: html)
     }
 
     // MARK: - ContextHost

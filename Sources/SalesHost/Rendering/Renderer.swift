@@ -22,7 +22,7 @@ public struct Renderer: Sendable {
     }
 
     /// Page models the host itself renders (home, login, errors…), bound like a module's.
-    public static let hostPages: [any PageModel.Type] = [ListPageView.self]
+    public static let hostPages: [any PageModel.Type] = [ListPageView.self, HomePage.self, LoginPage.self, PasswordPage.self, ErrorPage.self]
 
     public init(webDir: String, pluginsDir: String, modules: [any DepartmentModule],
                 hostPages: [any PageModel.Type] = Renderer.hostPages) throws {

@@ -21,8 +21,9 @@ enum AccountRoutes {
     static let password: Handler = { req, ctx in
         let w = try CoreRoutes.worker(ctx)
         let user = try ctx.requireUser()
-        let data: [String: Any] = ["saved": req.query["saved"] != nil, "username": user.username]
-        return try ctx.handleForm(passwordForm, template: "/pages/account-password", title: "修改密码", data: data) { v in
+        return try ctx.handleForm(passwordForm, title: "修改密码", page: { form in
+            PasswordPage(saved: req.query["saved"] != nil, username: user.username, form: form)
+        }) { v in
             let now = Int64(ctx.now.timeIntervalSince1970)
             let address = req.remoteAddress
             let failures = try ctx.db.scalar("""

@@ -37,7 +37,7 @@ enum CoreRoutes {
     static let home: Handler = { req, ctx in
         let w = try worker(ctx)
         let user = try ctx.requireUser()
-        var groups: [[String: Any]] = []
+        var groups: [HomePage.Group] = []
         var failed: [String] = []
         for m in w.app.registry.modules {
             let mctx = Context(request: req, user: user, db: ctx.db, now: ctx.now, timeZone: ctx.timeZone,
@@ -45,21 +45,16 @@ enum CoreRoutes {
             do {
                 let items = try m.inbox(for: user, mctx)
                 guard !items.isEmpty else { continue }
-                groups.append(["module": m.manifest.title, "count": items.count, "items": items.map { i -> [String: Any] in
-                    var d: [String: Any] = ["title": i.title, "detail": i.detail, "url": i.url, "urgent": i.urgent]
-                    if let due = i.due {
-                        d["due"] = ctx.display(due)
-                        d["overdue"] = due < ctx.now
-                    }
-                    return d
-                }])
+                groups.append(HomePage.Group(module: m.manifest.title, count: items.count, items: items.map { i in
+                    HomePage.Item(title: i.title, detail: i.detail, url: i.url, urgent: i.urgent, due: i.due.map { ctx.display($0) },
+                                  overdue: i.due.map { $0 < ctx.now } ?? false)
+                }))
             } catch {
                 w.app.logger.error("inbox of \(m.manifest.id) failed: \(error)")
                 failed.append(m.manifest.title)
             }
         }
-        return ctx.render("/pages/home", ["groups": groups, "empty": groups.isEmpty, "failed": failed,
-                                          "hasFailed": !failed.isEmpty], title: "待办事项")
+        return ctx.render(HomePage(groups: groups, empty: groups.isEmpty, failed: failed, hasFailed: !failed.isEmpty), title: "待办事项")
     }
 
     /// `ok` and one `name: value` line each (text/plain, for people and for scripts):
@@ -83,10 +78,8 @@ enum CoreRoutes {
 
     static let loginPage: Handler = { req, ctx in
         if ctx.user != nil { return .redirect(to: safeNext(req.query["next"])) }
-        return ctx.render("/pages/login", [
-            "next": req.query["next"] ?? "", "resume": req.query["resume"] ?? "",
-            "expired": req.query["expired"] != nil,
-        ], title: "登录")
+        return ctx.render(LoginPage(next: req.query["next"] ?? "", resume: req.query["resume"] ?? "", expired: req.query["expired"] != nil),
+                          title: "登录")
     }
 
     static let login: Handler = { req, ctx in
@@ -95,15 +88,15 @@ enum CoreRoutes {
         let password = req.form["password"] ?? ""
         let now = Int64(ctx.now.timeIntervalSince1970)
         let windowStart = now - Int64(w.config.loginWindowMinutes) * 60
-        var page: [String: Any] = ["next": req.form["next"] ?? "", "resume": req.form["resume"] ?? "", "username": username]
+        var page = LoginPage(next: req.form["next"] ?? "", resume: req.form["resume"] ?? "", username: username)
 
         let failures = try ctx.db.scalar("""
             SELECT COUNT(*) FROM login_failures WHERE username = \(username) AND address = \(req.remoteAddress) AND at >= \(windowStart)
             """) ?? 0
         if failures >= Int64(w.config.loginMaxFailures) {
             w.app.logger.warning("login throttled: user=\(LogText.field(username)) address=\(req.remoteAddress) failures=\(failures) req=\(w.requestID)")
-            page["error"] = "登录失败次数过多，请 \(w.config.loginWindowMinutes) 分钟后再试。"
-            return ctx.render("/pages/login", page, title: "登录", status: 429)
+            page.error = "登录失败次数过多，请 \(w.config.loginWindowMinutes) 分钟后再试。"
+            return ctx.render(page, title: "登录", status: 429)
         }
         let row = try ctx.db.first("SELECT id, password_hash FROM users WHERE username = \(username) AND active = 1")
         // Verify against a fixed hash when the user is unknown, so timing does not reveal names.
@@ -111,8 +104,8 @@ enum CoreRoutes {
         guard PasswordHasher.verify(password, hash: hash), let id = row?.int("id") else {
             try ctx.db.execute("INSERT INTO login_failures (username, address, at) VALUES (\(username), \(req.remoteAddress), \(now))")
             w.app.logger.warning("login failed: user=\(LogText.field(username)) address=\(req.remoteAddress) \(row == nil ? "unknown or disabled user" : "wrong password") failures=\(failures + 1) req=\(w.requestID)")
-            page["error"] = "用户名或密码不正确。"
-            return ctx.render("/pages/login", page, title: "登录", status: 401)
+            page.error = "用户名或密码不正确。"
+            return ctx.render(page, title: "登录", status: 401)
         }
         try ctx.db.execute("DELETE FROM login_failures WHERE username = \(username) AND address = \(req.remoteAddress)")
         let old = req.cookies[Worker.sessionCookie]

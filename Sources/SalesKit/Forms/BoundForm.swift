@@ -236,70 +236,64 @@ public struct BoundForm {
 
     // MARK: View model
 
-    /// Template data: `fields` (in order), `field` (by name), `formErrors`, `hasErrors`.
-    /// Each field has `name label value error required help` and one `isText`/`isMoney`/… flag.
-    public func viewModel() -> [String: Any] {
-        let list = Self.fieldModels(schema, raw: raw, errors: errors, prefix: "", submitted: submitted)
-        var byName: [String: Any] = [:]
-        for (f, m) in zip(schema.fields, list) { byName[f.name] = m }
-        return [
-            "fields": list,
-            "field": byName,
-            "formErrors": formErrors,
-            "hasErrors": !errors.isEmpty || !formErrors.isEmpty,
-            "errorCount": errors.count + formErrors.count,
-        ]
+    /// The form as its page shows it (the `form/fields` partial): every field in order with the
+    /// value typed and its error, the form-level errors and their count.
+    public func view() -> FormView {
+        FormView(fields: Self.fieldViews(schema, raw: raw, errors: errors, prefix: ""), formErrors: formErrors,
+                 hasErrors: !errors.isEmpty || !formErrors.isEmpty, errorCount: errors.count + formErrors.count, storageError: nil)
     }
 
-    static func fieldModels(_ schema: FormSchema, raw: FormData, errors: [String: String], prefix: String, submitted: Bool) -> [[String: Any]] {
+    /// `view()` as the dictionary tree of pages not yet moved to page models, plus `field`
+    /// (each field by name).
+    public func viewModel() -> [String: Any] { FormView.dictionary(view(), schema: schema) }
+
+    static func fieldViews(_ schema: FormSchema, raw: FormData, errors: [String: String], prefix: String) -> [FieldView] {
         schema.fields.map { field in
             let key = prefix + field.name
-            let value = raw[key] ?? ""
-            // Every key is set on every field: Mustache looks up missing keys in enclosing
-            // contexts, so a row cell must not inherit its parent's flags or error.
-            var m: [String: Any] = [
-                "name": key, "id": "f-" + key.replacingOccurrences(of: ".", with: "-"),
-                "label": field.label, "value": value, "required": field.required, "help": field.help,
-                "hasHelp": !field.help.isEmpty, "error": errors[key] ?? "", "hasError": errors[key] != nil,
-                "isText": false, "isPassword": false, "isTextarea": false, "isInteger": false, "isMoney": false, "isDate": false,
-                "isCheckbox": false, "checked": false, "isSelect": false, "isMultiSelect": false, "isFile": false,
-                "isRows": false, "options": [[String: Any]](), "accept": "",
-            ]
-            switch field.kind {
-            case .text: m["isText"] = true
-            case .password:
-                m["isPassword"] = true
-                m["value"] = ""
-            case .textarea: m["isTextarea"] = true
-            case .integer: m["isInteger"] = true
-            case .money: m["isMoney"] = true
-            case .date: m["isDate"] = true
-            case .checkbox:
-                m["isCheckbox"] = true
-                m["checked"] = !value.isEmpty && value != "0" && value != "off"
-            case .select(let choices):
-                m["isSelect"] = true
-                m["options"] = choices.map { ["value": $0.value, "label": $0.label, "selected": $0.value == value] as [String: Any] }
-            case .multiSelect(let choices):
-                m["isMultiSelect"] = true
-                let picked = Set(raw.all(key))
-                m["options"] = choices.map { ["value": $0.value, "label": $0.label, "selected": picked.contains($0.value)] as [String: Any] }
-            case .file(let accept, _):
-                m["isFile"] = true
-                m["accept"] = accept.joined(separator: ",")
-            case .rows(let rowSchema, _, let blankRows):
-                m["isRows"] = true
-                m["columns"] = rowSchema.fields.map { ["label": $0.label, "required": $0.required] as [String: Any] }
+            var f = FieldView(cell: cellView(field, raw: raw, errors: errors, key: key), required: field.required, help: field.help)
+            if case .rows(let rowSchema, _, let blankRows) = field.kind {
+                f.isRows = true
+                f.columns = rowSchema.fields.map { FieldView.Column(label: $0.label, required: $0.required) }
                 var indexes = rowIndexes(of: key, in: raw)
                 let next = (indexes.last ?? -1) + 1
                 indexes += (0..<max(blankRows, indexes.isEmpty ? max(blankRows, 1) : 0)).map { next + $0 }
-                m["rows"] = indexes.enumerated().map { (n, i) in
-                    ["index": i, "number": n + 1,
-                     "cells": fieldModels(rowSchema, raw: raw, errors: errors, prefix: "\(key).\(i).", submitted: submitted)] as [String: Any]
+                f.rows = indexes.enumerated().map { n, i in
+                    FieldView.RowView(number: n + 1, cells: rowSchema.fields.map { cellView($0, raw: raw, errors: errors, key: "\(key).\(i).\($0.name)") })
                 }
             }
-            return m
+            return f
         }
+    }
+
+    static func cellView(_ field: FormField, raw: FormData, errors: [String: String], key: String) -> CellView {
+        let value = raw[key] ?? ""
+        var c = CellView(name: key, id: "f-" + key.replacingOccurrences(of: ".", with: "-"), label: field.label, value: value,
+                         error: errors[key] ?? "", hasError: errors[key] != nil)
+        switch field.kind {
+        case .text: c.isText = true
+        case .password:
+            c.isPassword = true
+            c.value = ""
+        case .textarea: c.isTextarea = true
+        case .integer: c.isInteger = true
+        case .money: c.isMoney = true
+        case .date: c.isDate = true
+        case .checkbox:
+            c.isCheckbox = true
+            c.checked = !value.isEmpty && value != "0" && value != "off"
+        case .select(let choices):
+            c.isSelect = true
+            c.options = choices.map { FieldView.Option(value: $0.value, label: $0.label, selected: $0.value == value) }
+        case .multiSelect(let choices):
+            c.isMultiSelect = true
+            let picked = Set(raw.all(key))
+            c.options = choices.map { FieldView.Option(value: $0.value, label: $0.label, selected: picked.contains($0.value)) }
+        case .file(let accept, _):
+            c.isFile = true
+            c.accept = accept.joined(separator: ",")
+        case .rows: break
+        }
+        return c
     }
 }
 
@@ -323,21 +317,46 @@ extension Context {
                            data: @autoclosure () throws -> [String: Any] = [:],
                            initial: FormData = .init(),
                            onValid: (FormValues) throws -> Response) throws -> Response {
-        if request.method != "POST" {
+        try handleForm(schema, initial: initial, onValid: onValid) { form, status in
             var page = try data()
-            page["form"] = schema.blank(resumedForm ?? initial, today: today).viewModel()
-            if resumedForm != nil { page["resumed"] = true }
-            return render(template, page, title: title)
+            if form.resumed { page["resumed"] = true }
+            page["form"] = FormView.dictionary(form, schema: schema)
+            return render(template, page, title: title, status: status)
+        }
+    }
+
+    /// The form pattern with a page model: `page` builds the page around the form (called only
+    /// when a page is shown — GET, 422, 503 — never for a valid submit, which runs under the
+    /// write lock). The page model holds the form as `var form: FormView`.
+    ///
+    /// ```swift
+    /// try ctx.handleForm(contactForm, title: "登记联系", page: { form in ContactPage(form: form, customer: name) }) { v in
+    ///     … insert …
+    ///     return .redirect("/crm/customers/\(id)")
+    /// }
+    /// ```
+    public func handleForm<P: PageModel>(_ schema: FormSchema, title: String, initial: FormData = .init(),
+                                         page: (FormView) throws -> P,
+                                         onValid: (FormValues) throws -> Response) throws -> Response {
+        try handleForm(schema, initial: initial, onValid: onValid) { form, status in
+            render(try page(form), title: title, status: status)
+        }
+    }
+
+    private func handleForm(_ schema: FormSchema, initial: FormData, onValid: (FormValues) throws -> Response,
+                            show: (FormView, Int) throws -> Response) throws -> Response {
+        if request.method != "POST" {
+            var form = schema.blank(resumedForm ?? initial, today: today).view()
+            form.resumed = resumedForm != nil
+            return try show(form, 200)
         }
         var bound = schema.bind(request.form, files: request.files, today: today)
         if bound.values != nil, let failure = storageFailure {
             // The database could not take the submit: the same form, every value kept, and why.
             bound.addError(FormError(failure.keptInputMessage))
-            var page = try data()
-            var form = bound.viewModel()
-            form["storageError"] = failure.keptInputMessage
-            page["form"] = form
-            return render(template, page, title: title, status: 503)
+            var form = bound.view()
+            form.storageError = failure.keptInputMessage
+            return try show(form, 503)
         }
         if let values = bound.values {
             do {
@@ -346,9 +365,7 @@ extension Context {
                 for e in rejection.errors { bound.addError(e) }
             }
         }
-        var page = try data()
-        page["form"] = bound.viewModel()
-        return render(template, page, title: title, status: 422)
+        return try show(bound.view(), 422)
     }
 }
 

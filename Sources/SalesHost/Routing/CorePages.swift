@@ -1,0 +1,52 @@
+import Foundation
+import SalesKit
+
+/// The host's own pages as page models (bound at start-up like a module's).
+struct HomePage: PageModel {
+    static let template = "/pages/home"
+    var groups: [Group]
+    var empty: Bool
+    var failed: [String]
+    var hasFailed: Bool
+
+    struct Group: TemplateModel {
+        var module: String
+        var count: Int
+        var items: [Item]
+    }
+
+    struct Item: TemplateModel {
+        var title: String
+        var detail: String
+        var url: String
+        var urgent: Bool
+        var due: String?
+        var overdue: Bool
+    }
+}
+
+struct LoginPage: PageModel {
+    static let template = "/pages/login"
+    var next: String
+    var resume: String
+    var username = ""
+    var expired = false
+    var error: String?
+}
+
+struct PasswordPage: PageModel {
+    static let template = "/pages/account-password"
+    var saved: Bool
+    var username: String
+    var form: FormView
+}
+
+struct ErrorPage: PageModel {
+    static let template = "/pages/error"
+    var status: Int
+    var heading: String
+    var message: String
+    var companyName: String
+    var errorID: String?
+    var requestID: String?
+}

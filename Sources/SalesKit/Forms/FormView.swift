@@ -1,0 +1,130 @@
+import Foundation
+
+/// A form as its page shows it: what `form/fields` (and `form/field`, `form/input`) read. Put it
+/// in a page model as `var form: FormView` and write `{{#form}}{{>form/fields}}{{/form}}`.
+public struct FormView: TemplateModel {
+    public var fields: [FieldView]
+    public var formErrors: [String]
+    public var hasErrors: Bool
+    public var errorCount: Int
+    /// Set when the database could not take the submit (the values are kept): shown on top.
+    public var storageError: String?
+    /// The values were restored after a login (the session had expired while the user typed):
+    /// pages say so (`{{#form.resumed}}…`).
+    public var resumed = false
+
+    /// The shape of `FormView`, read once (for the dictionary tree of untyped pages).
+    static let shape: TemplateShape? = try? TemplateShapes().shape(of: FormView.self)
+
+    /// The dictionary tree of pages not yet moved to page models, plus `field` (each field by
+    /// name, for templates that lay the fields out one by one).
+    static func dictionary(_ v: FormView, schema: FormSchema) -> [String: Any] {
+        guard let shape, let value = try? TemplateEncoder().encode(v, as: shape),
+              var m = value.dictionaryTree(shape) as? [String: Any] else { return [:] }
+        let models = (m["fields"] as? [Any]) ?? []
+        m["field"] = Dictionary(zip(schema.fields.map(\.name), models), uniquingKeysWith: { a, _ in a })
+        return m
+    }
+}
+
+/// One field of a form: label, input by kind, help and the error beside it.
+public struct FieldView: TemplateModel {
+    public var name: String
+    public var id: String
+    public var label: String
+    public var value: String
+    public var required: Bool
+    public var help: String
+    public var hasHelp: Bool
+    public var error: String
+    public var hasError: Bool
+    public var isText = false
+    public var isPassword = false
+    public var isTextarea = false
+    public var isInteger = false
+    public var isMoney = false
+    public var isDate = false
+    public var isCheckbox = false
+    public var checked = false
+    public var isSelect = false
+    public var isMultiSelect = false
+    public var isFile = false
+    public var isRows = false
+    public var options: [Option] = []
+    public var accept = ""
+    public var columns: [Column] = []
+    public var rows: [RowView] = []
+
+    public struct Option: TemplateModel {
+        public var value: String
+        public var label: String
+        public var selected: Bool
+    }
+
+    public struct Column: TemplateModel {
+        public var label: String
+        public var required: Bool
+    }
+
+    public struct RowView: TemplateModel {
+        public var number: Int
+        public var cells: [CellView]
+    }
+
+    init(cell c: CellView, required: Bool, help: String) {
+        name = c.name
+        id = c.id
+        label = c.label
+        value = c.value
+        self.required = required
+        self.help = help
+        hasHelp = !help.isEmpty
+        error = c.error
+        hasError = c.hasError
+        isText = c.isText
+        isPassword = c.isPassword
+        isTextarea = c.isTextarea
+        isInteger = c.isInteger
+        isMoney = c.isMoney
+        isDate = c.isDate
+        isCheckbox = c.isCheckbox
+        checked = c.checked
+        isSelect = c.isSelect
+        isMultiSelect = c.isMultiSelect
+        isFile = c.isFile
+        options = c.options
+        accept = c.accept
+    }
+}
+
+/// One cell of a rows field (a line of 订货单明细): the input and its error.
+public struct CellView: TemplateModel {
+    public var name: String
+    public var id: String
+    public var label: String
+    public var value: String
+    public var error: String
+    public var hasError: Bool
+    public var isText = false
+    public var isPassword = false
+    public var isTextarea = false
+    public var isInteger = false
+    public var isMoney = false
+    public var isDate = false
+    public var isCheckbox = false
+    public var checked = false
+    public var isSelect = false
+    public var isMultiSelect = false
+    public var isFile = false
+    public var options: [FieldView.Option] = []
+    public var accept = ""
+
+    init(name: String, id: String, label: String, value: String, error: String, hasError: Bool) {
+        self.name = name
+        self.id = id
+        self.label = label
+        self.value = value
+        self.error = error
+        self.hasError = hasError
+    }
+}
