@@ -174,7 +174,8 @@ struct TemplateBinder {
         for r in roots { collect(r, page: page) }
         let before = problems.count
         var usesIdem = false
-        let bound = bind(nodes, in: template, frames: roots.map { Frame(shape: $0) }, inherited: nil, depth: 0, usesIdem: &usesIdem)
+        let bound = bind(nodes, in: template, frames: roots.map { Frame(shape: $0) }, inherited: nil, depth: 0, indent: [],
+                         usesIdem: &usesIdem)
         return problems.count == before ? BoundTemplate(nodes: bound, usesIdempotencyKey: usesIdem) : nil
     }
 
@@ -254,8 +255,12 @@ struct TemplateBinder {
         return (up, positions, shape, usesIdem)
     }
 
+    /// `indent`: the indentation the nodes will be rendered with (known here: it comes only from
+    /// standalone partials and blocks). Where it is empty, partials and blocks are inlined and
+    /// neighbouring text merged — fewer nodes to walk per page; where it is not, the node
+    /// boundaries decide which lines get indented, so they are kept as they are.
     private mutating func bind(_ nodes: [CompiledTemplates.Node], in template: String, frames: [Frame], inherited: Overrides?,
-                               depth: Int, usesIdem: inout Bool) -> [BoundTemplate.Node] {
+                               depth: Int, indent: [UInt8], usesIdem: inout Bool) -> [BoundTemplate.Node] {
         guard depth < 32 else {
             problems.append("\(files[template] ?? template): partials nest more than 32 deep (a partial includes itself?)")
             return []
@@ -276,28 +281,29 @@ struct TemplateBinder {
             case .section(let path, let inverted, let body, let line):
                 guard let r = resolve(path, frames, template, line) else { continue }
                 if inverted {
-                    let b = bind(body, in: template, frames: frames, inherited: inherited, depth: depth, usesIdem: &usesIdem)
+                    let b = bind(body, in: template, frames: frames, inherited: inherited, depth: depth, indent: indent, usesIdem: &usesIdem)
                     out.append(.section(up: r.up, path: r.path, kind: .inverted, body: b))
                     continue
                 }
                 switch r.shape.unwrapped {
                 case .bool:
-                    let b = bind(body, in: template, frames: frames, inherited: inherited, depth: depth, usesIdem: &usesIdem)
+                    let b = bind(body, in: template, frames: frames, inherited: inherited, depth: depth, indent: indent, usesIdem: &usesIdem)
                     out.append(.section(up: r.up, path: r.path, kind: .condition, body: b))
                 case .list(let element):
                     let b = bind(body, in: template, frames: frames + [Frame(shape: element)], inherited: inherited, depth: depth,
-                                 usesIdem: &usesIdem)
+                                 indent: indent, usesIdem: &usesIdem)
                     out.append(.section(up: r.up, path: r.path, kind: .each, body: b))
                 case let other:
                     let b = bind(body, in: template, frames: frames + [Frame(shape: other)], inherited: inherited, depth: depth,
-                                 usesIdem: &usesIdem)
+                                 indent: indent, usesIdem: &usesIdem)
                     out.append(.section(up: r.up, path: r.path, kind: .push, body: b))
                 }
             case .block(let name, let body, let indentation, _, _):
                 let chosen = inherited?[name]
+                let inner = indent + (indentation ?? [])
                 let b = bind(chosen?.nodes ?? body, in: chosen?.template ?? template, frames: frames, inherited: inherited, depth: depth,
-                             usesIdem: &usesIdem)
-                out.append(.scope(indentation: indentation, body: b))
+                             indent: inner, usesIdem: &usesIdem)
+                if inner.isEmpty { out += b } else { out.append(.scope(indentation: indentation, body: b)) }
             case .partial(let name, let indentation, let overrides, let line):
                 guard let nodes = templates[name] else {
                     problems.append("\(place(template, line)): partial \(name) not found")
@@ -309,8 +315,25 @@ struct TemplateBinder {
                     let mine = overrides.mapValues { (nodes: $0, template: template) }
                     merged = inherited.map { $0.merging(mine) { outer, _ in outer } } ?? mine
                 }
-                let b = bind(nodes, in: name, frames: frames, inherited: merged, depth: depth + 1, usesIdem: &usesIdem)
-                out.append(.scope(indentation: indentation, body: b))
+                let inner = indent + (indentation ?? [])
+                let b = bind(nodes, in: name, frames: frames, inherited: merged, depth: depth + 1, indent: inner, usesIdem: &usesIdem)
+                if inner.isEmpty { out += b } else { out.append(.scope(indentation: indentation, body: b)) }
+            }
+        }
+        return indent.isEmpty ? Self.mergeText(out) : out
+    }
+
+    /// Neighbouring text nodes as one (only where no indentation applies).
+    private static func mergeText(_ nodes: [BoundTemplate.Node]) -> [BoundTemplate.Node] {
+        var out: [BoundTemplate.Node] = []
+        out.reserveCapacity(nodes.count)
+        for node in nodes {
+            if case .text(let b) = node, case .text(let a)? = out.last {
+                out[out.count - 1] = .text(a + b)
+            } else if case .text(let b) = node, b.isEmpty {
+                continue
+            } else {
+                out.append(node)
             }
         }
         return out
