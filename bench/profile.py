@@ -149,18 +149,24 @@ def main():
             # (start-up work cancels out).
             base_out = largest(os.path.join(base, "salesd-0.cg"))
 
-            def self_costs(path):
-                t = subprocess.run(["callgrind_annotate", "--threshold=100", path], capture_output=True, text=True).stdout
+            def self_costs(path, inclusive="no"):
+                t = subprocess.run(["callgrind_annotate", "--threshold=100", f"--inclusive={inclusive}", path],
+                                   capture_output=True, text=True).stdout
                 costs = {}
                 for line in t.splitlines():
                     m = re.match(r"\s*([\d,]+) \([ \d.]+%\)\s+(.*)", line)
-                    if m and "PROGRAM TOTALS" not in line:
+                    if m and "PROGRAM TOTALS" not in line and not m.group(2).startswith("=>") and "events annotated" not in line:
                         costs[m.group(2)] = costs.get(m.group(2), 0) + int(m.group(1).replace(",", ""))
                 return costs
             busy, idle = self_costs(out), self_costs(base_out)
             diff = sorted(((busy.get(k, 0) - idle.get(k, 0)) / a.requests, k) for k in set(busy) | set(idle))
             print("\nself instructions per request (busy run minus idle run):")
             for cost, name in reversed(diff[-45:]):
+                print(f"{cost:12,.0f}  {name[:170]}")
+            busy, idle = self_costs(out, "yes"), self_costs(base_out, "yes")
+            diff = sorted(((busy.get(k, 0) - idle.get(k, 0)) / a.requests, k) for k in set(busy) | set(idle))
+            print("\ninclusive instructions per request (busy run minus idle run; recursive functions count more than once):")
+            for cost, name in reversed(diff[-60:]):
                 print(f"{cost:12,.0f}  {name[:170]}")
     finally:
         shutil.rmtree(base, ignore_errors=True)

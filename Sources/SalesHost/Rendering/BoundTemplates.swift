@@ -25,12 +25,65 @@ final class BoundTemplate: Sendable {
         case inverted
     }
 
-    let nodes: [Node]
+    /// The bound tree compiled to a flat program: operations with integer operands only (no
+    /// arrays to retain while walking), text in one byte buffer, field paths in one table.
+    enum Op: Sendable {
+        case text(start: Int32, count: Int32)
+        case value(up: Int32, pathStart: Int32, pathCount: Int32, escaped: Bool)
+        /// The body is the operations up to `end`.
+        case section(up: Int32, pathStart: Int32, pathCount: Int32, kind: SectionKind, end: Int32)
+        /// `indent`: index in `indents`, -1 for none.
+        case scope(indent: Int32, end: Int32)
+    }
+
+    let ops: [Op]
+    let bytes: [UInt8]
+    let paths: [Int]
+    let indents: [[UInt8]]
     /// Whether the template prints the envelope's `idem` (a form): made only then.
     let usesIdempotencyKey: Bool
 
     init(nodes: [Node], usesIdempotencyKey: Bool) {
-        self.nodes = nodes
+        var ops: [Op] = [], bytes: [UInt8] = [], paths: [Int] = [], indents: [[UInt8]] = []
+        func path(_ p: [Int]) -> (Int32, Int32) {
+            let start = Int32(truncatingIfNeeded: paths.count)
+            paths += p
+            return (start, Int32(truncatingIfNeeded: p.count))
+        }
+        func emit(_ nodes: [Node]) {
+            for node in nodes {
+                switch node {
+                case .text(let b):
+                    ops.append(.text(start: Int32(truncatingIfNeeded: bytes.count), count: Int32(truncatingIfNeeded: b.count)))
+                    bytes += b
+                case .value(let up, let p, let escaped):
+                    let (start, count) = path(p)
+                    ops.append(.value(up: Int32(truncatingIfNeeded: up), pathStart: start, pathCount: count, escaped: escaped))
+                case .section(let up, let p, let kind, let body):
+                    let (start, count) = path(p)
+                    let at = ops.count
+                    ops.append(.text(start: 0, count: 0))
+                    emit(body)
+                    ops[at] = .section(up: Int32(truncatingIfNeeded: up), pathStart: start, pathCount: count, kind: kind,
+                                       end: Int32(truncatingIfNeeded: ops.count))
+                case .scope(let indentation, let body):
+                    var indent: Int32 = -1
+                    if let indentation {
+                        indent = Int32(truncatingIfNeeded: indents.count)
+                        indents.append(indentation)
+                    }
+                    let at = ops.count
+                    ops.append(.text(start: 0, count: 0))
+                    emit(body)
+                    ops[at] = .scope(indent: indent, end: Int32(truncatingIfNeeded: ops.count))
+                }
+            }
+        }
+        emit(nodes)
+        self.ops = ops
+        self.bytes = bytes
+        self.paths = paths
+        self.indents = indents
         self.usesIdempotencyKey = usesIdempotencyKey
     }
 
@@ -38,79 +91,90 @@ final class BoundTemplate: Sendable {
 
     struct State {
         var stack: [TemplateValue]
-        var indentation: [UInt8]?
+        var indentation: [UInt8]
     }
 
     func render(_ frames: [TemplateValue], into out: inout [UInt8]) {
-        var state = State(stack: frames, indentation: nil)
+        var state = State(stack: frames, indentation: [])
         state.stack.reserveCapacity(8)
-        Self.render(nodes, &state, into: &out)
+        run(0, ops.count, &state, into: &out)
     }
 
-    private static func render(_ nodes: [Node], _ state: inout State, into out: inout [UInt8]) {
-        // As swift-mustache: with an indentation (a standalone partial), each node's non-empty
-        // output that starts a line of this template's own output is indented.
-        guard let indent = state.indentation, !indent.isEmpty else {
-            for node in nodes { render(node, &state, into: &out) }
-            return
-        }
+    /// Runs the operations in `from..<to` (one level: a section's body is run by its section).
+    /// As swift-mustache: with an indentation (inside a standalone partial), each operation's
+    /// non-empty output that starts a line of this level's output is indented.
+    private func run(_ from: Int, _ to: Int, _ state: inout State, into out: inout [UInt8]) {
+        let indented = !state.indentation.isEmpty
         let start = out.count
-        for node in nodes {
-            let atLineStart = out.count > start && out[out.count - 1] == UInt8(ascii: "\n")
+        var pc = from
+        while pc < to {
+            let atLineStart = indented && out.count > start && out[out.count - 1] == UInt8(ascii: "\n")
             let before = out.count
-            render(node, &state, into: &out)
-            if atLineStart, out.count > before { out.insert(contentsOf: indent, at: before) }
+            switch ops[pc] {
+            case .text(let s, let n):
+                out.append(contentsOf: bytes[Int(s)..<Int(s) + Int(n)])
+                pc += 1
+            case .value(let up, let ps, let pn, let escaped):
+                switch lookup(up, ps, pn, state.stack) {
+                case .text(let s): escaped ? CompiledTemplates.escape(s, into: &out) : out.append(contentsOf: s.utf8)
+                case .int(let i): out.append(contentsOf: String(i).utf8)
+                case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+                case .null, .list, .object: break
+                }
+                pc += 1
+            case .section(let up, let ps, let pn, let kind, let end):
+                let body = pc + 1, stop = Int(end)
+                let value = lookup(up, ps, pn, state.stack)
+                switch kind {
+                case .inverted:
+                    if !Self.truthy(value) { run(body, stop, &state, into: &out) }
+                case .condition:
+                    if Self.truthy(value) { run(body, stop, &state, into: &out) }
+                case .each:
+                    if case .list(let items) = value {
+                        for item in items {
+                            state.stack.append(item)
+                            run(body, stop, &state, into: &out)
+                            state.stack.removeLast()
+                        }
+                    }
+                case .push:
+                    if Self.truthy(value) {
+                        state.stack.append(value)
+                        run(body, stop, &state, into: &out)
+                        state.stack.removeLast()
+                    }
+                }
+                pc = stop
+            case .scope(let indent, let end):
+                if indent >= 0 {
+                    let saved = state.indentation
+                    state.indentation += indents[Int(indent)]
+                    run(pc + 1, Int(end), &state, into: &out)
+                    state.indentation = saved
+                } else {
+                    run(pc + 1, Int(end), &state, into: &out)
+                }
+                pc = Int(end)
+            }
+            if atLineStart, out.count > before { out.insert(contentsOf: state.indentation, at: before) }
         }
     }
 
-    private static func lookup(_ up: Int, _ path: [Int], _ stack: [TemplateValue]) -> TemplateValue {
-        let i = stack.count - 1 - up
+    private func lookup(_ up: Int32, _ pathStart: Int32, _ pathCount: Int32, _ stack: [TemplateValue]) -> TemplateValue {
+        let i = stack.count - 1 - Int(up)
         guard i >= 0, i < stack.count else { return .null }
         var value = stack[i]
-        for p in path {
-            guard case .object(let fields) = value, p < fields.count else { return .null }
+        var k = Int(pathStart)
+        let end = k + Int(pathCount)
+        while k < end {
+            guard case .object(let fields) = value else { return .null }
+            let p = paths[k]
+            guard p < fields.count else { return .null }
             value = fields[p]
+            k += 1
         }
         return value
-    }
-
-    private static func render(_ node: Node, _ state: inout State, into out: inout [UInt8]) {
-        switch node {
-        case .text(let bytes):
-            out.append(contentsOf: bytes)
-        case .value(let up, let path, let escaped):
-            switch lookup(up, path, state.stack) {
-            case .text(let s): escaped ? CompiledTemplates.escape(s, into: &out) : out.append(contentsOf: s.utf8)
-            case .int(let i): out.append(contentsOf: String(i).utf8)
-            case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-            case .null, .list, .object: break
-            }
-        case .section(let up, let path, let kind, let body):
-            let value = lookup(up, path, state.stack)
-            switch kind {
-            case .inverted:
-                if !truthy(value) { render(body, &state, into: &out) }
-            case .condition:
-                if truthy(value) { render(body, &state, into: &out) }
-            case .each:
-                guard case .list(let items) = value else { return }
-                for item in items {
-                    state.stack.append(item)
-                    render(body, &state, into: &out)
-                    state.stack.removeLast()
-                }
-            case .push:
-                guard truthy(value) else { return }
-                state.stack.append(value)
-                render(body, &state, into: &out)
-                state.stack.removeLast()
-            }
-        case .scope(let indentation, let body):
-            let saved = state.indentation
-            if let indentation { state.indentation = (state.indentation ?? []) + indentation }
-            render(body, &state, into: &out)
-            state.indentation = saved
-        }
     }
 
     /// False for: nothing, `false`, an empty list. Everything else (an empty string too) is
