@@ -11,14 +11,16 @@ public struct AdminModule: DepartmentModule {
     public static let users = Permission("admin", "users", title: "用户管理", defaultRoles: [.admin])
     public static let roles = Permission("admin", "roles", title: "角色权限", defaultRoles: [.admin])
     public static let audit = Permission("admin", "audit", title: "审计日志", defaultRoles: [.admin, .generalManager])
+    public static let modules = Permission("admin", "modules", title: "模块管理", defaultRoles: [.admin])
 
-    public var permissions: [Permission] { [Self.users, Self.roles, Self.audit] }
+    public var permissions: [Permission] { [Self.users, Self.roles, Self.audit, Self.modules] }
 
     public var menu: [MenuItem] {
         [
             MenuItem("用户", path: "users", access: .permission(Self.users)),
             MenuItem("角色权限", path: "roles", access: .permission(Self.roles)),
             MenuItem("审计日志", path: "audit", access: .permission(Self.audit)),
+            MenuItem("模块管理", path: "modules", access: .permission(Self.modules)),
         ]
     }
 
@@ -30,5 +32,9 @@ public struct AdminModule: DepartmentModule {
         r.form("users/:id", .permission(Self.users), UserPages.edit)
         r.form("roles", .permission(Self.roles), RolePages.matrix)
         r.get("audit", .permission(Self.audit), AuditPages.list)
+        r.get("modules", .permission(Self.modules), ModulePages.list)
+        r.post("modules", .permission(Self.modules), ModulePages.change)
     }
+
+    public var pages: [any PageModel.Type] { [ModulePages.Page.self] }
 }

@@ -55,7 +55,8 @@ public final class App: Sendable {
         accessLogger = access
         // A module's mistake found while serving (a form value read by an undeclared name…): logged.
         ProgrammingErrors.setReporter { [logger] e in logger.error("programming error: \(e)") }
-        registry = try Registry(modules: modules, coreRoutes: CoreRoutes.definitions(debug: config.debugRoutes))
+        registry = try Registry(modules: modules, coreRoutes: CoreRoutes.definitions(debug: config.debugRoutes),
+                                disabledModules: config.disabledModuleIDs)
         renderer = try Renderer(webDir: config.webDir, pluginsDir: config.pluginsDir, modules: modules)
     }
 

@@ -19,7 +19,18 @@ public final class Worker: ContextHost {
     public internal(set) var requestID = ""
     var routePattern = "-"
     lazy var timeFormatter = LocalTimeFormatter(zone: config.zone)
-    var menuCache: [Int64: (permissions: Set<String>, menu: [MenuModule])] = [:]
+    var menuCache: [Int64: (permissions: Set<String>, enabled: Set<String>, menu: [MenuModule])] = [:]
+    /// The modules that are on, read at most once a second (a switch on the admin page reaches
+    /// every worker of every process within a second).
+    private var enabledCache: (at: Date, modules: Set<String>)?
+
+    /// The ids of the modules that are on now.
+    func enabledModules(now: Date) throws -> Set<String> {
+        if let c = enabledCache, now.timeIntervalSince(c.at) < 1, now >= c.at { return c.modules }
+        let on = app.registry.switches.enabled(stored: try ModuleSwitches.stored(db))
+        enabledCache = (now, on)
+        return on
+    }
     /// When this thread last purged expired idempotency tokens (epoch seconds).
     var lastIdempotencyPurge: Int64 = 0
     /// Overrides "now" (tests of deadlines); nil means the clock.
@@ -76,6 +87,8 @@ public final class Worker: ContextHost {
         }
         request.parameters = params
         routePattern = route.path
+        // A switched-off module's routes are gone (its pages and forms: 404), as its menu.
+        if route.module != "core", try !enabledModules(now: now).contains(route.module) { throw HTTPError.notFound }
 
         var session = try loadSession(request, now: now)
         if config.trustRemoteUser, let remote = raw.params["REMOTE_USER"], !remote.isEmpty {
@@ -394,17 +407,18 @@ public final class Worker: ContextHost {
         // The permitted entries depend only on the user's permissions: computed once per worker
         // and user, again when the permissions change (a third of a page's host work otherwise).
         let entries: [MenuModule]
-        if let cached = menuCache[user.id], cached.permissions == user.permissions {
+        let enabled = (try? enabledModules(now: Date())) ?? []
+        if let cached = menuCache[user.id], cached.permissions == user.permissions, cached.enabled == enabled {
             entries = cached.menu
         } else {
-            entries = app.registry.modules.compactMap { m in
+            entries = app.registry.modules.filter { enabled.contains($0.manifest.id) }.compactMap { m in
                 let items = m.menu.filter { user.may($0.access) }.map { item in
                     (title: item.title, href: "/" + m.manifest.id + (item.path.isEmpty ? "" : "/" + item.path))
                 }
                 return items.isEmpty ? nil : MenuModule(id: m.manifest.id, title: m.manifest.title, items: items)
             }
             if menuCache.count > 1000 { menuCache.removeAll() }
-            menuCache[user.id] = (user.permissions, entries)
+            menuCache[user.id] = (user.permissions, enabled, entries)
         }
         return entries
     }

@@ -59,6 +59,15 @@ public struct AppConfig: Codable, Sendable {
     /// Journal priorities: `auto` starts each log line with the sd-daemon `<N>` prefix only when
     /// stderr is the systemd journal (`JOURNAL_STREAM`); `on` always, `off` never.
     public var logPriorityPrefix: String = "auto"
+    /// Modules switched off by IT for this deployment, comma-separated ids (`ideas,service`):
+    /// their menu, routes and inbox items are gone, their data stays, and the admin page cannot
+    /// switch them on. The others are switched on and off on 系统管理 → 模块管理.
+    public var disabledModules: String = ""
+
+    /// `disabledModules` as ids.
+    public var disabledModuleIDs: Set<String> {
+        Set(disabledModules.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+    }
 
     public init() {}
 
@@ -66,7 +75,7 @@ public struct AppConfig: Codable, Sendable {
         case dataDir, database, listen, processes, threads, maxBodyBytes, maxFileBytes, webDir, pluginsDir, timeZone,
              sessionMinutes, loginMaxFailures, loginWindowMinutes, trustRemoteUser, secureCookies,
              sqliteSynchronous, sqliteGroupCommit, dbBusyTimeoutMs, debugRoutes, companyName, clockFile, mountPath,
-             slowRequestMs, logPriorityPrefix
+             slowRequestMs, logPriorityPrefix, disabledModules
     }
 
     public init(from decoder: Decoder) throws {
@@ -96,6 +105,7 @@ public struct AppConfig: Codable, Sendable {
         mountPath = try c.decodeIfPresent(String.self, forKey: .mountPath) ?? d.mountPath
         slowRequestMs = try c.decodeIfPresent(Int.self, forKey: .slowRequestMs) ?? d.slowRequestMs
         logPriorityPrefix = try c.decodeIfPresent(String.self, forKey: .logPriorityPrefix) ?? d.logPriorityPrefix
+        disabledModules = try c.decodeIfPresent(String.self, forKey: .disabledModules) ?? d.disabledModules
     }
 
     /// Loads `path` (if given or if `salesd.json` exists) and applies `SALES_<KEY>` overrides,

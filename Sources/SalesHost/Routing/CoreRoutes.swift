@@ -39,7 +39,8 @@ enum CoreRoutes {
         let user = try ctx.requireUser()
         var groups: [HomePage.Group] = []
         var failed: [String] = []
-        for m in w.app.registry.modules {
+        let enabled = try w.enabledModules(now: ctx.now)
+        for m in w.app.registry.modules where enabled.contains(m.manifest.id) {
             let mctx = Context(request: req, user: user, db: ctx.db, now: ctx.now, timeZone: ctx.timeZone,
                                module: m.manifest.id, csrfToken: ctx.csrfToken, resumedForm: nil, host: w)
             do {

@@ -7,6 +7,8 @@ public struct Registry: Sendable {
     public let router: Router
     public let services: ServiceRegistry
     public let permissions: [Permission]
+    /// Which modules are on (configuration, admin page, dependencies).
+    let switches: ModuleSwitches
 
     public struct BootError: Error, CustomStringConvertible {
         public var problems: [String]
@@ -16,8 +18,12 @@ public struct Registry: Sendable {
     /// Ids the host reserves for its own routes.
     static let reserved: Set<String> = ["core", "login", "logout", "static", "files", "_debug", "inbox"]
 
-    public init(modules: [any DepartmentModule], coreRoutes: [RouteDefinition]) throws {
+    public init(modules: [any DepartmentModule], coreRoutes: [RouteDefinition], disabledModules: Set<String> = []) throws {
         var problems: [String] = []
+        for id in disabledModules.sorted() where !modules.contains(where: { $0.manifest.id == id }) {
+            problems.append("disabledModules names '\(id)', which is not installed")
+        }
+        switches = ModuleSwitches(manifests: modules.map(\.manifest), offByConfiguration: disabledModules)
         var seen: [String: Int] = [:]
         for (i, m) in modules.enumerated() {
             let id = m.manifest.id
@@ -54,6 +60,7 @@ public struct Registry: Sendable {
         services.provide(PasswordService.self, HostPasswordService())
         services.provide(PlatformDirectory.self, HostPlatformDirectory(
             modules: modules.map(\.manifest), permissions: modules.flatMap(\.permissions)))
+        services.provide(ModuleSwitchboard.self, HostModuleSwitchboard(switches: switches))
         for m in modules {
             var builder = RouteBuilder(module: m.manifest.id)
             m.routes(&builder)

@@ -96,5 +96,14 @@ enum CoreSchema {
         CREATE INDEX sessions_expires ON sessions(expires_at);
         CREATE INDEX pending_forms_created ON pending_forms(created_at);
         """),
+        // Modules switched off on the admin page (issue 13); absent = on.
+        Migration(4, "module switches", """
+        CREATE TABLE module_states (
+            module TEXT PRIMARY KEY,
+            enabled INTEGER NOT NULL,
+            changed_by INTEGER,
+            changed_at INTEGER NOT NULL
+        );
+        """),
     ]
 }

@@ -125,8 +125,8 @@ public final class TemplateShapes: @unchecked Sendable {
     static func placeholder<T>(_ type: T.Type) -> T? {
         if let v = "" as? T { return v }
         if let v = 0 as? T { return v }
-        if let v = Int64(0) as? T { return v }
-        if let v = Int32(0) as? T { return v }
+        if let v = Int64.zero as? T { return v }
+        if let v = Int32.zero as? T { return v }
         if let v = false as? T { return v }
         return nil
     }
