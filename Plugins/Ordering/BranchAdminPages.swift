@@ -34,6 +34,119 @@ enum BranchAdminPages {
         FormField("quantity", "当月销量", .integer, required: true, rules: [.range(0, 1_000_000_000)]),
     ])
 
+    /// Every branch with its occupancy, products to reorder and orders waiting for approval.
+    struct BranchListPage: PageModel {
+        static let template = "branch-list"
+
+        struct Branch: TemplateModel {
+            var id: Int64
+            var name: String
+            var manager: String
+            var limit: String
+            var occupancy: String
+            var pending: Int64
+            var prompts: Int
+            var hasPrompts: Bool
+        }
+
+        var branches: [Branch]
+        var hasBranches: Bool
+        var canAdmin: Bool
+    }
+
+    /// A branch's name, manager (a select of the staff who may order) and capital limit.
+    struct BranchFormPage: PageModel {
+        static let template = "branch-form"
+
+        /// The fields laid out by hand: the manager is a select filled per request.
+        struct Fields: TemplateModel {
+            var name: FieldView
+            var managerId: FieldView
+            var capitalLimit: FieldView
+            var reason: FieldView
+
+            init(_ form: FormView) throws {
+                name = try form.fieldView(named: "name")
+                managerId = try form.fieldView(named: "manager_id")
+                capitalLimit = try form.fieldView(named: "capital_limit")
+                reason = try form.fieldView(named: "reason")
+            }
+        }
+
+        struct Manager: TemplateModel {
+            var id: Int64
+            var name: String
+            var current: Bool
+        }
+
+        var isNew: Bool
+        /// The branch being edited (nil for a new one).
+        var b: BranchData.Head?
+        var managers: [Manager]
+        var form: FormView
+        var field: Fields
+    }
+
+    /// A branch: stock with reorder points and prompts, intent lists, recent orders, sales.
+    struct BranchDetailPage: PageModel {
+        static let template = "branch-detail"
+
+        struct Order: TemplateModel {
+            var id: Int64
+            var date: String
+            var amount: String
+            var state: String
+        }
+
+        struct Intent: TemplateModel {
+            var dueDate: String
+            var periodStart: String
+            var periodEnd: String
+            var submitted: String
+            var isLate: Bool
+        }
+
+        struct Sales: TemplateModel {
+            var month: String
+            var product: String
+            var quantity: Int64
+        }
+
+        var b: BranchData.Head
+        var limit: String
+        var occupancy: String
+        var available: String
+        var month: String
+        var lastMonth: String
+        var lastYearMonth: String
+        var stock: [BranchData.StockView]
+        var hasStock: Bool
+        var prompts: [BranchData.StockView]
+        var hasPrompts: Bool
+        var sales: [Sales]
+        var hasSales: Bool
+        var orders: [Order]
+        var hasOrders: Bool
+        var due: String
+        var deadline: String
+        var intents: [Intent]
+        var canAdmin: Bool
+        var error: String?
+    }
+
+    /// A form about one branch (stock, monthly sales).
+    struct StockFormPage: PageModel {
+        static let template = "branch-stock-form"
+        var b: BranchData.Head
+        var form: FormView
+    }
+
+    struct SalesFormPage: PageModel {
+        static let template = "branch-sales-form"
+        var b: BranchData.Head
+        var form: FormView
+    }
+
     static let list: Handler = { _, ctx in
         let rows = try ctx.db.query("""
             SELECT b.id, b.name, b.capital_limit, COALESCE(u.display_name, '') AS manager,
@@ -41,21 +154,26 @@ enum BranchAdminPages {
                    (SELECT COUNT(*) FROM order_branch_orders o WHERE o.branch_id = b.id AND o.state = 'pending') AS pending
             FROM order_branch_branches b LEFT JOIN users u ON u.id = b.manager_id ORDER BY b.name, b.id
             """)
-        let branches = try rows.map { r -> [String: Any] in
+        let branches = try rows.map { r in
             let bid = r.int("id") ?? 0
             let prompts = try BranchData.stock(bid, ctx).filter(\.mustOrder).count
-            return ["id": bid, "name": r.string("name") ?? "", "manager": r.string("manager") ?? "",
-                    "limit": Money.format(r.int("capital_limit") ?? 0), "occupancy": Money.format(r.int("occupancy") ?? 0),
-                    "pending": r.int("pending") ?? 0, "prompts": prompts, "hasPrompts": prompts > 0]
+            return BranchListPage.Branch(id: bid, name: r.text("name"), manager: r.text("manager"),
+                                         limit: Money.format(r.int("capital_limit") ?? 0), occupancy: Money.format(r.int("occupancy") ?? 0),
+                                         pending: r.int("pending") ?? 0, prompts: prompts, hasPrompts: prompts > 0)
         }
-        return ctx.render("branch-list", ["branches": branches, "hasBranches": !branches.isEmpty,
-                                          "canAdmin": ctx.can(BranchPages.admin)], title: "分支机构")
+        return ctx.render(BranchListPage(branches: branches, hasBranches: !branches.isEmpty, canAdmin: ctx.can(BranchPages.admin)),
+                          title: "分支机构")
     }
 
-    static func managerOptions(_ ctx: Context, chosen: Int64?) throws -> [[String: Any]] {
+    static func managerOptions(_ ctx: Context, chosen: Int64?) throws -> [BranchFormPage.Manager] {
         try BranchData.managers(ctx).map {
-            ["id": $0.int("id") ?? 0, "name": $0.string("display_name") ?? "", "current": $0.int("id") == chosen] as [String: Any]
+            BranchFormPage.Manager(id: $0.int("id") ?? 0, name: $0.text("display_name"), current: $0.int("id") == chosen)
         }
+    }
+
+    static func formPage(_ form: FormView, branch: Row?, chosen: Int64?, _ ctx: Context) throws -> BranchFormPage {
+        BranchFormPage(isNew: branch == nil, b: branch.map(BranchData.Head.init), managers: try managerOptions(ctx, chosen: chosen),
+                       form: form, field: try BranchFormPage.Fields(form))
     }
 
     static func checkManager(_ id: Int64, _ ctx: Context) throws {
@@ -71,8 +189,7 @@ enum BranchAdminPages {
 
     static let create: Handler = { req, ctx in
         let chosen = req.method == "POST" ? Int64(req.form["manager_id"] ?? "") : nil
-        return try ctx.handleForm(branchForm, template: "branch-form", title: "新增分支机构",
-                                  data: ["isNew": true, "managers": try managerOptions(ctx, chosen: chosen)]) { v in
+        return try ctx.handleForm(branchForm, title: "新增分支机构", page: { try formPage($0, branch: nil, chosen: chosen, ctx) }) { v in
             let manager = try v.requireInt("manager_id")
             try checkManager(manager, ctx)
             try checkName(v.string("name"), except: nil, ctx)
@@ -96,9 +213,8 @@ enum BranchAdminPages {
         let chosen = req.method == "POST" ? Int64(req.form["manager_id"] ?? "") : b.int("manager_id")
         let initial = FormData([("name", b.string("name") ?? ""), ("manager_id", String(b.int("manager_id") ?? 0)),
                                 ("capital_limit", Money.format(b.int("capital_limit") ?? 0, grouping: false))])
-        return try ctx.handleForm(branchForm, template: "branch-form", title: "修改分支机构",
-                                  data: ["isNew": false, "b": b.dictionary, "managers": try managerOptions(ctx, chosen: chosen)],
-                                  initial: initial) { v in
+        return try ctx.handleForm(branchForm, title: "修改分支机构", initial: initial,
+                                  page: { try formPage($0, branch: b, chosen: chosen, ctx) }) { v in
             let manager = try v.requireInt("manager_id")
             try checkManager(manager, ctx)
             try checkName(v.string("name"), except: id, ctx)
@@ -142,30 +258,29 @@ enum BranchAdminPages {
             WHERE branch_id = \(id) ORDER BY due_date DESC LIMIT 8
             """)
         let prompts = stock.filter(\.mustOrder)
-        return ctx.render("branch-detail", [
-            "b": b.dictionary,
-            "limit": Money.format(limit), "occupancy": Money.format(occupancy), "available": Money.format(max(0, limit - occupancy)),
-            "month": BranchMath.monthKey(year: today.year, month: today.month),
-            "lastMonth": BranchMath.monthKey(year: py, month: pm),
-            "lastYearMonth": BranchMath.monthKey(year: today.year - 1, month: today.month),
-            "stock": stock.map(BranchData.viewModel), "hasStock": !stock.isEmpty,
-            "prompts": prompts.map(BranchData.viewModel), "hasPrompts": !prompts.isEmpty,
-            "sales": sales.map(\.dictionary), "hasSales": !sales.isEmpty,
-            "orders": orders.map { r -> [String: Any] in
-                ["id": r.int("id") ?? 0, "date": r.string("order_date") ?? "", "amount": Money.format(r.int("amount") ?? 0),
-                 "state": BranchOrderPages.stateTitles[r.string("state") ?? ""] ?? ""]
+        let page = BranchDetailPage(
+            b: BranchData.Head(b),
+            limit: Money.format(limit), occupancy: Money.format(occupancy),
+            available: Money.format(max(0, try Stored.subtract(limit, occupancy))),
+            month: BranchMath.monthKey(year: today.year, month: today.month),
+            lastMonth: BranchMath.monthKey(year: py, month: pm),
+            lastYearMonth: BranchMath.monthKey(year: today.year - 1, month: today.month),
+            stock: stock.map(BranchData.StockView.init), hasStock: !stock.isEmpty,
+            prompts: prompts.map(BranchData.StockView.init), hasPrompts: !prompts.isEmpty,
+            sales: sales.map { .init(month: $0.text("month"), product: $0.text("product"), quantity: $0.int("quantity") ?? 0) },
+            hasSales: !sales.isEmpty,
+            orders: orders.map { r in
+                .init(id: r.int("id") ?? 0, date: r.text("order_date"), amount: Money.format(r.int("amount") ?? 0),
+                      state: BranchOrderPages.stateTitles[r.text("state")] ?? "")
             },
-            "hasOrders": !orders.isEmpty,
-            "due": due.description, "deadline": ctx.display(BranchMath.deadline(due: due, timeZone: ctx.timeZone)),
-            "intents": intents.map { r -> [String: Any] in
-                var d: [String: Any] = r.dictionary
-                d["submitted"] = BranchData.time(r.int("submitted_at"), ctx)
-                d["isLate"] = r.bool("late")
-                return d
+            hasOrders: !orders.isEmpty,
+            due: due.description, deadline: ctx.display(BranchMath.deadline(due: due, timeZone: ctx.timeZone)),
+            intents: intents.map { r in
+                .init(dueDate: r.text("due_date"), periodStart: r.text("period_start"), periodEnd: r.text("period_end"),
+                      submitted: BranchData.time(r.int("submitted_at"), ctx), isLate: r.bool("late"))
             },
-            "canAdmin": ctx.can(BranchPages.admin),
-            "error": req.query["error"] ?? "", "hasError": req.query["error"] != nil,
-        ], title: b.string("name") ?? "分支机构")
+            canAdmin: ctx.can(BranchPages.admin), error: req.query["error"])
+        return ctx.render(page, title: b.string("name") ?? "分支机构")
     }
 
     /// Records a product's stock and transit days (a new product, or a correction), audited.
@@ -178,8 +293,8 @@ enum BranchAdminPages {
             initial = FormData([("product", s.string("product") ?? ""), ("on_hand", String(s.int("on_hand") ?? 0)),
                                 ("transit_days", String(s.int("transit_days") ?? 0))])
         }
-        return try ctx.handleForm(stockForm, template: "branch-stock-form", title: "库存与在途时间", data: ["b": b.dictionary],
-                                  initial: initial) { v in
+        return try ctx.handleForm(stockForm, title: "库存与在途时间", initial: initial,
+                                  page: { StockFormPage(b: BranchData.Head(b), form: $0) }) { v in
             let product = v.string("product").trimmingCharacters(in: .whitespaces)
             let onHand = try v.requireInt("on_hand"), transit = try v.requireInt("transit_days")
             try ctx.db.transaction {
@@ -211,8 +326,8 @@ enum BranchAdminPages {
         let id = try b.requireInt("id")
         let today = ctx.today
         let (py, pm) = BranchMath.previousMonth(year: today.year, month: today.month)
-        return try ctx.handleForm(salesForm, template: "branch-sales-form", title: "月销量", data: ["b": b.dictionary],
-                                  initial: FormData([("month", BranchMath.monthKey(year: py, month: pm))])) { v in
+        return try ctx.handleForm(salesForm, title: "月销量", initial: FormData([("month", BranchMath.monthKey(year: py, month: pm))]),
+                                  page: { SalesFormPage(b: BranchData.Head(b), form: $0) }) { v in
             let product = v.string("product").trimmingCharacters(in: .whitespaces)
             let month = v.string("month"), quantity = try v.requireInt("quantity")
             guard let (y, m) = BranchMath.parseMonth(month) else { throw FormRejection(field: "month", "月份无效") }

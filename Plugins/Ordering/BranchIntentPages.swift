@@ -22,6 +22,42 @@ enum BranchIntentPages {
         return d
     }
 
+    /// The week's intent list of a branch.
+    struct IntentFormPage: PageModel {
+        static let template = "branch-intent-form"
+        var b: BranchData.Head
+        var start: String
+        var end: String
+        var deadline: String
+        var late: Bool
+        var form: FormView
+    }
+
+    /// Intent lists compared with the orders placed, per list and per branch manager.
+    struct IntentReportPage: PageModel {
+        static let template = "branch-intent-report"
+
+        struct Manager: TemplateModel {
+            var id: Int64
+            var name: String
+            var selected: Bool
+        }
+
+        struct Summary: TemplateModel {
+            var manager: String
+            var lists: Int
+            var late: Int
+            var average: String
+        }
+
+        var header: [String]
+        var rows: [Cells]
+        var hasRows: Bool
+        var summary: [Summary]
+        var managers: [Manager]
+        var csvHref: String
+    }
+
     static let submit: Handler = { req, ctx in
         let b = try BranchData.branch(try req.id(), ctx)
         let bid = try b.requireInt("id")
@@ -33,10 +69,10 @@ enum BranchIntentPages {
         }
         var initial = FormData()
         for (i, s) in try BranchData.stock(bid, ctx).enumerated() { initial.append("lines.\(i).product", s.product) }
-        return try ctx.handleForm(form, template: "branch-intent-form", title: "要货意向清单", data: [
-            "b": b.dictionary, "due": due.description, "start": period.start.description, "end": period.end.description,
-            "deadline": ctx.display(deadline), "late": ctx.now > deadline,
-        ], initial: initial) { v in
+        return try ctx.handleForm(form, title: "要货意向清单", initial: initial, page: { form in
+            IntentFormPage(b: BranchData.Head(b), start: period.start.description, end: period.end.description,
+                           deadline: ctx.display(deadline), late: ctx.now > deadline, form: form)
+        }) { v in
             let user = try ctx.requireUser()
             let late = ctx.now > deadline
             try ctx.db.transaction {
@@ -116,20 +152,18 @@ enum BranchIntentPages {
         // Per manager: lists, late lists, average agreement.
         var byManager: [String: [Comparison]] = [:]
         for c in rows { byManager[c.manager, default: []].append(c) }
-        let summary = byManager.keys.sorted().map { name -> [String: Any] in
+        let summary = byManager.keys.sorted().map { name in
             let cs = byManager[name] ?? []
-            return ["manager": name, "lists": cs.count, "late": cs.filter(\.late).count,
-                    "average": "\(cs.map(\.conformity).reduce(0, +) / max(1, cs.count))%"]
+            return IntentReportPage.Summary(manager: name, lists: cs.count, late: cs.filter(\.late).count,
+                                      average: "\(cs.map(\.conformity).reduce(0, +) / max(1, cs.count))%")
         }
         let managers = try ctx.db.query("""
             SELECT DISTINCT u.id, u.display_name FROM order_branch_intents i JOIN users u ON u.id = i.manager_id ORDER BY u.display_name, u.id
             """)
-        return ctx.render("branch-intent-report", [
-            "header": header, "rows": rows.map { ["cells": cells($0)] }, "hasRows": !rows.isEmpty,
-            "summary": summary,
-            "managers": managers.map { ["id": $0.int("id") ?? 0, "name": $0.string("display_name") ?? "",
-                                        "selected": $0.int("id") == manager] as [String: Any] },
-            "csvHref": "/order/branch-intents?format=csv" + (manager.map { "&manager=\($0)" } ?? ""),
-        ], title: "要货意向与实际订货对比")
+        let page = IntentReportPage(
+            header: header, rows: rows.map { Cells(cells: cells($0)) }, hasRows: !rows.isEmpty, summary: summary,
+            managers: managers.map { IntentReportPage.Manager(id: $0.int("id") ?? 0, name: $0.text("display_name"), selected: $0.int("id") == manager) },
+            csvHref: "/order/branch-intents?format=csv" + (manager.map { "&manager=\($0)" } ?? ""))
+        return ctx.render(page, title: "要货意向与实际订货对比")
     }
 }

@@ -27,15 +27,89 @@ enum BranchOrderPages {
         FormField("note", "备注", .textarea, rules: [.length(min: nil, max: 500)]),
     ])
 
+    /// A branch's order form with its capital occupancy.
+    struct BranchOrderFormPage: PageModel {
+        static let template = "branch-order-form"
+        var b: BranchData.Head
+        var limit: String
+        var occupancy: String
+        var available: String
+        var form: FormView
+    }
+
+    /// A branch order: occupancy against the limit, lines, the 营销总监's decision, actions, history.
+    struct BranchOrderPage: PageModel {
+        static let template = "branch-order"
+
+        struct Order: TemplateModel {
+            var id: Int64
+            var branchId: Int64
+            var branch: String
+            var orderDate: String
+            var creator: String
+            /// Nil until decided.
+            var decider: String?
+            var decisionReason: String?
+            var note: String?
+        }
+
+        struct Line: TemplateModel {
+            var no: Int64
+            var product: String
+            var quantity: Int64
+            var price: String
+            var amount: String
+        }
+
+        struct History: TemplateModel {
+            var at: String
+            var username: String
+            var action: String
+            var from: String
+            var to: String
+            var reason: String
+        }
+
+        var o: Order
+        var stateText: String
+        var amount: String
+        var before: String
+        var cap: String
+        var over: String
+        var isOver: Bool
+        var decided: String
+        var lines: [Line]
+        var actions: [ActionView]
+        var hasActions: Bool
+        var history: [History]
+        var error: String?
+    }
+
+    /// Finance's list of released orders waiting for the branch's payment.
+    struct SettlementsPage: PageModel {
+        static let template = "branch-settlements"
+
+        struct Order: TemplateModel {
+            var id: Int64
+            var branch: String
+            var date: String
+            var amount: String
+        }
+
+        var orders: [Order]
+        var hasOrders: Bool
+        var error: String?
+    }
+
     static let create: Handler = { req, ctx in
         let b = try BranchData.branch(try req.id(), ctx)
         let bid = try b.requireInt("id")
         let occupancy = try BranchData.occupancy(bid, ctx)
         let limit = b.int("capital_limit") ?? 0
-        return try ctx.handleForm(form, template: "branch-order-form", title: "分支机构订货单",
-                                  data: ["b": b.dictionary, "limit": Money.format(limit), "occupancy": Money.format(occupancy),
-                                         "available": Money.format(max(0, try Stored.subtract(limit, occupancy)))],
-                                  initial: FormData([("order_date", ctx.today.description)])) { v in
+        return try ctx.handleForm(form, title: "分支机构订货单", initial: FormData([("order_date", ctx.today.description)]), page: { form in
+            BranchOrderFormPage(b: BranchData.Head(b), limit: Money.format(limit), occupancy: Money.format(occupancy),
+                          available: Money.format(max(0, try Stored.subtract(limit, occupancy))), form: form)
+        }) { v in
             let user = try ctx.requireUser()
             let lines = v.rows("lines").map { l -> (String, Int64, Int64) in
                 (l.string("product").trimmingCharacters(in: .whitespaces), l.int("quantity") ?? 0, l.money("unit_price") ?? 0)
@@ -74,39 +148,36 @@ enum BranchOrderPages {
         }
     }
 
-    static let listSpec = ListSpec(columns: [
-        .init("id", "编号", sql: "o.id"),
-        .init("branch", "分支机构", sql: "b.name"),
-        .init("date", "订货日期", sql: "o.order_date"),
-        .init("amount", "金额（元）", sql: "o.amount"),
-        .init("state", "状态", sql: "o.state"),
-        .init("creator", "填单人", sql: "creator"),
-    ], defaultSort: "date", defaultDescending: true, filters: ["state", "branch"], pageSize: 50, tiebreaker: "o.id")
+    /// Every branch order, by branch and state (CSV with the same columns).
+    static let listPage = ListPage(
+        title: "分支机构订单", path: "/order/branch-orders",
+        select: "o.id, o.order_date, o.amount, o.state, b.name, COALESCE(u.display_name, '') AS creator",
+        from: "order_branch_orders o JOIN order_branch_branches b ON b.id = o.branch_id LEFT JOIN users u ON u.id = o.created_by",
+        scope: { _ in "1 = 1" },
+        columns: [
+            .init("id", "编号", sql: "o.id") { r, _ in
+                let id = r.int("id") ?? 0
+                return ListCell(String(id), href: "/order/branch-orders/\(id)")
+            },
+            .text("branch", "分支机构", sql: "b.name"),
+            .text("date", "订货日期", sql: "o.order_date"),
+            .init("amount", "金额（元）", sql: "o.amount") { r, _ in ListCell(Money.format(r.int("amount") ?? 0)) },
+            .init("state", "状态", sql: "o.state") { r, _ in ListCell(stateTitles[r.text("state")] ?? "") },
+            .init("creator", "填单人", sql: "COALESCE(u.display_name, '')", rowKey: "creator") { r, _ in ListCell(r.text("creator")) },
+        ],
+        filters: [
+            ListPage.Filter("branch", "分支机构", .select(all: "全部分支机构", options: { ctx in
+                try ctx.db.query("SELECT id, name FROM order_branch_branches ORDER BY name, id").map {
+                    Choice(String($0.int("id") ?? 0), $0.text("name"))
+                }
+            })) { v, _ in Int64(v).map { "o.branch_id = \($0)" } },
+            .choice("state", "状态", all: "全部状态", State.allCases.map { Choice($0.rawValue, stateTitles[$0.rawValue] ?? "") }) { s, _ in
+                "o.state = \(s)"
+            },
+        ],
+        defaultSort: "date", defaultDescending: true, tiebreaker: "o.id", empty: "没有订单。", csvName: "分支机构订单.csv")
 
-    static let list: Handler = { req, ctx in
-        let q = listSpec.parse(req.query)
-        var w: SQL = "WHERE 1 = 1"
-        if let s = q.filters["state"] { w = w + " AND o.state = \(s)" }
-        if let b = q.filters["branch"], let bid = Int64(b) { w = w + " AND o.branch_id = \(bid)" }
-        let rows = try ctx.db.query("""
-            SELECT o.id, o.order_date, o.amount, o.state, b.name, COALESCE(u.display_name, '') AS creator
-            FROM order_branch_orders o JOIN order_branch_branches b ON b.id = o.branch_id LEFT JOIN users u ON u.id = o.created_by
-            \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
-            """)
-        func cells(_ r: Row) -> [String] {
-            [String(r.int("id") ?? 0), r.string("name") ?? "", r.string("order_date") ?? "", Money.format(r.int("amount") ?? 0),
-             stateTitles[r.string("state") ?? ""] ?? "", r.string("creator") ?? ""]
-        }
-        if q.export { return .csv(filename: "分支机构订单.csv", CSVTable(header: listSpec.columns.map(\.title), rows: rows.map(cells))) }
-        let branches = try ctx.db.query("SELECT id, name FROM order_branch_branches ORDER BY name, id")
-        return ctx.render("branch-orders", [
-            "orders": rows.prefix(listSpec.pageSize).map { r -> [String: Any] in ["id": r.int("id") ?? 0, "cells": cells(r)] },
-            "list": q.viewModel(rowsFetched: rows.count, basePath: "/order/branch-orders"),
-            "states": State.allCases.map { ["value": $0.rawValue, "title": stateTitles[$0.rawValue] ?? "", "selected": q.filters["state"] == $0.rawValue] },
-            "branches": branches.map { ["id": $0.int("id") ?? 0, "name": $0.string("name") ?? "",
-                                        "selected": q.filters["branch"] == String($0.int("id") ?? 0)] as [String: Any] },
-        ], title: "分支机构订单")
-    }
+    static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
     static func load(_ id: Int64, _ ctx: Context) throws -> Row {
         guard let o = try ctx.db.first("""
@@ -126,30 +197,30 @@ enum BranchOrderPages {
             SELECT at, username, action, from_state, to_state, reason FROM audit_log
             WHERE entity = 'order.branch_order' AND entity_id = \(String(id)) ORDER BY at, id
             """)
-        let actions = flow.available(from: state, for: ctx.user).map { t -> [String: Any] in
-            ["action": t.action, "title": t.title, "needsReason": t.requiresReason]
+        let actions = flow.available(from: state, for: ctx.user).map {
+            ActionView(action: $0.action, title: $0.title, needsReason: $0.requiresReason)
         }
         let amount = o.int("amount") ?? 0, before = o.int("occupancy_before") ?? 0, cap = o.int("capital_limit") ?? 0
-        return ctx.render("branch-order", [
-            "o": o.dictionary, "stateText": stateTitles[state.rawValue] ?? "",
-            "amount": Money.format(amount), "before": Money.format(before), "cap": Money.format(cap),
-            "over": Money.format(max(0, before + amount - cap)), "isOver": before + amount > cap,
-            "decided": BranchData.time(o.int("decided_at"), ctx),
-            "lines": lines.map { r -> [String: Any] in
-                ["no": r.int("line_no") ?? 0, "product": r.string("product") ?? "", "quantity": r.int("quantity") ?? 0,
-                 "price": Money.format(r.int("unit_price") ?? 0), "amount": Money.format(r.int("amount") ?? 0)]
+        let exposure = try Stored.add(before, amount)
+        let page = BranchOrderPage(
+            o: .init(id: id, branchId: o.int("branch_id") ?? 0, branch: o.text("branch"), orderDate: o.text("order_date"),
+                     creator: o.text("creator"), decider: o.nonEmpty("decider"), decisionReason: o.nonEmpty("decision_reason"),
+                     note: o.nonEmpty("note")),
+            stateText: stateTitles[state.rawValue] ?? "",
+            amount: Money.format(amount), before: Money.format(before), cap: Money.format(cap),
+            over: Money.format(max(0, try Stored.subtract(exposure, cap))), isOver: exposure > cap,
+            decided: BranchData.time(o.int("decided_at"), ctx),
+            lines: lines.map { r in
+                .init(no: r.int("line_no") ?? 0, product: r.text("product"), quantity: r.int("quantity") ?? 0,
+                      price: Money.format(r.int("unit_price") ?? 0), amount: Money.format(r.int("amount") ?? 0))
             },
-            "actions": actions, "hasActions": !actions.isEmpty,
-            "history": history.map { r -> [String: Any] in
-                var d = r.dictionary
-                d["at"] = BranchData.time(r.int("at"), ctx)
-                d["from"] = stateTitles[r.string("from_state") ?? ""] ?? ""
-                d["to"] = stateTitles[r.string("to_state") ?? ""] ?? ""
-                return d
+            actions: actions, hasActions: !actions.isEmpty,
+            history: history.map { r in
+                .init(at: BranchData.time(r.int("at"), ctx), username: r.text("username"), action: r.text("action"),
+                      from: stateTitles[r.text("from_state")] ?? "", to: stateTitles[r.text("to_state")] ?? "", reason: r.text("reason"))
             },
-            "error": req.query["error"] ?? "", "hasError": req.query["error"] != nil,
-            "printedAt": ctx.display(ctx.now),
-        ], title: "分支机构订货单 #\(id)")
+            error: req.query["error"])
+        return ctx.render(page, title: "分支机构订货单 #\(id)")
     }
 
     /// Takes an action of the flow; a user without its permission gets 403.
@@ -193,13 +264,9 @@ enum BranchOrderPages {
             SELECT o.id, o.order_date, o.amount, b.name FROM order_branch_orders o JOIN order_branch_branches b ON b.id = o.branch_id
             WHERE o.state = 'released' ORDER BY b.name, o.order_date, o.id LIMIT 500
             """)
-        return ctx.render("branch-settlements", [
-            "orders": rows.map { r -> [String: Any] in
-                ["id": r.int("id") ?? 0, "branch": r.string("name") ?? "", "date": r.string("order_date") ?? "",
-                 "amount": Money.format(r.int("amount") ?? 0)]
-            },
-            "hasOrders": !rows.isEmpty,
-            "error": req.query["error"] ?? "", "hasError": req.query["error"] != nil,
-        ], title: "分支机构回款")
+        let orders = rows.map { r in
+            SettlementsPage.Order(id: r.int("id") ?? 0, branch: r.text("name"), date: r.text("order_date"), amount: Money.format(r.int("amount") ?? 0))
+        }
+        return ctx.render(SettlementsPage(orders: orders, hasOrders: !orders.isEmpty, error: req.query["error"]), title: "分支机构回款")
     }
 }

@@ -109,6 +109,14 @@ enum BranchPages {
         "branch_order": BranchOrderPages.form,
     ]
 
+    /// Every page model of the branch pages (the order list is a `ListPage`).
+    static let pages: [any PageModel.Type] = [
+        BranchAdminPages.BranchListPage.self, BranchAdminPages.BranchFormPage.self, BranchAdminPages.BranchDetailPage.self,
+        BranchAdminPages.StockFormPage.self, BranchAdminPages.SalesFormPage.self,
+        BranchOrderPages.BranchOrderFormPage.self, BranchOrderPages.BranchOrderPage.self, BranchOrderPages.SettlementsPage.self,
+        BranchIntentPages.IntentFormPage.self, BranchIntentPages.IntentReportPage.self,
+    ]
+
     static func routes(_ r: inout RouteBuilder) {
         r.get("branches", .permission(use), BranchAdminPages.list)
         r.form("branches/new", .permission(admin), BranchAdminPages.create)

@@ -64,10 +64,40 @@ enum BranchData {
             }
     }
 
-    static func viewModel(_ s: StockLine) -> [String: Any] {
-        ["id": s.id, "product": s.product, "onHand": s.onHand, "transitDays": s.transitDays,
-         "lastMonth": s.breakdown.lastMonth.description, "lastYear": s.breakdown.sameMonthLastYear.description,
-         "demand": s.breakdown.demand.description, "point": s.breakdown.point, "mustOrder": s.mustOrder]
+    /// The branch as the heading of its pages.
+    struct Head: TemplateModel {
+        var id: Int64
+        var name: String
+        var manager: String
+
+        init(_ b: Row) {
+            id = b.int("id") ?? 0
+            name = b.text("name")
+            manager = b.text("manager")
+        }
+    }
+
+    /// A stocked product with this month's reorder point, as the branch page shows it.
+    struct StockView: TemplateModel {
+        var product: String
+        var onHand: Int64
+        var transitDays: Int64
+        var lastMonth: String
+        var lastYear: String
+        var demand: String
+        var point: Int64
+        var mustOrder: Bool
+
+        init(_ s: StockLine) {
+            product = s.product
+            onHand = s.onHand
+            transitDays = s.transitDays
+            lastMonth = s.breakdown.lastMonth.description
+            lastYear = s.breakdown.sameMonthLastYear.description
+            demand = s.breakdown.demand.description
+            point = s.breakdown.point
+            mustOrder = s.mustOrder
+        }
     }
 
     /// A single-line error text for a redirect back to a page.

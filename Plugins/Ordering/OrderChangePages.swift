@@ -11,17 +11,100 @@ enum OrderChangePages {
 
     static func state(_ c: Row) -> ChangeState { ChangeState(rawValue: c.string("state") ?? "") ?? .reviewing }
 
-    static func model(_ c: Row, _ ctx: Context) -> [String: Any] {
-        var d: [String: Any] = c.dictionary
-        d["stateText"] = state(c).title
-        d["kindText"] = OrderChangeFlow.title(OrderChangeFlow.kinds, c.string("kind"))
-        d["agreementText"] = OrderChangeFlow.title(OrderChangeFlow.agreements, c.string("agreement"))
-        d["started"] = c.bool("production_started")
-        d["created"] = OrderUtil.time(ctx, c.int("created_at"))
-        d["reviewed"] = OrderUtil.time(ctx, c.int("reviewed_at"))
-        d["decided"] = OrderUtil.time(ctx, c.int("decided_at"))
-        d["notice"] = OrderUtil.time(ctx, c.int("notice_at"))
-        return d
+    /// A change request as its pages show it (the change page, and the list on the order page).
+    struct ChangeView: TemplateModel {
+        var id: Int64
+        var stateText: String
+        var requestedOn: String
+        var requestRef: String
+        var kindText: String
+        var content: String
+        var reason: String
+        var newPlannedDelivery: String?
+        var started: Bool
+        var agreementText: String
+        var agreementNote: String?
+        var createdName: String
+        var created: String
+        var reviewedName: String?
+        var reviewed: String
+        var reviewNote: String
+        var decidedName: String?
+        var decided: String
+        var decisionReason: String?
+        var notice: String
+
+        init(_ c: Row, _ ctx: Context) {
+            id = c.int("id") ?? 0
+            stateText = OrderChangePages.state(c).title
+            requestedOn = c.text("requested_on")
+            requestRef = c.text("request_ref")
+            kindText = OrderChangeFlow.title(OrderChangeFlow.kinds, c.string("kind"))
+            content = c.text("content")
+            reason = c.text("reason")
+            newPlannedDelivery = c.nonEmpty("new_planned_delivery")
+            started = c.bool("production_started")
+            agreementText = OrderChangeFlow.title(OrderChangeFlow.agreements, c.string("agreement"))
+            agreementNote = c.nonEmpty("agreement_note")
+            createdName = c.text("created_name")
+            created = OrderUtil.time(ctx, c.int("created_at"))
+            reviewedName = c.nonEmpty("reviewed_name")
+            reviewed = OrderUtil.time(ctx, c.int("reviewed_at"))
+            reviewNote = c.text("review_note")
+            decidedName = c.nonEmpty("decided_name")
+            decided = OrderUtil.time(ctx, c.int("decided_at"))
+            decisionReason = c.nonEmpty("decision_reason")
+            notice = OrderUtil.time(ctx, c.int("notice_at"))
+        }
+    }
+
+    /// The customer's written change request against an order.
+    struct ChangeFormPage: PageModel {
+        static let template = "order-change-form"
+        var o: OrderRecord
+        var stateText: String
+        var started: Bool
+        var form: FormView
+    }
+
+    /// One change request: its content, decisions, the departments' receipts and the history.
+    struct ChangeDetailPage: PageModel {
+        static let template = "order-change-detail"
+
+        /// A department the approved change is re-sent to (003 §3.12).
+        struct Department: TemplateModel {
+            var title: String
+            var received: String
+            var done: Bool
+        }
+
+        var c: ChangeView
+        var o: OrderRecord
+        var orderStateText: String
+        var error: String?
+        var actions: [ActionView]
+        var hasActions: Bool
+        var isApproved: Bool
+        var depts: [Department]
+        var history: [HistoryView]
+    }
+
+    /// Every change request the user may see (003 §3.9–§3.12).
+    struct ChangeListPage: PageModel {
+        static let template = "order-change-list"
+        var header: [String]
+        var rows: [LinkedCells]
+        var colspan: Int
+    }
+
+    /// A line of a department queue's notices: a change to confirm (003 §3.12), or for 生产部 an
+    /// order without stock (001 篇二 §6.1).
+    struct Notice: TemplateModel {
+        var text: String
+        var href: String
+        var ackable: Bool
+        var ackID: Int64
+        var dept: String
     }
 
     /// Registers the customer's written change request (rep of the customer, or anyone registering orders).
@@ -36,9 +119,9 @@ enum OrderChangePages {
             throw HTTPError.conflict("该订单已有一项待处理的变更申请，请先办结。")
         }
         let started = OrderChangeFlow.productionStarted(o, today: ctx.today)
-        return try ctx.handleForm(OrderChangeFlow.form, template: "order-change-form", title: "登记合同变更申请",
-                                  data: ["o": o.dictionary, "started": started, "stateText": orderState.title],
-                                  initial: FormData([("requested_on", ctx.today.description)])) { v in
+        return try ctx.handleForm(OrderChangeFlow.form, title: "登记合同变更申请",
+                                  initial: FormData([("requested_on", ctx.today.description)]),
+                                  page: { form in ChangeFormPage(o: OrderRecord(o), stateText: orderState.title, started: started, form: form) }) { v in
             // 003 §3.10: once production has started, only with the customer's agreement.
             if started && v.optionalString("agreement") == nil {
                 throw FormRejection(field: "agreement", "本公司已投入生产：须客户同意执行完已投入生产的产品或给予经济补偿，方可变更（003 §3.10）")
@@ -69,28 +152,23 @@ enum OrderChangePages {
     static let detail: Handler = { req, ctx in
         let (c, o) = try load(try req.id(), ctx)
         let st = state(c)
-        let actions = OrderChangeFlow.machine.available(from: st, for: ctx.user).map { t -> [String: Any] in
-            ["action": t.action, "title": t.title, "needsReason": t.requiresReason]
+        let actions = OrderChangeFlow.machine.available(from: st, for: ctx.user).map {
+            ActionView(action: $0.action, title: $0.title, needsReason: $0.requiresReason)
         }
         let receipts = try ctx.db.query("SELECT * FROM order_change_receipts WHERE change_id = \(c.int("id") ?? 0) ORDER BY at")
-        let depts = OrderChangeFlow.departments.map { d -> [String: Any] in
+        let depts = OrderChangeFlow.departments.map { d in
             let r = receipts.first { $0.string("dept") == d.id }
-            return ["title": d.title, "received": r.map { "\($0.string("user_name") ?? "")，\(OrderUtil.time(ctx, $0.int("at")))" } ?? "未确认",
-                    "done": r != nil]
+            return ChangeDetailPage.Department(title: d.title, received: r.map { "\($0.text("user_name"))，\(OrderUtil.time(ctx, $0.int("at")))" } ?? "未确认",
+                                         done: r != nil)
         }
-        return ctx.render("order-change-detail", [
-            "c": model(c, ctx), "o": o.dictionary, "orderStateText": OrderUtil.state(o).title,
-            "actions": actions, "hasActions": !actions.isEmpty, "isApproved": st == .approved, "depts": depts,
-            "history": try OrderUtil.history("order.change", c.int("id") ?? 0, ctx).map { h -> [String: Any] in
-                var h = h
-                h["from"] = ChangeState(rawValue: h["from_state"] as? String ?? "")?.title ?? (h["from_state"] as? String ?? "")
-                h["to"] = ChangeState(rawValue: h["to_state"] as? String ?? "")?.title ?? (h["to_state"] as? String ?? "")
-                h["actionTitle"] = OrderChangeFlow.machine.transitions.first { $0.action == h["action"] as? String }?.title
-                    ?? ["create": "登记变更申请", "ack": "部门确认收到变更通知"][h["action"] as? String ?? ""] ?? (h["action"] as? String ?? "")
-                return h
-            },
-            "error": req.query["error"] ?? "", "hasError": req.query["error"] != nil,
-        ], title: "合同变更 #\(c.int("id") ?? 0)")
+        let history = try OrderUtil.history("order.change", c.int("id") ?? 0, ctx, state: { ChangeState(rawValue: $0)?.title ?? $0 },
+                                            action: { a in
+                                                OrderChangeFlow.machine.transitions.first { $0.action == a }?.title
+                                                    ?? ["create": "登记变更申请", "ack": "部门确认收到变更通知"][a] ?? a
+                                            })
+        let page = ChangeDetailPage(c: ChangeView(c, ctx), o: OrderRecord(o), orderStateText: OrderUtil.state(o).title, error: req.query["error"],
+                              actions: actions, hasActions: !actions.isEmpty, isApproved: st == .approved, depts: depts, history: history)
+        return ctx.render(page, title: "合同变更 #\(c.int("id") ?? 0)")
     }
 
     static let act: Handler = { req, ctx in
@@ -176,48 +254,32 @@ enum OrderChangePages {
              r.bool("production_started") ? "是" : "否", state(r).title]
         }
         if req.query["format"] == "csv" { return .csv(filename: "合同变更.csv", CSVTable(header: header, rows: rows.map(cells))) }
-        return ctx.render("order-change-list", [
-            "header": header, "rows": rows.map { r -> [String: Any] in ["id": r.int("id") ?? 0, "cells": cells(r)] },
-            "colspan": header.count + 1,
-        ], title: "合同变更")
+        return ctx.render(ChangeListPage(header: header, rows: rows.map { LinkedCells(id: $0.int("id") ?? 0, cells: cells($0)) },
+                                   colspan: header.count + 1), title: "合同变更")
     }
 
     // MARK: Hooks used by the order page, the queues and the inbox
 
     /// Change notices a department has not yet confirmed (003 §3.12), plus, for 生产部, orders
     /// whose lines have no stock and go to production scheduling (001 篇二 §6.1).
-    static func notices(_ dept: String, _ ctx: Context) throws -> [[String: Any]] {
-        var out: [[String: Any]] = []
+    static func notices(_ dept: String, _ ctx: Context) throws -> [Notice] {
+        var out: [Notice] = []
         for r in try ctx.db.query("""
             SELECT c.*, o.order_no, o.customer_name FROM order_changes c JOIN order_orders o ON o.id = c.order_id
             WHERE c.state = 'approved' AND \(try OrderUtil.visibleFilter(ctx))
               AND NOT EXISTS (SELECT 1 FROM order_change_receipts x WHERE x.change_id = c.id AND x.dept = \(dept))
             ORDER BY c.id
             """) {
-            out.append(["text": "变更通知 #\(r.int("id") ?? 0)：\(r.string("order_no") ?? "") \(r.string("customer_name") ?? "") — "
-                            + OrderChangeFlow.title(OrderChangeFlow.kinds, r.string("kind")) + "：" + (r.string("content") ?? "")
-                            + (r.string("new_planned_delivery").map { "（预定交货日期改为 \($0)）" } ?? ""),
-                        "href": "/order/changes/\(r.int("id") ?? 0)", "ackID": r.int("id") ?? 0, "dept": dept, "ackable": true])
+            let id = r.int("id") ?? 0
+            out.append(Notice(text: "变更通知 #\(id)：\(r.text("order_no")) \(r.text("customer_name")) — "
+                                  + OrderChangeFlow.title(OrderChangeFlow.kinds, r.string("kind")) + "：" + r.text("content")
+                                  + (r.string("new_planned_delivery").map { "（预定交货日期改为 \($0)）" } ?? ""),
+                              href: "/order/changes/\(id)", ackable: true, ackID: id, dept: dept))
         }
         if dept == "production" {
             out += try OrderPaths.productionNotices(ctx)
         }
         return out
-    }
-
-    /// Extra sections of the order page: its changes, and the stock / trial paths of its lines.
-    static func detailExtras(_ o: Row, _ ctx: Context) throws -> [String: Any] {
-        let id = o.int("id") ?? 0
-        let changes = try ctx.db.query("SELECT * FROM order_changes WHERE order_id = \(id) ORDER BY id").map { model($0, ctx) }
-        let st = OrderUtil.state(o)
-        let paths = try OrderPaths.lineFlags(id, ctx)
-        return [
-            "changes": changes, "hasChanges": !changes.isEmpty,
-            "canChange": OrderChangeFlow.changeable.contains(st) && ctx.can(OrderPages.register),
-            "productionStarted": OrderChangeFlow.productionStarted(o, today: ctx.today),
-            "paths": paths, "hasPaths": !paths.isEmpty,
-            "canPaths": OrderPaths.editable.contains(st) && ctx.can(OrderPages.register),
-        ]
     }
 
     static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {

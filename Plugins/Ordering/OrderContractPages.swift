@@ -4,10 +4,32 @@ import SalesKit
 /// Sales contracts per customer (002 §3.3; the GM approves, 003 §3.7). An order waiting for a
 /// contract is checked again when its contract is approved.
 enum OrderContractPages {
+    /// The contracts with the form to register one (002 §3.3, 003 §3.7).
+    struct ContractsPage: PageModel {
+        static let template = "order-contracts"
+
+        struct Contract: TemplateModel {
+            var id: Int64
+            var contractNo: String
+            var customer: String
+            var title: String
+            var signedOn: String
+            var validFrom: String
+            var validTo: String
+            var approvedText: String
+            var canApprove: Bool
+        }
+
+        var contracts: [Contract]
+        var canCreate: Bool
+        var error: String?
+        var form: FormView
+    }
+
     static let list: Handler = { req, ctx in
         // The contracts are read only when the page is shown (GET, CSV, a refused submit): a valid
         // submit runs under the write lock and needs none of them (issue 20).
-        func contracts() throws -> [[String: Any]] {
+        func contracts() throws -> [ContractsPage.Contract] {
             let rows = try ctx.db.query("""
                 SELECT * FROM order_contracts o WHERE \(try OrderUtil.visibleFilter(ctx)) ORDER BY o.approved, o.id DESC LIMIT 1000
                 """)
@@ -19,25 +41,23 @@ enum OrderContractPages {
                 names[id] = n
                 return n
             }
-            var items: [[String: Any]] = []
-            for r in rows {
-                var d: [String: Any] = r.dictionary
-                d["customer"] = try name(r.int("customer_id") ?? 0)
-                d["approvedText"] = r.bool("approved") ? "已批准（\(r.string("approved_name") ?? "")，\(OrderUtil.time(ctx, r.int("approved_at")))）" : "待总经理批准"
-                d["canApprove"] = !r.bool("approved") && ctx.can(OrderPages.approve)
-                items.append(d)
+            return try rows.map { r in
+                ContractsPage.Contract(
+                    id: r.int("id") ?? 0, contractNo: r.text("contract_no"), customer: try name(r.int("customer_id") ?? 0),
+                    title: r.text("title"), signedOn: r.text("signed_on"), validFrom: r.text("valid_from"), validTo: r.text("valid_to"),
+                    approvedText: r.bool("approved") ? "已批准（\(r.text("approved_name"))，\(OrderUtil.time(ctx, r.int("approved_at")))）" : "待总经理批准",
+                    canApprove: !r.bool("approved") && ctx.can(OrderPages.approve))
             }
-            return items
         }
         if req.query["format"] == "csv" {
-            let items = try contracts()
             return .csv(filename: "销售合同.csv", CSVTable(header: ["合同编号", "客户", "合同名称", "签订日期", "有效期自", "有效期至", "状态"],
-                                                      rows: items.map { d in ["contract_no", "customer", "title", "signed_on", "valid_from", "valid_to", "approvedText"].map { d[$0] as? String ?? "" } }))
+                                                      rows: try contracts().map { [$0.contractNo, $0.customer, $0.title, $0.signedOn, $0.validFrom,
+                                                                                   $0.validTo, $0.approvedText] }))
         }
         if req.method == "POST" { try ctx.require(OrderPages.register) }
-        return try ctx.handleForm(OrderForms.contract, template: "order-contracts", title: "销售合同",
-                                  data: ["contracts": try contracts(), "canCreate": ctx.can(OrderPages.register),
-                                         "error": req.query["error"] ?? "", "hasError": req.query["error"] != nil]) { v in
+        return try ctx.handleForm(OrderForms.contract, title: "销售合同", page: { form in
+            ContractsPage(contracts: try contracts(), canCreate: ctx.can(OrderPages.register), error: req.query["error"], form: form)
+        }) { v in
             let c = try OrderIntake.customer(code: v.string("customer_code"), field: "customer_code", ctx)
             if try ctx.db.scalar("SELECT COUNT(*) FROM order_contracts WHERE contract_no = \(v.string("contract_no"))") ?? 0 > 0 {
                 throw FormRejection(field: "contract_no", "合同编号已存在")

@@ -67,6 +67,12 @@ enum OrderUtil {
         return ctx.display(Date(timeIntervalSince1970: Double(epoch)))
     }
 
+    /// A stored instant plus 24 hours (saturating: a corrupt value cannot trap).
+    static func plusDay(_ epoch: Int64) -> Int64 {
+        let (v, overflow) = epoch.addingReportingOverflow(86_400)
+        return overflow ? .max : v
+    }
+
     static func yuan(_ fen: Int64?) -> String { fen.map { Money.format($0) } ?? "" }
 
     static func directory(_ ctx: Context) throws -> any CustomerDirectory { try ctx.service(CustomerDirectory.self) }
@@ -119,19 +125,19 @@ enum OrderUtil {
         return Int64(d.start(in: ctx.timeZone).timeIntervalSince1970) + Int64(h * 3600 + m * 60)
     }
 
-    /// The history rows (audit log) of an entity for display.
-    static func history(_ entity: String, _ id: Int64, _ ctx: Context) throws -> [[String: Any]] {
+    /// The history rows (audit log) of an entity for display: `state` and `action` give the
+    /// titles of a stored state and action (by default the order's).
+    static func history(_ entity: String, _ id: Int64, _ ctx: Context,
+                        state: (String) -> String = { OrderState(rawValue: $0)?.title ?? $0 },
+                        action: (String) -> String = { a in
+                            OrderFlow.machine.transitions.first { $0.action == a }?.title ?? OrderFlow.extraTitles[a] ?? a
+                        }) throws -> [HistoryView] {
         try ctx.db.query("""
             SELECT at, username, action, from_state, to_state, reason FROM audit_log
             WHERE entity = \(entity) AND entity_id = \(String(id)) ORDER BY at, id
-            """).map { r -> [String: Any] in
-            var d: [String: Any] = r.dictionary
-            d["at"] = time(ctx, r.int("at"))
-            d["from"] = OrderState(rawValue: r.string("from_state") ?? "")?.title ?? (r.string("from_state") ?? "")
-            d["to"] = OrderState(rawValue: r.string("to_state") ?? "")?.title ?? (r.string("to_state") ?? "")
-            d["actionTitle"] = OrderFlow.machine.transitions.first { $0.action == r.string("action") }?.title
-                ?? OrderFlow.extraTitles[r.string("action") ?? ""] ?? (r.string("action") ?? "")
-            return d
+            """).map { r in
+            HistoryView(at: time(ctx, r.int("at")), username: r.text("username"), actionTitle: action(r.text("action")),
+                        from: state(r.text("from_state")), to: state(r.text("to_state")), reason: r.text("reason"))
         }
     }
 }

@@ -9,6 +9,51 @@ enum OrderDeliveryPages {
         LocalDate(date: d.start(in: ctx.timeZone).addingTimeInterval(Double(days) * 86_400 + 43_200), timeZone: ctx.timeZone)
     }
 
+    /// 生产部 schedules a released order.
+    struct SchedulePage: PageModel {
+        static let template = "order-schedule"
+        var o: OrderRecord
+        var form: FormView
+    }
+
+    /// A partial delivery: the header fields, then one quantity per order line with what remains.
+    struct DeliveryPage: PageModel {
+        static let template = "order-delivery"
+
+        /// The form's fields laid out by hand (`{{#field.deliveredOn}}{{>form/field}}…`).
+        struct Fields: TemplateModel {
+            var deliveredOn: FieldView
+            var arrivedAt: FieldView
+            var note: FieldView
+            var lines: FieldView
+
+            init(_ form: FormView) throws {
+                deliveredOn = try form.fieldView(named: "delivered_on")
+                arrivedAt = try form.fieldView(named: "arrived_at")
+                note = try form.fieldView(named: "note")
+                lines = try form.fieldView(named: "lines")
+            }
+        }
+
+        struct Line: TemplateModel {
+            var index: Int
+            var lineID: Int64
+            var lineNo: Int64
+            var product: String
+            var spec: String
+            var qty: Int64
+            var remaining: Int64
+            var value: String
+            var error: String
+            var hasError: Bool
+        }
+
+        var o: OrderRecord
+        var form: FormView
+        var field: Fields
+        var rows: [Line]
+    }
+
     static let schedule: Handler = { req, ctx in
         let o = try OrderUtil.load(try req.id(), ctx)
         let id = try o.requireInt("id")
@@ -17,8 +62,8 @@ enum OrderDeliveryPages {
             throw HTTPError.conflict("只有已下达的订单才能排产（销售计划下达表是生产的唯一指令，003 §4.3.3）。")
         }
         let initial = FormData([("sched_start", o.string("sched_start") ?? ""), ("sched_end", o.string("sched_end") ?? "")])
-        return try ctx.handleForm(OrderForms.schedule, template: "order-schedule", title: "排产",
-                                  data: ["o": o.dictionary, "lines": try OrderDetailPages.lineModels(id, ctx)], initial: initial) { v in
+        return try ctx.handleForm(OrderForms.schedule, title: "排产", initial: initial,
+                                  page: { SchedulePage(o: OrderRecord(o), form: $0) }) { v in
             let to: OrderState = state == .released ? .scheduled : state
             try ctx.db.transaction {
                 let changed = try ctx.db.execute("""
@@ -48,18 +93,19 @@ enum OrderDeliveryPages {
         var bound = req.method == "POST" ? OrderForms.delivery.bind(req.form, today: ctx.today) : OrderForms.delivery.blank(initial, today: ctx.today)
         let raw = bound.raw
 
-        func page(_ b: BoundForm, status: Int) -> Response {
-            let rows = lines.enumerated().map { (i, l) -> [String: Any] in
+        func page(_ b: BoundForm, status: Int) throws -> Response {
+            let rows = lines.enumerated().map { (i, l) in
                 let key = "lines.\(i).qty"
-                return ["index": i, "lineID": l.int("id") ?? 0, "lineNo": l.int("line_no") ?? 0, "product": l.string("product") ?? "",
-                        "spec": l.string("spec") ?? "", "qty": l.int("qty") ?? 0,
-                        "remaining": remainingByLine[i],
-                        "value": raw[key] ?? "", "error": b.errors[key] ?? "", "hasError": b.errors[key] != nil]
+                return DeliveryPage.Line(index: i, lineID: l.int("id") ?? 0, lineNo: l.int("line_no") ?? 0, product: l.text("product"),
+                                         spec: l.text("spec"), qty: l.int("qty") ?? 0, remaining: remainingByLine[i],
+                                         value: raw[key] ?? "", error: b.errors[key] ?? "", hasError: b.errors[key] != nil)
             }
-            return ctx.render("order-delivery", ["o": o.dictionary, "form": b.viewModel(), "rows": rows], title: "登记分批交货", status: status)
+            let form = b.view()
+            return ctx.render(DeliveryPage(o: OrderRecord(o), form: form, field: try DeliveryPage.Fields(form), rows: rows),
+                              title: "登记分批交货", status: status)
         }
-        guard req.method == "POST" else { return page(bound, status: 200) }
-        guard let v = bound.values else { return page(bound, status: 422) }
+        guard req.method == "POST" else { return try page(bound, status: 200) }
+        guard let v = bound.values else { return try page(bound, status: 422) }
 
         // Each quantity against what remains of its line (a delivery exceeding it → 422 on that line).
         var picked: [(line: Row, qty: Int64)] = []
@@ -83,7 +129,7 @@ enum OrderDeliveryPages {
             arrived = OrderUtil.parseLocalTime(text, ctx)
             if arrived == nil { bound.addError(FormError(field: "arrived_at", "格式为 YYYY-MM-DD HH:MM")) }
         }
-        if !bound.errors.isEmpty || !bound.formErrors.isEmpty { return page(bound, status: 422) }
+        if !bound.errors.isEmpty || !bound.formErrors.isEmpty { return try page(bound, status: 422) }
 
         let deliveredOn = v.date("delivered_on") ?? ctx.today
         let now = OrderUtil.epoch(ctx)
@@ -125,7 +171,7 @@ enum OrderDeliveryPages {
             }
         } catch let r as FormRejection {
             for e in r.errors { bound.addError(e) }
-            return page(bound, status: 422)
+            return try page(bound, status: 422)
         }
         return .redirect(to: "/order/orders/\(id)")
     }
@@ -147,7 +193,7 @@ enum OrderDeliveryPages {
         }
         let now = OrderUtil.epoch(ctx)
         guard let arrivedAt = arrived, arrivedAt <= now else { return OrderUtil.back(path, error: "到货时间不能晚于现在。") }
-        let late = now - arrivedAt > 86_400
+        let late = arrivedAt < now - 86_400   // now is the clock: no overflow on a stored value
         try ctx.db.transaction {
             let changed = try ctx.db.execute("""
                 UPDATE order_deliveries SET arrived_at = \(arrivedAt), accepted_at = \(now), late = \(late)

@@ -4,122 +4,195 @@ import SalesKit
 /// The order page: its register fields, lines with remaining quantity, the three checks with
 /// their results, approval records, the 销售计划下达表, deliveries, history and actions.
 enum OrderDetailPages {
-    static func lineModels(_ id: Int64, _ ctx: Context) throws -> [[String: Any]] {
-        try ctx.db.query("SELECT * FROM order_lines WHERE order_id = \(id) ORDER BY line_no").map { l in
-            var d: [String: Any] = l.dictionary
-            d["price"] = OrderUtil.yuan(l.int("unit_price_fen"))
-            d["amount"] = OrderUtil.yuan(l.int("amount_fen"))
-            d["remaining"] = try Stored.subtract(l.int("qty") ?? 0, l.int("delivered_qty") ?? 0)
-            return d
+    /// The order page.
+    struct OrderDetailPage: PageModel {
+        static let template = "order-detail"
+
+        /// A partial delivery with its lines and the 24-hour paperwork (003 §4.3.6).
+        struct Delivery: TemplateModel {
+            struct Item: TemplateModel {
+                var lineNo: Int64
+                var product: String
+                var spec: String
+                var qty: Int64
+            }
+
+            var id: Int64
+            var deliveredOn: String
+            var items: [Item]
+            var value: String
+            /// Nil until the arrival is recorded (the page then asks for it).
+            var arrived: String?
+            var isAccepted: Bool
+            var accepted: String
+            var isLate: Bool
         }
+
+        /// A line's stock check and trial (001 篇二 §6.1–§6.2).
+        struct Path: TemplateModel {
+            var lineNo: Int64
+            var product: String
+            var spec: String
+            var qty: Int64
+            var onHand: String
+            var toProduction: Bool
+            var newVariant: Bool
+            var trialText: String
+            var trialNote: String?
+        }
+
+        var o: OrderRecord
+        var stateText: String
+        var channelText: String
+        var total: String
+        var delivered: String
+        var isReleased: Bool
+        var writtenPending: Bool
+        var writtenConfirmed: String
+        var isPhone: Bool
+        var hasOral: Bool
+        var oralNotice: String
+        var oralDeadline: String
+        var oralOverdue: Bool
+        /// `?error=` after a refused action.
+        var error: String?
+        var checkedAt: String
+        var checks: [OrderCheckView]
+        var isSporadic: Bool
+        var prepaid: String
+        var approvals: [OrderApprovalView]
+        var hasApprovals: Bool
+        var actions: [ActionView]
+        var hasActions: Bool
+        var lines: [OrderLineView]
+        var canDeliver: Bool
+        var canSchedule: Bool
+        var paths: [Path]
+        var hasPaths: Bool
+        var changes: [OrderChangePages.ChangeView]
+        var hasChanges: Bool
+        var canChange: Bool
+        var productionStarted: Bool
+        var canPaths: Bool
+        var deliveries: [Delivery]
+        var history: [HistoryView]
     }
 
-    static func approvals(_ id: Int64, _ ctx: Context) throws -> [[String: Any]] {
-        try ctx.db.query("SELECT * FROM order_approvals WHERE order_id = \(id) ORDER BY at, id").map { a in
-            var d: [String: Any] = a.dictionary
-            d["at"] = OrderUtil.time(ctx, a.int("at"))
-            d["kindTitle"] = ["credit": "超销售警戒线审批（003 §4.2）", "sporadic": "零星客户审批（003 §4.1.3）"][a.string("kind") ?? ""] ?? ""
-            d["decisionTitle"] = a.string("decision") == "approved" ? "批准" : "驳回"
-            d["over"] = OrderUtil.yuan(a.int("over_fen"))
-            d["line"] = OrderUtil.yuan(a.int("line_fen"))
-            d["exposure"] = OrderUtil.yuan(a.int("exposure_fen"))
-            d["isCredit"] = a.string("kind") == "credit"
-            return d
-        }
+    /// 订货单 + 订货登记表 as the paper forms.
+    struct OrderPrintPage: PageModel {
+        static let template = "order-print"
+        var o: OrderRecord
+        var printedAt: String
+        var lines: [OrderLineView]
+        var total: String
+        var channelText: String
+        var checks: [OrderCheckView]
+        var approvals: [OrderApprovalView]
+        var hasApprovals: Bool
     }
 
-    static func deliveries(_ id: Int64, _ ctx: Context) throws -> [[String: Any]] {
+    /// 销售计划下达表 (003 §4.3.2–§4.3.4).
+    struct OrderPlanPage: PageModel {
+        static let template = "order-plan"
+        var o: OrderRecord
+        var lines: [OrderLineView]
+        var total: String
+        var planSigned: String
+        var hasOral: Bool
+        var oralNotice: String
+        var oralDeadline: String
+        var approvals: [OrderApprovalView]
+        var hasApprovals: Bool
+    }
+
+    static func deliveries(_ id: Int64, _ ctx: Context) throws -> [OrderDetailPage.Delivery] {
         try ctx.db.query("SELECT * FROM order_deliveries WHERE order_id = \(id) ORDER BY id").map { d in
-            var m: [String: Any] = d.dictionary
-            m["value"] = OrderUtil.yuan(d.int("value_fen"))
-            m["arrived"] = OrderUtil.time(ctx, d.int("arrived_at"))
-            m["accepted"] = OrderUtil.time(ctx, d.int("accepted_at"))
-            m["isAccepted"] = d.int("accepted_at") != nil
-            m["isLate"] = d.bool("late") || (d.int("accepted_at") == nil && (d.int("arrived_at").map { $0 < OrderUtil.epoch(ctx) - 86_400 } ?? false))
-            m["items"] = try ctx.db.query("""
+            let items = try ctx.db.query("""
                 SELECT l.line_no, l.product, l.spec, dl.qty FROM order_delivery_lines dl JOIN order_lines l ON l.id = dl.line_id
                 WHERE dl.delivery_id = \(d.int("id") ?? 0) ORDER BY l.line_no
-                """).map(\.dictionary)
-            return m
+                """).map { OrderDetailPage.Delivery.Item(lineNo: $0.int("line_no") ?? 0, product: $0.text("product"), spec: $0.text("spec"),
+                                                     qty: $0.int("qty") ?? 0) }
+            let accepted = d.int("accepted_at")
+            let late = d.bool("late") || (accepted == nil && (d.int("arrived_at").map { $0 < OrderUtil.epoch(ctx) - 86_400 } ?? false))
+            return OrderDetailPage.Delivery(id: d.int("id") ?? 0, deliveredOn: d.text("delivered_on"), items: items,
+                                       value: OrderUtil.yuan(d.int("value_fen")),
+                                       arrived: d.int("arrived_at").map { OrderUtil.time(ctx, $0) },
+                                       isAccepted: accepted != nil, accepted: OrderUtil.time(ctx, accepted), isLate: late)
         }
     }
 
-    /// Everything the order page and its print views show.
-    static func model(_ o: Row, _ req: Request, _ ctx: Context) throws -> [String: Any] {
-        let id = try o.requireInt("id")
+    /// The actions this user may take on the order in its state.
+    static func actions(_ o: Row, _ ctx: Context) -> [ActionView] {
         let state = OrderUtil.state(o)
-        var actions = OrderFlow.machine.available(from: state, for: ctx.user).map { t -> [String: Any] in
-            ["action": t.action, "title": t.title, "needsReason": t.requiresReason]
+        var actions = OrderFlow.machine.available(from: state, for: ctx.user).map {
+            ActionView(action: $0.action, title: $0.title, needsReason: $0.requiresReason)
         }
         if [.contractPending, .settlementPending].contains(state) && (ctx.can(OrderPages.register) || ctx.can(OrderPages.release)) {
-            actions.append(["action": "recheck", "title": "重新核查（合同已批准/欠款已结清后）", "needsReason": false])
+            actions.append(ActionView(action: "recheck", title: "重新核查（合同已批准/欠款已结清后）", needsReason: false))
         }
         if o.bool("written_pending") && ctx.can(OrderPages.register) && OrderState.open.contains(state) {
-            actions.append(["action": "confirm_written", "title": "已收到客户书面确认（传真/信函）", "needsReason": false])
+            actions.append(ActionView(action: "confirm_written", title: "已收到客户书面确认（传真/信函）", needsReason: false))
         }
         if state == .accepted && o.int("oral_notice_at") == nil && ctx.can(OrderPages.release) {
-            actions.append(["action": "oral_notice", "title": "已口头预先通知相关部门（须 24 小时内补下达表）", "needsReason": false])
+            actions.append(ActionView(action: "oral_notice", title: "已口头预先通知相关部门（须 24 小时内补下达表）", needsReason: false))
         }
-        let oralDeadline = o.int("oral_notice_at").map { $0 + 86_400 }
-        let checks: [[String: Any]] = [
-            ["n": 1, "title": "合同核查（002 §3.3）", "ok": o.bool("contract_ok"), "result": o.string("contract_result") ?? ""],
-            ["n": 2, "title": "结算核查（002 §3.4）", "ok": o.bool("settlement_ok"), "result": o.string("settlement_result") ?? ""],
-            ["n": 3, "title": "销售警戒线（003 §4.1.2）", "ok": o.bool("credit_ok"), "result": o.string("credit_result") ?? ""],
-        ]
-        let lines = try lineModels(id, ctx)
-        let approvalRecords = try approvals(id, ctx)
-        let canDeliver = [.released, .scheduled, .delivering].contains(state) && ctx.can(OrderPages.register)
-        return [
-            "o": o.dictionary,
-            "stateText": state.title,
-            "channelText": OrderChannel.title(o.string("channel")),
-            "isPhone": o.string("channel") == "phone",
-            "writtenPending": o.bool("written_pending"),
-            "writtenConfirmed": OrderUtil.time(ctx, o.int("written_confirmed_at")),
-            "isSporadic": o.bool("sporadic"),
-            "prepaid": OrderUtil.yuan(o.int("prepaid_fen")),
-            "total": OrderUtil.yuan(o.int("total_fen")),
-            "delivered": OrderUtil.yuan(o.int("delivered_fen")),
-            "checks": checks,
-            "checkedAt": OrderUtil.time(ctx, o.int("checked_at")),
-            "lines": lines,
-            "approvals": approvalRecords,
-            "hasApprovals": !approvalRecords.isEmpty,
-            "deliveries": try deliveries(id, ctx),
-            "actions": actions,
-            "hasActions": !actions.isEmpty,
-            "canDeliver": canDeliver,
-            "canSchedule": [.released, .scheduled].contains(state) && ctx.can(OrderPages.production),
-            "isReleased": o.string("plan_no") != nil,
-            "planSigned": OrderUtil.time(ctx, o.int("plan_signed_at")),
-            "oralNotice": OrderUtil.time(ctx, o.int("oral_notice_at")),
-            "oralDeadline": OrderUtil.time(ctx, oralDeadline),
-            "oralOverdue": state == .accepted && (oralDeadline.map { $0 < OrderUtil.epoch(ctx) } ?? false),
-            "hasOral": o.int("oral_notice_at") != nil,
-            "history": try OrderUtil.history("order.order", id, ctx),
-            "error": req.query["error"] ?? "",
-            "hasError": req.query["error"] != nil,
-            "printedAt": ctx.display(ctx.now),
-            "createdAt": OrderUtil.time(ctx, o.int("created_at")),
-        ].merging(try OrderChangePages.detailExtras(o, ctx)) { a, _ in a }
+        return actions
     }
 
     static let detail: Handler = { req, ctx in
         let o = try OrderUtil.load(try req.id(), ctx)
-        return ctx.render("order-detail", try model(o, req, ctx), title: "订单 \(o.string("order_no") ?? "")")
+        let id = try o.requireInt("id")
+        let state = OrderUtil.state(o)
+        let actions = actions(o, ctx)
+        let approvals = try OrderApprovalView.all(id, ctx)
+        let oralDeadline = o.int("oral_notice_at").map(OrderUtil.plusDay)
+        let changes = try ctx.db.query("SELECT * FROM order_changes WHERE order_id = \(id) ORDER BY id").map { OrderChangePages.ChangeView($0, ctx) }
+        let paths = try OrderPaths.lineFlags(id, ctx)
+        let page = OrderDetailPage(
+            o: OrderRecord(o), stateText: state.title, channelText: OrderChannel.title(o.string("channel")),
+            total: OrderUtil.yuan(o.int("total_fen")), delivered: OrderUtil.yuan(o.int("delivered_fen")),
+            isReleased: o.string("plan_no") != nil, writtenPending: o.bool("written_pending"),
+            writtenConfirmed: OrderUtil.time(ctx, o.int("written_confirmed_at")), isPhone: o.string("channel") == "phone",
+            hasOral: o.int("oral_notice_at") != nil, oralNotice: OrderUtil.time(ctx, o.int("oral_notice_at")),
+            oralDeadline: OrderUtil.time(ctx, oralDeadline),
+            oralOverdue: state == .accepted && (oralDeadline.map { $0 < OrderUtil.epoch(ctx) } ?? false),
+            error: req.query["error"], checkedAt: OrderUtil.time(ctx, o.int("checked_at")), checks: OrderCheckView.all(o),
+            isSporadic: o.bool("sporadic"), prepaid: OrderUtil.yuan(o.int("prepaid_fen")),
+            approvals: approvals, hasApprovals: !approvals.isEmpty, actions: actions, hasActions: !actions.isEmpty,
+            lines: try OrderLineView.all(id, ctx),
+            canDeliver: [.released, .scheduled, .delivering].contains(state) && ctx.can(OrderPages.register),
+            canSchedule: [.released, .scheduled].contains(state) && ctx.can(OrderPages.production),
+            paths: paths, hasPaths: !paths.isEmpty, changes: changes, hasChanges: !changes.isEmpty,
+            canChange: OrderChangeFlow.changeable.contains(state) && ctx.can(OrderPages.register),
+            productionStarted: OrderChangeFlow.productionStarted(o, today: ctx.today),
+            canPaths: OrderPaths.editable.contains(state) && ctx.can(OrderPages.register),
+            deliveries: try deliveries(id, ctx), history: try OrderUtil.history("order.order", id, ctx))
+        return ctx.render(page, title: "订单 \(o.text("order_no"))")
     }
 
     /// 订货单 + 订货登记表 as the paper forms, with the approval record and the signature block.
     static let printOrder: Handler = { req, ctx in
         let o = try OrderUtil.load(try req.id(), ctx)
-        return ctx.render("order-print", try model(o, req, ctx), title: "订货单 \(o.string("order_no") ?? "")")
+        let id = try o.requireInt("id")
+        let approvals = try OrderApprovalView.all(id, ctx)
+        let page = OrderPrintPage(o: OrderRecord(o), printedAt: ctx.display(ctx.now), lines: try OrderLineView.all(id, ctx),
+                             total: OrderUtil.yuan(o.int("total_fen")), channelText: OrderChannel.title(o.string("channel")),
+                             checks: OrderCheckView.all(o), approvals: approvals, hasApprovals: !approvals.isEmpty)
+        return ctx.render(page, title: "订货单 \(o.text("order_no"))")
     }
 
     /// 销售计划下达表 (003 §4.3.2–§4.3.4): only for a released order.
     static let printPlan: Handler = { req, ctx in
         let o = try OrderUtil.load(try req.id(), ctx)
         guard o.string("plan_no") != nil else { throw HTTPError.conflict("订单尚未下达，没有销售计划下达表。") }
-        return ctx.render("order-plan", try model(o, req, ctx), title: "销售计划下达表 \(o.string("plan_no") ?? "")")
+        let id = try o.requireInt("id")
+        let approvals = try OrderApprovalView.all(id, ctx)
+        let oral = o.int("oral_notice_at")
+        let page = OrderPlanPage(o: OrderRecord(o), lines: try OrderLineView.all(id, ctx), total: OrderUtil.yuan(o.int("total_fen")),
+                            planSigned: OrderUtil.time(ctx, o.int("plan_signed_at")), hasOral: oral != nil,
+                            oralNotice: OrderUtil.time(ctx, oral), oralDeadline: OrderUtil.time(ctx, oral.map(OrderUtil.plusDay)),
+                            approvals: approvals, hasApprovals: !approvals.isEmpty)
+        return ctx.render(page, title: "销售计划下达表 \(o.text("plan_no"))")
     }
 
     static let act: Handler = { req, ctx in

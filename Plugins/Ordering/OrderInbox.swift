@@ -22,8 +22,8 @@ enum OrderInbox {
         if user.can(OrderPages.release) {
             for r in try ctx.db.query("SELECT * FROM order_orders WHERE state = 'accepted' ORDER BY id") {
                 if let oral = r.int("oral_notice_at") {
-                    let due = Date(timeIntervalSince1970: Double(oral + 86_400))
-                    let late = oral + 86_400 < now
+                    let due = Date(timeIntervalSince1970: Double(OrderUtil.plusDay(oral)))
+                    let late = OrderUtil.plusDay(oral) < now
                     out.append(InboxItem(title: (late ? "口头通知已超 24 小时，须补销售计划下达表：" : "口头通知后须 24 小时内补下达表：") + label(r),
                                          detail: "003 §4.3.2", url: url(r), due: due, urgent: late))
                 } else {

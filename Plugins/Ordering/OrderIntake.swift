@@ -34,16 +34,31 @@ enum OrderIntake {
         return c
     }
 
+    /// 订货登记表 / 订货单, with the customers this user may order for.
+    struct OrderFormPage: PageModel {
+        static let template = "order-form"
+
+        struct Customer: TemplateModel {
+            var code: String
+            var name: String
+            var ratingClass: String
+        }
+
+        var form: FormView
+        var customers: [Customer]
+    }
+
     static let create: Handler = { req, ctx in
         let dir = try OrderUtil.directory(ctx)
-        let customers = try dir.search("", limit: 500, ctx).compactMap { c -> [String: Any]? in
-            guard let code = c.code else { return nil }
-            return ["code": code, "name": c.name, "class": c.ratingClass ?? ""]
-        }
         var initial = FormData([("received_on", ctx.today.description), ("pay_days", "30")])
         if let code = req.query["customer"] { initial.append("customer_code", code) }
-        return try ctx.handleForm(OrderForms.order, template: "order-form", title: "登记订单（订货登记表）",
-                                  data: ["customers": customers], initial: initial) { v in
+        return try ctx.handleForm(OrderForms.order, title: "登记订单（订货登记表）", initial: initial, page: { form in
+            // Read only when the page is shown: a valid submit runs under the write lock.
+            let customers = try dir.search("", limit: 500, ctx).compactMap { c in
+                c.code.map { OrderFormPage.Customer(code: $0, name: c.name, ratingClass: c.ratingClass ?? "") }
+            }
+            return OrderFormPage(form: form, customers: customers)
+        }) { v in
             let user = try ctx.requireUser()
             let c = try customer(code: v.string("customer_code"), field: "customer_code", ctx)
             // 003 §4.1.2: E class (and an unrated customer) has no warning line: no supply.

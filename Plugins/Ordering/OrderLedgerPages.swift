@@ -13,8 +13,78 @@ enum OrderLedgerPages {
         return c
     }
 
+    /// 应收账款: one row per customer.
+    struct ReceivablesPage: PageModel {
+        static let template = "order-receivables"
+
+        struct Customer: TemplateModel {
+            var id: Int64
+            var code: String
+            var name: String
+            var ratingClass: String
+            var owner: String
+            var line: String
+            var shipped: String
+            var paid: String
+            var outstanding: String
+            var overdue: String
+            var isOverdue: Bool
+            var open: String
+            var isOver: Bool
+        }
+
+        var rows: [Customer]
+        var canPay: Bool
+    }
+
+    /// One customer's ledger (应收明细).
+    struct LedgerPage: PageModel {
+        static let template = "order-ledger"
+
+        struct Customer: TemplateModel {
+            var id: Int64
+            var name: String
+            var code: String
+        }
+
+        var c: Customer
+        var header: [String]
+        var rows: [Cells]
+        var outstanding: String
+        var overdue: String
+        var shipped: String
+        var paid: String
+        var canPay: Bool
+    }
+
+    struct PaymentPage: PageModel {
+        static let template = "order-payment"
+        var form: FormView
+    }
+
+    /// 价格表 with the form to set a price.
+    struct PricesPage: PageModel {
+        static let template = "order-prices"
+
+        struct Price: TemplateModel {
+            var product: String
+            var spec: String
+            var price: String
+        }
+
+        var prices: [Price]
+        var canEdit: Bool
+        var form: FormView
+    }
+
+    /// A customer's receivables: the row shown, and the amounts the KPIs add up.
+    struct Summary {
+        var row: ReceivablesPage.Customer
+        var outstandingFen: Int64
+    }
+
     /// One row per visible customer with ledger entries or orders (or just `customer`).
-    static func summaryRows(_ ctx: Context, customer: Int64? = nil) throws -> [[String: Any]] {
+    static func summaryRows(_ ctx: Context, customer: Int64? = nil) throws -> [Summary] {
         let ids: [Int64]
         if let customer {
             ids = try OrderUtil.maySee(customer: customer, ctx) ? [customer] : []
@@ -25,7 +95,7 @@ enum OrderLedgerPages {
                 """).compactMap { $0.int("customer_id") }
         }
         let dir = try OrderUtil.directory(ctx)
-        var out: [[String: Any]] = []
+        var out: [Summary] = []
         for id in ids {
             guard let c = try dir.customer(id: id, ctx) else { continue }
             let b = try OrderChecks.balance(customer: id, today: ctx.today, ctx)
@@ -33,24 +103,23 @@ enum OrderLedgerPages {
             let line = try c.ratingClass.flatMap { try dir.classPolicy($0, ctx)?.warningLineFen }
             let exposure = try Stored.add(b.outstandingFen, open)
             let over = line.map { exposure > $0 } ?? (exposure > 0)
-            out.append(["id": id, "code": c.code ?? "", "name": c.name, "class": c.ratingClass ?? "", "owner": c.ownerName,
-                        "line": line.map { Money.format($0) } ?? "不予供货", "shipped": Money.format(b.shippedFen), "paid": Money.format(b.paidFen),
-                        "outstanding": Money.format(b.outstandingFen), "overdue": Money.format(b.overdueFen), "open": Money.format(open),
-                        "isOverdue": b.overdueFen > 0, "isOver": over, "outstandingFen": b.outstandingFen, "shippedFen": b.shippedFen,
-                        "paidFen": b.paidFen])
+            out.append(Summary(row: ReceivablesPage.Customer(
+                id: id, code: c.code ?? "", name: c.name, ratingClass: c.ratingClass ?? "", owner: c.ownerName,
+                line: line.map { Money.format($0) } ?? "不予供货", shipped: Money.format(b.shippedFen), paid: Money.format(b.paidFen),
+                outstanding: Money.format(b.outstandingFen), overdue: Money.format(b.overdueFen), isOverdue: b.overdueFen > 0,
+                open: Money.format(open), isOver: over), outstandingFen: b.outstandingFen))
         }
-        return out.sorted { ($0["code"] as? String ?? "") < ($1["code"] as? String ?? "") }
+        return out.sorted { $0.row.code < $1.row.code }
     }
 
     static let summary: Handler = { req, ctx in
-        let rows = try summaryRows(ctx)
-        let keys = ["code", "name", "class", "owner", "line", "shipped", "paid", "outstanding", "overdue", "open"]
+        let rows = try summaryRows(ctx).map(\.row)
         let header = ["客户代码", "客户名称", "类别", "负责人", "警戒线（元）", "发货金额（元）", "收款（元）", "应收余额（元）", "逾期（元）", "未发货订单（元）"]
         if req.query["format"] == "csv" {
             return .csv(filename: "应收账款.csv", CSVTable(header: header + ["超警戒线"], rows: rows.map { r in
-                keys.map { r[$0] as? String ?? "" } + [(r["isOver"] as? Bool ?? false) ? "是" : ""] }))
+                [r.code, r.name, r.ratingClass, r.owner, r.line, r.shipped, r.paid, r.outstanding, r.overdue, r.open, r.isOver ? "是" : ""] }))
         }
-        return ctx.render("order-receivables", ["rows": rows, "canPay": ctx.can(OrderPages.finance)], title: "应收账款")
+        return ctx.render(ReceivablesPage(rows: rows, canPay: ctx.can(OrderPages.finance)), title: "应收账款")
     }
 
     static let customer: Handler = { req, ctx in
@@ -59,29 +128,26 @@ enum OrderLedgerPages {
         guard try OrderUtil.maySee(customer: cid, ctx) else { throw HTTPError.forbidden }
         let entries = try ctx.db.query("SELECT * FROM order_ledger WHERE customer_id = \(cid) ORDER BY entry_date, id")
         var balance: Int64 = 0
-        let rows = entries.map { e -> [String] in
+        let rows = try entries.map { e -> [String] in
             let amount = e.int("amount_fen") ?? 0
             let isShip = e.string("kind") == "shipment"
-            balance += isShip ? amount : -amount
-            return [e.string("entry_date") ?? "", isShip ? "发货" : "收款", e.string("note") ?? "",
-                    isShip ? Money.format(amount) : "", isShip ? "" : Money.format(amount), e.string("due_on") ?? "", Money.format(balance)]
+            balance = try isShip ? Stored.add(balance, amount) : Stored.subtract(balance, amount)
+            return [e.text("entry_date"), isShip ? "发货" : "收款", e.text("note"),
+                    isShip ? Money.format(amount) : "", isShip ? "" : Money.format(amount), e.text("due_on"), Money.format(balance)]
         }
         let header = ["日期", "类型", "摘要", "发货（借）", "收款（贷）", "到期日", "余额"]
         if req.query["format"] == "csv" { return .csv(filename: "应收明细-\(c.code ?? "").csv", CSVTable(header: header, rows: rows)) }
         let b = try OrderChecks.balance(customer: cid, today: ctx.today, ctx)
-        return ctx.render("order-ledger", [
-            "c": ["id": c.id, "name": c.name, "code": c.code ?? "", "class": c.ratingClass ?? ""],
-            "header": header, "rows": rows.map { ["cells": $0] },
-            "outstanding": Money.format(b.outstandingFen), "overdue": Money.format(b.overdueFen),
-            "shipped": Money.format(b.shippedFen), "paid": Money.format(b.paidFen),
-            "canPay": ctx.can(OrderPages.finance),
-        ], title: "应收明细：\(c.name)")
+        let page = LedgerPage(c: .init(id: c.id, name: c.name, code: c.code ?? ""), header: header, rows: rows.map { Cells(cells: $0) },
+                              outstanding: Money.format(b.outstandingFen), overdue: Money.format(b.overdueFen),
+                              shipped: Money.format(b.shippedFen), paid: Money.format(b.paidFen), canPay: ctx.can(OrderPages.finance))
+        return ctx.render(page, title: "应收明细：\(c.name)")
     }
 
     static let payment: Handler = { req, ctx in
         var initial = FormData([("paid_on", ctx.today.description)])
         if let code = req.query["customer"] { initial.append("customer_code", code) }
-        return try ctx.handleForm(OrderForms.payment, template: "order-payment", title: "登记收款", initial: initial) { v in
+        return try ctx.handleForm(OrderForms.payment, title: "登记收款", initial: initial, page: { PaymentPage(form: $0) }) { v in
             let c = try customer(code: v.string("customer_code"), field: "customer_code", ctx)
             let amount = v.money("amount") ?? 0
             try ctx.db.transaction {
@@ -100,15 +166,16 @@ enum OrderLedgerPages {
 
     static let prices: Handler = { req, ctx in
         let rows = try ctx.db.query("SELECT * FROM order_prices ORDER BY product, spec")
-        let items = rows.map { r -> [String: Any] in
-            ["product": r.string("product") ?? "", "spec": r.string("spec") ?? "", "price": OrderUtil.yuan(r.int("unit_price_fen"))]
+        let items = rows.map { r in
+            PricesPage.Price(product: r.text("product"), spec: r.text("spec"), price: OrderUtil.yuan(r.int("unit_price_fen")))
         }
         if req.query["format"] == "csv" {
-            return .csv(filename: "价格表.csv", CSVTable(header: ["品名", "规格", "单价（元）"], rows: items.map { [$0["product"] as? String ?? "", $0["spec"] as? String ?? "", $0["price"] as? String ?? ""] }))
+            return .csv(filename: "价格表.csv", CSVTable(header: ["品名", "规格", "单价（元）"], rows: items.map { [$0.product, $0.spec, $0.price] }))
         }
         if req.method == "POST" { try ctx.require(OrderPages.prices) }
-        return try ctx.handleForm(OrderForms.price, template: "order-prices", title: "价格表",
-                                  data: ["prices": items, "canEdit": ctx.can(OrderPages.prices)]) { v in
+        return try ctx.handleForm(OrderForms.price, title: "价格表", page: { form in
+            PricesPage(prices: items, canEdit: ctx.can(OrderPages.prices), form: form)
+        }) { v in
             try ctx.db.transaction {
                 let id = try ctx.db.insert("""
                     INSERT INTO order_prices (product, spec, unit_price_fen, updated_at)

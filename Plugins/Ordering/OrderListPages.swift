@@ -4,48 +4,53 @@ import SalesKit
 /// The order list (订货登记表 as a list) and the three department queues of 002 §4:
 /// 营销部, 财务部, 生产部 each get a copy of every order and see what concerns them.
 enum OrderListPages {
-    static let listSpec = ListSpec(columns: [
-        .init("no", "订单号码", sql: "o.order_no"),
-        .init("received", "接单日期", sql: "o.received_on"),
-        .init("customer", "客户名称", sql: "o.customer_name"),
-        .init("code", "客户代码", sql: "o.customer_code"),
-        .init("channel", "订货方式", sql: "o.channel"),
-        .init("qty", "数量", sql: "o.total_qty"),
-        .init("total", "金额（元）", sql: "o.total_fen"),
-        .init("state", "状态", sql: "o.state"),
-        .init("by", "制表人", sql: "o.created_name"),
-    ], defaultSort: "received", defaultDescending: true, filters: ["state", "customer"], pageSize: 50, tiebreaker: "o.id")
-
+    /// 提示 of an order: written confirmation pending, oral pre-notice given (or overdue).
     static func flags(_ r: Row, _ ctx: Context) -> String {
         var f: [String] = []
         if r.bool("written_pending") { f.append("待书面确认") }
         if r.string("state") == OrderState.accepted.rawValue, let oral = r.int("oral_notice_at") {
-            f.append(oral + 86_400 < OrderUtil.epoch(ctx) ? "口头通知已超 24 小时未补下达表" : "已口头通知")
+            f.append(OrderUtil.plusDay(oral) < OrderUtil.epoch(ctx) ? "口头通知已超 24 小时未补下达表" : "已口头通知")
         }
         return f.joined(separator: "；")
     }
 
-    static let list: Handler = { req, ctx in
-        let q = listSpec.parse(req.query)
-        var w: SQL = "WHERE " + (try OrderUtil.visibleFilter(ctx))
-        if let s = q.filters["state"] { w = w + " AND o.state = \(s)" }
-        if let c = q.filters["customer"] { w = w + " AND (o.customer_code = \(c) OR o.customer_name LIKE \("%" + c + "%"))" }
-        let rows = try ctx.db.query("SELECT o.* FROM order_orders o \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)")
-        func cells(_ r: Row) -> [String] {
-            [r.string("order_no") ?? "", r.string("received_on") ?? "", r.string("customer_name") ?? "", r.string("customer_code") ?? "",
-             OrderChannel.title(r.string("channel")), String(r.int("total_qty") ?? 0), OrderUtil.yuan(r.int("total_fen")),
-             OrderState(rawValue: r.string("state") ?? "")?.title ?? "", r.string("created_name") ?? ""]
-        }
-        if q.export {
-            return .csv(filename: "订货登记表.csv", CSVTable(header: listSpec.columns.map(\.title) + ["提示"], rows: rows.map { cells($0) + [flags($0, ctx)] }))
-        }
-        return ctx.render("order-list", [
-            "orders": rows.prefix(listSpec.pageSize).map { r -> [String: Any] in ["id": r.int("id") ?? 0, "cells": cells(r), "flags": flags(r, ctx)] },
-            "list": q.viewModel(rowsFetched: rows.count, basePath: "/order/orders"),
-            "states": OrderState.allCases.map { ["value": $0.rawValue, "title": $0.title, "selected": q.filters["state"] == $0.rawValue] },
-            "customer": q.filters["customer"] ?? "",
-            "canRegister": ctx.can(OrderPages.register),
-        ], title: "订单列表（订货登记表）")
+    /// 订货登记表 as a list: the orders of the customers this user may see.
+    static let listPage = ListPage(
+        title: "订单列表（订货登记表）", path: "/order/orders",
+        select: "o.*", from: "order_orders o",
+        scope: { ctx in try OrderUtil.visibleFilter(ctx) },
+        columns: [
+            .init("no", "订单号码", sql: "o.order_no") { r, _ in ListCell(r.text("order_no"), href: "/order/orders/\(r.int("id") ?? 0)") },
+            .text("received", "接单日期", sql: "o.received_on"),
+            .text("customer", "客户名称", sql: "o.customer_name"),
+            .text("code", "客户代码", sql: "o.customer_code"),
+            .init("channel", "订货方式", sql: "o.channel") { r, _ in ListCell(OrderChannel.title(r.string("channel"))) },
+            .init("qty", "数量", sql: "o.total_qty") { r, _ in ListCell(String(r.int("total_qty") ?? 0)) },
+            .init("total", "金额（元）", sql: "o.total_fen") { r, _ in ListCell(OrderUtil.yuan(r.int("total_fen"))) },
+            .init("state", "状态", sql: "o.state") { r, _ in ListCell(OrderState(rawValue: r.text("state"))?.title ?? "") },
+            .text("by", "制表人", sql: "o.created_name"),
+            .init("flags", "提示", sql: "o.written_pending", sortable: false) { r, ctx in ListCell(flags(r, ctx)) },
+        ],
+        filters: [
+            .choice("state", "状态", all: "全部状态", OrderState.allCases.map { Choice($0.rawValue, $0.title) }) { s, _ in "o.state = \(s)" },
+            .search("customer", "客户代码或名称") { c, _ in "o.customer_code = \(c) OR o.customer_name LIKE \("%" + c + "%")" },
+        ],
+        actions: [ListPage.Action("登记订单", href: "/order/orders/new", shown: { $0.can(OrderPages.register) })],
+        defaultSort: "received", defaultDescending: true, tiebreaker: "o.id", empty: "没有订单。", csvName: "订货登记表.csv")
+
+    static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
+
+    /// A department queue (002 §4): its columns, the change notices to confirm, CSV.
+    struct QueuePage: PageModel {
+        static let template = "order-queue"
+        var heading: String
+        var intro: String
+        var header: [String]
+        var rows: [LinkedCells]
+        var csvHref: String
+        var colspan: Int
+        var notices: [OrderChangePages.Notice]
+        var hasNotices: Bool
     }
 
     /// A department's copy of the orders: the columns that concern it, CSV like every list.
@@ -62,13 +67,11 @@ enum OrderListPages {
         }
         if req.query["format"] == "csv" { return .csv(filename: filename, CSVTable(header: header, rows: rows.map(cells))) }
         let notices = try OrderChangePages.notices(dept, ctx)
-        return ctx.render("order-queue", [
-            "heading": title, "intro": intro, "header": header,
-            "rows": rows.map { r -> [String: Any] in ["id": r.int("id") ?? 0, "cells": cells(r)] },
-            "csvHref": req.path + "?format=csv", "colspan": header.count + 1,
-            // 003 §3.12 change notices (and, for 生产部, no-stock orders, 001 篇二 §6.1).
-            "notices": notices, "hasNotices": !notices.isEmpty,
-        ], title: title)
+        return ctx.render(QueuePage(heading: title, intro: intro, header: header,
+                                    rows: rows.map { LinkedCells(id: $0.int("id") ?? 0, cells: cells($0)) },
+                                    csvHref: req.path + "?format=csv", colspan: header.count + 1,
+                                    // 003 §3.12 change notices (and, for 生产部, no-stock orders, 001 篇二 §6.1).
+                                    notices: notices, hasNotices: !notices.isEmpty), title: title)
     }
 
     static let salesQueue: Handler = { req, ctx in

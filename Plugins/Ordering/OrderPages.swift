@@ -53,6 +53,20 @@ enum OrderPages {
         "order_change": OrderChangeFlow.form, "order_paths": OrderPaths.form, "order_trial": OrderChangeFlow.trialForm,
     ]
 
+    /// Every page model of the customer-order pages (the lists are `ListPage`s: the host's page).
+    static let pages: [any PageModel.Type] = [
+        OrderIntake.OrderFormPage.self,
+        OrderDetailPages.OrderDetailPage.self, OrderDetailPages.OrderPrintPage.self, OrderDetailPages.OrderPlanPage.self,
+        OrderDeliveryPages.SchedulePage.self, OrderDeliveryPages.DeliveryPage.self,
+        OrderListPages.QueuePage.self,
+        OrderContractPages.ContractsPage.self,
+        OrderLedgerPages.ReceivablesPage.self, OrderLedgerPages.LedgerPage.self, OrderLedgerPages.PaymentPage.self,
+        OrderLedgerPages.PricesPage.self,
+        OrderStatsPages.StatsPage.self,
+        OrderChangePages.ChangeFormPage.self, OrderChangePages.ChangeDetailPage.self, OrderChangePages.ChangeListPage.self,
+        OrderPaths.PathsPage.self, OrderPaths.TrialsPage.self, OrderPaths.TrialPage.self,
+    ]
+
     static func routes(_ r: inout RouteBuilder) {
         r.get("orders", .permission(view), OrderListPages.list)
         r.form("orders/new", .permission(register), OrderIntake.create)

@@ -28,32 +28,90 @@ enum OrderPaths {
 
     static func trialState(_ r: Row) -> TrialState { TrialState(rawValue: r.string("state") ?? "") ?? .requested }
 
+    /// The stock check and trial form of an order's lines (one row per line, laid out by hand).
+    struct PathsPage: PageModel {
+        static let template = "order-change-paths"
+
+        struct Line: TemplateModel {
+            var index: Int
+            var lineID: Int64
+            var lineNo: Int64
+            var product: String
+            var spec: String
+            var qty: Int64
+            var value: String
+            var checked: Bool
+            var hasTrial: Bool
+            var error: String
+            var hasError: Bool
+        }
+
+        var o: OrderRecord
+        var form: FormView
+        var rows: [Line]
+    }
+
+    /// 技术部's queue of trial samples.
+    struct TrialsPage: PageModel {
+        static let template = "order-change-trials"
+        var header: [String]
+        var rows: [LinkedCells]
+        var colspan: Int
+    }
+
+    /// One trial sample and its result.
+    struct TrialPage: PageModel {
+        static let template = "order-change-trial"
+
+        struct Trial: TemplateModel {
+            var id: Int64
+            var product: String
+            var spec: String
+            var orderNo: String
+            var customerName: String
+            var qty: Int64
+            var color: String?
+            var grade: String?
+            var usage: String?
+            var resultNote: String
+            var sampleOn: String
+            var decidedName: String
+        }
+
+        var t: Trial
+        var stateText: String
+        var open: Bool
+        var decided: String
+        var form: FormView
+        var history: [HistoryView]
+    }
+
     /// Per line: stock, the production flag and the trial, for the order page.
-    static func lineFlags(_ orderID: Int64, _ ctx: Context) throws -> [[String: Any]] {
+    static func lineFlags(_ orderID: Int64, _ ctx: Context) throws -> [OrderDetailPages.OrderDetailPage.Path] {
         try ctx.db.query("""
             SELECT l.*, t.id AS trial_id, t.state AS trial_state, t.result_note FROM order_lines l
             LEFT JOIN order_trials t ON t.line_id = l.id WHERE l.order_id = \(orderID) ORDER BY l.line_no
-            """).compactMap { l -> [String: Any]? in
+            """).compactMap { l in
             guard l.int("stock_on_hand") != nil || l.bool("new_variant") else { return nil }
-            return ["lineNo": l.int("line_no") ?? 0, "product": l.string("product") ?? "", "spec": l.string("spec") ?? "",
-                    "qty": l.int("qty") ?? 0, "onHand": l.int("stock_on_hand").map(String.init) ?? "未核对",
-                    "toProduction": l.bool("to_production"), "newVariant": l.bool("new_variant"),
-                    "trialText": l.string("trial_state").map { (TrialState(rawValue: $0) ?? .requested).title } ?? "",
-                    "trialNote": l.string("result_note") ?? ""]
+            return .init(lineNo: l.int("line_no") ?? 0, product: l.text("product"), spec: l.text("spec"), qty: l.int("qty") ?? 0,
+                         onHand: l.int("stock_on_hand").map(String.init) ?? "未核对", toProduction: l.bool("to_production"),
+                         newVariant: l.bool("new_variant"),
+                         trialText: l.string("trial_state").map { (TrialState(rawValue: $0) ?? .requested).title } ?? "",
+                         trialNote: l.nonEmpty("result_note"))
         }
     }
 
     /// The 生产部 queue's notices: open orders with lines that have no stock (§6.1).
-    static func productionNotices(_ ctx: Context) throws -> [[String: Any]] {
+    static func productionNotices(_ ctx: Context) throws -> [OrderChangePages.Notice] {
         try ctx.db.query("""
             SELECT o.id, o.order_no, o.customer_name, o.state, GROUP_CONCAT(l.product || ' ' || l.spec || ' 缺 ' || (l.qty - COALESCE(l.stock_on_hand, 0)), '；') AS short
             FROM order_orders o JOIN order_lines l ON l.order_id = o.id
             WHERE l.to_production = 1 AND o.state IN (\(list: editable.map(\.rawValue))) AND \(try OrderUtil.visibleFilter(ctx))
             GROUP BY o.id ORDER BY o.id
             """).map { r in
-            ["text": "大宗订货无库存，转生产部排产：\(r.string("order_no") ?? "") \(r.string("customer_name") ?? "")（\(OrderUtil.state(r).title)）— "
-                + (r.string("short") ?? ""),
-             "href": "/order/orders/\(r.int("id") ?? 0)", "ackable": false]
+            OrderChangePages.Notice(text: "大宗订货无库存，转生产部排产：\(r.text("order_no")) \(r.text("customer_name"))（\(OrderUtil.state(r).title)）— "
+                                        + r.text("short"),
+                                    href: "/order/orders/\(r.int("id") ?? 0)", ackable: false, ackID: 0, dept: "")
         }
     }
 
@@ -76,18 +134,16 @@ enum OrderPaths {
         let raw = bound.raw
 
         func page(_ b: BoundForm, status: Int) -> Response {
-            let rows = lines.enumerated().map { (i, l) -> [String: Any] in
+            let rows = lines.enumerated().map { (i, l) in
                 let key = "lines.\(i).on_hand"
                 // As the form binds a checkbox (row.bool): "0" and "off" are unchecked, shown as saved.
                 let sent = raw["lines.\(i).new_variant"] ?? ""
                 let checked = req.method == "POST" ? !sent.isEmpty && sent != "0" && sent != "off" : l.bool("new_variant")
-                return ["index": i, "lineID": l.int("id") ?? 0, "lineNo": l.int("line_no") ?? 0, "product": l.string("product") ?? "",
-                        "spec": l.string("spec") ?? "", "qty": l.int("qty") ?? 0, "value": raw[key] ?? "", "checked": checked,
-                        "hasTrial": l.int("trial_id") != nil,
-                        "error": b.errors[key] ?? "", "hasError": b.errors[key] != nil]
+                return PathsPage.Line(index: i, lineID: l.int("id") ?? 0, lineNo: l.int("line_no") ?? 0, product: l.text("product"),
+                                      spec: l.text("spec"), qty: l.int("qty") ?? 0, value: raw[key] ?? "", checked: checked,
+                                      hasTrial: l.int("trial_id") != nil, error: b.errors[key] ?? "", hasError: b.errors[key] != nil)
             }
-            return ctx.render("order-change-paths", ["o": o.dictionary, "form": b.viewModel(), "rows": rows], title: "库存核对与新品种试制",
-                              status: status)
+            return ctx.render(PathsPage(o: OrderRecord(o), form: b.view(), rows: rows), title: "库存核对与新品种试制", status: status)
         }
         guard req.method == "POST" else { return page(bound, status: 200) }
         guard let v = bound.values else { return page(bound, status: 422) }
@@ -145,10 +201,8 @@ enum OrderPaths {
              r.string("sample_on") ?? "", r.string("result_note") ?? ""]
         }
         if req.query["format"] == "csv" { return .csv(filename: "技术部试制.csv", CSVTable(header: header, rows: rows.map(cells))) }
-        return ctx.render("order-change-trials", [
-            "header": header, "rows": rows.map { r -> [String: Any] in ["id": r.int("id") ?? 0, "cells": cells(r)] },
-            "colspan": header.count + 1,
-        ], title: "技术部试制队列")
+        return ctx.render(TrialsPage(header: header, rows: rows.map { LinkedCells(id: $0.int("id") ?? 0, cells: cells($0)) },
+                                     colspan: header.count + 1), title: "技术部试制队列")
     }
 
     /// One trial: 技术部 records the result (§6.2). Only this queue's permission is needed: the
@@ -160,18 +214,18 @@ enum OrderPaths {
             JOIN order_orders o ON o.id = t.order_id JOIN order_lines l ON l.id = t.line_id WHERE t.id = \(tid)
             """) else { throw HTTPError.notFound }
         let st = trialState(t)
-        var data: [String: Any] = ["t": t.dictionary, "stateText": st.title, "open": st == .requested,
-                                   "decided": OrderUtil.time(ctx, t.int("decided_at")),
-                                   "history": try OrderUtil.history("order.trial", tid, ctx).map { h -> [String: Any] in
-                                       var h = h
-                                       h["from"] = TrialState(rawValue: h["from_state"] as? String ?? "")?.title ?? ""
-                                       h["to"] = TrialState(rawValue: h["to_state"] as? String ?? "")?.title ?? ""
-                                       h["actionTitle"] = ["create": "送技术部试制", "passed": "试制合格", "failed": "试制不合格"][h["action"] as? String ?? ""] ?? ""
-                                       return h
-                                   }]
+        let trial = TrialPage.Trial(id: t.int("id") ?? 0, product: t.text("product"), spec: t.text("spec"), orderNo: t.text("order_no"),
+                                    customerName: t.text("customer_name"), qty: t.int("qty") ?? 0, color: t.nonEmpty("color"),
+                                    grade: t.nonEmpty("grade"), usage: t.nonEmpty("usage"), resultNote: t.text("result_note"),
+                                    sampleOn: t.text("sample_on"), decidedName: t.text("decided_name"))
         if req.method == "POST" && st != .requested { throw HTTPError.conflict("试制结果已登记。") }
-        return try ctx.handleForm(OrderChangeFlow.trialForm, template: "order-change-trial", title: "试制样品 #\(tid)", data: data,
-                                  initial: FormData([("sample_on", ctx.today.description)])) { v in
+        return try ctx.handleForm(OrderChangeFlow.trialForm, title: "试制样品 #\(tid)", initial: FormData([("sample_on", ctx.today.description)]),
+                                  page: { form in
+            TrialPage(t: trial, stateText: st.title, open: st == .requested, decided: OrderUtil.time(ctx, t.int("decided_at")), form: form,
+                      history: try OrderUtil.history("order.trial", tid, ctx, state: { TrialState(rawValue: $0)?.title ?? "" }, action: {
+                          ["create": "送技术部试制", "passed": "试制合格", "failed": "试制不合格"][$0] ?? ""
+                      }))
+        }) { v in
             let user = try ctx.requireUser()
             try ctx.db.transaction {
                 let to = try TrialFlow.machine.apply(v.string("result"), from: st, id: String(tid), reason: v.string("note"), ctx)

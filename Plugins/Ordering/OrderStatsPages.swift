@@ -9,6 +9,66 @@ enum OrderStatsPages {
     /// Detail lines shown on the page (all of them are in the CSV export).
     static let detailLimit = 500
 
+    /// 年度订货统计表 of a year: every visible customer's table (or one customer's), the month
+    /// totals with their bar chart, and the KPIs.
+    struct StatsPage: PageModel {
+        static let template = "order-stats"
+
+        /// One customer's table: its detail lines and month totals.
+        struct CustomerTable: TemplateModel {
+            var id: Int64
+            var name: String
+            var code: String
+            var owner: String
+            var address: String
+            var phone: String
+            var details: [Cells]
+            var months: [String]
+            var h1: String
+            var h2: String
+            var total: String
+        }
+
+        /// A month's bar of the chart (SVG coordinates).
+        struct Bar: TemplateModel {
+            var x: Int
+            var y: Int
+            var h: Int
+            var label: String
+            var lx: Int
+            var value: String
+        }
+
+        /// 003 §5.4: collection rate, receivables as % of shipped value, customers over their line.
+        struct KPI: TemplateModel {
+            var collection: String
+            var receivablesPct: String
+            var shipped: String
+            var paid: String
+            var outstanding: String
+            var overCount: Int
+            var overNames: String
+        }
+
+        var year: Int
+        var prev: Int
+        var next: Int
+        var query: String
+        var tables: [CustomerTable]
+        var hasTables: Bool
+        var bars: [Bar]
+        var months: [String]
+        var h1: String
+        var h2: String
+        var total: String
+        var kpi: KPI
+        var customerName: String
+        var oneCustomer: Bool
+        var truncated: Bool
+        var lineCount: Int64
+        var shownCount: Int
+    }
+
     static let yearly: Handler = { req, ctx in
         let year = Int(req.query["year"] ?? "").flatMap { (2000...2100).contains($0) ? $0 : nil } ?? ctx.today.year
         // One customer's table (`customer=<id>`, e.g. from the customer's page), or every visible one.
@@ -56,58 +116,54 @@ enum OrderStatsPages {
             lineCount += r.int("lines") ?? 0
         }
         let shown = try details(limit: detailLimit)
-        var detailsByCustomer: [Int64: [[String: Any]]] = [:]
-        for r in shown { detailsByCustomer[r.int("customer_id") ?? 0, default: []].append(["cells": detailCells(r)]) }
+        var detailsByCustomer: [Int64: [Cells]] = [:]
+        for r in shown { detailsByCustomer[r.int("customer_id") ?? 0, default: []].append(Cells(cells: detailCells(r))) }
 
         let dir = try OrderUtil.directory(ctx)
         var allMonths = [Int64](repeating: 0, count: 12)
-        var tables: [[String: Any]] = []
+        var tables: [StatsPage.CustomerTable] = []
         for id in months.keys.sorted(by: { (codes[$0] ?? "", $0) < (codes[$1] ?? "", $1) }) {
             let m = months[id] ?? [Int64](repeating: 0, count: 12)   // 12 entries: m[0..<6], m[6..<12] below
             for (i, v) in m.enumerated() { allMonths[i] = try Stored.add(allMonths[i], v) }
             let info = try dir.customer(id: id, ctx)
             let h1 = try Stored.total(m[0..<6]), h2 = try Stored.total(m[6..<12])
-            tables.append([
-                "id": id, "name": info?.name ?? "", "code": info?.code ?? codes[id] ?? "", "owner": info?.ownerName ?? "",
-                "address": info?.address ?? "", "phone": info?.phone ?? "",
-                "details": detailsByCustomer[id] ?? [], "months": m.map { Money.format($0) },
-                "h1": Money.format(h1), "h2": Money.format(h2), "total": Money.format(try Stored.add(h1, h2)),
-            ])
+            tables.append(StatsPage.CustomerTable(
+                id: id, name: info?.name ?? "", code: info?.code ?? codes[id] ?? "", owner: info?.ownerName ?? "",
+                address: info?.address ?? "", phone: info?.phone ?? "",
+                details: detailsByCustomer[id] ?? [], months: m.map { Money.format($0) },
+                h1: Money.format(h1), h2: Money.format(h2), total: Money.format(try Stored.add(h1, h2))))
         }
         // SVG bar chart: one bar per month, all customers shown.
         let maxV = max(allMonths.max() ?? 0, 1)
-        let bars = allMonths.enumerated().map { (i, v) -> [String: Any] in
+        let bars = allMonths.enumerated().map { (i, v) in
             let h = Int(min(max(Double(v) / Double(maxV), 0), 1) * 160)   // 0…160 whatever is stored
-            return ["x": 40 + i * 45, "y": 180 - h, "h": h, "label": "\(i + 1)月", "lx": 40 + i * 45 + 17, "value": Money.format(v)]
+            return StatsPage.Bar(x: 40 + i * 45, y: 180 - h, h: h, label: "\(i + 1)月", lx: 40 + i * 45 + 17, value: Money.format(v))
         }
         let h1 = try Stored.total(allMonths[0..<6]), h2 = try Stored.total(allMonths[6..<12])
         let query = customer.map { "&customer=\($0)" } ?? ""
-        return ctx.render("order-stats", [
-            "year": year, "prev": year - 1, "next": year + 1, "query": query, "tables": tables, "hasTables": !tables.isEmpty,
-            "bars": bars, "months": allMonths.map { Money.format($0) }, "h1": Money.format(h1), "h2": Money.format(h2),
-            "total": Money.format(try Stored.add(h1, h2)), "kpi": try kpis(year: year, customer: customer, ctx),
-            "customerName": customer == nil ? "" : (tables.first?["name"] as? String ?? ""), "oneCustomer": customer != nil,
-            "truncated": lineCount > Int64(shown.count), "lineCount": lineCount, "shownCount": shown.count,
-        ], title: "年度订货统计表 \(year)")
+        let page = StatsPage(
+            year: year, prev: year - 1, next: year + 1, query: query, tables: tables, hasTables: !tables.isEmpty,
+            bars: bars, months: allMonths.map { Money.format($0) }, h1: Money.format(h1), h2: Money.format(h2),
+            total: Money.format(try Stored.add(h1, h2)), kpi: try kpis(year: year, customer: customer, ctx),
+            customerName: customer == nil ? "" : (tables.first?.name ?? ""), oneCustomer: customer != nil,
+            truncated: lineCount > Int64(shown.count), lineCount: lineCount, shownCount: shown.count)
+        return ctx.render(page, title: "年度订货统计表 \(year)")
     }
 
     /// 003 §5.4: collection rate (target 100%), receivables as % of the year's shipped value
     /// (target 10–15%), customers over their warning line (target none).
-    static func kpis(year: Int, customer: Int64? = nil, _ ctx: Context) throws -> [String: Any] {
+    static func kpis(year: Int, customer: Int64? = nil, _ ctx: Context) throws -> StatsPage.KPI {
         let from = String(format: "%04d-01-01", year), to = String(format: "%04d-12-31", year)
         var filter = try OrderUtil.visibleFilter(ctx)
         if let customer { filter = filter + " AND o.customer_id = \(customer)" }
         let shipped = try ctx.db.scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM order_ledger o WHERE kind = 'shipment' AND entry_date BETWEEN \(from) AND \(to) AND \(filter)") ?? 0
         let paid = try ctx.db.scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM order_ledger o WHERE kind = 'payment' AND entry_date BETWEEN \(from) AND \(to) AND \(filter)") ?? 0
         let rows = try OrderLedgerPages.summaryRows(ctx, customer: customer)
-        let outstanding = try Stored.total(rows.map { $0["outstandingFen"] as? Int64 ?? 0 })
-        let over = rows.filter { $0["isOver"] as? Bool == true }
+        let outstanding = try Stored.total(rows.map(\.outstandingFen))
+        let over = rows.filter(\.row.isOver)
         func pct(_ a: Int64, _ b: Int64) -> String { b == 0 ? "—" : String(format: "%.1f%%", Double(a) / Double(b) * 100) }
-        return [
-            "collection": pct(paid, shipped), "receivablesPct": pct(outstanding, shipped),
-            "shipped": Money.format(shipped), "paid": Money.format(paid), "outstanding": Money.format(outstanding),
-            "overCount": over.count, "overNames": over.compactMap { $0["name"] as? String }.joined(separator: "、"),
-            "receivablesOK": shipped > 0 && Double(outstanding) / Double(shipped) <= 0.15,
-        ]
+        return StatsPage.KPI(collection: pct(paid, shipped), receivablesPct: pct(outstanding, shipped),
+                             shipped: Money.format(shipped), paid: Money.format(paid), outstanding: Money.format(outstanding),
+                             overCount: over.count, overNames: over.map(\.row.name).joined(separator: "、"))
     }
 }

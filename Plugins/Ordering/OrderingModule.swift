@@ -16,6 +16,7 @@ public struct OrderingModule: DepartmentModule {
     public var menu: [MenuItem] { OrderPages.menu + BranchPages.menu }
     public var migrations: [Migration] { (OrderPages.migrations + BranchPages.migrations).sorted { $0.version < $1.version } }
     public var forms: [String: FormSchema] { OrderPages.forms.merging(BranchPages.forms) { a, _ in a } }
+    public var pages: [any PageModel.Type] { OrderPages.pages + BranchPages.pages }
 
     public func routes(_ r: inout RouteBuilder) {
         OrderPages.routes(&r)

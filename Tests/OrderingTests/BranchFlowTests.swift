@@ -134,7 +134,9 @@ final class BranchFixture {
         // 0.01 more: waits for the director.
         let third = try BranchFixture.id(f.order(mgr, bid, [("机油格 JX-2", "1", "0.01")]), after: "/order/branch-orders/")
         #expect(try f.state(third) == "pending")
-        #expect(mgr.get("/order/branch-orders/\(third)").body.contains("超出限额 ¥0.01"))
+        let waiting = mgr.get("/order/branch-orders/\(third)").body
+        #expect(waiting.contains("超出限额 ¥0.01"))
+        #expect(!waiting.contains("审批：") && !waiting.contains("备注："))     // not decided, no note: no empty lines
         let created = try f.audit("order.branch_order", third)
         #expect(created.first?.string("to_state") == "pending")
         #expect(created.first?.string("reason")?.contains("> 限额 ¥10,000.00") == true)
@@ -163,6 +165,7 @@ final class BranchFixture {
         #expect(f.act(dir, fourth, "reject", reason: "库存偏高，先消化现有库存").status == 303)
         #expect(try f.state(fourth) == "rejected")
         #expect(try f.audit("order.branch_order", fourth).last?.string("reason") == "库存偏高，先消化现有库存")
+        #expect(dir.get("/order/branch-orders/\(fourth)").body.contains("审批：钱总监"))
         #expect(dir.get("/order/branch-orders/\(fourth)").body.contains("库存偏高，先消化现有库存"))
 
         // Finance records the branch's payment for the first order: its 5,000 no longer occupies capital.
@@ -184,6 +187,10 @@ final class BranchFixture {
         let list = mgr.get("/order/branch-orders?state=released&branch=\(bid)")
         #expect(list.status == 200)
         #expect(list.body.contains("/order/branch-orders/\(fifth)") && !list.body.contains("/order/branch-orders/\(fourth)\""))
+        // Sorted by 填单人 (a computed column), paging past a cursor row.
+        let page = mgr.get("/order/branch-orders?sort=creator&dir=asc&after=t%E5%91%A8%E7%BB%8F%E7%90%86&after_id=\(first)")
+        #expect(page.status == 200)
+        #expect(page.body.contains("/order/branch-orders/\(fifth)\"") && !page.body.contains("/order/branch-orders/\(first)\""))
         let csv = mgr.get("/order/branch-orders?format=csv")
         #expect(csv.status == 200)
         #expect(csv.body.contains("已回款") && csv.body.contains("已驳回"))

@@ -48,6 +48,9 @@ import SalesTesting
         let c = try #require(try f.db.first("SELECT * FROM order_changes WHERE id = \(cid)"))
         #expect(c.string("state") == "reviewing")
         #expect(c.bool("production_started") == false)
+        // Not yet reviewed or decided: the page shows no empty review or decision lines.
+        let fresh = rep.get("/order/changes/\(cid)").body
+        #expect(fresh.contains("2030-03-31") && !fresh.contains("<dt>重新评审</dt>") && !fresh.contains("<dt>总经理决定</dt>"))
         // Only one open change per order.
         #expect(rep.get("/order/orders/\(id)/changes/new").status == 409)
         // Re-review: the sales head, with an opinion; the rep may not (403).
@@ -75,6 +78,7 @@ import SalesTesting
         #expect(try f.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'order.order' AND entity_id = \(String(id)) AND action = 'change'") == 1)
         let page = rep.get("/order/changes/\(cid)").body
         #expect(page.contains("王经理") && page.contains("赵总") && page.contains("已批准，已传递各部门"))
+        #expect(page.contains("<dt>重新评审</dt>") && page.contains("<dt>总经理决定</dt>"))
     }
 
     @Test("003 §3.12: an approved change is re-sent to 营销部, 财务部 and 生产部 — a change notice in each queue until that department confirms receipt")

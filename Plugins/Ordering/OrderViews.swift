@@ -1,0 +1,189 @@
+import Foundation
+import SalesKit
+
+// Page-model pieces shared by the order pages (RULES §2.1, §2.3): the order row, its lines,
+// the check results, approvals, actions and the history as templates show them.
+
+extension Row {
+    /// A column as display text (`NULL` is empty).
+    func text(_ name: String) -> String { string(name) ?? "" }
+
+    /// A column tested for presence by a template (`{{#x}}…{{/x}}`): nil when `NULL` or empty.
+    func nonEmpty(_ name: String) -> String? {
+        guard let s = string(name), !s.isEmpty else { return nil }
+        return s
+    }
+}
+
+extension FormView {
+    /// A field by name, for templates that lay a form's fields out one by one. A name the schema
+    /// does not declare is a programming error: the page fails (500) instead of leaving a hole.
+    func fieldView(named name: String) throws -> FieldView {
+        guard let f = fields.first(where: { $0.name == name }) else {
+            throw TemplateModelError("the form has no field \(name) (fields: \(fields.map(\.name).joined(separator: ", ")))")
+        }
+        return f
+    }
+}
+
+/// An order (`order_orders`) as its pages show it: the 订货登记表 fields.
+struct OrderRecord: TemplateModel {
+    var id: Int64
+    var orderNo: String
+    var customerName: String
+    var customerCode: String
+    var customerClass: String
+    var customerAddress: String
+    var createdName: String
+    var filledOn: String
+    var receivedOn: String
+    var makeNo: String
+    var totalQty: Int64
+    var plannedDelivery: String
+    var creditResult: String
+    var productionFrom: String
+    var productionTo: String
+    /// Tested for presence (the change form shows the planned start when there is one).
+    var schedStart: String?
+    var schedEnd: String
+    var shipDate: String
+    var billDate: String
+    var insuranceNo: String
+    var taxRefund: String
+    var payDays: Int64
+    var remarks: String
+    var phoneRecord: String
+    var planNo: String
+    var planSignedName: String
+
+    init(_ o: Row) {
+        id = o.int("id") ?? 0
+        orderNo = o.text("order_no")
+        customerName = o.text("customer_name")
+        customerCode = o.text("customer_code")
+        customerClass = o.text("customer_class")
+        customerAddress = o.text("customer_address")
+        createdName = o.text("created_name")
+        filledOn = o.text("filled_on")
+        receivedOn = o.text("received_on")
+        makeNo = o.text("make_no")
+        totalQty = o.int("total_qty") ?? 0
+        plannedDelivery = o.text("planned_delivery")
+        creditResult = o.text("credit_result")
+        productionFrom = o.text("production_from")
+        productionTo = o.text("production_to")
+        schedStart = o.nonEmpty("sched_start")
+        schedEnd = o.text("sched_end")
+        shipDate = o.text("ship_date")
+        billDate = o.text("bill_date")
+        insuranceNo = o.text("insurance_no")
+        taxRefund = o.text("tax_refund")
+        payDays = o.int("pay_days") ?? 0
+        remarks = o.text("remarks")
+        phoneRecord = o.text("phone_record")
+        planNo = o.text("plan_no")
+        planSignedName = o.text("plan_signed_name")
+    }
+}
+
+/// One 订货单 line with what remains to deliver (`order/order-lines`).
+struct OrderLineView: TemplateModel {
+    var lineNo: Int64
+    var product: String
+    var spec: String
+    var grade: String
+    var qty: Int64
+    var deliveredQty: Int64
+    var remaining: Int64
+    var price: String
+    var amount: String
+    var usage: String
+    var packing: String
+    var volume: String
+    var finishDate: String
+    var shipDate: String
+    var color: String
+    var cartons: Int64?
+    var cartonNo: String
+    var weight: String
+    var tailWeight: String
+
+    static func all(_ orderID: Int64, _ ctx: Context) throws -> [OrderLineView] {
+        try ctx.db.query("SELECT * FROM order_lines WHERE order_id = \(orderID) ORDER BY line_no").map { l in
+            OrderLineView(lineNo: l.int("line_no") ?? 0, product: l.text("product"), spec: l.text("spec"), grade: l.text("grade"),
+                          qty: l.int("qty") ?? 0, deliveredQty: l.int("delivered_qty") ?? 0,
+                          remaining: try Stored.subtract(l.int("qty") ?? 0, l.int("delivered_qty") ?? 0),
+                          price: OrderUtil.yuan(l.int("unit_price_fen")), amount: OrderUtil.yuan(l.int("amount_fen")),
+                          usage: l.text("usage"), packing: l.text("packing"), volume: l.text("volume"),
+                          finishDate: l.text("finish_date"), shipDate: l.text("ship_date"), color: l.text("color"),
+                          cartons: l.int("cartons"), cartonNo: l.text("carton_no"), weight: l.text("weight"),
+                          tailWeight: l.text("tail_weight"))
+        }
+    }
+}
+
+/// One of the three checks of an order (`order/order-checks`).
+struct OrderCheckView: TemplateModel {
+    var n: Int
+    var title: String
+    var ok: Bool
+    var result: String
+
+    static func all(_ o: Row) -> [OrderCheckView] {
+        [OrderCheckView(n: 1, title: "合同核查（002 §3.3）", ok: o.bool("contract_ok"), result: o.text("contract_result")),
+         OrderCheckView(n: 2, title: "结算核查（002 §3.4）", ok: o.bool("settlement_ok"), result: o.text("settlement_result")),
+         OrderCheckView(n: 3, title: "销售警戒线（003 §4.1.2）", ok: o.bool("credit_ok"), result: o.text("credit_result"))]
+    }
+}
+
+/// A GM decision recorded on an order (`order/order-approvals`).
+struct OrderApprovalView: TemplateModel {
+    var kindTitle: String
+    var decisionTitle: String
+    var approverName: String
+    var at: String
+    var isCredit: Bool
+    var line: String
+    var exposure: String
+    var over: String
+    var reason: String
+
+    static func all(_ orderID: Int64, _ ctx: Context) throws -> [OrderApprovalView] {
+        try ctx.db.query("SELECT * FROM order_approvals WHERE order_id = \(orderID) ORDER BY at, id").map { a in
+            OrderApprovalView(kindTitle: ["credit": "超销售警戒线审批（003 §4.2）", "sporadic": "零星客户审批（003 §4.1.3）"][a.text("kind")] ?? "",
+                              decisionTitle: a.string("decision") == "approved" ? "批准" : "驳回",
+                              approverName: a.text("approver_name"), at: OrderUtil.time(ctx, a.int("at")),
+                              isCredit: a.string("kind") == "credit", line: OrderUtil.yuan(a.int("line_fen")),
+                              exposure: OrderUtil.yuan(a.int("exposure_fen")), over: OrderUtil.yuan(a.int("over_fen")),
+                              reason: a.text("reason"))
+        }
+    }
+}
+
+/// A button of a state machine (or an extra action) on a record's page.
+struct ActionView: TemplateModel {
+    var action: String
+    var title: String
+    var needsReason: Bool
+}
+
+/// One audit row of a record's 办理记录, with its states and action as titles.
+struct HistoryView: TemplateModel {
+    var at: String
+    var username: String
+    var actionTitle: String
+    var from: String
+    var to: String
+    var reason: String
+}
+
+/// A row of a plain table whose cells are text, with the record's id for its link.
+struct LinkedCells: TemplateModel {
+    var id: Int64
+    var cells: [String]
+}
+
+/// A row of a plain table whose cells are text.
+struct Cells: TemplateModel {
+    var cells: [String]
+}
