@@ -24,6 +24,8 @@ public struct AdminModule: DepartmentModule {
         ]
     }
 
+    public var pages: [any PageModel.Type] { [UsersPage.self, UserFormPage.self, RolesPage.self] }
+
     public var forms: [String: FormSchema] { ["user.create": UserPages.createForm, "user.edit": UserPages.editForm] }
 
     public func routes(_ r: inout RouteBuilder) {

@@ -30,12 +30,40 @@ enum RolePages {
             return .redirect(to: "/admin/roles?saved=1")
         }
         let titles = Dictionary(directory.modules.map { ($0.id, $0.title) }, uniquingKeysWith: { a, _ in a })
-        let rows: [[String: Any]] = directory.permissions.map { p in
-            ["module": titles[p.module] ?? p.module, "id": p.id, "title": p.title,
-             "cells": Role.all.map { r in ["name": "p:\(r.id):\(p.id)", "checked": current.contains("\(r.id):\(p.id)"),
-                                           "label": "\(r.title) – \(p.title)"] as [String: Any] }]
-        }
-        return ctx.render("roles", ["roles": Role.all.map { ["id": $0.id, "title": $0.title] }, "rows": rows,
-                                    "saved": req.query["saved"] != nil], title: "角色权限")
+        return ctx.render(RolesPage(
+            saved: req.query["saved"] != nil,
+            roles: Role.all.map { .init(title: $0.title) },
+            rows: directory.permissions.map { p in
+                .init(module: titles[p.module] ?? p.module, title: p.title, id: p.id, cells: Role.all.map { r in
+                    .init(name: "p:\(r.id):\(p.id)", label: "\(r.title) – \(p.title)", checked: current.contains("\(r.id):\(p.id)"))
+                })
+            }), title: "角色权限")
     }
+}
+
+/// 角色权限 (`roles`): the role → permission matrix, a checkbox per cell.
+struct RolesPage: PageModel {
+    static let template = "roles"
+
+    struct RoleColumn: TemplateModel {
+        var title: String
+    }
+
+    struct PermissionRow: TemplateModel {
+        var module: String
+        var title: String
+        var id: String
+        var cells: [Cell]
+    }
+
+    /// One (role, permission) checkbox, named `p:<role>:<permission>`.
+    struct Cell: TemplateModel {
+        var name: String
+        var label: String
+        var checked: Bool
+    }
+
+    var saved: Bool
+    var roles: [RoleColumn]
+    var rows: [PermissionRow]
 }

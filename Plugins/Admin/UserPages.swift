@@ -46,17 +46,17 @@ enum UserPages {
                  $0.string("roles") ?? "", $0.bool("active") ? "启用" : "停用"]
             }))
         }
-        let items: [[String: Any]] = rows.prefix(spec.pageSize).map { r in
-            var d: [String: Any] = r.dictionary
-            d["activeText"] = r.bool("active") ? "启用" : "停用"
-            return d
-        }
-        return ctx.render("users", ["users": items, "list": q.viewModel(rowsFetched: rows.count, basePath: "/admin/users"),
-                                    "q": q.filters["q"] ?? "", "saved": req.query["saved"] != nil], title: "用户管理")
+        return ctx.render(UsersPage(
+            saved: req.query["saved"] != nil, q: q.filters["q"] ?? "",
+            list: q.view(rowsFetched: rows.count, basePath: "/admin/users"),
+            users: rows.prefix(spec.pageSize).map { r in
+                .init(id: r.int("id") ?? 0, username: r.string("username") ?? "", displayName: r.string("display_name") ?? "",
+                      department: r.string("department") ?? "", roles: r.string("roles") ?? "", activeText: r.bool("active") ? "启用" : "停用")
+            }), title: "用户管理")
     }
 
     static let create: Handler = { req, ctx in
-        try ctx.handleForm(createForm, template: "user-form", title: "新建用户", data: ["isNew": true]) { v in
+        try ctx.handleForm(createForm, title: "新建用户", page: { form in UserFormPage(isNew: true, form: form) }) { v in
             let username = v.string("username")
             if try ctx.db.first("SELECT id FROM users WHERE username = \(username)") != nil {
                 throw FormRejection(field: "username", "该用户名已存在")
@@ -89,8 +89,10 @@ enum UserPages {
         var initial = FormData([("display_name", user.string("display_name") ?? ""), ("department", user.string("department") ?? "")])
         if user.bool("active") { initial.append("active", "1") }
         for r in currentRoles { initial.append("roles", r) }
-        let data: [String: Any] = ["isNew": false, "username": user.string("username") ?? "", "id": id]
-        return try ctx.handleForm(editForm, template: "user-form", title: "编辑用户", data: data, initial: initial) { v in
+        let username = user.string("username") ?? ""
+        return try ctx.handleForm(editForm, title: "编辑用户", initial: initial, page: { form in
+            UserFormPage(isNew: false, username: username, id: id, form: form)
+        }) { v in
             if id == ctx.user?.id && !v.bool("active") {
                 throw FormRejection(field: "active", "不能停用自己的账号")
             }
@@ -124,4 +126,33 @@ enum UserPages {
             return .redirect(to: "/admin/users?saved=1")
         }
     }
+}
+
+/// 用户管理 (`users`): the saved notice, the search, the sortable table and pager.
+struct UsersPage: PageModel {
+    static let template = "users"
+
+    struct User: TemplateModel {
+        var id: Int64
+        var username: String
+        var displayName: String
+        var department: String
+        var roles: String
+        var activeText: String
+    }
+
+    var saved: Bool
+    var q: String
+    var list: ListView
+    var users: [User]
+}
+
+/// 新建用户 / 编辑用户 (`user-form`).
+struct UserFormPage: PageModel {
+    static let template = "user-form"
+    var isNew: Bool
+    /// The edited user (not shown for a new one).
+    var username = ""
+    var id: Int64 = 0
+    var form: FormView
 }

@@ -87,25 +87,70 @@ enum AwardsLedger {
         }
         let batches = try ctx.db.query("SELECT DISTINCT batch FROM ideas_ledger ORDER BY batch DESC").compactMap { $0.string("batch") }
         let depts = try ctx.db.query("SELECT DISTINCT department FROM ideas_ledger ORDER BY department").compactMap { $0.string("department") }
-        return ctx.render("ledger-list", [
-            "rows": rows.prefix(spec.pageSize).map { r -> [String: Any] in ["cells": cells(r, money: { fen in Money.format(fen) })] },
-            "list": q.viewModel(rowsFetched: rows.count, basePath: "/ideas/ledger"),
-            "count": total?.int("n") ?? 0, "total": Money.yuan(total?.int("total") ?? 0),
-            "persons": persons.map { r -> [String: Any] in
-                ["person": personName(r), "username": r.string("username") ?? "", "department": r.string("department") ?? "",
-                 "n": r.int("n") ?? 0, "total": Money.format(r.int("total") ?? 0),
-                 "href": (r.int("user_id") ?? 0) == 0 ? "" : link([("person", String(r.int("user_id") ?? 0))]),
-                 "isPerson": (r.int("user_id") ?? 0) != 0]
+        return ctx.render(LedgerPage(
+            batches: batches.map { .init(value: $0, title: $0, selected: q.filters["batch"] == $0) },
+            depts: depts.map { .init(value: $0, title: $0, selected: q.filters["department"] == $0) },
+            kinds: kinds.map { .init(value: $0.value, title: $0.label, selected: q.filters["kind"] == $0.value) },
+            personFilter: q.filters["person"], clearPerson: link([], keep: ["batch", "department", "kind"]),
+            count: total?.int("n") ?? 0, total: Money.yuan(total?.int("total") ?? 0),
+            list: q.view(rowsFetched: rows.count, basePath: "/ideas/ledger"),
+            rows: rows.prefix(spec.pageSize).map { r in .init(cells: cells(r, money: { fen in Money.format(fen) })) },
+            personCSV: link([("view", "person"), ("format", "csv")]),
+            persons: persons.map { r in
+                let id = r.int("user_id") ?? 0
+                return .init(person: personName(r), href: id == 0 ? nil : link([("person", String(id))]), username: r.string("username") ?? "",
+                             department: r.string("department") ?? "", n: r.int("n") ?? 0, total: Money.format(r.int("total") ?? 0))
             },
-            "departments": departments.map { r -> [String: Any] in
-                ["department": r.string("department") ?? "", "n": r.int("n") ?? 0, "total": Money.format(r.int("total") ?? 0)]
-            },
-            "batches": batches.map { ["value": $0, "selected": q.filters["batch"] == $0] as [String: Any] },
-            "depts": depts.map { ["value": $0, "selected": q.filters["department"] == $0] as [String: Any] },
-            "kinds": kinds.map { ["value": $0.value, "title": $0.label, "selected": q.filters["kind"] == $0.value] as [String: Any] },
-            "personFilter": q.filters["person"] ?? "", "hasPerson": q.filters["person"] != nil,
-            "personCSV": link([("view", "person"), ("format", "csv")]), "departmentCSV": link([("view", "department"), ("format", "csv")]),
-            "clearPerson": link([], keep: ["batch", "department", "kind"]),
-        ], title: "建议奖励台账")
+            departmentCSV: link([("view", "department"), ("format", "csv")]),
+            departments: departments.map { r in
+                .init(department: r.string("department") ?? "", n: r.int("n") ?? 0, total: Money.format(r.int("total") ?? 0))
+            }), title: "建议奖励台账")
     }
+}
+
+/// 建议奖励台账 (`ledger-list`): filters, the ledger rows with sortable header and pager, and the
+/// totals per person and per department with their payroll exports.
+struct LedgerPage: PageModel {
+    static let template = "ledger-list"
+
+    struct Option: TemplateModel {
+        var value: String
+        var title: String
+        var selected: Bool
+    }
+
+    struct Row: TemplateModel {
+        var cells: [String]
+    }
+
+    struct Person: TemplateModel {
+        var person: String
+        /// The person's rows (nil for a department's team award).
+        var href: String?
+        var username: String
+        var department: String
+        var n: Int64
+        var total: String
+    }
+
+    struct Department: TemplateModel {
+        var department: String
+        var n: Int64
+        var total: String
+    }
+
+    var batches: [Option]
+    var depts: [Option]
+    var kinds: [Option]
+    /// The person filter (kept as a hidden field), and the link that clears it.
+    var personFilter: String?
+    var clearPerson: String
+    var count: Int64
+    var total: String
+    var list: ListView
+    var rows: [Row]
+    var personCSV: String
+    var persons: [Person]
+    var departmentCSV: String
+    var departments: [Department]
 }

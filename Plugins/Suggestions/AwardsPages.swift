@@ -76,16 +76,48 @@ enum AwardsPages {
     }
 
     static func render(_ ctx: Context, _ bound: BoundForm, saved: Bool) throws -> Response {
-        let vm = bound.viewModel()
-        let fields = vm["field"] as? [String: Any] ?? [:]
-        func rows(_ list: [String]) -> [[String: Any]] {
-            list.map { k in
-                ["name": names[k] ?? k, "criterion": criteria[k] ?? "",
-                 "title": fields["title_\(k)"] ?? [:], "amount": fields["amount_\(k)"] ?? [:], "prize": fields["prize_\(k)"] ?? [:]]
+        let form = bound.view()
+        func rows(_ list: [String]) throws -> [AwardsPage.Award] {
+            try list.map { k in
+                AwardsPage.Award(name: names[k] ?? k, criterion: criteria[k] ?? "", title: try form.field("title_\(k)"),
+                                 amount: try form.field("amount_\(k)"), prize: try form.field("prize_\(k)"))
             }
         }
-        return ctx.render("awards-edit", [
-            "form": vm, "grades": rows(grades), "teams": rows(teamPlaces), "saved": saved,
-        ], title: "建议奖励标准", status: bound.submitted && !bound.isValid ? 422 : 200)
+        return ctx.render(AwardsPage(saved: saved, form: form, grades: try rows(grades), teams: try rows(teamPlaces)),
+                          title: "建议奖励标准", status: bound.submitted && !bound.isValid ? 422 : 200)
+    }
+}
+
+/// 建议奖励标准 (`awards-edit`): the award form laid out as the table of §23, a row per grade
+/// or team place with its three fields.
+struct AwardsPage: PageModel {
+    static let template = "awards-edit"
+
+    struct Award: TemplateModel {
+        var name: String
+        var criterion: String
+        var title: FieldView
+        var amount: FieldView
+        var prize: FieldView
+    }
+
+    var saved: Bool
+    /// The form's error summary (the fields are in `grades` and `teams`).
+    var form: FormView
+    var grades: [Award]
+    var teams: [Award]
+}
+
+/// A field of a form laid out by hand is looked up by name: a name the schema does not have is
+/// a programming error, which fails the page (500, logged) rather than leaving a cell empty.
+struct MissingFormField: Error, CustomStringConvertible {
+    var name: String
+    var description: String { "the form has no field \(name)" }
+}
+
+extension FormView {
+    func field(_ name: String) throws -> FieldView {
+        guard let f = fields.first(where: { $0.name == name }) else { throw MissingFormField(name: name) }
+        return f
     }
 }

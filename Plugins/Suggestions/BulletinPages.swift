@@ -7,7 +7,7 @@ import SalesKit
 enum BulletinPages {
     static let latest: Handler = { req, ctx in
         guard let b = try ctx.db.first("SELECT batch FROM ideas_batches WHERE finalized_at IS NOT NULL ORDER BY batch DESC")?.string("batch") else {
-            return ctx.render("bulletin", ["empty": true], title: "评审结果公布")
+            return ctx.render(BulletinPage(empty: true), title: "评审结果公布")
         }
         return .redirect(to: "/ideas/bulletin/\(b)", status: 302)
     }
@@ -16,15 +16,15 @@ enum BulletinPages {
     static let calendar: Handler = { req, ctx in
         var b = ctx.currentBatch
         if SuggestionCalendar.phase(of: b, on: ctx.today) == .overdue { b = b.next }
-        var rows: [[String: Any]] = []
+        var rows: [CalendarPage.Row] = []
         for _ in 0..<3 {
-            rows.append(["title": b.title, "submit": "\(b.previous.opensOn.adding(days: 1)) 至 \(b.opensOn)", "opens": b.opensOn.description,
-                         "due": b.reviewDue.description, "praise": b.praiseMeeting.description,
-                         "orders": b.implementationOrdersDue.description, "plans": b.implementationPlanDue.description,
-                         "award": SuggestionCalendar.awardMeeting(afterQuarterOf: b).description])
+            rows.append(.init(title: b.title, submit: "\(b.previous.opensOn.adding(days: 1)) 至 \(b.opensOn)", opens: b.opensOn.description,
+                              due: b.reviewDue.description, praise: b.praiseMeeting.description,
+                              orders: b.implementationOrdersDue.description, plans: b.implementationPlanDue.description,
+                              award: SuggestionCalendar.awardMeeting(afterQuarterOf: b).description))
             b = b.next
         }
-        return ctx.render("calendar", ["rows": rows, "today": ctx.today.description], title: "建议评审日程")
+        return ctx.render(CalendarPage(today: ctx.today.description, rows: rows), title: "建议评审日程")
     }
 
     static let bulletin: Handler = { req, ctx in
@@ -38,19 +38,59 @@ enum BulletinPages {
             WHERE s.published = 1 AND s.batch = \(b.description) AND s.outcome NOT IN ('rejected', 'reserved')
             ORDER BY COALESCE(a.position, 99), s.id
             """)
-        return ctx.render("bulletin", [
-            "title": b.title, "batch": b.description,
-            "published": ctx.display(Date(timeIntervalSince1970: Double(fin.int("finalized_at") ?? 0)), pattern: "yyyy-MM-dd"),
-            "items": rows.map { r -> [String: Any] in
-                ["title": r.string("title") ?? "", "proposer": r.string("proposer") ?? "", "department": r.string("department") ?? "",
-                 "outcome": SubmitPages.outcomeTitles[r.string("outcome") ?? ""] ?? "",
-                 "award": (r.int("amount_fen") ?? 0) > 0 ? Money.yuan(r.int("amount_fen") ?? 0) : (r.string("prize") ?? "")]
+        return ctx.render(BulletinPage(
+            empty: false, title: b.title,
+            published: ctx.display(Date(timeIntervalSince1970: Double(fin.int("finalized_at") ?? 0)), pattern: "yyyy-MM-dd"),
+            items: rows.map { r in
+                .init(title: r.string("title") ?? "", proposer: r.string("proposer") ?? "", department: r.string("department") ?? "",
+                      outcome: SubmitPages.outcomeTitles[r.string("outcome") ?? ""] ?? "",
+                      award: (r.int("amount_fen") ?? 0) > 0 ? Money.yuan(r.int("amount_fen") ?? 0) : (r.string("prize") ?? ""))
             },
-            "praise": b.praiseMeeting.description,
-            "awardMeeting": SuggestionCalendar.awardMeeting(afterQuarterOf: b).description,
-            "ordersDue": b.implementationOrdersDue.description,
-        ], title: "\(b.title)建议评审结果")
+            praise: b.praiseMeeting.description,
+            awardMeeting: SuggestionCalendar.awardMeeting(afterQuarterOf: b).description,
+            ordersDue: b.implementationOrdersDue.description
+        ), title: "\(b.title)建议评审结果")
     }
+}
+
+/// 建议评审日程 (`calendar`): this and the next two batches' dates.
+struct CalendarPage: PageModel {
+    static let template = "calendar"
+
+    struct Row: TemplateModel {
+        var title: String
+        var submit: String
+        var opens: String
+        var due: String
+        var praise: String
+        var orders: String
+        var plans: String
+        var award: String
+    }
+
+    var today: String
+    var rows: [Row]
+}
+
+/// The published results of a batch, printable (`bulletin`); `empty` when none was published yet.
+struct BulletinPage: PageModel {
+    static let template = "bulletin"
+
+    struct Item: TemplateModel {
+        var title: String
+        var proposer: String
+        var department: String
+        var outcome: String
+        var award: String
+    }
+
+    var empty: Bool
+    var title = ""
+    var published = ""
+    var items: [Item] = []
+    var praise = ""
+    var awardMeeting = ""
+    var ordersDue = ""
 }
 
 /// The committee (§22), set up by admin: chair 营销总监, vice chairs 市场部经理 and 销售部经理,
@@ -81,15 +121,35 @@ enum CommitteePages {
             }
             return .redirect(to: "/ideas/committee?saved=1")
         }
-        return ctx.render("committee", [
-            "users": users.map { u -> [String: Any] in
+        return ctx.render(CommitteePage(
+            saved: req.query["saved"] != nil,
+            users: users.map { u in
                 let p = u.string("position") ?? ""
-                return ["id": u.int("id") ?? 0, "name": u.string("display_name") ?? "", "department": u.string("department") ?? "",
-                        "options": positions.map { ["value": $0.value, "label": $0.label, "selected": $0.value == p] as [String: Any] }]
-            },
-            "saved": req.query["saved"] != nil,
-        ], title: "评定委员会")
+                return .init(id: u.int("id") ?? 0, name: u.string("display_name") ?? "", department: u.string("department") ?? "",
+                             options: positions.map { .init(value: $0.value, label: $0.label, selected: $0.value == p) })
+            }), title: "评定委员会")
     }
+}
+
+/// 评定委员会 (`committee`): every active user with a seat to choose.
+struct CommitteePage: PageModel {
+    static let template = "committee"
+
+    struct User: TemplateModel {
+        var id: Int64
+        var name: String
+        var department: String
+        var options: [Option]
+    }
+
+    struct Option: TemplateModel {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+
+    var saved: Bool
+    var users: [User]
 }
 
 /// Inbox reminders: the committee sees "batch opened" and "review due"; proposers see results;

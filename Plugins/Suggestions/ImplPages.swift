@@ -146,55 +146,59 @@ enum ImplPages {
         let state = o.string("state") ?? "issued"
         let open = state != "confirmed"
 
-        func form(_ a: Action, _ schema: FormSchema, initial: FormData = .init()) -> [String: Any] {
-            if let failed = bound, failed.0 == a { return failed.1.viewModel() }
+        func form(_ a: Action, _ schema: FormSchema, initial: FormData = .init()) -> FormView {
+            if let failed = bound, failed.0 == a { return failed.1.view() }
             let start = (focus == a ? ctx.resumedForm : nil) ?? initial
-            return schema.blank(start, today: ctx.today).viewModel()
+            return schema.blank(start, today: ctx.today).view()
         }
 
-        var data: [String: Any] = [
-            "o": o.dictionary, "id": id, "stateTitle": stateTitles[state] ?? state,
-            "issued": issuedOn(o, ctx).description,
-            "overdue": overdue(o, today: ctx.today), "late": late(o, ctx),
-            "hasPlan": o.string("plan_date") != nil, "plannedAt": ctx.ideasTime(o.int("planned_at")),
-            "hasIssue": o.string("difficulty") != nil, "issueOpen": o.bool("issue_open"),
-            "issueKind": issueTitles[o.string("issue_kind") ?? ""] ?? "",
-            "hasDecision": o.string("decision") != nil,
-            "confirmed": state == "confirmed", "exceeded": o.bool("exceeded"),
-            "outcome": SubmitPages.outcomeTitles[o.string("outcome") ?? ""] ?? "",
-            "batchTitle": SuggestionCalendar.Batch(o.string("batch") ?? "")?.title ?? "",
-            "resumed": ctx.resumedForm != nil && focus != nil,
-            "backHref": focus == .plan || focus == .issue || !who.reviewer ? "/ideas/orders/mine" : "/ideas/orders",
-        ]
-        data["events"] = try ctx.db.query("""
+        var page = OrderPage(
+            id: id, backHref: focus == .plan || focus == .issue || !who.reviewer ? "/ideas/orders/mine" : "/ideas/orders",
+            resumed: ctx.resumedForm != nil && focus != nil,
+            o: .init(suggestionID: o.int("suggestion_id") ?? 0, title: o.string("title") ?? "", proposer: o.string("proposer") ?? "",
+                     proposerDepartment: o.string("proposer_department") ?? "", department: o.string("department") ?? "",
+                     due: o.string("due") ?? "", planDue: o.string("plan_due") ?? "", content: o.string("content") ?? "",
+                     expectedEffect: o.string("expected_effect") ?? "", planDate: o.string("plan_date") ?? "",
+                     planMethod: o.string("plan_method") ?? "", difficulty: o.string("difficulty") ?? "",
+                     decision: o.string("decision") ?? "", effect: o.string("effect") ?? ""),
+            outcome: SubmitPages.outcomeTitles[o.string("outcome") ?? ""] ?? "",
+            batchTitle: SuggestionCalendar.Batch(o.string("batch") ?? "")?.title ?? "",
+            stateTitle: stateTitles[state] ?? state,
+            overdue: overdue(o, today: ctx.today), late: late(o, ctx),
+            issued: issuedOn(o, ctx).description,
+            hasPlan: o.string("plan_date") != nil, plannedAt: ctx.ideasTime(o.int("planned_at")),
+            hasIssue: o.string("difficulty") != nil, issueKind: issueTitles[o.string("issue_kind") ?? ""] ?? "", issueOpen: o.bool("issue_open"),
+            hasDecision: o.string("decision") != nil,
+            confirmed: state == "confirmed", exceeded: o.bool("exceeded"))
+        page.events = try ctx.db.query("""
             SELECT e.kind, e.text, e.created_at, COALESCE(u.display_name, '') AS author
             FROM ideas_order_events e LEFT JOIN users u ON u.id = e.author_id WHERE e.order_id = \(id) ORDER BY e.id
-            """).map { e -> [String: Any] in
-            ["kind": eventTitles[e.string("kind") ?? ""] ?? "", "text": e.string("text") ?? "", "author": e.string("author") ?? "",
-             "at": ctx.ideasTime(e.int("created_at"))]
+            """).map { e in
+            .init(kind: eventTitles[e.string("kind") ?? ""] ?? "", text: e.string("text") ?? "", author: e.string("author") ?? "",
+                  at: ctx.ideasTime(e.int("created_at")))
         }
         if who.reviewer {
-            data["awards"] = try ctx.db.query("""
+            page.awards = try ctx.db.query("""
                 SELECT l.kind, l.title, l.amount_fen, COALESCE(u.display_name, '') AS person FROM ideas_ledger l
                 LEFT JOIN users u ON u.id = l.user_id
                 WHERE l.suggestion_id = \(o.int("suggestion_id") ?? 0) AND (l.order_id IS NULL OR l.order_id = \(id)) ORDER BY l.id
-                """).map { l -> [String: Any] in
-                ["kind": AwardsLedger.kindTitles[l.string("kind") ?? ""] ?? "", "title": l.string("title") ?? "",
-                 "person": l.string("person") ?? "", "amount": Money.yuan(l.int("amount_fen") ?? 0)]
+                """).map { l in
+                .init(kind: AwardsLedger.kindTitles[l.string("kind") ?? ""] ?? "", title: l.string("title") ?? "",
+                      person: l.string("person") ?? "", amount: Money.yuan(l.int("amount_fen") ?? 0))
             }
-            data["hasAwards"] = !((data["awards"] as? [[String: Any]]) ?? []).isEmpty
+            page.hasAwards = !page.awards.isEmpty
         }
         if who.manager && open {
             var initial = FormData()
             if let d = o.string("plan_date") { initial.append("plan_date", d) }
             if let m = o.string("plan_method") { initial.append("plan_method", m) }
-            data["planForm"] = form(.plan, planForm, initial: initial)
-            data["issueForm"] = form(.issue, issueForm)
+            page.planForm = form(.plan, planForm, initial: initial)
+            page.issueForm = form(.issue, issueForm)
         }
-        if who.chair && open { data["decisionForm"] = form(.decide, decisionForm) }
-        if who.member && state == "planned" { data["confirmForm"] = form(.confirm, confirmForm) }
-        if who.member && state == "confirmed" { data["performanceForm"] = form(.performance, performanceForm(try recipients(o, ctx))) }
-        return ctx.render("impl-order", data, title: "建议实施命令单 #\(id)", status: bound == nil ? 200 : 422)
+        if who.chair && open { page.decisionForm = form(.decide, decisionForm) }
+        if who.member && state == "planned" { page.confirmForm = form(.confirm, confirmForm) }
+        if who.member && state == "confirmed" { page.performanceForm = form(.performance, performanceForm(try recipients(o, ctx))) }
+        return ctx.render(page, title: "建议实施命令单 #\(id)", status: bound == nil ? 200 : 422)
     }
 
     // MARK: Actions
@@ -416,18 +420,115 @@ enum ImplPages {
         }
         let departments = mine ? [] : try ctx.db.query("SELECT DISTINCT department FROM ideas_orders ORDER BY department").compactMap { $0.string("department") }
         let base = mine ? "/ideas/orders/mine" : "/ideas/orders"
-        return ctx.render("impl-orders", [
-            "mine": mine, "department": department ?? "", "noDepartment": department == "", "base": base,
-            "orders": rows.prefix(listSpec.pageSize).map { r -> [String: Any] in
-                ["href": mine ? managerPath(r.int("id") ?? 0) : "/ideas/orders/\(r.int("id") ?? 0)", "cells": cells(r),
-                 "urgent": overdue(r, today: ctx.today) || r.bool("issue_open")]
-            },
-            "list": q.viewModel(rowsFetched: rows.count, basePath: base),
-            "states": states.map { ["value": $0.value, "title": $0.label, "selected": q.filters["state"] == $0.value] as [String: Any] },
-            "departments": departments.map { ["value": $0, "selected": q.filters["department"] == $0] as [String: Any] },
-            "batch": q.filters["batch"] ?? "", "overdue": q.filters["overdue"] != nil, "issue": q.filters["issue"] != nil,
-        ], title: mine ? "本部门建议实施命令" : "建议实施命令")
+        return ctx.render(OrdersPage(
+            mine: mine, department: department.flatMap { $0.isEmpty ? nil : $0 }, noDepartment: department == "", base: base,
+            states: states.map { .init(value: $0.value, title: $0.label, selected: q.filters["state"] == $0.value) },
+            departments: departments.map { .init(value: $0, title: $0, selected: q.filters["department"] == $0) },
+            batch: q.filters["batch"] ?? "", overdue: q.filters["overdue"] != nil, issue: q.filters["issue"] != nil,
+            list: q.view(rowsFetched: rows.count, basePath: base),
+            orders: rows.prefix(listSpec.pageSize).map { r in
+                .init(cells: cells(r), href: mine ? managerPath(r.int("id") ?? 0) : "/ideas/orders/\(r.int("id") ?? 0)",
+                      urgent: overdue(r, today: ctx.today) || r.bool("issue_open"))
+            }), title: mine ? "本部门建议实施命令" : "建议实施命令")
     }
+}
+
+/// One implementation order (`impl-order`): the printable order, its awards and history, and the
+/// forms of whoever may act on it now.
+struct OrderPage: PageModel {
+    static let template = "impl-order"
+
+    struct Order: TemplateModel {
+        var suggestionID: Int64
+        var title: String
+        var proposer: String
+        var proposerDepartment: String
+        var department: String
+        var due: String
+        var planDue: String
+        var content: String
+        var expectedEffect: String
+        var planDate: String
+        var planMethod: String
+        var difficulty: String
+        var decision: String
+        var effect: String
+    }
+
+    struct Award: TemplateModel {
+        var kind: String
+        var title: String
+        var person: String
+        var amount: String
+    }
+
+    struct Event: TemplateModel {
+        var kind: String
+        var text: String
+        var author: String
+        var at: String
+    }
+
+    var id: Int64
+    var backHref: String
+    /// The focused form's values were restored after a login.
+    var resumed: Bool
+    var o: Order
+    var outcome: String
+    var batchTitle: String
+    var stateTitle: String
+    var overdue: Bool
+    var late: Bool
+    var issued: String
+    var hasPlan: Bool
+    var plannedAt: String
+    var hasIssue: Bool
+    var issueKind: String
+    var issueOpen: Bool
+    var hasDecision: Bool
+    var confirmed: Bool
+    var exceeded: Bool
+    /// The ledger rows of the suggestion and this order (reviewers only).
+    var awards: [Award] = []
+    var hasAwards = false
+    var planForm: FormView?
+    var issueForm: FormView?
+    var decisionForm: FormView?
+    var confirmForm: FormView?
+    var performanceForm: FormView?
+    var events: [Event] = []
+}
+
+/// 建议实施命令 / 本部门建议实施命令 (`impl-orders`): filters, sortable table, pager.
+struct OrdersPage: PageModel {
+    static let template = "impl-orders"
+
+    struct Option: TemplateModel {
+        var value: String
+        var title: String
+        var selected: Bool
+    }
+
+    struct Order: TemplateModel {
+        var cells: [String]
+        var href: String
+        /// Plan overdue or an issue awaiting the chair.
+        var urgent: Bool
+    }
+
+    /// The department manager's own department's orders.
+    var mine: Bool
+    var department: String?
+    /// A manager whose account has no department (sees no orders).
+    var noDepartment: Bool
+    var base: String
+    var states: [Option]
+    var departments: [Option]
+    var batch: String
+    var overdue: Bool
+    var issue: Bool
+    var list: ListView
+    var orders: [Order]
 }
 
 extension Context {

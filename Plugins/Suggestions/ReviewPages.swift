@@ -71,21 +71,22 @@ enum ReviewPages {
             FROM ideas_suggestions s LEFT JOIN ideas_batches b ON b.batch = s.batch
             GROUP BY s.batch, b.finalized_at ORDER BY s.batch DESC LIMIT 24
             """)
-        return ctx.render("review", [
-            "position": Committee.titles[position] ?? position,
-            "batches": rows.map { r -> [String: Any] in
+        return ctx.render(ReviewOverviewPage(
+            position: Committee.titles[position] ?? position,
+            batches: rows.map { r in
                 // A stored name that is not a batch stays listed, marked, without a link.
                 guard let b = SuggestionCalendar.Batch(r.string("batch") ?? "") else {
-                    return ["valid": false, "batch": r.string("batch") ?? "", "title": "无效批次「\(r.string("batch") ?? "")」",
-                            "total": r.int("total") ?? 0, "ungraded": r.int("ungraded") ?? 0, "opens": "", "due": "", "phase": "请联系管理员更正"]
+                    return .init(valid: false, batch: r.string("batch") ?? "", title: "无效批次「\(r.string("batch") ?? "")」",
+                                 opens: "", due: "", total: r.int("total") ?? 0, ungraded: r.int("ungraded") ?? 0, phase: "请联系管理员更正")
                 }
                 let phase = SuggestionCalendar.phase(of: b, on: ctx.today)
-                return ["valid": true, "batch": b.description, "title": b.title, "total": r.int("total") ?? 0, "ungraded": r.int("ungraded") ?? 0,
-                        "opens": b.opensOn.description, "due": b.reviewDue.description,
-                        "phase": r.int("finalized_at") != nil ? "已公布" : ["collecting": "收集中", "reviewing": "评审中", "overdue": "已逾期"][phase.rawValue] ?? ""]
-            },
-        ], title: "建议评审")
+                return .init(valid: true, batch: b.description, title: b.title, opens: b.opensOn.description, due: b.reviewDue.description,
+                             total: r.int("total") ?? 0, ungraded: r.int("ungraded") ?? 0,
+                             phase: r.int("finalized_at") != nil ? "已公布" : phaseTitles[phase] ?? "")
+            }), title: "建议评审")
     }
+
+    static let phaseTitles: [SuggestionCalendar.Phase: String] = [.collecting: "收集中", .reviewing: "评审中", .overdue: "已逾期"]
 
     static func batchPage(_ req: Request, _ ctx: Context, error: String? = nil, ungraded: [String] = []) throws -> Response {
         let position = try Committee.requireMember(ctx)
@@ -96,17 +97,17 @@ enum ReviewPages {
             """)
         let phase = SuggestionCalendar.phase(of: b, on: ctx.today)
         let finalized = try isFinalized(b, ctx)
-        return ctx.render("batch", [
-            "title": b.title, "batch": b.description, "opens": b.opensOn.description, "due": b.reviewDue.description,
-            "items": rows.map { r -> [String: Any] in
-                ["id": r.int("id") ?? 0, "title": r.string("title") ?? "", "proposer": r.string("proposer") ?? "",
-                 "topic": SubmitPages.topicTitles[r.string("topic") ?? ""] ?? "",
-                 "outcome": r.string("outcome").flatMap { SubmitPages.outcomeTitles[$0] } ?? "未评"]
+        return ctx.render(BatchPage(
+            title: b.title, batch: b.description, opens: b.opensOn.description, due: b.reviewDue.description,
+            notOpen: phase == .collecting, error: error ?? "", hasError: error != nil, ungraded: ungraded,
+            items: rows.map { r in
+                .init(id: r.int("id") ?? 0, title: r.string("title") ?? "", proposer: r.string("proposer") ?? "",
+                      topic: SubmitPages.topicTitles[r.string("topic") ?? ""] ?? "",
+                      outcome: r.string("outcome").flatMap { SubmitPages.outcomeTitles[$0] } ?? "未评")
             },
-            "notOpen": phase == .collecting, "finalized": finalized,
-            "canFinalize": (position == "chair" || position == "vice") && phase != .collecting && !finalized,
-            "error": error ?? "", "hasError": error != nil, "ungraded": ungraded,
-        ], title: "\(b.title)批次", status: error == nil ? 200 : 409)
+            finalized: finalized,
+            canFinalize: (position == "chair" || position == "vice") && phase != .collecting && !finalized
+        ), title: "\(b.title)批次", status: error == nil ? 200 : 409)
     }
 
     static let batch: Handler = { req, ctx in try batchPage(req, ctx) }
@@ -239,4 +240,51 @@ enum ReviewPages {
         }
         return .redirect(to: "/ideas/bulletin/\(b.description)")
     }
+}
+
+/// 建议评审: the batches, for the committee (`review`).
+struct ReviewOverviewPage: PageModel {
+    static let template = "review"
+
+    struct Batch: TemplateModel {
+        /// A well-formed batch name (linked); a bad stored one is listed, marked.
+        var valid: Bool
+        var batch: String
+        var title: String
+        var opens: String
+        var due: String
+        var total: Int64
+        var ungraded: Int64
+        var phase: String
+    }
+
+    /// The user's seat on the committee.
+    var position: String
+    var batches: [Batch]
+}
+
+/// One batch for the committee, with the chair's finalization (`batch`).
+struct BatchPage: PageModel {
+    static let template = "batch"
+
+    struct Item: TemplateModel {
+        var id: Int64
+        var title: String
+        var proposer: String
+        var topic: String
+        var outcome: String
+    }
+
+    var title: String
+    var batch: String
+    var opens: String
+    var due: String
+    var notOpen: Bool
+    /// Why the finalization was refused (409), with the suggestions concerned.
+    var error: String
+    var hasError: Bool
+    var ungraded: [String]
+    var items: [Item]
+    var finalized: Bool
+    var canFinalize: Bool
 }

@@ -29,8 +29,10 @@ enum SubmitPages {
 
     /// §20: any logged-in user submits; no approval needed. The batch follows §19.
     static let create: Handler = { req, ctx in
-        try ctx.handleForm(form, template: "new", title: "提交建议",
-                           data: ["batch": ctx.currentBatch.title, "opens": ctx.currentBatch.opensOn.description]) { v in
+        let current = ctx.currentBatch
+        return try ctx.handleForm(form, title: "提交建议", page: { form in
+            SuggestionFormPage(editing: false, batch: current.title, opens: current.opensOn.description, form: form)
+        }) { v in
             let user = try ctx.requireUser()
             let batch = ctx.currentBatch.description
             let id: Int64 = try ctx.db.transaction {
@@ -48,14 +50,22 @@ enum SubmitPages {
         }
     }
 
-    static let mine: Handler = { req, ctx in
-        let user = try ctx.requireUser()
-        let rows = try ctx.db.query("SELECT * FROM ideas_suggestions WHERE proposer_id = \(user.id) ORDER BY id DESC LIMIT 200")
-        return ctx.render("mine", ["items": rows.map { r -> [String: Any] in
-            ["id": r.int("id") ?? 0, "title": r.string("title") ?? "", "topic": topicTitles[r.string("topic") ?? ""] ?? "",
-             "batch": r.string("batch") ?? "", "status": status(r, today: ctx.today)]
-        }], title: "我的建议")
-    }
+    /// 我的建议: the user's own suggestions, newest batch first.
+    static let minePage = ListPage(
+        title: "我的建议", path: "/ideas/mine",
+        select: "s.id, s.title, s.topic, s.batch, s.published, s.outcome",
+        from: "ideas_suggestions s",
+        scope: { ctx in "s.proposer_id = \(try ctx.requireUser().id)" },
+        columns: [
+            .init("title", "标题", sql: "s.title") { r, _ in ListCell(r.string("title") ?? "", href: "/ideas/\(r.int("id") ?? 0)") },
+            .init("topic", "类别", sql: "s.topic") { r, _ in ListCell(topicTitles[r.string("topic") ?? ""] ?? "") },
+            .text("batch", "批次", sql: "s.batch"),
+            .init("status", "状态", sql: "s.outcome", sortable: false) { r, ctx in ListCell(status(r, today: ctx.today)) },
+        ],
+        actions: [.init("提交建议", href: "/ideas/new")],
+        defaultSort: "batch", defaultDescending: true, tiebreaker: "s.id", empty: "您还没有提交建议。")
+
+    static let mine: Handler = { req, ctx in try minePage.respond(req, ctx) }
 
     /// The proposer sees own suggestions (never the committee's notes); committee members see all.
     static func load(_ req: Request, _ ctx: Context) throws -> (row: Row, isMember: Bool) {
@@ -81,41 +91,40 @@ enum SubmitPages {
         // hand — is shown as a marked placeholder: the page works, nothing can be graded or edited.
         let batch = SuggestionCalendar.Batch(rawBatch)
         let phase = batch.map { SuggestionCalendar.phase(of: $0, on: ctx.today) }
-        var data: [String: Any] = [
-            "s": r.dictionary, "topic": topicTitles[r.string("topic") ?? ""] ?? "", "status": status(r, today: ctx.today),
-            "batchTitle": batch?.title ?? "（无效批次「\(rawBatch)」）", "isMember": member,
-            "badBatch": batch == nil, "badBatchMessage": ReviewPages.badBatchMessage(rawBatch),
-            "canEdit": r.int("proposer_id") == ctx.user?.id && phase == .collecting,
-            "outcome": r.string("outcome").flatMap { outcomeTitles[$0] } ?? "",
+        var page = SuggestionPage(
+            s: .init(id: id, title: r.string("title") ?? "", proposer: r.string("proposer") ?? "", department: r.string("department") ?? "",
+                     content: r.string("content") ?? "", expectedEffect: r.string("expected_effect") ?? ""),
+            canEdit: r.int("proposer_id") == ctx.user?.id && phase == .collecting,
+            topic: topicTitles[r.string("topic") ?? ""] ?? "", status: status(r, today: ctx.today),
+            batchTitle: batch?.title ?? "（无效批次「\(rawBatch)」）", badBatch: batch == nil,
+            badBatchMessage: ReviewPages.badBatchMessage(rawBatch),
             // §24/§25: once published the proposer is told the result, the reason, and whether a
             // little more study would make it work (with the department that will help).
-            "showResult": r.bool("published"),
-            "reason": r.string("reason") ?? "", "hasReason": !(r.string("reason") ?? "").isEmpty,
-            "couldWork": r.bool("could_work"), "helpDepartment": r.string("help_department") ?? "",
-        ]
+            showResult: r.bool("published"), outcome: r.string("outcome").flatMap { outcomeTitles[$0] } ?? "",
+            reason: (r.string("reason") ?? "").isEmpty ? nil : r.string("reason"),
+            couldWork: r.bool("could_work"), helpDepartment: r.string("help_department") ?? "",
+            isMember: member)
         if member {
             let notes = try ctx.db.query("""
                 SELECT n.kind, n.department, n.text, n.created_at, COALESCE(u.display_name, '') AS author
                 FROM ideas_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.suggestion_id = \(id) ORDER BY n.id
                 """)
-            data["notes"] = notes.map { n -> [String: Any] in
-                var d = n.dictionary
-                d["kindText"] = n.string("kind") == "opinion" ? "部门意见" : "调查记录"
-                d["at"] = ctx.display(Date(timeIntervalSince1970: Double(n.int("created_at") ?? 0)))
-                return d
+            page.notes = notes.map { n in
+                SuggestionPage.Note(kindText: n.string("kind") == "opinion" ? "部门意见" : "调查记录", department: n.string("department") ?? "",
+                                    text: n.string("text") ?? "", author: n.string("author") ?? "", at: ctx.ideasTime(n.int("created_at")))
             }
-            data["noteForm"] = (note ?? ReviewPages.noteForm.blank()).viewModel()
+            page.noteForm = (note ?? ReviewPages.noteForm.blank()).view()
             let finalized = try batch.map { try ReviewPages.isFinalized($0, ctx) } ?? true
-            data["canGrade"] = phase != nil && phase != .collecting && !finalized
+            page.canGrade = phase != nil && phase != .collecting && !finalized
             var initial = FormData([("outcome", r.string("outcome") ?? ""), ("reason", r.string("reason") ?? ""),
                                     ("help_department", r.string("help_department") ?? ""), ("reserve_to", batch?.next.description ?? "")])
             if r.bool("could_work") { initial.append("could_work", "1") }
             for d in (r.string("departments") ?? "").split(separator: ",") { initial.append("departments", String(d)) }
-            data["gradeForm"] = (grade ?? ReviewPages.gradeForm.blank(initial)).viewModel()
-            data["notOpenYet"] = phase == .collecting
-            data["opens"] = batch?.opensOn.description ?? ""
+            page.gradeForm = (grade ?? ReviewPages.gradeForm.blank(initial)).view()
+            page.notOpenYet = phase == .collecting
+            page.opens = batch?.opensOn.description ?? ""
         }
-        return ctx.render("detail", data, title: r.string("title") ?? "建议", status: grade == nil && note == nil ? 200 : 422)
+        return ctx.render(page, title: r.string("title") ?? "建议", status: grade == nil && note == nil ? 200 : 422)
     }
 
     /// The proposer may edit until the batch opens (RULES §4 Submission).
@@ -128,7 +137,9 @@ enum SubmitPages {
             throw HTTPError.conflict("\(batch.title)批次已于 \(batch.opensOn) 开箱评审，建议不能再修改。")
         }
         let initial = FormData(form.fields.map { ($0.name, r.string($0.name) ?? "") })
-        return try ctx.handleForm(form, template: "new", title: "修改建议", data: ["editing": true, "s": r.dictionary], initial: initial) { v in
+        return try ctx.handleForm(form, title: "修改建议", initial: initial, page: { form in
+            SuggestionFormPage(editing: true, batch: batch.title, opens: batch.opensOn.description, form: form)
+        }) { v in
             try ctx.db.transaction {
                 try ctx.db.execute("""
                     UPDATE ideas_suggestions SET topic = \(v.string("topic")), title = \(v.string("title")), content = \(v.string("content")),
@@ -139,4 +150,59 @@ enum SubmitPages {
             return .redirect(to: "/ideas/\(id)")
         }
     }
+}
+
+/// 提交建议 and 修改建议 (`new`).
+struct SuggestionFormPage: PageModel {
+    static let template = "new"
+    var editing: Bool
+    /// The batch a new suggestion goes into, and the day its box is opened (shown when not editing).
+    var batch: String
+    var opens: String
+    var form: FormView
+}
+
+/// One suggestion (`detail`): the proposer's view, and the committee's with notes and grading.
+struct SuggestionPage: PageModel {
+    static let template = "detail"
+
+    struct Suggestion: TemplateModel {
+        var id: Int64
+        var title: String
+        var proposer: String
+        var department: String
+        var content: String
+        var expectedEffect: String
+    }
+
+    struct Note: TemplateModel {
+        var kindText: String
+        var department: String
+        var text: String
+        var author: String
+        var at: String
+    }
+
+    var s: Suggestion
+    var canEdit: Bool
+    var topic: String
+    var status: String
+    var batchTitle: String
+    /// The stored batch is not `YYYY-MM`: marked, with `badBatchMessage`.
+    var badBatch: Bool
+    var badBatchMessage: String
+    var showResult: Bool
+    var outcome: String
+    /// The committee's reason, when one was given.
+    var reason: String?
+    var couldWork: Bool
+    var helpDepartment: String
+    var isMember: Bool
+    // The committee's part (members only).
+    var notOpenYet = false
+    var opens = ""
+    var canGrade = false
+    var gradeForm: FormView?
+    var notes: [Note] = []
+    var noteForm: FormView?
 }

@@ -43,6 +43,12 @@ public struct SuggestionsModule: DepartmentModule {
         ]
     }
 
+    public var pages: [any PageModel.Type] {
+        [SuggestionFormPage.self, SuggestionPage.self, ReviewOverviewPage.self, BatchPage.self, CalendarPage.self, BulletinPage.self,
+         CommitteePage.self, OrderPage.self, OrdersPage.self, LedgerPage.self, AwardsPage.self, StatsPage.self, DepartmentsPage.self,
+         TeamRankingPage.self]
+    }
+
     public var migrations: [Migration] { [Schema.v1, ImplSchema.v2] }
     public var forms: [String: FormSchema] {
         ["suggestion": SubmitPages.form, "grade": ReviewPages.gradeForm, "note": ReviewPages.noteForm,

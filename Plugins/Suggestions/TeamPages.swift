@@ -27,16 +27,20 @@ enum TeamPages {
             initial.append("name", name)
             initial.append("headcount", list.first { $0.string("name") == name }?.string("headcount") ?? "")
         }
-        return try ctx.handleForm(departmentForm, template: "team-departments", title: "部门人数", data: [
-            "departments": list.map { r -> [String: Any] in
-                let name = r.string("name") ?? ""
-                return ["name": name, "headcount": r.int("headcount") ?? 0, "excluded": (r.int("headcount") ?? 0) <= 0,
-                        "editHref": "/ideas/departments?" + URLEncoding.encode(FormData([("edit", name)])),
-                        "updated": ctx.ideasTime(r.int("updated_at"))]
-            },
-            "missing": try missing().map { ["name": $0, "href": "/ideas/departments?" + URLEncoding.encode(FormData([("edit", $0)]))] },
-            "hasMissing": !(try missing()).isEmpty, "saved": req.query["saved"] != nil,
-        ], initial: initial) { v in
+        return try ctx.handleForm(departmentForm, title: "部门人数", initial: initial, page: { form in
+            let unregistered = try missing()
+            return DepartmentsPage(
+                saved: req.query["saved"] != nil,
+                departments: list.map { r in
+                    let name = r.string("name") ?? ""
+                    return .init(name: name, headcount: r.int("headcount") ?? 0, excluded: (r.int("headcount") ?? 0) <= 0,
+                                 updated: ctx.ideasTime(r.int("updated_at")),
+                                 editHref: "/ideas/departments?" + URLEncoding.encode(FormData([("edit", name)])))
+                },
+                hasMissing: !unregistered.isEmpty,
+                missing: unregistered.map { .init(name: $0, href: "/ideas/departments?" + URLEncoding.encode(FormData([("edit", $0)]))) },
+                form: form)
+        }) { v in
             let name = v.string("name"), headcount = v.int("headcount") ?? 0
             try ctx.db.transaction {
                 let old = try ctx.db.first("SELECT headcount FROM ideas_departments WHERE name = \(name)")?.string("headcount")
@@ -122,27 +126,101 @@ enum TeamPages {
         let user = try ctx.requireUser()
         let seat = user.can(SuggestionsModule.review) ? try Committee.position(user.id, ctx) : nil
         let isChair = seat == "chair"
-        return ctx.render("team-ranking", [
-            "title": q.title, "year": q.year, "quarter": q.quarter,
-            "quarters": (1...4).map { ["value": $0, "selected": $0 == q.quarter] as [String: Any] },
-            "batches": q.batches.map(\.title).joined(separator: "、"),
-            "prevHref": "/ideas/team?\(q.previous.query)", "nextHref": "/ideas/team?\(q.next.query)",
-            "ranked": s.ranked.enumerated().map { (i, e) -> [String: Any] in
+        return ctx.render(TeamRankingPage(
+            title: q.title, prevHref: "/ideas/team?\(q.previous.query)", nextHref: "/ideas/team?\(q.next.query)",
+            year: q.year, quarters: (1...4).map { .init(value: $0, selected: $0 == q.quarter) },
+            batches: q.batches.map(\.title).joined(separator: "、"),
+            meeting: SuggestionCalendar.awardMeeting(afterQuarterOf: q.lastBatch).description,
+            isManager: user.can(SuggestionsModule.manage),
+            error: error ?? "", hasError: error != nil,
+            awarded: done != nil, awardedBy: done?.string("who") ?? "", awardedAt: ctx.ideasTime(done?.int("awarded_at")),
+            ranked: s.ranked.enumerated().map { (i, e) in
                 let place = winners.firstIndex(of: e)
-                return ["rank": i + 1, "department": e.department, "headcount": e.headcount, "adopted": e.adopted,
-                        "ratio": TeamRanking.ratio(e), "winner": place != nil, "place": place.map { "第\($0 + 1)名" } ?? ""]
+                return .init(winner: place != nil, rank: i + 1, department: e.department, headcount: e.headcount, adopted: e.adopted,
+                             ratio: TeamRanking.ratio(e), place: place.map { "第\($0 + 1)名" } ?? "")
             },
-            "excluded": (s.zeroHeadcount.map { ["department": $0.department, "adopted": $0.adopted, "reason": "人数为 0"] }
-                         + s.unregistered.map { ["department": $0.department.isEmpty ? "（未填部门）" : $0.department, "adopted": $0.adopted,
-                                                 "reason": "未登记部门人数"] }) as [[String: Any]],
-            "hasExcluded": !s.zeroHeadcount.isEmpty || !s.unregistered.isEmpty,
-            "awarded": done != nil, "awardedBy": done?.string("who") ?? "", "awardedAt": ctx.ideasTime(done?.int("awarded_at")),
-            "canAward": isChair && done == nil && !winners.isEmpty, "ended": ctx.today > q.endsOn, "endsOn": q.endsOn.description,
-            "meeting": SuggestionCalendar.awardMeeting(afterQuarterOf: q.lastBatch).description,
-            "isManager": user.can(SuggestionsModule.manage),
-            "error": error ?? "", "hasError": error != nil,
-        ], title: "团体奖 \(q.title)", status: error == nil ? 200 : 409)
+            hasExcluded: !s.zeroHeadcount.isEmpty || !s.unregistered.isEmpty,
+            excluded: s.zeroHeadcount.map { .init(department: $0.department, adopted: $0.adopted, reason: "人数为 0") }
+                + s.unregistered.map { .init(department: $0.department.isEmpty ? "（未填部门）" : $0.department, adopted: $0.adopted,
+                                             reason: "未登记部门人数") },
+            canAward: isChair && done == nil && !winners.isEmpty, quarter: q.quarter,
+            ended: ctx.today > q.endsOn, endsOn: q.endsOn.description
+        ), title: "团体奖 \(q.title)", status: error == nil ? 200 : 409)
     }
+}
+
+/// 部门人数 (`team-departments`): the registered departments, those seen but not registered, and
+/// the form that adds or changes one.
+struct DepartmentsPage: PageModel {
+    static let template = "team-departments"
+
+    struct Department: TemplateModel {
+        var name: String
+        var headcount: Int64
+        /// Headcount 0: not ranked for the team award.
+        var excluded: Bool
+        var updated: String
+        var editHref: String
+    }
+
+    struct Missing: TemplateModel {
+        var name: String
+        var href: String
+    }
+
+    var saved: Bool
+    var departments: [Department]
+    var hasMissing: Bool
+    var missing: [Missing]
+    var form: FormView
+}
+
+/// 团体奖 (`team-ranking`): a quarter's ranking, printable, and the chair's award.
+struct TeamRankingPage: PageModel {
+    static let template = "team-ranking"
+
+    struct Quarter: TemplateModel {
+        var value: Int
+        var selected: Bool
+    }
+
+    struct Ranked: TemplateModel {
+        var winner: Bool
+        var rank: Int
+        var department: String
+        var headcount: Int
+        var adopted: Int
+        var ratio: String
+        /// 第1名 … for the winners, else empty.
+        var place: String
+    }
+
+    struct Excluded: TemplateModel {
+        var department: String
+        var adopted: Int
+        var reason: String
+    }
+
+    var title: String
+    var prevHref: String
+    var nextHref: String
+    var year: Int
+    var quarters: [Quarter]
+    var batches: String
+    var meeting: String
+    var isManager: Bool
+    var error: String
+    var hasError: Bool
+    var awarded: Bool
+    var awardedBy: String
+    var awardedAt: String
+    var ranked: [Ranked]
+    var hasExcluded: Bool
+    var excluded: [Excluded]
+    var canAward: Bool
+    var quarter: Int
+    var ended: Bool
+    var endsOn: String
 }
 
 extension Context {

@@ -222,6 +222,16 @@ import AdminModule
         let audit = c.get("/admin/audit?entity=user")
         #expect(audit.status == 200)
         #expect(audit.body.contains("create"))
+        // The audit list (a ListPage): exact-match filters kept in the form, the entry shown as "entity #id", CSV of the same columns.
+        let wang = try #require(try t.db.scalar("SELECT id FROM users WHERE username = 'wang'"))
+        let one = c.get("/admin/audit?entity=user&entity_id=\(wang)")
+        #expect(one.body.contains("<td>user #\(wang)</td>") && one.body.contains("name=\"entity_id\" value=\"\(wang)\""))
+        #expect(c.get("/admin/audit?entity=user&entity_id=999999").body.contains("没有记录。"))
+        let auditCSV = c.get("/admin/audit?entity=user&format=csv")
+        #expect(auditCSV.body.hasPrefix("\u{FEFF}时间,操作人,模块,对象,操作,原状态,新状态,原因"))
+        #expect(auditCSV.body.contains(",admin,admin,user #\(wang),create,,active,"))
+        // After a save the users list says so.
+        #expect(c.get("/admin/users?saved=1").body.contains("已保存。"))
     }
 
     @Test func theRoleMatrixCannotLockAdministrationOut() {

@@ -145,4 +145,36 @@ import SalesTesting
         #expect(r1.status == 303 && r2.status == 303 && r1.location == r2.location)
         #expect(try t.db.scalar("SELECT COUNT(*) FROM ideas_suggestions WHERE title = '只一次'") == 1)
     }
+
+    @Test("我的建议 (a ListPage: own suggestions only, status, CSV), the calendar, the empty bulletin and the committee page")
+    func readingPages() throws {
+        at(2026, 11, 3)
+        let c = t.client()
+        c.login("staff")
+        let loc = try submit(c, "我的第一条")
+        let o = t.client()
+        o.login("outsider")
+        #expect(o.get("/ideas/mine").body.contains("您还没有提交建议。"))
+        let mine = c.get("/ideas/mine")
+        #expect(mine.status == 200)
+        #expect(mine.body.contains("<a href=\"\(loc)\">我的第一条</a>") && mine.body.contains("已提交，11 月 20 日开箱评审"))
+        #expect(mine.body.contains("href=\"/ideas/new\">提交建议</a>"))
+        let csv = c.get("/ideas/mine?format=csv")
+        #expect(csv.body.contains("标题,类别,批次,状态") && csv.body.contains("我的第一条,客户开发与产品销售策略的制定,2026-11,"))
+
+        let calendar = o.get("/ideas/calendar")
+        #expect(calendar.status == 200 && calendar.body.contains("今天 2026-11-03") && calendar.body.contains("2026-10-21 至 2026-11-20"))
+        let bulletin = o.get("/ideas/bulletin")
+        #expect(bulletin.status == 200 && bulletin.body.contains("尚未公布任何批次。"))
+
+        try t.addUser("admin", roles: [.admin])
+        let admin = t.client()
+        admin.login("admin")
+        let page = admin.get("/ideas/committee")
+        #expect(page.status == 200 && page.body.contains("<option value=\"chair\" selected>主任委员（营销总监）</option>"))
+        let staffID = try #require(try t.db.scalar("SELECT id FROM users WHERE username = 'staff'"))
+        #expect(admin.submit("/ideas/committee", [("p:\(staffID)", "member")]).status == 303)
+        #expect(admin.get("/ideas/committee?saved=1").body.contains("已保存。"))
+        #expect(try t.db.first("SELECT position FROM ideas_committee WHERE user_id = \(staffID)")?.string("position") == "member")
+    }
 }
