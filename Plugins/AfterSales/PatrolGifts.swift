@@ -106,7 +106,7 @@ enum PatrolGifts {
             "canDecide": ctx.can(P.giftApprove) && s == "pending",
             "canRecord": s == "approved" && g.int("applied_by") == ctx.user?.id,
             "printedAt": ctx.display(ctx.now),
-            "history": try ServiceUtil.history(entity: "service.patrol_gift", id: id, titles: states, ctx),
+            "history": try ServiceUtil.historyDictionaries(entity: "service.patrol_gift", id: id, titles: states, ctx),
         ], title: "赠送礼品预算申请表 #\(id)")
     }
 

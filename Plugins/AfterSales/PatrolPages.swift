@@ -361,7 +361,7 @@ enum PatrolPages {
             "v": d, "card": try card(v.int("customer_id") ?? 0, ctx), "plan": plan?.dictionary ?? [:], "hasPlan": plan != nil,
             "reportID": report?.int("id") ?? 0, "hasReport": report != nil,
             "canReport": v.string("state") == "assigned" && v.int("patroller_id") == ctx.user?.id,
-            "history": try ServiceUtil.history(entity: "service.patrol_visit", id: id, titles: visitStates, ctx),
+            "history": try ServiceUtil.historyDictionaries(entity: "service.patrol_visit", id: id, titles: visitStates, ctx),
         ], title: "巡访 #\(id)")
     }
 }

@@ -118,7 +118,7 @@ enum PatrolReports {
         return ctx.render("patrol-report", [
             "r": d, "acked": r.int("ack_at") != nil, "card": try P.card(r.int("customer_id") ?? 0, ctx),
             "canAck": ctx.can(P.manage) && r.int("ack_at") == nil, "printedAt": ctx.display(ctx.now),
-            "history": try ServiceUtil.history(entity: "service.patrol_report", id: id, titles: ["submitted": "已提交", "read": "上级已阅"], ctx),
+            "history": try ServiceUtil.historyDictionaries(entity: "service.patrol_report", id: id, titles: ["submitted": "已提交", "read": "上级已阅"], ctx),
         ], title: "巡访日报 #\(id)")
     }
 
@@ -225,7 +225,7 @@ enum PatrolReports {
         d["ackAt"] = ServiceUtil.time(r.int("ack_at"), ctx)
         return ctx.render("patrol-urgent", [
             "u": d, "acked": r.int("ack_at") != nil, "canAck": ctx.can(P.manage) && r.int("ack_at") == nil,
-            "history": try ServiceUtil.history(entity: "service.patrol_urgent", id: id, titles: ["submitted": "已报告", "read": "上级已阅"], ctx),
+            "history": try ServiceUtil.historyDictionaries(entity: "service.patrol_urgent", id: id, titles: ["submitted": "已报告", "read": "上级已阅"], ctx),
         ], title: "巡访紧急报告 #\(id)")
     }
 

@@ -117,7 +117,7 @@ enum ReturnViews {
             "noticeAt": ServiceUtil.time(r.int("notice_at"), ctx), "receivedAt": ServiceUtil.time(r.int("received_at"), ctx),
             "settledAt": ServiceUtil.time(r.int("settled_at"), ctx),
             "settledHere": s == .settled, "hasCredit": credit != nil, "creditText": credit ?? "",
-            "history": try ServiceUtil.history(entity: "service.return", id: id, titles: P.stateTitles, ctx),
+            "history": try ServiceUtil.historyDictionaries(entity: "service.return", id: id, titles: P.stateTitles, ctx),
             "printedAt": ctx.display(ctx.now),
         ], title: "退货 #\(id)")
     }
