@@ -22,7 +22,8 @@ public struct AfterSalesModule: DepartmentModule {
     }
     public var pages: [any PageModel.Type] {
         [ComplaintListPage.self, ComplaintPage.self, ComplaintPrintPage.self, ComplaintFormPage.self, ComplaintStepPage.self,
-         QueuePage.self, ReportPage.self, PolicyPage.self]
+         QueuePage.self, ReportPage.self, PolicyPage.self,
+         ReturnPage.self, ReturnPrintPage.self, ReturnStepPage.self]
     }
     public var forms: [String: FormSchema] { ComplaintPages.forms.merging(ReturnPages.forms) { a, _ in a }.merging(PatrolPages.forms) { a, _ in a } }
 
