@@ -23,7 +23,9 @@ public struct AfterSalesModule: DepartmentModule {
     public var pages: [any PageModel.Type] {
         [ComplaintListPage.self, ComplaintPage.self, ComplaintPrintPage.self, ComplaintFormPage.self, ComplaintStepPage.self,
          QueuePage.self, ReportPage.self, PolicyPage.self,
-         ReturnPage.self, ReturnPrintPage.self, ReturnStepPage.self]
+         ReturnPage.self, ReturnPrintPage.self, ReturnStepPage.self,
+         PatrolPlansPage.self, PatrolFormPage.self, PatrolListPage.self, PatrolVisitPage.self, PatrolReportPage.self,
+         PatrolUrgentPage.self, PatrolGiftPage.self, PatrolMonthlyPage.self, PatrolFeedbackPage.self]
     }
     public var forms: [String: FormSchema] { ComplaintPages.forms.merging(ReturnPages.forms) { a, _ in a }.merging(PatrolPages.forms) { a, _ in a } }
 

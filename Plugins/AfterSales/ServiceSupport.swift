@@ -42,13 +42,6 @@ enum ServiceUtil {
         }
     }
 
-    /// `history` as the dictionary tree of the pages not yet moved to page models (until they are).
-    static func historyDictionaries(entity: String, id: Int64, titles: [String: String], _ ctx: Context) throws -> [[String: Any]] {
-        try history(entity: entity, id: id, titles: titles, ctx).map {
-            ["at": $0.at, "username": $0.username, "action": $0.action, "from": $0.from, "to": $0.to, "reason": $0.reason]
-        }
-    }
-
     /// Choices as the options of a filter's select, the chosen one selected.
     static func options(_ choices: [Choice], selected: String?) -> [OptionView] {
         choices.map { OptionView(value: $0.value, title: $0.label, selected: selected == $0.value) }

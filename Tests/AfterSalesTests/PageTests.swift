@@ -4,7 +4,8 @@ import SalesKit
 import SalesTesting
 @testable import AfterSalesModule
 
-/// The pages as users see them (typed page models, issue #13).
+/// The pages as users see them (typed page models, issue #13): the shared list pages, the read
+/// marks, and every record and form page rendering for its users.
 @Suite struct PageTests {
     let w: ServiceWorld
     init() throws { w = try ServiceWorld() }
@@ -38,6 +39,62 @@ import SalesTesting
         #expect(fin.contains("<option value=\"\(w.outCity)\">外省装饰公司</option>"))
         #expect(!fin.contains("登记退货"))
         #expect(w.client("rep2").get("/service/returns").body.contains("没有退货。"))
+    }
+
+    @Test("002 第九章 §9, §11: a daily or urgent report says 未阅 until the superior reads it; the urgent list filters the unread")
+    func readMarks() throws {
+        let svc = try w.t.addUser("svc", roles: [.serviceRep])
+        try w.t.addUser("svcsup", roles: [.serviceSupervisor])
+        let sup = w.client("svcsup")
+        sup.get("/service/patrol/visits/new")
+        let visit = try w.idFrom(sup.submit("/service/patrol/visits/new", [("customer", String(w.inCity)), ("patroller", String(svc)),
+                                                                           ("planned_date", "2026-05-28")]))
+        let c = w.client("svc")
+        c.get("/service/patrol/visits/\(visit)/report")
+        let report = try w.idFrom(c.submit("/service/patrol/visits/\(visit)/report", PatrolTests.reportFields()))
+        c.get("/service/patrol/urgent/new")
+        let urgent = try w.idFrom(c.submit("/service/patrol/urgent/new", [("trigger", "defect"), ("content", "批次开裂")]))
+
+        #expect(sup.get("/service/patrol/reports/\(report)").body.contains("<td>未阅</td>"))
+        #expect(sup.get("/service/patrol/urgent/\(urgent)").body.contains("<dd>未阅</dd>"))
+        let unread = sup.get("/service/patrol/urgent?unread=1").body
+        #expect(unread.contains("批次开裂") && unread.contains("href=\"/service/patrol/urgent/\(urgent)\""))
+        #expect(sup.submit("/service/patrol/reports/\(report)/ack", []).status == 303)
+        #expect(sup.submit("/service/patrol/urgent/\(urgent)/ack", []).status == 303)
+        let read = sup.get("/service/patrol/reports/\(report)").body
+        #expect(read.contains("svcsup 已阅 2026-05-29 04:26") && !read.contains("<td>未阅</td>"))
+        #expect(sup.get("/service/patrol/urgent/\(urgent)").body.contains("svcsup 已阅 2026-05-29 04:26"))
+        #expect(!sup.get("/service/patrol/urgent?unread=1").body.contains("批次开裂"))
+        #expect(sup.get("/service/patrol/urgent").body.contains("批次开裂"))
+        // The reporter sees their own urgent report in the list; another patroller does not.
+        #expect(c.get("/service/patrol/urgent").body.contains("批次开裂"))
+        try w.t.addUser("svc2", roles: [.serviceRep])
+        #expect(!w.client("svc2").get("/service/patrol/urgent").body.contains("批次开裂"))
+    }
+
+    @Test("002 第九章 §8: 赠送礼品预算申请 is a list page with a state filter; the application, its decision and record pages show it")
+    func giftPages() throws {
+        let svc = try w.t.addUser("svc", roles: [.serviceRep])
+        try w.t.addUser("svcsup", roles: [.serviceSupervisor])
+        let sup = w.client("svcsup")
+        sup.get("/service/patrol/visits/new")
+        _ = sup.submit("/service/patrol/visits/new", [("customer", String(w.inCity)), ("patroller", String(svc)), ("planned_date", "2026-05-28")])
+        let c = w.client("svc")
+        c.get("/service/patrol/gifts/new")
+        let id = try w.idFrom(c.submit("/service/patrol/gifts/new", [("customer", String(w.inCity)), ("gift", "茶具"), ("budget", "300"),
+                                                                     ("reason", "十年老客户")]))
+        let detail = sup.get("/service/patrol/gifts/\(id)").body
+        #expect(detail.contains("赠送礼品预算申请表 #\(id)") && detail.contains("¥300.00") && detail.contains("待审批"))
+        #expect(detail.contains("href=\"/service/patrol/gifts/\(id)/decide\""))
+        let decide = sup.get("/service/patrol/gifts/\(id)/decide").body
+        #expect(decide.contains("申请 #\(id) · 本市建材公司 · 茶具 · 预算 ¥300.00 · 待审批"))
+        #expect(sup.get("/service/patrol/gifts?state=pending").body.contains("<td>茶具</td>"))
+        #expect(!sup.get("/service/patrol/gifts?state=recorded").body.contains("<td>茶具</td>"))
+        #expect(sup.get("/service/patrol/gifts?state=recorded").body.contains("没有记录。"))
+        #expect(sup.get("/service/patrol/gifts?format=csv").body.contains("编号,客户,礼品,预算金额,申请人,申请时间,状态,实际金额"))
+        #expect(sup.submit("/service/patrol/gifts/\(id)/decide", [("decision", "approve"), ("note", "同意")]).status == 303)
+        #expect(c.get("/service/patrol/gifts/\(id)/record").body.contains("已批准"))
+        #expect(c.get("/service/patrol/gifts/\(id)").body.contains("href=\"/service/patrol/gifts/\(id)/record\""))
     }
 
     @Test("RULES §3.1: the attachment step, a refusal shown on the record, the service complaint's record and print")
