@@ -20,6 +20,13 @@ public struct AfterSalesModule: DepartmentModule {
             Migration(4, "index of return lines by return", "CREATE INDEX service_return_lines_return ON service_return_lines(return_id);"),
         ]
     }
+    public var pages: [any PageModel.Type] {
+        [ComplaintListPage.self, ComplaintPage.self, ComplaintPrintPage.self, ComplaintFormPage.self, ComplaintStepPage.self,
+         QueuePage.self, ReportPage.self, PolicyPage.self,
+         ReturnPage.self, ReturnPrintPage.self, ReturnStepPage.self,
+         PatrolPlansPage.self, PatrolFormPage.self, PatrolListPage.self, PatrolVisitPage.self, PatrolReportPage.self,
+         PatrolUrgentPage.self, PatrolGiftPage.self, PatrolMonthlyPage.self, PatrolFeedbackPage.self]
+    }
     public var forms: [String: FormSchema] { ComplaintPages.forms.merging(ReturnPages.forms) { a, _ in a }.merging(PatrolPages.forms) { a, _ in a } }
 
     public func routes(_ r: inout RouteBuilder) {

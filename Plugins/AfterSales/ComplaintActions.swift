@@ -26,10 +26,6 @@ enum ComplaintActions {
         ServiceUtil.back("/service/complaints/\(c.int("id") ?? 0)", message)
     }
 
-    static func stepPage(_ c: Row, heading: String) -> [String: Any] {
-        ["c": c.dictionary, "heading": heading, "kindText": P.kindTitles[c.string("kind") ?? ""] ?? ""]
-    }
-
     /// 001 篇二 §5.1: the sales manager routes a quality complaint (客户投诉质量处理表) to the
     /// departments concerned; 技术部 is always among them, since it decides the remedy.
     static let route: Handler = { req, ctx in
@@ -39,9 +35,9 @@ enum ComplaintActions {
         guard [.open, .routed].contains(state(c)) else {
             throw HTTPError.conflict("投诉当前状态（\(P.stateTitles[state(c).rawValue] ?? "")）不能分送部门。")
         }
-        return try ctx.handleForm(P.routeForm, template: "complaint-step", title: "分送相关部门",
-                                  data: stepPage(c, heading: "分送相关部门（客户投诉质量处理表）"),
-                                  initial: FormData([("departments", "quality"), ("departments", "technical")])) { v in
+        return try ctx.handleForm(P.routeForm, title: "分送相关部门",
+                                  initial: FormData([("departments", "quality"), ("departments", "technical")]),
+                                  page: { form in ComplaintStepPage(c, heading: "分送相关部门（客户投诉质量处理表）", form: form) }) { v in
             var depts = v.list("departments")
             if !depts.contains("technical") { depts.append("technical") }
             let user = try ctx.requireUser()
@@ -68,9 +64,9 @@ enum ComplaintActions {
         else { throw HTTPError.notFound }
         guard ServiceDepartment.of(ctx.user).contains(dept) else { throw HTTPError.forbidden }
         guard state(c) == .routed else { throw HTTPError.conflict("投诉不在部门处理阶段，不能填写。") }
-        return try ctx.handleForm(P.findingForm, template: "complaint-step", title: "\(dept.title)处理意见",
-                                  data: stepPage(c, heading: "\(dept.title)：填写本部门处理意见"),
-                                  initial: FormData([("finding", row.string("finding") ?? "")])) { v in
+        return try ctx.handleForm(P.findingForm, title: "\(dept.title)处理意见",
+                                  initial: FormData([("finding", row.string("finding") ?? "")]),
+                                  page: { form in ComplaintStepPage(c, heading: "\(dept.title)：填写本部门处理意见", form: form) }) { v in
             try ctx.db.transaction {
                 try ctx.db.execute("""
                     UPDATE service_complaint_departments SET finding = \(v.string("finding")), filled_by = \(try ctx.requireUser().id),
@@ -87,8 +83,8 @@ enum ComplaintActions {
         let c = try P.load(try req.id(), ctx)
         let id = try c.requireInt("id")
         guard state(c) == .routed else { throw HTTPError.conflict("投诉尚未分送技术部，或处理措施已定，不能决定处理措施。") }
-        return try ctx.handleForm(P.remedyForm, template: "complaint-step", title: "决定处理措施",
-                                  data: stepPage(c, heading: "技术部：决定处理措施")) { v in
+        return try ctx.handleForm(P.remedyForm, title: "决定处理措施",
+                                  page: { form in ComplaintStepPage(c, heading: "技术部：决定处理措施", form: form) }) { v in
             try ctx.db.transaction {
                 _ = try move(c, action: "remedy", reason: nil, set: """
                     , remedy = \(v.string("remedy")), remedy_by = \(try ctx.requireUser().id), remedy_at = \(ServiceUtil.epoch(ctx))
@@ -107,8 +103,8 @@ enum ComplaintActions {
         let quality = c.string("kind") == "quality"
         if quality && s != .decided { throw HTTPError.conflict("质量投诉须先由技术部决定处理措施，才能结案。") }
         if !quality && ![.open, .verified].contains(s) { throw HTTPError.conflict("投诉当前状态不能结案。") }
-        return try ctx.handleForm(P.closeForm, template: "complaint-step", title: "结案",
-                                  data: stepPage(c, heading: "结案：处理结果与客户反馈")) { v in
+        return try ctx.handleForm(P.closeForm, title: "结案",
+                                  page: { form in ComplaintStepPage(c, heading: "结案：处理结果与客户反馈", form: form) }) { v in
             let now = ServiceUtil.epoch(ctx)
             try ctx.db.transaction {
                 _ = try move(c, action: "close", reason: v.string("result"), set: """
@@ -127,9 +123,9 @@ enum ComplaintActions {
         guard c.string("kind") == "service", c.bool("verified") else {
             throw HTTPError.conflict("只有经核实属实的服务投诉才能记录处罚。")
         }
-        return try ctx.handleForm(P.penaltyForm, template: "complaint-step", title: "处罚记录",
-                                  data: stepPage(c, heading: "处罚：批评通报与罚款（20–100 元）"),
-                                  initial: FormData([("person", c.string("concerned") ?? "")])) { v in
+        return try ctx.handleForm(P.penaltyForm, title: "处罚记录",
+                                  initial: FormData([("person", c.string("concerned") ?? "")]),
+                                  page: { form in ComplaintStepPage(c, heading: "处罚：批评通报与罚款（20–100 元）", form: form) }) { v in
             try ctx.db.transaction {
                 let pid = try ctx.db.insert("""
                     INSERT INTO service_penalties (complaint_id, person, notice, fine_fen, created_by, created_at)

@@ -237,8 +237,8 @@ enum ComplaintPages {
 
     static let register_: Handler = { req, ctx in
         let choices = try ServiceUtil.customerChoices(ctx)
-        return try ctx.handleForm(registerForm(customers: choices), template: "complaint-form", title: "登记客户投诉",
-                                  data: ["multipart": true]) { v in
+        return try ctx.handleForm(registerForm(customers: choices), title: "登记客户投诉",
+                                  page: { form in ComplaintFormPage(form: form) }) { v in
             let user = try ctx.requireUser()
             let dir = try ServiceUtil.directory(ctx)
             guard let cid = Int64(v.string("customer")), let customer = try dir.customer(id: cid, ctx),
@@ -283,8 +283,8 @@ enum ComplaintPages {
     static let attach: Handler = { req, ctx in
         let c = try load(try req.id(), ctx)
         let id = try c.requireInt("id")
-        return try ctx.handleForm(attachForm, template: "complaint-step", title: "上传投诉附件",
-                                  data: ["c": c.dictionary, "multipart": true, "heading": "上传照片或文件"]) { v in
+        return try ctx.handleForm(attachForm, title: "上传投诉附件",
+                                  page: { form in ComplaintStepPage(c, heading: "上传照片或文件", multipart: true, form: form) }) { v in
             try ctx.db.transaction {
                 try storeFiles(v, complaint: id, ctx)
                 try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "attach"))
@@ -297,8 +297,9 @@ enum ComplaintPages {
 
     static let policyPage: Handler = { req, ctx in
         let p = try DeadlinePolicy.load(ctx)
-        return try ctx.handleForm(policyForm, template: "policy", title: "投诉处理时限",
-                                  initial: FormData([("hours_in_city", String(p.hoursInCity)), ("hours_out_city", String(p.hoursOutOfCity))])) { v in
+        return try ctx.handleForm(policyForm, title: "投诉处理时限",
+                                  initial: FormData([("hours_in_city", String(p.hoursInCity)), ("hours_out_city", String(p.hoursOutOfCity))]),
+                                  page: { form in PolicyPage(form: form) }) { v in
             let inCity = try v.requireInt("hours_in_city"), outCity = try v.requireInt("hours_out_city")
             try ctx.db.transaction {
                 try ctx.db.execute("""

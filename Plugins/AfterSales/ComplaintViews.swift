@@ -18,28 +18,27 @@ enum ComplaintViews {
     ], defaultSort: "registered", defaultDescending: true,
        filters: ["kind", "state", "department", "customer", "overdue", "from", "to"], pageSize: 50, tiebreaker: "c.id")
 
-    /// Shared decoration of a complaint row: titles, time left, overdue flag.
-    static func decorate(_ r: Row, _ ctx: Context) -> [String: Any] {
-        var d: [String: Any] = r.dictionary
+    /// A complaint row as its pages show it: titles, times, the time left and the overdue flag.
+    static func decorate(_ r: Row, _ ctx: Context) -> ComplaintView {
         let open = r.string("state") != "closed"
         let now = ServiceUtil.epoch(ctx)
         let due = r.int("due_at") ?? 0
-        d["kindText"] = P.kindTitles[r.string("kind") ?? ""] ?? ""
-        d["stateText"] = P.stateTitles[r.string("state") ?? ""] ?? ""
-        d["registered"] = ServiceUtil.time(r.int("registered_at"), ctx)
-        d["due"] = ServiceUtil.time(due, ctx)
-        d["inCityText"] = r.bool("in_city") ? "市内" : "市外"
+        let left: String, overdue: Bool
         if open {
-            let left = ServiceDeadline.timeLeft(due: due, now: now)
-            d["left"] = left.text
-            d["overdue"] = left.overdue
+            (left, overdue) = ServiceDeadline.timeLeft(due: due, now: now)
         } else {
             let handled = r.int("handled_at") ?? now
-            d["left"] = handled <= due ? "按时处理" : "逾期处理"
-            d["overdue"] = false
-            d["late"] = handled > due
+            left = handled <= due ? "按时处理" : "逾期处理"
+            overdue = false
         }
-        return d
+        func text(_ column: String) -> String { r.string(column) ?? "" }
+        return ComplaintView(
+            id: r.int("id") ?? 0, kindText: P.kindTitles[text("kind")] ?? "", customerName: text("customer_name"),
+            inCityText: r.bool("in_city") ? "市内" : "市外", stateText: P.stateTitles[text("state")] ?? "",
+            registered: ServiceUtil.time(r.int("registered_at"), ctx), due: ServiceUtil.time(due, ctx), left: left, overdue: overdue,
+            summary: text("summary"), invoiceNo: text("invoice_no"), purchaseDate: text("purchase_date"), product: text("product"),
+            spec: text("spec"), quantity: text("quantity"), grade: text("grade"), color: text("color"), concerned: text("concerned"),
+            proposal: text("proposal"), remedy: text("remedy"), result: text("result"), feedback: text("feedback"))
     }
 
     static let list: Handler = { req, ctx in
@@ -57,30 +56,34 @@ enum ComplaintViews {
             SELECT c.* FROM service_complaints c \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
             """)
         let items = rows.map { decorate($0, ctx) }
-        func cells(_ d: [String: Any]) -> [String] {
-            ["id", "kindText", "customer_name", "summary", "stateText", "registered", "due", "left"].map { "\(d[$0] ?? "")" }
+        func cells(_ c: ComplaintView) -> [String] {
+            [String(c.id), c.kindText, c.customerName, c.summary, c.stateText, c.registered, c.due, c.left]
         }
         if q.export { return .csv(filename: "客户投诉.csv", CSVTable(header: listSpec.columns.map(\.title), rows: items.map(cells))) }
         let customers = try ServiceUtil.customerChoices(ctx)
-        return ctx.render("complaints", [
-            "complaints": items.prefix(listSpec.pageSize).map { d -> [String: Any] in
-                var m = d
-                m["cells"] = cells(d)
-                return m
-            },
-            "list": q.viewModel(rowsFetched: rows.count, basePath: "/service/complaints"),
-            "kinds": P.kindTitles.sorted { $0.key < $1.key }.map { ["value": $0.key, "title": $0.value, "selected": q.filters["kind"] == $0.key] },
-            "states": P.State.allCases.map { ["value": $0.rawValue, "title": P.stateTitles[$0.rawValue] ?? "", "selected": q.filters["state"] == $0.rawValue] },
-            "departments": ServiceDepartment.allCases.map { ["value": $0.rawValue, "title": $0.title, "selected": q.filters["department"] == $0.rawValue] },
-            "customers": customers.map { ["value": $0.value, "title": $0.label, "selected": q.filters["customer"] == $0.value] },
-            "overdueChecked": q.filters["overdue"] == "1",
-            "from": q.filters["from"] ?? "", "to": q.filters["to"] ?? "",
-            "canRegister": ctx.can(P.register),
-        ], title: "客户投诉")
+        let kinds = P.kindTitles.sorted { $0.key < $1.key }.map { Choice($0.key, $0.value) }
+        return ctx.render(ComplaintListPage(
+            canRegister: ctx.can(P.register),
+            kinds: ServiceUtil.options(kinds, selected: q.filters["kind"]),
+            states: ServiceUtil.options(P.State.allCases.map { Choice($0.rawValue, P.stateTitles[$0.rawValue] ?? "") }, selected: q.filters["state"]),
+            departments: ServiceUtil.options(ServiceDepartment.choices, selected: q.filters["department"]),
+            customers: ServiceUtil.options(customers, selected: q.filters["customer"]),
+            overdueChecked: q.filters["overdue"] == "1", from: q.filters["from"] ?? "", to: q.filters["to"] ?? "",
+            list: q.view(rowsFetched: rows.count, basePath: "/service/complaints"),
+            complaints: items.prefix(listSpec.pageSize).map { .init(id: $0.id, overdue: $0.overdue, cells: cells($0)) }
+        ), title: "客户投诉")
     }
 
-    static func page(_ req: Request, _ ctx: Context, template: String) throws -> Response {
-        let c = try P.load(try req.id(), ctx)
+    /// What the record and its print form both show.
+    struct Record {
+        var c: ComplaintView
+        var quality: Bool
+        var formTitle: String
+        var departments: [ComplaintPage.Department]
+        var penalties: [ComplaintPage.Penalty]
+    }
+
+    static func record(_ c: Row, _ ctx: Context) throws -> Record {
         let id = try c.requireInt("id")
         let s = ComplaintActions.state(c)
         let quality = c.string("kind") == "quality"
@@ -88,50 +91,58 @@ enum ComplaintViews {
         let depts = try ctx.db.query("""
             SELECT d.*, COALESCE(u.display_name, '') AS filler FROM service_complaint_departments d
             LEFT JOIN users u ON u.id = d.filled_by WHERE d.complaint_id = \(id) ORDER BY d.id
-            """).map { r -> [String: Any] in
-            var d: [String: Any] = r.dictionary
+            """).map { r in
             let dept = ServiceDepartment(rawValue: r.string("department") ?? "")
-            d["title"] = dept?.title ?? ""
-            d["filled"] = r.string("finding") != nil
-            d["filledAt"] = ServiceUtil.time(r.int("filled_at"), ctx)
-            d["canFill"] = s == .routed && dept.map { myDepts.contains($0) } == true && ctx.can(P.department)
-            return d
+            return ComplaintPage.Department(
+                department: r.string("department") ?? "", title: dept?.title ?? "", finding: r.string("finding") ?? "",
+                filled: r.string("finding") != nil, filler: r.string("filler") ?? "", filledAt: ServiceUtil.time(r.int("filled_at"), ctx),
+                canFill: s == .routed && dept.map { myDepts.contains($0) } == true && ctx.can(P.department))
         }
-        let files = try ctx.db.query("SELECT * FROM service_complaint_files WHERE complaint_id = \(id) ORDER BY id").map { r -> [String: Any] in
-            var d: [String: Any] = r.dictionary
-            d["isImage"] = (r.string("content_type") ?? "").hasPrefix("image/")
-            d["url"] = "/service/complaints/\(id)/files/\(r.int("id") ?? 0)"
-            return d
+        let penalties = try ctx.db.query("SELECT * FROM service_penalties WHERE complaint_id = \(id) ORDER BY id").map { r in
+            ComplaintPage.Penalty(person: r.string("person") ?? "", notice: r.string("notice") ?? "",
+                                  fine: Money.yuan(r.int("fine_fen") ?? 0), at: ServiceUtil.time(r.int("created_at"), ctx))
         }
-        let penalties = try ctx.db.query("SELECT * FROM service_penalties WHERE complaint_id = \(id) ORDER BY id").map { r -> [String: Any] in
-            var d: [String: Any] = r.dictionary
-            d["fine"] = Money.yuan(r.int("fine_fen") ?? 0)
-            d["at"] = ServiceUtil.time(r.int("created_at"), ctx)
-            return d
+        return Record(c: decorate(c, ctx), quality: quality, formTitle: quality ? "客户投诉质量处理表" : "客户投诉服务处理表",
+                      departments: depts, penalties: penalties)
+    }
+
+    static let detail: Handler = { req, ctx in
+        let c = try P.load(try req.id(), ctx)
+        let id = try c.requireInt("id")
+        let s = ComplaintActions.state(c)
+        let rec = try record(c, ctx)
+        let quality = rec.quality
+        let files = try ctx.db.query("SELECT * FROM service_complaint_files WHERE complaint_id = \(id) ORDER BY id").map { r in
+            ComplaintPage.File(isImage: (r.string("content_type") ?? "").hasPrefix("image/"),
+                               url: "/service/complaints/\(id)/files/\(r.int("id") ?? 0)", originalName: r.string("original_name") ?? "")
         }
         let acts = P.flow.available(from: s, for: ctx.user).filter { ["verify", "reopen"].contains($0.action) }
             .filter { $0.action != "verify" || !quality }
-            .map { t -> [String: Any] in ["action": t.action, "title": t.title, "needsReason": t.requiresReason] }
+            .map { t in ComplaintPage.Action(action: t.action, title: t.title, needsReason: t.requiresReason) }
         let canHandle = ctx.can(P.handle)
-        return ctx.render(template, [
-            "c": decorate(c, ctx), "quality": quality, "departments": depts, "hasDepartments": !depts.isEmpty,
-            "files": files, "hasFiles": !files.isEmpty, "penalties": penalties, "hasPenalties": !penalties.isEmpty,
-            "actions": acts, "hasActions": !acts.isEmpty,
-            "canRoute": canHandle && quality && (s == .open || s == .routed),
-            "canRemedy": ctx.can(P.remedy) && s == .routed,
-            "canClose": canHandle && (quality ? s == .decided : (s == .open || s == .verified)),
-            "canPenalty": canHandle && !quality && c.bool("verified"),
-            "remedyAt": ServiceUtil.time(c.int("remedy_at"), ctx),
-            "closedAt": ServiceUtil.time(c.int("closed_at"), ctx),
-            "history": try ServiceUtil.history(entity: "service.complaint", id: id, titles: P.stateTitles, ctx),
-            "error": req.query["error"] ?? "", "hasError": req.query["error"] != nil,
-            "printedAt": ctx.display(ctx.now),
-            "formTitle": quality ? "客户投诉质量处理表" : "客户投诉服务处理表",
-        ], title: "客户投诉 #\(id)")
+        return ctx.render(ComplaintPage(
+            c: rec.c, formTitle: rec.formTitle, error: req.query["error"], quality: quality,
+            hasFiles: !files.isEmpty, files: files,
+            hasDepartments: !rec.departments.isEmpty, departments: rec.departments,
+            remedyAt: ServiceUtil.time(c.int("remedy_at"), ctx), closedAt: ServiceUtil.time(c.int("closed_at"), ctx),
+            hasPenalties: !rec.penalties.isEmpty, penalties: rec.penalties,
+            canRoute: canHandle && quality && (s == .open || s == .routed),
+            canRemedy: ctx.can(P.remedy) && s == .routed,
+            canClose: canHandle && (quality ? s == .decided : (s == .open || s == .verified)),
+            canPenalty: canHandle && !quality && c.bool("verified"),
+            actions: acts,
+            history: try ServiceUtil.history(entity: "service.complaint", id: id, titles: P.stateTitles, ctx)
+        ), title: "客户投诉 #\(id)")
     }
 
-    static let detail: Handler = { req, ctx in try page(req, ctx, template: "complaint") }
-    static let print: Handler = { req, ctx in try page(req, ctx, template: "complaint-print") }
+    static let print: Handler = { req, ctx in
+        let c = try P.load(try req.id(), ctx)
+        let rec = try record(c, ctx)
+        return ctx.render(ComplaintPrintPage(
+            formTitle: rec.formTitle, printedAt: ctx.display(ctx.now), c: rec.c, quality: rec.quality,
+            departments: rec.departments, hasPenalties: !rec.penalties.isEmpty, penalties: rec.penalties
+        ), title: "客户投诉 #\(rec.c.id)")
+    }
 
     /// An attachment, only to users who may see the complaint it belongs to.
     static let file: Handler = { req, ctx in
@@ -151,14 +162,14 @@ enum ComplaintViews {
             WHERE d.department IN (\(list: depts)) AND c.state <> 'closed'
             ORDER BY d.filled_at IS NOT NULL, c.due_at, c.id LIMIT 500
             """)
-        let items = rows.map { r -> [String: Any] in
-            var d = decorate(r, ctx)
-            d["deptTitle"] = ServiceDepartment.title(r.string("department") ?? "")
-            d["pending"] = r.string("finding") == nil
-            return d
+        let items = rows.map { r in
+            let c = decorate(r, ctx)
+            let dept = r.string("department") ?? ""
+            return QueuePage.Item(id: c.id, department: dept, deptTitle: ServiceDepartment.title(dept), customerName: c.customerName,
+                                  summary: c.summary, due: c.due, left: c.left, overdue: c.overdue, pending: r.string("finding") == nil)
         }
-        return ctx.render("queue", ["items": items, "hasItems": !items.isEmpty,
-                                    "deptTitles": depts.map(ServiceDepartment.title).joined(separator: "、")], title: "部门投诉待办")
+        return ctx.render(QueuePage(deptTitles: depts.map(ServiceDepartment.title).joined(separator: "、"), hasItems: !items.isEmpty,
+                                    items: items), title: "部门投诉待办")
     }
 
     /// On-time rate (003 §7.8) per month of registration and per department.
@@ -180,10 +191,10 @@ enum ComplaintViews {
         func rate(_ onTime: Int, _ total: Int) -> String {
             total == 0 ? "—" : String(format: "%.1f%%", Double(onTime) * 100 / Double(total))
         }
-        let monthRows = months.sorted { $0.key > $1.key }.map { k, m -> [String: Any] in
+        let monthRows = months.sorted { $0.key > $1.key }.map { k, m in
             // Counted against all complaints due: late, or still open past the deadline, is not on time.
-            ["month": k, "total": m.total, "handled": m.handled, "onTime": m.onTime, "overdueOpen": m.overdueOpen,
-             "rate": rate(m.onTime, m.handled + m.overdueOpen)]
+            ReportPage.Month(month: k, total: m.total, handled: m.handled, onTime: m.onTime, overdueOpen: m.overdueOpen,
+                             rate: rate(m.onTime, m.handled + m.overdueOpen))
         }
         let deptRows = try ctx.db.query("""
             SELECT d.department, COUNT(*) AS total,
@@ -192,18 +203,18 @@ enum ComplaintViews {
                 SUM(CASE WHEN d.filled_at IS NULL AND c.due_at < \(now) THEN 1 ELSE 0 END) AS overdue_open
             FROM service_complaint_departments d JOIN service_complaints c ON c.id = d.complaint_id
             GROUP BY d.department ORDER BY d.department
-            """).map { r -> [String: Any] in
+            """).map { r in
             let filled = Int(r.int("filled") ?? 0), onTime = Int(r.int("on_time") ?? 0), open = Int(r.int("overdue_open") ?? 0)
-            return ["title": ServiceDepartment.title(r.string("department") ?? ""), "total": r.int("total") ?? 0, "filled": filled,
-                    "onTime": onTime, "overdueOpen": open, "rate": rate(onTime, filled + open)]
+            return ReportPage.Department(title: ServiceDepartment.title(r.string("department") ?? ""), total: r.int("total") ?? 0,
+                                         filled: filled, onTime: onTime, overdueOpen: open, rate: rate(onTime, filled + open))
         }
         if req.query["format"] == "csv" {
             var t = CSVTable(header: ["月份/部门", "投诉数", "已处理", "按时处理", "超时未处理", "及时率"])
-            for m in monthRows { t.rows.append(["month", "total", "handled", "onTime", "overdueOpen", "rate"].map { "\(m[$0] ?? "")" }) }
-            for d in deptRows { t.rows.append(["title", "total", "filled", "onTime", "overdueOpen", "rate"].map { "\(d[$0] ?? "")" }) }
+            for m in monthRows { t.rows.append([m.month, String(m.total), String(m.handled), String(m.onTime), String(m.overdueOpen), m.rate]) }
+            for d in deptRows { t.rows.append([d.title, String(d.total), String(d.filled), String(d.onTime), String(d.overdueOpen), d.rate]) }
             return .csv(filename: "投诉及时率.csv", t)
         }
-        return ctx.render("report", ["months": monthRows, "departments": deptRows], title: "投诉处理及时率")
+        return ctx.render(ReportPage(months: monthRows, departments: deptRows), title: "投诉处理及时率")
     }
 
     /// Open complaints for those who handle them (overdue ones urgent), each department's
@@ -242,4 +253,198 @@ enum ComplaintViews {
         }
         return items
     }
+}
+
+// MARK: - Page models
+
+/// A complaint as the record, its print form and `complaint-fields` show it (`c`).
+struct ComplaintView: TemplateModel {
+    var id: Int64
+    var kindText: String
+    var customerName: String
+    var inCityText: String
+    var stateText: String
+    var registered: String
+    var due: String
+    /// `剩余 …` / `已超时 …` while open; `按时处理` / `逾期处理` once closed.
+    var left: String
+    var overdue: Bool
+    var summary: String
+    var invoiceNo: String
+    var purchaseDate: String
+    var product: String
+    var spec: String
+    var quantity: String
+    var grade: String
+    var color: String
+    var concerned: String
+    var proposal: String
+    var remedy: String
+    var result: String
+    var feedback: String
+}
+
+/// 客户投诉: the list with its filters (a date range and the overdue mark, hence its own template).
+struct ComplaintListPage: PageModel {
+    static let template = "complaints"
+    struct Item: TemplateModel {
+        var id: Int64
+        var overdue: Bool
+        var cells: [String]
+    }
+
+    var canRegister: Bool
+    var kinds: [OptionView]
+    var states: [OptionView]
+    var departments: [OptionView]
+    var customers: [OptionView]
+    var overdueChecked: Bool
+    var from: String
+    var to: String
+    var list: ListView
+    var complaints: [Item]
+}
+
+/// 客户投诉 #n: the record, its attachments, the departments' findings, the steps and the history.
+struct ComplaintPage: PageModel {
+    static let template = "complaint"
+    struct Department: TemplateModel {
+        var department: String
+        var title: String
+        var finding: String
+        var filled: Bool
+        var filler: String
+        var filledAt: String
+        var canFill: Bool
+    }
+
+    struct File: TemplateModel {
+        var isImage: Bool
+        var url: String
+        var originalName: String
+    }
+
+    struct Penalty: TemplateModel {
+        var person: String
+        var notice: String
+        var fine: String
+        var at: String
+    }
+
+    struct Action: TemplateModel {
+        var action: String
+        var title: String
+        var needsReason: Bool
+    }
+
+    var c: ComplaintView
+    var formTitle: String
+    /// A refusal sent back by a step (`?error=`).
+    var error: String?
+    var quality: Bool
+    var hasFiles: Bool
+    var files: [File]
+    var hasDepartments: Bool
+    var departments: [Department]
+    var remedyAt: String
+    var closedAt: String
+    var hasPenalties: Bool
+    var penalties: [Penalty]
+    var canRoute: Bool
+    var canRemedy: Bool
+    var canClose: Bool
+    var canPenalty: Bool
+    var actions: [Action]
+    var history: [HistoryRow]
+}
+
+/// 客户投诉质量处理表 / 服务处理表 for paper.
+struct ComplaintPrintPage: PageModel {
+    static let template = "complaint-print"
+    var formTitle: String
+    var printedAt: String
+    var c: ComplaintView
+    var quality: Bool
+    var departments: [ComplaintPage.Department]
+    var hasPenalties: Bool
+    var penalties: [ComplaintPage.Penalty]
+}
+
+/// 登记客户投诉.
+struct ComplaintFormPage: PageModel {
+    static let template = "complaint-form"
+    var form: FormView
+}
+
+/// A step on a complaint (attach, route, a department's finding, remedy, close, penalty).
+struct ComplaintStepPage: PageModel {
+    static let template = "complaint-step"
+    struct Subject: TemplateModel {
+        var id: Int64
+        var customerName: String
+        var summary: String
+    }
+
+    var heading: String
+    var c: Subject
+    var multipart: Bool
+    var form: FormView
+
+    init(_ c: Row, heading: String, multipart: Bool = false, form: FormView) {
+        self.heading = heading
+        self.c = Subject(id: c.int("id") ?? 0, customerName: c.string("customer_name") ?? "", summary: c.string("summary") ?? "")
+        self.multipart = multipart
+        self.form = form
+    }
+}
+
+/// 部门投诉待办.
+struct QueuePage: PageModel {
+    static let template = "queue"
+    struct Item: TemplateModel {
+        var id: Int64
+        var department: String
+        var deptTitle: String
+        var customerName: String
+        var summary: String
+        var due: String
+        var left: String
+        var overdue: Bool
+        var pending: Bool
+    }
+
+    var deptTitles: String
+    var hasItems: Bool
+    var items: [Item]
+}
+
+/// 投诉处理及时率.
+struct ReportPage: PageModel {
+    static let template = "report"
+    struct Month: TemplateModel {
+        var month: String
+        var total: Int
+        var handled: Int
+        var onTime: Int
+        var overdueOpen: Int
+        var rate: String
+    }
+
+    struct Department: TemplateModel {
+        var title: String
+        var total: Int64
+        var filled: Int
+        var onTime: Int
+        var overdueOpen: Int
+        var rate: String
+    }
+
+    var months: [Month]
+    var departments: [Department]
+}
+
+/// 投诉处理时限.
+struct PolicyPage: PageModel {
+    static let template = "policy"
+    var form: FormView
 }

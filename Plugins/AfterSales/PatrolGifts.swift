@@ -38,37 +38,42 @@ enum PatrolGifts {
         return g
     }
 
-    static let list: Handler = { req, ctx in
-        let user = try ctx.requireUser()
-        var w: SQL = ctx.can(P.manage) || ctx.can(P.giftApprove) ? "1 = 1" : "g.applied_by = \(user.id)"
-        if let s = req.query["state"], states[s] != nil { w = w + " AND g.state = \(s)" }
-        let rows = try ctx.db.query("""
-            SELECT g.*, COALESCE(u.display_name, '') AS applicant FROM service_patrol_gifts g LEFT JOIN users u ON u.id = g.applied_by
-            WHERE \(w) ORDER BY g.id DESC LIMIT 1000
-            """)
-        let header = ["编号", "客户", "礼品", "预算金额", "申请人", "申请时间", "状态", "实际金额"]
-        let cells = rows.map { r -> [String] in
-            [String(r.int("id") ?? 0), r.string("customer_name") ?? "", r.string("gift") ?? "", Money.yuan(r.int("budget_fen") ?? 0),
-             r.string("applicant") ?? "", ServiceUtil.time(r.int("applied_at"), ctx), states[r.string("state") ?? ""] ?? "",
-             r.int("actual_fen").map { Money.yuan($0) } ?? ""]
-        }
-        if req.query["format"] == "csv" { return .csv(filename: "赠送礼品申请.csv", CSVTable(header: header, rows: cells)) }
-        return ctx.render("patrol-list", [
-            "heading": "赠送礼品预算申请", "basePath": "/service/patrol/gifts", "plainHeaders": header,
-            "csvHref": "/service/patrol/gifts?format=csv" + (req.query["state"].map { "&state=" + URLEncoding.percentEncode($0) } ?? ""),
-            "actions": [["href": "/service/patrol/gifts/new", "title": "填写赠送礼品预算申请表"]],
-            "filters": [["name": "state", "label": "状态", "select": true,
-                         "options": P.choicesModel(states.sorted { $0.key < $1.key }.map { Choice($0.key, $0.value) }, selected: req.query["state"])]]
-                as [[String: Any]],
-            "rows": zip(rows, cells).map { r, c -> [String: Any] in ["cells": c, "url": "/service/patrol/gifts/\(r.int("id") ?? 0)"] },
-        ], title: "赠送礼品预算申请")
-    }
+    /// 赠送礼品预算申请: the plain list (the applicant's own, or all for 巡访管理 and the approvers).
+    static let listPage = ListPage(
+        title: "赠送礼品预算申请", path: "/service/patrol/gifts",
+        select: "g.*, COALESCE(u.display_name, '') AS applicant",
+        from: "service_patrol_gifts g LEFT JOIN users u ON u.id = g.applied_by",
+        scope: { ctx in
+            ctx.can(P.manage) || ctx.can(P.giftApprove) ? "1 = 1" : "g.applied_by = \(try ctx.requireUser().id)"
+        },
+        columns: [
+            .init("id", "编号", sql: "g.id") { r, _ in
+                ListCell(String(r.int("id") ?? 0), href: "/service/patrol/gifts/\(r.int("id") ?? 0)")
+            },
+            .text("customer", "客户", sql: "g.customer_name"),
+            .text("gift", "礼品", sql: "g.gift"),
+            .init("budget", "预算金额", sql: "g.budget_fen") { r, _ in ListCell(Money.yuan(r.int("budget_fen") ?? 0)) },
+            .text("applicant", "申请人", sql: "applicant"),
+            .time("applied", "申请时间", sql: "g.applied_at"),
+            .init("state", "状态", sql: "g.state") { r, _ in ListCell(states[r.string("state") ?? ""] ?? "") },
+            .init("actual", "实际金额", sql: "g.actual_fen") { r, _ in ListCell(r.int("actual_fen").map { Money.yuan($0) } ?? "") },
+        ],
+        filters: [
+            .choice("state", "状态", all: "状态：全部", states.sorted { $0.key < $1.key }.map { Choice($0.key, $0.value) }) { s, _ in
+                "g.state = \(s)"
+            },
+        ],
+        actions: [.init("填写赠送礼品预算申请表", href: "/service/patrol/gifts/new")],
+        defaultSort: "id", defaultDescending: true, tiebreaker: "g.id", empty: "没有记录。")
+
+    static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
     static let apply: Handler = { req, ctx in
         let customers = try P.customerChoices(ctx)
-        return try ctx.handleForm(applyForm(customers: customers), template: "patrol-form", title: "赠送礼品预算申请表",
-                                  data: ["heading": "赠送礼品预算申请表", "cancel": "/service/patrol/gifts",
-                                         "intro": "002 §8：对特殊客户赠送礼品，应填写赠送礼品预算申请表，报主管上级审批。"]) { v in
+        return try ctx.handleForm(applyForm(customers: customers), title: "赠送礼品预算申请表", page: { form in
+            PatrolFormPage(heading: "赠送礼品预算申请表", intro: "002 §8：对特殊客户赠送礼品，应填写赠送礼品预算申请表，报主管上级审批。",
+                           cancel: "/service/patrol/gifts", form: form)
+        }) { v in
             guard let c = try P.patrolCustomer(v.string("customer"), ctx) else {
                 throw FormRejection(field: "customer", "请选择您可查看的客户")
             }
@@ -85,37 +90,34 @@ enum PatrolGifts {
         }
     }
 
-    static func model(_ g: Row, _ ctx: Context) throws -> [String: Any] {
-        var d: [String: Any] = g.dictionary
-        d["budget"] = Money.yuan(g.int("budget_fen") ?? 0)
-        d["actual"] = g.int("actual_fen").map { Money.yuan($0) } ?? ""
-        d["stateText"] = states[g.string("state") ?? ""] ?? ""
-        d["applicant"] = try P.userName(g.int("applied_by"), ctx)
-        d["appliedAt"] = ServiceUtil.time(g.int("applied_at"), ctx)
-        d["decider"] = try P.userName(g.int("decided_by"), ctx)
-        d["decidedAt"] = ServiceUtil.time(g.int("decided_at"), ctx)
-        return d
+    static func model(_ g: Row, _ ctx: Context) throws -> GiftView {
+        GiftView(id: g.int("id") ?? 0, customerName: g.string("customer_name") ?? "", gift: g.string("gift") ?? "",
+                 budget: Money.yuan(g.int("budget_fen") ?? 0), reason: g.string("reason") ?? "",
+                 applicant: try P.userName(g.int("applied_by"), ctx), appliedAt: ServiceUtil.time(g.int("applied_at"), ctx),
+                 stateText: states[g.string("state") ?? ""] ?? "", decider: try P.userName(g.int("decided_by"), ctx),
+                 decidedAt: ServiceUtil.time(g.int("decided_at"), ctx), decisionNote: g.string("decision_note") ?? "",
+                 givenDate: g.string("given_date") ?? "", actual: g.int("actual_fen").map { Money.yuan($0) } ?? "",
+                 givenNote: g.string("given_note") ?? "")
     }
 
     static let detail: Handler = { req, ctx in
         let g = try load(try req.id(), ctx)
         let id = try g.requireInt("id")
         let s = g.string("state") ?? ""
-        return ctx.render("patrol-gift", [
-            "g": try model(g, ctx), "decided": g.int("decided_at") != nil, "recorded": s == "recorded",
-            "canDecide": ctx.can(P.giftApprove) && s == "pending",
-            "canRecord": s == "approved" && g.int("applied_by") == ctx.user?.id,
-            "printedAt": ctx.display(ctx.now),
-            "history": try ServiceUtil.history(entity: "service.patrol_gift", id: id, titles: states, ctx),
-        ], title: "赠送礼品预算申请表 #\(id)")
+        return ctx.render(PatrolGiftPage(
+            g: try model(g, ctx),
+            canDecide: ctx.can(P.giftApprove) && s == "pending",
+            canRecord: s == "approved" && g.int("applied_by") == ctx.user?.id,
+            history: try ServiceUtil.history(entity: "service.patrol_gift", id: id, titles: states, ctx)
+        ), title: "赠送礼品预算申请表 #\(id)")
     }
 
     static let decide: Handler = { req, ctx in
         let g = try load(try req.id(), ctx)
         let id = try g.requireInt("id")
-        return try ctx.handleForm(decideForm, template: "patrol-form", title: "审批赠送礼品预算",
-                                  data: ["heading": "审批赠送礼品预算申请 #\(id)", "g": try model(g, ctx), "hasGift": true,
-                                         "cancel": "/service/patrol/gifts/\(id)"]) { v in
+        return try ctx.handleForm(decideForm, title: "审批赠送礼品预算", page: { form in
+            PatrolFormPage(heading: "审批赠送礼品预算申请 #\(id)", g: try model(g, ctx), cancel: "/service/patrol/gifts/\(id)", form: form)
+        }) { v in
             guard g.string("state") == "pending" else { throw FormRejection("该申请已审批，不能重复审批") }
             let to = v.string("decision") == "approve" ? "approved" : "rejected"
             try ctx.db.transaction {
@@ -134,9 +136,9 @@ enum PatrolGifts {
     static let record: Handler = { req, ctx in
         let g = try load(try req.id(), ctx)
         let id = try g.requireInt("id")
-        return try ctx.handleForm(recordForm, template: "patrol-form", title: "登记礼品赠送",
-                                  data: ["heading": "登记礼品赠送 #\(id)", "g": try model(g, ctx), "hasGift": true,
-                                         "cancel": "/service/patrol/gifts/\(id)"]) { v in
+        return try ctx.handleForm(recordForm, title: "登记礼品赠送", page: { form in
+            PatrolFormPage(heading: "登记礼品赠送 #\(id)", g: try model(g, ctx), cancel: "/service/patrol/gifts/\(id)", form: form)
+        }) { v in
             guard g.string("state") == "approved" else {
                 throw FormRejection("002 §8：赠送礼品预算申请表尚未批准（当前：\(states[g.string("state") ?? ""] ?? "")），不能登记赠送")
             }
@@ -182,11 +184,10 @@ enum PatrolGifts {
         if req.query["format"] == "csv" {
             return .csv(filename: "客户质量信息反馈表-\(mon.description).csv", CSVTable(header: header, rows: cells))
         }
-        return ctx.render("patrol-feedback", [
-            "monday": mon.description, "sunday": sun.description,
-            "prev": mon.adding(days: -7).description, "next": mon.adding(days: 7).description,
-            "headers": header, "rows": zip(rows, cells).map { r, c -> [String: Any] in ["cells": c, "id": r.int("id") ?? 0] },
-            "count": rows.count, "printedAt": ctx.display(ctx.now),
-        ], title: "客户质量信息反馈表")
+        return ctx.render(PatrolFeedbackPage(
+            monday: mon.description, sunday: sun.description, count: rows.count,
+            prev: mon.adding(days: -7).description, next: mon.adding(days: 7).description,
+            headers: header, rows: cells.map { .init(cells: $0) }
+        ), title: "客户质量信息反馈表")
     }
 }

@@ -161,10 +161,10 @@ enum PatrolPages {
     }
 
     /// The customer card (002 §9: the daily report goes up with the customer card) — from CustomerDirectory.
-    static func card(_ customerID: Int64, _ ctx: Context) throws -> [String: Any] {
-        guard let c = try ServiceUtil.directory(ctx).customer(id: customerID, ctx) else { return [:] }
-        return ["code": c.code ?? "", "name": c.name, "ratingClass": c.ratingClass ?? "未评级", "owner": c.ownerName,
-                "city": c.city, "address": c.address, "phone": c.phone, "inCity": c.inCity ? "市内" : "市外"]
+    static func card(_ customerID: Int64, _ ctx: Context) throws -> CustomerCard? {
+        guard let c = try ServiceUtil.directory(ctx).customer(id: customerID, ctx) else { return nil }
+        return CustomerCard(code: c.code ?? "", name: c.name, ratingClass: c.ratingClass ?? "未评级", owner: c.ownerName,
+                            city: c.city, inCity: c.inCity ? "市内" : "市外", address: c.address, phone: c.phone)
     }
 
     /// Patrol staff: active users with a service or sales role (the choice is refused for the customer's own rep).
@@ -205,10 +205,6 @@ enum PatrolPages {
     /// Whoever holds `patrol_manage` sees all patrol records; others their own.
     static func mayManage(_ ctx: Context) -> Bool { ctx.can(manage) }
 
-    static func choicesModel(_ choices: [Choice], selected: String?) -> [[String: Any]] {
-        choices.map { ["value": $0.value, "title": $0.label, "selected": selected == $0.value] }
-    }
-
     // MARK: service plan (002 §5, §7)
 
     static let planForm = FormSchema([
@@ -220,12 +216,8 @@ enum PatrolPages {
         FormField("after_sales", "具体售后服务内容", .textarea, rules: [.length(min: nil, max: 2000)]),
     ])
 
-    static func planRows(_ ctx: Context) throws -> [[String: Any]] {
-        try ctx.db.query("SELECT * FROM service_patrol_plans ORDER BY rating_class").map { r in
-            var d: [String: Any] = r.dictionary
-            d["updated"] = ServiceUtil.time(r.int("updated_at"), ctx)
-            return d
-        }
+    static func planRows(_ ctx: Context) throws -> [PlanView] {
+        try ctx.db.query("SELECT * FROM service_patrol_plans ORDER BY rating_class").map { PlanView($0, ctx) }
     }
 
     static let plans: Handler = { req, ctx in
@@ -234,8 +226,8 @@ enum PatrolPages {
         var initial = FormData([("rating_class", cls)])
         for f in ["key_products", "key_surveys", "special_surveys", "after_sales"] { initial.append(f, cur?.string(f) ?? "") }
         initial.append("visits_per_month", String(cur?.int("visits_per_month") ?? 0))
-        return try ctx.handleForm(planForm, template: "patrol-plans", title: "客户服务计划",
-                                  data: ["plans": try planRows(ctx)], initial: initial) { v in
+        return try ctx.handleForm(planForm, title: "客户服务计划", initial: initial,
+                                  page: { form in PatrolPlansPage(plans: try planRows(ctx), form: form) }) { v in
             let c = v.string("rating_class")
             let old = try ctx.db.first("SELECT visits_per_month FROM service_patrol_plans WHERE rating_class = \(c)")
             try ctx.db.transaction {
@@ -294,29 +286,31 @@ enum PatrolPages {
         }
         if q.export { return .csv(filename: "巡访安排.csv", CSVTable(header: visitSpec.columns.map(\.title), rows: cells)) }
         let customers = try customerChoices(ctx)
-        return ctx.render("patrol-list", [
-            "heading": "巡访安排", "basePath": "/service/patrol/visits",
-            "actions": ctx.can(manage) ? [["href": "/service/patrol/visits/new", "title": "指派巡访"]] : [],
-            "filters": [
-                ["name": "customer", "label": "客户", "select": true, "options": choicesModel(customers, selected: q.filters["customer"])],
-                ["name": "state", "label": "状态", "select": true,
-                 "options": choicesModel(visitStates.sorted { $0.key < $1.key }.map { Choice($0.key, $0.value) }, selected: q.filters["state"])],
-                ["name": "from", "label": "计划日期自", "date": true, "value": q.filters["from"] ?? ""],
-                ["name": "to", "label": "至", "date": true, "value": q.filters["to"] ?? ""],
-            ] as [[String: Any]],
-            "rows": zip(rows, cells).prefix(visitSpec.pageSize).map { r, c -> [String: Any] in
-                ["cells": c, "url": "/service/patrol/visits/\(r.int("id") ?? 0)"]
+        return ctx.render(PatrolListPage(
+            heading: "巡访安排", basePath: "/service/patrol/visits",
+            actions: ctx.can(manage) ? [.init(href: "/service/patrol/visits/new", title: "指派巡访")] : [],
+            intro: nil,
+            filters: [
+                .select("customer", "客户", ServiceUtil.options(customers, selected: q.filters["customer"])),
+                .select("state", "状态", ServiceUtil.options(visitStates.sorted { $0.key < $1.key }.map { Choice($0.key, $0.value) },
+                                                             selected: q.filters["state"])),
+                .date("from", "计划日期自", q.filters["from"]),
+                .date("to", "至", q.filters["to"]),
+            ],
+            rows: zip(rows, cells).prefix(visitSpec.pageSize).map { r, c in
+                .init(cells: c, url: "/service/patrol/visits/\(r.int("id") ?? 0)")
             },
-            "list": q.viewModel(rowsFetched: rows.count, basePath: "/service/patrol/visits"),
-        ], title: "巡访安排")
+            list: q.view(rowsFetched: rows.count, basePath: "/service/patrol/visits")
+        ), title: "巡访安排")
     }
 
     static let assign: Handler = { req, ctx in
         let customers = try ServiceUtil.customerChoices(ctx)
         let patrollers = try patrollerChoices(ctx)
-        return try ctx.handleForm(visitForm(customers: customers, patrollers: patrollers), template: "patrol-form", title: "指派巡访",
-                                  data: ["heading": "指派巡访专人", "intro": "002 第九章 §3、§6：专人负责，定期巡访；原则上不能由本地区负责销售的人员担任。",
-                                         "plans": try planRows(ctx), "showPlans": true]) { v in
+        return try ctx.handleForm(visitForm(customers: customers, patrollers: patrollers), title: "指派巡访", page: { form in
+            PatrolFormPage(heading: "指派巡访专人", intro: "002 第九章 §3、§6：专人负责，定期巡访；原则上不能由本地区负责销售的人员担任。",
+                           showPlans: true, plans: try planRows(ctx), form: form)
+        }) { v in
             let dir = try ServiceUtil.directory(ctx)
             guard let cid = Int64(v.string("customer")), let customer = try dir.customer(id: cid, ctx),
                   try dir.maySee(customerID: cid, ctx) else {
@@ -351,17 +345,16 @@ enum PatrolPages {
     static let visit: Handler = { req, ctx in
         let v = try loadVisit(try req.id(), ctx)
         let id = try v.requireInt("id")
-        var d: [String: Any] = v.dictionary
-        d["stateText"] = visitStates[v.string("state") ?? ""] ?? ""
-        d["patroller"] = try userName(v.int("patroller_id"), ctx)
-        d["assignedAt"] = ServiceUtil.time(v.int("assigned_at"), ctx)
         let plan = try ctx.db.first("SELECT * FROM service_patrol_plans WHERE rating_class = \(v.string("rating_class") ?? "")")
         let report = try ctx.db.first("SELECT id FROM service_patrol_reports WHERE visit_id = \(id)")
-        return ctx.render("patrol-visit", [
-            "v": d, "card": try card(v.int("customer_id") ?? 0, ctx), "plan": plan?.dictionary ?? [:], "hasPlan": plan != nil,
-            "reportID": report?.int("id") ?? 0, "hasReport": report != nil,
-            "canReport": v.string("state") == "assigned" && v.int("patroller_id") == ctx.user?.id,
-            "history": try ServiceUtil.history(entity: "service.patrol_visit", id: id, titles: visitStates, ctx),
-        ], title: "巡访 #\(id)")
+        return ctx.render(PatrolVisitPage(
+            v: .init(id: id, customerName: v.string("customer_name") ?? "", patroller: try userName(v.int("patroller_id"), ctx),
+                     plannedDate: v.string("planned_date") ?? "", stateText: visitStates[v.string("state") ?? ""] ?? "",
+                     purpose: v.string("purpose") ?? "", assignedAt: ServiceUtil.time(v.int("assigned_at"), ctx)),
+            card: try card(v.int("customer_id") ?? 0, ctx), plan: plan.map { PlanView($0, ctx) },
+            canReport: v.string("state") == "assigned" && v.int("patroller_id") == ctx.user?.id,
+            hasReport: report != nil, reportID: report?.int("id") ?? 0,
+            history: try ServiceUtil.history(entity: "service.patrol_visit", id: id, titles: visitStates, ctx)
+        ), title: "巡访 #\(id)")
     }
 }

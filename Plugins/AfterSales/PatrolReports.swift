@@ -24,11 +24,11 @@ enum PatrolReports {
         let user = try ctx.requireUser()
         guard v.int("patroller_id") == user.id else { throw HTTPError.forbidden }
         let cid = v.int("customer_id") ?? 0
-        return try ctx.handleForm(reportForm, template: "patrol-form", title: "巡访日报",
-                                  data: ["heading": "巡访日报 · \(v.string("customer_name") ?? "")", "card": try P.card(cid, ctx), "hasCard": true,
-                                         "intro": "002 §9：每日将拜访客户结果以日报表形式向上级主管汇报，并一同呈报客户卡。",
-                                         "cancel": "/service/patrol/visits/\(id)"],
-                                  initial: FormData([("visit_date", ctx.today.description)])) { f in
+        return try ctx.handleForm(reportForm, title: "巡访日报", initial: FormData([("visit_date", ctx.today.description)]), page: { form in
+            PatrolFormPage(heading: "巡访日报 · \(v.string("customer_name") ?? "")",
+                           intro: "002 §9：每日将拜访客户结果以日报表形式向上级主管汇报，并一同呈报客户卡。",
+                           hasCard: true, card: try P.card(cid, ctx), cancel: "/service/patrol/visits/\(id)", form: form)
+        }) { f in
             guard v.string("state") == "assigned" else { throw FormRejection("本次巡访已报日报") }
             let now = ServiceUtil.epoch(ctx)
             let rid: Int64 = try ctx.db.transaction {
@@ -84,21 +84,21 @@ enum PatrolReports {
         }
         if q.export { return .csv(filename: "巡访日报.csv", CSVTable(header: reportSpec.columns.map(\.title), rows: cells)) }
         let customers = try P.customerChoices(ctx)
-        return ctx.render("patrol-list", [
-            "heading": "巡访日报", "basePath": "/service/patrol/reports",
-            "intro": "002 §9 日报表。填写日报：在“巡访安排”中打开指派给您的巡访。",
-            "actions": [["href": "/service/patrol/urgent/new", "title": "填写巡访紧急报告"]],
-            "filters": [
-                ["name": "customer", "label": "客户", "select": true, "options": P.choicesModel(customers, selected: q.filters["customer"])],
-                ["name": "unread", "label": "仅上级未阅", "checkbox": true, "checked": q.filters["unread"] == "1"],
-                ["name": "from", "label": "巡访日期自", "date": true, "value": q.filters["from"] ?? ""],
-                ["name": "to", "label": "至", "date": true, "value": q.filters["to"] ?? ""],
-            ] as [[String: Any]],
-            "rows": zip(rows, cells).prefix(reportSpec.pageSize).map { r, c -> [String: Any] in
-                ["cells": c, "url": "/service/patrol/reports/\(r.int("id") ?? 0)"]
+        return ctx.render(PatrolListPage(
+            heading: "巡访日报", basePath: "/service/patrol/reports",
+            actions: [.init(href: "/service/patrol/urgent/new", title: "填写巡访紧急报告")],
+            intro: "002 §9 日报表。填写日报：在“巡访安排”中打开指派给您的巡访。",
+            filters: [
+                .select("customer", "客户", ServiceUtil.options(customers, selected: q.filters["customer"])),
+                .checkbox("unread", "仅上级未阅", checked: q.filters["unread"] == "1"),
+                .date("from", "巡访日期自", q.filters["from"]),
+                .date("to", "至", q.filters["to"]),
+            ],
+            rows: zip(rows, cells).prefix(reportSpec.pageSize).map { r, c in
+                .init(cells: c, url: "/service/patrol/reports/\(r.int("id") ?? 0)")
             },
-            "list": q.viewModel(rowsFetched: rows.count, basePath: "/service/patrol/reports"),
-        ], title: "巡访日报")
+            list: q.view(rowsFetched: rows.count, basePath: "/service/patrol/reports")
+        ), title: "巡访日报")
     }
 
     static func loadReport(_ id: Int64, _ ctx: Context) throws -> Row {
@@ -110,16 +110,17 @@ enum PatrolReports {
     static let detail: Handler = { req, ctx in
         let r = try loadReport(try req.id(), ctx)
         let id = try r.requireInt("id")
-        var d: [String: Any] = r.dictionary
-        d["reporter"] = try P.userName(r.int("reporter_id"), ctx)
-        d["created"] = ServiceUtil.time(r.int("created_at"), ctx)
-        d["ackBy"] = try P.userName(r.int("ack_by"), ctx)
-        d["ackAt"] = ServiceUtil.time(r.int("ack_at"), ctx)
-        return ctx.render("patrol-report", [
-            "r": d, "acked": r.int("ack_at") != nil, "card": try P.card(r.int("customer_id") ?? 0, ctx),
-            "canAck": ctx.can(P.manage) && r.int("ack_at") == nil, "printedAt": ctx.display(ctx.now),
-            "history": try ServiceUtil.history(entity: "service.patrol_report", id: id, titles: ["submitted": "已提交", "read": "上级已阅"], ctx),
-        ], title: "巡访日报 #\(id)")
+        return ctx.render(PatrolReportPage(
+            r: .init(id: id, customerName: r.string("customer_name") ?? "", visitDate: r.string("visit_date") ?? "",
+                     visitTime: r.string("visit_time") ?? "", opinions: r.string("opinions") ?? "", market: r.string("market") ?? "",
+                     effect: r.string("effect") ?? "", handling: r.string("handling") ?? "", other: r.string("other") ?? "",
+                     reporter: try P.userName(r.int("reporter_id"), ctx), unit: r.string("unit") ?? "",
+                     created: ServiceUtil.time(r.int("created_at"), ctx), ackBy: try P.userName(r.int("ack_by"), ctx),
+                     ackAt: r.int("ack_at").map { ServiceUtil.time($0, ctx) }),
+            card: try P.card(r.int("customer_id") ?? 0, ctx),
+            canAck: ctx.can(P.manage) && r.int("ack_at") == nil,
+            history: try ServiceUtil.history(entity: "service.patrol_report", id: id, titles: ["submitted": "已提交", "read": "上级已阅"], ctx)
+        ), title: "巡访日报 #\(id)")
     }
 
     /// The superior reads (acknowledges) a daily report; it leaves the inbox.
@@ -158,9 +159,10 @@ enum PatrolReports {
 
     static let urgentNew: Handler = { req, ctx in
         let customers = try P.customerChoices(ctx)
-        return try ctx.handleForm(urgentForm(customers: customers), template: "patrol-form", title: "巡访紧急报告",
-                                  data: ["heading": "巡访紧急报告", "cancel": "/service/patrol/urgent",
-                                         "intro": "002 §11：本单位不能自行解决的问题，随时填写巡访紧急报告报上级处理。"]) { v in
+        return try ctx.handleForm(urgentForm(customers: customers), title: "巡访紧急报告", page: { form in
+            PatrolFormPage(heading: "巡访紧急报告", intro: "002 §11：本单位不能自行解决的问题，随时填写巡访紧急报告报上级处理。",
+                           cancel: "/service/patrol/urgent", form: form)
+        }) { v in
             let user = try ctx.requireUser()
             var cid: Int64?
             var cname = ""
@@ -185,28 +187,32 @@ enum PatrolReports {
         }
     }
 
-    static let urgentList: Handler = { req, ctx in
-        let user = try ctx.requireUser()
-        let w: SQL = P.mayManage(ctx) ? "1 = 1" : "x.reporter_id = \(user.id)"
-        let rows = try ctx.db.query("""
-            SELECT x.*, COALESCE(u.display_name, '') AS reporter FROM service_patrol_urgent x LEFT JOIN users u ON u.id = x.reporter_id
-            WHERE \(w) ORDER BY x.created_at DESC, x.id DESC LIMIT 1000
-            """)
-        let header = ["编号", "报告时间", "紧急事项类别", "相关客户", "报告人", "营业单位", "报告内容", "上级已阅"]
-        let cells = rows.map { r -> [String] in
-            [String(r.int("id") ?? 0), ServiceUtil.time(r.int("created_at"), ctx), triggerTitle(r.string("trigger") ?? ""),
-             r.string("customer_name") ?? "", r.string("reporter") ?? "", r.string("unit") ?? "", r.string("content") ?? "",
-             r.int("ack_at") == nil ? "未阅" : ServiceUtil.time(r.int("ack_at"), ctx)]
-        }
-        if req.query["format"] == "csv" { return .csv(filename: "巡访紧急报告.csv", CSVTable(header: header, rows: cells)) }
-        return ctx.render("patrol-list", [
-            "heading": "巡访紧急报告", "basePath": "/service/patrol/urgent", "plainHeaders": header, "csvHref": "/service/patrol/urgent?format=csv",
-            "actions": [["href": "/service/patrol/urgent/new", "title": "填写紧急报告"]],
-            "rows": zip(rows, cells).map { r, c -> [String: Any] in
-                ["cells": c, "url": "/service/patrol/urgent/\(r.int("id") ?? 0)", "urgent": r.int("ack_at") == nil]
+    /// 巡访紧急报告: the plain list (the reporter's own, or all for 巡访管理).
+    static let urgentPage = ListPage(
+        title: "巡访紧急报告", path: "/service/patrol/urgent",
+        select: "x.*, COALESCE(u.display_name, '') AS reporter",
+        from: "service_patrol_urgent x LEFT JOIN users u ON u.id = x.reporter_id",
+        scope: { ctx in P.mayManage(ctx) ? "1 = 1" : "x.reporter_id = \(try ctx.requireUser().id)" },
+        columns: [
+            .init("id", "编号", sql: "x.id") { r, _ in
+                ListCell(String(r.int("id") ?? 0), href: "/service/patrol/urgent/\(r.int("id") ?? 0)")
             },
-        ], title: "巡访紧急报告")
-    }
+            .time("created", "报告时间", sql: "x.created_at"),
+            .init("trigger", "紧急事项类别", sql: "x.trigger") { r, _ in ListCell(triggerTitle(r.string("trigger") ?? "")) },
+            .text("customer", "相关客户", sql: "x.customer_name"),
+            .text("reporter", "报告人", sql: "reporter"),
+            .text("unit", "营业单位", sql: "x.unit"),
+            .text("content", "报告内容", sql: "x.content", sortable: false),
+            .init("ack", "上级已阅", sql: "x.ack_at") { r, ctx in
+                ListCell(r.int("ack_at") == nil ? "未阅" : ctx.displayEpoch(r.int("ack_at")))
+            },
+        ],
+        // Unread reports were highlighted in the former list; the filter finds them.
+        filters: [.checkbox("unread", "仅上级未阅") { _ in "x.ack_at IS NULL" }],
+        actions: [.init("填写紧急报告", href: "/service/patrol/urgent/new")],
+        defaultSort: "created", defaultDescending: true, tiebreaker: "x.id", empty: "没有记录。")
+
+    static let urgentList: Handler = { req, ctx in try urgentPage.respond(req, ctx) }
 
     static func loadUrgent(_ id: Int64, _ ctx: Context) throws -> Row {
         guard let r = try ctx.db.first("SELECT * FROM service_patrol_urgent WHERE id = \(id)") else { throw HTTPError.notFound }
@@ -217,16 +223,14 @@ enum PatrolReports {
     static let urgentDetail: Handler = { req, ctx in
         let r = try loadUrgent(try req.id(), ctx)
         let id = try r.requireInt("id")
-        var d: [String: Any] = r.dictionary
-        d["triggerText"] = triggerTitle(r.string("trigger") ?? "")
-        d["reporter"] = try P.userName(r.int("reporter_id"), ctx)
-        d["created"] = ServiceUtil.time(r.int("created_at"), ctx)
-        d["ackBy"] = try P.userName(r.int("ack_by"), ctx)
-        d["ackAt"] = ServiceUtil.time(r.int("ack_at"), ctx)
-        return ctx.render("patrol-urgent", [
-            "u": d, "acked": r.int("ack_at") != nil, "canAck": ctx.can(P.manage) && r.int("ack_at") == nil,
-            "history": try ServiceUtil.history(entity: "service.patrol_urgent", id: id, titles: ["submitted": "已报告", "read": "上级已阅"], ctx),
-        ], title: "巡访紧急报告 #\(id)")
+        return ctx.render(PatrolUrgentPage(
+            u: .init(id: id, triggerText: triggerTitle(r.string("trigger") ?? ""), customerName: r.string("customer_name") ?? "",
+                     content: r.string("content") ?? "", reporter: try P.userName(r.int("reporter_id"), ctx), unit: r.string("unit") ?? "",
+                     created: ServiceUtil.time(r.int("created_at"), ctx), ackBy: try P.userName(r.int("ack_by"), ctx),
+                     ackAt: r.int("ack_at").map { ServiceUtil.time($0, ctx) }),
+            canAck: ctx.can(P.manage) && r.int("ack_at") == nil,
+            history: try ServiceUtil.history(entity: "service.patrol_urgent", id: id, titles: ["submitted": "已报告", "read": "上级已阅"], ctx)
+        ), title: "巡访紧急报告 #\(id)")
     }
 
     static let urgentAck: Handler = { req, ctx in
@@ -285,28 +289,32 @@ enum PatrolReports {
         let unit = req.query["unit"].flatMap { $0.isEmpty ? nil : $0 } ?? P.unit(user)
         let existing = try ctx.db.first("SELECT * FROM service_patrol_monthly WHERE unit = \(unit) AND month = \(month)")
         let summary = try existing?.string("summary") ?? compile(unit: unit, month: month, ctx)
-        let daily = try monthReports(unit: unit, month: month, ctx).map { r -> [String: Any] in
-            var d: [String: Any] = r.dictionary
-            d["url"] = "/service/patrol/reports/\(r.int("id") ?? 0)"
-            return d
+        // The month's daily reports and the reports submitted are read only when the page is shown (issue 20).
+        func daily() throws -> [PatrolMonthlyPage.Daily] {
+            try monthReports(unit: unit, month: month, ctx).map { r in
+                PatrolMonthlyPage.Daily(visitDate: r.string("visit_date") ?? "", visitTime: r.string("visit_time") ?? "",
+                                        customerName: r.string("customer_name") ?? "", effect: r.string("effect") ?? "",
+                                        url: "/service/patrol/reports/\(r.int("id") ?? 0)")
+            }
         }
-        // The list of submitted reports is read only when the page is shown (issue 20).
-        func submitted() throws -> [[String: Any]] {
+        func submitted() throws -> [PatrolMonthlyPage.Submitted] {
             try ctx.db.query("""
                 SELECT m.*, COALESCE(u.display_name, '') AS submitter FROM service_patrol_monthly m LEFT JOIN users u ON u.id = m.submitted_by
                 ORDER BY m.month DESC, m.unit LIMIT 100
-                """).map { r -> [String: Any] in
-                var d: [String: Any] = r.dictionary
-                d["at"] = ServiceUtil.time(r.int("submitted_at"), ctx)
-                d["url"] = "/service/patrol/monthly?month=\(r.string("month") ?? "")&unit=\(URLEncoding.percentEncode(r.string("unit") ?? ""))"
-                return d
+                """).map { r in
+                PatrolMonthlyPage.Submitted(
+                    month: r.string("month") ?? "", unit: r.string("unit") ?? "", reportCount: r.int("report_count") ?? 0,
+                    submitter: r.string("submitter") ?? "", at: ServiceUtil.time(r.int("submitted_at"), ctx),
+                    url: "/service/patrol/monthly?month=\(r.string("month") ?? "")&unit=\(URLEncoding.percentEncode(r.string("unit") ?? ""))")
             }
         }
-        return try ctx.handleForm(monthlyForm, template: "patrol-monthly", title: "每月巡访情况报告书",
-                                  data: ["month": month, "unit": unit, "daily": daily, "hasDaily": !daily.isEmpty,
-                                         "submitted": try submitted(), "existing": existing != nil,
-                                         "existingAt": ServiceUtil.time(existing?.int("submitted_at"), ctx)],
-                                  initial: FormData([("month", month), ("unit", unit), ("summary", summary)])) { v in
+        return try ctx.handleForm(monthlyForm, title: "每月巡访情况报告书",
+                                  initial: FormData([("month", month), ("unit", unit), ("summary", summary)]), page: { form in
+            let daily = try daily()
+            return PatrolMonthlyPage(month: month, unit: unit, existing: existing != nil,
+                                     existingAt: ServiceUtil.time(existing?.int("submitted_at"), ctx),
+                                     daily: daily, hasDaily: !daily.isEmpty, submitted: try submitted(), form: form)
+        }) { v in
             let m = v.string("month"), u = v.string("unit")
             let count = Int64(try monthReports(unit: u, month: m, ctx).count)
             let now = ServiceUtil.epoch(ctx)

@@ -30,44 +30,50 @@ enum ReturnViews {
         try ctx.db.query("SELECT * FROM service_return_lines WHERE return_id = \(id) ORDER BY id")
     }
 
-    static let listSpec = ListSpec(columns: [
-        .init("id", "编号", sql: "r.id"),
-        .init("customer", "客户", sql: "r.customer_name"),
-        .init("reason", "原因", sql: "r.reason_code"),
-        .init("state", "状态", sql: "r.state"),
-        .init("created", "登记时间", sql: "r.created_at"),
-        .init("settled", "结算金额", sql: "r.settled_fen"),
-    ], defaultSort: "created", defaultDescending: true, filters: ["state", "reason", "customer"], pageSize: 50, tiebreaker: "r.id")
+    /// 退货: the plain list (heading, filters, table, pager, CSV with the same columns).
+    static let listPage = ListPage(
+        title: "退货", path: "/service/returns",
+        select: "r.*", from: "service_returns r",
+        scope: { ctx in try visibility(ctx) },
+        columns: [
+            .init("id", "编号", sql: "r.id") { r, _ in
+                ListCell(String(r.int("id") ?? 0), href: "/service/returns/\(r.int("id") ?? 0)")
+            },
+            .text("customer", "客户", sql: "r.customer_name"),
+            .init("reason", "原因", sql: "r.reason_code") { r, _ in ListCell(P.reasonTitle(r.string("reason_code") ?? "")) },
+            .init("state", "状态", sql: "r.state") { r, _ in ListCell(P.stateTitles[r.string("state") ?? ""] ?? "") },
+            .time("created", "登记时间", sql: "r.created_at"),
+            .init("settled", "结算金额", sql: "r.settled_fen") { r, _ in ListCell(r.int("settled_fen").map { Money.format($0) } ?? "") },
+        ],
+        filters: [
+            .choice("state", "状态", all: "全部状态", P.State.allCases.map { Choice($0.rawValue, P.stateTitles[$0.rawValue] ?? "") }) { s, _ in
+                "r.state = \(s)"
+            },
+            .choice("reason", "原因", all: "全部原因", P.reasons) { s, _ in "r.reason_code = \(s)" },
+            // The customers of the returns this user sees (finance or the warehouse may see no customer in 客户开发).
+            .init("customer", "客户", .select(all: "全部客户", options: { ctx in
+                try ctx.db.query("""
+                    SELECT r.customer_id, MAX(r.customer_name) AS name FROM service_returns r WHERE \(try visibility(ctx))
+                    GROUP BY r.customer_id ORDER BY name
+                    """).map { Choice(String($0.int("customer_id") ?? 0), $0.string("name") ?? "") }
+            })) { s, _ in Int64(s).map { "r.customer_id = \($0)" } },
+        ],
+        actions: [.init("登记退货", href: "/service/returns/new", shown: { ctx in ctx.can(P.register) })],
+        defaultSort: "created", defaultDescending: true, tiebreaker: "r.id", empty: "没有退货。")
 
-    static let list: Handler = { req, ctx in
-        let q = listSpec.parse(req.query)
-        var w: SQL = "WHERE 1 = 1"
-        if !P.seesAll(ctx) {
-            let ids = try ServiceUtil.visibleCustomerIDs(ctx)
-            w = w + " AND (r.created_by = \(try ctx.requireUser().id)" + (ids.isEmpty ? ")" : " OR r.customer_id IN (\(list: ids)))")
-        }
-        if let s = q.filters["state"] { w = w + " AND r.state = \(s)" }
-        if let s = q.filters["reason"] { w = w + " AND r.reason_code = \(s)" }
-        if let s = q.filters["customer"], let cid = Int64(s) { w = w + " AND r.customer_id = \(cid)" }
-        let rows = try ctx.db.query("SELECT r.* FROM service_returns r \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)")
-        func cells(_ r: Row) -> [String] {
-            [String(r.int("id") ?? 0), r.string("customer_name") ?? "", P.reasonTitle(r.string("reason_code") ?? ""),
-             P.stateTitles[r.string("state") ?? ""] ?? "", ServiceUtil.time(r.int("created_at"), ctx),
-             r.int("settled_fen").map { Money.format($0) } ?? ""]
-        }
-        if q.export { return .csv(filename: "退货.csv", CSVTable(header: listSpec.columns.map(\.title), rows: rows.map(cells))) }
-        return ctx.render("returns", [
-            "returns": rows.prefix(listSpec.pageSize).map { r -> [String: Any] in ["id": r.int("id") ?? 0, "cells": cells(r)] },
-            "list": q.viewModel(rowsFetched: rows.count, basePath: "/service/returns"),
-            "states": P.State.allCases.map { ["value": $0.rawValue, "title": P.stateTitles[$0.rawValue] ?? "", "selected": q.filters["state"] == $0.rawValue] },
-            "reasons": P.reasons.map { ["value": $0.value, "title": $0.label, "selected": q.filters["reason"] == $0.value] },
-            "canRegister": ctx.can(P.register),
-        ], title: "退货")
+    static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
+
+    /// SQL condition (on alias `r`) for the returns the user may see (as `ReturnPages.load`).
+    static func visibility(_ ctx: Context) throws -> SQL {
+        if P.seesAll(ctx) { return "1 = 1" }
+        let ids = try ServiceUtil.visibleCustomerIDs(ctx)
+        let own: SQL = "r.created_by = \(try ctx.requireUser().id)"
+        return ids.isEmpty ? own : own + " OR r.customer_id IN (\(list: ids))"
     }
 
     static let create: Handler = { req, ctx in
-        try ctx.handleForm(P.registerForm(customers: try ServiceUtil.customerChoices(ctx)), template: "return-step",
-                           title: "登记退货", data: ["heading": "登记退货（003 第六章）"]) { v in
+        try ctx.handleForm(P.registerForm(customers: try ServiceUtil.customerChoices(ctx)), title: "登记退货",
+                           page: { form in ReturnStepPage(heading: "登记退货（003 第六章）", r: nil, form: form) }) { v in
             let dir = try ServiceUtil.directory(ctx)
             guard let cid = Int64(v.string("customer")), let c = try dir.customer(id: cid, ctx), try dir.maySee(customerID: cid, ctx) else {
                 throw FormRejection(field: "customer", "请选择您可查看的客户")
@@ -87,43 +93,54 @@ enum ReturnViews {
         }
     }
 
-    static func page(_ req: Request, _ ctx: Context, template: String) throws -> Response {
-        let r = try P.load(try req.id(), ctx)
+    /// What the record and its print (the 准予退回通知单 and the receipt) both show.
+    static func body(_ r: Row, _ ctx: Context) throws -> ReturnBody {
         let id = try r.requireInt("id")
         let s = state(r)
         var total: Int64 = 0
-        let ls = try lines(id, ctx).map { l throws -> [String: Any] in
-            var d: [String: Any] = l.dictionary
+        let ls = try lines(id, ctx).map { l throws in
             let q = l.int("quantity") ?? 0
+            var line = ReturnBody.Line(product: l.string("product") ?? "", spec: l.string("spec") ?? "", quantity: q,
+                                       price: Money.format(l.int("unit_price_fen") ?? 0), received: l.int("received"),
+                                       discrepancy: false, diff: 0)
             if let got = l.int("received") {
-                d["hasReceived"] = true
-                d["diff"] = try Stored.subtract(got, q)
-                d["discrepancy"] = got != q
+                line.diff = try Stored.subtract(got, q)
+                line.discrepancy = got != q
                 total = try Stored.add(total, try Stored.multiply(got, l.int("unit_price_fen") ?? 0))
             }
-            d["price"] = Money.format(l.int("unit_price_fen") ?? 0)
-            return d
+            return line
         }
         let credit = try creditText(id, ctx)
-        return ctx.render(template, [
-            "r": r.dictionary, "stateText": P.stateTitles[s.rawValue] ?? "", "reasonText": P.reasonTitle(r.string("reason_code") ?? ""),
-            "oral": r.string("reason_form") == "oral", "lines": ls, "hasLines": !ls.isEmpty,
-            "hasDiscrepancy": ls.contains { $0["discrepancy"] as? Bool == true },
-            "receivedTotal": Money.yuan(total), "settled": r.int("settled_fen").map(Money.yuan) ?? "",
-            "canList": ctx.can(P.register) && (s == .registered || s == .listed),
-            "canNotice": ctx.can(P.verify) && s == .listed,
-            "canReceive": ctx.can(P.receive) && s == .approved,
-            "canSettle": ctx.can(P.settle) && s == .received,
-            "noticeAt": ServiceUtil.time(r.int("notice_at"), ctx), "receivedAt": ServiceUtil.time(r.int("received_at"), ctx),
-            "settledAt": ServiceUtil.time(r.int("settled_at"), ctx),
-            "settledHere": s == .settled, "hasCredit": credit != nil, "creditText": credit ?? "",
-            "history": try ServiceUtil.history(entity: "service.return", id: id, titles: P.stateTitles, ctx),
-            "printedAt": ctx.display(ctx.now),
-        ], title: "退货 #\(id)")
+        func text(_ column: String) -> String { r.string(column) ?? "" }
+        return ReturnBody(
+            r: .init(id: id, customerName: text("customer_name"), reasonText: text("reason_text"), noticeNo: text("notice_no"),
+                     noticeOpinion: text("notice_opinion"), discrepancyNote: text("discrepancy_note")),
+            stateText: P.stateTitles[s.rawValue] ?? "", reasonTitle: P.reasonTitle(text("reason_code")),
+            oral: r.string("reason_form") == "oral",
+            noticeAt: ServiceUtil.time(r.int("notice_at"), ctx), receivedAt: ServiceUtil.time(r.int("received_at"), ctx),
+            settled: r.int("settled_fen").map(Money.yuan) ?? "", settledAt: ServiceUtil.time(r.int("settled_at"), ctx),
+            settledHere: s == .settled, creditText: credit,
+            hasDiscrepancy: ls.contains { $0.discrepancy }, lines: ls, receivedTotal: Money.yuan(total))
     }
 
-    static let detail: Handler = { req, ctx in try page(req, ctx, template: "return") }
-    static let print: Handler = { req, ctx in try page(req, ctx, template: "return-print") }
+    static let detail: Handler = { req, ctx in
+        let r = try P.load(try req.id(), ctx)
+        let id = try r.requireInt("id")
+        let s = state(r)
+        return ctx.render(ReturnPage(
+            body: try body(r, ctx),
+            canList: ctx.can(P.register) && (s == .registered || s == .listed),
+            canNotice: ctx.can(P.verify) && s == .listed,
+            canReceive: ctx.can(P.receive) && s == .approved,
+            canSettle: ctx.can(P.settle) && s == .received,
+            history: try ServiceUtil.history(entity: "service.return", id: id, titles: P.stateTitles, ctx)
+        ), title: "退货 #\(id)")
+    }
+
+    static let print: Handler = { req, ctx in
+        let r = try P.load(try req.id(), ctx)
+        return ctx.render(ReturnPrintPage(body: try body(r, ctx), printedAt: ctx.display(ctx.now)), title: "退货 #\(try r.requireInt("id"))")
+    }
 
     /// 003 §6.2.2: the return list, checked with the customer.
     static let listStep: Handler = { req, ctx in
@@ -137,8 +154,8 @@ enum ReturnViews {
             initial.append("lines.\(i).quantity", String(l.int("quantity") ?? 0))
             initial.append("lines.\(i).price", Money.format(l.int("unit_price_fen") ?? 0, grouping: false))
         }
-        return try ctx.handleForm(P.listForm, template: "return-step", title: "退货清单",
-                                  data: ["r": r.dictionary, "heading": "退货清单（与客户核对）"], initial: initial) { v in
+        return try ctx.handleForm(P.listForm, title: "退货清单", initial: initial,
+                                  page: { form in ReturnStepPage(heading: "退货清单（与客户核对）", r: .init(r), form: form) }) { v in
             try ctx.db.transaction {
                 try move(r, "list", set: ", listed_by = \(try ctx.requireUser().id), listed_at = \(ServiceUtil.epoch(ctx))", ctx)
                 try ctx.db.execute("DELETE FROM service_return_lines WHERE return_id = \(id)")
@@ -158,8 +175,8 @@ enum ReturnViews {
         let r = try P.load(try req.id(), ctx)
         let id = try r.requireInt("id")
         try require(r, .listed, state(r) == .registered ? "退货清单尚未与客户核对，品质部不能签发通知单。" : "通知单已签发，不能重复签发。")
-        return try ctx.handleForm(P.noticeForm, template: "return-step", title: "准予退回通知单",
-                                  data: ["r": r.dictionary, "heading": "品质部：核实并签发准予退回通知单"]) { v in
+        return try ctx.handleForm(P.noticeForm, title: "准予退回通知单",
+                                  page: { form in ReturnStepPage(heading: "品质部：核实并签发准予退回通知单", r: .init(r), form: form) }) { v in
             let no = String(format: "ZYTH-%04d-%05lld", ctx.today.year, id)
             try ctx.db.transaction {
                 try move(r, "notice", reason: v.string("opinion"), set: """
@@ -177,8 +194,8 @@ enum ReturnViews {
         try require(r, .approved, [.registered, .listed].contains(state(r))
                     ? "没有品质部签发的准予退回通知单，退货库不能验收入库。" : "本退货已验收入库。")
         let ls = try lines(id, ctx)
-        return try ctx.handleForm(P.receiveForm(lines: ls), template: "return-step", title: "验收入库",
-                                  data: ["r": r.dictionary, "heading": "退货库：按清单清点，记录实收数量"]) { v in
+        return try ctx.handleForm(P.receiveForm(lines: ls), title: "验收入库",
+                                  page: { form in ReturnStepPage(heading: "退货库：按清单清点，记录实收数量", r: .init(r), form: form) }) { v in
             try ctx.db.transaction {
                 for l in ls {
                     let lid = try l.requireInt("id")
@@ -202,8 +219,8 @@ enum ReturnViews {
         // without it the settlement is recorded here only.
         let receivables = ctx.optionalService(ReceivablesService.self)
         let heading = "财务：按实收数量结算 \(Money.yuan(amount))" + (receivables != nil && amount > 0 ? "，并冲减客户应收账款" : "")
-        return try ctx.handleForm(P.settleForm, template: "return-step", title: "退货结算",
-                                  data: ["r": r.dictionary, "heading": heading]) { v in
+        return try ctx.handleForm(P.settleForm, title: "退货结算",
+                                  page: { form in ReturnStepPage(heading: heading, r: .init(r), form: form) }) { v in
             try ctx.db.transaction {
                 try move(r, "settle", reason: "按实收数量结算 \(Money.yuan(amount))", set: """
                     , settled_fen = \(amount), settle_note = \(v.optionalString("note")), settled_by = \(try ctx.requireUser().id), settled_at = \(ServiceUtil.epoch(ctx))
@@ -231,4 +248,82 @@ enum ReturnViews {
             ORDER BY id DESC LIMIT 1
             """)?.string("reason")
     }
+}
+
+// MARK: - Page models
+
+/// What the record and its print both show (`return-body`); the pages put it in a `{{#body}}` section.
+struct ReturnBody: TemplateModel {
+    struct Head: TemplateModel {
+        var id: Int64
+        var customerName: String
+        /// The customer's reason as written or recorded.
+        var reasonText: String
+        var noticeNo: String
+        var noticeOpinion: String
+        var discrepancyNote: String
+    }
+
+    struct Line: TemplateModel {
+        var product: String
+        var spec: String
+        var quantity: Int64
+        var price: String
+        var received: Int64?
+        var discrepancy: Bool
+        var diff: Int64
+    }
+
+    var r: Head
+    var stateText: String
+    /// The 003 §6.1 reason.
+    var reasonTitle: String
+    var oral: Bool
+    var noticeAt: String
+    var receivedAt: String
+    var settled: String
+    var settledAt: String
+    var settledHere: Bool
+    /// The receivables credit of the settlement, when 订货 took one.
+    var creditText: String?
+    var hasDiscrepancy: Bool
+    var lines: [Line]
+    var receivedTotal: String
+}
+
+/// 退货 #n.
+struct ReturnPage: PageModel {
+    static let template = "return"
+    var body: ReturnBody
+    var canList: Bool
+    var canNotice: Bool
+    var canReceive: Bool
+    var canSettle: Bool
+    var history: [HistoryRow]
+}
+
+/// 准予退回通知单 / 退货入库单 for paper.
+struct ReturnPrintPage: PageModel {
+    static let template = "return-print"
+    var body: ReturnBody
+    var printedAt: String
+}
+
+/// Registration and the four steps of a return.
+struct ReturnStepPage: PageModel {
+    static let template = "return-step"
+    struct Subject: TemplateModel {
+        var id: Int64
+        var customerName: String
+
+        init(_ r: Row) {
+            id = r.int("id") ?? 0
+            customerName = r.string("customer_name") ?? ""
+        }
+    }
+
+    var heading: String
+    /// The return (none while registering).
+    var r: Subject?
+    var form: FormView
 }

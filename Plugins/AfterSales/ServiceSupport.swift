@@ -31,18 +31,38 @@ enum ServiceUtil {
         .redirect(to: path + "?error=" + URLEncoding.percentEncode(message))
     }
 
-    static func history(entity: String, id: Int64, titles: [String: String], _ ctx: Context) throws -> [[String: Any]] {
+    static func history(entity: String, id: Int64, titles: [String: String], _ ctx: Context) throws -> [HistoryRow] {
         try ctx.db.query("""
             SELECT at, username, action, from_state, to_state, reason FROM audit_log
             WHERE entity = \(entity) AND entity_id = \(String(id)) ORDER BY at, id
-            """).map { r -> [String: Any] in
-            var d: [String: Any] = r.dictionary
-            d["at"] = time(r.int("at"), ctx)
-            d["from"] = titles[r.string("from_state") ?? ""] ?? (r.string("from_state") ?? "")
-            d["to"] = titles[r.string("to_state") ?? ""] ?? (r.string("to_state") ?? "")
-            return d
+            """).map { r in
+            let from = r.string("from_state") ?? "", to = r.string("to_state") ?? ""
+            return HistoryRow(at: time(r.int("at"), ctx), username: r.string("username") ?? "", action: r.string("action") ?? "",
+                              from: titles[from] ?? from, to: titles[to] ?? to, reason: r.string("reason") ?? "")
         }
     }
+
+    /// Choices as the options of a filter's select, the chosen one selected.
+    static func options(_ choices: [Choice], selected: String?) -> [OptionView] {
+        choices.map { OptionView(value: $0.value, title: $0.label, selected: selected == $0.value) }
+    }
+}
+
+/// One line of a record's 办理记录 (the history tables of every 售后服务 record page).
+struct HistoryRow: TemplateModel {
+    var at: String
+    var username: String
+    var action: String
+    var from: String
+    var to: String
+    var reason: String
+}
+
+/// An option of a list filter's select.
+struct OptionView: TemplateModel {
+    var value: String
+    var title: String
+    var selected: Bool
 }
 
 /// The departments a quality complaint is routed to (001 篇二 §5.1). A user belongs to a

@@ -1,0 +1,250 @@
+import Foundation
+import SalesKit
+
+// The page models of the patrol pages (巡访, 日报, 紧急报告, 礼品, 服务计划, 质量信息反馈表).
+
+/// The customer card (002 §9), from CustomerDirectory: `patrol-card`.
+struct CustomerCard: TemplateModel {
+    var code: String
+    var name: String
+    var ratingClass: String
+    var owner: String
+    var city: String
+    /// 市内 / 市外.
+    var inCity: String
+    var address: String
+    var phone: String
+}
+
+/// The service plan of one customer class (002 §7).
+struct PlanView: TemplateModel {
+    var ratingClass: String
+    var keyProducts: String
+    var keySurveys: String
+    var specialSurveys: String
+    var visitsPerMonth: Int64
+    var afterSales: String
+    var updated: String
+
+    init(_ r: Row, _ ctx: Context) {
+        ratingClass = r.string("rating_class") ?? ""
+        keyProducts = r.string("key_products") ?? ""
+        keySurveys = r.string("key_surveys") ?? ""
+        specialSurveys = r.string("special_surveys") ?? ""
+        visitsPerMonth = r.int("visits_per_month") ?? 0
+        afterSales = r.string("after_sales") ?? ""
+        updated = ServiceUtil.time(r.int("updated_at"), ctx)
+    }
+}
+
+/// A 赠送礼品预算申请表 (002 §8).
+struct GiftView: TemplateModel {
+    var id: Int64
+    var customerName: String
+    var gift: String
+    var budget: String
+    var reason: String
+    var applicant: String
+    var appliedAt: String
+    var stateText: String
+    var decider: String
+    var decidedAt: String
+    var decisionNote: String
+    var givenDate: String
+    var actual: String
+    var givenNote: String
+}
+
+/// 客户服务计划: the four plans and the form editing one.
+struct PatrolPlansPage: PageModel {
+    static let template = "patrol-plans"
+    var plans: [PlanView]
+    var form: FormView
+}
+
+/// The patrol forms: assigning a visit, the daily report, the urgent report, the gift application
+/// and its decision and record.
+struct PatrolFormPage: PageModel {
+    static let template = "patrol-form"
+    var heading: String
+    var intro: String?
+    /// The customer card section (empty when the customer is no longer in the directory).
+    var hasCard = false
+    var card: CustomerCard?
+    /// The application decided or recorded.
+    var g: GiftView?
+    var showPlans = false
+    var plans: [PlanView] = []
+    var cancel: String?
+    var form: FormView
+}
+
+/// 巡访安排 and 巡访日报: lists with a date range (hence not the shared list page).
+struct PatrolListPage: PageModel {
+    static let template = "patrol-list"
+    struct Link: TemplateModel {
+        var href: String
+        var title: String
+    }
+
+    struct Filter: TemplateModel {
+        var name: String
+        var label: String
+        var select = false
+        var date = false
+        var checkbox = false
+        var value = ""
+        var checked = false
+        var options: [OptionView] = []
+
+        static func select(_ name: String, _ label: String, _ options: [OptionView]) -> Filter {
+            Filter(name: name, label: label, select: true, options: options)
+        }
+
+        static func date(_ name: String, _ label: String, _ value: String?) -> Filter {
+            Filter(name: name, label: label, date: true, value: value ?? "")
+        }
+
+        static func checkbox(_ name: String, _ label: String, checked: Bool) -> Filter {
+            Filter(name: name, label: label, checkbox: true, checked: checked)
+        }
+    }
+
+    struct Item: TemplateModel {
+        var cells: [String]
+        var url: String
+    }
+
+    var heading: String
+    var basePath: String
+    var actions: [Link]
+    var intro: String?
+    var filters: [Filter]
+    var rows: [Item]
+    var list: ListView
+}
+
+/// 巡访 #n.
+struct PatrolVisitPage: PageModel {
+    static let template = "patrol-visit"
+    struct Visit: TemplateModel {
+        var id: Int64
+        var customerName: String
+        var patroller: String
+        var plannedDate: String
+        var stateText: String
+        var purpose: String
+        var assignedAt: String
+    }
+
+    var v: Visit
+    var card: CustomerCard?
+    var plan: PlanView?
+    var canReport: Bool
+    var hasReport: Bool
+    var reportID: Int64
+    var history: [HistoryRow]
+}
+
+/// 巡访日报 #n.
+struct PatrolReportPage: PageModel {
+    static let template = "patrol-report"
+    struct Report: TemplateModel {
+        var id: Int64
+        var customerName: String
+        var visitDate: String
+        var visitTime: String
+        var opinions: String
+        var market: String
+        var effect: String
+        var handling: String
+        var other: String
+        var reporter: String
+        var unit: String
+        var created: String
+        var ackBy: String
+        /// When the superior read it; nil while unread.
+        var ackAt: String?
+    }
+
+    var r: Report
+    var card: CustomerCard?
+    var canAck: Bool
+    var history: [HistoryRow]
+}
+
+/// 巡访紧急报告 #n.
+struct PatrolUrgentPage: PageModel {
+    static let template = "patrol-urgent"
+    struct Urgent: TemplateModel {
+        var id: Int64
+        var triggerText: String
+        var customerName: String
+        var content: String
+        var reporter: String
+        var unit: String
+        var created: String
+        var ackBy: String
+        /// When the superior read it; nil while unread.
+        var ackAt: String?
+    }
+
+    var u: Urgent
+    var canAck: Bool
+    var history: [HistoryRow]
+}
+
+/// 赠送礼品预算申请表 #n.
+struct PatrolGiftPage: PageModel {
+    static let template = "patrol-gift"
+    var g: GiftView
+    var canDecide: Bool
+    var canRecord: Bool
+    var history: [HistoryRow]
+}
+
+/// 每月巡访情况报告书: the month's daily reports, the form, the reports submitted.
+struct PatrolMonthlyPage: PageModel {
+    static let template = "patrol-monthly"
+    struct Daily: TemplateModel {
+        var visitDate: String
+        var visitTime: String
+        var customerName: String
+        var effect: String
+        var url: String
+    }
+
+    struct Submitted: TemplateModel {
+        var month: String
+        var unit: String
+        var reportCount: Int64
+        var submitter: String
+        var at: String
+        var url: String
+    }
+
+    var month: String
+    var unit: String
+    var existing: Bool
+    var existingAt: String
+    var daily: [Daily]
+    var hasDaily: Bool
+    var submitted: [Submitted]
+    var form: FormView
+}
+
+/// 客户质量信息反馈表 of one week (003 §7.9).
+struct PatrolFeedbackPage: PageModel {
+    static let template = "patrol-feedback"
+    struct Item: TemplateModel {
+        var cells: [String]
+    }
+
+    var monday: String
+    var sunday: String
+    var count: Int
+    var prev: String
+    var next: String
+    var headers: [String]
+    var rows: [Item]
+}
