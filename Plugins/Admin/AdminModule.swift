@@ -24,7 +24,7 @@ public struct AdminModule: DepartmentModule {
         ]
     }
 
-    public var pages: [any PageModel.Type] { [UsersPage.self, UserFormPage.self, RolesPage.self] }
+    public var pages: [any PageModel.Type] { [UsersPage.self, UserFormPage.self, RolesPage.self, ModulePages.Page.self] }
 
     public var forms: [String: FormSchema] { ["user.create": UserPages.createForm, "user.edit": UserPages.editForm] }
 
@@ -37,6 +37,4 @@ public struct AdminModule: DepartmentModule {
         r.get("modules", .permission(Self.modules), ModulePages.list)
         r.post("modules", .permission(Self.modules), ModulePages.change)
     }
-
-    public var pages: [any PageModel.Type] { [ModulePages.Page.self] }
 }
