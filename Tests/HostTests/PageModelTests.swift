@@ -182,11 +182,14 @@ import Testing
         let list = ListView(headers: [.init(title: "名称", sortable: true, active: true, arrow: "▲", href: "/x?sort=name")],
                             page: 2, hasNext: true, hasPrev: false, nextHref: "/x?after=t1", prevHref: nil, csvHref: "/x?format=csv")
         let page = ListPageView(
-            heading: "客户", path: "/crm/customers", actions: [.init(title: "新增", href: "/new")],
+            heading: "客户", path: "/crm/customers", intro: nil, notice: "已保存。", actions: [.init(title: "新增", href: "/new")],
             filters: [.init(name: "q", label: "名称", value: "a", isSearch: true, isSelect: false, isCheckbox: false, checked: true,
-                            allTitle: "", options: [.init(value: "A", title: "A 类", selected: true)])],
+                            isDateRange: false, toValue: "", allTitle: "", options: [.init(value: "A", title: "A 类", selected: true)]),
+                      .init(name: "from", label: "登记", value: "2026-01-01", isSearch: false, isSelect: false, isCheckbox: false,
+                            checked: true, isDateRange: true, toValue: "", allTitle: "", options: [])],
             hasFilters: true, list: list,
-            rows: [.init(cells: [ListCell("K1"), ListCell("上海", href: "/crm/customers/1")])], colspan: 2, empty: "无")
+            rows: [.init(cls: nil, cells: [ListCell("K1"), ListCell("上海", href: "/crm/customers/1", cls: "num")]),
+                   .init(cls: "urgent", cells: [ListCell("K2"), ListCell("杭州")])], colspan: 2, empty: "无")
         #expect(page.templateValue == (try Self.codable(page)))
         #expect(list.templateValue == (try Self.codable(list)))
     }

@@ -52,6 +52,9 @@ public struct ListPage: Sendable {
             case search(placeholder: String)
             case select(all: String, options: @Sendable (Context) throws -> [Choice])
             case checkbox
+            /// 自/至 dates (`from`, `to`) on a column: a `YYYY-MM-DD` text column, or epoch seconds
+            /// when `epoch` (whole days in the company time zone).
+            case dateRange(column: String, epoch: Bool)
         }
 
         public var key: String
@@ -88,6 +91,12 @@ public struct ListPage: Sendable {
         public static func checkbox(_ key: String, _ label: String, condition: @escaping @Sendable (Context) throws -> SQL) -> Filter {
             Filter(key, label, .checkbox) { _, ctx in try condition(ctx) }
         }
+
+        /// 自/至 on a date column (`"d.report_date"`) or an epoch-seconds column (`epoch: true`);
+        /// the query parameters are `from` and `to`.
+        public static func dateRange(_ label: String, column: String, epoch: Bool = false) -> Filter {
+            Filter("from", label, .dateRange(column: column, epoch: epoch)) { _, _ in nil }
+        }
     }
 
     public struct Action: Sendable {
@@ -113,11 +122,20 @@ public struct ListPage: Sendable {
     public var actions: [Action]
     public var empty: String
     public var csvName: String
+    /// A line of explanation under the heading (the rule the list serves, how to add to it).
+    public var intro: String?
+    /// A confirmation for the user, e.g. after a save redirected here (`?saved=1` → "已保存。").
+    /// Text chosen by code, never taken from the URL.
+    public var notice: (@Sendable (Request, Context) -> String?)?
+    /// A class for a row (`"urgent"`, `"overdue"`), or nil.
+    public var rowClass: (@Sendable (Row, Context) -> String?)?
     public let spec: ListSpec
 
     public init(title: String, path: String, select: String, from: String, scope: @escaping @Sendable (Context) throws -> SQL,
                 columns: [Column], filters: [Filter] = [], actions: [Action] = [], defaultSort: String,
-                defaultDescending: Bool = false, pageSize: Int = 50, tiebreaker: String, empty: String, csvName: String? = nil) {
+                defaultDescending: Bool = false, pageSize: Int = 50, tiebreaker: String, empty: String, csvName: String? = nil,
+                intro: String? = nil, notice: (@Sendable (Request, Context) -> String?)? = nil,
+                rowClass: (@Sendable (Row, Context) -> String?)? = nil) {
         self.title = title
         self.path = path
         self.select = select
@@ -128,8 +146,15 @@ public struct ListPage: Sendable {
         self.actions = actions
         self.empty = empty
         self.csvName = csvName ?? title + ".csv"
+        self.intro = intro
+        self.notice = notice
+        self.rowClass = rowClass
+        let keys = filters.flatMap { f -> [String] in
+            if case .dateRange = f.kind { return ["from", "to"] }
+            return [f.key]
+        }
         spec = ListSpec(columns: columns.map(\.spec), defaultSort: defaultSort, defaultDescending: defaultDescending,
-                        filters: filters.map(\.key), pageSize: pageSize, tiebreaker: tiebreaker)
+                        filters: keys, pageSize: pageSize, tiebreaker: tiebreaker)
     }
 
     /// GET: the page (or `?format=csv`: every row as CSV, same columns).
@@ -137,6 +162,10 @@ public struct ListPage: Sendable {
         let q = spec.parse(req.query)
         var conditions: SQL = "WHERE (" + (try scope(ctx)) + ")"
         for f in filters where f.shown(ctx) {
+            if case .dateRange(let column, let epoch) = f.kind {
+                conditions = conditions + q.dateRange(column, epochIn: epoch ? ctx.timeZone : nil)
+                continue
+            }
             guard let v = q.filters[f.key], let c = try f.condition(v, ctx) else { continue }
             conditions = conditions + " AND (" + c + ")"
         }
@@ -153,7 +182,8 @@ public struct ListPage: Sendable {
         for f in filters where f.shown(ctx) {
             let value = q.filters[f.key] ?? ""
             var v = ListPageView.FilterView(name: f.key, label: f.label, value: value, isSearch: false, isSelect: false,
-                                            isCheckbox: false, checked: !value.isEmpty, allTitle: "", options: [])
+                                            isCheckbox: false, checked: !value.isEmpty, isDateRange: false, toValue: "",
+                                            allTitle: "", options: [])
             switch f.kind {
             case .search: v.isSearch = true
             case .select(let all, let options):
@@ -161,15 +191,18 @@ public struct ListPage: Sendable {
                 v.allTitle = all
                 v.options = try options(ctx).map { .init(value: $0.value, title: $0.label, selected: $0.value == value) }
             case .checkbox: v.isCheckbox = true
+            case .dateRange:
+                v.isDateRange = true
+                v.toValue = q.filters["to"] ?? ""
             }
             filterViews.append(v)
         }
         let page = ListPageView(
-            heading: title, path: path,
+            heading: title, path: path, intro: intro, notice: notice?(req, ctx),
             actions: actions.filter { $0.shown(ctx) }.map { .init(title: $0.title, href: $0.href) },
             filters: filterViews, hasFilters: !filterViews.isEmpty,
             list: q.view(rows: rows, basePath: path),
-            rows: shown.map { r in ListPageView.RowView(cells: columns.map { $0.cell(r, ctx) }) },
+            rows: shown.map { r in ListPageView.RowView(cls: rowClass?(r, ctx), cells: columns.map { $0.cell(r, ctx) }) },
             colspan: columns.count, empty: empty)
         return ctx.render(page, title: title)
     }
@@ -179,9 +212,12 @@ public struct ListPage: Sendable {
 public struct ListCell: TemplateModel {
     public var text: String
     public var href: String?
-    public init(_ text: String, href: String? = nil) {
+    /// A class for the cell (`"num"`, `"tag danger"`), or nil.
+    public var cls: String?
+    public init(_ text: String, href: String? = nil, cls: String? = nil) {
         self.text = text
         self.href = href
+        self.cls = cls
     }
 }
 
@@ -208,16 +244,21 @@ public struct ListPageView: PageModel {
         public var isSelect: Bool
         public var isCheckbox: Bool
         public var checked: Bool
+        public var isDateRange: Bool
+        public var toValue: String
         public var allTitle: String
         public var options: [Option]
     }
 
     public struct RowView: TemplateModel {
+        public var cls: String?
         public var cells: [ListCell]
     }
 
     public var heading: String
     public var path: String
+    public var intro: String?
+    public var notice: String?
     public var actions: [Link]
     public var filters: [FilterView]
     public var hasFilters: Bool
@@ -238,17 +279,18 @@ extension Context {
 extension ListPageView: TemplateValueRepresentable {
     /// Built by hand: a list page holds hundreds of cells (see `TemplateValueRepresentable`).
     public var templateValue: TemplateValue {
-        .object([
-            .text(heading), .text(path),
+        func opt(_ s: String?) -> TemplateValue { s.map { .text($0) } ?? .null }
+        return .object([
+            .text(heading), .text(path), opt(intro), opt(notice),
             .list(actions.map { .object([.text($0.title), .text($0.href)]) }),
             .list(filters.map { f in
                 .object([.text(f.name), .text(f.label), .text(f.value), .bool(f.isSearch), .bool(f.isSelect), .bool(f.isCheckbox),
-                         .bool(f.checked), .text(f.allTitle),
+                         .bool(f.checked), .bool(f.isDateRange), .text(f.toValue), .text(f.allTitle),
                          .list(f.options.map { .object([.text($0.value), .text($0.title), .bool($0.selected)]) })])
             }),
             .bool(hasFilters),
             list.templateValue,
-            .list(rows.map { r in .object([.list(r.cells.map { .object([.text($0.text), $0.href.map { .text($0) } ?? .null]) })]) }),
+            .list(rows.map { r in .object([opt(r.cls), .list(r.cells.map { .object([.text($0.text), opt($0.href), opt($0.cls)]) })]) }),
             .int(Int64(colspan)), .text(empty),
         ])
     }

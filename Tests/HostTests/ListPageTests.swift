@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import SalesHost
+import SalesKit
+import SalesTesting
+
+/// The declarative list page (issue 13, item 2): one declaration gives the page, filters with
+/// their SQL, the visibility condition, sorting, keyset paging and CSV with the same columns.
+@Suite struct ListPageTests {
+    struct Notes: DepartmentModule {
+        let manifest = ModuleManifest(id: "notes", title: "便签", version: "1")
+        static let use = Permission("notes", "use", title: "使用", defaultRoles: [.salesRep, .admin])
+        var permissions: [Permission] { [Self.use] }
+        var migrations: [Migration] {
+            [Migration(1, "notes", """
+                CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT NOT NULL, owner_id INTEGER NOT NULL,
+                                    day TEXT NOT NULL, urgent INTEGER NOT NULL DEFAULT 0);
+                """)]
+        }
+
+        static let page = ListPage(
+            title: "便签", path: "/notes",
+            select: "n.id, n.title, n.day, n.urgent", from: "notes n",
+            scope: { ctx in "n.owner_id = \(try ctx.requireUser().id)" },
+            columns: [
+                .init("title", "标题", sql: "n.title") { r, _ in ListCell(r.string("title") ?? "", href: "/notes/\(r.int("id") ?? 0)") },
+                .text("day", "日期", sql: "n.day"),
+                .init("urgent", "紧急", sql: "n.urgent") { r, _ in ListCell(r.bool("urgent") ? "是" : "否", cls: r.bool("urgent") ? "danger" : nil) },
+            ],
+            filters: [
+                .search("q", "标题") { s, _ in "n.title LIKE \("%" + s + "%")" },
+                .dateRange("日期", column: "n.day"),
+                .checkbox("urgent", "仅紧急") { _ in "n.urgent = 1" },
+            ],
+            actions: [.init("新便签", href: "/notes/new")],
+            defaultSort: "title", pageSize: 3, tiebreaker: "n.id", empty: "没有便签。",
+            intro: "按标题排序。", notice: { req, _ in req.query["saved"] != nil ? "已保存。" : nil },
+            rowClass: { r, _ in r.bool("urgent") ? "urgent" : nil })
+
+        func routes(_ r: inout RouteBuilder) {
+            r.get("", .permission(Self.use)) { req, ctx in try Self.page.respond(req, ctx) }
+        }
+    }
+
+    static func app() throws -> (TestApp, TestClient, Int64) {
+        let t = try TestApp(modules: [Notes()])
+        let me = try t.addUser("rep", roles: [.salesRep])
+        let other = try t.addUser("rep2", roles: [.salesRep])
+        for (i, day) in ["2026-01-05", "2026-02-10", "2026-03-15", "2026-04-20", "2026-05-25"].enumerated() {
+            try t.db.execute("INSERT INTO notes (title, owner_id, day, urgent) VALUES (\("便签<\(i)>"), \(me), \(day), \(i % 2))")
+        }
+        try t.db.execute("INSERT INTO notes (title, owner_id, day) VALUES ('别人的', \(other), '2026-01-01')")
+        let c = t.client()
+        _ = c.login("rep")
+        return (t, c, me)
+    }
+
+    @Test func pagesByKeysetAndKeepsToTheUsersOwnRows() throws {
+        let (_, c, _) = try Self.app()
+        let first = c.get("/notes?saved=1")
+        #expect(first.status == 200)
+        #expect(first.body.contains("<p class=\"notice ok\" role=\"status\">已保存。</p>"))
+        #expect(first.body.contains("<p class=\"muted\">按标题排序。</p>"))
+        #expect(first.body.contains("<a href=\"/notes/1\">便签&lt;0&gt;</a>"))
+        #expect(!first.body.contains("别人的"), "the scope condition keeps other users' rows out")
+        #expect(first.body.contains("<tr class=\"urgent\">"))
+        #expect(first.body.contains("<td class=\"danger\">是</td>"))
+        // Three rows per page: the next link carries the last row's sort value and id.
+        guard let next = first.body.range(of: "href=\"/notes?sort=title&amp;dir=asc&amp;after=")
+            .map({ first.body[$0.lowerBound...].dropFirst(6).prefix { $0 != "\"" } }) else {
+            Issue.record("no next link")
+            return
+        }
+        let second = c.get(String(next).replacingOccurrences(of: "&amp;", with: "&"))
+        #expect(second.body.contains("便签&lt;3&gt;") && second.body.contains("便签&lt;4&gt;"))
+        #expect(!second.body.contains("便签&lt;0&gt;"))
+    }
+
+    @Test func filtersAndCSVUseTheSameDeclaration() throws {
+        let (_, c, _) = try Self.app()
+        let ranged = c.get("/notes?from=2026-02-01&to=2026-03-31")
+        #expect(ranged.body.contains("便签&lt;1&gt;") && ranged.body.contains("便签&lt;2&gt;"))
+        #expect(!ranged.body.contains("便签&lt;0&gt;") && !ranged.body.contains("便签&lt;3&gt;"))
+        #expect(ranged.body.contains("name=\"from\" value=\"2026-02-01\"") && ranged.body.contains("name=\"to\" value=\"2026-03-31\""))
+        let urgent = c.get("/notes?urgent=1&q=%3C3")
+        #expect(urgent.body.contains("便签&lt;3&gt;") && !urgent.body.contains("便签&lt;1&gt;"))
+        let none = c.get("/notes?q=nothing")
+        #expect(none.body.contains("没有便签。"))
+        let csv = c.get("/notes?format=csv&from=2026-02-01")
+        #expect(csv.header("Content-Type")?.hasPrefix("text/csv") == true)
+        let lines = csv.body.split(whereSeparator: \.isNewline).map(String.init)
+        #expect(lines.first?.contains("标题,日期,紧急") == true)
+        #expect(lines.count == 5, "header and the four notes from February on, not paged: \(lines)")
+    }
+}
