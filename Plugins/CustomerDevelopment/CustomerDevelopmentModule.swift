@@ -38,6 +38,10 @@ public struct CustomerDevelopmentModule: DepartmentModule {
         ] + VisitPages.menu + ProfilePages.menu
     }
 
+    public var pages: [any PageModel.Type] {
+        [CustomerPage.self, CustomerFormPage.self, StageFormPage.self, OwnerFormPage.self]
+    }
+
     public var migrations: [Migration] { [Schema.v1] + VisitPages.migrations + ProfilePages.migrations + [Schema.v4] }
 
     public var forms: [String: FormSchema] {
