@@ -39,7 +39,10 @@ public struct CustomerDevelopmentModule: DepartmentModule {
     }
 
     public var pages: [any PageModel.Type] {
-        [CustomerPage.self, CustomerFormPage.self, StageFormPage.self, OwnerFormPage.self]
+        [CustomerPage.self, CustomerFormPage.self, StageFormPage.self, OwnerFormPage.self,
+         ApplicationFormPage.self, ApplicationPage.self, ApplicationPrintPage.self,
+         RatingFormPage.self, RatingReportPage.self, PolicyPage.self,
+         ProfilePage.self, ProfilePrintPage.self, ProfileFormPage.self]
     }
 
     public var migrations: [Migration] { [Schema.v1] + VisitPages.migrations + ProfilePages.migrations + [Schema.v4] }
