@@ -101,6 +101,17 @@ import SalesTesting
         #expect(page.body.contains("value=\"张专员\""))
     }
 
+    @Test("002 第九章 第三节: the form's layout names every field of the schema once; a name the schema lacks is an error, not a blank")
+    func layoutNamesEveryField() throws {
+        let form = ProfileForm.schema.blank(FormData()).view()
+        let fields = try form.fields(as: ProfileFormPage.Fields.self)
+        let laidOut = Mirror(reflecting: fields).children.compactMap { ($0.value as? FieldView)?.name }
+        #expect(laidOut.sorted() == ProfileForm.schema.fields.map(\.name).sorted())
+        #expect(fields.op_name.label == "姓名" && fields.credit_limit.isMoney && fields.suppliers.isRows)
+        struct Typo: Decodable { var op_nmae: FieldView }
+        #expect(throws: MissingFormField.self) { try form.fields(as: Typo.self) }
+    }
+
     @Test("002 第九章 第三节: a saved 客户资料表 keeps its rows, selects and money, and is shown by section")
     func saveAndView() throws {
         let cid = try customer("宁波顺达汽配", owner: rep1)
