@@ -102,14 +102,31 @@ enum ApplicationPages {
         return []
     }])
 
-    static let listSpec = ListSpec(columns: [
-        .init("id", "编号", sql: "a.id"),
-        .init("customer", "企业名称", sql: "c.name"),
-        .init("state", "状态", sql: "a.state"),
-        .init("applicant", "申请人", sql: "applicant"),
-        .init("class", "评级", sql: "c.rating_class"),
-        .init("updated", "更新时间", sql: "a.updated_at"),
-    ], defaultSort: "updated", defaultDescending: true, filters: ["state"], pageSize: 50, tiebreaker: "a.id")
+    /// 新客户认定申请: the applications of the customers the user may see.
+    static let listPage = ListPage(
+        title: "新客户认定申请", path: "/crm/applications",
+        select: """
+            a.id, a.state, a.updated_at, c.id AS customer_id, c.name, c.rating_class, COALESCE(u.display_name, '') AS applicant
+            """,
+        from: "crm_applications a JOIN crm_customers c ON c.id = a.customer_id LEFT JOIN users u ON u.id = a.applicant_id",
+        scope: { ctx in try Visibility.filter(ctx) },
+        columns: [
+            .init("id", "编号", sql: "a.id") { r, _ in
+                let id = r.int("id") ?? 0
+                return ListCell(String(id), href: "/crm/applications/\(id)")
+            },
+            .text("customer", "企业名称", sql: "c.name"),
+            .init("state", "状态", sql: "a.state") { r, _ in ListCell(stateTitles[r.string("state") ?? ""] ?? "") },
+            .text("applicant", "申请人", sql: "applicant"),
+            .text("class", "评级", sql: "c.rating_class"),
+            .time("updated", "更新时间", sql: "a.updated_at"),
+        ],
+        filters: [
+            .choice("state", "状态", all: "全部状态", State.allCases.map { Choice($0.rawValue, stateTitles[$0.rawValue] ?? "") }) { s, _ in
+                "a.state = \(s)"
+            },
+        ],
+        defaultSort: "updated", defaultDescending: true, tiebreaker: "a.id", empty: "没有申请。", csvName: "认定申请.csv")
 
     /// The application row joined with its customer, if the user may see that customer.
     static func load(_ id: Int64, _ ctx: Context) throws -> (app: Row, customer: Row) {
@@ -142,8 +159,8 @@ enum ApplicationPages {
         guard c.string("status") == "prospect", open == 0 else {
             throw HTTPError.conflict("该客户已是正式客户，或已有进行中的认定申请。")
         }
-        return try ctx.handleForm(form, template: "application-form", title: "新客户认定申请表",
-                                  data: ["c": c.dictionary, "isNew": true], initial: initial(for: c)) { v in
+        return try ctx.handleForm(form, title: "新客户认定申请表", initial: initial(for: c),
+                                  page: { form in ApplicationFormPage(c: CustomerView(c), form: form) }) { v in
             let user = try ctx.requireUser()
             let id: Int64 = try ctx.db.transaction {
                 let id = try ctx.db.insert("""
@@ -164,8 +181,8 @@ enum ApplicationPages {
             throw HTTPError.conflict("申请已进入评定或审批阶段，不能再修改。")
         }
         let saved = try URLEncoding.parse(app.string("data") ?? "")
-        return try ctx.handleForm(form, template: "application-form", title: "修改新客户认定申请表",
-                                  data: ["c": c.dictionary, "isNew": false, "app": app.dictionary], initial: saved) { _ in
+        return try ctx.handleForm(form, title: "修改新客户认定申请表", initial: saved,
+                                  page: { form in ApplicationFormPage(c: CustomerView(c), form: form) }) { _ in
             try ctx.db.transaction {
                 try ctx.db.execute("UPDATE crm_applications SET data = \(stored(req.form)), updated_at = \(ctx.epoch) WHERE id = \(id)")
                 try ctx.audit(AuditEntry(entity: "crm.application", entityID: String(id), action: "edit"))
@@ -174,97 +191,89 @@ enum ApplicationPages {
         }
     }
 
-    static let list: Handler = { req, ctx in
-        let q = listSpec.parse(req.query)
-        var w: SQL = "WHERE \(try Visibility.filter(ctx))"
-        if let s = q.filters["state"] { w = w + " AND a.state = \(s)" }
-        let rows = try ctx.db.query("""
-            SELECT a.id, a.state, a.updated_at, c.id AS customer_id, c.name, c.rating_class, COALESCE(u.display_name, '') AS applicant
-            FROM crm_applications a JOIN crm_customers c ON c.id = a.customer_id LEFT JOIN users u ON u.id = a.applicant_id
-            \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
-            """)
-        func cells(_ r: Row) -> [String] {
-            [String(r.int("id") ?? 0), r.string("name") ?? "", stateTitles[r.string("state") ?? ""] ?? "",
-             r.string("applicant") ?? "", r.string("rating_class") ?? "", ctx.time(r.int("updated_at"))]
-        }
-        if q.export { return .csv(filename: "认定申请.csv", CSVTable(header: listSpec.columns.map(\.title), rows: rows.map(cells))) }
-        return ctx.render("applications", [
-            "apps": rows.prefix(listSpec.pageSize).map { r -> [String: Any] in ["id": r.int("id") ?? 0, "cells": cells(r)] },
-            "list": q.viewModel(rowsFetched: rows.count, basePath: "/crm/applications"),
-            "states": State.allCases.map { ["value": $0.rawValue, "title": stateTitles[$0.rawValue] ?? "", "selected": q.filters["state"] == $0.rawValue] },
-        ], title: "新客户认定申请")
-    }
+    static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
     /// The application's fields for display and print, in form order, with rows as tables.
-    static func sections(_ data: FormData) -> [[String: Any]] {
-        let bound = form.blank(data).viewModel()
-        return (bound["fields"] as? [[String: Any]] ?? []).map { f in
-            var out: [String: Any] = ["label": f["label"] ?? "", "isRows": f["isRows"] ?? false]
-            if f["isRows"] as? Bool == true {
-                out["columns"] = f["columns"] ?? []
-                let rows = (f["rows"] as? [[String: Any]] ?? []).compactMap { row -> [String: Any]? in
-                    let cells = (row["cells"] as? [[String: Any]] ?? []).map(display)
-                    return cells.allSatisfy(\.isEmpty) ? nil : ["cells": cells]
+    static func sections(_ data: FormData) -> [ApplicationSection] {
+        form.blank(data).view().fields.map { f in
+            var out = ApplicationSection(label: f.label, value: "", isRows: f.isRows, columns: [], rows: [], hasRows: false)
+            if f.isRows {
+                out.columns = f.columns.map { .init(label: $0.label) }
+                out.rows = f.rows.compactMap { row in
+                    let cells = row.cells.map { display($0.value, isMoney: $0.isMoney) }
+                    return cells.allSatisfy(\.isEmpty) ? nil : .init(cells: cells)
                 }
-                out["rows"] = rows
-                out["hasRows"] = !rows.isEmpty
-            } else if let options = f["options"] as? [[String: Any]], !options.isEmpty {
-                out["value"] = options.filter { $0["selected"] as? Bool == true }.compactMap { $0["label"] as? String }.joined(separator: "；")
+                out.hasRows = !out.rows.isEmpty
+            } else if !f.options.isEmpty {
+                out.value = f.options.filter(\.selected).map(\.label).joined(separator: "；")
             } else {
-                out["value"] = display(f)
+                out.value = display(f.value, isMoney: f.isMoney)
             }
             return out
         }
     }
 
     /// A field's value as printed: money as `1,234.50`, everything else as typed.
-    static func display(_ field: [String: Any]) -> String {
-        let value = field["value"] as? String ?? ""
-        if field["isMoney"] as? Bool == true, let fen = Money.parse(value) { return Money.format(fen) }
+    static func display(_ value: String, isMoney: Bool) -> String {
+        if isMoney, let fen = Money.parse(value) { return Money.format(fen) }
         return value
     }
 
-    static func page(_ req: Request, _ ctx: Context, template: String, title: String) throws -> Response {
+    struct Shown {
+        var app: ApplicationView
+        var c: CustomerView
+        var stateText: String
+        var hasCode: Bool
+        var sections: [ApplicationSection]
+        var rating: ApplicationRating?
+        var state: State
+    }
+
+    /// What the application page and its print show.
+    static func shown(_ req: Request, _ ctx: Context) throws -> Shown {
         let (app, c) = try load(try req.id(), ctx)
         let id = try app.requireInt("id")
         let state = State(rawValue: app.string("state") ?? "") ?? .draft
         let rating = try ctx.db.first("SELECT id, total, rating_class, rated_at FROM crm_ratings WHERE application_id = \(id) ORDER BY rated_at DESC, id DESC")
-        let history = try ctx.db.query("""
-            SELECT at, username, action, from_state, to_state, reason FROM audit_log
-            WHERE entity = 'crm.application' AND entity_id = \(String(id)) ORDER BY at, id
-            """)
-        let actions = flow.available(from: state, for: ctx.user).map { t -> [String: Any] in
-            ["action": t.action, "title": t.title, "needsReason": t.requiresReason]
-        }
-        return ctx.render(template, [
-            "app": app.dictionary, "c": c.dictionary, "stateText": stateTitles[state.rawValue] ?? "",
-            "hasCode": c.string("code") != nil,
-            "sections": sections(try URLEncoding.parse(app.string("data") ?? "")),
-            "rating": rating.map { r -> [String: Any] in
-                var d = r.dictionary
-                d["classTitle"] = Rating.classTitles[r.string("rating_class") ?? ""] ?? ""
-                return d
-            } as Any,
-            "hasRating": rating != nil,
-            "canRate": state == .investigating,
-            "canEdit": state == .draft || state == .investigating,
-            "actions": actions,
-            "hasActions": !actions.isEmpty,
-            "history": history.map { r -> [String: Any] in
-                var d = r.dictionary
-                d["at"] = ctx.time(r.int("at"))
-                d["from"] = stateTitles[r.string("from_state") ?? ""] ?? ""
-                d["to"] = stateTitles[r.string("to_state") ?? ""] ?? ""
-                return d
+        return Shown(
+            app: ApplicationView(id: id, applicant: app.string("applicant") ?? ""), c: CustomerView(c),
+            stateText: stateTitles[state.rawValue] ?? "", hasCode: c.string("code") != nil,
+            sections: sections(try URLEncoding.parse(app.string("data") ?? "")),
+            rating: rating.map { r in
+                ApplicationRating(id: r.int("id") ?? 0, total: r.string("total") ?? "", rating_class: r.string("rating_class") ?? "",
+                                  classTitle: Rating.classTitles[r.string("rating_class") ?? ""] ?? "")
             },
-            "error": req.query["error"] ?? "",
-            "hasError": req.query["error"] != nil,
-            "printedAt": ctx.display(ctx.now),
-        ], title: title)
+            state: state)
     }
 
-    static let detail: Handler = { req, ctx in try page(req, ctx, template: "application", title: "新客户认定申请") }
-    static let print: Handler = { req, ctx in try page(req, ctx, template: "application-print", title: "新客户认定申请表") }
+    static let detail: Handler = { req, ctx in
+        let s = try shown(req, ctx)
+        let history = try ctx.db.query("""
+            SELECT at, username, action, from_state, to_state, reason FROM audit_log
+            WHERE entity = 'crm.application' AND entity_id = \(String(s.app.id)) ORDER BY at, id
+            """)
+        let actions = flow.available(from: s.state, for: ctx.user).map { t in
+            ApplicationPage.Action(action: t.action, title: t.title, needsReason: t.requiresReason)
+        }
+        return ctx.render(ApplicationPage(
+            app: s.app, c: s.c, stateText: s.stateText, hasCode: s.hasCode, sections: s.sections,
+            rating: s.rating, hasRating: s.rating != nil,
+            canRate: s.state == .investigating, canEdit: s.state == .draft || s.state == .investigating,
+            actions: actions, hasActions: !actions.isEmpty,
+            history: history.map { r in
+                .init(at: ctx.time(r.int("at")), username: r.string("username") ?? "", action: r.string("action") ?? "",
+                      from: stateTitles[r.string("from_state") ?? ""] ?? "", to: stateTitles[r.string("to_state") ?? ""] ?? "",
+                      reason: r.string("reason") ?? "")
+            },
+            error: req.query["error"] ?? "", hasError: req.query["error"] != nil), title: "新客户认定申请")
+    }
+
+    static let print: Handler = { req, ctx in
+        let s = try shown(req, ctx)
+        return ctx.render(ApplicationPrintPage(
+            app: s.app, c: s.c, stateText: s.stateText, hasCode: s.hasCode, sections: s.sections,
+            rating: s.rating, hasRating: s.rating != nil, printedAt: ctx.display(ctx.now)), title: "新客户认定申请表")
+    }
 
     /// Takes an action of the flow. Business refusals come back to the page with the reason.
     static let act: Handler = { req, ctx in
@@ -333,6 +342,96 @@ enum ApplicationPages {
         try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(cid), action: "approve", from: c.string("status"),
                                  to: "customer", reason: "客户代码 \(code ?? "")，评级 \(rating.string("rating_class") ?? "")"))
     }
+}
+
+// MARK: - Page models
+
+/// 新客户认定申请表, new or revised.
+struct ApplicationFormPage: PageModel {
+    static let template = "application-form"
+    var c: CustomerView
+    var form: FormView
+}
+
+/// The application in the pages' header.
+struct ApplicationView: TemplateModel {
+    var id: Int64
+    var applicant: String
+}
+
+/// The 客户评定报告 tied to an application.
+struct ApplicationRating: TemplateModel {
+    var id: Int64
+    var total: String
+    var rating_class: String
+    var classTitle: String
+}
+
+/// One field of the application as shown and printed (`application-sections`): a value, or
+/// for a rows field a small table.
+struct ApplicationSection: TemplateModel {
+    var label: String
+    var value: String
+    var isRows: Bool
+    var columns: [Column]
+    var rows: [Line]
+    var hasRows: Bool
+
+    struct Column: TemplateModel {
+        var label: String
+    }
+
+    struct Line: TemplateModel {
+        var cells: [String]
+    }
+}
+
+/// 新客户认定申请: the application, its rating, the actions of the flow and its history.
+struct ApplicationPage: PageModel {
+    static let template = "application"
+    var app: ApplicationView
+    var c: CustomerView
+    var stateText: String
+    var hasCode: Bool
+    var sections: [ApplicationSection]
+    var rating: ApplicationRating?
+    var hasRating: Bool
+    var canRate: Bool
+    var canEdit: Bool
+    var actions: [Action]
+    var hasActions: Bool
+    var history: [Event]
+    /// A refusal of the last action (`?error=`).
+    var error: String
+    var hasError: Bool
+
+    struct Action: TemplateModel {
+        var action: String
+        var title: String
+        var needsReason: Bool
+    }
+
+    struct Event: TemplateModel {
+        var at: String
+        var username: String
+        var action: String
+        var from: String
+        var to: String
+        var reason: String
+    }
+}
+
+/// 新客户认定申请表 for print.
+struct ApplicationPrintPage: PageModel {
+    static let template = "application-print"
+    var app: ApplicationView
+    var c: CustomerView
+    var stateText: String
+    var hasCode: Bool
+    var sections: [ApplicationSection]
+    var rating: ApplicationRating?
+    var hasRating: Bool
+    var printedAt: String
 }
 
 /// Customer codes: `YYYY` is the year, a run of `N` the zero-padded sequence number

@@ -38,6 +38,19 @@ public struct CustomerDevelopmentModule: DepartmentModule {
         ] + VisitPages.menu + ProfilePages.menu
     }
 
+    public var pages: [any PageModel.Type] {
+        [CustomerPage.self, CustomerFormPage.self, StageFormPage.self, OwnerFormPage.self,
+         ApplicationFormPage.self, ApplicationPage.self, ApplicationPrintPage.self,
+         RatingFormPage.self, RatingReportPage.self, PolicyPage.self,
+         ProfilePage.self, ProfilePrintPage.self, ProfileFormPage.self,
+         KeyCustomerListPage.self, KeyCustomerFormPage.self, KeyCustomerRemovePage.self,
+         VisitReportsPage.self, VisitPlansPage.self, VisitPlanPage.self, VisitPlanFormPage.self, VisitPlanCompletePage.self,
+         VisitPlanCancelPage.self, VisitDailyListPage.self, VisitDailyFormPage.self, VisitDailyPage.self,
+         VisitMonthlyPage.self, VisitMonthlyFormPage.self, VisitDevFormPage.self, VisitDevPage.self, VisitDevPrintPage.self,
+         VisitStatisticsPage.self, VisitCompletionPage.self, VisitShortfallPage.self, VisitNewCustomersPage.self,
+         VisitWeeklyPage.self]
+    }
+
     public var migrations: [Migration] { [Schema.v1] + VisitPages.migrations + ProfilePages.migrations + [Schema.v4] }
 
     public var forms: [String: FormSchema] {

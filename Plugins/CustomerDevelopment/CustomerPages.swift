@@ -103,13 +103,9 @@ enum CustomerPages {
 
     static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
-    static func options(_ values: [String], selected: String?) -> [[String: Any]] {
-        values.map { v -> [String: Any] in ["value": v, "selected": v == selected] }
-    }
-
     static let create: Handler = { req, ctx in
-        try ctx.handleForm(customerForm, template: "customer-form", title: "新增潜在客户", data: ["isNew": true],
-                           initial: FormData([("in_city", "1")])) { v in
+        try ctx.handleForm(customerForm, title: "新增潜在客户", initial: FormData([("in_city", "1")]),
+                           page: { form in CustomerFormPage(isNew: true, c: nil, form: form) }) { v in
             let user = try ctx.requireUser()
             let id: Int64 = try ctx.db.transaction {
                 // Every field of customerForm is a column of crm_customers.
@@ -129,8 +125,8 @@ enum CustomerPages {
         var initial = FormData()
         for f in customerForm.fields where f.name != "in_city" { initial.append(f.name, c.string(f.name) ?? "") }
         if c.bool("in_city") { initial.append("in_city", "1") }
-        return try ctx.handleForm(customerForm, template: "customer-form", title: "编辑客户资料",
-                                  data: ["isNew": false, "c": c.dictionary], initial: initial) { v in
+        return try ctx.handleForm(customerForm, title: "编辑客户资料", initial: initial,
+                                  page: { form in CustomerFormPage(isNew: false, c: CustomerView(c), form: form) }) { v in
             try ctx.db.transaction {
                 try ctx.db.execute(try .update("crm_customers", customerForm, v, extra: ["updated_at": ctx.epoch], id: id))
                 try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(id), action: "edit"))
@@ -161,53 +157,50 @@ enum CustomerPages {
         let apps = try ctx.db.query("SELECT id, state, created_at FROM crm_applications WHERE customer_id = \(id) ORDER BY id DESC")
         let kinds = Dictionary(uniqueKeysWithValues: contactKinds.map { ($0.value, $0.label) })
         let processTitles = Dictionary(uniqueKeysWithValues: processChoices.map { ($0.value, $0.label) })
-        var data: [String: Any] = [
-            "c": c.dictionary,
-            "statusText": statusTitles[c.string("status") ?? ""] ?? "",
-            "hasCode": c.string("code") != nil,
-            "canSeeKey": ctx.can(CustomerDevelopmentModule.viewAll),
-            "classTitle": c.string("rating_class").flatMap { Rating.classTitles[$0] } ?? "未评定",
-            "processText": c.string("process_stage").flatMap { processTitles[$0] } ?? "",
-            "cityText": c.bool("in_city") ? "市内" : "市外",
-            "ratings": ratings.map { r -> [String: Any] in
-                var d = r.dictionary
-                d["at"] = ctx.time(r.int("rated_at"))
-                d["classTitle"] = Rating.classTitles[r.string("rating_class") ?? ""] ?? ""
-                return d
-            },
-            "stages": stages.map { r -> [String: Any] in
-                var d = r.dictionary
-                d["at"] = ctx.time(r.int("changed_at"))
-                d["kindText"] = r.string("kind") == "stage" ? "客户阶段" : "销售进程"
-                if r.string("kind") == "process" {
-                    d["from_value"] = r.string("from_value").flatMap { processTitles[$0] } ?? ""
-                    d["to_value"] = r.string("to_value").flatMap { processTitles[$0] } ?? ""
-                }
-                return d
-            },
-            "contacts": contacts.map { r -> [String: Any] in
-                var d = r.dictionary
-                d["kindText"] = kinds[r.string("kind") ?? ""] ?? ""
-                return d
-            },
-            "applications": apps.map { r -> [String: Any] in
-                ["id": r.int("id") ?? 0, "stateText": ApplicationPages.stateTitles[r.string("state") ?? ""] ?? "",
-                 "at": ctx.time(r.int("created_at"))]
-            },
-            "contactForm": (bound ?? contactForm.blank(FormData([("contact_date", ctx.today.description)]))).viewModel(),
-            "canReassign": ctx.can(CustomerDevelopmentModule.reassign),
-            "canApply": c.string("status") == "prospect"
+        let page = CustomerPage(
+            c: CustomerView(c),
+            hasCode: c.string("code") != nil,
+            statusText: statusTitles[c.string("status") ?? ""] ?? "",
+            classTitle: c.string("rating_class").flatMap { Rating.classTitles[$0] } ?? "未评定",
+            ownerName: c.string("owner_name") ?? "",
+            processText: c.string("process_stage").flatMap { processTitles[$0] } ?? "",
+            cityText: c.bool("in_city") ? "市内" : "市外",
+            canSeeKey: ctx.can(CustomerDevelopmentModule.viewAll),
+            canApply: c.string("status") == "prospect"
                 && !apps.contains { ["draft", "investigating", "evaluated", "suspended"].contains($0.string("state") ?? "") },
-        ]
-        if let owner = c.string("owner_name") { data["ownerName"] = owner }
-        return ctx.render("customer", data, title: c.string("name") ?? "客户", status: bound == nil ? 200 : 422)
+            canReassign: ctx.can(CustomerDevelopmentModule.reassign),
+            applications: apps.map { r in
+                .init(id: r.int("id") ?? 0, stateText: ApplicationPages.stateTitles[r.string("state") ?? ""] ?? "",
+                      at: ctx.time(r.int("created_at")))
+            },
+            ratings: ratings.map { r in
+                .init(id: r.int("id") ?? 0, at: ctx.time(r.int("rated_at")), total: r.string("total") ?? "",
+                      rating_class: r.string("rating_class") ?? "", classTitle: Rating.classTitles[r.string("rating_class") ?? ""] ?? "",
+                      by: r.string("by") ?? "")
+            },
+            stages: stages.map { r in
+                let process = r.string("kind") == "process"
+                func value(_ column: String) -> String {
+                    process ? r.string(column).flatMap { processTitles[$0] } ?? "" : r.string(column) ?? ""
+                }
+                return .init(at: ctx.time(r.int("changed_at")), kindText: r.string("kind") == "stage" ? "客户阶段" : "销售进程",
+                             from_value: value("from_value"), to_value: value("to_value"), reason: r.string("reason") ?? "",
+                             by: r.string("by") ?? "")
+            },
+            contacts: contacts.map { r in
+                .init(contact_date: r.string("contact_date") ?? "", kindText: kinds[r.string("kind") ?? ""] ?? "",
+                      person: r.string("person") ?? "", summary: r.string("summary") ?? "", by: r.string("by") ?? "")
+            },
+            contactForm: (bound ?? contactForm.blank(FormData([("contact_date", ctx.today.description)]))).view())
+        return ctx.render(page, title: c.string("name") ?? "客户", status: bound == nil ? 200 : 422)
     }
 
     static let changeStage: Handler = { req, ctx in
         let c = try Visibility.customer(try req.id(), ctx)
         let id = try c.requireInt("id")
         let initial = FormData([("stage", c.string("stage") ?? ""), ("process_stage", c.string("process_stage") ?? "")])
-        return try ctx.handleForm(stageForm, template: "stage-form", title: "变更客户阶段", data: ["c": c.dictionary], initial: initial) { v in
+        return try ctx.handleForm(stageForm, title: "变更客户阶段", initial: initial,
+                                  page: { form in StageFormPage(c: CustomerView(c), form: form) }) { v in
             let stage = v.optionalString("stage")
             let process = v.optionalString("process_stage")
             let reason = v.string("reason")
@@ -257,11 +250,12 @@ enum CustomerPages {
             WHERE u.active = 1 AND rp.permission = 'crm.use' ORDER BY u.display_name
             """)
         let chosen = req.method == "POST" ? Int64(req.form["owner_id"] ?? "") : c.int("owner_id")
-        let data: [String: Any] = ["c": c.dictionary, "reps": reps.map {
-            ["id": $0.int("id") ?? 0, "name": $0.string("display_name") ?? "", "current": $0.int("id") == chosen] as [String: Any]
-        }]
-        return try ctx.handleForm(ownerForm, template: "owner-form", title: "调整客户负责人", data: data,
-                                  initial: FormData([("owner_id", String(c.int("owner_id") ?? 0))])) { v in
+        return try ctx.handleForm(ownerForm, title: "调整客户负责人", initial: FormData([("owner_id", String(c.int("owner_id") ?? 0))]),
+                                  page: { form in
+            OwnerFormPage(c: CustomerView(c), form: form, field: try form.fields(as: OwnerFormPage.Fields.self), reps: reps.map {
+                .init(id: $0.int("id") ?? 0, name: $0.string("display_name") ?? "", current: $0.int("id") == chosen)
+            })
+        }) { v in
             let newOwner = try v.requireInt("owner_id")
             guard reps.contains(where: { $0.int("id") == newOwner }) else {
                 throw FormRejection(field: "owner_id", "请选择有客户开发权限的在职人员")
@@ -274,5 +268,97 @@ enum CustomerPages {
             }
             return .redirect(to: "/crm/customers/\(id)")
         }
+    }
+}
+
+// MARK: - Page models
+
+/// 客户 (the customer page): master data, applications, ratings, stage changes, contacts and
+/// the contact entry form.
+struct CustomerPage: PageModel {
+    static let template = "customer"
+    var c: CustomerView
+    var hasCode: Bool
+    var statusText: String
+    var classTitle: String
+    var ownerName: String
+    var processText: String
+    var cityText: String
+    var canSeeKey: Bool
+    var canApply: Bool
+    var canReassign: Bool
+    var applications: [Application]
+    var ratings: [RatingLine]
+    var stages: [StageChange]
+    var contacts: [Contact]
+    var contactForm: FormView
+
+    struct Application: TemplateModel {
+        var id: Int64
+        var stateText: String
+        var at: String
+    }
+
+    struct RatingLine: TemplateModel {
+        var id: Int64
+        var at: String
+        var total: String
+        var rating_class: String
+        var classTitle: String
+        var by: String
+    }
+
+    struct StageChange: TemplateModel {
+        var at: String
+        var kindText: String
+        var from_value: String
+        var to_value: String
+        var reason: String
+        var by: String
+    }
+
+    struct Contact: TemplateModel {
+        var contact_date: String
+        var kindText: String
+        var person: String
+        var summary: String
+        var by: String
+    }
+}
+
+/// 新增潜在客户 / 编辑客户资料.
+struct CustomerFormPage: PageModel {
+    static let template = "customer-form"
+    var isNew: Bool
+    /// The customer edited (nil for a new one).
+    var c: CustomerView?
+    var form: FormView
+}
+
+/// 变更客户阶段.
+struct StageFormPage: PageModel {
+    static let template = "stage-form"
+    var c: CustomerView
+    var form: FormView
+}
+
+/// 调整客户负责人: the owner is chosen from the reps with `crm.use`, laid out by hand.
+struct OwnerFormPage: PageModel {
+    static let template = "owner-form"
+    var c: CustomerView
+    var form: FormView
+    var field: Fields
+    var reps: [Rep]
+
+    /// `CustomerPages.ownerForm`, field by field.
+    struct Fields: TemplateModel {
+        var owner_id: FieldView
+        var reason: FieldView
+    }
+
+    struct Rep: TemplateModel {
+        var id: Int64
+        var name: String
+        var current: Bool
     }
 }

@@ -52,20 +52,22 @@ enum PolicyPages {
         initial.append("code_format", try ctx.db.first("SELECT value FROM crm_settings WHERE key = 'code_format'")?.string("value") ?? "")
         let titles = Dictionary(rows.map { ($0.string("rating_class") ?? "", $0.string("title") ?? "") },
                                 uniquingKeysWith: { first, _ in first })   // never a trap on a duplicate row
-        let bound = req.method == "POST" ? form.bind(req.form) : form.blank(initial)
-        let vm = bound.viewModel()
-        let fields = vm["field"] as? [String: Any] ?? [:]
-        let data: [String: Any] = [
-            "form": vm,
-            "rows": classes.map { cls in
-                ["cls": cls, "title": titles[cls] ?? "", "cells": columns.map { fields["\(cls).\($0.key)"] ?? [:] }] as [String: Any]
-            },
-            "columns": columns.map { ["title": $0.title] },
-            "codeFormat": fields["code_format"] ?? [:],
-            "saved": req.query["saved"] != nil,
-        ]
-        guard req.method == "POST" else { return ctx.render("policy", data, title: "客户分类政策") }
-        guard let v = bound.values else { return ctx.render("policy", data, title: "客户分类政策", status: 422) }
+        return try ctx.handleForm(form, title: "客户分类政策", initial: initial, page: { form in
+            PolicyPage(
+                form: form,
+                columns: columns.map { .init(title: $0.title) },
+                rows: try classes.map { cls in
+                    .init(cls: cls, title: titles[cls] ?? "", cells: try columns.map { try form.field("\(cls).\($0.key)") })
+                },
+                codeFormat: try form.field("code_format"),
+                saved: req.query["saved"] != nil)
+        }) { v in
+            try save(v, rows, ctx)
+            return .redirect(to: "/crm/policy?saved=1")
+        }
+    }
+
+    static func save(_ v: FormValues, _ rows: [Row], _ ctx: Context) throws {
         try ctx.db.transaction {
             for cls in classes {
                 let old = rows.first { $0.string("rating_class") == cls }.map(policy)
@@ -83,11 +85,30 @@ enum PolicyPages {
             }
             try ctx.db.execute("UPDATE crm_settings SET value = \(v.string("code_format")) WHERE key = 'code_format'")
         }
-        return .redirect(to: "/crm/policy?saved=1")
     }
 
     static func describe(_ p: ClassPolicy) -> String {
         "警戒线 \(p.warningLineFen.map(Money.yuan) ?? "不供货")，月供量 \(p.monthlyVolume)，拜访 \(p.visitsHandler)/\(p.visitsDepartmentHead)/\(p.visitsDepartmentManager)/\(p.visitsGeneralManager)"
+    }
+}
+
+/// 客户分类政策: one row per class, one input per column, and the code format.
+struct PolicyPage: PageModel {
+    static let template = "policy"
+    var form: FormView
+    var columns: [Column]
+    var rows: [ClassRow]
+    var codeFormat: FieldView
+    var saved: Bool
+
+    struct Column: TemplateModel {
+        var title: String
+    }
+
+    struct ClassRow: TemplateModel {
+        var cls: String
+        var title: String
+        var cells: [FieldView]
     }
 }
 

@@ -234,97 +234,81 @@ enum ProfileForm {
     /// option shown with the chosen ones ticked, rows tables padded with blank lines to write on).
     /// Two plain fields share a line (label, value, label, value); long text, rows and groups
     /// take a whole line.
-    static func display(_ data: FormData, paper: Bool) -> [[String: Any]] {
-        let bound = schema.blank(data).viewModel()
-        let models = bound["field"] as? [String: [String: Any]] ?? [:]
+    static func display(_ data: FormData, paper: Bool) -> [ProfileSection] {
+        let views = schema.blank(data).view().fields
+        let byName = Dictionary(views.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         return sections.map { section in
-            var cells: [[String: Any]] = []
+            var cells: [ProfileSection.Cell] = []
             var i = 0
             let fields = section.fields
             while i < fields.count {
                 let f = fields[i]
-                let model = models[f.name] ?? [:]
+                let view = byName[f.name]
                 if let dot = f.label.firstIndex(of: "·") {
                     // A group: consecutive fields with the same prefix, as one small table.
                     let prefix = String(f.label[..<dot])
-                    var members: [[String: Any]] = []
+                    var members: [FieldView] = []
                     while i < fields.count, fields[i].label.hasPrefix(prefix + "·") {
-                        members.append(models[fields[i].name] ?? [:])
+                        if let m = byName[fields[i].name] { members.append(m) }
                         i += 1
                     }
-                    let columns = members.map { m -> String in
-                        let label = m["label"] as? String ?? ""
-                        return String(label.dropFirst(prefix.count + 1))
-                    }
+                    let columns = members.map { String($0.label.dropFirst(prefix.count + 1)) }
                     let values = members.map { m -> String in
-                        let options = m["options"] as? [[String: Any]] ?? []
-                        guard !options.isEmpty else { return value(m) }
-                        return paper ? options.map { ($0["selected"] as? Bool == true ? "☑" : "☐") + ($0["label"] as? String ?? "") }
-                            .joined(separator: " ") : choiceLabels(options)
+                        guard !m.options.isEmpty else { return value(m) }
+                        return paper ? m.options.map { ($0.selected ? "☑" : "☐") + $0.label }.joined(separator: " ") : choiceLabels(m.options)
                     }
                     let rows = paper || values.contains(where: { !$0.isEmpty }) ? [values] : []
-                    cells.append(cell(label: prefix, wide: true, table: (columns, rows)))
+                    cells.append(.init(label: prefix, wide: true, table: (columns, rows)))
                     continue
                 }
                 i += 1
                 switch f.kind {
                 case .rows(_, _, _):
-                    let columns = (model["columns"] as? [[String: Any]] ?? []).map { $0["label"] as? String ?? "" }
-                    var rows = (model["rows"] as? [[String: Any]] ?? []).compactMap { row -> [String]? in
-                        let values = (row["cells"] as? [[String: Any]] ?? []).map(value)
+                    let columns = (view?.columns ?? []).map(\.label)
+                    var rows = (view?.rows ?? []).compactMap { row -> [String]? in
+                        let values = row.cells.map { value($0.value, isMoney: $0.isMoney) }
                         return values.allSatisfy(\.isEmpty) ? nil : values
                     }
                     if paper { while rows.count < 3 { rows.append(columns.map { _ in "" }) } }
-                    cells.append(cell(label: f.label, wide: true, table: (columns, rows)))
+                    cells.append(.init(label: f.label, wide: true, table: (columns, rows)))
                 case .select(_), .multiSelect(_):
-                    let options = model["options"] as? [[String: Any]] ?? []
-                    var c = cell(label: f.label, wide: false, table: nil)
-                    c["value"] = choiceLabels(options)
-                    c["hasChoices"] = paper
-                    c["choices"] = options.map { ["label": $0["label"] ?? "", "selected": $0["selected"] ?? false] as [String: Any] }
+                    let options = view?.options ?? []
+                    var c = ProfileSection.Cell(label: f.label, wide: false, table: nil)
+                    c.value = choiceLabels(options)
+                    c.hasChoices = paper
+                    c.choices = options.map { .init(label: $0.label, selected: $0.selected) }
                     cells.append(c)
                 case .textarea:
-                    var c = cell(label: f.label, wide: true, table: nil)
-                    c["value"] = value(model)
-                    c["isLong"] = true
+                    var c = ProfileSection.Cell(label: f.label, wide: true, table: nil)
+                    c.value = view.map(value) ?? ""
                     cells.append(c)
                 default:
-                    var c = cell(label: f.label, wide: false, table: nil)
-                    c["value"] = value(model)
+                    var c = ProfileSection.Cell(label: f.label, wide: false, table: nil)
+                    c.value = view.map(value) ?? ""
                     cells.append(c)
                 }
             }
-            return ["title": section.title, "hasTitle": !section.title.isEmpty, "lines": lines(cells)]
+            return ProfileSection(title: section.title, hasTitle: !section.title.isEmpty, lines: lines(cells))
         }
     }
 
-    /// Every key set on every cell: Mustache looks missing keys up in enclosing contexts.
-    static func cell(label: String, wide: Bool, table: (columns: [String], rows: [[String]])?) -> [String: Any] {
-        [
-            "label": label, "value": "", "wide": wide, "isLong": false, "hasChoices": false, "choices": [[String: Any]](),
-            "isTable": table != nil, "columns": table?.columns ?? [],
-            "rows": (table?.rows ?? []).map { ["cells": $0] as [String: Any] },
-            "hasRows": !(table?.rows.isEmpty ?? true),
-        ]
-    }
-
     /// Packs cells two to a line; a plain cell left alone on its line spans the line.
-    static func lines(_ cells: [[String: Any]]) -> [[String: Any]] {
-        var out: [[String: Any]] = []
-        var pending: [String: Any]?
+    static func lines(_ cells: [ProfileSection.Cell]) -> [ProfileSection.Line] {
+        var out: [ProfileSection.Line] = []
+        var pending: ProfileSection.Cell?
         func flush() {
             if var p = pending {
-                p["wide"] = true
-                out.append(["cells": [p]])
+                p.wide = true
+                out.append(.init(cells: [p]))
                 pending = nil
             }
         }
         for c in cells {
-            if c["wide"] as? Bool == true {
+            if c.wide {
                 flush()
-                out.append(["cells": [c]])
+                out.append(.init(cells: [c]))
             } else if let p = pending {
-                out.append(["cells": [p, c]])
+                out.append(.init(cells: [p, c]))
                 pending = nil
             } else {
                 pending = c
@@ -335,14 +319,57 @@ enum ProfileForm {
     }
 
     /// The chosen options' labels, `大卡车、三轮车`.
-    static func choiceLabels(_ options: [[String: Any]]) -> String {
-        options.filter { $0["selected"] as? Bool == true }.compactMap { $0["label"] as? String }.joined(separator: "、")
+    static func choiceLabels(_ options: [FieldView.Option]) -> String {
+        options.filter(\.selected).map(\.label).joined(separator: "、")
     }
 
     /// A field's value as printed: money as `1,234.50`, dates and text as typed.
-    static func value(_ model: [String: Any]) -> String {
-        let v = model["value"] as? String ?? ""
-        if model["isMoney"] as? Bool == true, let fen = Money.parse(v) { return Money.format(fen) }
+    static func value(_ field: FieldView) -> String { value(field.value, isMoney: field.isMoney) }
+
+    static func value(_ v: String, isMoney: Bool) -> String {
+        if isMoney, let fen = Money.parse(v) { return Money.format(fen) }
         return v
+    }
+}
+
+/// One section of the 客户资料表 as shown and printed (`profile-sections`).
+struct ProfileSection: TemplateModel {
+    var title: String
+    var hasTitle: Bool
+    var lines: [Line]
+
+    struct Line: TemplateModel {
+        var cells: [Cell]
+    }
+
+    /// A label and its value: text, the options (ticked on paper), or a small table.
+    struct Cell: TemplateModel {
+        var label: String
+        var value = ""
+        var wide: Bool
+        var hasChoices = false
+        var choices: [Option] = []
+        var isTable: Bool
+        var columns: [String]
+        var rows: [TableRow]
+        var hasRows: Bool
+
+        init(label: String, wide: Bool, table: (columns: [String], rows: [[String]])?) {
+            self.label = label
+            self.wide = wide
+            isTable = table != nil
+            columns = table?.columns ?? []
+            rows = (table?.rows ?? []).map { TableRow(cells: $0) }
+            hasRows = !(table?.rows.isEmpty ?? true)
+        }
+    }
+
+    struct Option: TemplateModel {
+        var label: String
+        var selected: Bool
+    }
+
+    struct TableRow: TemplateModel {
+        var cells: [String]
     }
 }

@@ -124,29 +124,28 @@ enum KeyCustomerPages {
               AND NOT EXISTS (SELECT 1 FROM crm_key_customers k WHERE k.customer_id = c.id AND k.active = 1)
             ORDER BY c.name, c.id LIMIT 1000
             """)
-        return ctx.render("keycustomers-list", [
-            "tops": try tops(figures, ctx),
-            "hasFigures": figures != nil,
-            "note": noFiguresNote,
-            "keys": rows.prefix(listSpec.pageSize).map { r -> [String: Any] in
-                ["id": r.int("id") ?? 0, "name": r.string("name") ?? "", "code": r.string("code") ?? "",
-                 "owner": r.string("owner_name") ?? "", "target": Money.format(r.int("sales_target_fen") ?? 0),
-                 "sales": figures?[r.int("id") ?? 0].map { Money.format($0.sales) } ?? "", "achieved": achieved(r),
-                 "reason": r.string("reason") ?? "", "marked": ctx.time(r.int("marked_at")), "updated": ctx.time(r.int("updated_at"))]
+        return ctx.render(KeyCustomerListPage(
+            tops: try tops(figures, ctx),
+            hasFigures: figures != nil,
+            note: noFiguresNote,
+            keys: rows.prefix(listSpec.pageSize).map { r in
+                .init(id: r.int("id") ?? 0, name: r.string("name") ?? "", code: r.string("code") ?? "",
+                      owner: r.string("owner_name") ?? "", target: Money.format(r.int("sales_target_fen") ?? 0),
+                      sales: figures?[r.int("id") ?? 0].map { Money.format($0.sales) } ?? "", achieved: achieved(r),
+                      reason: r.string("reason") ?? "", marked: ctx.time(r.int("marked_at")), updated: ctx.time(r.int("updated_at")))
             },
-            "list": q.viewModel(rowsFetched: rows.count, basePath: "/crm/key-customers"),
-            "f": q.filters,
-            "removed": q.filters["removed"] != nil,
-            "candidates": candidates.map { ["id": $0.int("id") ?? 0, "name": $0.string("name") ?? "", "code": $0.string("code") ?? ""] },
-            "hasCandidates": !candidates.isEmpty,
-        ], title: "重点客户管理表")
+            list: q.view(rowsFetched: rows.count, basePath: "/crm/key-customers"),
+            q: q.filters["q"] ?? "",
+            removed: q.filters["removed"] != nil,
+            candidates: candidates.map { .init(id: $0.int("id") ?? 0, name: $0.string("name") ?? "", code: $0.string("code") ?? "") },
+            hasCandidates: !candidates.isEmpty), title: "重点客户管理表")
     }
 
     /// The three top-10 sections, each with its ten numbered lines (blank lines when fewer).
-    static func tops(_ figures: Figures?, _ ctx: Context) throws -> [[String: Any]] {
+    static func tops(_ figures: Figures?, _ ctx: Context) throws -> [KeyCustomerListPage.Top] {
         let titles = [("销售额前10名", "销售额"), ("销售额增长率前10名", "增长率"), ("销售利润率前10名", "利润率")]
         guard let figures else {
-            return titles.map { ["title": $0.0, "column": $0.1, "lines": [[String: Any]](), "hasLines": false] }
+            return titles.map { .init(title: $0.0, column: $0.1, lines: [], hasLines: false) }
         }
         let ranked = rankings(figures)
         let ids = Set((ranked.sales + ranked.growth + ranked.margin).map(\.customerID))
@@ -159,13 +158,13 @@ enum KeyCustomerPages {
         let lists: [([Ranked], (Int64) -> String)] = [(ranked.sales, { Money.format($0) }), (ranked.growth, percent), (ranked.margin, percent)]
         return zip(titles, lists).map { title, entry in
             let (items, show) = entry
-            let lines = (0..<10).map { i -> [String: Any] in
+            let lines = (0..<10).map { i -> KeyCustomerListPage.Line in
                 guard i < items.count, let name = names[items[i].customerID] else {
-                    return ["number": i + 1, "id": 0, "name": "", "value": "", "hasCustomer": false]
+                    return .init(number: i + 1, id: 0, name: "", value: "", hasCustomer: false)
                 }
-                return ["number": i + 1, "id": items[i].customerID, "name": name, "value": show(items[i].value), "hasCustomer": true]
+                return .init(number: i + 1, id: items[i].customerID, name: name, value: show(items[i].value), hasCustomer: true)
             }
-            return ["title": title.0, "column": title.1, "lines": lines, "hasLines": true]
+            return .init(title: title.0, column: title.1, lines: lines, hasLines: true)
         }
     }
 
@@ -185,35 +184,30 @@ enum KeyCustomerPages {
         return (c, key)
     }
 
-    static func pageData(_ c: Row, _ key: Row?, _ ctx: Context) throws -> [String: Any] {
+    static func page(_ c: Row, _ key: Row?, form: FormView, _ ctx: Context) throws -> KeyCustomerFormPage {
         let cid = try c.requireInt("id")
         let active = key?.bool("active") ?? false
-        var data: [String: Any] = [
-            "c": c.dictionary, "isKey": active, "wasKey": key != nil && !active,
-            "markedBy": key?.string("marked_by_name") ?? "", "markedAt": ctx.time(key?.int("marked_at")),
-            "updatedBy": key?.string("updated_by_name") ?? "", "updatedAt": ctx.time(key?.int("updated_at")),
-            "note": noFiguresNote,
-        ]
-        if let f = salesFigures(ctx)?[cid] {
-            data["hasFigures"] = true
-            data["figures"] = [
-                "sales": Money.format(f.sales), "lastYear": Money.format(f.lastYear),
-                "growth": f.lastYear > 0 ? percent(growthBasisPoints(sales: f.sales, lastYear: f.lastYear)) : "—",
-                "margin": f.sales > 0 ? percent(basisPoints(f.profit, over: f.sales)) : "—",
-            ]
-        } else {
-            data["hasFigures"] = false
+        let figures = salesFigures(ctx)?[cid].map { f in
+            KeyCustomerFormPage.Figures(
+                sales: Money.format(f.sales), lastYear: Money.format(f.lastYear),
+                growth: f.lastYear > 0 ? percent(growthBasisPoints(sales: f.sales, lastYear: f.lastYear)) : "—",
+                margin: f.sales > 0 ? percent(basisPoints(f.profit, over: f.sales)) : "—")
         }
         let history = try ctx.db.query("""
             SELECT at, username, action, reason FROM audit_log
             WHERE entity = 'crm.key_customer' AND entity_id = \(String(cid)) ORDER BY at DESC, id DESC LIMIT 50
             """)
         let actions = ["mark": "设为重点客户", "edit": "修改", "remove": "取消重点客户"]
-        data["history"] = history.map { r -> [String: Any] in
-            ["at": ctx.time(r.int("at")), "username": r.string("username") ?? "",
-             "action": actions[r.string("action") ?? ""] ?? (r.string("action") ?? ""), "reason": r.string("reason") ?? ""]
-        }
-        return data
+        return KeyCustomerFormPage(
+            c: CustomerView(c), isKey: active, wasKey: key != nil && !active,
+            markedBy: key?.string("marked_by_name") ?? "", markedAt: ctx.time(key?.int("marked_at")),
+            updatedBy: key?.string("updated_by_name") ?? "", updatedAt: ctx.time(key?.int("updated_at")),
+            note: noFiguresNote, hasFigures: figures != nil, figures: figures,
+            history: history.map { r in
+                .init(at: ctx.time(r.int("at")), username: r.string("username") ?? "",
+                      action: actions[r.string("action") ?? ""] ?? (r.string("action") ?? ""), reason: r.string("reason") ?? "")
+            },
+            form: form)
     }
 
     /// The per-customer part of the 重点客户管理表. Saving it marks the customer as a key
@@ -230,8 +224,8 @@ enum KeyCustomerPages {
             initial.append("sales_target", Money.format(key.int("sales_target_fen") ?? 0, grouping: false))
             for name in ["reason", "actions", "service_manager_advice", "gm_advice"] { initial.append(name, key.string(name) ?? "") }
         }
-        return try ctx.handleForm(form, template: "keycustomers-form", title: "重点客户：" + (c.string("name") ?? ""),
-                                  data: try pageData(c, key, ctx), initial: initial) { v in
+        return try ctx.handleForm(form, title: "重点客户：" + (c.string("name") ?? ""), initial: initial,
+                                  page: { form in try page(c, key, form: form, ctx) }) { v in
             let user = try ctx.requireUser()
             let target = try v.requireMoney("sales_target")
             let texts = ["reason", "actions", "service_manager_advice", "gm_advice"].map { ($0, v.string($0)) }
@@ -278,8 +272,8 @@ enum KeyCustomerPages {
         let (c, key) = try load(try req.id(), ctx)
         let cid = try c.requireInt("id")
         guard key?.bool("active") == true else { throw HTTPError.conflict("该客户不是重点客户。") }
-        return try ctx.handleForm(removeForm, template: "keycustomers-remove", title: "取消重点客户",
-                                  data: ["c": c.dictionary]) { v in
+        return try ctx.handleForm(removeForm, title: "取消重点客户",
+                                  page: { form in KeyCustomerRemovePage(c: CustomerView(c), form: form) }) { v in
             try ctx.db.transaction {
                 let user = try ctx.requireUser()
                 let changed = try ctx.db.execute("""
@@ -293,4 +287,94 @@ enum KeyCustomerPages {
             return .redirect(to: "/crm/key-customers")
         }
     }
+}
+
+// MARK: - Page models
+
+/// 重点客户管理表: the three top-10 lists and the key customers.
+struct KeyCustomerListPage: PageModel {
+    static let template = "keycustomers-list"
+    var tops: [Top]
+    var hasFigures: Bool
+    /// Why there are no sales figures.
+    var note: String
+    var keys: [Key]
+    var list: ListView
+    /// The search filter's value.
+    var q: String
+    var removed: Bool
+    var candidates: [Candidate]
+    var hasCandidates: Bool
+
+    struct Top: TemplateModel {
+        var title: String
+        var column: String
+        var lines: [Line]
+        var hasLines: Bool
+    }
+
+    struct Line: TemplateModel {
+        var number: Int
+        var id: Int64
+        var name: String
+        var value: String
+        var hasCustomer: Bool
+    }
+
+    struct Key: TemplateModel {
+        var id: Int64
+        var name: String
+        var code: String
+        var owner: String
+        var target: String
+        var sales: String
+        var achieved: String
+        var reason: String
+        var marked: String
+        var updated: String
+    }
+
+    struct Candidate: TemplateModel {
+        var id: Int64
+        var name: String
+        var code: String
+    }
+}
+
+/// One customer's part of the 重点客户管理表 (marks or revises the key customer).
+struct KeyCustomerFormPage: PageModel {
+    static let template = "keycustomers-form"
+    var c: CustomerView
+    var isKey: Bool
+    var wasKey: Bool
+    var markedBy: String
+    var markedAt: String
+    var updatedBy: String
+    var updatedAt: String
+    var note: String
+    var hasFigures: Bool
+    var figures: Figures?
+    var history: [Event]
+    var form: FormView
+
+    struct Figures: TemplateModel {
+        var sales: String
+        var lastYear: String
+        var growth: String
+        var margin: String
+    }
+
+    struct Event: TemplateModel {
+        var at: String
+        var username: String
+        var action: String
+        var reason: String
+    }
+}
+
+/// 取消重点客户, with a reason.
+struct KeyCustomerRemovePage: PageModel {
+    static let template = "keycustomers-remove"
+    var c: CustomerView
+    var form: FormView
 }

@@ -19,9 +19,9 @@ enum RatingPages {
         let last = try ctx.db.first("SELECT data FROM crm_ratings WHERE customer_id = \(cid) ORDER BY rated_at DESC, id DESC")
         var initial = try last.map { try URLEncoding.parse($0.string("data") ?? "") } ?? FormData()
         initial.pairs.removeAll { $0.name == "note" }
-        let data: [String: Any] = ["c": c.dictionary, "application": applicationID.map { String($0) } ?? "",
-                                   "criteria": Rating.criteria.map { ["title": $0.title, "levels": $0.levels] }]
-        return try ctx.handleForm(Rating.form, template: "rating-form", title: "客户评定报告", data: data, initial: initial) { v in
+        return try ctx.handleForm(Rating.form, title: "客户评定报告", initial: initial, page: { form in
+            RatingFormPage(c: CustomerView(c), application: applicationID.map { String($0) } ?? "", form: form)
+        }) { v in
             let levels = Rating.levels(v)
             let total = Rating.total(levels)
             let cls = Rating.ratingClass(total: total)
@@ -54,22 +54,75 @@ enum RatingPages {
                 """) else { throw HTTPError.notFound }
         let inputs = try URLEncoding.parse(r.string("data") ?? "")
         let levels = (r.string("levels") ?? "").split(separator: ",").map { Int($0) }
-        let rows: [[String: Any]] = Rating.criteria.enumerated().map { i, crit in
-            let level = i < levels.count ? levels[i] : nil
+        let rows = Rating.criteria.enumerated().map { i, crit in
+            // A level outside A…D (a row written by hand) is shown as unknown, never indexed.
+            let level = (i < levels.count ? levels[i] : nil).flatMap { (0...3).contains($0) ? $0 : nil }
             let field = Rating.form.field(crit.key)
             var input = inputs[crit.key] ?? ""
             if case .select(let choices)? = field?.kind { input = choices.first { $0.value == input }?.label ?? "" }
-            return ["title": crit.title, "input": input.isEmpty ? "不详" : input,
-                    "grade": level.map { ["A", "B", "C", "D"][$0] } ?? "—",
-                    "points": Rating.points(level: level),
-                    "cells": (0..<4).map { ["text": crit.levels[$0], "hit": level == $0] }]
+            return RatingReportPage.Line(
+                title: crit.title, input: input.isEmpty ? "不详" : input,
+                cells: (0..<4).map { .init(text: crit.levels[$0], hit: level == $0) },
+                grade: level.map { ["A", "B", "C", "D"][$0] } ?? "—", points: Rating.points(level: level))
         }
-        return ctx.render("rating-report", [
-            "c": c.dictionary, "r": r.dictionary, "rows": rows, "at": ctx.time(r.int("rated_at")),
-            "classTitle": Rating.classTitles[r.string("rating_class") ?? ""] ?? "",
-            "scale": [["cls": "A", "rule": "40 分以上", "title": "优秀客户"], ["cls": "B", "rule": "33 分以上", "title": "良好客户"],
-                      ["cls": "C", "rule": "26 分以上", "title": "一般客户"], ["cls": "D", "rule": "18 分以上", "title": "谨慎发展客户"],
-                      ["cls": "E", "rule": "18 分以下", "title": "不予发展客户"]],
-        ], title: "客户评定报告")
+        let note = r.string("note") ?? ""
+        return ctx.render(RatingReportPage(
+            c: CustomerView(c),
+            r: .init(by: r.string("by") ?? "", total: r.string("total") ?? "", rating_class: r.string("rating_class") ?? "",
+                     note: note.isEmpty ? nil : note),
+            at: ctx.time(r.int("rated_at")), rows: rows,
+            classTitle: Rating.classTitles[r.string("rating_class") ?? ""] ?? "",
+            scale: [.init(cls: "A", rule: "40 分以上", title: "优秀客户"), .init(cls: "B", rule: "33 分以上", title: "良好客户"),
+                    .init(cls: "C", rule: "26 分以上", title: "一般客户"), .init(cls: "D", rule: "18 分以上", title: "谨慎发展客户"),
+                    .init(cls: "E", rule: "18 分以下", title: "不予发展客户")]), title: "客户评定报告")
+    }
+}
+
+// MARK: - Page models
+
+/// The 客户评定报告 scoring form.
+struct RatingFormPage: PageModel {
+    static let template = "rating-form"
+    var c: CustomerView
+    /// The application in investigation the rating belongs to ("" for none).
+    var application: String
+    var form: FormView
+}
+
+/// One rating with its breakdown (客户评定报告, printable).
+struct RatingReportPage: PageModel {
+    static let template = "rating-report"
+    var c: CustomerView
+    var r: Report
+    var at: String
+    var rows: [Line]
+    var classTitle: String
+    var scale: [Scale]
+
+    struct Report: TemplateModel {
+        var by: String
+        var total: String
+        var rating_class: String
+        /// 评定说明, nil when none was written.
+        var note: String?
+    }
+
+    struct Line: TemplateModel {
+        var title: String
+        var input: String
+        var cells: [Cell]
+        var grade: String
+        var points: Int
+    }
+
+    struct Cell: TemplateModel {
+        var text: String
+        var hit: Bool
+    }
+
+    struct Scale: TemplateModel {
+        var cls: String
+        var rule: String
+        var title: String
     }
 }

@@ -64,31 +64,27 @@ enum VisitDailyPages {
         let reps = seesAll(ctx) ? try ctx.db.query("""
             SELECT DISTINCT u.id, u.display_name FROM users u JOIN crm_daily_reports d ON d.rep_id = u.id ORDER BY u.display_name, u.id
             """) : []
-        return ctx.render("visit-daily-list", [
-            "reports": rows.prefix(listSpec.pageSize).map { r -> [String: Any] in
-                var d: [String: Any] = r.dictionary
+        return ctx.render(VisitDailyListPage(
+            reports: rows.prefix(listSpec.pageSize).map { r in
                 let progress = r.string("progress") ?? ""
-                d["excerpt"] = progress.count > 60 ? String(progress.prefix(60)) + "…" : progress
-                d["stateText"] = stateTitles[r.string("state") ?? ""] ?? ""
-                d["pending"] = r.string("state") == "submitted"
-                return d
+                return .init(id: r.int("id") ?? 0, report_date: r.string("report_date") ?? "", rep_name: r.string("rep_name") ?? "",
+                             excerpt: progress.count > 60 ? String(progress.prefix(60)) + "…" : progress,
+                             stateText: stateTitles[r.string("state") ?? ""] ?? "", pending: r.string("state") == "submitted",
+                             reviewer_name: r.string("reviewer_name") ?? "")
             },
-            "list": q.viewModel(rowsFetched: rows.count, basePath: "/crm/reports/daily"),
-            "f": q.filters,
-            "states": ["submitted", "reviewed"].map {
-                ["value": $0, "title": stateTitles[$0] ?? "", "selected": q.filters["state"] == $0] as [String: Any]
-            },
-            "reps": reps.map { r -> [String: Any] in
+            list: q.view(rowsFetched: rows.count, basePath: "/crm/reports/daily"),
+            from: q.filters["from"] ?? "", to: q.filters["to"] ?? "",
+            states: ["submitted", "reviewed"].map { SelectOption(value: $0, title: stateTitles[$0] ?? "", selected: q.filters["state"] == $0) },
+            reps: reps.map { r in
                 let id = String(r.int("id") ?? 0)
-                return ["id": id, "name": r.string("display_name") ?? "", "selected": q.filters["rep"] == id]
+                return PersonOption(id: id, name: r.string("display_name") ?? "", selected: q.filters["rep"] == id)
             },
-            "hasReps": !reps.isEmpty,
-        ], title: "新客户开发日报表")
+            hasReps: !reps.isEmpty), title: "新客户开发日报表")
     }
 
     static let create: Handler = { _, ctx in
-        try ctx.handleForm(form, template: "visit-daily-form", title: "填写新客户开发日报表",
-                           initial: FormData([("report_date", ctx.today.description)])) { v in
+        try ctx.handleForm(form, title: "填写新客户开发日报表", initial: FormData([("report_date", ctx.today.description)]),
+                           page: { form in VisitDailyFormPage(form: form) }) { v in
             let user = try ctx.requireUser()
             let date = v.string("report_date")
             let duplicate = FormRejection(field: "report_date", "\(date) 的日报已经提交过，每天一份")
@@ -125,17 +121,19 @@ enum VisitDailyPages {
             """), seesAll(ctx) || d.int("rep_id") == user.id else { throw HTTPError.notFound }
         let pending = d.string("state") == "submitted"
         let canReview = pending && ctx.can(CustomerDevelopmentModule.approve) && d.int("rep_id") != user.id
-        var data: [String: Any] = [
-            "d": d.dictionary, "stateText": stateTitles[d.string("state") ?? ""] ?? "",
-            "pending": pending, "canReview": canReview, "reviewedAt": ctx.time(d.int("reviewed_at")),
-            "submittedAt": ctx.time(d.int("created_at")),
-        ]
-        data["hasNote"] = !(d.string("review_note") ?? "").isEmpty
         if ctx.request.method == "POST" {
             guard d.int("rep_id") != user.id else { throw HTTPError.forbidden } // not one's own report
             guard pending else { throw HTTPError.conflict("该日报已经审阅过。") }
         }
-        return try ctx.handleForm(reviewForm, template: "visit-daily", title: "新客户开发日报表", data: data) { v in
+        return try ctx.handleForm(reviewForm, title: "新客户开发日报表", page: { form in
+            VisitDailyPage(
+                d: .init(rep_name: d.string("rep_name") ?? "", report_date: d.string("report_date") ?? "",
+                         progress: d.string("progress") ?? "", results: d.string("results") ?? "", problems: d.string("problems") ?? "",
+                         reviewer_name: d.string("reviewer_name") ?? "", review_note: d.string("review_note") ?? ""),
+                stateText: stateTitles[d.string("state") ?? ""] ?? "", submittedAt: ctx.time(d.int("created_at")),
+                pending: pending, reviewedAt: ctx.time(d.int("reviewed_at")), hasNote: !(d.string("review_note") ?? "").isEmpty,
+                canReview: canReview, form: form)
+        }) { v in
             try ctx.db.transaction {
                 let changed = try ctx.db.execute("""
                     UPDATE crm_daily_reports SET state = 'reviewed', review_note = \(v.string("review_note")),
@@ -148,5 +146,59 @@ enum VisitDailyPages {
             }
             return .redirect(to: "/crm/reports/daily/\(id)")
         }
+    }
+}
+
+// MARK: - Page models
+
+/// 新客户开发日报表: the list.
+struct VisitDailyListPage: PageModel {
+    static let template = "visit-daily-list"
+    var reports: [Report]
+    var list: ListView
+    /// The date range filter's values.
+    var from: String
+    var to: String
+    var states: [SelectOption]
+    var reps: [PersonOption]
+    var hasReps: Bool
+
+    struct Report: TemplateModel {
+        var id: Int64
+        var report_date: String
+        var rep_name: String
+        var excerpt: String
+        var stateText: String
+        var pending: Bool
+        var reviewer_name: String
+    }
+}
+
+/// 填写新客户开发日报表.
+struct VisitDailyFormPage: PageModel {
+    static let template = "visit-daily-form"
+    var form: FormView
+}
+
+/// One daily report, with the review form for a supervisor.
+struct VisitDailyPage: PageModel {
+    static let template = "visit-daily"
+    var d: Report
+    var stateText: String
+    var submittedAt: String
+    var pending: Bool
+    var reviewedAt: String
+    var hasNote: Bool
+    var canReview: Bool
+    var form: FormView
+
+    struct Report: TemplateModel {
+        var rep_name: String
+        var report_date: String
+        var progress: String
+        var results: String
+        var problems: String
+        var reviewer_name: String
+        var review_note: String
     }
 }

@@ -31,15 +31,6 @@ enum VisitDevelopmentPages {
             ? ("manager", "经理") : ("supervisor", "销售主管")
     }
 
-    static let listSpec = ListSpec(columns: [
-        .init("created", "报告日期", sql: "r.created_at"),
-        .init("customer", "客户名称", sql: "r.customer_name"),
-        .init("handler", "主办人员", sql: "r.handler"),
-        .init("amount", "第一次交易额", sql: "r.first_amount_fen"),
-        .init("reporter", "报告者", sql: "reporter_name"),
-        .init("status", "批示", sql: "r.manager_at", sortable: false),
-    ], defaultSort: "created", defaultDescending: true, filters: ["q", "pending"], pageSize: 50, tiebreaker: "r.id")
-
     static func commentStatus(_ r: Row) -> String {
         switch (r.int("manager_at") != nil, r.int("supervisor_at") != nil) {
         case (true, true): "已批示"
@@ -49,31 +40,33 @@ enum VisitDevelopmentPages {
         }
     }
 
-    static let list: Handler = { req, ctx in
-        let q = listSpec.parse(req.query)
-        var w: SQL = "WHERE \(try Visibility.filter(ctx))"
-        if let s = q.filters["q"] { w = w + " AND r.customer_name LIKE \("%" + s + "%")" }
-        if q.filters["pending"] != nil { w = w + " AND (r.manager_at IS NULL OR r.supervisor_at IS NULL)" }
-        let rows = try ctx.db.query("""
-            SELECT r.id, r.created_at, r.customer_name, r.handler, r.first_amount_fen, r.first_product, r.manager_at, r.supervisor_at,
+    /// 客户开发报告表: the reports on the customers the user may see.
+    static let listPage = ListPage(
+        title: "客户开发报告表", path: "/crm/reports/development",
+        select: """
+            r.id, r.created_at, r.customer_name, r.handler, r.first_amount_fen, r.manager_at, r.supervisor_at,
                    COALESCE(u.display_name, '') AS reporter_name
-            FROM crm_development_reports r JOIN crm_customers c ON c.id = r.customer_id LEFT JOIN users u ON u.id = r.reporter_id
-            \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
-            """)
-        func cells(_ r: Row) -> [String] {
-            [ctx.time(r.int("created_at")), r.string("customer_name") ?? "", r.string("handler") ?? "",
-             r.int("first_amount_fen").map { Money.format($0) } ?? "", r.string("reporter_name") ?? "", commentStatus(r)]
-        }
-        if q.export {
-            return .csv(filename: "客户开发报告表.csv", CSVTable(header: listSpec.columns.map(\.title), rows: rows.map(cells)))
-        }
-        return ctx.render("visit-dev-list", [
-            "reports": rows.prefix(listSpec.pageSize).map { r -> [String: Any] in ["id": r.int("id") ?? 0, "cells": cells(r)] },
-            "list": q.viewModel(rowsFetched: rows.count, basePath: "/crm/reports/development"),
-            "f": q.filters,
-            "pending": q.filters["pending"] != nil,
-        ], title: "客户开发报告表")
-    }
+            """,
+        from: "crm_development_reports r JOIN crm_customers c ON c.id = r.customer_id LEFT JOIN users u ON u.id = r.reporter_id",
+        scope: { ctx in try Visibility.filter(ctx) },
+        columns: [
+            .init("created", "报告日期", sql: "r.created_at") { r, ctx in
+                ListCell(ctx.time(r.int("created_at")), href: "/crm/reports/development/\(r.int("id") ?? 0)")
+            },
+            .text("customer", "客户名称", sql: "r.customer_name"),
+            .text("handler", "主办人员", sql: "r.handler"),
+            .init("amount", "第一次交易额", sql: "r.first_amount_fen") { r, _ in ListCell(r.int("first_amount_fen").map { Money.format($0) } ?? "") },
+            .text("reporter", "报告者", sql: "reporter_name"),
+            .init("status", "批示", sql: "r.manager_at", sortable: false) { r, _ in ListCell(commentStatus(r)) },
+        ],
+        filters: [
+            .search("q", "客户名称") { s, _ in "r.customer_name LIKE \("%" + s + "%")" },
+            .checkbox("pending", "待批示") { _ in "r.manager_at IS NULL OR r.supervisor_at IS NULL" },
+        ],
+        actions: [.init("填写报告", href: "/crm/reports/development/new")],
+        defaultSort: "created", defaultDescending: true, tiebreaker: "r.id", empty: "没有报告。")
+
+    static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
     static let create: Handler = { req, ctx in
         let user = try ctx.requireUser()
@@ -84,7 +77,8 @@ enum VisitDevelopmentPages {
             initial.append("phone", c.string("phone") ?? "")
             initial.append("address", c.string("address") ?? "")
         }
-        return try ctx.handleForm(schema, template: "visit-dev-form", title: "填写客户开发报告表", initial: initial) { v in
+        return try ctx.handleForm(schema, title: "填写客户开发报告表", initial: initial,
+                                  page: { form in VisitDevFormPage(form: form) }) { v in
             let c = try VisitPages.chosenCustomer(v, ctx)
             let id: Int64 = try ctx.db.transaction {
                 let id = try ctx.db.insert("""
@@ -116,24 +110,22 @@ enum VisitDevelopmentPages {
         return r
     }
 
-    static func pageData(_ r: Row, _ ctx: Context) -> [String: Any] {
-        var data: [String: Any] = [
-            "r": r.dictionary,
-            "amount": r.int("first_amount_fen").map(Money.yuan) ?? "",
-            "createdAt": ctx.time(r.int("created_at")),
-            "managerAt": ctx.time(r.int("manager_at")),
-            "supervisorAt": ctx.time(r.int("supervisor_at")),
-            "hasManager": r.int("manager_at") != nil,
-            "hasSupervisor": r.int("supervisor_at") != nil,
-            "statusText": commentStatus(r),
-            "printedAt": ctx.display(ctx.now),
-        ]
-        if let user = ctx.user, ctx.can(CustomerDevelopmentModule.approve) {
-            let slot = commentSlot(user)
-            data["slotTitle"] = slot.title
-            data["canComment"] = r.int(slot.column + "_at") == nil
-        }
-        return data
+    /// The 客户开发报告表 as on paper (`visit-dev-table`), for the page and its print.
+    static func table(_ r: Row, _ ctx: Context) -> VisitDevTable {
+        VisitDevTable(
+            r: .init(id: r.int("id") ?? 0, customer_id: r.int("customer_id") ?? 0, customer_name: r.string("customer_name") ?? "",
+                     phone: r.string("phone") ?? "", address: r.string("address") ?? "", handler: r.string("handler") ?? "",
+                     products: r.string("products") ?? "", first_product: r.string("first_product") ?? "",
+                     process: r.string("process") ?? "", remarks: r.string("remarks") ?? "",
+                     manager_note: r.string("manager_note") ?? "", manager_name: r.string("manager_name") ?? "",
+                     supervisor_note: r.string("supervisor_note") ?? "", supervisor_name: r.string("supervisor_name") ?? "",
+                     reporter_name: r.string("reporter_name") ?? ""),
+            amount: r.int("first_amount_fen").map(Money.yuan) ?? "",
+            createdAt: ctx.time(r.int("created_at")),
+            managerAt: ctx.time(r.int("manager_at")),
+            supervisorAt: ctx.time(r.int("supervisor_at")),
+            hasManager: r.int("manager_at") != nil,
+            hasSupervisor: r.int("supervisor_at") != nil)
     }
 
     /// GET shows the report with the 批示 form for an approver; POST (crm.approve only, checked
@@ -146,7 +138,12 @@ enum VisitDevelopmentPages {
         if ctx.request.method == "POST", r.int(slot.column + "_at") != nil {
             throw HTTPError.conflict("\(slot.title)已经批示过。")
         }
-        return try ctx.handleForm(commentForm, template: "visit-dev", title: "客户开发报告表", data: pageData(r, ctx)) { v in
+        return try ctx.handleForm(commentForm, title: "客户开发报告表", page: { form in
+            // The 批示 form for an approver whose slot is still empty.
+            let mine = ctx.can(CustomerDevelopmentModule.approve) ? slot : nil
+            return VisitDevPage(table: table(r, ctx), statusText: commentStatus(r), slotTitle: mine?.title ?? "",
+                                canComment: mine.map { r.int($0.column + "_at") == nil } ?? false, form: form)
+        }) { v in
             try ctx.db.transaction {
                 let changed = try ctx.db.execute("""
                     UPDATE crm_development_reports SET \(raw: slot.column)_note = \(v.string("note")), \(raw: slot.column)_id = \(user.id),
@@ -163,6 +160,61 @@ enum VisitDevelopmentPages {
 
     static let print: Handler = { req, ctx in
         let r = try load(try req.id(), ctx)
-        return ctx.render("visit-dev-print", pageData(r, ctx), title: "客户开发报告表")
+        return ctx.render(VisitDevPrintPage(table: table(r, ctx), printedAt: ctx.display(ctx.now)), title: "客户开发报告表")
     }
+}
+
+// MARK: - Page models
+
+/// The 客户开发报告表 as on paper: what `visit-dev-table` prints (`{{#table}}` around it).
+struct VisitDevTable: TemplateModel {
+    var r: Report
+    var amount: String
+    var createdAt: String
+    var managerAt: String
+    var supervisorAt: String
+    var hasManager: Bool
+    var hasSupervisor: Bool
+
+    struct Report: TemplateModel {
+        var id: Int64
+        var customer_id: Int64
+        var customer_name: String
+        var phone: String
+        var address: String
+        var handler: String
+        var products: String
+        var first_product: String
+        var process: String
+        var remarks: String
+        var manager_note: String
+        var manager_name: String
+        var supervisor_note: String
+        var supervisor_name: String
+        var reporter_name: String
+    }
+}
+
+/// 填写客户开发报告表.
+struct VisitDevFormPage: PageModel {
+    static let template = "visit-dev-form"
+    var form: FormView
+}
+
+/// One 客户开发报告表, with the 批示 form for an approver.
+struct VisitDevPage: PageModel {
+    static let template = "visit-dev"
+    var table: VisitDevTable
+    var statusText: String
+    /// 经理 or 销售主管: whose 批示 the form adds.
+    var slotTitle: String
+    var canComment: Bool
+    var form: FormView
+}
+
+/// The 客户开发报告表 for print, with signatures.
+struct VisitDevPrintPage: PageModel {
+    static let template = "visit-dev-print"
+    var table: VisitDevTable
+    var printedAt: String
 }

@@ -79,29 +79,26 @@ enum VisitMonthlyPages {
             SELECT DISTINCT u.id, u.display_name FROM users u JOIN crm_monthly_plans p ON p.rep_id = u.id ORDER BY u.display_name, u.id
             """) : []
         let repParam = rep == user.id ? "" : "&rep=\(rep)"
-        return ctx.render("visit-monthly", [
-            "month": month, "year": String(month.prefix(4)), "monthNumber": Int(month.suffix(2)) ?? 0,
-            "repName": repName, "hasPlan": plan != nil, "canEdit": rep == user.id,
-            "updatedAt": ctx.time(plan?.int("updated_at")),
-            "rows": rows.enumerated().map { (i, r) -> [String: Any] in
-                var d: [String: Any] = r.dictionary
-                d["number"] = i + 1
-                d["classText"] = classTitle(r.string("customer_class"))
-                return d
+        return ctx.render(VisitMonthlyPage(
+            month: month, year: String(month.prefix(4)), monthNumber: Int(month.suffix(2)) ?? 0,
+            repName: repName, hasPlan: plan != nil, canEdit: rep == user.id,
+            updatedAt: ctx.time(plan?.int("updated_at")),
+            rows: rows.enumerated().map { (i, r) in
+                .init(number: i + 1, classText: classTitle(r.string("customer_class")), company: r.string("company") ?? "",
+                      visit_date: r.string("visit_date") ?? "", person: r.string("person") ?? "", title: r.string("title") ?? "",
+                      department: r.string("department") ?? "", phone: r.string("phone") ?? "", agreement: r.string("agreement") ?? "",
+                      result: r.string("result") ?? "")
             },
-            "prevHref": "/crm/reports/monthly-plan?month=\(shift(month, by: -1))\(repParam)",
-            "nextHref": "/crm/reports/monthly-plan?month=\(shift(month, by: 1))\(repParam)",
-            "csvHref": "/crm/reports/monthly-plan?month=\(month)\(repParam)&format=csv",
-            "months": months.map { r -> [String: Any] in
+            prevHref: "/crm/reports/monthly-plan?month=\(shift(month, by: -1))\(repParam)",
+            nextHref: "/crm/reports/monthly-plan?month=\(shift(month, by: 1))\(repParam)",
+            csvHref: "/crm/reports/monthly-plan?month=\(month)\(repParam)&format=csv",
+            months: months.map { r in
                 let m = r.string("month") ?? ""
-                return ["month": m, "href": "/crm/reports/monthly-plan?month=\(m)\(repParam)", "current": m == month]
+                return .init(month: m, href: "/crm/reports/monthly-plan?month=\(m)\(repParam)", current: m == month)
             },
-            "reps": reps.map { r -> [String: Any] in
-                ["id": r.int("id") ?? 0, "name": r.string("display_name") ?? "", "selected": r.int("id") == rep]
-            },
-            "hasReps": !reps.isEmpty,
-            "hasMonths": !months.isEmpty,
-        ], title: "客户开发计划表")
+            hasMonths: !months.isEmpty,
+            reps: reps.map { r in .init(id: r.int("id") ?? 0, name: r.string("display_name") ?? "", selected: r.int("id") == rep) },
+            hasReps: !reps.isEmpty), title: "客户开发计划表")
     }
 
     static let edit: Handler = { req, ctx in
@@ -112,8 +109,8 @@ enum VisitMonthlyPages {
         for (i, r) in existing.enumerated() {
             for c in columns { initial.append("lines.\(i).\(c)", r.string(c) ?? "") }
         }
-        return try ctx.handleForm(form, template: "visit-monthly-form", title: "填写客户开发计划表",
-                                  data: ["month": month, "repName": user.displayName], initial: initial) { v in
+        return try ctx.handleForm(form, title: "填写客户开发计划表", initial: initial,
+                                  page: { form in VisitMonthlyFormPage(month: month, repName: user.displayName, form: form) }) { v in
             let month = v.string("month")
             let lines = v.rows("lines")
             try ctx.db.transaction {
@@ -139,4 +136,61 @@ enum VisitMonthlyPages {
             return .redirect(to: "/crm/reports/monthly-plan?month=\(month)")
         }
     }
+}
+
+// MARK: - Page models
+
+/// 客户开发计划表 of one rep and month, printable.
+struct VisitMonthlyPage: PageModel {
+    static let template = "visit-monthly"
+    /// `YYYY-MM`.
+    var month: String
+    var year: String
+    var monthNumber: Int
+    var repName: String
+    var hasPlan: Bool
+    var canEdit: Bool
+    var updatedAt: String
+    var rows: [Line]
+    var prevHref: String
+    var nextHref: String
+    var csvHref: String
+    /// The months this rep has a plan for.
+    var months: [Month]
+    var hasMonths: Bool
+    var reps: [Rep]
+    var hasReps: Bool
+
+    struct Line: TemplateModel {
+        var number: Int
+        var classText: String
+        var company: String
+        var visit_date: String
+        var person: String
+        var title: String
+        var department: String
+        var phone: String
+        var agreement: String
+        var result: String
+    }
+
+    struct Month: TemplateModel {
+        var month: String
+        var href: String
+        var current: Bool
+    }
+
+    struct Rep: TemplateModel {
+        var id: Int64
+        var name: String
+        var selected: Bool
+    }
+}
+
+/// 填写客户开发计划表 (the rows of one month).
+struct VisitMonthlyFormPage: PageModel {
+    static let template = "visit-monthly-form"
+    var month: String
+    var repName: String
+    var form: FormView
 }

@@ -214,9 +214,8 @@ enum VisitPages {
             ("/crm/reports/weekly-changes", "本周客户档案变动", "每周五报总经理、营销总经理，标明本周新增（004 第六章 5(6)）", true),
             ("/crm/policy", "访问频次计划", "各类客户每月计划拜访次数（客户分类政策）", ctx.can(CustomerDevelopmentModule.policy)),
         ]
-        return ctx.render("visit-reports", [
-            "pages": pages.filter(\.3).map { ["href": $0.0, "title": $0.1, "detail": $0.2] },
-        ], title: "拜访与报表")
+        return ctx.render(VisitReportsPage(pages: pages.filter(\.3).map { .init(href: $0.0, title: $0.1, detail: $0.2) }),
+                          title: "拜访与报表")
     }
 
     // MARK: Shared helpers
@@ -247,19 +246,19 @@ enum VisitPages {
     }
 
     /// Owners for a supervisor's filter (empty for a rep, who sees own rows only).
-    static func ownerOptions(_ ctx: Context, selected: String?) throws -> [[String: Any]] {
+    static func ownerOptions(_ ctx: Context, selected: String?) throws -> [PersonOption] {
         guard Visibility.seesAll(ctx) else { return [] }
         return try ctx.db.query("""
             SELECT DISTINCT u.id, u.display_name FROM users u JOIN crm_customers c ON c.owner_id = u.id ORDER BY u.display_name, u.id
-            """).map { r -> [String: Any] in
+            """).map { r in
             let id = String(r.int("id") ?? 0)
-            return ["id": id, "name": r.string("display_name") ?? "", "selected": selected == id]
+            return PersonOption(id: id, name: r.string("display_name") ?? "", selected: selected == id)
         }
     }
 
-    static func classOptions(selected: String?) -> [[String: Any]] {
-        ["A", "B", "C", "D", "E"].map { c -> [String: Any] in
-            ["value": c, "title": c + " " + (Rating.classTitles[c] ?? ""), "selected": c == selected]
+    static func classOptions(selected: String?) -> [SelectOption] {
+        ["A", "B", "C", "D", "E"].map { c in
+            SelectOption(value: c, title: c + " " + (Rating.classTitles[c] ?? ""), selected: c == selected)
         }
     }
 
@@ -267,6 +266,18 @@ enum VisitPages {
     static func year(_ query: FormData, _ ctx: Context) -> Int {
         guard let s = query["year"], let y = Int(s), (2000...2100).contains(y) else { return ctx.today.year }
         return y
+    }
+}
+
+/// 拜访与报表: the pages of this area.
+struct VisitReportsPage: PageModel {
+    static let template = "visit-reports"
+    var pages: [Link]
+
+    struct Link: TemplateModel {
+        var href: String
+        var title: String
+        var detail: String
     }
 }
 

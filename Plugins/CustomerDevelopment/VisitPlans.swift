@@ -64,20 +64,18 @@ enum VisitPlanPages {
         if q.export {
             return .csv(filename: "新客户开发计划及实施表.csv", CSVTable(header: listSpec.columns.map(\.title), rows: rows.map(cells)))
         }
-        return ctx.render("visit-plans", [
-            "plans": rows.prefix(listSpec.pageSize).map { r -> [String: Any] in
-                var d: [String: Any] = r.dictionary
-                d["kindText"] = kindTitle(r.string("kind"))
-                d["stateText"] = stateTitles[r.string("state") ?? ""] ?? ""
-                d["open"] = r.string("state") == "planned"
-                return d
+        return ctx.render(VisitPlansPage(
+            plans: rows.prefix(listSpec.pageSize).map { r in
+                .init(id: r.int("id") ?? 0, planned_date: r.string("planned_date") ?? "", customer_id: r.int("customer_id") ?? 0,
+                      name: r.string("name") ?? "", kindText: kindTitle(r.string("kind")), purpose: r.string("purpose") ?? "",
+                      stateText: stateTitles[r.string("state") ?? ""] ?? "", open: r.string("state") == "planned",
+                      actual_date: r.string("actual_date") ?? "", rep_name: r.string("rep_name") ?? "")
             },
-            "list": q.viewModel(rowsFetched: rows.count, basePath: "/crm/visits/plans"),
-            "f": q.filters,
-            "states": ["planned", "done", "cancelled"].map {
-                ["value": $0, "title": stateTitles[$0] ?? "", "selected": q.filters["state"] == $0] as [String: Any]
-            },
-        ], title: "新客户开发计划及实施表")
+            list: q.view(rowsFetched: rows.count, basePath: "/crm/visits/plans"),
+            q: q.filters["q"] ?? "",
+            states: ["planned", "done", "cancelled"].map {
+                SelectOption(value: $0, title: stateTitles[$0] ?? "", selected: q.filters["state"] == $0)
+            }), title: "新客户开发计划及实施表")
     }
 
     static func kindTitle(_ kind: String?) -> String { kindChoices.first { $0.value == kind }?.label ?? "" }
@@ -102,7 +100,8 @@ enum VisitPlanPages {
             initial.append("customer_id", String(id))
             initial.append("person", c.string("contact_person") ?? "")
         }
-        return try ctx.handleForm(form, template: "visit-plan-form", title: "新客户开发计划", data: ["isNew": true], initial: initial) { v in
+        return try ctx.handleForm(form, title: "新客户开发计划", initial: initial,
+                                  page: { form in VisitPlanFormPage(isNew: true, p: nil, form: form) }) { v in
             let c = try VisitPages.chosenCustomer(v, ctx)
             let user = try ctx.requireUser()
             let id: Int64 = try ctx.db.transaction {
@@ -126,8 +125,8 @@ enum VisitPlanPages {
         let form = planForm(try VisitPages.customerChoices(ctx, including: c.int("id")))
         var initial = FormData()
         for f in form.fields { initial.append(f.name, p.string(f.name) ?? "") }
-        return try ctx.handleForm(form, template: "visit-plan-form", title: "修改新客户开发计划",
-                                  data: ["isNew": false, "p": p.dictionary], initial: initial) { v in
+        return try ctx.handleForm(form, title: "修改新客户开发计划", initial: initial,
+                                  page: { form in VisitPlanFormPage(isNew: false, p: VisitPlanView(p), form: form) }) { v in
             let c = try VisitPages.chosenCustomer(v, ctx)
             try ctx.db.transaction {
                 let changed = try ctx.db.execute("""
@@ -145,16 +144,14 @@ enum VisitPlanPages {
 
     static let detail: Handler = { req, ctx in
         let (p, c) = try load(try req.id(), ctx)
-        return ctx.render("visit-plan", [
-            "p": p.dictionary, "c": c.dictionary,
-            "kindText": kindTitle(p.string("kind")),
-            "stateText": stateTitles[p.string("state") ?? ""] ?? "",
-            "open": p.string("state") == "planned",
-            "done": p.string("state") == "done",
-            "cancelled": p.string("state") == "cancelled",
-            "logged": p.int("contact_id") != nil,
-            "printedAt": ctx.display(ctx.now),
-        ], title: "新客户开发计划及实施表")
+        return ctx.render(VisitPlanPage(
+            p: VisitPlanView(p), c: CustomerView(c),
+            kindText: kindTitle(p.string("kind")),
+            stateText: stateTitles[p.string("state") ?? ""] ?? "",
+            open: p.string("state") == "planned",
+            cancelled: p.string("state") == "cancelled",
+            logged: p.int("contact_id") != nil,
+            printedAt: ctx.display(ctx.now)), title: "新客户开发计划及实施表")
     }
 
     /// The 实施 half: actual date, result, next step; optionally logged as a contact.
@@ -165,9 +162,9 @@ enum VisitPlanPages {
         let cid = c.int("id") ?? 0
         let initial = FormData([("actual_date", min(ctx.today, LocalDate(p.string("planned_date") ?? "") ?? ctx.today).description),
                                 ("log_as", p.string("kind") == "visit" ? "visit" : "other")])
-        return try ctx.handleForm(completeForm, template: "visit-plan-complete", title: "填写实施结果",
-                                  data: ["p": p.dictionary, "c": c.dictionary, "kindText": kindTitle(p.string("kind"))],
-                                  initial: initial) { v in
+        return try ctx.handleForm(completeForm, title: "填写实施结果", initial: initial, page: { form in
+            VisitPlanCompletePage(p: VisitPlanView(p), c: CustomerView(c), kindText: kindTitle(p.string("kind")), form: form)
+        }) { v in
             let user = try ctx.requireUser()
             try ctx.db.transaction {
                 var contactID: Int64?
@@ -198,8 +195,8 @@ enum VisitPlanPages {
         let (p, c) = try load(try req.id(), ctx)
         try requireOpen(p)
         let id = p.int("id") ?? 0
-        return try ctx.handleForm(cancelForm, template: "visit-plan-cancel", title: "取消拜访计划",
-                                  data: ["p": p.dictionary, "c": c.dictionary]) { v in
+        return try ctx.handleForm(cancelForm, title: "取消拜访计划",
+                                  page: { form in VisitPlanCancelPage(p: VisitPlanView(p), c: CustomerView(c), form: form) }) { v in
             try ctx.db.transaction {
                 let changed = try ctx.db.execute("""
                     UPDATE crm_visit_plans SET state = 'cancelled', cancel_reason = \(v.string("reason")), updated_at = \(ctx.epoch)
@@ -212,4 +209,95 @@ enum VisitPlanPages {
             return .redirect(to: "/crm/visits/plans/\(id)")
         }
     }
+}
+
+// MARK: - Page models
+
+/// A visit plan as its pages show it (`{{p.planned_date}}` …), NULL as "".
+struct VisitPlanView: TemplateModel {
+    var id: Int64
+    var rep_name: String
+    var planned_date: String
+    var person: String
+    var purpose: String
+    var plan: String
+    var actual_date: String
+    var result: String
+    var next_step: String
+    var cancel_reason: String
+
+    init(_ r: Row) {
+        id = r.int("id") ?? 0
+        rep_name = r.string("rep_name") ?? ""
+        planned_date = r.string("planned_date") ?? ""
+        person = r.string("person") ?? ""
+        purpose = r.string("purpose") ?? ""
+        plan = r.string("plan") ?? ""
+        actual_date = r.string("actual_date") ?? ""
+        result = r.string("result") ?? ""
+        next_step = r.string("next_step") ?? ""
+        cancel_reason = r.string("cancel_reason") ?? ""
+    }
+}
+
+/// 新客户开发计划及实施表: the list.
+struct VisitPlansPage: PageModel {
+    static let template = "visit-plans"
+    var plans: [Plan]
+    var list: ListView
+    /// The search filter's value.
+    var q: String
+    var states: [SelectOption]
+
+    struct Plan: TemplateModel {
+        var id: Int64
+        var planned_date: String
+        var customer_id: Int64
+        var name: String
+        var kindText: String
+        var purpose: String
+        var stateText: String
+        var open: Bool
+        var actual_date: String
+        var rep_name: String
+    }
+}
+
+/// 新客户开发计划及实施表: one plan with its result, printable.
+struct VisitPlanPage: PageModel {
+    static let template = "visit-plan"
+    var p: VisitPlanView
+    var c: CustomerView
+    var kindText: String
+    var stateText: String
+    var open: Bool
+    var cancelled: Bool
+    var logged: Bool
+    var printedAt: String
+}
+
+/// A new plan, or a plan revised before it is carried out.
+struct VisitPlanFormPage: PageModel {
+    static let template = "visit-plan-form"
+    var isNew: Bool
+    /// The plan revised (nil for a new one).
+    var p: VisitPlanView?
+    var form: FormView
+}
+
+/// 填写实施结果.
+struct VisitPlanCompletePage: PageModel {
+    static let template = "visit-plan-complete"
+    var p: VisitPlanView
+    var c: CustomerView
+    var kindText: String
+    var form: FormView
+}
+
+/// 取消拜访计划.
+struct VisitPlanCancelPage: PageModel {
+    static let template = "visit-plan-cancel"
+    var p: VisitPlanView
+    var c: CustomerView
+    var form: FormView
 }

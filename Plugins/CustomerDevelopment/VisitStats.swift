@@ -90,15 +90,12 @@ enum VisitStatsPages {
         }
         let offset = (q.page - 1) * statisticsSpec.pageSize
         let owners = try VisitPages.ownerOptions(ctx, selected: q.filters["owner"])
-        return ctx.render("visit-statistics", [
-            "rows": shown.enumerated().map { (i, r) -> [String: Any] in
-                ["number": offset + i + 1, "id": r.int("id") ?? 0, "cells": cells(r)]
-            },
-            "list": q.viewModel(rowsFetched: rows.count, basePath: "/crm/reports/statistics"),
-            "from": from.description, "to": to.description,
-            "owners": owners, "hasOwners": !owners.isEmpty,
-            "classOptions": VisitPages.classOptions(selected: q.filters["class"]),
-        ], title: "客户开发统计表")
+        return ctx.render(VisitStatisticsPage(
+            rows: shown.enumerated().map { (i, r) in .init(number: offset + i + 1, cells: cells(r)) },
+            list: q.view(rowsFetched: rows.count, basePath: "/crm/reports/statistics"),
+            from: from.description, to: to.description,
+            owners: owners, hasOwners: !owners.isEmpty,
+            classOptions: VisitPages.classOptions(selected: q.filters["class"])), title: "客户开发统计表")
     }
 
     // MARK: 访问计划完成表
@@ -180,27 +177,31 @@ enum VisitStatsPages {
             return "/crm/reports/visit-completion?" + URLEncoding.encode(f)
         }
         let owners = try VisitPages.ownerOptions(ctx, selected: q.filters["owner"])
-        return ctx.render("visit-completion", [
-            "year": year, "prevHref": yearHref(year - 1), "nextHref": yearHref(year + 1),
-            "monthHeads": (1...12).map { ["month": $0] },
-            "rows": shown.map { r -> [String: Any] in
+        return ctx.render(VisitCompletionPage(
+            year: year, prevHref: yearHref(year - 1), nextHref: yearHref(year + 1),
+            monthHeads: (1...12).map { .init(month: $0) },
+            rows: shown.map { r in
                 let m = months(r)
                 let planned = m.reduce(0) { $0 + $1.planned }, done = m.reduce(0) { $0 + $1.actual }
-                var d: [String: Any] = r.dictionary
-                d["months"] = m.enumerated().map { (i, x) -> [String: Any] in
-                    ["planned": x.planned, "actual": x.actual, "short": over(i + 1) && x.actual < x.planned]
-                }
-                d["plannedTotal"] = planned
-                d["actualTotal"] = done
-                d["rate"] = planned > 0 ? "\(done * 100 / planned)%" : "—"
-                return d
+                return .init(id: r.int("id") ?? 0, name: r.string("name") ?? "", contact_person: r.string("contact_person") ?? "",
+                             phone: r.string("phone") ?? "", rating_class: r.string("rating_class") ?? "",
+                             owner_name: r.string("owner_name") ?? "",
+                             months: m.enumerated().map { (i, x) in
+                                 .init(planned: x.planned, actual: x.actual, short: over(i + 1) && x.actual < x.planned)
+                             },
+                             plannedTotal: planned, actualTotal: done, rate: rate(done, planned))
             },
-            "list": q.viewModel(rowsFetched: rows.count, basePath: "/crm/reports/visit-completion"),
-            "plannedTotal": plannedTotal, "actualTotal": actualTotal,
-            "rate": plannedTotal > 0 ? "\(actualTotal * 100 / plannedTotal)%" : "—",
-            "owners": owners, "hasOwners": !owners.isEmpty,
-            "classOptions": VisitPages.classOptions(selected: q.filters["class"]),
-        ], title: "访问计划完成表")
+            list: q.view(rowsFetched: rows.count, basePath: "/crm/reports/visit-completion"),
+            plannedTotal: plannedTotal, actualTotal: actualTotal, rate: rate(actualTotal, plannedTotal),
+            owners: owners, hasOwners: !owners.isEmpty,
+            classOptions: VisitPages.classOptions(selected: q.filters["class"])), title: "访问计划完成表")
+    }
+
+    /// `done` of `planned` as a whole percentage ("—" when nothing was planned), saturating.
+    static func rate(_ done: Int, _ planned: Int) -> String {
+        guard planned > 0 else { return "—" }
+        let (times, overflow) = done.multipliedReportingOverflow(by: 100)
+        return "\(overflow ? Int.max / planned : times / planned)%"
     }
 
     // MARK: Weekly visit shortfall (003 §7.10)
@@ -244,19 +245,20 @@ enum VisitStatsPages {
             return "/crm/reports/shortfall?" + URLEncoding.encode(f)
         }
         let owners = try VisitPages.ownerOptions(ctx, selected: q.filters["owner"])
-        return ctx.render("visit-shortfall", [
-            "customers": rows.prefix(shortfallSpec.pageSize).map { r -> [String: Any] in
-                var d: [String: Any] = r.dictionary
-                d["missing"] = weeklyVisitTarget - Int(r.int("visits") ?? 0)
-                return d
+        return ctx.render(VisitShortfallPage(
+            customers: rows.prefix(shortfallSpec.pageSize).map { r in
+                let visits = r.int("visits") ?? 0
+                return .init(id: r.int("id") ?? 0, name: r.string("name") ?? "", rating_class: r.string("rating_class") ?? "",
+                             contact_person: r.string("contact_person") ?? "", phone: r.string("phone") ?? "",
+                             owner_name: r.string("owner_name") ?? "", visits: visits,
+                             missing: Int64(weeklyVisitTarget) - min(max(visits, 0), Int64(weeklyVisitTarget)),
+                             last_visit: r.string("last_visit") ?? "")
             },
-            "list": q.viewModel(rowsFetched: rows.count, basePath: "/crm/reports/shortfall"),
-            "week": week.label, "weekValue": q.filters["week"] ?? "", "target": weeklyVisitTarget,
-            "badWeek": q.filters["week"] != nil && asked == nil,
-            "isCurrent": week.monday == VisitCalendar.monday(of: ctx.today),
-            "prevHref": weekHref(VisitCalendar.adding(week.monday, -7)), "nextHref": weekHref(VisitCalendar.adding(week.monday, 7)),
-            "owners": owners, "hasOwners": !owners.isEmpty,
-        ], title: "本周拜访不足")
+            list: q.view(rowsFetched: rows.count, basePath: "/crm/reports/shortfall"),
+            week: week.label, weekValue: q.filters["week"] ?? "", target: weeklyVisitTarget,
+            badWeek: q.filters["week"] != nil && asked == nil,
+            prevHref: weekHref(VisitCalendar.adding(week.monday, -7)), nextHref: weekHref(VisitCalendar.adding(week.monday, 7)),
+            owners: owners, hasOwners: !owners.isEmpty), title: "本周拜访不足")
     }
 
     // MARK: New customers per rep and year (003 §5.5.3)
@@ -289,43 +291,39 @@ enum VisitStatsPages {
             if n >= Int64(yearlyNewCustomerTarget.lowerBound) { return "已完成" }
             return finished ? "未完成" : "尚未完成"
         }
-        let summary = reps.map { r -> [String: Any] in
+        let summary = reps.map { r in
             let id = r.int("id") ?? 0
             let n = won[id] ?? 0
-            return ["id": id, "name": r.string("display_name") ?? "", "department": r.string("department") ?? "",
-                    "won": n, "prospects": prospects[id] ?? 0, "status": status(n), "missing": n < Int64(yearlyNewCustomerTarget.lowerBound),
-                    "href": "/crm/reports/new-customers?year=\(year)&rep=\(id)"]
+            return VisitNewCustomersPage.Summary(
+                name: r.string("display_name") ?? "", department: r.string("department") ?? "",
+                won: n, prospects: prospects[id] ?? 0, status: status(n), missing: n < Int64(yearlyNewCustomerTarget.lowerBound),
+                href: "/crm/reports/new-customers?year=\(year)&rep=\(id)")
         }
+        let target = "\(yearlyNewCustomerTarget.lowerBound)–\(yearlyNewCustomerTarget.upperBound)"
         if req.query["format"] == "csv" {
             return .csv(filename: "年度新客户开发-\(year).csv", CSVTable(
                 header: ["销售人员", "部门", "新开发客户数", "新增潜在客户数", "目标（个/年）", "完成情况"],
-                rows: summary.map { s in
-                    ["\(s["name"] ?? "")", "\(s["department"] ?? "")", "\(s["won"] ?? 0)", "\(s["prospects"] ?? 0)",
-                     "\(yearlyNewCustomerTarget.lowerBound)–\(yearlyNewCustomerTarget.upperBound)", "\(s["status"] ?? "")"]
-                }))
+                rows: summary.map { s in [s.name, s.department, String(s.won), String(s.prospects), target, s.status] }))
         }
         // The list of one rep's new customers: own for a rep; the chosen rep for a supervisor.
         var rep: Int64? = all ? nil : user.id
         if all, let s = req.query["rep"], let id = Int64(s), reps.contains(where: { $0.int("id") == id }) { rep = id }
-        var customers: [[String: Any]] = []
+        var customers: [VisitNewCustomersPage.Customer] = []
         if let rep {
             customers = try ctx.db.query("""
                 SELECT c.id, c.name, c.code, c.rating_class, c.approved_at FROM crm_customers c
                 WHERE c.owner_id = \(rep) AND c.approved_at >= \(start) AND c.approved_at < \(end) ORDER BY c.approved_at, c.id
-                """).map { r -> [String: Any] in
-                var d: [String: Any] = r.dictionary
-                d["approved"] = ctx.time(r.int("approved_at"))
-                return d
+                """).map { r in
+                .init(id: r.int("id") ?? 0, code: r.string("code") ?? "", name: r.string("name") ?? "",
+                      rating_class: r.string("rating_class") ?? "", approved: ctx.time(r.int("approved_at")))
             }
         }
-        return ctx.render("visit-new-customers", [
-            "year": year, "prevHref": "/crm/reports/new-customers?year=\(year - 1)", "nextHref": "/crm/reports/new-customers?year=\(year + 1)",
-            "csvHref": "/crm/reports/new-customers?year=\(year)&format=csv",
-            "target": "\(yearlyNewCustomerTarget.lowerBound)–\(yearlyNewCustomerTarget.upperBound)",
-            "summary": summary, "seesAll": all,
-            "showRep": rep != nil, "repName": summary.first { ($0["id"] as? Int64) == rep }?["name"] ?? "",
-            "customers": customers,
-        ], title: "年度新客户开发")
+        return ctx.render(VisitNewCustomersPage(
+            year: year, prevHref: "/crm/reports/new-customers?year=\(year - 1)", nextHref: "/crm/reports/new-customers?year=\(year + 1)",
+            csvHref: "/crm/reports/new-customers?year=\(year)&format=csv",
+            target: target, summary: summary, seesAll: all,
+            showRep: rep != nil, repName: reps.first { rep != nil && $0.int("id") == rep }?.string("display_name") ?? "",
+            customers: customers), title: "年度新客户开发")
     }
 
     // MARK: Changes this week (004 第六章 5(6))
@@ -392,21 +390,167 @@ enum VisitStatsPages {
                 }))
         }
         func weekHref(_ d: LocalDate) -> String { "/crm/reports/weekly-changes?week=\(d)" }
-        return ctx.render("visit-weekly", [
-            "week": week.label, "monday": week.monday.description,
-            "badWeek": req.query["week"] != nil && asked == nil,
-            "prevHref": weekHref(VisitCalendar.adding(week.monday, -7)), "nextHref": weekHref(VisitCalendar.adding(week.monday, 7)),
-            "csvHref": "/crm/reports/weekly-changes?week=\(week.monday)&format=csv",
-            "added": added, "changed": rows.count - added, "empty": rows.isEmpty,
-            "customers": rows.map { r -> [String: Any] in
-                var d: [String: Any] = r.dictionary
-                d["isNew"] = r.bool("is_new")
-                d["statusText"] = CustomerPages.statusTitles[r.string("status") ?? ""] ?? ""
-                d["created"] = ctx.time(r.int("created_at"))
-                d["changes"] = describe(r)
-                return d
+        return ctx.render(VisitWeeklyPage(
+            week: week.label, monday: week.monday.description,
+            badWeek: req.query["week"] != nil && asked == nil,
+            prevHref: weekHref(VisitCalendar.adding(week.monday, -7)), nextHref: weekHref(VisitCalendar.adding(week.monday, 7)),
+            csvHref: "/crm/reports/weekly-changes?week=\(week.monday)&format=csv",
+            added: added, changed: rows.count - added, empty: rows.isEmpty,
+            customers: rows.map { r in
+                .init(isNew: r.bool("is_new"), id: r.int("id") ?? 0, name: r.string("name") ?? "", code: r.string("code") ?? "",
+                      statusText: CustomerPages.statusTitles[r.string("status") ?? ""] ?? "", rating_class: r.string("rating_class") ?? "",
+                      stage: r.string("stage") ?? "", owner_name: r.string("owner_name") ?? "", created: ctx.time(r.int("created_at")),
+                      changes: describe(r))
             },
-            "printedAt": ctx.display(ctx.now),
-        ], title: "本周客户档案变动")
+            printedAt: ctx.display(ctx.now)), title: "本周客户档案变动")
+    }
+}
+
+// MARK: - Page models
+
+/// 客户开发统计表 (002 第三节 一.3).
+struct VisitStatisticsPage: PageModel {
+    static let template = "visit-statistics"
+    var rows: [Line]
+    var list: ListView
+    var from: String
+    var to: String
+    var owners: [PersonOption]
+    var hasOwners: Bool
+    var classOptions: [SelectOption]
+
+    struct Line: TemplateModel {
+        var number: Int
+        var cells: [String]
+    }
+}
+
+/// 访问计划完成表 (002 第三节 二.2) of one year.
+struct VisitCompletionPage: PageModel {
+    static let template = "visit-completion"
+    var year: Int
+    var prevHref: String
+    var nextHref: String
+    var monthHeads: [MonthHead]
+    var rows: [Line]
+    var list: ListView
+    var plannedTotal: Int
+    var actualTotal: Int
+    var rate: String
+    var owners: [PersonOption]
+    var hasOwners: Bool
+    var classOptions: [SelectOption]
+
+    struct MonthHead: TemplateModel {
+        var month: Int
+    }
+
+    struct Line: TemplateModel {
+        var id: Int64
+        var name: String
+        var contact_person: String
+        var phone: String
+        var rating_class: String
+        var owner_name: String
+        var months: [Month]
+        var plannedTotal: Int
+        var actualTotal: Int
+        var rate: String
+    }
+
+    struct Month: TemplateModel {
+        var planned: Int
+        var actual: Int
+        /// A month that is over with fewer visits than planned.
+        var short: Bool
+    }
+}
+
+/// 本周拜访不足 (003 §7.10).
+struct VisitShortfallPage: PageModel {
+    static let template = "visit-shortfall"
+    var customers: [Customer]
+    var list: ListView
+    var week: String
+    var weekValue: String
+    var target: Int
+    var badWeek: Bool
+    var prevHref: String
+    var nextHref: String
+    var owners: [PersonOption]
+    var hasOwners: Bool
+
+    struct Customer: TemplateModel {
+        var id: Int64
+        var name: String
+        var rating_class: String
+        var contact_person: String
+        var phone: String
+        var owner_name: String
+        var visits: Int64
+        var missing: Int64
+        var last_visit: String
+    }
+}
+
+/// 年度新客户开发 (003 §5.5.3).
+struct VisitNewCustomersPage: PageModel {
+    static let template = "visit-new-customers"
+    var year: Int
+    var prevHref: String
+    var nextHref: String
+    var csvHref: String
+    var target: String
+    var summary: [Summary]
+    var seesAll: Bool
+    var showRep: Bool
+    var repName: String
+    var customers: [Customer]
+
+    struct Summary: TemplateModel {
+        var name: String
+        var department: String
+        var won: Int64
+        var prospects: Int64
+        var status: String
+        var missing: Bool
+        var href: String
+    }
+
+    struct Customer: TemplateModel {
+        var id: Int64
+        var code: String
+        var name: String
+        var rating_class: String
+        var approved: String
+    }
+}
+
+/// 本周客户档案变动 (004 第六章 5(6)), printable.
+struct VisitWeeklyPage: PageModel {
+    static let template = "visit-weekly"
+    var week: String
+    var monday: String
+    var badWeek: Bool
+    var prevHref: String
+    var nextHref: String
+    var csvHref: String
+    var added: Int
+    var changed: Int
+    var empty: Bool
+    var customers: [Customer]
+    var printedAt: String
+
+    struct Customer: TemplateModel {
+        var isNew: Bool
+        var id: Int64
+        var name: String
+        var code: String
+        var statusText: String
+        var rating_class: String
+        var stage: String
+        var owner_name: String
+        var created: String
+        var changes: [String]
     }
 }

@@ -58,7 +58,9 @@ import CustomerDevelopmentAPI
         #expect(boss.get("/crm/customers/\(cid)").status == 200)
         #expect(boss.get("/crm/customers").body.contains("机密客户甲"))
         #expect(boss.get("/crm/customers?format=csv").body.contains("机密客户甲"))
-        #expect(boss.get("/crm/applications").body.contains("机密客户甲"))
+        let apps = boss.get("/crm/applications")
+        #expect(apps.body.contains("机密客户甲"))
+        #expect(apps.body.contains("<a href=\"/crm/applications/\(aid)\">\(aid)</a>"), "the 编号 links to the application")
     }
 
     @Test("003 §5.5.1 + 004 第四章(1): the supervisor reassigns the owner (reason required, audited); then rep2 sees it and rep1 no longer does")

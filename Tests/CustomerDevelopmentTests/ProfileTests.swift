@@ -101,6 +101,17 @@ import SalesTesting
         #expect(page.body.contains("value=\"张专员\""))
     }
 
+    @Test("002 第九章 第三节: the form's layout names every field of the schema once; a name the schema lacks is an error, not a blank")
+    func layoutNamesEveryField() throws {
+        let form = ProfileForm.schema.blank(FormData()).view()
+        let fields = try form.fields(as: ProfileFormPage.Fields.self)
+        let laidOut = Mirror(reflecting: fields).children.compactMap { ($0.value as? FieldView)?.name }
+        #expect(laidOut.sorted() == ProfileForm.schema.fields.map(\.name).sorted())
+        #expect(fields.op_name.label == "姓名" && fields.credit_limit.isMoney && fields.suppliers.isRows)
+        struct Typo: Decodable { var op_nmae: FieldView }
+        #expect(throws: MissingFormField.self) { try form.fields(as: Typo.self) }
+    }
+
     @Test("002 第九章 第三节: a saved 客户资料表 keeps its rows, selects and money, and is shown by section")
     func saveAndView() throws {
         let cid = try customer("宁波顺达汽配", owner: rep1)
@@ -287,7 +298,7 @@ import SalesTesting
     }
 
     /// A context is needed only to call `salesFigures`; any page's handler would do, so ask the host.
-    func probeContext(user id: Int64? = nil, permissions: Set<String> = []) throws -> Context {
+    func probeContext(user id: Int64? = nil, permissions: Set<String> = [], host: (any ContextHost)? = nil) throws -> Context {
         final class NoHost: ContextHost {
             func render(_ template: String, _ data: [String: Any], title: String, status: Int, context: Context) -> Response { .text("") }
             func renderPage<P: PageModel>(_ page: P, title: String, status: Int, context: Context) -> Response { .text("") }
@@ -299,7 +310,7 @@ import SalesTesting
         }
         let user = id.map { User(id: $0, username: "probe", displayName: "probe", roles: [], permissions: permissions) }
         return Context(request: Request(method: "GET", path: "/crm/key-customers"), user: user, db: t.db, now: Date(),
-                       timeZone: TimeZone(identifier: "Asia/Shanghai")!, module: "crm", csrfToken: "", resumedForm: nil, host: NoHost())
+                       timeZone: TimeZone(identifier: "Asia/Shanghai")!, module: "crm", csrfToken: "", resumedForm: nil, host: host ?? NoHost())
     }
 
     @Test("RULES §1.5: top 10 by sales, by growth rate and by profit margin, ties by customer, growth only with last year's sales")
@@ -377,14 +388,48 @@ import SalesTesting
         let a = try customer("甲商行", owner: rep1), b = try customer("乙商行", owner: rep2)
         let figures: KeyCustomerPages.Figures = [a: (sales: 200_000_00, lastYear: 100_000_00, profit: 30_000_00),
                                                  b: (sales: 300_000_00, lastYear: 0, profit: 30_000_00)]
-        let tops = try KeyCustomerPages.tops(figures, try probeContext(user: boss, permissions: ["crm.use", "crm.view_all"]))
-        #expect(tops.map { $0["title"] as? String } == ["销售额前10名", "销售额增长率前10名", "销售利润率前10名"])
-        let lines = tops.map { ($0["lines"] as? [[String: Any]] ?? []) }
-        try #require(lines.count == 3 && lines.allSatisfy { $0.count == 10 })
-        #expect(lines[0].prefix(2).map { $0["name"] as? String } == ["乙商行", "甲商行"])
-        #expect(lines[0][0]["value"] as? String == "300,000.00")
-        #expect(lines[1].first?["name"] as? String == "甲商行" && lines[1].first?["value"] as? String == "100.00%")
-        #expect(lines[1][1]["hasCustomer"] as? Bool == false)         // 乙 has no last-year sales
-        #expect(lines[2].prefix(2).map { $0["value"] as? String } == ["15.00%", "10.00%"])
+        let ctx = try probeContext(user: boss, permissions: ["crm.use", "crm.view_all"], host: t.worker)
+        let tops = try KeyCustomerPages.tops(figures, ctx)
+        // The 订货 module offers no figures yet, so no request shows them: the page model is
+        // rendered by the real host (bound templates, layout) with these sections.
+        let page = KeyCustomerListPage(tops: tops, hasFigures: true, note: KeyCustomerPages.noFiguresNote, keys: [],
+                                       list: KeyCustomerPages.listSpec.parse(FormData()).view(rowsFetched: 0, basePath: "/crm/key-customers"),
+                                       q: "", removed: false, candidates: [], hasCandidates: false)
+        let r = t.worker.renderPage(page, title: "重点客户管理表", status: 200, context: ctx)
+        #expect(r.status == 200)
+        let html = r.bodyText
+        #expect(!html.contains("订货模块未安装"))
+        struct Line: Equatable {
+            var number: String, name: String, value: String
+        }
+        /// The numbered lines of one top-10 section.
+        func lines(_ title: String) -> [Line] {
+            guard let start = html.range(of: "<h2>\(title)</h2>"),
+                  let end = html.range(of: "</section>", range: start.upperBound..<html.endIndex) else {
+                Issue.record("section \(title) missing")
+                return []
+            }
+            let rows = html[start.upperBound..<end.lowerBound].components(separatedBy: "<tr><td class=\"num\">").dropFirst()
+            return rows.map { row -> Line in
+                let cells = row.components(separatedBy: "</td>")
+                let name = cells.count > 1 ? cells[1].replacingOccurrences(of: "</a>", with: "").components(separatedBy: ">").last ?? "" : ""
+                let value = cells.count > 2 ? cells[2].components(separatedBy: ">").last ?? "" : ""
+                return Line(number: cells[0], name: name, value: value)
+            }
+        }
+        var at = html.startIndex
+        for title in ["销售额前10名", "销售额增长率前10名", "销售利润率前10名"] {
+            let r = try #require(html.range(of: title, range: at..<html.endIndex), "\(title) out of order")
+            at = r.upperBound
+        }
+        let sales = lines("销售额前10名"), growth = lines("销售额增长率前10名"), margin = lines("销售利润率前10名")
+        try #require(sales.count == 10 && growth.count == 10 && margin.count == 10)
+        #expect(sales.map(\.number) == (1...10).map { String($0) })
+        #expect(sales.prefix(2).map(\.name) == ["乙商行", "甲商行"])
+        #expect(sales[0].value == "300,000.00")
+        #expect(html.contains("<a href=\"/crm/key-customers/\(b)\">乙商行</a>"))
+        #expect(growth[0] == Line(number: "1", name: "甲商行", value: "100.00%"))
+        #expect(growth[1] == Line(number: "2", name: "", value: ""))     // 乙 has no last-year sales: a blank line
+        #expect(margin.prefix(2).map(\.value) == ["15.00%", "10.00%"])
     }
 }

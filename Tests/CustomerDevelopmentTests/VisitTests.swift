@@ -355,6 +355,7 @@ private func location(_ r: TestClient.Response) -> String { r.location ?? "" }
                   "/crm/reports/weekly-changes", "/crm/reports/monthly-plan?month=2026-03&rep=\(f.rep1)"] {
             #expect(boss.get(p).body.contains("机密"), "the supervisor does not see rep1's data on \(p)")
         }
+        #expect(boss.get("/crm/reports/development").body.contains("<a href=\"\(dev)\">"), "the 报告日期 links to the report")
         for p in [plan, daily, dev, dev + "/print", plan + "/complete", plan + "/edit"] {
             #expect([403, 404].contains(other.get(p).status), "rep2 reaches \(p)")
         }
