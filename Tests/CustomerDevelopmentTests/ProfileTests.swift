@@ -300,7 +300,6 @@ import SalesTesting
     /// A context is needed only to call `salesFigures`; any page's handler would do, so ask the host.
     func probeContext(user id: Int64? = nil, permissions: Set<String> = [], host: (any ContextHost)? = nil) throws -> Context {
         final class NoHost: ContextHost {
-            func render(_ template: String, _ data: [String: Any], title: String, status: Int, context: Context) -> Response { .text("") }
             func renderPage<P: PageModel>(_ page: P, title: String, status: Int, context: Context) -> Response { .text("") }
             func service(_ id: ObjectIdentifier, for module: String) -> (any Sendable)? { nil }
             func recordAudit(_ entry: AuditEntry, context: Context) throws {}

@@ -18,9 +18,16 @@ struct SloppyModule: DepartmentModule {
     ])
     var forms: [String: FormSchema] { ["thing": Self.form] }
 
+    struct NewPage: PageModel {
+        static let template = "new"
+        var form: FormView
+    }
+
+    var pages: [any PageModel.Type] { [NewPage.self] }
+
     func routes(_ r: inout RouteBuilder) {
         r.form("new", .permission(Self.use)) { _, ctx in
-            try ctx.handleForm(Self.form, template: "new", title: "新建") { v in
+            try ctx.handleForm(Self.form, title: "新建", page: { NewPage(form: $0) }) { v in
                 switch v.string("title") {
                 case "拼错":
                     // The misspelt read: "" — stored as an empty title.

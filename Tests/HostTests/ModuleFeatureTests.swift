@@ -36,9 +36,16 @@ struct DocsModule: DepartmentModule {
         ]), minRows: 1, blankRows: 2)),
     ])
 
+    struct NewPage: PageModel {
+        static let template = "new"
+        var form: FormView
+    }
+
+    var pages: [any PageModel.Type] { [NewPage.self] }
+
     func routes(_ r: inout RouteBuilder) {
         r.form("new", .permission(Self.use)) { req, ctx in
-            try ctx.handleForm(Self.form, template: "new", title: "新文档") { v in
+            try ctx.handleForm(Self.form, title: "新文档", page: { NewPage(form: $0) }) { v in
                 let user = try ctx.requireUser()
                 let total = v.rows("lines").reduce(Int64(0)) { $0 + ($1.int("qty") ?? 0) * ($1.money("price") ?? 0) }
                 let stored = try v.file("attachment").map { try ctx.store($0) }

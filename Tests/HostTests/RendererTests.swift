@@ -124,34 +124,6 @@ import Testing
         #expect(r.render("page", ["rows": [[String: Any]]()]) == "无")
     }
 
-    @Test func rowsAreReadByColumnWithHandlerValuesFirstAndNamesClimbOut() throws {
-        let r = try Self.inline(["page": "{{#rows}}<td>{{code}}|{{note}}|{{status}}|{{shared}}</td>{{/rows}}{{^rows}}无{{/rows}}"])
-        let row = Row(columns: ["id", "code", "note", "status"], values: [.integer(7), .text("<C1>"), .null, .text("prospect")])
-        let page: [String: Any] = ["rows": [RowView(row, ["status": "潜在客户"])], "shared": "S"]
-        #expect(r.render("page", page) == "<td>&lt;C1&gt;||潜在客户|S</td>")
-        #expect(r.render("page", ["rows": [RowView]()]) == "无")
-        // The same as the row's dictionary would render (what swift-mustache reads).
-        let asDictionary: [String: Any] = ["rows": [row.dictionary.merging(["status": "潜在客户"]) { _, new in new }], "shared": "S"]
-        #expect(r.referenceRender("page", asDictionary) == r.render("page", page))
-    }
-
-    /// Rows are read by position after the first row (the fast path): rows whose columns or
-    /// handler values differ from the first row's must still show their own values.
-    @Test func rowsOfDifferentLayoutsStillShowTheirOwnValues() throws {
-        let r = try Self.inline(["page": "{{#rows}}[{{code}}|{{note}}|{{status}}|{{#status}}s{{/status}}|{{shared}}]{{/rows}}"])
-        let a = Row(columns: ["id", "code", "note", "status"], values: [.integer(1), .text("A&1"), .null, .text("prospect")])
-        let b = Row(columns: ["code", "id", "status"], values: [.text("B<2"), .integer(2), .text("customer")])
-        let c = Row(columns: ["id", "code", "note", "status"], values: [.integer(3), .text("C3"), .text("n'3"), .integer(7)])
-        let views: [(Row, KeyValuePairs<String, any Sendable>)] = [(a, ["status": "潜在客户"]), (b, [:]), (c, ["note": "备注", "x": 1]), (a, [:])]
-        let page: [String: Any] = ["rows": views.map { RowView($0.0, $0.1) }, "shared": "S"]
-        let asDictionaries: [String: Any] = ["rows": views.map { row, extra in
-            row.dictionary.merging(extra.map { ($0.key, $0.value as Any) }) { _, new in new }
-        }, "shared": "S"]
-        let expected = "[A&amp;1||潜在客户|s|S][B&lt;2||customer|s|S][C3|备注|7|s|S][A&amp;1||prospect|s|S]"
-        #expect(r.render("page", page) == expected)
-        #expect(r.referenceRender("page", asDictionaries) == expected)
-    }
-
     @Test func layoutBlocksAndIndentedPartialsMatchTheLibrary() throws {
         let r = try Self.inline([
             "layout": "<main>\n  {{$content}}默认{{/content}}\n</main>\n",

@@ -3,11 +3,9 @@ import Testing
 
 private func form(_ pairs: (String, String)...) -> FormData { FormData(pairs.map { (name: $0.0, value: $0.1) }) }
 
-/// The view-model entry of a top-level field, by name.
-private func fieldModel(_ bound: BoundForm, _ name: String) throws -> [String: Any] {
-    let vm = bound.viewModel()
-    let byName = try #require(vm["field"] as? [String: Any])
-    return try #require(byName[name] as? [String: Any])
+/// A top-level field of the form's page model, by name.
+private func fieldModel(_ bound: BoundForm, _ name: String) throws -> FieldView {
+    try #require(bound.view().fields.first { $0.name == name })
 }
 
 private let today = LocalDate(year: 2026, month: 3, day: 15)
@@ -362,13 +360,13 @@ struct FormSchemaTests {
         #expect(!blank.submitted)
         #expect(blank.errors.isEmpty)
         #expect(blank.values == nil)
-        let vm = blank.viewModel()
-        #expect(vm["hasErrors"] as? Bool == false)
-        #expect(vm["errorCount"] as? Int == 0)
+        let view = blank.view()
+        #expect(!view.hasErrors)
+        #expect(view.errorCount == 0)
         let name = try fieldModel(blank, "name")
-        #expect(name["value"] as? String == "预填")
-        #expect(name["error"] as? String == "")
-        #expect(name["hasError"] as? Bool == false)
+        #expect(name.value == "预填")
+        #expect(name.error == "")
+        #expect(!name.hasError)
     }
 
     @Test func addErrorInvalidatesAValidForm() {
@@ -381,115 +379,101 @@ struct FormSchemaTests {
         #expect(bound.errors["name"] == "名称已存在")
         bound.addError(FormError("库存不足"))
         #expect(bound.formErrors == ["库存不足"])
-        let vm = bound.viewModel()
-        #expect(vm["errorCount"] as? Int == 2)
-        #expect(vm["formErrors"] as? [String] == ["库存不足"])
+        let view = bound.view()
+        #expect(view.errorCount == 2)
+        #expect(view.formErrors == ["库存不足"])
     }
 
-    // MARK: View model
+    // MARK: The form's page model (FormView)
 
-    @Test func viewModelKeepsRawTypedValuesAndErrors() throws {
+    @Test func viewKeepsRawTypedValuesAndErrors() throws {
         let schema = FormSchema([
             FormField("name", "名称", required: true, help: "公司全称"),
             FormField("qty", "数量", .integer),
             FormField("price", "单价", .money),
         ])
         let bound = schema.bind(form(("name", ""), ("qty", "十二"), ("price", " 1,234.5 ")))
-        let vm = bound.viewModel()
-        #expect(vm["hasErrors"] as? Bool == true)
-        #expect(vm["errorCount"] as? Int == 2)
+        let view = bound.view()
+        #expect(view.hasErrors)
+        #expect(view.errorCount == 2)
 
-        let fields = try #require(vm["fields"] as? [[String: Any]])
-        #expect(fields.compactMap { $0["name"] as? String } == ["name", "qty", "price"])
+        let fields = view.fields
+        #expect(fields.map(\.name) == ["name", "qty", "price"])
         let qty = fields[1]
-        #expect(qty["value"] as? String == "十二", "the typed text is shown back, not a cleaned value")
-        #expect(qty["error"] as? String == "请输入整数")
-        #expect(qty["hasError"] as? Bool == true)
-        #expect(qty["isInteger"] as? Bool == true)
-        #expect(qty["id"] as? String == "f-qty")
-        #expect(qty["label"] as? String == "数量")
+        #expect(qty.value == "十二", "the typed text is shown back, not a cleaned value")
+        #expect(qty.error == "请输入整数")
+        #expect(qty.hasError)
+        #expect(qty.isInteger)
+        #expect(qty.id == "f-qty")
+        #expect(qty.label == "数量")
 
         let name = fields[0]
-        #expect(name["error"] as? String == "此项为必填项")
-        #expect(name["required"] as? Bool == true)
-        #expect(name["help"] as? String == "公司全称")
-        #expect(name["hasHelp"] as? Bool == true)
-        #expect(name["isText"] as? Bool == true)
-        #expect(qty["hasHelp"] as? Bool == false)
+        #expect(name.error == "此项为必填项")
+        #expect(name.required)
+        #expect(name.help == "公司全称")
+        #expect(name.hasHelp)
+        #expect(name.isText)
+        #expect(!qty.hasHelp)
 
         let price = fields[2]
-        #expect(price["value"] as? String == " 1,234.5 ")
-        #expect(price["error"] as? String == "")
-        #expect(price["hasError"] as? Bool == false)
-        #expect(price["isMoney"] as? Bool == true)
-        // Every flag is present on every field (Mustache would otherwise inherit an outer value).
-        for flag in ["isText", "isTextarea", "isInteger", "isDate", "isCheckbox", "checked", "isSelect",
-                     "isMultiSelect", "isFile", "isRows"] {
-            #expect(price[flag] as? Bool == false, "\(flag)")
-        }
-        #expect((price["options"] as? [[String: Any]])?.isEmpty == true)
-        #expect(price["accept"] as? String == "")
+        #expect(price.value == " 1,234.5 ")
+        #expect(price.error == "")
+        #expect(!price.hasError)
+        #expect(price.isMoney)
+        #expect([price.isText, price.isTextarea, price.isInteger, price.isDate, price.isCheckbox, price.checked, price.isSelect,
+                  price.isMultiSelect, price.isFile, price.isRows].allSatisfy { !$0 })
+        #expect(price.options.isEmpty)
+        #expect(price.accept == "")
     }
 
-    @Test func viewModelMarksSelectedOptionsAndCheckboxState() throws {
-        let choices = [Choice("a", "甲"), Choice("b", "乙"), Choice("c", "丙")]
+    @Test func viewMarksSelectedOptionsAndCheckboxState() throws {
         let schema = FormSchema([
-            FormField("one", "单选", .select(choices)),
-            FormField("many", "多选", .multiSelect(choices)),
-            FormField("flag", "标记", .checkbox),
+            FormField("one", "单选", .select([Choice("a", "甲"), Choice("b", "乙"), Choice("c", "丙")])),
+            FormField("many", "多选", .multiSelect([Choice("a", "甲"), Choice("b", "乙"), Choice("c", "丙")])),
+            FormField("flag", "勾选", .checkbox),
             FormField("off", "未勾选", .checkbox),
         ])
         let bound = schema.bind(form(("one", "b"), ("many", "a"), ("many", "c"), ("flag", "on"), ("off", "0")))
         let one = try fieldModel(bound, "one")
-        let oneOptions = try #require(one["options"] as? [[String: Any]])
-        #expect(oneOptions.map { $0["selected"] as? Bool } == [false, true, false])
-        #expect(oneOptions.map { $0["label"] as? String } == ["甲", "乙", "丙"])
+        #expect(one.options.map(\.selected) == [false, true, false])
+        #expect(one.options.map(\.label) == ["甲", "乙", "丙"])
         let many = try fieldModel(bound, "many")
-        #expect(many["isMultiSelect"] as? Bool == true)
-        let manyOptions = try #require(many["options"] as? [[String: Any]])
-        #expect(manyOptions.map { $0["selected"] as? Bool } == [true, false, true])
-        #expect(try fieldModel(bound, "flag")["checked"] as? Bool == true)
-        #expect(try fieldModel(bound, "off")["checked"] as? Bool == false)
+        #expect(many.isMultiSelect)
+        #expect(many.options.map(\.selected) == [true, false, true])
+        #expect(try fieldModel(bound, "flag").checked)
+        #expect(try !fieldModel(bound, "off").checked)
     }
 
-    @Test func viewModelRowsKeepTypedCellsErrorsAndAddBlankRows() throws {
+    @Test func viewRowsKeepTypedCellsErrorsAndAddBlankRows() throws {
         let bound = Self.orderSchema.bind(form(
             ("customer", "甲公司"),
             ("lines.0.product", "A"), ("lines.0.qty", "2"),
             ("lines.3.product", "B"), ("lines.3.qty", "x"),
         ))
         let lines = try fieldModel(bound, "lines")
-        #expect(lines["isRows"] as? Bool == true)
-        let columns = try #require(lines["columns"] as? [[String: Any]])
-        #expect(columns.map { $0["label"] as? String } == ["产品", "数量", "单价"])
-        let rows = try #require(lines["rows"] as? [[String: Any]])
+        #expect(lines.isRows)
+        #expect(lines.columns.map(\.label) == ["产品", "数量", "单价"])
+        let rows = lines.rows
         // The two submitted rows plus `blankRows` (2) empty ones after the last index.
-        #expect(rows.map { (($0["cells"] as? [[String: Any]])?.first?["name"] as? String) }
-            == ["lines.0.product", "lines.3.product", "lines.4.product", "lines.5.product"])
-        #expect(rows.map { $0["number"] as? Int } == [1, 2, 3, 4])
-        let second = try #require(rows[1]["cells"] as? [[String: Any]])
-        #expect(second.map { $0["name"] as? String } == ["lines.3.product", "lines.3.qty", "lines.3.price"])
-        #expect(second[1]["value"] as? String == "x")
-        #expect(second[1]["error"] as? String == "请输入整数")
-        #expect(second[1]["id"] as? String == "f-lines-3-qty")
-        let first = try #require(rows[0]["cells"] as? [[String: Any]])
-        #expect(first[1]["error"] as? String == "")
-        #expect(first[1]["hasError"] as? Bool == false)
-        // A cell is a CellView: it has no rows flag to take from its field (typed pages bind
-        // `{{#isRows}}` statically; the dictionary form has no such key in a cell).
-        #expect(first[1]["isRows"] == nil)
-        #expect(first[1]["isInteger"] as? Bool == true)
-        #expect(first[0]["value"] as? String == "A")
-        let blank = try #require(rows[2]["cells"] as? [[String: Any]])
-        #expect(blank.allSatisfy { ($0["value"] as? String) == "" })
+        #expect(rows.map { $0.cells.first?.name } == ["lines.0.product", "lines.3.product", "lines.4.product", "lines.5.product"])
+        #expect(rows.map(\.number) == [1, 2, 3, 4])
+        let second = rows[1].cells
+        #expect(second.map(\.name) == ["lines.3.product", "lines.3.qty", "lines.3.price"])
+        #expect(second[1].value == "x")
+        #expect(second[1].error == "请输入整数")
+        #expect(second[1].id == "f-lines-3-qty")
+        let first = rows[0].cells
+        #expect(first[1].error == "")
+        #expect(!first[1].hasError)
+        #expect(first[1].isInteger)
+        #expect(first[0].value == "A")
+        #expect(rows[2].cells.allSatisfy { $0.value == "" })
     }
 
     @Test func blankRowsFormStartsWithBlankRows() throws {
         let lines = try fieldModel(Self.orderSchema.blank(), "lines")
-        let rows = try #require(lines["rows"] as? [[String: Any]])
-        #expect(rows.map { (($0["cells"] as? [[String: Any]])?.first?["name"] as? String) } == ["lines.0.product", "lines.1.product"])
+        #expect(lines.rows.map { $0.cells.first?.name } == ["lines.0.product", "lines.1.product"])
         let noBlank = FormSchema([FormField("lines", "明细", .rows(Self.lineSchema, minRows: 0, blankRows: 0))])
-        let single = try #require(try fieldModel(noBlank.blank(), "lines")["rows"] as? [[String: Any]])
-        #expect(single.count == 1, "an empty rows field still shows one row to type into")
+        #expect(try fieldModel(noBlank.blank(), "lines").rows.count == 1, "an empty rows field still shows one row to type into")
     }
 }

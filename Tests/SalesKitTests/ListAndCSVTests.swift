@@ -134,42 +134,41 @@ struct ListQueryTests {
         #expect(q.filters == ["city": "上海"])
     }
 
-    @Test func viewModelLinksKeepFiltersAndSort() throws {
+    @Test func viewLinksKeepFiltersAndSort() throws {
         let q = parse(("q", "a&b"), ("city", "上海"), ("sort", "city"), ("dir", "desc"), ("page", "2"))
-        let vm = q.viewModel(rowsFetched: 21, basePath: "/crm/customers")
-        #expect(vm["page"] as? Int == 2)
-        #expect(vm["hasNext"] as? Bool == true)
-        #expect(vm["hasPrev"] as? Bool == true)
+        let vm = q.view(rowsFetched: 21, basePath: "/crm/customers")
+        #expect(vm.page == 2)
+        #expect(vm.hasNext)
+        #expect(vm.hasPrev)
         let filters = "city=%E4%B8%8A%E6%B5%B7&q=a%26b"
-        #expect(vm["nextHref"] as? String == "/crm/customers?\(filters)&sort=city&dir=desc&page=3")
-        #expect(vm["prevHref"] as? String == "/crm/customers?\(filters)&sort=city&dir=desc&page=1")
-        #expect(vm["csvHref"] as? String == "/crm/customers?\(filters)&sort=city&dir=desc&format=csv")
-        #expect(vm["filters"] as? [String: String] == ["city": "上海", "q": "a&b"])
+        #expect(vm.nextHref == "/crm/customers?\(filters)&sort=city&dir=desc&page=3")
+        #expect(vm.prevHref == "/crm/customers?\(filters)&sort=city&dir=desc&page=1")
+        #expect(vm.csvHref == "/crm/customers?\(filters)&sort=city&dir=desc&format=csv")
+        #expect(q.filters == ["city": "上海", "q": "a&b"])
 
-        let headers = try #require(vm["headers"] as? [[String: Any]])
-        #expect(headers.map { $0["title"] as? String } == ["名称", "城市", "备注"])
-        #expect(headers.map { $0["active"] as? Bool } == [false, true, false])
-        #expect(headers.map { $0["sortable"] as? Bool } == [true, true, false])
-        #expect(headers[1]["arrow"] as? String == "▼")
-        #expect(headers[0]["arrow"] as? String == "")
+        let headers = vm.headers
+        #expect(headers.map(\.title) == ["名称", "城市", "备注"])
+        #expect(headers.map(\.active) == [false, true, false])
+        #expect(headers.map(\.sortable) == [true, true, false])
+        #expect(headers[1].arrow == "▼")
+        #expect(headers[0].arrow == "")
         // Clicking the active descending column sorts ascending; other columns start ascending.
-        #expect(headers[1]["href"] as? String == "/crm/customers?\(filters)&sort=city&dir=asc")
-        #expect(headers[0]["href"] as? String == "/crm/customers?\(filters)&sort=name&dir=asc")
+        #expect(headers[1].href == "/crm/customers?\(filters)&sort=city&dir=asc")
+        #expect(headers[0].href == "/crm/customers?\(filters)&sort=name&dir=asc")
     }
 
     @Test func activeAscendingColumnLinksToDescending() throws {
-        let vm = parse(("sort", "name")).viewModel(rowsFetched: 0, basePath: "/l")
-        let headers = try #require(vm["headers"] as? [[String: Any]])
-        #expect(headers[0]["arrow"] as? String == "▲")
-        #expect(headers[0]["href"] as? String == "/l?sort=name&dir=desc")
+        let headers = parse(("sort", "name")).view(rowsFetched: 0, basePath: "/l").headers
+        #expect(headers[0].arrow == "▲")
+        #expect(headers[0].href == "/l?sort=name&dir=desc")
     }
 
     @Test func firstAndLastPageHaveNoPrevOrNext() {
-        let vm = parse().viewModel(rowsFetched: 20, basePath: "/l")
-        #expect(vm["hasNext"] as? Bool == false)
-        #expect(vm["hasPrev"] as? Bool == false)
-        #expect(vm["nextHref"] == nil)
-        #expect(vm["prevHref"] == nil)
-        #expect(vm["csvHref"] as? String == "/l?sort=name&dir=asc&format=csv")
+        let vm = parse().view(rowsFetched: 20, basePath: "/l")
+        #expect(!vm.hasNext)
+        #expect(!vm.hasPrev)
+        #expect(vm.nextHref == nil)
+        #expect(vm.prevHref == nil)
+        #expect(vm.csvHref == "/l?sort=name&dir=asc&format=csv")
     }
 }

@@ -111,7 +111,7 @@ struct ProgrammingErrorTests {
         #expect(!form.isValid)
         #expect(form.errors.isEmpty)
         #expect(form.formErrors == ["名称已被使用"], "the user still reads it")
-        #expect(form.viewModel()["errorCount"] as? Int == 1)
+        #expect(form.view().errorCount == 1)
         #expect(errors.count == 1)
         #expect(errors.first?.kind == .undeclaredErrorField)
         #expect(errors.first?.name == "nmae")
@@ -143,9 +143,8 @@ struct ProgrammingErrorTests {
         #expect(form.formErrors == ["没有此列", "没有这一行", "不是行号", "不是明细"])
         #expect(errors.map(\.name) == ["lines.0.price", "lines.1.qty", "lines.x.qty", "name.0.qty"])
         #expect(errors[1].detail.contains("not submitted"))
-        let cell = (form.viewModel()["field"] as? [String: Any])?["lines"] as? [String: Any]
-        let rows = cell?["rows"] as? [[String: Any]] ?? []
-        let shown = rows.flatMap { ($0["cells"] as? [[String: Any]] ?? []).compactMap { $0["hasError"] as? Bool == true ? $0["error"] as? String : nil } }
+        let rows = form.view().fields.first { $0.name == "lines" }?.rows ?? []
+        let shown = rows.flatMap { $0.cells.filter(\.hasError).map(\.error) }
         #expect(shown == ["超过剩余数量"], "the declared cell error is shown beside its cell")
     }
 

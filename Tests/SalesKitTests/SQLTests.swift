@@ -132,15 +132,6 @@ struct RowTests {
             }
         }
     }
-
-    @Test func dictionaryForTemplates() {
-        let d = row.dictionary
-        #expect(d["id"] as? String == "42")
-        #expect(d["name"] as? String == "张三")
-        #expect(d["nothing"] as? String == "")
-        #expect(d["blob"] as? String == "bin")
-        #expect(d.count == 7)
-    }
 }
 
 /// A database whose every query returns one row holding `value`.

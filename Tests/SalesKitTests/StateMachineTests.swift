@@ -2,18 +2,25 @@ import Foundation
 import Testing
 @testable import SalesKit
 
+/// A page around a form, as a module would declare it.
+struct NewPage: PageModel {
+    static let template = "new"
+    var form: FormView
+    var extra: Int
+}
+
+extension FormView {
+    func field(_ name: String) -> FieldView? { fields.first { $0.name == name } }
+}
+
 /// A minimal host: records audit entries and renders, answers nothing else.
 final class FakeHost: ContextHost {
     var audits: [AuditEntry] = []
-    var renders: [(template: String, data: [String: Any], title: String, status: Int)] = []
+    var renders: [(template: String, page: any PageModel, title: String, status: Int)] = []
     var failAudit = false
 
-    func render(_ template: String, _ data: [String: Any], title: String, status: Int, context: Context) -> Response {
-        renders.append((template, data, title, status))
-        return Response.html("rendered \(template)", status: status)
-    }
     func renderPage<P: PageModel>(_ page: P, title: String, status: Int, context: Context) -> Response {
-        renders.append((P.template, [:], title, status))
+        renders.append((P.template, page, title, status))
         return Response.html("rendered \(P.template)", status: status)
     }
     func service(_ id: ObjectIdentifier, for module: String) -> (any Sendable)? { nil }
@@ -246,8 +253,8 @@ struct HandleFormTests {
     @Test func getRendersABlankFormWithInitialValues() throws {
         let host = FakeHost()
         let ctx = makeContext(user: nil, host: host)
-        let response = try ctx.handleForm(Self.schema, template: "new", title: "新建", data: ["extra": 1],
-                                          initial: FormData([("name", "预填")])) { _ in
+        let response = try ctx.handleForm(Self.schema, title: "新建", initial: FormData([("name", "预填")]),
+                                          page: { NewPage(form: $0, extra: 1) }) { _ in
             Issue.record("onValid must not run on GET")
             return .redirect(to: "/")
         }
@@ -255,33 +262,32 @@ struct HandleFormTests {
         let render = try #require(host.renders.first)
         #expect(render.template == "new")
         #expect(render.title == "新建")
-        #expect(render.data["extra"] as? Int == 1)
-        let form = try #require(render.data["form"] as? [String: Any])
-        #expect(form["hasErrors"] as? Bool == false)
-        let name = try #require((form["field"] as? [String: Any])?["name"] as? [String: Any])
-        #expect(name["value"] as? String == "预填")
+        let page = try #require(render.page as? NewPage)
+        #expect(page.extra == 1)
+        #expect(page.form.hasErrors == false)
+        #expect(page.form.field("name")?.value == "预填")
     }
 
     @Test func invalidPostRendersTheTypedValuesWith422() throws {
         let host = FakeHost()
         let ctx = makeContext(user: nil, host: host, request: post([("name", ""), ("qty", "99")]))
-        let response = try ctx.handleForm(Self.schema, template: "new", title: "新建") { _ in
+        let response = try ctx.handleForm(Self.schema, title: "新建", page: { NewPage(form: $0, extra: 0) }) { _ in
             Issue.record("onValid must not run for an invalid form")
             return .redirect(to: "/")
         }
         #expect(response.status == 422)
-        let form = try #require(host.renders.first?.data["form"] as? [String: Any])
-        let qty = try #require((form["field"] as? [String: Any])?["qty"] as? [String: Any])
-        #expect(qty["value"] as? String == "99")
-        #expect(qty["error"] as? String == "应在 1 至 10 之间")
-        #expect(form["errorCount"] as? Int == 2)
+        let form = try #require(host.renders.first?.page as? NewPage).form
+        let qty = try #require(form.field("qty"))
+        #expect(qty.value == "99")
+        #expect(qty.error == "应在 1 至 10 之间")
+        #expect(form.errorCount == 2)
     }
 
     @Test func validPostCallsOnValidWithTypedValues() throws {
         let host = FakeHost()
         let ctx = makeContext(user: nil, host: host, request: post([("name", " 甲 "), ("qty", "3")]))
         var seen: FormValues?
-        let response = try ctx.handleForm(Self.schema, template: "new", title: "新建") { values in
+        let response = try ctx.handleForm(Self.schema, title: "新建", page: { NewPage(form: $0, extra: 0) }) { values in
             seen = values
             return .redirect(to: "/crm/1")
         }
@@ -295,21 +301,21 @@ struct HandleFormTests {
     @Test func formRejectionComesBackWith422AndTheMessage() throws {
         let host = FakeHost()
         let ctx = makeContext(user: nil, host: host, request: post([("name", "甲"), ("qty", "3")]))
-        let response = try ctx.handleForm(Self.schema, template: "new", title: "新建") { _ in
+        let response = try ctx.handleForm(Self.schema, title: "新建", page: { NewPage(form: $0, extra: 0) }) { _ in
             throw FormRejection([FormError(field: "name", "名称已存在"), FormError("请稍后再试")])
         }
         #expect(response.status == 422)
-        let form = try #require(host.renders.first?.data["form"] as? [String: Any])
-        let name = try #require((form["field"] as? [String: Any])?["name"] as? [String: Any])
-        #expect(name["error"] as? String == "名称已存在")
-        #expect(name["value"] as? String == "甲")
-        #expect(form["formErrors"] as? [String] == ["请稍后再试"])
+        let form = try #require(host.renders.first?.page as? NewPage).form
+        let name = try #require(form.field("name"))
+        #expect(name.error == "名称已存在")
+        #expect(name.value == "甲")
+        #expect(form.formErrors == ["请稍后再试"])
     }
 
     @Test func otherErrorsFromOnValidPropagate() {
         let ctx = makeContext(user: nil, host: FakeHost(), request: post([("name", "甲")]))
         #expect(throws: HTTPError.conflict("已被修改")) {
-            try ctx.handleForm(Self.schema, template: "new", title: "新建") { _ in throw HTTPError.conflict("已被修改") }
+            try ctx.handleForm(Self.schema, title: "新建", page: { NewPage(form: $0, extra: 0) }) { _ in throw HTTPError.conflict("已被修改") }
         }
     }
 }

@@ -34,16 +34,16 @@ import SQLiteStore
         return (dir, db)
     }
 
-    static func page(_ db: SQLiteDatabase, _ q: ListQuery) throws -> (ids: [Int64], model: [String: Any]) {
+    static func page(_ db: SQLiteDatabase, _ q: ListQuery) throws -> (ids: [Int64], model: ListView) {
         let rows = try db.query("""
             SELECT t.id, t.name, t.rated_at, t.grade FROM things t WHERE 1 = 1\(q.seek)
             ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
             """)
-        return (q.pageRows(rows).compactMap { $0.int("id") }, q.viewModel(rows: rows, basePath: "/things"))
+        return (q.pageRows(rows).compactMap { $0.int("id") }, q.view(rows: rows, basePath: "/things"))
     }
 
-    static func follow(_ href: Any?) throws -> ListQuery {
-        let link = try #require(href as? String)
+    static func follow(_ href: String?) throws -> ListQuery {
+        let link = try #require(href)
         let query = try #require(link.split(separator: "?", maxSplits: 1).last)
         return spec.parse(try URLEncoding.parse(query))
     }
@@ -64,8 +64,8 @@ import SQLiteStore
             #expect(ids.count <= 7)
             forward += ids
             pages.append(ids)
-            guard model["hasNext"] as? Bool == true else { break }
-            q = try Self.follow(model["nextHref"])
+            guard model.hasNext else { break }
+            q = try Self.follow(model.nextHref)
             #expect(q.cursor?.forward == true && q.offset == 0)
         }
         #expect(forward == expected)
@@ -74,8 +74,8 @@ import SQLiteStore
         // Back from the last page with the "previous" links: the same pages, in reverse.
         var backPages: [[Int64]] = [pages.last!]
         var (_, model) = try Self.page(db, q)
-        while model["hasPrev"] as? Bool == true {
-            q = try Self.follow(model["prevHref"])
+        while model.hasPrev {
+            q = try Self.follow(model.prevHref)
             #expect(q.cursor?.forward == false)
             let (ids, m) = try Self.page(db, q)
             backPages.append(ids)

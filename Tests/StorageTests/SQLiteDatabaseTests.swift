@@ -106,7 +106,6 @@ struct SQLiteDatabaseTests {
         #expect(row.string("note") == nil)
         #expect(row["data"] == .blob(blob))
         #expect(row.bool("positive"))
-        #expect(row.dictionary["note"] as? String == "")
         #expect(row["no_such_column"] == .null)
     }
 

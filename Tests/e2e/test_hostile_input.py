@@ -47,7 +47,7 @@ CUSTOMER_CODE = "KH-2026-0901"
 MAX_POSTS = 200
 POST_BUDGET_S = 60
 MAX_LINKS = 300
-SKIP_PATHS = {"/logout", "/login"}
+SKIP_PATHS = {"/logout", "/login", "/admin/modules"}   # switching modules off would hide the rest of the crawl
 
 
 class Forms(HTMLParser):

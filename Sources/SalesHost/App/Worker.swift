@@ -293,21 +293,6 @@ public final class Worker: ContextHost {
 
     // MARK: - ContextHost
 
-    public func render(_ template: String, _ data: [String: Any], title: String, status: Int, context: Context) -> Response {
-        let name = template.hasPrefix("/") ? String(template.dropFirst()) : context.module + "/" + template
-        var page = data
-        // Under one key a module is unlikely to use for its own data.
-        page["shell"] = layoutModel(context, title: title)
-        page["csrf"] = context.csrfToken
-        page["idem"] = Token.make(bytes: 16)
-        guard let html = app.renderer.renderBytes(name, page) else {
-            let id = requestID
-            app.logger.error("error id=\(id) template '\(name)' not found")
-            return errorPage(500, "系统错误", "页面模板缺失。", errorID: id)
-        }
-        return Response(status: status, headers: [("Content-Type", "text/html; charset=utf-8")], body: html)
-    }
-
     public func renderPage<P: PageModel>(_ page: P, title: String, status: Int, context: Context) -> Response {
         do {
             let html = try app.renderer.render(page, module: context.module) { template in
@@ -372,15 +357,6 @@ public final class Worker: ContextHost {
 
     // MARK: - Layout
 
-    func layoutModel(_ ctx: Context, title: String) -> [String: Any] {
-        var m: [String: Any] = ["title": title, "companyName": config.companyName]
-        if let user = ctx.user {
-            m["user"] = ["displayName": user.displayName, "username": user.username]
-            m["menu"] = menu(for: user, currentPath: ctx.request.path)
-        }
-        return m
-    }
-
     /// The layout's data for a typed page.
     func shell(_ ctx: Context, title: String) -> Shell {
         guard let user = ctx.user else { return Shell(title: title, companyName: config.companyName, user: nil, menu: []) }
@@ -394,15 +370,6 @@ public final class Worker: ContextHost {
     }
 
     /// Registry order is menu order; a module shows only if the user may open one of its items.
-    public func menu(for user: User, currentPath: String) -> [[String: Any]] {
-        menuEntries(for: user).map { m in
-            ["id": m.id, "title": m.title, "items": m.items.map { item -> [String: Any] in
-                ["title": item.title, "href": item.href,
-                 "active": currentPath == item.href || currentPath.hasPrefix(item.href + "/")]
-            }]
-        }
-    }
-
     func menuEntries(for user: User) -> [MenuModule] {
         // The permitted entries depend only on the user's permissions: computed once per worker
         // and user, again when the permissions change (a third of a page's host work otherwise).

@@ -76,15 +76,6 @@ public struct Renderer: Sendable {
     }
 
     public func has(_ name: String) -> Bool { compiled.templates[name] != nil }
-
-    public func render(_ name: String, _ data: [String: Any]) -> String? {
-        renderBytes(name, data).map { String(decoding: $0, as: UTF8.self) }
-    }
-
-    /// The page as UTF-8 bytes (what the response body needs), or nil for an unknown template.
-    public func renderBytes(_ name: String, _ data: [String: Any]) -> [UInt8]? {
-        compiled.render(name, data)
-    }
 }
 
 // MARK: - Typed pages

@@ -243,10 +243,6 @@ public struct BoundForm {
                  hasErrors: !errors.isEmpty || !formErrors.isEmpty, errorCount: errors.count + formErrors.count, storageError: nil)
     }
 
-    /// `view()` as the dictionary tree of pages not yet moved to page models, plus `field`
-    /// (each field by name).
-    public func viewModel() -> [String: Any] { FormView.dictionary(view(), schema: schema) }
-
     static func fieldViews(_ schema: FormSchema, raw: FormData, errors: [String: String], prefix: String) -> [FieldView] {
         schema.fields.map { field in
             let key = prefix + field.name
@@ -306,26 +302,12 @@ public struct FormRejection: Error {
 }
 
 extension Context {
-    /// The form pattern in one call. GET renders `template` with a blank (or initial, or resumed)
-    /// form under the key `form`. POST binds and validates: invalid → the same template with the
-    /// typed values and errors, status 422; valid → `onValid`, which must return a 303 redirect
-    /// (or throw `FormRejection` to come back 422).
+    /// The form pattern in one call. GET renders the page with a blank (or initial, or resumed)
+    /// form. POST binds and validates: invalid → the same page with the typed values and errors,
+    /// status 422; valid → `onValid`, which must return a 303 redirect (or throw
+    /// `FormRejection` to come back 422); the database refusing the write → 503, values kept.
     ///
-    /// `data` (lists, choices, counts shown beside the form) is computed only when the page is
-    /// rendered — GET, 422, 503 — never for a valid submit, which runs under the write lock.
-    public func handleForm(_ schema: FormSchema, template: String, title: String,
-                           data: @autoclosure () throws -> [String: Any] = [:],
-                           initial: FormData = .init(),
-                           onValid: (FormValues) throws -> Response) throws -> Response {
-        try handleForm(schema, initial: initial, onValid: onValid) { form, status in
-            var page = try data()
-            if form.resumed { page["resumed"] = true }
-            page["form"] = FormView.dictionary(form, schema: schema)
-            return render(template, page, title: title, status: status)
-        }
-    }
-
-    /// The form pattern with a page model: `page` builds the page around the form (called only
+    /// `page` builds the page around the form (called only
     /// when a page is shown — GET, 422, 503 — never for a valid submit, which runs under the
     /// write lock). The page model holds the form as `var form: FormView`.
     ///

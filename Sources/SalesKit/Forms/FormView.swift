@@ -12,19 +12,6 @@ public struct FormView: TemplateModel {
     /// The values were restored after a login (the session had expired while the user typed):
     /// pages say so (`{{#form.resumed}}…`).
     public var resumed = false
-
-    /// The shape of `FormView`, read once (for the dictionary tree of untyped pages).
-    static let shape: TemplateShape? = try? TemplateShapes().shape(of: FormView.self)
-
-    /// The dictionary tree of pages not yet moved to page models, plus `field` (each field by
-    /// name, for templates that lay the fields out one by one).
-    static func dictionary(_ v: FormView, schema: FormSchema) -> [String: Any] {
-        guard let shape, let value = try? TemplateEncoder().encode(v, as: shape),
-              var m = value.dictionaryTree(shape) as? [String: Any] else { return [:] }
-        let models = (m["fields"] as? [Any]) ?? []
-        m["field"] = Dictionary(zip(schema.fields.map(\.name), models), uniquingKeysWith: { a, _ in a })
-        return m
-    }
 }
 
 /// One field of a form: label, input by kind, help and the error beside it.

@@ -216,17 +216,6 @@ public struct ListQuery: Sendable {
         return m
     }
 
-    /// Template data for the list's header and pager from the fetched rows (keyset links), for
-    /// pages not yet moved to page models.
-    public func viewModel(rows: [Row], basePath: String) -> [String: Any] {
-        view(rows: rows, basePath: basePath).dictionary(filters: filters)
-    }
-
-    /// Template data for the list's header and pager (OFFSET paging), for pages not yet moved.
-    public func viewModel(rowsFetched: Int, basePath: String) -> [String: Any] {
-        view(rowsFetched: rowsFetched, basePath: basePath).dictionary(filters: filters)
-    }
-
     /// A link to this list with the filters kept and `extra` added.
     func listLink(_ basePath: String, _ extra: [(String, String)]) -> String {
         var q = FormData()
@@ -266,14 +255,4 @@ public struct ListView: TemplateModel {
     public var nextHref: String?
     public var prevHref: String?
     public var csvHref: String
-
-    func dictionary(filters: [String: String]) -> [String: Any] {
-        var m: [String: Any] = [
-            "headers": headers.map { ["title": $0.title, "sortable": $0.sortable, "active": $0.active, "arrow": $0.arrow, "href": $0.href] },
-            "page": page, "hasNext": hasNext, "hasPrev": hasPrev, "csvHref": csvHref, "filters": filters,
-        ]
-        if let nextHref { m["nextHref"] = nextHref }
-        if let prevHref { m["prevHref"] = prevHref }
-        return m
-    }
 }

@@ -2,7 +2,6 @@ import Foundation
 
 /// What the host provides behind a `Context`. Implemented by the host; modules never call it.
 public protocol ContextHost: AnyObject {
-    func render(_ template: String, _ data: [String: Any], title: String, status: Int, context: Context) -> Response
     func renderPage<P: PageModel>(_ page: P, title: String, status: Int, context: Context) -> Response
     func service(_ id: ObjectIdentifier, for module: String) -> (any Sendable)?
     func recordAudit(_ entry: AuditEntry, context: Context) throws
@@ -94,12 +93,6 @@ public final class Context {
     }
 
     public func can(_ permission: Permission) -> Bool { user?.can(permission) ?? false }
-
-    /// Renders a template of this module (`name` relative to its `templates/` folder; `/name` for
-    /// a shared template from `Web/templates`). The layout adds menu, user and CSRF token.
-    public func render(_ template: String, _ data: [String: Any] = [:], title: String, status: Int = 200) -> Response {
-        host.render(template, data, title: title, status: status, context: self)
-    }
 
     /// Renders a page model in the layout (menu, user, CSRF token): the template is the one the
     /// model names, bound to it at start-up.

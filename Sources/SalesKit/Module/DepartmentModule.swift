@@ -67,7 +67,7 @@ public struct InboxItem: Sendable {
 ///     var permissions: [Permission] { [Self.submit] }
 ///     var menu: [MenuItem] { [MenuItem("我的建议", path: "mine", access: .permission(Self.submit))] }
 ///     func routes(_ r: inout RouteBuilder) {
-///         r.get("mine", .permission(Self.submit)) { req, ctx in ctx.render("mine", [:], title: "我的建议") }
+///         r.get("mine", .permission(Self.submit)) { req, ctx in ctx.render(MinePage(rows: []), title: "我的建议") }
 ///     }
 /// }
 /// ```

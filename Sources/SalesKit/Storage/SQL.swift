@@ -128,23 +128,6 @@ public struct Row: Sendable {
         }
         return v
     }
-
-    /// All columns as strings, for templates (`NULL` becomes empty). Typed `[String: Any]`, as
-    /// page data is: handlers add their own keys without a copy into a second dictionary.
-    public var dictionary: [String: Any] {
-        var d: [String: Any] = [:]
-        d.reserveCapacity(columns.count + 4)
-        for (i, c) in columns.enumerated() {
-            switch values[i] {
-            case .null: d[c] = ""
-            case .integer(let v): d[c] = String(v)
-            case .real(let v): d[c] = String(v)
-            case .text(let s): d[c] = s
-            case .blob(let b): d[c] = String(decoding: b, as: UTF8.self)
-            }
-        }
-        return d
-    }
 }
 
 /// A storage failure. `busy` means the database stayed locked past the busy timeout.
@@ -207,63 +190,5 @@ public struct Migration: Sendable {
         self.version = version
         self.name = name
         self.script = script
-    }
-}
-
-/// A row as page data without building a dictionary: templates read its columns by name
-/// (NULL as empty text, as `Row.dictionary`), and `extra` holds values the handler computed
-/// (looked up first, in order). The renderer reads both directly (issue #7: building a
-/// dictionary per row was a sixth of a list page's cost).
-public struct RowView: Sendable {
-    public let row: Row
-    let extra: KeyValuePairs<String, any Sendable>
-
-    public init(_ row: Row, _ extra: KeyValuePairs<String, any Sendable> = [:]) {
-        self.row = row
-        self.extra = extra
-    }
-
-    private func extraIndex(_ name: String) -> Int? { extra.firstIndex { $0.key == name } }
-
-    /// The value a template sees for `name`.
-    public func value(_ name: String) -> Any? {
-        if let i = extraIndex(name) { return extra[i].value }
-        guard let i = row.columns.firstIndex(of: name) else { return nil }
-        return text(column: i)
-    }
-
-    /// Column `i` as a template shows it.
-    public func text(column i: Int) -> String {
-        switch row.values[i] {
-        case .null: ""
-        case .integer(let v): String(v)
-        case .real(let v): String(v)
-        case .text(let s): s
-        case .blob(let b): String(decoding: b, as: UTF8.self)
-        }
-    }
-
-    /// Where `name` comes from in this row: a handler value, a column, or neither.
-    public enum Source: Equatable, Sendable { case extra(Int), column(Int), none }
-
-    public func source(of name: String) -> Source {
-        if let i = extraIndex(name) { return .extra(i) }
-        if let i = row.columns.firstIndex(of: name) { return .column(i) }
-        return .none
-    }
-
-    /// The value at a `source` found for another row of the same query, if this row has the same
-    /// layout there (same handler key or column name at that position); nil otherwise.
-    public func value(at source: Source, named name: String) -> Any?? {
-        switch source {
-        case .extra(let i):
-            guard i < extra.count, extra[i].key == name else { return nil }
-            return .some(extra[i].value)
-        case .column(let i):
-            guard i < row.columns.count, row.columns[i] == name, extraIndex(name) == nil else { return nil }
-            return .some(text(column: i))
-        case .none:
-            return nil
-        }
     }
 }

@@ -476,26 +476,3 @@ private struct SingleValueContainer: SingleValueEncodingContainer {
         owner.result = TemplateEncoder.primitive(value) ?? .null
     }
 }
-
-// MARK: - Typed models inside dictionary pages (while pages move to page models)
-
-extension TemplateValue {
-    /// The value as the dictionary tree the untyped renderer reads (`[String: Any]`, arrays, …).
-    public func dictionaryTree(_ shape: TemplateShape) -> Any? {
-        switch (self, shape.unwrapped) {
-        case (.null, _): return nil
-        case (.text(let s), _): return s
-        case (.int(let i), _): return Int(truncatingIfNeeded: i)
-        case (.bool(let b), _): return b
-        case (.list(let items), .list(let element)): return items.map { $0.dictionaryTree(element) as Any }
-        case (.list(let items), _): return items.map { $0.dictionaryTree(.text) as Any }
-        case (.object(let fields), .object(let object)):
-            var d: [String: Any] = [:]
-            for (i, f) in object.fields.enumerated() where i < fields.count {
-                if let v = fields[i].dictionaryTree(f.shape) { d[f.name] = v }
-            }
-            return d
-        case (.object, _): return nil
-        }
-    }
-}
