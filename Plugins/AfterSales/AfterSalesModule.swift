@@ -27,7 +27,7 @@ public struct AfterSalesModule: DepartmentModule {
          PatrolPlansPage.self, PatrolFormPage.self, PatrolListPage.self, PatrolVisitPage.self, PatrolReportPage.self,
          PatrolUrgentPage.self, PatrolGiftPage.self, PatrolMonthlyPage.self, PatrolFeedbackPage.self]
     }
-    public var forms: [String: FormSchema] { ComplaintPages.forms.merging(ReturnPages.forms) { a, _ in a }.merging(PatrolPages.forms) { a, _ in a } }
+    public var forms: [String: FormSchema] { FormSchema.combine(ComplaintPages.forms, ReturnPages.forms, PatrolPages.forms) }
 
     public func routes(_ r: inout RouteBuilder) {
         ComplaintPages.routes(&r)

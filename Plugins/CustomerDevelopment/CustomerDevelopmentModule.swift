@@ -54,11 +54,10 @@ public struct CustomerDevelopmentModule: DepartmentModule {
     public var migrations: [Migration] { [Schema.v1] + VisitPages.migrations + ProfilePages.migrations + [Schema.v4] }
 
     public var forms: [String: FormSchema] {
-        ["customer": CustomerPages.customerForm, "stage": CustomerPages.stageForm, "contact": CustomerPages.contactForm,
+        FormSchema.combine(["customer": CustomerPages.customerForm, "stage": CustomerPages.stageForm, "contact": CustomerPages.contactForm,
          "owner": CustomerPages.ownerForm, "application": ApplicationPages.form, "rating": Rating.form,
          "policy": PolicyPages.form, "profile": ProfileForm.schema, "key_customer": KeyCustomerPages.form,
-         "key_customer_remove": KeyCustomerPages.removeForm]
-            .merging(VisitPages.forms) { a, _ in a }
+         "key_customer_remove": KeyCustomerPages.removeForm], VisitPages.forms)
     }
 
     public func routes(_ r: inout RouteBuilder) {

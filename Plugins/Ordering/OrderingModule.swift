@@ -15,7 +15,7 @@ public struct OrderingModule: DepartmentModule {
     public var permissions: [Permission] { OrderPages.permissions + BranchPages.permissions }
     public var menu: [MenuItem] { OrderPages.menu + BranchPages.menu }
     public var migrations: [Migration] { (OrderPages.migrations + BranchPages.migrations).sorted { $0.version < $1.version } }
-    public var forms: [String: FormSchema] { OrderPages.forms.merging(BranchPages.forms) { a, _ in a } }
+    public var forms: [String: FormSchema] { FormSchema.combine(OrderPages.forms, BranchPages.forms) }
     public var pages: [any PageModel.Type] { OrderPages.pages + BranchPages.pages }
 
     public func routes(_ r: inout RouteBuilder) {

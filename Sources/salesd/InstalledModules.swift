@@ -5,9 +5,9 @@ import OrderingModule
 import SuggestionsModule
 import SalesKit
 
-/// The one list of installed modules. Order is boot order and menu order; a module must come
-/// after every module it depends on. To add a department module: add its target in
-/// Package.swift, import it here, and append it.
+/// The one list of installed modules. Order is menu order, except that the registry moves a
+/// module after every module it depends on (boot and migration order follow the dependencies).
+/// To add a department module: add its target in Package.swift, import it here, and append it.
 let installedModules: [any DepartmentModule] = [
     AdminModule(),
     CustomerDevelopmentModule(),

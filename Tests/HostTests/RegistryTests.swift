@@ -37,13 +37,24 @@ private struct Stub: DepartmentModule {
         }
     }
 
-    @Test func refusesDependencyListedAfter() throws {
+    /// Issue 13: the order is derived from the dependencies (list order otherwise kept).
+    @Test func ordersModulesAfterTheirDependencies() throws {
+        let r = try Registry(modules: [
+            Stub(manifest: .init(id: "service", title: "售后", version: "1", dependencies: ["crm"], optionalDependencies: ["order"])),
+            Stub(manifest: .init(id: "order", title: "订货", version: "1", dependencies: ["crm"])),
+            Stub(manifest: .init(id: "ideas", title: "建议", version: "1")),
+            Stub(manifest: .init(id: "crm", title: "客户", version: "1")),
+        ], coreRoutes: [])
+        #expect(r.modules.map(\.manifest.id) == ["ideas", "crm", "order", "service"])
+    }
+
+    @Test func refusesADependencyCycle() throws {
         do {
-            _ = try Registry(modules: [Stub(manifest: .init(id: "order", title: "订货", version: "1", dependencies: ["crm"])),
-                                       Stub(manifest: .init(id: "crm", title: "客户", version: "1"))], coreRoutes: [])
+            _ = try Registry(modules: [Stub(manifest: .init(id: "a", title: "甲", version: "1", dependencies: ["b"])),
+                                       Stub(manifest: .init(id: "b", title: "乙", version: "1", dependencies: ["a"]))], coreRoutes: [])
             Issue.record("expected a boot error")
         } catch let e as Registry.BootError {
-            #expect(e.description.contains("must be listed before it"))
+            #expect(e.description.contains("cycle: a, b"))
         }
     }
 
@@ -57,13 +68,12 @@ private struct Stub: DepartmentModule {
         }
     }
 
-    @Test func optionalDependencyMayBeAbsentButMustComeFirstWhenPresent() throws {
+    @Test func optionalDependencyMayBeAbsentAndComesFirstWhenPresent() throws {
         _ = try Registry(modules: [Stub(manifest: .init(id: "service", title: "售后", version: "1", optionalDependencies: ["order"]))],
                          coreRoutes: [])
-        #expect(throws: Registry.BootError.self) {
-            try Registry(modules: [Stub(manifest: .init(id: "service", title: "售后", version: "1", optionalDependencies: ["order"])),
-                                   Stub(manifest: .init(id: "order", title: "订货", version: "1"))], coreRoutes: [])
-        }
+        let r = try Registry(modules: [Stub(manifest: .init(id: "service", title: "售后", version: "1", optionalDependencies: ["order"])),
+                                       Stub(manifest: .init(id: "order", title: "订货", version: "1"))], coreRoutes: [])
+        #expect(r.modules.map(\.manifest.id) == ["order", "service"])
     }
 
     @Test func refusesReservedIds() {
@@ -102,5 +112,26 @@ private struct Stub: DepartmentModule {
         var r = Router()
         _ = r.add(route("GET", "/t"))
         if case .found = r.match(method: "HEAD", path: "/t") {} else { Issue.record("HEAD should match GET") }
+    }
+}
+
+/// Issue 13: forms combined from a module's parts — a duplicate name no longer silently drops one.
+@Suite struct FormCombineTests {
+    struct Twice: DepartmentModule {
+        let manifest = ModuleManifest(id: "twice", title: "重复", version: "1")
+        var forms: [String: FormSchema] {
+            FormSchema.combine(["a": FormSchema([FormField("x", "甲")])], ["a": FormSchema([FormField("y", "乙")]), "b": FormSchema([])])
+        }
+    }
+
+    @Test func aFormNameDeclaredByTwoPartsStopsTheStart() {
+        do {
+            _ = try Registry(modules: [Twice()], coreRoutes: [])
+            Issue.record("expected a boot error")
+        } catch let e as Registry.BootError {
+            #expect(e.description.contains("module 'twice' declares the form 'a' twice"))
+        } catch {
+            Issue.record("\(error)")
+        }
     }
 }

@@ -1,4 +1,5 @@
 import SalesKit
+import Synchronization
 
 /// The installed modules after the boot checks: unique ids, dependencies present and listed
 /// earlier, valid permission prefixes, no route conflicts.
@@ -15,6 +16,26 @@ public struct Registry: Sendable {
         public var description: String { "module registry refused to start:\n  - " + problems.joined(separator: "\n  - ") }
     }
 
+    /// `modules` in list order, each moved after the installed modules it depends on; the ids
+    /// left in a dependency cycle, if any (those keep their list order at the end).
+    static func dependencyOrder(_ modules: [any DepartmentModule]) -> (ordered: [any DepartmentModule], cycle: [String]) {
+        let installed = Set(modules.map(\.manifest.id))
+        var placed = Set<String>()
+        var ordered: [any DepartmentModule] = []
+        var pending = modules
+        while !pending.isEmpty {
+            guard let i = pending.firstIndex(where: { m in
+                (m.manifest.dependencies + m.manifest.optionalDependencies).allSatisfy { !installed.contains($0) || placed.contains($0) }
+            }) else {
+                return (ordered + pending, pending.map(\.manifest.id))
+            }
+            let m = pending.remove(at: i)
+            placed.insert(m.manifest.id)
+            ordered.append(m)
+        }
+        return (ordered, [])
+    }
+
     /// Ids the host reserves for its own routes.
     static let reserved: Set<String> = ["core", "login", "logout", "static", "files", "_debug", "inbox"]
 
@@ -23,7 +44,6 @@ public struct Registry: Sendable {
         for id in disabledModules.sorted() where !modules.contains(where: { $0.manifest.id == id }) {
             problems.append("disabledModules names '\(id)', which is not installed")
         }
-        switches = ModuleSwitches(manifests: modules.map(\.manifest), offByConfiguration: disabledModules)
         var seen: [String: Int] = [:]
         for (i, m) in modules.enumerated() {
             let id = m.manifest.id
@@ -34,18 +54,27 @@ public struct Registry: Sendable {
             if let j = seen[id] { problems.append("duplicate module id '\(id)' (positions \(j + 1) and \(i + 1))") }
             seen[id] = seen[id] ?? i
         }
-        for (i, m) in modules.enumerated() {
-            for dep in m.manifest.dependencies {
-                guard let j = seen[dep] else {
-                    problems.append("module '\(m.manifest.id)' depends on '\(dep)', which is not installed")
-                    continue
-                }
-                if j > i { problems.append("module '\(m.manifest.id)' depends on '\(dep)', which must be listed before it") }
+        let installed = Set(modules.map(\.manifest.id))
+        for m in modules {
+            for dep in m.manifest.dependencies where !installed.contains(dep) {
+                problems.append("module '\(m.manifest.id)' depends on '\(dep)', which is not installed")
             }
-            for dep in m.manifest.optionalDependencies {
-                if let j = seen[dep], j > i {
-                    problems.append("module '\(m.manifest.id)' uses '\(dep)' when installed, which must then be listed before it")
-                }
+        }
+        // Boot, migration and menu order: the installed list, except that a module comes after
+        // every installed module it depends on (hard or optional) — derived, not required of
+        // whoever edits the list.
+        let (ordered, cycle) = Self.dependencyOrder(modules)
+        if !cycle.isEmpty { problems.append("modules depend on each other in a cycle: \(cycle.joined(separator: ", "))") }
+        let modules = ordered
+        switches = ModuleSwitches(manifests: modules.map(\.manifest), offByConfiguration: disabledModules)
+        for m in modules {
+            // Forms combined from a module's parts: a name two parts declare is refused.
+            let duplicates = Mutex<[String]>([])
+            ProgrammingErrors.$observer.withValue({ e in
+                if e.kind == .duplicateFormName { duplicates.withLock { $0.append(e.name) } }
+            }) { _ = m.forms }
+            for name in duplicates.withLock({ $0 }) {
+                problems.append("module '\(m.manifest.id)' declares the form '\(name)' twice")
             }
             for p in m.permissions where p.module != m.manifest.id {
                 problems.append("module '\(m.manifest.id)' declares permission '\(p.id)' outside its own prefix")

@@ -199,3 +199,23 @@ final class DeclaredFields: Sendable {
     /// `a, b, c` for messages.
     var list: String { names.isEmpty ? "no fields" : names.sorted().joined(separator: ", ") }
 }
+
+extension FormSchema {
+    /// A module's forms from its parts (customer pages, visits, …): a name declared by two parts
+    /// is recorded as a programming error (the registry then refuses to start) and the first
+    /// declaration is kept — never one silently replacing the other.
+    public static func combine(_ parts: [String: FormSchema]...) -> [String: FormSchema] {
+        var all: [String: FormSchema] = [:]
+        for part in parts {
+            for (name, schema) in part.sorted(by: { $0.key < $1.key }) {
+                if all[name] != nil {
+                    ProgrammingErrors.record(ProgrammingError(kind: .duplicateFormName, name: name,
+                                                              detail: "two parts of the module declare it"))
+                    continue
+                }
+                all[name] = schema
+            }
+        }
+        return all
+    }
+}

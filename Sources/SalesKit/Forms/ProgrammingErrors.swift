@@ -11,6 +11,9 @@ public struct ProgrammingError: Sendable, Equatable, CustomStringConvertible {
         case undeclaredErrorField
         /// `SQL.insert` / `SQL.update` asked for a column the form cannot give (the statement is refused).
         case invalidFormSQL
+        /// Two parts of a module declare a form under the same name (`FormSchema.combine`); the
+        /// registry refuses to start.
+        case duplicateFormName
     }
 
     public var kind: Kind
@@ -33,6 +36,7 @@ public struct ProgrammingError: Sendable, Equatable, CustomStringConvertible {
         case .undeclaredRead: "form value read by an undeclared name"
         case .undeclaredErrorField: "form error attached to an undeclared field"
         case .invalidFormSQL: "form SQL refused for table"
+        case .duplicateFormName: "form name declared twice"
         }
         return "\(what) '\(name)'" + (site.isEmpty ? "" : " at \(site)") + (detail.isEmpty ? "" : ": \(detail)")
     }
