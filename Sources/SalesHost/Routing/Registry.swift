@@ -1,5 +1,4 @@
 import SalesKit
-import Synchronization
 
 /// The installed modules after the boot checks: unique ids, dependencies present and listed
 /// earlier, valid permission prefixes, no route conflicts.
@@ -68,13 +67,14 @@ public struct Registry: Sendable {
         let modules = ordered
         switches = ModuleSwitches(manifests: modules.map(\.manifest), offByConfiguration: disabledModules)
         for m in modules {
-            // Forms combined from a module's parts: a name two parts declare is refused.
-            let duplicates = Mutex<[String]>([])
-            ProgrammingErrors.$observer.withValue({ e in
-                if e.kind == .duplicateFormName { duplicates.withLock { $0.append(e.name) } }
-            }) { _ = m.forms }
-            for name in duplicates.withLock({ $0 }) {
-                problems.append("module '\(m.manifest.id)' declares the form '\(name)' twice")
+            // Forms combined from a module's parts: a name two parts declare is refused. (Read
+            // from the sink, not through the task-local observer: pushing a task-local value
+            // outside a task crashed a release build of Swift 6.3 here.)
+            let before = ProgrammingErrors.count
+            _ = m.forms
+            let new = max(0, min(ProgrammingErrors.count - before, ProgrammingErrors.capacity))
+            for e in ProgrammingErrors.recorded.suffix(new) where e.kind == .duplicateFormName {
+                problems.append("module '\(m.manifest.id)' declares the form '\(e.name)' twice")
             }
             for p in m.permissions where p.module != m.manifest.id {
                 problems.append("module '\(m.manifest.id)' declares permission '\(p.id)' outside its own prefix")
