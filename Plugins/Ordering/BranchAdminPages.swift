@@ -66,10 +66,10 @@ enum BranchAdminPages {
             var reason: FieldView
 
             init(_ form: FormView) throws {
-                name = try form.fieldView(named: "name")
-                managerId = try form.fieldView(named: "manager_id")
-                capitalLimit = try form.fieldView(named: "capital_limit")
-                reason = try form.fieldView(named: "reason")
+                name = try form.field("name")
+                managerId = try form.field("manager_id")
+                capitalLimit = try form.field("capital_limit")
+                reason = try form.field("reason")
             }
         }
 

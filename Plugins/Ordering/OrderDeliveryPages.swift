@@ -28,10 +28,10 @@ enum OrderDeliveryPages {
             var lines: FieldView
 
             init(_ form: FormView) throws {
-                deliveredOn = try form.fieldView(named: "delivered_on")
-                arrivedAt = try form.fieldView(named: "arrived_at")
-                note = try form.fieldView(named: "note")
-                lines = try form.fieldView(named: "lines")
+                deliveredOn = try form.field("delivered_on")
+                arrivedAt = try form.field("arrived_at")
+                note = try form.field("note")
+                lines = try form.field("lines")
             }
         }
 

@@ -15,17 +15,6 @@ extension Row {
     }
 }
 
-extension FormView {
-    /// A field by name, for templates that lay a form's fields out one by one. A name the schema
-    /// does not declare is a programming error: the page fails (500) instead of leaving a hole.
-    func fieldView(named name: String) throws -> FieldView {
-        guard let f = fields.first(where: { $0.name == name }) else {
-            throw TemplateModelError("the form has no field \(name) (fields: \(fields.map(\.name).joined(separator: ", ")))")
-        }
-        return f
-    }
-}
-
 /// An order (`order_orders`) as its pages show it: the 订货登记表 fields.
 struct OrderRecord: TemplateModel {
     var id: Int64

@@ -108,16 +108,3 @@ struct AwardsPage: PageModel {
     var teams: [Award]
 }
 
-/// A field of a form laid out by hand is looked up by name: a name the schema does not have is
-/// a programming error, which fails the page (500, logged) rather than leaving a cell empty.
-struct MissingFormField: Error, CustomStringConvertible {
-    var name: String
-    var description: String { "the form has no field \(name)" }
-}
-
-extension FormView {
-    func field(_ name: String) throws -> FieldView {
-        guard let f = fields.first(where: { $0.name == name }) else { throw MissingFormField(name: name) }
-        return f
-    }
-}

@@ -9,10 +9,6 @@ struct NewPage: PageModel {
     var extra: Int
 }
 
-extension FormView {
-    func field(_ name: String) -> FieldView? { fields.first { $0.name == name } }
-}
-
 /// A minimal host: records audit entries and renders, answers nothing else.
 final class FakeHost: ContextHost {
     var audits: [AuditEntry] = []
@@ -265,7 +261,7 @@ struct HandleFormTests {
         let page = try #require(render.page as? NewPage)
         #expect(page.extra == 1)
         #expect(page.form.hasErrors == false)
-        #expect(page.form.field("name")?.value == "预填")
+        #expect(try page.form.field("name").value == "预填")
     }
 
     @Test func invalidPostRendersTheTypedValuesWith422() throws {
@@ -277,7 +273,7 @@ struct HandleFormTests {
         }
         #expect(response.status == 422)
         let form = try #require(host.renders.first?.page as? NewPage).form
-        let qty = try #require(form.field("qty"))
+        let qty = try form.field("qty")
         #expect(qty.value == "99")
         #expect(qty.error == "应在 1 至 10 之间")
         #expect(form.errorCount == 2)
@@ -306,7 +302,7 @@ struct HandleFormTests {
         }
         #expect(response.status == 422)
         let form = try #require(host.renders.first?.page as? NewPage).form
-        let name = try #require(form.field("name"))
+        let name = try form.field("name")
         #expect(name.error == "名称已存在")
         #expect(name.value == "甲")
         #expect(form.formErrors == ["请稍后再试"])

@@ -1,17 +1,17 @@
 import Foundation
-import SalesKit
 
-/// Forms whose templates lay the fields out one by one (客户资料表, 调整负责人, 分类政策): the
-/// fields are taken from the typed `FormView` by name. A name the schema lacks is a programming
-/// error: thrown (the error page, and a failing test), never a trap and never an empty cell.
-struct MissingFormField: Error, CustomStringConvertible {
-    var name: String
-    var description: String { "the form has no field \(name)" }
+/// Forms whose templates lay the fields out one by one (客户资料表, 分类政策, 奖励表, 到货验收…):
+/// the fields are taken from the typed `FormView` by name. A name the schema lacks is a
+/// programming error: thrown (the error page, and a failing test), never a trap and never an
+/// empty cell.
+public struct MissingFormField: Error, CustomStringConvertible {
+    public var name: String
+    public var description: String { "the form has no field \(name)" }
 }
 
 extension FormView {
     /// The field named `name`.
-    func field(_ name: String) throws -> FieldView {
+    public func field(_ name: String) throws -> FieldView {
         guard let f = fields.first(where: { $0.name == name }) else { throw MissingFormField(name: name) }
         return f
     }
@@ -20,7 +20,7 @@ extension FormView {
     /// (`struct ProfileFields: TemplateModel { var op_name: FieldView; … }`): the template writes
     /// `{{#field}}{{#op_name}}{{>form/field}}{{/op_name}}…{{/field}}`, and start-up binding checks
     /// those names against the struct, this against the schema.
-    func fields<T: Decodable>(as type: T.Type) throws -> T {
+    public func fields<T: Decodable>(as type: T.Type) throws -> T {
         let byName = Dictionary(fields.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         return try T(from: FieldsDecoder(fields: byName))
     }
