@@ -15,7 +15,7 @@ enum ComplaintActions {
         let from = state(c)
         let next = try P.flow.apply(action, from: from, id: String(id), reason: reason, ctx)
         let changed = try ctx.db.execute("""
-            UPDATE service_complaints SET state = \(next.rawValue), updated_at = \(ServiceUtil.epoch(ctx))\(extra)
+            UPDATE service_complaints SET state = \(next.rawValue), updated_at = \(ctx.epoch)\(extra)
             WHERE id = \(id) AND state = \(from.rawValue)
             """)
         guard changed == 1 else { throw HTTPError.conflict("投诉状态已被他人修改，请刷新后重试。") }
@@ -46,7 +46,7 @@ enum ComplaintActions {
                 for d in depts {
                     try ctx.db.execute("""
                         INSERT INTO service_complaint_departments (complaint_id, department, routed_by, routed_at)
-                        VALUES (\(id), \(d), \(user.id), \(ServiceUtil.epoch(ctx))) ON CONFLICT (complaint_id, department) DO NOTHING
+                        VALUES (\(id), \(d), \(user.id), \(ctx.epoch)) ON CONFLICT (complaint_id, department) DO NOTHING
                         """)
                 }
             }
@@ -70,7 +70,7 @@ enum ComplaintActions {
             try ctx.db.transaction {
                 try ctx.db.execute("""
                     UPDATE service_complaint_departments SET finding = \(v.string("finding")), filled_by = \(try ctx.requireUser().id),
-                        filled_at = COALESCE(filled_at, \(ServiceUtil.epoch(ctx))) WHERE id = \(try row.requireInt("id"))
+                        filled_at = COALESCE(filled_at, \(ctx.epoch)) WHERE id = \(try row.requireInt("id"))
                     """)
                 try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "finding:" + key))
             }
@@ -87,7 +87,7 @@ enum ComplaintActions {
                                   page: { form in ComplaintStepPage(c, heading: "技术部：决定处理措施", form: form) }) { v in
             try ctx.db.transaction {
                 _ = try move(c, action: "remedy", reason: nil, set: """
-                    , remedy = \(v.string("remedy")), remedy_by = \(try ctx.requireUser().id), remedy_at = \(ServiceUtil.epoch(ctx))
+                    , remedy = \(v.string("remedy")), remedy_by = \(try ctx.requireUser().id), remedy_at = \(ctx.epoch)
                     """, ctx)
             }
             return .redirect(to: "/service/complaints/\(id)")
@@ -105,7 +105,7 @@ enum ComplaintActions {
         if !quality && ![.open, .verified].contains(s) { throw HTTPError.conflict("投诉当前状态不能结案。") }
         return try ctx.handleForm(P.closeForm, title: "结案",
                                   page: { form in ComplaintStepPage(c, heading: "结案：处理结果与客户反馈", form: form) }) { v in
-            let now = ServiceUtil.epoch(ctx)
+            let now = ctx.epoch
             try ctx.db.transaction {
                 _ = try move(c, action: "close", reason: v.string("result"), set: """
                     , result = \(v.string("result")), feedback = \(v.string("feedback")), closed_by = \(try ctx.requireUser().id),
@@ -130,7 +130,7 @@ enum ComplaintActions {
                 let pid = try ctx.db.insert("""
                     INSERT INTO service_penalties (complaint_id, person, notice, fine_fen, created_by, created_at)
                     VALUES (\(id), \(v.string("person")), \(v.string("notice")), \(try v.requireMoney("fine")), \(try ctx.requireUser().id),
-                        \(ServiceUtil.epoch(ctx))) RETURNING id
+                        \(ctx.epoch)) RETURNING id
                     """)
                 try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "penalty",
                                          reason: "\(v.string("person")) 罚款 \(Money.yuan(try v.requireMoney("fine")))（处罚记录 \(pid)）"))

@@ -246,7 +246,7 @@ enum ComplaintPages {
                 throw FormRejection(field: "customer", "请选择您可查看的客户")
             }
             let quality = v.string("kind") == "quality"
-            let now = ServiceUtil.epoch(ctx)
+            let now = ctx.epoch
             let due = ServiceDeadline.due(registeredAt: now, inCity: customer.inCity, policy: try DeadlinePolicy.load(ctx), timeZone: ctx.timeZone)
             let id: Int64 = try ctx.db.transaction {
                 let id = try ctx.db.insert("""
@@ -274,7 +274,7 @@ enum ComplaintPages {
             let stored = try ctx.store(f)
             try ctx.db.execute("""
                 INSERT INTO service_complaint_files (complaint_id, file_id, original_name, content_type, size, uploaded_by, uploaded_at)
-                VALUES (\(id), \(stored.id), \(stored.originalName), \(stored.contentType), \(stored.size), \(user.id), \(ServiceUtil.epoch(ctx)))
+                VALUES (\(id), \(stored.id), \(stored.originalName), \(stored.contentType), \(stored.size), \(user.id), \(ctx.epoch))
                 """)
         }
     }
@@ -304,7 +304,7 @@ enum ComplaintPages {
             try ctx.db.transaction {
                 try ctx.db.execute("""
                     UPDATE service_policy SET hours_in_city = \(inCity), hours_out_city = \(outCity),
-                        updated_by = \(try ctx.requireUser().id), updated_at = \(ServiceUtil.epoch(ctx)) WHERE id = 1
+                        updated_by = \(try ctx.requireUser().id), updated_at = \(ctx.epoch) WHERE id = 1
                     """)
                 try ctx.audit(AuditEntry(entity: "service.policy", entityID: "1", action: "edit",
                                          from: "\(p.hoursInCity)/\(p.hoursOutOfCity)", to: "\(inCity)/\(outCity)"))

@@ -21,7 +21,7 @@ enum ComplaintViews {
     /// A complaint row as its pages show it: titles, times, the time left and the overdue flag.
     static func decorate(_ r: Row, _ ctx: Context) -> ComplaintView {
         let open = r.string("state") != "closed"
-        let now = ServiceUtil.epoch(ctx)
+        let now = ctx.epoch
         let due = r.int("due_at") ?? 0
         let left: String, overdue: Bool
         if open {
@@ -35,7 +35,7 @@ enum ComplaintViews {
         return ComplaintView(
             id: r.int("id") ?? 0, kindText: P.kindTitles[text("kind")] ?? "", customerName: text("customer_name"),
             inCityText: r.bool("in_city") ? "市内" : "市外", stateText: P.stateTitles[text("state")] ?? "",
-            registered: ServiceUtil.time(r.int("registered_at"), ctx), due: ServiceUtil.time(due, ctx), left: left, overdue: overdue,
+            registered: ctx.displayEpoch(r.int("registered_at")), due: ctx.displayEpoch(due), left: left, overdue: overdue,
             summary: text("summary"), invoiceNo: text("invoice_no"), purchaseDate: text("purchase_date"), product: text("product"),
             spec: text("spec"), quantity: text("quantity"), grade: text("grade"), color: text("color"), concerned: text("concerned"),
             proposal: text("proposal"), remedy: text("remedy"), result: text("result"), feedback: text("feedback"))
@@ -50,7 +50,7 @@ enum ComplaintViews {
             w = w + " AND c.id IN (SELECT complaint_id FROM service_complaint_departments WHERE department = \(d))"
         }
         if let cu = q.filters["customer"], let cid = Int64(cu) { w = w + " AND c.customer_id = \(cid)" }
-        if q.filters["overdue"] == "1" { w = w + " AND c.state <> 'closed' AND c.due_at < \(ServiceUtil.epoch(ctx))" }
+        if q.filters["overdue"] == "1" { w = w + " AND c.state <> 'closed' AND c.due_at < \(ctx.epoch)" }
         w = w + q.dateRange("c.registered_at", epochIn: ctx.timeZone)
         let rows = try ctx.db.query("""
             SELECT c.* FROM service_complaints c \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
@@ -95,12 +95,12 @@ enum ComplaintViews {
             let dept = ServiceDepartment(rawValue: r.string("department") ?? "")
             return ComplaintPage.Department(
                 department: r.string("department") ?? "", title: dept?.title ?? "", finding: r.string("finding") ?? "",
-                filled: r.string("finding") != nil, filler: r.string("filler") ?? "", filledAt: ServiceUtil.time(r.int("filled_at"), ctx),
+                filled: r.string("finding") != nil, filler: r.string("filler") ?? "", filledAt: ctx.displayEpoch(r.int("filled_at")),
                 canFill: s == .routed && dept.map { myDepts.contains($0) } == true && ctx.can(P.department))
         }
         let penalties = try ctx.db.query("SELECT * FROM service_penalties WHERE complaint_id = \(id) ORDER BY id").map { r in
             ComplaintPage.Penalty(person: r.string("person") ?? "", notice: r.string("notice") ?? "",
-                                  fine: Money.yuan(r.int("fine_fen") ?? 0), at: ServiceUtil.time(r.int("created_at"), ctx))
+                                  fine: Money.yuan(r.int("fine_fen") ?? 0), at: ctx.displayEpoch(r.int("created_at")))
         }
         return Record(c: decorate(c, ctx), quality: quality, formTitle: quality ? "客户投诉质量处理表" : "客户投诉服务处理表",
                       departments: depts, penalties: penalties)
@@ -124,7 +124,7 @@ enum ComplaintViews {
             c: rec.c, formTitle: rec.formTitle, error: req.query["error"], quality: quality,
             hasFiles: !files.isEmpty, files: files,
             hasDepartments: !rec.departments.isEmpty, departments: rec.departments,
-            remedyAt: ServiceUtil.time(c.int("remedy_at"), ctx), closedAt: ServiceUtil.time(c.int("closed_at"), ctx),
+            remedyAt: ctx.displayEpoch(c.int("remedy_at")), closedAt: ctx.displayEpoch(c.int("closed_at")),
             hasPenalties: !rec.penalties.isEmpty, penalties: rec.penalties,
             canRoute: canHandle && quality && (s == .open || s == .routed),
             canRemedy: ctx.can(P.remedy) && s == .routed,
@@ -174,7 +174,7 @@ enum ComplaintViews {
 
     /// On-time rate (003 §7.8) per month of registration and per department.
     static let report: Handler = { req, ctx in
-        let now = ServiceUtil.epoch(ctx)
+        let now = ctx.epoch
         let rows = try ctx.db.query("SELECT id, registered_at, due_at, handled_at FROM service_complaints ORDER BY registered_at")
         var months: [String: (total: Int, handled: Int, onTime: Int, overdueOpen: Int)] = [:]
         for r in rows {
@@ -221,7 +221,7 @@ enum ComplaintViews {
     /// pending parts, remedies waiting for 技术部, and outcomes for the customer's area rep.
     static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
         var items: [InboxItem] = []
-        let now = ServiceUtil.epoch(ctx)
+        let now = ctx.epoch
         func item(_ r: Row, _ title: String) -> InboxItem {
             let due = r.int("due_at") ?? 0
             let left = ServiceDeadline.timeLeft(due: due, now: now)

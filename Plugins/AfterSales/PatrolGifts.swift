@@ -81,7 +81,7 @@ enum PatrolGifts {
                 let id = try ctx.db.insert("""
                     INSERT INTO service_patrol_gifts (customer_id, customer_name, gift, budget_fen, reason, state, applied_by, applied_at)
                     VALUES (\(c.id), \(c.name), \(v.string("gift")), \(try v.requireMoney("budget")), \(v.string("reason")), 'pending',
-                        \(try ctx.requireUser().id), \(ServiceUtil.epoch(ctx))) RETURNING id
+                        \(try ctx.requireUser().id), \(ctx.epoch)) RETURNING id
                     """)
                 try ctx.audit(AuditEntry(entity: "service.patrol_gift", entityID: String(id), action: "apply", to: "pending"))
                 return id
@@ -93,9 +93,9 @@ enum PatrolGifts {
     static func model(_ g: Row, _ ctx: Context) throws -> GiftView {
         GiftView(id: g.int("id") ?? 0, customerName: g.string("customer_name") ?? "", gift: g.string("gift") ?? "",
                  budget: Money.yuan(g.int("budget_fen") ?? 0), reason: g.string("reason") ?? "",
-                 applicant: try P.userName(g.int("applied_by"), ctx), appliedAt: ServiceUtil.time(g.int("applied_at"), ctx),
+                 applicant: try P.userName(g.int("applied_by"), ctx), appliedAt: ctx.displayEpoch(g.int("applied_at")),
                  stateText: states[g.string("state") ?? ""] ?? "", decider: try P.userName(g.int("decided_by"), ctx),
-                 decidedAt: ServiceUtil.time(g.int("decided_at"), ctx), decisionNote: g.string("decision_note") ?? "",
+                 decidedAt: ctx.displayEpoch(g.int("decided_at")), decisionNote: g.string("decision_note") ?? "",
                  givenDate: g.string("given_date") ?? "", actual: g.int("actual_fen").map { Money.yuan($0) } ?? "",
                  givenNote: g.string("given_note") ?? "")
     }
@@ -122,7 +122,7 @@ enum PatrolGifts {
             let to = v.string("decision") == "approve" ? "approved" : "rejected"
             try ctx.db.transaction {
                 try ctx.db.execute("""
-                    UPDATE service_patrol_gifts SET state = \(to), decided_by = \(try ctx.requireUser().id), decided_at = \(ServiceUtil.epoch(ctx)),
+                    UPDATE service_patrol_gifts SET state = \(to), decided_by = \(try ctx.requireUser().id), decided_at = \(ctx.epoch),
                         decision_note = \(v.string("note")) WHERE id = \(id) AND state = 'pending'
                     """)
                 try ctx.audit(AuditEntry(entity: "service.patrol_gift", entityID: String(id), action: v.string("decision"), from: "pending", to: to,
@@ -150,7 +150,7 @@ enum PatrolGifts {
             try ctx.db.transaction {
                 try ctx.db.execute("""
                     UPDATE service_patrol_gifts SET state = 'recorded', given_date = \(try v.requireDate("given_date").description), actual_fen = \(actual),
-                        given_note = \(v.string("note")), recorded_at = \(ServiceUtil.epoch(ctx)) WHERE id = \(id) AND state = 'approved'
+                        given_note = \(v.string("note")), recorded_at = \(ctx.epoch) WHERE id = \(id) AND state = 'approved'
                     """)
                 try ctx.audit(AuditEntry(entity: "service.patrol_gift", entityID: String(id), action: "record", from: "approved", to: "recorded"))
             }
@@ -176,7 +176,7 @@ enum PatrolGifts {
         let header = ["编号", "登记时间", "客户", "票据", "品名", "规格", "数量", "等级", "色号", "购买日期", "投诉内容", "分送部门", "处理措施", "状态"]
         let cells = rows.map { r -> [String] in
             let depts = (r.string("depts") ?? "").split(separator: ",").map { ServiceDepartment.title(String($0)) }.joined(separator: "、")
-            return [String(r.int("id") ?? 0), ServiceUtil.time(r.int("registered_at"), ctx), r.string("customer_name") ?? "",
+            return [String(r.int("id") ?? 0), ctx.displayEpoch(r.int("registered_at")), r.string("customer_name") ?? "",
                     r.string("invoice_no") ?? "", r.string("product") ?? "", r.string("spec") ?? "", r.int("quantity").map { String($0) } ?? "",
                     r.string("grade") ?? "", r.string("color") ?? "", r.string("purchase_date") ?? "", r.string("summary") ?? "", depts,
                     r.string("remedy") ?? "", ComplaintPages.stateTitles[r.string("state") ?? ""] ?? ""]

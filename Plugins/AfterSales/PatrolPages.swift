@@ -234,7 +234,7 @@ enum PatrolPages {
                 try ctx.db.execute("""
                     UPDATE service_patrol_plans SET key_products = \(v.string("key_products")), key_surveys = \(v.string("key_surveys")),
                         special_surveys = \(v.string("special_surveys")), visits_per_month = \(try v.requireInt("visits_per_month")),
-                        after_sales = \(v.string("after_sales")), updated_by = \(try ctx.requireUser().id), updated_at = \(ServiceUtil.epoch(ctx))
+                        after_sales = \(v.string("after_sales")), updated_by = \(try ctx.requireUser().id), updated_at = \(ctx.epoch)
                     WHERE rating_class = \(c)
                     """)
                 try ctx.audit(AuditEntry(entity: "service.patrol_plan", entityID: c, action: "edit",
@@ -321,7 +321,7 @@ enum PatrolPages {
                 throw FormRejection(field: "patroller",
                                     "002 §6：巡访须由专人负责，不能由该客户本地区负责销售的人员（\(customer.ownerName)）担任")
             }
-            let now = ServiceUtil.epoch(ctx)
+            let now = ctx.epoch
             let id: Int64 = try ctx.db.transaction {
                 let id = try ctx.db.insert("""
                     INSERT INTO service_patrol_visits (customer_id, customer_name, rating_class, patroller_id, planned_date, purpose,
@@ -350,7 +350,7 @@ enum PatrolPages {
         return ctx.render(PatrolVisitPage(
             v: .init(id: id, customerName: v.string("customer_name") ?? "", patroller: try userName(v.int("patroller_id"), ctx),
                      plannedDate: v.string("planned_date") ?? "", stateText: visitStates[v.string("state") ?? ""] ?? "",
-                     purpose: v.string("purpose") ?? "", assignedAt: ServiceUtil.time(v.int("assigned_at"), ctx)),
+                     purpose: v.string("purpose") ?? "", assignedAt: ctx.displayEpoch(v.int("assigned_at"))),
             card: try card(v.int("customer_id") ?? 0, ctx), plan: plan.map { PlanView($0, ctx) },
             canReport: v.string("state") == "assigned" && v.int("patroller_id") == ctx.user?.id,
             hasReport: report != nil, reportID: report?.int("id") ?? 0,

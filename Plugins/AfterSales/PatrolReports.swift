@@ -30,7 +30,7 @@ enum PatrolReports {
                            hasCard: true, card: try P.card(cid, ctx), cancel: "/service/patrol/visits/\(id)", form: form)
         }) { f in
             guard v.string("state") == "assigned" else { throw FormRejection("本次巡访已报日报") }
-            let now = ServiceUtil.epoch(ctx)
+            let now = ctx.epoch
             let rid: Int64 = try ctx.db.transaction {
                 let rid = try ctx.db.insert("""
                     INSERT INTO service_patrol_reports (visit_id, customer_id, customer_name, visit_date, visit_time, opinions, market,
@@ -80,7 +80,7 @@ enum PatrolReports {
             [String(r.int("id") ?? 0), r.string("visit_date") ?? "", r.string("visit_time") ?? "", r.string("customer_name") ?? "",
              r.string("reporter") ?? "", r.string("unit") ?? ""]
                 + ["opinions", "market", "effect", "handling", "other"].map { r.string($0) ?? "" }
-                + [r.int("ack_at") == nil ? "未阅" : ServiceUtil.time(r.int("ack_at"), ctx)]
+                + [r.int("ack_at") == nil ? "未阅" : ctx.displayEpoch(r.int("ack_at"))]
         }
         if q.export { return .csv(filename: "巡访日报.csv", CSVTable(header: reportSpec.columns.map(\.title), rows: cells)) }
         let customers = try P.customerChoices(ctx)
@@ -115,8 +115,8 @@ enum PatrolReports {
                      visitTime: r.string("visit_time") ?? "", opinions: r.string("opinions") ?? "", market: r.string("market") ?? "",
                      effect: r.string("effect") ?? "", handling: r.string("handling") ?? "", other: r.string("other") ?? "",
                      reporter: try P.userName(r.int("reporter_id"), ctx), unit: r.string("unit") ?? "",
-                     created: ServiceUtil.time(r.int("created_at"), ctx), ackBy: try P.userName(r.int("ack_by"), ctx),
-                     ackAt: r.int("ack_at").map { ServiceUtil.time($0, ctx) }),
+                     created: ctx.displayEpoch(r.int("created_at")), ackBy: try P.userName(r.int("ack_by"), ctx),
+                     ackAt: r.int("ack_at").map { ctx.displayEpoch($0) }),
             card: try P.card(r.int("customer_id") ?? 0, ctx),
             canAck: ctx.can(P.manage) && r.int("ack_at") == nil,
             history: try ServiceUtil.history(entity: "service.patrol_report", id: id, titles: ["submitted": "已提交", "read": "上级已阅"], ctx)
@@ -130,7 +130,7 @@ enum PatrolReports {
         if r.int("ack_at") == nil {
             try ctx.db.transaction {
                 try ctx.db.execute("""
-                    UPDATE service_patrol_reports SET ack_by = \(try ctx.requireUser().id), ack_at = \(ServiceUtil.epoch(ctx)) WHERE id = \(id)
+                    UPDATE service_patrol_reports SET ack_by = \(try ctx.requireUser().id), ack_at = \(ctx.epoch) WHERE id = \(id)
                     """)
                 try ctx.audit(AuditEntry(entity: "service.patrol_report", entityID: String(id), action: "read", from: "submitted", to: "read"))
             }
@@ -176,7 +176,7 @@ enum PatrolReports {
             let id: Int64 = try ctx.db.transaction {
                 let id = try ctx.db.insert("""
                     INSERT INTO service_patrol_urgent (customer_id, customer_name, trigger, content, unit, reporter_id, created_at)
-                    VALUES (\(cid), \(cname), \(v.string("trigger")), \(v.string("content")), \(P.unit(user)), \(user.id), \(ServiceUtil.epoch(ctx)))
+                    VALUES (\(cid), \(cname), \(v.string("trigger")), \(v.string("content")), \(P.unit(user)), \(user.id), \(ctx.epoch))
                     RETURNING id
                     """)
                 try ctx.audit(AuditEntry(entity: "service.patrol_urgent", entityID: String(id), action: "submit", to: "submitted",
@@ -226,8 +226,8 @@ enum PatrolReports {
         return ctx.render(PatrolUrgentPage(
             u: .init(id: id, triggerText: triggerTitle(r.string("trigger") ?? ""), customerName: r.string("customer_name") ?? "",
                      content: r.string("content") ?? "", reporter: try P.userName(r.int("reporter_id"), ctx), unit: r.string("unit") ?? "",
-                     created: ServiceUtil.time(r.int("created_at"), ctx), ackBy: try P.userName(r.int("ack_by"), ctx),
-                     ackAt: r.int("ack_at").map { ServiceUtil.time($0, ctx) }),
+                     created: ctx.displayEpoch(r.int("created_at")), ackBy: try P.userName(r.int("ack_by"), ctx),
+                     ackAt: r.int("ack_at").map { ctx.displayEpoch($0) }),
             canAck: ctx.can(P.manage) && r.int("ack_at") == nil,
             history: try ServiceUtil.history(entity: "service.patrol_urgent", id: id, titles: ["submitted": "已报告", "read": "上级已阅"], ctx)
         ), title: "巡访紧急报告 #\(id)")
@@ -239,7 +239,7 @@ enum PatrolReports {
         if r.int("ack_at") == nil {
             try ctx.db.transaction {
                 try ctx.db.execute("""
-                    UPDATE service_patrol_urgent SET ack_by = \(try ctx.requireUser().id), ack_at = \(ServiceUtil.epoch(ctx)) WHERE id = \(id)
+                    UPDATE service_patrol_urgent SET ack_by = \(try ctx.requireUser().id), ack_at = \(ctx.epoch) WHERE id = \(id)
                     """)
                 try ctx.audit(AuditEntry(entity: "service.patrol_urgent", entityID: String(id), action: "read", from: "submitted", to: "read"))
             }
@@ -304,7 +304,7 @@ enum PatrolReports {
                 """).map { r in
                 PatrolMonthlyPage.Submitted(
                     month: r.string("month") ?? "", unit: r.string("unit") ?? "", reportCount: r.int("report_count") ?? 0,
-                    submitter: r.string("submitter") ?? "", at: ServiceUtil.time(r.int("submitted_at"), ctx),
+                    submitter: r.string("submitter") ?? "", at: ctx.displayEpoch(r.int("submitted_at")),
                     url: "/service/patrol/monthly?month=\(r.string("month") ?? "")&unit=\(URLEncoding.percentEncode(r.string("unit") ?? ""))")
             }
         }
@@ -312,12 +312,12 @@ enum PatrolReports {
                                   initial: FormData([("month", month), ("unit", unit), ("summary", summary)]), page: { form in
             let daily = try daily()
             return PatrolMonthlyPage(month: month, unit: unit, existing: existing != nil,
-                                     existingAt: ServiceUtil.time(existing?.int("submitted_at"), ctx),
+                                     existingAt: ctx.displayEpoch(existing?.int("submitted_at")),
                                      daily: daily, hasDaily: !daily.isEmpty, submitted: try submitted(), form: form)
         }) { v in
             let m = v.string("month"), u = v.string("unit")
             let count = Int64(try monthReports(unit: u, month: m, ctx).count)
-            let now = ServiceUtil.epoch(ctx)
+            let now = ctx.epoch
             try ctx.db.transaction {
                 let old = try ctx.db.first("SELECT id FROM service_patrol_monthly WHERE unit = \(u) AND month = \(m)")
                 let id = try ctx.db.insert("""

@@ -33,7 +33,7 @@ struct PlanView: TemplateModel {
         specialSurveys = r.string("special_surveys") ?? ""
         visitsPerMonth = r.int("visits_per_month") ?? 0
         afterSales = r.string("after_sales") ?? ""
-        updated = ServiceUtil.time(r.int("updated_at"), ctx)
+        updated = ctx.displayEpoch(r.int("updated_at"))
     }
 }
 

@@ -20,7 +20,7 @@ enum ReturnViews {
         let from = state(r)
         let next = try P.flow.apply(action, from: from, id: String(id), reason: reason, ctx)
         let changed = try ctx.db.execute("""
-            UPDATE service_returns SET state = \(next.rawValue), updated_at = \(ServiceUtil.epoch(ctx))\(extra)
+            UPDATE service_returns SET state = \(next.rawValue), updated_at = \(ctx.epoch)\(extra)
             WHERE id = \(id) AND state = \(from.rawValue)
             """)
         guard changed == 1 else { throw HTTPError.conflict("退货状态已被他人修改，请刷新后重试。") }
@@ -78,7 +78,7 @@ enum ReturnViews {
             guard let cid = Int64(v.string("customer")), let c = try dir.customer(id: cid, ctx), try dir.maySee(customerID: cid, ctx) else {
                 throw FormRejection(field: "customer", "请选择您可查看的客户")
             }
-            let now = ServiceUtil.epoch(ctx)
+            let now = ctx.epoch
             let id: Int64 = try ctx.db.transaction {
                 let id = try ctx.db.insert("""
                     INSERT INTO service_returns (customer_id, customer_name, reason_code, reason_form, reason_text, state, created_by, created_at, updated_at)
@@ -117,8 +117,8 @@ enum ReturnViews {
                      noticeOpinion: text("notice_opinion"), discrepancyNote: text("discrepancy_note")),
             stateText: P.stateTitles[s.rawValue] ?? "", reasonTitle: P.reasonTitle(text("reason_code")),
             oral: r.string("reason_form") == "oral",
-            noticeAt: ServiceUtil.time(r.int("notice_at"), ctx), receivedAt: ServiceUtil.time(r.int("received_at"), ctx),
-            settled: r.int("settled_fen").map(Money.yuan) ?? "", settledAt: ServiceUtil.time(r.int("settled_at"), ctx),
+            noticeAt: ctx.displayEpoch(r.int("notice_at")), receivedAt: ctx.displayEpoch(r.int("received_at")),
+            settled: r.int("settled_fen").map(Money.yuan) ?? "", settledAt: ctx.displayEpoch(r.int("settled_at")),
             settledHere: s == .settled, creditText: credit,
             hasDiscrepancy: ls.contains { $0.discrepancy }, lines: ls, receivedTotal: Money.yuan(total))
     }
@@ -157,7 +157,7 @@ enum ReturnViews {
         return try ctx.handleForm(P.listForm, title: "退货清单", initial: initial,
                                   page: { form in ReturnStepPage(heading: "退货清单（与客户核对）", r: .init(r), form: form) }) { v in
             try ctx.db.transaction {
-                try move(r, "list", set: ", listed_by = \(try ctx.requireUser().id), listed_at = \(ServiceUtil.epoch(ctx))", ctx)
+                try move(r, "list", set: ", listed_by = \(try ctx.requireUser().id), listed_at = \(ctx.epoch)", ctx)
                 try ctx.db.execute("DELETE FROM service_return_lines WHERE return_id = \(id)")
                 for l in v.rows("lines") {
                     try ctx.db.execute("""
@@ -180,7 +180,7 @@ enum ReturnViews {
             let no = String(format: "ZYTH-%04d-%05lld", ctx.today.year, id)
             try ctx.db.transaction {
                 try move(r, "notice", reason: v.string("opinion"), set: """
-                    , notice_no = \(no), notice_opinion = \(v.string("opinion")), notice_by = \(try ctx.requireUser().id), notice_at = \(ServiceUtil.epoch(ctx))
+                    , notice_no = \(no), notice_opinion = \(v.string("opinion")), notice_by = \(try ctx.requireUser().id), notice_at = \(ctx.epoch)
                     """, ctx)
             }
             return .redirect(to: "/service/returns/\(id)")
@@ -202,7 +202,7 @@ enum ReturnViews {
                     try ctx.db.execute("UPDATE service_return_lines SET received = \(try v.requireInt("recv_\(lid)")) WHERE id = \(lid)")
                 }
                 try move(r, "receive", reason: v.optionalString("discrepancy_note"), set: """
-                    , received_by = \(try ctx.requireUser().id), received_at = \(ServiceUtil.epoch(ctx)), discrepancy_note = \(v.optionalString("discrepancy_note"))
+                    , received_by = \(try ctx.requireUser().id), received_at = \(ctx.epoch), discrepancy_note = \(v.optionalString("discrepancy_note"))
                     """, ctx)
             }
             return .redirect(to: "/service/returns/\(id)")
@@ -223,7 +223,7 @@ enum ReturnViews {
                                   page: { form in ReturnStepPage(heading: heading, r: .init(r), form: form) }) { v in
             try ctx.db.transaction {
                 try move(r, "settle", reason: "按实收数量结算 \(Money.yuan(amount))", set: """
-                    , settled_fen = \(amount), settle_note = \(v.optionalString("note")), settled_by = \(try ctx.requireUser().id), settled_at = \(ServiceUtil.epoch(ctx))
+                    , settled_fen = \(amount), settle_note = \(v.optionalString("note")), settled_by = \(try ctx.requireUser().id), settled_at = \(ctx.epoch)
                     """, ctx)
                 if let receivables, amount > 0 {
                     let entry = try receivables.credit(customerID: r.int("customer_id") ?? 0, amountFen: amount,

@@ -4,14 +4,6 @@ import SalesKit
 
 /// Helpers shared by the complaint and return pages of 售后服务.
 enum ServiceUtil {
-    static func epoch(_ ctx: Context) -> Int64 { Int64(ctx.now.timeIntervalSince1970) }
-
-    /// An epoch (UTC) shown in the company time zone; empty for nil.
-    static func time(_ epoch: Int64?, _ ctx: Context) -> String {
-        guard let epoch else { return "" }
-        return ctx.display(Date(timeIntervalSince1970: TimeInterval(epoch)))
-    }
-
     static func directory(_ ctx: Context) throws -> any CustomerDirectory { try ctx.service(CustomerDirectory.self) }
 
     /// Customers (not prospects) the current user may see, for pickers — only through the directory.
@@ -37,7 +29,7 @@ enum ServiceUtil {
             WHERE entity = \(entity) AND entity_id = \(String(id)) ORDER BY at, id
             """).map { r in
             let from = r.string("from_state") ?? "", to = r.string("to_state") ?? ""
-            return HistoryRow(at: time(r.int("at"), ctx), username: r.string("username") ?? "", action: r.string("action") ?? "",
+            return HistoryRow(at: ctx.displayEpoch(r.int("at")), username: r.string("username") ?? "", action: r.string("action") ?? "",
                               from: titles[from] ?? from, to: titles[to] ?? to, reason: r.string("reason") ?? "")
         }
     }

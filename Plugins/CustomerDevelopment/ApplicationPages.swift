@@ -261,7 +261,7 @@ enum ApplicationPages {
             canRate: s.state == .investigating, canEdit: s.state == .draft || s.state == .investigating,
             actions: actions, hasActions: !actions.isEmpty,
             history: history.map { r in
-                .init(at: ctx.time(r.int("at")), username: r.string("username") ?? "", action: r.string("action") ?? "",
+                .init(at: ctx.displayEpoch(r.int("at")), username: r.string("username") ?? "", action: r.string("action") ?? "",
                       from: stateTitles[r.string("from_state") ?? ""] ?? "", to: stateTitles[r.string("to_state") ?? ""] ?? "",
                       reason: r.string("reason") ?? "")
             },

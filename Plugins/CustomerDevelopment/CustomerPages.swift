@@ -171,10 +171,10 @@ enum CustomerPages {
             canReassign: ctx.can(CustomerDevelopmentModule.reassign),
             applications: apps.map { r in
                 .init(id: r.int("id") ?? 0, stateText: ApplicationPages.stateTitles[r.string("state") ?? ""] ?? "",
-                      at: ctx.time(r.int("created_at")))
+                      at: ctx.displayEpoch(r.int("created_at")))
             },
             ratings: ratings.map { r in
-                .init(id: r.int("id") ?? 0, at: ctx.time(r.int("rated_at")), total: r.string("total") ?? "",
+                .init(id: r.int("id") ?? 0, at: ctx.displayEpoch(r.int("rated_at")), total: r.string("total") ?? "",
                       rating_class: r.string("rating_class") ?? "", classTitle: Rating.classTitles[r.string("rating_class") ?? ""] ?? "",
                       by: r.string("by") ?? "")
             },
@@ -183,7 +183,7 @@ enum CustomerPages {
                 func value(_ column: String) -> String {
                     process ? r.string(column).flatMap { processTitles[$0] } ?? "" : r.string(column) ?? ""
                 }
-                return .init(at: ctx.time(r.int("changed_at")), kindText: r.string("kind") == "stage" ? "客户阶段" : "销售进程",
+                return .init(at: ctx.displayEpoch(r.int("changed_at")), kindText: r.string("kind") == "stage" ? "客户阶段" : "销售进程",
                              from_value: value("from_value"), to_value: value("to_value"), reason: r.string("reason") ?? "",
                              by: r.string("by") ?? "")
             },

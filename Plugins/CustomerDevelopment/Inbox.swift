@@ -35,7 +35,7 @@ enum Inbox {
             """)
         for r in due {
             items.append(InboxItem(title: "季度复评：" + (r.string("name") ?? ""),
-                                   detail: r.int("rated_at").map { "上次评定 " + ctx.time($0) } ?? "尚未评定",
+                                   detail: r.int("rated_at").map { "上次评定 " + ctx.displayEpoch($0) } ?? "尚未评定",
                                    url: "/crm/customers/\(r.int("id") ?? 0)/rate"))
         }
         return items

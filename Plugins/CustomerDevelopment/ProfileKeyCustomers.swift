@@ -115,7 +115,7 @@ enum KeyCustomerPages {
                 [r.string("name") ?? "", r.string("code") ?? "", r.string("owner_name") ?? "", Money.format(r.int("sales_target_fen") ?? 0),
                  figures?[r.int("id") ?? 0].map { Money.format($0.sales) } ?? "", achieved(r), r.string("reason") ?? "",
                  r.string("actions") ?? "", r.string("service_manager_advice") ?? "", r.string("gm_advice") ?? "",
-                 r.string("marked_by_name") ?? "", ctx.time(r.int("marked_at")), ctx.time(r.int("updated_at"))]
+                 r.string("marked_by_name") ?? "", ctx.displayEpoch(r.int("marked_at")), ctx.displayEpoch(r.int("updated_at"))]
             }))
         }
         let candidates = try ctx.db.query("""
@@ -132,7 +132,7 @@ enum KeyCustomerPages {
                 .init(id: r.int("id") ?? 0, name: r.string("name") ?? "", code: r.string("code") ?? "",
                       owner: r.string("owner_name") ?? "", target: Money.format(r.int("sales_target_fen") ?? 0),
                       sales: figures?[r.int("id") ?? 0].map { Money.format($0.sales) } ?? "", achieved: achieved(r),
-                      reason: r.string("reason") ?? "", marked: ctx.time(r.int("marked_at")), updated: ctx.time(r.int("updated_at")))
+                      reason: r.string("reason") ?? "", marked: ctx.displayEpoch(r.int("marked_at")), updated: ctx.displayEpoch(r.int("updated_at")))
             },
             list: q.view(rowsFetched: rows.count, basePath: "/crm/key-customers"),
             q: q.filters["q"] ?? "",
@@ -200,11 +200,11 @@ enum KeyCustomerPages {
         let actions = ["mark": "设为重点客户", "edit": "修改", "remove": "取消重点客户"]
         return KeyCustomerFormPage(
             c: CustomerView(c), isKey: active, wasKey: key != nil && !active,
-            markedBy: key?.string("marked_by_name") ?? "", markedAt: ctx.time(key?.int("marked_at")),
-            updatedBy: key?.string("updated_by_name") ?? "", updatedAt: ctx.time(key?.int("updated_at")),
+            markedBy: key?.string("marked_by_name") ?? "", markedAt: ctx.displayEpoch(key?.int("marked_at")),
+            updatedBy: key?.string("updated_by_name") ?? "", updatedAt: ctx.displayEpoch(key?.int("updated_at")),
             note: noFiguresNote, hasFigures: figures != nil, figures: figures,
             history: history.map { r in
-                .init(at: ctx.time(r.int("at")), username: r.string("username") ?? "",
+                .init(at: ctx.displayEpoch(r.int("at")), username: r.string("username") ?? "",
                       action: actions[r.string("action") ?? ""] ?? (r.string("action") ?? ""), reason: r.string("reason") ?? "")
             },
             form: form)

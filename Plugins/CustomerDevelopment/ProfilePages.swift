@@ -134,7 +134,7 @@ enum ProfilePages {
             isOld: version != nil && version != s.currentVersion, updatedBy: s.updatedBy, updatedAt: s.updatedAt,
             sections: s.sections,
             versions: versions.map { r in
-                .init(version: r.int("version") ?? 0, by: r.string("by_name") ?? "", at: ctx.time(r.int("saved_at")),
+                .init(version: r.int("version") ?? 0, by: r.string("by_name") ?? "", at: ctx.displayEpoch(r.int("saved_at")),
                       current: r.int("version") == s.currentVersion)
             },
             hasVersions: versions.count > 1,
@@ -181,7 +181,7 @@ enum ProfilePages {
             c: CustomerView(c), hasCode: !(c.string("code") ?? "").isEmpty, hasProfile: shown != nil,
             filledOn: shown?.string("filled_on") ?? "", shownVersion: shown?.int("version") ?? 0,
             currentVersion: profile?.int("version") ?? 0, updatedBy: shown?.string("by_name") ?? "",
-            updatedAt: ctx.time(shown?.int("updated_at")), sections: ProfileForm.display(data, paper: paper))
+            updatedAt: ctx.displayEpoch(shown?.int("updated_at")), sections: ProfileForm.display(data, paper: paper))
     }
 }
 

@@ -70,7 +70,7 @@ enum RatingPages {
             c: CustomerView(c),
             r: .init(by: r.string("by") ?? "", total: r.string("total") ?? "", rating_class: r.string("rating_class") ?? "",
                      note: note.isEmpty ? nil : note),
-            at: ctx.time(r.int("rated_at")), rows: rows,
+            at: ctx.displayEpoch(r.int("rated_at")), rows: rows,
             classTitle: Rating.classTitles[r.string("rating_class") ?? ""] ?? "",
             scale: [.init(cls: "A", rule: "40 分以上", title: "优秀客户"), .init(cls: "B", rule: "33 分以上", title: "良好客户"),
                     .init(cls: "C", rule: "26 分以上", title: "一般客户"), .init(cls: "D", rule: "18 分以上", title: "谨慎发展客户"),

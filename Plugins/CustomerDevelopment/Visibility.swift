@@ -30,12 +30,3 @@ enum Visibility {
         return row.int("owner_id") == (try ctx.requireUser().id)
     }
 }
-
-extension Context {
-    var epoch: Int64 { Int64(now.timeIntervalSince1970) }
-
-    func time(_ epoch: Int64?) -> String {
-        guard let epoch else { return "" }
-        return display(Date(timeIntervalSince1970: Double(epoch)))
-    }
-}

@@ -130,8 +130,8 @@ enum VisitDailyPages {
                 d: .init(rep_name: d.string("rep_name") ?? "", report_date: d.string("report_date") ?? "",
                          progress: d.string("progress") ?? "", results: d.string("results") ?? "", problems: d.string("problems") ?? "",
                          reviewer_name: d.string("reviewer_name") ?? "", review_note: d.string("review_note") ?? ""),
-                stateText: stateTitles[d.string("state") ?? ""] ?? "", submittedAt: ctx.time(d.int("created_at")),
-                pending: pending, reviewedAt: ctx.time(d.int("reviewed_at")), hasNote: !(d.string("review_note") ?? "").isEmpty,
+                stateText: stateTitles[d.string("state") ?? ""] ?? "", submittedAt: ctx.displayEpoch(d.int("created_at")),
+                pending: pending, reviewedAt: ctx.displayEpoch(d.int("reviewed_at")), hasNote: !(d.string("review_note") ?? "").isEmpty,
                 canReview: canReview, form: form)
         }) { v in
             try ctx.db.transaction {

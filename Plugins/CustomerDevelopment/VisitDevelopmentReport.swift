@@ -51,7 +51,7 @@ enum VisitDevelopmentPages {
         scope: { ctx in try Visibility.filter(ctx) },
         columns: [
             .init("created", "报告日期", sql: "r.created_at") { r, ctx in
-                ListCell(ctx.time(r.int("created_at")), href: "/crm/reports/development/\(r.int("id") ?? 0)")
+                ListCell(ctx.displayEpoch(r.int("created_at")), href: "/crm/reports/development/\(r.int("id") ?? 0)")
             },
             .text("customer", "客户名称", sql: "r.customer_name"),
             .text("handler", "主办人员", sql: "r.handler"),
@@ -121,9 +121,9 @@ enum VisitDevelopmentPages {
                      supervisor_note: r.string("supervisor_note") ?? "", supervisor_name: r.string("supervisor_name") ?? "",
                      reporter_name: r.string("reporter_name") ?? ""),
             amount: r.int("first_amount_fen").map(Money.yuan) ?? "",
-            createdAt: ctx.time(r.int("created_at")),
-            managerAt: ctx.time(r.int("manager_at")),
-            supervisorAt: ctx.time(r.int("supervisor_at")),
+            createdAt: ctx.displayEpoch(r.int("created_at")),
+            managerAt: ctx.displayEpoch(r.int("manager_at")),
+            supervisorAt: ctx.displayEpoch(r.int("supervisor_at")),
             hasManager: r.int("manager_at") != nil,
             hasSupervisor: r.int("supervisor_at") != nil)
     }

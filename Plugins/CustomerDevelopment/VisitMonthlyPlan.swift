@@ -82,7 +82,7 @@ enum VisitMonthlyPages {
         return ctx.render(VisitMonthlyPage(
             month: month, year: String(month.prefix(4)), monthNumber: Int(month.suffix(2)) ?? 0,
             repName: repName, hasPlan: plan != nil, canEdit: rep == user.id,
-            updatedAt: ctx.time(plan?.int("updated_at")),
+            updatedAt: ctx.displayEpoch(plan?.int("updated_at")),
             rows: rows.enumerated().map { (i, r) in
                 .init(number: i + 1, classText: classTitle(r.string("customer_class")), company: r.string("company") ?? "",
                       visit_date: r.string("visit_date") ?? "", person: r.string("person") ?? "", title: r.string("title") ?? "",

@@ -315,7 +315,7 @@ enum VisitStatsPages {
                 WHERE c.owner_id = \(rep) AND c.approved_at >= \(start) AND c.approved_at < \(end) ORDER BY c.approved_at, c.id
                 """).map { r in
                 .init(id: r.int("id") ?? 0, code: r.string("code") ?? "", name: r.string("name") ?? "",
-                      rating_class: r.string("rating_class") ?? "", approved: ctx.time(r.int("approved_at")))
+                      rating_class: r.string("rating_class") ?? "", approved: ctx.displayEpoch(r.int("approved_at")))
             }
         }
         return ctx.render(VisitNewCustomersPage(
@@ -360,7 +360,7 @@ enum VisitStatsPages {
                 func title(_ v: String?) -> String { process ? v.flatMap { processTitles[$0] } ?? (v ?? "") : (v ?? "") }
                 let from = r.string("from_value").map { title($0) + " → " } ?? ""
                 changes[r.int("customer_id") ?? 0, default: []].append(
-                    "\(ctx.time(r.int("changed_at")))  \(process ? "销售进程" : "客户阶段")：\(from)\(title(r.string("to_value")))（\(r.string("reason") ?? "")）")
+                    "\(ctx.displayEpoch(r.int("changed_at")))  \(process ? "销售进程" : "客户阶段")：\(from)\(title(r.string("to_value")))（\(r.string("reason") ?? "")）")
             }
             for r in try ctx.db.query("""
                 SELECT entity_id, action, from_state, to_state, reason, at FROM audit_log
@@ -368,7 +368,7 @@ enum VisitStatsPages {
                   AND action NOT IN ('stage', 'process') ORDER BY at, id
                 """) {
                 let action = r.string("action") ?? ""
-                var text = "\(ctx.time(r.int("at")))  \(actionTitles[action] ?? action)"
+                var text = "\(ctx.displayEpoch(r.int("at")))  \(actionTitles[action] ?? action)"
                 if action == "rate" { text += "：\(r.string("from_state").map { $0 + " → " } ?? "")\(r.string("to_state") ?? "")" }
                 if let reason = r.string("reason"), !reason.isEmpty { text += "（\(reason)）" }
                 changes[Int64(r.string("entity_id") ?? "") ?? 0, default: []].append(text)
@@ -377,7 +377,7 @@ enum VisitStatsPages {
         func describe(_ r: Row) -> [String] {
             let list = changes[r.int("id") ?? 0] ?? []
             if !list.isEmpty { return list }
-            return r.bool("is_new") ? ["\(ctx.time(r.int("created_at")))  新建"] : ["\(ctx.time(r.int("updated_at")))  资料更新"]
+            return r.bool("is_new") ? ["\(ctx.displayEpoch(r.int("created_at")))  新建"] : ["\(ctx.displayEpoch(r.int("updated_at")))  资料更新"]
         }
         let added = rows.filter { $0.bool("is_new") }.count
         if req.query["format"] == "csv" {
@@ -386,7 +386,7 @@ enum VisitStatsPages {
                 rows: rows.map { r in
                     [r.bool("is_new") ? "本周新增" : "变更", r.string("name") ?? "", r.string("code") ?? "",
                      CustomerPages.statusTitles[r.string("status") ?? ""] ?? "", r.string("rating_class") ?? "", r.string("stage") ?? "",
-                     r.string("owner_name") ?? "", ctx.time(r.int("created_at")), describe(r).joined(separator: "；")]
+                     r.string("owner_name") ?? "", ctx.displayEpoch(r.int("created_at")), describe(r).joined(separator: "；")]
                 }))
         }
         func weekHref(_ d: LocalDate) -> String { "/crm/reports/weekly-changes?week=\(d)" }
@@ -399,7 +399,7 @@ enum VisitStatsPages {
             customers: rows.map { r in
                 .init(isNew: r.bool("is_new"), id: r.int("id") ?? 0, name: r.string("name") ?? "", code: r.string("code") ?? "",
                       statusText: CustomerPages.statusTitles[r.string("status") ?? ""] ?? "", rating_class: r.string("rating_class") ?? "",
-                      stage: r.string("stage") ?? "", owner_name: r.string("owner_name") ?? "", created: ctx.time(r.int("created_at")),
+                      stage: r.string("stage") ?? "", owner_name: r.string("owner_name") ?? "", created: ctx.displayEpoch(r.int("created_at")),
                       changes: describe(r))
             },
             printedAt: ctx.display(ctx.now)), title: "本周客户档案变动")

@@ -194,7 +194,7 @@ enum BranchAdminPages {
             try checkManager(manager, ctx)
             try checkName(v.string("name"), except: nil, ctx)
             let id: Int64 = try ctx.db.transaction {
-                let now = BranchData.epoch(ctx)
+                let now = ctx.epoch
                 let id = try ctx.db.insert("""
                     INSERT INTO order_branch_branches (name, manager_id, capital_limit, created_at, updated_at)
                     VALUES (\(v.string("name")), \(manager), \(v.money("capital_limit") ?? 0), \(now), \(now)) RETURNING id
@@ -229,7 +229,7 @@ enum BranchAdminPages {
             try ctx.db.transaction {
                 try ctx.db.execute("""
                     UPDATE order_branch_branches SET name = \(v.string("name")), manager_id = \(manager), capital_limit = \(limit),
-                        updated_at = \(BranchData.epoch(ctx)) WHERE id = \(id)
+                        updated_at = \(ctx.epoch) WHERE id = \(id)
                     """)
                 let why = changes.joined(separator: "；") + (v.optionalString("reason").map { "（\($0)）" } ?? "")
                 try ctx.audit(AuditEntry(entity: "order.branch", entityID: String(id), action: "edit", reason: why))
@@ -277,7 +277,7 @@ enum BranchAdminPages {
             due: due.description, deadline: ctx.display(BranchMath.deadline(due: due, timeZone: ctx.timeZone)),
             intents: intents.map { r in
                 .init(dueDate: r.text("due_date"), periodStart: r.text("period_start"), periodEnd: r.text("period_end"),
-                      submitted: BranchData.time(r.int("submitted_at"), ctx), isLate: r.bool("late"))
+                      submitted: ctx.displayEpoch(r.int("submitted_at")), isLate: r.bool("late"))
             },
             canAdmin: ctx.can(BranchPages.admin), error: req.query["error"])
         return ctx.render(page, title: b.string("name") ?? "分支机构")
@@ -303,13 +303,13 @@ enum BranchAdminPages {
                 if let old {
                     sid = try old.requireInt("id")
                     try ctx.db.execute("""
-                        UPDATE order_branch_stock SET on_hand = \(onHand), transit_days = \(transit), updated_at = \(BranchData.epoch(ctx))
+                        UPDATE order_branch_stock SET on_hand = \(onHand), transit_days = \(transit), updated_at = \(ctx.epoch)
                         WHERE id = \(sid)
                         """)
                 } else {
                     sid = try ctx.db.insert("""
                         INSERT INTO order_branch_stock (branch_id, product, on_hand, transit_days, updated_at)
-                        VALUES (\(id), \(product), \(onHand), \(transit), \(BranchData.epoch(ctx))) RETURNING id
+                        VALUES (\(id), \(product), \(onHand), \(transit), \(ctx.epoch)) RETURNING id
                         """)
                 }
                 try ctx.audit(AuditEntry(entity: "order.branch_stock", entityID: String(sid), action: old == nil ? "create" : "update",
@@ -336,7 +336,7 @@ enum BranchAdminPages {
                 let old = try ctx.db.first("SELECT id, quantity FROM order_branch_sales WHERE branch_id = \(id) AND product = \(product) AND month = \(month)")
                 let sid = try ctx.db.insert("""
                     INSERT INTO order_branch_sales (branch_id, product, month, quantity, updated_at)
-                    VALUES (\(id), \(product), \(month), \(quantity), \(BranchData.epoch(ctx)))
+                    VALUES (\(id), \(product), \(month), \(quantity), \(ctx.epoch))
                     ON CONFLICT (branch_id, product, month) DO UPDATE SET quantity = excluded.quantity, updated_at = excluded.updated_at
                     RETURNING id
                     """)

@@ -82,7 +82,7 @@ enum BranchIntentPages {
                 let id = try ctx.db.insert("""
                     INSERT INTO order_branch_intents (branch_id, due_date, period_start, period_end, manager_id, submitted_by, submitted_at, late)
                     VALUES (\(bid), \(due.description), \(period.start.description), \(period.end.description), \(b.int("manager_id")),
-                            \(user.id), \(BranchData.epoch(ctx)), \(late)) RETURNING id
+                            \(user.id), \(ctx.epoch), \(late)) RETURNING id
                     """)
                 for l in v.rows("lines") {
                     try ctx.db.execute("""

@@ -127,7 +127,7 @@ enum BranchOrderPages {
                 let cap = try ctx.db.scalar("SELECT capital_limit FROM order_branch_branches WHERE id = \(bid)") ?? 0
                 let within = BranchMath.withinLimit(occupancy: current, order: total, limit: cap)
                 let state: State = within ? .released : .pending
-                let now = BranchData.epoch(ctx)
+                let now = ctx.epoch
                 let id = try ctx.db.insert("""
                     INSERT INTO order_branch_orders (branch_id, state, order_date, amount, occupancy_before, capital_limit, note,
                         created_by, created_at, updated_at)
@@ -209,14 +209,14 @@ enum BranchOrderPages {
             stateText: stateTitles[state.rawValue] ?? "",
             amount: Money.format(amount), before: Money.format(before), cap: Money.format(cap),
             over: Money.format(max(0, try Stored.subtract(exposure, cap))), isOver: exposure > cap,
-            decided: BranchData.time(o.int("decided_at"), ctx),
+            decided: ctx.displayEpoch(o.int("decided_at")),
             lines: lines.map { r in
                 .init(no: r.int("line_no") ?? 0, product: r.text("product"), quantity: r.int("quantity") ?? 0,
                       price: Money.format(r.int("unit_price") ?? 0), amount: Money.format(r.int("amount") ?? 0))
             },
             actions: actions, hasActions: !actions.isEmpty,
             history: history.map { r in
-                .init(at: BranchData.time(r.int("at"), ctx), username: r.text("username"), action: r.text("action"),
+                .init(at: ctx.displayEpoch(r.int("at")), username: r.text("username"), action: r.text("action"),
                       from: stateTitles[r.text("from_state")] ?? "", to: stateTitles[r.text("to_state")] ?? "", reason: r.text("reason"))
             },
             error: req.query["error"])
@@ -244,8 +244,8 @@ enum BranchOrderPages {
                 let user = try ctx.requireUser()
                 let decision = next == .released || next == .rejected
                 let changed = try ctx.db.execute("""
-                    UPDATE order_branch_orders SET state = \(next.rawValue), updated_at = \(BranchData.epoch(ctx)),
-                        decided_by = \(decision ? user.id : o.int("decided_by")), decided_at = \(decision ? BranchData.epoch(ctx) : o.int("decided_at")),
+                    UPDATE order_branch_orders SET state = \(next.rawValue), updated_at = \(ctx.epoch),
+                        decided_by = \(decision ? user.id : o.int("decided_by")), decided_at = \(decision ? ctx.epoch : o.int("decided_at")),
                         decision_reason = \(decision ? reason : o.string("decision_reason"))
                     WHERE id = \(id) AND state = \(state.rawValue)
                     """)

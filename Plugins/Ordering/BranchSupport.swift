@@ -3,13 +3,6 @@ import SalesKit
 
 /// Shared reads of the branch pages: branches, stock with its reorder points, occupancy.
 enum BranchData {
-    static func epoch(_ ctx: Context) -> Int64 { Int64(ctx.now.timeIntervalSince1970) }
-
-    static func time(_ epoch: Int64?, _ ctx: Context) -> String {
-        guard let epoch else { return "" }
-        return ctx.display(Date(timeIntervalSince1970: Double(epoch)))
-    }
-
     /// The branch with its manager's name, or 404.
     static func branch(_ id: Int64, _ ctx: Context) throws -> Row {
         guard let b = try ctx.db.first("""

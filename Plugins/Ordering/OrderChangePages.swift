@@ -47,14 +47,14 @@ enum OrderChangePages {
             agreementText = OrderChangeFlow.title(OrderChangeFlow.agreements, c.string("agreement"))
             agreementNote = c.nonEmpty("agreement_note")
             createdName = c.text("created_name")
-            created = OrderUtil.time(ctx, c.int("created_at"))
+            created = ctx.displayEpoch(c.int("created_at"))
             reviewedName = c.nonEmpty("reviewed_name")
-            reviewed = OrderUtil.time(ctx, c.int("reviewed_at"))
+            reviewed = ctx.displayEpoch(c.int("reviewed_at"))
             reviewNote = c.text("review_note")
             decidedName = c.nonEmpty("decided_name")
-            decided = OrderUtil.time(ctx, c.int("decided_at"))
+            decided = ctx.displayEpoch(c.int("decided_at"))
             decisionReason = c.nonEmpty("decision_reason")
-            notice = OrderUtil.time(ctx, c.int("notice_at"))
+            notice = ctx.displayEpoch(c.int("notice_at"))
         }
     }
 
@@ -127,7 +127,7 @@ enum OrderChangePages {
                 throw FormRejection(field: "agreement", "本公司已投入生产：须客户同意执行完已投入生产的产品或给予经济补偿，方可变更（003 §3.10）")
             }
             let user = try ctx.requireUser()
-            let now = OrderUtil.epoch(ctx)
+            let now = ctx.epoch
             let cid: Int64 = try ctx.db.transaction {
                 let open = try ctx.db.scalar("SELECT COUNT(*) FROM order_changes WHERE order_id = \(id) AND state IN (\(list: ChangeState.open.map(\.rawValue)))") ?? 0
                 guard open == 0 else { throw FormRejection("该订单已有一项待处理的变更申请") }
@@ -158,7 +158,7 @@ enum OrderChangePages {
         let receipts = try ctx.db.query("SELECT * FROM order_change_receipts WHERE change_id = \(c.int("id") ?? 0) ORDER BY at")
         let depts = OrderChangeFlow.departments.map { d in
             let r = receipts.first { $0.string("dept") == d.id }
-            return ChangeDetailPage.Department(title: d.title, received: r.map { "\($0.text("user_name"))，\(OrderUtil.time(ctx, $0.int("at")))" } ?? "未确认",
+            return ChangeDetailPage.Department(title: d.title, received: r.map { "\($0.text("user_name"))，\(ctx.displayEpoch($0.int("at")))" } ?? "未确认",
                                          done: r != nil)
         }
         let history = try OrderUtil.history("order.change", c.int("id") ?? 0, ctx, state: { ChangeState(rawValue: $0)?.title ?? $0 },
@@ -180,7 +180,7 @@ enum OrderChangePages {
         let from = state(c)
         let path = "/order/changes/\(cid)"
         let user = try ctx.requireUser()
-        let now = OrderUtil.epoch(ctx)
+        let now = ctx.epoch
         let note = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         do {
             try ctx.db.transaction {
@@ -233,7 +233,7 @@ enum OrderChangePages {
         try ctx.db.transaction {
             let inserted = try ctx.db.execute("""
                 INSERT OR IGNORE INTO order_change_receipts (change_id, dept, user_id, user_name, at)
-                VALUES (\(cid), \(dept.id), \(user.id), \(user.displayName), \(OrderUtil.epoch(ctx)))
+                VALUES (\(cid), \(dept.id), \(user.id), \(user.displayName), \(ctx.epoch))
                 """)
             if inserted == 1 {
                 try ctx.audit(AuditEntry(entity: "order.change", entityID: String(cid), action: "ack", reason: "\(dept.title)已收到变更通知"))

@@ -45,7 +45,7 @@ enum OrderContractPages {
                 ContractsPage.Contract(
                     id: r.int("id") ?? 0, contractNo: r.text("contract_no"), customer: try name(r.int("customer_id") ?? 0),
                     title: r.text("title"), signedOn: r.text("signed_on"), validFrom: r.text("valid_from"), validTo: r.text("valid_to"),
-                    approvedText: r.bool("approved") ? "已批准（\(r.text("approved_name"))，\(OrderUtil.time(ctx, r.int("approved_at")))）" : "待总经理批准",
+                    approvedText: r.bool("approved") ? "已批准（\(r.text("approved_name"))，\(ctx.displayEpoch(r.int("approved_at")))）" : "待总经理批准",
                     canApprove: !r.bool("approved") && ctx.can(OrderPages.approve))
             }
         }
@@ -66,7 +66,7 @@ enum OrderContractPages {
                 let id = try ctx.db.insert("""
                     INSERT INTO order_contracts (customer_id, contract_no, title, signed_on, valid_from, valid_to, created_by, created_at)
                     VALUES (\(c.id), \(v.string("contract_no")), \(v.string("title")), \(v.optionalString("signed_on")),
-                        \(v.optionalString("valid_from")), \(v.optionalString("valid_to")), \(try ctx.requireUser().id), \(OrderUtil.epoch(ctx)))
+                        \(v.optionalString("valid_from")), \(v.optionalString("valid_to")), \(try ctx.requireUser().id), \(ctx.epoch))
                     RETURNING id
                     """)
                 try ctx.audit(AuditEntry(entity: "order.contract", entityID: String(id), action: "create", to: "pending",
@@ -84,7 +84,7 @@ enum OrderContractPages {
         let user = try ctx.requireUser()
         try ctx.db.transaction {
             let changed = try ctx.db.execute("""
-                UPDATE order_contracts SET approved = 1, approved_by = \(user.id), approved_name = \(user.displayName), approved_at = \(OrderUtil.epoch(ctx))
+                UPDATE order_contracts SET approved = 1, approved_by = \(user.id), approved_name = \(user.displayName), approved_at = \(ctx.epoch)
                 WHERE id = \(id) AND approved = 0
                 """)
             guard changed == 1 else { throw HTTPError.conflict("合同已被他人批准。") }

@@ -60,13 +60,6 @@ enum OrderChannel {
 
 /// Small shared helpers, kept in a namespace so they never clash with other files of the module.
 enum OrderUtil {
-    static func epoch(_ ctx: Context) -> Int64 { Int64(ctx.now.timeIntervalSince1970) }
-
-    static func time(_ ctx: Context, _ epoch: Int64?) -> String {
-        guard let epoch else { return "" }
-        return ctx.display(Date(timeIntervalSince1970: Double(epoch)))
-    }
-
     /// A stored instant plus 24 hours (saturating: a corrupt value cannot trap).
     static func plusDay(_ epoch: Int64) -> Int64 {
         let (v, overflow) = epoch.addingReportingOverflow(86_400)
@@ -136,7 +129,7 @@ enum OrderUtil {
             SELECT at, username, action, from_state, to_state, reason FROM audit_log
             WHERE entity = \(entity) AND entity_id = \(String(id)) ORDER BY at, id
             """).map { r in
-            HistoryView(at: time(ctx, r.int("at")), username: r.text("username"), actionTitle: action(r.text("action")),
+            HistoryView(at: ctx.displayEpoch(r.int("at")), username: r.text("username"), actionTitle: action(r.text("action")),
                         from: state(r.text("from_state")), to: state(r.text("to_state")), reason: r.text("reason"))
         }
     }

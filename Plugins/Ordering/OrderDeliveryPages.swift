@@ -68,7 +68,7 @@ enum OrderDeliveryPages {
             try ctx.db.transaction {
                 let changed = try ctx.db.execute("""
                     UPDATE order_orders SET sched_start = \(v.string("sched_start")), sched_end = \(v.string("sched_end")),
-                        state = \(to.rawValue), updated_at = \(OrderUtil.epoch(ctx))
+                        state = \(to.rawValue), updated_at = \(ctx.epoch)
                     WHERE id = \(id) AND state = \(state.rawValue)
                     """)
                 guard changed == 1 else { throw HTTPError.conflict("订单状态已被他人修改，请刷新后重试。") }
@@ -132,7 +132,7 @@ enum OrderDeliveryPages {
         if !bound.errors.isEmpty || !bound.formErrors.isEmpty { return try page(bound, status: 422) }
 
         let deliveredOn = v.date("delivered_on") ?? ctx.today
-        let now = OrderUtil.epoch(ctx)
+        let now = ctx.epoch
         // Quantity (form, ≤ 10⁸) × stored unit price: checked, never a trap.
         let value = try Stored.total(try picked.map { try Stored.multiply($0.qty, $0.line.int("unit_price_fen") ?? 0) })
         do {
@@ -191,7 +191,7 @@ enum OrderDeliveryPages {
             }
             arrived = t
         }
-        let now = OrderUtil.epoch(ctx)
+        let now = ctx.epoch
         guard let arrivedAt = arrived, arrivedAt <= now else { return OrderUtil.back(path, error: "到货时间不能晚于现在。") }
         let late = arrivedAt < now - 86_400   // now is the clock: no overflow on a stored value
         try ctx.db.transaction {

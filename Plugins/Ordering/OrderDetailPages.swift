@@ -113,11 +113,11 @@ enum OrderDetailPages {
                 """).map { OrderDetailPage.Delivery.Item(lineNo: $0.int("line_no") ?? 0, product: $0.text("product"), spec: $0.text("spec"),
                                                      qty: $0.int("qty") ?? 0) }
             let accepted = d.int("accepted_at")
-            let late = d.bool("late") || (accepted == nil && (d.int("arrived_at").map { $0 < OrderUtil.epoch(ctx) - 86_400 } ?? false))
+            let late = d.bool("late") || (accepted == nil && (d.int("arrived_at").map { $0 < ctx.epoch - 86_400 } ?? false))
             return OrderDetailPage.Delivery(id: d.int("id") ?? 0, deliveredOn: d.text("delivered_on"), items: items,
                                        value: OrderUtil.yuan(d.int("value_fen")),
-                                       arrived: d.int("arrived_at").map { OrderUtil.time(ctx, $0) },
-                                       isAccepted: accepted != nil, accepted: OrderUtil.time(ctx, accepted), isLate: late)
+                                       arrived: d.int("arrived_at").map { ctx.displayEpoch($0) },
+                                       isAccepted: accepted != nil, accepted: ctx.displayEpoch(accepted), isLate: late)
         }
     }
 
@@ -152,11 +152,11 @@ enum OrderDetailPages {
             o: OrderRecord(o), stateText: state.title, channelText: OrderChannel.title(o.string("channel")),
             total: OrderUtil.yuan(o.int("total_fen")), delivered: OrderUtil.yuan(o.int("delivered_fen")),
             isReleased: o.string("plan_no") != nil, writtenPending: o.bool("written_pending"),
-            writtenConfirmed: OrderUtil.time(ctx, o.int("written_confirmed_at")), isPhone: o.string("channel") == "phone",
-            hasOral: o.int("oral_notice_at") != nil, oralNotice: OrderUtil.time(ctx, o.int("oral_notice_at")),
-            oralDeadline: OrderUtil.time(ctx, oralDeadline),
-            oralOverdue: state == .accepted && (oralDeadline.map { $0 < OrderUtil.epoch(ctx) } ?? false),
-            error: req.query["error"], checkedAt: OrderUtil.time(ctx, o.int("checked_at")), checks: OrderCheckView.all(o),
+            writtenConfirmed: ctx.displayEpoch(o.int("written_confirmed_at")), isPhone: o.string("channel") == "phone",
+            hasOral: o.int("oral_notice_at") != nil, oralNotice: ctx.displayEpoch(o.int("oral_notice_at")),
+            oralDeadline: ctx.displayEpoch(oralDeadline),
+            oralOverdue: state == .accepted && (oralDeadline.map { $0 < ctx.epoch } ?? false),
+            error: req.query["error"], checkedAt: ctx.displayEpoch(o.int("checked_at")), checks: OrderCheckView.all(o),
             isSporadic: o.bool("sporadic"), prepaid: OrderUtil.yuan(o.int("prepaid_fen")),
             approvals: approvals, hasApprovals: !approvals.isEmpty, actions: actions, hasActions: !actions.isEmpty,
             lines: try OrderLineView.all(id, ctx),
@@ -189,8 +189,8 @@ enum OrderDetailPages {
         let approvals = try OrderApprovalView.all(id, ctx)
         let oral = o.int("oral_notice_at")
         let page = OrderPlanPage(o: OrderRecord(o), lines: try OrderLineView.all(id, ctx), total: OrderUtil.yuan(o.int("total_fen")),
-                            planSigned: OrderUtil.time(ctx, o.int("plan_signed_at")), hasOral: oral != nil,
-                            oralNotice: OrderUtil.time(ctx, oral), oralDeadline: OrderUtil.time(ctx, oral.map(OrderUtil.plusDay)),
+                            planSigned: ctx.displayEpoch(o.int("plan_signed_at")), hasOral: oral != nil,
+                            oralNotice: ctx.displayEpoch(oral), oralDeadline: ctx.displayEpoch(oral.map(OrderUtil.plusDay)),
                             approvals: approvals, hasApprovals: !approvals.isEmpty)
         return ctx.render(page, title: "销售计划下达表 \(o.text("plan_no"))")
     }
@@ -203,7 +203,7 @@ enum OrderDetailPages {
         let state = OrderUtil.state(o)
         let path = "/order/orders/\(id)"
         let user = try ctx.requireUser()
-        let now = OrderUtil.epoch(ctx)
+        let now = ctx.epoch
         switch action {
         case "recheck":
             guard ctx.can(OrderPages.register) || ctx.can(OrderPages.release) else { throw HTTPError.forbidden }
@@ -226,7 +226,7 @@ enum OrderDetailPages {
             try ctx.db.transaction {
                 try ctx.db.execute("UPDATE order_orders SET oral_notice_at = \(now), updated_at = \(now) WHERE id = \(id)")
                 try ctx.audit(AuditEntry(entity: "order.order", entityID: String(id), action: "oral_notice",
-                                         reason: "口头预先通知生产、品质、发货；书面下达表须在 \(OrderUtil.time(ctx, now + 86_400)) 前补发"))
+                                         reason: "口头预先通知生产、品质、发货；书面下达表须在 \(ctx.displayEpoch(now + 86_400)) 前补发"))
             }
             return .redirect(to: path)
         default:

@@ -6,7 +6,7 @@ import SalesKit
 enum OrderInbox {
     static func items(for user: User, _ ctx: Context) throws -> [InboxItem] {
         var out: [InboxItem] = []
-        let now = OrderUtil.epoch(ctx)
+        let now = ctx.epoch
         func url(_ r: Row) -> String { "/order/orders/\(r.int("id") ?? 0)" }
         func label(_ r: Row) -> String { "\(r.string("order_no") ?? "") \(r.string("customer_name") ?? "")" }
         if user.can(OrderPages.approve) {

@@ -89,7 +89,7 @@ enum OrderIntake {
                 if !errors.isEmpty { throw FormRejection(errors) }
             }
             let receivedOn = v.date("received_on") ?? ctx.today
-            let now = OrderUtil.epoch(ctx)
+            let now = ctx.epoch
             let id: Int64 = try ctx.db.transaction {
                 // The credit check reads the committed orders inside this write transaction.
                 let check = try OrderChecks.run(customer: c, orderFen: total, receivedOn: receivedOn, sporadic: sporadic,
@@ -148,8 +148,8 @@ enum OrderIntake {
             UPDATE order_orders SET state = \(to.rawValue), contract_id = \(check.contractID), contract_ok = \(check.contractOK),
                 contract_result = \(check.contractText), settlement_ok = \(check.settlementOK), settlement_result = \(check.settlementText),
                 credit_ok = \(check.creditOK), credit_result = \(check.creditText), line_fen = \(check.lineFen),
-                exposure_fen = \(check.exposureFen), over_fen = \(check.overFen), checked_at = \(OrderUtil.epoch(ctx)),
-                updated_at = \(OrderUtil.epoch(ctx))
+                exposure_fen = \(check.exposureFen), over_fen = \(check.overFen), checked_at = \(ctx.epoch),
+                updated_at = \(ctx.epoch)
             WHERE id = \(id) AND state = \(from.rawValue)
             """)
         guard changed == 1 else { throw HTTPError.conflict("订单状态已被他人修改，请刷新后重试。") }

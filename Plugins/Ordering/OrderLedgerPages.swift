@@ -154,7 +154,7 @@ enum OrderLedgerPages {
                 let id = try ctx.db.insert("""
                     INSERT INTO order_ledger (customer_id, kind, amount_fen, entry_date, note, created_by, created_at)
                     VALUES (\(c.id), 'payment', \(amount), \(v.string("paid_on")), \(v.optionalString("note") ?? "收款"),
-                        \(try ctx.requireUser().id), \(OrderUtil.epoch(ctx)))
+                        \(try ctx.requireUser().id), \(ctx.epoch))
                     RETURNING id
                     """)
                 try ctx.audit(AuditEntry(entity: "order.payment", entityID: String(id), action: "create", to: "recorded",
@@ -179,7 +179,7 @@ enum OrderLedgerPages {
             try ctx.db.transaction {
                 let id = try ctx.db.insert("""
                     INSERT INTO order_prices (product, spec, unit_price_fen, updated_at)
-                    VALUES (\(v.string("product")), \(v.string("spec")), \(v.money("price") ?? 0), \(OrderUtil.epoch(ctx)))
+                    VALUES (\(v.string("product")), \(v.string("spec")), \(v.money("price") ?? 0), \(ctx.epoch))
                     ON CONFLICT (product, spec) DO UPDATE SET unit_price_fen = excluded.unit_price_fen, updated_at = excluded.updated_at
                     RETURNING id
                     """)

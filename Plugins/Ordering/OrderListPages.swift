@@ -9,7 +9,7 @@ enum OrderListPages {
         var f: [String] = []
         if r.bool("written_pending") { f.append("待书面确认") }
         if r.string("state") == OrderState.accepted.rawValue, let oral = r.int("oral_notice_at") {
-            f.append(OrderUtil.plusDay(oral) < OrderUtil.epoch(ctx) ? "口头通知已超 24 小时未补下达表" : "已口头通知")
+            f.append(OrderUtil.plusDay(oral) < ctx.epoch ? "口头通知已超 24 小时未补下达表" : "已口头通知")
         }
         return f.joined(separator: "；")
     }

@@ -159,7 +159,7 @@ enum OrderPaths {
         }
         if !bound.errors.isEmpty { return page(bound, status: 422) }
         let user = try ctx.requireUser()
-        let now = OrderUtil.epoch(ctx)
+        let now = ctx.epoch
         try ctx.db.transaction {
             var notes: [String] = []
             for p in picked {
@@ -221,7 +221,7 @@ enum OrderPaths {
         if req.method == "POST" && st != .requested { throw HTTPError.conflict("试制结果已登记。") }
         return try ctx.handleForm(OrderChangeFlow.trialForm, title: "试制样品 #\(tid)", initial: FormData([("sample_on", ctx.today.description)]),
                                   page: { form in
-            TrialPage(t: trial, stateText: st.title, open: st == .requested, decided: OrderUtil.time(ctx, t.int("decided_at")), form: form,
+            TrialPage(t: trial, stateText: st.title, open: st == .requested, decided: ctx.displayEpoch(t.int("decided_at")), form: form,
                       history: try OrderUtil.history("order.trial", tid, ctx, state: { TrialState(rawValue: $0)?.title ?? "" }, action: {
                           ["create": "送技术部试制", "passed": "试制合格", "failed": "试制不合格"][$0] ?? ""
                       }))
@@ -231,7 +231,7 @@ enum OrderPaths {
                 let to = try TrialFlow.machine.apply(v.string("result"), from: st, id: String(tid), reason: v.string("note"), ctx)
                 let changed = try ctx.db.execute("""
                     UPDATE order_trials SET state = \(to.rawValue), sample_on = \(v.date("sample_on")?.description), result_note = \(v.string("note")),
-                        decided_by = \(user.id), decided_name = \(user.displayName), decided_at = \(OrderUtil.epoch(ctx))
+                        decided_by = \(user.id), decided_name = \(user.displayName), decided_at = \(ctx.epoch)
                     WHERE id = \(tid) AND state = \(st.rawValue)
                     """)
                 guard changed == 1 else { throw HTTPError.conflict("试制结果已被他人登记。") }

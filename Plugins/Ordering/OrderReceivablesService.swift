@@ -16,7 +16,7 @@ struct OrderReceivablesService: ReceivablesService {
         return try ctx.db.transaction {
             let id = try ctx.db.insert("""
                 INSERT INTO order_ledger (customer_id, kind, amount_fen, entry_date, note, created_by, created_at)
-                VALUES (\(customerID), 'payment', \(amountFen), \(ctx.today.description), \(note), \(user.id), \(OrderUtil.epoch(ctx)))
+                VALUES (\(customerID), 'payment', \(amountFen), \(ctx.today.description), \(note), \(user.id), \(ctx.epoch))
                 RETURNING id
                 """)
             try ctx.audit(AuditEntry(entity: "order.credit", entityID: String(id), action: "create", to: "recorded",

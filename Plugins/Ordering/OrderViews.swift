@@ -141,7 +141,7 @@ struct OrderApprovalView: TemplateModel {
         try ctx.db.query("SELECT * FROM order_approvals WHERE order_id = \(orderID) ORDER BY at, id").map { a in
             OrderApprovalView(kindTitle: ["credit": "超销售警戒线审批（003 §4.2）", "sporadic": "零星客户审批（003 §4.1.3）"][a.text("kind")] ?? "",
                               decisionTitle: a.string("decision") == "approved" ? "批准" : "驳回",
-                              approverName: a.text("approver_name"), at: OrderUtil.time(ctx, a.int("at")),
+                              approverName: a.text("approver_name"), at: ctx.displayEpoch(a.int("at")),
                               isCredit: a.string("kind") == "credit", line: OrderUtil.yuan(a.int("line_fen")),
                               exposure: OrderUtil.yuan(a.int("exposure_fen")), over: OrderUtil.yuan(a.int("over_fen")),
                               reason: a.text("reason"))

@@ -109,6 +109,5 @@ enum Committee {
 }
 
 extension Context {
-    var epoch: Int64 { Int64(now.timeIntervalSince1970) }
     var currentBatch: SuggestionCalendar.Batch { SuggestionCalendar.batch(forSubmissionOn: today) }
 }

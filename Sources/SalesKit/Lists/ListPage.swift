@@ -269,6 +269,9 @@ public struct ListPageView: PageModel {
 }
 
 extension Context {
+    /// This request's "now" as epoch seconds (UTC), as instants are stored.
+    public var epoch: Int64 { Int64(now.timeIntervalSince1970) }
+
     /// An epoch-seconds value from the database as a time in the company time zone ("" for NULL).
     public func displayEpoch(_ epoch: Int64?) -> String {
         guard let epoch else { return "" }
