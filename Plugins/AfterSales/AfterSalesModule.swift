@@ -13,13 +13,7 @@ public struct AfterSalesModule: DepartmentModule {
 
     public var permissions: [Permission] { ComplaintPages.permissions + ReturnPages.permissions + PatrolPages.permissions }
     public var menu: [MenuItem] { ComplaintPages.menu + ReturnPages.menu + PatrolPages.menu }
-    public var migrations: [Migration] {
-        ComplaintPages.migrations + ReturnPages.migrations + PatrolPages.migrations + [
-            // A return's lines are read and replaced by return id on every save (issue 20: no scan
-            // of a growing table under the write lock).
-            Migration(4, "index of return lines by return", "CREATE INDEX service_return_lines_return ON service_return_lines(return_id);"),
-        ]
-    }
+    public var migrations: [Migration] { ServiceMigrations.all }
     public var pages: [any PageModel.Type] {
         [ComplaintListPage.self, ComplaintPage.self, ComplaintPrintPage.self, ComplaintFormPage.self, ComplaintStepPage.self,
          QueuePage.self, ReportPage.self, PolicyPage.self,

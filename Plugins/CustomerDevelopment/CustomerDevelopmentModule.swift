@@ -51,7 +51,7 @@ public struct CustomerDevelopmentModule: DepartmentModule {
          VisitWeeklyPage.self]
     }
 
-    public var migrations: [Migration] { [Schema.v1] + VisitPages.migrations + ProfilePages.migrations + [Schema.v4] }
+    public var migrations: [Migration] { CRMMigrations.all }
 
     public var forms: [String: FormSchema] {
         FormSchema.combine(["customer": CustomerPages.customerForm, "stage": CustomerPages.stageForm, "contact": CustomerPages.contactForm,

@@ -1,67 +1,21 @@
 import Foundation
 import SalesKit
 
-/// Contract changes (003 §3.9–§3.12) and the other order paths (001 篇二 §6.1–§6.2): the tables
-/// (migration version 3), states, forms and the rule for "production has started".
-///
-/// **Decision — production has started** (003 §3.9 "没有投入生产"): 生产部 has scheduled the order
-/// (the 销售计划下达表 became a schedule) and the scheduled start date is today or earlier, or a
-/// delivery has already been made. A released order that is not yet scheduled, or scheduled to
-/// start in the future, has not started.
-///
-/// - Not started: the customer's written request is re-reviewed by the sales head (营销部) and
-///   then needs the GM's approval (§3.9).
-/// - Started: the request is taken only with the customer's recorded agreement — to let the
-///   order finish what is in production under the original contract, or to compensate — and then
-///   goes through the same re-review and GM approval (§3.10).
-/// - Every approved change is re-sent to 营销部, 财务部 and 生产部 (§3.12): it appears in each
-///   queue as a change notice until that department confirms receipt.
-enum OrderChangeSchema {
-    static let v3 = Migration(3, "contract changes, stock check and trial samples", """
-        CREATE TABLE order_changes (
-            id INTEGER PRIMARY KEY,
-            order_id INTEGER NOT NULL REFERENCES order_orders (id),
-            requested_on TEXT NOT NULL,
-            request_ref TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            content TEXT NOT NULL,
-            reason TEXT NOT NULL,
-            new_planned_delivery TEXT,
-            production_started INTEGER NOT NULL DEFAULT 0,
-            agreement TEXT,
-            agreement_note TEXT,
-            state TEXT NOT NULL,
-            reviewed_by INTEGER, reviewed_name TEXT, reviewed_at INTEGER, review_note TEXT,
-            decided_by INTEGER, decided_name TEXT, decided_at INTEGER, decision_reason TEXT,
-            notice_at INTEGER,
-            created_by INTEGER NOT NULL,
-            created_name TEXT NOT NULL DEFAULT '',
-            created_at INTEGER NOT NULL,
-            updated_at INTEGER NOT NULL);
-        CREATE INDEX order_changes_order ON order_changes (order_id, state);
-        CREATE TABLE order_change_receipts (
-            change_id INTEGER NOT NULL REFERENCES order_changes (id),
-            dept TEXT NOT NULL,
-            user_id INTEGER NOT NULL,
-            user_name TEXT NOT NULL,
-            at INTEGER NOT NULL,
-            PRIMARY KEY (change_id, dept));
-        ALTER TABLE order_lines ADD COLUMN stock_on_hand INTEGER;
-        ALTER TABLE order_lines ADD COLUMN to_production INTEGER NOT NULL DEFAULT 0;
-        ALTER TABLE order_lines ADD COLUMN new_variant INTEGER NOT NULL DEFAULT 0;
-        CREATE TABLE order_trials (
-            id INTEGER PRIMARY KEY,
-            order_id INTEGER NOT NULL REFERENCES order_orders (id),
-            line_id INTEGER NOT NULL UNIQUE REFERENCES order_lines (id),
-            state TEXT NOT NULL,
-            sample_on TEXT,
-            result_note TEXT,
-            decided_by INTEGER, decided_name TEXT, decided_at INTEGER,
-            created_by INTEGER NOT NULL,
-            created_at INTEGER NOT NULL);
-        CREATE INDEX order_trials_state ON order_trials (state);
-        """)
-}
+// Contract changes (003 §3.9–§3.12) and the other order paths (001 篇二 §6.1–§6.2): the tables
+// (migration version 3), states, forms and the rule for "production has started".
+//
+// **Decision — production has started** (003 §3.9 "没有投入生产"): 生产部 has scheduled the order
+// (the 销售计划下达表 became a schedule) and the scheduled start date is today or earlier, or a
+// delivery has already been made. A released order that is not yet scheduled, or scheduled to
+// start in the future, has not started.
+//
+// - Not started: the customer's written request is re-reviewed by the sales head (营销部) and
+//   then needs the GM's approval (§3.9).
+// - Started: the request is taken only with the customer's recorded agreement — to let the
+//   order finish what is in production under the original contract, or to compensate — and then
+//   goes through the same re-review and GM approval (§3.10).
+// - Every approved change is re-sent to 营销部, 财务部 and 生产部 (§3.12): it appears in each
+//   queue as a change notice until that department confirms receipt.
 
 enum ChangeState: String, Sendable, CaseIterable {
     case reviewing, pendingGM = "pending_gm", approved, rejected, withdrawn

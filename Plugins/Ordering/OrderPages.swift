@@ -45,7 +45,6 @@ enum OrderPages {
         MenuItem("技术部试制", path: "queues/technical", access: .permission(OrderPaths.technical)),
     ]
 
-    static let migrations: [Migration] = [OrderSchema.v1, OrderChangeSchema.v3, OrderSchema.v4]
 
     static let forms: [String: FormSchema] = [
         "order": OrderForms.order, "delivery": OrderForms.delivery, "contract": OrderForms.contract,

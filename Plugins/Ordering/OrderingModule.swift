@@ -14,7 +14,7 @@ public struct OrderingModule: DepartmentModule {
 
     public var permissions: [Permission] { OrderPages.permissions + BranchPages.permissions }
     public var menu: [MenuItem] { OrderPages.menu + BranchPages.menu }
-    public var migrations: [Migration] { (OrderPages.migrations + BranchPages.migrations).sorted { $0.version < $1.version } }
+    public var migrations: [Migration] { OrderMigrations.all }
     public var forms: [String: FormSchema] { FormSchema.combine(OrderPages.forms, BranchPages.forms) }
     public var pages: [any PageModel.Type] { OrderPages.pages + BranchPages.pages }
 

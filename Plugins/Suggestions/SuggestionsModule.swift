@@ -49,7 +49,7 @@ public struct SuggestionsModule: DepartmentModule {
          TeamRankingPage.self]
     }
 
-    public var migrations: [Migration] { [Schema.v1, ImplSchema.v2] }
+    public var migrations: [Migration] { IdeasMigrations.all }
     public var forms: [String: FormSchema] {
         ["suggestion": SubmitPages.form, "grade": ReviewPages.gradeForm, "note": ReviewPages.noteForm,
          "impl-plan": ImplPages.planForm, "impl-issue": ImplPages.issueForm, "impl-decision": ImplPages.decisionForm,

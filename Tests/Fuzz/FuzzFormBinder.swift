@@ -1,4 +1,4 @@
-// libFuzzer target: the form binder — `FormSchema.bind` / `blank` and `BoundForm.viewModel`, over
+// libFuzzer target: the form binder — `FormSchema.bind` / `blank` and `BoundForm.view`, over
 // a schema with every `FieldKind` (rows nested in rows included) and every `FieldRule`.
 // Input: a urlencoded body (as a browser posts it). When it does not decode, it is split on `&`
 // and `=` without percent-decoding, so the binder still sees arbitrary text. A pair named
@@ -70,8 +70,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
 
     let bound = schema.bind(raw, files: files, today: today)
-    let model = bound.viewModel()
-    checkModel(model, bound: bound)
+    checkModel(bound.view(), bound: bound)
     invariant(bound.isValid == (bound.errors.isEmpty && bound.formErrors.isEmpty), "isValid disagrees with errors")
     if let values = bound.values { checkValues(values, schema) }
 
@@ -92,13 +91,12 @@ private func lenientForm(_ bytes: [UInt8]) -> FormData {
     return form
 }
 
-private func checkModel(_ model: [String: Any], bound: BoundForm) {
-    let fields = model["fields"] as? [[String: Any]]
-    invariant(fields?.count == schema.fields.count, "viewModel lost fields")
-    invariant(model["errorCount"] as? Int == bound.errors.count + bound.formErrors.count, "errorCount wrong")
-    invariant(model["hasErrors"] as? Bool == !bound.isValid, "hasErrors wrong")
-    for f in fields ?? [] where f["isPassword"] as? Bool == true {
-        invariant(f["value"] as? String == "", "password echoed back")
+private func checkModel(_ model: FormView, bound: BoundForm) {
+    invariant(model.fields.count == schema.fields.count, "the form's view lost fields")
+    invariant(model.errorCount == bound.errors.count + bound.formErrors.count, "errorCount wrong")
+    invariant(model.hasErrors == !bound.isValid, "hasErrors wrong")
+    for f in model.fields where f.isPassword {
+        invariant(f.value == "", "password echoed back")
     }
 }
 

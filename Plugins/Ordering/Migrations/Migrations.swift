@@ -1,0 +1,10 @@
+import SalesKit
+
+/// The customer-order tables (migration version 1). Money is integer 分, quantities integers,
+/// instants epoch seconds (UTC), calendar dates `YYYY-MM-DD` text.
+///
+/// The order module's schema, one file per version (`V1.swift`, …): a new version is a new
+/// file and a line here. Applied in order by the host's migrator, each once.
+enum OrderMigrations {
+    static let all: [Migration] = [v1, v2, v3, v4]
+}
