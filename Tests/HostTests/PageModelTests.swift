@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import SalesHost
 @testable import SalesKit
@@ -134,6 +135,20 @@ import Testing
                 #expect("\(error)".contains(expected), "\(error)")
             }
         }
+    }
+
+    @Test func anUndeclaredPageIsBoundOnFirstUseAndRecordedAsAProgrammingError() throws {
+        struct Forgotten: PageModel {
+            static let template = "forgotten"
+            var x: String
+        }
+        let r = try Self.renderer(module: ["forgotten": "[{{x}}]"], pages: [])
+        let seen = Mutex<[ProgrammingError]>([])
+        let html = try ProgrammingErrors.$observer.withValue({ e in seen.withLock { $0.append(e) } }) {
+            try r.render(Forgotten(x: "a"), module: "m", envelope: Self.envelope)
+        }
+        #expect(String(decoding: html, as: UTF8.self) == "[a]")
+        #expect(seen.withLock { $0.map(\.kind) } == [.undeclaredPage])
     }
 
     @Test func modelsMayHoldOnlyWhatTemplatesCanShow() throws {

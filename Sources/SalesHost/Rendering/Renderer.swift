@@ -55,7 +55,7 @@ public struct Renderer: Sendable {
 
     /// A typed page, rendered in the layout: `envelope` is the layout's data.
     func render<P: PageModel>(_ page: P, module: String, envelope: (BoundTemplate) -> LayoutEnvelope) throws -> [UInt8] {
-        let bound = try pages.page(P.self, module: module, compiled: compiled, files: sources.mapValues(\.file))
+        let bound = try pages.page(P.self, module: module)
         let encoder = TemplateEncoder()
         let pageValue = try encoder.encodePage(page, as: bound.shape)
         let envelopeValue = try encoder.encodePage(envelope(bound.template), as: pages.envelopeShape)
@@ -135,24 +135,32 @@ struct BoundPage: Sendable {
 }
 
 /// Page types bound at start-up, and the few bound later (a page type a module forgot to
-/// declare: bound on first use and logged, so the tests that render it fail loudly).
+/// declare: bound on first use and recorded as a programming error — logged by the host, and
+/// failing the test whose request rendered it).
 final class PageBindings: Sendable {
     let declared: [ObjectIdentifier: BoundPage]
     let envelopeShape: TemplateShape
+    private let compiled: CompiledTemplates
+    private let files: [String: String]
     private let late = Mutex<[ObjectIdentifier: BoundPage]>([:])
     private let shapes: Mutex<TemplateShapes>
 
-    init(declared: [ObjectIdentifier: BoundPage], envelopeShape: TemplateShape, shapes: TemplateShapes) {
+    init(declared: [ObjectIdentifier: BoundPage], envelopeShape: TemplateShape, shapes: TemplateShapes,
+         compiled: CompiledTemplates, files: [String: String]) {
         self.declared = declared
         self.envelopeShape = envelopeShape
         self.shapes = Mutex(shapes)
+        self.compiled = compiled
+        self.files = files
     }
 
-    func page<P: PageModel>(_ type: P.Type, module: String, compiled: CompiledTemplates, files: [String: String]) throws -> BoundPage {
+    func page<P: PageModel>(_ type: P.Type, module: String) throws -> BoundPage {
         let id = ObjectIdentifier(type)
         if let b = declared[id] { return b }
         if let b = late.withLock({ $0[id] }) { return b }
-        let envelope = envelopeShape
+        ProgrammingErrors.record(ProgrammingError(kind: .undeclaredPage, name: "\(type)",
+                                                  detail: "rendered by module \(module) but not listed in its pages"))
+        let (envelope, compiled, files) = (envelopeShape, compiled, files)
         let b = try shapes.withLock { shapes in
             try Renderer.bind(type, module: module, envelope: envelope, shapes: shapes, compiled: compiled, files: files)
         }
@@ -208,6 +216,6 @@ extension Renderer {
         guard problems.isEmpty else {
             throw LoadError(description: "page models do not match their templates:\n  " + problems.joined(separator: "\n  "))
         }
-        return PageBindings(declared: bound, envelopeShape: envelope, shapes: shapes)
+        return PageBindings(declared: bound, envelopeShape: envelope, shapes: shapes, compiled: compiled, files: files)
     }
 }

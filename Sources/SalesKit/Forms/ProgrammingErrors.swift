@@ -14,6 +14,8 @@ public struct ProgrammingError: Sendable, Equatable, CustomStringConvertible {
         /// Two parts of a module declare a form under the same name (`FormSchema.combine`); the
         /// registry refuses to start.
         case duplicateFormName
+        /// A page model rendered that its module does not list in `pages` (bound on first use).
+        case undeclaredPage
     }
 
     public var kind: Kind
@@ -37,6 +39,7 @@ public struct ProgrammingError: Sendable, Equatable, CustomStringConvertible {
         case .undeclaredErrorField: "form error attached to an undeclared field"
         case .invalidFormSQL: "form SQL refused for table"
         case .duplicateFormName: "form name declared twice"
+        case .undeclaredPage: "page model not declared"
         }
         return "\(what) '\(name)'" + (site.isEmpty ? "" : " at \(site)") + (detail.isEmpty ? "" : ": \(detail)")
     }
