@@ -18,20 +18,27 @@ public struct AdminModule: DepartmentModule {
     public var menu: [MenuItem] {
         [
             MenuItem("用户", path: "users", access: .permission(Self.users)),
+            MenuItem("部门", path: "departments", access: .permission(Self.users)),
             MenuItem("角色权限", path: "roles", access: .permission(Self.roles)),
             MenuItem("审计日志", path: "audit", access: .permission(Self.audit)),
             MenuItem("模块管理", path: "modules", access: .permission(Self.modules)),
         ]
     }
 
-    public var pages: [any PageModel.Type] { [UsersPage.self, UserFormPage.self, RolesPage.self, ModulePages.Page.self] }
+    public var pages: [any PageModel.Type] { [UserFormPage.self, DepartmentFormPage.self, RolesPage.self, ModulePages.Page.self] }
 
-    public var forms: [String: FormSchema] { ["user.create": UserPages.createForm, "user.edit": UserPages.editForm] }
+    public var forms: [String: FormSchema] {
+        ["user.create": UserPages.createForm(), "user.edit": UserPages.editForm(),
+         "department.create": DepartmentPages.form(isNew: true), "department.edit": DepartmentPages.form(isNew: false)]
+    }
 
     public func routes(_ r: inout RouteBuilder) {
         r.get("users", .permission(Self.users), UserPages.list)
         r.form("users/new", .permission(Self.users), UserPages.create)
         r.form("users/:id", .permission(Self.users), UserPages.edit)
+        r.get("departments", .permission(Self.users), DepartmentPages.list)
+        r.form("departments/new", .permission(Self.users), DepartmentPages.create)
+        r.form("departments/:id", .permission(Self.users), DepartmentPages.edit)
         r.form("roles", .permission(Self.roles), RolePages.matrix)
         r.get("audit", .permission(Self.audit), AuditPages.list)
         r.get("modules", .permission(Self.modules), ModulePages.list)

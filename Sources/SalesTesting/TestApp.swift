@@ -65,11 +65,25 @@ public final class TestApp {
 
     @discardableResult
     public func addUser(_ username: String, roles: [Role], displayName: String? = nil, department: String = "") throws -> Int64 {
-        try Accounts(db: worker.db).addUser(username: username, displayName: displayName ?? username, department: department,
+        // A department a test names that the directory lacks becomes one (tests read as before).
+        for name in department.split(whereSeparator: { ",，、".contains($0) }).map(String.init) {
+            if try worker.db.first("SELECT id FROM departments WHERE name = \(name) OR code = \(name)") == nil {
+                let n = (try worker.db.scalar("SELECT COUNT(*) FROM departments") ?? 0) + 1
+                try worker.db.execute("INSERT INTO departments (code, name, position) VALUES (\("test\(n)"), \(name), 100)")
+            }
+        }
+        return try Accounts(db: worker.db).addUser(username: username, displayName: displayName ?? username, department: department,
                                            password: Self.password, roles: roles.map(\.id))
     }
 
     public func client() -> TestClient { TestClient(app: self) }
+
+    /// A request context outside any request (for calling services directly), as `module`.
+    public func context(module: String = "admin", user: User? = nil, now: Date = Date()) -> Context {
+        Context(request: Request(method: "GET", path: "/"), user: user, db: worker.db, now: now,
+                timeZone: TimeZone(identifier: app.config.timeZone) ?? TimeZone(secondsFromGMT: 8 * 3600) ?? .current,
+                module: module, csrfToken: "", resumedForm: nil, host: worker)
+    }
 
     /// Programming errors seen by this app's clients (written from the request's thread).
     final class Recorded: Sendable {

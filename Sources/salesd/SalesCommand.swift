@@ -26,7 +26,7 @@ struct Salesd: ParsableCommand {
         } catch let error as AccountError {
             switch error {
             case .noSuchUser: CLIFailure(.noSuchUser, error.description).exit()
-            case .userExists: CLIFailure(.invalidInput, error.description).exit()
+            case .userExists, .noSuchDepartment: CLIFailure(.invalidInput, error.description).exit()
             case .noSchema: CLIFailure(.fileError, error.description).exit()
             }
         } catch let error as CocoaError {
@@ -272,10 +272,10 @@ struct ConfigCommand: ParsableCommand {
 }
 
 /// The web's rules for accounts, applied to the CLI's input: the admin module's own user form
-/// (`user.create` in Plugins/Admin — username pattern, name and department lengths, password
+/// (`user.create` in Plugins/Admin — username pattern, name length, password
 /// length, known roles), bound like a submitted form.
 enum UserRules {
-    static let options = ["username": "NAME", "display_name": "--display-name", "department": "--department",
+    static let options = ["username": "NAME", "display_name": "--display-name",
                           "password": "--password", "roles": "--roles"]
 
     static func check(_ fields: [(String, String)]) throws -> FormValues {
@@ -316,7 +316,7 @@ struct UserCommand: ParsableCommand {
         @Argument(help: "2–32 letters, digits or . _ - (as the web form).") var username: String
         @Option var displayName: String?
         @Option(help: "Comma-separated role ids (see `salesd user roles --list`).") var roles: String = ""
-        @Option var department: String = ""
+        @Option(help: "Department names or codes, comma-separated (default: the standard department of each role).") var department: String = ""
         @Option(help: "8–128 characters (as the web form).") var password: String?
         @Option(help: "Why, for the audit log.") var reason: String?
         @Flag(help: "Succeed without changes if the user exists.") var ifMissing = false
@@ -333,9 +333,11 @@ struct UserCommand: ParsableCommand {
             let (pw, generated) = UserRules.password(password)
             // Without --display-name the name is the username (checked once, as the username).
             let v = try UserRules.check([("username", username)] + (displayName.map { [("display_name", $0)] } ?? [])
-                                        + [("department", department), ("password", pw)] + roleIDs.map { ("roles", $0) })
+                                        + [("password", pw)] + roleIDs.map { ("roles", $0) })
+            // Departments are directory records: names or codes, checked against the directory.
+            _ = try accounts.departmentCodes(department)
             let id = try accounts.addUser(username: v.string("username"), displayName: displayName == nil ? v.string("username") : v.string("display_name"),
-                                          department: v.string("department"), password: v.string("password"),
+                                          department: department, password: v.string("password"),
                                           roles: v.list("roles"), by: .cli(command: "salesd user add", reason: reason))
             print("created user \(v.string("username")) (id \(id))")
             if generated { print("password: \(pw)") }

@@ -37,6 +37,8 @@ struct AllFormsTests {
         "service/patrol-urgent/customer", "service/patrol-visit/customer",        // customers the user may see
         "service/patrol-visit/patroller",                                          // staff who patrol
         "ideas/impl-performance/recipient",                                        // the order's implementers
+        "admin/user.create/supervisor", "admin/user.edit/supervisor", "admin/user.edit/successor",
+        "admin/department.create/head", "admin/department.edit/head",               // active users
     ]
 
     @Test func everyModuleDeclaresItsForms() {

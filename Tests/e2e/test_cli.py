@@ -112,6 +112,20 @@ def test_user_add_refuses_an_unknown_role_and_a_duplicate(cli):
     assert len(cli.audit("create")) == 1
 
 
+def test_user_add_takes_departments_from_the_directory(cli):
+    """Departments are records (RULES §6): --department names directory departments (name or
+    code); an unknown one exits 65 naming the known ones; without it the roles decide."""
+    p = cli.run("user", "add", "li.si", "--roles", "quality", "--department", "质检科", "--password", PASSWORD)
+    assert p.returncode == EX_DATAERR and "没有此部门" in p.stderr and "质检科" in p.stderr and "品质部" in p.stderr, p.stderr
+    assert cli.query("SELECT COUNT(*) FROM users") == [(0,)]
+    assert cli.run("user", "add", "li.si", "--roles", "quality", "--department", "品质部,technical", "--password", PASSWORD).returncode == 0
+    assert cli.run("user", "add", "wang.wu", "--roles", "finance", "--password", PASSWORD).returncode == 0
+    members = cli.query("""SELECT u.username, d.code FROM department_members m JOIN users u ON u.id = m.user_id
+                           JOIN departments d ON d.id = m.department_id ORDER BY u.username, d.position""")
+    assert members == [("li.si", "quality"), ("li.si", "technical"), ("wang.wu", "finance")]
+    assert cli.query("SELECT department FROM users WHERE username = 'li.si'") == [("品质部、技术部",)]
+
+
 def test_unknown_users_exit_67(cli):
     for args in (["user", "roles", "nobody"], ["user", "roles", "nobody", "--set", "sales_rep"],
                  ["user", "passwd", "nobody", "--password", PASSWORD]):

@@ -348,7 +348,7 @@ def assert_healthy(s, where):
 
 DEPARTMENTS = {   # --department of each role's user (the suggestion module's department managers)
     "sales_rep": "销售部", "sales_supervisor": "销售部", "sales_manager": "销售部", "market_manager": "市场部",
-    "marketing_director": "营销部", "general_manager": "总经办", "finance": "财务部", "production": "生产部",
+    "marketing_director": "销售部", "general_manager": "总经理办公室", "finance": "财务部", "production": "生产部",
     "quality": "品质部", "technical": "技术部", "service_rep": "客户服务部", "service_supervisor": "客户服务部",
     "committee": "市场部", "admin": "",
 }
@@ -361,7 +361,7 @@ def role_users(s):
     for role in roles:
         name = "u_" + role
         s.cli("user", "add", name, "--display-name", "测试" + role, "--roles", role,
-              "--department", DEPARTMENTS.get(role, "其他部门"), "--password", PASSWORD)
+              "--department", DEPARTMENTS.get(role, ""), "--password", PASSWORD)
         users[role] = name
     return roles, users
 

@@ -32,6 +32,8 @@ public enum AccountError: Error, Equatable, CustomStringConvertible {
     case userExists(String)
     /// The database has no users table: not migrated, or not the database the service uses.
     case noSchema(String)
+    /// A department name or code the directory does not have (with the known names).
+    case noSuchDepartment(String, known: [String])
 
     public var description: String {
         switch self {
@@ -39,6 +41,8 @@ public enum AccountError: Error, Equatable, CustomStringConvertible {
             "数据库尚未初始化 (no schema in the database) \(path): run `salesd migrate` first, with the service's --config"
         case .noSuchUser(let name): "没有此用户 (no such user): \(LogText.field(name))"
         case .userExists(let name): "用户已存在 (user already exists): \(LogText.field(name))"
+        case .noSuchDepartment(let name, let known):
+            "没有此部门 (no such department): \(LogText.field(name)); 现有部门 (known): \(known.joined(separator: "、"))"
         }
     }
 }
@@ -81,12 +85,30 @@ public struct Accounts {
             // A role given twice is one role (user_roles is unique per user and role).
             let roles = Array(Set(roles)).sorted()
             for r in roles { try db.execute("INSERT INTO user_roles (user_id, role_id) VALUES (\(id), \(r))") }
+            // Departments named (names or codes, comma-separated), else the standard ones of the roles.
+            let codes = department.isEmpty ? StandardDepartment.codes(roles: roles) : try departmentCodes(department)
+            try Organisation.setMembership(userID: id, codes: codes, db)
             if let actor {
                 try audit(actor, userID: id, action: "create", from: nil, to: "active", now: now,
                           detail: "角色：" + roles.joined(separator: ","))
             }
             return id
         }
+    }
+
+    /// Department codes for a list of names or codes separated by `,`, `，` or `、`.
+    public func departmentCodes(_ spec: String) throws -> [String] {
+        let rows = try db.query("SELECT code, name FROM departments WHERE active = 1 ORDER BY position, id")
+        var codes: [String] = []
+        for part in spec.split(whereSeparator: { ",，、".contains($0) }) {
+            let key = part.trimmingCharacters(in: .whitespaces)
+            if key.isEmpty { continue }
+            guard let code = rows.first(where: { $0.string("code") == key || $0.string("name") == key })?.string("code") else {
+                throw AccountError.noSuchDepartment(key, known: rows.compactMap { $0.string("name") })
+            }
+            if !codes.contains(code) { codes.append(code) }
+        }
+        return codes
     }
 
     /// Sets the password and ends every session of that user. Returns the sessions ended.

@@ -90,6 +90,8 @@ public struct Registry: Sendable {
         services.provide(PlatformDirectory.self, HostPlatformDirectory(
             modules: modules.map(\.manifest), permissions: modules.flatMap(\.permissions)))
         services.provide(ModuleSwitchboard.self, HostModuleSwitchboard(switches: switches))
+        services.provide(OrgDirectory.self, HostOrgDirectory())
+        services.provide(UserHandover.self, HostUserHandover(modules: modules))
         for m in modules {
             var builder = RouteBuilder(module: m.manifest.id)
             m.routes(&builder)

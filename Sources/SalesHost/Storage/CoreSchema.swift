@@ -105,5 +105,54 @@ enum CoreSchema {
             changed_at INTEGER NOT NULL
         );
         """),
+        // The department directory and reports-to (issue 15, RULES §6): departments are records
+        // with a head and members; `users.department` stays as the display text (the names of
+        // the user's departments), kept in step by the directory. Existing free-text values
+        // become departments; existing users join the standard department of their roles.
+        Migration(5, "department directory and reports-to", """
+        CREATE TABLE departments (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL UNIQUE,
+            head_id INTEGER REFERENCES users(id),
+            active INTEGER NOT NULL DEFAULT 1,
+            position INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE department_members (
+            department_id INTEGER NOT NULL REFERENCES departments(id),
+            user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            PRIMARY KEY (department_id, user_id)
+        );
+        CREATE INDEX department_members_user ON department_members(user_id);
+        ALTER TABLE users ADD COLUMN supervisor_id INTEGER REFERENCES users(id);
+        CREATE INDEX users_supervisor ON users(supervisor_id);
+        \(standardDepartments)
+        INSERT INTO departments (code, name, position)
+            SELECT 'dept' || MIN(u.id), u.department, 100 FROM users u
+            WHERE TRIM(u.department) <> '' AND NOT EXISTS (SELECT 1 FROM departments d WHERE d.name = u.department)
+            GROUP BY u.department;
+        INSERT INTO department_members (department_id, user_id)
+            SELECT d.id, u.id FROM users u JOIN departments d ON d.name = u.department;
+        \(roleMemberships)
+        """),
     ]
+
+    /// The standard departments, in the directory's order.
+    static var standardDepartments: String {
+        StandardDepartment.allCases.enumerated().map { i, d in
+            "INSERT INTO departments (code, name, position) VALUES ('\(d.rawValue)', '\(d.name)', \(i + 1));"
+        }.joined(separator: "\n")
+    }
+
+    /// Existing users join the standard department of each of their roles.
+    static var roleMemberships: String {
+        StandardDepartment.ofRole.map { role, dept in
+            """
+            INSERT INTO department_members (department_id, user_id)
+                SELECT d.id, ur.user_id FROM user_roles ur JOIN departments d ON d.code = '\(dept.rawValue)'
+                WHERE ur.role_id = '\(role)' AND NOT EXISTS
+                    (SELECT 1 FROM department_members m WHERE m.department_id = d.id AND m.user_id = ur.user_id);
+            """
+        }.sorted().joined(separator: "\n")
+    }
 }

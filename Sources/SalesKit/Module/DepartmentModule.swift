@@ -88,6 +88,11 @@ public protocol DepartmentModule: Sendable {
     func inbox(for user: User, _ ctx: Context) throws -> [InboxItem]
     /// Typed services offered to modules that depend on this one.
     func services(_ s: inout ServiceRegistry)
+    /// What `userID` holds in this module that must be handed over before the user is
+    /// deactivated (e.g. the customers a rep answers for); empty when nothing.
+    func held(by userID: Int64, _ ctx: Context) throws -> [HeldRecords]
+    /// Moves what `held` reports to `successorID` (inside the caller's transaction, audited).
+    func handOver(from userID: Int64, to successorID: Int64, reason: String, _ ctx: Context) throws
 }
 
 extension DepartmentModule {
@@ -99,6 +104,8 @@ extension DepartmentModule {
     public func routes(_ r: inout RouteBuilder) {}
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] { [] }
     public func services(_ s: inout ServiceRegistry) {}
+    public func held(by userID: Int64, _ ctx: Context) throws -> [HeldRecords] { [] }
+    public func handOver(from userID: Int64, to successorID: Int64, reason: String, _ ctx: Context) throws {}
 }
 
 public typealias Handler = @Sendable (Request, Context) throws -> Response
