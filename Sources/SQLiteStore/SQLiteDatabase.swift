@@ -322,6 +322,19 @@ public final class SQLiteDatabase: Database {
             throw StorageError(.other, "cannot open \(destination)")
         }
         defer { sqlite3_close(dest) }
+        try copy(into: dest)
+        // A backup is one self-contained file (no -wal/-shm beside it).
+        sqlite3_exec(dest, "PRAGMA journal_mode=DELETE", nil, nil, nil)
+    }
+
+    /// Replaces the content of `destination` with this database (SQLite's backup API), holding
+    /// the destination's write gate: other connections to it — a running service — see the
+    /// old content or the new, never a mixture. Used by `salesd restore`.
+    public func backup(into destination: SQLiteDatabase) throws {
+        try destination.gate.withLock { try copy(into: destination.handle) }
+    }
+
+    private func copy(into dest: OpaquePointer?) throws {
         guard let b = sqlite3_backup_init(dest, "main", handle, "main") else {
             throw StorageError(.other, String(cString: sqlite3_errmsg(dest)))
         }

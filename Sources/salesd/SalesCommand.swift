@@ -12,7 +12,7 @@ struct Salesd: ParsableCommand {
         commandName: "salesd",
         abstract: "销售管理系统 – FastCGI responder and admin CLI.",
         version: salesdVersion,
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, ConfigCommand.self, Modules.self, Routes.self, Forms.self, Backup.self],
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, ConfigCommand.self, Modules.self, Routes.self, Forms.self, Backup.self, Restore.self, Check.self],
         defaultSubcommand: Serve.self)
 
     /// ArgumentParser's `main`, with the admin CLI's own failures printed as one clear line and
@@ -29,6 +29,10 @@ struct Salesd: ParsableCommand {
             case .userExists, .noSuchDepartment: CLIFailure(.invalidInput, error.description).exit()
             case .noSchema: CLIFailure(.fileError, error.description).exit()
             }
+        } catch let error as SchemaTooNew {
+            CLIFailure(.invalidInput, error.description).exit()
+        } catch let error as Backups.Failure {
+            CLIFailure(.invalidInput, error.description).exit()
         } catch let error as CocoaError {
             // A file the command needs (the data directory, the database) cannot be made or read:
             // the path and the system's reason, not Foundation's error dump.
@@ -457,15 +461,3 @@ struct Forms: ParsableCommand {
     }
 }
 
-struct Backup: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Online backup of the SQLite database to a file.")
-    @OptionGroup var options: ConfigOptions
-    @Argument var destination: String
-    func run() throws {
-        let app = try options.app(try options.load())
-        let db = try app.openDatabase()
-        guard !FileManager.default.fileExists(atPath: destination) else { throw ValidationError("\(destination) exists") }
-        try db.backup(to: destination)
-        print("backup written to \(destination)")
-    }
-}

@@ -254,3 +254,60 @@ def test_passwd_ends_the_users_sessions():
         assert s.client().login("rep", "a-new-Passw0rd").status == 303
     finally:
         s.stop()
+
+
+def _add_file(cli, file_id, content):
+    os.makedirs(os.path.join(cli.data, "files"), exist_ok=True)
+    with open(os.path.join(cli.data, "files", file_id), "wb") as f:
+        f.write(content)
+    db = sqlite3.connect(cli.db_path)
+    db.execute("INSERT INTO files (id, module, original_name, content_type, size, created_at) VALUES (?, 'service', ?, 'text/plain', ?, 0)",
+               (file_id, file_id + ".txt", len(content)))
+    db.commit()
+    db.close()
+
+
+def test_backup_holds_database_files_and_config_and_restore_checks_before_replacing(cli):
+    """Issue 18: one archive with the database, the uploads and the configuration; a restore
+    that checks the archive first and refuses to overwrite a database with users unless told."""
+    assert cli.run("user", "add", "keeper", "--roles", "admin", "--password", PASSWORD).returncode == 0
+    _add_file(cli, "f1", b"photo of the crack")
+    archive = os.path.join(cli.dir, "b.tar.gz")
+    p = cli.run("backup", archive)
+    assert p.returncode == 0 and "1 个附件" in p.stdout, p.stdout + p.stderr
+    names = subprocess.run(["tar", "tzf", archive], capture_output=True, text=True).stdout.split()
+    assert {"salesd-backup/MANIFEST.json", "salesd-backup/sales.sqlite", "salesd-backup/files/f1", "salesd-backup/salesd.json"} <= set(names)
+    assert not [n for n in names if n.endswith("-wal") or n.endswith("-shm")], names
+    assert cli.run("backup", archive).returncode != 0                       # never overwrites
+    # Later: a user added, the upload lost.
+    assert cli.run("user", "add", "later", "--roles", "sales_rep", "--password", PASSWORD).returncode == 0
+    os.remove(os.path.join(cli.data, "files", "f1"))
+    check = cli.run("check", "--integrity")
+    assert check.returncode == 1 and "f1" in check.stdout and "文件缺失" in check.stdout, check.stdout
+    refused = cli.run("restore", archive)
+    assert refused.returncode == EX_DATAERR and "--force" in refused.stderr, refused.stderr
+    assert cli.query("SELECT username FROM users ORDER BY id") == [("keeper",), ("later",)]
+    bogus = os.path.join(cli.dir, "bogus.tar.gz")
+    with open(bogus, "wb") as f:
+        f.write(b"not an archive")
+    assert cli.run("restore", bogus, "--force").returncode == EX_DATAERR
+    ok = cli.run("restore", archive, "--force")
+    assert ok.returncode == 0, ok.stderr
+    assert cli.query("SELECT username FROM users ORDER BY id") == [("keeper",)]
+    assert open(os.path.join(cli.data, "files", "f1"), "rb").read() == b"photo of the crack"
+    again = cli.run("check", "--integrity")
+    assert again.returncode == 0 and "一切正常" in again.stdout, again.stdout
+
+
+def test_a_database_migrated_by_a_newer_salesd_is_refused(cli):
+    """Issue 18: the schema-version guard — an older binary never serves or migrates a database
+    a newer one has migrated."""
+    db = sqlite3.connect(cli.db_path)
+    db.execute("INSERT INTO schema_migrations (module, version, name, applied_at) VALUES ('core', 999, 'from the future', 0)")
+    db.commit()
+    db.close()
+    for args in (["migrate"], ["user", "add", "x.y", "--password", PASSWORD], ["serve", "--listen", "tcp:127.0.0.1:1"]):
+        p = cli.run(*args)
+        assert p.returncode == EX_DATAERR and "core 999 > " in p.stderr and "更新版本" in p.stderr, (args, p.returncode, p.stderr)
+    check = cli.run("check")
+    assert check.returncode == 1 and "core 999" in check.stdout

@@ -81,8 +81,7 @@ public final class App: Sendable {
     @discardableResult
     public func migrate(allowReadOnly: Bool = false) throws -> [(String, Int, String)] {
         let db = try openDatabase()
-        let steps = try Migrator().migrate(db, modules: [("core", CoreSchema.migrations)] +
-            registry.modules.map { ($0.manifest.id, $0.migrations) })
+        let steps = try Migrator().migrate(db, modules: migrationPlan)
         do {
             try seed(db)
         } catch let e as StorageError where e.kind == .readOnly && allowReadOnly && steps.isEmpty {
@@ -104,6 +103,11 @@ public final class App: Sendable {
                 }
             }
         }
+    }
+
+    /// The core's and every installed module's migrations, in the order they run.
+    public var migrationPlan: [(id: String, migrations: [Migration])] {
+        [("core", CoreSchema.migrations)] + registry.modules.map { ($0.manifest.id, $0.migrations) }
     }
 
     public func makeWorker() throws -> Worker { try Worker(app: self, db: openDatabase()) }

@@ -13,6 +13,7 @@ public struct Migrator {
             module TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at INTEGER NOT NULL,
             PRIMARY KEY (module, version));
         """)
+        try Self.refuseNewer(db, modules: modules)
         var applied: [(String, Int, String)] = []
         for (module, migrations) in modules {
             let current = try db.scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations WHERE module = \(module)") ?? 0
@@ -29,5 +30,30 @@ public struct Migrator {
             }
         }
         return applied
+    }
+
+    /// The schema-version guard: a database migrated by a newer salesd (a module at a version
+    /// this binary does not have) is refused before anything reads or writes it — an older
+    /// binary would misread tables it does not know. A module no longer installed is fine (its
+    /// data stays).
+    public static func refuseNewer(_ db: any Database, modules: [(id: String, migrations: [Migration])]) throws {
+        var problems: [String] = []
+        for r in try db.query("SELECT module, MAX(version) AS v FROM schema_migrations GROUP BY module ORDER BY module") {
+            guard let module = r.string("module"), let stored = r.int("v"),
+                  let known = modules.first(where: { $0.id == module }) else { continue }
+            let newest = known.migrations.map(\.version).max() ?? 0
+            if stored > Int64(newest) { problems.append("\(module) \(stored) > \(newest)") }
+        }
+        if !problems.isEmpty { throw SchemaTooNew(modules: problems) }
+    }
+}
+
+/// The database was migrated by a newer salesd than this one.
+public struct SchemaTooNew: Error, CustomStringConvertible {
+    public var modules: [String]
+    public var description: String {
+        "数据库已被更新版本的 salesd 升级，本程序不能使用它 (the database was migrated by a newer salesd: "
+            + modules.joined(separator: ", ")
+            + ")。请安装新版本，或用升级前的备份恢复 (install the newer version, or restore the backup taken before the upgrade)."
     }
 }
