@@ -8,6 +8,9 @@ enum ReviewPages {
                            Choice("grade4", "四等奖"), Choice("encourage", "鼓励奖"), Choice("effort", "努力奖（奖品）"),
                            Choice("reserved", "保留，延期评审"), Choice("rejected", "不采用")]
     static let adopted: Set<String> = ["grade1", "grade2", "grade3", "grade4"]
+    /// Published for every user to read (§24, the bulletin): the adopted ones and the two lesser
+    /// awards. A rejected suggestion and every reason stay with its proposer and the committee.
+    static let publicOutcomes: Set<String> = adopted.union(["encourage", "effort"])
 
     static let gradeForm = FormSchema([
         FormField("outcome", "评审结果", .select(outcomes), required: true),
@@ -128,10 +131,15 @@ enum ReviewPages {
         var reserveTo: SuggestionCalendar.Batch?
         if v.string("outcome") == "reserved" {
             // The field's rule already refused a bad name; checked again here, not unwrapped.
-            guard let to = SuggestionCalendar.Batch(v.string("reserve_to")), to > b else {
+            // RULES §6: the later batch is in the future and not yet published (422 on the field).
+            guard let to = SuggestionCalendar.Batch(v.string("reserve_to")) else {
                 var bad = bound
-                bad.addError(FormError(field: "reserve_to", SuggestionCalendar.Batch(v.string("reserve_to")) == nil
-                                       ? reserveToMessage : "须为 \(b.title) 之后的批次"))
+                bad.addError(FormError(field: "reserve_to", reserveToMessage))
+                return try SubmitPages.detailPage(req, ctx, grade: bad)
+            }
+            if let problem = try Batches.deferralProblem(to, from: b, ctx) {
+                var bad = bound
+                bad.addError(FormError(field: "reserve_to", problem))
                 return try SubmitPages.detailPage(req, ctx, grade: bad)
             }
             reserveTo = to
@@ -190,9 +198,13 @@ enum ReviewPages {
         // batch (an old version stored `2026-13`) is refused here, never moved into a bad batch.
         let badReserve = try ctx.db.query("""
             SELECT title, reserved_to FROM ideas_suggestions WHERE batch = \(b.description) AND outcome = 'reserved' ORDER BY id
-            """).filter { r in SuggestionCalendar.Batch(r.string("reserved_to") ?? "").map { $0 > b } != true }
+            """).filter { r in
+                // Not a later batch, or published since it was graded (RULES §6): graded again first.
+                guard let to = SuggestionCalendar.Batch(r.string("reserved_to") ?? ""), to > b else { return true }
+                return (try? Batches.isPublished(to, ctx)) != false
+            }
         if !badReserve.isEmpty {
-            return try batchPage(req, ctx, error: "以下保留的建议延期批次无效（须为 \(b.title) 之后的 YYYY-MM），请重新评审后再公布：",
+            return try batchPage(req, ctx, error: "以下保留的建议延期批次无效（须为 \(b.title) 之后、尚未公布的批次），请重新评审后再公布：",
                                  ungraded: badReserve.map { "\($0.string("title") ?? "")（延期至「\($0.string("reserved_to") ?? "")」）" })
         }
         let user = try ctx.requireUser()
@@ -206,6 +218,7 @@ enum ReviewPages {
                 if outcome == "reserved", let to = SuggestionCalendar.Batch(s.string("reserved_to") ?? "")?.description {
                     try ctx.db.execute("""
                         UPDATE ideas_suggestions SET batch = \(to), outcome = NULL, graded_by = NULL, graded_at = NULL,
+                            batch_note = \("\(b.description) 批次评审结论为保留（延期评审），本建议转入 \(to) 批次"),
                             updated_at = \(ctx.epoch) WHERE id = \(sid)
                         """)
                     try ctx.audit(AuditEntry(entity: "ideas.suggestion", entityID: String(sid), action: "reserve", from: b.description,
