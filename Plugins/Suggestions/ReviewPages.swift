@@ -67,26 +67,47 @@ enum ReviewPages {
         return b
     }
 
-    static let overview: Handler = { req, ctx in
-        let position = try Committee.requireMember(ctx)
-        let rows = try ctx.db.query("""
-            SELECT s.batch, COUNT(*) AS total, SUM(CASE WHEN s.outcome IS NULL THEN 1 ELSE 0 END) AS ungraded, b.finalized_at
-            FROM ideas_suggestions s LEFT JOIN ideas_batches b ON b.batch = s.batch
-            GROUP BY s.batch, b.finalized_at ORDER BY s.batch DESC LIMIT 24
-            """)
-        return ctx.render(ReviewOverviewPage(
-            position: Committee.titles[position] ?? position,
-            batches: rows.map { r in
-                // A stored name that is not a batch stays listed, marked, without a link.
-                guard let b = SuggestionCalendar.Batch(r.string("batch") ?? "") else {
-                    return .init(valid: false, batch: r.string("batch") ?? "", title: "无效批次「\(r.string("batch") ?? "")」",
-                                 opens: "", due: "", total: r.int("total") ?? 0, ungraded: r.int("ungraded") ?? 0, phase: "请联系管理员更正")
-                }
+    /// 建议评审: every batch with suggestions, newest first, for the committee (a `ListPage`:
+    /// sortable, paged, CSV). A stored name that is not a batch stays listed, marked, unlinked.
+    static let overviewPage: ListPage = {
+        @Sendable func valid(_ r: Row) -> SuggestionCalendar.Batch? { SuggestionCalendar.Batch(r.string("batch") ?? "") }
+        let columns: [ListPage.Column] = [
+            .init("batch", "批次", sql: "t.batch") { r, _ in
+                guard let b = valid(r) else { return ListCell("无效批次「\(r.string("batch") ?? "")」", cls: "error") }
+                return ListCell(b.title, href: "/ideas/batches/\(b.description)")
+            },
+            .init("opens", "开箱", sql: "t.batch", sortable: false) { r, _ in ListCell(valid(r)?.opensOn.description ?? "") },
+            .init("due", "评审截止", sql: "t.batch", sortable: false) { r, _ in ListCell(valid(r)?.reviewDue.description ?? "") },
+            .init("total", "建议数", sql: "t.total") { r, _ in ListCell(String(r.int("total") ?? 0), cls: "num") },
+            .init("ungraded", "未评", sql: "t.ungraded") { r, _ in ListCell(String(r.int("ungraded") ?? 0), cls: "num") },
+            .init("phase", "状态", sql: "b.finalized_at", sortable: false) { r, ctx in
+                guard let b = valid(r) else { return ListCell("请联系管理员更正", cls: "error") }
+                if r.int("finalized_at") != nil { return ListCell("已公布") }
                 let phase = SuggestionCalendar.phase(of: b, on: ctx.today)
-                return .init(valid: true, batch: b.description, title: b.title, opens: b.opensOn.description, due: b.reviewDue.description,
-                             total: r.int("total") ?? 0, ungraded: r.int("ungraded") ?? 0,
-                             phase: r.int("finalized_at") != nil ? "已公布" : phaseTitles[phase] ?? "")
-            }), title: "建议评审")
+                return ListCell(phaseTitles[phase] ?? "", cls: phase == .overdue ? "error" : nil)
+            },
+        ]
+        let position: @Sendable (Request, Context) -> String? = { _, ctx in
+            guard let id = ctx.user?.id, let p = try? Committee.position(id, ctx) else { return nil }
+            return "您在评定委员会的职务：" + (Committee.titles[p] ?? p)
+        }
+        return ListPage(
+            title: "建议评审", path: "/ideas/review",
+            select: "t.batch, t.total, t.ungraded, t.first_id, b.finalized_at",
+            from: """
+                (SELECT batch, COUNT(*) AS total, SUM(CASE WHEN outcome IS NULL THEN 1 ELSE 0 END) AS ungraded, MIN(id) AS first_id
+                 FROM ideas_suggestions GROUP BY batch) t LEFT JOIN ideas_batches b ON b.batch = t.batch
+                """,
+            scope: { _ in "1 = 1" }, columns: columns,
+            defaultSort: "batch", defaultDescending: true, pageSize: 24, tiebreaker: "t.first_id", empty: "暂无建议。",
+            csvName: "建议评审批次.csv",
+            intro: "建议箱每月 20 日开箱，当月月底前评审完毕并公布（002 第19条、第24条）。",
+            notice: position)
+    }()
+
+    static let overview: Handler = { req, ctx in
+        _ = try Committee.requireMember(ctx)
+        return try overviewPage.respond(req, ctx)
     }
 
     static let phaseTitles: [SuggestionCalendar.Phase: String] = [.collecting: "收集中", .reviewing: "评审中", .overdue: "已逾期"]
@@ -253,27 +274,6 @@ enum ReviewPages {
         }
         return .redirect(to: "/ideas/bulletin/\(b.description)")
     }
-}
-
-/// 建议评审: the batches, for the committee (`review`).
-struct ReviewOverviewPage: PageModel {
-    static let template = "review"
-
-    struct Batch: TemplateModel {
-        /// A well-formed batch name (linked); a bad stored one is listed, marked.
-        var valid: Bool
-        var batch: String
-        var title: String
-        var opens: String
-        var due: String
-        var total: Int64
-        var ungraded: Int64
-        var phase: String
-    }
-
-    /// The user's seat on the committee.
-    var position: String
-    var batches: [Batch]
 }
 
 /// One batch for the committee, with the chair's finalization (`batch`).

@@ -44,7 +44,7 @@ public struct SuggestionsModule: DepartmentModule {
     }
 
     public var pages: [any PageModel.Type] {
-        [SuggestionFormPage.self, SuggestionPage.self, ReviewOverviewPage.self, BatchPage.self, CalendarPage.self, BulletinPage.self,
+        [SuggestionFormPage.self, SuggestionPage.self, BatchPage.self, CalendarPage.self, BulletinPage.self,
          CommitteePage.self, OrderPage.self, LedgerTotalsPage.self, AwardsPage.self, StatsPage.self, DepartmentsPage.self,
          TeamRankingPage.self]
     }

@@ -257,4 +257,27 @@ import SalesTesting
         #expect(!client("outsider").get("/ideas/mine?format=csv").body.contains("取消周例会"))
         #expect(client("seller").get("/ideas/mine?format=csv").body.contains("取消周例会"))
     }
+
+    @Test("002 §19/§22: 建议评审 (a ListPage) lists every batch for committee members only: counts, phase, published, CSV")
+    func test_002_22_reviewOverviewList() throws {
+        try at(2026, 11, 5)
+        let path = try submit(client("staff"), "十一月建议")
+        try at(2026, 11, 25)
+        try submit(client("seller"), "十二月建议")
+        let chair = client("chair")
+        #expect(grade(chair, path, [("outcome", "grade4"), ("departments", "销售部")]).status == 303)
+        #expect(finalize(chair, "2026-11").status == 303)
+        let page = chair.get("/ideas/review")
+        #expect(page.status == 200 && page.body.contains("您在评定委员会的职务：主任委员"))
+        #expect(page.body.contains("<a href=\"/ideas/batches/2026-12\">2026 年 12 月</a>") && page.body.contains("收集中"))
+        #expect(page.body.contains("<a href=\"/ideas/batches/2026-11\">2026 年 11 月</a>") && page.body.contains("已公布"))
+        let csv = chair.get("/ideas/review?format=csv").body
+        #expect(csv.contains("批次,开箱,评审截止,建议数,未评,状态"))
+        #expect(csv.contains("2026 年 12 月,2026-12-20,2026-12-31,1,1,收集中") && csv.contains("2026 年 11 月,2026-11-20,2026-11-30,1,0,已公布"))
+        #expect(csv.range(of: "2026 年 12 月")?.lowerBound ?? csv.endIndex < csv.range(of: "2026 年 11 月")?.lowerBound ?? csv.startIndex)
+        // The review permission without a seat, or no permission at all: 403.
+        try t.addUser("unseated", roles: [.salesManager], displayName: "未任委员的经理")
+        #expect(client("unseated").get("/ideas/review").status == 403)
+        #expect(client("outsider").get("/ideas/review?format=csv").status == 403)
+    }
 }
