@@ -27,28 +27,55 @@ enum BulletinPages {
         return ctx.render(CalendarPage(today: ctx.today.description, rows: rows), title: "建议评审日程")
     }
 
+    /// §24 and RULES §6 "Suggestions": the adopted and awarded suggestions with their proposers
+    /// for everyone; the rejected ones with the committee's reasons for the committee (all of
+    /// them) and for each proposer (own only); nobody else learns of them. `?format=csv` exports
+    /// what the user sees, under the same rule.
     static let bulletin: Handler = { req, ctx in
         let b = try ReviewPages.batchParam(req)
         guard let fin = try ctx.db.first("SELECT finalized_at FROM ideas_batches WHERE batch = \(b.description) AND finalized_at IS NOT NULL") else {
             throw HTTPError.notFound
         }
+        let user = try ctx.requireUser()
+        let member = try user.can(SuggestionsModule.review) && Committee.position(user.id, ctx) != nil
         let rows = try ctx.db.query("""
             SELECT s.id, s.title, s.outcome, s.department, COALESCE(u.display_name, '') AS proposer, a.amount_fen, a.prize
             FROM ideas_suggestions s LEFT JOIN users u ON u.id = s.proposer_id LEFT JOIN ideas_awards a ON a.outcome = s.outcome
-            WHERE s.published = 1 AND s.batch = \(b.description) AND s.outcome NOT IN ('rejected', 'reserved')
+            WHERE s.published = 1 AND s.batch = \(b.description) AND s.outcome IN (\(list: Array(ReviewPages.publicOutcomes).sorted()))
             ORDER BY COALESCE(a.position, 99), s.id
             """)
+        // Rejected: the committee sees all, a proposer own ones, everyone else none (not even a count).
+        let own: SQL = member ? "1 = 1" : "s.proposer_id = \(user.id)"
+        let rejected = try ctx.db.query("""
+            SELECT s.id, s.title, s.department, s.reason, s.could_work, s.help_department, COALESCE(u.display_name, '') AS proposer
+            FROM ideas_suggestions s LEFT JOIN users u ON u.id = s.proposer_id
+            WHERE s.published = 1 AND s.batch = \(b.description) AND s.outcome = 'rejected' AND (\(own))
+            ORDER BY s.id
+            """)
+        let items: [BulletinPage.Item] = rows.map { r in
+            .init(href: "/ideas/\(r.int("id") ?? 0)", title: r.string("title") ?? "", proposer: r.string("proposer") ?? "",
+                  department: r.string("department") ?? "", outcome: SubmitPages.outcomeTitles[r.string("outcome") ?? ""] ?? "",
+                  award: (r.int("amount_fen") ?? 0) > 0 ? Money.yuan(r.int("amount_fen") ?? 0) : (r.string("prize") ?? ""))
+        }
+        let notAdopted: [BulletinPage.Rejected] = rejected.map { r in
+            .init(href: "/ideas/\(r.int("id") ?? 0)", title: r.string("title") ?? "", proposer: r.string("proposer") ?? "",
+                  department: r.string("department") ?? "", reason: r.string("reason") ?? "",
+                  advice: r.bool("could_work") ? "再稍加研究即可采用，\(r.string("help_department") ?? "")协助" : "")
+        }
+        if req.query["format"] == "csv" {
+            return .csv(filename: "建议评审结果-\(b.description).csv", CSVTable(
+                header: ["批次", "建议", "建议人", "部门", "评定", "奖励", "理由", "建议人可获协助"],
+                rows: items.map { [b.description, $0.title, $0.proposer, $0.department, $0.outcome, $0.award, "", ""] }
+                    + notAdopted.map { [b.description, $0.title, $0.proposer, $0.department, "不采用", "", $0.reason, $0.advice] }))
+        }
         return ctx.render(BulletinPage(
-            empty: false, title: b.title,
+            empty: false, title: b.title, csvHref: "/ideas/bulletin/\(b.description)?format=csv",
             published: ctx.display(Date(timeIntervalSince1970: Double(fin.int("finalized_at") ?? 0)), pattern: "yyyy-MM-dd"),
-            items: rows.map { r in
-                .init(title: r.string("title") ?? "", proposer: r.string("proposer") ?? "", department: r.string("department") ?? "",
-                      outcome: SubmitPages.outcomeTitles[r.string("outcome") ?? ""] ?? "",
-                      award: (r.int("amount_fen") ?? 0) > 0 ? Money.yuan(r.int("amount_fen") ?? 0) : (r.string("prize") ?? ""))
-            },
+            items: items,
             praise: b.praiseMeeting.description,
             awardMeeting: SuggestionCalendar.awardMeeting(afterQuarterOf: b).description,
-            ordersDue: b.implementationOrdersDue.description
+            ordersDue: b.implementationOrdersDue.description,
+            rejected: notAdopted, hasRejected: !notAdopted.isEmpty, committeeView: member
         ), title: "\(b.title)建议评审结果")
     }
 }
@@ -77,6 +104,7 @@ struct BulletinPage: PageModel {
     static let template = "bulletin"
 
     struct Item: TemplateModel {
+        var href: String
         var title: String
         var proposer: String
         var department: String
@@ -84,13 +112,29 @@ struct BulletinPage: PageModel {
         var award: String
     }
 
+    /// A rejected suggestion with the committee's reason (proposer and committee only).
+    struct Rejected: TemplateModel {
+        var href: String
+        var title: String
+        var proposer: String
+        var department: String
+        var reason: String
+        /// §25: "a little more study would make it work", and the department that helps.
+        var advice: String
+    }
+
     var empty: Bool
     var title = ""
+    var csvHref = ""
     var published = ""
     var items: [Item] = []
     var praise = ""
     var awardMeeting = ""
     var ordersDue = ""
+    var rejected: [Rejected] = []
+    var hasRejected = false
+    /// The committee sees every rejected suggestion; a proposer only own ones.
+    var committeeView = false
 }
 
 /// The committee (§22), set up by admin: chair 营销总监, vice chairs 市场部经理 and 销售部经理,

@@ -371,66 +371,82 @@ enum ImplPages {
 
     // MARK: Lists
 
-    static let listSpec = ListSpec(columns: [
-        .init("id", "编号", sql: "o.id"),
-        .init("title", "建议", sql: "s.title"),
-        .init("department", "实施部门", sql: "o.department"),
-        .init("batch", "批次", sql: "s.batch"),
-        .init("due", "下达期限", sql: "o.due"),
-        .init("plan_due", "计划填报期限", sql: "o.plan_due"),
-        .init("plan_date", "实施日期", sql: "o.plan_date"),
-        .init("state", "状态", sql: "o.state"),
-        .init("issue", "困难/异议", sql: "o.issue_open"),
-    ], defaultSort: "plan_due", filters: ["state", "department", "batch", "overdue", "issue"], pageSize: 50, tiebreaker: "o.id")
+    static func orderStatus(_ r: Row, _ ctx: Context) -> String {
+        (stateTitles[r.string("state") ?? ""] ?? "") + (overdue(r, today: ctx.today) ? "（逾期未填报）" : late(r, ctx) ? "（逾期填报）" : "")
+    }
+
+    /// The orders lists (§26): every order for the committee, the own department's for a
+    /// department manager (who opens an order at its `plan` page). The same columns, filters and
+    /// CSV on both; the department filter is the committee's only.
+    static func ordersPage(mine: Bool) -> ListPage {
+        let href: @Sendable (Row) -> String = { r in
+            let id = r.int("id") ?? 0
+            return mine ? managerPath(id) : "/ideas/orders/\(id)"
+        }
+        let columns: [ListPage.Column] = [
+            .init("id", "编号", sql: "o.id") { r, _ in ListCell(String(r.int("id") ?? 0), href: href(r)) },
+            .init("title", "建议", sql: "s.title") { r, _ in ListCell(r.string("title") ?? "", href: href(r)) },
+            .text("department", "实施部门", sql: "o.department"),
+            .text("batch", "批次", sql: "s.batch"),
+            .text("due", "下达期限", sql: "o.due"),
+            .text("plan_due", "计划填报期限", sql: "o.plan_due"),
+            .text("plan_date", "实施日期", sql: "o.plan_date"),
+            .init("state", "状态", sql: "o.state") { r, ctx in
+                ListCell(orderStatus(r, ctx), cls: overdue(r, today: ctx.today) ? "error" : nil)
+            },
+            .init("issue", "困难/异议", sql: "o.issue_open") { r, _ in issueCell(r) },
+        ]
+        let departments: @Sendable (Context) throws -> [Choice] = { ctx in
+            try ctx.db.query("SELECT DISTINCT department FROM ideas_orders ORDER BY department").compactMap { r in
+                r.string("department").map { Choice($0, $0) }
+            }
+        }
+        let department = ListPage.Filter("department", "实施部门", .select(all: "全部部门", options: departments),
+                                         shown: { _ in !mine }, condition: { v, _ in "o.department = \(v)" })
+        let filters: [ListPage.Filter] = [
+            .choice("state", "状态", all: "全部状态", states) { v, _ in "o.state = \(v)" },
+            department,
+            .search("batch", "批次 YYYY-MM") { v, _ in "s.batch = \(v)" },
+            .checkbox("overdue", "逾期未填报") { ctx in "o.state = 'issued' AND o.plan_due < \(ctx.today.description)" },
+            .checkbox("issue", "待裁决") { _ in "o.issue_open = 1" },
+        ]
+        // A manager sees the orders of the department in the user's profile; none without one.
+        let scope: @Sendable (Context) throws -> SQL = { ctx in
+            guard mine else { return "1 = 1" }
+            let d = try ctx.requireUser().department
+            if d.isEmpty { return "1 = 0" }
+            return "o.department = \(d)"
+        }
+        let departmentNotice: @Sendable (Request, Context) -> String? = { _, ctx in
+            guard let d = ctx.user?.department else { return nil }
+            if d.isEmpty { return "您的账号没有登记部门，请联系系统管理员。" }
+            return "本部门：" + d
+        }
+        let notice: (@Sendable (Request, Context) -> String?)? = mine ? departmentNotice : nil
+        return ListPage(
+            title: mine ? "本部门建议实施命令" : "建议实施命令", path: mine ? "/ideas/orders/mine" : "/ideas/orders",
+            select: "o.id, o.department, o.due, o.plan_due, o.plan_date, o.state, o.issue_open, o.issue_kind, o.planned_at, s.title, s.batch",
+            from: "ideas_orders o JOIN ideas_suggestions s ON s.id = o.suggestion_id",
+            scope: scope, columns: columns, filters: filters,
+            defaultSort: "plan_due", pageSize: 50, tiebreaker: "o.id",
+            empty: "没有实施命令。", csvName: mine ? "本部门建议实施命令.csv" : "建议实施命令.csv",
+            intro: "评定委员会于建议提出后的次月 15 日前分部门下达实施命令；部门经理于当月月底前填写实施日期与要领，实施中遇到困难报告主任委员（002 第26条）。",
+            notice: notice)
+    }
+
+    static func issueCell(_ r: Row) -> ListCell {
+        guard r.bool("issue_open") else { return ListCell("") }
+        return ListCell((issueTitles[r.string("issue_kind") ?? ""] ?? "待裁决") + "（待裁决）", cls: "error")
+    }
+
+    static let committeePage = ordersPage(mine: false)
+    static let departmentPage = ordersPage(mine: true)
 
     /// §26: every order, for the committee.
-    static let committeeList: Handler = { req, ctx in try list(req, ctx, department: nil) }
+    static let committeeList: Handler = { req, ctx in try committeePage.respond(req, ctx) }
 
     /// §26.2: the orders of the manager's own department.
-    static let departmentList: Handler = { req, ctx in
-        let user = try ctx.requireUser()
-        return try list(req, ctx, department: user.department)
-    }
-
-    static func list(_ req: Request, _ ctx: Context, department: String?) throws -> Response {
-        let q = listSpec.parse(req.query)
-        let mine = department != nil
-        let today = ctx.today.description
-        var w: SQL = "WHERE 1 = 1"
-        if let d = department { w = w + " AND o.department = \(d)" } else if let d = q.filters["department"] { w = w + " AND o.department = \(d)" }
-        if let s = q.filters["state"] { w = w + " AND o.state = \(s)" }
-        if let b = q.filters["batch"] { w = w + " AND s.batch = \(b)" }
-        if q.filters["overdue"] != nil { w = w + " AND o.state = 'issued' AND o.plan_due < \(today)" }
-        if q.filters["issue"] != nil { w = w + " AND o.issue_open = 1" }
-        let rows = department == "" ? [] : try ctx.db.query("""
-            SELECT o.*, s.title, s.batch FROM ideas_orders o JOIN ideas_suggestions s ON s.id = o.suggestion_id
-            \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
-            """)
-        func status(_ r: Row) -> String {
-            (stateTitles[r.string("state") ?? ""] ?? "") + (overdue(r, today: ctx.today) ? "（逾期未填报）" : late(r, ctx) ? "（逾期填报）" : "")
-        }
-        func cells(_ r: Row) -> [String] {
-            [String(r.int("id") ?? 0), r.string("title") ?? "", r.string("department") ?? "", r.string("batch") ?? "",
-             r.string("due") ?? "", r.string("plan_due") ?? "", r.string("plan_date") ?? "", status(r),
-             r.bool("issue_open") ? (issueTitles[r.string("issue_kind") ?? ""] ?? "待裁决") + "（待裁决）" : ""]
-        }
-        if q.export {
-            return .csv(filename: mine ? "本部门建议实施命令.csv" : "建议实施命令.csv",
-                        CSVTable(header: listSpec.columns.map(\.title), rows: rows.map(cells)))
-        }
-        let departments = mine ? [] : try ctx.db.query("SELECT DISTINCT department FROM ideas_orders ORDER BY department").compactMap { $0.string("department") }
-        let base = mine ? "/ideas/orders/mine" : "/ideas/orders"
-        return ctx.render(OrdersPage(
-            mine: mine, department: department.flatMap { $0.isEmpty ? nil : $0 }, noDepartment: department == "", base: base,
-            states: states.map { .init(value: $0.value, title: $0.label, selected: q.filters["state"] == $0.value) },
-            departments: departments.map { .init(value: $0, title: $0, selected: q.filters["department"] == $0) },
-            batch: q.filters["batch"] ?? "", overdue: q.filters["overdue"] != nil, issue: q.filters["issue"] != nil,
-            list: q.view(rowsFetched: rows.count, basePath: base),
-            orders: rows.prefix(listSpec.pageSize).map { r in
-                .init(cells: cells(r), href: mine ? managerPath(r.int("id") ?? 0) : "/ideas/orders/\(r.int("id") ?? 0)",
-                      urgent: overdue(r, today: ctx.today) || r.bool("issue_open"))
-            }), title: mine ? "本部门建议实施命令" : "建议实施命令")
-    }
+    static let departmentList: Handler = { req, ctx in try departmentPage.respond(req, ctx) }
 }
 
 /// One implementation order (`impl-order`): the printable order, its awards and history, and the
@@ -497,38 +513,6 @@ struct OrderPage: PageModel {
     var confirmForm: FormView?
     var performanceForm: FormView?
     var events: [Event] = []
-}
-
-/// 建议实施命令 / 本部门建议实施命令 (`impl-orders`): filters, sortable table, pager.
-struct OrdersPage: PageModel {
-    static let template = "impl-orders"
-
-    struct Option: TemplateModel {
-        var value: String
-        var title: String
-        var selected: Bool
-    }
-
-    struct Order: TemplateModel {
-        var cells: [String]
-        var href: String
-        /// Plan overdue or an issue awaiting the chair.
-        var urgent: Bool
-    }
-
-    /// The department manager's own department's orders.
-    var mine: Bool
-    var department: String?
-    /// A manager whose account has no department (sees no orders).
-    var noDepartment: Bool
-    var base: String
-    var states: [Option]
-    var departments: [Option]
-    var batch: String
-    var overdue: Bool
-    var issue: Bool
-    var list: ListView
-    var orders: [Order]
 }
 
 extension Context {

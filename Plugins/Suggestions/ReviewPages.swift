@@ -8,6 +8,9 @@ enum ReviewPages {
                            Choice("grade4", "四等奖"), Choice("encourage", "鼓励奖"), Choice("effort", "努力奖（奖品）"),
                            Choice("reserved", "保留，延期评审"), Choice("rejected", "不采用")]
     static let adopted: Set<String> = ["grade1", "grade2", "grade3", "grade4"]
+    /// Published for every user to read (§24, the bulletin): the adopted ones and the two lesser
+    /// awards. A rejected suggestion and every reason stay with its proposer and the committee.
+    static let publicOutcomes: Set<String> = adopted.union(["encourage", "effort"])
 
     static let gradeForm = FormSchema([
         FormField("outcome", "评审结果", .select(outcomes), required: true),
@@ -64,26 +67,47 @@ enum ReviewPages {
         return b
     }
 
-    static let overview: Handler = { req, ctx in
-        let position = try Committee.requireMember(ctx)
-        let rows = try ctx.db.query("""
-            SELECT s.batch, COUNT(*) AS total, SUM(CASE WHEN s.outcome IS NULL THEN 1 ELSE 0 END) AS ungraded, b.finalized_at
-            FROM ideas_suggestions s LEFT JOIN ideas_batches b ON b.batch = s.batch
-            GROUP BY s.batch, b.finalized_at ORDER BY s.batch DESC LIMIT 24
-            """)
-        return ctx.render(ReviewOverviewPage(
-            position: Committee.titles[position] ?? position,
-            batches: rows.map { r in
-                // A stored name that is not a batch stays listed, marked, without a link.
-                guard let b = SuggestionCalendar.Batch(r.string("batch") ?? "") else {
-                    return .init(valid: false, batch: r.string("batch") ?? "", title: "无效批次「\(r.string("batch") ?? "")」",
-                                 opens: "", due: "", total: r.int("total") ?? 0, ungraded: r.int("ungraded") ?? 0, phase: "请联系管理员更正")
-                }
+    /// 建议评审: every batch with suggestions, newest first, for the committee (a `ListPage`:
+    /// sortable, paged, CSV). A stored name that is not a batch stays listed, marked, unlinked.
+    static let overviewPage: ListPage = {
+        @Sendable func valid(_ r: Row) -> SuggestionCalendar.Batch? { SuggestionCalendar.Batch(r.string("batch") ?? "") }
+        let columns: [ListPage.Column] = [
+            .init("batch", "批次", sql: "t.batch") { r, _ in
+                guard let b = valid(r) else { return ListCell("无效批次「\(r.string("batch") ?? "")」", cls: "error") }
+                return ListCell(b.title, href: "/ideas/batches/\(b.description)")
+            },
+            .init("opens", "开箱", sql: "t.batch", sortable: false) { r, _ in ListCell(valid(r)?.opensOn.description ?? "") },
+            .init("due", "评审截止", sql: "t.batch", sortable: false) { r, _ in ListCell(valid(r)?.reviewDue.description ?? "") },
+            .init("total", "建议数", sql: "t.total") { r, _ in ListCell(String(r.int("total") ?? 0), cls: "num") },
+            .init("ungraded", "未评", sql: "t.ungraded") { r, _ in ListCell(String(r.int("ungraded") ?? 0), cls: "num") },
+            .init("phase", "状态", sql: "b.finalized_at", sortable: false) { r, ctx in
+                guard let b = valid(r) else { return ListCell("请联系管理员更正", cls: "error") }
+                if r.int("finalized_at") != nil { return ListCell("已公布") }
                 let phase = SuggestionCalendar.phase(of: b, on: ctx.today)
-                return .init(valid: true, batch: b.description, title: b.title, opens: b.opensOn.description, due: b.reviewDue.description,
-                             total: r.int("total") ?? 0, ungraded: r.int("ungraded") ?? 0,
-                             phase: r.int("finalized_at") != nil ? "已公布" : phaseTitles[phase] ?? "")
-            }), title: "建议评审")
+                return ListCell(phaseTitles[phase] ?? "", cls: phase == .overdue ? "error" : nil)
+            },
+        ]
+        let position: @Sendable (Request, Context) -> String? = { _, ctx in
+            guard let id = ctx.user?.id, let p = try? Committee.position(id, ctx) else { return nil }
+            return "您在评定委员会的职务：" + (Committee.titles[p] ?? p)
+        }
+        return ListPage(
+            title: "建议评审", path: "/ideas/review",
+            select: "t.batch, t.total, t.ungraded, t.first_id, b.finalized_at",
+            from: """
+                (SELECT batch, COUNT(*) AS total, SUM(CASE WHEN outcome IS NULL THEN 1 ELSE 0 END) AS ungraded, MIN(id) AS first_id
+                 FROM ideas_suggestions GROUP BY batch) t LEFT JOIN ideas_batches b ON b.batch = t.batch
+                """,
+            scope: { _ in "1 = 1" }, columns: columns,
+            defaultSort: "batch", defaultDescending: true, pageSize: 24, tiebreaker: "t.first_id", empty: "暂无建议。",
+            csvName: "建议评审批次.csv",
+            intro: "建议箱每月 20 日开箱，当月月底前评审完毕并公布（002 第19条、第24条）。",
+            notice: position)
+    }()
+
+    static let overview: Handler = { req, ctx in
+        _ = try Committee.requireMember(ctx)
+        return try overviewPage.respond(req, ctx)
     }
 
     static let phaseTitles: [SuggestionCalendar.Phase: String] = [.collecting: "收集中", .reviewing: "评审中", .overdue: "已逾期"]
@@ -128,10 +152,15 @@ enum ReviewPages {
         var reserveTo: SuggestionCalendar.Batch?
         if v.string("outcome") == "reserved" {
             // The field's rule already refused a bad name; checked again here, not unwrapped.
-            guard let to = SuggestionCalendar.Batch(v.string("reserve_to")), to > b else {
+            // RULES §6: the later batch is in the future and not yet published (422 on the field).
+            guard let to = SuggestionCalendar.Batch(v.string("reserve_to")) else {
                 var bad = bound
-                bad.addError(FormError(field: "reserve_to", SuggestionCalendar.Batch(v.string("reserve_to")) == nil
-                                       ? reserveToMessage : "须为 \(b.title) 之后的批次"))
+                bad.addError(FormError(field: "reserve_to", reserveToMessage))
+                return try SubmitPages.detailPage(req, ctx, grade: bad)
+            }
+            if let problem = try Batches.deferralProblem(to, from: b, ctx) {
+                var bad = bound
+                bad.addError(FormError(field: "reserve_to", problem))
                 return try SubmitPages.detailPage(req, ctx, grade: bad)
             }
             reserveTo = to
@@ -190,9 +219,13 @@ enum ReviewPages {
         // batch (an old version stored `2026-13`) is refused here, never moved into a bad batch.
         let badReserve = try ctx.db.query("""
             SELECT title, reserved_to FROM ideas_suggestions WHERE batch = \(b.description) AND outcome = 'reserved' ORDER BY id
-            """).filter { r in SuggestionCalendar.Batch(r.string("reserved_to") ?? "").map { $0 > b } != true }
+            """).filter { r in
+                // Not a later batch, or published since it was graded (RULES §6): graded again first.
+                guard let to = SuggestionCalendar.Batch(r.string("reserved_to") ?? ""), to > b else { return true }
+                return (try? Batches.isPublished(to, ctx)) != false
+            }
         if !badReserve.isEmpty {
-            return try batchPage(req, ctx, error: "以下保留的建议延期批次无效（须为 \(b.title) 之后的 YYYY-MM），请重新评审后再公布：",
+            return try batchPage(req, ctx, error: "以下保留的建议延期批次无效（须为 \(b.title) 之后、尚未公布的批次），请重新评审后再公布：",
                                  ungraded: badReserve.map { "\($0.string("title") ?? "")（延期至「\($0.string("reserved_to") ?? "")」）" })
         }
         let user = try ctx.requireUser()
@@ -206,6 +239,7 @@ enum ReviewPages {
                 if outcome == "reserved", let to = SuggestionCalendar.Batch(s.string("reserved_to") ?? "")?.description {
                     try ctx.db.execute("""
                         UPDATE ideas_suggestions SET batch = \(to), outcome = NULL, graded_by = NULL, graded_at = NULL,
+                            batch_note = \("\(b.description) 批次评审结论为保留（延期评审），本建议转入 \(to) 批次"),
                             updated_at = \(ctx.epoch) WHERE id = \(sid)
                         """)
                     try ctx.audit(AuditEntry(entity: "ideas.suggestion", entityID: String(sid), action: "reserve", from: b.description,
@@ -240,27 +274,6 @@ enum ReviewPages {
         }
         return .redirect(to: "/ideas/bulletin/\(b.description)")
     }
-}
-
-/// 建议评审: the batches, for the committee (`review`).
-struct ReviewOverviewPage: PageModel {
-    static let template = "review"
-
-    struct Batch: TemplateModel {
-        /// A well-formed batch name (linked); a bad stored one is listed, marked.
-        var valid: Bool
-        var batch: String
-        var title: String
-        var opens: String
-        var due: String
-        var total: Int64
-        var ungraded: Int64
-        var phase: String
-    }
-
-    /// The user's seat on the committee.
-    var position: String
-    var batches: [Batch]
 }
 
 /// One batch for the committee, with the chair's finalization (`batch`).

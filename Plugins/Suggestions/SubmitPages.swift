@@ -27,23 +27,29 @@ enum SubmitPages {
         }
     }
 
-    /// §20: any logged-in user submits; no approval needed. The batch follows §19.
+    /// §20: any logged-in user submits; no approval needed. The batch follows §19, but never a
+    /// published one (RULES §6 "Suggestions"): when the calendar's batch is already published
+    /// (the chair may publish from the 20th, and the 20th itself still belongs to that month), the
+    /// suggestion joins the next open batch, and the form and the record page say which and why.
     static let create: Handler = { req, ctx in
-        let current = ctx.currentBatch
+        let shown = try Batches.forSubmission(ctx)
         return try ctx.handleForm(form, title: "提交建议", page: { form in
-            SuggestionFormPage(editing: false, batch: current.title, opens: current.opensOn.description, form: form)
+            SuggestionFormPage(editing: false, batch: shown.batch.title, opens: shown.batch.opensOn.description,
+                               batchNote: shown.note.map { $0.replacingOccurrences(of: "本建议转入", with: "本建议将转入") }, form: form)
         }) { v in
             let user = try ctx.requireUser()
-            let batch = ctx.currentBatch.description
             let id: Int64 = try ctx.db.transaction {
+                // Placed inside the transaction: a publication committed meanwhile is seen.
+                let place = try Batches.forSubmission(ctx)
+                let batch = place.batch.description
                 let id = try ctx.db.insert("""
                     INSERT INTO ideas_suggestions (proposer_id, department, topic, title, content, expected_effect, batch, first_batch,
-                                                   created_at, updated_at)
+                                                   batch_note, created_at, updated_at)
                     VALUES (\(user.id), \(user.department), \(v.string("topic")), \(v.string("title")), \(v.string("content")),
-                            \(v.string("expected_effect")), \(batch), \(batch), \(ctx.epoch), \(ctx.epoch)) RETURNING id
+                            \(v.string("expected_effect")), \(batch), \(batch), \(place.note), \(ctx.epoch), \(ctx.epoch)) RETURNING id
                     """)
                 try ctx.audit(AuditEntry(entity: "ideas.suggestion", entityID: String(id), action: "submit", to: "submitted",
-                                         reason: "批次 \(batch)"))
+                                         reason: "批次 \(batch)" + (place.note.map { "（\($0)）" } ?? "")))
                 return id
             }
             return .redirect(to: "/ideas/\(id)")
@@ -67,7 +73,16 @@ enum SubmitPages {
 
     static let mine: Handler = { req, ctx in try minePage.respond(req, ctx) }
 
+    /// A result everyone may read: published with an award (一等–四等, 鼓励奖, 努力奖), as on the
+    /// bulletin (§24). A rejected one never is (RULES §6 "Suggestions").
+    static func isPublic(_ r: Row) -> Bool {
+        r.bool("published") && ReviewPages.publicOutcomes.contains(r.string("outcome") ?? "")
+    }
+
     /// The proposer sees own suggestions (never the committee's notes); committee members see all.
+    /// Everyone else sees a suggestion only once it is published with an award (RULES §6
+    /// "Suggestions": a rejected suggestion is seen by its proposer and the committee only; 404 for
+    /// others, as for one that does not exist).
     static func load(_ req: Request, _ ctx: Context) throws -> (row: Row, isMember: Bool) {
         let user = try ctx.requireUser()
         guard let r = try ctx.db.first("""
@@ -76,7 +91,7 @@ enum SubmitPages {
             """) else { throw HTTPError.notFound }
         let seat = user.can(SuggestionsModule.review) ? try Committee.position(user.id, ctx) : nil
         let member = seat != nil
-        guard member || r.int("proposer_id") == user.id || r.bool("published") else { throw HTTPError.notFound }
+        guard member || r.int("proposer_id") == user.id || isPublic(r) else { throw HTTPError.notFound }
         return (r, member)
     }
 
@@ -86,6 +101,8 @@ enum SubmitPages {
     static func detailPage(_ req: Request, _ ctx: Context, grade: BoundForm?, note: BoundForm? = nil) throws -> Response {
         let (r, member) = try load(req, ctx)
         let id = try r.requireInt("id")
+        // The committee's reasons and the "could work" advice: the proposer and the committee only.
+        let insider = member || r.int("proposer_id") == ctx.user?.id
         let rawBatch = r.string("batch") ?? ""
         // A stored batch that is not `YYYY-MM` (month 01–12) — written by an old version or by
         // hand — is shown as a marked placeholder: the page works, nothing can be graded or edited.
@@ -101,8 +118,9 @@ enum SubmitPages {
             // §24/§25: once published the proposer is told the result, the reason, and whether a
             // little more study would make it work (with the department that will help).
             showResult: r.bool("published"), outcome: r.string("outcome").flatMap { outcomeTitles[$0] } ?? "",
-            reason: (r.string("reason") ?? "").isEmpty ? nil : r.string("reason"),
-            couldWork: r.bool("could_work"), helpDepartment: r.string("help_department") ?? "",
+            reason: !insider || (r.string("reason") ?? "").isEmpty ? nil : r.string("reason"),
+            couldWork: insider && r.bool("could_work"), helpDepartment: insider ? r.string("help_department") ?? "" : "",
+            batchNote: insider ? r.string("batch_note").flatMap { $0.isEmpty ? nil : $0 } : nil,
             isMember: member)
         if member {
             let notes = try ctx.db.query("""
@@ -117,7 +135,8 @@ enum SubmitPages {
             let finalized = try batch.map { try ReviewPages.isFinalized($0, ctx) } ?? true
             page.canGrade = phase != nil && phase != .collecting && !finalized
             var initial = FormData([("outcome", r.string("outcome") ?? ""), ("reason", r.string("reason") ?? ""),
-                                    ("help_department", r.string("help_department") ?? ""), ("reserve_to", batch?.next.description ?? "")])
+                                    ("help_department", r.string("help_department") ?? ""),
+                                    ("reserve_to", try batch.map { try Batches.firstDeferral(after: $0, ctx).description } ?? "")])
             if r.bool("could_work") { initial.append("could_work", "1") }
             for d in (r.string("departments") ?? "").split(separator: ",") { initial.append("departments", String(d)) }
             page.gradeForm = (grade ?? ReviewPages.gradeForm.blank(initial)).view()
@@ -138,7 +157,7 @@ enum SubmitPages {
         }
         let initial = FormData(form.fields.map { ($0.name, r.string($0.name) ?? "") })
         return try ctx.handleForm(form, title: "修改建议", initial: initial, page: { form in
-            SuggestionFormPage(editing: true, batch: batch.title, opens: batch.opensOn.description, form: form)
+            SuggestionFormPage(editing: true, batch: batch.title, opens: batch.opensOn.description, batchNote: nil, form: form)
         }) { v in
             try ctx.db.transaction {
                 try ctx.db.execute("""
@@ -159,6 +178,8 @@ struct SuggestionFormPage: PageModel {
     /// The batch a new suggestion goes into, and the day its box is opened (shown when not editing).
     var batch: String
     var opens: String
+    /// Why a new suggestion goes to a later batch than the calendar's (that one is published).
+    var batchNote: String?
     var form: FormView
 }
 
@@ -197,6 +218,8 @@ struct SuggestionPage: PageModel {
     var reason: String?
     var couldWork: Bool
     var helpDepartment: String
+    /// Why the suggestion is in this batch (the calendar's was published); proposer and committee.
+    var batchNote: String?
     var isMember: Bool
     // The committee's part (members only).
     var notOpenYet = false

@@ -44,8 +44,8 @@ public struct SuggestionsModule: DepartmentModule {
     }
 
     public var pages: [any PageModel.Type] {
-        [SuggestionFormPage.self, SuggestionPage.self, ReviewOverviewPage.self, BatchPage.self, CalendarPage.self, BulletinPage.self,
-         CommitteePage.self, OrderPage.self, OrdersPage.self, LedgerPage.self, AwardsPage.self, StatsPage.self, DepartmentsPage.self,
+        [SuggestionFormPage.self, SuggestionPage.self, BatchPage.self, CalendarPage.self, BulletinPage.self,
+         CommitteePage.self, OrderPage.self, LedgerTotalsPage.self, AwardsPage.self, StatsPage.self, DepartmentsPage.self,
          TeamRankingPage.self]
     }
 
@@ -84,6 +84,7 @@ public struct SuggestionsModule: DepartmentModule {
         // §23 award table, ledger; §23.4 team award; statistics.
         r.form("awards", .permission(Self.manage), AwardsPages.edit)
         r.get("ledger", .permission(Self.ledger), AwardsLedger.list)
+        r.get("ledger/totals", .permission(Self.ledger), AwardsLedger.totals)
         r.form("departments", .permission(Self.manage), TeamPages.departments)
         r.form("team", .permission(Self.review), TeamPages.ranking)
         r.get("stats", .permission(Self.review), StatsPages.overview)

@@ -64,14 +64,23 @@ import SalesTesting
         let c = f.client("member")
         let all = c.get("/ideas/ledger")
         #expect(all.status == 200)
-        // 1000 + 400 + 0 (prize) + 200 + 500 (team).
-        #expect(all.body.contains("合计：5 笔，¥2,100.00"))
-        #expect(all.body.contains("奖品（努力奖）") && all.body.contains("（部门团体奖）"))
-        #expect(c.get("/ideas/ledger?department=%E9%94%80%E5%94%AE%E9%83%A8").body.contains("合计：4 笔，¥1,900.00"))
-        #expect(c.get("/ideas/ledger?kind=award&batch=2026-11").body.contains("合计：2 笔，¥1,400.00"))
-        #expect(c.get("/ideas/ledger?batch=2026-12&kind=award").body.contains("合计：1 笔，¥200.00"))
+        #expect(all.body.contains("奖品（努力奖）") && all.body.contains("（部门团体奖）") && all.body.contains("1000.00"))
+        #expect(all.body.contains("href=\"/ideas/ledger/totals\""))
+        // Filters on the rows (a ListPage): by person, by kind and batch.
         let staff = try f.userID("staff")
-        #expect(c.get("/ideas/ledger?person=\(staff)").body.contains("合计：3 笔，¥1,400.00"))
+        let own = c.get("/ideas/ledger?person=\(staff)")
+        #expect(own.body.contains("一等建议") && !own.body.contains("鼓励建议") && !own.body.contains("（部门团体奖）</td>"))
+        #expect(own.body.contains("<option value=\"\(staff)\" selected>张三</option>"))
+        let dec = c.get("/ideas/ledger?batch=2026-12&kind=award")
+        #expect(dec.body.contains("鼓励建议") && !dec.body.contains("一等建议"))
+        // Totals for payroll, under the same filters. 1000 + 400 + 0 (prize) + 200 + 500 (team).
+        #expect(c.get("/ideas/ledger/totals").body.contains("合计：5 笔，¥2,100.00"))
+        #expect(c.get("/ideas/ledger/totals?department=%E9%94%80%E5%94%AE%E9%83%A8").body.contains("合计：4 笔，¥1,900.00"))
+        #expect(c.get("/ideas/ledger/totals?kind=award&batch=2026-11").body.contains("合计：2 笔，¥1,400.00"))
+        #expect(c.get("/ideas/ledger/totals?batch=2026-12&kind=award").body.contains("合计：1 笔，¥200.00"))
+        let totals = c.get("/ideas/ledger/totals?person=\(staff)")
+        #expect(totals.body.contains("合计：3 笔，¥1,400.00"))
+        #expect(totals.body.contains("href=\"/ideas/ledger?person=\(staff)\""))   // the person's rows
 
         let rows = c.get("/ideas/ledger?kind=award&format=csv")
         #expect(rows.status == 200 && rows.header("Content-Type")?.hasPrefix("text/csv") == true)
@@ -83,11 +92,15 @@ import SalesTesting
         #expect(persons.body.contains("staff,张三,销售部,3,1400.00\r\n"))
         #expect(persons.body.contains("finmgr,财务经理,财务部,1,200.00\r\n"))
         #expect(persons.body.contains(",（部门团体奖）,销售部,1,500.00\r\n"))
+        #expect(c.get("/ideas/ledger/totals?view=person&format=csv").body == persons.body)
+        #expect(c.get("/ideas/ledger/totals?kind=award&view=person&format=csv").body.contains("staff,张三,销售部,2,1400.00\r\n"))
         let departments = c.get("/ideas/ledger?view=department&format=csv")
         #expect(departments.body.contains("销售部,4,1900.00\r\n") && departments.body.contains("财务部,1,200.00\r\n"))
 
         // Finance (payroll) reads it; a sales rep does not.
         #expect(f.client("finmgr").get("/ideas/ledger").status == 200)
         #expect(f.client("outsider").get("/ideas/ledger").status == 403)
+        #expect(f.client("outsider").get("/ideas/ledger/totals").status == 403)
+        #expect(f.client("outsider").get("/ideas/ledger/totals?view=person&format=csv").status == 403)
     }
 }

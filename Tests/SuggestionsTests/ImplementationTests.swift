@@ -272,4 +272,33 @@ final class IdeasFixture {
         #expect(csv.body.contains("客户分级回访,财务部,2026-11,2026-12-15,2026-12-31"))
         #expect(f.client("outsider").get("/ideas/orders").status == 403)
     }
+
+    @Test("002 §26.2: the department's list (a ListPage) shows only its own orders, no department filter, the issue filter and its CSV")
+    func departmentList() throws {
+        let sid = try f.publish(year: 2026, month: 11, [("客户分级回访", "grade4", "销售部，财务部")])[0]
+        let sales = try f.order(sid, "销售部"), fin = try f.order(sid, "财务部")
+        f.at(2026, 12, 3)
+        let sm = f.client("salesmgr")
+        #expect(f.post(sm, "/ideas/orders/\(sales)/issue", [("kind", "difficulty"), ("text", "人手不足，需要协调")]).status == 303)
+        let mine = sm.get("/ideas/orders/mine")
+        #expect(mine.status == 200 && mine.body.contains("<h1>本部门建议实施命令</h1>") && mine.body.contains("本部门：销售部"))
+        #expect(mine.body.contains("href=\"/ideas/orders/\(sales)/plan\"") && !mine.body.contains("/ideas/orders/\(fin)/plan"))
+        #expect(!mine.body.contains("name=\"department\""))          // the committee's filter only
+        #expect(mine.body.contains("实施中遇到困难（待裁决）"))
+        let csv = sm.get("/ideas/orders/mine?format=csv")
+        #expect(csv.body.hasPrefix("\u{FEFF}编号,建议,实施部门,批次,下达期限,计划填报期限,实施日期,状态,困难/异议"))
+        #expect(csv.body.contains("客户分级回访,销售部,2026-11,2026-12-15,2026-12-31,,待填报实施计划,实施中遇到困难（待裁决）"))
+        #expect(!csv.body.contains("财务部"))
+        // A manager's department filter cannot be widened through the URL.
+        #expect(!sm.get("/ideas/orders/mine?department=%E8%B4%A2%E5%8A%A1%E9%83%A8").body.contains("/ideas/orders/\(fin)/plan"))
+        // The committee's list: the issue filter and the department filter.
+        let member = f.client("member")
+        let issues = member.get("/ideas/orders?issue=1")
+        #expect(issues.body.contains("/ideas/orders/\(sales)\"") && !issues.body.contains("/ideas/orders/\(fin)\""))
+        #expect(member.get("/ideas/orders").body.contains("name=\"department\""))
+        // A manager without a department sees none and is told why.
+        try f.t.addUser("nodept", roles: [.salesManager], displayName: "无部门经理")
+        let none = f.client("nodept").get("/ideas/orders/mine")
+        #expect(none.status == 200 && none.body.contains("您的账号没有登记部门") && none.body.contains("没有实施命令。"))
+    }
 }

@@ -97,3 +97,75 @@ def test_suggestion_year_through_nginx():
     finally:
         s.stop()
         probe.stop()
+
+
+def test_late_20th_suggestion_joins_next_batch_through_nginx():
+    """RULES §6 "Suggestions" (002 §19, §24): on the 20th the chair publishes the month's batch;
+    a suggestion submitted later that day would belong to it by the calendar, but it never joins a
+    published batch — it goes to the next open one, the proposer is told which and why on the form
+    and the record page, and it is graded and published there."""
+    probe = Stack()
+    clock = os.path.join(probe.dir, "now.txt")
+    s = Stack(extra_env={"SALES_CLOCK_FILE": clock})
+
+    def at(moment):
+        with open(clock, "w") as f:
+            f.write(moment + "+08:00")
+
+    at("2026-11-20T09:00:00")
+    s.start()
+    try:
+        cli = s.cli
+        cli("user", "add", "staff", "--display-name", "员工甲", "--roles", "finance", "--department", "财务部", "--password", PASSWORD)
+        cli("user", "add", "seller", "--display-name", "员工乙", "--roles", "sales_rep", "--department", "销售部", "--password", PASSWORD)
+        cli("user", "add", "chair", "--display-name", "营销总监", "--roles", "marketing_director", "--password", PASSWORD)
+        admin = s.client()
+        admin.login("admin")
+        page = admin.get("/ideas/committee").text
+        ids = {name: uid for uid, name in __import__("re").findall(r'name="p:(\d+)" aria-label="([^"]+)的职务"', page)}
+        assert admin.post("/ideas/committee", {f"p:{ids['营销总监']}": "chair"}).status == 303
+
+        def submit(user, title):
+            c = s.client()
+            c.login(user)
+            form = c.get("/ideas/new").text
+            r = c.post("/ideas/new", {"topic": "management", "title": title, "content": title + "——详细内容。"})
+            assert r.status == 303
+            return c, form, r.header("Location")
+
+        # Morning of the 20th: November's box is opened, graded and published the same day.
+        _, _, early = submit("staff", "二十日上午的建议")
+        chair = s.client()
+        chair.login("chair")
+        chair.get(early)
+        assert chair.post(early + "/grade", {"outcome": "grade3", "departments": "销售部"}).status == 303
+        chair.get("/ideas/batches/2026-11")
+        assert chair.post("/ideas/batches/2026-11/finalize", {}).status == 303
+
+        # Afternoon of the 20th: by the calendar still November's, but November is published.
+        at("2026-11-20T16:00:00")
+        seller, form, late = submit("seller", "二十日下午的建议")
+        assert "本月评审批次已公布，本建议将转入 2026-12 批次" in form
+        record = seller.get(late)
+        assert record.status == 200
+        assert "本月评审批次已公布，本建议转入 2026-12 批次" in record.text and "12 月 20 日开箱评审" in record.text
+        db = sqlite3.connect(s.db_path)
+        assert db.execute("SELECT batch FROM ideas_suggestions WHERE title = '二十日下午的建议'").fetchone()[0] == "2026-12"
+
+        # December: graded and published in its new batch.
+        at("2026-12-22T10:00:00")
+        chair.login("chair")
+        assert "2026 年 12 月建议箱已开箱：1 条待评审" in chair.get("/").text
+        chair.get(late)
+        assert chair.post(late + "/grade", {"outcome": "grade2", "departments": "销售部"}).status == 303
+        chair.get("/ideas/batches/2026-12")
+        r = chair.post("/ideas/batches/2026-12/finalize", {})
+        assert r.status == 303 and r.header("Location") == "/ideas/bulletin/2026-12"
+        seller.login("seller")
+        assert "已公布：二等奖" in seller.get(late).text
+        assert "二十日下午的建议" in seller.get("/ideas/bulletin/2026-12").text
+        assert db.execute("""SELECT COUNT(*) FROM ideas_suggestions s JOIN ideas_batches b ON b.batch = s.batch
+                             WHERE b.finalized_at IS NOT NULL AND s.published = 0""").fetchone()[0] == 0
+    finally:
+        s.stop()
+        probe.stop()
