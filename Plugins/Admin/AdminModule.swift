@@ -12,8 +12,9 @@ public struct AdminModule: DepartmentModule {
     public static let roles = Permission("admin", "roles", title: "角色权限", defaultRoles: [.admin])
     public static let audit = Permission("admin", "audit", title: "审计日志", defaultRoles: [.admin, .generalManager])
     public static let modules = Permission("admin", "modules", title: "模块管理", defaultRoles: [.admin])
+    public static let status = Permission("admin", "status", title: "系统状态", defaultRoles: [.admin])
 
-    public var permissions: [Permission] { [Self.users, Self.roles, Self.audit, Self.modules] }
+    public var permissions: [Permission] { [Self.users, Self.roles, Self.audit, Self.modules, Self.status] }
 
     public var menu: [MenuItem] {
         [
@@ -22,10 +23,11 @@ public struct AdminModule: DepartmentModule {
             MenuItem("角色权限", path: "roles", access: .permission(Self.roles)),
             MenuItem("审计日志", path: "audit", access: .permission(Self.audit)),
             MenuItem("模块管理", path: "modules", access: .permission(Self.modules)),
+            MenuItem("系统状态", path: "status", access: .permission(Self.status)),
         ]
     }
 
-    public var pages: [any PageModel.Type] { [UserFormPage.self, DepartmentFormPage.self, RolesPage.self, ModulePages.Page.self] }
+    public var pages: [any PageModel.Type] { [UserFormPage.self, DepartmentFormPage.self, RolesPage.self, ModulePages.Page.self, StatusPages.Page.self] }
 
     public var forms: [String: FormSchema] {
         ["user.create": UserPages.createForm(), "user.edit": UserPages.editForm(),
@@ -43,5 +45,6 @@ public struct AdminModule: DepartmentModule {
         r.get("audit", .permission(Self.audit), AuditPages.list)
         r.get("modules", .permission(Self.modules), ModulePages.list)
         r.post("modules", .permission(Self.modules), ModulePages.change)
+        r.get("status", .permission(Self.status), StatusPages.page)
     }
 }

@@ -68,6 +68,96 @@ public final class PoolStatusPage: @unchecked Sendable {
     }
 }
 
+/// Request statistics of the whole pool since the master started, for the administrators'
+/// status page: every worker adds to the same counters (atomic adds on a shared page the master
+/// creates, passed to each worker as fd 4); workers also count themselves ready there, which the
+/// master reports to systemd (`READY=1`).
+public struct PoolStats: Sendable, Equatable {
+    /// Upper bounds of the latency buckets in milliseconds (the last bucket is everything above).
+    public static let bucketBounds: [Int64] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
+    public var requests: Int64
+    public var serverErrors: Int64
+    public var slow: Int64
+    public var totalMicroseconds: Int64
+    /// `bucketBounds.count + 1` counts.
+    public var buckets: [Int64]
+    public var readyWorkers: Int64
+
+    /// The latency below which `fraction` of the requests finished, as a bucket bound in ms
+    /// (nil: no requests; `Int64.max`: above the last bound).
+    public func percentile(_ fraction: Double) -> Int64? {
+        guard requests > 0 else { return nil }
+        let target = Double(requests) * fraction
+        var seen: Int64 = 0
+        for (i, n) in buckets.enumerated() {
+            seen += n
+            if Double(seen) >= target { return i < Self.bucketBounds.count ? Self.bucketBounds[i] : Int64.max }
+        }
+        return Int64.max
+    }
+}
+
+public final class PoolStatsPage: @unchecked Sendable {
+    private static let size = 4096
+    private static let magic: Int64 = 0x5341_4c45_5353_5441   // "SALESSTA"
+    private static let bucketBase = 8
+    private let base: UnsafeMutablePointer<Int64>
+    public let fd: Int32
+
+    private init(base: UnsafeMutablePointer<Int64>, fd: Int32) {
+        self.base = base
+        self.fd = fd
+    }
+
+    /// Master side: a new zeroed page.
+    public static func create() throws -> PoolStatsPage {
+        let fd = salesd_memfd("salesd-stats")
+        guard fd >= 0 else { throw FastCGIError(description: "memfd_create: \(String(cString: strerror(errno)))") }
+        guard let page = map(fd: fd, create: true) else {
+            let message = String(cString: strerror(errno))
+            close(fd)
+            throw FastCGIError(description: "pool statistics page: \(message)")
+        }
+        return page
+    }
+
+    /// Worker side: the page inherited as `fd`, mapped read-write; nil if it is not one of ours.
+    public static func attach(fd: Int32) -> PoolStatsPage? { map(fd: fd, create: false) }
+
+    private static func map(fd: Int32, create: Bool) -> PoolStatsPage? {
+        if create, ftruncate(fd, off_t(size)) != 0 { return nil }
+        guard let raw = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), raw != MAP_FAILED else { return nil }
+        let page = PoolStatsPage(base: raw.bindMemory(to: Int64.self, capacity: size / 8), fd: fd)
+        if create { page.base[0] = magic }
+        guard page.base[0] == magic else {
+            munmap(raw, size)
+            return nil
+        }
+        return page
+    }
+
+    /// One finished request (called by every worker thread).
+    public func record(microseconds: Int64, status: Int, slow: Bool) {
+        let us = max(0, microseconds)
+        salesd_atomic_add(base + 2, 1)
+        if status >= 500 { salesd_atomic_add(base + 3, 1) }
+        if slow { salesd_atomic_add(base + 4, 1) }
+        salesd_atomic_add(base + 5, us)
+        let ms = us / 1000
+        let bucket = PoolStats.bucketBounds.firstIndex { ms < $0 } ?? PoolStats.bucketBounds.count
+        salesd_atomic_add(base + Self.bucketBase + bucket, 1)
+    }
+
+    /// A worker is serving (every thread has its connection).
+    public func workerReady() { salesd_atomic_add(base + 1, 1) }
+
+    public var snapshot: PoolStats {
+        func load(_ i: Int) -> Int64 { salesd_atomic_load(base + i) }
+        return PoolStats(requests: load(2), serverErrors: load(3), slow: load(4), totalMicroseconds: load(5),
+                         buckets: (0...PoolStats.bucketBounds.count).map { load(Self.bucketBase + $0) }, readyWorkers: load(1))
+    }
+}
+
 /// The supervising master of `salesd serve` (the PHP-FPM model): it owns the listening socket
 /// and keeps `processes` worker processes running, each a fresh `exec` of the same binary that
 /// receives the socket as fd 0 (exactly as under spawn-fcgi or systemd socket activation) and
@@ -100,8 +190,10 @@ public final class ProcessPool {
 
     /// Environment a worker finds: the pool page's descriptor and the master's pid.
     public static let poolFDVariable = "SALESD_POOL_FD"
+    public static let statsFDVariable = "SALESD_STATS_FD"
     public static let masterPIDVariable = "SALESD_MASTER_PID"
     static let poolFD: Int32 = 3
+    static let statsFD: Int32 = 4
 
     private struct Slot {
         var pid: pid_t?
@@ -115,6 +207,12 @@ public final class ProcessPool {
     private let reload: () -> Int?
     private let log: (LogLevel, String) -> Void
     private let status: PoolStatusPage
+    /// The pool's request statistics (workers write, the status page reads).
+    public let stats: PoolStatsPage
+    /// systemd: READY=1 sent once every worker of the first generation serves.
+    private var readySent = false
+    private var watchdogInterval: Double?
+    private var lastWatchdog: Double = 0
     /// A worker that dies sooner than this after its start counts towards the back-off.
     public var quickDeath: Double = 10
     private var slots: [Slot]
@@ -131,6 +229,10 @@ public final class ProcessPool {
         self.reload = reload
         self.log = log
         self.status = try PoolStatusPage.create()
+        self.stats = try PoolStatsPage.create()
+        if let usec = ProcessInfo.processInfo.environment["WATCHDOG_USEC"].flatMap({ Double($0) }), usec > 0 {
+            watchdogInterval = usec / 2e6       // notify at half the limit, as sd_watchdog_enabled(3) advises
+        }
         self.slots = Array(repeating: Slot(), count: max(1, processes))
     }
 
@@ -154,6 +256,7 @@ public final class ProcessPool {
             case SIGTERM, SIGINT:
                 if !stopping {
                     stopping = true
+                    _ = salesd_sd_notify("STOPPING=1")
                     let pids = slots.compactMap(\.pid) + Array(draining.keys)
                     log(.info, "pool: signal \(signo): stopping \(pids.count) worker(s); in-flight requests finish first")
                     for pid in pids { kill(pid, SIGTERM) }
@@ -168,10 +271,29 @@ public final class ProcessPool {
                 if slots.allSatisfy({ $0.pid == nil }) && draining.isEmpty { break }
             } else {
                 startMissing()
+                notifySystemd()
             }
             publish()
         }
         log(.info, "pool: all workers stopped")
+    }
+
+    /// `READY=1` once the first generation serves (a unit with Type=notify starts its dependents
+    /// then, and `systemctl start` returns then); `WATCHDOG=1` while at least one worker runs, so
+    /// a pool that cannot keep any worker alive is restarted by systemd (WatchdogSec).
+    private func notifySystemd() {
+        if !readySent, stats.snapshot.readyWorkers >= Int64(slots.count) {
+            readySent = true
+            _ = salesd_sd_notify("READY=1\nSTATUS=serving with \(slots.count) worker process(es)")
+            log(.info, "pool: \(slots.count) worker(s) serving")
+        }
+        if let interval = watchdogInterval, readySent, slots.contains(where: { $0.pid != nil }) {
+            let t = now()
+            if t - lastWatchdog >= interval {
+                lastWatchdog = t
+                _ = salesd_sd_notify("WATCHDOG=1")
+            }
+        }
     }
 
     // MARK: - Workers
@@ -275,6 +397,7 @@ public final class ProcessPool {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, listenFD, 0)
         posix_spawn_file_actions_adddup2(&actions, status.fd, Self.poolFD)
+        posix_spawn_file_actions_adddup2(&actions, stats.fd, Self.statsFD)
 
         var attr = posix_spawnattr_t()
         posix_spawnattr_init(&attr)
@@ -291,6 +414,11 @@ public final class ProcessPool {
         var environment = ProcessInfo.processInfo.environment
         for (k, v) in command.environment { environment[k] = v }
         environment[Self.poolFDVariable] = String(Self.poolFD)
+        environment[Self.statsFDVariable] = String(Self.statsFD)
+        // Only the master talks to systemd (NotifyAccess=main).
+        environment["NOTIFY_SOCKET"] = nil
+        environment["WATCHDOG_USEC"] = nil
+        environment["WATCHDOG_PID"] = nil
         environment[Self.masterPIDVariable] = String(getpid())
         let argv = ([command.executable] + command.arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -318,6 +446,11 @@ public final class ProcessPool {
             kill(getpid(), SIGTERM)
         }
         return environment[poolFDVariable].flatMap { Int32($0) }.flatMap { PoolStatusPage.attach(fd: $0) }
+    }
+
+    /// Worker side: the pool's statistics page (nil outside a pool).
+    public static func joinStats(environment: [String: String] = ProcessInfo.processInfo.environment) -> PoolStatsPage? {
+        environment[statsFDVariable].flatMap { Int32($0) }.flatMap { PoolStatsPage.attach(fd: $0) }
     }
 
     /// The running executable, for spawning workers (a replaced binary: its new file).

@@ -94,7 +94,7 @@ struct ConfigOptions: ParsableArguments {
     func app(_ config: AppConfig) throws -> App {
         LoggingSystem.bootstrap { LineLogHandler(label: $0) }
         do {
-            return try App(config: config, modules: installedModules)
+            return try App(config: config, modules: installedModules, version: salesdVersion)
         } catch let e as Registry.BootError {
             throw ValidationError(e.description)
         }
@@ -181,10 +181,19 @@ struct Serve: ParsableCommand {
                 return PoolHealth(wanted: s.wanted, alive: s.alive, restarts: s.restarts)
             }
         }
+        let statsPage = ProcessPool.joinStats()
+        let stats = statsPage.map { page in
+            RequestStatsHooks(record: { us, status, slow in page.record(microseconds: us, status: status, slow: slow) }, read: {
+                let s = page.snapshot
+                return SystemStatus.Requests(total: s.requests, serverErrors: s.serverErrors, slow: s.slow,
+                                             meanMilliseconds: s.requests > 0 ? Double(s.totalMicroseconds) / Double(s.requests) / 1000 : 0,
+                                             p50: s.percentile(0.5), p95: s.percentile(0.95), p99: s.percentile(0.99))
+            })
+        }
         LoggingSystem.bootstrap { LineLogHandler(label: $0) }
         let app: App
         do {
-            app = try App(config: config, modules: installedModules, pool: pool)
+            app = try App(config: config, modules: installedModules, pool: pool, requestStats: stats, version: salesdVersion)
         } catch let e as Registry.BootError {
             throw ValidationError(e.description)
         }
@@ -205,6 +214,7 @@ struct Serve: ParsableCommand {
         }
         try server.start()
         logger.info("worker \(getpid()) serving with \(app.workerThreads) threads")
+        statsPage?.workerReady()
         let signo = waitForSignal()
         logger.info("worker \(getpid()): signal \(signo): stopping; \(server.inFlight) request(s) in flight")
         server.shutdown()

@@ -297,7 +297,10 @@ final class IdeasFixture {
         #expect(issues.body.contains("/ideas/orders/\(sales)\"") && !issues.body.contains("/ideas/orders/\(fin)\""))
         #expect(member.get("/ideas/orders").body.contains("name=\"department\""))
         // A manager without a department sees none and is told why.
-        try f.t.addUser("nodept", roles: [.salesManager], displayName: "无部门经理")
+        // (A new user joins the department of their roles; this one is taken out of it.)
+        let nodept = try f.t.addUser("nodept", roles: [.salesManager], displayName: "无部门经理")
+        try f.t.db.execute("DELETE FROM department_members WHERE user_id = \(nodept)")
+        try f.t.db.execute("UPDATE users SET department = '' WHERE id = \(nodept)")
         let none = f.client("nodept").get("/ideas/orders/mine")
         #expect(none.status == 200 && none.body.contains("您的账号没有登记部门") && none.body.contains("没有实施命令。"))
     }

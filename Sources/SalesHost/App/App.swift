@@ -30,6 +30,17 @@ public struct PoolHealth: Sendable, Equatable {
     }
 }
 
+/// Request counters shared by the worker pool (`PoolStatsPage` in a pool): every finished
+/// request is recorded; the status page reads the totals.
+public struct RequestStatsHooks: Sendable {
+    public var record: @Sendable (_ microseconds: Int64, _ status: Int, _ slow: Bool) -> Void
+    public var read: @Sendable () -> SystemStatus.Requests
+    public init(record: @escaping @Sendable (Int64, Int, Bool) -> Void, read: @escaping @Sendable () -> SystemStatus.Requests) {
+        self.record = record
+        self.read = read
+    }
+}
+
 /// The host: configuration, the checked module registry, templates. Shared by all workers,
 /// immutable after start-up. Each worker thread gets its own `Worker` (and database connection).
 public final class App: Sendable {
@@ -43,10 +54,15 @@ public final class App: Sendable {
     let accessLogger: Logger
     /// Reads the pool's shared status page; nil outside a pool (tests, the CLI).
     let pool: (@Sendable () -> PoolHealth)?
+    let requestStats: RequestStatsHooks?
+    /// The running salesd's version (`salesd --version`), for the status page.
+    public let version: String
 
     public init(config: AppConfig, modules: [any DepartmentModule], logger: Logger = Logger(label: "salesd"),
-                pool: (@Sendable () -> PoolHealth)? = nil) throws {
+                pool: (@Sendable () -> PoolHealth)? = nil, requestStats: RequestStatsHooks? = nil, version: String = "dev") throws {
         self.pool = pool
+        self.requestStats = requestStats
+        self.version = version
         self.config = config
         self.logger = logger
         gate = WriteGate(lockFile: config.databasePath + "-lock")

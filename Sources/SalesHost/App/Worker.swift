@@ -67,7 +67,9 @@ public final class Worker: ContextHost {
         let tenths = (DispatchTime.now().uptimeNanoseconds - started + 50_000) / 100_000   // 0.1 ms, rounded
         let method = raw.params["REQUEST_METHOD"] ?? "-"
         app.accessLogger.info("\(method) \(raw.params["REQUEST_URI"] ?? "-") \(response.status) \(response.body.count)B \(tenths / 10).\(tenths % 10)ms user=\(who) req=\(requestID)")
-        if config.slowRequestMs > 0, tenths / 10 >= UInt64(clamping: config.slowRequestMs) {
+        let slow = config.slowRequestMs > 0 && tenths / 10 >= UInt64(clamping: config.slowRequestMs)
+        app.requestStats?.record(Int64(clamping: tenths * 100), response.status, slow)
+        if slow {
             app.logger.warning("slow request req=\(requestID): \(method) \(routePattern) took \(tenths / 10).\(tenths % 10)ms (slowRequestMs \(config.slowRequestMs)) status=\(response.status) user=\(who)")
         }
         return response

@@ -92,6 +92,7 @@ public struct Registry: Sendable {
         services.provide(ModuleSwitchboard.self, HostModuleSwitchboard(switches: switches))
         services.provide(OrgDirectory.self, HostOrgDirectory())
         services.provide(UserHandover.self, HostUserHandover(modules: modules))
+        services.provide(SystemStatusService.self, HostSystemStatus())
         for m in modules {
             var builder = RouteBuilder(module: m.manifest.id)
             m.routes(&builder)

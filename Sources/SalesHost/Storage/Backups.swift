@@ -61,6 +61,11 @@ public enum Backups {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(manifest).write(to: URL(fileURLWithPath: root + "/MANIFEST.json"))
         try tar(["-czf", destination, "-C", staging, folder])
+        let bytes = ((try? fm.attributesOfItem(atPath: destination)[.size]) as? NSNumber)?.int64Value ?? 0
+        let absolute = destination.hasPrefix("/") ? destination : fm.currentDirectoryPath + "/" + destination
+        try db.execute("""
+            INSERT INTO backup_runs (at, path, bytes, files) VALUES (\(Int64(Date().timeIntervalSince1970)), \(absolute), \(bytes), \(count))
+            """)
         return manifest
     }
 

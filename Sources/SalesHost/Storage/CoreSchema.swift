@@ -135,6 +135,16 @@ enum CoreSchema {
             SELECT d.id, u.id FROM users u JOIN departments d ON d.name = u.department;
         \(roleMemberships)
         """),
+        // `salesd backup` records each archive it wrote (the status page shows the last one).
+        Migration(7, "backup runs", """
+        CREATE TABLE backup_runs (
+            id INTEGER PRIMARY KEY,
+            at INTEGER NOT NULL,
+            path TEXT NOT NULL,
+            bytes INTEGER NOT NULL,
+            files INTEGER NOT NULL
+        );
+        """),
     ]
 
     /// The standard departments, in the directory's order.
