@@ -38,6 +38,7 @@ public struct AdminModule: DepartmentModule {
         r.get("users", .permission(Self.users), UserPages.list)
         r.form("users/new", .permission(Self.users), UserPages.create)
         r.form("users/:id", .permission(Self.users), UserPages.edit)
+        r.post("users/:id/unlock", .permission(Self.users), UserPages.unlock)
         r.get("departments", .permission(Self.users), DepartmentPages.list)
         r.form("departments/new", .permission(Self.users), DepartmentPages.create)
         r.form("departments/:id", .permission(Self.users), DepartmentPages.edit)

@@ -32,6 +32,19 @@ enum UserPages {
         ])
     }
 
+    /// 解除登录锁定: clears the user's failed logins (the throttle counts them), audited.
+    static let unlock: Handler = { req, ctx in
+        let id = try req.id()
+        guard let username = try ctx.db.first("SELECT username FROM users WHERE id = \(id)")?.string("username") else {
+            throw HTTPError.notFound
+        }
+        try ctx.db.transaction {
+            let n = try ctx.db.execute("DELETE FROM login_failures WHERE username = \(username)")
+            try ctx.audit(AuditEntry(entity: "user", entityID: String(id), action: "unlock", reason: "清除登录失败记录 \(n) 条"))
+        }
+        return .redirect(to: "/admin/users/\(id)?saved=1")
+    }
+
     static func departmentChoices(_ ctx: Context) throws -> [Choice] {
         try ctx.service(OrgDirectory.self).choices(ctx)
     }
@@ -103,8 +116,8 @@ enum UserPages {
             let hash = try ctx.service(PasswordService.self).hash(v.string("password"))
             try ctx.db.transaction {
                 let id = try ctx.db.insert("""
-                    INSERT INTO users (username, display_name, password_hash, supervisor_id, created_at)
-                    VALUES (\(username), \(v.string("display_name")), \(hash), \(supervisor),
+                    INSERT INTO users (username, display_name, password_hash, supervisor_id, must_change_password, created_at)
+                    VALUES (\(username), \(v.string("display_name")), \(hash), \(supervisor), 1,
                             \(Int64(ctx.now.timeIntervalSince1970))) RETURNING id
                     """)
                 // A role sent twice is one role (user_roles is unique per user and role).
@@ -139,8 +152,10 @@ enum UserPages {
         let schema = editForm(departments: try departmentChoices(ctx), people: try people(ctx, except: id))
         return try ctx.handleForm(schema, title: "编辑用户", initial: initial, page: { form in
             let held = try handover.held(by: id, ctx)
+            let failures = try ctx.db.scalar("SELECT COUNT(*) FROM login_failures WHERE username = \(username) AND at >= \(ctx.epoch - 86400)") ?? 0
             return UserFormPage(isNew: false, username: username, id: id,
-                                held: held.map { "\($0.title) \($0.count) 项" }, hasHeld: !held.isEmpty, form: form)
+                                held: held.map { "\($0.title) \($0.count) 项" }, hasHeld: !held.isEmpty, failures: failures,
+                                hasFailures: failures > 0, form: form)
         }) { v in
             if id == ctx.user?.id && !v.bool("active") {
                 throw FormRejection(field: "active", "不能停用自己的账号")
@@ -181,7 +196,8 @@ enum UserPages {
                                              from: currentDepts.joined(separator: ","), to: newDepts.joined(separator: ","), reason: reason))
                 }
                 if let hash {
-                    try ctx.db.execute("UPDATE users SET password_hash = \(hash) WHERE id = \(id)")
+                    // Set by an administrator: the user chooses a new one at the next login.
+                    try ctx.db.execute("UPDATE users SET password_hash = \(hash), must_change_password = 1 WHERE id = \(id)")
                     try ctx.db.execute("UPDATE sessions SET ended = 1 WHERE user_id = \(id)")
                     try ctx.audit(AuditEntry(entity: "user", entityID: String(id), action: "password", reason: reason))
                 }
@@ -214,5 +230,8 @@ struct UserFormPage: PageModel {
     /// What the user holds that is handed over on deactivation (「客户开发：负责的客户 3 项」).
     var held: [String] = []
     var hasHeld = false
+    /// Failed logins in the last 24 hours (the throttle locks after a few).
+    var failures: Int64 = 0
+    var hasFailures = false
     var form: FormView
 }

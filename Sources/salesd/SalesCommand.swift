@@ -364,6 +364,7 @@ struct UserCommand: ParsableCommand {
         @Argument var username: String
         @Option(help: "8–128 characters (as the web form).") var password: String?
         @Option(help: "Why, for the audit log.") var reason: String?
+        @Flag(help: "A temporary password: the user must set a new one at the next login (as after a reset on the web).") var temporary = false
 
         func run() throws {
             let app = try options.app(try options.load())
@@ -371,7 +372,7 @@ struct UserCommand: ParsableCommand {
             guard try accounts.userID(username) != nil else { throw AccountError.noSuchUser(username) }
             let (pw, generated) = UserRules.password(password)
             let v = try UserRules.check([("password", pw)])
-            let ended = try accounts.setPassword(username: username, password: v.string("password"),
+            let ended = try accounts.setPassword(username: username, password: v.string("password"), temporary: temporary,
                                                  by: .cli(command: "salesd user passwd", reason: reason))
             print("password of \(username) changed; \(ended) session(s) ended")
             if generated { print("password: \(pw)") }

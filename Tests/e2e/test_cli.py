@@ -311,3 +311,12 @@ def test_a_database_migrated_by_a_newer_salesd_is_refused(cli):
         assert p.returncode == EX_DATAERR and "core 999 > " in p.stderr and "更新版本" in p.stderr, (args, p.returncode, p.stderr)
     check = cli.run("check")
     assert check.returncode == 1 and "core 999" in check.stdout
+
+
+def test_passwd_temporary_makes_the_user_choose_a_new_one(cli):
+    assert cli.run("user", "add", "tmp.user", "--roles", "sales_rep", "--password", PASSWORD).returncode == 0
+    assert cli.query("SELECT must_change_password FROM users WHERE username = 'tmp.user'") == [(0,)]
+    assert cli.run("user", "passwd", "tmp.user", "--password", "given-by-it-1", "--temporary").returncode == 0
+    assert cli.query("SELECT must_change_password FROM users WHERE username = 'tmp.user'") == [(1,)]
+    assert cli.run("user", "passwd", "tmp.user", "--password", "given-by-it-2").returncode == 0
+    assert cli.query("SELECT must_change_password FROM users WHERE username = 'tmp.user'") == [(0,)]

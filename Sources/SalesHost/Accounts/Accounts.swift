@@ -113,11 +113,13 @@ public struct Accounts {
 
     /// Sets the password and ends every session of that user. Returns the sessions ended.
     @discardableResult
-    public func setPassword(username: String, password: String, now: Date = Date(), by actor: AccountActor? = nil) throws -> Int {
+    public func setPassword(username: String, password: String, temporary: Bool = false, now: Date = Date(),
+                            by actor: AccountActor? = nil) throws -> Int {
         let hash = try PasswordHasher.hash(password)
         return try db.transaction {
             guard let id = try userID(username) else { throw AccountError.noSuchUser(username) }
-            try db.execute("UPDATE users SET password_hash = \(hash) WHERE id = \(id)")
+            // `temporary`: the user must choose a new one at the next login.
+            try db.execute("UPDATE users SET password_hash = \(hash), must_change_password = \(temporary) WHERE id = \(id)")
             // A new password ends every session of that user.
             let ended = try db.execute("UPDATE sessions SET ended = 1 WHERE user_id = \(id) AND ended = 0")
             if let actor {

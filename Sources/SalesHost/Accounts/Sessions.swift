@@ -38,7 +38,9 @@ extension Worker {
     }
 
     public func loadUser(id: Int64) throws -> User? {
-        guard let u = try db.first("SELECT id, username, display_name, department FROM users WHERE id = \(id) AND active = 1") else { return nil }
+        guard let u = try db.first("""
+            SELECT id, username, display_name, department, must_change_password FROM users WHERE id = \(id) AND active = 1
+            """) else { return nil }
         // Roles and their permissions in one query (a role without permissions still counts).
         var roles = Set<String>(), perms = Set<String>()
         for r in try db.query("""
@@ -49,7 +51,8 @@ extension Worker {
             if let p = r.string("permission") { perms.insert(p) }
         }
         return User(id: id, username: u.string("username") ?? "", displayName: u.string("display_name") ?? "",
-                    roles: roles, permissions: perms, department: u.string("department") ?? "")
+                    roles: roles, permissions: perms, department: u.string("department") ?? "",
+                    mustChangePassword: u.bool("must_change_password"))
     }
 
     /// Starts a new session (a fresh id at every login: no session fixation) and sets the cookie.

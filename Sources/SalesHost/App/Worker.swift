@@ -109,6 +109,10 @@ public final class Worker: ContextHost {
             guard let user, let session else {
                 return try redirectToLogin(request, expired: session, now: now)
             }
+            // A password an administrator set is changed first (issue 18): every other page leads there.
+            if user.mustChangePassword, request.path != AccountRoutes.path, request.path != "/logout" {
+                return .redirect(to: AccountRoutes.path)
+            }
             guard user.may(route.access) else { throw HTTPError.forbidden }
             if request.method == "POST" {
                 guard Token.equal(session.csrf, request.form["_csrf"] ?? "") else { throw CSRFFailure() }

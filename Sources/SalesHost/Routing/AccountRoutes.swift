@@ -22,7 +22,7 @@ enum AccountRoutes {
         let w = try CoreRoutes.worker(ctx)
         let user = try ctx.requireUser()
         return try ctx.handleForm(passwordForm, title: "修改密码", page: { form in
-            PasswordPage(saved: req.query["saved"] != nil, username: user.username, form: form)
+            PasswordPage(saved: req.query["saved"] != nil, required: user.mustChangePassword, username: user.username, form: form)
         }) { v in
             let now = Int64(ctx.now.timeIntervalSince1970)
             let address = req.remoteAddress
@@ -46,7 +46,7 @@ enum AccountRoutes {
             }
             let newHash = try PasswordHasher.hash(new)
             try ctx.db.transaction {
-                try ctx.db.execute("UPDATE users SET password_hash = \(newHash) WHERE id = \(user.id)")
+                try ctx.db.execute("UPDATE users SET password_hash = \(newHash), must_change_password = 0 WHERE id = \(user.id)")
                 try ctx.db.execute("DELETE FROM login_failures WHERE username = \(user.username) AND address = \(address)")
                 // A fresh session for this browser; every other one (other browsers, a stolen
                 // cookie) ends.

@@ -37,6 +37,8 @@ struct LoginPage: PageModel {
 struct PasswordPage: PageModel {
     static let template = "/pages/account-password"
     var saved: Bool
+    /// An administrator set the password: it must be changed before anything else.
+    var required = false
     var username: String
     var form: FormView
 }

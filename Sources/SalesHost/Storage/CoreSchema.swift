@@ -135,8 +135,10 @@ enum CoreSchema {
             SELECT d.id, u.id FROM users u JOIN departments d ON d.name = u.department;
         \(roleMemberships)
         """),
-        // `salesd backup` records each archive it wrote (the status page shows the last one).
-        Migration(7, "backup runs", """
+        // `salesd backup` records each archive it wrote (the status page shows the last one);
+        // a password set by an administrator must be changed by its user at the next login.
+        Migration(7, "backup runs, forced password change", """
+        ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;
         CREATE TABLE backup_runs (
             id INTEGER PRIMARY KEY,
             at INTEGER NOT NULL,

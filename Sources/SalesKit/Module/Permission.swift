@@ -78,14 +78,18 @@ public struct User: Sendable, Equatable {
     public var roles: Set<String>
     public var permissions: Set<String>
     public var department: String
+    /// The password was set by an administrator: every page leads to 修改密码 until it is changed.
+    public var mustChangePassword: Bool
 
-    public init(id: Int64, username: String, displayName: String, roles: Set<String>, permissions: Set<String>, department: String = "") {
+    public init(id: Int64, username: String, displayName: String, roles: Set<String>, permissions: Set<String>, department: String = "",
+                mustChangePassword: Bool = false) {
         self.id = id
         self.username = username
         self.displayName = displayName
         self.roles = roles
         self.permissions = permissions
         self.department = department
+        self.mustChangePassword = mustChangePassword
     }
 
     public func can(_ p: Permission) -> Bool { permissions.contains(p.id) }
