@@ -1,7 +1,7 @@
 # The two commands: `make run` and `make test`. Both install missing Debian packages first.
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBS := libfcgi-dev libsqlite3-dev libargon2-dev pkg-config nginx tzdata sqlite3 python3 procps apache2 lighttpd strace
+DEBS := libfcgi-dev libsqlite3-dev libargon2-dev libpq-dev postgresql pkg-config nginx tzdata sqlite3 python3 procps apache2 lighttpd strace
 SWIFT ?= swift
 
 SOAK_SECONDS ?= 60

@@ -51,6 +51,8 @@ let package = Package(
                        providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CArgon2", path: "Sources/CArgon2", pkgConfig: "libargon2",
                        providers: [.apt(["libargon2-dev"])]),
 
@@ -58,6 +60,7 @@ let package = Package(
         .target(name: "FastCGI", dependencies: ["CFastCGI"], swiftSettings: swiftSettings),
         .target(name: "SalesKit", swiftSettings: swiftSettings),
         .target(name: "SQLiteStore", dependencies: ["CSQLite", "SalesKit"], swiftSettings: swiftSettings),
+        .target(name: "PostgresStore", dependencies: ["CPostgres", "SalesKit"], swiftSettings: swiftSettings),
         .target(name: "SalesHost", dependencies: [
             "SalesKit", "SQLiteStore", "CArgon2",
             .product(name: "Logging", package: "swift-log"),
@@ -74,7 +77,8 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "SalesKitTests", dependencies: ["SalesKit"], swiftSettings: swiftSettings),
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: swiftSettings),
-        .testTarget(name: "StorageTests", dependencies: ["SQLiteStore", "SalesKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "StorageTests", dependencies: ["SQLiteStore", "PostgresStore", "SalesKit", "SalesTesting"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "HostTests", dependencies: ["SalesHost", "SalesTesting", "SalesKit", "AdminModule",
                                                    .product(name: "Mustache", package: "swift-mustache")],
                     swiftSettings: swiftSettings),

@@ -23,7 +23,7 @@ public struct Migrator {
             }
             for m in migrations where m.version > current {
                 try db.transaction {
-                    try db.executeScript(m.script)
+                    try db.executeScript(m.script(for: db.dialect))
                     try db.execute("INSERT INTO schema_migrations (module, version, name, applied_at) VALUES (\(module), \(m.version), \(m.name), \(Int64(now.timeIntervalSince1970)))")
                 }
                 applied.append((module, m.version, m.name))

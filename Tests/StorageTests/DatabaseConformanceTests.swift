@@ -1,0 +1,161 @@
+import Foundation
+import SalesKit
+import SalesTesting
+import Testing
+import SQLiteStore
+@testable import PostgresStore
+
+/// The backend-neutral `Database` contract, run against both backends (issue 17): the same
+/// statements, written once in the migrations' portable spelling, behave the same on SQLite
+/// and on a real PostgreSQL server (started by `PostgresServer` as the `postgres` user on a
+/// private port and socket directory).
+enum Backend: String, CaseIterable, CustomStringConvertible {
+    case sqlite, postgresql
+    var description: String { rawValue }
+
+    func open() throws -> (any Database, Any) {
+        switch self {
+        case .sqlite:
+            let dir = try TempDir()
+            return (try SQLiteDatabase(path: dir.path(), gate: WriteGate()), dir)
+        case .postgresql:
+            let url = try PostgresServer.shared().freshDatabaseURL()
+            return (try PostgresDatabase(url: url), url)
+        }
+    }
+}
+
+private struct Boom: Error {}
+
+private let itemsTable = Migration(1, "items", """
+    CREATE TABLE items (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        qty INTEGER NOT NULL DEFAULT 0,
+        price REAL,
+        note TEXT,
+        data BLOB,
+        owner_id INTEGER REFERENCES owners(id)
+    );
+    """)
+
+private func items(_ backend: Backend) throws -> (any Database, Any) {
+    let (db, keep) = try backend.open()
+    try db.executeScript(Migration(0, "owners", "CREATE TABLE owners (id INTEGER PRIMARY KEY, name TEXT NOT NULL);").script(for: db.dialect))
+    try db.executeScript(itemsTable.script(for: db.dialect))
+    return (db, keep)
+}
+
+@Suite("Database contract on SQLite and PostgreSQL")
+struct DatabaseConformanceTests {
+    @Test(arguments: Backend.allCases) func insertReturningIdAndTypedRoundTrip(_ backend: Backend) throws {
+        let (db, keep) = try items(backend)
+        defer { withExtendedLifetime(keep) {} }
+        let a = try db.insert("INSERT INTO items (name, qty, price, note, data) VALUES (\("阀门"), \(Int64(9_000_000_000_000)), \(1.5), \(String?.none), \(SQLValue.blob([0, 1, 255]))) RETURNING id")
+        let b = try db.insert("INSERT INTO items (name) VALUES (\("法兰")) RETURNING id")
+        #expect(b == a + 1)
+        let r = try #require(try db.first("SELECT id, name, qty, price, note, data FROM items WHERE id = \(a)"))
+        #expect(r.int("id") == a)
+        #expect(r.string("name") == "阀门")
+        #expect(r.int("qty") == 9_000_000_000_000)          // 64-bit: money sums and epochs
+        #expect(r["price"] == .real(1.5))
+        #expect(r["note"] == .null)
+        #expect(r["data"] == .blob([0, 1, 255]))
+        // SUM of a 64-bit column is an integer on both (numeric on PostgreSQL).
+        #expect(try db.scalar("SELECT SUM(qty) FROM items") == 9_000_000_000_000)
+        #expect(try db.first("SELECT COUNT(*) AS n FROM items")?.int("n") == 2)
+    }
+
+    @Test(arguments: Backend.allCases) func placeholdersInsideQuotedTextAreNotParameters(_ backend: Backend) throws {
+        let (db, keep) = try items(backend)
+        defer { withExtendedLifetime(keep) {} }
+        _ = try db.execute("INSERT INTO items (name, note) VALUES (\("a"), 'why?')")
+        #expect(try db.first("SELECT note FROM items WHERE name = \("a") AND note LIKE '%?'")?.string("note") == "why?")
+        #expect(try db.execute("UPDATE items SET qty = qty + \(2) WHERE name IN (\(list: ["a", "b"]))") == 1)
+        #expect(try db.execute("UPDATE items SET qty = 0 WHERE name = \("none")") == 0)
+    }
+
+    @Test(arguments: Backend.allCases) func constraintsMapToConstraint(_ backend: Backend) throws {
+        let (db, keep) = try items(backend)
+        defer { withExtendedLifetime(keep) {} }
+        _ = try db.execute("INSERT INTO items (name) VALUES (\("x"))")
+        for sql: SQL in ["INSERT INTO items (name) VALUES (\("x"))", "INSERT INTO items (name) VALUES (\(String?.none))",
+                         "INSERT INTO items (name, owner_id) VALUES (\("y"), \(Int64(99)))"] {
+            do {
+                _ = try db.execute(sql)
+                Issue.record("\(sql.text) succeeded")
+            } catch let e as StorageError {
+                #expect(e.kind == .constraint, "\(sql.text): \(e)")
+            }
+        }
+    }
+
+    @Test(arguments: Backend.allCases) func transactionsRollBackAndSavepointsRollBackOnlyTheirOwnWrites(_ backend: Backend) throws {
+        let (db, keep) = try items(backend)
+        defer { withExtendedLifetime(keep) {} }
+        #expect(throws: Boom.self) {
+            try db.transaction {
+                _ = try db.execute("INSERT INTO items (name) VALUES (\("gone"))")
+                throw Boom()
+            }
+        }
+        #expect(try db.scalar("SELECT COUNT(*) FROM items") == 0)
+        let v = try db.transaction { () throws -> Int in
+            _ = try db.execute("INSERT INTO items (name) VALUES (\("kept"))")
+            do {
+                try db.transaction {
+                    _ = try db.execute("INSERT INTO items (name) VALUES (\("inner"))")
+                    throw Boom()
+                }
+            } catch is Boom {}
+            // A failed statement inside a savepoint does not poison the outer transaction.
+            do {
+                try db.transaction { _ = try db.execute("INSERT INTO items (name) VALUES (\("kept"))") }
+            } catch is StorageError {}
+            return 7
+        }
+        #expect(v == 7)
+        #expect(try db.query("SELECT name FROM items ORDER BY id").compactMap { $0.string("name") } == ["kept"])
+    }
+
+    @Test(arguments: Backend.allCases) func executeScriptRunsSeveralStatements(_ backend: Backend) throws {
+        let (db, keep) = try items(backend)
+        defer { withExtendedLifetime(keep) {} }
+        try db.executeScript("INSERT INTO items (name) VALUES ('s1'); INSERT INTO items (name) VALUES ('s2');")
+        #expect(try db.scalar("SELECT COUNT(*) FROM items") == 2)
+    }
+
+    @Test func postgresWriteTransactionsAreSerializedAcrossConnections() throws {
+        // Two connections (two nodes): the second writer waits for the first's commit, so a
+        // check-then-insert inside `transaction` holds as on SQLite's single writer.
+        let url = try PostgresServer.shared().freshDatabaseURL()
+        let a = try PostgresDatabase(url: url)
+        try a.executeScript(Migration(1, "c", "CREATE TABLE counters (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);").script(for: "postgresql"))
+        _ = try a.execute("INSERT INTO counters (id, n) VALUES (1, 0)")
+        let done = DispatchSemaphore(value: 0)
+        let start = DispatchSemaphore(value: 0)
+        try a.transaction {
+            let n = try a.scalar("SELECT n FROM counters WHERE id = 1") ?? -1
+            DispatchQueue.global().async {
+                // Reads the committed value only after a's transaction ends.
+                guard let b = try? PostgresDatabase(url: url) else { done.signal(); return }
+                start.signal()
+                try? b.transaction {
+                    let m = try b.scalar("SELECT n FROM counters WHERE id = 1") ?? -1
+                    _ = try b.execute("UPDATE counters SET n = \(m + 1) WHERE id = 1")
+                }
+                done.signal()
+            }
+            start.wait()
+            Thread.sleep(forTimeInterval: 0.3)
+            _ = try a.execute("UPDATE counters SET n = \(n + 1) WHERE id = 1")
+        }
+        done.wait()
+        #expect(try a.scalar("SELECT n FROM counters WHERE id = 1") == 2)      // no lost update
+    }
+
+    @Test func placeholderNumberingSkipsLiteralsAndComments() {
+        #expect(PostgresDatabase.numbered("SELECT ? , '?', \"a?\" -- why?\n, ?").0 == "SELECT $1 , '?', \"a?\" -- why?\n, $2")
+        #expect(PostgresDatabase.numbered("x = ? AND y IN (?, ?)").1 == 3)
+    }
+}
