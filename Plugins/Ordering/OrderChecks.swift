@@ -27,25 +27,40 @@ struct OrderCheckResult {
 }
 
 enum OrderChecks {
-    /// Receivables per customer: shipped value in, payments in; overdue is what remains unpaid
-    /// of shipments due before today, payments applied oldest first.
+    /// Receivables per customer (RULES §6: every movement an entry of its kind, `Ledger`):
+    /// the receivable and the advances held; overdue is what remains unpaid of shipments due
+    /// before today, every credit to the receivable applied to the oldest shipments first.
     struct Balance {
+        /// Shipped value (all shipments).
         var shippedFen: Int64
-        var paidFen: Int64
-        /// shipped − paid (computed once, checked: stored sums never trap).
+        /// Cash collected: payments and prepayments (a return credit or a write-off is not one).
+        var collectedFen: Int64
+        /// What else lowered the receivable: return credits, write-offs, negative adjustments,
+        /// advances settled against shipments (the cash was counted when prepaid).
+        var otherCreditsFen: Int64
+        /// The receivable (应收余额).
         var outstandingFen: Int64
+        /// Advances held (预收余额): prepaid, not yet settled against a shipment.
+        var advanceFen: Int64
         var overdueFen: Int64
     }
 
     static func balance(customer id: Int64, today: LocalDate, _ ctx: Context) throws -> Balance {
-        let shipped = try ctx.db.scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM order_ledger WHERE customer_id = \(id) AND kind = 'shipment'") ?? 0
-        let paid = try ctx.db.scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM order_ledger WHERE customer_id = \(id) AND kind = 'payment'") ?? 0
-        let dueBefore = try ctx.db.scalar("""
-            SELECT COALESCE(SUM(amount_fen), 0) FROM order_ledger
-            WHERE customer_id = \(id) AND kind = 'shipment' AND due_on < \(today.description)
-            """) ?? 0
-        return Balance(shippedFen: shipped, paidFen: paid, outstandingFen: try Stored.subtract(shipped, paid),
-                       overdueFen: max(0, try Stored.subtract(dueBefore, paid)))
+        let r = try ctx.db.first("""
+            SELECT COALESCE(SUM(CASE WHEN kind = 'shipment' THEN amount_fen ELSE 0 END), 0) AS shipped,
+                   COALESCE(SUM(CASE WHEN kind IN ('payment', 'prepayment') THEN amount_fen ELSE 0 END), 0) AS collected,
+                   COALESCE(SUM(CASE WHEN kind = 'payment' THEN amount_fen ELSE 0 END), 0) AS paid,
+                   COALESCE(SUM(\(raw: Ledger.receivableEffect)), 0) AS receivable,
+                   COALESCE(SUM(\(raw: Ledger.advanceEffect)), 0) AS advance,
+                   COALESCE(SUM(\(raw: Ledger.receivableReduction)), 0) AS reduced,
+                   COALESCE(SUM(CASE WHEN kind = 'shipment' AND due_on < \(today.description) THEN amount_fen ELSE 0 END), 0) AS due
+            FROM order_ledger WHERE customer_id = \(id)
+            """)
+        let reduced = r?.int("reduced") ?? 0
+        return Balance(shippedFen: r?.int("shipped") ?? 0, collectedFen: r?.int("collected") ?? 0,
+                       otherCreditsFen: max(0, try Stored.subtract(reduced, r?.int("paid") ?? 0)),
+                       outstandingFen: r?.int("receivable") ?? 0, advanceFen: r?.int("advance") ?? 0,
+                       overdueFen: max(0, try Stored.subtract(r?.int("due") ?? 0, reduced)))
     }
 
     /// Value of committed orders not yet shipped (they will become receivables), except `excluding`.
@@ -95,13 +110,17 @@ enum OrderChecks {
         let line = cls.isEmpty ? nil : try OrderUtil.directory(ctx).classPolicy(cls, ctx)?.warningLineFen
         r.lineFen = line
         let open = try openOrdersFen(customer: customer.id, excluding: excluding, ctx)
-        let exposure = try Stored.subtract(try Stored.total([bal.outstandingFen, open, orderFen]), sporadic ? min(prepaidFen, orderFen) : 0)
+        // Prepaid: what a sporadic order declares at registration, or (on a re-check) what finance
+        // has booked for this order and not yet settled against a shipment, whichever is larger.
+        let earmarked = try excluding.map { try Ledger.orderAdvance($0, ctx) } ?? 0
+        let prepaid = max(0, min(orderFen, max(sporadic ? prepaidFen : 0, earmarked)))
+        let exposure = try Stored.subtract(try Stored.total([bal.outstandingFen, open, orderFen]), prepaid)
         r.exposureFen = exposure
         if let line {
             r.overFen = max(0, try Stored.subtract(exposure, line))
             r.creditOK = r.overFen == 0
             r.creditText = "应收余额 ¥\(Money.format(bal.outstandingFen)) + 未发货订单 ¥\(Money.format(open)) + 本单 ¥\(Money.format(orderFen))"
-                + (sporadic && prepaidFen > 0 ? " − 预付 ¥\(Money.format(min(prepaidFen, orderFen)))" : "")
+                + (prepaid > 0 ? " − 预付 ¥\(Money.format(prepaid))" : "")
                 + " = ¥\(Money.format(exposure))；\(cls) 类警戒线 ¥\(Money.format(line))"
                 + (r.creditOK ? "，未超出" : "，超出 ¥\(Money.format(r.overFen))，须总经理批准（003 §4.2）")
         } else {

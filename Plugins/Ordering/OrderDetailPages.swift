@@ -59,7 +59,13 @@ enum OrderDetailPages {
         var checkedAt: String
         var checks: [OrderCheckView]
         var isSporadic: Bool
+        /// Declared at registration (a sporadic order's 已收预付款).
         var prepaid: String
+        /// Prepayments finance booked for this order, and what of them is not yet settled.
+        var prepaidConfirmed: String
+        var advanceHeld: String
+        var showPrepayment: Bool
+        var canConfirmPrepayment: Bool
         var approvals: [OrderApprovalView]
         var hasApprovals: Bool
         var actions: [ActionView]
@@ -148,6 +154,7 @@ enum OrderDetailPages {
         let oralDeadline = o.int("oral_notice_at").map(OrderUtil.plusDay)
         let changes = try ctx.db.query("SELECT * FROM order_changes WHERE order_id = \(id) ORDER BY id").map { OrderChangePages.ChangeView($0, ctx) }
         let paths = try OrderPaths.lineFlags(id, ctx)
+        let confirmed = try Ledger.confirmedPrepayment(id, ctx)
         let page = OrderDetailPage(
             o: OrderRecord(o), stateText: state.title, channelText: OrderChannel.title(o.string("channel")),
             total: OrderUtil.yuan(o.int("total_fen")), delivered: OrderUtil.yuan(o.int("delivered_fen")),
@@ -158,6 +165,9 @@ enum OrderDetailPages {
             oralOverdue: state == .accepted && (oralDeadline.map { $0 < ctx.epoch } ?? false),
             error: req.query["error"], checkedAt: ctx.displayEpoch(o.int("checked_at")), checks: OrderCheckView.all(o),
             isSporadic: o.bool("sporadic"), prepaid: OrderUtil.yuan(o.int("prepaid_fen")),
+            prepaidConfirmed: Money.format(confirmed), advanceHeld: Money.format(try Ledger.orderAdvance(id, ctx)),
+            showPrepayment: o.bool("sporadic") || confirmed > 0,
+            canConfirmPrepayment: ctx.can(OrderPages.finance) && OrderState.open.contains(state),
             approvals: approvals, hasApprovals: !approvals.isEmpty, actions: actions, hasActions: !actions.isEmpty,
             lines: try OrderLineView.all(id, ctx),
             canDeliver: [.released, .scheduled, .delivering].contains(state) && ctx.can(OrderPages.register),
@@ -231,6 +241,14 @@ enum OrderDetailPages {
             return .redirect(to: path)
         default:
             break
+        }
+        if action == "approve" && state == .sporadicPending {
+            // 003 §4.1.3: payment received in full — as booked by finance, not as declared.
+            let confirmed = try Ledger.confirmedPrepayment(id, ctx), total = o.int("total_fen") ?? 0
+            if confirmed < total {
+                return OrderUtil.back(path, error: "财务部尚未确认收到全额预付款（已确认 ¥\(Money.format(confirmed))，订单金额 ¥\(Money.format(total))），"
+                                          + "不能批准零星客户订单（003 §4.1.3）。")
+            }
         }
         if action == "complete" {
             let open = try ctx.db.scalar("SELECT COUNT(*) FROM order_deliveries WHERE order_id = \(id) AND accepted_at IS NULL") ?? 0

@@ -83,12 +83,32 @@ enum OrderForms {
         return []
     }])
 
-    /// A payment received (finance).
+    /// Cash received (finance): a payment against the receivable, or a prepayment held as an
+    /// advance (earmarked for an order when one is named) and settled against its shipments.
     static let payment = FormSchema([
         FormField("customer_code", "客户代码", required: true, rules: [.length(min: 1, max: 40)]),
-        FormField("amount", "收款金额（元）", .money, required: true, rules: [.range(1, 100_000_000_000_000)]),
+        FormField("kind", "款项类型", .select([Choice(LedgerKind.payment.rawValue, "收款（冲减应收）"),
+                                           Choice(LedgerKind.prepayment.rawValue, "预收款（先款后货，发货时冲抵）")]), required: true),
+        FormField("order_no", "订单号码", rules: [.length(min: nil, max: 40)], help: "预收款所对应的订单（如零星客户订单）；发货时先冲抵该订单"),
+        FormField("amount", "金额（元）", .money, required: true, rules: [.range(1, 100_000_000_000_000)]),
         FormField("paid_on", "收款日期", .date, required: true, rules: [.notInFuture]),
         FormField("note", "摘要（票据号等）", rules: [.length(min: nil, max: 200)]),
+    ])
+
+    /// An adjustment of the receivable, with its reason (finance).
+    static let adjustment = FormSchema([
+        FormField("customer_code", "客户代码", required: true, rules: [.length(min: 1, max: 40)]),
+        FormField("direction", "调整方向", .select([Choice("up", "增加应收"), Choice("down", "减少应收")]), required: true),
+        FormField("amount", "金额（元）", .money, required: true, rules: [.range(1, 100_000_000_000_000)]),
+        FormField("entry_date", "日期", .date, required: true, rules: [.notInFuture]),
+        FormField("reason", "调整理由", .textarea, required: true, rules: [.length(min: 2, max: 500)]),
+    ])
+
+    /// A bad-debt write-off proposed by finance, booked when the GM approves (RULES §6).
+    static let writeoff = FormSchema([
+        FormField("customer_code", "客户代码", required: true, rules: [.length(min: 1, max: 40)]),
+        FormField("amount", "核销金额（元）", .money, required: true, rules: [.range(1, 100_000_000_000_000)]),
+        FormField("reason", "核销理由（无法收回的原因、依据）", .textarea, required: true, rules: [.length(min: 2, max: 1000)]),
     ])
 
     /// Production schedule (生产部).

@@ -17,12 +17,13 @@ enum OrderPages {
                                     defaultRoles: [.salesSupervisor, .salesManager, .marketingDirector, .generalManager,
                                                    .finance, .production])
     /// GM: approve over-line orders, sporadic-customer orders, contracts and contract changes (003 §4.2, §4.1.3, §3.7, §3.9).
-    static let approve = Permission("order", "approve", title: "总经理审批（超警戒线、零星客户、合同）",
+    static let approve = Permission("order", "approve", title: "总经理审批（超警戒线、零星客户、合同、坏账核销）",
                                     defaultRoles: [.generalManager])
     /// Sales head: sign the 销售计划下达表 (003 §4.3.4) and give oral pre-notices.
     static let release = Permission("order", "release", title: "签发销售计划下达表（销售负责人）",
                                     defaultRoles: [.salesManager, .salesSupervisor])
-    /// 财务部: finance queue, receivables, recording payments (002 §4).
+    /// 财务部: finance queue, receivables, recording payments, prepayments, adjustments and
+    /// proposing bad-debt write-offs (002 §4, RULES §6).
     static let finance = Permission("order", "finance", title: "财务部：订单队列与收款登记", defaultRoles: [.finance])
     /// 生产部: production queue and schedule (002 §4).
     static let production = Permission("order", "production", title: "生产部：订单队列与排产", defaultRoles: [.production])
@@ -39,6 +40,7 @@ enum OrderPages {
         MenuItem("生产部队列", path: "queues/production", access: .permission(production)),
         MenuItem("销售合同", path: "contracts", access: .permission(view)),
         MenuItem("应收账款", path: "receivables", access: .permission(view)),
+        MenuItem("坏账核销", path: "writeoffs", access: .permission(view)),
         MenuItem("价格表", path: "prices", access: .permission(view)),
         MenuItem("年度订货统计表", path: "stats", access: .permission(view)),
         MenuItem("合同变更", path: "changes", access: .permission(view)),
@@ -48,7 +50,7 @@ enum OrderPages {
 
     static let forms: [String: FormSchema] = [
         "order": OrderForms.order, "delivery": OrderForms.delivery, "contract": OrderForms.contract,
-        "payment": OrderForms.payment, "schedule": OrderForms.schedule, "price": OrderForms.price,
+        "payment": OrderForms.payment, "adjustment": OrderForms.adjustment, "writeoff": OrderForms.writeoff, "schedule": OrderForms.schedule, "price": OrderForms.price,
         "order_change": OrderChangeFlow.form, "order_paths": OrderPaths.form, "order_trial": OrderChangeFlow.trialForm,
     ]
 
@@ -59,7 +61,8 @@ enum OrderPages {
         OrderDeliveryPages.SchedulePage.self, OrderDeliveryPages.DeliveryPage.self,
         OrderListPages.QueuePage.self,
         OrderContractPages.ContractsPage.self,
-        OrderLedgerPages.ReceivablesPage.self, OrderLedgerPages.LedgerPage.self, OrderLedgerPages.PaymentPage.self,
+        OrderLedgerPages.ReceivablesPage.self, OrderLedgerPages.LedgerPage.self, OrderLedgerPages.EntryFormPage.self,
+        OrderWriteoffs.WriteoffPage.self,
         OrderLedgerPages.PricesPage.self,
         OrderStatsPages.StatsPage.self,
         OrderChangePages.ChangeFormPage.self, OrderChangePages.ChangeDetailPage.self, OrderChangePages.ChangeListPage.self,
@@ -85,6 +88,11 @@ enum OrderPages {
         r.get("receivables", .permission(view), OrderLedgerPages.summary)
         r.get("receivables/:cid", .permission(view), OrderLedgerPages.customer)
         r.form("payments/new", .permission(finance), OrderLedgerPages.payment)
+        r.form("adjustments/new", .permission(finance), OrderLedgerPages.adjustment)
+        r.get("writeoffs", .permission(view), OrderWriteoffs.list)
+        r.form("writeoffs/new", .permission(finance), OrderWriteoffs.create)
+        r.get("writeoffs/:id", .permission(view), OrderWriteoffs.detail)
+        r.post("writeoffs/:id/act", .permission(approve), OrderWriteoffs.act)
         r.get("prices", .permission(view), OrderLedgerPages.prices)
         r.post("prices", .permission(prices), OrderLedgerPages.prices)
         r.get("stats", .permission(view), OrderStatsPages.yearly)

@@ -43,7 +43,7 @@ import SalesTesting
         #expect(try f.order(id).string("settlement_result")?.contains("逾期未结货款 ¥5,000.00") == true)
         let fin = f.client("fin")
         fin.get("/order/payments/new")
-        #expect(fin.submit("/order/payments/new", [("customer_code", "KH-2026-0001"), ("amount", "5000"), ("paid_on", "2020-03-01")]).status == 303)
+        #expect(fin.submit("/order/payments/new", [("customer_code", "KH-2026-0001"), ("kind", "payment"), ("amount", "5000"), ("paid_on", "2020-03-01")]).status == 303)
         #expect(f.act(rep, id, "recheck").status == 303)
         #expect(try f.state(id) == "accepted")
     }
@@ -121,6 +121,12 @@ import SalesTesting
         #expect(unpaid.body.contains("须全额预付"))
         let id = try f.order(rep, lines: [("阀门", "2", "120")], extra: [("sporadic", "1"), ("prepaid", "240")])
         #expect(try f.state(id) == "sporadic_pending")
+        // RULES §6: the payment is received in full when finance books it (LedgerTests has the rest).
+        let fin = f.client("fin")
+        fin.get("/order/payments/new")
+        #expect(fin.submit("/order/payments/new", [("customer_code", "KH-2026-0001"), ("kind", "prepayment"), ("amount", "240"),
+                                                   ("order_no", try f.order(id).string("order_no") ?? ""),
+                                                   ("paid_on", LocalDate(date: Date(), timeZone: TimeZone(identifier: "Asia/Shanghai")!).description)]).status == 303)
         #expect(f.act(f.client("gm"), id, "approve", reason: "零星采购，款已到").status == 303)
         #expect(try f.state(id) == "accepted")
         #expect(try f.db.scalar("SELECT COUNT(*) FROM order_approvals WHERE order_id = \(id) AND kind = 'sporadic'") == 1)

@@ -154,8 +154,8 @@ import SalesTesting
         #expect(f.client("rep1").get("/order/payments/new").status == 403)
         let fin = f.client("fin")
         fin.get("/order/payments/new")
-        #expect(fin.submit("/order/payments/new", [("customer_code", "KH-2026-0001"), ("amount", "-5"), ("paid_on", "2026-01-05")]).status == 422)
-        #expect(fin.submit("/order/payments/new", [("customer_code", "KH-2026-0001"), ("amount", "4000"), ("paid_on", "2026-01-05")]).status == 303)
+        #expect(fin.submit("/order/payments/new", [("customer_code", "KH-2026-0001"), ("kind", "payment"), ("amount", "-5"), ("paid_on", "2026-01-05")]).status == 422)
+        #expect(fin.submit("/order/payments/new", [("customer_code", "KH-2026-0001"), ("kind", "payment"), ("amount", "4000"), ("paid_on", "2026-01-05")]).status == 303)
         let page = fin.get("/order/receivables").body
         #expect(page.contains("10,000.00"))
         #expect(page.contains("6,000.00"))
