@@ -17,8 +17,14 @@ struct OrderCheckResult {
     var exposureFen: Int64 = 0
     var overFen: Int64 = 0
 
+    /// No warning line: class E (or not rated) — no supply (003 §4.1.2, RULES §6).
+    var noSupply: Bool { lineFen == nil }
+
     /// The first failing check decides; a sporadic order always waits for the GM (003 §4.1.3).
+    /// A customer without a warning line (class E) is refused outright, never sent to the GM as
+    /// "超出 ¥0.00" (RULES §6 "E means no supply").
     func state(sporadic: Bool) -> OrderState {
+        if noSupply { return .rejected }
         if !contractOK { return .contractPending }
         if !settlementOK { return .settlementPending }
         if !creditOK { return .creditBlocked }
@@ -124,7 +130,7 @@ enum OrderChecks {
                 + " = ¥\(Money.format(exposure))；\(cls) 类警戒线 ¥\(Money.format(line))"
                 + (r.creditOK ? "，未超出" : "，超出 ¥\(Money.format(r.overFen))，须总经理批准（003 §4.2）")
         } else {
-            r.creditText = "客户类别 \(cls.isEmpty ? "未评定" : cls)：无销售警戒线，不予供货（003 §4.1.2）"
+            r.creditText = "客户类别 \(cls.isEmpty ? "未评定" : cls)：无销售警戒线，不予供货，订单拒绝（003 §4.1.2）"
         }
         return r
     }

@@ -50,7 +50,11 @@ enum OrderFlow {
     ])
 
     /// Actions handled outside the machine (their own audit rows).
-    static let extraTitles = ["recheck": "重新核查", "confirm_written": "已收到书面确认", "oral_notice": "口头预先通知相关部门"]
+    static let extraTitles = ["recheck": "重新核查", "refuse": "不予供货（E 类客户，订单拒绝）", "confirm_written": "已收到书面确认",
+                              "oral_notice": "口头预先通知相关部门"]
+
+    /// States in which the rep or the sales head may run the checks again.
+    static let recheckable: [OrderState] = [.contractPending, .settlementPending, .creditBlocked]
 }
 
 enum OrderChannel {

@@ -133,8 +133,9 @@ enum OrderDetailPages {
         var actions = OrderFlow.machine.available(from: state, for: ctx.user).map {
             ActionView(action: $0.action, title: $0.title, needsReason: $0.requiresReason)
         }
-        if [.contractPending, .settlementPending].contains(state) && (ctx.can(OrderPages.register) || ctx.can(OrderPages.release)) {
-            actions.append(ActionView(action: "recheck", title: "重新核查（合同已批准/欠款已结清后）", needsReason: false))
+        if OrderFlow.recheckable.contains(state) && (ctx.can(OrderPages.register) || ctx.can(OrderPages.release)) {
+            actions.append(ActionView(action: "recheck", title: state == .creditBlocked ? "重新核查警戒线（客户回款后）"
+                                                                                   : "重新核查（合同已批准/欠款已结清后）", needsReason: false))
         }
         if o.bool("written_pending") && ctx.can(OrderPages.register) && OrderState.open.contains(state) {
             actions.append(ActionView(action: "confirm_written", title: "已收到客户书面确认（传真/信函）", needsReason: false))
@@ -217,8 +218,11 @@ enum OrderDetailPages {
         switch action {
         case "recheck":
             guard ctx.can(OrderPages.register) || ctx.can(OrderPages.release) else { throw HTTPError.forbidden }
-            guard [.contractPending, .settlementPending].contains(state) else { return OrderUtil.back(path, error: "当前状态不需要重新核查。") }
-            _ = try ctx.db.transaction { try OrderIntake.recheck(o, ctx) }
+            guard OrderFlow.recheckable.contains(state) else { return OrderUtil.back(path, error: "当前状态不需要重新核查。") }
+            let to = try ctx.db.transaction { try OrderIntake.recheck(o, ctx) }
+            if to == state && state == .creditBlocked {
+                return OrderUtil.back(path, error: "重新核查后仍超出销售警戒线，仍须总经理批准（003 §4.2）。")
+            }
             return .redirect(to: path)
         case "confirm_written":
             // 003 §4.3.1: the phone order is confirmed in writing.
@@ -241,6 +245,15 @@ enum OrderDetailPages {
             return .redirect(to: path)
         default:
             break
+        }
+        if action == "approve" && [.creditBlocked, .sporadicPending].contains(state) {
+            // RULES §6 "E means no supply": a customer re-rated E since the check is refused, not approved.
+            let c = try OrderUtil.directory(ctx).customer(id: o.int("customer_id") ?? 0, ctx)
+            let line = try c?.ratingClass.flatMap { try OrderUtil.directory(ctx).classPolicy($0, ctx)?.warningLineFen }
+            if line == nil {
+                _ = try ctx.db.transaction { try OrderIntake.recheck(o, ctx) }
+                return OrderUtil.back(path, error: "该客户现为「\(c?.ratingClass ?? "未评定")」类，无销售警戒线，不予供货：订单已拒绝，不能批准（003 §4.1.2）。")
+            }
         }
         if action == "approve" && state == .sporadicPending {
             // 003 §4.1.3: payment received in full — as booked by finance, not as declared.

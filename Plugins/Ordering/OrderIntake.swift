@@ -135,7 +135,9 @@ enum OrderIntake {
         }
     }
 
-    /// Re-runs the checks of an order waiting for a contract or a settlement (same transaction as the update).
+    /// Re-runs the checks of an order waiting for a contract, a settlement or the GM over the line
+    /// (same transaction as the update): after a payment an over-line order may now fit its line
+    /// (003 §4.1.2, RULES §6 "re-check instead of dead ends"); a customer re-rated E is refused.
     static func recheck(_ o: Row, _ ctx: Context) throws -> OrderState {
         let id = try o.requireInt("id")
         let from = OrderUtil.state(o)
@@ -153,8 +155,11 @@ enum OrderIntake {
             WHERE id = \(id) AND state = \(from.rawValue)
             """)
         guard changed == 1 else { throw HTTPError.conflict("订单状态已被他人修改，请刷新后重试。") }
-        try ctx.audit(AuditEntry(entity: "order.order", entityID: String(id), action: "recheck", from: from.rawValue, to: to.rawValue,
-                                 reason: [check.contractText, check.settlementText, check.creditText].joined(separator: "；")))
+        // An E-class customer's order is refused by the check itself (RULES §6), recorded as such.
+        try ctx.audit(AuditEntry(entity: "order.order", entityID: String(id), action: check.noSupply ? "refuse" : "recheck",
+                                 from: from.rawValue, to: to.rawValue,
+                                 reason: check.noSupply ? check.creditText
+                                    : [check.contractText, check.settlementText, check.creditText].joined(separator: "；")))
         return to
     }
 }
