@@ -119,11 +119,4 @@ enum OrderForms {
         if let a = v.date("sched_start"), let b = v.date("sched_end"), b < a { return [FormError(field: "sched_end", "完工日期不能早于开工日期")] }
         return []
     }])
-
-    /// One price-list row (003 §4.1.3: sporadic customers pay list prices).
-    static let price = FormSchema([
-        FormField("product", "品名", required: true, rules: text100),
-        FormField("spec", "规格", rules: text100),
-        FormField("price", "单价（元）", .money, required: true, rules: [.range(0, 100_000_000_000)]),   // as an order line's
-    ])
 }

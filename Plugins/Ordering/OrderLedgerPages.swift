@@ -4,7 +4,7 @@ import SalesKit
 
 /// The receivables ledger per customer (RULES §6: every money movement an entry of its kind,
 /// `Ledger`): the summary per customer, one customer's entries with both balances, finance's
-/// payment / prepayment and adjustment entries, and the price list for sporadic customers.
+/// payment / prepayment and adjustment entries.
 enum OrderLedgerPages {
     /// A customer by code for finance and other all-seeing roles (the order module's own visibility rule).
     static func customer(code: String, field: String, _ ctx: Context) throws -> CustomerInfo {
@@ -70,21 +70,6 @@ enum OrderLedgerPages {
         var intro: String
         var button: String
         var back: String
-        var form: FormView
-    }
-
-    /// 价格表 with the form to set a price.
-    struct PricesPage: PageModel {
-        static let template = "order-prices"
-
-        struct Price: TemplateModel {
-            var product: String
-            var spec: String
-            var price: String
-        }
-
-        var prices: [Price]
-        var canEdit: Bool
         var form: FormView
     }
 
@@ -239,32 +224,6 @@ enum OrderLedgerPages {
                 throw FormRejection(field: "amount", r.message)
             }
             return .redirect(to: "/order/receivables/\(c.id)")
-        }
-    }
-
-    static let prices: Handler = { req, ctx in
-        let rows = try ctx.db.query("SELECT * FROM order_prices ORDER BY product, spec")
-        let items = rows.map { r in
-            PricesPage.Price(product: r.text("product"), spec: r.text("spec"), price: OrderUtil.yuan(r.int("unit_price_fen")))
-        }
-        if req.query["format"] == "csv" {
-            return .csv(filename: "价格表.csv", CSVTable(header: ["品名", "规格", "单价（元）"], rows: items.map { [$0.product, $0.spec, $0.price] }))
-        }
-        if req.method == "POST" { try ctx.require(OrderPages.prices) }
-        return try ctx.handleForm(OrderForms.price, title: "价格表", page: { form in
-            PricesPage(prices: items, canEdit: ctx.can(OrderPages.prices), form: form)
-        }) { v in
-            try ctx.db.transaction {
-                let id = try ctx.db.insert("""
-                    INSERT INTO order_prices (product, spec, unit_price_fen, updated_at)
-                    VALUES (\(v.string("product")), \(v.string("spec")), \(v.money("price") ?? 0), \(ctx.epoch))
-                    ON CONFLICT (product, spec) DO UPDATE SET unit_price_fen = excluded.unit_price_fen, updated_at = excluded.updated_at
-                    RETURNING id
-                    """)
-                try ctx.audit(AuditEntry(entity: "order.price", entityID: String(id), action: "set",
-                                         reason: "\(v.string("product")) \(v.string("spec")) ¥\(Money.format(v.money("price") ?? 0))"))
-            }
-            return .redirect(to: "/order/prices")
         }
     }
 }

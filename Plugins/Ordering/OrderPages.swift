@@ -27,10 +27,8 @@ enum OrderPages {
     static let finance = Permission("order", "finance", title: "财务部：订单队列与收款登记", defaultRoles: [.finance])
     /// 生产部: production queue and schedule (002 §4).
     static let production = Permission("order", "production", title: "生产部：订单队列与排产", defaultRoles: [.production])
-    /// Keep the price list used for sporadic customers (003 §4.1.3).
-    static let prices = Permission("order", "prices", title: "维护价格表", defaultRoles: [.generalManager, .salesManager])
-
-    static let permissions: [Permission] = [register, view, viewAll, approve, release, finance, production, prices, OrderPaths.technical]
+    static let permissions: [Permission] = [register, view, viewAll, approve, release, finance, production, ProductPages.products,
+                                            OrderPaths.technical]
 
     static let menu: [MenuItem] = [
         MenuItem("订单列表", path: "orders", access: .permission(view)),
@@ -41,7 +39,8 @@ enum OrderPages {
         MenuItem("销售合同", path: "contracts", access: .permission(view)),
         MenuItem("应收账款", path: "receivables", access: .permission(view)),
         MenuItem("坏账核销", path: "writeoffs", access: .permission(view)),
-        MenuItem("价格表", path: "prices", access: .permission(view)),
+        MenuItem("产品目录（价格表）", path: "products", access: .permission(view)),
+        MenuItem("维护产品目录", path: "products/new", access: .permission(ProductPages.products)),
         MenuItem("年度订货统计表", path: "stats", access: .permission(view)),
         MenuItem("合同变更", path: "changes", access: .permission(view)),
         MenuItem("技术部试制", path: "queues/technical", access: .permission(OrderPaths.technical)),
@@ -50,7 +49,7 @@ enum OrderPages {
 
     static let forms: [String: FormSchema] = [
         "order": OrderForms.order, "delivery": OrderForms.delivery, "contract": OrderForms.contract,
-        "payment": OrderForms.payment, "adjustment": OrderForms.adjustment, "writeoff": OrderForms.writeoff, "schedule": OrderForms.schedule, "price": OrderForms.price,
+        "payment": OrderForms.payment, "adjustment": OrderForms.adjustment, "writeoff": OrderForms.writeoff, "schedule": OrderForms.schedule, "product": ProductPages.form,
         "order_change": OrderChangeFlow.form, "order_paths": OrderPaths.form, "order_trial": OrderChangeFlow.trialForm,
     ]
 
@@ -63,7 +62,6 @@ enum OrderPages {
         OrderContractPages.ContractsPage.self,
         OrderLedgerPages.ReceivablesPage.self, OrderLedgerPages.LedgerPage.self, OrderLedgerPages.EntryFormPage.self,
         OrderWriteoffs.WriteoffPage.self,
-        OrderLedgerPages.PricesPage.self,
         OrderStatsPages.StatsPage.self,
         OrderChangePages.ChangeFormPage.self, OrderChangePages.ChangeDetailPage.self, OrderChangePages.ChangeListPage.self,
         OrderPaths.PathsPage.self, OrderPaths.TrialsPage.self, OrderPaths.TrialPage.self,
@@ -93,8 +91,11 @@ enum OrderPages {
         r.form("writeoffs/new", .permission(finance), OrderWriteoffs.create)
         r.get("writeoffs/:id", .permission(view), OrderWriteoffs.detail)
         r.post("writeoffs/:id/act", .permission(approve), OrderWriteoffs.act)
-        r.get("prices", .permission(view), OrderLedgerPages.prices)
-        r.post("prices", .permission(prices), OrderLedgerPages.prices)
+        r.get("prices", .permission(view), ProductPages.prices)
+        // Read by every order role and by the keepers of the master (e.g. the admin): checked in the handler.
+        r.get("products", .authenticated, ProductPages.list)
+        r.form("products/new", .permission(ProductPages.products), ProductPages.create)
+        r.form("products/:id", .permission(ProductPages.products), ProductPages.update)
         r.get("stats", .permission(view), OrderStatsPages.yearly)
         // Contract changes (003 §3.9–§3.12); the state machine decides who may review/approve (403).
         r.form("orders/:id/changes/new", .permission(register), OrderChangePages.create)

@@ -42,6 +42,8 @@ enum OrderPaths {
             var value: String
             var checked: Bool
             var hasTrial: Bool
+            /// Not in the product master (typed as free text).
+            var outOfCatalog: Bool
             var error: String
             var hasError: Bool
         }
@@ -141,7 +143,8 @@ enum OrderPaths {
                 let checked = req.method == "POST" ? !sent.isEmpty && sent != "0" && sent != "off" : l.bool("new_variant")
                 return PathsPage.Line(index: i, lineID: l.int("id") ?? 0, lineNo: l.int("line_no") ?? 0, product: l.text("product"),
                                       spec: l.text("spec"), qty: l.int("qty") ?? 0, value: raw[key] ?? "", checked: checked,
-                                      hasTrial: l.int("trial_id") != nil, error: b.errors[key] ?? "", hasError: b.errors[key] != nil)
+                                      hasTrial: l.int("trial_id") != nil, outOfCatalog: l.int("product_id") == nil,
+                                      error: b.errors[key] ?? "", hasError: b.errors[key] != nil)
             }
             return ctx.render(PathsPage(o: OrderRecord(o), form: b.view(), rows: rows), title: "库存核对与新品种试制", status: status)
         }

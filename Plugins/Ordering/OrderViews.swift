@@ -80,6 +80,8 @@ struct OrderLineView: TemplateModel {
     var lineNo: Int64
     var product: String
     var spec: String
+    /// Typed as free text, not picked from the product master.
+    var outOfCatalog: Bool
     var grade: String
     var qty: Int64
     var deliveredQty: Int64
@@ -99,7 +101,8 @@ struct OrderLineView: TemplateModel {
 
     static func all(_ orderID: Int64, _ ctx: Context) throws -> [OrderLineView] {
         try ctx.db.query("SELECT * FROM order_lines WHERE order_id = \(orderID) ORDER BY line_no").map { l in
-            OrderLineView(lineNo: l.int("line_no") ?? 0, product: l.text("product"), spec: l.text("spec"), grade: l.text("grade"),
+            OrderLineView(lineNo: l.int("line_no") ?? 0, product: l.text("product"), spec: l.text("spec"),
+                          outOfCatalog: l.int("product_id") == nil, grade: l.text("grade"),
                           qty: l.int("qty") ?? 0, deliveredQty: l.int("delivered_qty") ?? 0,
                           remaining: try Stored.subtract(l.int("qty") ?? 0, l.int("delivered_qty") ?? 0),
                           price: OrderUtil.yuan(l.int("unit_price_fen")), amount: OrderUtil.yuan(l.int("amount_fen")),

@@ -40,7 +40,7 @@ import SalesTesting
     @Test("RULES §6 / 003 §4.1.3: a 零星客户's prepayment is booked when finance confirms it (the GM cannot approve before), and the delivery settles it: balance 0, nothing overdue 30 days later, the next order passes 002 §3.4")
     func test_RULES6_003_4_1_3_prepaymentBookedAndSettledAgainstShipment() throws {
         let cid = try f.customer()
-        try f.db.execute("INSERT INTO order_prices (product, spec, unit_price_fen, updated_at) VALUES ('阀门', 'φ20', 12000, 0)")
+        try f.product("阀门", spec: "φ20", listFen: 12000)
         let rep = f.client("rep1"), gm = f.client("gm"), fin = f.client("fin")
         let id = try f.order(rep, lines: [("阀门", "2", "120")], extra: [("sporadic", "1"), ("prepaid", "240")])
         #expect(try f.state(id) == "sporadic_pending")

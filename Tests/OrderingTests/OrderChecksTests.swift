@@ -111,7 +111,7 @@ import SalesTesting
     @Test("003 §4.1.3: a sporadic customer's order needs list prices and full prepayment (422 otherwise), then GM approval")
     func sporadic() throws {
         try f.customer()
-        try f.db.execute("INSERT INTO order_prices (product, spec, unit_price_fen, updated_at) VALUES ('阀门', 'φ20', 12000, 0)")
+        try f.product("阀门", spec: "φ20", listFen: 12000)
         let rep = f.client("rep1")
         let wrong = f.submitOrder(rep, lines: [("阀门", "2", "100")], extra: [("sporadic", "1"), ("prepaid", "200")])
         #expect(wrong.status == 422)
