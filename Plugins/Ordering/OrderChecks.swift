@@ -2,8 +2,8 @@ import CustomerDevelopmentAPI
 import Foundation
 import SalesKit
 
-/// The three checks of an order, in order (002 §3.3 contract, 002 §3.4 settlement, 003 §4.1.2
-/// credit warning line), and the state they lead to. Run inside the transaction that writes
+/// The checks of an order, in order (002 §3.3 contract, 002 §3.4 settlement, 001 篇一 1.6 / 第十三条
+/// price, 003 §4.1.2 credit warning line), and the state they lead to. Run inside the transaction that writes
 /// the order, so two orders for one customer cannot both pass a line only one of them fits.
 struct OrderCheckResult {
     var contractID: Int64?
@@ -13,9 +13,16 @@ struct OrderCheckResult {
     var settlementText = ""
     var creditOK = false
     var creditText = ""
+    var priceOK = true
+    var priceText = ""
+    /// Per line: the reference price (contract or list) and whether the line is below the floor.
+    var priceLines: [PriceControl.Checked] = []
     var lineFen: Int64?
     var exposureFen: Int64 = 0
     var overFen: Int64 = 0
+
+    /// The results in the order of the checks, for the audit trail.
+    var summary: String { [contractText, settlementText, priceText, creditText].filter { !$0.isEmpty }.joined(separator: "；") }
 
     /// No warning line: class E (or not rated) — no supply (003 §4.1.2, RULES §6).
     var noSupply: Bool { lineFen == nil }
@@ -27,6 +34,7 @@ struct OrderCheckResult {
         if noSupply { return .rejected }
         if !contractOK { return .contractPending }
         if !settlementOK { return .settlementPending }
+        if !priceOK { return .pricePending }
         if !creditOK { return .creditBlocked }
         return sporadic ? .sporadicPending : .accepted
     }
@@ -79,7 +87,7 @@ enum OrderChecks {
     }
 
     static func run(customer: CustomerInfo, orderFen: Int64, receivedOn: LocalDate, sporadic: Bool, prepaidFen: Int64,
-                    excluding: Int64?, _ ctx: Context) throws -> OrderCheckResult {
+                    lines: [PriceControl.Line], priceApproval: String?, excluding: Int64?, _ ctx: Context) throws -> OrderCheckResult {
         var r = OrderCheckResult()
         // 1. Contract (002 §3.3): an approved contract valid on the order date.
         if sporadic {
@@ -111,7 +119,24 @@ enum OrderChecks {
             r.settlementOK = true
             r.settlementText = "无逾期未结货款（应收余额 ¥\(Money.format(bal.outstandingFen))）"
         }
-        // 3. Credit warning line (003 §4.1.2): outstanding + open orders + this order ≤ the class line.
+        // 3. Price (001 篇一 1.6, 第十三条): no line below the contract (or list) price beyond the
+        // policy's float without the sales manager's approval. A sporadic order pays list prices exactly.
+        if sporadic {
+            r.priceText = "零星客户按价格表售价（003 §4.1.3）"
+        } else {
+            let p = try PriceControl.check(lines, contractID: r.contractID, ctx)
+            r.priceLines = p.lines
+            r.priceText = p.text
+            if p.below {
+                if let priceApproval {
+                    r.priceText += "；\(priceApproval)"
+                } else {
+                    r.priceOK = false
+                    r.priceText += "，须销售经理批准（001 篇一 1.6）"
+                }
+            }
+        }
+        // 4. Credit warning line (003 §4.1.2): outstanding + open orders + this order ≤ the class line.
         let cls = customer.ratingClass ?? ""
         let line = cls.isEmpty ? nil : try OrderUtil.directory(ctx).classPolicy(cls, ctx)?.warningLineFen
         r.lineFen = line

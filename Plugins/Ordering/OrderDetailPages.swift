@@ -137,6 +137,11 @@ enum OrderDetailPages {
             actions.append(ActionView(action: "recheck", title: state == .creditBlocked ? "重新核查警戒线（客户回款后）"
                                                                                    : "重新核查（合同已批准/欠款已结清后）", needsReason: false))
         }
+        if state == .pricePending && ctx.can(PriceControl.approve) {
+            // 001 篇一 1.6, 第十三条: the sales manager consents to the price cut, or refuses it, with a reason.
+            actions.append(ActionView(action: "price_approve", title: "销售经理批准低价", needsReason: true))
+            actions.append(ActionView(action: "price_reject", title: "销售经理驳回", needsReason: true))
+        }
         if o.bool("written_pending") && ctx.can(OrderPages.register) && OrderState.open.contains(state) {
             actions.append(ActionView(action: "confirm_written", title: "已收到客户书面确认（传真/信函）", needsReason: false))
         }
@@ -222,6 +227,32 @@ enum OrderDetailPages {
             let to = try ctx.db.transaction { try OrderIntake.recheck(o, ctx) }
             if to == state && state == .creditBlocked {
                 return OrderUtil.back(path, error: "重新核查后仍超出销售警戒线，仍须总经理批准（003 §4.2）。")
+            }
+            return .redirect(to: path)
+        case "price_approve", "price_reject":
+            // 001 篇一 1.6, 第十三条 / RULES §6: recorded like the GM's warning-line approval; an approved
+            // order goes on to the remaining checks (the warning line may still send it to the GM).
+            try ctx.require(PriceControl.approve)
+            guard state == .pricePending else { return OrderUtil.back(path, error: "该订单不在待销售经理批准低价的状态。") }
+            let why = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !why.isEmpty else { return OrderUtil.back(path, error: "「\(action == "price_approve" ? "销售经理批准低价" : "销售经理驳回")」必须填写理由") }
+            let approved = action == "price_approve"
+            try ctx.db.transaction {
+                let changed = try ctx.db.execute("""
+                    UPDATE order_orders SET price_approved = \(approved), state = \(approved ? state.rawValue : OrderState.rejected.rawValue),
+                        updated_at = \(now) WHERE id = \(id) AND state = \(state.rawValue)
+                    """)
+                guard changed == 1 else { throw HTTPError.conflict("订单状态已被他人修改，请刷新后重试。") }
+                try ctx.db.execute("""
+                    INSERT INTO order_approvals (order_id, kind, decision, approver_id, approver_name, at, over_fen, reason)
+                    VALUES (\(id), 'price', \(approved ? "approved" : "rejected"), \(user.id), \(user.displayName), \(now), 0, \(why))
+                    """)
+                try ctx.audit(AuditEntry(entity: "order.order", entityID: String(id), action: action, from: state.rawValue,
+                                         to: approved ? state.rawValue : OrderState.rejected.rawValue,
+                                         reason: "\(o.text("price_result"))；\(approved ? "批准" : "驳回")理由：\(why)"))
+                if approved, let fresh = try ctx.db.first("SELECT * FROM order_orders WHERE id = \(id)") {
+                    _ = try OrderIntake.recheck(fresh, ctx)
+                }
             }
             return .redirect(to: path)
         case "confirm_written":

@@ -23,6 +23,12 @@ enum OrderInbox {
             let contracts = try ctx.db.scalar("SELECT COUNT(*) FROM order_contracts WHERE approved = 0") ?? 0
             if contracts > 0 { out.append(InboxItem(title: "\(contracts) 份销售合同待批准", detail: "002 §3.3、003 §3.7", url: "/order/contracts")) }
         }
+        if user.can(PriceControl.approve) {
+            for r in try ctx.db.query("SELECT * FROM order_orders WHERE state = 'price_pending' ORDER BY id") {
+                out.append(InboxItem(title: "低价订单待销售经理批准：\(label(r))", detail: "\(r.text("price_result"))",
+                                     url: url(r), urgent: true))
+            }
+        }
         if user.can(OrderPages.release) {
             for r in try ctx.db.query("SELECT * FROM order_orders WHERE state = 'accepted' ORDER BY id") {
                 if let oral = r.int("oral_notice_at") {

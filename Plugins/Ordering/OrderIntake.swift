@@ -158,8 +158,11 @@ enum OrderIntake {
             let now = ctx.epoch
             let id: Int64 = try ctx.db.transaction {
                 // The credit check reads the committed orders inside this write transaction.
+                let priceLines = ls.enumerated().map { n, l in
+                    PriceControl.Line(lineNo: n + 1, product: l.values.string("product"), spec: l.values.string("spec"), priceFen: l.priceFen)
+                }
                 let check = try OrderChecks.run(customer: c, orderFen: total, receivedOn: receivedOn, sporadic: sporadic,
-                                                prepaidFen: prepaid, excluding: nil, ctx)
+                                                prepaidFen: prepaid, lines: priceLines, priceApproval: nil, excluding: nil, ctx)
                 let state = check.state(sporadic: sporadic)
                 let no = try OrderUtil.nextNumber(prefix: "DH", ctx)
                 let id = try ctx.db.insert("""
@@ -167,7 +170,7 @@ enum OrderIntake {
                         channel, phone_record, written_pending, filled_on, received_on, make_no, planned_delivery, production_from,
                         production_to, ship_date, bill_date, insurance_no, tax_refund, pay_days, sporadic, prepaid_fen,
                         total_qty, total_fen, state, contract_id, contract_ok, contract_result, settlement_ok, settlement_result,
-                        credit_ok, credit_result, line_fen, exposure_fen, over_fen, checked_at, remarks,
+                        credit_ok, credit_result, price_ok, price_result, line_fen, exposure_fen, over_fen, checked_at, remarks,
                         created_by, created_name, created_at, updated_at)
                     VALUES (\(no), \(c.id), \(c.code ?? ""), \(c.name), \(c.address), \(cls),
                         \(v.string("channel")), \(v.optionalString("phone_record")), \(v.string("channel") == "phone"),
@@ -176,17 +179,21 @@ enum OrderIntake {
                         \(v.optionalString("ship_date")), \(v.optionalString("bill_date")), \(v.optionalString("insurance_no")),
                         \(v.optionalString("tax_refund")), \(v.int("pay_days") ?? 30), \(sporadic), \(prepaid),
                         \(qty), \(total), \(state.rawValue), \(check.contractID), \(check.contractOK), \(check.contractText),
-                        \(check.settlementOK), \(check.settlementText), \(check.creditOK), \(check.creditText), \(check.lineFen),
+                        \(check.settlementOK), \(check.settlementText), \(check.creditOK), \(check.creditText), \(check.priceOK),
+                        \(check.priceText), \(check.lineFen),
                         \(check.exposureFen), \(check.overFen), \(now), \(v.optionalString("remarks")),
                         \(user.id), \(user.displayName), \(now), \(now))
                     RETURNING id
                     """)
                 for (n, l) in ls.enumerated() {
                     let r = l.values
+                    let ref = n < check.priceLines.count ? check.priceLines[n] : PriceControl.Checked(refFen: nil, source: nil, below: false)
                     try ctx.db.execute("""
-                        INSERT INTO order_lines (order_id, line_no, product, spec, product_id, grade, qty, unit_price_fen, amount_fen, usage,
-                            packing, volume, finish_date, ship_date, color, cartons, carton_no, weight, tail_weight)
-                        VALUES (\(id), \(n + 1), \(r.string("product")), \(r.string("spec")), \(l.product?.id), \(r.optionalString("grade")), \(l.qty),
+                        INSERT INTO order_lines (order_id, line_no, product, spec, product_id, ref_price_fen, ref_source, below_ref, grade, qty,
+                            unit_price_fen, amount_fen, usage, packing, volume, finish_date, ship_date, color, cartons, carton_no, weight,
+                            tail_weight)
+                        VALUES (\(id), \(n + 1), \(r.string("product")), \(r.string("spec")), \(l.product?.id), \(ref.refFen), \(ref.source),
+                            \(ref.below), \(r.optionalString("grade")), \(l.qty),
                             \(l.priceFen), \(l.amountFen), \(r.optionalString("usage")), \(r.optionalString("packing")),
                             \(r.optionalString("volume")), \(r.optionalString("finish_date")), \(r.optionalString("ship_date")),
                             \(r.optionalString("color")), \(r.int("cartons")), \(r.optionalString("carton_no")),
@@ -194,7 +201,7 @@ enum OrderIntake {
                         """)
                 }
                 try ctx.audit(AuditEntry(entity: "order.order", entityID: String(id), action: "create", to: state.rawValue,
-                                         reason: "\(no) ¥\(Money.format(total))；" + [check.contractText, check.settlementText, check.creditText].joined(separator: "；")))
+                                         reason: "\(no) ¥\(Money.format(total))；" + check.summary))
                 return id
             }
             return .redirect(to: "/order/orders/\(id)")
@@ -208,24 +215,35 @@ enum OrderIntake {
         let id = try o.requireInt("id")
         let from = OrderUtil.state(o)
         guard let c = try OrderUtil.directory(ctx).customer(id: o.int("customer_id") ?? 0, ctx) else { throw HTTPError.notFound }
+        let lines = try ctx.db.query("SELECT id, line_no, product, spec, unit_price_fen FROM order_lines WHERE order_id = \(id) ORDER BY line_no")
+        let priceLines = lines.map { l in
+            PriceControl.Line(lineNo: Int(l.int("line_no") ?? 0), product: l.text("product"), spec: l.text("spec"), priceFen: l.int("unit_price_fen") ?? 0)
+        }
+        let approval = o.bool("price_approved") ? try PriceControl.approval(orderID: id, ctx) : nil
         let check = try OrderChecks.run(customer: c, orderFen: o.int("total_fen") ?? 0,
                                         receivedOn: LocalDate(o.string("received_on") ?? "") ?? ctx.today,
-                                        sporadic: o.bool("sporadic"), prepaidFen: o.int("prepaid_fen") ?? 0, excluding: id, ctx)
+                                        sporadic: o.bool("sporadic"), prepaidFen: o.int("prepaid_fen") ?? 0, lines: priceLines,
+                                        priceApproval: approval, excluding: id, ctx)
         let to = check.state(sporadic: o.bool("sporadic"))
         let changed = try ctx.db.execute("""
             UPDATE order_orders SET state = \(to.rawValue), contract_id = \(check.contractID), contract_ok = \(check.contractOK),
                 contract_result = \(check.contractText), settlement_ok = \(check.settlementOK), settlement_result = \(check.settlementText),
-                credit_ok = \(check.creditOK), credit_result = \(check.creditText), line_fen = \(check.lineFen),
+                credit_ok = \(check.creditOK), credit_result = \(check.creditText), price_ok = \(check.priceOK),
+                price_result = \(check.priceText), line_fen = \(check.lineFen),
                 exposure_fen = \(check.exposureFen), over_fen = \(check.overFen), checked_at = \(ctx.epoch),
                 updated_at = \(ctx.epoch)
             WHERE id = \(id) AND state = \(from.rawValue)
             """)
         guard changed == 1 else { throw HTTPError.conflict("订单状态已被他人修改，请刷新后重试。") }
+        for (l, ref) in zip(lines, check.priceLines) {
+            try ctx.db.execute("""
+                UPDATE order_lines SET ref_price_fen = \(ref.refFen), ref_source = \(ref.source), below_ref = \(ref.below) WHERE id = \(l.int("id") ?? 0)
+                """)
+        }
         // An E-class customer's order is refused by the check itself (RULES §6), recorded as such.
         try ctx.audit(AuditEntry(entity: "order.order", entityID: String(id), action: check.noSupply ? "refuse" : "recheck",
                                  from: from.rawValue, to: to.rawValue,
-                                 reason: check.noSupply ? check.creditText
-                                    : [check.contractText, check.settlementText, check.creditText].joined(separator: "；")))
+                                 reason: check.noSupply ? check.creditText : check.summary))
         return to
     }
 }

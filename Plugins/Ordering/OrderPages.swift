@@ -28,7 +28,7 @@ enum OrderPages {
     /// 生产部: production queue and schedule (002 §4).
     static let production = Permission("order", "production", title: "生产部：订单队列与排产", defaultRoles: [.production])
     static let permissions: [Permission] = [register, view, viewAll, approve, release, finance, production, ProductPages.products,
-                                            OrderPaths.technical]
+                                            PriceControl.approve, PriceControl.policy, OrderPaths.technical]
 
     static let menu: [MenuItem] = [
         MenuItem("订单列表", path: "orders", access: .permission(view)),
@@ -41,6 +41,7 @@ enum OrderPages {
         MenuItem("坏账核销", path: "writeoffs", access: .permission(view)),
         MenuItem("产品目录（价格表）", path: "products", access: .permission(view)),
         MenuItem("维护产品目录", path: "products/new", access: .permission(ProductPages.products)),
+        MenuItem("订货政策", path: "policy", access: .permission(PriceControl.policy)),
         MenuItem("年度订货统计表", path: "stats", access: .permission(view)),
         MenuItem("合同变更", path: "changes", access: .permission(view)),
         MenuItem("技术部试制", path: "queues/technical", access: .permission(OrderPaths.technical)),
@@ -49,7 +50,7 @@ enum OrderPages {
 
     static let forms: [String: FormSchema] = [
         "order": OrderForms.order, "delivery": OrderForms.delivery, "contract": OrderForms.contract,
-        "payment": OrderForms.payment, "adjustment": OrderForms.adjustment, "writeoff": OrderForms.writeoff, "schedule": OrderForms.schedule, "product": ProductPages.form,
+        "payment": OrderForms.payment, "adjustment": OrderForms.adjustment, "writeoff": OrderForms.writeoff, "schedule": OrderForms.schedule, "product": ProductPages.form, "order_policy": PriceControl.policyForm,
         "order_change": OrderChangeFlow.form, "order_paths": OrderPaths.form, "order_trial": OrderChangeFlow.trialForm,
     ]
 
@@ -96,6 +97,7 @@ enum OrderPages {
         r.get("products", .authenticated, ProductPages.list)
         r.form("products/new", .permission(ProductPages.products), ProductPages.create)
         r.form("products/:id", .permission(ProductPages.products), ProductPages.update)
+        r.form("policy", .permission(PriceControl.policy), PriceControl.policyPage)
         r.get("stats", .permission(view), OrderStatsPages.yearly)
         // Contract changes (003 §3.9–§3.12); the state machine decides who may review/approve (403).
         r.form("orders/:id/changes/new", .permission(register), OrderChangePages.create)

@@ -16,7 +16,7 @@ enum OrderPaths {
     static let technical = Permission("order", "technical", title: "技术部：新品种试制样品", defaultRoles: [.technical])
 
     /// Order states in which the lines' paths can still be marked (before production is scheduled).
-    static let editable: [OrderState] = [.contractPending, .settlementPending, .creditBlocked, .sporadicPending, .accepted, .released]
+    static let editable: [OrderState] = [.contractPending, .settlementPending, .pricePending, .creditBlocked, .sporadicPending, .accepted, .released]
 
     static let form = FormSchema([
         FormField("lines", "明细行", .rows(FormSchema([
