@@ -78,6 +78,13 @@ enum OrderForms {
         FormField("signed_on", "签订日期", .date, rules: [.notInFuture]),
         FormField("valid_from", "有效期自", .date),
         FormField("valid_to", "有效期至", .date),
+        // 003 §3.2, RULES §6: the products with their agreed prices — the reference of the price control.
+        FormField("lines", "合同产品与约定价格", .rows(FormSchema([
+            FormField("product", "品名", required: true, rules: text100),
+            FormField("spec", "规格", rules: text100),
+            FormField("qty", "约定数量", .integer, rules: [.range(1, 100_000_000)]),
+            FormField("price", "约定单价（元）", .money, required: true, rules: [.range(0, 100_000_000_000)]),
+        ]), minRows: 0, blankRows: 3)),
     ], checks: [{ v in
         if let a = v.date("valid_from"), let b = v.date("valid_to"), b < a { return [FormError(field: "valid_to", "有效期至不能早于有效期自")] }
         return []

@@ -103,4 +103,26 @@ import SalesTesting
         #expect(try f.state(low) == "price_pending")
         #expect(try f.order(low).string("price_result")?.contains("低于合同价 ¥90.00") == true)
     }
+
+    @Test("003 §3.2: a contract is registered with its product lines and agreed prices (values kept on 422), shown on the contract list; once the GM approves it the orders are checked against those prices")
+    func test_003_3_2_contractLinesThroughThePages() throws {
+        let cid = try f.customer()
+        try f.product("阀门", listFen: 12_000)
+        let rep = f.client("rep1"), gm = f.client("gm")
+        rep.get("/order/contracts")
+        let bad = rep.submit("/order/contracts", [("customer_code", "KH-2026-0001"), ("contract_no", "HT-P-01"), ("title", "年度供货合同"),
+                                                  ("lines.0.product", "阀门"), ("lines.0.spec", "φ20"), ("lines.0.qty", "1000"), ("lines.0.price", "abc")])
+        #expect(bad.status == 422 && bad.body.contains("value=\"abc\"") && bad.body.contains("value=\"1000\""))
+        #expect(rep.submit("/order/contracts", [("customer_code", "KH-2026-0001"), ("contract_no", "HT-P-01"), ("title", "年度供货合同"),
+                                                ("lines.0.product", "阀门"), ("lines.0.spec", "φ20"), ("lines.0.qty", "1000"),
+                                                ("lines.0.price", "90")]).status == 303)
+        let contract = try #require(try f.db.scalar("SELECT id FROM order_contracts WHERE customer_id = \(cid)"))
+        #expect(try f.db.scalar("SELECT unit_price_fen FROM order_contract_lines WHERE contract_id = \(contract) AND product = '阀门'") == 9_000)
+        #expect(rep.get("/order/contracts").body.contains("阀门 φ20 × 1000 @¥90.00"))
+        gm.get("/order/contracts")
+        #expect(gm.submit("/order/contracts/\(contract)/approve", []).status == 303)
+        let ok = try f.order(rep, lines: [("阀门", "10", "90")])
+        #expect(try f.state(ok) == "accepted")
+        #expect(try f.state(try f.order(rep, lines: [("阀门", "10", "89.99")])) == "price_pending")
+    }
 }
