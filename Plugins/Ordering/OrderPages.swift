@@ -64,8 +64,8 @@ enum OrderPages {
         OrderLedgerPages.ReceivablesPage.self, OrderLedgerPages.LedgerPage.self, OrderLedgerPages.EntryFormPage.self,
         OrderWriteoffs.WriteoffPage.self,
         OrderStatsPages.StatsPage.self,
-        OrderChangePages.ChangeFormPage.self, OrderChangePages.ChangeDetailPage.self, OrderChangePages.ChangeListPage.self,
-        OrderPaths.PathsPage.self, OrderPaths.TrialsPage.self, OrderPaths.TrialPage.self,
+        OrderChangePages.ChangeFormPage.self, OrderChangePages.ChangeDetailPage.self,
+        OrderPaths.PathsPage.self, OrderPaths.TrialPage.self,
     ]
 
     static func routes(_ r: inout RouteBuilder) {
