@@ -89,13 +89,6 @@ enum OrderChangePages {
         var history: [HistoryView]
     }
 
-    /// Every change request the user may see (003 §3.9–§3.12).
-    struct ChangeListPage: PageModel {
-        static let template = "order-change-list"
-        var header: [String]
-        var rows: [LinkedCells]
-        var colspan: Int
-    }
 
     /// A line of a department queue's notices: a change to confirm (003 §3.12), or for 生产部 an
     /// order without stock (001 篇二 §6.1).
@@ -242,21 +235,30 @@ enum OrderChangePages {
         return .redirect(to: dept.queue)
     }
 
-    static let list: Handler = { req, ctx in
-        let rows = try ctx.db.query("""
-            SELECT c.*, o.order_no, o.customer_name FROM order_changes c JOIN order_orders o ON o.id = c.order_id
-            WHERE \(try OrderUtil.visibleFilter(ctx)) ORDER BY c.id DESC LIMIT 2000
-            """)
-        let header = ["编号", "订单号码", "客户名称", "申请日期", "类别", "变更内容", "已投入生产", "状态"]
-        func cells(_ r: Row) -> [String] {
-            ["#\(r.int("id") ?? 0)", r.string("order_no") ?? "", r.string("customer_name") ?? "", r.string("requested_on") ?? "",
-             OrderChangeFlow.title(OrderChangeFlow.kinds, r.string("kind")), r.string("content") ?? "",
-             r.bool("production_started") ? "是" : "否", state(r).title]
-        }
-        if req.query["format"] == "csv" { return .csv(filename: "合同变更.csv", CSVTable(header: header, rows: rows.map(cells))) }
-        return ctx.render(ChangeListPage(header: header, rows: rows.map { LinkedCells(id: $0.int("id") ?? 0, cells: cells($0)) },
-                                   colspan: header.count + 1), title: "合同变更")
-    }
+    /// The contract changes of the orders this user may see (003 §3.9–§3.12).
+    static let listPage = ListPage(
+        title: "合同变更", path: "/order/changes",
+        select: "c.*, o.order_no, o.customer_name", from: "order_changes c JOIN order_orders o ON o.id = c.order_id",
+        scope: { ctx in try OrderUtil.visibleFilter(ctx) },
+        columns: [
+            .init("no", "编号", sql: "c.id") { r, _ in ListCell("#\(r.int("id") ?? 0)", href: "/order/changes/\(r.int("id") ?? 0)") },
+            .text("order", "订单号码", sql: "o.order_no"),
+            .text("customer", "客户名称", sql: "o.customer_name"),
+            .text("requested", "申请日期", sql: "c.requested_on"),
+            .init("kind", "类别", sql: "c.kind") { r, _ in ListCell(OrderChangeFlow.title(OrderChangeFlow.kinds, r.string("kind"))) },
+            .text("content", "变更内容", sql: "c.content", sortable: false),
+            .init("started", "已投入生产", sql: "c.production_started") { r, _ in ListCell(r.bool("production_started") ? "是" : "否") },
+            .init("state", "状态", sql: "c.state") { r, _ in ListCell(state(r).title) },
+        ],
+        filters: [
+            .choice("state", "状态", all: "全部状态", ChangeState.allCases.map { Choice($0.rawValue, $0.title) }) { v, _ in "c.state = \(v)" },
+            .search("customer", "订单号码或客户名称") { q, _ in "o.order_no = \(q) OR o.customer_name LIKE \("%" + q + "%")" },
+        ],
+        defaultSort: "no", defaultDescending: true, tiebreaker: "c.id", empty: "没有合同变更。", csvName: "合同变更.csv",
+        intro: "客户书面变更申请：未投入生产的经重新评审后报总经理批准；已投入生产的须客户同意执行完或给予经济补偿（003 §3.9–§3.10）。"
+            + "批准后重新传递各部门（003 §3.12）。在订单页登记变更申请。")
+
+    static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
     // MARK: Hooks used by the order page, the queues and the inbox
 

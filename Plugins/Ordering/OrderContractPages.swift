@@ -1,8 +1,9 @@
 import Foundation
 import SalesKit
 
-/// Sales contracts per customer (002 §3.3; the GM approves, 003 §3.7). An order waiting for a
-/// contract is checked again when its contract is approved.
+/// Sales contracts per customer (002 §3.3; the GM approves, 003 §3.7) with their product lines
+/// and agreed prices (003 §3.2), the reference of the price control (RULES §6). An order waiting
+/// for a contract is checked again when its contract is approved.
 enum OrderContractPages {
     /// The contracts with the form to register one (002 §3.3, 003 §3.7).
     struct ContractsPage: PageModel {
@@ -18,6 +19,8 @@ enum OrderContractPages {
             var validTo: String
             var approvedText: String
             var canApprove: Bool
+            /// 约定产品与价格 (003 §3.2): "阀门 φ20 × 1000 @¥90.00；…".
+            var lines: String
         }
 
         var contracts: [Contract]
@@ -42,17 +45,20 @@ enum OrderContractPages {
                 return n
             }
             return try rows.map { r in
-                ContractsPage.Contract(
+                let lines = try ctx.db.query("SELECT * FROM order_contract_lines WHERE contract_id = \(r.int("id") ?? 0) ORDER BY line_no").map { l in
+                    "\(l.text("product")) \(l.text("spec"))" + (l.int("qty").map { " × \($0)" } ?? "") + " @¥\(Money.format(l.int("unit_price_fen") ?? 0))"
+                }
+                return ContractsPage.Contract(
                     id: r.int("id") ?? 0, contractNo: r.text("contract_no"), customer: try name(r.int("customer_id") ?? 0),
                     title: r.text("title"), signedOn: r.text("signed_on"), validFrom: r.text("valid_from"), validTo: r.text("valid_to"),
                     approvedText: r.bool("approved") ? "已批准（\(r.text("approved_name"))，\(ctx.displayEpoch(r.int("approved_at")))）" : "待总经理批准",
-                    canApprove: !r.bool("approved") && ctx.can(OrderPages.approve))
+                    canApprove: !r.bool("approved") && ctx.can(OrderPages.approve), lines: lines.joined(separator: "；"))
             }
         }
         if req.query["format"] == "csv" {
-            return .csv(filename: "销售合同.csv", CSVTable(header: ["合同编号", "客户", "合同名称", "签订日期", "有效期自", "有效期至", "状态"],
+            return .csv(filename: "销售合同.csv", CSVTable(header: ["合同编号", "客户", "合同名称", "签订日期", "有效期自", "有效期至", "约定产品与价格", "状态"],
                                                       rows: try contracts().map { [$0.contractNo, $0.customer, $0.title, $0.signedOn, $0.validFrom,
-                                                                                   $0.validTo, $0.approvedText] }))
+                                                                                   $0.validTo, $0.lines, $0.approvedText] }))
         }
         if req.method == "POST" { try ctx.require(OrderPages.register) }
         return try ctx.handleForm(OrderForms.contract, title: "销售合同", page: { form in
@@ -69,8 +75,18 @@ enum OrderContractPages {
                         \(v.optionalString("valid_from")), \(v.optionalString("valid_to")), \(try ctx.requireUser().id), \(ctx.epoch))
                     RETURNING id
                     """)
+                var agreed: [String] = []
+                for (n, l) in v.rows("lines").enumerated() {
+                    let product = try ProductPages.lookup(name: l.string("product"), spec: l.string("spec"), ctx)
+                    let price = l.money("price") ?? 0
+                    try ctx.db.execute("""
+                        INSERT INTO order_contract_lines (contract_id, line_no, product_id, product, spec, qty, unit_price_fen)
+                        VALUES (\(id), \(n + 1), \(product?.id), \(l.string("product")), \(l.string("spec")), \(l.int("qty")), \(price))
+                        """)
+                    agreed.append("\(l.string("product")) \(l.string("spec")) @¥\(Money.format(price))")
+                }
                 try ctx.audit(AuditEntry(entity: "order.contract", entityID: String(id), action: "create", to: "pending",
-                                         reason: "\(v.string("contract_no")) \(c.name)"))
+                                         reason: "\(v.string("contract_no")) \(c.name)" + (agreed.isEmpty ? "" : "；约定价格：" + agreed.joined(separator: "；"))))
             }
             return .redirect(to: "/order/contracts")
         }

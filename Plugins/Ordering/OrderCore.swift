@@ -9,6 +9,7 @@ enum OrderState: String, Sendable, CaseIterable {
     case settlementPending = "settlement_pending"
     case creditBlocked = "credit_blocked"
     case sporadicPending = "sporadic_pending"
+    case pricePending = "price_pending"
     case accepted, released, scheduled, delivering, delivered, completed, rejected, cancelled
 
     var title: String {
@@ -17,6 +18,7 @@ enum OrderState: String, Sendable, CaseIterable {
         case .settlementPending: "待结清逾期货款"
         case .creditBlocked: "超销售警戒线，待总经理批准"
         case .sporadicPending: "零星客户，待总经理批准"
+        case .pricePending: "低于合同价/价格表，待销售经理批准"
         case .accepted: "审核通过，待下达"
         case .released: "已下达（销售计划下达表）"
         case .scheduled: "已排产"
@@ -30,7 +32,7 @@ enum OrderState: String, Sendable, CaseIterable {
 
     /// Orders that hold credit: passed the checks (or GM-approved) and not yet finished.
     static let committed: [OrderState] = [.accepted, .released, .scheduled, .delivering, .delivered]
-    static let open: [OrderState] = [.contractPending, .settlementPending, .creditBlocked, .sporadicPending, .accepted,
+    static let open: [OrderState] = [.contractPending, .settlementPending, .pricePending, .creditBlocked, .sporadicPending, .accepted,
                                      .released, .scheduled, .delivering, .delivered]
 }
 
@@ -43,14 +45,18 @@ enum OrderFlow {
               requiresReason: true, title: "总经理驳回"),
         // 003 §4.3.2–§4.3.4: the sales head signs the 销售计划下达表.
         .init("release", from: [.accepted], to: .released, permission: OrderPages.release, title: "签发销售计划下达表"),
-        .init("cancel", from: [.contractPending, .settlementPending, .creditBlocked, .sporadicPending, .accepted],
+        .init("cancel", from: [.contractPending, .settlementPending, .pricePending, .creditBlocked, .sporadicPending, .accepted],
               to: .cancelled, permission: OrderPages.register, requiresReason: true, title: "取消订单"),
         // 003 §4.3.5–§4.3.6: all delivered and every delivery's paperwork done.
         .init("complete", from: [.delivered], to: .completed, permission: OrderPages.register, title: "完成（交验手续齐全）"),
     ])
 
     /// Actions handled outside the machine (their own audit rows).
-    static let extraTitles = ["recheck": "重新核查", "confirm_written": "已收到书面确认", "oral_notice": "口头预先通知相关部门"]
+    static let extraTitles = ["recheck": "重新核查", "refuse": "不予供货（E 类客户，订单拒绝）", "confirm_written": "已收到书面确认",
+                              "oral_notice": "口头预先通知相关部门", "price_approve": "销售经理批准低价", "price_reject": "销售经理驳回低价"]
+
+    /// States in which the rep or the sales head may run the checks again.
+    static let recheckable: [OrderState] = [.contractPending, .settlementPending, .creditBlocked]
 }
 
 enum OrderChannel {

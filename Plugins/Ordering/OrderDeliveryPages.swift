@@ -158,13 +158,11 @@ enum OrderDeliveryPages {
                 try ctx.db.execute("""
                     UPDATE order_orders SET delivered_fen = delivered_fen + \(value), state = \(to.rawValue), updated_at = \(now) WHERE id = \(id)
                     """)
-                // Shipped value is a receivable, due after the order's payment term.
+                // Shipped value is a receivable, due after the order's payment term; advances
+                // (a sporadic customer's prepayment) are settled against it at once (RULES §6).
                 let due = addDays(deliveredOn, Int(o.int("pay_days") ?? 30), ctx)
-                try ctx.db.execute("""
-                    INSERT INTO order_ledger (customer_id, kind, order_id, delivery_id, amount_fen, entry_date, due_on, note, created_by, created_at)
-                    VALUES (\(o.int("customer_id") ?? 0), 'shipment', \(id), \(did), \(value), \(deliveredOn.description), \(due.description),
-                        \("订单 \(o.string("order_no") ?? "") 第 \(did) 批发货"), \(try ctx.requireUser().id), \(now))
-                    """)
+                try Ledger.ship(customer: o.int("customer_id") ?? 0, orderID: id, orderNo: o.string("order_no") ?? "", deliveryID: did,
+                                amountFen: value, on: deliveredOn, due: due, ctx)
                 try ctx.audit(AuditEntry(entity: "order.order", entityID: String(id), action: "deliver", from: current.rawValue, to: to.rawValue,
                                          reason: "分批交货 #\(did)：" + picked.map { "第\($0.line.int("line_no") ?? 0)行 \($0.qty)" }.joined(separator: "，")
                                             + "，金额 ¥\(Money.format(value))"))

@@ -59,7 +59,13 @@ enum OrderDetailPages {
         var checkedAt: String
         var checks: [OrderCheckView]
         var isSporadic: Bool
+        /// Declared at registration (a sporadic order's 已收预付款).
         var prepaid: String
+        /// Prepayments finance booked for this order, and what of them is not yet settled.
+        var prepaidConfirmed: String
+        var advanceHeld: String
+        var showPrepayment: Bool
+        var canConfirmPrepayment: Bool
         var approvals: [OrderApprovalView]
         var hasApprovals: Bool
         var actions: [ActionView]
@@ -127,8 +133,14 @@ enum OrderDetailPages {
         var actions = OrderFlow.machine.available(from: state, for: ctx.user).map {
             ActionView(action: $0.action, title: $0.title, needsReason: $0.requiresReason)
         }
-        if [.contractPending, .settlementPending].contains(state) && (ctx.can(OrderPages.register) || ctx.can(OrderPages.release)) {
-            actions.append(ActionView(action: "recheck", title: "重新核查（合同已批准/欠款已结清后）", needsReason: false))
+        if OrderFlow.recheckable.contains(state) && (ctx.can(OrderPages.register) || ctx.can(OrderPages.release)) {
+            actions.append(ActionView(action: "recheck", title: state == .creditBlocked ? "重新核查警戒线（客户回款后）"
+                                                                                   : "重新核查（合同已批准/欠款已结清后）", needsReason: false))
+        }
+        if state == .pricePending && ctx.can(PriceControl.approve) {
+            // 001 篇一 1.6, 第十三条: the sales manager consents to the price cut, or refuses it, with a reason.
+            actions.append(ActionView(action: "price_approve", title: "销售经理批准低价", needsReason: true))
+            actions.append(ActionView(action: "price_reject", title: "销售经理驳回", needsReason: true))
         }
         if o.bool("written_pending") && ctx.can(OrderPages.register) && OrderState.open.contains(state) {
             actions.append(ActionView(action: "confirm_written", title: "已收到客户书面确认（传真/信函）", needsReason: false))
@@ -148,6 +160,7 @@ enum OrderDetailPages {
         let oralDeadline = o.int("oral_notice_at").map(OrderUtil.plusDay)
         let changes = try ctx.db.query("SELECT * FROM order_changes WHERE order_id = \(id) ORDER BY id").map { OrderChangePages.ChangeView($0, ctx) }
         let paths = try OrderPaths.lineFlags(id, ctx)
+        let confirmed = try Ledger.confirmedPrepayment(id, ctx)
         let page = OrderDetailPage(
             o: OrderRecord(o), stateText: state.title, channelText: OrderChannel.title(o.string("channel")),
             total: OrderUtil.yuan(o.int("total_fen")), delivered: OrderUtil.yuan(o.int("delivered_fen")),
@@ -158,6 +171,9 @@ enum OrderDetailPages {
             oralOverdue: state == .accepted && (oralDeadline.map { $0 < ctx.epoch } ?? false),
             error: req.query["error"], checkedAt: ctx.displayEpoch(o.int("checked_at")), checks: OrderCheckView.all(o),
             isSporadic: o.bool("sporadic"), prepaid: OrderUtil.yuan(o.int("prepaid_fen")),
+            prepaidConfirmed: Money.format(confirmed), advanceHeld: Money.format(try Ledger.orderAdvance(id, ctx)),
+            showPrepayment: o.bool("sporadic") || confirmed > 0,
+            canConfirmPrepayment: ctx.can(OrderPages.finance) && OrderState.open.contains(state),
             approvals: approvals, hasApprovals: !approvals.isEmpty, actions: actions, hasActions: !actions.isEmpty,
             lines: try OrderLineView.all(id, ctx),
             canDeliver: [.released, .scheduled, .delivering].contains(state) && ctx.can(OrderPages.register),
@@ -207,8 +223,37 @@ enum OrderDetailPages {
         switch action {
         case "recheck":
             guard ctx.can(OrderPages.register) || ctx.can(OrderPages.release) else { throw HTTPError.forbidden }
-            guard [.contractPending, .settlementPending].contains(state) else { return OrderUtil.back(path, error: "当前状态不需要重新核查。") }
-            _ = try ctx.db.transaction { try OrderIntake.recheck(o, ctx) }
+            guard OrderFlow.recheckable.contains(state) else { return OrderUtil.back(path, error: "当前状态不需要重新核查。") }
+            let to = try ctx.db.transaction { try OrderIntake.recheck(o, ctx) }
+            if to == state && state == .creditBlocked {
+                return OrderUtil.back(path, error: "重新核查后仍超出销售警戒线，仍须总经理批准（003 §4.2）。")
+            }
+            return .redirect(to: path)
+        case "price_approve", "price_reject":
+            // 001 篇一 1.6, 第十三条 / RULES §6: recorded like the GM's warning-line approval; an approved
+            // order goes on to the remaining checks (the warning line may still send it to the GM).
+            try ctx.require(PriceControl.approve)
+            guard state == .pricePending else { return OrderUtil.back(path, error: "该订单不在待销售经理批准低价的状态。") }
+            let why = (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !why.isEmpty else { return OrderUtil.back(path, error: "「\(action == "price_approve" ? "销售经理批准低价" : "销售经理驳回")」必须填写理由") }
+            let approved = action == "price_approve"
+            try ctx.db.transaction {
+                let changed = try ctx.db.execute("""
+                    UPDATE order_orders SET price_approved = \(approved), state = \(approved ? state.rawValue : OrderState.rejected.rawValue),
+                        updated_at = \(now) WHERE id = \(id) AND state = \(state.rawValue)
+                    """)
+                guard changed == 1 else { throw HTTPError.conflict("订单状态已被他人修改，请刷新后重试。") }
+                try ctx.db.execute("""
+                    INSERT INTO order_approvals (order_id, kind, decision, approver_id, approver_name, at, over_fen, reason)
+                    VALUES (\(id), 'price', \(approved ? "approved" : "rejected"), \(user.id), \(user.displayName), \(now), 0, \(why))
+                    """)
+                try ctx.audit(AuditEntry(entity: "order.order", entityID: String(id), action: action, from: state.rawValue,
+                                         to: approved ? state.rawValue : OrderState.rejected.rawValue,
+                                         reason: "\(o.text("price_result"))；\(approved ? "批准" : "驳回")理由：\(why)"))
+                if approved, let fresh = try ctx.db.first("SELECT * FROM order_orders WHERE id = \(id)") {
+                    _ = try OrderIntake.recheck(fresh, ctx)
+                }
+            }
             return .redirect(to: path)
         case "confirm_written":
             // 003 §4.3.1: the phone order is confirmed in writing.
@@ -231,6 +276,23 @@ enum OrderDetailPages {
             return .redirect(to: path)
         default:
             break
+        }
+        if action == "approve" && [.creditBlocked, .sporadicPending].contains(state) {
+            // RULES §6 "E means no supply": a customer re-rated E since the check is refused, not approved.
+            let c = try OrderUtil.directory(ctx).customer(id: o.int("customer_id") ?? 0, ctx)
+            let line = try c?.ratingClass.flatMap { try OrderUtil.directory(ctx).classPolicy($0, ctx)?.warningLineFen }
+            if line == nil {
+                _ = try ctx.db.transaction { try OrderIntake.recheck(o, ctx) }
+                return OrderUtil.back(path, error: "该客户现为「\(c?.ratingClass ?? "未评定")」类，无销售警戒线，不予供货：订单已拒绝，不能批准（003 §4.1.2）。")
+            }
+        }
+        if action == "approve" && state == .sporadicPending {
+            // 003 §4.1.3: payment received in full — as booked by finance, not as declared.
+            let confirmed = try Ledger.confirmedPrepayment(id, ctx), total = o.int("total_fen") ?? 0
+            if confirmed < total {
+                return OrderUtil.back(path, error: "财务部尚未确认收到全额预付款（已确认 ¥\(Money.format(confirmed))，订单金额 ¥\(Money.format(total))），"
+                                          + "不能批准零星客户订单（003 §4.1.3）。")
+            }
         }
         if action == "complete" {
             let open = try ctx.db.scalar("SELECT COUNT(*) FROM order_deliveries WHERE order_id = \(id) AND accepted_at IS NULL") ?? 0

@@ -78,17 +78,44 @@ enum OrderForms {
         FormField("signed_on", "签订日期", .date, rules: [.notInFuture]),
         FormField("valid_from", "有效期自", .date),
         FormField("valid_to", "有效期至", .date),
+        // 003 §3.2, RULES §6: the products with their agreed prices — the reference of the price control.
+        FormField("lines", "合同产品与约定价格", .rows(FormSchema([
+            FormField("product", "品名", required: true, rules: text100),
+            FormField("spec", "规格", rules: text100),
+            FormField("qty", "约定数量", .integer, rules: [.range(1, 100_000_000)]),
+            FormField("price", "约定单价（元）", .money, required: true, rules: [.range(0, 100_000_000_000)]),
+        ]), minRows: 0, blankRows: 3)),
     ], checks: [{ v in
         if let a = v.date("valid_from"), let b = v.date("valid_to"), b < a { return [FormError(field: "valid_to", "有效期至不能早于有效期自")] }
         return []
     }])
 
-    /// A payment received (finance).
+    /// Cash received (finance): a payment against the receivable, or a prepayment held as an
+    /// advance (earmarked for an order when one is named) and settled against its shipments.
     static let payment = FormSchema([
         FormField("customer_code", "客户代码", required: true, rules: [.length(min: 1, max: 40)]),
-        FormField("amount", "收款金额（元）", .money, required: true, rules: [.range(1, 100_000_000_000_000)]),
+        FormField("kind", "款项类型", .select([Choice(LedgerKind.payment.rawValue, "收款（冲减应收）"),
+                                           Choice(LedgerKind.prepayment.rawValue, "预收款（先款后货，发货时冲抵）")]), required: true),
+        FormField("order_no", "订单号码", rules: [.length(min: nil, max: 40)], help: "预收款所对应的订单（如零星客户订单）；发货时先冲抵该订单"),
+        FormField("amount", "金额（元）", .money, required: true, rules: [.range(1, 100_000_000_000_000)]),
         FormField("paid_on", "收款日期", .date, required: true, rules: [.notInFuture]),
         FormField("note", "摘要（票据号等）", rules: [.length(min: nil, max: 200)]),
+    ])
+
+    /// An adjustment of the receivable, with its reason (finance).
+    static let adjustment = FormSchema([
+        FormField("customer_code", "客户代码", required: true, rules: [.length(min: 1, max: 40)]),
+        FormField("direction", "调整方向", .select([Choice("up", "增加应收"), Choice("down", "减少应收")]), required: true),
+        FormField("amount", "金额（元）", .money, required: true, rules: [.range(1, 100_000_000_000_000)]),
+        FormField("entry_date", "日期", .date, required: true, rules: [.notInFuture]),
+        FormField("reason", "调整理由", .textarea, required: true, rules: [.length(min: 2, max: 500)]),
+    ])
+
+    /// A bad-debt write-off proposed by finance, booked when the GM approves (RULES §6).
+    static let writeoff = FormSchema([
+        FormField("customer_code", "客户代码", required: true, rules: [.length(min: 1, max: 40)]),
+        FormField("amount", "核销金额（元）", .money, required: true, rules: [.range(1, 100_000_000_000_000)]),
+        FormField("reason", "核销理由（无法收回的原因、依据）", .textarea, required: true, rules: [.length(min: 2, max: 1000)]),
     ])
 
     /// Production schedule (生产部).
@@ -99,11 +126,4 @@ enum OrderForms {
         if let a = v.date("sched_start"), let b = v.date("sched_end"), b < a { return [FormError(field: "sched_end", "完工日期不能早于开工日期")] }
         return []
     }])
-
-    /// One price-list row (003 §4.1.3: sporadic customers pay list prices).
-    static let price = FormSchema([
-        FormField("product", "品名", required: true, rules: text100),
-        FormField("spec", "规格", rules: text100),
-        FormField("price", "单价（元）", .money, required: true, rules: [.range(0, 100_000_000_000)]),   // as an order line's
-    ])
 }

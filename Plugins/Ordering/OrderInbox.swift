@@ -16,8 +16,18 @@ enum OrderInbox {
                                      detail: over ? "超出 ¥\(Money.format(r.int("over_fen") ?? 0))（003 §4.2）" : "按价格表、全额预付（003 §4.1.3）",
                                      url: url(r), urgent: true))
             }
+            for r in try ctx.db.query("SELECT * FROM order_writeoffs WHERE state = 'pending' ORDER BY id") {
+                out.append(InboxItem(title: "坏账核销待批准：\(r.text("customer_code")) \(r.text("customer_name")) ¥\(Money.format(r.int("amount_fen") ?? 0))",
+                                     detail: "RULES §6", url: "/order/writeoffs/\(r.int("id") ?? 0)", urgent: true))
+            }
             let contracts = try ctx.db.scalar("SELECT COUNT(*) FROM order_contracts WHERE approved = 0") ?? 0
             if contracts > 0 { out.append(InboxItem(title: "\(contracts) 份销售合同待批准", detail: "002 §3.3、003 §3.7", url: "/order/contracts")) }
+        }
+        if user.can(PriceControl.approve) {
+            for r in try ctx.db.query("SELECT * FROM order_orders WHERE state = 'price_pending' ORDER BY id") {
+                out.append(InboxItem(title: "低价订单待销售经理批准：\(label(r))", detail: "\(r.text("price_result"))",
+                                     url: url(r), urgent: true))
+            }
         }
         if user.can(OrderPages.release) {
             for r in try ctx.db.query("SELECT * FROM order_orders WHERE state = 'accepted' ORDER BY id") {
@@ -42,6 +52,17 @@ enum OrderInbox {
                 let due = r.int("arrived_at").map { Date(timeIntervalSince1970: Double($0) + 86_400) }
                 out.append(InboxItem(title: "完成交、验货手续：\(label(r))", detail: "到货后 24 小时内（003 §4.3.6）", url: url(r), due: due,
                                      urgent: r.int("arrived_at").map { $0 < now - 86_400 } ?? false))
+            }
+        }
+        if user.can(OrderPages.finance) {
+            // 003 §4.1.3: a sporadic order waits until finance confirms the full prepayment.
+            for r in try ctx.db.query("""
+                SELECT o.id, o.order_no, o.customer_name, o.total_fen,
+                    (SELECT COALESCE(SUM(l.amount_fen), 0) FROM order_ledger l WHERE l.order_id = o.id AND l.kind = 'prepayment') AS confirmed
+                FROM order_orders o WHERE o.state = 'sporadic_pending' ORDER BY o.id
+                """) where (r.int("confirmed") ?? 0) < (r.int("total_fen") ?? 0) {
+                out.append(InboxItem(title: "零星客户订单待确认预付款：\(label(r))", detail: "订单金额 ¥\(Money.format(r.int("total_fen") ?? 0))（003 §4.1.3）",
+                                     url: url(r)))
             }
         }
         if user.can(OrderPages.production) {

@@ -2,8 +2,9 @@ import CustomerDevelopmentAPI
 import Foundation
 import SalesKit
 
-/// The receivables ledger per customer (shipped value in, payments in, outstanding, overdue),
-/// finance's payment entry, and the price list for sporadic customers.
+/// The receivables ledger per customer (RULES §6: every money movement an entry of its kind,
+/// `Ledger`): the summary per customer, one customer's entries with both balances, finance's
+/// payment / prepayment and adjustment entries.
 enum OrderLedgerPages {
     /// A customer by code for finance and other all-seeing roles (the order module's own visibility rule).
     static func customer(code: String, field: String, _ ctx: Context) throws -> CustomerInfo {
@@ -25,8 +26,10 @@ enum OrderLedgerPages {
             var owner: String
             var line: String
             var shipped: String
-            var paid: String
+            var collected: String
+            var otherCredits: String
             var outstanding: String
+            var advance: String
             var overdue: String
             var isOverdue: Bool
             var open: String
@@ -37,7 +40,7 @@ enum OrderLedgerPages {
         var canPay: Bool
     }
 
-    /// One customer's ledger (应收明细).
+    /// One customer's ledger (应收明细) with the receivable and advance balances after each entry.
     struct LedgerPage: PageModel {
         static let template = "order-ledger"
 
@@ -50,30 +53,23 @@ enum OrderLedgerPages {
         var c: Customer
         var header: [String]
         var rows: [Cells]
+        var colspan: Int
         var outstanding: String
         var overdue: String
         var shipped: String
-        var paid: String
+        var collected: String
+        var otherCredits: String
+        var advance: String
         var canPay: Bool
     }
 
-    struct PaymentPage: PageModel {
-        static let template = "order-payment"
-        var form: FormView
-    }
-
-    /// 价格表 with the form to set a price.
-    struct PricesPage: PageModel {
-        static let template = "order-prices"
-
-        struct Price: TemplateModel {
-            var product: String
-            var spec: String
-            var price: String
-        }
-
-        var prices: [Price]
-        var canEdit: Bool
+    /// A finance entry form (收款/预收款, 调整, 坏账核销申请) with its heading and rule.
+    struct EntryFormPage: PageModel {
+        static let template = "order-entry-form"
+        var heading: String
+        var intro: String
+        var button: String
+        var back: String
         var form: FormView
     }
 
@@ -105,8 +101,10 @@ enum OrderLedgerPages {
             let over = line.map { exposure > $0 } ?? (exposure > 0)
             out.append(Summary(row: ReceivablesPage.Customer(
                 id: id, code: c.code ?? "", name: c.name, ratingClass: c.ratingClass ?? "", owner: c.ownerName,
-                line: line.map { Money.format($0) } ?? "不予供货", shipped: Money.format(b.shippedFen), paid: Money.format(b.paidFen),
-                outstanding: Money.format(b.outstandingFen), overdue: Money.format(b.overdueFen), isOverdue: b.overdueFen > 0,
+                line: line.map { Money.format($0) } ?? "不予供货", shipped: Money.format(b.shippedFen),
+                collected: Money.format(b.collectedFen), otherCredits: Money.format(b.otherCreditsFen),
+                outstanding: Money.format(b.outstandingFen), advance: Money.format(b.advanceFen),
+                overdue: Money.format(b.overdueFen), isOverdue: b.overdueFen > 0,
                 open: Money.format(open), isOver: over), outstandingFen: b.outstandingFen))
         }
         return out.sorted { $0.row.code < $1.row.code }
@@ -114,10 +112,12 @@ enum OrderLedgerPages {
 
     static let summary: Handler = { req, ctx in
         let rows = try summaryRows(ctx).map(\.row)
-        let header = ["客户代码", "客户名称", "类别", "负责人", "警戒线（元）", "发货金额（元）", "收款（元）", "应收余额（元）", "逾期（元）", "未发货订单（元）"]
+        let header = ["客户代码", "客户名称", "类别", "负责人", "警戒线（元）", "发货金额（元）", "回款（元）", "其他冲减（元）", "应收余额（元）",
+                      "预收余额（元）", "逾期（元）", "未发货订单（元）"]
         if req.query["format"] == "csv" {
             return .csv(filename: "应收账款.csv", CSVTable(header: header + ["超警戒线"], rows: rows.map { r in
-                [r.code, r.name, r.ratingClass, r.owner, r.line, r.shipped, r.paid, r.outstanding, r.overdue, r.open, r.isOver ? "是" : ""] }))
+                [r.code, r.name, r.ratingClass, r.owner, r.line, r.shipped, r.collected, r.otherCredits, r.outstanding, r.advance, r.overdue,
+                 r.open, r.isOver ? "是" : ""] }))
         }
         return ctx.render(ReceivablesPage(rows: rows, canPay: ctx.can(OrderPages.finance)), title: "应收账款")
     }
@@ -126,67 +126,104 @@ enum OrderLedgerPages {
         let cid = try req.id("cid")
         guard let c = try OrderUtil.directory(ctx).customer(id: cid, ctx) else { throw HTTPError.notFound }
         guard try OrderUtil.maySee(customer: cid, ctx) else { throw HTTPError.forbidden }
-        let entries = try ctx.db.query("SELECT * FROM order_ledger WHERE customer_id = \(cid) ORDER BY entry_date, id")
-        var balance: Int64 = 0
+        let entries = try ctx.db.query("""
+            SELECT l.*, o.order_no, \(raw: Ledger.receivableEffect) AS r_effect, \(raw: Ledger.advanceEffect) AS a_effect
+            FROM order_ledger l LEFT JOIN order_orders o ON o.id = l.order_id
+            WHERE l.customer_id = \(cid) ORDER BY l.entry_date, l.id
+            """)
+        var receivable: Int64 = 0, advance: Int64 = 0
         let rows = try entries.map { e -> [String] in
-            let amount = e.int("amount_fen") ?? 0
-            let isShip = e.string("kind") == "shipment"
-            balance = try isShip ? Stored.add(balance, amount) : Stored.subtract(balance, amount)
-            return [e.text("entry_date"), isShip ? "发货" : "收款", e.text("note"),
-                    isShip ? Money.format(amount) : "", isShip ? "" : Money.format(amount), e.text("due_on"), Money.format(balance)]
+            let r = e.int("r_effect") ?? 0, a = e.int("a_effect") ?? 0
+            receivable = try Stored.add(receivable, r)
+            advance = try Stored.add(advance, a)
+            return [e.text("entry_date"), LedgerKind.title(e.string("kind")), e.text("note"), e.text("order_no"),
+                    r > 0 ? Money.format(r) : "", r < 0 ? Money.format(try Stored.subtract(0, r)) : "",
+                    a == 0 ? "" : (a > 0 ? "+" : "") + Money.format(a), e.text("due_on"),
+                    Money.format(receivable), Money.format(advance)]
         }
-        let header = ["日期", "类型", "摘要", "发货（借）", "收款（贷）", "到期日", "余额"]
+        let header = ["日期", "类型", "摘要", "订单", "应收增加（借）", "应收减少（贷）", "预收增减", "到期日", "应收余额", "预收余额"]
         if req.query["format"] == "csv" { return .csv(filename: "应收明细-\(c.code ?? "").csv", CSVTable(header: header, rows: rows)) }
         let b = try OrderChecks.balance(customer: cid, today: ctx.today, ctx)
         let page = LedgerPage(c: .init(id: c.id, name: c.name, code: c.code ?? ""), header: header, rows: rows.map { Cells(cells: $0) },
-                              outstanding: Money.format(b.outstandingFen), overdue: Money.format(b.overdueFen),
-                              shipped: Money.format(b.shippedFen), paid: Money.format(b.paidFen), canPay: ctx.can(OrderPages.finance))
+                              colspan: header.count, outstanding: Money.format(b.outstandingFen), overdue: Money.format(b.overdueFen),
+                              shipped: Money.format(b.shippedFen), collected: Money.format(b.collectedFen),
+                              otherCredits: Money.format(b.otherCreditsFen), advance: Money.format(b.advanceFen),
+                              canPay: ctx.can(OrderPages.finance))
         return ctx.render(page, title: "应收明细：\(c.name)")
     }
 
+    /// 收款 or 预收款 (finance). A payment lowers the receivable and may not exceed it; a
+    /// prepayment (先款后货: a sporadic customer's full prepayment, 003 §4.1.3) is held as an
+    /// advance, earmarked for an order when one is named, and settled against its shipments.
     static let payment: Handler = { req, ctx in
-        var initial = FormData([("paid_on", ctx.today.description)])
+        let prepay = req.query["kind"] == LedgerKind.prepayment.rawValue
+        var initial = FormData([("paid_on", ctx.today.description),
+                                ("kind", prepay ? LedgerKind.prepayment.rawValue : LedgerKind.payment.rawValue)])
         if let code = req.query["customer"] { initial.append("customer_code", code) }
-        return try ctx.handleForm(OrderForms.payment, title: "登记收款", initial: initial, page: { PaymentPage(form: $0) }) { v in
+        if let no = req.query["order"],
+           let o = try ctx.db.first("SELECT customer_id, customer_code, prepaid_fen FROM order_orders WHERE order_no = \(no)"),
+           try OrderUtil.maySee(customer: o.int("customer_id") ?? 0, ctx) {
+            initial.append("order_no", no)
+            if req.query["customer"] == nil { initial.append("customer_code", o.text("customer_code")) }
+            if let p = o.int("prepaid_fen"), p > 0 { initial.append("amount", Money.format(p, grouping: false)) }
+        }
+        return try ctx.handleForm(OrderForms.payment, title: "登记收款 / 预收款", initial: initial, page: {
+            EntryFormPage(heading: "登记收款 / 预收款",
+                          intro: "收款冲减应收余额，不得超过应收余额（RULES §6）；先款后货（如零星客户全额预付，003 §4.1.3）请登记为预收款并填写订单号码，"
+                              + "发货时自动冲抵该订单的发货金额。",
+                          button: "登记", back: "/order/receivables", form: $0)
+        }) { v in
             let c = try customer(code: v.string("customer_code"), field: "customer_code", ctx)
-            let amount = v.money("amount") ?? 0
-            try ctx.db.transaction {
-                let id = try ctx.db.insert("""
-                    INSERT INTO order_ledger (customer_id, kind, amount_fen, entry_date, note, created_by, created_at)
-                    VALUES (\(c.id), 'payment', \(amount), \(v.string("paid_on")), \(v.optionalString("note") ?? "收款"),
-                        \(try ctx.requireUser().id), \(ctx.epoch))
-                    RETURNING id
-                    """)
-                try ctx.audit(AuditEntry(entity: "order.payment", entityID: String(id), action: "create", to: "recorded",
-                                         reason: "\(c.code ?? "") \(c.name) 收款 ¥\(Money.format(amount))"))
+            let kind: LedgerKind = v.string("kind") == LedgerKind.prepayment.rawValue ? .prepayment : .payment
+            var order: Row?
+            if let no = v.optionalString("order_no") {
+                guard let o = try ctx.db.first("SELECT id, order_no, customer_id, state FROM order_orders WHERE order_no = \(no)"),
+                      o.int("customer_id") == c.id else {
+                    throw FormRejection(field: "order_no", "该客户没有此订单号码")
+                }
+                guard OrderState.open.contains(OrderUtil.state(o)) else {
+                    throw FormRejection(field: "order_no", "该订单\(OrderUtil.state(o).title)，不能再登记其款项")
+                }
+                order = o
             }
-            return .redirect(to: "/order/receivables/\(c.id)")
+            let note = v.optionalString("note") ?? (order.map { "\(kind.title)（订单 \($0.text("order_no"))）" } ?? kind.title)
+            do {
+                _ = try ctx.db.transaction {
+                    try Ledger.book(.init(customerID: c.id, kind: kind, amountFen: v.money("amount") ?? 0,
+                                          date: v.date("paid_on") ?? ctx.today, orderID: order?.int("id"), note: note), ctx)
+                }
+            } catch let r as Ledger.Refusal {
+                throw FormRejection(field: "amount", r.message)
+            }
+            return .redirect(to: order.map { "/order/orders/\($0.int("id") ?? 0)" } ?? "/order/receivables/\(c.id)")
         }
     }
 
-    static let prices: Handler = { req, ctx in
-        let rows = try ctx.db.query("SELECT * FROM order_prices ORDER BY product, spec")
-        let items = rows.map { r in
-            PricesPage.Price(product: r.text("product"), spec: r.text("spec"), price: OrderUtil.yuan(r.int("unit_price_fen")))
-        }
-        if req.query["format"] == "csv" {
-            return .csv(filename: "价格表.csv", CSVTable(header: ["品名", "规格", "单价（元）"], rows: items.map { [$0.product, $0.spec, $0.price] }))
-        }
-        if req.method == "POST" { try ctx.require(OrderPages.prices) }
-        return try ctx.handleForm(OrderForms.price, title: "价格表", page: { form in
-            PricesPage(prices: items, canEdit: ctx.can(OrderPages.prices), form: form)
+    /// An adjustment (调整): finance corrects the receivable with a written reason — the one kind
+    /// of entry that may make the receivable negative, explicitly and with the reason on record.
+    static let adjustment: Handler = { req, ctx in
+        var initial = FormData([("entry_date", ctx.today.description)])
+        if let code = req.query["customer"] { initial.append("customer_code", code) }
+        return try ctx.handleForm(OrderForms.adjustment, title: "登记调整分录", initial: initial, page: {
+            EntryFormPage(heading: "登记调整分录",
+                          intro: "更正应收余额（如开票差错），须写明理由。调整是唯一可使应收余额为负的分录，摘要和审计记录中会注明（RULES §6）。",
+                          button: "登记调整", back: "/order/receivables", form: $0)
         }) { v in
-            try ctx.db.transaction {
-                let id = try ctx.db.insert("""
-                    INSERT INTO order_prices (product, spec, unit_price_fen, updated_at)
-                    VALUES (\(v.string("product")), \(v.string("spec")), \(v.money("price") ?? 0), \(ctx.epoch))
-                    ON CONFLICT (product, spec) DO UPDATE SET unit_price_fen = excluded.unit_price_fen, updated_at = excluded.updated_at
-                    RETURNING id
-                    """)
-                try ctx.audit(AuditEntry(entity: "order.price", entityID: String(id), action: "set",
-                                         reason: "\(v.string("product")) \(v.string("spec")) ¥\(Money.format(v.money("price") ?? 0))"))
+            let c = try customer(code: v.string("customer_code"), field: "customer_code", ctx)
+            let amount = v.money("amount") ?? 0
+            let signed = v.string("direction") == "down" ? try Stored.subtract(0, amount) : amount
+            let after = try Stored.add(try Ledger.totals(customer: c.id, ctx).receivable, signed)
+            let note = "调整（\(signed > 0 ? "增加" : "减少")应收）：\(v.string("reason"))"
+                + (after < 0 ? "；调整后应收余额为负 ¥\(Money.format(after))" : "")
+            do {
+                _ = try ctx.db.transaction {
+                    try Ledger.book(.init(customerID: c.id, kind: .adjustment, amountFen: signed, date: v.date("entry_date") ?? ctx.today,
+                                          note: note), ctx)
+                }
+            } catch let r as Ledger.Refusal {
+                throw FormRejection(field: "amount", r.message)
             }
-            return .redirect(to: "/order/prices")
+            return .redirect(to: "/order/receivables/\(c.id)")
         }
     }
 }

@@ -57,7 +57,8 @@ enum OrderListPages {
     static func queue(_ req: Request, _ ctx: Context, title: String, intro: String, filename: String, states: [OrderState],
                       dept: String, columns: [(String, (Row) -> String)]) throws -> Response {
         let rows = try ctx.db.query("""
-            SELECT o.* FROM order_orders o WHERE o.state IN (\(list: states.map(\.rawValue))) AND \(try OrderUtil.visibleFilter(ctx))
+            SELECT o.*, (SELECT COALESCE(SUM(l.amount_fen), 0) FROM order_ledger l WHERE l.order_id = o.id AND l.kind = 'prepayment') AS prepaid_confirmed
+            FROM order_orders o WHERE o.state IN (\(list: states.map(\.rawValue))) AND \(try OrderUtil.visibleFilter(ctx))
             ORDER BY o.received_on, o.id LIMIT 2000
             """)
         let header = ["订单号码", "客户名称", "状态"] + columns.map(\.0)
@@ -89,7 +90,8 @@ enum OrderListPages {
                   filename: "财务部队列.csv", states: OrderState.open, dept: "finance", columns: [
                     ("金额（元）", { OrderUtil.yuan($0.int("total_fen")) }),
                     ("已发货（元）", { OrderUtil.yuan($0.int("delivered_fen")) }),
-                    ("预付（元）", { OrderUtil.yuan($0.int("prepaid_fen")) }),
+                    ("申报预付（元）", { OrderUtil.yuan($0.int("prepaid_fen")) }),
+                    ("已确认预收（元）", { OrderUtil.yuan($0.int("prepaid_confirmed")) }),
                     ("结算核查", { $0.string("settlement_result") ?? "" }),
                     ("警戒线核查", { $0.string("credit_result") ?? "" }),
                     ("超出（元）", { ($0.int("over_fen") ?? 0) > 0 ? OrderUtil.yuan($0.int("over_fen")) : "" }),

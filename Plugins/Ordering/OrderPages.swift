@@ -17,19 +17,18 @@ enum OrderPages {
                                     defaultRoles: [.salesSupervisor, .salesManager, .marketingDirector, .generalManager,
                                                    .finance, .production])
     /// GM: approve over-line orders, sporadic-customer orders, contracts and contract changes (003 §4.2, §4.1.3, §3.7, §3.9).
-    static let approve = Permission("order", "approve", title: "总经理审批（超警戒线、零星客户、合同）",
+    static let approve = Permission("order", "approve", title: "总经理审批（超警戒线、零星客户、合同、坏账核销）",
                                     defaultRoles: [.generalManager])
     /// Sales head: sign the 销售计划下达表 (003 §4.3.4) and give oral pre-notices.
     static let release = Permission("order", "release", title: "签发销售计划下达表（销售负责人）",
                                     defaultRoles: [.salesManager, .salesSupervisor])
-    /// 财务部: finance queue, receivables, recording payments (002 §4).
+    /// 财务部: finance queue, receivables, recording payments, prepayments, adjustments and
+    /// proposing bad-debt write-offs (002 §4, RULES §6).
     static let finance = Permission("order", "finance", title: "财务部：订单队列与收款登记", defaultRoles: [.finance])
     /// 生产部: production queue and schedule (002 §4).
     static let production = Permission("order", "production", title: "生产部：订单队列与排产", defaultRoles: [.production])
-    /// Keep the price list used for sporadic customers (003 §4.1.3).
-    static let prices = Permission("order", "prices", title: "维护价格表", defaultRoles: [.generalManager, .salesManager])
-
-    static let permissions: [Permission] = [register, view, viewAll, approve, release, finance, production, prices, OrderPaths.technical]
+    static let permissions: [Permission] = [register, view, viewAll, approve, release, finance, production, ProductPages.products,
+                                            PriceControl.approve, PriceControl.policy, OrderPaths.technical]
 
     static let menu: [MenuItem] = [
         MenuItem("订单列表", path: "orders", access: .permission(view)),
@@ -39,7 +38,10 @@ enum OrderPages {
         MenuItem("生产部队列", path: "queues/production", access: .permission(production)),
         MenuItem("销售合同", path: "contracts", access: .permission(view)),
         MenuItem("应收账款", path: "receivables", access: .permission(view)),
-        MenuItem("价格表", path: "prices", access: .permission(view)),
+        MenuItem("坏账核销", path: "writeoffs", access: .permission(view)),
+        MenuItem("产品目录（价格表）", path: "products", access: .permission(view)),
+        MenuItem("维护产品目录", path: "products/new", access: .permission(ProductPages.products)),
+        MenuItem("订货政策", path: "policy", access: .permission(PriceControl.policy)),
         MenuItem("年度订货统计表", path: "stats", access: .permission(view)),
         MenuItem("合同变更", path: "changes", access: .permission(view)),
         MenuItem("技术部试制", path: "queues/technical", access: .permission(OrderPaths.technical)),
@@ -48,7 +50,7 @@ enum OrderPages {
 
     static let forms: [String: FormSchema] = [
         "order": OrderForms.order, "delivery": OrderForms.delivery, "contract": OrderForms.contract,
-        "payment": OrderForms.payment, "schedule": OrderForms.schedule, "price": OrderForms.price,
+        "payment": OrderForms.payment, "adjustment": OrderForms.adjustment, "writeoff": OrderForms.writeoff, "schedule": OrderForms.schedule, "product": ProductPages.form, "order_policy": PriceControl.policyForm,
         "order_change": OrderChangeFlow.form, "order_paths": OrderPaths.form, "order_trial": OrderChangeFlow.trialForm,
     ]
 
@@ -59,11 +61,11 @@ enum OrderPages {
         OrderDeliveryPages.SchedulePage.self, OrderDeliveryPages.DeliveryPage.self,
         OrderListPages.QueuePage.self,
         OrderContractPages.ContractsPage.self,
-        OrderLedgerPages.ReceivablesPage.self, OrderLedgerPages.LedgerPage.self, OrderLedgerPages.PaymentPage.self,
-        OrderLedgerPages.PricesPage.self,
+        OrderLedgerPages.ReceivablesPage.self, OrderLedgerPages.LedgerPage.self, OrderLedgerPages.EntryFormPage.self,
+        OrderWriteoffs.WriteoffPage.self,
         OrderStatsPages.StatsPage.self,
-        OrderChangePages.ChangeFormPage.self, OrderChangePages.ChangeDetailPage.self, OrderChangePages.ChangeListPage.self,
-        OrderPaths.PathsPage.self, OrderPaths.TrialsPage.self, OrderPaths.TrialPage.self,
+        OrderChangePages.ChangeFormPage.self, OrderChangePages.ChangeDetailPage.self,
+        OrderPaths.PathsPage.self, OrderPaths.TrialPage.self,
     ]
 
     static func routes(_ r: inout RouteBuilder) {
@@ -85,8 +87,17 @@ enum OrderPages {
         r.get("receivables", .permission(view), OrderLedgerPages.summary)
         r.get("receivables/:cid", .permission(view), OrderLedgerPages.customer)
         r.form("payments/new", .permission(finance), OrderLedgerPages.payment)
-        r.get("prices", .permission(view), OrderLedgerPages.prices)
-        r.post("prices", .permission(prices), OrderLedgerPages.prices)
+        r.form("adjustments/new", .permission(finance), OrderLedgerPages.adjustment)
+        r.get("writeoffs", .permission(view), OrderWriteoffs.list)
+        r.form("writeoffs/new", .permission(finance), OrderWriteoffs.create)
+        r.get("writeoffs/:id", .permission(view), OrderWriteoffs.detail)
+        r.post("writeoffs/:id/act", .permission(approve), OrderWriteoffs.act)
+        r.get("prices", .permission(view), ProductPages.prices)
+        // Read by every order role and by the keepers of the master (e.g. the admin): checked in the handler.
+        r.get("products", .authenticated, ProductPages.list)
+        r.form("products/new", .permission(ProductPages.products), ProductPages.create)
+        r.form("products/:id", .permission(ProductPages.products), ProductPages.update)
+        r.form("policy", .permission(PriceControl.policy), PriceControl.policyPage)
         r.get("stats", .permission(view), OrderStatsPages.yearly)
         // Contract changes (003 §3.9–§3.12); the state machine decides who may review/approve (403).
         r.form("orders/:id/changes/new", .permission(register), OrderChangePages.create)

@@ -16,7 +16,7 @@ enum OrderPaths {
     static let technical = Permission("order", "technical", title: "技术部：新品种试制样品", defaultRoles: [.technical])
 
     /// Order states in which the lines' paths can still be marked (before production is scheduled).
-    static let editable: [OrderState] = [.contractPending, .settlementPending, .creditBlocked, .sporadicPending, .accepted, .released]
+    static let editable: [OrderState] = [.contractPending, .settlementPending, .pricePending, .creditBlocked, .sporadicPending, .accepted, .released]
 
     static let form = FormSchema([
         FormField("lines", "明细行", .rows(FormSchema([
@@ -42,6 +42,8 @@ enum OrderPaths {
             var value: String
             var checked: Bool
             var hasTrial: Bool
+            /// Not in the product master (typed as free text).
+            var outOfCatalog: Bool
             var error: String
             var hasError: Bool
         }
@@ -49,14 +51,6 @@ enum OrderPaths {
         var o: OrderRecord
         var form: FormView
         var rows: [Line]
-    }
-
-    /// 技术部's queue of trial samples.
-    struct TrialsPage: PageModel {
-        static let template = "order-change-trials"
-        var header: [String]
-        var rows: [LinkedCells]
-        var colspan: Int
     }
 
     /// One trial sample and its result.
@@ -141,7 +135,8 @@ enum OrderPaths {
                 let checked = req.method == "POST" ? !sent.isEmpty && sent != "0" && sent != "off" : l.bool("new_variant")
                 return PathsPage.Line(index: i, lineID: l.int("id") ?? 0, lineNo: l.int("line_no") ?? 0, product: l.text("product"),
                                       spec: l.text("spec"), qty: l.int("qty") ?? 0, value: raw[key] ?? "", checked: checked,
-                                      hasTrial: l.int("trial_id") != nil, error: b.errors[key] ?? "", hasError: b.errors[key] != nil)
+                                      hasTrial: l.int("trial_id") != nil, outOfCatalog: l.int("product_id") == nil,
+                                      error: b.errors[key] ?? "", hasError: b.errors[key] != nil)
             }
             return ctx.render(PathsPage(o: OrderRecord(o), form: b.view(), rows: rows), title: "库存核对与新品种试制", status: status)
         }
@@ -188,22 +183,34 @@ enum OrderPaths {
         return .redirect(to: "/order/orders/\(id)")
     }
 
-    static let technicalQueue: Handler = { req, ctx in
-        let rows = try ctx.db.query("""
-            SELECT t.*, o.order_no, o.customer_name, l.product, l.spec, l.qty, l.color, l.grade FROM order_trials t
-            JOIN order_orders o ON o.id = t.order_id JOIN order_lines l ON l.id = t.line_id
-            ORDER BY t.state <> 'requested', t.id DESC LIMIT 2000
-            """)
-        let header = ["编号", "订单号码", "客户名称", "品名", "规格", "色号", "数量", "状态", "样品完成日期", "试制说明"]
-        func cells(_ r: Row) -> [String] {
-            ["#\(r.int("id") ?? 0)", r.string("order_no") ?? "", r.string("customer_name") ?? "", r.string("product") ?? "",
-             r.string("spec") ?? "", r.string("color") ?? "", String(r.int("qty") ?? 0), trialState(r).title,
-             r.string("sample_on") ?? "", r.string("result_note") ?? ""]
-        }
-        if req.query["format"] == "csv" { return .csv(filename: "技术部试制.csv", CSVTable(header: header, rows: rows.map(cells))) }
-        return ctx.render(TrialsPage(header: header, rows: rows.map { LinkedCells(id: $0.int("id") ?? 0, cells: cells($0)) },
-                                     colspan: header.count + 1), title: "技术部试制队列")
-    }
+    /// 技术部's queue of trial samples (001 篇二 §6.2), open ones first.
+    static let trialsPage = ListPage(
+        title: "技术部试制队列", path: "/order/queues/technical",
+        select: "t.*, o.order_no, o.customer_name, l.product, l.spec, l.qty, l.color, (t.state <> 'requested') AS done",
+        from: "order_trials t JOIN order_orders o ON o.id = t.order_id JOIN order_lines l ON l.id = t.line_id",
+        scope: { _ in "1 = 1" },
+        columns: [
+            .init("no", "编号", sql: "t.id") { r, _ in ListCell("#\(r.int("id") ?? 0)", href: "/order/trials/\(r.int("id") ?? 0)") },
+            .text("order", "订单号码", sql: "o.order_no"),
+            .text("customer", "客户名称", sql: "o.customer_name"),
+            .text("product", "品名", sql: "l.product"),
+            .text("spec", "规格", sql: "l.spec"),
+            .text("color", "色号", sql: "l.color", sortable: false),
+            .init("qty", "数量", sql: "l.qty") { r, _ in ListCell(String(r.int("qty") ?? 0), cls: "num") },
+            .init("done", "状态", sql: "(t.state <> 'requested')", rowKey: "done") { r, _ in ListCell(trialState(r).title) },
+            .text("sample", "样品完成日期", sql: "t.sample_on"),
+            .text("note", "试制说明", sql: "t.result_note", sortable: false),
+        ],
+        filters: [
+            .choice("state", "状态", all: "全部状态", [TrialState.requested, .passed, .failed].map { Choice($0.rawValue, $0.title) }) { v, _ in
+                "t.state = \(v)"
+            },
+        ],
+        defaultSort: "done", tiebreaker: "t.id", empty: "队列为空。", csvName: "技术部试制.csv",
+        intro: "客户需要、公司尚未生产过的花色品种：销售部索取样板送技术部试制，技术部在最短时间内完成试制（001 篇二 §6.2）。",
+        rowClass: { r, _ in trialState(r) == .requested ? "urgent" : nil })
+
+    static let technicalQueue: Handler = { req, ctx in try trialsPage.respond(req, ctx) }
 
     /// One trial: 技术部 records the result (§6.2). Only this queue's permission is needed: the
     /// page shows the line, not the customer's order.

@@ -39,13 +39,18 @@ enum OrderStatsPages {
             var value: String
         }
 
-        /// 003 §5.4: collection rate, receivables as % of shipped value, customers over their line.
+        /// 003 §5.4: collection rate, receivables as % of shipped value, bad debt, customers over their line.
         struct KPI: TemplateModel {
             var collection: String
             var receivablesPct: String
             var shipped: String
+            /// Collected: payments and prepayments (RULES §6: a return credit is not a collection).
             var paid: String
             var outstanding: String
+            /// The day the receivable is taken at: the year's end, or today for the current year.
+            var asOf: String
+            var badDebt: String
+            var badDebtPermille: String
             var overCount: Int
             var overNames: String
         }
@@ -151,19 +156,31 @@ enum OrderStatsPages {
     }
 
     /// 003 §5.4: collection rate (target 100%), receivables as % of the year's shipped value
-    /// (target 10–15%), customers over their warning line (target none).
+    /// (target 10–15%) taken at the year's end (today for the current year), bad debt written off
+    /// in the year (≤ 5‰), customers over their warning line (target none). Collected counts
+    /// payments and prepayments only (RULES §6).
     static func kpis(year: Int, customer: Int64? = nil, _ ctx: Context) throws -> StatsPage.KPI {
         let from = String(format: "%04d-01-01", year), to = String(format: "%04d-12-31", year)
+        let asOf = min(to, ctx.today.description)
         var filter = try OrderUtil.visibleFilter(ctx)
         if let customer { filter = filter + " AND o.customer_id = \(customer)" }
-        let shipped = try ctx.db.scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM order_ledger o WHERE kind = 'shipment' AND entry_date BETWEEN \(from) AND \(to) AND \(filter)") ?? 0
-        let paid = try ctx.db.scalar("SELECT COALESCE(SUM(amount_fen), 0) FROM order_ledger o WHERE kind = 'payment' AND entry_date BETWEEN \(from) AND \(to) AND \(filter)") ?? 0
+        let r = try ctx.db.first("""
+            SELECT COALESCE(SUM(CASE WHEN kind = 'shipment' AND entry_date >= \(from) THEN amount_fen ELSE 0 END), 0) AS shipped,
+                   COALESCE(SUM(CASE WHEN kind IN ('payment', 'prepayment') AND entry_date >= \(from) THEN amount_fen ELSE 0 END), 0) AS collected,
+                   COALESCE(SUM(CASE WHEN kind = 'bad_debt' AND entry_date >= \(from) THEN amount_fen ELSE 0 END), 0) AS bad_debt,
+                   COALESCE(SUM(\(raw: Ledger.receivableEffect)), 0) AS receivable
+            FROM order_ledger o WHERE entry_date <= \(asOf) AND \(filter)
+            """)
+        let shipped = r?.int("shipped") ?? 0, collected = r?.int("collected") ?? 0
+        let badDebt = r?.int("bad_debt") ?? 0, outstanding = r?.int("receivable") ?? 0
         let rows = try OrderLedgerPages.summaryRows(ctx, customer: customer)
-        let outstanding = try Stored.total(rows.map(\.outstandingFen))
         let over = rows.filter(\.row.isOver)
-        func pct(_ a: Int64, _ b: Int64) -> String { b == 0 ? "—" : String(format: "%.1f%%", Double(a) / Double(b) * 100) }
-        return StatsPage.KPI(collection: pct(paid, shipped), receivablesPct: pct(outstanding, shipped),
-                             shipped: Money.format(shipped), paid: Money.format(paid), outstanding: Money.format(outstanding),
+        func pct(_ a: Int64, _ b: Int64, _ scale: Double = 100, _ unit: String = "%") -> String {
+            b == 0 ? "—" : String(format: "%.1f", Double(a) / Double(b) * scale) + unit
+        }
+        return StatsPage.KPI(collection: pct(collected, shipped), receivablesPct: pct(outstanding, shipped),
+                             shipped: Money.format(shipped), paid: Money.format(collected), outstanding: Money.format(outstanding),
+                             asOf: asOf, badDebt: Money.format(badDebt), badDebtPermille: pct(badDebt, shipped, 1000, "‰"),
                              overCount: over.count, overNames: over.map(\.row.name).joined(separator: "、"))
     }
 }

@@ -80,11 +80,15 @@ struct OrderLineView: TemplateModel {
     var lineNo: Int64
     var product: String
     var spec: String
+    /// Typed as free text, not picked from the product master.
+    var outOfCatalog: Bool
     var grade: String
     var qty: Int64
     var deliveredQty: Int64
     var remaining: Int64
     var price: String
+    /// Below the contract or list price it was checked against (001 篇一 1.6): the reference.
+    var belowRef: String?
     var amount: String
     var usage: String
     var packing: String
@@ -99,10 +103,13 @@ struct OrderLineView: TemplateModel {
 
     static func all(_ orderID: Int64, _ ctx: Context) throws -> [OrderLineView] {
         try ctx.db.query("SELECT * FROM order_lines WHERE order_id = \(orderID) ORDER BY line_no").map { l in
-            OrderLineView(lineNo: l.int("line_no") ?? 0, product: l.text("product"), spec: l.text("spec"), grade: l.text("grade"),
+            OrderLineView(lineNo: l.int("line_no") ?? 0, product: l.text("product"), spec: l.text("spec"),
+                          outOfCatalog: l.int("product_id") == nil, grade: l.text("grade"),
                           qty: l.int("qty") ?? 0, deliveredQty: l.int("delivered_qty") ?? 0,
                           remaining: try Stored.subtract(l.int("qty") ?? 0, l.int("delivered_qty") ?? 0),
-                          price: OrderUtil.yuan(l.int("unit_price_fen")), amount: OrderUtil.yuan(l.int("amount_fen")),
+                          price: OrderUtil.yuan(l.int("unit_price_fen")),
+                          belowRef: l.bool("below_ref") ? "低于\(PriceControl.sourceTitle(l.string("ref_source"))) ¥\(OrderUtil.yuan(l.int("ref_price_fen")))" : nil,
+                          amount: OrderUtil.yuan(l.int("amount_fen")),
                           usage: l.text("usage"), packing: l.text("packing"), volume: l.text("volume"),
                           finishDate: l.text("finish_date"), shipDate: l.text("ship_date"), color: l.text("color"),
                           cartons: l.int("cartons"), cartonNo: l.text("carton_no"), weight: l.text("weight"),
@@ -121,7 +128,9 @@ struct OrderCheckView: TemplateModel {
     static func all(_ o: Row) -> [OrderCheckView] {
         [OrderCheckView(n: 1, title: "合同核查（002 §3.3）", ok: o.bool("contract_ok"), result: o.text("contract_result")),
          OrderCheckView(n: 2, title: "结算核查（002 §3.4）", ok: o.bool("settlement_ok"), result: o.text("settlement_result")),
-         OrderCheckView(n: 3, title: "销售警戒线（003 §4.1.2）", ok: o.bool("credit_ok"), result: o.text("credit_result"))]
+         OrderCheckView(n: 3, title: "价格核查（001 篇一 1.6、第十三条）", ok: o.bool("price_ok"),
+                        result: o.nonEmpty("price_result") ?? "本规则实施前登记，未核查"),
+         OrderCheckView(n: 4, title: "销售警戒线（003 §4.1.2）", ok: o.bool("credit_ok"), result: o.text("credit_result"))]
     }
 }
 
@@ -139,7 +148,8 @@ struct OrderApprovalView: TemplateModel {
 
     static func all(_ orderID: Int64, _ ctx: Context) throws -> [OrderApprovalView] {
         try ctx.db.query("SELECT * FROM order_approvals WHERE order_id = \(orderID) ORDER BY at, id").map { a in
-            OrderApprovalView(kindTitle: ["credit": "超销售警戒线审批（003 §4.2）", "sporadic": "零星客户审批（003 §4.1.3）"][a.text("kind")] ?? "",
+            OrderApprovalView(kindTitle: ["credit": "总经理：超销售警戒线审批（003 §4.2）", "sporadic": "总经理：零星客户审批（003 §4.1.3）",
+                                          "price": "销售经理：低于合同价/价格表审批（001 篇一 1.6）"][a.text("kind")] ?? "",
                               decisionTitle: a.string("decision") == "approved" ? "批准" : "驳回",
                               approverName: a.text("approver_name"), at: ctx.displayEpoch(a.int("at")),
                               isCredit: a.string("kind") == "credit", line: OrderUtil.yuan(a.int("line_fen")),

@@ -27,5 +27,8 @@ public struct OrderingModule: DepartmentModule {
         try OrderPages.inbox(for: user, ctx) + BranchPages.inbox(for: user, ctx)
     }
 
-    public func services(_ s: inout ServiceRegistry) { s.provide(ReceivablesService.self, OrderReceivablesService()) }
+    public func services(_ s: inout ServiceRegistry) {
+        s.provide(ReceivablesService.self, OrderReceivablesService())
+        s.provide(ProductCatalog.self, OrderProductCatalog())
+    }
 }

@@ -79,6 +79,12 @@ import SalesTesting
         let page = rep.get("/order/changes/\(cid)").body
         #expect(page.contains("王经理") && page.contains("赵总") && page.contains("已批准，已传递各部门"))
         #expect(page.contains("<dt>重新评审</dt>") && page.contains("<dt>总经理决定</dt>"))
+        // The change list (a ListPage): linked, filtered by state, CSV; another rep does not see it.
+        #expect(rep.get("/order/changes").body.contains("<a href=\"/order/changes/\(cid)\">#\(cid)</a>"))
+        #expect(rep.get("/order/changes?state=approved").body.contains("阀门改为 12 件"))
+        #expect(!rep.get("/order/changes?state=rejected").body.contains("阀门改为 12 件"))
+        #expect(rep.get("/order/changes?format=csv").body.contains("编号,订单号码,客户名称,申请日期,类别,变更内容,已投入生产,状态"))
+        #expect(!f.client("rep2").get("/order/changes").body.contains("阀门改为 12 件"))
     }
 
     @Test("003 §3.12: an approved change is re-sent to 营销部, 财务部 and 生产部 — a change notice in each queue until that department confirms receipt")

@@ -43,7 +43,7 @@ import SalesTesting
         #expect(try f.order(id).string("settlement_result")?.contains("逾期未结货款 ¥5,000.00") == true)
         let fin = f.client("fin")
         fin.get("/order/payments/new")
-        #expect(fin.submit("/order/payments/new", [("customer_code", "KH-2026-0001"), ("amount", "5000"), ("paid_on", "2020-03-01")]).status == 303)
+        #expect(fin.submit("/order/payments/new", [("customer_code", "KH-2026-0001"), ("kind", "payment"), ("amount", "5000"), ("paid_on", "2020-03-01")]).status == 303)
         #expect(f.act(rep, id, "recheck").status == 303)
         #expect(try f.state(id) == "accepted")
     }
@@ -111,7 +111,7 @@ import SalesTesting
     @Test("003 §4.1.3: a sporadic customer's order needs list prices and full prepayment (422 otherwise), then GM approval")
     func sporadic() throws {
         try f.customer()
-        try f.db.execute("INSERT INTO order_prices (product, spec, unit_price_fen, updated_at) VALUES ('阀门', 'φ20', 12000, 0)")
+        try f.product("阀门", spec: "φ20", listFen: 12000)
         let rep = f.client("rep1")
         let wrong = f.submitOrder(rep, lines: [("阀门", "2", "100")], extra: [("sporadic", "1"), ("prepaid", "200")])
         #expect(wrong.status == 422)
@@ -121,8 +121,102 @@ import SalesTesting
         #expect(unpaid.body.contains("须全额预付"))
         let id = try f.order(rep, lines: [("阀门", "2", "120")], extra: [("sporadic", "1"), ("prepaid", "240")])
         #expect(try f.state(id) == "sporadic_pending")
+        // RULES §6: the payment is received in full when finance books it (LedgerTests has the rest).
+        let fin = f.client("fin")
+        fin.get("/order/payments/new")
+        #expect(fin.submit("/order/payments/new", [("customer_code", "KH-2026-0001"), ("kind", "prepayment"), ("amount", "240"),
+                                                   ("order_no", try f.order(id).string("order_no") ?? ""),
+                                                   ("paid_on", LocalDate(date: Date(), timeZone: TimeZone(identifier: "Asia/Shanghai")!).description)]).status == 303)
         #expect(f.act(f.client("gm"), id, "approve", reason: "零星采购，款已到").status == 303)
         #expect(try f.state(id) == "accepted")
         #expect(try f.db.scalar("SELECT COUNT(*) FROM order_approvals WHERE order_id = \(id) AND kind = 'sporadic'") == 1)
+    }
+
+    // MARK: Re-check instead of dead ends (003 §4.1.2, §4.2; RULES §6)
+
+    @Test("003 §4.1.2 / RULES §6: an order registered while the contract was pending, whose customer is E when it is checked, is refused — never sent to the GM as 超出 ¥0.00")
+    func test_003_4_1_2_pendingContractOrderOfNowEClassRefused() throws {
+        let cid = try f.customer()
+        let rep = f.client("rep1"), gm = f.client("gm")
+        let a = try f.order(rep, lines: [("阀门", "10", "100")])
+        let b = try f.order(rep, lines: [("法兰", "5", "20")])
+        #expect(try f.state(a) == "contract_pending" && f.state(b) == "contract_pending")
+        try f.db.execute("UPDATE crm_customers SET rating_class = 'E' WHERE id = \(cid)")   // re-rated since
+        // The rep re-checks one order: refused, audited as such.
+        #expect(f.act(rep, a, "recheck").status == 303)
+        #expect(try f.state(a) == "rejected")
+        #expect(try f.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'order.order' AND entity_id = \(String(a)) AND action = 'refuse' AND to_state = 'rejected'") == 1)
+        #expect(rep.get("/order/orders/\(a)").body.contains("不予供货，订单拒绝"))
+        // The contract is approved: the other waiting order is checked again — refused too.
+        rep.get("/order/contracts")
+        #expect(rep.submit("/order/contracts", [("customer_code", "KH-2026-0001"), ("contract_no", "HT-E-01"), ("title", "年度供货合同")]).status == 303)
+        let contract = try #require(try f.db.scalar("SELECT id FROM order_contracts WHERE customer_id = \(cid)"))
+        gm.get("/order/contracts")
+        #expect(gm.submit("/order/contracts/\(contract)/approve", []).status == 303)
+        #expect(try f.state(b) == "rejected")
+        let inbox = gm.get("/").body
+        #expect(!inbox.contains("超警戒线订单待批准") && !inbox.contains("¥0.00"))
+        #expect(try f.db.scalar("SELECT COUNT(*) FROM order_approvals") == 0)
+    }
+
+    @Test("003 §4.1.2 / RULES §6: an over-line order waiting for the GM whose customer is re-rated E cannot be approved: the approval refuses the order instead")
+    func test_003_4_1_2_gmCannotApproveNowEClass() throws {
+        let cid = try f.customer(ratingClass: "D")
+        try f.contract(cid)
+        let id = try f.order(f.client("rep1"), lines: [("阀门", "200", "1000")])
+        #expect(try f.state(id) == "credit_blocked")
+        try f.db.execute("UPDATE crm_customers SET rating_class = 'E' WHERE id = \(cid)")
+        let gm = f.client("gm")
+        let r = f.act(gm, id, "approve", reason: "老客户")
+        #expect(r.location?.contains("error=") == true)
+        #expect(gm.get(r.location ?? "").body.contains("不予供货：订单已拒绝，不能批准"))
+        #expect(try f.state(id) == "rejected")
+        #expect(try f.db.scalar("SELECT COUNT(*) FROM order_approvals WHERE order_id = \(id)") == 0)
+    }
+
+    @Test("003 §4.1.2 / §4.2: an over-line order can be re-checked by the rep or the sales manager after the customer pays — still over, it stays with the GM; within the line it proceeds (audited)")
+    func test_003_4_2_overLineOrderRecheckedAfterPayment() throws {
+        let cid = try f.customer(ratingClass: "D")   // 15万
+        try f.contract(cid)
+        try f.db.execute("""
+            INSERT INTO order_ledger (customer_id, kind, amount_fen, entry_date, due_on, created_by, created_at)
+            VALUES (\(cid), 'shipment', 5000000, '2026-01-01', '2099-01-01', 0, 0)
+            """)   // ¥50,000 outstanding, not yet due
+        let rep = f.client("rep1")
+        let id = try f.order(rep, lines: [("阀门", "120", "1000")])    // 50,000 + 120,000 = 170,000 > 150,000
+        #expect(try f.state(id) == "credit_blocked")
+        #expect(rep.get("/order/orders/\(id)").body.contains("重新核查警戒线（客户回款后）"))
+        // Before any payment the re-check changes nothing but says so.
+        let still = f.act(rep, id, "recheck")
+        #expect(still.location?.contains("error=") == true && rep.get(still.location ?? "").body.contains("仍超出销售警戒线"))
+        #expect(try f.state(id) == "credit_blocked")
+        // The customer pays ¥30,000: 20,000 + 120,000 = 140,000 ≤ 150,000.
+        let fin = f.client("fin")
+        fin.get("/order/payments/new")
+        #expect(fin.submit("/order/payments/new", [("customer_code", "KH-2026-0001"), ("kind", "payment"), ("amount", "30000"),
+                                                   ("paid_on", LocalDate(date: Date(), timeZone: TimeZone(identifier: "Asia/Shanghai")!).description)]).status == 303)
+        #expect(f.act(f.client("boss"), id, "recheck").status == 303)
+        #expect(try f.state(id) == "accepted")
+        #expect(try f.order(id).int("over_fen") == 0)
+        let trail = try f.db.query("SELECT username, from_state, to_state FROM audit_log WHERE entity = 'order.order' AND entity_id = \(String(id)) AND action = 'recheck' ORDER BY id")
+        #expect(trail.map { $0.string("username") ?? "" } == ["rep1", "boss"])
+        #expect(trail.last?.string("from_state") == "credit_blocked" && trail.last?.string("to_state") == "accepted")
+        #expect(!f.client("gm").get("/").body.contains("超警戒线订单待批准"))
+        // Production and finance roles may not re-check (403).
+        #expect(f.act(f.client("prod"), id, "recheck").status == 403)
+    }
+
+    @Test("Migration 7 (RULES §6): an order already waiting for the GM without a warning line (E) is refused, with an audit row")
+    func test_RULES6_migration7RefusesWaitingEClassOrders() throws {
+        let cid = try f.customer(ratingClass: "E")
+        try f.db.execute("""
+            INSERT INTO order_orders (order_no, customer_id, channel, filled_on, received_on, state, credit_result, line_fen,
+                created_by, created_at, updated_at)
+            VALUES ('DH-2025-0099', \(cid), 'fax', '2025-12-01', '2025-12-01', 'credit_blocked', '无销售警戒线', NULL, \(f.rep1), 0, 0)
+            """)
+        try f.db.executeScript(OrderMigrations.v7.script)
+        let o = try #require(try f.db.first("SELECT * FROM order_orders WHERE order_no = 'DH-2025-0099'"))
+        #expect(o.string("state") == "rejected")
+        #expect(try f.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'order.order' AND entity_id = \(String(o.int("id") ?? 0)) AND action = 'refuse'") == 1)
     }
 }

@@ -49,6 +49,15 @@ final class OrderFixture {
             """)
     }
 
+    /// A product of the master (setup of the module's own table).
+    @discardableResult
+    func product(_ name: String, spec: String = "φ20", listFen: Int64, costFen: Int64 = 0, active: Bool = true) throws -> Int64 {
+        try db.insert("""
+            INSERT INTO order_products (name, spec, unit, list_price_fen, std_cost_fen, active, created_at, updated_at)
+            VALUES (\(name), \(spec), '件', \(listFen), \(costFen), \(active), 0, 0) RETURNING id
+            """)
+    }
+
     /// The order form's fields: one line per (product, qty, price in yuan).
     static func orderFields(code: String = "KH-2026-0001", channel: String = "fax", lines: [(String, String, String)],
                             extra: [(String, String)] = []) -> [(String, String)] {

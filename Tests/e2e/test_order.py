@@ -3,7 +3,11 @@
     (002 §3.1–§3.4, §4; 003 §4.1.2, §4.3.2–§4.3.6);
 (b) an order over the line is blocked → the GM approves → released (003 §4.2);
 (c) a branch at its reorder point is prompted, and its over-limit order waits for the 营销总监 who
-    approves (002 订货管理规定 §5–§8)."""
+    approves (002 订货管理规定 §5–§8);
+(d) the money controls of issue #14 (RULES §6): a product master kept by the admin; a 零星客户's
+    prepayment booked by finance before the GM approves, settled by the delivery (balance 0, nothing
+    overdue 40 days later); a line below the list price approved by the 销售经理; an order registered
+    while the contract was pending, for a customer re-rated E, refused (never sent to the GM)."""
 import os
 import re
 import sqlite3
@@ -19,7 +23,14 @@ def setup_stack():
     with open(clock, "w") as f:
         f.write(DAY + "T10:00:00+08:00")
     s = Stack(extra_env={"SALES_CLOCK_FILE": clock})
+    s.clock = clock
     return probe, s
+
+
+def at(s, when):
+    """Moves the test clock (read by salesd on every request)."""
+    with open(s.clock, "w") as f:
+        f.write(when)
 
 
 def add_users(s):
@@ -56,10 +67,10 @@ def contract(rep, gm, code, no):
     assert gm.post(f"/order/contracts/{cid}/approve", {}).status == 303
 
 
-def register(rep, code, lines):
+def register(rep, code, lines, extra=(), day=DAY):
     rep.get("/order/orders/new")
-    fields = [("customer_code", code), ("channel", "fax"), ("received_on", DAY), ("pay_days", "30"),
-              ("planned_delivery", "2026-04-30")]
+    fields = [("customer_code", code), ("channel", "fax"), ("received_on", day), ("pay_days", "30"),
+              ("planned_delivery", "2026-04-30"), *extra]
     for i, (product, qty, price) in enumerate(lines):
         fields += [(f"lines.{i}.product", product), (f"lines.{i}.spec", "φ20"), (f"lines.{i}.qty", qty), (f"lines.{i}.price", price)]
     r = rep.post("/order/orders/new", fields)
@@ -233,6 +244,96 @@ def test_branch_reorder_prompt_and_director_approval_through_nginx():
                           (str(oid),)).fetchone()
         assert last == ("dir", "pending", "released")
         db.close()
+    finally:
+        s.stop()
+        probe.stop()
+
+
+def ledger(s, cid):
+    db = sqlite3.connect(s.db_path)
+    try:
+        return db.execute("SELECT kind, amount_fen FROM order_ledger WHERE customer_id = ? ORDER BY id", (cid,)).fetchall()
+    finally:
+        db.close()
+
+
+def test_money_controls_through_nginx():
+    probe, s = setup_stack()
+    s.start()
+    try:
+        add_users(s)
+        small = customer(s, "零星五金店", "KH-2026-0011", "C")
+        customer(s, "华东汽车配件有限公司", "KH-2026-0012", "C")
+        later_e = customer(s, "即将降级公司", "KH-2026-0013", "C")
+        rep, gm, boss, fin, admin = (login(s, n) for n in ("rep", "gm", "boss", "fin", "admin"))
+
+        # The product master: the admin keeps it (a rep may not), everyone ordering reads it.
+        assert rep.get("/order/products/new").status == 403
+        admin.get("/order/products/new")
+        assert admin.post("/order/products/new", {"name": "阀门", "spec": "φ20", "unit": "件", "list_price": "120", "std_cost": "80",
+                                                 "active": "1"}).status == 303
+        form = rep.get("/order/orders/new").text
+        assert 'list="order-products"' in form and '<option value="阀门">' in form
+
+        # (d1) A 零星客户 prepays in full: declared is not received — the GM cannot approve until
+        # finance books the prepayment (003 §4.1.3, RULES §6).
+        order = register(rep, "KH-2026-0011", [("阀门", "2", "120")], extra=[("sporadic", "1"), ("prepaid", "240")])
+        oid = int(order.rsplit("/", 1)[1])
+        assert state(s, oid) == "sporadic_pending"
+        r = act(gm, order, "approve", "零星采购")
+        assert r.status == 303 and "error=" in r.header("Location") and state(s, oid) == "sporadic_pending"
+        assert "零星客户订单待确认预付款" in fin.get("/").text
+        no = re.search(r"DH-2026-\d{4}", rep.get(order).text).group(0)
+        fin.get(f"/order/payments/new?kind=prepayment&order={no}")
+        r = fin.post("/order/payments/new", {"customer_code": "KH-2026-0011", "kind": "prepayment", "order_no": no, "amount": "240",
+                                             "paid_on": DAY, "note": "电汇 0310"})
+        assert r.status == 303 and r.header("Location") == order
+        assert act(gm, order, "approve", "零星采购，款已到").status == 303
+        assert state(s, oid) == "accepted"
+        assert act(boss, order, "release").status == 303
+        db = sqlite3.connect(s.db_path)
+        (line,) = db.execute("SELECT id FROM order_lines WHERE order_id = ?", (oid,)).fetchone()
+        db.close()
+        rep.get(order + "/deliveries/new")
+        assert rep.post(order + "/deliveries/new", [("delivered_on", DAY), ("lines.0.line_id", line), ("lines.0.qty", "2")]).status == 303
+        # The delivery settles the prepayment: the balance is 0.
+        assert ledger(s, small) == [("prepayment", 24000), ("shipment", 24000), ("prepayment_applied", 24000)]
+        page = fin.get(f"/order/receivables/{small}").text
+        assert "应收余额 <strong>¥0.00</strong>" in page and "预收款冲抵发货" in page
+
+        # 40 days later nothing is overdue: the customer's next order is not held (002 §3.4).
+        at(s, "2026-04-19T10:00:00+08:00")
+        rep, gm, boss, fin = (login(s, n) for n in ("rep", "gm", "boss", "fin"))   # the sessions have expired meanwhile
+        contract(rep, gm, "KH-2026-0011", "HT-2026-11")
+        nxt = register(rep, "KH-2026-0011", [("阀门", "1", "120")], day="2026-04-19")
+        assert state(s, int(nxt.rsplit("/", 1)[1])) == "accepted"
+
+        # (d2) Below the list price: the 销售经理 consents with a reason (001 篇一 1.6, 第十三条).
+        contract(rep, gm, "KH-2026-0012", "HT-2026-12")
+        low = register(rep, "KH-2026-0012", [("阀门", "10", "100")], day="2026-04-19")
+        lid = int(low.rsplit("/", 1)[1])
+        assert state(s, lid) == "price_pending"
+        assert "低于价格表 ¥120.00" in rep.get(low).text
+        assert act(rep, low, "price_approve", "老客户").status == 403
+        assert "低价订单待销售经理批准" in boss.get("/").text
+        assert act(boss, low, "price_approve", "年度框架内批量让价").status == 303
+        assert state(s, lid) == "accepted"
+        assert "销售经理：低于合同价/价格表审批" in rep.get(low + "/print").text
+
+        # (d3) Registered while the contract was pending; the customer is re-rated E before the
+        # contract is approved: the order is refused, never sent to the GM as 超出 ¥0.00 (RULES §6).
+        pending = register(rep, "KH-2026-0013", [("阀门", "1", "120")], day="2026-04-19")
+        pid = int(pending.rsplit("/", 1)[1])
+        assert state(s, pid) == "contract_pending"
+        db = sqlite3.connect(s.db_path)
+        db.execute("UPDATE crm_customers SET rating_class = 'E' WHERE id = ?", (later_e,))
+        db.commit()
+        db.close()
+        contract(rep, gm, "KH-2026-0013", "HT-2026-13")
+        assert state(s, pid) == "rejected"
+        home = gm.get("/").text
+        assert "超警戒线订单待批准" not in home and "¥0.00" not in home
+        assert "不予供货" in rep.get(pending).text
     finally:
         s.stop()
         probe.stop()
