@@ -97,19 +97,19 @@ enum ReturnViews {
     static func body(_ r: Row, _ ctx: Context) throws -> ReturnBody {
         let id = try r.requireInt("id")
         let s = state(r)
-        var total: Int64 = 0
         let ls = try lines(id, ctx).map { l throws in
             let q = l.int("quantity") ?? 0
             var line = ReturnBody.Line(product: l.string("product") ?? "", spec: l.string("spec") ?? "", quantity: q,
-                                       price: Money.format(l.int("unit_price_fen") ?? 0), received: l.int("received"),
-                                       discrepancy: false, diff: 0)
+                                       price: Money.format(l.int("unit_price_fen") ?? 0), accepted: l.int("accepted"),
+                                       reduced: (l.int("accepted") ?? q) != q, received: l.int("received"), discrepancy: false, diff: 0)
             if let got = l.int("received") {
-                line.diff = try Stored.subtract(got, q)
-                line.discrepancy = got != q
-                total = try Stored.add(total, try Stored.multiply(got, l.int("unit_price_fen") ?? 0))
+                let expected = P.acceptedQuantity(l)
+                line.diff = try Stored.subtract(got, expected)
+                line.discrepancy = got != expected
             }
             return line
         }
+        let total = try settlementAmount(try lines(id, ctx))
         let credit = try creditText(id, ctx)
         func text(_ column: String) -> String { r.string(column) ?? "" }
         return ReturnBody(
@@ -117,6 +117,8 @@ enum ReturnViews {
                      noticeOpinion: text("notice_opinion"), discrepancyNote: text("discrepancy_note")),
             stateText: P.stateTitles[s.rawValue] ?? "", reasonTitle: P.reasonTitle(text("reason_code")),
             oral: r.string("reason_form") == "oral",
+            outcome: P.outcomeTitle(r.string("notice_outcome")), refused: s == .refused,
+            partial: r.string("notice_outcome") == "partial",
             noticeAt: ctx.displayEpoch(r.int("notice_at")), receivedAt: ctx.displayEpoch(r.int("received_at")),
             settled: r.int("settled_fen").map(Money.yuan) ?? "", settledAt: ctx.displayEpoch(r.int("settled_at")),
             settledHere: s == .settled, creditText: credit,
@@ -170,36 +172,66 @@ enum ReturnViews {
         }
     }
 
-    /// 003 §6.3.1: 品质部 verifies and issues the 准予退回通知单.
+    /// 003 §6.3.1: 品质部 verifies and issues the 准予退回通知单 — for every line as listed, or
+    /// partly (the accepted quantity per line) — or refuses the return with the reason, which
+    /// ends it: nothing is received or credited (RULES §6 "Returns").
     static let noticeStep: Handler = { req, ctx in
         let r = try P.load(try req.id(), ctx)
         let id = try r.requireInt("id")
-        try require(r, .listed, state(r) == .registered ? "退货清单尚未与客户核对，品质部不能签发通知单。" : "通知单已签发，不能重复签发。")
-        return try ctx.handleForm(P.noticeForm, title: "准予退回通知单",
-                                  page: { form in ReturnStepPage(heading: "品质部：核实并签发准予退回通知单", r: .init(r), form: form) }) { v in
-            let no = String(format: "ZYTH-%04d-%05lld", ctx.today.year, id)
+        try require(r, .listed, state(r) == .registered ? "退货清单尚未与客户核对，品质部不能签发通知单。"
+                    : state(r) == .refused ? "品质部已拒绝本退货。" : "通知单已签发，不能重复签发。")
+        let ls = try lines(id, ctx)
+        var initial = FormData([("outcome", P.Outcome.approve.rawValue)])
+        for l in ls { initial.append(P.acceptedField(l), String(l.int("quantity") ?? 0)) }
+        return try ctx.handleForm(P.noticeForm(lines: ls), title: "品质部核实", initial: initial,
+                                  page: { form in ReturnStepPage(heading: "品质部：核实退货，签发准予退回通知单或拒绝退回", r: .init(r), form: form) }) { v in
+            let opinion = v.string("opinion")
+            let user = try ctx.requireUser()
+            guard let outcome = P.Outcome(rawValue: v.string("outcome")) else { throw FormRejection(field: "outcome", "请选择核实结果") }
             try ctx.db.transaction {
-                try move(r, "notice", reason: v.string("opinion"), set: """
-                    , notice_no = \(no), notice_opinion = \(v.string("opinion")), notice_by = \(try ctx.requireUser().id), notice_at = \(ctx.epoch)
-                    """, ctx)
+                switch outcome {
+                case .refuse:
+                    try move(r, "refuse", reason: opinion, set: """
+                        , notice_outcome = 'refused', notice_opinion = \(opinion), notice_by = \(user.id), notice_at = \(ctx.epoch)
+                        """, ctx)
+                case .approve, .partial:
+                    var accepted: [(Row, Int64)] = []
+                    for l in ls {
+                        let qty = l.int("quantity") ?? 0
+                        accepted.append((l, outcome == .partial ? try v.requireInt(P.acceptedField(l)) : qty))
+                    }
+                    let detail = outcome == .partial
+                        ? "部分准予：" + accepted.map { l, a in "\(P.lineTitle(l)) 准予 \(a)／清单 \(l.int("quantity") ?? 0)" }.joined(separator: "；")
+                            + "。" + opinion
+                        : opinion
+                    let no = String(format: "ZYTH-%04d-%05lld", ctx.today.year, id)
+                    try move(r, "notice", reason: detail, set: """
+                        , notice_no = \(no), notice_outcome = \(outcome == .partial ? "partial" : "approved"), notice_opinion = \(opinion),
+                          notice_by = \(user.id), notice_at = \(ctx.epoch)
+                        """, ctx)
+                    for (l, a) in accepted {
+                        try ctx.db.execute("UPDATE service_return_lines SET accepted = \(a) WHERE id = \(try l.requireInt("id"))")
+                    }
+                }
             }
             return .redirect(to: "/service/returns/\(id)")
         }
     }
 
-    /// 003 §6.3.2: the 退货库 counts the goods against the list and records what arrived.
+    /// 003 §6.3.2: the 退货库 counts the goods against the list and records what arrived — never
+    /// more than 品质部 accepted (a larger quantity is refused next to its line).
     static let receiveStep: Handler = { req, ctx in
         let r = try P.load(try req.id(), ctx)
         let id = try r.requireInt("id")
         try require(r, .approved, [.registered, .listed].contains(state(r))
-                    ? "没有品质部签发的准予退回通知单，退货库不能验收入库。" : "本退货已验收入库。")
+                    ? "没有品质部签发的准予退回通知单，退货库不能验收入库。"
+                    : state(r) == .refused ? "品质部已拒绝退回，退货库不能验收入库。" : "本退货已验收入库。")
         let ls = try lines(id, ctx)
         return try ctx.handleForm(P.receiveForm(lines: ls), title: "验收入库",
-                                  page: { form in ReturnStepPage(heading: "退货库：按清单清点，记录实收数量", r: .init(r), form: form) }) { v in
+                                  page: { form in ReturnStepPage(heading: "退货库：按准予退回通知单清点，记录实收数量", r: .init(r), form: form) }) { v in
             try ctx.db.transaction {
                 for l in ls {
-                    let lid = try l.requireInt("id")
-                    try ctx.db.execute("UPDATE service_return_lines SET received = \(try v.requireInt("recv_\(lid)")) WHERE id = \(lid)")
+                    try ctx.db.execute("UPDATE service_return_lines SET received = \(try v.requireInt(P.receivedField(l))) WHERE id = \(try l.requireInt("id"))")
                 }
                 try move(r, "receive", reason: v.optionalString("discrepancy_note"), set: """
                     , received_by = \(try ctx.requireUser().id), received_at = \(ctx.epoch), discrepancy_note = \(v.optionalString("discrepancy_note"))
@@ -209,12 +241,22 @@ enum ReturnViews {
         }
     }
 
-    /// 003 §6.3.3: finance settles on the receipt — the RECEIVED quantities.
+    /// What finance settles (003 §6.3.3): per line the quantity received and accepted — the
+    /// smaller of the two, for receipts recorded before the receipt was bounded — at the listed
+    /// price. Overflow-checked.
+    static func settlementAmount(_ ls: [Row]) throws -> Int64 {
+        try Stored.total(ls.map { l in
+            try Stored.multiply(min(l.int("received") ?? 0, P.acceptedQuantity(l)), l.int("unit_price_fen") ?? 0)
+        })
+    }
+
+    /// 003 §6.3.3: finance settles on the receipt — the RECEIVED (and accepted) quantities.
     static let settleStep: Handler = { req, ctx in
         let r = try P.load(try req.id(), ctx)
         let id = try r.requireInt("id")
-        try require(r, .received, state(r) == .settled ? "本退货已结算。" : "退货尚未验收入库，财务不能结算。")
-        let amount = try ctx.db.scalar("SELECT COALESCE(SUM(received * unit_price_fen), 0) FROM service_return_lines WHERE return_id = \(id)") ?? 0
+        try require(r, .received, state(r) == .settled ? "本退货已结算。"
+                    : state(r) == .refused ? "品质部已拒绝退回，没有可结算的退货。" : "退货尚未验收入库，财务不能结算。")
+        let amount = try settlementAmount(try lines(id, ctx))
         // With 订货 installed the settlement also reduces the customer's receivables (RULES §3.2);
         // without it the settlement is recorded here only.
         let receivables = ctx.optionalService(ReceivablesService.self)
@@ -269,6 +311,10 @@ struct ReturnBody: TemplateModel {
         var spec: String
         var quantity: Int64
         var price: String
+        /// What 品质部 accepted (nil before the notice).
+        var accepted: Int64?
+        /// Accepted less than listed (部分准予).
+        var reduced: Bool
         var received: Int64?
         var discrepancy: Bool
         var diff: Int64
@@ -279,6 +325,10 @@ struct ReturnBody: TemplateModel {
     /// The 003 §6.1 reason.
     var reasonTitle: String
     var oral: Bool
+    /// 品质部's outcome: 准予退回 / 部分准予 / 拒绝退回 ("" before the verification).
+    var outcome: String
+    var refused: Bool
+    var partial: Bool
     var noticeAt: String
     var receivedAt: String
     var settled: String
