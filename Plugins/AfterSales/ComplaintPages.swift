@@ -23,7 +23,8 @@ enum ComplaintPages {
     static let remedy = Permission("service", "complaint_remedy", title: "决定质量投诉处理措施", defaultRoles: [.technical])
     static let report = Permission("service", "complaint_report", title: "投诉处理及时率报表",
                                    defaultRoles: [.salesManager, .marketingDirector, .generalManager, .serviceSupervisor])
-    static let policy = Permission("service", "complaint_policy", title: "投诉处理时限设置", defaultRoles: [.admin])
+    /// The time limits: complaint deadlines (003 §7.8) and the rep's arrival after a return (003 §6.2).
+    static let policy = Permission("service", "complaint_policy", title: "投诉处理及退货到达时限设置", defaultRoles: [.admin])
 
     static let permissions: [Permission] = [view, register, viewAll, handle, department, remedy, report, policy]
     static let menu: [MenuItem] = [
@@ -31,7 +32,7 @@ enum ComplaintPages {
         MenuItem("登记投诉", path: "complaints/new", access: .permission(register)),
         MenuItem("部门投诉待办", path: "queue", access: .permission(department)),
         MenuItem("投诉及时率", path: "complaints/report", access: .permission(report)),
-        MenuItem("投诉时限", path: "policy", access: .permission(policy)),
+        MenuItem("时限设置", path: "policy", access: .permission(policy)),
     ]
 
 
@@ -124,6 +125,8 @@ enum ComplaintPages {
     static let policyForm = FormSchema([
         FormField("hours_in_city", "市内客户处理时限（小时）", .integer, required: true, rules: [.range(1, 720)]),
         FormField("hours_out_city", "市外客户处理时限（小时）", .integer, required: true, rules: [.range(1, 720)]),
+        FormField("return_arrival_hours", "退货：销售业务员到达客户时限（小时，003 §6.2）", .integer, required: true, rules: [.range(1, 720)],
+                  help: "从退货登记（接到客户退货通知）时起算"),
     ])
 
     static let forms: [String: FormSchema] = [
@@ -257,17 +260,20 @@ enum ComplaintPages {
 
     static let policyPage: Handler = { req, ctx in
         let p = try DeadlinePolicy.load(ctx)
-        return try ctx.handleForm(policyForm, title: "投诉处理时限",
-                                  initial: FormData([("hours_in_city", String(p.hoursInCity)), ("hours_out_city", String(p.hoursOutOfCity))]),
+        func text(_ p: DeadlinePolicy) -> String { "\(p.hoursInCity)/\(p.hoursOutOfCity)/\(p.returnArrivalHours)" }
+        return try ctx.handleForm(policyForm, title: "处理时限设置",
+                                  initial: FormData([("hours_in_city", String(p.hoursInCity)), ("hours_out_city", String(p.hoursOutOfCity)),
+                                                     ("return_arrival_hours", String(p.returnArrivalHours))]),
                                   page: { form in PolicyPage(form: form) }) { v in
-            let inCity = try v.requireInt("hours_in_city"), outCity = try v.requireInt("hours_out_city")
+            let new = DeadlinePolicy(hoursInCity: try v.requireInt("hours_in_city"), hoursOutOfCity: try v.requireInt("hours_out_city"),
+                                     returnArrivalHours: try v.requireInt("return_arrival_hours"))
             try ctx.db.transaction {
                 try ctx.db.execute("""
-                    UPDATE service_policy SET hours_in_city = \(inCity), hours_out_city = \(outCity),
-                        updated_by = \(try ctx.requireUser().id), updated_at = \(ctx.epoch) WHERE id = 1
+                    UPDATE service_policy SET hours_in_city = \(new.hoursInCity), hours_out_city = \(new.hoursOutOfCity),
+                        return_arrival_hours = \(new.returnArrivalHours), updated_by = \(try ctx.requireUser().id), updated_at = \(ctx.epoch)
+                    WHERE id = 1
                     """)
-                try ctx.audit(AuditEntry(entity: "service.policy", entityID: "1", action: "edit",
-                                         from: "\(p.hoursInCity)/\(p.hoursOutOfCity)", to: "\(inCity)/\(outCity)"))
+                try ctx.audit(AuditEntry(entity: "service.policy", entityID: "1", action: "edit", from: text(p), to: text(new)))
             }
             return .redirect(to: "/service/policy")
         }

@@ -16,8 +16,12 @@ enum ReturnPages {
     /// 退货库 — the return warehouse (under 生产部 by default; admin may grant it elsewhere).
     static let receive = Permission("service", "return_receive", title: "退货库验收入库", defaultRoles: [.production])
     static let settle = Permission("service", "return_settle", title: "退货结算", defaultRoles: [.finance])
+    /// 003 §6.2: a return whose rep has not reached the customer in time reaches the supervisor's
+    /// inbox too (for the customers the holder may see).
+    static let oversee = Permission("service", "return_oversee", title: "督办退货到达时限",
+                                    defaultRoles: [.salesSupervisor, .salesManager, .serviceSupervisor])
 
-    static let permissions: [Permission] = [view, register, verify, receive, settle]
+    static let permissions: [Permission] = [view, register, verify, receive, settle, oversee]
     static let menu: [MenuItem] = [
         MenuItem("退货", path: "returns", access: .permission(view)),
         MenuItem("登记退货", path: "returns/new", access: .permission(register)),
@@ -157,13 +161,21 @@ enum ReturnPages {
         }])
     }
 
+    /// 003 §6.2: the rep records when they reached the customer.
+    static let arrivalForm = FormSchema([
+        FormField("arrived_date", "到达客户日期", .date, required: true, rules: [.notInFuture]),
+        FormField("arrived_time", "到达时间（时:分）", required: true,
+                  rules: [.pattern("^([01][0-9]|2[0-3]):[0-5][0-9]$", message: "请按 HH:MM 填写时间")]),
+        FormField("note", "到达情况说明", .textarea, rules: [.length(min: nil, max: 1000)]),
+    ])
+
     static let settleForm = FormSchema([
         FormField("note", "结算说明", .textarea, rules: [.length(min: nil, max: 1000)]),
     ])
 
     static let forms: [String: FormSchema] = [
         "return": registerForm(customers: []), "return-list": listForm, "return-notice": noticeForm(lines: []),
-        "return-receive": receiveForm(lines: []), "return-settle": settleForm,
+        "return-receive": receiveForm(lines: []), "return-settle": settleForm, "return-arrival": arrivalForm,
     ]
 
     static func routes(_ r: inout RouteBuilder) {
@@ -171,6 +183,7 @@ enum ReturnPages {
         r.form("returns/new", .permission(register), ReturnViews.create)
         r.get("returns/:id", .permission(view), ReturnViews.detail)
         r.get("returns/:id/print", .permission(view), ReturnViews.print)
+        r.form("returns/:id/arrival", .permission(register), ReturnViews.arrivalStep)
         r.form("returns/:id/list", .permission(register), ReturnViews.listStep)
         r.form("returns/:id/notice", .permission(verify), ReturnViews.noticeStep)
         r.form("returns/:id/receive", .permission(receive), ReturnViews.receiveStep)
@@ -186,7 +199,48 @@ enum ReturnPages {
                                        url: "/service/returns/\(r.int("id") ?? 0)"))
             }
         }
+        // 003 §6.2: the rep (who registered it, or the customer's rep) until the arrival is recorded,
+        // marked overdue past the deadline; overdue ones also reach whoever oversees the customer.
+        let now = ctx.epoch
+        func arrivalItem(_ r: Row) -> InboxItem {
+            let due = r.int("arrival_due_at") ?? 0
+            let left = ServiceDeadline.timeLeft(due: due, now: now)
+            return InboxItem(title: (left.overdue ? "【超时】退货未按时到达客户处" : "退货待到达客户处") + "：\(r.string("customer_name") ?? "") #\(r.int("id") ?? 0)",
+                             detail: "003 §6.2 到达时限 " + left.text, url: "/service/returns/\(r.int("id") ?? 0)",
+                             due: Date(timeIntervalSince1970: TimeInterval(due)), urgent: left.overdue)
+        }
+        var mine = Set<Int64>()
+        if user.can(register) {
+            for r in try ctx.db.query("""
+                SELECT id, customer_name, arrival_due_at FROM service_returns
+                WHERE (created_by = \(user.id) OR owner_id = \(user.id)) AND \(awaitingArrival) ORDER BY arrival_due_at, id LIMIT 200
+                """) {
+                mine.insert(r.int("id") ?? 0)
+                items.append(arrivalItem(r))
+            }
+        }
+        if user.can(oversee) {
+            let dir = try ServiceUtil.directory(ctx)
+            for r in try ctx.db.query("""
+                SELECT id, customer_id, customer_name, arrival_due_at FROM service_returns
+                WHERE \(awaitingArrival) AND arrival_due_at < \(now) ORDER BY arrival_due_at, id LIMIT 200
+                """) where !mine.contains(r.int("id") ?? 0) {
+                guard try dir.maySee(customerID: r.int("customer_id") ?? 0, ctx) else { continue }
+                items.append(arrivalItem(r))
+            }
+        }
         return items
+    }
+
+    /// Returns (alias-free) whose rep has a deadline and has not recorded the arrival, still open.
+    static let awaitingArrival: SQL = "arrived_at IS NULL AND arrival_due_at IS NOT NULL AND state NOT IN ('refused', 'settled')"
+
+    /// 003 §6.2: the arrival is recorded by a holder of `return_register` who registered the
+    /// return or may see its customer (not by the departments that see every return).
+    static func mayRecordArrival(_ r: Row, _ ctx: Context) throws -> Bool {
+        guard ctx.can(register), let user = ctx.user else { return false }
+        if r.int("created_by") == user.id || r.int("owner_id") == user.id { return true }
+        return try ServiceUtil.directory(ctx).maySee(customerID: r.int("customer_id") ?? 0, ctx)
     }
 
     /// The return, if the user may see it: the departments in the flow and holders of

@@ -44,6 +44,10 @@ enum ReturnViews {
             .init("state", "状态", sql: "r.state") { r, _ in ListCell(P.stateTitles[r.string("state") ?? ""] ?? "") },
             .time("created", "登记时间", sql: "r.created_at"),
             .init("settled", "结算金额", sql: "r.settled_fen") { r, _ in ListCell(r.int("settled_fen").map { Money.format($0) } ?? "") },
+            .init("arrival", "到达客户（003 §6.2）", sql: "r.arrival_due_at") { r, ctx in
+                let a = arrival(r, ctx)
+                return ListCell(a.text, cls: a.overdue ? "error" : nil)
+            },
         ],
         filters: [
             .choice("state", "状态", all: "全部状态", P.State.allCases.map { Choice($0.rawValue, P.stateTitles[$0.rawValue] ?? "") }) { s, _ in
@@ -57,9 +61,14 @@ enum ReturnViews {
                     GROUP BY r.customer_id ORDER BY name
                     """).map { Choice(String($0.int("customer_id") ?? 0), $0.string("name") ?? "") }
             })) { s, _ in Int64(s).map { "r.customer_id = \($0)" } },
+            // 003 §6.2: the rep has not recorded reaching the customer and the deadline has passed.
+            .checkbox("arrival_overdue", "仅到达超时") { ctx in
+                "r.arrived_at IS NULL AND r.arrival_due_at < \(ctx.epoch) AND r.state NOT IN ('refused', 'settled')"
+            },
         ],
         actions: [.init("登记退货", href: "/service/returns/new", shown: { ctx in ctx.can(P.register) })],
-        defaultSort: "created", defaultDescending: true, tiebreaker: "r.id", empty: "没有退货。")
+        defaultSort: "created", defaultDescending: true, tiebreaker: "r.id", empty: "没有退货。",
+        rowClass: { r, ctx in arrival(r, ctx).overdue ? "overdue" : nil })
 
     static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
@@ -79,11 +88,14 @@ enum ReturnViews {
                 throw FormRejection(field: "customer", "请选择您可查看的客户")
             }
             let now = ctx.epoch
+            // 003 §6.2: registering the customer's return notice starts the rep's arrival deadline.
+            let arrivalDue = ServiceDeadline.arrivalDue(registeredAt: now, policy: try DeadlinePolicy.load(ctx))
             let id: Int64 = try ctx.db.transaction {
                 let id = try ctx.db.insert("""
-                    INSERT INTO service_returns (customer_id, customer_name, reason_code, reason_form, reason_text, state, created_by, created_at, updated_at)
+                    INSERT INTO service_returns (customer_id, customer_name, reason_code, reason_form, reason_text, state, owner_id,
+                        arrival_due_at, created_by, created_at, updated_at)
                     VALUES (\(c.id), \(c.name), \(v.string("reason_code")), \(v.string("reason_form")), \(v.string("reason_text")),
-                        'registered', \(try ctx.requireUser().id), \(now), \(now)) RETURNING id
+                        'registered', \(c.ownerID), \(arrivalDue), \(try ctx.requireUser().id), \(now), \(now)) RETURNING id
                     """)
                 try ctx.audit(AuditEntry(entity: "service.return", entityID: String(id), action: "create", to: "registered",
                                          reason: P.reasonTitle(v.string("reason_code"))))
@@ -111,12 +123,16 @@ enum ReturnViews {
         }
         let total = try settlementAmount(try lines(id, ctx))
         let credit = try creditText(id, ctx)
+        let arrived = arrival(r, ctx)
         func text(_ column: String) -> String { r.string(column) ?? "" }
         return ReturnBody(
             r: .init(id: id, customerName: text("customer_name"), reasonText: text("reason_text"), noticeNo: text("notice_no"),
                      noticeOpinion: text("notice_opinion"), discrepancyNote: text("discrepancy_note")),
             stateText: P.stateTitles[s.rawValue] ?? "", reasonTitle: P.reasonTitle(text("reason_code")),
             oral: r.string("reason_form") == "oral",
+            registeredAt: ctx.displayEpoch(r.int("created_at")), arrivalDue: ctx.displayEpoch(r.int("arrival_due_at")),
+            arrivedAt: ctx.displayEpoch(r.int("arrived_at")), arrivalNote: text("arrival_note"),
+            arrivalText: arrived.text, arrivalOverdue: arrived.overdue,
             outcome: P.outcomeTitle(r.string("notice_outcome")), refused: s == .refused,
             partial: r.string("notice_outcome") == "partial",
             noticeAt: ctx.displayEpoch(r.int("notice_at")), receivedAt: ctx.displayEpoch(r.int("received_at")),
@@ -129,8 +145,10 @@ enum ReturnViews {
         let r = try P.load(try req.id(), ctx)
         let id = try r.requireInt("id")
         let s = state(r)
+        let canArrive = try r.int("arrived_at") == nil && P.mayRecordArrival(r, ctx)
         return ctx.render(ReturnPage(
             body: try body(r, ctx),
+            canArrive: canArrive,
             canList: ctx.can(P.register) && (s == .registered || s == .listed),
             canNotice: ctx.can(P.verify) && s == .listed,
             canReceive: ctx.can(P.receive) && s == .approved,
@@ -142,6 +160,53 @@ enum ReturnViews {
     static let print: Handler = { req, ctx in
         let r = try P.load(try req.id(), ctx)
         return ctx.render(ReturnPrintPage(body: try body(r, ctx), printedAt: ctx.display(ctx.now)), title: "退货 #\(try r.requireInt("id"))")
+    }
+
+    /// The arrival line of a return (003 §6.2): the time left or overdue while the rep has not
+    /// arrived; on time or late once recorded; nothing for returns registered before the rule.
+    static func arrival(_ r: Row, _ ctx: Context) -> (text: String, overdue: Bool) {
+        guard let due = r.int("arrival_due_at") else { return ("", false) }
+        if let at = r.int("arrived_at") {
+            if at <= due { return ("按时到达", false) }
+            let late = ServiceDeadline.timeLeft(due: due, now: at).text.replacingOccurrences(of: "已超时 ", with: "")
+            return ("逾期到达（超过时限 \(late)）", false)
+        }
+        if [.refused, .settled].contains(state(r)) { return ("未记录到达时间", false) }
+        return ServiceDeadline.timeLeft(due: due, now: ctx.epoch)
+    }
+
+    /// 003 §6.2: the rep records when they reached the customer — not in the future, not before
+    /// the return was registered; once.
+    static let arrivalStep: Handler = { req, ctx in
+        let r = try P.load(try req.id(), ctx)
+        let id = try r.requireInt("id")
+        guard try P.mayRecordArrival(r, ctx) else { throw HTTPError.forbidden }
+        guard r.int("arrived_at") == nil else { throw HTTPError.conflict("已记录到达客户时间，不能重复记录。") }
+        let registered = r.int("created_at") ?? 0
+        let initial = FormData([("arrived_date", ctx.today.description), ("arrived_time", ctx.display(ctx.now, pattern: "HH:mm"))])
+        return try ctx.handleForm(P.arrivalForm, title: "到达客户", initial: initial,
+                                  page: { form in ReturnStepPage(heading: "记录到达客户时间（003 §6.2）", r: .init(r), form: form) }) { v in
+            guard let at = ServiceDeadline.instant(try v.requireDate("arrived_date"), time: v.string("arrived_time"), ctx.timeZone) else {
+                throw FormRejection(field: "arrived_time", "请按 HH:MM 填写时间")
+            }
+            if at > ctx.epoch { throw FormRejection(field: "arrived_time", "到达时间不能晚于现在") }
+            if at < registered {
+                throw FormRejection(field: "arrived_date", "到达时间不能早于退货登记时间（\(ctx.displayEpoch(registered))）")
+            }
+            let due = r.int("arrival_due_at")
+            let verdict = due.map { at <= $0 ? "按时到达" : "逾期到达（时限 \(ctx.displayEpoch($0))）" } ?? "到达"
+            try ctx.db.transaction {
+                let changed = try ctx.db.execute("""
+                    UPDATE service_returns SET arrived_at = \(at), arrived_by = \(try ctx.requireUser().id), arrival_note = \(v.optionalString("note")),
+                        updated_at = \(ctx.epoch)
+                    WHERE id = \(id) AND arrived_at IS NULL
+                    """)
+                guard changed == 1 else { throw HTTPError.conflict("已记录到达客户时间，不能重复记录。") }
+                try ctx.audit(AuditEntry(entity: "service.return", entityID: String(id), action: "arrive",
+                                         reason: "到达客户 \(ctx.displayEpoch(at))，\(verdict)" + (v.optionalString("note").map { "：" + $0 } ?? "")))
+            }
+            return .redirect(to: "/service/returns/\(id)")
+        }
     }
 
     /// 003 §6.2.2: the return list, checked with the customer.
@@ -325,6 +390,13 @@ struct ReturnBody: TemplateModel {
     /// The 003 §6.1 reason.
     var reasonTitle: String
     var oral: Bool
+    var registeredAt: String
+    /// The rep's arrival (003 §6.2): deadline, when, the note, and 剩余… / 已超时… / 按时到达 / 逾期到达.
+    var arrivalDue: String
+    var arrivedAt: String
+    var arrivalNote: String
+    var arrivalText: String
+    var arrivalOverdue: Bool
     /// 品质部's outcome: 准予退回 / 部分准予 / 拒绝退回 ("" before the verification).
     var outcome: String
     var refused: Bool
@@ -345,6 +417,7 @@ struct ReturnBody: TemplateModel {
 struct ReturnPage: PageModel {
     static let template = "return"
     var body: ReturnBody
+    var canArrive: Bool
     var canList: Bool
     var canNotice: Bool
     var canReceive: Bool

@@ -89,17 +89,23 @@ enum ServiceDepartment: String, CaseIterable, Sendable {
     static func title(_ key: String) -> String { ServiceDepartment(rawValue: key)?.title ?? key }
 }
 
-/// The complaint deadline (003 §7.8): hours after registration, by whether the customer is in
-/// the same city. Admin edits the hours (`/service/policy`).
+/// The admin-editable time limits (`/service/policy`): the complaint deadline (003 §7.8), hours
+/// after the complaint was received, by whether the customer is in the same city; and the time
+/// the rep has to reach the customer after a return is registered (003 §6.2).
 struct DeadlinePolicy: Sendable, Equatable {
     var hoursInCity: Int64
     var hoursOutOfCity: Int64
+    /// 003 §6.2 says only "在要求的时间范围内". **Decision:** 48 hours by default, editable.
+    var returnArrivalHours: Int64 = 48
 
-    static let standard = DeadlinePolicy(hoursInCity: 24, hoursOutOfCity: 48)
+    static let standard = DeadlinePolicy(hoursInCity: 24, hoursOutOfCity: 48, returnArrivalHours: 48)
 
     static func load(_ ctx: Context) throws -> DeadlinePolicy {
-        guard let r = try ctx.db.first("SELECT hours_in_city, hours_out_city FROM service_policy WHERE id = 1") else { return .standard }
-        return DeadlinePolicy(hoursInCity: r.int("hours_in_city") ?? 24, hoursOutOfCity: r.int("hours_out_city") ?? 48)
+        guard let r = try ctx.db.first("SELECT hours_in_city, hours_out_city, return_arrival_hours FROM service_policy WHERE id = 1") else {
+            return .standard
+        }
+        return DeadlinePolicy(hoursInCity: r.int("hours_in_city") ?? 24, hoursOutOfCity: r.int("hours_out_city") ?? 48,
+                              returnArrivalHours: r.int("return_arrival_hours") ?? 48)
     }
 }
 
@@ -108,11 +114,30 @@ enum ServiceDeadline {
     /// later (the time zone is passed for that purpose). Epoch seconds, UTC.
     static func due(registeredAt: Int64, inCity: Bool, policy: DeadlinePolicy, timeZone: TimeZone) -> Int64 {
         _ = timeZone
-        // Stored hours or instants too large for the sum saturate (issue 12: never a trap).
-        let hours = inCity ? policy.hoursInCity : policy.hoursOutOfCity
+        return after(registeredAt, hours: inCity ? policy.hoursInCity : policy.hoursOutOfCity)
+    }
+
+    /// The rep's deadline to reach the customer after a return was registered (003 §6.2).
+    static func arrivalDue(registeredAt: Int64, policy: DeadlinePolicy) -> Int64 {
+        after(registeredAt, hours: policy.returnArrivalHours)
+    }
+
+    /// `start` plus `hours`; stored hours or instants too large for the sum saturate (issue 12:
+    /// never a trap).
+    static func after(_ start: Int64, hours: Int64) -> Int64 {
         let (seconds, o1) = hours.multipliedReportingOverflow(by: 3600)
-        let (due, o2) = registeredAt.addingReportingOverflow(seconds)
+        let (due, o2) = start.addingReportingOverflow(seconds)
         return o1 || o2 ? (hours < 0 ? .min : .max) : due
+    }
+
+    /// An instant from a form's date and `HH:MM` time in the company time zone (nil if the time
+    /// does not parse; the field's pattern has checked it).
+    static func instant(_ date: LocalDate, time: String, _ zone: TimeZone) -> Int64? {
+        let parts = time.split(separator: ":")
+        guard parts.count == 2, let h = Int64(parts[0]), let m = Int64(parts[1]), (0..<24).contains(h), (0..<60).contains(m) else {
+            return nil
+        }
+        return Int64(date.start(in: zone).timeIntervalSince1970) + h * 3600 + m * 60
     }
 
     /// `剩余 5 小时 20 分` or `已超时 3 小时 5 分`.
