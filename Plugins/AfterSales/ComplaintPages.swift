@@ -65,6 +65,9 @@ enum ComplaintPages {
             FormField("kind", "投诉类别", .select([Choice("quality", "质量投诉"), Choice("service", "服务投诉")]), required: true),
             FormField("customer", "客户", .select(customers), required: true),
             FormField("summary", "投诉内容", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+            // 003 §7.8: the deadline runs from when the complaint was received, not registered.
+            FormField("received_date", "受理日期", .date, rules: [.notInFuture], help: "客户投诉到达公司的日期；与受理时间都不填时按现在"),
+            FormField("received_time", "受理时间（时:分）", rules: [.pattern("^([01][0-9]|2[0-3]):[0-5][0-9]$", message: "请按 HH:MM 填写时间")]),
             FormField("invoice_no", "票据（质量投诉）", rules: [.length(min: nil, max: 50)]),
             FormField("product", "品名（质量投诉）", rules: [.length(min: nil, max: 100)]),
             FormField("spec", "规格（质量投诉）", rules: [.length(min: nil, max: 100)]),
@@ -77,6 +80,14 @@ enum ComplaintPages {
             FormField("document", "文件", .file(accept: documentTypes, maxBytes: maxFileBytes), help: "PDF/Word/Excel/文本，不超过 5 MB"),
         ], checks: [{ v in
             var errors: [FormError] = []
+            if v.date("received_date") == nil && !v.string("received_time").isEmpty {
+                errors.append(FormError(field: "received_date", "请填写受理日期"))
+            } else if v.date("received_date") != nil && v.string("received_time").isEmpty {
+                errors.append(FormError(field: "received_time", "请填写受理时间"))
+            }
+            if v.string("kind") == "quality", let received = v.date("received_date"), let purchase = v.date("purchase_date"), received < purchase {
+                errors.append(FormError(field: "received_date", "受理日期不能早于购买日期（\(purchase.description)）"))
+            }
             if v.string("kind") == "quality" {
                 // 001 篇二 §4.2a: a quality complaint records these.
                 for (f, label) in [("invoice_no", "票据"), ("product", "品名"), ("spec", "规格"), ("grade", "等级"), ("color", "色号")]
@@ -200,7 +211,8 @@ enum ComplaintPages {
 
     static let register_: Handler = { req, ctx in
         let choices = try ServiceUtil.customerChoices(ctx)
-        return try ctx.handleForm(registerForm(customers: choices), title: "登记客户投诉",
+        let initial = FormData([("received_date", ctx.today.description), ("received_time", ctx.display(ctx.now, pattern: "HH:mm"))])
+        return try ctx.handleForm(registerForm(customers: choices), title: "登记客户投诉", initial: initial,
                                   page: { form in ComplaintFormPage(form: form) }) { v in
             let user = try ctx.requireUser()
             let dir = try ServiceUtil.directory(ctx)
@@ -210,20 +222,30 @@ enum ComplaintPages {
             }
             let quality = v.string("kind") == "quality"
             let now = ctx.epoch
-            let due = ServiceDeadline.due(registeredAt: now, inCity: customer.inCity, policy: try DeadlinePolicy.load(ctx), timeZone: ctx.timeZone)
+            // 受理时间: as typed (not in the future), or now when both parts are left empty.
+            var received = now
+            if let day = v.date("received_date") {
+                guard let at = ServiceDeadline.instant(day, time: v.string("received_time"), ctx.timeZone) else {
+                    throw FormRejection(field: "received_time", "请按 HH:MM 填写时间")
+                }
+                if at > now { throw FormRejection(field: "received_time", "受理时间不能晚于现在") }
+                received = at
+            }
+            let due = ServiceDeadline.due(receivedAt: received, inCity: customer.inCity, policy: try DeadlinePolicy.load(ctx), timeZone: ctx.timeZone)
             let id: Int64 = try ctx.db.transaction {
                 let id = try ctx.db.insert("""
                     INSERT INTO service_complaints (kind, customer_id, customer_name, in_city, summary, invoice_no, product, spec,
-                        quantity, grade, color, purchase_date, concerned, state, registered_at, due_at, created_by, updated_at)
+                        quantity, grade, color, purchase_date, concerned, state, registered_at, received_at, due_at, created_by, updated_at)
                     VALUES (\(v.string("kind")), \(customer.id), \(customer.name), \(customer.inCity), \(v.string("summary")),
                         \(quality ? v.optionalString("invoice_no") : nil), \(quality ? v.optionalString("product") : nil),
                         \(quality ? v.optionalString("spec") : nil), \(quality ? v.int("quantity") : nil),
                         \(quality ? v.optionalString("grade") : nil), \(quality ? v.optionalString("color") : nil),
                         \(quality ? v.optionalString("purchase_date") : nil), \(quality ? nil : v.optionalString("concerned")),
-                        'open', \(now), \(due), \(user.id), \(now)) RETURNING id
+                        'open', \(now), \(received), \(due), \(user.id), \(now)) RETURNING id
                     """)
                 try storeFiles(v, complaint: id, ctx)
-                try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "create", to: "open"))
+                try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "create", to: "open",
+                                         reason: received == now ? nil : "受理时间 \(ctx.displayEpoch(received))"))
                 return id
             }
             return .redirect(to: "/service/complaints/\(id)")

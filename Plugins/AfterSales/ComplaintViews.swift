@@ -35,7 +35,8 @@ enum ComplaintViews {
         return ComplaintView(
             id: r.int("id") ?? 0, kindText: P.kindTitles[text("kind")] ?? "", customerName: text("customer_name"),
             inCityText: r.bool("in_city") ? "市内" : "市外", stateText: P.stateTitles[text("state")] ?? "",
-            registered: ctx.displayEpoch(r.int("registered_at")), due: ctx.displayEpoch(due), left: left, overdue: overdue,
+            registered: ctx.displayEpoch(r.int("registered_at")), received: ctx.displayEpoch(r.int("received_at") ?? r.int("registered_at")),
+            due: ctx.displayEpoch(due), left: left, overdue: overdue,
             summary: text("summary"), invoiceNo: text("invoice_no"), purchaseDate: text("purchase_date"), product: text("product"),
             spec: text("spec"), quantity: text("quantity"), grade: text("grade"), color: text("color"), concerned: text("concerned"),
             proposal: text("proposal"), remedy: text("remedy"), result: text("result"), feedback: text("feedback"))
@@ -265,6 +266,8 @@ struct ComplaintView: TemplateModel {
     var inCityText: String
     var stateText: String
     var registered: String
+    /// 受理时间 (003 §7.8: the deadline runs from it).
+    var received: String
     var due: String
     /// `剩余 …` / `已超时 …` while open; `按时处理` / `逾期处理` once closed.
     var left: String

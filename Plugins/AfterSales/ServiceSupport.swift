@@ -90,7 +90,7 @@ enum ServiceDepartment: String, CaseIterable, Sendable {
 }
 
 /// The admin-editable time limits (`/service/policy`): the complaint deadline (003 §7.8), hours
-/// after the complaint was received, by whether the customer is in the same city; and the time
+/// after the complaint was received (受理时间), by whether the customer is in the same city; and the time
 /// the rep has to reach the customer after a return is registered (003 §6.2).
 struct DeadlinePolicy: Sendable, Equatable {
     var hoursInCity: Int64
@@ -110,11 +110,12 @@ struct DeadlinePolicy: Sendable, Equatable {
 }
 
 enum ServiceDeadline {
-    /// THE deadline computation (003 §7.8) — the one place to add working hours or holidays
-    /// later (the time zone is passed for that purpose). Epoch seconds, UTC.
-    static func due(registeredAt: Int64, inCity: Bool, policy: DeadlinePolicy, timeZone: TimeZone) -> Int64 {
+    /// THE deadline computation (003 §7.8): from when the complaint was received (受理时间) — the
+    /// one place to add working hours or holidays later (the time zone is passed for that
+    /// purpose). Epoch seconds, UTC.
+    static func due(receivedAt: Int64, inCity: Bool, policy: DeadlinePolicy, timeZone: TimeZone) -> Int64 {
         _ = timeZone
-        return after(registeredAt, hours: inCity ? policy.hoursInCity : policy.hoursOutOfCity)
+        return after(receivedAt, hours: inCity ? policy.hoursInCity : policy.hoursOutOfCity)
     }
 
     /// The rep's deadline to reach the customer after a return was registered (003 §6.2).

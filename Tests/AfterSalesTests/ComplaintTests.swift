@@ -129,12 +129,44 @@ final class ClockBox: @unchecked Sendable {
         #expect(rep.get("/service/complaints/\(b)").body.contains("剩余 48 小时 0 分"))
     }
 
+    @Test("003 §7.8: a complaint records when it was received (受理时间, default now); the deadline runs from it; not in the future, not before the purchase date")
+    func test_003_7_8_deadlineFromReceivedTime() throws {
+        let rep = w.client("rep")
+        // Now is 2026-05-29 04:26 in the company time zone; the form offers it.
+        let form = rep.get("/service/complaints/new").body
+        #expect(form.contains("name=\"received_date\" value=\"2026-05-29\"") && form.contains("value=\"04:26\""))
+        let future = w.register(rep, ServiceWorld.qualityFields(customer: w.outCity) + [("received_date", "2026-05-29"), ("received_time", "05:00")])
+        #expect(future.status == 422)
+        #expect(future.body.contains("id=\"f-received_time-error\">受理时间不能晚于现在"))
+        #expect(future.body.contains("value=\"05:00\"") && future.body.contains("value=\"FP-001\""))
+        let beforePurchase = w.register(rep, ServiceWorld.qualityFields(customer: w.outCity) + [("received_date", "2026-04-30"), ("received_time", "10:00")])
+        #expect(beforePurchase.status == 422 && beforePurchase.body.contains("受理日期不能早于购买日期（2026-05-01）"))
+        let noTime = w.register(rep, ServiceWorld.qualityFields(customer: w.outCity) + [("received_date", "2026-05-28"), ("received_time", "")])
+        #expect(noTime.status == 422 && noTime.body.contains("id=\"f-received_time-error\">请填写受理时间"))
+        #expect(try w.t.db.scalar("SELECT COUNT(*) FROM service_complaints") == 0)
+
+        // Received yesterday evening (2026-05-28 20:00 = 12:00 UTC), registered now: 48 hours from receipt.
+        let id = try w.idFrom(w.register(rep, ServiceWorld.qualityFields(customer: w.outCity) + [("received_date", "2026-05-28"), ("received_time", "20:00")]))
+        let row = try #require(try w.t.db.first("SELECT * FROM service_complaints WHERE id = \(id)"))
+        let received: Int64 = 1_779_969_600   // 2026-05-28T12:00:00Z
+        #expect(row.int("received_at") == received && row.int("registered_at") == Int64(w.now.timeIntervalSince1970))
+        #expect(row.int("due_at") == received + 48 * 3600)
+        let page = rep.get("/service/complaints/\(id)").body
+        #expect(page.contains("<th>受理时间</th><td>2026-05-28 20:00</td>") && page.contains("2026-05-30 20:00"))
+        #expect(page.contains("剩余 39 小时 33 分"))
+        #expect(try w.t.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'service.complaint' AND reason = '受理时间 2026-05-28 20:00'") == 1)
+        // Left empty: received when registered.
+        let now = try w.idFrom(w.register(rep, [("kind", "service"), ("customer", String(w.inCity)), ("summary", "态度差"), ("concerned", "王五"),
+                                                ("received_date", ""), ("received_time", "")]))
+        #expect(try w.t.db.scalar("SELECT received_at - registered_at FROM service_complaints WHERE id = \(now)") == 0)
+    }
+
     @Test("003 §7.8 + issue 12: a policy or instant written by hand too large for the arithmetic saturates, never traps")
     func deadlineArithmeticSaturates() {
         let huge = DeadlinePolicy(hoursInCity: .max, hoursOutOfCity: .min)
-        #expect(ServiceDeadline.due(registeredAt: 100, inCity: true, policy: huge, timeZone: .gmt) == .max)
-        #expect(ServiceDeadline.due(registeredAt: 100, inCity: false, policy: huge, timeZone: .gmt) == .min)
-        #expect(ServiceDeadline.due(registeredAt: .max, inCity: true, policy: .standard, timeZone: .gmt) == .max)
+        #expect(ServiceDeadline.due(receivedAt: 100, inCity: true, policy: huge, timeZone: .gmt) == .max)
+        #expect(ServiceDeadline.due(receivedAt: 100, inCity: false, policy: huge, timeZone: .gmt) == .min)
+        #expect(ServiceDeadline.due(receivedAt: .max, inCity: true, policy: .standard, timeZone: .gmt) == .max)
         #expect(ServiceDeadline.timeLeft(due: .min, now: 1_800_000_000).overdue)
         #expect(!ServiceDeadline.timeLeft(due: .max, now: -1).overdue)
         #expect(ServiceDeadline.timeLeft(due: 3_600 + 20 * 60, now: 0).text == "剩余 1 小时 20 分")
@@ -142,7 +174,7 @@ final class ClockBox: @unchecked Sendable {
 
     @Test("003 §7.8: the deadline is one function over an admin-editable policy")
     func policyEditable() throws {
-        #expect(ServiceDeadline.due(registeredAt: 100, inCity: false, policy: .standard, timeZone: .gmt) == 100 + 48 * 3600)
+        #expect(ServiceDeadline.due(receivedAt: 100, inCity: false, policy: .standard, timeZone: .gmt) == 100 + 48 * 3600)
         let admin = w.client("admin")
         admin.get("/service/policy")
         #expect(admin.submit("/service/policy", [("hours_in_city", "12"), ("hours_out_city", "0"), ("return_arrival_hours", "48")]).status == 422)
