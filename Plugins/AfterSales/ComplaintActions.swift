@@ -95,7 +95,8 @@ enum ComplaintActions {
     }
 
     /// Closing requires the result and the customer's feedback; the first close is the
-    /// handling time for the deadline (003 §7.8).
+    /// handling time for the deadline (003 §7.8). The customer's rep gets the outcome in their
+    /// inbox (001 篇一 §1.12, RULES §3.1).
     static let close: Handler = { req, ctx in
         let c = try P.load(try req.id(), ctx)
         let id = try c.requireInt("id")
@@ -106,11 +107,22 @@ enum ComplaintActions {
         return try ctx.handleForm(P.closeForm, title: "结案",
                                   page: { form in ComplaintStepPage(c, heading: "结案：处理结果与客户反馈", form: form) }) { v in
             let now = ctx.epoch
+            let user = try ctx.requireUser()
+            let customer = try ServiceUtil.directory(ctx).customer(id: c.int("customer_id") ?? 0, ctx)
             try ctx.db.transaction {
                 _ = try move(c, action: "close", reason: v.string("result"), set: """
-                    , result = \(v.string("result")), feedback = \(v.string("feedback")), closed_by = \(try ctx.requireUser().id),
+                    , result = \(v.string("result")), feedback = \(v.string("feedback")), closed_by = \(user.id),
                       closed_at = \(now), handled_at = COALESCE(handled_at, \(now))
                     """, ctx)
+                // 001 篇一 §1.12: the customer's rep is told the outcome (until they open the complaint).
+                if let customer, customer.ownerID != 0, customer.ownerID != user.id {
+                    try ctx.db.execute("""
+                        INSERT INTO service_complaint_notices (complaint_id, user_id, created_at) VALUES (\(id), \(customer.ownerID), \(now))
+                        ON CONFLICT (complaint_id, user_id) DO UPDATE SET created_at = excluded.created_at, read_at = NULL
+                        """)
+                    try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "notify_owner",
+                                             reason: "处理结果已通知客户负责销售 \(customer.ownerName)"))
+                }
             }
             return .redirect(to: "/service/complaints/\(id)")
         }

@@ -121,12 +121,19 @@ enum ComplaintViews {
             .filter { $0.action != "verify" || !quality }
             .map { t in ComplaintPage.Action(action: t.action, title: t.title, needsReason: t.requiresReason) }
         let canHandle = ctx.can(P.handle)
+        try markOutcomeRead(id, ctx)
+        let notices = try ctx.db.query("""
+            SELECT n.read_at, COALESCE(u.display_name, '') AS name FROM service_complaint_notices n
+            LEFT JOIN users u ON u.id = n.user_id WHERE n.complaint_id = \(id) ORDER BY n.id
+            """).map { r in
+            ComplaintPage.Notice(name: r.string("name") ?? "", readAt: r.int("read_at").map { ctx.displayEpoch($0) })
+        }
         return ctx.render(ComplaintPage(
             c: rec.c, formTitle: rec.formTitle, error: req.query["error"], quality: quality,
             hasFiles: !files.isEmpty, files: files,
             hasDepartments: !rec.departments.isEmpty, departments: rec.departments,
             remedyAt: ctx.displayEpoch(c.int("remedy_at")), closedAt: ctx.displayEpoch(c.int("closed_at")),
-            hasPenalties: !rec.penalties.isEmpty, penalties: rec.penalties,
+            hasPenalties: !rec.penalties.isEmpty, penalties: rec.penalties, notices: notices,
             canRoute: canHandle && quality && (s == .open || s == .routed),
             canRemedy: ctx.can(P.remedy) && s == .routed,
             canClose: canHandle && (quality ? s == .decided : (s == .open || s == .verified)),
@@ -134,6 +141,28 @@ enum ComplaintViews {
             actions: acts,
             history: try ServiceUtil.history(entity: "service.complaint", id: id, titles: P.stateTitles, ctx)
         ), title: "客户投诉 #\(id)")
+    }
+
+    /// The customer's rep has opened the closed complaint: its outcome notice leaves their inbox
+    /// (audited). A read mark, so a database refusing the write does not fail the page.
+    static func markOutcomeRead(_ id: Int64, _ ctx: Context) throws {
+        guard let user = ctx.user,
+              try ctx.db.first("SELECT id FROM service_complaint_notices WHERE complaint_id = \(id) AND user_id = \(user.id) AND read_at IS NULL") != nil
+        else { return }
+        do {
+            try ctx.db.transaction {
+                let changed = try ctx.db.execute("""
+                    UPDATE service_complaint_notices SET read_at = \(ctx.epoch)
+                    WHERE complaint_id = \(id) AND user_id = \(user.id) AND read_at IS NULL
+                    """)
+                if changed > 0 {
+                    try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "outcome_read",
+                                             reason: "客户负责销售已阅处理结果"))
+                }
+            }
+        } catch let e as StorageError where e.isUnavailable {
+            // Read-only or busy: the notice stays unread and is marked on the next visit.
+        }
     }
 
     static let print: Handler = { req, ctx in
@@ -247,6 +276,16 @@ enum ComplaintViews {
                 items.append(item(r, "\(ServiceDepartment.title(r.string("department") ?? ""))待填写投诉处理意见"))
             }
         }
+        // 001 篇一 §1.12: the customer's rep is told the outcome of a closed complaint until they open it.
+        for r in try ctx.db.query("""
+            SELECT c.id, c.customer_name, c.result FROM service_complaint_notices n JOIN service_complaints c ON c.id = n.complaint_id
+            WHERE n.user_id = \(user.id) AND n.read_at IS NULL AND c.state = 'closed' ORDER BY n.created_at, n.id LIMIT 200
+            """) {
+            let result = r.string("result") ?? ""
+            items.append(InboxItem(title: "投诉已结案，请知悉处理结果：\(r.string("customer_name") ?? "") #\(r.int("id") ?? 0)",
+                                   detail: result.count > 60 ? String(result.prefix(60)) + "…" : result,
+                                   url: "/service/complaints/\(r.int("id") ?? 0)"))
+        }
         if user.can(P.remedy) {
             for r in try ctx.db.query("SELECT * FROM service_complaints WHERE state = 'routed' ORDER BY due_at LIMIT 200") {
                 items.append(item(r, "待决定投诉处理措施"))
@@ -334,6 +373,12 @@ struct ComplaintPage: PageModel {
         var at: String
     }
 
+    /// The outcome notice to the customer's rep, read or not.
+    struct Notice: TemplateModel {
+        var name: String
+        var readAt: String?
+    }
+
     struct Action: TemplateModel {
         var action: String
         var title: String
@@ -353,6 +398,7 @@ struct ComplaintPage: PageModel {
     var closedAt: String
     var hasPenalties: Bool
     var penalties: [Penalty]
+    var notices: [Notice]
     var canRoute: Bool
     var canRemedy: Bool
     var canClose: Bool

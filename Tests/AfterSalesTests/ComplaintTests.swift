@@ -292,6 +292,37 @@ final class ClockBox: @unchecked Sendable {
         #expect(try w.t.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'service.complaint' AND action = 'reopen' AND reason = '客户再次来电'") == 1)
     }
 
+    @Test("001 篇一 §1.12, RULES §3.1: when a complaint closes, the customer's rep is told the outcome in the inbox until opening it; again after a reopen and close")
+    func test_001_1_12_outcomeToCustomersRep() throws {
+        try w.t.addUser("sup", roles: [.salesSupervisor])
+        // Registered by the supervisor for the rep's customer: the notice goes to the customer's rep.
+        let sup = w.client("sup")
+        let id = try w.idFrom(w.register(sup, [("kind", "service"), ("customer", String(w.outCity)), ("summary", "未按约送货"), ("concerned", "储运")]))
+        let manager = w.client("manager")
+        #expect(!w.client("rep").get("/").body.contains("投诉已结案"))
+        manager.get("/service/complaints/\(id)/close")
+        #expect(manager.submit("/service/complaints/\(id)/close", [("result", "已补送并致歉"), ("feedback", "接受")]).status == 303)
+        #expect(try w.t.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'service.complaint' AND action = 'notify_owner' AND reason = '处理结果已通知客户负责销售 rep'") == 1)
+        let rep = w.client("rep")
+        let home = rep.get("/").body
+        #expect(home.contains("投诉已结案，请知悉处理结果：外省装饰公司 #\(id)") && home.contains("已补送并致歉"))
+        #expect(!sup.get("/").body.contains("投诉已结案") && !w.client("rep2").get("/").body.contains("投诉已结案"))
+        #expect(manager.get("/service/complaints/\(id)").body.contains("通知客户负责销售：</strong>rep，未阅"))
+        // Someone else opening it changes nothing; the rep opening it reads it.
+        #expect(w.client("director").get("/service/complaints/\(id)").status == 200)
+        #expect(w.client("rep").get("/").body.contains("投诉已结案"))
+        #expect(rep.get("/service/complaints/\(id)").body.contains("通知客户负责销售：</strong>rep，已阅"))
+        #expect(!rep.get("/").body.contains("投诉已结案"))
+        #expect(try w.t.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'service.complaint' AND action = 'outcome_read'") == 1)
+        // Reopened and closed again: told again.
+        manager.get("/service/complaints/\(id)")
+        #expect(manager.submit("/service/complaints/\(id)/act", [("action", "reopen"), ("reason", "客户再次来电")]).status == 303)
+        #expect(!rep.get("/").body.contains("投诉已结案"))
+        manager.get("/service/complaints/\(id)/close")
+        #expect(manager.submit("/service/complaints/\(id)/close", [("result", "再次补送"), ("feedback", "满意")]).status == 303)
+        #expect(rep.get("/").body.contains("投诉已结案，请知悉处理结果：外省装饰公司 #\(id)"))
+    }
+
     @Test("RULES §3.1 lists: filters by kind and CSV export")
     func listAndCSV() throws {
         let rep = w.client("rep")
