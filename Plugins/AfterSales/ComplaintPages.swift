@@ -21,7 +21,7 @@ enum ComplaintPages {
                                        defaultRoles: [.quality, .technical, .production, .serviceSupervisor])
     /// 技术部 verifies and decides the remedy (RULES §3.1).
     static let remedy = Permission("service", "complaint_remedy", title: "决定质量投诉处理措施", defaultRoles: [.technical])
-    static let report = Permission("service", "complaint_report", title: "投诉处理及时率报表",
+    static let report = Permission("service", "complaint_report", title: "投诉处理及时率报表、投诉处罚记录",
                                    defaultRoles: [.salesManager, .marketingDirector, .generalManager, .serviceSupervisor])
     /// The time limits: complaint deadlines (003 §7.8) and the rep's arrival after a return (003 §6.2).
     static let policy = Permission("service", "complaint_policy", title: "投诉处理及退货到达时限设置", defaultRoles: [.admin])
@@ -32,6 +32,7 @@ enum ComplaintPages {
         MenuItem("登记投诉", path: "complaints/new", access: .permission(register)),
         MenuItem("部门投诉待办", path: "queue", access: .permission(department)),
         MenuItem("投诉及时率", path: "complaints/report", access: .permission(report)),
+        MenuItem("投诉处罚记录", path: "penalties", access: .permission(report)),
         MenuItem("时限设置", path: "policy", access: .permission(policy)),
     ]
 
@@ -133,6 +134,23 @@ enum ComplaintPages {
         FormField("fine", "罚款（元，20–100）", .money, required: true, rules: [.range(2000, 10000)]),
     ])
 
+    /// 001 篇二 §5.3b: a quality complaint found (技术部 decided the remedy) can lead to a notice of
+    /// criticism of the responsible department and person and a penalty "according to the
+    /// 考核方案" — **Decision:** the seeds give no amount, so the fine is typed with the clause it
+    /// follows (0 for a notice only, at most ¥100,000 against typing errors); a very serious case
+    /// records the proposal to dismiss. Decided by whoever handles complaints (the sales VP or
+    /// manager, §4.2a), as the service-complaint penalty.
+    static let qualityPenaltyForm = FormSchema([
+        FormField("department", "责任部门", .select(ServiceDepartment.choices), required: true),
+        FormField("person", "相关责任人", rules: [.length(min: nil, max: 50)]),
+        FormField("notice", "批评通报", .textarea, required: true, rules: [.length(min: 2, max: 1000)]),
+        FormField("fine", "罚款（元，按《考核方案》；仅通报批评不填或填 0）", .money, rules: [.range(0, 10_000_000)]),
+        FormField("basis", "《考核方案》依据（条款与情节）", required: true, rules: [.length(min: 2, max: 200)]),
+        FormField("dismissal", "情节十分严重、后果恶劣且无悔改表现：建议辞退", .checkbox),
+    ], checks: [{ v in
+        v.bool("dismissal") && v.string("person").isEmpty ? [FormError(field: "person", "建议辞退须写明相关责任人")] : []
+    }])
+
     static let policyForm = FormSchema([
         FormField("hours_in_city", "市内客户处理时限（小时）", .integer, required: true, rules: [.range(1, 720)]),
         FormField("hours_out_city", "市外客户处理时限（小时）", .integer, required: true, rules: [.range(1, 720)]),
@@ -143,7 +161,7 @@ enum ComplaintPages {
     static let forms: [String: FormSchema] = [
         "complaint": registerForm(customers: []), "complaint-attach": attachForm, "complaint-route": routeForm,
         "complaint-finding": findingForm, "complaint-remedy": remedyForm, "complaint-close": closeForm,
-        "complaint-penalty": penaltyForm, "complaint-policy": policyForm,
+        "complaint-penalty": penaltyForm, "complaint-quality-penalty": qualityPenaltyForm, "complaint-policy": policyForm,
     ]
 
     static func routes(_ r: inout RouteBuilder) {
@@ -161,6 +179,7 @@ enum ComplaintPages {
         r.form("complaints/:id/penalty", .permission(handle), ComplaintActions.penalty)
         r.post("complaints/:id/act", .permission(handle), ComplaintActions.act)
         r.get("queue", .permission(department), ComplaintViews.queue)
+        r.get("penalties", .permission(report), ComplaintViews.penalties)
         r.form("policy", .permission(policy), policyPage)
     }
 

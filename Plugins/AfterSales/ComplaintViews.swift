@@ -99,9 +99,13 @@ enum ComplaintViews {
                 filled: r.string("finding") != nil, filler: r.string("filler") ?? "", filledAt: ctx.displayEpoch(r.int("filled_at")),
                 canFill: s == .routed && dept.map { myDepts.contains($0) } == true && ctx.can(P.department))
         }
-        let penalties = try ctx.db.query("SELECT * FROM service_penalties WHERE complaint_id = \(id) ORDER BY id").map { r in
-            ComplaintPage.Penalty(person: r.string("person") ?? "", notice: r.string("notice") ?? "",
-                                  fine: Money.yuan(r.int("fine_fen") ?? 0), at: ctx.displayEpoch(r.int("created_at")))
+        // 001 篇二 §5.3a (service) and §5.3b (quality) penalties.
+        let penalties = try ctx.db.query(quality
+            ? "SELECT * FROM service_quality_penalties WHERE complaint_id = \(id) ORDER BY id"
+            : "SELECT * FROM service_penalties WHERE complaint_id = \(id) ORDER BY id").map { r in
+            ComplaintPage.Penalty(department: r.string("department").map(ServiceDepartment.title) ?? "", person: r.string("person") ?? "",
+                                  notice: r.string("notice") ?? "", fine: Money.yuan(r.int("fine_fen") ?? 0), basis: r.string("basis") ?? "",
+                                  dismissal: r.bool("dismissal"), at: ctx.displayEpoch(r.int("created_at")))
         }
         return Record(c: decorate(c, ctx), quality: quality, formTitle: quality ? "客户投诉质量处理表" : "客户投诉服务处理表",
                       departments: depts, penalties: penalties)
@@ -137,7 +141,7 @@ enum ComplaintViews {
             canRoute: canHandle && quality && (s == .open || s == .routed),
             canRemedy: ctx.can(P.remedy) && s == .routed,
             canClose: canHandle && (quality ? s == .decided : (s == .open || s == .verified)),
-            canPenalty: canHandle && !quality && c.bool("verified"),
+            canPenalty: canHandle && ComplaintActions.penaltyAllowed(c),
             actions: acts,
             history: try ServiceUtil.history(entity: "service.complaint", id: id, titles: P.stateTitles, ctx)
         ), title: "客户投诉 #\(id)")
@@ -202,6 +206,48 @@ enum ComplaintViews {
                                     items: items), title: "部门投诉待办")
     }
 
+    /// Every complaint penalty, service (001 篇二 §5.3a) and quality (§5.3b), as one relation `p`
+    /// with a unique key (`pkey`) for paging.
+    static let allPenalties = """
+        (SELECT id * 2 AS pkey, 'service' AS kind, complaint_id, '' AS department, person, notice, fine_fen, '' AS basis,
+                0 AS dismissal, created_by, created_at FROM service_penalties
+         UNION ALL
+         SELECT id * 2 + 1, 'quality', complaint_id, department, person, notice, fine_fen, basis, dismissal, created_by, created_at
+         FROM service_quality_penalties) p
+        """
+
+    /// 投诉处罚记录: the penalty list (001 篇二 §5.3), of the complaints the user may see, with CSV.
+    static let penaltyPage = ListPage(
+        title: "投诉处罚记录", path: "/service/penalties",
+        select: "p.*, c.customer_name",
+        from: allPenalties + " JOIN service_complaints c ON c.id = p.complaint_id",
+        scope: { ctx in try P.visibility(ctx) },
+        columns: [
+            .init("complaint", "投诉编号", sql: "p.complaint_id") { r, _ in
+                ListCell(String(r.int("complaint_id") ?? 0), href: "/service/complaints/\(r.int("complaint_id") ?? 0)")
+            },
+            .init("kind", "类别", sql: "p.kind") { r, _ in ListCell(P.kindTitles[r.string("kind") ?? ""] ?? "") },
+            .text("customer", "客户", sql: "c.customer_name"),
+            .init("department", "责任部门", sql: "p.department") { r, _ in
+                ListCell((r.string("department") ?? "").isEmpty ? "" : ServiceDepartment.title(r.string("department") ?? ""))
+            },
+            .text("person", "受处罚人员", sql: "p.person"),
+            .text("notice", "批评通报", sql: "p.notice", sortable: false),
+            .init("fine", "罚款", sql: "p.fine_fen") { r, _ in ListCell(Money.yuan(r.int("fine_fen") ?? 0), cls: "num") },
+            .init("dismissal", "建议辞退", sql: "p.dismissal") { r, _ in r.bool("dismissal") ? ListCell("建议辞退", cls: "error") : ListCell("") },
+            .text("basis", "《考核方案》依据", sql: "p.basis", sortable: false),
+            .time("created", "记录时间", sql: "p.created_at"),
+        ],
+        filters: [
+            .choice("kind", "类别", all: "全部类别", [Choice("quality", "质量投诉"), Choice("service", "服务投诉")]) { s, _ in "p.kind = \(s)" },
+            .choice("department", "责任部门", all: "全部责任部门", ServiceDepartment.choices) { s, _ in "p.department = \(s)" },
+            .dateRange("记录", column: "p.created_at", epoch: true),
+        ],
+        defaultSort: "created", defaultDescending: true, tiebreaker: "p.pkey", empty: "没有处罚记录。",
+        intro: "001 篇二 §5.3：服务投诉经查实，对责任人通报批评并罚款 20–100 元／次；质量投诉对相关责任部门及责任人通报批评，按《考核方案》处罚，情节十分严重者建议辞退。")
+
+    static let penalties: Handler = { req, ctx in try penaltyPage.respond(req, ctx) }
+
     /// On-time rate (003 §7.8) per month of registration and per department.
     static let report: Handler = { req, ctx in
         let now = ctx.epoch
@@ -238,13 +284,24 @@ enum ComplaintViews {
             return ReportPage.Department(title: ServiceDepartment.title(r.string("department") ?? ""), total: r.int("total") ?? 0,
                                          filled: filled, onTime: onTime, overdueOpen: open, rate: rate(onTime, filled + open))
         }
+        // 001 篇二 §5.3: the penalties per kind and responsible department.
+        let penaltyRows = try ctx.db.query("""
+            SELECT p.kind, p.department, COUNT(*) AS n, SUM(p.fine_fen) AS total, SUM(p.dismissal) AS dismissals
+            FROM \(raw: allPenalties) GROUP BY p.kind, p.department ORDER BY p.kind, p.department
+            """).map { r in
+            let dept = r.string("department") ?? ""
+            return ReportPage.Penalties(title: (P.kindTitles[r.string("kind") ?? ""] ?? "") + (dept.isEmpty ? "" : " · " + ServiceDepartment.title(dept)),
+                                        count: r.int("n") ?? 0, total: Money.yuan(r.int("total") ?? 0), dismissals: r.int("dismissals") ?? 0)
+        }
         if req.query["format"] == "csv" {
             var t = CSVTable(header: ["月份/部门", "投诉数", "已处理", "按时处理", "超时未处理", "及时率"])
             for m in monthRows { t.rows.append([m.month, String(m.total), String(m.handled), String(m.onTime), String(m.overdueOpen), m.rate]) }
             for d in deptRows { t.rows.append([d.title, String(d.total), String(d.filled), String(d.onTime), String(d.overdueOpen), d.rate]) }
+            t.rows.append(["处罚（类别 · 责任部门）", "处罚次数", "罚款合计", "建议辞退", "", ""])
+            for p in penaltyRows { t.rows.append([p.title, String(p.count), p.total, String(p.dismissals), "", ""]) }
             return .csv(filename: "投诉及时率.csv", t)
         }
-        return ctx.render(ReportPage(months: monthRows, departments: deptRows), title: "投诉处理及时率")
+        return ctx.render(ReportPage(months: monthRows, departments: deptRows, penalties: penaltyRows), title: "投诉处理及时率")
     }
 
     /// Open complaints for those who handle them (overdue ones urgent), each department's
@@ -367,9 +424,14 @@ struct ComplaintPage: PageModel {
     }
 
     struct Penalty: TemplateModel {
+        /// The responsible department (quality complaints, 001 篇二 §5.3b); "" for a service complaint.
+        var department: String
         var person: String
         var notice: String
         var fine: String
+        /// The 考核方案 clause a quality-complaint penalty follows.
+        var basis: String
+        var dismissal: Bool
         var at: String
     }
 
@@ -488,8 +550,17 @@ struct ReportPage: PageModel {
         var rate: String
     }
 
+    /// Penalties per complaint kind and responsible department (001 篇二 §5.3).
+    struct Penalties: TemplateModel {
+        var title: String
+        var count: Int64
+        var total: String
+        var dismissals: Int64
+    }
+
     var months: [Month]
     var departments: [Department]
+    var penalties: [Penalties]
 }
 
 /// 投诉处理时限.

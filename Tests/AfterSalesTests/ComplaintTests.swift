@@ -266,6 +266,7 @@ final class ClockBox: @unchecked Sendable {
         let id = try w.idFrom(w.register(rep, [("kind", "service"), ("customer", String(w.inCity)), ("summary", "态度差"), ("concerned", "王五")]))
         let manager = w.client("manager")
         #expect(manager.get("/service/complaints/\(id)/penalty").status == 409)  // not verified yet
+        #expect(manager.get("/service/complaints/\(id)/penalty").body.contains("只有经核实属实的服务投诉才能记录处罚"))
         manager.get("/service/complaints/\(id)")
         #expect(manager.submit("/service/complaints/\(id)/act", [("action", "verify"), ("reason", "核实属实，建议通报")]).status == 303)
         manager.get("/service/complaints/\(id)/penalty")
@@ -274,6 +275,59 @@ final class ClockBox: @unchecked Sendable {
         #expect(try w.t.db.scalar("SELECT COUNT(*) FROM service_penalties") == 0)
         #expect(manager.submit("/service/complaints/\(id)/penalty", [("person", "王五"), ("notice", "通报批评"), ("fine", "50")]).status == 303)
         #expect(try w.t.db.scalar("SELECT fine_fen FROM service_penalties") == 5000)
+    }
+
+    @Test("001 篇二 §5.3b: a quality complaint whose cause 技术部 established may carry a penalty for the responsible department and person per the 考核方案 (or a proposal to dismiss); audited, on the record, in the penalty list and report")
+    func test_001_5_3b_qualityPenalty() throws {
+        let rep = w.client("rep")
+        let id = try w.idFrom(w.register(rep, ServiceWorld.qualityFields(customer: w.inCity)))
+        let manager = w.client("manager")
+        #expect(manager.get("/service/complaints/\(id)/penalty").status == 409)   // cause not established yet
+        manager.get("/service/complaints/\(id)/route")
+        #expect(manager.submit("/service/complaints/\(id)/route", [("departments", "production")]).status == 303)
+        let tech = w.client("tech")
+        tech.get("/service/complaints/\(id)/remedy")
+        #expect(tech.submit("/service/complaints/\(id)/remedy", [("remedy", "更换；生产部烘干工序失控")]).status == 303)
+        #expect(manager.get("/service/complaints/\(id)").body.contains("href=\"/service/complaints/\(id)/penalty\""))
+        let form = manager.get("/service/complaints/\(id)/penalty").body
+        #expect(form.contains("<option value=\"production\" selected>生产部</option>"))   // the routed department first
+        let missing = manager.submit("/service/complaints/\(id)/penalty", [("department", ""), ("notice", "通报批评"), ("basis", "")])
+        #expect(missing.status == 422 && missing.body.contains("id=\"f-department-error\"") && missing.body.contains("id=\"f-basis-error\""))
+        let dismissNoPerson = manager.submit("/service/complaints/\(id)/penalty", [("department", "production"), ("notice", "通报批评"),
+                                                                                    ("basis", "考核方案第 5 条"), ("dismissal", "1")])
+        #expect(dismissNoPerson.status == 422 && dismissNoPerson.body.contains("建议辞退须写明相关责任人"))
+        #expect(manager.submit("/service/complaints/\(id)/penalty", [("department", "production"), ("notice", "通报批评"), ("fine", "-1"),
+                                                                      ("basis", "考核方案第 3 条")]).status == 422)
+        #expect(try w.t.db.scalar("SELECT COUNT(*) FROM service_quality_penalties") == 0)
+        #expect(rep.submit("/service/complaints/\(id)/penalty", [("department", "production"), ("notice", "通报批评"),
+                                                                  ("basis", "考核方案第 3 条")]).status == 403)
+        #expect(manager.submit("/service/complaints/\(id)/penalty", [("department", "production"), ("person", "张三"), ("notice", "烘干工序失控，通报批评"),
+                                                                      ("fine", "500"), ("basis", "考核方案第 3 条 一般质量事故")]).status == 303)
+        let row = try #require(try w.t.db.first("SELECT * FROM service_quality_penalties"))
+        #expect(row.string("department") == "production" && row.int("fine_fen") == 50_000 && row.int("dismissal") == 0)
+        #expect(try w.t.db.scalar("""
+            SELECT COUNT(*) FROM audit_log WHERE entity = 'service.complaint' AND action = 'quality_penalty'
+                AND reason LIKE '生产部 张三 通报批评，罚款 ¥500.00；依据 考核方案第 3 条 一般质量事故%'
+            """) == 1)
+        #expect(rep.get("/service/complaints/\(id)").body.contains("责任部门 生产部 张三：烘干工序失控，通报批评，罚款 ¥500.00，依据《考核方案》考核方案第 3 条 一般质量事故"))
+        #expect(manager.get("/service/complaints/\(id)/print").body.contains("生产部 张三 通报批评，罚款 ¥500.00"))
+
+        // A service penalty too: the list shows both, filters by kind, exports CSV; the report sums them.
+        let svc = try w.idFrom(w.register(rep, [("kind", "service"), ("customer", String(w.outCity)), ("summary", "态度差"), ("concerned", "王五")]))
+        manager.get("/service/complaints/\(svc)")
+        #expect(manager.submit("/service/complaints/\(svc)/act", [("action", "verify"), ("reason", "属实")]).status == 303)
+        manager.get("/service/complaints/\(svc)/penalty")
+        #expect(manager.submit("/service/complaints/\(svc)/penalty", [("person", "王五"), ("notice", "通报批评"), ("fine", "50")]).status == 303)
+        let list = manager.get("/service/penalties").body
+        #expect(list.contains("href=\"/service/complaints/\(id)\"") && list.contains("href=\"/service/complaints/\(svc)\""))
+        #expect(list.contains("<td>生产部</td>") && list.contains("¥500.00") && list.contains("¥50.00"))
+        let quality = manager.get("/service/penalties?kind=quality").body
+        #expect(quality.contains("¥500.00") && !quality.contains("¥50.00"))
+        let csv = manager.get("/service/penalties?format=csv").body
+        #expect(csv.contains("投诉编号,类别,客户,责任部门,受处罚人员,批评通报,罚款,建议辞退,《考核方案》依据,记录时间") && csv.contains("王五"))
+        let report = manager.get("/service/complaints/report").body
+        #expect(report.contains("<td>质量投诉 · 生产部</td><td>1</td><td>¥500.00</td>") && report.contains("<td>服务投诉</td><td>1</td><td>¥50.00</td>"))
+        #expect(rep.get("/service/penalties").status == 403)
     }
 
     @Test("RULES §3.1: closing requires result and feedback; reopening is possible and audited with its reason")
