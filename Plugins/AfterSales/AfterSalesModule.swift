@@ -15,10 +15,10 @@ public struct AfterSalesModule: DepartmentModule {
     public var menu: [MenuItem] { ComplaintPages.menu + ReturnPages.menu + PatrolPages.menu }
     public var migrations: [Migration] { ServiceMigrations.all }
     public var pages: [any PageModel.Type] {
-        [ComplaintListPage.self, ComplaintPage.self, ComplaintPrintPage.self, ComplaintFormPage.self, ComplaintStepPage.self,
-         QueuePage.self, ReportPage.self, PolicyPage.self,
+        [ComplaintPage.self, ComplaintPrintPage.self, ComplaintFormPage.self, ComplaintStepPage.self,
+         ReportPage.self, PolicyPage.self,
          ReturnPage.self, ReturnPrintPage.self, ReturnStepPage.self,
-         PatrolPlansPage.self, PatrolFormPage.self, PatrolListPage.self, PatrolVisitPage.self, PatrolReportPage.self,
+         PatrolPlansPage.self, PatrolFormPage.self, PatrolVisitPage.self, PatrolReportPage.self,
          PatrolUrgentPage.self, PatrolGiftPage.self, PatrolMonthlyPage.self, PatrolFeedbackPage.self]
     }
     public var forms: [String: FormSchema] { FormSchema.combine(ComplaintPages.forms, ReturnPages.forms, PatrolPages.forms) }

@@ -6,31 +6,10 @@ import SalesKit
 enum ComplaintViews {
     typealias P = ComplaintPages
 
-    static let listSpec = ListSpec(columns: [
-        .init("id", "编号", sql: "c.id"),
-        .init("kind", "类别", sql: "c.kind"),
-        .init("customer", "客户", sql: "c.customer_name"),
-        .init("summary", "投诉内容", sql: "c.summary", sortable: false),
-        .init("state", "状态", sql: "c.state"),
-        .init("registered", "登记时间", sql: "c.registered_at"),
-        .init("due", "处理时限", sql: "c.due_at"),
-        .init("left", "剩余时间", sql: "c.due_at", sortable: false),
-    ], defaultSort: "registered", defaultDescending: true,
-       filters: ["kind", "state", "department", "customer", "overdue", "from", "to"], pageSize: 50, tiebreaker: "c.id")
-
     /// A complaint row as its pages show it: titles, times, the time left and the overdue flag.
     static func decorate(_ r: Row, _ ctx: Context) -> ComplaintView {
-        let open = r.string("state") != "closed"
-        let now = ctx.epoch
         let due = r.int("due_at") ?? 0
-        let left: String, overdue: Bool
-        if open {
-            (left, overdue) = ServiceDeadline.timeLeft(due: due, now: now)
-        } else {
-            let handled = r.int("handled_at") ?? now
-            left = handled <= due ? "按时处理" : "逾期处理"
-            overdue = false
-        }
+        let (left, overdue) = timeLeft(r, ctx)
         func text(_ column: String) -> String { r.string(column) ?? "" }
         return ComplaintView(
             id: r.int("id") ?? 0, kindText: P.kindTitles[text("kind")] ?? "", customerName: text("customer_name"),
@@ -42,38 +21,50 @@ enum ComplaintViews {
             proposal: text("proposal"), remedy: text("remedy"), result: text("result"), feedback: text("feedback"))
     }
 
-    static let list: Handler = { req, ctx in
-        let q = listSpec.parse(req.query)
-        var w: SQL = "WHERE \(try P.visibility(ctx))"
-        if let k = q.filters["kind"] { w = w + " AND c.kind = \(k)" }
-        if let s = q.filters["state"] { w = w + " AND c.state = \(s)" }
-        if let d = q.filters["department"] {
-            w = w + " AND c.id IN (SELECT complaint_id FROM service_complaint_departments WHERE department = \(d))"
-        }
-        if let cu = q.filters["customer"], let cid = Int64(cu) { w = w + " AND c.customer_id = \(cid)" }
-        if q.filters["overdue"] == "1" { w = w + " AND c.state <> 'closed' AND c.due_at < \(ctx.epoch)" }
-        w = w + q.dateRange("c.registered_at", epochIn: ctx.timeZone)
-        let rows = try ctx.db.query("""
-            SELECT c.* FROM service_complaints c \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
-            """)
-        let items = rows.map { decorate($0, ctx) }
-        func cells(_ c: ComplaintView) -> [String] {
-            [String(c.id), c.kindText, c.customerName, c.summary, c.stateText, c.registered, c.due, c.left]
-        }
-        if q.export { return .csv(filename: "客户投诉.csv", CSVTable(header: listSpec.columns.map(\.title), rows: items.map(cells))) }
-        let customers = try ServiceUtil.customerChoices(ctx)
-        let kinds = P.kindTitles.sorted { $0.key < $1.key }.map { Choice($0.key, $0.value) }
-        return ctx.render(ComplaintListPage(
-            canRegister: ctx.can(P.register),
-            kinds: ServiceUtil.options(kinds, selected: q.filters["kind"]),
-            states: ServiceUtil.options(P.State.allCases.map { Choice($0.rawValue, P.stateTitles[$0.rawValue] ?? "") }, selected: q.filters["state"]),
-            departments: ServiceUtil.options(ServiceDepartment.choices, selected: q.filters["department"]),
-            customers: ServiceUtil.options(customers, selected: q.filters["customer"]),
-            overdueChecked: q.filters["overdue"] == "1", from: q.filters["from"] ?? "", to: q.filters["to"] ?? "",
-            list: q.view(rowsFetched: rows.count, basePath: "/service/complaints"),
-            complaints: items.prefix(listSpec.pageSize).map { .init(id: $0.id, overdue: $0.overdue, cells: cells($0)) }
-        ), title: "客户投诉")
+    /// `剩余 …` / `已超时 …` (overdue) while open (003 §7.8); `按时处理` / `逾期处理` once closed.
+    static func timeLeft(_ r: Row, _ ctx: Context) -> (text: String, overdue: Bool) {
+        let due = r.int("due_at") ?? 0
+        guard r.string("state") == "closed" else { return ServiceDeadline.timeLeft(due: due, now: ctx.epoch) }
+        return ((r.int("handled_at") ?? ctx.epoch) <= due ? "按时处理" : "逾期处理", false)
     }
+
+    /// 客户投诉: the list of the complaints the user may see (004), with CSV of the same columns.
+    static let listPage = ListPage(
+        title: "客户投诉", path: "/service/complaints",
+        select: "c.*", from: "service_complaints c",
+        scope: { ctx in try P.visibility(ctx) },
+        columns: [
+            .init("id", "编号", sql: "c.id") { r, _ in ListCell(String(r.int("id") ?? 0), href: "/service/complaints/\(r.int("id") ?? 0)") },
+            .init("kind", "类别", sql: "c.kind") { r, _ in ListCell(P.kindTitles[r.string("kind") ?? ""] ?? "") },
+            .text("customer", "客户", sql: "c.customer_name"),
+            .text("summary", "投诉内容", sql: "c.summary", sortable: false),
+            .init("state", "状态", sql: "c.state") { r, _ in ListCell(P.stateTitles[r.string("state") ?? ""] ?? "") },
+            .time("registered", "登记时间", sql: "c.registered_at"),
+            .time("due", "处理时限", sql: "c.due_at"),
+            .init("left", "剩余时间", sql: "c.due_at", sortable: false) { r, ctx in
+                let left = timeLeft(r, ctx)
+                return ListCell(left.text, cls: left.overdue ? "error" : nil)
+            },
+        ],
+        filters: [
+            .choice("kind", "类别", all: "全部类别", [Choice("quality", "质量投诉"), Choice("service", "服务投诉")]) { s, _ in "c.kind = \(s)" },
+            .choice("state", "状态", all: "全部状态", P.State.allCases.map { Choice($0.rawValue, P.stateTitles[$0.rawValue] ?? "") }) { s, _ in
+                "c.state = \(s)"
+            },
+            .choice("department", "部门", all: "全部部门", ServiceDepartment.choices) { s, _ in
+                "c.id IN (SELECT complaint_id FROM service_complaint_departments WHERE department = \(s))"
+            },
+            .init("customer", "客户", .select(all: "全部客户", options: { ctx in try ServiceUtil.customerChoices(ctx) })) { s, _ in
+                Int64(s).map { "c.customer_id = \($0)" }
+            },
+            .checkbox("overdue", "仅超时") { ctx in "c.state <> 'closed' AND c.due_at < \(ctx.epoch)" },
+            .dateRange("登记", column: "c.registered_at", epoch: true),
+        ],
+        actions: [.init("登记投诉", href: "/service/complaints/new", shown: { ctx in ctx.can(P.register) })],
+        defaultSort: "registered", defaultDescending: true, tiebreaker: "c.id", empty: "没有投诉。",
+        rowClass: { r, ctx in timeLeft(r, ctx).overdue ? "overdue" : nil })
+
+    static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
     /// What the record and its print form both show.
     struct Record {
@@ -187,24 +178,45 @@ enum ComplaintViews {
         return try ctx.fileResponse(f.string("file_id") ?? "")
     }
 
-    /// A department's own queue: complaints routed to it, its part not yet filled in first.
-    static let queue: Handler = { req, ctx in
-        let depts = ServiceDepartment.of(ctx.user).map(\.rawValue)
-        let rows = depts.isEmpty ? [] : try ctx.db.query("""
-            SELECT c.*, d.department, d.finding, d.filled_at FROM service_complaint_departments d
-            JOIN service_complaints c ON c.id = d.complaint_id
-            WHERE d.department IN (\(list: depts)) AND c.state <> 'closed'
-            ORDER BY d.filled_at IS NOT NULL, c.due_at, c.id LIMIT 500
-            """)
-        let items = rows.map { r in
-            let c = decorate(r, ctx)
-            let dept = r.string("department") ?? ""
-            return QueuePage.Item(id: c.id, department: dept, deptTitle: ServiceDepartment.title(dept), customerName: c.customerName,
-                                  summary: c.summary, due: c.due, left: c.left, overdue: c.overdue, pending: r.string("finding") == nil)
-        }
-        return ctx.render(QueuePage(deptTitles: depts.map(ServiceDepartment.title).joined(separator: "、"), hasItems: !items.isEmpty,
-                                    items: items), title: "部门投诉待办")
-    }
+    /// 部门投诉待办: the complaints routed to the user's departments, still open, by deadline; the
+    /// row links to the department's form while its part is not filled in.
+    static let queuePage = ListPage(
+        title: "部门投诉待办", path: "/service/queue",
+        select: "d.id, d.complaint_id, d.department, d.finding, d.filled_at, c.customer_name, c.summary, c.due_at, c.state, c.handled_at",
+        from: "service_complaint_departments d JOIN service_complaints c ON c.id = d.complaint_id",
+        scope: { ctx in
+            let depts = ServiceDepartment.of(ctx.user).map(\.rawValue)
+            return depts.isEmpty ? "1 = 0" : "d.department IN (\(list: depts)) AND c.state <> 'closed'"
+        },
+        columns: [
+            .init("id", "编号", sql: "d.complaint_id") { r, _ in
+                ListCell(String(r.int("complaint_id") ?? 0), href: "/service/complaints/\(r.int("complaint_id") ?? 0)")
+            },
+            .init("department", "部门", sql: "d.department") { r, _ in ListCell(ServiceDepartment.title(r.string("department") ?? "")) },
+            .text("customer", "客户", sql: "c.customer_name"),
+            .text("summary", "投诉内容", sql: "c.summary", sortable: false),
+            .time("due", "处理时限", sql: "c.due_at"),
+            .init("left", "剩余时间", sql: "c.due_at", sortable: false) { r, ctx in
+                let left = timeLeft(r, ctx)
+                return ListCell(left.text, cls: left.overdue ? "error" : nil)
+            },
+            .init("finding", "本部门处理意见", sql: "d.filled_at") { r, _ in
+                r.string("finding") == nil
+                    ? ListCell("填写处理意见", href: "/service/complaints/\(r.int("complaint_id") ?? 0)/departments/\(r.string("department") ?? "")")
+                    : ListCell("已填写")
+            },
+        ],
+        filters: [
+            .checkbox("pending", "仅待填写") { _ in "d.finding IS NULL" },
+            .init("department", "部门", .select(all: "本人所属全部部门", options: { ctx in
+                ServiceDepartment.of(ctx.user).map { Choice($0.rawValue, $0.title) }
+            })) { s, _ in ServiceDepartment(rawValue: s).map { "d.department = \($0.rawValue)" } },
+        ],
+        defaultSort: "due", tiebreaker: "d.id", empty: "没有待处理的投诉。",
+        intro: "001 篇二 §5.1：分送本部门的质量投诉，由本部门如实填写调查与处理意见；按处理时限排列（003 §7.8）。",
+        rowClass: { r, ctx in timeLeft(r, ctx).overdue ? "overdue" : nil })
+
+    static let queue: Handler = { req, ctx in try queuePage.respond(req, ctx) }
 
     /// Every complaint penalty, service (001 篇二 §5.3a) and quality (§5.3b), as one relation `p`
     /// with a unique key (`pkey`) for paging.
@@ -383,27 +395,6 @@ struct ComplaintView: TemplateModel {
     var feedback: String
 }
 
-/// 客户投诉: the list with its filters (a date range and the overdue mark, hence its own template).
-struct ComplaintListPage: PageModel {
-    static let template = "complaints"
-    struct Item: TemplateModel {
-        var id: Int64
-        var overdue: Bool
-        var cells: [String]
-    }
-
-    var canRegister: Bool
-    var kinds: [OptionView]
-    var states: [OptionView]
-    var departments: [OptionView]
-    var customers: [OptionView]
-    var overdueChecked: Bool
-    var from: String
-    var to: String
-    var list: ListView
-    var complaints: [Item]
-}
-
 /// 客户投诉 #n: the record, its attachments, the departments' findings, the steps and the history.
 struct ComplaintPage: PageModel {
     static let template = "complaint"
@@ -507,26 +498,6 @@ struct ComplaintStepPage: PageModel {
         self.multipart = multipart
         self.form = form
     }
-}
-
-/// 部门投诉待办.
-struct QueuePage: PageModel {
-    static let template = "queue"
-    struct Item: TemplateModel {
-        var id: Int64
-        var department: String
-        var deptTitle: String
-        var customerName: String
-        var summary: String
-        var due: String
-        var left: String
-        var overdue: Bool
-        var pending: Bool
-    }
-
-    var deptTitles: String
-    var hasItems: Bool
-    var items: [Item]
 }
 
 /// 投诉处理及时率.

@@ -33,11 +33,6 @@ enum ServiceUtil {
                               from: titles[from] ?? from, to: titles[to] ?? to, reason: r.string("reason") ?? "")
         }
     }
-
-    /// Choices as the options of a filter's select, the chosen one selected.
-    static func options(_ choices: [Choice], selected: String?) -> [OptionView] {
-        choices.map { OptionView(value: $0.value, title: $0.label, selected: selected == $0.value) }
-    }
 }
 
 /// One line of a record's 办理记录 (the history tables of every 售后服务 record page).
@@ -48,13 +43,6 @@ struct HistoryRow: TemplateModel {
     var from: String
     var to: String
     var reason: String
-}
-
-/// An option of a list filter's select.
-struct OptionView: TemplateModel {
-    var value: String
-    var title: String
-    var selected: Bool
 }
 
 /// The departments a quality complaint is routed to (001 篇二 §5.1). A user belongs to a
