@@ -670,11 +670,15 @@ class World:
         rep.submit(listed + "/list", line)
         noticed = ret()                                             # receive
         rep.submit(noticed + "/list", line)
-        qual.submit(noticed + "/notice", {"opinion": "准予退回"})
+        qual.submit(noticed + "/notice", {"outcome": "approve", "opinion": "准予退回"})
+        partial = ret()                                             # receive, bounded by the accepted quantity
+        rep.submit(partial + "/list", line)
+        qual.submit(partial + "/notice", {"outcome": "partial", "acc_*": "6", "opinion": "4 片为安装损坏"})
         received = ret()                                            # settle
         rep.submit(received + "/list", line)
-        qual.submit(received + "/notice", {"opinion": "准予退回"})
+        qual.submit(received + "/notice", {"outcome": "approve", "opinion": "准予退回"})
         prod.submit(received + "/receive", {"recv_*": "10"})
+        # arrival: every return above still offers it to the rep; quality penalty: `decided` above
 
         sup, svc = self.service_supervisor, self.service_rep
         svc_id = self.user_id("u_service_rep")
