@@ -653,9 +653,11 @@ class World:
             return self.page(loc(rep.submit("/service/complaints/new", fields)))
 
         complaint("quality")                                        # route, attach
-        routed = complaint("quality")                               # findings, remedy
+        routed = complaint("quality")                               # findings
         mgr.submit(routed + "/route", {"departments": ["quality", "technical", "production", "service"]})
-        decided = complaint("quality")                              # close
+        to_decide = complaint("quality")                            # remedy (deciding it ends the findings: its own record)
+        mgr.submit(to_decide + "/route", {"departments": ["technical"]})
+        decided = complaint("quality")                              # close, quality penalty
         mgr.submit(decided + "/route", {"departments": ["technical"]})
         tech.submit(decided + "/remedy", {"remedy": "更换"})
         verified = complaint("service")                             # penalty, close
