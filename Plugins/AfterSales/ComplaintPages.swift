@@ -68,7 +68,8 @@ enum ComplaintPages {
             FormField("summary", "投诉内容", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
             // 003 §7.8: the deadline runs from when the complaint was received, not registered.
             FormField("received_date", "受理日期", .date, rules: [.notInFuture], help: "客户投诉到达公司的日期；与受理时间都不填时按现在"),
-            FormField("received_time", "受理时间（时:分）", rules: [.pattern("^([01][0-9]|2[0-3]):[0-5][0-9]$", message: "请按 HH:MM 填写时间")]),
+            FormField("received_hour", "受理时间：时（0–23）", .integer, rules: [.range(0, 23)]),
+            FormField("received_minute", "受理时间：分（0–59）", .integer, rules: [.range(0, 59)]),
             FormField("invoice_no", "票据（质量投诉）", rules: [.length(min: nil, max: 50)]),
             FormField("product", "品名（质量投诉）", rules: [.length(min: nil, max: 100)]),
             FormField("spec", "规格（质量投诉）", rules: [.length(min: nil, max: 100)]),
@@ -81,10 +82,10 @@ enum ComplaintPages {
             FormField("document", "文件", .file(accept: documentTypes, maxBytes: maxFileBytes), help: "PDF/Word/Excel/文本，不超过 5 MB"),
         ], checks: [{ v in
             var errors: [FormError] = []
-            if v.date("received_date") == nil && !v.string("received_time").isEmpty {
+            if v.date("received_date") == nil && (v.int("received_hour") != nil || v.int("received_minute") != nil) {
                 errors.append(FormError(field: "received_date", "请填写受理日期"))
-            } else if v.date("received_date") != nil && v.string("received_time").isEmpty {
-                errors.append(FormError(field: "received_time", "请填写受理时间"))
+            } else if v.date("received_date") != nil && v.int("received_hour") == nil {
+                errors.append(FormError(field: "received_hour", "请填写受理时间（时）"))
             }
             if v.string("kind") == "quality", let received = v.date("received_date"), let purchase = v.date("purchase_date"), received < purchase {
                 errors.append(FormError(field: "received_date", "受理日期不能早于购买日期（\(purchase.description)）"))
@@ -230,7 +231,8 @@ enum ComplaintPages {
 
     static let register_: Handler = { req, ctx in
         let choices = try ServiceUtil.customerChoices(ctx)
-        let initial = FormData([("received_date", ctx.today.description), ("received_time", ctx.display(ctx.now, pattern: "HH:mm"))])
+        let (hour, minute) = ServiceDeadline.hourMinute(ctx)
+        let initial = FormData([("received_date", ctx.today.description), ("received_hour", hour), ("received_minute", minute)])
         return try ctx.handleForm(registerForm(customers: choices), title: "登记客户投诉", initial: initial,
                                   page: { form in ComplaintFormPage(form: form) }) { v in
             let user = try ctx.requireUser()
@@ -241,13 +243,14 @@ enum ComplaintPages {
             }
             let quality = v.string("kind") == "quality"
             let now = ctx.epoch
-            // 受理时间: as typed (not in the future), or now when both parts are left empty.
+            // 受理时间: as typed (not in the future; the minute defaults to 0), or now when left empty.
             var received = now
             if let day = v.date("received_date") {
-                guard let at = ServiceDeadline.instant(day, time: v.string("received_time"), ctx.timeZone) else {
-                    throw FormRejection(field: "received_time", "请按 HH:MM 填写时间")
+                guard let at = ServiceDeadline.instant(day, hour: v.int("received_hour") ?? 0, minute: v.int("received_minute") ?? 0,
+                                                       ctx.timeZone) else {
+                    throw FormRejection(field: "received_hour", "请填写 0–23 时、0–59 分")
                 }
-                if at > now { throw FormRejection(field: "received_time", "受理时间不能晚于现在") }
+                if at > now { throw FormRejection(field: "received_hour", "受理时间不能晚于现在") }
                 received = at
             }
             let due = ServiceDeadline.due(receivedAt: received, inCity: customer.inCity, policy: try DeadlinePolicy.load(ctx), timeZone: ctx.timeZone)

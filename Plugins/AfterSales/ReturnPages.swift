@@ -164,8 +164,8 @@ enum ReturnPages {
     /// 003 §6.2: the rep records when they reached the customer.
     static let arrivalForm = FormSchema([
         FormField("arrived_date", "到达客户日期", .date, required: true, rules: [.notInFuture]),
-        FormField("arrived_time", "到达时间（时:分）", required: true,
-                  rules: [.pattern("^([01][0-9]|2[0-3]):[0-5][0-9]$", message: "请按 HH:MM 填写时间")]),
+        FormField("arrived_hour", "到达时间：时（0–23）", .integer, required: true, rules: [.range(0, 23)]),
+        FormField("arrived_minute", "到达时间：分（0–59）", .integer, required: true, rules: [.range(0, 59)]),
         FormField("note", "到达情况说明", .textarea, rules: [.length(min: nil, max: 1000)]),
     ])
 

@@ -183,13 +183,15 @@ enum ReturnViews {
         guard try P.mayRecordArrival(r, ctx) else { throw HTTPError.forbidden }
         guard r.int("arrived_at") == nil else { throw HTTPError.conflict("已记录到达客户时间，不能重复记录。") }
         let registered = r.int("created_at") ?? 0
-        let initial = FormData([("arrived_date", ctx.today.description), ("arrived_time", ctx.display(ctx.now, pattern: "HH:mm"))])
+        let (hour, minute) = ServiceDeadline.hourMinute(ctx)
+        let initial = FormData([("arrived_date", ctx.today.description), ("arrived_hour", hour), ("arrived_minute", minute)])
         return try ctx.handleForm(P.arrivalForm, title: "到达客户", initial: initial,
                                   page: { form in ReturnStepPage(heading: "记录到达客户时间（003 §6.2）", r: .init(r), form: form) }) { v in
-            guard let at = ServiceDeadline.instant(try v.requireDate("arrived_date"), time: v.string("arrived_time"), ctx.timeZone) else {
-                throw FormRejection(field: "arrived_time", "请按 HH:MM 填写时间")
+            guard let at = ServiceDeadline.instant(try v.requireDate("arrived_date"), hour: try v.requireInt("arrived_hour"),
+                                                   minute: try v.requireInt("arrived_minute"), ctx.timeZone) else {
+                throw FormRejection(field: "arrived_hour", "请填写 0–23 时、0–59 分")
             }
-            if at > ctx.epoch { throw FormRejection(field: "arrived_time", "到达时间不能晚于现在") }
+            if at > ctx.epoch { throw FormRejection(field: "arrived_hour", "到达时间不能晚于现在") }
             if at < registered {
                 throw FormRejection(field: "arrived_date", "到达时间不能早于退货登记时间（\(ctx.displayEpoch(registered))）")
             }

@@ -119,14 +119,16 @@ enum ServiceDeadline {
         return o1 || o2 ? (hours < 0 ? .min : .max) : due
     }
 
-    /// An instant from a form's date and `HH:MM` time in the company time zone (nil if the time
-    /// does not parse; the field's pattern has checked it).
-    static func instant(_ date: LocalDate, time: String, _ zone: TimeZone) -> Int64? {
-        let parts = time.split(separator: ":")
-        guard parts.count == 2, let h = Int64(parts[0]), let m = Int64(parts[1]), (0..<24).contains(h), (0..<60).contains(m) else {
-            return nil
-        }
-        return Int64(date.start(in: zone).timeIntervalSince1970) + h * 3600 + m * 60
+    /// An instant from a form's date, hour and minute in the company time zone (nil outside
+    /// 0–23 / 0–59; the fields' ranges have checked them).
+    static func instant(_ date: LocalDate, hour: Int64, minute: Int64, _ zone: TimeZone) -> Int64? {
+        guard (0..<24).contains(hour), (0..<60).contains(minute) else { return nil }
+        return Int64(date.start(in: zone).timeIntervalSince1970) + hour * 3600 + minute * 60
+    }
+
+    /// The hour and minute of `date` in the company time zone, as a form's initial values.
+    static func hourMinute(_ ctx: Context) -> (hour: String, minute: String) {
+        (String(Int(ctx.display(ctx.now, pattern: "H")) ?? 0), String(Int(ctx.display(ctx.now, pattern: "m")) ?? 0))
     }
 
     /// `剩余 5 小时 20 分` or `已超时 3 小时 5 分`.

@@ -134,19 +134,20 @@ final class ClockBox: @unchecked Sendable {
         let rep = w.client("rep")
         // Now is 2026-05-29 04:26 in the company time zone; the form offers it.
         let form = rep.get("/service/complaints/new").body
-        #expect(form.contains("name=\"received_date\" value=\"2026-05-29\"") && form.contains("value=\"04:26\""))
-        let future = w.register(rep, ServiceWorld.qualityFields(customer: w.outCity) + [("received_date", "2026-05-29"), ("received_time", "05:00")])
+        #expect(form.contains("name=\"received_date\" value=\"2026-05-29\"") && form.contains("name=\"received_hour\" value=\"4\"")
+                && form.contains("name=\"received_minute\" value=\"26\""))
+        let future = w.register(rep, ServiceWorld.qualityFields(customer: w.outCity) + [("received_date", "2026-05-29"), ("received_hour", "5"), ("received_minute", "0")])
         #expect(future.status == 422)
-        #expect(future.body.contains("id=\"f-received_time-error\">受理时间不能晚于现在"))
-        #expect(future.body.contains("value=\"05:00\"") && future.body.contains("value=\"FP-001\""))
-        let beforePurchase = w.register(rep, ServiceWorld.qualityFields(customer: w.outCity) + [("received_date", "2026-04-30"), ("received_time", "10:00")])
+        #expect(future.body.contains("id=\"f-received_hour-error\">受理时间不能晚于现在"))
+        #expect(future.body.contains("name=\"received_hour\" value=\"5\"") && future.body.contains("value=\"FP-001\""))
+        let beforePurchase = w.register(rep, ServiceWorld.qualityFields(customer: w.outCity) + [("received_date", "2026-04-30"), ("received_hour", "10"), ("received_minute", "0")])
         #expect(beforePurchase.status == 422 && beforePurchase.body.contains("受理日期不能早于购买日期（2026-05-01）"))
-        let noTime = w.register(rep, ServiceWorld.qualityFields(customer: w.outCity) + [("received_date", "2026-05-28"), ("received_time", "")])
-        #expect(noTime.status == 422 && noTime.body.contains("id=\"f-received_time-error\">请填写受理时间"))
+        let noTime = w.register(rep, ServiceWorld.qualityFields(customer: w.outCity) + [("received_date", "2026-05-28"), ("received_hour", ""), ("received_minute", "")])
+        #expect(noTime.status == 422 && noTime.body.contains("id=\"f-received_hour-error\">请填写受理时间（时）"))
         #expect(try w.t.db.scalar("SELECT COUNT(*) FROM service_complaints") == 0)
 
         // Received yesterday evening (2026-05-28 20:00 = 12:00 UTC), registered now: 48 hours from receipt.
-        let id = try w.idFrom(w.register(rep, ServiceWorld.qualityFields(customer: w.outCity) + [("received_date", "2026-05-28"), ("received_time", "20:00")]))
+        let id = try w.idFrom(w.register(rep, ServiceWorld.qualityFields(customer: w.outCity) + [("received_date", "2026-05-28"), ("received_hour", "20"), ("received_minute", "0")]))
         let row = try #require(try w.t.db.first("SELECT * FROM service_complaints WHERE id = \(id)"))
         let received: Int64 = 1_779_969_600   // 2026-05-28T12:00:00Z
         #expect(row.int("received_at") == received && row.int("registered_at") == Int64(w.now.timeIntervalSince1970))
@@ -157,7 +158,7 @@ final class ClockBox: @unchecked Sendable {
         #expect(try w.t.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'service.complaint' AND reason = '受理时间 2026-05-28 20:00'") == 1)
         // Left empty: received when registered.
         let now = try w.idFrom(w.register(rep, [("kind", "service"), ("customer", String(w.inCity)), ("summary", "态度差"), ("concerned", "王五"),
-                                                ("received_date", ""), ("received_time", "")]))
+                                                ("received_date", ""), ("received_hour", ""), ("received_minute", "")]))
         #expect(try w.t.db.scalar("SELECT received_at - registered_at FROM service_complaints WHERE id = \(now)") == 0)
     }
 

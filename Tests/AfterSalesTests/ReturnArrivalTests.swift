@@ -47,11 +47,11 @@ import SalesTesting
 
         // Registered 2026-05-29 04:26 (company time), now 17:26: not in the future, not before registration.
         rep.get("/service/returns/\(id)/arrival")
-        let future = rep.submit("/service/returns/\(id)/arrival", [("arrived_date", "2026-05-29"), ("arrived_time", "18:00"), ("note", "见采购部")])
+        let future = rep.submit("/service/returns/\(id)/arrival", [("arrived_date", "2026-05-29"), ("arrived_hour", "18"), ("arrived_minute", "0"), ("note", "见采购部")])
         #expect(future.status == 422 && future.body.contains("到达时间不能晚于现在") && future.body.contains("见采购部"))
-        let early = rep.submit("/service/returns/\(id)/arrival", [("arrived_date", "2026-05-29"), ("arrived_time", "04:00")])
+        let early = rep.submit("/service/returns/\(id)/arrival", [("arrived_date", "2026-05-29"), ("arrived_hour", "4"), ("arrived_minute", "0")])
         #expect(early.status == 422 && early.body.contains("到达时间不能早于退货登记时间"))
-        #expect(rep.submit("/service/returns/\(id)/arrival", [("arrived_date", "2026-05-29"), ("arrived_time", "17:00"), ("note", "见采购部")]).status == 303)
+        #expect(rep.submit("/service/returns/\(id)/arrival", [("arrived_date", "2026-05-29"), ("arrived_hour", "17"), ("arrived_minute", "0"), ("note", "见采购部")]).status == 303)
         #expect(try w.t.db.scalar("""
             SELECT COUNT(*) FROM audit_log WHERE entity = 'service.return' AND entity_id = \(String(id)) AND action = 'arrive'
                 AND reason LIKE '%逾期到达%见采购部%'
@@ -71,7 +71,7 @@ import SalesTesting
         w.advance(hours: 2)
         let rep = w.client("rep")
         #expect(rep.get("/service/returns/\(id)").body.contains("href=\"/service/returns/\(id)/arrival\""))
-        #expect(rep.submit("/service/returns/\(id)/arrival", [("arrived_date", "2026-05-29"), ("arrived_time", "06:00")]).status == 303)
+        #expect(rep.submit("/service/returns/\(id)/arrival", [("arrived_date", "2026-05-29"), ("arrived_hour", "6"), ("arrived_minute", "0")]).status == 303)
         #expect(rep.get("/service/returns/\(id)").body.contains("按时到达"))
         #expect(!rep.get("/service/returns/\(id)").body.contains("href=\"/service/returns/\(id)/arrival\""))
     }

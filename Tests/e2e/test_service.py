@@ -167,8 +167,8 @@ def test_service_flows_through_nginx():
         at("2026-05-30T23:00:00+08:00")
         rep = login("rep")
         rep.get(f"/service/returns/{rid2}/arrival")
-        assert rep.post(f"/service/returns/{rid2}/arrival", {"arrived_date": "2026-05-30", "arrived_time": "23:30"}).status == 422  # future
-        assert rep.post(f"/service/returns/{rid2}/arrival", {"arrived_date": "2026-05-30", "arrived_time": "22:30",
+        assert rep.post(f"/service/returns/{rid2}/arrival", {"arrived_date": "2026-05-30", "arrived_hour": "23", "arrived_minute": "30"}).status == 422  # future
+        assert rep.post(f"/service/returns/{rid2}/arrival", {"arrived_date": "2026-05-30", "arrived_hour": "22", "arrived_minute": "30",
                                                              "note": "与客户仓库核对"}).status == 303
         assert "按时到达" in rep.get(f"/service/returns/{rid2}").text
         assert f"退货待到达客户处：外省装饰公司 #{rid2}" not in rep.get("/").text
