@@ -2,9 +2,12 @@ import CustomerDevelopmentAPI
 import Foundation
 import SalesKit
 
-/// 售后服务 — after-sales service (RULES.md §3): quality and service complaints with the
-/// 24 h / 48 h deadline, returns with the quality notice and the return-warehouse receipt,
-/// patrol visits and reports. Reads customers only through `CustomerDirectory` (module `crm`).
+/// 售后服务 — after-sales service (RULES.md §3, §6 "Returns"): quality and service complaints
+/// with the 24 h / 48 h deadline from the 受理时间, routing, remedies, penalties (001 篇二 §5.3a/b)
+/// and the outcome told to the customer's rep; returns with the rep's arrival deadline, 品质部's
+/// verification (准予 / 部分准予 / 拒绝), a receipt bounded by the accepted quantity and the
+/// settlement of what was received; patrol visits and reports. Reads customers only through
+/// `CustomerDirectory` (module `crm`).
 public struct AfterSalesModule: DepartmentModule {
     public init() {}
 
@@ -15,10 +18,10 @@ public struct AfterSalesModule: DepartmentModule {
     public var menu: [MenuItem] { ComplaintPages.menu + ReturnPages.menu + PatrolPages.menu }
     public var migrations: [Migration] { ServiceMigrations.all }
     public var pages: [any PageModel.Type] {
-        [ComplaintListPage.self, ComplaintPage.self, ComplaintPrintPage.self, ComplaintFormPage.self, ComplaintStepPage.self,
-         QueuePage.self, ReportPage.self, PolicyPage.self,
+        [ComplaintPage.self, ComplaintPrintPage.self, ComplaintFormPage.self, ComplaintStepPage.self,
+         ReportPage.self, PolicyPage.self,
          ReturnPage.self, ReturnPrintPage.self, ReturnStepPage.self,
-         PatrolPlansPage.self, PatrolFormPage.self, PatrolListPage.self, PatrolVisitPage.self, PatrolReportPage.self,
+         PatrolPlansPage.self, PatrolFormPage.self, PatrolVisitPage.self, PatrolReportPage.self,
          PatrolUrgentPage.self, PatrolGiftPage.self, PatrolMonthlyPage.self, PatrolFeedbackPage.self]
     }
     public var forms: [String: FormSchema] { FormSchema.combine(ComplaintPages.forms, ReturnPages.forms, PatrolPages.forms) }

@@ -95,7 +95,8 @@ enum ComplaintActions {
     }
 
     /// Closing requires the result and the customer's feedback; the first close is the
-    /// handling time for the deadline (003 §7.8).
+    /// handling time for the deadline (003 §7.8). The customer's rep gets the outcome in their
+    /// inbox (001 篇一 §1.12, RULES §3.1).
     static let close: Handler = { req, ctx in
         let c = try P.load(try req.id(), ctx)
         let id = try c.requireInt("id")
@@ -106,23 +107,48 @@ enum ComplaintActions {
         return try ctx.handleForm(P.closeForm, title: "结案",
                                   page: { form in ComplaintStepPage(c, heading: "结案：处理结果与客户反馈", form: form) }) { v in
             let now = ctx.epoch
+            let user = try ctx.requireUser()
+            let customer = try ServiceUtil.directory(ctx).customer(id: c.int("customer_id") ?? 0, ctx)
             try ctx.db.transaction {
                 _ = try move(c, action: "close", reason: v.string("result"), set: """
-                    , result = \(v.string("result")), feedback = \(v.string("feedback")), closed_by = \(try ctx.requireUser().id),
+                    , result = \(v.string("result")), feedback = \(v.string("feedback")), closed_by = \(user.id),
                       closed_at = \(now), handled_at = COALESCE(handled_at, \(now))
                     """, ctx)
+                // 001 篇一 §1.12: the customer's rep is told the outcome (until they open the complaint).
+                if let customer, customer.ownerID != 0, customer.ownerID != user.id {
+                    try ctx.db.execute("""
+                        INSERT INTO service_complaint_notices (complaint_id, user_id, created_at) VALUES (\(id), \(customer.ownerID), \(now))
+                        ON CONFLICT (complaint_id, user_id) DO UPDATE SET created_at = excluded.created_at, read_at = NULL
+                        """)
+                    try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "notify_owner",
+                                             reason: "处理结果已通知客户负责销售 \(customer.ownerName)"))
+                }
             }
             return .redirect(to: "/service/complaints/\(id)")
         }
     }
 
-    /// 001 篇二 §5.3a: a penalty on a verified service complaint — notice and a 20–100 元 fine.
+    /// Whether a penalty may be recorded on the complaint: a verified service complaint
+    /// (001 篇二 §5.3a), or a quality complaint whose cause 技术部 has established by deciding the
+    /// remedy (§5.3b).
+    static func penaltyAllowed(_ c: Row) -> Bool {
+        c.string("kind") == "quality" ? c.string("remedy") != nil : c.bool("verified")
+    }
+
+    /// 001 篇二 §5.3: the penalty of the complaint's kind — §5.3a a notice and a 20–100 元 fine
+    /// for the person; §5.3b a notice and a penalty per the 考核方案 for the responsible
+    /// department and person, or the proposal to dismiss.
     static let penalty: Handler = { req, ctx in
         let c = try P.load(try req.id(), ctx)
-        let id = try c.requireInt("id")
-        guard c.string("kind") == "service", c.bool("verified") else {
-            throw HTTPError.conflict("只有经核实属实的服务投诉才能记录处罚。")
+        guard penaltyAllowed(c) else {
+            throw HTTPError.conflict(c.string("kind") == "quality" ? "质量投诉须经技术部查明原因、决定处理措施后，才能记录处罚。"
+                                                                 : "只有经核实属实的服务投诉才能记录处罚。")
         }
+        return c.string("kind") == "quality" ? try qualityPenalty(c, ctx) : try servicePenalty(c, ctx)
+    }
+
+    static func servicePenalty(_ c: Row, _ ctx: Context) throws -> Response {
+        let id = try c.requireInt("id")
         return try ctx.handleForm(P.penaltyForm, title: "处罚记录",
                                   initial: FormData([("person", c.string("concerned") ?? "")]),
                                   page: { form in ComplaintStepPage(c, heading: "处罚：批评通报与罚款（20–100 元）", form: form) }) { v in
@@ -134,6 +160,32 @@ enum ComplaintActions {
                     """)
                 try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "penalty",
                                          reason: "\(v.string("person")) 罚款 \(Money.yuan(try v.requireMoney("fine")))（处罚记录 \(pid)）"))
+            }
+            return .redirect(to: "/service/complaints/\(id)")
+        }
+    }
+
+    static func qualityPenalty(_ c: Row, _ ctx: Context) throws -> Response {
+        let id = try c.requireInt("id")
+        // The departments the complaint was routed to come first as the likely responsible one.
+        let routed = try ctx.db.first("SELECT department FROM service_complaint_departments WHERE complaint_id = \(id) AND department <> 'technical' ORDER BY id")
+        return try ctx.handleForm(P.qualityPenaltyForm, title: "质量投诉处罚记录",
+                                  initial: FormData([("department", routed?.string("department") ?? "")]),
+                                  page: { form in
+            ComplaintStepPage(c, heading: "质量投诉处罚：对相关责任部门及责任人通报批评，按《考核方案》处罚（001 篇二 §5.3b）", form: form)
+        }) { v in
+            let fine = v.money("fine") ?? 0
+            let department = v.string("department")
+            try ctx.db.transaction {
+                let pid = try ctx.db.insert("""
+                    INSERT INTO service_quality_penalties (complaint_id, department, person, notice, fine_fen, basis, dismissal, created_by, created_at)
+                    VALUES (\(id), \(department), \(v.string("person")), \(v.string("notice")), \(fine), \(v.string("basis")),
+                        \(v.bool("dismissal")), \(try ctx.requireUser().id), \(ctx.epoch)) RETURNING id
+                    """)
+                let who = ServiceDepartment.title(department) + (v.string("person").isEmpty ? "" : " " + v.string("person"))
+                try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "quality_penalty",
+                                         reason: "\(who) 通报批评，罚款 \(Money.yuan(fine))" + (v.bool("dismissal") ? "，建议辞退" : "")
+                                            + "；依据 \(v.string("basis"))（质量投诉处罚记录 \(pid)）"))
             }
             return .redirect(to: "/service/complaints/\(id)")
         }

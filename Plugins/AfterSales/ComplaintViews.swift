@@ -6,73 +6,65 @@ import SalesKit
 enum ComplaintViews {
     typealias P = ComplaintPages
 
-    static let listSpec = ListSpec(columns: [
-        .init("id", "编号", sql: "c.id"),
-        .init("kind", "类别", sql: "c.kind"),
-        .init("customer", "客户", sql: "c.customer_name"),
-        .init("summary", "投诉内容", sql: "c.summary", sortable: false),
-        .init("state", "状态", sql: "c.state"),
-        .init("registered", "登记时间", sql: "c.registered_at"),
-        .init("due", "处理时限", sql: "c.due_at"),
-        .init("left", "剩余时间", sql: "c.due_at", sortable: false),
-    ], defaultSort: "registered", defaultDescending: true,
-       filters: ["kind", "state", "department", "customer", "overdue", "from", "to"], pageSize: 50, tiebreaker: "c.id")
-
     /// A complaint row as its pages show it: titles, times, the time left and the overdue flag.
     static func decorate(_ r: Row, _ ctx: Context) -> ComplaintView {
-        let open = r.string("state") != "closed"
-        let now = ctx.epoch
         let due = r.int("due_at") ?? 0
-        let left: String, overdue: Bool
-        if open {
-            (left, overdue) = ServiceDeadline.timeLeft(due: due, now: now)
-        } else {
-            let handled = r.int("handled_at") ?? now
-            left = handled <= due ? "按时处理" : "逾期处理"
-            overdue = false
-        }
+        let (left, overdue) = timeLeft(r, ctx)
         func text(_ column: String) -> String { r.string(column) ?? "" }
         return ComplaintView(
             id: r.int("id") ?? 0, kindText: P.kindTitles[text("kind")] ?? "", customerName: text("customer_name"),
             inCityText: r.bool("in_city") ? "市内" : "市外", stateText: P.stateTitles[text("state")] ?? "",
-            registered: ctx.displayEpoch(r.int("registered_at")), due: ctx.displayEpoch(due), left: left, overdue: overdue,
+            registered: ctx.displayEpoch(r.int("registered_at")), received: ctx.displayEpoch(r.int("received_at") ?? r.int("registered_at")),
+            due: ctx.displayEpoch(due), left: left, overdue: overdue,
             summary: text("summary"), invoiceNo: text("invoice_no"), purchaseDate: text("purchase_date"), product: text("product"),
             spec: text("spec"), quantity: text("quantity"), grade: text("grade"), color: text("color"), concerned: text("concerned"),
             proposal: text("proposal"), remedy: text("remedy"), result: text("result"), feedback: text("feedback"))
     }
 
-    static let list: Handler = { req, ctx in
-        let q = listSpec.parse(req.query)
-        var w: SQL = "WHERE \(try P.visibility(ctx))"
-        if let k = q.filters["kind"] { w = w + " AND c.kind = \(k)" }
-        if let s = q.filters["state"] { w = w + " AND c.state = \(s)" }
-        if let d = q.filters["department"] {
-            w = w + " AND c.id IN (SELECT complaint_id FROM service_complaint_departments WHERE department = \(d))"
-        }
-        if let cu = q.filters["customer"], let cid = Int64(cu) { w = w + " AND c.customer_id = \(cid)" }
-        if q.filters["overdue"] == "1" { w = w + " AND c.state <> 'closed' AND c.due_at < \(ctx.epoch)" }
-        w = w + q.dateRange("c.registered_at", epochIn: ctx.timeZone)
-        let rows = try ctx.db.query("""
-            SELECT c.* FROM service_complaints c \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
-            """)
-        let items = rows.map { decorate($0, ctx) }
-        func cells(_ c: ComplaintView) -> [String] {
-            [String(c.id), c.kindText, c.customerName, c.summary, c.stateText, c.registered, c.due, c.left]
-        }
-        if q.export { return .csv(filename: "客户投诉.csv", CSVTable(header: listSpec.columns.map(\.title), rows: items.map(cells))) }
-        let customers = try ServiceUtil.customerChoices(ctx)
-        let kinds = P.kindTitles.sorted { $0.key < $1.key }.map { Choice($0.key, $0.value) }
-        return ctx.render(ComplaintListPage(
-            canRegister: ctx.can(P.register),
-            kinds: ServiceUtil.options(kinds, selected: q.filters["kind"]),
-            states: ServiceUtil.options(P.State.allCases.map { Choice($0.rawValue, P.stateTitles[$0.rawValue] ?? "") }, selected: q.filters["state"]),
-            departments: ServiceUtil.options(ServiceDepartment.choices, selected: q.filters["department"]),
-            customers: ServiceUtil.options(customers, selected: q.filters["customer"]),
-            overdueChecked: q.filters["overdue"] == "1", from: q.filters["from"] ?? "", to: q.filters["to"] ?? "",
-            list: q.view(rowsFetched: rows.count, basePath: "/service/complaints"),
-            complaints: items.prefix(listSpec.pageSize).map { .init(id: $0.id, overdue: $0.overdue, cells: cells($0)) }
-        ), title: "客户投诉")
+    /// `剩余 …` / `已超时 …` (overdue) while open (003 §7.8); `按时处理` / `逾期处理` once closed.
+    static func timeLeft(_ r: Row, _ ctx: Context) -> (text: String, overdue: Bool) {
+        let due = r.int("due_at") ?? 0
+        guard r.string("state") == "closed" else { return ServiceDeadline.timeLeft(due: due, now: ctx.epoch) }
+        return ((r.int("handled_at") ?? ctx.epoch) <= due ? "按时处理" : "逾期处理", false)
     }
+
+    /// 客户投诉: the list of the complaints the user may see (004), with CSV of the same columns.
+    static let listPage = ListPage(
+        title: "客户投诉", path: "/service/complaints",
+        select: "c.*", from: "service_complaints c",
+        scope: { ctx in try P.visibility(ctx) },
+        columns: [
+            .init("id", "编号", sql: "c.id") { r, _ in ListCell(String(r.int("id") ?? 0), href: "/service/complaints/\(r.int("id") ?? 0)") },
+            .init("kind", "类别", sql: "c.kind") { r, _ in ListCell(P.kindTitles[r.string("kind") ?? ""] ?? "") },
+            .text("customer", "客户", sql: "c.customer_name"),
+            .text("summary", "投诉内容", sql: "c.summary", sortable: false),
+            .init("state", "状态", sql: "c.state") { r, _ in ListCell(P.stateTitles[r.string("state") ?? ""] ?? "") },
+            .time("registered", "登记时间", sql: "c.registered_at"),
+            .time("due", "处理时限", sql: "c.due_at"),
+            .init("left", "剩余时间", sql: "c.due_at", sortable: false) { r, ctx in
+                let left = timeLeft(r, ctx)
+                return ListCell(left.text, cls: left.overdue ? "error" : nil)
+            },
+        ],
+        filters: [
+            .choice("kind", "类别", all: "全部类别", [Choice("quality", "质量投诉"), Choice("service", "服务投诉")]) { s, _ in "c.kind = \(s)" },
+            .choice("state", "状态", all: "全部状态", P.State.allCases.map { Choice($0.rawValue, P.stateTitles[$0.rawValue] ?? "") }) { s, _ in
+                "c.state = \(s)"
+            },
+            .choice("department", "部门", all: "全部部门", ServiceDepartment.choices) { s, _ in
+                "c.id IN (SELECT complaint_id FROM service_complaint_departments WHERE department = \(s))"
+            },
+            .init("customer", "客户", .select(all: "全部客户", options: { ctx in try ServiceUtil.customerChoices(ctx) })) { s, _ in
+                Int64(s).map { "c.customer_id = \($0)" }
+            },
+            .checkbox("overdue", "仅超时") { ctx in "c.state <> 'closed' AND c.due_at < \(ctx.epoch)" },
+            .dateRange("登记", column: "c.registered_at", epoch: true),
+        ],
+        actions: [.init("登记投诉", href: "/service/complaints/new", shown: { ctx in ctx.can(P.register) })],
+        defaultSort: "registered", defaultDescending: true, tiebreaker: "c.id", empty: "没有投诉。",
+        rowClass: { r, ctx in timeLeft(r, ctx).overdue ? "overdue" : nil })
+
+    static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
     /// What the record and its print form both show.
     struct Record {
@@ -98,9 +90,13 @@ enum ComplaintViews {
                 filled: r.string("finding") != nil, filler: r.string("filler") ?? "", filledAt: ctx.displayEpoch(r.int("filled_at")),
                 canFill: s == .routed && dept.map { myDepts.contains($0) } == true && ctx.can(P.department))
         }
-        let penalties = try ctx.db.query("SELECT * FROM service_penalties WHERE complaint_id = \(id) ORDER BY id").map { r in
-            ComplaintPage.Penalty(person: r.string("person") ?? "", notice: r.string("notice") ?? "",
-                                  fine: Money.yuan(r.int("fine_fen") ?? 0), at: ctx.displayEpoch(r.int("created_at")))
+        // 001 篇二 §5.3a (service) and §5.3b (quality) penalties.
+        let penalties = try ctx.db.query(quality
+            ? "SELECT * FROM service_quality_penalties WHERE complaint_id = \(id) ORDER BY id"
+            : "SELECT * FROM service_penalties WHERE complaint_id = \(id) ORDER BY id").map { r in
+            ComplaintPage.Penalty(department: r.string("department").map(ServiceDepartment.title) ?? "", person: r.string("person") ?? "",
+                                  notice: r.string("notice") ?? "", fine: Money.yuan(r.int("fine_fen") ?? 0), basis: r.string("basis") ?? "",
+                                  dismissal: r.bool("dismissal"), at: ctx.displayEpoch(r.int("created_at")))
         }
         return Record(c: decorate(c, ctx), quality: quality, formTitle: quality ? "客户投诉质量处理表" : "客户投诉服务处理表",
                       departments: depts, penalties: penalties)
@@ -120,19 +116,48 @@ enum ComplaintViews {
             .filter { $0.action != "verify" || !quality }
             .map { t in ComplaintPage.Action(action: t.action, title: t.title, needsReason: t.requiresReason) }
         let canHandle = ctx.can(P.handle)
+        try markOutcomeRead(id, ctx)
+        let notices = try ctx.db.query("""
+            SELECT n.read_at, COALESCE(u.display_name, '') AS name FROM service_complaint_notices n
+            LEFT JOIN users u ON u.id = n.user_id WHERE n.complaint_id = \(id) ORDER BY n.id
+            """).map { r in
+            ComplaintPage.Notice(name: r.string("name") ?? "", readAt: r.int("read_at").map { ctx.displayEpoch($0) })
+        }
         return ctx.render(ComplaintPage(
             c: rec.c, formTitle: rec.formTitle, error: req.query["error"], quality: quality,
             hasFiles: !files.isEmpty, files: files,
             hasDepartments: !rec.departments.isEmpty, departments: rec.departments,
             remedyAt: ctx.displayEpoch(c.int("remedy_at")), closedAt: ctx.displayEpoch(c.int("closed_at")),
-            hasPenalties: !rec.penalties.isEmpty, penalties: rec.penalties,
+            hasPenalties: !rec.penalties.isEmpty, penalties: rec.penalties, notices: notices,
             canRoute: canHandle && quality && (s == .open || s == .routed),
             canRemedy: ctx.can(P.remedy) && s == .routed,
             canClose: canHandle && (quality ? s == .decided : (s == .open || s == .verified)),
-            canPenalty: canHandle && !quality && c.bool("verified"),
+            canPenalty: canHandle && ComplaintActions.penaltyAllowed(c),
             actions: acts,
             history: try ServiceUtil.history(entity: "service.complaint", id: id, titles: P.stateTitles, ctx)
         ), title: "客户投诉 #\(id)")
+    }
+
+    /// The customer's rep has opened the closed complaint: its outcome notice leaves their inbox
+    /// (audited). A read mark, so a database refusing the write does not fail the page.
+    static func markOutcomeRead(_ id: Int64, _ ctx: Context) throws {
+        guard let user = ctx.user,
+              try ctx.db.first("SELECT id FROM service_complaint_notices WHERE complaint_id = \(id) AND user_id = \(user.id) AND read_at IS NULL") != nil
+        else { return }
+        do {
+            try ctx.db.transaction {
+                let changed = try ctx.db.execute("""
+                    UPDATE service_complaint_notices SET read_at = \(ctx.epoch)
+                    WHERE complaint_id = \(id) AND user_id = \(user.id) AND read_at IS NULL
+                    """)
+                if changed > 0 {
+                    try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "outcome_read",
+                                             reason: "客户负责销售已阅处理结果"))
+                }
+            }
+        } catch let e as StorageError where e.isUnavailable {
+            // Read-only or busy: the notice stays unread and is marked on the next visit.
+        }
     }
 
     static let print: Handler = { req, ctx in
@@ -153,24 +178,87 @@ enum ComplaintViews {
         return try ctx.fileResponse(f.string("file_id") ?? "")
     }
 
-    /// A department's own queue: complaints routed to it, its part not yet filled in first.
-    static let queue: Handler = { req, ctx in
-        let depts = ServiceDepartment.of(ctx.user).map(\.rawValue)
-        let rows = depts.isEmpty ? [] : try ctx.db.query("""
-            SELECT c.*, d.department, d.finding, d.filled_at FROM service_complaint_departments d
-            JOIN service_complaints c ON c.id = d.complaint_id
-            WHERE d.department IN (\(list: depts)) AND c.state <> 'closed'
-            ORDER BY d.filled_at IS NOT NULL, c.due_at, c.id LIMIT 500
-            """)
-        let items = rows.map { r in
-            let c = decorate(r, ctx)
-            let dept = r.string("department") ?? ""
-            return QueuePage.Item(id: c.id, department: dept, deptTitle: ServiceDepartment.title(dept), customerName: c.customerName,
-                                  summary: c.summary, due: c.due, left: c.left, overdue: c.overdue, pending: r.string("finding") == nil)
-        }
-        return ctx.render(QueuePage(deptTitles: depts.map(ServiceDepartment.title).joined(separator: "、"), hasItems: !items.isEmpty,
-                                    items: items), title: "部门投诉待办")
-    }
+    /// 部门投诉待办: the complaints routed to the user's departments, still open, by deadline; the
+    /// row links to the department's form while its part is not filled in.
+    static let queuePage = ListPage(
+        title: "部门投诉待办", path: "/service/queue",
+        select: "d.id, d.complaint_id, d.department, d.finding, d.filled_at, c.customer_name, c.summary, c.due_at, c.state, c.handled_at",
+        from: "service_complaint_departments d JOIN service_complaints c ON c.id = d.complaint_id",
+        scope: { ctx in
+            let depts = ServiceDepartment.of(ctx.user).map(\.rawValue)
+            return depts.isEmpty ? "1 = 0" : "d.department IN (\(list: depts)) AND c.state <> 'closed'"
+        },
+        columns: [
+            .init("id", "编号", sql: "d.complaint_id") { r, _ in
+                ListCell(String(r.int("complaint_id") ?? 0), href: "/service/complaints/\(r.int("complaint_id") ?? 0)")
+            },
+            .init("department", "部门", sql: "d.department") { r, _ in ListCell(ServiceDepartment.title(r.string("department") ?? "")) },
+            .text("customer", "客户", sql: "c.customer_name"),
+            .text("summary", "投诉内容", sql: "c.summary", sortable: false),
+            .time("due", "处理时限", sql: "c.due_at"),
+            .init("left", "剩余时间", sql: "c.due_at", sortable: false) { r, ctx in
+                let left = timeLeft(r, ctx)
+                return ListCell(left.text, cls: left.overdue ? "error" : nil)
+            },
+            .init("finding", "本部门处理意见", sql: "d.filled_at") { r, _ in
+                r.string("finding") == nil
+                    ? ListCell("填写处理意见", href: "/service/complaints/\(r.int("complaint_id") ?? 0)/departments/\(r.string("department") ?? "")")
+                    : ListCell("已填写")
+            },
+        ],
+        filters: [
+            .checkbox("pending", "仅待填写") { _ in "d.finding IS NULL" },
+            .init("department", "部门", .select(all: "本人所属全部部门", options: { ctx in
+                ServiceDepartment.of(ctx.user).map { Choice($0.rawValue, $0.title) }
+            })) { s, _ in ServiceDepartment(rawValue: s).map { "d.department = \($0.rawValue)" } },
+        ],
+        defaultSort: "due", tiebreaker: "d.id", empty: "没有待处理的投诉。",
+        intro: "001 篇二 §5.1：分送本部门的质量投诉，由本部门如实填写调查与处理意见；按处理时限排列（003 §7.8）。",
+        rowClass: { r, ctx in timeLeft(r, ctx).overdue ? "overdue" : nil })
+
+    static let queue: Handler = { req, ctx in try queuePage.respond(req, ctx) }
+
+    /// Every complaint penalty, service (001 篇二 §5.3a) and quality (§5.3b), as one relation `p`
+    /// with a unique key (`pkey`) for paging.
+    static let allPenalties = """
+        (SELECT id * 2 AS pkey, 'service' AS kind, complaint_id, '' AS department, person, notice, fine_fen, '' AS basis,
+                0 AS dismissal, created_by, created_at FROM service_penalties
+         UNION ALL
+         SELECT id * 2 + 1, 'quality', complaint_id, department, person, notice, fine_fen, basis, dismissal, created_by, created_at
+         FROM service_quality_penalties) p
+        """
+
+    /// 投诉处罚记录: the penalty list (001 篇二 §5.3), of the complaints the user may see, with CSV.
+    static let penaltyPage = ListPage(
+        title: "投诉处罚记录", path: "/service/penalties",
+        select: "p.*, c.customer_name",
+        from: allPenalties + " JOIN service_complaints c ON c.id = p.complaint_id",
+        scope: { ctx in try P.visibility(ctx) },
+        columns: [
+            .init("complaint", "投诉编号", sql: "p.complaint_id") { r, _ in
+                ListCell(String(r.int("complaint_id") ?? 0), href: "/service/complaints/\(r.int("complaint_id") ?? 0)")
+            },
+            .init("kind", "类别", sql: "p.kind") { r, _ in ListCell(P.kindTitles[r.string("kind") ?? ""] ?? "") },
+            .text("customer", "客户", sql: "c.customer_name"),
+            .init("department", "责任部门", sql: "p.department") { r, _ in
+                ListCell((r.string("department") ?? "").isEmpty ? "" : ServiceDepartment.title(r.string("department") ?? ""))
+            },
+            .text("person", "受处罚人员", sql: "p.person"),
+            .text("notice", "批评通报", sql: "p.notice", sortable: false),
+            .init("fine", "罚款", sql: "p.fine_fen") { r, _ in ListCell(Money.yuan(r.int("fine_fen") ?? 0), cls: "num") },
+            .init("dismissal", "建议辞退", sql: "p.dismissal") { r, _ in r.bool("dismissal") ? ListCell("建议辞退", cls: "error") : ListCell("") },
+            .text("basis", "《考核方案》依据", sql: "p.basis", sortable: false),
+            .time("created", "记录时间", sql: "p.created_at"),
+        ],
+        filters: [
+            .choice("kind", "类别", all: "全部类别", [Choice("quality", "质量投诉"), Choice("service", "服务投诉")]) { s, _ in "p.kind = \(s)" },
+            .choice("department", "责任部门", all: "全部责任部门", ServiceDepartment.choices) { s, _ in "p.department = \(s)" },
+            .dateRange("记录", column: "p.created_at", epoch: true),
+        ],
+        defaultSort: "created", defaultDescending: true, tiebreaker: "p.pkey", empty: "没有处罚记录。",
+        intro: "001 篇二 §5.3：服务投诉经查实，对责任人通报批评并罚款 20–100 元／次；质量投诉对相关责任部门及责任人通报批评，按《考核方案》处罚，情节十分严重者建议辞退。")
+
+    static let penalties: Handler = { req, ctx in try penaltyPage.respond(req, ctx) }
 
     /// On-time rate (003 §7.8) per month of registration and per department.
     static let report: Handler = { req, ctx in
@@ -208,13 +296,24 @@ enum ComplaintViews {
             return ReportPage.Department(title: ServiceDepartment.title(r.string("department") ?? ""), total: r.int("total") ?? 0,
                                          filled: filled, onTime: onTime, overdueOpen: open, rate: rate(onTime, filled + open))
         }
+        // 001 篇二 §5.3: the penalties per kind and responsible department.
+        let penaltyRows = try ctx.db.query("""
+            SELECT p.kind, p.department, COUNT(*) AS n, SUM(p.fine_fen) AS total, SUM(p.dismissal) AS dismissals
+            FROM \(raw: allPenalties) GROUP BY p.kind, p.department ORDER BY p.kind, p.department
+            """).map { r in
+            let dept = r.string("department") ?? ""
+            return ReportPage.Penalties(title: (P.kindTitles[r.string("kind") ?? ""] ?? "") + (dept.isEmpty ? "" : " · " + ServiceDepartment.title(dept)),
+                                        count: r.int("n") ?? 0, total: Money.yuan(r.int("total") ?? 0), dismissals: r.int("dismissals") ?? 0)
+        }
         if req.query["format"] == "csv" {
             var t = CSVTable(header: ["月份/部门", "投诉数", "已处理", "按时处理", "超时未处理", "及时率"])
             for m in monthRows { t.rows.append([m.month, String(m.total), String(m.handled), String(m.onTime), String(m.overdueOpen), m.rate]) }
             for d in deptRows { t.rows.append([d.title, String(d.total), String(d.filled), String(d.onTime), String(d.overdueOpen), d.rate]) }
+            t.rows.append(["处罚（类别 · 责任部门）", "处罚次数", "罚款合计", "建议辞退", "", ""])
+            for p in penaltyRows { t.rows.append([p.title, String(p.count), p.total, String(p.dismissals), "", ""]) }
             return .csv(filename: "投诉及时率.csv", t)
         }
-        return ctx.render(ReportPage(months: monthRows, departments: deptRows), title: "投诉处理及时率")
+        return ctx.render(ReportPage(months: monthRows, departments: deptRows, penalties: penaltyRows), title: "投诉处理及时率")
     }
 
     /// Open complaints for those who handle them (overdue ones urgent), each department's
@@ -246,6 +345,16 @@ enum ComplaintViews {
                 items.append(item(r, "\(ServiceDepartment.title(r.string("department") ?? ""))待填写投诉处理意见"))
             }
         }
+        // 001 篇一 §1.12: the customer's rep is told the outcome of a closed complaint until they open it.
+        for r in try ctx.db.query("""
+            SELECT c.id, c.customer_name, c.result FROM service_complaint_notices n JOIN service_complaints c ON c.id = n.complaint_id
+            WHERE n.user_id = \(user.id) AND n.read_at IS NULL AND c.state = 'closed' ORDER BY n.created_at, n.id LIMIT 200
+            """) {
+            let result = r.string("result") ?? ""
+            items.append(InboxItem(title: "投诉已结案，请知悉处理结果：\(r.string("customer_name") ?? "") #\(r.int("id") ?? 0)",
+                                   detail: result.count > 60 ? String(result.prefix(60)) + "…" : result,
+                                   url: "/service/complaints/\(r.int("id") ?? 0)"))
+        }
         if user.can(P.remedy) {
             for r in try ctx.db.query("SELECT * FROM service_complaints WHERE state = 'routed' ORDER BY due_at LIMIT 200") {
                 items.append(item(r, "待决定投诉处理措施"))
@@ -265,6 +374,8 @@ struct ComplaintView: TemplateModel {
     var inCityText: String
     var stateText: String
     var registered: String
+    /// 受理时间 (003 §7.8: the deadline runs from it).
+    var received: String
     var due: String
     /// `剩余 …` / `已超时 …` while open; `按时处理` / `逾期处理` once closed.
     var left: String
@@ -282,27 +393,6 @@ struct ComplaintView: TemplateModel {
     var remedy: String
     var result: String
     var feedback: String
-}
-
-/// 客户投诉: the list with its filters (a date range and the overdue mark, hence its own template).
-struct ComplaintListPage: PageModel {
-    static let template = "complaints"
-    struct Item: TemplateModel {
-        var id: Int64
-        var overdue: Bool
-        var cells: [String]
-    }
-
-    var canRegister: Bool
-    var kinds: [OptionView]
-    var states: [OptionView]
-    var departments: [OptionView]
-    var customers: [OptionView]
-    var overdueChecked: Bool
-    var from: String
-    var to: String
-    var list: ListView
-    var complaints: [Item]
 }
 
 /// 客户投诉 #n: the record, its attachments, the departments' findings, the steps and the history.
@@ -325,10 +415,21 @@ struct ComplaintPage: PageModel {
     }
 
     struct Penalty: TemplateModel {
+        /// The responsible department (quality complaints, 001 篇二 §5.3b); "" for a service complaint.
+        var department: String
         var person: String
         var notice: String
         var fine: String
+        /// The 考核方案 clause a quality-complaint penalty follows.
+        var basis: String
+        var dismissal: Bool
         var at: String
+    }
+
+    /// The outcome notice to the customer's rep, read or not.
+    struct Notice: TemplateModel {
+        var name: String
+        var readAt: String?
     }
 
     struct Action: TemplateModel {
@@ -350,6 +451,7 @@ struct ComplaintPage: PageModel {
     var closedAt: String
     var hasPenalties: Bool
     var penalties: [Penalty]
+    var notices: [Notice]
     var canRoute: Bool
     var canRemedy: Bool
     var canClose: Bool
@@ -398,26 +500,6 @@ struct ComplaintStepPage: PageModel {
     }
 }
 
-/// 部门投诉待办.
-struct QueuePage: PageModel {
-    static let template = "queue"
-    struct Item: TemplateModel {
-        var id: Int64
-        var department: String
-        var deptTitle: String
-        var customerName: String
-        var summary: String
-        var due: String
-        var left: String
-        var overdue: Bool
-        var pending: Bool
-    }
-
-    var deptTitles: String
-    var hasItems: Bool
-    var items: [Item]
-}
-
 /// 投诉处理及时率.
 struct ReportPage: PageModel {
     static let template = "report"
@@ -439,8 +521,17 @@ struct ReportPage: PageModel {
         var rate: String
     }
 
+    /// Penalties per complaint kind and responsible department (001 篇二 §5.3).
+    struct Penalties: TemplateModel {
+        var title: String
+        var count: Int64
+        var total: String
+        var dismissals: Int64
+    }
+
     var months: [Month]
     var departments: [Department]
+    var penalties: [Penalties]
 }
 
 /// 投诉处理时限.

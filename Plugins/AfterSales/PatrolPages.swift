@@ -211,53 +211,37 @@ enum PatrolPages {
         ])
     }
 
-    static let visitSpec = ListSpec(columns: [
-        .init("id", "编号", sql: "v.id"),
-        .init("customer", "客户", sql: "v.customer_name"),
-        .init("class", "类别", sql: "v.rating_class"),
-        .init("patroller", "巡访专人", sql: "u.display_name"),
-        .init("date", "计划日期", sql: "v.planned_date"),
-        .init("state", "状态", sql: "v.state"),
-    ], defaultSort: "date", defaultDescending: true, filters: ["customer", "state", "from", "to", "patroller"], pageSize: 50,
-       tiebreaker: "v.id")
-
     static let visitStates = ["assigned": "待巡访", "reported": "已报日报"]
 
-    static let visits: Handler = { req, ctx in
-        let q = visitSpec.parse(req.query)
-        let user = try ctx.requireUser()
-        var w: SQL = mayManage(ctx) ? "WHERE 1 = 1" : "WHERE v.patroller_id = \(user.id)"
-        if let c = q.filters["customer"].flatMap({ Int64($0) }) { w = w + " AND v.customer_id = \(c)" }
-        if let s = q.filters["state"] { w = w + " AND v.state = \(s)" }
-        if let p = q.filters["patroller"].flatMap({ Int64($0) }) { w = w + " AND v.patroller_id = \(p)" }
-        w = w + q.dateRange("v.planned_date")
-        let rows = try ctx.db.query("""
-            SELECT v.*, COALESCE(u.display_name, '') AS patroller FROM service_patrol_visits v LEFT JOIN users u ON u.id = v.patroller_id
-            \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
-            """)
-        let cells = rows.map { r -> [String] in
-            [String(r.int("id") ?? 0), r.string("customer_name") ?? "", r.string("rating_class") ?? "", r.string("patroller") ?? "",
-             r.string("planned_date") ?? "", visitStates[r.string("state") ?? ""] ?? ""]
-        }
-        if q.export { return .csv(filename: "巡访安排.csv", CSVTable(header: visitSpec.columns.map(\.title), rows: cells)) }
-        let customers = try customerChoices(ctx)
-        return ctx.render(PatrolListPage(
-            heading: "巡访安排", basePath: "/service/patrol/visits",
-            actions: ctx.can(manage) ? [.init(href: "/service/patrol/visits/new", title: "指派巡访")] : [],
-            intro: nil,
-            filters: [
-                .select("customer", "客户", ServiceUtil.options(customers, selected: q.filters["customer"])),
-                .select("state", "状态", ServiceUtil.options(visitStates.sorted { $0.key < $1.key }.map { Choice($0.key, $0.value) },
-                                                             selected: q.filters["state"])),
-                .date("from", "计划日期自", q.filters["from"]),
-                .date("to", "至", q.filters["to"]),
-            ],
-            rows: zip(rows, cells).prefix(visitSpec.pageSize).map { r, c in
-                .init(cells: c, url: "/service/patrol/visits/\(r.int("id") ?? 0)")
+    /// 巡访安排: the patroller's own visits, or all for 巡访管理 (who may also filter by patroller).
+    static let visitPage = ListPage(
+        title: "巡访安排", path: "/service/patrol/visits",
+        select: "v.*, COALESCE(u.display_name, '') AS patroller",
+        from: "service_patrol_visits v LEFT JOIN users u ON u.id = v.patroller_id",
+        scope: { ctx in mayManage(ctx) ? "1 = 1" : "v.patroller_id = \(try ctx.requireUser().id)" },
+        columns: [
+            .init("id", "编号", sql: "v.id") { r, _ in ListCell(String(r.int("id") ?? 0), href: "/service/patrol/visits/\(r.int("id") ?? 0)") },
+            .text("customer", "客户", sql: "v.customer_name"),
+            .text("class", "类别", sql: "v.rating_class"),
+            .init("patroller", "巡访专人", sql: "COALESCE(u.display_name, '')", rowKey: "patroller") { r, _ in ListCell(r.string("patroller") ?? "") },
+            .text("date", "计划日期", sql: "v.planned_date"),
+            .init("state", "状态", sql: "v.state") { r, _ in ListCell(visitStates[r.string("state") ?? ""] ?? "") },
+        ],
+        filters: [
+            .init("customer", "客户", .select(all: "客户：全部", options: { ctx in try customerChoices(ctx) })) { s, _ in
+                Int64(s).map { "v.customer_id = \($0)" }
             },
-            list: q.view(rowsFetched: rows.count, basePath: "/service/patrol/visits")
-        ), title: "巡访安排")
-    }
+            .choice("state", "状态", all: "状态：全部", visitStates.sorted { $0.key < $1.key }.map { Choice($0.key, $0.value) }) { s, _ in
+                "v.state = \(s)"
+            },
+            .init("patroller", "巡访专人", .select(all: "巡访专人：全部", options: { ctx in try patrollerChoices(ctx) }),
+                  shown: { ctx in mayManage(ctx) }) { s, _ in Int64(s).map { "v.patroller_id = \($0)" } },
+            .dateRange("计划日期", column: "v.planned_date"),
+        ],
+        actions: [.init("指派巡访", href: "/service/patrol/visits/new", shown: { ctx in ctx.can(manage) })],
+        defaultSort: "date", defaultDescending: true, tiebreaker: "v.id", empty: "没有记录。")
+
+    static let visits: Handler = { req, ctx in try visitPage.respond(req, ctx) }
 
     static let assign: Handler = { req, ctx in
         let customers = try ServiceUtil.customerChoices(ctx)

@@ -48,58 +48,43 @@ enum PatrolReports {
         }
     }
 
-    static let reportSpec = ListSpec(columns: [
-        .init("id", "编号", sql: "r.id"),
-        .init("date", "巡访日期", sql: "r.visit_date"),
-        .init("time", "时间", sql: "r.visit_time", sortable: false),
-        .init("customer", "客户", sql: "r.customer_name"),
-        .init("reporter", "巡访人", sql: "u.display_name"),
-        .init("unit", "营业单位", sql: "r.unit"),
-        .init("opinions", "客户意见、建议、希望", sql: "r.opinions", sortable: false),
-        .init("market", "市场行情、竞争对手动向", sql: "r.market", sortable: false),
-        .init("effect", "巡访效果", sql: "r.effect", sortable: false),
-        .init("handling", "主要事项处理", sql: "r.handling", sortable: false),
-        .init("other", "其他", sql: "r.other", sortable: false),
-        .init("ack", "上级已阅", sql: "r.ack_at"),
-    ], defaultSort: "date", defaultDescending: true, filters: ["customer", "unread", "from", "to", "unit"], pageSize: 50,
-       tiebreaker: "r.id")
-
-    static let list: Handler = { req, ctx in
-        let q = reportSpec.parse(req.query)
-        let user = try ctx.requireUser()
-        var w: SQL = P.mayManage(ctx) ? "WHERE 1 = 1" : "WHERE r.reporter_id = \(user.id)"
-        if let c = q.filters["customer"].flatMap({ Int64($0) }) { w = w + " AND r.customer_id = \(c)" }
-        if q.filters["unread"] == "1" { w = w + " AND r.ack_at IS NULL" }
-        if let u = q.filters["unit"] { w = w + " AND r.unit = \(u)" }
-        w = w + q.dateRange("r.visit_date")
-        let rows = try ctx.db.query("""
-            SELECT r.*, COALESCE(u.display_name, '') AS reporter FROM service_patrol_reports r LEFT JOIN users u ON u.id = r.reporter_id
-            \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
-            """)
-        let cells = rows.map { r -> [String] in
-            [String(r.int("id") ?? 0), r.string("visit_date") ?? "", r.string("visit_time") ?? "", r.string("customer_name") ?? "",
-             r.string("reporter") ?? "", r.string("unit") ?? ""]
-                + ["opinions", "market", "effect", "handling", "other"].map { r.string($0) ?? "" }
-                + [r.int("ack_at") == nil ? "未阅" : ctx.displayEpoch(r.int("ack_at"))]
-        }
-        if q.export { return .csv(filename: "巡访日报.csv", CSVTable(header: reportSpec.columns.map(\.title), rows: cells)) }
-        let customers = try P.customerChoices(ctx)
-        return ctx.render(PatrolListPage(
-            heading: "巡访日报", basePath: "/service/patrol/reports",
-            actions: [.init(href: "/service/patrol/urgent/new", title: "填写巡访紧急报告")],
-            intro: "002 §9 日报表。填写日报：在“巡访安排”中打开指派给您的巡访。",
-            filters: [
-                .select("customer", "客户", ServiceUtil.options(customers, selected: q.filters["customer"])),
-                .checkbox("unread", "仅上级未阅", checked: q.filters["unread"] == "1"),
-                .date("from", "巡访日期自", q.filters["from"]),
-                .date("to", "至", q.filters["to"]),
-            ],
-            rows: zip(rows, cells).prefix(reportSpec.pageSize).map { r, c in
-                .init(cells: c, url: "/service/patrol/reports/\(r.int("id") ?? 0)")
+    /// 巡访日报: the patroller's own daily reports, or all for 巡访管理 (who may also filter by unit).
+    static let reportPage = ListPage(
+        title: "巡访日报", path: "/service/patrol/reports",
+        select: "r.*, COALESCE(u.display_name, '') AS reporter",
+        from: "service_patrol_reports r LEFT JOIN users u ON u.id = r.reporter_id",
+        scope: { ctx in P.mayManage(ctx) ? "1 = 1" : "r.reporter_id = \(try ctx.requireUser().id)" },
+        columns: [
+            .init("id", "编号", sql: "r.id") { r, _ in ListCell(String(r.int("id") ?? 0), href: "/service/patrol/reports/\(r.int("id") ?? 0)") },
+            .text("date", "巡访日期", sql: "r.visit_date"),
+            .text("time", "时间", sql: "r.visit_time", sortable: false),
+            .text("customer", "客户", sql: "r.customer_name"),
+            .init("reporter", "巡访人", sql: "COALESCE(u.display_name, '')", rowKey: "reporter") { r, _ in ListCell(r.string("reporter") ?? "") },
+            .text("unit", "营业单位", sql: "r.unit"),
+            .text("opinions", "客户意见、建议、希望", sql: "r.opinions", sortable: false),
+            .text("market", "市场行情、竞争对手动向", sql: "r.market", sortable: false),
+            .text("effect", "巡访效果", sql: "r.effect", sortable: false),
+            .text("handling", "主要事项处理", sql: "r.handling", sortable: false),
+            .text("other", "其他", sql: "r.other", sortable: false),
+            .init("ack", "上级已阅", sql: "r.ack_at") { r, ctx in ListCell(r.int("ack_at") == nil ? "未阅" : ctx.displayEpoch(r.int("ack_at"))) },
+        ],
+        filters: [
+            .init("customer", "客户", .select(all: "客户：全部", options: { ctx in try P.customerChoices(ctx) })) { s, _ in
+                Int64(s).map { "r.customer_id = \($0)" }
             },
-            list: q.view(rowsFetched: rows.count, basePath: "/service/patrol/reports")
-        ), title: "巡访日报")
-    }
+            .checkbox("unread", "仅上级未阅") { _ in "r.ack_at IS NULL" },
+            .init("unit", "营业单位", .select(all: "营业单位：全部", options: { ctx in
+                try ctx.db.query("SELECT DISTINCT unit FROM service_patrol_reports ORDER BY unit").map {
+                    Choice($0.string("unit") ?? "", $0.string("unit") ?? "")
+                }
+            }), shown: { ctx in P.mayManage(ctx) }) { s, _ in "r.unit = \(s)" },
+            .dateRange("巡访日期", column: "r.visit_date"),
+        ],
+        actions: [.init("填写巡访紧急报告", href: "/service/patrol/urgent/new")],
+        defaultSort: "date", defaultDescending: true, tiebreaker: "r.id", empty: "没有记录。",
+        intro: "002 §9 日报表。填写日报：在“巡访安排”中打开指派给您的巡访。")
+
+    static let list: Handler = { req, ctx in try reportPage.respond(req, ctx) }
 
     static func loadReport(_ id: Int64, _ ctx: Context) throws -> Row {
         guard let r = try ctx.db.first("SELECT * FROM service_patrol_reports WHERE id = \(id)") else { throw HTTPError.notFound }

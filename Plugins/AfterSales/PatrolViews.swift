@@ -79,51 +79,6 @@ struct PatrolFormPage: PageModel {
     var form: FormView
 }
 
-/// 巡访安排 and 巡访日报: lists with a date range (hence not the shared list page).
-struct PatrolListPage: PageModel {
-    static let template = "patrol-list"
-    struct Link: TemplateModel {
-        var href: String
-        var title: String
-    }
-
-    struct Filter: TemplateModel {
-        var name: String
-        var label: String
-        var select = false
-        var date = false
-        var checkbox = false
-        var value = ""
-        var checked = false
-        var options: [OptionView] = []
-
-        static func select(_ name: String, _ label: String, _ options: [OptionView]) -> Filter {
-            Filter(name: name, label: label, select: true, options: options)
-        }
-
-        static func date(_ name: String, _ label: String, _ value: String?) -> Filter {
-            Filter(name: name, label: label, date: true, value: value ?? "")
-        }
-
-        static func checkbox(_ name: String, _ label: String, checked: Bool) -> Filter {
-            Filter(name: name, label: label, checkbox: true, checked: checked)
-        }
-    }
-
-    struct Item: TemplateModel {
-        var cells: [String]
-        var url: String
-    }
-
-    var heading: String
-    var basePath: String
-    var actions: [Link]
-    var intro: String?
-    var filters: [Filter]
-    var rows: [Item]
-    var list: ListView
-}
-
 /// 巡访 #n.
 struct PatrolVisitPage: PageModel {
     static let template = "patrol-visit"

@@ -44,6 +44,10 @@ enum ReturnViews {
             .init("state", "状态", sql: "r.state") { r, _ in ListCell(P.stateTitles[r.string("state") ?? ""] ?? "") },
             .time("created", "登记时间", sql: "r.created_at"),
             .init("settled", "结算金额", sql: "r.settled_fen") { r, _ in ListCell(r.int("settled_fen").map { Money.format($0) } ?? "") },
+            .init("arrival", "到达客户（003 §6.2）", sql: "r.arrival_due_at") { r, ctx in
+                let a = arrival(r, ctx)
+                return ListCell(a.text, cls: a.overdue ? "error" : nil)
+            },
         ],
         filters: [
             .choice("state", "状态", all: "全部状态", P.State.allCases.map { Choice($0.rawValue, P.stateTitles[$0.rawValue] ?? "") }) { s, _ in
@@ -57,9 +61,14 @@ enum ReturnViews {
                     GROUP BY r.customer_id ORDER BY name
                     """).map { Choice(String($0.int("customer_id") ?? 0), $0.string("name") ?? "") }
             })) { s, _ in Int64(s).map { "r.customer_id = \($0)" } },
+            // 003 §6.2: the rep has not recorded reaching the customer and the deadline has passed.
+            .checkbox("arrival_overdue", "仅到达超时") { ctx in
+                "r.arrived_at IS NULL AND r.arrival_due_at < \(ctx.epoch) AND r.state NOT IN ('refused', 'settled')"
+            },
         ],
         actions: [.init("登记退货", href: "/service/returns/new", shown: { ctx in ctx.can(P.register) })],
-        defaultSort: "created", defaultDescending: true, tiebreaker: "r.id", empty: "没有退货。")
+        defaultSort: "created", defaultDescending: true, tiebreaker: "r.id", empty: "没有退货。",
+        rowClass: { r, ctx in arrival(r, ctx).overdue ? "overdue" : nil })
 
     static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
@@ -79,11 +88,14 @@ enum ReturnViews {
                 throw FormRejection(field: "customer", "请选择您可查看的客户")
             }
             let now = ctx.epoch
+            // 003 §6.2: registering the customer's return notice starts the rep's arrival deadline.
+            let arrivalDue = ServiceDeadline.arrivalDue(registeredAt: now, policy: try DeadlinePolicy.load(ctx))
             let id: Int64 = try ctx.db.transaction {
                 let id = try ctx.db.insert("""
-                    INSERT INTO service_returns (customer_id, customer_name, reason_code, reason_form, reason_text, state, created_by, created_at, updated_at)
+                    INSERT INTO service_returns (customer_id, customer_name, reason_code, reason_form, reason_text, state, owner_id,
+                        arrival_due_at, created_by, created_at, updated_at)
                     VALUES (\(c.id), \(c.name), \(v.string("reason_code")), \(v.string("reason_form")), \(v.string("reason_text")),
-                        'registered', \(try ctx.requireUser().id), \(now), \(now)) RETURNING id
+                        'registered', \(c.ownerID), \(arrivalDue), \(try ctx.requireUser().id), \(now), \(now)) RETURNING id
                     """)
                 try ctx.audit(AuditEntry(entity: "service.return", entityID: String(id), action: "create", to: "registered",
                                          reason: P.reasonTitle(v.string("reason_code"))))
@@ -97,26 +109,32 @@ enum ReturnViews {
     static func body(_ r: Row, _ ctx: Context) throws -> ReturnBody {
         let id = try r.requireInt("id")
         let s = state(r)
-        var total: Int64 = 0
         let ls = try lines(id, ctx).map { l throws in
             let q = l.int("quantity") ?? 0
             var line = ReturnBody.Line(product: l.string("product") ?? "", spec: l.string("spec") ?? "", quantity: q,
-                                       price: Money.format(l.int("unit_price_fen") ?? 0), received: l.int("received"),
-                                       discrepancy: false, diff: 0)
+                                       price: Money.format(l.int("unit_price_fen") ?? 0), accepted: l.int("accepted"),
+                                       reduced: (l.int("accepted") ?? q) != q, received: l.int("received"), discrepancy: false, diff: 0)
             if let got = l.int("received") {
-                line.diff = try Stored.subtract(got, q)
-                line.discrepancy = got != q
-                total = try Stored.add(total, try Stored.multiply(got, l.int("unit_price_fen") ?? 0))
+                let expected = P.acceptedQuantity(l)
+                line.diff = try Stored.subtract(got, expected)
+                line.discrepancy = got != expected
             }
             return line
         }
+        let total = try settlementAmount(try lines(id, ctx))
         let credit = try creditText(id, ctx)
+        let arrived = arrival(r, ctx)
         func text(_ column: String) -> String { r.string(column) ?? "" }
         return ReturnBody(
             r: .init(id: id, customerName: text("customer_name"), reasonText: text("reason_text"), noticeNo: text("notice_no"),
                      noticeOpinion: text("notice_opinion"), discrepancyNote: text("discrepancy_note")),
             stateText: P.stateTitles[s.rawValue] ?? "", reasonTitle: P.reasonTitle(text("reason_code")),
             oral: r.string("reason_form") == "oral",
+            registeredAt: ctx.displayEpoch(r.int("created_at")), arrivalDue: ctx.displayEpoch(r.int("arrival_due_at")),
+            arrivedAt: ctx.displayEpoch(r.int("arrived_at")), arrivalNote: text("arrival_note"),
+            arrivalText: arrived.text, arrivalOverdue: arrived.overdue,
+            outcome: P.outcomeTitle(r.string("notice_outcome")), refused: s == .refused,
+            partial: r.string("notice_outcome") == "partial",
             noticeAt: ctx.displayEpoch(r.int("notice_at")), receivedAt: ctx.displayEpoch(r.int("received_at")),
             settled: r.int("settled_fen").map(Money.yuan) ?? "", settledAt: ctx.displayEpoch(r.int("settled_at")),
             settledHere: s == .settled, creditText: credit,
@@ -127,8 +145,10 @@ enum ReturnViews {
         let r = try P.load(try req.id(), ctx)
         let id = try r.requireInt("id")
         let s = state(r)
+        let canArrive = try r.int("arrived_at") == nil && P.mayRecordArrival(r, ctx)
         return ctx.render(ReturnPage(
             body: try body(r, ctx),
+            canArrive: canArrive,
             canList: ctx.can(P.register) && (s == .registered || s == .listed),
             canNotice: ctx.can(P.verify) && s == .listed,
             canReceive: ctx.can(P.receive) && s == .approved,
@@ -140,6 +160,55 @@ enum ReturnViews {
     static let print: Handler = { req, ctx in
         let r = try P.load(try req.id(), ctx)
         return ctx.render(ReturnPrintPage(body: try body(r, ctx), printedAt: ctx.display(ctx.now)), title: "退货 #\(try r.requireInt("id"))")
+    }
+
+    /// The arrival line of a return (003 §6.2): the time left or overdue while the rep has not
+    /// arrived; on time or late once recorded; nothing for returns registered before the rule.
+    static func arrival(_ r: Row, _ ctx: Context) -> (text: String, overdue: Bool) {
+        guard let due = r.int("arrival_due_at") else { return ("", false) }
+        if let at = r.int("arrived_at") {
+            if at <= due { return ("按时到达", false) }
+            let late = ServiceDeadline.timeLeft(due: due, now: at).text.replacingOccurrences(of: "已超时 ", with: "")
+            return ("逾期到达（超过时限 \(late)）", false)
+        }
+        if [.refused, .settled].contains(state(r)) { return ("未记录到达时间", false) }
+        return ServiceDeadline.timeLeft(due: due, now: ctx.epoch)
+    }
+
+    /// 003 §6.2: the rep records when they reached the customer — not in the future, not before
+    /// the return was registered; once.
+    static let arrivalStep: Handler = { req, ctx in
+        let r = try P.load(try req.id(), ctx)
+        let id = try r.requireInt("id")
+        guard try P.mayRecordArrival(r, ctx) else { throw HTTPError.forbidden }
+        guard r.int("arrived_at") == nil else { throw HTTPError.conflict("已记录到达客户时间，不能重复记录。") }
+        let registered = r.int("created_at") ?? 0
+        let (hour, minute) = ServiceDeadline.hourMinute(ctx)
+        let initial = FormData([("arrived_date", ctx.today.description), ("arrived_hour", hour), ("arrived_minute", minute)])
+        return try ctx.handleForm(P.arrivalForm, title: "到达客户", initial: initial,
+                                  page: { form in ReturnStepPage(heading: "记录到达客户时间（003 §6.2）", r: .init(r), form: form) }) { v in
+            guard let at = ServiceDeadline.instant(try v.requireDate("arrived_date"), hour: try v.requireInt("arrived_hour"),
+                                                   minute: try v.requireInt("arrived_minute"), ctx.timeZone) else {
+                throw FormRejection(field: "arrived_hour", "请填写 0–23 时、0–59 分")
+            }
+            if at > ctx.epoch { throw FormRejection(field: "arrived_hour", "到达时间不能晚于现在") }
+            if at < registered {
+                throw FormRejection(field: "arrived_date", "到达时间不能早于退货登记时间（\(ctx.displayEpoch(registered))）")
+            }
+            let due = r.int("arrival_due_at")
+            let verdict = due.map { at <= $0 ? "按时到达" : "逾期到达（时限 \(ctx.displayEpoch($0))）" } ?? "到达"
+            try ctx.db.transaction {
+                let changed = try ctx.db.execute("""
+                    UPDATE service_returns SET arrived_at = \(at), arrived_by = \(try ctx.requireUser().id), arrival_note = \(v.optionalString("note")),
+                        updated_at = \(ctx.epoch)
+                    WHERE id = \(id) AND arrived_at IS NULL
+                    """)
+                guard changed == 1 else { throw HTTPError.conflict("已记录到达客户时间，不能重复记录。") }
+                try ctx.audit(AuditEntry(entity: "service.return", entityID: String(id), action: "arrive",
+                                         reason: "到达客户 \(ctx.displayEpoch(at))，\(verdict)" + (v.optionalString("note").map { "：" + $0 } ?? "")))
+            }
+            return .redirect(to: "/service/returns/\(id)")
+        }
     }
 
     /// 003 §6.2.2: the return list, checked with the customer.
@@ -170,36 +239,66 @@ enum ReturnViews {
         }
     }
 
-    /// 003 §6.3.1: 品质部 verifies and issues the 准予退回通知单.
+    /// 003 §6.3.1: 品质部 verifies and issues the 准予退回通知单 — for every line as listed, or
+    /// partly (the accepted quantity per line) — or refuses the return with the reason, which
+    /// ends it: nothing is received or credited (RULES §6 "Returns").
     static let noticeStep: Handler = { req, ctx in
         let r = try P.load(try req.id(), ctx)
         let id = try r.requireInt("id")
-        try require(r, .listed, state(r) == .registered ? "退货清单尚未与客户核对，品质部不能签发通知单。" : "通知单已签发，不能重复签发。")
-        return try ctx.handleForm(P.noticeForm, title: "准予退回通知单",
-                                  page: { form in ReturnStepPage(heading: "品质部：核实并签发准予退回通知单", r: .init(r), form: form) }) { v in
-            let no = String(format: "ZYTH-%04d-%05lld", ctx.today.year, id)
+        try require(r, .listed, state(r) == .registered ? "退货清单尚未与客户核对，品质部不能签发通知单。"
+                    : state(r) == .refused ? "品质部已拒绝本退货。" : "通知单已签发，不能重复签发。")
+        let ls = try lines(id, ctx)
+        var initial = FormData([("outcome", P.Outcome.approve.rawValue)])
+        for l in ls { initial.append(P.acceptedField(l), String(l.int("quantity") ?? 0)) }
+        return try ctx.handleForm(P.noticeForm(lines: ls), title: "品质部核实", initial: initial,
+                                  page: { form in ReturnStepPage(heading: "品质部：核实退货，签发准予退回通知单或拒绝退回", r: .init(r), form: form) }) { v in
+            let opinion = v.string("opinion")
+            let user = try ctx.requireUser()
+            guard let outcome = P.Outcome(rawValue: v.string("outcome")) else { throw FormRejection(field: "outcome", "请选择核实结果") }
             try ctx.db.transaction {
-                try move(r, "notice", reason: v.string("opinion"), set: """
-                    , notice_no = \(no), notice_opinion = \(v.string("opinion")), notice_by = \(try ctx.requireUser().id), notice_at = \(ctx.epoch)
-                    """, ctx)
+                switch outcome {
+                case .refuse:
+                    try move(r, "refuse", reason: opinion, set: """
+                        , notice_outcome = 'refused', notice_opinion = \(opinion), notice_by = \(user.id), notice_at = \(ctx.epoch)
+                        """, ctx)
+                case .approve, .partial:
+                    var accepted: [(Row, Int64)] = []
+                    for l in ls {
+                        let qty = l.int("quantity") ?? 0
+                        accepted.append((l, outcome == .partial ? try v.requireInt(P.acceptedField(l)) : qty))
+                    }
+                    let detail = outcome == .partial
+                        ? "部分准予：" + accepted.map { l, a in "\(P.lineTitle(l)) 准予 \(a)／清单 \(l.int("quantity") ?? 0)" }.joined(separator: "；")
+                            + "。" + opinion
+                        : opinion
+                    let no = String(format: "ZYTH-%04d-%05lld", ctx.today.year, id)
+                    try move(r, "notice", reason: detail, set: """
+                        , notice_no = \(no), notice_outcome = \(outcome == .partial ? "partial" : "approved"), notice_opinion = \(opinion),
+                          notice_by = \(user.id), notice_at = \(ctx.epoch)
+                        """, ctx)
+                    for (l, a) in accepted {
+                        try ctx.db.execute("UPDATE service_return_lines SET accepted = \(a) WHERE id = \(try l.requireInt("id"))")
+                    }
+                }
             }
             return .redirect(to: "/service/returns/\(id)")
         }
     }
 
-    /// 003 §6.3.2: the 退货库 counts the goods against the list and records what arrived.
+    /// 003 §6.3.2: the 退货库 counts the goods against the list and records what arrived — never
+    /// more than 品质部 accepted (a larger quantity is refused next to its line).
     static let receiveStep: Handler = { req, ctx in
         let r = try P.load(try req.id(), ctx)
         let id = try r.requireInt("id")
         try require(r, .approved, [.registered, .listed].contains(state(r))
-                    ? "没有品质部签发的准予退回通知单，退货库不能验收入库。" : "本退货已验收入库。")
+                    ? "没有品质部签发的准予退回通知单，退货库不能验收入库。"
+                    : state(r) == .refused ? "品质部已拒绝退回，退货库不能验收入库。" : "本退货已验收入库。")
         let ls = try lines(id, ctx)
         return try ctx.handleForm(P.receiveForm(lines: ls), title: "验收入库",
-                                  page: { form in ReturnStepPage(heading: "退货库：按清单清点，记录实收数量", r: .init(r), form: form) }) { v in
+                                  page: { form in ReturnStepPage(heading: "退货库：按准予退回通知单清点，记录实收数量", r: .init(r), form: form) }) { v in
             try ctx.db.transaction {
                 for l in ls {
-                    let lid = try l.requireInt("id")
-                    try ctx.db.execute("UPDATE service_return_lines SET received = \(try v.requireInt("recv_\(lid)")) WHERE id = \(lid)")
+                    try ctx.db.execute("UPDATE service_return_lines SET received = \(try v.requireInt(P.receivedField(l))) WHERE id = \(try l.requireInt("id"))")
                 }
                 try move(r, "receive", reason: v.optionalString("discrepancy_note"), set: """
                     , received_by = \(try ctx.requireUser().id), received_at = \(ctx.epoch), discrepancy_note = \(v.optionalString("discrepancy_note"))
@@ -209,12 +308,22 @@ enum ReturnViews {
         }
     }
 
-    /// 003 §6.3.3: finance settles on the receipt — the RECEIVED quantities.
+    /// What finance settles (003 §6.3.3): per line the quantity received and accepted — the
+    /// smaller of the two, for receipts recorded before the receipt was bounded — at the listed
+    /// price. Overflow-checked.
+    static func settlementAmount(_ ls: [Row]) throws -> Int64 {
+        try Stored.total(ls.map { l in
+            try Stored.multiply(min(l.int("received") ?? 0, P.acceptedQuantity(l)), l.int("unit_price_fen") ?? 0)
+        })
+    }
+
+    /// 003 §6.3.3: finance settles on the receipt — the RECEIVED (and accepted) quantities.
     static let settleStep: Handler = { req, ctx in
         let r = try P.load(try req.id(), ctx)
         let id = try r.requireInt("id")
-        try require(r, .received, state(r) == .settled ? "本退货已结算。" : "退货尚未验收入库，财务不能结算。")
-        let amount = try ctx.db.scalar("SELECT COALESCE(SUM(received * unit_price_fen), 0) FROM service_return_lines WHERE return_id = \(id)") ?? 0
+        try require(r, .received, state(r) == .settled ? "本退货已结算。"
+                    : state(r) == .refused ? "品质部已拒绝退回，没有可结算的退货。" : "退货尚未验收入库，财务不能结算。")
+        let amount = try settlementAmount(try lines(id, ctx))
         // With 订货 installed the settlement also reduces the customer's receivables (RULES §3.2);
         // without it the settlement is recorded here only.
         let receivables = ctx.optionalService(ReceivablesService.self)
@@ -269,6 +378,10 @@ struct ReturnBody: TemplateModel {
         var spec: String
         var quantity: Int64
         var price: String
+        /// What 品质部 accepted (nil before the notice).
+        var accepted: Int64?
+        /// Accepted less than listed (部分准予).
+        var reduced: Bool
         var received: Int64?
         var discrepancy: Bool
         var diff: Int64
@@ -279,6 +392,17 @@ struct ReturnBody: TemplateModel {
     /// The 003 §6.1 reason.
     var reasonTitle: String
     var oral: Bool
+    var registeredAt: String
+    /// The rep's arrival (003 §6.2): deadline, when, the note, and 剩余… / 已超时… / 按时到达 / 逾期到达.
+    var arrivalDue: String
+    var arrivedAt: String
+    var arrivalNote: String
+    var arrivalText: String
+    var arrivalOverdue: Bool
+    /// 品质部's outcome: 准予退回 / 部分准予 / 拒绝退回 ("" before the verification).
+    var outcome: String
+    var refused: Bool
+    var partial: Bool
     var noticeAt: String
     var receivedAt: String
     var settled: String
@@ -295,6 +419,7 @@ struct ReturnBody: TemplateModel {
 struct ReturnPage: PageModel {
     static let template = "return"
     var body: ReturnBody
+    var canArrive: Bool
     var canList: Bool
     var canNotice: Bool
     var canReceive: Bool

@@ -33,11 +33,6 @@ enum ServiceUtil {
                               from: titles[from] ?? from, to: titles[to] ?? to, reason: r.string("reason") ?? "")
         }
     }
-
-    /// Choices as the options of a filter's select, the chosen one selected.
-    static func options(_ choices: [Choice], selected: String?) -> [OptionView] {
-        choices.map { OptionView(value: $0.value, title: $0.label, selected: selected == $0.value) }
-    }
 }
 
 /// One line of a record's 办理记录 (the history tables of every 售后服务 record page).
@@ -48,13 +43,6 @@ struct HistoryRow: TemplateModel {
     var from: String
     var to: String
     var reason: String
-}
-
-/// An option of a list filter's select.
-struct OptionView: TemplateModel {
-    var value: String
-    var title: String
-    var selected: Bool
 }
 
 /// The departments a quality complaint is routed to (001 篇二 §5.1). A user belongs to a
@@ -89,30 +77,58 @@ enum ServiceDepartment: String, CaseIterable, Sendable {
     static func title(_ key: String) -> String { ServiceDepartment(rawValue: key)?.title ?? key }
 }
 
-/// The complaint deadline (003 §7.8): hours after registration, by whether the customer is in
-/// the same city. Admin edits the hours (`/service/policy`).
+/// The admin-editable time limits (`/service/policy`): the complaint deadline (003 §7.8), hours
+/// after the complaint was received (受理时间), by whether the customer is in the same city; and the time
+/// the rep has to reach the customer after a return is registered (003 §6.2).
 struct DeadlinePolicy: Sendable, Equatable {
     var hoursInCity: Int64
     var hoursOutOfCity: Int64
+    /// 003 §6.2 says only "在要求的时间范围内". **Decision:** 48 hours by default, editable.
+    var returnArrivalHours: Int64 = 48
 
-    static let standard = DeadlinePolicy(hoursInCity: 24, hoursOutOfCity: 48)
+    static let standard = DeadlinePolicy(hoursInCity: 24, hoursOutOfCity: 48, returnArrivalHours: 48)
 
     static func load(_ ctx: Context) throws -> DeadlinePolicy {
-        guard let r = try ctx.db.first("SELECT hours_in_city, hours_out_city FROM service_policy WHERE id = 1") else { return .standard }
-        return DeadlinePolicy(hoursInCity: r.int("hours_in_city") ?? 24, hoursOutOfCity: r.int("hours_out_city") ?? 48)
+        guard let r = try ctx.db.first("SELECT hours_in_city, hours_out_city, return_arrival_hours FROM service_policy WHERE id = 1") else {
+            return .standard
+        }
+        return DeadlinePolicy(hoursInCity: r.int("hours_in_city") ?? 24, hoursOutOfCity: r.int("hours_out_city") ?? 48,
+                              returnArrivalHours: r.int("return_arrival_hours") ?? 48)
     }
 }
 
 enum ServiceDeadline {
-    /// THE deadline computation (003 §7.8) — the one place to add working hours or holidays
-    /// later (the time zone is passed for that purpose). Epoch seconds, UTC.
-    static func due(registeredAt: Int64, inCity: Bool, policy: DeadlinePolicy, timeZone: TimeZone) -> Int64 {
+    /// THE deadline computation (003 §7.8): from when the complaint was received (受理时间) — the
+    /// one place to add working hours or holidays later (the time zone is passed for that
+    /// purpose). Epoch seconds, UTC.
+    static func due(receivedAt: Int64, inCity: Bool, policy: DeadlinePolicy, timeZone: TimeZone) -> Int64 {
         _ = timeZone
-        // Stored hours or instants too large for the sum saturate (issue 12: never a trap).
-        let hours = inCity ? policy.hoursInCity : policy.hoursOutOfCity
+        return after(receivedAt, hours: inCity ? policy.hoursInCity : policy.hoursOutOfCity)
+    }
+
+    /// The rep's deadline to reach the customer after a return was registered (003 §6.2).
+    static func arrivalDue(registeredAt: Int64, policy: DeadlinePolicy) -> Int64 {
+        after(registeredAt, hours: policy.returnArrivalHours)
+    }
+
+    /// `start` plus `hours`; stored hours or instants too large for the sum saturate (issue 12:
+    /// never a trap).
+    static func after(_ start: Int64, hours: Int64) -> Int64 {
         let (seconds, o1) = hours.multipliedReportingOverflow(by: 3600)
-        let (due, o2) = registeredAt.addingReportingOverflow(seconds)
+        let (due, o2) = start.addingReportingOverflow(seconds)
         return o1 || o2 ? (hours < 0 ? .min : .max) : due
+    }
+
+    /// An instant from a form's date, hour and minute in the company time zone (nil outside
+    /// 0–23 / 0–59; the fields' ranges have checked them).
+    static func instant(_ date: LocalDate, hour: Int64, minute: Int64, _ zone: TimeZone) -> Int64? {
+        guard (0..<24).contains(hour), (0..<60).contains(minute) else { return nil }
+        return Int64(date.start(in: zone).timeIntervalSince1970) + hour * 3600 + minute * 60
+    }
+
+    /// The hour and minute of `date` in the company time zone, as a form's initial values.
+    static func hourMinute(_ ctx: Context) -> (hour: String, minute: String) {
+        (String(Int(ctx.display(ctx.now, pattern: "H")) ?? 0), String(Int(ctx.display(ctx.now, pattern: "m")) ?? 0))
     }
 
     /// `剩余 5 小时 20 分` or `已超时 3 小时 5 分`.

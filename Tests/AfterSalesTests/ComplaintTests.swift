@@ -129,12 +129,45 @@ final class ClockBox: @unchecked Sendable {
         #expect(rep.get("/service/complaints/\(b)").body.contains("剩余 48 小时 0 分"))
     }
 
+    @Test("003 §7.8: a complaint records when it was received (受理时间, default now); the deadline runs from it; not in the future, not before the purchase date")
+    func test_003_7_8_deadlineFromReceivedTime() throws {
+        let rep = w.client("rep")
+        // Now is 2026-05-29 04:26 in the company time zone; the form offers it.
+        let form = rep.get("/service/complaints/new").body
+        #expect(form.contains("name=\"received_date\" value=\"2026-05-29\"") && form.contains("name=\"received_hour\" value=\"4\"")
+                && form.contains("name=\"received_minute\" value=\"26\""))
+        let future = w.register(rep, ServiceWorld.qualityFields(customer: w.outCity) + [("received_date", "2026-05-29"), ("received_hour", "5"), ("received_minute", "0")])
+        #expect(future.status == 422)
+        #expect(future.body.contains("id=\"f-received_hour-error\">受理时间不能晚于现在"))
+        #expect(future.body.contains("name=\"received_hour\" value=\"5\"") && future.body.contains("value=\"FP-001\""))
+        let beforePurchase = w.register(rep, ServiceWorld.qualityFields(customer: w.outCity) + [("received_date", "2026-04-30"), ("received_hour", "10"), ("received_minute", "0")])
+        #expect(beforePurchase.status == 422 && beforePurchase.body.contains("受理日期不能早于购买日期（2026-05-01）"))
+        let noTime = w.register(rep, ServiceWorld.qualityFields(customer: w.outCity) + [("received_date", "2026-05-28"), ("received_hour", ""), ("received_minute", "")])
+        #expect(noTime.status == 422 && noTime.body.contains("id=\"f-received_hour-error\">请填写受理时间（时）"))
+        #expect(try w.t.db.scalar("SELECT COUNT(*) FROM service_complaints") == 0)
+
+        // Received yesterday evening (2026-05-28 20:00 = 12:00 UTC), registered now: 48 hours from receipt.
+        let id = try w.idFrom(w.register(rep, ServiceWorld.qualityFields(customer: w.outCity) + [("received_date", "2026-05-28"), ("received_hour", "20"), ("received_minute", "0")]))
+        let row = try #require(try w.t.db.first("SELECT * FROM service_complaints WHERE id = \(id)"))
+        let received: Int64 = 1_779_969_600   // 2026-05-28T12:00:00Z
+        #expect(row.int("received_at") == received && row.int("registered_at") == Int64(w.now.timeIntervalSince1970))
+        #expect(row.int("due_at") == received + 48 * 3600)
+        let page = rep.get("/service/complaints/\(id)").body
+        #expect(page.contains("<th>受理时间</th><td>2026-05-28 20:00</td>") && page.contains("2026-05-30 20:00"))
+        #expect(page.contains("剩余 39 小时 33 分"))
+        #expect(try w.t.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'service.complaint' AND reason = '受理时间 2026-05-28 20:00'") == 1)
+        // Left empty: received when registered.
+        let now = try w.idFrom(w.register(rep, [("kind", "service"), ("customer", String(w.inCity)), ("summary", "态度差"), ("concerned", "王五"),
+                                                ("received_date", ""), ("received_hour", ""), ("received_minute", "")]))
+        #expect(try w.t.db.scalar("SELECT received_at - registered_at FROM service_complaints WHERE id = \(now)") == 0)
+    }
+
     @Test("003 §7.8 + issue 12: a policy or instant written by hand too large for the arithmetic saturates, never traps")
     func deadlineArithmeticSaturates() {
         let huge = DeadlinePolicy(hoursInCity: .max, hoursOutOfCity: .min)
-        #expect(ServiceDeadline.due(registeredAt: 100, inCity: true, policy: huge, timeZone: .gmt) == .max)
-        #expect(ServiceDeadline.due(registeredAt: 100, inCity: false, policy: huge, timeZone: .gmt) == .min)
-        #expect(ServiceDeadline.due(registeredAt: .max, inCity: true, policy: .standard, timeZone: .gmt) == .max)
+        #expect(ServiceDeadline.due(receivedAt: 100, inCity: true, policy: huge, timeZone: .gmt) == .max)
+        #expect(ServiceDeadline.due(receivedAt: 100, inCity: false, policy: huge, timeZone: .gmt) == .min)
+        #expect(ServiceDeadline.due(receivedAt: .max, inCity: true, policy: .standard, timeZone: .gmt) == .max)
         #expect(ServiceDeadline.timeLeft(due: .min, now: 1_800_000_000).overdue)
         #expect(!ServiceDeadline.timeLeft(due: .max, now: -1).overdue)
         #expect(ServiceDeadline.timeLeft(due: 3_600 + 20 * 60, now: 0).text == "剩余 1 小时 20 分")
@@ -142,11 +175,11 @@ final class ClockBox: @unchecked Sendable {
 
     @Test("003 §7.8: the deadline is one function over an admin-editable policy")
     func policyEditable() throws {
-        #expect(ServiceDeadline.due(registeredAt: 100, inCity: false, policy: .standard, timeZone: .gmt) == 100 + 48 * 3600)
+        #expect(ServiceDeadline.due(receivedAt: 100, inCity: false, policy: .standard, timeZone: .gmt) == 100 + 48 * 3600)
         let admin = w.client("admin")
         admin.get("/service/policy")
-        #expect(admin.submit("/service/policy", [("hours_in_city", "12"), ("hours_out_city", "0")]).status == 422)
-        #expect(admin.submit("/service/policy", [("hours_in_city", "12"), ("hours_out_city", "36")]).status == 303)
+        #expect(admin.submit("/service/policy", [("hours_in_city", "12"), ("hours_out_city", "0"), ("return_arrival_hours", "48")]).status == 422)
+        #expect(admin.submit("/service/policy", [("hours_in_city", "12"), ("hours_out_city", "36"), ("return_arrival_hours", "48")]).status == 303)
         let rep = w.client("rep")
         #expect(rep.get("/service/policy").status == 403)
         let id = try w.idFrom(w.register(rep, ServiceWorld.qualityFields(customer: w.outCity)))
@@ -234,6 +267,7 @@ final class ClockBox: @unchecked Sendable {
         let id = try w.idFrom(w.register(rep, [("kind", "service"), ("customer", String(w.inCity)), ("summary", "态度差"), ("concerned", "王五")]))
         let manager = w.client("manager")
         #expect(manager.get("/service/complaints/\(id)/penalty").status == 409)  // not verified yet
+        #expect(manager.get("/service/complaints/\(id)/penalty").body.contains("只有经核实属实的服务投诉才能记录处罚"))
         manager.get("/service/complaints/\(id)")
         #expect(manager.submit("/service/complaints/\(id)/act", [("action", "verify"), ("reason", "核实属实，建议通报")]).status == 303)
         manager.get("/service/complaints/\(id)/penalty")
@@ -242,6 +276,59 @@ final class ClockBox: @unchecked Sendable {
         #expect(try w.t.db.scalar("SELECT COUNT(*) FROM service_penalties") == 0)
         #expect(manager.submit("/service/complaints/\(id)/penalty", [("person", "王五"), ("notice", "通报批评"), ("fine", "50")]).status == 303)
         #expect(try w.t.db.scalar("SELECT fine_fen FROM service_penalties") == 5000)
+    }
+
+    @Test("001 篇二 §5.3b: a quality complaint whose cause 技术部 established may carry a penalty for the responsible department and person per the 考核方案 (or a proposal to dismiss); audited, on the record, in the penalty list and report")
+    func test_001_5_3b_qualityPenalty() throws {
+        let rep = w.client("rep")
+        let id = try w.idFrom(w.register(rep, ServiceWorld.qualityFields(customer: w.inCity)))
+        let manager = w.client("manager")
+        #expect(manager.get("/service/complaints/\(id)/penalty").status == 409)   // cause not established yet
+        manager.get("/service/complaints/\(id)/route")
+        #expect(manager.submit("/service/complaints/\(id)/route", [("departments", "production")]).status == 303)
+        let tech = w.client("tech")
+        tech.get("/service/complaints/\(id)/remedy")
+        #expect(tech.submit("/service/complaints/\(id)/remedy", [("remedy", "更换；生产部烘干工序失控")]).status == 303)
+        #expect(manager.get("/service/complaints/\(id)").body.contains("href=\"/service/complaints/\(id)/penalty\""))
+        let form = manager.get("/service/complaints/\(id)/penalty").body
+        #expect(form.contains("<option value=\"production\" selected>生产部</option>"))   // the routed department first
+        let missing = manager.submit("/service/complaints/\(id)/penalty", [("department", ""), ("notice", "通报批评"), ("basis", "")])
+        #expect(missing.status == 422 && missing.body.contains("id=\"f-department-error\"") && missing.body.contains("id=\"f-basis-error\""))
+        let dismissNoPerson = manager.submit("/service/complaints/\(id)/penalty", [("department", "production"), ("notice", "通报批评"),
+                                                                                    ("basis", "考核方案第 5 条"), ("dismissal", "1")])
+        #expect(dismissNoPerson.status == 422 && dismissNoPerson.body.contains("建议辞退须写明相关责任人"))
+        #expect(manager.submit("/service/complaints/\(id)/penalty", [("department", "production"), ("notice", "通报批评"), ("fine", "-1"),
+                                                                      ("basis", "考核方案第 3 条")]).status == 422)
+        #expect(try w.t.db.scalar("SELECT COUNT(*) FROM service_quality_penalties") == 0)
+        #expect(rep.submit("/service/complaints/\(id)/penalty", [("department", "production"), ("notice", "通报批评"),
+                                                                  ("basis", "考核方案第 3 条")]).status == 403)
+        #expect(manager.submit("/service/complaints/\(id)/penalty", [("department", "production"), ("person", "张三"), ("notice", "烘干工序失控，通报批评"),
+                                                                      ("fine", "500"), ("basis", "考核方案第 3 条 一般质量事故")]).status == 303)
+        let row = try #require(try w.t.db.first("SELECT * FROM service_quality_penalties"))
+        #expect(row.string("department") == "production" && row.int("fine_fen") == 50_000 && row.int("dismissal") == 0)
+        #expect(try w.t.db.scalar("""
+            SELECT COUNT(*) FROM audit_log WHERE entity = 'service.complaint' AND action = 'quality_penalty'
+                AND reason LIKE '生产部 张三 通报批评，罚款 ¥500.00；依据 考核方案第 3 条 一般质量事故%'
+            """) == 1)
+        #expect(rep.get("/service/complaints/\(id)").body.contains("责任部门 生产部 张三：烘干工序失控，通报批评，罚款 ¥500.00，依据《考核方案》考核方案第 3 条 一般质量事故"))
+        #expect(manager.get("/service/complaints/\(id)/print").body.contains("生产部 张三 通报批评，罚款 ¥500.00"))
+
+        // A service penalty too: the list shows both, filters by kind, exports CSV; the report sums them.
+        let svc = try w.idFrom(w.register(rep, [("kind", "service"), ("customer", String(w.outCity)), ("summary", "态度差"), ("concerned", "王五")]))
+        manager.get("/service/complaints/\(svc)")
+        #expect(manager.submit("/service/complaints/\(svc)/act", [("action", "verify"), ("reason", "属实")]).status == 303)
+        manager.get("/service/complaints/\(svc)/penalty")
+        #expect(manager.submit("/service/complaints/\(svc)/penalty", [("person", "王五"), ("notice", "通报批评"), ("fine", "50")]).status == 303)
+        let list = manager.get("/service/penalties").body
+        #expect(list.contains("href=\"/service/complaints/\(id)\"") && list.contains("href=\"/service/complaints/\(svc)\""))
+        #expect(list.contains("<td>生产部</td>") && list.contains("¥500.00") && list.contains("¥50.00"))
+        let quality = manager.get("/service/penalties?kind=quality").body
+        #expect(quality.contains("¥500.00") && !quality.contains("¥50.00"))
+        let csv = manager.get("/service/penalties?format=csv").body
+        #expect(csv.contains("投诉编号,类别,客户,责任部门,受处罚人员,批评通报,罚款,建议辞退,《考核方案》依据,记录时间") && csv.contains("王五"))
+        let report = manager.get("/service/complaints/report").body
+        #expect(report.contains("<td>质量投诉 · 生产部</td><td>1</td><td>¥500.00</td>") && report.contains("<td>服务投诉</td><td>1</td><td>¥50.00</td>"))
+        #expect(rep.get("/service/penalties").status == 403)
     }
 
     @Test("RULES §3.1: closing requires result and feedback; reopening is possible and audited with its reason")
@@ -258,6 +345,37 @@ final class ClockBox: @unchecked Sendable {
         #expect(manager.submit("/service/complaints/\(id)/act", [("action", "reopen"), ("reason", "客户再次来电")]).status == 303)
         #expect(try w.t.db.first("SELECT state FROM service_complaints")?.string("state") == "open")
         #expect(try w.t.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'service.complaint' AND action = 'reopen' AND reason = '客户再次来电'") == 1)
+    }
+
+    @Test("001 篇一 §1.12, RULES §3.1: when a complaint closes, the customer's rep is told the outcome in the inbox until opening it; again after a reopen and close")
+    func test_001_1_12_outcomeToCustomersRep() throws {
+        try w.t.addUser("sup", roles: [.salesSupervisor])
+        // Registered by the supervisor for the rep's customer: the notice goes to the customer's rep.
+        let sup = w.client("sup")
+        let id = try w.idFrom(w.register(sup, [("kind", "service"), ("customer", String(w.outCity)), ("summary", "未按约送货"), ("concerned", "储运")]))
+        let manager = w.client("manager")
+        #expect(!w.client("rep").get("/").body.contains("投诉已结案"))
+        manager.get("/service/complaints/\(id)/close")
+        #expect(manager.submit("/service/complaints/\(id)/close", [("result", "已补送并致歉"), ("feedback", "接受")]).status == 303)
+        #expect(try w.t.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'service.complaint' AND action = 'notify_owner' AND reason = '处理结果已通知客户负责销售 rep'") == 1)
+        let rep = w.client("rep")
+        let home = rep.get("/").body
+        #expect(home.contains("投诉已结案，请知悉处理结果：外省装饰公司 #\(id)") && home.contains("已补送并致歉"))
+        #expect(!sup.get("/").body.contains("投诉已结案") && !w.client("rep2").get("/").body.contains("投诉已结案"))
+        #expect(manager.get("/service/complaints/\(id)").body.contains("通知客户负责销售：</strong>rep，未阅"))
+        // Someone else opening it changes nothing; the rep opening it reads it.
+        #expect(w.client("director").get("/service/complaints/\(id)").status == 200)
+        #expect(w.client("rep").get("/").body.contains("投诉已结案"))
+        #expect(rep.get("/service/complaints/\(id)").body.contains("通知客户负责销售：</strong>rep，已阅"))
+        #expect(!rep.get("/").body.contains("投诉已结案"))
+        #expect(try w.t.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'service.complaint' AND action = 'outcome_read'") == 1)
+        // Reopened and closed again: told again.
+        manager.get("/service/complaints/\(id)")
+        #expect(manager.submit("/service/complaints/\(id)/act", [("action", "reopen"), ("reason", "客户再次来电")]).status == 303)
+        #expect(!rep.get("/").body.contains("投诉已结案"))
+        manager.get("/service/complaints/\(id)/close")
+        #expect(manager.submit("/service/complaints/\(id)/close", [("result", "再次补送"), ("feedback", "满意")]).status == 303)
+        #expect(rep.get("/").body.contains("投诉已结案，请知悉处理结果：外省装饰公司 #\(id)"))
     }
 
     @Test("RULES §3.1 lists: filters by kind and CSV export")

@@ -72,7 +72,7 @@ final class ReturnReceivablesWorld {
                                                            ("lines.1.quantity", "5"), ("lines.1.price", "20"), ("checked", "1")]).status == 303)
         let q = client("quality")
         q.get("/service/returns/\(id)/notice")
-        #expect(q.submit("/service/returns/\(id)/notice", [("opinion", "准予退回")]).status == 303)
+        #expect(q.submit("/service/returns/\(id)/notice", [("outcome", "approve"), ("opinion", "准予退回")]).status == 303)
         let lineID = try #require(try t.db.scalar("SELECT MIN(id) FROM service_return_lines WHERE return_id = \(id)"))
         let store = client("prod")
         store.get("/service/returns/\(id)/receive")

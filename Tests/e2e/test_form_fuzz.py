@@ -653,9 +653,11 @@ class World:
             return self.page(loc(rep.submit("/service/complaints/new", fields)))
 
         complaint("quality")                                        # route, attach
-        routed = complaint("quality")                               # findings, remedy
+        routed = complaint("quality")                               # findings
         mgr.submit(routed + "/route", {"departments": ["quality", "technical", "production", "service"]})
-        decided = complaint("quality")                              # close
+        to_decide = complaint("quality")                            # remedy (deciding it ends the findings: its own record)
+        mgr.submit(to_decide + "/route", {"departments": ["technical"]})
+        decided = complaint("quality")                              # close, quality penalty
         mgr.submit(decided + "/route", {"departments": ["technical"]})
         tech.submit(decided + "/remedy", {"remedy": "更换"})
         verified = complaint("service")                             # penalty, close
@@ -670,11 +672,15 @@ class World:
         rep.submit(listed + "/list", line)
         noticed = ret()                                             # receive
         rep.submit(noticed + "/list", line)
-        qual.submit(noticed + "/notice", {"opinion": "准予退回"})
+        qual.submit(noticed + "/notice", {"outcome": "approve", "opinion": "准予退回"})
+        partial = ret()                                             # receive, bounded by the accepted quantity
+        rep.submit(partial + "/list", line)
+        qual.submit(partial + "/notice", {"outcome": "partial", "acc_*": "6", "opinion": "4 片为安装损坏"})
         received = ret()                                            # settle
         rep.submit(received + "/list", line)
-        qual.submit(received + "/notice", {"opinion": "准予退回"})
+        qual.submit(received + "/notice", {"outcome": "approve", "opinion": "准予退回"})
         prod.submit(received + "/receive", {"recv_*": "10"})
+        # arrival: every return above still offers it to the rep; quality penalty: `decided` above
 
         sup, svc = self.service_supervisor, self.service_rep
         svc_id = self.user_id("u_service_rep")

@@ -3,7 +3,10 @@
 and closed (001 篇二 §4–§5, 003 §7.8); (b) an out-of-city complaint going overdue after 48 hours,
 flagged in the inbox (003 §7.8); (c) a return through all five steps with a short receipt, settled
 on the received quantity, which — 订货 being installed in the real binary — reduces the customer's
-outstanding receivables by that amount (003 第六章)."""
+outstanding receivables by that amount (003 第六章); (d) a return partly accepted by 品质部, receiving
+more than accepted refused next to the line (422), settled for the accepted quantity — the credit
+reduces the receivables by that amount only (003 §6.3.1–§6.3.3, RULES §6 "Returns"), with the rep's
+arrival recorded against the 003 §6.2 deadline."""
 import os
 import re
 import sqlite3
@@ -136,11 +139,11 @@ def test_service_flows_through_nginx():
         assert prod.get(f"/service/returns/{rid}/receive").status == 409  # no quality notice yet
         quality = login("quality")
         quality.get(f"/service/returns/{rid}/notice")
-        assert quality.post(f"/service/returns/{rid}/notice", {"opinion": "核实属实，准予退回"}).status == 303
+        assert quality.post(f"/service/returns/{rid}/notice", {"outcome": "approve", "opinion": "核实属实，准予退回"}).status == 303
         line = db.execute("SELECT MIN(id) FROM service_return_lines WHERE return_id = ?", (rid,)).fetchone()[0]
         prod.get(f"/service/returns/{rid}/receive")
         assert prod.post(f"/service/returns/{rid}/receive", {f"recv_{line}": "8", f"recv_{line + 1}": "5"}).status == 303
-        assert "实收数量与退货清单不符" in prod.get(f"/service/returns/{rid}").text
+        assert "实收数量与准予退回数量不符" in prod.get(f"/service/returns/{rid}").text
         settle = fin.get(f"/service/returns/{rid}/settle")
         assert settle.status == 200 and "¥900.00" in settle.text
         assert fin.post(f"/service/returns/{rid}/settle", {"note": "按入库单结算"}).status == 303
@@ -151,6 +154,59 @@ def test_service_flows_through_nginx():
         ledger = fin.get(f"/order/receivables/{out_city}").text
         assert "¥4,100.00" in ledger and f"售后退货 #{rid}" in ledger
         assert "¥900.00" in fin.get(f"/service/returns/{rid}/print").text or "900.00" in fin.get(f"/service/returns/{rid}/print").text
+
+        # (d) 品质部 accepts part of a return; the warehouse cannot receive more than accepted; finance
+        # settles the accepted quantity (6 × 100 元 + 5 × 20 元 = 700 元 of the 1,100 元 listed).
+        rep = login("rep")
+        rep.get("/service/returns/new")
+        r = rep.post("/service/returns/new", {"customer": str(out_city), "reason_code": "6.1.1", "reason_form": "written",
+                                              "reason_text": "交货验收时发现规格不符"})
+        assert r.status == 303
+        rid2 = int(r.header("Location").split("/")[-1])
+        assert f"退货待到达客户处：外省装饰公司 #{rid2}" in rep.get("/").text      # 003 §6.2: 48 h from registration
+        at("2026-05-30T23:00:00+08:00")
+        rep = login("rep")
+        rep.get(f"/service/returns/{rid2}/arrival")
+        assert rep.post(f"/service/returns/{rid2}/arrival", {"arrived_date": "2026-05-30", "arrived_hour": "23", "arrived_minute": "30"}).status == 422  # future
+        assert rep.post(f"/service/returns/{rid2}/arrival", {"arrived_date": "2026-05-30", "arrived_hour": "22", "arrived_minute": "30",
+                                                             "note": "与客户仓库核对"}).status == 303
+        assert "按时到达" in rep.get(f"/service/returns/{rid2}").text
+        assert f"退货待到达客户处：外省装饰公司 #{rid2}" not in rep.get("/").text
+        rep.get(f"/service/returns/{rid2}/list")
+        assert rep.post(f"/service/returns/{rid2}/list", [
+            ("lines.0.product", "实木地板"), ("lines.0.spec", "900×90"), ("lines.0.quantity", "10"), ("lines.0.price", "100"),
+            ("lines.1.product", "踢脚线"), ("lines.1.spec", "2400"), ("lines.1.quantity", "5"), ("lines.1.price", "20"),
+            ("checked", "1")]).status == 303
+        line = db.execute("SELECT MIN(id) FROM service_return_lines WHERE return_id = ?", (rid2,)).fetchone()[0]
+        quality = login("quality")
+        quality.get(f"/service/returns/{rid2}/notice")
+        too_many = quality.post(f"/service/returns/{rid2}/notice", {"outcome": "partial", f"acc_{line}": "11", f"acc_{line + 1}": "5",
+                                                                    "opinion": "4 片为安装损坏"})
+        assert too_many.status == 422 and f'id="f-acc_{line}-error">准予数量不能多于退货清单数量（10）' in too_many.text
+        assert quality.post(f"/service/returns/{rid2}/notice", {"outcome": "partial", f"acc_{line}": "6", f"acc_{line + 1}": "5",
+                                                                "opinion": "4 片为安装损坏，不予退回"}).status == 303
+        assert db.execute("SELECT state, notice_outcome FROM service_returns WHERE id = ?", (rid2,)).fetchone() == ("approved", "partial")
+        assert "部分准予" in rep.get(f"/service/returns/{rid2}").text
+        prod = login("prod")
+        receipt = prod.get(f"/service/returns/{rid2}/receive")
+        assert "（清单 10，准予 6）实收" in receipt.text
+        more = prod.post(f"/service/returns/{rid2}/receive", {f"recv_{line}": "8", f"recv_{line + 1}": "5"})
+        assert more.status == 422
+        assert f'id="f-recv_{line}-error">实收数量不能多于品质部准予退回的数量（6）' in more.text
+        assert 'value="8"' in more.text                                              # the typed value kept
+        assert db.execute("SELECT COUNT(*) FROM service_return_lines WHERE return_id = ? AND received IS NOT NULL",
+                          (rid2,)).fetchone()[0] == 0
+        assert prod.post(f"/service/returns/{rid2}/receive", {f"recv_{line}": "6", f"recv_{line + 1}": "5"}).status == 303
+        fin = login("fin")
+        settle = fin.get(f"/service/returns/{rid2}/settle")
+        assert settle.status == 200 and "¥700.00" in settle.text
+        assert fin.post(f"/service/returns/{rid2}/settle", {"note": "按准予数量结算"}).status == 303
+        assert db.execute("SELECT settled_fen FROM service_returns WHERE id = ?", (rid2,)).fetchone()[0] == 70000
+        ledger = fin.get(f"/order/receivables/{out_city}").text
+        assert "¥3,400.00" in ledger and f"售后退货 #{rid2}" in ledger                  # 4,100 − 700 元
+        actions = [a for (a,) in db.execute("SELECT action FROM audit_log WHERE entity = 'service.return' AND entity_id = ? ORDER BY id",
+                                           (str(rid2),))]
+        assert actions == ["create", "arrive", "list", "notice", "receive", "settle", "receivables_credit"], actions
     finally:
         s.stop()
         probe.stop()
