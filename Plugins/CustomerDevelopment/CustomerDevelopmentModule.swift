@@ -27,13 +27,22 @@ public struct CustomerDevelopmentModule: DepartmentModule {
     /// Edit the class policy table and the code format.
     static let policy = Permission("crm", "policy", title: "客户分类政策", defaultRoles: [.admin, .generalManager])
 
-    public var permissions: [Permission] { [Self.use, Self.viewAll, Self.approve, Self.reassign, Self.policy] }
+    /// Review a rating proposal: it counts once the 销售主管 approves it (RULES §6, 003 §2.4).
+    static let reviewRating = Permission("crm", "rating_review", title: "审核客户评级（销售主管）", defaultRoles: [.salesSupervisor])
+    /// Approve a rating that raises the customer's warning line, after the 销售主管 (RULES §6).
+    static let approveUpgrade = Permission("crm", "rating_upgrade", title: "批准提高警戒线的评级（销售经理）",
+                                           defaultRoles: [.salesManager])
+
+    public var permissions: [Permission] {
+        [Self.use, Self.viewAll, Self.approve, Self.reassign, Self.policy, Self.reviewRating, Self.approveUpgrade]
+    }
 
     public var menu: [MenuItem] {
         [
             MenuItem("客户名录", path: "customers", access: .permission(Self.use)),
             MenuItem("新增潜在客户", path: "customers/new", access: .permission(Self.use)),
             MenuItem("认定申请", path: "applications", access: .permission(Self.use)),
+            MenuItem("评级审核", path: "ratings", access: .permission(Self.use)),
             MenuItem("分类政策", path: "policy", access: .permission(Self.policy)),
         ] + VisitPages.menu + ProfilePages.menu
     }
@@ -56,6 +65,7 @@ public struct CustomerDevelopmentModule: DepartmentModule {
     public var forms: [String: FormSchema] {
         FormSchema.combine(["customer": CustomerPages.customerForm, "stage": CustomerPages.stageForm, "contact": CustomerPages.contactForm,
          "owner": CustomerPages.ownerForm, "application": ApplicationPages.form, "rating": Rating.form,
+         "rating_review": RatingReview.form,
          "policy": PolicyPages.form, "profile": ProfileForm.schema, "key_customer": KeyCustomerPages.form,
          "key_customer_remove": KeyCustomerPages.removeForm], VisitPages.forms)
     }
@@ -70,6 +80,8 @@ public struct CustomerDevelopmentModule: DepartmentModule {
         r.form("customers/:id/owner", .permission(Self.reassign), CustomerPages.changeOwner)
         r.form("customers/:id/rate", .permission(Self.use), RatingPages.rate)
         r.get("customers/:id/ratings/:rid", .permission(Self.use), RatingPages.report)
+        r.form("customers/:id/ratings/:rid/review", .permission(Self.use), RatingPages.review)
+        r.get("ratings", .permission(Self.use)) { req, ctx in try RatingReview.listPage.respond(req, ctx) }
         r.form("customers/:id/apply", .permission(Self.use), ApplicationPages.create)
         r.get("applications", .permission(Self.use), ApplicationPages.list)
         r.get("applications/:id", .permission(Self.use), ApplicationPages.detail)
@@ -82,7 +94,7 @@ public struct CustomerDevelopmentModule: DepartmentModule {
     }
 
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
-        try Inbox.items(for: user, ctx) + VisitPages.inbox(for: user, ctx)
+        try Inbox.items(for: user, ctx) + RatingReview.inbox(for: user, ctx) + VisitPages.inbox(for: user, ctx)
     }
 
     public func services(_ s: inout ServiceRegistry) {
