@@ -610,6 +610,17 @@ class World:
         key, _ = self.customers[n % len(self.customers)]
         self.page(f"/crm/key-customers/{rid(key)}")
         sup.submit(f"/crm/key-customers/{rid(key)}", {"sales_target": "100000", "reason": "销量大"})
+        # The rating review (RULES §6): a first class the 销售主管 approves alone, then an upgrade D → A
+        # passed on to the 销售经理 (the manager's 审批 form) and one waiting for the 销售主管 (theirs).
+        d_class = {"capacity": "50000", "ranking": "40", "capital": "1000", "years": "5", "payment": "60"}
+        a_class = {"capacity": "120000", "ranking": "15", "brand": "0", "nature": "0", "capital": "9000", "assets": "0",
+                   "years": "6", "credit": "0", "payment": "90"}
+        for i, forward in enumerate((True, False)):
+            c = loc(rep.submit("/crm/customers/new", {"name": f"评级客户{n}-{i}", "city": "杭州"}))
+            sup.submit(loc(rep.submit(c + "/rate", d_class)), {"decision": "approve"}, action="/review")
+            upgrade = self.page(loc(rep.submit(c + "/rate", a_class)))
+            if forward:
+                sup.submit(upgrade, {"decision": "approve", "opinion": "产能属实"}, action="/review")
 
     def new_order(self, code, lines=(("阀门", "10", "100"), ("法兰", "5", "20"))):
         fields = {"customer_code": code, "channel": "fax", "planned_delivery": str(self.s.today + datetime.timedelta(days=60))}
