@@ -53,7 +53,7 @@ public struct CustomerDevelopmentModule: DepartmentModule {
          RatingFormPage.self, RatingReportPage.self, PolicyPage.self,
          ProfilePage.self, ProfilePrintPage.self, ProfileFormPage.self,
          KeyCustomerListPage.self, KeyCustomerFormPage.self, KeyCustomerRemovePage.self,
-         VisitReportsPage.self, VisitPlansPage.self, VisitPlanPage.self, VisitPlanFormPage.self, VisitPlanCompletePage.self,
+         VisitReportsPage.self, VisitPlanPage.self, VisitPlanFormPage.self, VisitPlanCompletePage.self,
          VisitPlanCancelPage.self, VisitDailyListPage.self, VisitDailyFormPage.self, VisitDailyPage.self,
          VisitMonthlyPage.self, VisitMonthlyFormPage.self, VisitDevFormPage.self, VisitDevPage.self, VisitDevPrintPage.self,
          VisitStatisticsPage.self, VisitCompletionPage.self, VisitShortfallPage.self, VisitNewCustomersPage.self,

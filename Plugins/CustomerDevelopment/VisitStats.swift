@@ -5,6 +5,12 @@ import SalesKit
 /// 客户开发统计表 and 访问计划完成表 (002 第三节), the weekly visit shortfall (003 §7.10), the
 /// yearly count of new customers per rep (003 §5.5.3) and the customer changes of a week
 /// (004 第六章 5(6)). Every one applies `Visibility`.
+///
+/// None is a plain list, so none is a `ListPage`: the statistics table aggregates visits per
+/// customer with a default period and adds per-page lookups (visitors, latest result); the
+/// completion table has twelve month columns and totals; the shortfall joins a subquery that
+/// depends on the requested week (with week navigation); the yearly and weekly reports are
+/// summaries rather than lists.
 enum VisitStatsPages {
     /// 003 §7.10: each own customer is visited at least twice a week.
     static let weeklyVisitTarget = 2
