@@ -196,8 +196,8 @@ enum ApplicationPages {
     static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
     /// The application's fields for display and print, in form order, with rows as tables.
-    static func sections(_ data: FormData) -> [ApplicationSection] {
-        form.blank(data).view().fields.map { f in
+    static func sections(_ data: FormData, of schema: FormSchema = form) -> [ApplicationSection] {
+        schema.blank(data).view().fields.map { f in
             var out = ApplicationSection(label: f.label, value: "", isRows: f.isRows, columns: [], rows: [], hasRows: false)
             if f.isRows {
                 out.columns = f.columns.map { .init(label: $0.label) }
@@ -231,6 +231,9 @@ enum ApplicationPages {
         var state: State
         /// The customer's class in force (RULES §6), `未评定` when none.
         var inForce: String
+        /// The 新客户信用调查表 (002 §9), nil while not filled in.
+        var survey: DocumentView?
+        var surveyText: String
     }
 
     /// What the application page and its print show.
@@ -238,6 +241,7 @@ enum ApplicationPages {
         let (app, c) = try load(try req.id(), ctx)
         let id = try app.requireInt("id")
         let state = State(rawValue: app.string("state") ?? "") ?? .draft
+        let survey = try CreditSurvey.load(applicationID: id, ctx)
         let rating = try ctx.db.first("SELECT id, total, rating_class, rated_at, state FROM crm_ratings WHERE application_id = \(id) ORDER BY rated_at DESC, id DESC")
         return Shown(
             app: ApplicationView(id: id, applicant: app.string("applicant") ?? ""), c: CustomerView(c),
@@ -248,7 +252,11 @@ enum ApplicationPages {
                                   classTitle: Rating.classTitles[r.string("rating_class") ?? ""] ?? "",
                                   stateText: RatingReview.stateTitles[r.string("state") ?? ""] ?? "")
             },
-            state: state, inForce: RatingPages.classText(c.string("rating_class")))
+            state: state, inForce: RatingPages.classText(c.string("rating_class")),
+            survey: try survey.map { DocumentView(sections: sections(try URLEncoding.parse($0.string("data") ?? ""), of: CreditSurvey.form)) },
+            surveyText: survey.map { s in
+                "调查结论：\(CreditSurvey.conclusionTitles[s.string("conclusion") ?? ""] ?? "") · 调查人 \(s.string("surveyor") ?? "") · \(ctx.displayEpoch(s.int("updated_at")))"
+            } ?? "尚未填写新客户信用调查表（002 第9条）。")
     }
 
     static let detail: Handler = { req, ctx in
@@ -262,7 +270,8 @@ enum ApplicationPages {
         }
         return ctx.render(ApplicationPage(
             app: s.app, c: s.c, stateText: s.stateText, hasCode: s.hasCode, sections: s.sections,
-            rating: s.rating, hasRating: s.rating != nil, inForce: s.inForce,
+            rating: s.rating, hasRating: s.rating != nil, inForce: s.inForce, survey: s.survey, surveyText: s.surveyText,
+            canSurvey: s.state == .investigating,
             canRate: s.state == .investigating, canEdit: s.state == .draft || s.state == .investigating,
             actions: actions, hasActions: !actions.isEmpty,
             history: history.map { r in
@@ -277,7 +286,8 @@ enum ApplicationPages {
         let s = try shown(req, ctx)
         return ctx.render(ApplicationPrintPage(
             app: s.app, c: s.c, stateText: s.stateText, hasCode: s.hasCode, sections: s.sections,
-            rating: s.rating, hasRating: s.rating != nil, printedAt: ctx.display(ctx.now)), title: "新客户认定申请表")
+            rating: s.rating, hasRating: s.rating != nil, survey: s.survey, surveyText: s.surveyText,
+            printedAt: ctx.display(ctx.now)), title: "新客户认定申请表")
     }
 
     /// Takes an action of the flow. Business refusals come back to the page with the reason.
@@ -295,6 +305,9 @@ enum ApplicationPages {
             SELECT id FROM crm_ratings WHERE application_id = \(id) AND state IN ('proposed', 'reviewed', 'approved') LIMIT 1
             """)
         if action == "evaluate" && rating == nil { return back("请先填写客户评定报告（评分），再提交。") }
+        if action == "evaluate", let refusal = CreditSurvey.blocksEvaluation(try CreditSurvey.load(applicationID: id, ctx)) {
+            return back(refusal)
+        }
         var approval: RatingReview.ApprovalClass?
         if action == "approve" && state == .evaluated && ctx.can(CustomerDevelopmentModule.approve) {
             // RULES §6: the class in force, not the rating attached to the application; E (003 §2.3,
@@ -417,6 +430,10 @@ struct ApplicationPage: PageModel {
     var hasRating: Bool
     /// The customer's class in force, which approval uses (RULES §6).
     var inForce: String
+    /// 新客户信用调查表 (002 §9), nil while not filled in; a line on its conclusion.
+    var survey: DocumentView?
+    var surveyText: String
+    var canSurvey: Bool
     var canRate: Bool
     var canEdit: Bool
     var actions: [Action]
@@ -452,6 +469,8 @@ struct ApplicationPrintPage: PageModel {
     var sections: [ApplicationSection]
     var rating: ApplicationRating?
     var hasRating: Bool
+    var survey: DocumentView?
+    var surveyText: String
     var printedAt: String
 }
 

@@ -49,7 +49,7 @@ public struct CustomerDevelopmentModule: DepartmentModule {
 
     public var pages: [any PageModel.Type] {
         [CustomerPage.self, CustomerFormPage.self, StageFormPage.self, OwnerFormPage.self,
-         ApplicationFormPage.self, ApplicationPage.self, ApplicationPrintPage.self,
+         ApplicationFormPage.self, ApplicationPage.self, ApplicationPrintPage.self, CreditSurveyFormPage.self,
          RatingFormPage.self, RatingReportPage.self, PolicyPage.self,
          ProfilePage.self, ProfilePrintPage.self, ProfileFormPage.self,
          KeyCustomerListPage.self, KeyCustomerFormPage.self, KeyCustomerRemovePage.self,
@@ -65,7 +65,7 @@ public struct CustomerDevelopmentModule: DepartmentModule {
     public var forms: [String: FormSchema] {
         FormSchema.combine(["customer": CustomerPages.customerForm, "stage": CustomerPages.stageForm, "contact": CustomerPages.contactForm,
          "owner": CustomerPages.ownerForm, "application": ApplicationPages.form, "rating": Rating.form,
-         "rating_review": RatingReview.form,
+         "rating_review": RatingReview.form, "credit_survey": CreditSurvey.form,
          "policy": PolicyPages.form, "profile": ProfileForm.schema, "key_customer": KeyCustomerPages.form,
          "key_customer_remove": KeyCustomerPages.removeForm], VisitPages.forms)
     }
@@ -88,6 +88,7 @@ public struct CustomerDevelopmentModule: DepartmentModule {
         r.form("applications/:id/edit", .permission(Self.use), ApplicationPages.edit)
         r.get("applications/:id/print", .permission(Self.use), ApplicationPages.print)
         r.post("applications/:id/act", .permission(Self.use), ApplicationPages.act)
+        r.form("applications/:id/survey", .permission(Self.use), CreditSurvey.edit)
         r.form("policy", .permission(Self.policy), PolicyPages.edit)
         VisitPages.routes(&r)
         ProfilePages.routes(&r)

@@ -601,7 +601,8 @@ class World:
         rep, sup = self.sales_rep, self.sales_supervisor
         n = self.round
         cust = self.page(loc(rep.submit("/crm/customers/new", {"name": f"潜在客户{n}", "city": "杭州"})))
-        self.page(loc(rep.submit(cust + "/apply", {"pay_cash_pct": "100", "pay_check_pct": "0"})))
+        app = self.page(loc(rep.submit(cust + "/apply", {"pay_cash_pct": "100", "pay_check_pct": "0"})))
+        rep.act(app, "submit")          # in credit investigation: the 新客户信用调查表 (002 §9)
         self.page(loc(rep.submit("/crm/reports/daily/new", {"progress": "拜访三家", "results": "签约一家"})))
         self.page(loc(rep.submit("/crm/reports/development/new", {"customer_id": rid(cust), "process": "多次拜访"})))
         for _ in range(4):          # complete and cancel each take one
