@@ -202,7 +202,10 @@ enum ApplicationPages {
             if f.isRows {
                 out.columns = f.columns.map { .init(label: $0.label) }
                 out.rows = f.rows.compactMap { row in
-                    let cells = row.cells.map { display($0.value, isMoney: $0.isMoney) }
+                    // A select cell shows its option's label (决策人…), not the stored value.
+                    let cells = row.cells.map { cell in
+                        cell.options.first { $0.value == cell.value && !cell.value.isEmpty }?.label ?? display(cell.value, isMoney: cell.isMoney)
+                    }
                     return cells.allSatisfy(\.isEmpty) ? nil : .init(cells: cells)
                 }
                 out.hasRows = !out.rows.isEmpty

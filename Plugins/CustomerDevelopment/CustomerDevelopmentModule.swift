@@ -49,7 +49,7 @@ public struct CustomerDevelopmentModule: DepartmentModule {
 
     public var pages: [any PageModel.Type] {
         [CustomerPage.self, CustomerFormPage.self, StageFormPage.self, OwnerFormPage.self,
-         ApplicationFormPage.self, ApplicationPage.self, ApplicationPrintPage.self, CreditSurveyFormPage.self,
+         ApplicationFormPage.self, ApplicationPage.self, ApplicationPrintPage.self, CreditSurveyFormPage.self, CustomerInfoFormPage.self,
          RatingFormPage.self, RatingReportPage.self, PolicyPage.self,
          ProfilePage.self, ProfilePrintPage.self, ProfileFormPage.self,
          KeyCustomerListPage.self, KeyCustomerFormPage.self, KeyCustomerRemovePage.self,
@@ -66,6 +66,7 @@ public struct CustomerDevelopmentModule: DepartmentModule {
         FormSchema.combine(["customer": CustomerPages.customerForm, "stage": CustomerPages.stageForm, "contact": CustomerPages.contactForm,
          "owner": CustomerPages.ownerForm, "application": ApplicationPages.form, "rating": Rating.form,
          "rating_review": RatingReview.form, "credit_survey": CreditSurvey.form,
+         "customer_info": CustomerInfoPages.form,
          "policy": PolicyPages.form, "profile": ProfileForm.schema, "key_customer": KeyCustomerPages.form,
          "key_customer_remove": KeyCustomerPages.removeForm], VisitPages.forms)
     }
@@ -78,6 +79,7 @@ public struct CustomerDevelopmentModule: DepartmentModule {
         r.form("customers/:id/stage", .permission(Self.use), CustomerPages.changeStage)
         r.post("customers/:id/contacts", .permission(Self.use), CustomerPages.addContact)
         r.form("customers/:id/owner", .permission(Self.reassign), CustomerPages.changeOwner)
+        r.form("customers/:id/info", .permission(Self.use), CustomerInfoPages.edit)
         r.form("customers/:id/rate", .permission(Self.use), RatingPages.rate)
         r.get("customers/:id/ratings/:rid", .permission(Self.use), RatingPages.report)
         r.form("customers/:id/ratings/:rid/review", .permission(Self.use), RatingPages.review)

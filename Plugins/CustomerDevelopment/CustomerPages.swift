@@ -162,6 +162,7 @@ enum CustomerPages {
             ORDER BY k.contact_date DESC, k.id DESC LIMIT 100
             """)
         let apps = try ctx.db.query("SELECT id, state, created_at FROM crm_applications WHERE customer_id = \(id) ORDER BY id DESC")
+        let info = try CustomerInfoPages.shown(id, ctx)
         let kinds = Dictionary(uniqueKeysWithValues: contactKinds.map { ($0.value, $0.label) })
         let processTitles = Dictionary(uniqueKeysWithValues: processChoices.map { ($0.value, $0.label) })
         let page = CustomerPage(
@@ -176,6 +177,7 @@ enum CustomerPages {
                 .init(id: r.int("id") ?? 0,
                       text: "\(r.string("rating_class") ?? "") 类（\(RatingReview.stateTitles[r.string("state") ?? ""] ?? "")）")
             },
+            info: info?.0, infoText: info?.1 ?? "尚未填写。",
             canSeeKey: ctx.can(CustomerDevelopmentModule.viewAll),
             canApply: c.string("status") == "prospect"
                 && !apps.contains { ["draft", "investigating", "evaluated", "suspended"].contains($0.string("state") ?? "") },
@@ -297,6 +299,9 @@ struct CustomerPage: PageModel {
     var cityText: String
     /// A rating proposal waiting for review (`A 类（待销售主管审核）`), or nil (RULES §6).
     var pendingRating: PendingRating?
+    /// 客户信息 (004 第六章 3): the filled fields, nil while not filled in; who updated it when.
+    var info: DocumentView?
+    var infoText: String
     var canSeeKey: Bool
     var canApply: Bool
     var canReassign: Bool

@@ -334,7 +334,8 @@ enum VisitStatsPages {
 
     // MARK: Changes this week (004 第六章 5(6))
 
-    static let actionTitles = ["create": "新建", "edit": "修改资料", "reassign": "调整负责人", "rate": "评定", "approve": "认定为正式客户"]
+    static let actionTitles = ["create": "新建", "edit": "修改资料", "reassign": "调整负责人", "rate": "评级生效", "approve": "认定为正式客户",
+                               "info": "更新客户信息"]
 
     /// Customers created or changed in the week (Monday–Sunday, company time zone) containing
     /// `?week=` (default: today) — by `created_at`, `updated_at` or a stage change — with the
