@@ -33,8 +33,12 @@ public struct CustomerDevelopmentModule: DepartmentModule {
     static let approveUpgrade = Permission("crm", "rating_upgrade", title: "批准提高警戒线的评级（销售经理）",
                                            defaultRoles: [.salesManager])
 
+    /// Receive the weekly customer-archive report every Friday (004 第六章 5(6)).
+    static let weeklyReport = Permission("crm", "weekly_report", title: "每周客户档案变动报告（总经理、销售经理）",
+                                         defaultRoles: [.generalManager, .salesManager])
+
     public var permissions: [Permission] {
-        [Self.use, Self.viewAll, Self.approve, Self.reassign, Self.policy, Self.reviewRating, Self.approveUpgrade]
+        [Self.use, Self.viewAll, Self.approve, Self.reassign, Self.policy, Self.reviewRating, Self.approveUpgrade, Self.weeklyReport]
     }
 
     public var menu: [MenuItem] {
@@ -43,13 +47,14 @@ public struct CustomerDevelopmentModule: DepartmentModule {
             MenuItem("新增潜在客户", path: "customers/new", access: .permission(Self.use)),
             MenuItem("认定申请", path: "applications", access: .permission(Self.use)),
             MenuItem("评级审核", path: "ratings", access: .permission(Self.use)),
+            MenuItem("季度调查报告", path: "survey-reports", access: .permission(Self.use)),
             MenuItem("分类政策", path: "policy", access: .permission(Self.policy)),
         ] + VisitPages.menu + ProfilePages.menu
     }
 
     public var pages: [any PageModel.Type] {
         [CustomerPage.self, CustomerFormPage.self, StageFormPage.self, OwnerFormPage.self,
-         ApplicationFormPage.self, ApplicationPage.self, ApplicationPrintPage.self, CreditSurveyFormPage.self, CustomerInfoFormPage.self,
+         ApplicationFormPage.self, ApplicationPage.self, ApplicationPrintPage.self, CreditSurveyFormPage.self, CustomerInfoFormPage.self, SurveyReportFormPage.self, SurveyReportPage.self,
          RatingFormPage.self, RatingReportPage.self, PolicyPage.self,
          ProfilePage.self, ProfilePrintPage.self, ProfileFormPage.self,
          KeyCustomerListPage.self, KeyCustomerFormPage.self, KeyCustomerRemovePage.self,
@@ -66,7 +71,7 @@ public struct CustomerDevelopmentModule: DepartmentModule {
         FormSchema.combine(["customer": CustomerPages.customerForm, "stage": CustomerPages.stageForm, "contact": CustomerPages.contactForm,
          "owner": CustomerPages.ownerForm, "application": ApplicationPages.form, "rating": Rating.form,
          "rating_review": RatingReview.form, "credit_survey": CreditSurvey.form,
-         "customer_info": CustomerInfoPages.form,
+         "customer_info": CustomerInfoPages.form, "survey_report": SurveyReportPages.declaredForm,
          "policy": PolicyPages.form, "profile": ProfileForm.schema, "key_customer": KeyCustomerPages.form,
          "key_customer_remove": KeyCustomerPages.removeForm], VisitPages.forms)
     }
@@ -93,11 +98,14 @@ public struct CustomerDevelopmentModule: DepartmentModule {
         r.form("applications/:id/survey", .permission(Self.use), CreditSurvey.edit)
         r.form("policy", .permission(Self.policy), PolicyPages.edit)
         VisitPages.routes(&r)
+        SurveyReportPages.routes(&r)
+        r.post("reports/weekly-changes/:week/read", .permission(Self.weeklyReport), WeeklyReport.markRead)
         ProfilePages.routes(&r)
     }
 
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
         try Inbox.items(for: user, ctx) + RatingReview.inbox(for: user, ctx) + VisitPages.inbox(for: user, ctx)
+            + SurveyReportPages.inbox(for: user, ctx) + WeeklyReport.inbox(for: user, ctx)
     }
 
     public func services(_ s: inout ServiceRegistry) {
