@@ -274,7 +274,7 @@ enum ApplicationPages {
         return ctx.render(ApplicationPage(
             app: s.app, c: s.c, stateText: s.stateText, hasCode: s.hasCode, sections: s.sections,
             rating: s.rating, hasRating: s.rating != nil, inForce: s.inForce, survey: s.survey, surveyText: s.surveyText,
-            canSurvey: s.state == .investigating,
+            canSurvey: CreditSurvey.openStates.contains(s.state.rawValue),
             canRate: s.state == .investigating, canEdit: s.state == .draft || s.state == .investigating,
             actions: actions, hasActions: !actions.isEmpty,
             history: history.map { r in

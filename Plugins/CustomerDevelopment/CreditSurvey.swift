@@ -86,12 +86,17 @@ enum CreditSurvey {
         return URLEncoding.encode(kept)
     }
 
-    /// Fill in or revise the survey while the application is in credit investigation.
+    /// The survey is written before the application is submitted (002 §5 step 3: the prospect is
+    /// investigated, then the application is made) or during the credit investigation, and is
+    /// closed once the 评定报告 is submitted.
+    static let openStates: Set<String> = [ApplicationPages.State.draft.rawValue, ApplicationPages.State.investigating.rawValue]
+
+    /// Fill in or revise the survey while the application is a draft or in credit investigation.
     static let edit: Handler = { req, ctx in
         let (app, c) = try ApplicationPages.load(try req.id(), ctx)
         let id = try app.requireInt("id")
-        guard app.string("state") == ApplicationPages.State.investigating.rawValue else {
-            throw HTTPError.conflict("只有信用调查中的申请可以填写新客户信用调查表。")
+        guard openStates.contains(app.string("state") ?? "") else {
+            throw HTTPError.conflict("申请已提交评定或已办结，不能再填写新客户信用调查表。")
         }
         let existing = try load(applicationID: id, ctx)
         let initial = try existing.map { try URLEncoding.parse($0.string("data") ?? "") }
@@ -111,10 +116,9 @@ enum CreditSurvey {
                         credit_limit_fen = excluded.credit_limit_fen, surveyed_by = excluded.surveyed_by, updated_at = excluded.updated_at
                     """)
                 guard changed == 1 else { throw HTTPError.conflict("保存失败，请重试。") }
-                // Still in investigation (a concurrent suspend or evaluate would have moved it on).
-                guard try ctx.db.first("SELECT state FROM crm_applications WHERE id = \(id)")?.string("state")
-                        == ApplicationPages.State.investigating.rawValue else {
-                    throw HTTPError.conflict("申请已不在信用调查中，不能再修改信用调查表。")
+                // Still open (a concurrent suspend or evaluate would have moved it on).
+                guard openStates.contains(try ctx.db.first("SELECT state FROM crm_applications WHERE id = \(id)")?.string("state") ?? "") else {
+                    throw HTTPError.conflict("申请已提交评定或已办结，不能再修改信用调查表。")
                 }
                 try ctx.audit(AuditEntry(entity: "crm.credit_survey", entityID: String(id), action: existing == nil ? "create" : "edit",
                                          from: existing?.string("conclusion"), to: conclusion))

@@ -60,17 +60,19 @@ import SalesTesting
         #expect(rep.get("/crm/applications/\(aid)/survey").status == 409)
     }
 
-    @Test("002 §9: no survey for a draft application (409); another rep cannot open or write one (403)")
-    func onlyInInvestigationAndOwn() throws {
+    @Test("002 §5 step 3 + §9: the survey may be written on the draft already; a suspended application's cannot (409); another rep cannot open or write one (403)")
+    func openStatesAndOwn() throws {
         let rep = f.client("rep1")
         let cid = try f.createCustomer(rep, "草稿调查公司")
         let aid = try f.apply(rep, cid)
-        #expect(rep.get("/crm/applications/\(aid)/survey").status == 409)
+        #expect(survey(rep, aid, Self.good).status == 303)
         #expect(f.act(rep, aid, "submit").status == 303)
+        #expect(f.act(rep, aid, "suspend", reason: "资料不实").status == 303)
+        #expect(rep.get("/crm/applications/\(aid)/survey").status == 409)
         let other = f.client("rep2")
         #expect(other.get("/crm/applications/\(aid)/survey").status == 403)
         #expect(other.submit("/crm/applications/\(aid)/survey", Self.good).status == 403)
-        #expect(try f.db.scalar("SELECT COUNT(*) FROM crm_credit_surveys") == 0)
+        #expect(try f.db.scalar("SELECT COUNT(*) FROM crm_credit_surveys WHERE surveyed_by <> \(f.rep1)") == 0)
     }
 
     @Test("002 §10: unclear points need another special investigation — they must be written down, and evaluation waits until the survey is updated")

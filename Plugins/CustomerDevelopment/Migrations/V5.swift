@@ -19,5 +19,6 @@ extension CRMMigrations {
             ALTER TABLE crm_ratings ADD COLUMN manager_note TEXT;
             ALTER TABLE crm_ratings ADD COLUMN decided_at INTEGER;               -- approved, rejected or superseded
             CREATE INDEX crm_ratings_state ON crm_ratings(state, rated_at);
+            CREATE INDEX crm_ratings_application ON crm_ratings(application_id);
             """)
 }
