@@ -71,7 +71,8 @@ public struct CustomerDevelopmentModule: DepartmentModule {
         FormSchema.combine(["customer": CustomerPages.customerForm, "stage": CustomerPages.stageForm, "contact": CustomerPages.contactForm,
          "owner": CustomerPages.ownerForm, "application": ApplicationPages.form, "rating": Rating.form,
          "rating_review": RatingReview.form, "credit_survey": CreditSurvey.form,
-         "customer_info": CustomerInfoPages.form, "survey_report": SurveyReportPages.declaredForm,
+         "customer_info": CustomerInfoPages.form, "survey_report": SurveyReportPages.form,
+         "survey_report_edit": SurveyReportPages.editForm,
          "policy": PolicyPages.form, "profile": ProfileForm.schema, "key_customer": KeyCustomerPages.form,
          "key_customer_remove": KeyCustomerPages.removeForm], VisitPages.forms)
     }

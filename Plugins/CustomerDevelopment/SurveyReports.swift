@@ -39,35 +39,27 @@ enum SurveyReportPages {
         var last: LocalDate { LocalDate(year: year, month: number * 3, day: LocalDate.daysIn(year: year, month: number * 3)) }
     }
 
-    /// The current quarter and the one before (a late report is still filed for the quarter it covers).
-    static func quarterChoices(_ ctx: Context) -> [Choice] {
-        let now = Quarter(ctx.today)
-        return [now, now.previous].map { Choice($0.key, $0.title) }
-    }
+    /// The quarter a new report covers: the current one, or the one before (a late report is
+    /// still filed for the quarter it covers).
+    static let periods = [Choice("current", "本季度"), Choice("previous", "上季度（补报）")]
 
-    static func form(_ ctx: Context) -> FormSchema {
-        FormSchema([
-            FormField("kind", "报告类别", .select(kinds), required: true),
-            FormField("quarter", "季度", .select(quarterChoices(ctx)), required: true),
-            FormField("subject", "调查范围与对象", required: true, rules: [.length(min: 2, max: 200)]),
-            FormField("findings", "主要情况", .textarea, required: true, rules: [.length(min: 2, max: 4000)],
-                      help: "市场、客户或同行的运行情况与变化"),
-            FormField("opportunities", "商机", .textarea, rules: [.length(min: nil, max: 2000)]),
-            FormField("risks", "销售风险", .textarea, rules: [.length(min: nil, max: 2000)]),
-            FormField("measures", "建议与对策", .textarea, rules: [.length(min: nil, max: 2000)]),
-        ])
-    }
-
-    /// The form as declared data (the quarter choices are filled per request).
-    static let declaredForm = FormSchema([
-        FormField("kind", "报告类别", .select(kinds), required: true),
-        FormField("quarter", "季度", .select([]), required: true),
+    static let contentFields = [
         FormField("subject", "调查范围与对象", required: true, rules: [.length(min: 2, max: 200)]),
-        FormField("findings", "主要情况", .textarea, required: true, rules: [.length(min: 2, max: 4000)]),
+        FormField("findings", "主要情况", .textarea, required: true, rules: [.length(min: 2, max: 4000)],
+                  help: "市场、客户或同行的运行情况与变化"),
         FormField("opportunities", "商机", .textarea, rules: [.length(min: nil, max: 2000)]),
         FormField("risks", "销售风险", .textarea, rules: [.length(min: nil, max: 2000)]),
         FormField("measures", "建议与对策", .textarea, rules: [.length(min: nil, max: 2000)]),
-    ])
+    ]
+
+    /// A new report.
+    static let form = FormSchema([
+        FormField("kind", "报告类别", .select(kinds), required: true),
+        FormField("period", "季度", .select(periods), required: true),
+    ] + contentFields)
+
+    /// A report revised by its author (its kind and quarter stay).
+    static let editForm = FormSchema(contentFields)
 
     static func seesAll(_ ctx: Context) -> Bool { Visibility.seesAll(ctx) }
 
@@ -127,15 +119,17 @@ enum SurveyReportPages {
     }
 
     static let create: Handler = { req, ctx in
-        let schema = form(ctx)
-        var initial = FormData([("quarter", Quarter(ctx.today).key)])
+        let now = Quarter(ctx.today)
+        var initial = FormData([("period", "current")])
         if let k = req.query["kind"], kindTitles[k] != nil { initial.append("kind", k) }
-        return try ctx.handleForm(schema, title: "填写季度调查报告", initial: initial,
-                                  page: { form in SurveyReportFormPage(isNew: true, id: 0, form: form) }) { v in
+        return try ctx.handleForm(form, title: "填写季度调查报告", initial: initial, page: { form in
+            SurveyReportFormPage(isNew: true, id: 0, heading: "本季度为\(now.title)，上季度为\(now.previous.title)", form: form)
+        }) { v in
             let user = try ctx.requireUser()
-            let kind = v.string("kind"), quarter = v.string("quarter")
-            let taken = FormRejection(field: "kind", "\(Quarter(key: quarter)?.title ?? quarter)的\(kindTitles[kind] ?? "")已经提交过，请修改原报告")
-            if try ctx.db.first("SELECT id FROM crm_survey_reports WHERE rep_id = \(user.id) AND quarter = \(quarter) AND kind = \(kind)") != nil {
+            let kind = v.string("kind")
+            let quarter = v.string("period") == "previous" ? now.previous : now
+            let taken = FormRejection(field: "kind", "\(quarter.title)的\(kindTitles[kind] ?? "")已经提交过，请修改原报告")
+            if try ctx.db.first("SELECT id FROM crm_survey_reports WHERE rep_id = \(user.id) AND quarter = \(quarter.key) AND kind = \(kind)") != nil {
                 throw taken
             }
             let id: Int64
@@ -144,10 +138,10 @@ enum SurveyReportPages {
                     let id = try ctx.db.insert("""
                         INSERT INTO crm_survey_reports (rep_id, quarter, kind, subject, findings, opportunities, risks, measures,
                                                         created_at, updated_at)
-                        VALUES (\(user.id), \(quarter), \(kind), \(v.string("subject")), \(v.string("findings")), \(v.string("opportunities")),
+                        VALUES (\(user.id), \(quarter.key), \(kind), \(v.string("subject")), \(v.string("findings")), \(v.string("opportunities")),
                                 \(v.string("risks")), \(v.string("measures")), \(ctx.epoch), \(ctx.epoch)) RETURNING id
                         """)
-                    try ctx.audit(AuditEntry(entity: "crm.survey_report", entityID: String(id), action: "create", to: "\(quarter) \(kind)"))
+                    try ctx.audit(AuditEntry(entity: "crm.survey_report", entityID: String(id), action: "create", to: "\(quarter.key) \(kind)"))
                     return id
                 }
             } catch let e as StorageError where e.kind == .constraint {
@@ -157,25 +151,16 @@ enum SurveyReportPages {
         }
     }
 
-    /// The author revises the report (kind and quarter stay).
+    /// The author revises the report's content (its kind and quarter stay).
     static let edit: Handler = { req, ctx in
         let r = try load(try req.id(), ctx)
         let id = try r.requireInt("id")
         guard r.int("rep_id") == (try ctx.requireUser().id) else { throw HTTPError.conflict("只有填报人可以修改调查报告。") }
         var initial = FormData()
-        for f in declaredForm.fields { initial.append(f.name, r.string(f.name) ?? "") }
-        // The report's own quarter is offered even when it is older than the choices of today.
-        let quarter = r.string("quarter") ?? ""
-        var choices = quarterChoices(ctx)
-        if !choices.contains(where: { $0.value == quarter }) { choices.append(Choice(quarter, Quarter(key: quarter)?.title ?? quarter)) }
-        var fields = form(ctx).fields
-        if let i = fields.firstIndex(where: { $0.name == "quarter" }) { fields[i] = FormField("quarter", "季度", .select(choices), required: true) }
-        let schema = FormSchema(fields)
-        return try ctx.handleForm(schema, title: "修改季度调查报告", initial: initial,
-                                  page: { form in SurveyReportFormPage(isNew: false, id: id, form: form) }) { v in
-            guard v.string("kind") == r.string("kind"), v.string("quarter") == quarter else {
-                throw FormRejection(field: "kind", "类别和季度不能修改，请另行填写新报告")
-            }
+        for f in editForm.fields { initial.append(f.name, r.string(f.name) ?? "") }
+        let heading = "\(Quarter(key: r.string("quarter") ?? "")?.title ?? "")\(kindTitles[r.string("kind") ?? ""] ?? "")"
+        return try ctx.handleForm(editForm, title: "修改季度调查报告", initial: initial,
+                                  page: { form in SurveyReportFormPage(isNew: false, id: id, heading: heading, form: form) }) { v in
             try ctx.db.transaction {
                 try ctx.db.execute("""
                     UPDATE crm_survey_reports SET subject = \(v.string("subject")), findings = \(v.string("findings")),
@@ -220,6 +205,8 @@ struct SurveyReportFormPage: PageModel {
     static let template = "survey-report-form"
     var isNew: Bool
     var id: Int64
+    /// Which quarters a new report may cover, or the revised report's quarter and kind.
+    var heading: String
     var form: FormView
 }
 

@@ -16,9 +16,9 @@ import SalesTesting
         f.t.worker.clock = { Self.now }
     }
 
-    func file(_ c: TestClient, _ kind: String, quarter: String = "2026-Q1", subject: String = "华东地区汽车配件市场") -> TestClient.Response {
+    func file(_ c: TestClient, _ kind: String, period: String = "current", subject: String = "华东地区汽车配件市场") -> TestClient.Response {
         c.get("/crm/survey-reports/new?kind=\(kind)")
-        return c.submit("/crm/survey-reports/new", [("kind", kind), ("quarter", quarter), ("subject", subject),
+        return c.submit("/crm/survey-reports/new", [("kind", kind), ("period", period), ("subject", subject),
                                                      ("findings", "需求增长，价格稳定"), ("risks", "原材料涨价")])
     }
 
@@ -46,7 +46,8 @@ import SalesTesting
         #expect(reminders.count == 2)
         #expect(reminders.allSatisfy { $0.urgent })
         // A report of the previous quarter does not answer this quarter's.
-        #expect(file(rep, "customer", quarter: "2025-Q4").status == 303)
+        #expect(file(rep, "customer", period: "previous").status == 303)
+        #expect(try f.db.first("SELECT quarter FROM crm_survey_reports WHERE kind = 'customer'")?.string("quarter") == "2025-Q4")
         #expect(rep.get("/").body.contains("客户调查报告未提交"))
     }
 
@@ -69,11 +70,15 @@ import SalesTesting
         #expect(again.body.contains("2026年第1季度的同行调查报告已经提交过，请修改原报告"))
         #expect(again.body.contains("value=\"同行乙厂\""))
         #expect(try f.db.scalar("SELECT COUNT(*) FROM crm_survey_reports") == 1)
-        // Not a quarter on offer (the current and the previous one only).
-        #expect(file(rep, "market", quarter: "2024-Q1").status == 422)
+        // Only this quarter or the one before.
+        #expect(file(rep, "market", period: "2024-Q1").status == 422)
+        #expect(rep.get("/crm/survey-reports/new").body.contains("本季度为2026年第1季度，上季度为2025年第4季度"))
+        let form = rep.get("/crm/survey-reports/\(id)/edit")
+        #expect(form.body.contains("2026年第1季度同行调查报告"))
+        #expect(rep.submit("/crm/survey-reports/\(id)/edit", [("subject", "同行甲厂"), ("findings", "甲厂降价 5%"),
+                                                               ("measures", "加强服务")]).status == 303)
         rep.get("/crm/survey-reports/\(id)/edit")
-        #expect(rep.submit("/crm/survey-reports/\(id)/edit", [("kind", "peer"), ("quarter", "2026-Q1"), ("subject", "同行甲厂"),
-                                                               ("findings", "甲厂降价 5%"), ("measures", "加强服务")]).status == 303)
+        #expect(rep.submit("/crm/survey-reports/\(id)/edit", [("subject", "同"), ("findings", "")]).status == 422)
         #expect(rep.get("/crm/survey-reports/\(id)").body.contains("甲厂降价 5%"))
         let actions = try f.db.query("SELECT action FROM audit_log WHERE entity = 'crm.survey_report' ORDER BY id").map { $0.string("action") ?? "" }
         #expect(actions == ["create", "edit"])
