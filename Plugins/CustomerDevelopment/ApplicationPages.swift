@@ -5,7 +5,9 @@ import SalesKit
 /// credit, writes the 客户评定报告 (a rating), the supervisor approves or rejects with a reason.
 /// A credit problem suspends the application with a reason (002 §12); it can be resumed or
 /// closed. Approval assigns the customer code (002 §6) and makes the customer visible to the
-/// other departments (002 §7). An E-class applicant cannot be approved (003 §2.3).
+/// other departments (002 §7). Approval uses the customer's class in force (RULES §6): the
+/// rating attached to the application is a proposal like any other (`RatingReview`), and an
+/// E class (in force, or the pending first class) blocks approval (003 §2.3).
 enum ApplicationPages {
     enum State: String, Sendable, CaseIterable {
         case draft, investigating, evaluated, suspended, approved, rejected, closed
@@ -194,13 +196,16 @@ enum ApplicationPages {
     static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
     /// The application's fields for display and print, in form order, with rows as tables.
-    static func sections(_ data: FormData) -> [ApplicationSection] {
-        form.blank(data).view().fields.map { f in
+    static func sections(_ data: FormData, of schema: FormSchema = form) -> [ApplicationSection] {
+        schema.blank(data).view().fields.map { f in
             var out = ApplicationSection(label: f.label, value: "", isRows: f.isRows, columns: [], rows: [], hasRows: false)
             if f.isRows {
                 out.columns = f.columns.map { .init(label: $0.label) }
                 out.rows = f.rows.compactMap { row in
-                    let cells = row.cells.map { display($0.value, isMoney: $0.isMoney) }
+                    // A select cell shows its option's label (决策人…), not the stored value.
+                    let cells = row.cells.map { cell in
+                        cell.options.first { $0.value == cell.value && !cell.value.isEmpty }?.label ?? display(cell.value, isMoney: cell.isMoney)
+                    }
                     return cells.allSatisfy(\.isEmpty) ? nil : .init(cells: cells)
                 }
                 out.hasRows = !out.rows.isEmpty
@@ -227,6 +232,11 @@ enum ApplicationPages {
         var sections: [ApplicationSection]
         var rating: ApplicationRating?
         var state: State
+        /// The customer's class in force (RULES §6), `未评定` when none.
+        var inForce: String
+        /// The 新客户信用调查表 (002 §9), nil while not filled in.
+        var survey: DocumentView?
+        var surveyText: String
     }
 
     /// What the application page and its print show.
@@ -234,16 +244,22 @@ enum ApplicationPages {
         let (app, c) = try load(try req.id(), ctx)
         let id = try app.requireInt("id")
         let state = State(rawValue: app.string("state") ?? "") ?? .draft
-        let rating = try ctx.db.first("SELECT id, total, rating_class, rated_at FROM crm_ratings WHERE application_id = \(id) ORDER BY rated_at DESC, id DESC")
+        let survey = try CreditSurvey.load(applicationID: id, ctx)
+        let rating = try ctx.db.first("SELECT id, total, rating_class, rated_at, state FROM crm_ratings WHERE application_id = \(id) ORDER BY rated_at DESC, id DESC")
         return Shown(
             app: ApplicationView(id: id, applicant: app.string("applicant") ?? ""), c: CustomerView(c),
             stateText: stateTitles[state.rawValue] ?? "", hasCode: c.string("code") != nil,
             sections: sections(try URLEncoding.parse(app.string("data") ?? "")),
             rating: rating.map { r in
                 ApplicationRating(id: r.int("id") ?? 0, total: r.string("total") ?? "", rating_class: r.string("rating_class") ?? "",
-                                  classTitle: Rating.classTitles[r.string("rating_class") ?? ""] ?? "")
+                                  classTitle: Rating.classTitles[r.string("rating_class") ?? ""] ?? "",
+                                  stateText: RatingReview.stateTitles[r.string("state") ?? ""] ?? "")
             },
-            state: state)
+            state: state, inForce: RatingPages.classText(c.string("rating_class")),
+            survey: try survey.map { DocumentView(sections: sections(try URLEncoding.parse($0.string("data") ?? ""), of: CreditSurvey.form)) },
+            surveyText: survey.map { s in
+                "调查结论：\(CreditSurvey.conclusionTitles[s.string("conclusion") ?? ""] ?? "") · 调查人 \(s.string("surveyor") ?? "") · \(ctx.displayEpoch(s.int("updated_at")))"
+            } ?? "尚未填写新客户信用调查表（002 第9条）。")
     }
 
     static let detail: Handler = { req, ctx in
@@ -257,7 +273,8 @@ enum ApplicationPages {
         }
         return ctx.render(ApplicationPage(
             app: s.app, c: s.c, stateText: s.stateText, hasCode: s.hasCode, sections: s.sections,
-            rating: s.rating, hasRating: s.rating != nil,
+            rating: s.rating, hasRating: s.rating != nil, inForce: s.inForce, survey: s.survey, surveyText: s.surveyText,
+            canSurvey: CreditSurvey.openStates.contains(s.state.rawValue),
             canRate: s.state == .investigating, canEdit: s.state == .draft || s.state == .investigating,
             actions: actions, hasActions: !actions.isEmpty,
             history: history.map { r in
@@ -272,7 +289,8 @@ enum ApplicationPages {
         let s = try shown(req, ctx)
         return ctx.render(ApplicationPrintPage(
             app: s.app, c: s.c, stateText: s.stateText, hasCode: s.hasCode, sections: s.sections,
-            rating: s.rating, hasRating: s.rating != nil, printedAt: ctx.display(ctx.now)), title: "新客户认定申请表")
+            rating: s.rating, hasRating: s.rating != nil, survey: s.survey, surveyText: s.surveyText,
+            printedAt: ctx.display(ctx.now)), title: "新客户认定申请表")
     }
 
     /// Takes an action of the flow. Business refusals come back to the page with the reason.
@@ -285,14 +303,21 @@ enum ApplicationPages {
         func back(_ message: String) -> Response {
             .redirect(to: "/crm/applications/\(id)?error=" + URLEncoding.percentEncode(message))
         }
-        let rating = try ctx.db.first("SELECT rating_class, total FROM crm_ratings WHERE application_id = \(id) ORDER BY rated_at DESC, id DESC")
+        // 003 §2.4: the 客户评定报告 of this application (a replaced or rejected one does not count).
+        let rating = try ctx.db.first("""
+            SELECT id FROM crm_ratings WHERE application_id = \(id) AND state IN ('proposed', 'reviewed', 'approved') LIMIT 1
+            """)
         if action == "evaluate" && rating == nil { return back("请先填写客户评定报告（评分），再提交。") }
-        if action == "approve" {
-            // 003 §2.3: an E-class applicant (under 18 points) is 不予发展客户 and cannot be approved.
-            guard let rating else { return back("没有客户评定报告，不能批准。") }
-            if rating.string("rating_class") == "E" {
-                return back("评定为 E 类（不予发展客户，\(rating.int("total") ?? 0) 分），不能批准。")
-            }
+        if action == "evaluate", let refusal = CreditSurvey.blocksEvaluation(try CreditSurvey.load(applicationID: id, ctx)) {
+            return back(refusal)
+        }
+        var approval: RatingReview.ApprovalClass?
+        if action == "approve" && state == .evaluated && ctx.can(CustomerDevelopmentModule.approve) {
+            // RULES §6: the class in force, not the rating attached to the application; E (003 §2.3,
+            // 不予发展客户) blocks it: 409 with the reason.
+            let a = try RatingReview.applicationClass(customer: c, ctx)
+            if case .refused(let message) = a { throw HTTPError.conflict(message) }
+            approval = a
         }
         do {
             try ctx.db.transaction {
@@ -308,9 +333,17 @@ enum ApplicationPages {
                     """)
                 guard changed == 1 else { throw HTTPError.conflict("申请状态已被他人修改，请刷新后重试。") }
                 if next == .approved {
-                    // Checked above for "approve"; not unwrapped should another action ever approve.
-                    guard let rating else { throw HTTPError.conflict("没有客户评定报告，不能批准。") }
-                    try approveCustomer(c, rating: rating, ctx)
+                    // Decided above for "approve"; not unwrapped should another action ever approve.
+                    let cls: String
+                    switch approval {
+                    case .inForce(let inForce)?: cls = inForce
+                    case .withPending(let p)?:
+                        try RatingReview.approveWithApplication(p, applicationID: id, ctx)
+                        cls = p.string("rating_class") ?? ""
+                    case .refused(let message)?: throw HTTPError.conflict(message)
+                    case nil: throw HTTPError.conflict("该客户没有经审核的评级（客户评定报告），不能批准。")
+                    }
+                    try approveCustomer(c, ratingClass: cls, ctx)
                 }
             }
         } catch let refusal as StateMachine<State>.Refusal {
@@ -323,7 +356,7 @@ enum ApplicationPages {
     /// Makes the prospect a customer: a unique, never-reused code (002 §6) taken from a per-year
     /// counter inside the approving transaction, so two approvals at the same moment cannot get
     /// the same number (write transactions are serialized; the code column is also UNIQUE).
-    static func approveCustomer(_ c: Row, rating: Row, _ ctx: Context) throws {
+    static func approveCustomer(_ c: Row, ratingClass: String, _ ctx: Context) throws {
         let cid = try c.requireInt("id")
         var code = c.string("code")
         if code == nil {
@@ -340,7 +373,7 @@ enum ApplicationPages {
             WHERE id = \(cid)
             """)
         try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(cid), action: "approve", from: c.string("status"),
-                                 to: "customer", reason: "客户代码 \(code ?? "")，评级 \(rating.string("rating_class") ?? "")"))
+                                 to: "customer", reason: "客户代码 \(code ?? "")，评级 \(ratingClass)"))
     }
 }
 
@@ -365,6 +398,8 @@ struct ApplicationRating: TemplateModel {
     var total: String
     var rating_class: String
     var classTitle: String
+    /// The proposal's review state (RULES §6).
+    var stateText: String
 }
 
 /// One field of the application as shown and printed (`application-sections`): a value, or
@@ -396,6 +431,12 @@ struct ApplicationPage: PageModel {
     var sections: [ApplicationSection]
     var rating: ApplicationRating?
     var hasRating: Bool
+    /// The customer's class in force, which approval uses (RULES §6).
+    var inForce: String
+    /// 新客户信用调查表 (002 §9), nil while not filled in; a line on its conclusion.
+    var survey: DocumentView?
+    var surveyText: String
+    var canSurvey: Bool
     var canRate: Bool
     var canEdit: Bool
     var actions: [Action]
@@ -431,6 +472,8 @@ struct ApplicationPrintPage: PageModel {
     var sections: [ApplicationSection]
     var rating: ApplicationRating?
     var hasRating: Bool
+    var survey: DocumentView?
+    var surveyText: String
     var printedAt: String
 }
 

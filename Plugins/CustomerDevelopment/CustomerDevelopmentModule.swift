@@ -27,24 +27,38 @@ public struct CustomerDevelopmentModule: DepartmentModule {
     /// Edit the class policy table and the code format.
     static let policy = Permission("crm", "policy", title: "客户分类政策", defaultRoles: [.admin, .generalManager])
 
-    public var permissions: [Permission] { [Self.use, Self.viewAll, Self.approve, Self.reassign, Self.policy] }
+    /// Review a rating proposal: it counts once the 销售主管 approves it (RULES §6, 003 §2.4).
+    static let reviewRating = Permission("crm", "rating_review", title: "审核客户评级（销售主管）", defaultRoles: [.salesSupervisor])
+    /// Approve a rating that raises the customer's warning line, after the 销售主管 (RULES §6).
+    static let approveUpgrade = Permission("crm", "rating_upgrade", title: "批准提高警戒线的评级（销售经理）",
+                                           defaultRoles: [.salesManager])
+
+    /// Receive the weekly customer-archive report every Friday (004 第六章 5(6)).
+    static let weeklyReport = Permission("crm", "weekly_report", title: "每周客户档案变动报告（总经理、销售经理）",
+                                         defaultRoles: [.generalManager, .salesManager])
+
+    public var permissions: [Permission] {
+        [Self.use, Self.viewAll, Self.approve, Self.reassign, Self.policy, Self.reviewRating, Self.approveUpgrade, Self.weeklyReport]
+    }
 
     public var menu: [MenuItem] {
         [
             MenuItem("客户名录", path: "customers", access: .permission(Self.use)),
             MenuItem("新增潜在客户", path: "customers/new", access: .permission(Self.use)),
             MenuItem("认定申请", path: "applications", access: .permission(Self.use)),
+            MenuItem("评级审核", path: "ratings", access: .permission(Self.use)),
+            MenuItem("季度调查报告", path: "survey-reports", access: .permission(Self.use)),
             MenuItem("分类政策", path: "policy", access: .permission(Self.policy)),
         ] + VisitPages.menu + ProfilePages.menu
     }
 
     public var pages: [any PageModel.Type] {
         [CustomerPage.self, CustomerFormPage.self, StageFormPage.self, OwnerFormPage.self,
-         ApplicationFormPage.self, ApplicationPage.self, ApplicationPrintPage.self,
+         ApplicationFormPage.self, ApplicationPage.self, ApplicationPrintPage.self, CreditSurveyFormPage.self, CustomerInfoFormPage.self, SurveyReportFormPage.self, SurveyReportPage.self,
          RatingFormPage.self, RatingReportPage.self, PolicyPage.self,
          ProfilePage.self, ProfilePrintPage.self, ProfileFormPage.self,
          KeyCustomerListPage.self, KeyCustomerFormPage.self, KeyCustomerRemovePage.self,
-         VisitReportsPage.self, VisitPlansPage.self, VisitPlanPage.self, VisitPlanFormPage.self, VisitPlanCompletePage.self,
+         VisitReportsPage.self, VisitPlanPage.self, VisitPlanFormPage.self, VisitPlanCompletePage.self,
          VisitPlanCancelPage.self, VisitDailyListPage.self, VisitDailyFormPage.self, VisitDailyPage.self,
          VisitMonthlyPage.self, VisitMonthlyFormPage.self, VisitDevFormPage.self, VisitDevPage.self, VisitDevPrintPage.self,
          VisitStatisticsPage.self, VisitCompletionPage.self, VisitShortfallPage.self, VisitNewCustomersPage.self,
@@ -56,6 +70,9 @@ public struct CustomerDevelopmentModule: DepartmentModule {
     public var forms: [String: FormSchema] {
         FormSchema.combine(["customer": CustomerPages.customerForm, "stage": CustomerPages.stageForm, "contact": CustomerPages.contactForm,
          "owner": CustomerPages.ownerForm, "application": ApplicationPages.form, "rating": Rating.form,
+         "rating_review": RatingReview.form, "credit_survey": CreditSurvey.form,
+         "customer_info": CustomerInfoPages.form, "survey_report": SurveyReportPages.form,
+         "survey_report_edit": SurveyReportPages.editForm,
          "policy": PolicyPages.form, "profile": ProfileForm.schema, "key_customer": KeyCustomerPages.form,
          "key_customer_remove": KeyCustomerPages.removeForm], VisitPages.forms)
     }
@@ -68,21 +85,28 @@ public struct CustomerDevelopmentModule: DepartmentModule {
         r.form("customers/:id/stage", .permission(Self.use), CustomerPages.changeStage)
         r.post("customers/:id/contacts", .permission(Self.use), CustomerPages.addContact)
         r.form("customers/:id/owner", .permission(Self.reassign), CustomerPages.changeOwner)
+        r.form("customers/:id/info", .permission(Self.use), CustomerInfoPages.edit)
         r.form("customers/:id/rate", .permission(Self.use), RatingPages.rate)
         r.get("customers/:id/ratings/:rid", .permission(Self.use), RatingPages.report)
+        r.form("customers/:id/ratings/:rid/review", .permission(Self.use), RatingPages.review)
+        r.get("ratings", .permission(Self.use)) { req, ctx in try RatingReview.listPage.respond(req, ctx) }
         r.form("customers/:id/apply", .permission(Self.use), ApplicationPages.create)
         r.get("applications", .permission(Self.use), ApplicationPages.list)
         r.get("applications/:id", .permission(Self.use), ApplicationPages.detail)
         r.form("applications/:id/edit", .permission(Self.use), ApplicationPages.edit)
         r.get("applications/:id/print", .permission(Self.use), ApplicationPages.print)
         r.post("applications/:id/act", .permission(Self.use), ApplicationPages.act)
+        r.form("applications/:id/survey", .permission(Self.use), CreditSurvey.edit)
         r.form("policy", .permission(Self.policy), PolicyPages.edit)
         VisitPages.routes(&r)
+        SurveyReportPages.routes(&r)
+        r.post("reports/weekly-changes/:week/read", .permission(Self.weeklyReport), WeeklyReport.markRead)
         ProfilePages.routes(&r)
     }
 
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
-        try Inbox.items(for: user, ctx) + VisitPages.inbox(for: user, ctx)
+        try Inbox.items(for: user, ctx) + RatingReview.inbox(for: user, ctx) + VisitPages.inbox(for: user, ctx)
+            + SurveyReportPages.inbox(for: user, ctx) + WeeklyReport.inbox(for: user, ctx)
     }
 
     public func services(_ s: inout ServiceRegistry) {

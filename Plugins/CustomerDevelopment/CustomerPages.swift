@@ -53,6 +53,15 @@ enum CustomerPages {
         return Int64(LocalDate(year: today.year, month: month, day: 1).start(in: ctx.timeZone).timeIntervalSince1970)
     }
 
+    /// 003 §2.3 quarterly re-review: a customer whose class in force (`rated_at`: when it was
+    /// approved) predates the quarter and that has no rating proposal under review.
+    static func dueCondition(_ ctx: Context) -> SQL {
+        """
+        c.status = 'customer' AND (c.rated_at IS NULL OR c.rated_at < \(quarterStart(ctx)))
+        AND NOT EXISTS (SELECT 1 FROM crm_ratings r WHERE r.customer_id = c.id AND r.state IN ('proposed', 'reviewed'))
+        """
+    }
+
     /// 客户名录: the rep's own customers (the team's or all for those who see all).
     static let listPage = ListPage(
         title: "客户名录", path: "/crm/customers",
@@ -94,9 +103,7 @@ enum CustomerPages {
                     WHERE EXISTS (SELECT 1 FROM crm_customers c WHERE c.owner_id = u.id) ORDER BY u.display_name
                     """).map { Choice(String($0.int("id") ?? 0), $0.string("display_name") ?? "") }
             }), shown: { ctx in Visibility.seesAll(ctx) }) { s, _ in Int64(s).map { "c.owner_id = \($0)" } },
-            .checkbox("due", "待季度复评") { ctx in
-                "c.status = 'customer' AND (c.rated_at IS NULL OR c.rated_at < \(quarterStart(ctx)))"
-            },
+            .checkbox("due", "待季度复评") { ctx in dueCondition(ctx) },
         ],
         actions: [.init("新增潜在客户", href: "/crm/customers/new")],
         defaultSort: "name", tiebreaker: "c.id", empty: "没有符合条件的客户。")
@@ -142,7 +149,7 @@ enum CustomerPages {
         let c = try Visibility.customer(try req.id(), ctx)
         let id = try c.requireInt("id")
         let ratings = try ctx.db.query("""
-            SELECT r.id, r.total, r.rating_class, r.rated_at, r.application_id, COALESCE(u.display_name, '') AS by
+            SELECT r.id, r.total, r.rating_class, r.rated_at, r.application_id, r.state, COALESCE(u.display_name, '') AS by
             FROM crm_ratings r LEFT JOIN users u ON u.id = r.rated_by WHERE r.customer_id = \(id) ORDER BY r.rated_at DESC, r.id DESC
             """)
         let stages = try ctx.db.query("""
@@ -155,6 +162,7 @@ enum CustomerPages {
             ORDER BY k.contact_date DESC, k.id DESC LIMIT 100
             """)
         let apps = try ctx.db.query("SELECT id, state, created_at FROM crm_applications WHERE customer_id = \(id) ORDER BY id DESC")
+        let info = try CustomerInfoPages.shown(id, ctx)
         let kinds = Dictionary(uniqueKeysWithValues: contactKinds.map { ($0.value, $0.label) })
         let processTitles = Dictionary(uniqueKeysWithValues: processChoices.map { ($0.value, $0.label) })
         let page = CustomerPage(
@@ -165,6 +173,11 @@ enum CustomerPages {
             ownerName: c.string("owner_name") ?? "",
             processText: c.string("process_stage").flatMap { processTitles[$0] } ?? "",
             cityText: c.bool("in_city") ? "市内" : "市外",
+            pendingRating: ratings.first { ["proposed", "reviewed"].contains($0.string("state") ?? "") }.map { r in
+                .init(id: r.int("id") ?? 0,
+                      text: "\(r.string("rating_class") ?? "") 类（\(RatingReview.stateTitles[r.string("state") ?? ""] ?? "")）")
+            },
+            info: info?.0, infoText: info?.1 ?? "尚未填写。",
             canSeeKey: ctx.can(CustomerDevelopmentModule.viewAll),
             canApply: c.string("status") == "prospect"
                 && !apps.contains { ["draft", "investigating", "evaluated", "suspended"].contains($0.string("state") ?? "") },
@@ -176,7 +189,7 @@ enum CustomerPages {
             ratings: ratings.map { r in
                 .init(id: r.int("id") ?? 0, at: ctx.displayEpoch(r.int("rated_at")), total: r.string("total") ?? "",
                       rating_class: r.string("rating_class") ?? "", classTitle: Rating.classTitles[r.string("rating_class") ?? ""] ?? "",
-                      by: r.string("by") ?? "")
+                      by: r.string("by") ?? "", stateText: RatingReview.stateTitles[r.string("state") ?? ""] ?? "")
             },
             stages: stages.map { r in
                 let process = r.string("kind") == "process"
@@ -284,6 +297,11 @@ struct CustomerPage: PageModel {
     var ownerName: String
     var processText: String
     var cityText: String
+    /// A rating proposal waiting for review (`A 类（待销售主管审核）`), or nil (RULES §6).
+    var pendingRating: PendingRating?
+    /// 客户信息 (004 第六章 3): the filled fields, nil while not filled in; who updated it when.
+    var info: DocumentView?
+    var infoText: String
     var canSeeKey: Bool
     var canApply: Bool
     var canReassign: Bool
@@ -306,6 +324,12 @@ struct CustomerPage: PageModel {
         var rating_class: String
         var classTitle: String
         var by: String
+        var stateText: String
+    }
+
+    struct PendingRating: TemplateModel {
+        var id: Int64
+        var text: String
     }
 
     struct StageChange: TemplateModel {

@@ -27,10 +27,11 @@ enum Inbox {
             items.append(InboxItem(title: (r.string("state") == "draft" ? "认定申请草稿：" : "信用调查中：") + (r.string("name") ?? ""),
                                    url: "/crm/applications/\(r.int("id") ?? 0)"))
         }
-        // 003 §2.3: own customers whose latest rating predates the current quarter.
+        // 003 §2.3: own customers whose class in force was approved before the current quarter
+        // and with no proposal under review (a re-rating counts once reviewed, RULES §6).
         let due = try ctx.db.query("""
             SELECT c.id, c.name, c.rated_at FROM crm_customers c
-            WHERE c.owner_id = \(user.id) AND c.status = 'customer' AND (c.rated_at IS NULL OR c.rated_at < \(CustomerPages.quarterStart(ctx)))
+            WHERE c.owner_id = \(user.id) AND \(CustomerPages.dueCondition(ctx))
             ORDER BY c.rated_at, c.id LIMIT 50
             """)
         for r in due {

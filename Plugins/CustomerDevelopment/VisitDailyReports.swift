@@ -22,6 +22,9 @@ enum VisitDailyPages {
                   help: "对工作的指导意见（002 第15条），可不填"),
     ])
 
+    /// Not a `ListPage`: the page shows an excerpt of 工作进展 while the CSV carries every
+    /// field of the paper form in full (进展, 成绩, 问题, 审阅意见) — `ListPage` exports exactly
+    /// the page's cells and has no CSV-only columns.
     static let listSpec = ListSpec(columns: [
         .init("date", "日期", sql: "d.report_date"),
         .init("rep", "销售专员", sql: "rep_name"),

@@ -35,48 +35,50 @@ enum VisitPlanPages {
         FormField("reason", "取消原因", required: true, rules: [.length(min: 2, max: 200)]),
     ])
 
-    static let listSpec = ListSpec(columns: [
-        .init("planned", "计划日期", sql: "p.planned_date"),
-        .init("customer", "客户", sql: "c.name"),
-        .init("kind", "类型", sql: "p.kind"),
-        .init("purpose", "目的", sql: "p.purpose", sortable: false),
-        .init("state", "状态", sql: "p.state"),
-        .init("actual", "实际日期", sql: "p.actual_date"),
-        .init("rep", "填写人", sql: "rep_name"),
-    ], defaultSort: "planned", defaultDescending: true, filters: ["state", "q", "customer"], pageSize: 50, tiebreaker: "p.id")
-
-    static let list: Handler = { req, ctx in
-        let q = listSpec.parse(req.query)
-        var w: SQL = "WHERE \(try Visibility.filter(ctx))"
-        if let s = q.filters["state"] { w = w + " AND p.state = \(s)" }
-        if let s = q.filters["q"] { w = w + " AND c.name LIKE \("%" + s + "%")" }
-        if let s = q.filters["customer"], let id = Int64(s) { w = w + " AND p.customer_id = \(id)" }
-        let rows = try ctx.db.query("""
-            SELECT p.id, p.planned_date, p.kind, p.purpose, p.state, p.actual_date, c.id AS customer_id, c.name,
+    /// 新客户开发计划及实施表: the plans of the customers the user may see. `?customer=ID` (the
+    /// link on the customer page) narrows to one customer; the filter shows only then.
+    static let listPage = ListPage(
+        title: "新客户开发计划及实施表", path: "/crm/visits/plans",
+        select: """
+            p.id, p.planned_date, p.kind, p.purpose, p.state, p.actual_date, c.id AS customer_id, c.name,
                    COALESCE(u.display_name, '') AS rep_name
-            FROM crm_visit_plans p JOIN crm_customers c ON c.id = p.customer_id LEFT JOIN users u ON u.id = p.rep_id
-            \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
-            """)
-        func cells(_ r: Row) -> [String] {
-            [r.string("planned_date") ?? "", r.string("name") ?? "", kindTitle(r.string("kind")), r.string("purpose") ?? "",
-             stateTitles[r.string("state") ?? ""] ?? "", r.string("actual_date") ?? "", r.string("rep_name") ?? ""]
-        }
-        if q.export {
-            return .csv(filename: "新客户开发计划及实施表.csv", CSVTable(header: listSpec.columns.map(\.title), rows: rows.map(cells)))
-        }
-        return ctx.render(VisitPlansPage(
-            plans: rows.prefix(listSpec.pageSize).map { r in
-                .init(id: r.int("id") ?? 0, planned_date: r.string("planned_date") ?? "", customer_id: r.int("customer_id") ?? 0,
-                      name: r.string("name") ?? "", kindText: kindTitle(r.string("kind")), purpose: r.string("purpose") ?? "",
-                      stateText: stateTitles[r.string("state") ?? ""] ?? "", open: r.string("state") == "planned",
-                      actual_date: r.string("actual_date") ?? "", rep_name: r.string("rep_name") ?? "")
+            """,
+        from: "crm_visit_plans p JOIN crm_customers c ON c.id = p.customer_id LEFT JOIN users u ON u.id = p.rep_id",
+        scope: { ctx in try Visibility.filter(ctx) },
+        columns: [
+            .init("planned", "计划日期", sql: "p.planned_date") { r, _ in
+                ListCell(r.string("planned_date") ?? "", href: "/crm/visits/plans/\(r.int("id") ?? 0)")
             },
-            list: q.view(rowsFetched: rows.count, basePath: "/crm/visits/plans"),
-            q: q.filters["q"] ?? "",
-            states: ["planned", "done", "cancelled"].map {
-                SelectOption(value: $0, title: stateTitles[$0] ?? "", selected: q.filters["state"] == $0)
-            }), title: "新客户开发计划及实施表")
-    }
+            .init("customer", "客户", sql: "c.name") { r, _ in
+                ListCell(r.string("name") ?? "", href: "/crm/customers/\(r.int("customer_id") ?? 0)")
+            },
+            .init("kind", "类型", sql: "p.kind") { r, _ in ListCell(kindTitle(r.string("kind"))) },
+            .text("purpose", "目的", sql: "p.purpose", sortable: false),
+            // An open plan's state links to 填写实施结果.
+            .init("state", "状态", sql: "p.state") { r, _ in
+                ListCell(stateTitles[r.string("state") ?? ""] ?? "",
+                         href: r.string("state") == "planned" ? "/crm/visits/plans/\(r.int("id") ?? 0)/complete" : nil)
+            },
+            .text("actual", "实际日期", sql: "p.actual_date"),
+            .text("rep", "填写人", sql: "rep_name"),
+        ],
+        filters: [
+            .search("q", "客户名称") { s, _ in "c.name LIKE \("%" + s + "%")" },
+            .choice("state", "状态", all: "全部状态", ["planned", "done", "cancelled"].map { Choice($0, stateTitles[$0] ?? "") }) { s, _ in
+                "p.state = \(s)"
+            },
+            .init("customer", "客户", .select(all: "全部客户", options: { ctx in
+                guard let id = ctx.request.query["customer"].flatMap({ Int64($0) }),
+                      let c = try ctx.db.first("SELECT c.id, c.name FROM crm_customers c WHERE c.id = \(id) AND \(try Visibility.filter(ctx))")
+                else { return [] }
+                return [Choice(String(id), c.string("name") ?? "")]
+            }), shown: { ctx in ctx.request.query["customer"] != nil }) { s, _ in Int64(s).map { "p.customer_id = \($0)" } },
+        ],
+        actions: [.init("新建计划", href: "/crm/visits/plans/new")],
+        defaultSort: "planned", defaultDescending: true, tiebreaker: "p.id", empty: "没有拜访计划。",
+        csvName: "新客户开发计划及实施表.csv", intro: "拜访客户或业务洽谈前填写计划，之后填写实施结果（002 第14条）。")
+
+    static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
     static func kindTitle(_ kind: String?) -> String { kindChoices.first { $0.value == kind }?.label ?? "" }
 
@@ -237,29 +239,6 @@ struct VisitPlanView: TemplateModel {
         result = r.string("result") ?? ""
         next_step = r.string("next_step") ?? ""
         cancel_reason = r.string("cancel_reason") ?? ""
-    }
-}
-
-/// 新客户开发计划及实施表: the list.
-struct VisitPlansPage: PageModel {
-    static let template = "visit-plans"
-    var plans: [Plan]
-    var list: ListView
-    /// The search filter's value.
-    var q: String
-    var states: [SelectOption]
-
-    struct Plan: TemplateModel {
-        var id: Int64
-        var planned_date: String
-        var customer_id: Int64
-        var name: String
-        var kindText: String
-        var purpose: String
-        var stateText: String
-        var open: Bool
-        var actual_date: String
-        var rep_name: String
     }
 }
 

@@ -5,6 +5,12 @@ import SalesKit
 /// 客户开发统计表 and 访问计划完成表 (002 第三节), the weekly visit shortfall (003 §7.10), the
 /// yearly count of new customers per rep (003 §5.5.3) and the customer changes of a week
 /// (004 第六章 5(6)). Every one applies `Visibility`.
+///
+/// None is a plain list, so none is a `ListPage`: the statistics table aggregates visits per
+/// customer with a default period and adds per-page lookups (visitors, latest result); the
+/// completion table has twelve month columns and totals; the shortfall joins a subquery that
+/// depends on the requested week (with week navigation); the yearly and weekly reports are
+/// summaries rather than lists.
 enum VisitStatsPages {
     /// 003 §7.10: each own customer is visited at least twice a week.
     static let weeklyVisitTarget = 2
@@ -328,23 +334,34 @@ enum VisitStatsPages {
 
     // MARK: Changes this week (004 第六章 5(6))
 
-    static let actionTitles = ["create": "新建", "edit": "修改资料", "reassign": "调整负责人", "rate": "评定", "approve": "认定为正式客户"]
+    static let actionTitles = ["create": "新建", "edit": "修改资料", "reassign": "调整负责人", "rate": "评级生效", "approve": "认定为正式客户",
+                               "info": "更新客户信息"]
 
     /// Customers created or changed in the week (Monday–Sunday, company time zone) containing
     /// `?week=` (default: today) — by `created_at`, `updated_at` or a stage change — with the
     /// week's additions marked and listed first. For the GM and the sales GM every Friday.
+    /// A customer entered in `week` (condition on `c`).
+    static func isNew(_ week: VisitCalendar.Week) -> SQL { "c.created_at >= \(week.start) AND c.created_at < \(week.end)" }
+
+    /// A customer created or changed in `week`: its record, or a stage change (condition on `c`).
+    static func changedIn(_ week: VisitCalendar.Week) -> SQL {
+        let (s, e) = (week.start, week.end)
+        return """
+            ((\(isNew(week))) OR (c.updated_at >= \(s) AND c.updated_at < \(e))
+             OR EXISTS (SELECT 1 FROM crm_stage_changes sc WHERE sc.customer_id = c.id AND sc.changed_at >= \(s) AND sc.changed_at < \(e)))
+            """
+    }
+
     static let weeklyChanges: Handler = { req, ctx in
         let asked = req.query["week"].flatMap { LocalDate($0) }
         let week = VisitCalendar.week(containing: asked ?? ctx.today, ctx)
         let (s, e) = (week.start, week.end)
-        let isNew: SQL = "c.created_at >= \(s) AND c.created_at < \(e)"
+        let isNew = isNew(week)
         let rows = try ctx.db.query("""
             SELECT c.id, c.name, c.code, c.status, c.rating_class, c.stage, c.created_at, c.updated_at,
                    COALESCE(u.display_name, '') AS owner_name, CASE WHEN \(isNew) THEN 1 ELSE 0 END AS is_new
             FROM crm_customers c LEFT JOIN users u ON u.id = c.owner_id
-            WHERE \(try Visibility.filter(ctx))
-              AND ((\(isNew)) OR (c.updated_at >= \(s) AND c.updated_at < \(e))
-                   OR EXISTS (SELECT 1 FROM crm_stage_changes sc WHERE sc.customer_id = c.id AND sc.changed_at >= \(s) AND sc.changed_at < \(e)))
+            WHERE \(try Visibility.filter(ctx)) AND \(changedIn(week))
             ORDER BY CASE WHEN \(isNew) THEN 0 ELSE 1 END, c.name, c.id
             """)
         // What changed: the stage changes, and the audited edits of the customer record.
@@ -390,6 +407,9 @@ enum VisitStatsPages {
                 }))
         }
         func weekHref(_ d: LocalDate) -> String { "/crm/reports/weekly-changes?week=\(d)" }
+        // 004 第六章 5(6): the recipients mark a delivered week's report read.
+        let recipient = ctx.can(CustomerDevelopmentModule.weeklyReport)
+        let read = recipient ? try WeeklyReport.readAt(week, user: try ctx.requireUser().id, ctx) : nil
         return ctx.render(VisitWeeklyPage(
             week: week.label, monday: week.monday.description,
             badWeek: req.query["week"] != nil && asked == nil,
@@ -402,7 +422,9 @@ enum VisitStatsPages {
                       stage: r.string("stage") ?? "", owner_name: r.string("owner_name") ?? "", created: ctx.displayEpoch(r.int("created_at")),
                       changes: describe(r))
             },
-            printedAt: ctx.display(ctx.now)), title: "本周客户档案变动")
+            printedAt: ctx.display(ctx.now),
+            canMarkRead: recipient && read == nil && WeeklyReport.isDelivered(week, ctx),
+            readText: read.map { "已于 \(ctx.displayEpoch($0)) 阅" } ?? ""), title: "本周客户档案变动")
     }
 }
 
@@ -540,6 +562,9 @@ struct VisitWeeklyPage: PageModel {
     var empty: Bool
     var customers: [Customer]
     var printedAt: String
+    /// A recipient (总经理, 销售经理) may mark this delivered week's report read.
+    var canMarkRead: Bool
+    var readText: String
 
     struct Customer: TemplateModel {
         var isNew: Bool

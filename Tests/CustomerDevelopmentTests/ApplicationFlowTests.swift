@@ -46,7 +46,9 @@ import SalesTesting
         #expect(rating.int("total") == 45)
         #expect(rating.string("rating_class") == "A")
         #expect(rating.string("levels") == "0,0,0,0,0,0,0,0,0")
-        #expect(try f.customer(cid).string("rating_class") == "A")
+        // RULES §6: a proposal until reviewed — the prospect has no class in force yet.
+        #expect(rating.string("state") == "proposed")
+        #expect(try f.customer(cid).string("rating_class") == nil)
         let report = rep.get("/crm/customers/\(cid)/ratings/\(rid)")
         #expect(report.status == 200)
         #expect(report.body.contains("优秀客户"))
@@ -70,6 +72,11 @@ import SalesTesting
         c = try f.customer(cid)
         #expect(c.string("status") == "customer")
         #expect(c.string("code") == "KH-\(CRMFixture.year)-0001")
+        // The supervisor's approval reviewed the pending 评定报告 (the first class): it is in force.
+        #expect(c.string("rating_class") == "A")
+        let reviewed = try #require(try f.db.first("SELECT state, supervisor_id FROM crm_ratings WHERE id = \(rid)"))
+        #expect(reviewed.string("state") == "approved")
+        #expect(reviewed.int("supervisor_id") == f.boss)
         #expect(c.int("approved_at") != nil)
         let shown = boss.get("/crm/applications/\(aid)")
         #expect(shown.body.contains("KH-\(CRMFixture.year)-0001"))
@@ -129,7 +136,7 @@ import SalesTesting
     func classECannotBeApproved() throws {
         let rep = f.client("rep1")
         let (cid, aid) = try f.evaluatedApplication(rep, "不予发展公司", rating: CRMFixture.classE)
-        #expect(try f.customer(cid).string("rating_class") == "E")
+        #expect(try f.customer(cid).string("rating_class") == nil)      // RULES §6: proposed, not in force
         // The 客户评定报告 shows the unknown criteria as 不详 with 0 points, and the E class.
         let rid = try #require(try f.db.scalar("SELECT id FROM crm_ratings WHERE application_id = \(aid)"))
         let report = rep.get("/crm/customers/\(cid)/ratings/\(rid)")
@@ -137,12 +144,12 @@ import SalesTesting
         #expect(report.body.contains("E 不予发展客户"))
         let boss = f.client("boss")
         let r = f.act(boss, aid, "approve")
-        #expect(r.status == 303)
-        let loc = try #require(r.location)
-        #expect(loc.contains("error="))
-        let page = boss.get(loc)
-        #expect(page.body.contains("评定为 E 类（不予发展客户，5 分），不能批准。"))
+        #expect(r.status == 409)
+        #expect(r.body.contains("评定为 E 类（不予发展客户，5 分），不能批准。"))
         #expect(try f.state(aid) == "evaluated")
+        // Nothing of the refused approval stays: the E proposal is still waiting, not in force.
+        #expect(try f.db.scalar("SELECT COUNT(*) FROM crm_ratings WHERE application_id = \(aid) AND state = 'proposed'") == 1)
+        #expect(try f.customer(cid).string("rating_class") == nil)
         let c = try f.customer(cid)
         #expect(c.string("status") == "prospect")
         #expect(c.string("code") == nil)
@@ -158,9 +165,10 @@ import SalesTesting
         let rep = f.client("rep1")
         let d = [("capacity", "50000"), ("ranking", "40"), ("capital", "1000"), ("years", "5"), ("payment", "60")]
         let (cid, aid) = try f.evaluatedApplication(rep, "谨慎公司", rating: d)
-        #expect(try f.customer(cid).string("rating_class") == "D")
+        #expect(try f.customer(cid).string("rating_class") == nil)
         #expect(f.act(f.client("boss"), aid, "approve").status == 303)
         #expect(try f.state(aid) == "approved")
+        #expect(try f.customer(cid).string("rating_class") == "D")
         #expect(try f.customer(cid).string("code") == "KH-\(CRMFixture.year)-0001")
     }
 

@@ -393,6 +393,44 @@ private func location(_ r: TestClient.Response) -> String { r.location ?? "" }
 
     // MARK: 新客户开发计划及实施表 (002 §14)
 
+    @Test("002 §14: the plan list (ListPage) — columns, state and name filters, ?customer= from the customer page, an open plan links to 填写结果, CSV with the same columns")
+    func visitPlanList() throws {
+        let f = try VisitFixture()
+        let a = try f.customer("甲计划客户", owner: f.rep1)
+        let b = try f.customer("乙计划客户", owner: f.rep1)
+        let rep = f.client("rep1")
+        var plans: [String] = []
+        for (c, purpose) in [(a, "介绍新产品"), (b, "商谈价格")] {
+            rep.get("/crm/visits/plans/new")
+            plans.append(location(rep.submit("/crm/visits/plans/new", [("customer_id", String(c)), ("kind", "visit"),
+                                                                        ("planned_date", "2026-03-10"), ("purpose", purpose)])))
+        }
+        rep.get(plans[1] + "/cancel")
+        #expect(rep.submit(plans[1] + "/cancel", [("reason", "客户出差")]).status == 303)
+        let page = rep.get("/crm/visits/plans")
+        #expect(page.status == 200)
+        for title in ["计划日期", "客户", "类型", "目的", "状态", "实际日期", "填写人"] { #expect(page.body.contains(title)) }
+        #expect(page.body.contains("<a href=\"\(plans[0])/complete\">待实施</a>"))
+        #expect(!page.body.contains("\(plans[1])/complete"))
+        #expect(page.body.contains("<a href=\"/crm/customers/\(a)\">甲计划客户</a>"))
+        let open = rep.get("/crm/visits/plans?state=planned").body
+        #expect(open.contains("甲计划客户") && !open.contains("乙计划客户"))
+        let named = rep.get("/crm/visits/plans?q=乙").body
+        #expect(named.contains("乙计划客户") && !named.contains("甲计划客户"))
+        // From the customer page: one customer's plans, the filter shown with that customer.
+        #expect(rep.get("/crm/customers/\(b)").body.contains("/crm/visits/plans?customer=\(b)"))
+        let one = rep.get("/crm/visits/plans?customer=\(b)").body
+        #expect(one.contains("乙计划客户") && !one.contains("甲计划客户"))
+        #expect(one.contains("<option value=\"\(b)\" selected>乙计划客户</option>"))
+        #expect(!rep.get("/crm/visits/plans").body.contains("name=\"customer\""))
+        // Another rep's customer id shows nothing of it.
+        let other = f.client("rep2").get("/crm/visits/plans?customer=\(b)").body
+        #expect(!other.contains("乙计划客户"))
+        let csv = csvRows(rep.get("/crm/visits/plans?format=csv&state=cancelled"))
+        #expect(csv.first == ["计划日期", "客户", "类型", "目的", "状态", "实际日期", "填写人"])
+        #expect(csv.dropFirst().map { $0 } == [["2026-03-10", "乙计划客户", "拜访", "商谈价格", "已取消", "", "张专员"]])
+    }
+
     @Test("002 §14: a plan is written before the visit and completed after it; completing logs the visit and is audited")
     func visitPlanFlow() throws {
         let f = try VisitFixture()

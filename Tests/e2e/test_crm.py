@@ -1,5 +1,8 @@
 """客户开发 end to end through nginx: prospect → application → investigation → rating →
-approval → customer code (RULES §1.1–§1.2; 002 §5–§12, 003 §2.2–§2.4)."""
+approval → customer code (RULES §1.1–§1.2; 002 §5–§12, 003 §2.2–§2.4); the rating review
+(RULES §6): an upgrade counts for 订货's warning-line check only once the 销售主管 and the
+销售经理 approved it."""
+import os
 import re
 import sqlite3
 import time
@@ -103,5 +106,92 @@ def test_prospect_to_customer_code_through_nginx():
         # Actual = the 2 visits logged; planned = the class A policy's visits per month for the handler.
         assert row[header.index(f"{today.month}月实际")] == "2"
         assert row[header.index(f"{today.month}月计划")] == "8"
+    finally:
+        s.stop()
+
+
+ALL_A = [("capacity", "120000"), ("ranking", "15"), ("brand", "0"), ("nature", "0"), ("capital", "9000"), ("assets", "0"),
+         ("years", "6"), ("credit", "0"), ("payment", "90")]
+
+
+def test_rating_upgrade_counts_for_orders_once_reviewed_through_nginx():
+    """RULES §6 + 003 §2.4 / §4.1.2: the rep proposes D → A; 订货's warning-line check (and the
+    customer page) still use D; the 销售主管 approves — still D (the line rises, so the 销售经理
+    approves too); the 销售经理 approves — the next order is checked against A's line."""
+    day = "2026-03-10"
+    probe = Stack()
+    clock = os.path.join(probe.dir, "now.txt")
+    with open(clock, "w") as f:
+        f.write(day + "T10:00:00+08:00")
+    s = Stack(extra_env={"SALES_CLOCK_FILE": clock})
+    s.start()
+    try:
+        for name, display, roles in (("boss", "王主管", "sales_supervisor"), ("mgr", "周经理", "sales_manager"),
+                                     ("gm", "赵总", "general_manager")):
+            s.cli("user", "add", name, "--display-name", display, "--roles", roles, "--password", PASSWORD)
+        db = sqlite3.connect(s.db_path)
+        rep_id = db.execute("SELECT id FROM users WHERE username = 'rep'").fetchone()[0]
+        # A customer of the rep in force as D (warning line ¥150,000), as test_order sets one up.
+        cid = db.execute("""INSERT INTO crm_customers (name, code, status, owner_id, rating_class, rated_at, created_by, created_at, updated_at)
+                            VALUES ('华北重工有限公司', 'KH-2026-0009', 'customer', ?, 'D', 0, ?, 0, 0)""", (rep_id, rep_id)).lastrowid
+        db.commit()
+        rep, boss, mgr, gm = (s.client() for _ in range(4))
+        for c, name in ((rep, "rep"), (boss, "boss"), (mgr, "mgr"), (gm, "gm")):
+            assert c.login(name).status == 303
+        customer = f"/crm/customers/{cid}"
+
+        # The contract (002 §3.3) so that the order is checked in full.
+        rep.get("/order/contracts")
+        assert rep.post("/order/contracts", {"customer_code": "KH-2026-0009", "contract_no": "HT-2026-09", "title": "年度供货合同"}).status == 303
+        contract_id = re.search(r"/order/contracts/(\d+)/approve", gm.get("/order/contracts").text).group(1)
+        assert gm.post(f"/order/contracts/{contract_id}/approve", {}).status == 303
+
+        def order_check():
+            """Registers a ¥200,000 order and returns its page (with 订货's warning-line check)."""
+            rep.get("/order/orders/new")
+            r = rep.post("/order/orders/new", [("customer_code", "KH-2026-0009"), ("channel", "fax"), ("received_on", day),
+                                               ("pay_days", "30"), ("planned_delivery", "2026-04-30"), ("lines.0.product", "阀门"),
+                                               ("lines.0.spec", "φ20"), ("lines.0.qty", "2000"), ("lines.0.price", "100")])
+            assert r.status == 303, r.text[:2000]
+            return rep.get(r.header("Location")).text
+
+        # 1. The rep proposes an upgrade to A (45 points).
+        rep.get(customer + "/rate")
+        r = rep.post(customer + "/rate", [("application", "")] + ALL_A)
+        assert r.status == 303
+        rating = r.header("Location")
+        rid = rating.rsplit("/", 1)[1]
+        assert "待销售主管审核" in rep.get(rating).text
+        page = rep.get(customer).text
+        assert "D 类" in page or "谨慎发展客户" in page
+        assert "A 类（待销售主管审核）" in page
+        first = order_check()
+        assert "D 类警戒线" in first and "150,000.00" in first and "A 类警戒线" not in first
+
+        # 2. The 销售主管 approves with an opinion: the line rises, so it waits for the manager.
+        assert "待审核评级：华北重工有限公司" in boss.get("/").text
+        boss.get(rating)
+        assert boss.post(rating + "/review", {"decision": "approve", "opinion": "产能扩大属实"}).status == 303
+        assert "待销售经理批准" in rep.get(rating).text
+        second = order_check()
+        assert "D 类警戒线" in second and "A 类警戒线" not in second
+
+        # 3. The 销售经理 approves: A is in force and the next order is checked against ¥700,000.
+        assert "待批准评级升级：华北重工有限公司" in mgr.get("/").text
+        mgr.get(rating)
+        bad = mgr.post(rating + "/review", {"decision": "reject", "opinion": ""})
+        assert bad.status == 422 and "驳回须填写审批意见" in bad.text
+        assert mgr.post(rating + "/review", {"decision": "approve", "opinion": "同意"}).status == 303
+        assert "已批准（生效）" in rep.get(rating).text
+        third = order_check()
+        assert "A 类警戒线" in third and "700,000.00" in third
+
+        assert db.execute("SELECT rating_class FROM crm_customers WHERE id = ?", (cid,)).fetchone()[0] == "A"
+        trail = db.execute("SELECT action, username, from_state, to_state FROM audit_log WHERE entity = 'crm.rating' AND entity_id = ? ORDER BY id",
+                           (rid,)).fetchall()
+        assert trail == [("propose", "rep", None, "proposed"), ("forward", "boss", "proposed", "reviewed"),
+                         ("confirm", "mgr", "reviewed", "approved")]
+        assert db.execute("""SELECT from_state, to_state FROM audit_log WHERE entity = 'crm.customer' AND entity_id = ? AND action = 'rate'""",
+                          (str(cid),)).fetchall() == [("D", "A")]
     finally:
         s.stop()

@@ -601,7 +601,8 @@ class World:
         rep, sup = self.sales_rep, self.sales_supervisor
         n = self.round
         cust = self.page(loc(rep.submit("/crm/customers/new", {"name": f"潜在客户{n}", "city": "杭州"})))
-        self.page(loc(rep.submit(cust + "/apply", {"pay_cash_pct": "100", "pay_check_pct": "0"})))
+        app = self.page(loc(rep.submit(cust + "/apply", {"pay_cash_pct": "100", "pay_check_pct": "0"})))
+        rep.act(app, "submit")          # in credit investigation: the 新客户信用调查表 (002 §9)
         self.page(loc(rep.submit("/crm/reports/daily/new", {"progress": "拜访三家", "results": "签约一家"})))
         self.page(loc(rep.submit("/crm/reports/development/new", {"customer_id": rid(cust), "process": "多次拜访"})))
         for _ in range(4):          # complete and cancel each take one
@@ -610,6 +611,22 @@ class World:
         key, _ = self.customers[n % len(self.customers)]
         self.page(f"/crm/key-customers/{rid(key)}")
         sup.submit(f"/crm/key-customers/{rid(key)}", {"sales_target": "100000", "reason": "销量大"})
+        # The rating review (RULES §6): a first class the 销售主管 approves alone, then an upgrade D → A
+        # passed on to the 销售经理 (the manager's 审批 form) and one waiting for the 销售主管 (theirs).
+        d_class = {"capacity": "50000", "ranking": "40", "capital": "1000", "years": "5", "payment": "60"}
+        a_class = {"capacity": "120000", "ranking": "15", "brand": "0", "nature": "0", "capital": "9000", "assets": "0",
+                   "years": "6", "credit": "0", "payment": "90"}
+        for i, forward in enumerate((True, False)):
+            c = loc(rep.submit("/crm/customers/new", {"name": f"评级客户{n}-{i}", "city": "杭州"}))
+            sup.submit(loc(rep.submit(c + "/rate", d_class)), {"decision": "approve"}, action="/review")
+            upgrade = self.page(loc(rep.submit(c + "/rate", a_class)))
+            if forward:
+                sup.submit(upgrade, {"decision": "approve", "opinion": "产能属实"}, action="/review")
+        # A quarterly 调查报告 of the rep (003 §5.2), for its edit form: one per kind and quarter, so a
+        # later round in the same quarter takes the one already filed.
+        r = rep.submit("/crm/survey-reports/new", {"kind": "market", "subject": "华东市场", "findings": "需求增长"}, expect=None)
+        self.page(loc(r) if r.status == 303 else
+                  re.search(r'href="(/crm/survey-reports/\d+)"', rep.get("/crm/survey-reports?kind=market").text).group(1))
 
     def new_order(self, code, lines=(("阀门", "10", "100"), ("法兰", "5", "20"))):
         fields = {"customer_code": code, "channel": "fax", "planned_delivery": str(self.s.today + datetime.timedelta(days=60))}

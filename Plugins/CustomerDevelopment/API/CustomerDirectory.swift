@@ -12,7 +12,9 @@ public struct CustomerInfo: Sendable, Equatable {
     public var status: String
     public var ownerID: Int64
     public var ownerName: String
-    /// The latest rating class A–E (003 §2.3), nil if never rated.
+    /// The class in force A–E: the last *approved* rating (RULES §6, 003 §2.4 — a new rating is a
+    /// proposal until the 销售主管, and for a higher warning line the 销售经理, approve it). Orders
+    /// are checked against this class. nil if no rating was ever approved.
     public var ratingClass: String?
     /// 市内 (same city) – decides the 24 h / 48 h complaint deadline (003 §7.8).
     public var inCity: Bool
