@@ -417,11 +417,12 @@ public final class Worker: ContextHost {
         }
         let entries = menuEntries(for: user)
         // The item the page is under: the longest menu path that is the path or a folder of it
-        // (`/crm/customers/5` is under 客户名录 `/crm/customers`; `/crm/customers/new` is its own item).
-        func under(_ p: String) -> (module: Int, item: Int)? {
+        // (`/crm/customers/5` is under 客户名录 `/crm/customers`; `/crm/customers/new` is its own
+        // item). `strict`: a folder of the path only (the list a form's own menu item belongs to).
+        func under(_ p: String, strict: Bool = false) -> (module: Int, item: Int)? {
             var best: (module: Int, item: Int, length: Int)?
             for (mi, m) in entries.enumerated() {
-                for (ii, item) in m.items.enumerated() where p == item.href || p.hasPrefix(item.href + "/") {
+                for (ii, item) in m.items.enumerated() where (!strict && p == item.href) || p.hasPrefix(item.href + "/") {
                     if item.href.count > (best?.length ?? -1) { best = (mi, ii, item.href.count) }
                 }
             }
@@ -445,7 +446,8 @@ public final class Worker: ContextHost {
                 crumbs.append(.init(title: m.manifest.title, href: nil))
             }
             // Then the menu item the page (or its named parent) is under: 「返回客户名录」.
-            if let anchor = parent.flatMap({ under($0.href) }) ?? current {
+            // `parent.map` on purpose: a named parent that is under no menu item gives none.
+            if let anchor = parent.map({ under($0.href) }) ?? under(path, strict: true) {
                 let item = entries[anchor.module].items[anchor.item]
                 if item.href != path {
                     crumbs.append(.init(title: item.title, href: item.href))
