@@ -263,7 +263,7 @@ def test_the_phone_layout(b):
     menu.find_element(By.CSS_SELECTOR, "a[href='/crm/customers']").click()
     b.wait_path(r"/crm/customers")
     rows = b.finds("table.list.cards tbody tr")
-    assert rows and b.d.execute_script("return getComputedStyle(arguments[0]).display", rows[0]) == "block", "rows as cards"
+    assert rows and b.d.execute_script("return getComputedStyle(arguments[0]).display", rows[0]) == "grid", "rows as cards"
     assert not b.find("form.filters").is_displayed(), "filters folded: the list comes first"
     b.find("label.filters-toggle-label").click()
     assert b.find("form.filters").is_displayed()
