@@ -5,7 +5,8 @@ enum AuditPages {
     /// 审计日志: every audited change, newest first, as people read it — the actor's name, the
     /// module's, the record's and the action's Chinese titles, states by their titles (from each
     /// module's `auditVocabulary`; a code without a title shows as the code). Filters pick a
-    /// person, module, action and record type from lists; CSV has the same columns.
+    /// person, module, action and record type from lists; the CSV has the same columns and, after
+    /// them, the stored codes.
     static let page = ListPage(
         title: "审计日志", path: "/admin/audit",
         select: """
@@ -33,6 +34,15 @@ enum AuditPages {
             },
             .init("change", "状态变化", sql: "a.to_state", sortable: false) { r, ctx in ListCell(change(r, ctx)) },
             .text("reason", "原因", sql: "a.reason", sortable: false),
+            // The codes as stored, in the CSV only (for spreadsheets and scripts).
+            .text("username", "用户名", sql: "a.username").exportOnly(),
+            .text("module_code", "模块代码", sql: "a.module", column: "module").exportOnly(),
+            .text("entity_code", "对象类型", sql: "a.entity", column: "entity").exportOnly(),
+            .text("entity_id", "对象编号", sql: "a.entity_id").exportOnly(),
+            .text("action_code", "操作代码", sql: "a.action", column: "action").exportOnly(),
+            .text("from_code", "原状态代码", sql: "a.from_state", column: "from_state").exportOnly(),
+            .text("to_code", "新状态代码", sql: "a.to_state", column: "to_state").exportOnly(),
+            .text("address", "来源地址", sql: "a.address").exportOnly(),
         ],
         filters: [
             Filter("username", "操作人", .select(all: "全部操作人", options: { ctx in

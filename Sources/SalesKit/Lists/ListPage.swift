@@ -30,12 +30,23 @@ public struct ListPage: Sendable {
         /// How the column's cells are set (see `CellStyle`): numbers right-aligned, codes and
         /// phone numbers never broken.
         public var style: CellStyle
+        /// Only in the CSV export, not on the page (codes beside the titles people read, for
+        /// spreadsheets and scripts): `.text("action_code", "操作代码", sql: "a.action").exportOnly()`.
+        public var inExportOnly = false
 
         public init(_ key: String, _ title: String, sql: String, sortable: Bool = true, rowKey: String? = nil,
                     style: CellStyle = .text, cell: @escaping @Sendable (Row, Context) -> ListCell) {
             spec = ListSpec.Column(key, title, sql: sql, sortable: sortable, rowKey: rowKey, cls: style.cls)
             self.cell = cell
             self.style = style
+        }
+
+        /// The same column, in the CSV export only.
+        public func exportOnly() -> Column {
+            var c = self
+            c.inExportOnly = true
+            c.spec.sortable = false
+            return c
         }
 
         /// The same column set in another style: `.text("amount", "金额", sql: "o.amount_text").styled(.number)`.
@@ -207,7 +218,7 @@ public struct ListPage: Sendable {
             if case .dateRange = f.kind { return ["from", "to"] }
             return [f.key]
         }
-        spec = ListSpec(columns: columns.map(\.spec), defaultSort: defaultSort, defaultDescending: defaultDescending,
+        spec = ListSpec(columns: columns.filter { !$0.inExportOnly }.map(\.spec), defaultSort: defaultSort, defaultDescending: defaultDescending,
                         filters: keys, pageSize: pageSize, tiebreaker: tiebreaker)
     }
 
@@ -232,6 +243,7 @@ public struct ListPage: Sendable {
                                                     rows: rows.map { r in columns.map { $0.cell(r, ctx).text } }))
         }
         let shown = q.pageRows(rows)
+        let onPage = columns.filter { !$0.inExportOnly }
         var filterViews: [ListPageView.FilterView] = []
         for f in filters where f.shown(ctx) {
             let value = q.filters[f.key] ?? ""
@@ -257,7 +269,7 @@ public struct ListPage: Sendable {
             filters: filterViews, hasFilters: !filterViews.isEmpty,
             list: q.view(rows: rows, basePath: path),
             rows: shown.map { r in
-                ListPageView.RowView(cls: rowClass?(r, ctx), cells: columns.map { c in
+                ListPageView.RowView(cls: rowClass?(r, ctx), cells: onPage.map { c in
                     var cell = c.cell(r, ctx)
                     cell.label = c.spec.title              // the card's caption on a phone
                     if let k = c.style.cls, !(cell.cls ?? "").split(separator: " ").contains(Substring(k)) {
@@ -266,7 +278,7 @@ public struct ListPage: Sendable {
                     return cell
                 })
             },
-            colspan: columns.count, empty: empty)
+            colspan: onPage.count, empty: empty)
         // A phone shows the filters folded unless some are in use (the list comes first).
         page.filtersOpen = !q.filters.isEmpty
         return ctx.render(page, title: title)
