@@ -38,6 +38,12 @@ def browser():
     o.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
     d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
     d.set_page_load_timeout(20)
-    os.makedirs(SHOTS, exist_ok=True)
     yield d
     d.quit()
+
+
+@pytest.fixture(scope="session")
+def shots():
+    """Where the screenshots go (build/screenshots/, or SCREENSHOTS_DIR)."""
+    os.makedirs(SHOTS, exist_ok=True)
+    return SHOTS

@@ -9,14 +9,11 @@ of each page at both widths are saved to build/screenshots/ (SCREENSHOTS_DIR) to
 """
 import os
 import re
-import time
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
-
-from conftest import SHOTS
 
 PASSWORD = "e2e-Passw0rd!"
 DESKTOP = 1366
@@ -65,9 +62,10 @@ return {docWidth: document.documentElement.scrollWidth, bodyWidth: document.body
 class Browser:
     """One Chromium window on the running stack; names each screenshot by step and width."""
 
-    def __init__(self, driver, base):
+    def __init__(self, driver, base, shots):
         self.d = driver
         self.base = base
+        self.shots_dir = shots
         self.width = DESKTOP
         self.shots = []
 
@@ -132,15 +130,15 @@ class Browser:
         label = "desktop" if self.width >= 1024 else "phone"
         height = self.d.execute_script("return Math.max(document.body.scrollHeight, document.documentElement.scrollHeight)")
         self.d.set_window_size(self.width, min(max(height + 120, 700), 6000))
-        f = os.path.join(SHOTS, f"{name}-{label}.png")
+        f = os.path.join(self.shots_dir, f"{name}-{label}.png")
         self.d.save_screenshot(f)
         self.shots.append(f)
         self.d.set_window_size(self.width, 900)
 
 
 @pytest.fixture(scope="module")
-def b(stack, browser):
-    return Browser(browser, f"http://127.0.0.1:{stack.port}")
+def b(stack, browser, shots):
+    return Browser(browser, f"http://127.0.0.1:{stack.port}", shots)
 
 
 def test_a_days_walk_on_the_desktop(b):
