@@ -7,7 +7,7 @@ SWIFT ?= swift
 SOAK_SECONDS ?= 60
 FUZZ_SECONDS ?= 300
 FORM_FUZZ_ROUNDS ?= 12
-.PHONY: run test deps build release lint unit e2e soak soak-ci fuzz fuzz-ci fuzz-forms fuzz-forms-ci bench bench-smoke clean
+.PHONY: run test deps build release lint unit e2e browser browser-deps soak soak-ci fuzz fuzz-ci fuzz-forms fuzz-forms-ci bench bench-smoke clean
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -35,6 +35,20 @@ unit: build
 
 e2e: build
 	SALESD=$(CURDIR)/.build/debug/salesd python3 -m pytest -q -m "not soak and not formfuzz" Tests/e2e
+
+# The shared layout in a real browser (Tests/browser): Debian's chromium + chromium-driver driven
+# by Selenium through nginx + salesd; layout checks at 1366 and 390 px; screenshots in build/screenshots/.
+BROWSER_DEBS := chromium chromium-driver fonts-noto-cjk
+browser-deps:
+	@missing=""; for p in $(BROWSER_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	python3 -m pip --version >/dev/null 2>&1 || missing="$$missing python3-pip"; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
+	@python3 -c "import selenium" 2>/dev/null || python3 -m pip install -q selenium \
+	  || python3 -m pip install -q --break-system-packages selenium
+
+browser: build browser-deps
+	SALESD=$(CURDIR)/.build/debug/salesd timeout 300 python3 -m pytest -q Tests/browser
 
 # Mixed load at 64 connections through nginx; RSS, fds, 5xx and stored counts checked.
 soak: build
@@ -69,7 +83,7 @@ bench: deps
 bench-smoke: deps
 	SWIFT=$(SWIFT) python3 bench/run.py --smoke
 
-test: lint unit e2e soak-ci fuzz-ci fuzz-forms-ci bench-smoke
+test: lint unit e2e browser soak-ci fuzz-ci fuzz-forms-ci bench-smoke
 
 clean:
 	rm -rf .build run

@@ -74,11 +74,13 @@ import Testing
 
         let r = change(here)
         #expect(r.status == 303)
-        #expect(r.location == "/account/password?saved=1")
+        #expect(r.location == "/account/password", "the confirmation travels in the session, not the URL")
         let newSession = try #require(here.cookies["sid"])
         #expect(newSession != oldSession, "session id rotated")
-        #expect(here.get("/").status == 200, "this browser stays logged in")
-        #expect(here.get("/account/password?saved=1").body.contains("密码已修改"))
+        let next = here.get("/account/password")
+        #expect(next.status == 200, "this browser stays logged in")
+        #expect(next.body.contains("密码已修改"), "the flash, on the next page (written to the new session)")
+        #expect(!here.get("/account/password").body.contains("密码已修改"), "once")
 
         let other = elsewhere.get("/")
         #expect(other.status == 303, "the other session ended")

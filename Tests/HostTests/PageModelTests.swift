@@ -211,7 +211,10 @@ import Testing
 
     @Test func theLayoutEnvelopeMatchesItsEncodableValue() throws {
         let shell = Shell(title: "T", companyName: "C", user: .init(displayName: "张伟"),
-                          menu: [.init(title: "客户开发", items: [.init(title: "客户名录", href: "/crm/customers", active: true)])])
+                          menu: [.init(title: "客户开发", items: [.init(title: "客户名录", href: "/crm/customers", active: true)], current: true)],
+                          crumbs: [.init(title: "首页", href: "/"), .init(title: "客户", href: nil)], hasCrumbs: true,
+                          back: .init(title: "客户名录", href: "/crm/customers"),
+                          flashes: [.init(kind: "ok", text: "已保存。", alert: false)])
         let envelope = LayoutEnvelope(shell: shell, csrf: "tok", idem: "")
         #expect(envelope.templateValue == (try Self.codable(envelope)))
         let anonymous = LayoutEnvelope(shell: Shell(title: "T", companyName: "C", user: nil, menu: []), csrf: "", idem: "i")

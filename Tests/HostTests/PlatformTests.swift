@@ -221,15 +221,17 @@ import AdminModule
         #expect(csv.body.contains("\"'=HYPERLINK(\"\"x\"\")\""))
         let audit = c.get("/admin/audit?entity=user")
         #expect(audit.status == 200)
-        #expect(audit.body.contains("create"))
-        // The audit list (a ListPage): exact-match filters kept in the form, the entry shown as "entity #id", CSV of the same columns.
+        #expect(audit.body.contains("新建用户"), "the action's title, not its code")
+        // The audit list (a ListPage): filters kept in the form, the record by its title and name,
+        // the actor by display name, CSV of the same columns.
         let wang = try #require(try t.db.scalar("SELECT id FROM users WHERE username = 'wang'"))
         let one = c.get("/admin/audit?entity=user&entity_id=\(wang)")
-        #expect(one.body.contains("<td>user #\(wang)</td>") && one.body.contains("name=\"entity_id\" value=\"\(wang)\""))
+        #expect(one.body.contains("用户 =HYPERLINK(&quot;x&quot;)") && one.body.contains("name=\"entity_id\" value=\"\(wang)\""))
+        #expect(one.body.contains("<option value=\"user\" selected>用户</option>"))
         #expect(c.get("/admin/audit?entity=user&entity_id=999999").body.contains("没有记录。"))
         let auditCSV = c.get("/admin/audit?entity=user&format=csv")
-        #expect(auditCSV.body.hasPrefix("\u{FEFF}时间,操作人,模块,对象,操作,原状态,新状态,原因"))
-        #expect(auditCSV.body.contains(",admin,admin,user #\(wang),create,,active,"))
+        #expect(auditCSV.body.hasPrefix("\u{FEFF}时间,操作人,模块,对象,操作,状态变化,原因"))
+        #expect(auditCSV.body.contains(",管理员,系统管理,\"用户 =HYPERLINK(\"\"x\"\")\",新建用户,— → 在用,"))
         // After a save the users list says so.
         #expect(c.get("/admin/users?saved=1").body.contains("已保存。"))
     }

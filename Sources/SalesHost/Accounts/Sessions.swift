@@ -1,5 +1,5 @@
 import Foundation
-import SalesKit
+@_spi(Host) import SalesKit
 
 /// A session row: valid, or expired/ended but kept (so a form typed into an expired session
 /// can be kept across the new login).
@@ -9,6 +9,8 @@ struct SessionState {
     var userID: Int64
     var csrf: String
     var valid: Bool
+    /// The one-time message waiting for the next page (`Flash`).
+    var flash: Flash?
 }
 
 extension Worker {
@@ -16,7 +18,9 @@ extension Worker {
 
     func loadSession(_ request: Request, now: Date) throws -> SessionState? {
         guard let sid = request.cookies[Self.sessionCookie], sid.count == 64, sid.allSatisfy(\.isHexDigit),
-              let row = try db.first("SELECT user_id, csrf_token, expires_at, last_seen, ended FROM sessions WHERE id = \(sid)")
+              let row = try db.first("""
+                SELECT user_id, csrf_token, expires_at, last_seen, ended, flash_kind, flash_text FROM sessions WHERE id = \(sid)
+                """)
         else { return nil }
         let t = Int64(now.timeIntervalSince1970)
         let userID = row.int("user_id") ?? 0
@@ -24,6 +28,9 @@ extension Worker {
         guard !row.bool("ended"), (row.int("expires_at") ?? 0) > t, let user = try loadUser(id: userID) else { return state }
         state.user = user
         state.valid = true
+        if let kind = row.string("flash_kind").flatMap(Flash.Kind.init(rawValue:)), let text = row.string("flash_text") {
+            state.flash = Flash(kind, text)
+        }
         // Sliding expiry, written at most once a minute.
         if (row.int("last_seen") ?? 0) <= t - 60 {   // no subtraction of a stored value: cannot overflow
             // Best effort: a database that cannot take writes now (busy, full, read-only) must not
@@ -71,12 +78,58 @@ extension Worker {
             try db.execute("DELETE FROM pending_forms WHERE created_at < \(t - 86400)")
         }
         setCookie(Self.sessionCookie, sid, maxAge: nil)
+        // A flash made later in this request (「密码已修改」) goes with the new session.
+        sessionID = sid
+        sessionCSRF = csrf
         return SessionState(id: sid, user: try loadUser(id: userID), userID: userID, csrf: csrf, valid: true)
     }
 
     func endSession(_ sid: String) throws {
         try db.execute("UPDATE sessions SET ended = 1 WHERE id = \(sid)")
         setCookie(Self.sessionCookie, "", maxAge: 0)
+        if sessionID == sid { sessionID = nil }
+    }
+
+    // MARK: - Flash messages
+
+    /// Keeps the flash a handler made (`Response.redirect(to:flash:)`, `ctx.flash`) with the
+    /// session for the next page; a page rendered in this request has shown it already. Without a
+    /// session there is nobody to show it to. Best effort: a database that cannot take the write
+    /// now loses the message, not the action.
+    func keepFlash(_ response: Response, _ ctx: Context) {
+        guard let flash = response.flash ?? ctx.pendingFlash else { return }
+        ctx.pendingFlash = nil
+        guard let sid = sessionID else { return }
+        do {
+            try db.execute("""
+                UPDATE sessions SET flash_kind = \(flash.kind.rawValue), flash_text = \(flash.storedText) WHERE id = \(sid)
+                """)
+        } catch {
+            app.logger.warning("flash message not kept req=\(requestID): \(error)")
+        }
+    }
+
+    /// The flash messages for the page being rendered: the one the session brought (cleared in
+    /// the database now: shown once) and one this request made for itself. A HEAD request shows
+    /// nothing and clears nothing.
+    func takeFlashes(_ ctx: Context?) -> [Flash] {
+        guard currentMethod != "HEAD" else { return [] }
+        var out: [Flash] = []
+        if let f = sessionFlash, let sid = sessionID {
+            sessionFlash = nil
+            out.append(f)
+            do {
+                try db.execute("UPDATE sessions SET flash_kind = NULL, flash_text = NULL WHERE id = \(sid)")
+            } catch {
+                // Shown now, and once more on a later page rather than lost.
+                app.logger.warning("flash message not cleared req=\(requestID): \(error)")
+            }
+        }
+        if let ctx, let f = ctx.pendingFlash {
+            ctx.pendingFlash = nil
+            out.append(f)
+        }
+        return out
     }
 
     func ssoSession(_ remoteUser: String, current: SessionState?, now: Date) throws -> SessionState? {

@@ -50,6 +50,8 @@ public final class App: Sendable {
     /// Write serialisation across this process's threads and every other process on the same
     /// database file (the worker pool, the admin CLI).
     public let gate: WriteGate
+    /// Every module's audit vocabulary and the host's (history, the audit log).
+    public let auditCatalogue: AuditCatalogue
     let logger: Logger
     let accessLogger: Logger
     /// Reads the pool's shared status page; nil outside a pool (tests, the CLI).
@@ -74,6 +76,10 @@ public final class App: Sendable {
         registry = try Registry(modules: modules, coreRoutes: CoreRoutes.definitions(debug: config.debugRoutes),
                                 disabledModules: config.disabledModuleIDs)
         renderer = try Renderer(webDir: config.webDir, pluginsDir: config.pluginsDir, modules: modules)
+        auditCatalogue = AuditCatalogue(core: CoreVocabulary.make(permissions: registry.permissions),
+                                        modules: registry.modules.map { m in
+                                            .init(id: m.manifest.id, title: m.manifest.title, vocabulary: m.auditVocabulary)
+                                        })
     }
 
     public func openDatabase() throws -> SQLiteDatabase {

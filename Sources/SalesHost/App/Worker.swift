@@ -31,6 +31,15 @@ public final class Worker: ContextHost {
         enabledCache = (now, on)
         return on
     }
+    /// This request's valid session (nil without one), and the flash message it carried in.
+    var sessionID: String?
+    var sessionCSRF: String?
+    var sessionFlash: Flash?
+    /// This request's user and route module once known (error pages show the menu then).
+    var currentUser: User?
+    var currentModule = "core"
+    var currentPath = "/"
+    var currentMethod = "GET"
     /// When this thread last purged expired idempotency tokens (epoch seconds).
     var lastIdempotencyPurge: Int64 = 0
     /// Overrides "now" (tests of deadlines); nil means the clock.
@@ -50,6 +59,13 @@ public final class Worker: ContextHost {
         setCookies = []
         requestID = Token.make(bytes: 4)
         routePattern = "-"
+        sessionID = nil
+        sessionCSRF = nil
+        sessionFlash = nil
+        currentUser = nil
+        currentModule = "core"
+        currentPath = "/"
+        currentMethod = "GET"
         let site = RequestTarget.site(raw.params, mountPath: config.mountPath)
         mount = site.mount
         viaHTTPS = site.isHTTPS
@@ -80,8 +96,11 @@ public final class Worker: ContextHost {
         if raw.bodyTooLarge { throw HTTPError.payloadTooLarge }
         if raw.bodyMalformed { throw HTTPError.badRequest("请求体长度与声明不符") }
         var request = try parseRequest(raw)
+        currentPath = request.path
+        currentMethod = request.method
 
         guard case .found(let route, let params) = app.registry.router.match(method: request.method, path: request.path) else {
+            adoptSession(try? loadSession(request, now: now), who: &who)   // the error page keeps the menu
             if case .methodNotAllowed = app.registry.router.match(method: request.method, path: request.path) {
                 return errorPage(405, "请求方法不允许", "此地址不支持 \(request.method) 请求。")
             }
@@ -90,14 +109,18 @@ public final class Worker: ContextHost {
         request.parameters = params
         routePattern = route.path
         // A switched-off module's routes are gone (its pages and forms: 404), as its menu.
-        if route.module != "core", try !enabledModules(now: now).contains(route.module) { throw HTTPError.notFound }
+        if route.module != "core", try !enabledModules(now: now).contains(route.module) {
+            adoptSession(try? loadSession(request, now: now), who: &who)
+            throw HTTPError.notFound
+        }
 
         var session = try loadSession(request, now: now)
         if config.trustRemoteUser, let remote = raw.params["REMOTE_USER"], !remote.isEmpty {
             session = try ssoSession(remote, current: session, now: now)
         }
-        let user = session?.valid == true ? session?.user : nil
-        who = user?.username ?? "-"
+        adoptSession(session, who: &who)
+        let user = currentUser
+        currentModule = route.module
 
         switch route.access {
         case .public:
@@ -129,12 +152,28 @@ public final class Worker: ContextHost {
                           resumedForm: resumed, host: self)
         do {
             if request.method == "POST", let user, let key = request.form["_idem"], !key.isEmpty {
-                return try idempotent(key: key, user: user, now: now) { try route.handler(request, ctx) }
+                return try idempotent(key: key, user: user, now: now) {
+                    let response = try route.handler(request, ctx)
+                    keepFlash(response, ctx)   // in the same transaction as the change
+                    return response
+                }
             }
-            return try route.handler(request, ctx)
+            let response = try route.handler(request, ctx)
+            keepFlash(response, ctx)
+            return response
         } catch let failure as StorageError where request.method == "POST" && failure.isUnavailable {
             return try keptForm(after: failure, route: route, request: request, context: ctx)
         }
+    }
+
+    /// This request's session as the layout and flash messages use it (a valid one only).
+    func adoptSession(_ session: SessionState?, who: inout String) {
+        guard let session, session.valid, let user = session.user else { return }
+        sessionID = session.id
+        sessionCSRF = session.csrf
+        sessionFlash = session.flash
+        currentUser = user
+        who = user.username
     }
 
     /// A submit the database could not take (locked past the busy timeout, disk full, read-only;
@@ -288,9 +327,15 @@ public final class Worker: ContextHost {
     func errorPage(_ status: Int, _ title: String, _ message: String, errorID: String? = nil) -> Response {
         // 5xx pages call it the error id (错误编号), the others the request id; both are this
         // request's id, found in its access-log line.
-        let page = ErrorPage(status: status, heading: title, message: message, companyName: config.companyName, errorID: errorID,
+        // Inside the layout: a logged-in user keeps the menu (and any flash waiting for them).
+        let page = ErrorPage(status: status, heading: title, message: message, errorID: errorID,
                              requestID: errorID == nil && !requestID.isEmpty ? requestID : nil)
-        let envelope = LayoutEnvelope(shell: Shell(title: title, companyName: config.companyName, user: nil, menu: []), csrf: "", idem: "")
+        let user = currentUser
+        let shell = shell(user: user, path: currentPath, module: currentModule, title: title, parent: nil,
+                          flashes: takeFlashes(nil), crumbs: false)
+        // The logout button needs the session's token; a page without a session has no form.
+        let csrf = user == nil ? "" : (sessionCSRF ?? "")
+        let envelope = LayoutEnvelope(shell: shell, csrf: csrf, idem: "")
         guard let html = try? app.renderer.render(page, module: "", envelope: { _ in envelope }) else {
             return .html("<!doctype html><meta charset=utf-8><title>\(status)</title><h1>\(title)</h1>", status: status)
         }
@@ -301,8 +346,10 @@ public final class Worker: ContextHost {
 
     public func renderPage<P: PageModel>(_ page: P, title: String, status: Int, context: Context) -> Response {
         do {
+            let shell = shell(user: context.user, path: context.request.path, module: context.module, title: title,
+                              parent: context.parent, flashes: takeFlashes(context), crumbs: true)
             let html = try app.renderer.render(page, module: context.module) { template in
-                LayoutEnvelope(shell: shell(context, title: title), csrf: context.csrfToken,
+                LayoutEnvelope(shell: shell, csrf: context.csrfToken,
                                idem: template.usesIdempotencyKey ? Token.make(bytes: 16) : "")
             }
             return Response(status: status, headers: [("Content-Type", "text/html; charset=utf-8")], body: html)
@@ -361,18 +408,66 @@ public final class Worker: ContextHost {
         timeFormatter.format(date, pattern: pattern)
     }
 
+    public var auditCatalogue: AuditCatalogue { app.auditCatalogue }
+
     // MARK: - Layout
 
-    /// The layout's data for a typed page.
-    func shell(_ ctx: Context, title: String) -> Shell {
-        guard let user = ctx.user else { return Shell(title: title, companyName: config.companyName, user: nil, menu: []) }
-        let path = ctx.request.path
-        let menu = menuEntries(for: user).map { m in
-            Shell.MenuGroup(title: m.title, items: m.items.map { item in
-                Shell.MenuLink(title: item.title, href: item.href, active: path == item.href || path.hasPrefix(item.href + "/"))
-            })
+    /// The layout's data: the menu (the item the path is under marked), the breadcrumb trail and
+    /// the flash messages. `crumbs`: false on error pages (the trail of a page that failed).
+    func shell(user: User?, path: String, module: String, title: String, parent: Breadcrumb?, flashes: [Flash],
+               crumbs withCrumbs: Bool) -> Shell {
+        let views = flashes.map { Shell.FlashView(kind: $0.kind.rawValue, text: $0.text, alert: $0.kind == .error) }
+        guard let user else {
+            return Shell(title: title, companyName: config.companyName, user: nil, menu: [], crumbs: [], hasCrumbs: false,
+                         back: nil, flashes: views)
         }
-        return Shell(title: title, companyName: config.companyName, user: .init(displayName: user.displayName), menu: menu)
+        let entries = menuEntries(for: user)
+        // The item the page is under: the longest menu path that is the path or a folder of it
+        // (`/crm/customers/5` is under 客户名录 `/crm/customers`; `/crm/customers/new` is its own
+        // item). `strict`: a folder of the path only (the list a form's own menu item belongs to).
+        func under(_ p: String, strict: Bool = false) -> (module: Int, item: Int)? {
+            var best: (module: Int, item: Int, length: Int)?
+            for (mi, m) in entries.enumerated() {
+                for (ii, item) in m.items.enumerated() where (!strict && p == item.href) || p.hasPrefix(item.href + "/") {
+                    if item.href.count > (best?.length ?? -1) { best = (mi, ii, item.href.count) }
+                }
+            }
+            return best.map { ($0.module, $0.item) }
+        }
+        let current = under(path)
+        let menu = entries.enumerated().map { mi, m in
+            Shell.MenuGroup(title: m.title, items: m.items.enumerated().map { ii, item in
+                Shell.MenuLink(title: item.title, href: item.href, active: current?.module == mi && current?.item == ii)
+            }, current: current?.module == mi)
+        }
+        var crumbs: [Shell.Crumb] = []
+        var back: Shell.Link?
+        if withCrumbs, path != "/" {
+            crumbs.append(.init(title: "首页", href: "/"))
+            // The module: the route's own (its first menu item), else the one the path is under.
+            let moduleIndex = entries.firstIndex { $0.id == module } ?? current?.module
+            if let mi = moduleIndex {
+                crumbs.append(.init(title: entries[mi].title, href: entries[mi].items.first?.href))
+            } else if module != "core", let m = app.registry.module(module) {
+                crumbs.append(.init(title: m.manifest.title, href: nil))
+            }
+            // Then the menu item the page (or its named parent) is under: 「返回客户名录」.
+            // `parent.map` on purpose: a named parent that is under no menu item gives none.
+            if let anchor = parent.map({ under($0.href) }) ?? under(path, strict: true) {
+                let item = entries[anchor.module].items[anchor.item]
+                if item.href != path {
+                    crumbs.append(.init(title: item.title, href: item.href))
+                    back = .init(title: item.title, href: item.href)
+                }
+            }
+            if let parent, parent.href != path, parent.href != crumbs.last?.href {
+                crumbs.append(.init(title: parent.title, href: parent.href))
+                back = .init(title: parent.title, href: parent.href)
+            }
+            crumbs.append(.init(title: title, href: nil))
+        }
+        return Shell(title: title, companyName: config.companyName, user: .init(displayName: user.displayName), menu: menu,
+                     crumbs: crumbs, hasCrumbs: crumbs.count > 1, back: back, flashes: views)
     }
 
     /// Registry order is menu order; a module shows only if the user may open one of its items.

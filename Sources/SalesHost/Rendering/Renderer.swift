@@ -99,17 +99,30 @@ extension Shell: TemplateValueRepresentable {
     var templateValue: TemplateValue {
         .object([.text(title), .text(companyName), user.map { .object([.text($0.displayName)]) } ?? .null,
                  .list(menu.map { g in
-                     .object([.text(g.title), .list(g.items.map { .object([.text($0.title), .text($0.href), .bool($0.active)]) })])
-                 })])
+                     .object([.text(g.title), .list(g.items.map { .object([.text($0.title), .text($0.href), .bool($0.active)]) }),
+                              .bool(g.current)])
+                 }),
+                 .list(crumbs.map { .object([.text($0.title), $0.href.map { .text($0) } ?? .null]) }),
+                 .bool(hasCrumbs),
+                 back.map { .object([.text($0.title), .text($0.href)]) } ?? .null,
+                 .list(flashes.map { .object([.text($0.kind), .text($0.text), .bool($0.alert)]) })])
     }
 }
 
-/// The layout's own data: title, company, the user and their menu.
+/// The layout's own data: title, company, the user and their menu, the breadcrumb trail, the
+/// flash messages.
 struct Shell: TemplateModel {
     var title: String
     var companyName: String
     var user: ShellUser?
     var menu: [MenuGroup]
+    /// 首页 › module › list › page (the last one without a link); empty on the home page.
+    var crumbs: [Crumb] = []
+    var hasCrumbs = false
+    /// The page's parent: 「‹ 返回客户名录」.
+    var back: Link? = nil
+    /// One-time messages (`Flash`), shown above the page's content.
+    var flashes: [FlashView] = []
 
     struct ShellUser: TemplateModel {
         var displayName: String
@@ -118,12 +131,32 @@ struct Shell: TemplateModel {
     struct MenuGroup: TemplateModel {
         var title: String
         var items: [MenuLink]
+        /// The module of the current page (its group is marked).
+        var current = false
     }
 
     struct MenuLink: TemplateModel {
         var title: String
         var href: String
         var active: Bool
+    }
+
+    struct Crumb: TemplateModel {
+        var title: String
+        var href: String?
+    }
+
+    struct Link: TemplateModel {
+        var title: String
+        var href: String
+    }
+
+    struct FlashView: TemplateModel {
+        /// `ok`, `error`, `info` (the CSS class).
+        var kind: String
+        var text: String
+        /// An error: `role="alert"` (read out at once), else `role="status"`.
+        var alert: Bool
     }
 }
 

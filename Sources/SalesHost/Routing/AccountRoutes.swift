@@ -22,7 +22,7 @@ enum AccountRoutes {
         let w = try CoreRoutes.worker(ctx)
         let user = try ctx.requireUser()
         return try ctx.handleForm(passwordForm, title: "修改密码", page: { form in
-            PasswordPage(saved: req.query["saved"] != nil, required: user.mustChangePassword, username: user.username, form: form)
+            PasswordPage(required: user.mustChangePassword, username: user.username, form: form)
         }) { v in
             let now = Int64(ctx.now.timeIntervalSince1970)
             let address = req.remoteAddress
@@ -58,7 +58,7 @@ enum AccountRoutes {
                                          reason: "本人修改密码；结束其他会话 \(ended) 个"))
             }
             w.app.logger.info("password changed by the user: user=\(LogText.field(user.username)) address=\(address) req=\(w.requestID)")
-            return .redirect(to: path + "?saved=1")
+            return .redirect(to: path, flash: .ok("密码已修改。您在其他浏览器或设备上的登录已全部退出。"))
         }
     }
 }

@@ -32,11 +32,22 @@ struct LoginPage: PageModel {
     var username = ""
     var expired = false
     var error: String?
+    /// A form typed into the expired session is waiting (「您刚才填写的表单已保留」 only then; an
+    /// empty `resume` is a set string to Mustache).
+    var formKept = false
+
+    init(next: String, resume: String, username: String = "", expired: Bool = false, error: String? = nil) {
+        self.next = next
+        self.resume = resume
+        self.username = username
+        self.expired = expired
+        self.error = error
+        formKept = !resume.isEmpty
+    }
 }
 
 struct PasswordPage: PageModel {
     static let template = "/pages/account-password"
-    var saved: Bool
     /// An administrator set the password: it must be changed before anything else.
     var required = false
     var username: String
@@ -48,7 +59,6 @@ struct ErrorPage: PageModel {
     var status: Int
     var heading: String
     var message: String
-    var companyName: String
     var errorID: String?
     var requestID: String?
 }

@@ -135,6 +135,13 @@ enum CoreSchema {
             SELECT d.id, u.id FROM users u JOIN departments d ON d.name = u.department;
         \(roleMemberships)
         """),
+        // Flash messages (issue 16): a confirmation or refusal made by one request and shown
+        // once on the next HTML page, kept with the session (never in the URL, so a crafted
+        // link cannot make a banner appear). Read with the session row; cleared when shown.
+        Migration(6, "flash messages in the session", """
+        ALTER TABLE sessions ADD COLUMN flash_kind TEXT;
+        ALTER TABLE sessions ADD COLUMN flash_text TEXT;
+        """),
         // `salesd backup` records each archive it wrote (the status page shows the last one);
         // a password set by an administrator must be changed by its user at the next login.
         Migration(7, "backup runs, forced password change", """

@@ -311,17 +311,21 @@ extension Context {
     /// when a page is shown — GET, 422, 503 — never for a valid submit, which runs under the
     /// write lock). The page model holds the form as `var form: FormView`.
     ///
+    /// `parent`: the page the form belongs to in the breadcrumb trail (and its 「返回…」 link)
+    /// when it is not the menu item the form's path is under (see `Breadcrumb`).
+    ///
     /// ```swift
-    /// try ctx.handleForm(contactForm, title: "登记联系", page: { form in ContactPage(form: form, customer: name) }) { v in
+    /// try ctx.handleForm(contactForm, title: "登记联系", parent: Breadcrumb(name, "/crm/customers/\(id)"),
+    ///                    page: { form in ContactPage(form: form, customer: name) }) { v in
     ///     … insert …
-    ///     return .redirect("/crm/customers/\(id)")
+    ///     return .redirect(to: "/crm/customers/\(id)", flash: .ok("联系记录已保存。"))
     /// }
     /// ```
-    public func handleForm<P: PageModel>(_ schema: FormSchema, title: String, initial: FormData = .init(),
+    public func handleForm<P: PageModel>(_ schema: FormSchema, title: String, parent: Breadcrumb? = nil, initial: FormData = .init(),
                                          page: (FormView) throws -> P,
                                          onValid: (FormValues) throws -> Response) throws -> Response {
         try handleForm(schema, initial: initial, onValid: onValid) { form, status in
-            render(try page(form), title: title, status: status)
+            render(try page(form), title: title, status: status, parent: parent)
         }
     }
 

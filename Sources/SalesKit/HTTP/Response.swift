@@ -3,11 +3,15 @@ public struct Response: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// A one-time message the host keeps in the session and shows on the next HTML page (see
+    /// `Flash`); never part of the URL.
+    public var flash: Flash?
 
-    public init(status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = []) {
+    public init(status: Int = 200, headers: [(String, String)] = [], body: [UInt8] = [], flash: Flash? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.flash = flash
     }
 
     public static func html(_ text: String, status: Int = 200) -> Response {
@@ -18,9 +22,11 @@ public struct Response: Sendable {
         Response(status: status, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array(text.utf8))
     }
 
-    /// 303 See Other: the answer to every successful POST (post-redirect-get).
-    public static func redirect(to location: String, status: Int = 303) -> Response {
-        Response(status: status, headers: [("Location", location)])
+    /// 303 See Other: the answer to every successful POST (post-redirect-get). `flash` is shown
+    /// once on the next page (kept in the session, not in the URL):
+    /// `.redirect(to: "/crm/customers/5", flash: .ok("已保存。"))`.
+    public static func redirect(to location: String, status: Int = 303, flash: Flash? = nil) -> Response {
+        Response(status: status, headers: [("Location", location)], flash: flash)
     }
 
     /// A CSV download: UTF-8 with BOM so Excel opens Chinese text correctly.

@@ -27,23 +27,88 @@ public struct ListPage: Sendable {
     public struct Column: Sendable {
         public var spec: ListSpec.Column
         public var cell: @Sendable (Row, Context) -> ListCell
+        /// How the column's cells are set (see `CellStyle`): numbers right-aligned, codes and
+        /// phone numbers never broken.
+        public var style: CellStyle
+        /// Only in the CSV export, not on the page (codes beside the titles people read, for
+        /// spreadsheets and scripts): `.text("action_code", "操作代码", sql: "a.action").exportOnly()`.
+        public var inExportOnly = false
 
         public init(_ key: String, _ title: String, sql: String, sortable: Bool = true, rowKey: String? = nil,
-                    cell: @escaping @Sendable (Row, Context) -> ListCell) {
-            spec = ListSpec.Column(key, title, sql: sql, sortable: sortable, rowKey: rowKey)
+                    style: CellStyle = .text, cell: @escaping @Sendable (Row, Context) -> ListCell) {
+            spec = ListSpec.Column(key, title, sql: sql, sortable: sortable, rowKey: rowKey, cls: style.cls)
             self.cell = cell
+            self.style = style
+        }
+
+        /// The same column, in the CSV export only.
+        public func exportOnly() -> Column {
+            var c = self
+            c.inExportOnly = true
+            c.spec.sortable = false
+            return c
+        }
+
+        /// The same column set in another style: `.text("amount", "金额", sql: "o.amount_text").styled(.number)`.
+        public func styled(_ style: CellStyle) -> Column {
+            var c = self
+            c.style = style
+            c.spec.cls = style.cls
+            return c
         }
 
         /// A column showing one result column as text (by default the part of `sql` after the dot).
-        public static func text(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String? = nil) -> Column {
+        public static func text(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String? = nil,
+                                style: CellStyle = .text) -> Column {
             let name = column ?? String(sql.split(separator: ".").last ?? Substring(sql))
-            return Column(key, title, sql: sql, sortable: sortable) { r, _ in ListCell(r.string(name) ?? "") }
+            return Column(key, title, sql: sql, sortable: sortable, style: style) { r, _ in ListCell(r.string(name) ?? "") }
+        }
+
+        /// A number or amount (text from the row, e.g. formatted money), right-aligned with even figures.
+        public static func number(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String? = nil) -> Column {
+            text(key, title, sql: sql, sortable: sortable, column: column, style: .number)
+        }
+
+        /// A code or document number (`KH-2026-0001`, `DH20260105-003`) that never breaks across lines.
+        public static func code(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String? = nil) -> Column {
+            text(key, title, sql: sql, sortable: sortable, column: column, style: .code)
+        }
+
+        /// A phone number: never broken, a `tel:` link (a tap calls it on a phone).
+        public static func phone(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String? = nil) -> Column {
+            let name = column ?? String(sql.split(separator: ".").last ?? Substring(sql))
+            return Column(key, title, sql: sql, sortable: sortable, style: .phone) { r, _ in ListCell.phone(r.string(name) ?? "") }
         }
 
         /// An epoch-seconds column shown as a time in the company time zone.
         public static func time(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String? = nil) -> Column {
             let name = column ?? String(sql.split(separator: ".").last ?? Substring(sql))
-            return Column(key, title, sql: sql, sortable: sortable) { r, ctx in ListCell(ctx.displayEpoch(r.int(name))) }
+            return Column(key, title, sql: sql, sortable: sortable, style: .nowrap) { r, ctx in ListCell(ctx.displayEpoch(r.int(name))) }
+        }
+    }
+
+    /// How a list column is set, on every screen and on paper.
+    public enum CellStyle: String, Sendable {
+        /// Text that wraps as needed (names, remarks).
+        case text
+        /// A number or amount: right-aligned, even-width figures, never broken (class `num`).
+        case number
+        /// A code or document number: never broken across lines (class `code`).
+        case code
+        /// A phone number: never broken; `ListCell.phone` makes it a `tel:` link (class `tel`).
+        case phone
+        /// Anything else that must stay on one line: dates, times, short states (class `nowrap`).
+        case nowrap
+
+        /// The class on the header and every cell of the column.
+        public var cls: String? {
+            switch self {
+            case .text: nil
+            case .number: "num"
+            case .code: "code"
+            case .phone: "tel"
+            case .nowrap: "nowrap"
+            }
         }
     }
 
@@ -153,7 +218,7 @@ public struct ListPage: Sendable {
             if case .dateRange = f.kind { return ["from", "to"] }
             return [f.key]
         }
-        spec = ListSpec(columns: columns.map(\.spec), defaultSort: defaultSort, defaultDescending: defaultDescending,
+        spec = ListSpec(columns: columns.filter { !$0.inExportOnly }.map(\.spec), defaultSort: defaultSort, defaultDescending: defaultDescending,
                         filters: keys, pageSize: pageSize, tiebreaker: tiebreaker)
     }
 
@@ -178,6 +243,7 @@ public struct ListPage: Sendable {
                                                     rows: rows.map { r in columns.map { $0.cell(r, ctx).text } }))
         }
         let shown = q.pageRows(rows)
+        let onPage = columns.filter { !$0.inExportOnly }
         var filterViews: [ListPageView.FilterView] = []
         for f in filters where f.shown(ctx) {
             let value = q.filters[f.key] ?? ""
@@ -197,13 +263,24 @@ public struct ListPage: Sendable {
             }
             filterViews.append(v)
         }
-        let page = ListPageView(
+        var page = ListPageView(
             heading: title, path: path, intro: intro, notice: notice?(req, ctx),
             actions: actions.filter { $0.shown(ctx) }.map { .init(title: $0.title, href: $0.href) },
             filters: filterViews, hasFilters: !filterViews.isEmpty,
             list: q.view(rows: rows, basePath: path),
-            rows: shown.map { r in ListPageView.RowView(cls: rowClass?(r, ctx), cells: columns.map { $0.cell(r, ctx) }) },
-            colspan: columns.count, empty: empty)
+            rows: shown.map { r in
+                ListPageView.RowView(cls: rowClass?(r, ctx), cells: onPage.map { c in
+                    var cell = c.cell(r, ctx)
+                    cell.label = c.spec.title              // the card's caption on a phone
+                    if let k = c.style.cls, !(cell.cls ?? "").split(separator: " ").contains(Substring(k)) {
+                        cell.cls = cell.cls.map { k + " " + $0 } ?? k
+                    }
+                    return cell
+                })
+            },
+            colspan: onPage.count, empty: empty)
+        // A phone shows the filters folded unless some are in use (the list comes first).
+        page.filtersOpen = !q.filters.isEmpty
         return ctx.render(page, title: title)
     }
 }
@@ -214,10 +291,41 @@ public struct ListCell: TemplateModel {
     public var href: String?
     /// A class for the cell (`"num"`, `"tag danger"`), or nil.
     public var cls: String?
+    /// The column's title, shown beside the value when a phone lays the row out as a card (set by
+    /// `ListPage`).
+    public var label: String?
     public init(_ text: String, href: String? = nil, cls: String? = nil) {
         self.text = text
         self.href = href
         self.cls = cls
+    }
+
+    /// A phone number as a `tel:` link (a tap calls it), never broken across lines; plain text
+    /// when it holds no digits.
+    public static func phone(_ number: String) -> ListCell {
+        ListCell(number, href: Tel.href(number), cls: "tel")
+    }
+}
+
+/// `tel:` links for phone numbers in templates: `<a class="tel" href="{{telHref}}">{{phone}}</a>`
+/// with `telHref: Tel.href(phone)` in the page model.
+public enum Tel {
+    /// `tel:+8657188886666` from 「+86 571-8888 6666」, 「0571-88886666 转 8」 → `tel:057188886666,8`;
+    /// nil when the text has no digits.
+    public static func href(_ number: String) -> String? {
+        var out = ""
+        var extensionStarted = false
+        for ch in number {
+            if ch.isASCII, ch.isNumber { out.append(ch) }
+            else if ch == "+" && out.isEmpty { out.append(ch) }
+            else if !extensionStarted, !out.isEmpty, ch == "转" || ch == "x" || ch == "X" || ch == "#" || ch == "," {
+                extensionStarted = true
+                out.append(",")
+            }
+        }
+        while out.hasSuffix(",") { out.removeLast() }
+        guard out.contains(where: \.isNumber) else { return nil }
+        return "tel:" + out
     }
 }
 
@@ -266,6 +374,8 @@ public struct ListPageView: PageModel {
     public var rows: [RowView]
     public var colspan: Int
     public var empty: String
+    /// Some filter is in use: the phone layout shows the filters unfolded.
+    public var filtersOpen = false
 }
 
 extension Context {
@@ -293,8 +403,10 @@ extension ListPageView: TemplateValueRepresentable {
             }),
             .bool(hasFilters),
             list.templateValue,
-            .list(rows.map { r in .object([opt(r.cls), .list(r.cells.map { .object([.text($0.text), opt($0.href), opt($0.cls)]) })]) }),
-            .int(Int64(colspan)), .text(empty),
+            .list(rows.map { r in
+                .object([opt(r.cls), .list(r.cells.map { .object([.text($0.text), opt($0.href), opt($0.cls), opt($0.label)]) })])
+            }),
+            .int(Int64(colspan)), .text(empty), .bool(filtersOpen),
         ])
     }
 }
@@ -302,7 +414,9 @@ extension ListPageView: TemplateValueRepresentable {
 extension ListView: TemplateValueRepresentable {
     public var templateValue: TemplateValue {
         .object([
-            .list(headers.map { .object([.text($0.title), .bool($0.sortable), .bool($0.active), .text($0.arrow), .text($0.href)]) }),
+            .list(headers.map {
+                .object([.text($0.title), .bool($0.sortable), .bool($0.active), .text($0.arrow), .text($0.href), $0.cls.map { .text($0) } ?? .null])
+            }),
             .int(Int64(page)), .bool(hasNext), .bool(hasPrev), nextHref.map { .text($0) } ?? .null, prevHref.map { .text($0) } ?? .null,
             .text(csvHref),
         ])

@@ -19,12 +19,15 @@ public struct ListSpec: Sendable {
         /// The result column holding this value (for keyset paging): by default the part of
         /// `sql` after the last dot (`c.name` → `name`).
         public var rowKey: String
-        public init(_ key: String, _ title: String, sql: String, sortable: Bool = true, rowKey: String? = nil) {
+        /// A class for the column's header cell (`"num"` right-aligns it over right-aligned numbers).
+        public var cls: String?
+        public init(_ key: String, _ title: String, sql: String, sortable: Bool = true, rowKey: String? = nil, cls: String? = nil) {
             self.key = key
             self.title = title
             self.sql = sql
             self.sortable = sortable
             self.rowKey = rowKey ?? String(sql.split(separator: ".").last ?? Substring(sql))
+            self.cls = cls
         }
     }
 
@@ -231,7 +234,8 @@ public struct ListQuery: Sendable {
             let active = c.key == sortKey
             let nextDir = active && !descending ? "desc" : "asc"
             return ListView.Header(title: c.title, sortable: c.sortable, active: active,
-                                   arrow: active ? (descending ? "▼" : "▲") : "", href: link([("sort", c.key), ("dir", nextDir)]))
+                                   arrow: active ? (descending ? "▼" : "▲") : "", href: link([("sort", c.key), ("dir", nextDir)]),
+                                   cls: c.cls)
         }
         return ListView(headers: headers, page: page, hasNext: hasNext, hasPrev: hasPrev, nextHref: nil, prevHref: nil,
                         csvHref: link(sortParams + [("format", "csv")]))
@@ -246,6 +250,8 @@ public struct ListView: TemplateModel {
         public var active: Bool
         public var arrow: String
         public var href: String
+        /// The column's class (`num`, `code`, `tel`), for the header cell.
+        public var cls: String? = nil
     }
 
     public var headers: [Header]

@@ -8,6 +8,12 @@ public protocol ContextHost: AnyObject {
     func storeFile(_ file: UploadedFile, context: Context) throws -> StoredFile
     func loadFile(_ id: String, context: Context) throws -> (StoredFile, [UInt8])?
     func formatTime(_ date: Date, pattern: String) -> String
+    /// The titles of every installed module's audit codes (the history service reads them).
+    var auditCatalogue: AuditCatalogue { get }
+}
+
+extension ContextHost {
+    public var auditCatalogue: AuditCatalogue { .empty }
 }
 
 /// An audit-trail entry: who (from the context), when, entity, from-state, to-state, why.
@@ -67,6 +73,12 @@ public final class Context {
     /// Set by the host when the database could not take this submit (busy, full, read-only) and
     /// the handler runs again with writes refused: `handleForm` then re-shows the typed form.
     @_spi(Host) public var storageFailure: StorageError?
+    /// A message set with `flash(_:_:)` for the next page (host use: stored with the session).
+    @_spi(Host) public var pendingFlash: Flash?
+    /// The page's parent in the breadcrumb trail when it is not the menu item the path is under
+    /// (a customer's page for the customer's stage form): shown as the last link before the page
+    /// and as the 「返回…」 link. `render(_:title:status:parent:)` sets it too.
+    public var parent: Breadcrumb?
 
     public init(request: Request, user: User?, db: any Database, now: Date, timeZone: TimeZone, module: String,
                 csrfToken: @autoclosure @escaping () -> String, resumedForm: FormData?, host: ContextHost) {
@@ -96,8 +108,20 @@ public final class Context {
 
     /// Renders a page model in the layout (menu, user, CSRF token): the template is the one the
     /// model names, bound to it at start-up.
-    public func render<P: PageModel>(_ page: P, title: String, status: Int = 200) -> Response {
-        host.renderPage(page, title: title, status: status, context: self)
+    ///
+    /// `parent`: the page's place in the breadcrumb trail when it is not under a menu item's
+    /// path (see `Breadcrumb`).
+    public func render<P: PageModel>(_ page: P, title: String, status: Int = 200, parent: Breadcrumb? = nil) -> Response {
+        if let parent { self.parent = parent }
+        return host.renderPage(page, title: title, status: status, context: self)
+    }
+
+    /// A one-time message for the next page the user sees (kept in the session, never in the
+    /// URL): `ctx.flash(.ok, "已保存。")` before returning a redirect. A flash given to
+    /// `Response.redirect(to:flash:)` does the same. A page rendered in this same request shows
+    /// it at once instead.
+    public func flash(_ kind: Flash.Kind, _ text: String) {
+        pendingFlash = Flash(kind, text)
     }
 
     /// A typed service of a module this module depends on; throws if absent or undeclared.

@@ -93,6 +93,9 @@ public protocol DepartmentModule: Sendable {
     func held(by userID: Int64, _ ctx: Context) throws -> [HeldRecords]
     /// Moves what `held` reports to `successorID` (inside the caller's transaction, audited).
     func handOver(from userID: Int64, to successorID: Int64, reason: String, _ ctx: Context) throws
+    /// The Chinese titles of the codes this module writes to the audit log (entities, actions,
+    /// states): history (`ctx.history`) and the audit log show them instead of the codes.
+    var auditVocabulary: AuditVocabulary { get }
 }
 
 extension DepartmentModule {
@@ -106,6 +109,7 @@ extension DepartmentModule {
     public func services(_ s: inout ServiceRegistry) {}
     public func held(by userID: Int64, _ ctx: Context) throws -> [HeldRecords] { [] }
     public func handOver(from userID: Int64, to successorID: Int64, reason: String, _ ctx: Context) throws {}
+    public var auditVocabulary: AuditVocabulary { .empty }
 }
 
 public typealias Handler = @Sendable (Request, Context) throws -> Response
