@@ -7,7 +7,7 @@ SWIFT ?= swift
 SOAK_SECONDS ?= 60
 FUZZ_SECONDS ?= 300
 FORM_FUZZ_ROUNDS ?= 12
-.PHONY: run test deps build release lint unit e2e soak soak-ci fuzz fuzz-ci fuzz-forms fuzz-forms-ci bench bench-smoke clean
+.PHONY: run test deps build release lint unit e2e soak soak-ci fuzz fuzz-ci fuzz-forms fuzz-forms-ci bench bench-smoke clean deb
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -68,6 +68,12 @@ bench: deps
 # The harness end to end on small data (~30 s after the build); asserts no figure.
 bench-smoke: deps
 	SWIFT=$(SWIFT) python3 bench/run.py --smoke
+
+# Debian package (issue 18): build/salesd_<version>_amd64.deb, Swift runtime linked statically,
+# for a Debian 12 without Swift (deploy/debian/). DEB_VERSION=… overrides `salesd --version`.
+deb: deps
+	$(SWIFT) build -c release --static-swift-stdlib --product salesd
+	VERSION=$(DEB_VERSION) deploy/debian/build-deb.sh
 
 test: lint unit e2e soak-ci fuzz-ci fuzz-forms-ci bench-smoke
 
