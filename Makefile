@@ -76,10 +76,11 @@ deb: deps
 	VERSION=$(DEB_VERSION) deploy/debian/build-deb.sh
 
 # The package installed, used through nginx, upgraded, removed and purged in a Debian 12 root made
-# with debootstrap (Tests/deb/test_deb.py; the root is cached in build/deb-root.tar). Skips, saying
-# why, without root or without a reachable Debian mirror.
+# with debootstrap, then the same booted with systemd (systemd-nspawn) (Tests/deb/test_deb.py; the
+# root is cached in build/deb-root.tar). Skips, saying why, without root or a reachable Debian mirror.
 deb-test: deb
-	@dpkg -s debootstrap >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq debootstrap || true
+	@for p in debootstrap systemd-container; do dpkg -s $$p >/dev/null 2>&1 || \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$p || true; done
 	python3 -m pytest -q -s -rs Tests/deb
 
 test: lint unit e2e soak-ci fuzz-ci fuzz-forms-ci bench-smoke deb-test

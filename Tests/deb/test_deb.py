@@ -52,6 +52,8 @@ SITE = "/etc/nginx/sites-available/salesd.conf"
 CHROOT_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL": "C.UTF-8",
               "HOME": "/root", "DEBIAN_FRONTEND": "noninteractive", "TERM": "dumb"}
 APT = ("apt-get", "-y", "-q", "-o", "Dpkg::Use-Pty=0")
+# What a root needs to boot under systemd-nspawn (the systemd phase).
+BOOT_PACKAGES = ("systemd", "systemd-sysv", "dbus")
 
 TIMINGS = []
 STATE = {"passed": set()}
@@ -143,17 +145,26 @@ def make_root(deb):
     shutil.copy(deb, os.path.join(new, "tmp", os.path.basename(deb)))
     with timed("root: apt-get update + download the package's dependencies"):
         sh("chroot", new, "apt-get", "update", "-q", env=CHROOT_ENV, timeout=900)
-        sh("chroot", new, "apt-get", "install", "-y", "-q", "--download-only", "/tmp/" + os.path.basename(deb), env=CHROOT_ENV, timeout=900)
+        sh("chroot", new, "apt-get", "install", "-y", "-q", "--download-only", "/tmp/" + os.path.basename(deb), *BOOT_PACKAGES,
+           env=CHROOT_ENV, timeout=900)
     os.remove(os.path.join(new, "tmp", os.path.basename(deb)))
     with timed("root: save the cache " + os.path.relpath(CACHE, ROOT)):
         os.makedirs(os.path.dirname(CACHE), exist_ok=True)
         sh("tar", "--numeric-owner", "-C", new, "-cf", CACHE + ".tmp", ".")
         os.replace(CACHE + ".tmp", CACHE)
+        open(CACHE + ".stamp", "w").write(cache_stamp())
     os.rename(new, R)
 
 
+def cache_stamp():
+    """What a cached root holds; a cache with another stamp is made again."""
+    return f"format 2: minbase bookworm from {mirrors()[0]}; downloaded: the package's dependencies, {' '.join(BOOT_PACKAGES)}\n"
+
+
 def usable_cache():
-    if os.environ.get("DEB_ROOT_REFRESH") or not os.path.exists(CACHE):
+    if os.environ.get("DEB_ROOT_REFRESH") or not os.path.exists(CACHE) or not os.path.exists(CACHE + ".stamp"):
+        return False
+    if open(CACHE + ".stamp").read() != cache_stamp():
         return False
     return (time.time() - os.path.getmtime(CACHE)) / 86400 < MAX_AGE_DAYS
 
@@ -206,6 +217,12 @@ def bumped(deb, suffix="+test1"):
     out = os.path.join(work, f"salesd_{version}_amd64.deb")
     sh("dpkg-deb", "--root-owner-group", "-Znone", "--build", tree, out)  # a test artefact: not compressed, fast
     return out, version
+
+
+def second_deb(root):
+    if "deb2" not in root:
+        root["deb2"] = bumped(root["deb"])[0]
+    return root["deb2"]
 
 
 # --- running salesd and nginx inside the root ----------------------------------------------------
@@ -354,7 +371,7 @@ def test_install_on_a_debian_12_without_swift(root):
         ["salesd:salesd 750", "root:salesd 750", "root:salesd 640"]
     db = os.path.join(R, "var/lib/salesd/sales.sqlite")
     assert os.path.exists(db), "postinst ran no `salesd migrate`"
-    assert inroot("stat", "-c", "%U", "/var/lib/salesd/sales.sqlite").stdout.strip() == "salesd"
+    assert inroot("stat", "-c", "%U:%G %a", "/var/lib/salesd/sales.sqlite").stdout.strip() == "salesd:salesd 640"
     check = inroot("runuser", "-u", "salesd", "--", "salesd", "check", "--integrity", "--config", CONF, check=False)
     assert check.returncode == 0, check.stdout + check.stderr
     # enabled as on a booted system (deb-systemd-helper's links), the site enabled, Debian's default not
@@ -402,8 +419,8 @@ def test_first_admin_and_the_site_through_nginx(root):
 
 def test_upgrade_keeps_the_edited_site_config_and_data(root):
     needs("serve")
-    new, version = bumped(root["deb"])
-    root["deb2"] = new
+    new = second_deb(root)
+    version = field(new, "Version")
     shutil.copy(new, os.path.join(R, "tmp"))
     site = os.path.join(R, SITE.lstrip("/"))
     conf = os.path.join(R, CONF.lstrip("/"))
@@ -472,6 +489,153 @@ def test_purge_keeps_the_data_and_a_reinstall_uses_it(root):
         users = inroot("runuser", "-u", "salesd", "--", "salesd", "user", "list", "--config", CONF).stdout
         assert "admin" in users, users
     STATE["passed"].add("purge")
+
+
+# --- the same package on a booted Debian 12 (systemd in a systemd-nspawn container) --------------
+
+NS = os.path.join(BUILD, "deb-root-systemd")
+LOGIN = """
+import sys
+sys.path.insert(0, {e2e!r})
+from harness import Client
+c = Client(80)
+r = c.login("admin", {pw!r})
+assert r.status == 303, (r.status, r.text[:1500])
+home = c.get("/")
+assert home.status == 200 and "系统管理" in home.text, (home.status, home.text[:1500])
+print("login through nginx on port 80: ok")
+"""
+
+
+class Booted:
+    """A copy of the cached root booted with systemd (systemd-nspawn -b), on its own network
+    namespace (so nginx can have port 80); commands enter it with nsenter."""
+
+    def __init__(self):
+        self.proc = self.leader = self.log = None
+
+    def boot(self):
+        if os.path.exists(NS):
+            shutil.rmtree(NS)
+        os.makedirs(NS)
+        sh("tar", "--numeric-owner", "-C", NS, "-xf", CACHE)
+        os.remove(os.path.join(NS, "usr/sbin/policy-rc.d"))  # a booted system starts what it installs
+        sh("chroot", NS, *APT, "install", "--no-download", *BOOT_PACKAGES, env=CHROOT_ENV)
+        open(os.path.join(NS, "etc/hostname"), "w").write("salesd-deb-test\n")
+        self.log = open(os.path.join(BUILD, "deb-test-nspawn.log"), "wb")
+        # SYSTEMD_NSPAWN_UNIFIED_HIERARCHY: the container gets cgroup v2 whatever this host mounts.
+        self.proc = subprocess.Popen(
+            ["systemd-nspawn", "-D", NS, "-b", "--register=no", "--keep-unit", "--private-network", "--console=pipe"],
+            stdin=subprocess.DEVNULL, stdout=self.log, stderr=subprocess.STDOUT,
+            env={**os.environ, "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY": "1"})
+        deadline = time.monotonic() + 90
+        while self.leader is None:
+            try:
+                children = open(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read().split()
+                self.leader = int(children[0]) if children else None
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise BootFailed(f"systemd-nspawn exited {self.proc.returncode}")
+            time.sleep(0.2)
+        while True:
+            state = self.run("systemctl", "is-system-running", check=False).stdout.strip()
+            if state in ("running", "degraded"):
+                break
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise BootFailed(f"systemd in the container did not come up (state '{state}')")
+            time.sleep(0.5)
+
+    def run(self, *cmd, check=True):
+        env = [f"{k}={v}" for k, v in CHROOT_ENV.items()]
+        return sh("nsenter", "-t", str(self.leader), "-a", "env", "-i", *env, *cmd, check=check)
+
+    def login(self):
+        script = LOGIN.format(e2e=os.path.join(ROOT, "Tests", "e2e"), pw=PASSWORD)
+        return sh("nsenter", "-t", str(self.leader), "-n", sys.executable, "-c", script).stdout
+
+    def active(self, *units):
+        return self.run("systemctl", "is-active", *units, check=False).stdout.split()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()  # nspawn shuts the container down cleanly
+            try:
+                self.proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                if self.leader:
+                    os.kill(self.leader, 9)  # ends the container's whole pid namespace
+                self.proc.kill()
+                self.proc.wait()
+        if self.log:
+            self.log.close()
+        if self.proc and self.proc.poll() is not None and not os.environ.get("DEB_TEST_KEEP"):
+            shutil.rmtree(NS, ignore_errors=True)
+
+
+class BootFailed(Exception):
+    pass
+
+
+def test_on_a_booted_debian_12_with_systemd(root):
+    """Install with systemd running: the units start (socket activation, Type=notify), nginx is
+    reloaded, the nightly backup unit works, an upgrade restarts the service with a pre-upgrade
+    backup and keeps a drop-in, purge stops everything and keeps the data."""
+    if shutil.which("systemd-nspawn") is None:
+        pytest.skip("systemd-nspawn is not installed (apt-get install systemd-container): the systemd phase needs it")
+    booted = Booted()
+    try:
+        with timed("systemd: boot the root with systemd-nspawn"):
+            try:
+                booted.boot()
+            except BootFailed as e:
+                log = open(os.path.join(BUILD, "deb-test-nspawn.log"), errors="replace").read()[-1500:]
+                print(f"\nSKIP deb-test systemd phase: this machine cannot boot a container: {e}\n{log}")
+                pytest.skip(f"systemd-nspawn cannot boot a container here: {e}")
+        deb, deb2 = root["deb"], second_deb(root)
+        for d in (deb, deb2):
+            shutil.copy(d, os.path.join(NS, "var/tmp"))
+        with timed("systemd: apt-get install ./" + os.path.basename(deb) + " (units started)"):
+            out = booted.run(*APT, "install", "/var/tmp/" + os.path.basename(deb)).stdout
+        assert "salesd is running" in out, out[-2500:]
+        assert booted.active("salesd.socket", "salesd.service", "salesd-backup.timer", "nginx.service") == ["active"] * 4
+        enabled = booted.run("systemctl", "is-enabled", "salesd.socket", "salesd.service", "salesd-backup.timer").stdout.split()
+        assert enabled == ["enabled"] * 3, enabled
+        # Type=notify: systemd saw READY=1 and the master's status line
+        assert "serving" in booted.run("systemctl", "show", "-p", "StatusText", "--value", "salesd.service").stdout
+        with timed("systemd: first admin, login through nginx on port 80, the backup unit"):
+            booted.run("runuser", "-u", "salesd", "--", "salesd", "user", "add", "admin", "--display-name", "管理员",
+                       "--roles", "admin", "--password", PASSWORD, "--config", CONF)
+            booted.login()
+            booted.run("systemctl", "start", "salesd-backup.service")
+            assert glob.glob(os.path.join(NS, "var/lib/salesd/backups/20*.tar.gz")), "salesd-backup.service wrote no archive"
+            modes = booted.run("stat", "-c", "%a %U", "/var/lib/salesd", "/var/lib/salesd/sales.sqlite").stdout.split("\n")[:2]
+            assert modes == ["750 salesd", "640 salesd"], modes
+        # An administrator's drop-in (what `systemctl edit salesd` writes).
+        dropin = os.path.join(NS, "etc/systemd/system/salesd.service.d")
+        os.makedirs(dropin)
+        open(os.path.join(dropin, "override.conf"), "w").write("[Service]\nTimeoutStopSec=45\n")
+        booted.run("systemctl", "daemon-reload")
+        pid = booted.run("systemctl", "show", "-p", "MainPID", "--value", "salesd.service").stdout.strip()
+        with timed("systemd: upgrade to " + os.path.basename(deb2) + " while running"):
+            out = booted.run(*APT, "install", "/var/tmp/" + os.path.basename(deb2)).stdout
+        assert "backup taken before the upgrade" in out and "salesd is running" in out, out[-2500:]
+        assert booted.active("salesd.socket", "salesd.service", "salesd-backup.timer") == ["active"] * 3
+        assert booted.run("systemctl", "show", "-p", "MainPID", "--value", "salesd.service").stdout.strip() != pid, "not restarted"
+        assert booted.run("systemctl", "show", "-p", "TimeoutStopUSec", "--value", "salesd.service").stdout.strip() == "45s"
+        # The site was not edited here: dpkg installs the new version's without asking.
+        assert "salesd 1.0.0+test1" in open(os.path.join(NS, SITE.lstrip("/"))).read()
+        booted.login()
+        with timed("systemd: purge"):
+            out = booted.run(*APT, "purge", "salesd").stdout
+        assert "KEPT the data" in out
+        assert booted.active("salesd.socket", "salesd.service", "salesd-backup.timer") == ["inactive"] * 3
+        assert booted.active("nginx.service") == ["active"] and booted.run("nginx", "-t", check=False).returncode == 0
+        assert os.path.exists(os.path.join(NS, "var/lib/salesd/sales.sqlite"))
+        STATE["passed"].add("systemd")
+    finally:
+        with timed("systemd: shut the container down"):
+            booted.stop()
 
 
 def test_packaged_units_verify(root):
