@@ -134,7 +134,9 @@ cp "$REPO/deploy/README.md" "$STAGE/usr/share/doc/salesd/README.md"
 gzip -9n "$STAGE/usr/share/doc/salesd/README.md"
 printf 'salesd (%s) stable; urgency=medium\n\n  * Built from %s.\n\n -- Sales system maintainers <it@example.com>  %s\n' \
     "$VERSION" "$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo 'a source tree')" "$(date -R -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}")" \
-    | gzip -9n > "$STAGE/usr/share/doc/salesd/changelog.Debian.gz"
+    | gzip -9n > "$STAGE/usr/share/doc/salesd/changelog.gz"   # a native package: changelog.gz
+mkdir -p "$STAGE/usr/share/lintian/overrides"
+cp "$HERE/lintian-overrides" "$STAGE/usr/share/lintian/overrides/salesd"
 
 # No path of the from-source install may be left in anything packed.
 if left=$(grep -rIlE '/opt/sales|/var/lib/sales([^d]|$)|StateDirectory=.*\bsales\b' "$STAGE" --exclude-dir=DEBIAN --exclude=README.md.gz); then
