@@ -128,7 +128,11 @@ with open(dst, "w", encoding="utf-8") as f:
     f.write(json.dumps(config, ensure_ascii=False, indent=2) + "\n")
 EOF
 
-# Documentation.
+# Documentation; the Apache httpd and lighttpd sites as examples, with the package's paths.
+for fe in apache lighttpd; do
+    mkdir -p "$STAGE/usr/share/doc/salesd/examples/$fe"
+    repath "$REPO/deploy/$fe/sales.conf" > "$STAGE/usr/share/doc/salesd/examples/$fe/sales.conf"
+done
 cp "$HERE/copyright" "$STAGE/usr/share/doc/salesd/copyright"
 cp "$REPO/deploy/README.md" "$STAGE/usr/share/doc/salesd/README.md"
 gzip -9n "$STAGE/usr/share/doc/salesd/README.md"
