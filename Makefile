@@ -7,7 +7,7 @@ SWIFT ?= swift
 SOAK_SECONDS ?= 60
 FUZZ_SECONDS ?= 300
 FORM_FUZZ_ROUNDS ?= 12
-.PHONY: run test deps build release lint unit e2e soak soak-ci fuzz fuzz-ci fuzz-forms fuzz-forms-ci bench bench-smoke clean deb deb-test
+.PHONY: run test deps build release lint unit e2e soak soak-ci fuzz fuzz-ci fuzz-forms fuzz-forms-ci bench bench-smoke clean
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -71,6 +71,7 @@ bench-smoke: deps
 
 # Debian package (issue 18): build/salesd_<version>_amd64.deb, Swift runtime linked statically,
 # for a Debian 12 without Swift (deploy/debian/). DEB_VERSION=… overrides `salesd --version`.
+.PHONY: deb deb-test
 deb: deps
 	$(SWIFT) build -c release --static-swift-stdlib --product salesd
 	VERSION=$(DEB_VERSION) deploy/debian/build-deb.sh
@@ -79,8 +80,10 @@ deb: deps
 # with debootstrap, then the same booted with systemd (systemd-nspawn) (Tests/deb/test_deb.py; the
 # root is cached in build/deb-root.tar). Skips, saying why, without root or a reachable Debian mirror.
 deb-test: deb
-	@for p in debootstrap systemd-container; do dpkg -s $$p >/dev/null 2>&1 || \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$p || true; done
+	@missing=""; for p in debootstrap systemd-container; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing || \
+	  echo "deb-test: could not install$$missing (the test says what it skips)"; fi
 	python3 -m pytest -q -s -rs Tests/deb
 
 test: lint unit e2e soak-ci fuzz-ci fuzz-forms-ci bench-smoke deb-test
