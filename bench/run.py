@@ -64,8 +64,9 @@ def ensure_deps():
 def build(skip_swift):
     if not skip_swift:
         swift = os.environ.get("SWIFT", "swift")
-        log(f"{swift} build -c release")
-        sh([swift, "build", "-c", "release"], cwd=ROOT)
+        # The same flags as `make deb` and `make run`: one release build serves all three.
+        log(f"{swift} build -c release --static-swift-stdlib --product salesd")
+        sh([swift, "build", "-c", "release", "--static-swift-stdlib", "--product", "salesd"], cwd=ROOT)
     os.makedirs(BUILD, exist_ok=True)
     src = os.path.join(HERE, "reference", "ref.c")
     cmd = ["gcc", "-O2", "-g", "-Wall", "-Wextra", "-pthread", "-o", REF, src, "-lfcgi", "-lsqlite3"]

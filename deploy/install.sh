@@ -2,12 +2,16 @@
 # Installs a release build of salesd into /opt/sales and wires it up with
 # systemd (socket activation) and nginx. Debian 12. Run as root:
 #
-#     swift build -c release --static-swift-stdlib     # as a normal user
+#     swift build -c release --static-swift-stdlib --product salesd   # as a normal user
 #     sudo deploy/install.sh
+#
+# The from-source alternative. Prefer the Debian package (`make deb`, then
+# `apt install ./salesd_<version>_amd64.deb` on the server, no Swift there;
+# see deploy/README.md): its upgrades keep an edited nginx site and config.
 #
 # Safe to run again: that is also how you upgrade (see deploy/README.md).
 # Never overwrites an existing /etc/sales/salesd.json or the data in
-# /var/lib/sales.
+# /var/lib/sales, but DOES replace the nginx site and the units each time.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -25,7 +29,7 @@ say() { printf '==> %s\n' "$*"; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 
 [[ $EUID -eq 0 ]] || die "run as root (sudo deploy/install.sh)"
-[[ -x $BIN ]] || die "$BIN not found; build first: swift build -c release --static-swift-stdlib"
+[[ -x $BIN ]] || die "$BIN not found; build first: swift build -c release --static-swift-stdlib --product salesd"
 [[ -d $REPO/Web ]] || die "$REPO/Web not found; run from a checkout of the project"
 
 # --- Runtime packages -------------------------------------------------------
@@ -42,12 +46,12 @@ fi
 # host may not have (and ProtectHome=yes hides toolchains under /home, /root).
 missing=$(ldd "$BIN" | awk '/not found/ {print $1}') || true
 [[ -z $missing ]] || die "salesd needs libraries this host lacks: $(echo $missing)
-Rebuild with: swift build -c release --static-swift-stdlib"
+Rebuild with: swift build -c release --static-swift-stdlib --product salesd"
 if ldd "$BIN" | grep -q 'libswiftCore\.so'; then
     printf 'warning: salesd links the Swift runtime from %s;\n' \
         "$(ldd "$BIN" | awk '/libswiftCore\.so/ {print $3}' | xargs dirname)" >&2
     printf '         it stops working if that toolchain is removed or moved.\n' >&2
-    printf '         Prefer: swift build -c release --static-swift-stdlib\n' >&2
+    printf '         Prefer: swift build -c release --static-swift-stdlib --product salesd\n' >&2
 fi
 
 # --- Service account --------------------------------------------------------
@@ -140,5 +144,5 @@ Edit $CONF (server_name in $NGINX_SITE too), then
   systemctl restart salesd && systemctl reload nginx
 
 Create the first administrator:
-  sudo -u salesd $PREFIX/bin/salesd user add admin --display-name 管理员 --roles admin --config $CONF
+  runuser -u salesd -- $PREFIX/bin/salesd user add admin --display-name 管理员 --roles admin --config $CONF
 EOF
