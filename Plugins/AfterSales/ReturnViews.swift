@@ -323,22 +323,42 @@ enum ReturnViews {
         let id = try r.requireInt("id")
         try require(r, .received, state(r) == .settled ? "本退货已结算。"
                     : state(r) == .refused ? "品质部已拒绝退回，没有可结算的退货。" : "退货尚未验收入库，财务不能结算。")
-        let amount = try settlementAmount(try lines(id, ctx))
-        // With 订货 installed the settlement also reduces the customer's receivables (RULES §3.2);
-        // without it the settlement is recorded here only.
+        let ls = try lines(id, ctx)
+        let typedAmount = try settlementAmount(ls)
+        // With 订货 installed the settlement credits the customer's receivables at the ORDER's
+        // price for what was received and accepted, never more than was shipped to the customer
+        // (RULES §6, 003 §6.3.3); without it the settlement is recorded here at the listed price.
         let receivables = ctx.optionalService(ReceivablesService.self)
-        let heading = "财务：按实收数量结算 \(Money.yuan(amount))" + (receivables != nil && amount > 0 ? "，并冲减客户应收账款" : "")
+        let creditLines = ls.compactMap { l -> ReturnCreditLine? in
+            let q = min(l.int("received") ?? 0, P.acceptedQuantity(l))
+            return q > 0 ? ReturnCreditLine(product: l.string("product") ?? "", spec: l.string("spec") ?? "", quantity: q) : nil
+        }
+        let heading = receivables != nil && !creditLines.isEmpty
+            ? "财务：按实收数量结算，按订单价冲减客户应收账款（退货单所列单价合计 \(Money.yuan(typedAmount))）"
+            : "财务：按实收数量结算 \(Money.yuan(typedAmount))"
         return try ctx.handleForm(P.settleForm, title: "退货结算",
                                   page: { form in ReturnStepPage(heading: heading, r: .init(r), form: form) }) { v in
             try ctx.db.transaction {
+                var amount = typedAmount
+                var creditNote: String?
+                if let receivables, !creditLines.isEmpty {
+                    let credit: ReturnCredit
+                    do {
+                        credit = try receivables.creditReturn(customerID: r.int("customer_id") ?? 0, lines: creditLines,
+                                                              reference: creditReference(id), ctx)
+                    } catch let e as ReturnCreditError {
+                        throw FormRejection(e.message)          // 422 on the settle form; nothing is booked
+                    }
+                    amount = credit.amountFen
+                    let parts = credit.parts.map { "\($0.product) \($0.quantity) × \(Money.yuan($0.unitPriceFen))（\($0.orderNo)）" }
+                    creditNote = "已冲减应收 \(Money.yuan(amount))：订货应收分录 #\(credit.entryID)（\(creditReference(id))）；按订单价："
+                        + parts.joined(separator: "，")
+                }
                 try move(r, "settle", reason: "按实收数量结算 \(Money.yuan(amount))", set: """
                     , settled_fen = \(amount), settle_note = \(v.optionalString("note")), settled_by = \(try ctx.requireUser().id), settled_at = \(ctx.epoch)
                     """, ctx)
-                if let receivables, amount > 0 {
-                    let entry = try receivables.credit(customerID: r.int("customer_id") ?? 0, amountFen: amount,
-                                                       reference: creditReference(id), ctx)
-                    try ctx.audit(AuditEntry(entity: "service.return", entityID: String(id), action: creditAction,
-                                             reason: "已冲减应收 \(Money.yuan(amount))：订货应收分录 #\(entry)（\(creditReference(id))）"))
+                if let creditNote {
+                    try ctx.audit(AuditEntry(entity: "service.return", entityID: String(id), action: creditAction, reason: creditNote))
                 }
             }
             return .redirect(to: "/service/returns/\(id)")

@@ -38,6 +38,25 @@ final class ReturnReceivablesWorld {
                 INSERT INTO order_ledger (customer_id, kind, amount_fen, entry_date, due_on, note, created_by, created_at)
                 VALUES (\(customer), 'shipment', 500000, '2026-01-10', '2026-02-10', '发货', \(rep), 0)
                 """)
+            // What 订货 shipped to this customer, at the ORDER's prices (90 元 and 20 元): the
+            // return is credited at these, not at the prices typed on the return (RULES §6).
+            let order = try t.db.insert("""
+                INSERT INTO order_orders (order_no, customer_id, channel, filled_on, received_on, state, created_by, created_at, updated_at)
+                VALUES ('DH-2026-0001', \(customer), 'fax', '2026-01-05', '2026-01-05', 'delivered', \(rep), 0, 0) RETURNING id
+                """)
+            let floor = try t.db.insert("""
+                INSERT INTO order_lines (order_id, line_no, product, spec, qty, unit_price_fen, amount_fen, delivered_qty)
+                VALUES (\(order), 1, '实木地板', '900×90', 20, 9000, 180000, 20) RETURNING id
+                """)
+            let skirting = try t.db.insert("""
+                INSERT INTO order_lines (order_id, line_no, product, spec, qty, unit_price_fen, amount_fen, delivered_qty)
+                VALUES (\(order), 2, '踢脚线', '2400', 10, 2000, 20000, 10) RETURNING id
+                """)
+            let delivery = try t.db.insert("""
+                INSERT INTO order_deliveries (order_id, delivered_on, value_fen, created_by, created_at)
+                VALUES (\(order), '2026-01-10', 200000, \(rep), 0) RETURNING id
+                """)
+            try t.db.execute("INSERT INTO order_delivery_lines (delivery_id, line_id, qty) VALUES (\(delivery), \(floor), 20), (\(delivery), \(skirting), 10)")
         }
     }
 
@@ -95,11 +114,12 @@ final class ReturnReceivablesWorld {
         let id = try w.receivedReturn()
         #expect(try w.outstanding() == 500_000, "receipt alone must not touch receivables")
         #expect(w.settle(id).status == 303)
-        // 8 × 100 元 + 5 × 20 元 = 900 元 settled and credited, not the 1,100 元 listed.
-        #expect(try w.t.db.scalar("SELECT settled_fen FROM service_returns WHERE id = \(id)") == 90_000)
-        #expect(try w.outstanding() == 410_000)
-        let entry = try #require(try w.t.db.first("SELECT * FROM order_ledger WHERE customer_id = \(w.customer) AND id <> (SELECT MIN(id) FROM order_ledger)"))
-        #expect(entry.int("amount_fen") == 90_000)
+        // RULES §6: the received quantities at the ORDER's price — 8 × 90 元 + 5 × 20 元 = 820 元 —
+        // not the 100 元 typed on the return (900 元) and not the 1,100 元 listed.
+        #expect(try w.t.db.scalar("SELECT settled_fen FROM service_returns WHERE id = \(id)") == 82_000)
+        #expect(try w.outstanding() == 418_000)
+        let entry = try #require(try w.t.db.first("SELECT * FROM order_ledger WHERE customer_id = \(w.customer) AND kind = 'return_credit'"))
+        #expect(entry.int("amount_fen") == 82_000)
         #expect(entry.string("note")?.contains("售后退货 #\(id)") == true)
         // The return shows the credit with the ledger reference.
         let page = w.client("finance").get("/service/returns/\(id)").body
@@ -108,11 +128,24 @@ final class ReturnReceivablesWorld {
         // 订货's ledger page shows the new balance.
         let ledger = w.client("finance").get("/order/receivables/\(w.customer)")
         #expect(ledger.status == 200)
-        #expect(ledger.body.contains(Money.format(410_000)))
+        #expect(ledger.body.contains(Money.format(418_000)))
         #expect(ledger.body.contains("售后退货 #\(id)"))
         // Settling again is refused and credits nothing more.
         #expect(w.client("finance").get("/service/returns/\(id)/settle").status == 409)
-        #expect(try w.outstanding() == 410_000)
+        #expect(try w.outstanding() == 418_000)
+    }
+
+    @Test("RULES §6: a return is never credited beyond what was shipped to the customer — 422 on the settle form, nothing booked")
+    func creditBeyondShippedIsRefused() throws {
+        let w = try ReturnReceivablesWorld(withOrdering: true)
+        // Only 5 of the 20 floorboards were shipped.
+        try w.t.db.execute("UPDATE order_delivery_lines SET qty = 5 WHERE line_id = (SELECT id FROM order_lines WHERE product = '实木地板')")
+        let id = try w.receivedReturn()           // 8 floorboards received back
+        let r = w.settle(id)
+        #expect(r.status == 422)
+        #expect(r.body.contains("超过已发给该客户的数量 5"))
+        #expect(try w.t.db.first("SELECT state FROM service_returns WHERE id = \(id)")?.string("state") == "received")
+        #expect(try w.outstanding() == 500_000)
     }
 
     @Test("RULES §3.2: the credit and the settlement are one transaction — a failing credit leaves the return unsettled")

@@ -119,6 +119,18 @@ def test_service_flows_through_nginx():
         # (c) A return through the five steps with a short receipt, settled on the received quantity.
         db.execute("""INSERT INTO order_ledger (customer_id, kind, amount_fen, entry_date, due_on, note, created_by, created_at)
                       VALUES (?, 'shipment', 500000, '2026-05-01', '2026-06-30', '发货', ?, 0)""", (out_city, rep_id))
+        # What 订货 shipped to the customer (RULES §6: a return is credited at the order's price,
+        # never beyond what was shipped): 30 floorboards at 100 元, 20 skirtings at 20 元.
+        order = db.execute("""INSERT INTO order_orders (order_no, customer_id, channel, filled_on, received_on, state,
+                              created_by, created_at, updated_at)
+                              VALUES ('DH-2026-0001', ?, 'fax', '2026-04-20', '2026-04-20', 'delivered', ?, 0, 0)""",
+                           (out_city, rep_id)).lastrowid
+        delivery = db.execute("""INSERT INTO order_deliveries (order_id, delivered_on, value_fen, created_by, created_at)
+                                 VALUES (?, '2026-05-01', 340000, ?, 0)""", (order, rep_id)).lastrowid
+        for no, product, spec, qty, price in ((1, "实木地板", "900×90", 30, 10000), (2, "踢脚线", "2400", 20, 2000)):
+            line_id = db.execute("""INSERT INTO order_lines (order_id, line_no, product, spec, qty, unit_price_fen, amount_fen, delivered_qty)
+                                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)""", (order, no, product, spec, qty, price, qty * price, qty)).lastrowid
+            db.execute("INSERT INTO order_delivery_lines (delivery_id, line_id, qty) VALUES (?, ?, ?)", (delivery, line_id, qty))
         db.commit()
         fin = login("fin")
         assert "¥5,000.00" in fin.get(f"/order/receivables/{out_city}").text
