@@ -124,7 +124,7 @@ enum ComplaintViews {
             ComplaintPage.Notice(name: r.string("name") ?? "", readAt: r.int("read_at").map { ctx.displayEpoch($0) })
         }
         return ctx.render(ComplaintPage(
-            c: rec.c, formTitle: rec.formTitle, error: req.query["error"], quality: quality,
+            c: rec.c, formTitle: rec.formTitle, quality: quality,
             hasFiles: !files.isEmpty, files: files,
             hasDepartments: !rec.departments.isEmpty, departments: rec.departments,
             remedyAt: ctx.displayEpoch(c.int("remedy_at")), closedAt: ctx.displayEpoch(c.int("closed_at")),
@@ -440,8 +440,6 @@ struct ComplaintPage: PageModel {
 
     var c: ComplaintView
     var formTitle: String
-    /// A refusal sent back by a step (`?error=`).
-    var error: String?
     var quality: Bool
     var hasFiles: Bool
     var files: [File]

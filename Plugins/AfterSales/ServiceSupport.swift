@@ -20,7 +20,7 @@ enum ServiceUtil {
 
     /// A business refusal shown on the record's page (nothing changed).
     static func back(_ path: String, _ message: String) -> Response {
-        .redirect(to: path + "?error=" + URLEncoding.percentEncode(message))
+        .redirect(to: path, flash: .error(message))     // in the session, never in the URL (#16)
     }
 
     static func history(entity: String, id: Int64, titles: [String: String], _ ctx: Context) throws -> [HistoryRow] {

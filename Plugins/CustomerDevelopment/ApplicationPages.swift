@@ -281,8 +281,7 @@ enum ApplicationPages {
                 .init(at: ctx.displayEpoch(r.int("at")), username: r.string("username") ?? "", action: r.string("action") ?? "",
                       from: stateTitles[r.string("from_state") ?? ""] ?? "", to: stateTitles[r.string("to_state") ?? ""] ?? "",
                       reason: r.string("reason") ?? "")
-            },
-            error: req.query["error"] ?? "", hasError: req.query["error"] != nil), title: "新客户认定申请")
+            }), title: "新客户认定申请")
     }
 
     static let print: Handler = { req, ctx in
@@ -301,7 +300,7 @@ enum ApplicationPages {
         let reason = req.form["reason"]
         let state = State(rawValue: app.string("state") ?? "") ?? .draft
         func back(_ message: String) -> Response {
-            .redirect(to: "/crm/applications/\(id)?error=" + URLEncoding.percentEncode(message))
+            .redirect(to: "/crm/applications/\(id)", flash: .error(message))     // in the session, never in the URL (#16)
         }
         // 003 §2.4: the 客户评定报告 of this application (a replaced or rejected one does not count).
         let rating = try ctx.db.first("""
@@ -442,9 +441,6 @@ struct ApplicationPage: PageModel {
     var actions: [Action]
     var hasActions: Bool
     var history: [Event]
-    /// A refusal of the last action (`?error=`).
-    var error: String
-    var hasError: Bool
 
     struct Action: TemplateModel {
         var action: String

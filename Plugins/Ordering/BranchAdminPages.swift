@@ -131,7 +131,6 @@ enum BranchAdminPages {
         var deadline: String
         var intents: [Intent]
         var canAdmin: Bool
-        var error: String?
     }
 
     /// A form about one branch (stock, monthly sales).
@@ -279,7 +278,7 @@ enum BranchAdminPages {
                 .init(dueDate: r.text("due_date"), periodStart: r.text("period_start"), periodEnd: r.text("period_end"),
                       submitted: ctx.displayEpoch(r.int("submitted_at")), isLate: r.bool("late"))
             },
-            canAdmin: ctx.can(BranchPages.admin), error: req.query["error"])
+            canAdmin: ctx.can(BranchPages.admin))
         return ctx.render(page, title: b.string("name") ?? "分支机构")
     }
 

@@ -82,7 +82,6 @@ enum BranchOrderPages {
         var actions: [ActionView]
         var hasActions: Bool
         var history: [History]
-        var error: String?
     }
 
     /// Finance's list of released orders waiting for the branch's payment.
@@ -98,7 +97,6 @@ enum BranchOrderPages {
 
         var orders: [Order]
         var hasOrders: Bool
-        var error: String?
     }
 
     static let create: Handler = { req, ctx in
@@ -218,8 +216,7 @@ enum BranchOrderPages {
             history: history.map { r in
                 .init(at: ctx.displayEpoch(r.int("at")), username: r.text("username"), action: r.text("action"),
                       from: stateTitles[r.text("from_state")] ?? "", to: stateTitles[r.text("to_state")] ?? "", reason: r.text("reason"))
-            },
-            error: req.query["error"])
+            })
         return ctx.render(page, title: "分支机构订货单 #\(id)")
     }
 
@@ -267,6 +264,6 @@ enum BranchOrderPages {
         let orders = rows.map { r in
             SettlementsPage.Order(id: r.int("id") ?? 0, branch: r.text("name"), date: r.text("order_date"), amount: Money.format(r.int("amount") ?? 0))
         }
-        return ctx.render(SettlementsPage(orders: orders, hasOrders: !orders.isEmpty, error: req.query["error"]), title: "分支机构回款")
+        return ctx.render(SettlementsPage(orders: orders, hasOrders: !orders.isEmpty), title: "分支机构回款")
     }
 }

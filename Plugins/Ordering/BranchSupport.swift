@@ -95,7 +95,7 @@ enum BranchData {
 
     /// A single-line error text for a redirect back to a page.
     static func back(_ path: String, _ message: String) -> Response {
-        .redirect(to: path + "?error=" + URLEncoding.percentEncode(message))
+        .redirect(to: path, flash: .error(message))     // in the session, never in the URL (#16)
     }
 }
 

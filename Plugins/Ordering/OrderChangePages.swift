@@ -81,7 +81,6 @@ enum OrderChangePages {
         var c: ChangeView
         var o: OrderRecord
         var orderStateText: String
-        var error: String?
         var actions: [ActionView]
         var hasActions: Bool
         var isApproved: Bool
@@ -159,7 +158,7 @@ enum OrderChangePages {
                                                 OrderChangeFlow.machine.transitions.first { $0.action == a }?.title
                                                     ?? ["create": "登记变更申请", "ack": "部门确认收到变更通知"][a] ?? a
                                             })
-        let page = ChangeDetailPage(c: ChangeView(c, ctx), o: OrderRecord(o), orderStateText: OrderUtil.state(o).title, error: req.query["error"],
+        let page = ChangeDetailPage(c: ChangeView(c, ctx), o: OrderRecord(o), orderStateText: OrderUtil.state(o).title,
                               actions: actions, hasActions: !actions.isEmpty, isApproved: st == .approved, depts: depts, history: history)
         return ctx.render(page, title: "合同变更 #\(c.int("id") ?? 0)")
     }

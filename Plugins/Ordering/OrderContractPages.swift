@@ -25,7 +25,6 @@ enum OrderContractPages {
 
         var contracts: [Contract]
         var canCreate: Bool
-        var error: String?
         var form: FormView
     }
 
@@ -62,7 +61,7 @@ enum OrderContractPages {
         }
         if req.method == "POST" { try ctx.require(OrderPages.register) }
         return try ctx.handleForm(OrderForms.contract, title: "销售合同", page: { form in
-            ContractsPage(contracts: try contracts(), canCreate: ctx.can(OrderPages.register), error: req.query["error"], form: form)
+            ContractsPage(contracts: try contracts(), canCreate: ctx.can(OrderPages.register), form: form)
         }) { v in
             let c = try OrderIntake.customer(code: v.string("customer_code"), field: "customer_code", ctx)
             if try ctx.db.scalar("SELECT COUNT(*) FROM order_contracts WHERE contract_no = \(v.string("contract_no"))") ?? 0 > 0 {

@@ -112,7 +112,9 @@ enum OrderUtil {
     }
 
     static func back(_ path: String, error: String) -> Response {
-        .redirect(to: path + "?error=" + URLEncoding.percentEncode(error))
+        // The refusal travels in the session (shown once on the next page), never in the URL:
+        // a crafted link cannot put an official-looking banner on a real record (#16).
+        .redirect(to: path, flash: .error(error))
     }
 
     /// Parses `YYYY-MM-DD HH:MM` in the company zone into epoch seconds.

@@ -54,8 +54,6 @@ enum OrderDetailPages {
         var oralNotice: String
         var oralDeadline: String
         var oralOverdue: Bool
-        /// `?error=` after a refused action.
-        var error: String?
         var checkedAt: String
         var checks: [OrderCheckView]
         var isSporadic: Bool
@@ -168,8 +166,7 @@ enum OrderDetailPages {
             writtenConfirmed: ctx.displayEpoch(o.int("written_confirmed_at")), isPhone: o.string("channel") == "phone",
             hasOral: o.int("oral_notice_at") != nil, oralNotice: ctx.displayEpoch(o.int("oral_notice_at")),
             oralDeadline: ctx.displayEpoch(oralDeadline),
-            oralOverdue: state == .accepted && (oralDeadline.map { $0 < ctx.epoch } ?? false),
-            error: req.query["error"], checkedAt: ctx.displayEpoch(o.int("checked_at")), checks: OrderCheckView.all(o),
+            oralOverdue: state == .accepted && (oralDeadline.map { $0 < ctx.epoch } ?? false), checkedAt: ctx.displayEpoch(o.int("checked_at")), checks: OrderCheckView.all(o),
             isSporadic: o.bool("sporadic"), prepaid: OrderUtil.yuan(o.int("prepaid_fen")),
             prepaidConfirmed: Money.format(confirmed), advanceHeld: Money.format(try Ledger.orderAdvance(id, ctx)),
             showPrepayment: o.bool("sporadic") || confirmed > 0,

@@ -72,7 +72,6 @@ enum OrderWriteoffs {
         var w: Writeoff
         var stateText: String
         var outstanding: String
-        var error: String?
         var actions: [ActionView]
         var hasActions: Bool
         var history: [HistoryView]
@@ -131,8 +130,7 @@ enum OrderWriteoffs {
                      amount: OrderUtil.yuan(w.int("amount_fen")), reason: w.text("reason"), requestedName: w.text("requested_name"),
                      requestedAt: ctx.displayEpoch(w.int("requested_at")), decidedName: w.text("decided_name"),
                      decidedAt: ctx.displayEpoch(w.int("decided_at")), decisionReason: w.text("decision_reason")),
-            stateText: st.title, outstanding: Money.format(try Ledger.totals(customer: w.int("customer_id") ?? 0, ctx).receivable),
-            error: req.query["error"], actions: actions, hasActions: !actions.isEmpty,
+            stateText: st.title, outstanding: Money.format(try Ledger.totals(customer: w.int("customer_id") ?? 0, ctx).receivable), actions: actions, hasActions: !actions.isEmpty,
             history: try OrderUtil.history("order.writeoff", id, ctx, state: { WriteoffState(rawValue: $0)?.title ?? $0 }, action: { a in
                 machine.transitions.first { $0.action == a }?.title ?? ["create": "申请核销"][a] ?? a
             }))

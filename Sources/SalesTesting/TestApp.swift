@@ -176,6 +176,17 @@ public final class TestClient {
     /// a successful login the client holds the session's CSRF token (read from the home page), so
     /// `submit` works at once.
     @discardableResult
+    /// A refused action's message: the action redirected back (303) and the next page shows the
+    /// refusal as an error flash (kept in the session, never in the URL). nil when there is none.
+    public func refusal(after r: Response) -> String? {
+        guard r.status == 303, let location = r.location else { return nil }
+        let page = get(location).body
+        guard let start = page.range(of: "<div class=\"flash error\""),
+              let open = page[start.upperBound...].range(of: ">"),
+              let close = page[open.upperBound...].range(of: "</div>") else { return nil }
+        return String(page[open.upperBound..<close.lowerBound])
+    }
+
     public func login(_ username: String, password: String = TestApp.password) -> Response {
         get("/login")
         let r = submit("/login", [("username", username), ("password", password)])

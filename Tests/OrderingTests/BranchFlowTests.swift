@@ -146,7 +146,7 @@ final class BranchFixture {
         #expect(dir.get("/").body.contains("超资金占用限额订单待审批：华东分公司 #\(third)"))
         let noReason = f.act(dir, third, "reject")
         #expect(noReason.status == 303)
-        #expect(noReason.location?.contains("error=") == true)
+        #expect(dir.refusal(after: noReason) != nil)
         #expect(try f.state(third) == "pending")
         // Approve → released, decided by the director, audited pending → released.
         #expect(f.act(dir, third, "approve").status == 303)

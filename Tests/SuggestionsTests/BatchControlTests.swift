@@ -29,7 +29,7 @@ import SalesTesting
 
     func client(_ user: String) -> TestClient {
         let c = t.client()
-        c.login(user)
+        _ = c.login(user)
         return c
     }
 
@@ -91,13 +91,13 @@ import SalesTesting
             .string("reason") == "批次 2026-12（本月评审批次已公布，本建议转入 2026-12 批次）")
         // Not stuck: graded in December and published there.
         try at(2026, 12, 22)
-        chair.login("chair")
+        _ = chair.login("chair")
         #expect(grade(chair, late, [("outcome", "grade2"), ("departments", "销售部")]).status == 303)
         #expect(finalize(chair, "2026-12").status == 303)
-        seller.login("seller")
+        _ = seller.login("seller")
         #expect(seller.get(late).body.contains("已公布：二等奖"))
         // A suggestion in the calendar's own batch gets no note.
-        staff.login("staff")
+        _ = staff.login("staff")
         let earlyPage = staff.get(early)
         #expect(earlyPage.status == 200 && !earlyPage.body.contains("批次说明"))
     }
@@ -112,13 +112,13 @@ import SalesTesting
         #expect(try batch(of: "连续跳过") == "2027-01")
         #expect(staff.get(path).body.contains("本月评审批次已公布，本建议转入 2027-01 批次"))
         try at(2026, 11, 25)
-        staff.login("staff")
+        _ = staff.login("staff")
         let after = try submit(staff, "二十五日提交")
         #expect(try batch(of: "二十五日提交") == "2027-01")
         #expect(staff.get(after).body.contains("2026-12 批次已公布，本建议转入 2027-01 批次"))
         // Batches unaffected by a publication keep the calendar's rule and say nothing.
         try at(2027, 1, 3)
-        staff.login("staff")
+        _ = staff.login("staff")
         let plain = try submit(staff, "一月初提交")
         #expect(try batch(of: "一月初提交") == "2027-01")
         let plainPage = staff.get(plain)
