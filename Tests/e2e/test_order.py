@@ -281,7 +281,9 @@ def test_money_controls_through_nginx():
         oid = int(order.rsplit("/", 1)[1])
         assert state(s, oid) == "sporadic_pending"
         r = act(gm, order, "approve", "零星采购")
-        assert r.status == 303 and "error=" in r.header("Location") and state(s, oid) == "sporadic_pending"
+        assert r.status == 303 and r.header("Location") == order and state(s, oid) == "sporadic_pending"
+        assert "财务部尚未确认收到全额预付款" in gm.get(order).text      # the refusal, once, from the session
+        assert "财务部尚未确认收到全额预付款" not in gm.get(order).text
         assert "零星客户订单待确认预付款" in fin.get("/").text
         no = re.search(r"DH-2026-\d{4}", rep.get(order).text).group(0)
         fin.get(f"/order/payments/new?kind=prepayment&order={no}")
