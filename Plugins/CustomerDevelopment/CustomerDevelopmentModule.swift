@@ -18,8 +18,14 @@ public struct CustomerDevelopmentModule: DepartmentModule {
     /// `crm.use` it only widens what they can look up through `CustomerDirectory`. Service reps
     /// see the customers of their own patrols and complaints.
     static let viewAll = Permission("crm", "view_all", title: "查看全部客户",
-                                    defaultRoles: [.salesSupervisor, .salesManager, .marketingDirector, .generalManager,
-                                                   .serviceSupervisor])
+                                    defaultRoles: [.salesManager, .marketingDirector, .generalManager, .serviceSupervisor])
+    /// 004 第四章: a 销售主管 sees the customers of the team — the people who report to them (directly
+    /// or through others: 系统管理 → 用户 → 直属上级) — besides their own.
+    static let viewTeam = Permission("crm", "view_team", title: "查看本组客户", defaultRoles: [.salesSupervisor])
+    /// 重点客户管理表 (RULES §1.5): kept by the sales heads for the whole company.
+    static let keyCustomers = Permission("crm", "key_customers", title: "重点客户管理",
+                                         defaultRoles: [.salesSupervisor, .salesManager, .marketingDirector, .generalManager,
+                                                        .serviceSupervisor])
     /// Approve or reject qualification applications; resume or close suspended ones (002 §8–§12).
     static let approve = Permission("crm", "approve", title: "审批新客户认定", defaultRoles: [.salesSupervisor, .salesManager])
     /// Reassign a customer's owner (audited).
@@ -38,7 +44,7 @@ public struct CustomerDevelopmentModule: DepartmentModule {
                                          defaultRoles: [.generalManager, .salesManager])
 
     public var permissions: [Permission] {
-        [Self.use, Self.viewAll, Self.approve, Self.reassign, Self.policy, Self.reviewRating, Self.approveUpgrade, Self.weeklyReport]
+        [Self.use, Self.viewAll, Self.viewTeam, Self.keyCustomers, Self.approve, Self.reassign, Self.policy, Self.reviewRating, Self.approveUpgrade, Self.weeklyReport]
     }
 
     public var menu: [MenuItem] {
@@ -107,6 +113,21 @@ public struct CustomerDevelopmentModule: DepartmentModule {
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
         try Inbox.items(for: user, ctx) + RatingReview.inbox(for: user, ctx) + VisitPages.inbox(for: user, ctx)
             + SurveyReportPages.inbox(for: user, ctx) + WeeklyReport.inbox(for: user, ctx)
+    }
+
+    /// A user about to be deactivated hands their customers over first (RULES §6, Teams).
+    public func held(by userID: Int64, _ ctx: Context) throws -> [HeldRecords] {
+        let n = try ctx.db.scalar("SELECT COUNT(*) FROM crm_customers WHERE owner_id = \(userID)") ?? 0
+        return [HeldRecords(title: "客户开发：负责的客户", count: Int(n))]
+    }
+
+    public func handOver(from userID: Int64, to successorID: Int64, reason: String, _ ctx: Context) throws {
+        for r in try ctx.db.query("SELECT id FROM crm_customers WHERE owner_id = \(userID) ORDER BY id") {
+            let id = try r.requireInt("id")
+            try ctx.db.execute("UPDATE crm_customers SET owner_id = \(successorID), updated_at = \(ctx.epoch) WHERE id = \(id)")
+            try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(id), action: "reassign",
+                                     from: String(userID), to: String(successorID), reason: reason))
+        }
     }
 
     public func services(_ s: inout ServiceRegistry) {

@@ -178,7 +178,7 @@ enum CustomerPages {
                       text: "\(r.string("rating_class") ?? "") 类（\(RatingReview.stateTitles[r.string("state") ?? ""] ?? "")）")
             },
             info: info?.0, infoText: info?.1 ?? "尚未填写。",
-            canSeeKey: ctx.can(CustomerDevelopmentModule.viewAll),
+            canSeeKey: ctx.can(CustomerDevelopmentModule.keyCustomers),
             canApply: c.string("status") == "prospect"
                 && !apps.contains { ["draft", "investigating", "evaluated", "suspended"].contains($0.string("state") ?? "") },
             canReassign: ctx.can(CustomerDevelopmentModule.reassign),

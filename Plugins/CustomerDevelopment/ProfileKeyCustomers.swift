@@ -11,10 +11,10 @@ enum KeyCustomerPages {
     static let noFiguresNote = "订货模块未安装，暂无销售数据"
 
     static func routes(_ r: inout RouteBuilder) {
-        r.get("key-customers", .permission(CustomerDevelopmentModule.viewAll), list)
-        r.get("key-customers/new", .permission(CustomerDevelopmentModule.viewAll), pick)
-        r.form("key-customers/:id", .permission(CustomerDevelopmentModule.viewAll), edit)
-        r.form("key-customers/:id/remove", .permission(CustomerDevelopmentModule.viewAll), remove)
+        r.get("key-customers", .permission(CustomerDevelopmentModule.keyCustomers), list)
+        r.get("key-customers/new", .permission(CustomerDevelopmentModule.keyCustomers), pick)
+        r.form("key-customers/:id", .permission(CustomerDevelopmentModule.keyCustomers), edit)
+        r.form("key-customers/:id/remove", .permission(CustomerDevelopmentModule.keyCustomers), remove)
     }
 
     /// **Integration point with the 订货 (ordering) module.** Per customer id: `sales`, this

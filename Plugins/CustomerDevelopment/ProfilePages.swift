@@ -14,7 +14,7 @@ import SalesKit
 enum ProfilePages {
 
     static let menu: [MenuItem] = [
-        MenuItem("重点客户", path: "key-customers", access: .permission(CustomerDevelopmentModule.viewAll)),
+        MenuItem("重点客户", path: "key-customers", access: .permission(CustomerDevelopmentModule.keyCustomers)),
     ]
 
     static func routes(_ r: inout RouteBuilder) {
@@ -100,7 +100,7 @@ enum ProfilePages {
                       current: r.int("version") == s.currentVersion)
             },
             hasVersions: versions.count > 1,
-            isKey: isKey && ctx.can(CustomerDevelopmentModule.viewAll)), title: title + "：" + s.c.name)
+            isKey: isKey && ctx.can(CustomerDevelopmentModule.keyCustomers)), title: title + "：" + s.c.name)
     }
 
     /// The current file laid out like the paper form (a blank form when there is none yet).

@@ -187,6 +187,7 @@ public final class TestClient {
         return String(page[open.upperBound..<close.lowerBound])
     }
 
+    @discardableResult
     public func login(_ username: String, password: String = TestApp.password) -> Response {
         get("/login")
         let r = submit("/login", [("username", username), ("password", password)])

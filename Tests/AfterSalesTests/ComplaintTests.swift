@@ -48,7 +48,7 @@ final class ServiceWorld {
 
     func client(_ user: String) -> TestClient {
         let c = t.client()
-        c.login(user)
+        _ = c.login(user)
         return c
     }
 
