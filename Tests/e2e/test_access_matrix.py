@@ -20,6 +20,8 @@ AUTHENTICATED = {
     "/ideas/bulletin": "published results, every user (§24)",
     "/ideas/calendar": "the suggestion calendar, every user (§19, §21, §23.2)",
     "/ideas/bulletin/:batch": "published results, every user (§24)",
+    "/order/products": "the product master: its keepers (order.products) or anyone who sees orders (the handler checks both; "
+                       "a route's Access names one permission)",
 }
 PUBLIC = {"/login", "/healthz", "/_debug/sleep", "/_debug/crash"}  # the debug routes exist only with SALES_DEBUG_ROUTES=1 (tests)
 
