@@ -186,7 +186,7 @@ import AdminModule
         let c = t.client()
         let page = c.get("/sales/login")
         #expect(page.status == 200)
-        #expect(page.body.contains(#"href="/sales/static/app.css""#))
+        #expect(page.body.contains(#"href="/sales/static/app.css?v="#))
         #expect(!page.body.contains(#"href="/static/"#))
         let preCookie = try #require(page.headers.first { $0.0 == "Set-Cookie" }?.1)
         #expect(preCookie.contains("Path=/sales;"))

@@ -350,8 +350,8 @@ def run_flow(fe):
         assert page.header(k) == v, f"{fe.name}: security header {k} missing on a page"
     assert "default-src 'self'" in (page.header("Content-Security-Policy") or "")
     links = check_links(fe, page, "/login")
-    css = [u for u in links if u.endswith("/static/app.css")]
-    assert css == [m + "/static/app.css"], links
+    css = [u for u in links if u.split("?")[0].endswith("/static/app.css")]
+    assert len(css) == 1 and css[0].startswith(m + "/static/app.css?v="), links
     style = c.get(css[0], absolute=True)
     assert style.status == 200 and b"{" in style.body, f"{fe.name}: static CSS {css[0]} → {style.status}"
     assert "css" in (style.header("Content-Type") or "")

@@ -43,6 +43,10 @@ def test_static_files_are_gzipped_and_versioned_urls_cached_long_but_pages_are_n
         assert c.login("rep").status == 303
         page = c.request("GET", "/", headers={"Accept-Encoding": "gzip"})
         assert page.status == 200 and page.header("Content-Encoding") is None
+        # The layout links the CSS by content hash: cached for a year, new after an upgrade.
+        import re
+        href = re.search(r'href="(/static/app\.css\?v=[0-9a-f]{1,8})"', page.text).group(1)
+        assert "max-age=31536000" in (c.get(href).header("Cache-Control") or "")
         # The security headers stay on static files too.
         assert css.header("X-Content-Type-Options") == "nosniff"
     finally:

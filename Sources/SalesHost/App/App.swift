@@ -59,6 +59,8 @@ public final class App: Sendable {
     let requestStats: RequestStatsHooks?
     /// The running salesd's version (`salesd --version`), for the status page.
     public let version: String
+    /// A hash of the static files the layout links (`?v=` on their URLs).
+    public let assetVersion: String
 
     public init(config: AppConfig, modules: [any DepartmentModule], logger: Logger = Logger(label: "salesd"),
                 pool: (@Sendable () -> PoolHealth)? = nil, requestStats: RequestStatsHooks? = nil, version: String = "dev") throws {
@@ -76,6 +78,7 @@ public final class App: Sendable {
         registry = try Registry(modules: modules, coreRoutes: CoreRoutes.definitions(debug: config.debugRoutes),
                                 disabledModules: config.disabledModuleIDs)
         renderer = try Renderer(webDir: config.webDir, pluginsDir: config.pluginsDir, modules: modules)
+        assetVersion = App.contentHash(of: ["app.css", "print.css"].map { config.webDir + "/static/" + $0 })
         auditCatalogue = AuditCatalogue(core: CoreVocabulary.make(permissions: registry.permissions),
                                         modules: registry.modules.map { m in
                                             .init(id: m.manifest.id, title: m.manifest.title, vocabulary: m.auditVocabulary)
@@ -136,5 +139,18 @@ public final class App: Sendable {
 
     public var workerThreads: Int {
         config.threads > 0 ? config.threads : 2 * ProcessInfo.processInfo.activeProcessorCount
+    }
+}
+
+extension App {
+    /// FNV-1a over the files' bytes, 8 hex digits (a missing file counts as empty).
+    static func contentHash(of paths: [String]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for path in paths {
+            for byte in FileManager.default.contents(atPath: path) ?? Data() {
+                h = (h ^ UInt64(byte)) &* 0x100_0000_01b3
+            }
+        }
+        return String(String(h, radix: 16).suffix(8))
     }
 }

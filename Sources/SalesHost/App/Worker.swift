@@ -419,7 +419,7 @@ public final class Worker: ContextHost {
         let views = flashes.map { Shell.FlashView(kind: $0.kind.rawValue, text: $0.text, alert: $0.kind == .error) }
         guard let user else {
             return Shell(title: title, companyName: config.companyName, user: nil, menu: [], crumbs: [], hasCrumbs: false,
-                         back: nil, flashes: views)
+                         back: nil, flashes: views, assetVersion: app.assetVersion)
         }
         let entries = menuEntries(for: user)
         // The item the page is under: the longest menu path that is the path or a folder of it
@@ -467,7 +467,7 @@ public final class Worker: ContextHost {
             crumbs.append(.init(title: title, href: nil))
         }
         return Shell(title: title, companyName: config.companyName, user: .init(displayName: user.displayName), menu: menu,
-                     crumbs: crumbs, hasCrumbs: crumbs.count > 1, back: back, flashes: views)
+                     crumbs: crumbs, hasCrumbs: crumbs.count > 1, back: back, flashes: views, assetVersion: app.assetVersion)
     }
 
     /// Registry order is menu order; a module shows only if the user may open one of its items.

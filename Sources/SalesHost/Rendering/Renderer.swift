@@ -105,7 +105,8 @@ extension Shell: TemplateValueRepresentable {
                  .list(crumbs.map { .object([.text($0.title), $0.href.map { .text($0) } ?? .null]) }),
                  .bool(hasCrumbs),
                  back.map { .object([.text($0.title), .text($0.href)]) } ?? .null,
-                 .list(flashes.map { .object([.text($0.kind), .text($0.text), .bool($0.alert)]) })])
+                 .list(flashes.map { .object([.text($0.kind), .text($0.text), .bool($0.alert)]) }),
+                 .text(assetVersion)])
     }
 }
 
@@ -123,6 +124,9 @@ struct Shell: TemplateModel {
     var back: Link? = nil
     /// One-time messages (`Flash`), shown above the page's content.
     var flashes: [FlashView] = []
+    /// The static files' content hash: `/static/app.css?v=…` is cached for a year by nginx and
+    /// changes with every upgrade that changes the CSS (no stale styles after an upgrade).
+    var assetVersion = ""
 
     struct ShellUser: TemplateModel {
         var displayName: String
