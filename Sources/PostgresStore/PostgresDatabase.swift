@@ -43,21 +43,20 @@ public final class PostgresDatabase: Database {
 
     @discardableResult
     public func query(_ sql: SQL) throws -> [Row] {
-        let (text, count) = Self.numbered(sql.text)
-        guard count == sql.bindings.count else {
-            throw StorageError(.other, "statement has \(count) placeholders but \(sql.bindings.count) values: \(sql.text)")
-        }
-        let name = try statement(text, count: count)
-        let result = try withParameters(sql.bindings) { values, lengths, formats in
-            PQexecPrepared(conn, name, Int32(count), values, lengths, formats, 0)
-        }
+        let result = try run(sql)
         defer { PQclear(result) }
-        try check(result, sql.text)
         return rows(result)
     }
 
     @discardableResult
     public func execute(_ sql: SQL) throws -> Int {
+        let result = try run(sql)
+        defer { PQclear(result) }
+        return Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+
+    /// Prepares (once) and runs a statement with its values; the caller clears the result.
+    private func run(_ sql: SQL) throws -> OpaquePointer? {
         let (text, count) = Self.numbered(sql.text)
         guard count == sql.bindings.count else {
             throw StorageError(.other, "statement has \(count) placeholders but \(sql.bindings.count) values: \(sql.text)")
@@ -66,9 +65,13 @@ public final class PostgresDatabase: Database {
         let result = try withParameters(sql.bindings) { values, lengths, formats in
             PQexecPrepared(conn, name, Int32(count), values, lengths, formats, 0)
         }
-        defer { PQclear(result) }
-        try check(result, sql.text)
-        return Int(String(cString: PQcmdTuples(result))) ?? 0
+        do {
+            try check(result, sql.text)
+        } catch {
+            PQclear(result)
+            throw error
+        }
+        return result
     }
 
     public func transaction<T>(_ body: () throws -> T) throws -> T {

@@ -8,23 +8,35 @@ import sqlite3
 from harness import PASSWORD, Stack
 
 
-def test_suggestion_year_through_nginx():
+def clocked_stack():
+    """A stack on the test clock; returns (stack, at) where at("2026-11-20T09:00:00") sets the
+    company-zone time."""
     probe = Stack()
     clock = os.path.join(probe.dir, "now.txt")
-    s = Stack(extra_env={"SALES_CLOCK_FILE": clock})
 
-    def at(day):
+    def at(moment):
         with open(clock, "w") as f:
-            f.write(day + "T10:00:00+08:00")
+            f.write((moment if "T" in moment else moment + "T10:00:00") + "+08:00")
 
+    return Stack(extra_env={"SALES_CLOCK_FILE": clock}), at
+
+
+def add_staff(cli, manager=False):
+    """The proposers (finance and sales), the chair and, if asked, the sales manager."""
+    cli("user", "add", "staff", "--display-name", "员工甲", "--roles", "finance", "--department", "财务部", "--password", PASSWORD)
+    cli("user", "add", "seller", "--display-name", "员工乙", "--roles", "sales_rep", "--department", "销售部", "--password", PASSWORD)
+    cli("user", "add", "chair", "--display-name", "营销总监", "--roles", "marketing_director", "--password", PASSWORD)
+    if manager:
+        cli("user", "add", "mgr", "--display-name", "销售部经理", "--roles", "sales_manager", "--department", "销售部", "--password", PASSWORD)
+
+
+def test_suggestion_year_through_nginx():
+    s, at = clocked_stack()
     at("2026-11-05")
     s.start()
     try:
         cli = s.cli
-        cli("user", "add", "staff", "--display-name", "员工甲", "--roles", "finance", "--department", "财务部", "--password", PASSWORD)
-        cli("user", "add", "seller", "--display-name", "员工乙", "--roles", "sales_rep", "--department", "销售部", "--password", PASSWORD)
-        cli("user", "add", "chair", "--display-name", "营销总监", "--roles", "marketing_director", "--password", PASSWORD)
-        cli("user", "add", "mgr", "--display-name", "销售部经理", "--roles", "sales_manager", "--department", "销售部", "--password", PASSWORD)
+        add_staff(cli, manager=True)
 
         # Admin seats the committee (§22) and registers departments with headcounts (§23.4).
         admin = s.client()
@@ -96,7 +108,6 @@ def test_suggestion_year_through_nginx():
         assert ranking.index("财务部") < ranking.index("销售部")
     finally:
         s.stop()
-        probe.stop()
 
 
 def test_late_20th_suggestion_joins_next_batch_through_nginx():
@@ -104,21 +115,12 @@ def test_late_20th_suggestion_joins_next_batch_through_nginx():
     a suggestion submitted later that day would belong to it by the calendar, but it never joins a
     published batch — it goes to the next open one, the proposer is told which and why on the form
     and the record page, and it is graded and published there."""
-    probe = Stack()
-    clock = os.path.join(probe.dir, "now.txt")
-    s = Stack(extra_env={"SALES_CLOCK_FILE": clock})
-
-    def at(moment):
-        with open(clock, "w") as f:
-            f.write(moment + "+08:00")
-
+    s, at = clocked_stack()
     at("2026-11-20T09:00:00")
     s.start()
     try:
         cli = s.cli
-        cli("user", "add", "staff", "--display-name", "员工甲", "--roles", "finance", "--department", "财务部", "--password", PASSWORD)
-        cli("user", "add", "seller", "--display-name", "员工乙", "--roles", "sales_rep", "--department", "销售部", "--password", PASSWORD)
-        cli("user", "add", "chair", "--display-name", "营销总监", "--roles", "marketing_director", "--password", PASSWORD)
+        add_staff(cli)
         admin = s.client()
         admin.login("admin")
         page = admin.get("/ideas/committee").text
@@ -168,4 +170,3 @@ def test_late_20th_suggestion_joins_next_batch_through_nginx():
                              WHERE b.finalized_at IS NOT NULL AND s.published = 0""").fetchone()[0] == 0
     finally:
         s.stop()
-        probe.stop()
