@@ -547,6 +547,12 @@ class World:
         """Undoes what last round's fuzzing changed that this round's steps rely on, and opens a
         fresh branch (its manager may have been changed)."""
         rep_id = self.user_id("u_sales_rep")
+        # The fuzzed user form may have made a world user somebody's 直属上级: a 销售主管 with a
+        # team sees only the team's customers (004 第四章), so the reports-to links go first.
+        db = sqlite3.connect(self.s.db_path)
+        db.execute("UPDATE users SET supervisor_id = NULL")
+        db.commit()
+        db.close()
         for cust, _ in self.customers:
             self.sales_supervisor.submit(cust + "/owner", {"owner_id": rep_id, "reason": "恢复负责人"}, expect=None)
             db = sqlite3.connect(self.s.db_path)
