@@ -768,6 +768,9 @@ class World:
         r = self.admin.submit("/admin/users/new", {"username": name, "display_name": "待编辑", "password": PASSWORD + "x",
                                                    "roles": "sales_rep"})
         self.page(loc(r))          # admin:user.edit is fuzzed on this user, never on the people of the world
+        d = self.admin.submit("/admin/departments/new", {"code": f"victim{self.round}", "name": f"待编辑部门{self.round}",
+                                                         "position": "50"})
+        self.page(loc(d))          # admin:department.edit likewise, never on the world's departments
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1475,6 +1478,11 @@ def test_every_declared_form_fuzzed_through_the_stack():
         world = World(s, actors)
         world.setup()
         own = {f"/admin/users/{world.user_id(n)}" for n in list(users.values()) + ["admin", "rep"]}
+        # The world's departments (the directory the people belong to) are not renamed or switched
+        # off by the fuzzer: a victim department per round is (World.admin_users).
+        db = sqlite3.connect(s.db_path)
+        own |= {f"/admin/departments/{i}" for (i,) in db.execute("SELECT id FROM departments")}
+        db.close()
 
         def skip(path):
             # Editing the fuzzing people themselves (roles, password, active) or the role matrix
