@@ -75,7 +75,7 @@ struct Check: ParsableCommand {
         do {
             let db = try app.openDatabase()
             try Migrator.refuseNewer(db, modules: app.migrationPlan)
-            let stored = try Backups.schemaVersions(db)
+            let stored = try Migrator.storedVersions(db)
             let pending = app.migrationPlan.flatMap { m in m.migrations.filter { $0.version > stored[m.id] ?? 0 }.map { "\(m.id) \($0.version)" } }
             if pending.isEmpty {
                 ok("数据库结构为最新 (schema up to date): \(config.databasePath)")

@@ -16,9 +16,7 @@ struct HostSystemStatus: SystemStatusService {
             SystemStatus.Backup(at: Date(timeIntervalSince1970: TimeInterval(r.int("at") ?? 0)), path: r.string("path") ?? "",
                                 bytes: r.int("bytes") ?? 0, files: r.int("files") ?? 0)
         }
-        let schema = try ctx.db.query("SELECT module, MAX(version) AS v FROM schema_migrations GROUP BY module ORDER BY module").map {
-            (module: $0.string("module") ?? "", version: Int($0.int("v") ?? 0))
-        }
+        let schema = try Migrator.storedVersions(ctx.db).sorted { $0.key < $1.key }.map { (module: $0.key, version: $0.value) }
         return SystemStatus(version: app.version, workersWanted: pool?.wanted, workersAlive: pool?.alive, restarts: pool?.restarts,
                             threadsPerWorker: app.workerThreads, requests: app.requestStats?.read(),
                             slowRequestMs: app.config.slowRequestMs, databasePath: path, databaseBytes: size(path),

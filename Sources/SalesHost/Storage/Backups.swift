@@ -53,7 +53,7 @@ public enum Backups {
         let schema = try { () throws -> [String: Int] in
             var options = SQLiteOptions()
             options.readOnly = true     // a DELETE-journal file: reading it leaves nothing beside it
-            return try schemaVersions(try SQLiteDatabase(path: root + "/" + databaseName, gate: WriteGate(), options: options))
+            return try Migrator.storedVersions(try SQLiteDatabase(path: root + "/" + databaseName, gate: WriteGate(), options: options))
         }()
         let manifest = Manifest(format: 1, salesdVersion: version, createdAt: ISO8601DateFormatter().string(from: Date()),
                                 schema: schema, files: count)
@@ -143,14 +143,6 @@ public enum Backups {
             }
         }
         return missing
-    }
-
-    public static func schemaVersions(_ db: any Database) throws -> [String: Int] {
-        var m: [String: Int] = [:]
-        for r in try db.query("SELECT module, MAX(version) AS v FROM schema_migrations GROUP BY module") {
-            if let module = r.string("module"), let v = r.int("v") { m[module] = Int(v) }
-        }
-        return m
     }
 
     private static func temporaryFolder(near path: String) throws -> String {

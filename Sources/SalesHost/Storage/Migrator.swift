@@ -38,13 +38,21 @@ public struct Migrator {
     /// data stays).
     public static func refuseNewer(_ db: any Database, modules: [(id: String, migrations: [Migration])]) throws {
         var problems: [String] = []
-        for r in try db.query("SELECT module, MAX(version) AS v FROM schema_migrations GROUP BY module ORDER BY module") {
-            guard let module = r.string("module"), let stored = r.int("v"),
-                  let known = modules.first(where: { $0.id == module }) else { continue }
+        for (module, stored) in try storedVersions(db).sorted(by: { $0.key < $1.key }) {
+            guard let known = modules.first(where: { $0.id == module }) else { continue }
             let newest = known.migrations.map(\.version).max() ?? 0
-            if stored > Int64(newest) { problems.append("\(module) \(stored) > \(newest)") }
+            if stored > newest { problems.append("\(module) \(stored) > \(newest)") }
         }
         if !problems.isEmpty { throw SchemaTooNew(modules: problems) }
+    }
+
+    /// The schema version each module's tables are at (the highest migration applied).
+    public static func storedVersions(_ db: any Database) throws -> [String: Int] {
+        var m: [String: Int] = [:]
+        for r in try db.query("SELECT module, MAX(version) AS v FROM schema_migrations GROUP BY module") {
+            if let module = r.string("module"), let v = r.int("v") { m[module] = Int(v) }
+        }
+        return m
     }
 }
 
