@@ -169,3 +169,12 @@ struct DatabaseHelperTests {
         #expect(try NullDatabase().scalar("SELECT x") == nil)
     }
 }
+
+@Suite struct MigrationDialectTests {
+    @Test func aStepWrittenTwiceRunsEachSpellingOnItsOwnBackend() {
+        let m = Migration(3, "x", sqlite: "UPDATE t SET m = strftime('%Y', 'now');", postgresql: "UPDATE t SET m = to_char(now(), 'YYYY');")
+        #expect(m.script(for: "sqlite").contains("strftime"))
+        #expect(m.script(for: "postgresql") == "UPDATE t SET m = to_char(now(), 'YYYY');")
+        #expect(Migration(1, "y", "CREATE TABLE t (n INTEGER);").script(for: "postgresql").contains("BIGINT"))
+    }
+}

@@ -191,3 +191,33 @@ struct FormValuesTests {
         }
     }
 }
+
+/// 人民币大写 on printed money (issue #16 point 10; the People's Bank writing rules).
+@Suite struct MoneyUppercaseTests {
+    @Test(arguments: [
+        (Int64(0), "零元整"),
+        (100, "壹元整"),
+        (5, "伍分"),
+        (50, "伍角整"),
+        (1234, "壹拾贰元叁角肆分"),
+        (100_01, "壹佰元零壹分"),
+        (1_000_50, "壹仟元伍角整"),
+        (1_005_00, "壹仟零伍元整"),
+        (10_000_00, "壹万元整"),
+        (100_000_00, "壹拾万元整"),
+        (1_000_001_00, "壹佰万零壹元整"),
+        (1_010_000_00, "壹佰零壹万元整"),
+        (100_100_000_00, "壹亿零壹拾万元整"),
+        (120_000_000_00, "壹亿贰仟万元整"),
+        (305_060_708_09, "叁亿零伍佰零陆万零柒佰零捌元零玖分"),
+        (-1234, "负壹拾贰元叁角肆分"),
+    ])
+    func writesAmountsTheWayBanksRead(fen: Int64, expected: String) {
+        #expect(Money.uppercase(fen) == expected)
+    }
+
+    @Test func extremeValuesDoNotTrap() {
+        #expect(Money.uppercase(Int64.min).hasPrefix("负"))
+        #expect(Money.uppercase(Int64.max).hasSuffix("柒分"))
+    }
+}

@@ -166,6 +166,60 @@ public enum Money {
 
     /// `¥1,234.56`.
     public static func yuan(_ fen: Int64) -> String { "¥" + format(fen) }
+
+    /// 人民币大写 as written on invoices, contracts and 订货单 (the People's Bank rules for
+    /// 中文大写金额数字): `100001` → `壹仟元零壹分`, `1000500` → `壹万零伍元整`,
+    /// `0` → `零元整`; a negative amount starts with 负.
+    public static func uppercase(_ fen: Int64) -> String {
+        let v = fen.magnitude
+        let yuan = v / 100, jiao = Int(v / 10 % 10), cents = Int(v % 10)
+        var s = fen < 0 ? "负" : ""
+        if yuan > 0 { s += Self.uppercaseInteger(yuan) + "元" }
+        switch (jiao, cents) {
+        case (0, 0): s += yuan > 0 ? "整" : "零元整"
+        case (0, _): s += (yuan > 0 ? "零" : "") + Self.upperDigits[cents] + "分"
+        case (_, 0): s += Self.upperDigits[jiao] + "角整"
+        default: s += Self.upperDigits[jiao] + "角" + Self.upperDigits[cents] + "分"
+        }
+        return s
+    }
+
+    private static let upperDigits = ["零", "壹", "贰", "叁", "肆", "伍", "陆", "柒", "捌", "玖"]
+
+    /// A positive whole number of 元 in 大写 without the unit: groups of four digits joined
+    /// by 万 and 亿, one 零 for any run of zeros inside the number.
+    private static func uppercaseInteger(_ n: UInt64) -> String {
+        if n >= 100_000_000 {
+            let low = n % 100_000_000
+            var s = uppercaseInteger(n / 100_000_000) + "亿"
+            if low > 0 { s += (low < 10_000_000 ? "零" : "") + uppercaseInteger(low) }
+            return s
+        }
+        if n >= 10_000 {
+            let low = n % 10_000
+            var s = uppercaseSection(Int(n / 10_000)) + "万"
+            if low > 0 { s += (low < 1_000 ? "零" : "") + uppercaseSection(Int(low)) }
+            return s
+        }
+        return uppercaseSection(Int(n))
+    }
+
+    /// 1…9999 in 大写 with 仟佰拾; inner zeros become one 零, trailing zeros nothing.
+    private static func uppercaseSection(_ n: Int) -> String {
+        let digits = [n / 1000 % 10, n / 100 % 10, n / 10 % 10, n % 10]
+        let units = ["仟", "佰", "拾", ""]
+        var s = "", started = false, zero = false
+        for (i, d) in digits.enumerated() {
+            if d == 0 {
+                if started { zero = true }
+            } else {
+                if zero { s += "零"; zero = false }
+                s += upperDigits[d] + units[i]
+                started = true
+            }
+        }
+        return s
+    }
 }
 
 /// Arithmetic on numbers read from the database (sums of amounts, quantities left). Numbers
