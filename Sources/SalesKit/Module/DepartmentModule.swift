@@ -58,6 +58,21 @@ public struct InboxItem: Sendable {
     }
 }
 
+/// An item past its deadline: what the responsible person's inbox shows, and who that is.
+public struct OverdueItem: Sendable {
+    public var item: InboxItem
+    /// The user who should have acted (the rep of the customer, the assignee of the task).
+    public var responsibleUserID: Int64
+    /// The deadline that passed.
+    public var due: Date
+
+    public init(_ item: InboxItem, responsibleUserID: Int64, due: Date) {
+        self.item = item
+        self.responsibleUserID = responsibleUserID
+        self.due = due
+    }
+}
+
 /// A departmental module: declared data plus a few hooks. Every optional part defaults to empty.
 ///
 /// ```swift
@@ -86,6 +101,10 @@ public protocol DepartmentModule: Sendable {
     func routes(_ r: inout RouteBuilder)
     /// To-do items waiting for `user` (shown on the home page).
     func inbox(for user: User, _ ctx: Context) throws -> [InboxItem]
+    /// Every item of this module that is past its deadline now, with the person who should
+    /// have acted. The host escalates them (issue #16): to that person's supervisor once
+    /// overdue, and to the general manager past a second limit. Keep it one indexed query.
+    func overdue(_ ctx: Context) throws -> [OverdueItem]
     /// Typed services offered to modules that depend on this one.
     func services(_ s: inout ServiceRegistry)
     /// What `userID` holds in this module that must be handed over before the user is
@@ -106,6 +125,7 @@ extension DepartmentModule {
     public var pages: [any PageModel.Type] { [] }
     public func routes(_ r: inout RouteBuilder) {}
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] { [] }
+    public func overdue(_ ctx: Context) throws -> [OverdueItem] { [] }
     public func services(_ s: inout ServiceRegistry) {}
     public func held(by userID: Int64, _ ctx: Context) throws -> [HeldRecords] { [] }
     public func handOver(from userID: Int64, to successorID: Int64, reason: String, _ ctx: Context) throws {}
