@@ -63,6 +63,9 @@ public struct AppConfig: Codable, Sendable {
     /// their menu, routes and inbox items are gone, their data stays, and the admin page cannot
     /// switch them on. The others are switched on and off on 系统管理 → 模块管理.
     public var disabledModules: String = ""
+    /// Inbox escalation (issue #16): an overdue item shows in the inbox of the responsible
+    /// person's supervisor at once, and in the general manager's after this many days.
+    public var escalateToGeneralManagerDays: Int = 3
 
     /// `disabledModules` as ids.
     public var disabledModuleIDs: Set<String> {
@@ -75,7 +78,7 @@ public struct AppConfig: Codable, Sendable {
         case dataDir, database, listen, processes, threads, maxBodyBytes, maxFileBytes, webDir, pluginsDir, timeZone,
              sessionMinutes, loginMaxFailures, loginWindowMinutes, trustRemoteUser, secureCookies,
              sqliteSynchronous, sqliteGroupCommit, dbBusyTimeoutMs, debugRoutes, companyName, clockFile, mountPath,
-             slowRequestMs, logPriorityPrefix, disabledModules
+             slowRequestMs, logPriorityPrefix, disabledModules, escalateToGeneralManagerDays
     }
 
     public init(from decoder: Decoder) throws {
@@ -106,6 +109,7 @@ public struct AppConfig: Codable, Sendable {
         slowRequestMs = try c.decodeIfPresent(Int.self, forKey: .slowRequestMs) ?? d.slowRequestMs
         logPriorityPrefix = try c.decodeIfPresent(String.self, forKey: .logPriorityPrefix) ?? d.logPriorityPrefix
         disabledModules = try c.decodeIfPresent(String.self, forKey: .disabledModules) ?? d.disabledModules
+        escalateToGeneralManagerDays = try c.decodeIfPresent(Int.self, forKey: .escalateToGeneralManagerDays) ?? d.escalateToGeneralManagerDays
     }
 
     /// Loads `path` (if given or if `salesd.json` exists) and applies `SALES_<KEY>` overrides,
@@ -266,7 +270,7 @@ public struct AppConfig: Codable, Sendable {
             ("maxBodyBytes", maxBodyBytes, 1...(1 << 31)), ("maxFileBytes", maxFileBytes, 1...(1 << 31)),
             ("sessionMinutes", sessionMinutes, 1...(366 * 24 * 60)), ("loginMaxFailures", loginMaxFailures, 1...1_000_000),
             ("loginWindowMinutes", loginWindowMinutes, 1...(366 * 24 * 60)), ("dbBusyTimeoutMs", dbBusyTimeoutMs, 0...600_000),
-            ("slowRequestMs", slowRequestMs, 0...3_600_000),
+            ("slowRequestMs", slowRequestMs, 0...3_600_000), ("escalateToGeneralManagerDays", escalateToGeneralManagerDays, 0...366),
         ]
         for (key, value, range) in limits where !range.contains(value) {
             throw ConfigError(message: "\(key) must be between \(range.lowerBound) and \(range.upperBound), got \(value)")

@@ -55,7 +55,53 @@ enum CoreRoutes {
                 failed.append(m.manifest.title)
             }
         }
+        let escalated = try escalations(for: user, enabled: enabled, req, ctx)
+        if !escalated.isEmpty {
+            groups.insert(HomePage.Group(module: "超期升级", count: escalated.count, items: escalated), at: 0)
+        }
         return ctx.render(HomePage(groups: groups, empty: groups.isEmpty, failed: failed, hasFailed: !failed.isEmpty), title: "待办事项")
+    }
+
+    /// Inbox escalation (issue #16 point 4): an item past its deadline (a module's `overdue`)
+    /// shows in the inbox of the responsible person's supervisor at once, and in every general
+    /// manager's once it is `escalateToGeneralManagerDays` overdue. Someone with no active
+    /// supervisor escalates straight to the general manager — otherwise nobody would hear of it.
+    static func escalations(for user: User, enabled: Set<String>, _ req: Request, _ ctx: Context) throws -> [HomePage.Item] {
+        let w = try worker(ctx)
+        let isManager = user.roles.contains(Role.generalManager.id)
+        let people = try ctx.db.query("SELECT id, display_name, supervisor_id, active FROM users")
+        var name: [Int64: String] = [:], supervisor: [Int64: Int64] = [:], active: Set<Int64> = []
+        for p in people {
+            guard let id = p.int("id") else { continue }
+            name[id] = p.string("display_name") ?? ""
+            if let s = p.int("supervisor_id") { supervisor[id] = s }
+            if p.bool("active") { active.insert(id) }
+        }
+        guard isManager || supervisor.values.contains(user.id) else { return [] }
+        let managerAfter = TimeInterval(w.config.escalateToGeneralManagerDays) * 86_400
+        var items: [HomePage.Item] = []
+        var seen: Set<String> = []
+        for m in w.app.registry.modules where enabled.contains(m.manifest.id) {
+            let mctx = Context(request: req, user: user, db: ctx.db, now: ctx.now, timeZone: ctx.timeZone,
+                               module: m.manifest.id, csrfToken: ctx.csrfToken, resumedForm: nil, host: w)
+            let overdue: [OverdueItem]
+            do { overdue = try m.overdue(mctx) } catch {
+                w.app.logger.error("overdue items of \(m.manifest.id) failed: \(error)")
+                continue
+            }
+            for o in overdue where o.due < ctx.now && o.responsibleUserID != user.id {
+                let boss = supervisor[o.responsibleUserID].flatMap { active.contains($0) ? $0 : nil }
+                let late = ctx.now.timeIntervalSince(o.due)
+                let mine = boss == user.id || (isManager && (boss == nil || late >= managerAfter))
+                guard mine, seen.insert(o.item.url + "\u{0}" + o.item.title).inserted else { continue }
+                let days = Int(late / 86_400)
+                let lateText = days >= 1 ? "已逾期 \(days) 天" : "已逾期 \(max(1, Int(late / 3600))) 小时"
+                let who = name[o.responsibleUserID].map { "负责人 \($0)" } ?? "负责人未知"
+                items.append(HomePage.Item(title: "【\(m.manifest.title)】\(o.item.title)", detail: "\(who) · \(lateText)",
+                                           url: o.item.url, urgent: o.item.urgent, due: ctx.display(o.due), overdue: true))
+            }
+        }
+        return items
     }
 
     /// `ok` and one `name: value` line each (text/plain, for people and for scripts):
