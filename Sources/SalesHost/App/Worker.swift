@@ -410,6 +410,27 @@ public final class Worker: ContextHost {
 
     public var auditCatalogue: AuditCatalogue { app.auditCatalogue }
 
+    public func panels(for subject: PanelSubject, context: Context) -> [RecordPanel] {
+        let enabled: Set<String>
+        do { enabled = try enabledModules(now: context.now) } catch {
+            app.logger.error("panels for \(subject.entity) \(subject.id): \(error)")
+            return []
+        }
+        var panels: [RecordPanel] = []
+        for m in app.registry.modules where m.manifest.id != context.module && enabled.contains(m.manifest.id) {
+            let mctx = Context(request: context.request, user: context.user, db: context.db, now: context.now,
+                               timeZone: context.timeZone, module: m.manifest.id, csrfToken: context.csrfToken,
+                               resumedForm: nil, host: self)
+            do {
+                panels += try m.panels(for: subject, mctx)
+            } catch {
+                app.logger.error("error id=\(requestID) panels of \(m.manifest.id) for \(subject.entity) \(subject.id) failed: \(error)")
+                panels.append(RecordPanel(title: m.manifest.title, emptyText: "暂时无法加载（错误编号 \(requestID)）"))
+            }
+        }
+        return panels
+    }
+
     // MARK: - Layout
 
     /// The layout's data: the menu (the item the path is under marked), the breadcrumb trail and

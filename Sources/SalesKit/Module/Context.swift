@@ -10,10 +10,13 @@ public protocol ContextHost: AnyObject {
     func formatTime(_ date: Date, pattern: String) -> String
     /// The titles of every installed module's audit codes (the history service reads them).
     var auditCatalogue: AuditCatalogue { get }
+    /// The other modules' panels on a hub page (`ctx.panels(for:)`).
+    func panels(for subject: PanelSubject, context: Context) -> [RecordPanel]
 }
 
 extension ContextHost {
     public var auditCatalogue: AuditCatalogue { .empty }
+    public func panels(for subject: PanelSubject, context: Context) -> [RecordPanel] { [] }
 }
 
 /// An audit-trail entry: who (from the context), when, entity, from-state, to-state, why.

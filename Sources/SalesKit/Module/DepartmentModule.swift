@@ -105,6 +105,10 @@ public protocol DepartmentModule: Sendable {
     /// have acted. The host escalates them (issue #16): to that person's supervisor once
     /// overdue, and to the general manager past a second limit. Keep it one indexed query.
     func overdue(_ ctx: Context) throws -> [OverdueItem]
+    /// This module's cards on another module's hub page (e.g. the customer page shows each
+    /// module's orders, receivables, complaints … of that customer): only what `ctx.user` may
+    /// see, with the actions they may take. Empty when the module has nothing to say.
+    func panels(for subject: PanelSubject, _ ctx: Context) throws -> [RecordPanel]
     /// Typed services offered to modules that depend on this one.
     func services(_ s: inout ServiceRegistry)
     /// What `userID` holds in this module that must be handed over before the user is
@@ -126,6 +130,7 @@ extension DepartmentModule {
     public func routes(_ r: inout RouteBuilder) {}
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] { [] }
     public func overdue(_ ctx: Context) throws -> [OverdueItem] { [] }
+    public func panels(for subject: PanelSubject, _ ctx: Context) throws -> [RecordPanel] { [] }
     public func services(_ s: inout ServiceRegistry) {}
     public func held(by userID: Int64, _ ctx: Context) throws -> [HeldRecords] { [] }
     public func handOver(from userID: Int64, to successorID: Int64, reason: String, _ ctx: Context) throws {}
