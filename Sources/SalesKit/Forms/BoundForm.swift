@@ -266,7 +266,12 @@ public struct BoundForm {
         var c = CellView(name: key, id: "f-" + key.replacingOccurrences(of: ".", with: "-"), label: field.label, value: value,
                          error: errors[key] ?? "", hasError: errors[key] != nil)
         switch field.kind {
-        case .text: c.isText = true
+        case .text:
+            c.isText = true
+            if !field.suggestions.isEmpty {
+                c.hasSuggestions = true
+                c.options = field.suggestions.map { FieldView.Option(value: $0.value, label: $0.label, selected: $0.value == value) }
+            }
         case .password:
             c.isPassword = true
             c.value = ""

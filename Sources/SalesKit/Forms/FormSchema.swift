@@ -62,6 +62,17 @@ public struct FormField: Sendable {
     public var required: Bool
     public var rules: [FieldRule]
     public var help: String
+    /// A text field's suggestions, offered while typing (`<datalist>`, no JavaScript): the
+    /// customer picker offers the customers the user may act on — value = code, label = name.
+    /// The module still checks what was typed.
+    public var suggestions: [Choice] = []
+
+    /// This text field offering `choices` while the user types (the customer picker).
+    public func suggesting(_ choices: [Choice]) -> FormField {
+        var f = self
+        f.suggestions = choices
+        return f
+    }
 
     public init(_ name: String, _ label: String, _ kind: FieldKind = .text, required: Bool = false,
                 rules: [FieldRule] = [], help: String = "") {

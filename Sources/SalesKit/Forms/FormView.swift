@@ -38,6 +38,8 @@ public struct FieldView: TemplateModel {
     public var isFile = false
     public var isRows = false
     public var options: [Option] = []
+    /// A text field with suggestions (`<datalist id="{{id}}-list">`).
+    public var hasSuggestions = false
     public var accept = ""
     public var columns: [Column] = []
     public var rows: [RowView] = []
@@ -80,6 +82,7 @@ public struct FieldView: TemplateModel {
         isMultiSelect = c.isMultiSelect
         isFile = c.isFile
         options = c.options
+        hasSuggestions = c.hasSuggestions
         accept = c.accept
     }
 }
@@ -104,6 +107,7 @@ public struct CellView: TemplateModel {
     public var isMultiSelect = false
     public var isFile = false
     public var options: [FieldView.Option] = []
+    public var hasSuggestions = false
     public var accept = ""
 
     init(name: String, id: String, label: String, value: String, error: String, hasError: Bool) {
