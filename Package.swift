@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "SQLiteStore", dependencies: ["CSQLite", "SalesKit"], swiftSettings: swiftSettings),
         .target(name: "PostgresStore", dependencies: ["CPostgres", "SalesKit"], swiftSettings: swiftSettings),
         .target(name: "SalesHost", dependencies: [
-            "SalesKit", "SQLiteStore", "CArgon2",
+            "SalesKit", "SQLiteStore", "PostgresStore", "CArgon2",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: swiftSettings),
         .target(name: "SalesTesting", dependencies: ["SalesHost", "SalesKit"], swiftSettings: swiftSettings),
@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "FastCGITests", dependencies: ["FastCGI"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["SQLiteStore", "PostgresStore", "SalesKit", "SalesTesting"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "HostTests", dependencies: ["SalesHost", "SalesTesting", "SalesKit", "AdminModule",
+        .testTarget(name: "HostTests", dependencies: ["SalesHost", "SalesTesting", "SalesKit", "AdminModule", "PostgresStore",
                                                    .product(name: "Mustache", package: "swift-mustache")],
                     swiftSettings: swiftSettings),
         .testTarget(name: "OrderingTests", dependencies: [

@@ -25,7 +25,9 @@ public final class PostgresDatabase: Database {
     private var transactionDepth = 0
 
     /// `url`: a `postgresql://user@host:port/db?…` URL or a libpq keyword string.
-    public init(url: String) throws {
+    /// `lockTimeoutMilliseconds`: how long a statement waits for a lock (the write lock held by
+    /// another node included) before it fails as busy — the user then gets the kept form.
+    public init(url: String, lockTimeoutMilliseconds: Int = 5000) throws {
         conn = PQconnectdb(url)
         guard let conn, PQstatus(conn) == CONNECTION_OK else {
             let message = conn.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
@@ -34,7 +36,8 @@ public final class PostgresDatabase: Database {
             throw StorageError(.other, "cannot connect to PostgreSQL: \(message.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         // UTC timestamps; no notices on the log; statements never wait forever on a lock.
-        try run("SET TIME ZONE 'UTC'; SET client_min_messages = warning; SET lock_timeout = '5s'")
+        let timeout = max(1, min(lockTimeoutMilliseconds, 600_000))
+        try run("SET TIME ZONE 'UTC'; SET client_min_messages = warning; SET lock_timeout = \(timeout)")
     }
 
     deinit { PQfinish(conn) }
@@ -90,7 +93,12 @@ public final class PostgresDatabase: Database {
                 throw error
             }
         }
-        try run("BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+        do {
+            try run("BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+        } catch {
+            try? run("ROLLBACK")    // the lock timed out: leave no aborted transaction behind
+            throw error
+        }
         transactionDepth = 1
         defer { transactionDepth = 0 }
         do {
@@ -105,6 +113,10 @@ public final class PostgresDatabase: Database {
 
     public func executeScript(_ script: String) throws {
         try run(script)
+    }
+
+    public func setQueryOnly(_ on: Bool) throws {
+        try run(on ? "SET default_transaction_read_only = on" : "SET default_transaction_read_only = off")
     }
 
     // MARK: Statements

@@ -289,6 +289,10 @@ public final class SQLiteDatabase: Database {
         }
     }
 
+    public func setQueryOnly(_ on: Bool) throws {
+        try exec(on ? "PRAGMA query_only = ON" : "PRAGMA query_only = OFF")
+    }
+
     public func executeScript(_ script: String) throws {
         if transactionDepth > 0 {
             try exec(script)

@@ -5,7 +5,8 @@ import Synchronization
 import Testing
 
 /// Runs modules' routes without libfcgi or nginx: a real host, a real SQLite database in a
-/// temporary folder, and a cookie-keeping client.
+/// temporary folder (or a fresh PostgreSQL database with `SALES_TEST_BACKEND=postgresql`), and
+/// a cookie-keeping client.
 ///
 /// ```swift
 /// let app = try TestApp(modules: [MyModule()])
@@ -46,6 +47,11 @@ public final class TestApp {
         config.webDir = root + "/Web"
         config.pluginsDir = pluginsDir ?? root + "/Plugins"
         config.sqliteSynchronous = "NORMAL"
+        // `SALES_TEST_BACKEND=postgresql` (`make unit-pg`): the same suites on a fresh database of
+        // a real PostgreSQL server started for this test process.
+        if ProcessInfo.processInfo.environment["SALES_TEST_BACKEND"] == "postgresql" {
+            config.database = try PostgresServer.shared().freshDatabaseURL()
+        }
         configure(&config)
         app = try App(config: config, modules: modules)
         try app.migrate()

@@ -78,11 +78,13 @@ struct Check: ParsableCommand {
             let stored = try Migrator.storedVersions(db)
             let pending = app.migrationPlan.flatMap { m in m.migrations.filter { $0.version > stored[m.id] ?? 0 }.map { "\(m.id) \($0.version)" } }
             if pending.isEmpty {
-                ok("数据库结构为最新 (schema up to date): \(config.databasePath)")
+                ok("数据库结构为最新 (schema up to date): \(config.databaseDisplayName)")
             } else {
                 bad("数据库有未执行的迁移 (pending migrations, run `salesd migrate`): \(pending.joined(separator: ", "))")
             }
-            if integrity {
+            if integrity && config.usesPostgreSQL {
+                ok("数据库完整性由 PostgreSQL 自身保证 (integrity: PostgreSQL checks its own pages; run amcheck there if needed)")
+            } else if integrity {
                 let found = try Backups.integrityProblems(db)
                 if found.isEmpty { ok("数据库完整性 (integrity_check, foreign_key_check)") } else { found.forEach { bad("数据库 (database): \($0)") } }
                 let missing = try Backups.missingFiles(db, filesDir: config.filesDir)
@@ -92,7 +94,7 @@ struct Check: ParsableCommand {
         } catch let e as SchemaTooNew {
             bad(e.description)
         } catch {
-            bad("数据库 (database) \(config.databasePath): \(error)")
+            bad("数据库 (database) \(config.databaseDisplayName): \(error)")
         }
         if !problems.isEmpty {
             print("发现 \(problems.count) 个问题 (problems found)")

@@ -241,7 +241,7 @@ struct Migrate: ParsableCommand {
     func run() throws {
         let app = try options.app(try options.load())
         let steps = try app.migrate()
-        if steps.isEmpty { print("数据库已是最新 (database is up to date): \(app.config.databasePath)") }
+        if steps.isEmpty { print("数据库已是最新 (database is up to date): \(app.config.databaseDisplayName)") }
         for (module, version, name) in steps { print("applied \(module) v\(version): \(name)") }
     }
 }
@@ -278,7 +278,7 @@ struct ConfigCommand: ParsableCommand {
             throw CLIFailure(.configuration, "配置错误 (configuration error): \(e.message)")
         }
         if check {
-            print("配置有效 (configuration OK): file \(resolved.file ?? "(none)"), database \(resolved.config.databasePath)")
+            print("配置有效 (configuration OK): file \(resolved.file ?? "(none)"), database \(resolved.config.databaseDisplayName)")
             return
         }
         print(try resolved.json())

@@ -20,3 +20,18 @@ import SalesHost
         #expect(throws: ConfigError.self) { try AppConfig.load(path: nil, environment: ["SALES_DEBUG_ROUTES": "yes"]) }
     }
 }
+
+/// Issue #17: `database` is a file or a PostgreSQL URL, and `DATABASE_URL` names it as every
+/// PostgreSQL tool does.
+@Suite struct DatabaseURLConfigTests {
+    @Test func databaseURLFromTheEnvironmentWinsAndItsPasswordIsNeverShown() throws {
+        let plain = try AppConfig.resolve(path: nil, environment: [:])
+        #expect(!plain.config.usesPostgreSQL && plain.config.databaseDisplayName.hasSuffix("/sales.sqlite"))
+        let url = "postgresql://sales:geheim@db.example:5432/sales"
+        let r = try AppConfig.resolve(path: nil, environment: ["SALES_DATABASE": "other.sqlite", "DATABASE_URL": url])
+        #expect(r.config.database == url && r.config.usesPostgreSQL)
+        #expect(r.sources["database"] == .environment("DATABASE_URL"))
+        #expect(r.config.databaseDisplayName == "postgresql://sales:***@db.example:5432/sales")
+        #expect(try AppConfig.resolve(path: nil, environment: ["DATABASE_URL": "postgres:///sales?host=/run/pg"]).config.usesPostgreSQL)
+    }
+}

@@ -4,6 +4,7 @@ import SalesHost
 import SalesKit
 import SalesTesting
 import AdminModule
+import PostgresStore
 
 /// Issue 8, faults: a submit the database cannot take (locked by another process past the busy
 /// timeout, read-only, full) brings the same form back with everything typed and a Chinese
@@ -13,6 +14,13 @@ import AdminModule
     init() throws {
         t = try TestApp(modules: [AdminModule()]) { $0.dbBusyTimeoutMs = 100 }
         try t.addUser("admin", roles: [.admin], displayName: "管理员")
+    }
+
+    /// Another process (node) holds the write lock: SQLite's reserved lock, or PostgreSQL's
+    /// advisory lock every salesd write transaction takes.
+    static func holdWriteLock(_ other: any Database) throws {
+        try other.executeScript(other.dialect == "postgresql"
+            ? "BEGIN; SELECT pg_advisory_xact_lock(\(PostgresDatabase.writeLockKey))" : "BEGIN IMMEDIATE")
     }
 
     static func idem(_ body: String) -> String? {
@@ -29,7 +37,7 @@ import AdminModule
         let token = try #require(Self.idem(page.body))
         // Another process holds the write lock (a second connection, outside this worker).
         let other: any Database = try t.app.openDatabase()
-        try other.executeScript("BEGIN IMMEDIATE")
+        try Self.holdWriteLock(other)
         let r = c.submit("/admin/users/new", (withToken ? [("_idem", token)] : []) + typed)
         #expect(r.status == 503)
         #expect(r.body.contains("数据库正忙，您填写的内容已保留，请稍后再提交。"))
@@ -55,7 +63,7 @@ import AdminModule
         let c = t.client()
         c.login("admin")
         c.get("/admin/users/new")
-        try t.db.executeScript("PRAGMA query_only = ON")   // every write fails with SQLITE_READONLY
+        try t.db.setQueryOnly(true)   // every write fails as read-only
         let r = c.submit("/admin/users/new", typed)
         #expect(r.status == 503)
         #expect(r.body.contains("系统暂时无法保存（存储空间不足或数据库只读），您填写的内容已保留，请联系管理员。"))
@@ -68,7 +76,7 @@ import AdminModule
         c.login("admin")
         let token = try #require(Self.idem(c.get("/admin/users/new").body))
         let other: any Database = try t.app.openDatabase()
-        try other.executeScript("BEGIN IMMEDIATE")
+        try Self.holdWriteLock(other)
         defer { try? other.executeScript("ROLLBACK") }
         let r = c.submit("/admin/users/new", [("_idem", token), ("username", "x")])
         #expect(r.status == 422)
@@ -79,9 +87,9 @@ import AdminModule
         let c = t.client()
         c.login("admin")
         c.get("/admin/users/new")
-        try t.db.executeScript("PRAGMA query_only = ON")
+        try t.db.setQueryOnly(true)
         let r = c.submit("/logout", [(String, String)]())
-        try t.db.executeScript("PRAGMA query_only = OFF")
+        try t.db.setQueryOnly(false)
         #expect(r.status == 503)
         #expect(r.body.contains("暂时无法保存"))
         #expect(r.body.contains("错误编号"))

@@ -143,6 +143,7 @@ final class OneValueDatabase: Database {
     func execute(_ sql: SQL) throws -> Int { 0 }
     func transaction<T>(_ body: () throws -> T) throws -> T { try body() }
     func executeScript(_ script: String) throws {}
+    func setQueryOnly(_ on: Bool) throws {}
 }
 
 @Suite("Database helpers")

@@ -38,6 +38,7 @@ final class NullDatabase: Database {
     func execute(_ sql: SQL) throws -> Int { 0 }
     func transaction<T>(_ body: () throws -> T) throws -> T { try body() }
     func executeScript(_ script: String) throws {}
+    func setQueryOnly(_ on: Bool) throws {}
 }
 
 func makeContext(user: User?, host: FakeHost, request: Request = Request(method: "GET", path: "/crm/applications/1"),

@@ -61,7 +61,7 @@ public struct Accounts {
         do {
             _ = try db.scalar("SELECT COUNT(*) FROM users")
         } catch is StorageError {
-            throw AccountError.noSchema(app.config.databasePath)
+            throw AccountError.noSchema(app.config.databaseDisplayName)
         }
     }
     public init(db: any Database) { self.db = db }
@@ -159,10 +159,14 @@ public struct Accounts {
     }
 
     public func list() throws -> [String] {
-        try db.query("""
-            SELECT u.username, u.display_name, u.active, COALESCE(GROUP_CONCAT(ur.role_id), '') AS roles
-            FROM users u LEFT JOIN user_roles ur ON ur.user_id = u.id GROUP BY u.id ORDER BY u.username
-            """).map { "\($0.string("username") ?? "")\t\($0.string("display_name") ?? "")\t\($0.bool("active") ? "active" : "disabled")\t\($0.string("roles") ?? "")" }
+        var roles: [Int64: [String]] = [:]
+        for r in try db.query("SELECT user_id, role_id FROM user_roles ORDER BY user_id, role_id") {
+            if let id = r.int("user_id"), let role = r.string("role_id") { roles[id, default: []].append(role) }
+        }
+        return try db.query("SELECT id, username, display_name, active FROM users ORDER BY username").map { u in
+            let list = roles[u.int("id") ?? 0, default: []].joined(separator: ",")
+            return "\(u.string("username") ?? "")\t\(u.string("display_name") ?? "")\t\(u.bool("active") ? "active" : "disabled")\t\(list)"
+        }
     }
 
     /// The audit row of a change made outside a request (same columns as `Worker.recordAudit`).

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SalesKit
 import SQLiteStore
+import PostgresStore
 
 /// A request as the front end (libfcgi, or the test harness) hands it to the host.
 public struct RawRequest: Sendable {
@@ -69,7 +70,9 @@ public final class App: Sendable {
         self.version = version
         self.config = config
         self.logger = logger
-        gate = WriteGate(lockFile: config.databasePath + "-lock")
+        // SQLite: one writer across the pool's processes (a lock file); PostgreSQL: every node's
+        // write transaction takes the same advisory lock instead.
+        gate = config.usesPostgreSQL ? WriteGate() : WriteGate(lockFile: config.databasePath + "-lock")
         var access = Logger(label: "salesd.access")
         access.logLevel = logger.logLevel
         accessLogger = access
@@ -85,7 +88,16 @@ public final class App: Sendable {
                                         })
     }
 
-    public func openDatabase() throws -> SQLiteDatabase {
+    /// The configured database: PostgreSQL for a `postgresql://` URL (one connection per worker
+    /// thread; write transactions serialised across every node by an advisory lock), otherwise
+    /// the SQLite file.
+    public func openDatabase() throws -> any Database {
+        if config.usesPostgreSQL { return try PostgresDatabase(url: config.database, lockTimeoutMilliseconds: config.dbBusyTimeoutMs) }
+        return try openSQLite()
+    }
+
+    /// The SQLite file (backups, restore and integrity checks read it directly).
+    public func openSQLite() throws -> SQLiteDatabase {
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
         var options = SQLiteOptions()
         options.synchronous = config.sqliteSynchronous
@@ -110,12 +122,12 @@ public final class App: Sendable {
         do {
             try seed(db)
         } catch let e as StorageError where e.kind == .readOnly && allowReadOnly && steps.isEmpty {
-            logger.error("database \(config.databasePath) is read-only (\(e.message)): serving pages, refusing every save until it is writable and salesd is restarted")
+            logger.error("database \(config.databaseDisplayName) is read-only (\(e.message)): serving pages, refusing every save until it is writable and salesd is restarted")
         }
         return steps
     }
 
-    private func seed(_ db: SQLiteDatabase) throws {
+    private func seed(_ db: any Database) throws {
         try db.transaction {
             for (i, role) in Role.all.enumerated() {
                 try db.execute("INSERT INTO roles (id, title, position) VALUES (\(role.id), \(role.title), \(i)) ON CONFLICT (id) DO UPDATE SET title = excluded.title, position = excluded.position")

@@ -8,9 +8,12 @@ struct HostSystemStatus: SystemStatusService {
         let w = try CoreRoutes.worker(ctx)
         let app = w.app
         let pool = app.pool?()
-        let path = app.config.databasePath
+        let path = app.config.databaseDisplayName
         func size(_ p: String) -> Int64 {
-            ((try? FileManager.default.attributesOfItem(atPath: p)[.size]) as? NSNumber)?.int64Value ?? 0
+            if app.config.usesPostgreSQL {
+                return p.hasSuffix("-wal") ? 0 : (try? ctx.db.scalar("SELECT pg_database_size(current_database())")).flatMap { $0 } ?? 0
+            }
+            return ((try? FileManager.default.attributesOfItem(atPath: p)[.size]) as? NSNumber)?.int64Value ?? 0
         }
         let backup = try ctx.db.first("SELECT at, path, bytes, files FROM backup_runs ORDER BY at DESC, id DESC LIMIT 1").map { r in
             SystemStatus.Backup(at: Date(timeIntervalSince1970: TimeInterval(r.int("at") ?? 0)), path: r.string("path") ?? "",

@@ -7,7 +7,7 @@ import SQLiteStore
 /// Not shared between threads.
 public final class Worker: ContextHost {
     public let app: App
-    public let db: SQLiteDatabase
+    public let db: any Database
     var setCookies: [String] = []
     /// This request's mount prefix (`""` or `/sales`, see `RequestTarget`) and whether the front
     /// end said it came over HTTPS (cookies then get `Secure`).
@@ -45,7 +45,7 @@ public final class Worker: ContextHost {
     /// Overrides "now" (tests of deadlines); nil means the clock.
     public var clock: (() -> Date)?
 
-    init(app: App, db: SQLiteDatabase) {
+    init(app: App, db: any Database) {
         self.app = app
         self.db = db
     }
@@ -184,8 +184,8 @@ public final class Worker: ContextHost {
     func keptForm(after failure: StorageError, route: RouteDefinition, request: Request, context ctx: Context) throws -> Response {
         app.logger.warning("storage unavailable on POST \(request.path): \(failure)")
         ctx.storageFailure = failure
-        do { try db.executeScript("PRAGMA query_only = ON") } catch { throw failure }
-        defer { try? db.executeScript("PRAGMA query_only = OFF") }
+        do { try db.setQueryOnly(true) } catch { throw failure }
+        defer { try? db.setQueryOnly(false) }
         guard let response = try? route.handler(request, ctx), response.status == 503 || response.status == 422 else {
             throw failure
         }

@@ -5,7 +5,9 @@ import Foundation
 public struct AppConfig: Codable, Sendable {
     /// Where the database, uploads and backups live.
     public var dataDir: String = "data"
-    /// Database file; relative paths are inside `dataDir`.
+    /// The SQLite database file (relative paths are inside `dataDir`), or a PostgreSQL URL
+    /// (`postgresql://user@host:5432/sales`) for several responders on one shared database.
+    /// `DATABASE_URL` in the environment, when set, is used instead.
     public var database: String = "sales.sqlite"
     /// `unix:/path/to.sock`, `tcp:127.0.0.1:9000`, or `inherit` (fd 0 from systemd/spawn-fcgi).
     public var listen: String = "unix:run/salesd.sock"
@@ -174,6 +176,11 @@ public struct AppConfig: Codable, Sendable {
             }
             sources[key] = .environment(env)
         }
+        // The name every PostgreSQL tool and host knows: it wins over the file and SALES_DATABASE.
+        if let url = environment["DATABASE_URL"], !url.isEmpty {
+            json["database"] = url
+            sources["database"] = .environment("DATABASE_URL")
+        }
         config = try decode(JSONSerialization.data(withJSONObject: json), from: "the environment")
         try config.validate()
         return ResolvedConfig(config: config, file: file, sources: sources)
@@ -277,7 +284,15 @@ public struct AppConfig: Codable, Sendable {
         }
     }
 
+    /// Whether `database` names a PostgreSQL server (`postgresql://` or `postgres://`).
+    public var usesPostgreSQL: Bool { database.hasPrefix("postgresql://") || database.hasPrefix("postgres://") }
+    /// The SQLite file (meaningless with PostgreSQL).
     public var databasePath: String { database.hasPrefix("/") ? database : dataDir + "/" + database }
+    /// The database as logs and messages name it: the file, or the URL without its password.
+    public var databaseDisplayName: String {
+        guard usesPostgreSQL else { return databasePath }
+        return database.replacingOccurrences(of: #"(://[^:/@]*):[^@/]*@"#, with: "$1:***@", options: .regularExpression)
+    }
     public var filesDir: String { dataDir + "/files" }
     /// `load` refuses an unknown zone; a config built in code falls back to UTC+8 (Shanghai).
     public var zone: TimeZone { TimeZone(identifier: timeZone) ?? TimeZone(secondsFromGMT: 8 * 3600) ?? .current }

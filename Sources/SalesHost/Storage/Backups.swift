@@ -34,11 +34,14 @@ public enum Backups {
     public static func create(app: App, to destination: String, configJSON: String, version: String) throws -> Manifest {
         let fm = FileManager.default
         guard !fm.fileExists(atPath: destination) else { throw Failure("目标文件已存在 (destination exists): \(destination)") }
+        guard !app.config.usesPostgreSQL else {
+            throw Failure("数据库为 PostgreSQL：请用 pg_dump 备份数据库，并另行备份上传文件目录 (back up PostgreSQL with pg_dump and the files folder separately; see the README)")
+        }
         let staging = try temporaryFolder(near: destination)
         defer { try? fm.removeItem(atPath: staging) }
         let root = staging + "/" + folder
         try fm.createDirectory(atPath: root + "/files", withIntermediateDirectories: true)
-        let db = try app.openDatabase()
+        let db = try app.openSQLite()
         try db.backup(to: root + "/" + databaseName)
         // Files after the snapshot: everything the snapshot refers to already exists.
         var count = 0
@@ -78,6 +81,9 @@ public enum Backups {
     public static func restore(app: App, from archive: String, force: Bool, modules: [(id: String, migrations: [Migration])]) throws -> Manifest {
         let fm = FileManager.default
         guard fm.fileExists(atPath: archive) else { throw Failure("没有此备份文件 (no such archive): \(archive)") }
+        guard !app.config.usesPostgreSQL else {
+            throw Failure("数据库为 PostgreSQL：请用 pg_restore 恢复 (restore PostgreSQL with pg_restore; see the README)")
+        }
         try fm.createDirectory(atPath: app.config.dataDir, withIntermediateDirectories: true)
         let staging = try temporaryFolder(near: app.config.dataDir + "/restore")
         defer { try? fm.removeItem(atPath: staging) }

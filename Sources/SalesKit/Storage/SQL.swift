@@ -161,6 +161,9 @@ public protocol Database: AnyObject {
     func executeScript(_ script: String) throws
     /// Which backend this is: "sqlite" or "postgresql". For migrations that must differ.
     var dialect: String { get }
+    /// Refuses (or allows again) every write on this connection: the kept-form page after a
+    /// failed save runs its handler once more with writes refused.
+    func setQueryOnly(_ on: Bool) throws
 }
 
 extension Database {
