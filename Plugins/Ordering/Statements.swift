@@ -137,6 +137,8 @@ enum Statements {
         var printedAt: String
         var confirmation: Confirmation?
         var canRecord: Bool
+        /// The recorded answers of this month (audit rows), shown on screen only.
+        var history: History
     }
 
     struct ConfirmPage: PageModel {
@@ -170,7 +172,9 @@ enum Statements {
             return .csv(filename: "对账单-\(c.code ?? "")-\(label).csv",
                         CSVTable(header: ["日期", "类型", "摘要", "订单", "借方（应收增加）", "贷方（应收减少）", "余额"], rows: rows))
         }
-        let conf = try ctx.db.first("SELECT * FROM order_statements WHERE customer_id = \(c.id) AND month = \(label)").map { r in
+        let stored = try ctx.db.first("SELECT * FROM order_statements WHERE customer_id = \(c.id) AND month = \(label)")
+        let history = try stored.map { try ctx.history(entity: "order.statement", id: $0.int("id") ?? 0) } ?? History(entries: [])
+        let conf = stored.map { r in
             StatementPage.Confirmation(
                 result: resultTitles[r.text("result")] ?? r.text("result"), disputed: r.string("result") == "disputed",
                 confirmedOn: r.text("confirmed_on"), signer: r.text("signer"), note: r.text("note"), hasNote: !r.text("note").isEmpty, recordedName: r.text("recorded_name"),
@@ -184,7 +188,8 @@ enum Statements {
             customerID: c.id, code: c.code ?? "", name: c.name, address: c.address, owner: c.ownerName, month: label, from: from, to: to,
             prev: prev, next: next, opening: Money.format(s.opening), lines: lines, debits: Money.format(s.debits),
             credits: Money.format(s.credits), closing: Money.format(s.closing), closingUpper: Money.uppercase(s.closing),
-            owes: s.closing >= 0, printedAt: ctx.display(ctx.now), confirmation: conf, canRecord: mayRecord(ctx))
+            owes: s.closing >= 0, printedAt: ctx.display(ctx.now), confirmation: conf, canRecord: mayRecord(ctx),
+            history: history)
         return ctx.render(page, title: "对账单：\(c.name) \(label)")
     }
 

@@ -99,6 +99,9 @@ import SalesTesting
         #expect(try f.db.scalar("SELECT COUNT(*) FROM order_statements") == 1)
         let change = try #require(try f.db.first("SELECT * FROM audit_log WHERE entity = 'order.statement' AND action = 'update'"))
         #expect(change.string("from_state") == "confirmed" && change.string("to_state") == "disputed")
+        // Both answers in the statement's 办理记录, titled by the module's audit vocabulary.
+        let shown = rep.get("/order/statements/\(cid)?month=\(last.text)").body
+        #expect(shown.contains("办理记录") && shown.contains("更新客户对账结果") && shown.contains("确认无误 → 有异议"))
         // The list of answers (ListPage): finance sees it, another rep does not.
         let list = f.client("fin").get("/order/statements").body
         #expect(list.contains("甲公司") && list.contains("有异议"))
