@@ -276,7 +276,7 @@ enum CollectionPages {
         MenuItem("回款考核表", path: "collections", access: .permission(OrderPages.view)),
         MenuItem("回款及新品提成", path: "collections/bonus", access: .permission(OrderPages.view)),
         MenuItem("下达回款额度", path: "collections/plans", access: .permission(plan)),
-        MenuItem("对账单确认记录", path: "statements", access: .permission(OrderPages.view)),
+        MenuItem("月度对账单", path: "statements/month", access: .permission(OrderPages.view)),
     ]
 
     static let forms: [String: FormSchema] = ["collection_plan": planForm, "new_product": newProductForm]

@@ -25,7 +25,7 @@ public struct OrderingModule: DepartmentModule {
     }
 
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
-        try OrderPages.inbox(for: user, ctx) + BranchPages.inbox(for: user, ctx)
+        try OrderPages.inbox(for: user, ctx) + BranchPages.inbox(for: user, ctx) + OrderMoneyPages.inbox(for: user, ctx)
     }
 
     /// Audit titles (issue #14 collections/statements block; merge with other blocks' vocabularies).
@@ -50,6 +50,9 @@ enum OrderMoneyPages {
         CollectionPages.routes(&r)
         Statements.routes(&r)
         SalesReports.routes(&r)
+    }
+    static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
+        try Statements.inbox(for: user, ctx)
     }
     /// Titles of the audit codes written by these pages (merge into the module's `auditVocabulary`).
     static var vocabulary: AuditVocabulary {

@@ -152,7 +152,108 @@ enum Statements {
         var form: FormView
     }
 
-    static let pages: [any PageModel.Type] = [StatementPage.self, ConfirmPage.self]
+    /// The month's statements to reconcile: every visible customer with a movement in the month or
+    /// a balance at its end, with the customer's recorded answer.
+    struct MonthPage: PageModel {
+        static let template = "order-statement-month"
+
+        struct Line: TemplateModel {
+            var customerID: Int64
+            var code: String
+            var name: String
+            var owner: String
+            var opening: String
+            var closing: String
+            var moves: Int64
+            var answer: String
+            var pending: Bool
+            var disputed: Bool
+        }
+
+        var month: String
+        var prev: String
+        var next: String
+        var ended: Bool
+        var lines: [Line]
+        var pendingCount: Int
+    }
+
+    static let pages: [any PageModel.Type] = [StatementPage.self, ConfirmPage.self, MonthPage.self]
+
+    /// One customer's line of a month: balances and movements.
+    struct MonthLine {
+        var customerID: Int64
+        var opening: Int64
+        var closing: Int64
+        var moves: Int64
+    }
+
+    /// Every customer (of `only`, else every visible one) with a movement in the month or a
+    /// balance at its end: one grouped query over the ledger.
+    static func monthLines(year: Int, month: Int, only: [Int64]? = nil, _ ctx: Context) throws -> [MonthLine] {
+        let (from, to) = Collections.bounds(year: year, month: month)
+        let net = "(\(Ledger.receivableEffect)) - (\(Ledger.advanceEffect))"
+        let filter: SQL = try only.map { "o.customer_id IN (\(list: $0))" } ?? OrderUtil.visibleFilter(ctx)
+        return try ctx.db.query("""
+            SELECT o.customer_id,
+                   COALESCE(SUM(CASE WHEN entry_date < \(from) THEN \(raw: net) ELSE 0 END), 0) AS opening,
+                   COALESCE(SUM(\(raw: net)), 0) AS closing,
+                   COALESCE(SUM(CASE WHEN entry_date >= \(from) AND kind <> 'prepayment_applied' THEN 1 ELSE 0 END), 0) AS moves
+            FROM order_ledger o WHERE entry_date <= \(to) AND \(filter)
+            GROUP BY o.customer_id ORDER BY o.customer_id
+            """).compactMap { r in
+            let line = MonthLine(customerID: r.int("customer_id") ?? 0, opening: r.int("opening") ?? 0, closing: r.int("closing") ?? 0,
+                                 moves: r.int("moves") ?? 0)
+            return line.moves > 0 || line.closing != 0 ? line : nil
+        }
+    }
+
+    /// The recorded answers of a month: customer id → result.
+    static func answers(month: String, _ ctx: Context) throws -> [Int64: String] {
+        var out: [Int64: String] = [:]
+        for r in try ctx.db.query("SELECT customer_id, result FROM order_statements WHERE month = \(month)") {
+            out[r.int("customer_id") ?? 0] = r.text("result")
+        }
+        return out
+    }
+
+    static let monthPage: Handler = { req, ctx in
+        let (year, m) = month(req, ctx)
+        let label = Collections.monthText(year, m)
+        let answers = try answers(month: label, ctx)
+        let dir = try OrderUtil.directory(ctx)
+        var lines: [MonthPage.Line] = []
+        for l in try monthLines(year: year, month: m, ctx) {
+            guard let c = try dir.customer(id: l.customerID, ctx) else { continue }
+            let a = answers[l.customerID]
+            lines.append(.init(customerID: l.customerID, code: c.code ?? "", name: c.name, owner: c.ownerName, opening: Money.format(l.opening),
+                               closing: Money.format(l.closing), moves: l.moves, answer: a.map { resultTitles[$0] ?? $0 } ?? "未确认",
+                               pending: a == nil, disputed: a == "disputed"))
+        }
+        lines.sort { ($0.code, $0.customerID) < ($1.code, $1.customerID) }
+        let prev = m == 1 ? Collections.monthText(year - 1, 12) : Collections.monthText(year, m - 1)
+        let next = m == 12 ? Collections.monthText(year + 1, 1) : Collections.monthText(year, m + 1)
+        let ended = Collections.bounds(year: year, month: m).to < ctx.today.description
+        return ctx.render(MonthPage(month: label, prev: prev, next: next, ended: ended, lines: lines,
+                                    pendingCount: lines.filter(\.pending).count),
+                          title: "月度对账 \(label)")
+    }
+
+    /// The rep's to-do (003 §5.5.2.4): last month's statements of the customers they answer for
+    /// that have no recorded answer yet.
+    static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
+        guard user.can(OrderPages.register) else { return [] }
+        let own = try OrderUtil.directory(ctx).search("", limit: 100_000, ctx).filter { $0.ownerID == user.id }.map(\.id)
+        guard !own.isEmpty else { return [] }
+        let t = ctx.today
+        let (year, m) = t.month == 1 ? (t.year - 1, 12) : (t.year, t.month - 1)
+        let label = Collections.monthText(year, m)
+        let answered = try answers(month: label, ctx)
+        let pending = try monthLines(year: year, month: m, only: own, ctx).filter { answered[$0.customerID] == nil }.count
+        guard pending > 0 else { return [] }
+        return [InboxItem(title: "\(label) 对账单待客户确认：\(pending) 户", detail: "每月与客户核对往来帐目（003 §5.5.2.4）",
+                          url: "/order/statements/month?month=\(label)")]
+    }
 
     static let show: Handler = { req, ctx in
         let c = try customer(try req.id("cid"), ctx)
@@ -281,13 +382,15 @@ enum Statements {
             },
             .choice("result", "对账结果", all: "全部结果", [Choice("confirmed", "确认无误"), Choice("disputed", "有异议")]) { s, _ in "s.result = \(s)" },
         ],
+        actions: [.init("月度对账", href: "/order/statements/month")],
         defaultSort: "month", defaultDescending: true, tiebreaker: "s.id", empty: "还没有登记客户对账结果。",
-        intro: "每月与客户核对往来帐目（003 §5.5.2.4）。客户的对账单在「应收账款」中各客户的应收明细里打开。")
+        intro: "每月与客户核对往来帐目（003 §5.5.2.4）：已登记的客户确认和异议。")
 
     static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
     static func routes(_ r: inout RouteBuilder) {
         r.get("statements", .permission(OrderPages.view), list)
+        r.get("statements/month", .permission(OrderPages.view), monthPage)
         r.get("statements/:cid", .permission(OrderPages.view), show)
         // The rep of the customer or finance (checked in the handler, with the customer's visibility).
         r.form("statements/:cid/confirm", .permission(OrderPages.view), confirm)

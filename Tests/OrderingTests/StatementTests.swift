@@ -72,6 +72,12 @@ import SalesTesting
         try entry(cid, "shipment", 100_000, on: day(3))
         let rep = f.client("rep1")
         let thisMonth = String(format: "%04d-%02d", today.year, today.month)
+        // The rep's to-do: last month's statement of a customer they answer for, not yet answered.
+        #expect(rep.get("/").body.contains("\(last.text) 对账单待客户确认：1 户"))
+        #expect(!f.client("rep2").get("/").body.contains("对账单待客户确认"))
+        let month = rep.get("/order/statements/month").body
+        #expect(month.contains("甲公司") && month.contains("未确认") && month.contains("待确认 1 户"))
+        #expect(!f.client("rep2").get("/order/statements/month").body.contains("甲公司"))
         #expect(rep.get("/order/statements/\(cid)/confirm?month=\(thisMonth)").status == 409)
         #expect(f.client("prod").get("/order/statements/\(cid)/confirm?month=\(last.text)").status == 403)
         #expect(f.client("rep2").get("/order/statements/\(cid)/confirm?month=\(last.text)").status == 403)
@@ -86,6 +92,8 @@ import SalesTesting
         #expect(row.string("signer") == "王会计" && row.string("month") == last.text)
         let audit = try #require(try f.db.first("SELECT * FROM audit_log WHERE entity = 'order.statement'"))
         #expect(audit.string("to_state") == "confirmed" && audit.string("username") == "rep1")
+        #expect(!rep.get("/").body.contains("对账单待客户确认"))
+        #expect(rep.get("/order/statements/month?month=\(last.text)").body.contains("待确认 0 户"))
         var page = rep.get("/order/statements/\(cid)?month=\(last.text)").body
         #expect(page.contains("确认无误") && page.contains("张专员") && !page.contains("账目有变动"))
         // A back-dated entry after the confirmation: flagged.
