@@ -61,6 +61,8 @@ enum CollectionPages {
             var doubtful: String
             var doubtfulPermille: String
             var short: Bool
+            /// The owner is not an active rep: the customers need one (003 §5.5.1).
+            var orphan: Bool
         }
 
         var year: Int
@@ -111,7 +113,7 @@ enum CollectionPages {
     static let reportHeader = ["业务员", "回款额度（元）", "本年回款（元）", "回款率（目标 100%）", "负责客户数", "本年发货（元）", "年末应收（元）",
                                "应收占发货（目标 10–15%）", "货款损失（核销，元）", "货款损失率（≤ 5‰）", "呆坏账（逾期一年以上，元）", "呆坏账率（≤ 5‰）", "负责的客户"]
 
-    static func line(rep: String, plan: Int64?, customers: [String], _ t: Collections.Totals) -> ReportPage.Line {
+    static func line(rep: String, plan: Int64?, customers: [String], orphan: Bool = false, _ t: Collections.Totals) -> ReportPage.Line {
         ReportPage.Line(
             rep: rep, plan: plan.map { Money.format($0) } ?? "未下达", collected: Money.format(t.collected),
             rate: plan.map { Collections.ratio(t.collected, $0) } ?? "—", customers: customers.joined(separator: "、"),
@@ -119,7 +121,7 @@ enum CollectionPages {
             receivablePct: Collections.ratio(t.receivable, t.shipped), losses: Money.format(t.writtenOff),
             lossPermille: Collections.ratio(t.writtenOff, t.shipped, scale: 1000, unit: "‰"), doubtful: Money.format(t.doubtful),
             doubtfulPermille: Collections.ratio(t.doubtful, t.shipped, scale: 1000, unit: "‰"),
-            short: plan.map { t.collected < $0 } ?? false)
+            short: plan.map { t.collected < $0 } ?? false, orphan: orphan)
     }
 
     static let report: Handler = { req, ctx in
@@ -129,7 +131,7 @@ enum CollectionPages {
         var planTotal: Int64 = 0
         var lines: [ReportPage.Line] = []
         for r in reps {
-            lines.append(line(rep: r.name, plan: r.plan, customers: r.customers, r.totals))
+            lines.append(line(rep: r.name, plan: r.plan, customers: r.customers, orphan: !r.isRep && !r.customers.isEmpty, r.totals))
             try all.add(Collections.CustomerYear(customerID: 0, shipped: r.totals.shipped, collected: r.totals.collected,
                                                  writtenOff: r.totals.writtenOff, receivable: r.totals.receivable, doubtful: r.totals.doubtful))
             planTotal = try Stored.add(planTotal, r.plan ?? 0)

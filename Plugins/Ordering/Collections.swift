@@ -151,6 +151,9 @@ enum Collections {
         var plan: Int64?
         var customers: [String] = []
         var totals = Totals()
+        /// Whether the owner is an active user who registers orders (003 §5.5.1 "所有客户有人管，
+        /// 所有债权有人追": customers of anyone else must be reassigned).
+        var isRep = true
     }
 
     /// The collection report of `year`: one line per rep with a plan or with customers that have
@@ -169,7 +172,12 @@ enum Collections {
         for (rep, amount) in plans where reps[rep] == nil {
             reps[rep] = RepYear(repID: rep, name: try userName(rep, ctx), plan: amount)
         }
-        var out = Array(reps.values)
+        let active = Set(try Collections.reps(ctx).map(\.id))
+        var out = reps.values.map { r -> RepYear in
+            var r = r
+            r.isRep = active.contains(r.repID)
+            return r
+        }
         if !OrderUtil.seesAll(ctx) {
             let me = try ctx.requireUser().id
             out = out.filter { $0.repID == me }

@@ -98,6 +98,11 @@ import SalesTesting
         #expect(stats.contains("69.2%（本年回款 ¥9,000.00 / 回款额度 ¥13,000.00"))
         // A rep's /order/stats measures their own customers against their own plan.
         #expect(f.client("rep1").get("/order/stats?year=\(year)").body.contains("50.0%（本年回款 ¥4,000.00 / 回款额度 ¥8,000.00，本人的年度回款额度"))
+        #expect(!page.contains("负责人不是在职业务员"))
+        // 003 §5.5.1 "所有债权有人追": a customer whose owner is not an active rep is flagged.
+        let c = try f.customer("丙公司", code: "KH-2026-0003", owner: f.prod)
+        try entry(c, "shipment", 10_000, on: d, due: "2099-01-01")
+        #expect(f.client("boss").get("/order/collections?year=\(year)").body.contains("负责人不是在职业务员，须重新分配这些客户"))
         let csv = f.client("fin").get("/order/collections?year=\(year)&format=csv")
         #expect(csv.body.contains("回款率") && csv.body.contains("张专员"))
     }
