@@ -42,7 +42,7 @@ public struct OrderingModule: DepartmentModule {
 /// Everything the collections / statements / reports work adds to the module, in one block
 /// (kept apart from the contract-review additions to ease the merge).
 enum OrderMoneyPages {
-    static var permissions: [Permission] { [CollectionPages.plan] }
+    static var permissions: [Permission] { [CollectionPages.plan, Statements.record] }
     static var menu: [MenuItem] { CollectionPages.menu + SalesReports.menu }
     static var forms: [String: FormSchema] { CollectionPages.forms.merging(["statement": Statements.form]) { a, _ in a } }
     static var pages: [any PageModel.Type] { CollectionPages.pages + Statements.pages + SalesReports.pages }

@@ -85,8 +85,12 @@ enum Statements {
         return t.month == 1 ? (t.year - 1, 12) : (t.year, t.month - 1)
     }
 
-    /// The rep who answers for the customer's account (003 §5.5.2.4) and finance record the answer.
-    static func mayRecord(_ ctx: Context) -> Bool { ctx.can(OrderPages.register) || ctx.can(OrderPages.finance) }
+    /// The rep who answers for the customer's account (003 §5.5.2.4), the sales heads and finance
+    /// record the customer's answer (for the customers they may see).
+    static let record = Permission("order", "statement", title: "登记客户对账结果（业务员、销售主管/经理、财务部）",
+                                   defaultRoles: [.salesRep, .salesSupervisor, .salesManager, .finance])
+
+    static func mayRecord(_ ctx: Context) -> Bool { ctx.can(record) }
 
     // MARK: Pages
 
@@ -242,7 +246,7 @@ enum Statements {
     /// The rep's to-do (003 §5.5.2.4): last month's statements of the customers they answer for
     /// that have no recorded answer yet.
     static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
-        guard user.can(OrderPages.register) else { return [] }
+        guard user.can(record) else { return [] }
         let own = try OrderUtil.directory(ctx).search("", limit: 100_000, ctx).filter { $0.ownerID == user.id }.map(\.id)
         guard !own.isEmpty else { return [] }
         let t = ctx.today
@@ -298,7 +302,6 @@ enum Statements {
     /// **Decision:** only a month that has ended can be confirmed, on a day after its end; the
     /// record keeps the balances confirmed; a new answer replaces the old one, both audited.
     static let confirm: Handler = { req, ctx in
-        guard mayRecord(ctx) else { throw HTTPError.forbidden }
         let c = try customer(try req.id("cid"), ctx)
         let (year, m) = month(req, ctx)
         let label = Collections.monthText(year, m)
@@ -392,7 +395,7 @@ enum Statements {
         r.get("statements", .permission(OrderPages.view), list)
         r.get("statements/month", .permission(OrderPages.view), monthPage)
         r.get("statements/:cid", .permission(OrderPages.view), show)
-        // The rep of the customer or finance (checked in the handler, with the customer's visibility).
-        r.form("statements/:cid/confirm", .permission(OrderPages.view), confirm)
+        // The customer's visibility is checked in the handler (403).
+        r.form("statements/:cid/confirm", .permission(record), confirm)
     }
 }
