@@ -208,7 +208,8 @@ enum Collections {
     /// to before that year began (a customer developed this year is not yet mature); only cash
     /// collected (payments, prepayments) counts. **New products (§8.1.5):** the shipped value, at
     /// the order's price, of lines whose product is marked 新品 for that year, mature customer or
-    /// not. Each bonus is 3‰, rounded to the 分.
+    /// not (the 挂帐金额 when shipped: a later return does not reduce it). Each bonus is 3‰, rounded
+    /// to the 分.
     static func bonus(year: Int, month: Int, _ ctx: Context) throws -> [RepBonus] {
         let (from, to) = bounds(year: year, month: month)
         let yearStart = bounds(year: year).from

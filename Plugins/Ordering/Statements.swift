@@ -246,6 +246,19 @@ enum Statements {
     /// The rep's to-do (003 §5.5.2.4): last month's statements of the customers they answer for
     /// that have no recorded answer yet.
     static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
+        var out: [InboxItem] = []
+        // Finance: statements the customer disputed, until an answer of 确认无误 replaces the dispute.
+        if user.can(OrderPages.finance) {
+            let disputed = try ctx.db.scalar("SELECT COUNT(*) FROM order_statements WHERE result = 'disputed'") ?? 0
+            if disputed > 0 {
+                out.append(InboxItem(title: "客户对账有异议：\(disputed) 份对账单", detail: "核对差异后重新登记客户确认（003 §5.5.2.4）",
+                                     url: "/order/statements?result=disputed", urgent: true))
+            }
+        }
+        return try out + pendingStatements(for: user, ctx)
+    }
+
+    private static func pendingStatements(for user: User, _ ctx: Context) throws -> [InboxItem] {
         guard user.can(record) else { return [] }
         let own = try OrderUtil.directory(ctx).search("", limit: 100_000, ctx).filter { $0.ownerID == user.id }.map(\.id)
         guard !own.isEmpty else { return [] }

@@ -105,6 +105,8 @@ import SalesTesting
                                                              ("note", "5 日发货金额有差异")])
         #expect(r.status == 303)
         #expect(try f.db.scalar("SELECT COUNT(*) FROM order_statements") == 1)
+        // The dispute is finance's to-do until the customer's confirmation replaces it.
+        #expect(f.client("fin").get("/").body.contains("客户对账有异议：1 份对账单"))
         let change = try #require(try f.db.first("SELECT * FROM audit_log WHERE entity = 'order.statement' AND action = 'update'"))
         #expect(change.string("from_state") == "confirmed" && change.string("to_state") == "disputed")
         // Both answers in the statement's 办理记录, titled by the module's audit vocabulary.
@@ -114,6 +116,9 @@ import SalesTesting
         let list = f.client("fin").get("/order/statements").body
         #expect(list.contains("甲公司") && list.contains("有异议"))
         #expect(!f.client("rep2").get("/order/statements").body.contains("甲公司"))
+        #expect(confirm(rep, cid, month: last.text, [("result", "confirmed"), ("confirmed_on", today.description), ("signer", "王会计"),
+                                                     ("note", "差异已更正")]).status == 303)
+        #expect(!f.client("fin").get("/").body.contains("客户对账有异议"))
     }
 
     @Test("issue #14 reports: 销售日报表 / 销售月报表 (orders received, shipped, collected, return credits apart) and the 客户区域分析表 (region × customer × product quantities), each with CSV, limited to the customers one may see")
