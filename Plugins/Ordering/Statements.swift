@@ -383,7 +383,7 @@ enum Statements {
             },
             .text("month", "月份", sql: "s.month"),
             .init("result", "对账结果", sql: "s.result") { r, _ in
-                ListCell(resultTitles[r.text("result")] ?? r.text("result"), cls: r.string("result") == "disputed" ? "warn" : nil)
+                ListCell(resultTitles[r.text("result")] ?? r.text("result"))
             },
             .init("closing", "期末余额（元）", sql: "s.closing_fen") { r, _ in ListCell(Money.format(r.int("closing_fen") ?? 0)) }.styled(.number),
             .text("confirmed", "客户确认日期", sql: "s.confirmed_on"),
