@@ -138,6 +138,8 @@ enum Statements {
         var closing: String
         var closingUpper: String
         var owes: Bool
+        var settled: Bool
+        var advance: Bool
         var printedAt: String
         var confirmation: Confirmation?
         var canRecord: Bool
@@ -306,7 +308,7 @@ enum Statements {
             customerID: c.id, code: c.code ?? "", name: c.name, address: c.address, owner: c.ownerName, month: label, from: from, to: to,
             prev: prev, next: next, opening: Money.format(s.opening), lines: lines, debits: Money.format(s.debits),
             credits: Money.format(s.credits), closing: Money.format(s.closing), closingUpper: Money.uppercase(s.closing),
-            owes: s.closing >= 0, printedAt: ctx.display(ctx.now), confirmation: conf, canRecord: mayRecord(ctx),
+            owes: s.closing > 0, settled: s.closing == 0, advance: s.closing < 0, printedAt: ctx.display(ctx.now), confirmation: conf, canRecord: mayRecord(ctx),
             history: history)
         return ctx.render(page, title: "对账单：\(c.name) \(label)")
     }

@@ -56,7 +56,7 @@ import SalesTesting
         let page = f.client("rep1").get("/order/statements/\(cid)?month=\(last.text)")
         #expect(page.status == 200)
         #expect(page.body.contains("class=\"paper\"") && page.body.contains("对账单") && page.body.contains("期初余额"))
-        #expect(page.body.contains("1,000.00") && page.body.contains("退货冲减") && page.body.contains("零元整"))
+        #expect(page.body.contains("1,000.00") && page.body.contains("退货冲减") && page.body.contains("零元整") && page.body.contains("双方账款已结清"))
         #expect(!page.body.contains("预收款冲抵发货"))
         #expect(f.client("rep2").get("/order/statements/\(cid)?month=\(last.text)").status == 403)
         let csv = f.client("rep1").get("/order/statements/\(cid)?month=\(last.text)&format=csv").body
