@@ -188,19 +188,14 @@ enum CollectionPages {
             let user = try ctx.requireUser()
             try ctx.db.transaction {
                 let old = try ctx.db.first("SELECT id, amount_fen FROM order_collection_plans WHERE rep_id = \(rep) AND year = \(y)")
-                let id: Int64
-                if let old {
-                    id = old.int("id") ?? 0
-                    try ctx.db.execute("""
-                        UPDATE order_collection_plans SET amount_fen = \(amount), note = \(v.string("note")), updated_by = \(user.id),
-                            updated_at = \(ctx.epoch) WHERE id = \(id)
-                        """)
-                } else {
-                    id = try ctx.db.insert("""
-                        INSERT INTO order_collection_plans (rep_id, year, amount_fen, note, updated_by, updated_at)
-                        VALUES (\(rep), \(y), \(amount), \(v.string("note")), \(user.id), \(ctx.epoch)) RETURNING id
-                        """)
-                }
+                // One row per rep and year; a concurrent first save becomes an update, not an error.
+                let id = try ctx.db.insert("""
+                    INSERT INTO order_collection_plans (rep_id, year, amount_fen, note, updated_by, updated_at)
+                    VALUES (\(rep), \(y), \(amount), \(v.string("note")), \(user.id), \(ctx.epoch))
+                    ON CONFLICT (rep_id, year) DO UPDATE SET amount_fen = excluded.amount_fen, note = excluded.note,
+                        updated_by = excluded.updated_by, updated_at = excluded.updated_at
+                    RETURNING id
+                    """)
                 try ctx.audit(AuditEntry(entity: "order.collection_plan", entityID: String(id), action: old == nil ? "create" : "update",
                                          from: old.map { Money.format($0.int("amount_fen") ?? 0) }, to: Money.format(amount),
                                          reason: "\(try Collections.userName(rep, ctx)) \(y) 年回款额度 ¥\(Money.format(amount))"

@@ -341,24 +341,18 @@ enum Statements {
             let result = v.string("result")
             try ctx.db.transaction {
                 let old = try ctx.db.first("SELECT id, result FROM order_statements WHERE customer_id = \(c.id) AND month = \(label)")
-                let id: Int64
-                if let old {
-                    id = old.int("id") ?? 0
-                    try ctx.db.execute("""
-                        UPDATE order_statements SET opening_fen = \(s.opening), closing_fen = \(s.closing), result = \(result),
-                            confirmed_on = \(on.description), signer = \(v.string("signer")), note = \(v.string("note")),
-                            recorded_by = \(user.id), recorded_name = \(user.displayName), recorded_at = \(ctx.epoch)
-                        WHERE id = \(id)
-                        """)
-                } else {
-                    id = try ctx.db.insert("""
-                        INSERT INTO order_statements (customer_id, customer_code, customer_name, month, opening_fen, closing_fen, result,
-                            confirmed_on, signer, note, recorded_by, recorded_name, recorded_at)
-                        VALUES (\(c.id), \(c.code ?? ""), \(c.name), \(label), \(s.opening), \(s.closing), \(result), \(on.description),
-                            \(v.string("signer")), \(v.string("note")), \(user.id), \(user.displayName), \(ctx.epoch))
-                        RETURNING id
-                        """)
-                }
+                // One answer per customer and month; a concurrent first record becomes an update.
+                let id = try ctx.db.insert("""
+                    INSERT INTO order_statements (customer_id, customer_code, customer_name, month, opening_fen, closing_fen, result,
+                        confirmed_on, signer, note, recorded_by, recorded_name, recorded_at)
+                    VALUES (\(c.id), \(c.code ?? ""), \(c.name), \(label), \(s.opening), \(s.closing), \(result), \(on.description),
+                        \(v.string("signer")), \(v.string("note")), \(user.id), \(user.displayName), \(ctx.epoch))
+                    ON CONFLICT (customer_id, month) DO UPDATE SET customer_code = excluded.customer_code,
+                        customer_name = excluded.customer_name, opening_fen = excluded.opening_fen, closing_fen = excluded.closing_fen,
+                        result = excluded.result, confirmed_on = excluded.confirmed_on, signer = excluded.signer, note = excluded.note,
+                        recorded_by = excluded.recorded_by, recorded_name = excluded.recorded_name, recorded_at = excluded.recorded_at
+                    RETURNING id
+                    """)
                 try ctx.audit(AuditEntry(entity: "order.statement", entityID: String(id), action: old == nil ? "record" : "update",
                                          from: old?.string("result"), to: result,
                                          reason: "\(Ledger.label(c.id, ctx)) \(label) 对账单期末余额 ¥\(Money.format(s.closing))，"
