@@ -39,18 +39,28 @@ enum OrderStatsPages {
             var value: String
         }
 
-        /// 003 §5.4: collection rate, receivables as % of shipped value, bad debt, customers over their line.
+        /// 003 §5.4 for the chosen year as of its end: collection rate against the 回款额度 (§5.4.1),
+        /// receivables as % of the year's shipments (§5.4.2), losses (§5.4.3) and bad/doubtful
+        /// accounts (§5.4.4) in ‰ of them, customers over their warning line (§5.4.5).
         struct KPI: TemplateModel {
+            /// 回款率 = collected ÷ plan ("—" without a plan).
             var collection: String
+            /// The plan it is measured against: every rep's (all-seeing roles), the rep's own, or none for one customer.
+            var plan: String
+            var planScope: String
             var receivablesPct: String
             var shipped: String
             /// Collected: payments and prepayments (RULES §6: a return credit is not a collection).
             var paid: String
             var outstanding: String
-            /// The day the receivable is taken at: the year's end, or today for the current year.
+            /// The day the receivable is taken at: the year's end.
             var asOf: String
-            var badDebt: String
-            var badDebtPermille: String
+            var losses: String
+            var lossPermille: String
+            var lossOver: Bool
+            var doubtful: String
+            var doubtfulPermille: String
+            var doubtfulOver: Bool
             var overCount: Int
             var overNames: String
         }
@@ -155,32 +165,51 @@ enum OrderStatsPages {
         return ctx.render(page, title: "年度订货统计表 \(year)")
     }
 
-    /// 003 §5.4: collection rate (target 100%), receivables as % of the year's shipped value
-    /// (target 10–15%) taken at the year's end (today for the current year), bad debt written off
-    /// in the year (≤ 5‰), customers over their warning line (target none). Collected counts
-    /// payments and prepayments only (RULES §6).
+    /// 003 §5.4 (issue #14) for `year` as of its end (31 December): 回款率 = collected in the year
+    /// ÷ the year's 回款额度 (§5.4.1, target 100%; collected = payments and prepayments, RULES §6);
+    /// the receivable at the year's end as % of the year's shipments (§5.4.2, target 10–15%); the
+    /// year's losses (write-offs, §5.4.3) and the doubtful receivable at its end (overdue more than a
+    /// year, §5.4.4), each in ‰ of the year's shipments (≤ 5‰); customers whose receivable at the
+    /// year's end is over their warning line (§5.4.5, target none). See `Collections`.
     static func kpis(year: Int, customer: Int64? = nil, _ ctx: Context) throws -> StatsPage.KPI {
-        let from = String(format: "%04d-01-01", year), to = String(format: "%04d-12-31", year)
-        let asOf = min(to, ctx.today.description)
-        var filter = try OrderUtil.visibleFilter(ctx)
-        if let customer { filter = filter + " AND o.customer_id = \(customer)" }
-        let r = try ctx.db.first("""
-            SELECT COALESCE(SUM(CASE WHEN kind = 'shipment' AND entry_date >= \(from) THEN amount_fen ELSE 0 END), 0) AS shipped,
-                   COALESCE(SUM(CASE WHEN kind IN ('payment', 'prepayment') AND entry_date >= \(from) THEN amount_fen ELSE 0 END), 0) AS collected,
-                   COALESCE(SUM(CASE WHEN kind = 'bad_debt' AND entry_date >= \(from) THEN amount_fen ELSE 0 END), 0) AS bad_debt,
-                   COALESCE(SUM(\(raw: Ledger.receivableEffect)), 0) AS receivable
-            FROM order_ledger o WHERE entry_date <= \(asOf) AND \(filter)
-            """)
-        let shipped = r?.int("shipped") ?? 0, collected = r?.int("collected") ?? 0
-        let badDebt = r?.int("bad_debt") ?? 0, outstanding = r?.int("receivable") ?? 0
-        let rows = try OrderLedgerPages.summaryRows(ctx, customer: customer)
-        let over = rows.filter(\.row.isOver)
-        func pct(_ a: Int64, _ b: Int64, _ scale: Double = 100, _ unit: String = "%") -> String {
-            b == 0 ? "—" : String(format: "%.1f", Double(a) / Double(b) * scale) + unit
+        let years = try Collections.customerYears(year: year, customer: customer, ctx)
+        var t = Collections.Totals()
+        for c in years { try t.add(c) }
+        // The plan: one customer has none (plans are per rep); an all-seeing role measures every
+        // rep's plan, a rep their own.
+        var plan: Int64?
+        var scope: String
+        if customer != nil {
+            scope = "回款额度按业务员下达，单个客户不计回款率"
+        } else if OrderUtil.seesAll(ctx) {
+            let all = try Collections.plans(year: year, ctx).values
+            plan = all.isEmpty ? nil : try Stored.total(all)
+            scope = "全部业务员的年度回款额度合计"
+        } else {
+            plan = try Collections.plans(year: year, ctx)[try ctx.requireUser().id]
+            scope = "本人的年度回款额度"
         }
-        return StatsPage.KPI(collection: pct(collected, shipped), receivablesPct: pct(outstanding, shipped),
-                             shipped: Money.format(shipped), paid: Money.format(collected), outstanding: Money.format(outstanding),
-                             asOf: asOf, badDebt: Money.format(badDebt), badDebtPermille: pct(badDebt, shipped, 1000, "‰"),
-                             overCount: over.count, overNames: over.map(\.row.name).joined(separator: "、"))
+        let dir = try OrderUtil.directory(ctx)
+        var over: [String] = []
+        for c in years where c.receivable > 0 {
+            guard let info = try dir.customer(id: c.customerID, ctx) else { continue }
+            let line = try info.ratingClass.flatMap { try dir.classPolicy($0, ctx)?.warningLineFen }
+            if line.map({ c.receivable > $0 }) ?? true { over.append(info.name) }
+        }
+        let target = Collections.lossTargetPermille
+        func overTarget(_ part: Int64) throws -> Bool {
+            guard t.shipped > 0 else { return false }
+            return try Stored.multiply(part, 1000) > Stored.multiply(t.shipped, target)
+        }
+        return StatsPage.KPI(collection: plan.map { Collections.ratio(t.collected, $0) } ?? "—",
+                             plan: plan.map { Money.format($0) } ?? "未下达", planScope: scope,
+                             receivablesPct: Collections.ratio(t.receivable, t.shipped),
+                             shipped: Money.format(t.shipped), paid: Money.format(t.collected), outstanding: Money.format(t.receivable),
+                             asOf: Collections.bounds(year: year).to,
+                             losses: Money.format(t.writtenOff), lossPermille: Collections.ratio(t.writtenOff, t.shipped, scale: 1000, unit: "‰"),
+                             lossOver: try overTarget(t.writtenOff),
+                             doubtful: Money.format(t.doubtful), doubtfulPermille: Collections.ratio(t.doubtful, t.shipped, scale: 1000, unit: "‰"),
+                             doubtfulOver: try overTarget(t.doubtful),
+                             overCount: over.count, overNames: over.joined(separator: "、"))
     }
 }

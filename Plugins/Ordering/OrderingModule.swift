@@ -12,23 +12,54 @@ public struct OrderingModule: DepartmentModule {
 
     public let manifest = ModuleManifest(id: "order", title: "订货", version: "0.1.0", dependencies: ["crm"], folder: "Ordering")
 
-    public var permissions: [Permission] { OrderPages.permissions + BranchPages.permissions }
-    public var menu: [MenuItem] { OrderPages.menu + BranchPages.menu }
+    public var permissions: [Permission] { OrderPages.permissions + BranchPages.permissions + OrderMoneyPages.permissions }
+    public var menu: [MenuItem] { OrderPages.menu + BranchPages.menu + OrderMoneyPages.menu }
     public var migrations: [Migration] { OrderMigrations.all }
-    public var forms: [String: FormSchema] { FormSchema.combine(OrderPages.forms, BranchPages.forms) }
-    public var pages: [any PageModel.Type] { OrderPages.pages + BranchPages.pages }
+    public var forms: [String: FormSchema] { FormSchema.combine(OrderPages.forms, BranchPages.forms, OrderMoneyPages.forms) }
+    public var pages: [any PageModel.Type] { OrderPages.pages + BranchPages.pages + OrderMoneyPages.pages }
 
     public func routes(_ r: inout RouteBuilder) {
         OrderPages.routes(&r)
         BranchPages.routes(&r)
+        OrderMoneyPages.routes(&r)
     }
 
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
-        try OrderPages.inbox(for: user, ctx) + BranchPages.inbox(for: user, ctx)
+        try OrderPages.inbox(for: user, ctx) + BranchPages.inbox(for: user, ctx) + OrderMoneyPages.inbox(for: user, ctx)
     }
+
+    /// Audit titles (issue #14 collections/statements block; merge with other blocks' vocabularies).
+    public var auditVocabulary: AuditVocabulary { OrderMoneyPages.vocabulary }
 
     public func services(_ s: inout ServiceRegistry) {
         s.provide(ReceivablesService.self, OrderReceivablesService())
         s.provide(ProductCatalog.self, OrderProductCatalog())
+    }
+}
+
+// MARK: - Collections, statements of account and sales reports (issue #14, branch order-b)
+
+/// Everything the collections / statements / reports work adds to the module, in one block
+/// (kept apart from the contract-review additions to ease the merge).
+enum OrderMoneyPages {
+    static var permissions: [Permission] { [CollectionPages.plan, Statements.record] }
+    static var menu: [MenuItem] { CollectionPages.menu + SalesReports.menu }
+    static var forms: [String: FormSchema] { CollectionPages.forms.merging(["statement": Statements.form]) { a, _ in a } }
+    static var pages: [any PageModel.Type] { CollectionPages.pages + Statements.pages + SalesReports.pages }
+    static func routes(_ r: inout RouteBuilder) {
+        CollectionPages.routes(&r)
+        Statements.routes(&r)
+        SalesReports.routes(&r)
+    }
+    static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
+        try Statements.inbox(for: user, ctx)
+    }
+    /// Titles of the audit codes written by these pages (merge into the module's `auditVocabulary`).
+    static var vocabulary: AuditVocabulary {
+        AuditVocabulary()
+            .entity("order.collection_plan", "年度回款额度", actions: ["create": "下达", "update": "修改"])
+            .entity("order.new_product", "当年新品", actions: ["create": "设定"], states: ["new": "新品"])
+            .entity("order.statement", "对账单", actions: ["record": "登记客户对账结果", "update": "更新客户对账结果"],
+                    states: Statements.resultTitles)
     }
 }

@@ -114,8 +114,10 @@ import SalesTesting
         let b = try balance(cid)
         #expect(b.outstandingFen == 50_000 && b.collectedFen == 30_000 && b.otherCreditsFen == 20_000)
         #expect(try f.db.scalar("SELECT COUNT(*) FROM order_ledger WHERE kind = 'return_credit'") == 1)
+        // 回款率 is measured against the rep's 回款额度 (003 §5.4.1, issue #14): 300 ÷ 600, the credit not counted.
+        try f.db.execute("INSERT INTO order_collection_plans (rep_id, year, amount_fen, updated_by, updated_at) VALUES (\(f.rep1), \(today.year), 60000, \(f.fin), 0)")
         let stats = f.client("boss").get("/order/stats").body
-        #expect(stats.contains("30.0%（回款 ¥300.00 / 发货 ¥1,000.00"))
+        #expect(stats.contains("50.0%（本年回款 ¥300.00 / 回款额度 ¥600.00"))
         #expect(fin.get("/order/receivables/\(cid)").body.contains("退货冲减"))
         // Migration 5: a credit booked before as a payment ("冲减应收：…") becomes a return credit.
         try f.db.execute("""
@@ -174,7 +176,7 @@ import SalesTesting
         #expect(try f.db.scalar("SELECT amount_fen FROM order_ledger WHERE id = \(w.int("entry_id") ?? 0) AND kind = 'bad_debt'") == 20_000)
         let b = try balance(cid)
         #expect(b.outstandingFen == 80_000 && b.collectedFen == 0)
-        #expect(f.client("boss").get("/order/stats").body.contains("200.0‰（本年核销 ¥200.00）"))
+        #expect(f.client("boss").get("/order/stats").body.contains("200.0‰（本年核销坏账 ¥200.00）"))
         #expect(try f.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'order.writeoff' AND action = 'approve'") == 1)
     }
 
@@ -221,6 +223,6 @@ import SalesTesting
             VALUES (\(cid), 'payment', 100000, \("\(today.year)-01-05"), '收款', 0, 0)
             """)
         let page = f.client("boss").get("/order/stats?year=\(last)").body
-        #expect(page.contains("100.0%（\(last)-12-31 的应收余额 ¥1,000.00）"))
+        #expect(page.contains("100.0%（\(last)-12-31 的应收余额 ¥1,000.00 / 本年发货 ¥1,000.00）"))
     }
 }

@@ -652,8 +652,12 @@ class World:
         """Orders of a customer approved this round: last round's fuzzed orders count against the
         older customers' warning lines and would hold these for the GM."""
         rep, mgr, prod = self.sales_rep, self.sales_manager, self.production
-        _, code = self.approved_customer(f"订货客户{self.round}")
+        cust, code = self.approved_customer(f"订货客户{self.round}")
         self.contract(code)
+        # Its statement of account: the confirmation form of last month (003 §5.5.2.4; the
+        # handler's default month). The plan and new-product forms are parameterless pages.
+        self.page(f"/order/statements/{rid(cust)}")
+        self.page(f"/order/statements/{rid(cust)}/confirm")
         accepted = self.new_order(code)                 # paths, change
         rep.submit(accepted + "/paths", {"lines.0.on_hand": "0", "lines.0.new_variant": "1"})   # → a trial for 技术部
         released = self.new_order(code)                 # schedule
