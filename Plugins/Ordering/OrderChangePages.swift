@@ -85,7 +85,7 @@ enum OrderChangePages {
         var hasActions: Bool
         var isApproved: Bool
         var depts: [Department]
-        var history: [HistoryView]
+        var history: History
     }
 
 
@@ -153,11 +153,7 @@ enum OrderChangePages {
             return ChangeDetailPage.Department(title: d.title, received: r.map { "\($0.text("user_name"))，\(ctx.displayEpoch($0.int("at")))" } ?? "未确认",
                                          done: r != nil)
         }
-        let history = try OrderUtil.history("order.change", c.int("id") ?? 0, ctx, state: { ChangeState(rawValue: $0)?.title ?? $0 },
-                                            action: { a in
-                                                OrderChangeFlow.machine.transitions.first { $0.action == a }?.title
-                                                    ?? ["create": "登记变更申请", "ack": "部门确认收到变更通知"][a] ?? a
-                                            })
+        let history = try ctx.history(entity: "order.change", id: c.int("id") ?? 0)
         let page = ChangeDetailPage(c: ChangeView(c, ctx), o: OrderRecord(o), orderStateText: OrderUtil.state(o).title,
                               actions: actions, hasActions: !actions.isEmpty, isApproved: st == .approved, depts: depts, history: history)
         return ctx.render(page, title: "合同变更 #\(c.int("id") ?? 0)")

@@ -79,7 +79,7 @@ enum OrderDetailPages {
         var productionStarted: Bool
         var canPaths: Bool
         var deliveries: [Delivery]
-        var history: [HistoryView]
+        var history: History
     }
 
     /// 订货单 + 订货登记表 as the paper forms.
@@ -179,7 +179,12 @@ enum OrderDetailPages {
             canChange: OrderChangeFlow.changeable.contains(state) && ctx.can(OrderPages.register),
             productionStarted: OrderChangeFlow.productionStarted(o, today: ctx.today),
             canPaths: OrderPaths.editable.contains(state) && ctx.can(OrderPages.register),
-            deliveries: try deliveries(id, ctx), history: try OrderUtil.history("order.order", id, ctx))
+            deliveries: try deliveries(id, ctx),
+            // The order and its deliveries' paperwork, titled by the module's audit vocabulary.
+            history: try ctx.history([AuditSubject("order.order", id)]
+                                     + ctx.db.query("SELECT id FROM order_deliveries WHERE order_id = \(id) ORDER BY id").map {
+                                         AuditSubject("order.delivery", $0.int("id") ?? 0)
+                                     }))
         return ctx.render(page, title: "订单 \(o.text("order_no"))")
     }
 

@@ -83,7 +83,6 @@ enum OrderPages {
         r.get("queues/production", .permission(production), OrderListPages.productionQueue)
         r.get("contracts", .permission(view), OrderContractPages.list)
         r.post("contracts", .permission(register), OrderContractPages.list)
-        r.post("contracts/:id/approve", .permission(approve), OrderContractPages.approveContract)
         r.get("receivables", .permission(view), OrderLedgerPages.summary)
         r.get("receivables/:cid", .permission(view), OrderLedgerPages.customer)
         r.form("payments/new", .permission(finance), OrderLedgerPages.payment)

@@ -77,7 +77,7 @@ enum OrderPaths {
         var open: Bool
         var decided: String
         var form: FormView
-        var history: [HistoryView]
+        var history: History
     }
 
     /// Per line: stock, the production flag and the trial, for the order page.
@@ -229,9 +229,7 @@ enum OrderPaths {
         return try ctx.handleForm(OrderChangeFlow.trialForm, title: "试制样品 #\(tid)", initial: FormData([("sample_on", ctx.today.description)]),
                                   page: { form in
             TrialPage(t: trial, stateText: st.title, open: st == .requested, decided: ctx.displayEpoch(t.int("decided_at")), form: form,
-                      history: try OrderUtil.history("order.trial", tid, ctx, state: { TrialState(rawValue: $0)?.title ?? "" }, action: {
-                          ["create": "送技术部试制", "passed": "试制合格", "failed": "试制不合格"][$0] ?? ""
-                      }))
+                      history: try ctx.history(entity: "order.trial", id: tid))
         }) { v in
             let user = try ctx.requireUser()
             try ctx.db.transaction {

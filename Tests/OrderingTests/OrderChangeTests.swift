@@ -150,7 +150,7 @@ import SalesTesting
 
     @Test("001 篇二 §6.1–§6.2: a line short of stock goes to production scheduling (生产部 queue); a never-made variant goes to 技术部, which records the trial result (audited; others 403)")
     func stockAndTrialPaths() throws {
-        let tech = try f.t.addUser("tech", roles: [.technical], displayName: "吴工")
+        let tech = f.tech
         let cid = try f.customer()
         try f.contract(cid)
         let rep = f.client("rep1")

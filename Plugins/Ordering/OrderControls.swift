@@ -1,0 +1,36 @@
+import Foundation
+import SalesKit
+
+/// The controls of issues #14–#17 on the customer-order side (kept apart from `OrderPages` so the
+/// parallel work on collections and statements merges cleanly): contract review (003 §3.2–§3.8),
+/// applied contract changes (003 §3.9–§3.12), departments from the directory, overdue items.
+enum OrderControls {
+    static let permissions: [Permission] = [ContractFlow.review]
+
+    static let menu: [MenuItem] = [
+        MenuItem("待评审合同", path: "contract-reviews", access: .permission(ContractFlow.review)),
+    ]
+
+    static let forms: [String: FormSchema] = [
+        "contract_review": ContractFlow.reviewForm, "contract_revise": ContractFlow.reviseForm,
+    ]
+
+    static let pages: [any PageModel.Type] = [ContractFlow.ContractPage.self, ContractFlow.ContractFormPage.self]
+
+    static func routes(_ r: inout RouteBuilder) {
+        // 003 §3.3–§3.8: viewers of the customer (sales, finance) and the reviewing departments (checked in the handler).
+        r.get("contracts/:id", .authenticated, ContractFlow.detail)
+        r.form("contracts/:id/review/:dept", .permission(ContractFlow.review), ContractFlow.reviewPage)
+        r.post("contracts/:id/approve", .permission(OrderPages.approve), ContractFlow.act)
+        r.form("contracts/:id/revise", .permission(OrderPages.register), ContractFlow.revise)
+        r.get("contract-reviews", .permission(ContractFlow.review), ContractFlow.reviews)
+    }
+
+    static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
+        try ContractFlow.inbox(for: user, ctx)
+    }
+
+    static func overdue(_ ctx: Context) throws -> [OverdueItem] {
+        try ContractFlow.overdue(ctx)
+    }
+}
