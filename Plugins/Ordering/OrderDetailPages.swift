@@ -76,6 +76,8 @@ enum OrderDetailPages {
         var changes: [OrderChangePages.ChangeView]
         var hasChanges: Bool
         var canChange: Bool
+        /// 003 §3.11: the company may initiate a change.
+        var canCompanyChange: Bool
         var productionStarted: Bool
         var canPaths: Bool
         var deliveries: [Delivery]
@@ -156,7 +158,7 @@ enum OrderDetailPages {
         let actions = actions(o, ctx)
         let approvals = try OrderApprovalView.all(id, ctx)
         let oralDeadline = o.int("oral_notice_at").map(OrderUtil.plusDay)
-        let changes = try ctx.db.query("SELECT * FROM order_changes WHERE order_id = \(id) ORDER BY id").map { OrderChangePages.ChangeView($0, ctx) }
+        let changes = try ctx.db.query("SELECT * FROM order_changes WHERE order_id = \(id) ORDER BY id").map { try OrderChangePages.ChangeView($0, ctx) }
         let paths = try OrderPaths.lineFlags(id, ctx)
         let confirmed = try Ledger.confirmedPrepayment(id, ctx)
         let page = OrderDetailPage(
@@ -177,6 +179,7 @@ enum OrderDetailPages {
             canSchedule: [.released, .scheduled].contains(state) && ctx.can(OrderPages.production),
             paths: paths, hasPaths: !paths.isEmpty, changes: changes, hasChanges: !changes.isEmpty,
             canChange: OrderChangeFlow.changeable.contains(state) && ctx.can(OrderPages.register),
+            canCompanyChange: OrderChangeFlow.changeable.contains(state) && ctx.can(OrderChangeFlow.companyChange),
             productionStarted: OrderChangeFlow.productionStarted(o, today: ctx.today),
             canPaths: OrderPaths.editable.contains(state) && ctx.can(OrderPages.register),
             deliveries: try deliveries(id, ctx),
