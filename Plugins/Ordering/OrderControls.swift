@@ -39,6 +39,6 @@ enum OrderControls {
     }
 
     static func overdue(_ ctx: Context) throws -> [OverdueItem] {
-        try ContractFlow.overdue(ctx)
+        try ContractFlow.overdue(ctx) + OrderOverdue.deliveries(ctx)
     }
 }

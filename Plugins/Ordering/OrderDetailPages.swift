@@ -91,6 +91,8 @@ enum OrderDetailPages {
         var printedAt: String
         var lines: [OrderLineView]
         var total: String
+        /// 人民币大写 of the total.
+        var totalUpper: String
         var channelText: String
         var checks: [OrderCheckView]
         var approvals: [OrderApprovalView]
@@ -103,6 +105,7 @@ enum OrderDetailPages {
         var o: OrderRecord
         var lines: [OrderLineView]
         var total: String
+        var totalUpper: String
         var planSigned: String
         var hasOral: Bool
         var oralNotice: String
@@ -197,7 +200,7 @@ enum OrderDetailPages {
         let id = try o.requireInt("id")
         let approvals = try OrderApprovalView.all(id, ctx)
         let page = OrderPrintPage(o: OrderRecord(o), printedAt: ctx.display(ctx.now), lines: try OrderLineView.all(id, ctx),
-                             total: OrderUtil.yuan(o.int("total_fen")), channelText: OrderChannel.title(o.string("channel")),
+                             total: OrderUtil.yuan(o.int("total_fen")), totalUpper: Money.uppercase(o.int("total_fen") ?? 0), channelText: OrderChannel.title(o.string("channel")),
                              checks: OrderCheckView.all(o), approvals: approvals, hasApprovals: !approvals.isEmpty)
         return ctx.render(page, title: "订货单 \(o.text("order_no"))")
     }
@@ -210,7 +213,7 @@ enum OrderDetailPages {
         let approvals = try OrderApprovalView.all(id, ctx)
         let oral = o.int("oral_notice_at")
         let page = OrderPlanPage(o: OrderRecord(o), lines: try OrderLineView.all(id, ctx), total: OrderUtil.yuan(o.int("total_fen")),
-                            planSigned: ctx.displayEpoch(o.int("plan_signed_at")), hasOral: oral != nil,
+                            totalUpper: Money.uppercase(o.int("total_fen") ?? 0), planSigned: ctx.displayEpoch(o.int("plan_signed_at")), hasOral: oral != nil,
                             oralNotice: ctx.displayEpoch(oral), oralDeadline: ctx.displayEpoch(oral.map(OrderUtil.plusDay)),
                             approvals: approvals, hasApprovals: !approvals.isEmpty)
         return ctx.render(page, title: "销售计划下达表 \(o.text("plan_no"))")

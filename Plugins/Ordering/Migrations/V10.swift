@@ -17,6 +17,7 @@ extension OrderMigrations {
     ///   (new quantity / unit price / specification) applied when the GM approves.
     /// - `order_change_receipts.dept` holds department codes: any stored department name is mapped
     ///   to its code.
+    /// - Indexes for the overdue items (deliveries past the promised date, paperwork past 24 hours).
     static let v10 = Migration(10, "contract review by technical, quality and production; applied contract changes; department codes", """
             ALTER TABLE order_contracts ADD COLUMN state TEXT NOT NULL DEFAULT 'review';
             ALTER TABLE order_contracts ADD COLUMN delivery_terms TEXT NOT NULL DEFAULT '';
@@ -77,5 +78,6 @@ extension OrderMigrations {
                 AND NOT EXISTS (SELECT 1 FROM order_change_receipts x WHERE x.change_id = order_change_receipts.change_id AND x.dept = 'quality');
             DELETE FROM order_change_receipts WHERE dept IN ('营销部', '销售部', '财务部', '生产部', '技术部', '品质部');
             CREATE INDEX order_orders_delivery ON order_orders (state, planned_delivery);
+            CREATE INDEX order_deliveries_open ON order_deliveries (accepted_at, arrived_at);
             """)
 }
