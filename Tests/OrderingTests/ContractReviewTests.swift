@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import SalesKit
 import SalesTesting
+import AdminModule
+import CustomerDevelopmentModule
 @testable import OrderingModule
 
 /// Contract review (003 §3.2–§3.8, RULES §6 "Contracts carry their terms").
@@ -166,5 +168,38 @@ import SalesTesting
         #expect(items.count == 2)
         #expect(Set(items.map(\.responsibleUserID)) == [f.qual, f.prod])
         #expect(items.allSatisfy { $0.item.title.contains("HT-R-01") })
+    }
+}
+
+/// The 订货 module as it shipped before migration 10 (contracts approved by the GM alone).
+struct OrderingBeforeReview: DepartmentModule {
+    let manifest = ModuleManifest(id: "order", title: "订货", version: "0.0.9", dependencies: ["crm"], folder: "Ordering")
+    var migrations: [Migration] { OrderMigrations.all.filter { $0.version < 10 } }
+}
+
+@Suite struct ContractReviewMigrationTests {
+    @Test("Migration 10 (003 §3.2–§3.7): an approved contract stays approved and one not yet approved goes to the departments' review, each with an audit note; stored department names become codes")
+    func test_migration10_existingContracts() throws {
+        let old = try TestApp(modules: [AdminModule(), CustomerDevelopmentModule(), OrderingBeforeReview()])
+        try old.db.execute("""
+            INSERT INTO order_contracts (id, customer_id, contract_no, title, approved, approved_name, approved_at, created_by, created_at)
+            VALUES (1, 1, 'HT-OLD-1', '老合同', 1, '赵总', 500, 1, 100), (2, 1, 'HT-OLD-2', '待批合同', 0, NULL, NULL, 1, 200)
+            """)
+        try old.db.execute("""
+            INSERT INTO order_orders (id, order_no, customer_id, channel, filled_on, received_on, state, created_by, created_at, updated_at)
+            VALUES (1, 'DH-2026-0001', 1, 'fax', '2026-01-01', '2026-01-01', 'released', 1, 0, 0)
+            """)
+        try old.db.execute("""
+            INSERT INTO order_changes (id, order_id, requested_on, request_ref, kind, content, reason, state, created_by, created_at, updated_at)
+            VALUES (1, 1, '2026-01-02', 'FX', 'price', '调价', '原因', 'approved', 1, 0, 0)
+            """)
+        try old.db.execute("INSERT INTO order_change_receipts (change_id, dept, user_id, user_name, at) VALUES (1, '财务部', 1, '钱会计', 0), (1, '营销部', 1, '王经理', 0)")
+        let t = try TestApp(modules: [AdminModule(), CustomerDevelopmentModule(), OrderingModule()]) { $0.dataDir = old.directory }
+        #expect(try t.db.query("SELECT state FROM order_contracts ORDER BY id").map { $0.string("state") } == ["approved", "review"])
+        #expect(try t.db.scalar("SELECT approved FROM order_contracts WHERE id = 1") == 1)
+        let notes = try t.db.query("SELECT entity_id, to_state, reason FROM audit_log WHERE entity = 'order.contract' AND action = 'migrate' ORDER BY entity_id")
+        #expect(notes.map { $0.string("to_state") } == ["approved", "review"])
+        #expect(notes.first?.string("reason")?.contains("迁移 10") == true)
+        #expect(try t.db.query("SELECT dept FROM order_change_receipts ORDER BY dept").map { $0.text("dept") } == ["finance", "sales"])
     }
 }
