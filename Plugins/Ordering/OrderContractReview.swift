@@ -316,7 +316,7 @@ enum ContractFlow {
                 let inserted = try ctx.db.execute("""
                     INSERT INTO order_contract_reviews (contract_id, round, dept, decision, opinion, reason, document, user_id, user_name, at)
                     VALUES (\(id), \(round), \(r.code), \(agree ? "agree" : "refuse"), \(v.string("opinion")),
-                        \(agree ? nil : v.optionalString("reason")), \(v.optionalString("document")), \(user.id), \(user.displayName), \(ctx.epoch))
+                        \(v.optionalString("reason")), \(v.optionalString("document")), \(user.id), \(user.displayName), \(ctx.epoch))
                     ON CONFLICT (contract_id, round, dept) DO NOTHING
                     """)
                 guard inserted == 1 else { throw HTTPError.conflict("\(dept)已评审过本轮合同。") }
