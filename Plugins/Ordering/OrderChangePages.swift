@@ -292,11 +292,16 @@ enum OrderChangePages {
     }
 
     /// A department confirms it has received the change notice (003 §3.12); its queue then drops it.
-    static let ack: Handler = { req, ctx in
+    static let ack: Handler = { req, ctx in try acknowledge(req.form["dept"], req, ctx) }
+
+    /// The confirmation of a department without an order queue (技术部, 品质部), under its notices' path.
+    static func ackFor(_ code: String) -> Handler { { req, ctx in try acknowledge(code, req, ctx) } }
+
+    static func acknowledge(_ code: String?, _ req: Request, _ ctx: Context) throws -> Response {
         // Every department gets a copy of every change (002 §4): who may confirm is decided by the department, not the customer.
         guard let c = try ctx.db.first("SELECT * FROM order_changes WHERE id = \(try req.id())") else { throw HTTPError.notFound }
         let cid = try c.requireInt("id")
-        guard let dept = OrderChangeFlow.department(req.form["dept"]) else {
+        guard let dept = OrderChangeFlow.department(code) else {
             throw HTTPError.conflict("未知部门。")
         }
         guard try OrderChangeFlow.actsFor(dept, ctx) else { throw HTTPError.forbidden }

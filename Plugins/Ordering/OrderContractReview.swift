@@ -304,7 +304,7 @@ enum ContractFlow {
             ContractFormPage(heading: "\(dept)评审合同 \(c.text("contract_no"))",
                              intro: "\(r.article)：\(dept)评审\(r.subject)。同意后记录签订的协议；不同意须写明理由，合同退回销售部修改。",
                              contractNo: c.text("contract_no"), customer: try customerName(c, ctx), lines: try linesText(id, ctx),
-                             deliveryTerms: c.text("delivery_terms"), button: "提交评审意见", back: "/order/contracts/\(id)", form: form)
+                             deliveryTerms: c.text("delivery_terms"), button: "提交评审意见", back: "/order/contract-reviews/\(id)", form: form)
         }) { v in
             let user = try ctx.requireUser()
             let agree = v.string("decision") == "agree"
@@ -344,7 +344,7 @@ enum ContractFlow {
                 default: return "已记录\(dept)的评审意见。"
                 }
             }
-            return .redirect(to: "/order/contracts/\(id)", flash: .ok(flash))
+            return .redirect(to: "/order/contract-reviews/\(id)", flash: .ok(flash))
         }
     }
 
@@ -446,7 +446,7 @@ enum ContractFlow {
         select: "c.*", from: "order_contracts c",
         scope: { _ in "c.state = 'review'" },
         columns: [
-            .init("no", "合同编号", sql: "c.contract_no") { r, _ in ListCell(r.text("contract_no"), href: "/order/contracts/\(r.int("id") ?? 0)") },
+            .init("no", "合同编号", sql: "c.contract_no") { r, _ in ListCell(r.text("contract_no"), href: "/order/contract-reviews/\(r.int("id") ?? 0)") },
             .text("title", "合同名称/内容", sql: "c.title"),
             .init("round", "评审轮次", sql: "c.review_round") { r, _ in ListCell(String(r.int("review_round") ?? 1)) },
             .init("due", "评审期限", sql: "c.review_due_at") { r, ctx in ListCell(ctx.displayEpoch(r.int("review_due_at"))) },
@@ -476,7 +476,7 @@ enum ContractFlow {
             for r in mine where !done.contains(r.code) {
                 let due = c.int("review_due_at")
                 out.append(InboxItem(title: "\(try deptName(r.code, ctx))评审合同：\(c.text("contract_no")) \(c.text("title"))",
-                                     detail: "\(r.article) \(r.subject)", url: "/order/contracts/\(id)",
+                                     detail: "\(r.article) \(r.subject)", url: "/order/contract-reviews/\(id)",
                                      due: due.map { Date(timeIntervalSince1970: Double($0)) }, urgent: due.map { $0 < ctx.epoch } ?? false))
             }
         }
@@ -503,7 +503,7 @@ enum ContractFlow {
                 }
                 guard let who = heads[r.code] ?? nil, let due = c.int("review_due_at") else { continue }
                 out.append(OverdueItem(InboxItem(title: "合同评审逾期：\(try deptName(r.code, ctx))未评审 \(c.text("contract_no")) \(c.text("title"))",
-                                                 detail: "\(r.article)；评审期限 \(reviewDays) 天", url: "/order/contracts/\(c.int("id") ?? 0)",
+                                                 detail: "\(r.article)；评审期限 \(reviewDays) 天", url: "/order/contract-reviews/\(c.int("id") ?? 0)",
                                                  due: Date(timeIntervalSince1970: Double(due)), urgent: true),
                                        responsibleUserID: who, due: Date(timeIntervalSince1970: Double(due))))
             }

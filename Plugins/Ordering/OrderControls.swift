@@ -21,8 +21,10 @@ enum OrderControls {
     static let pages: [any PageModel.Type] = [ContractFlow.ContractPage.self, ContractFlow.ContractFormPage.self, OrderChangePages.NoticesPage.self]
 
     static func routes(_ r: inout RouteBuilder) {
-        // 003 §3.3–§3.8: viewers of the customer (sales, finance) and the reviewing departments (checked in the handler).
-        r.get("contracts/:id", .authenticated, ContractFlow.detail)
+        // 003 §3.3–§3.8: the contract page for viewers of the customer (sales, finance, §3.8) and, under
+        // its own path, for the reviewing departments (§3.3–§3.5).
+        r.get("contracts/:id", .permission(OrderPages.view), ContractFlow.detail)
+        r.get("contract-reviews/:id", .permission(ContractFlow.review), ContractFlow.detail)
         r.form("contracts/:id/review/:dept", .permission(ContractFlow.review), ContractFlow.reviewPage)
         r.post("contracts/:id/approve", .permission(OrderPages.approve), ContractFlow.act)
         r.form("contracts/:id/revise", .permission(OrderPages.register), ContractFlow.revise)
@@ -30,8 +32,10 @@ enum OrderControls {
         // 003 §3.11: a change the company initiates (the initiating department from the directory).
         r.form("orders/:id/changes/company", .permission(OrderChangeFlow.companyChange), OrderChangePages.createCompany)
         // 003 §3.12: 技术部 and 品质部 receive change notices too (members of the department or holders of its permission).
-        r.get("notices/technical", .authenticated, OrderChangePages.noticesPage("technical"))
-        r.get("notices/quality", .authenticated, OrderChangePages.noticesPage("quality"))
+        r.get("notices/technical", .permission(OrderPaths.technical), OrderChangePages.noticesPage("technical"))
+        r.post("notices/technical/:id/ack", .permission(OrderPaths.technical), OrderChangePages.ackFor("technical"))
+        r.get("notices/quality", .permission(OrderChangeFlow.qualityNotices), OrderChangePages.noticesPage("quality"))
+        r.post("notices/quality/:id/ack", .permission(OrderChangeFlow.qualityNotices), OrderChangePages.ackFor("quality"))
     }
 
     static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {

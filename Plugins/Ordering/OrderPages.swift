@@ -103,8 +103,8 @@ enum OrderPages {
         r.get("changes", .permission(view), OrderChangePages.list)
         r.get("changes/:id", .permission(view), OrderChangePages.detail)
         r.post("changes/:id/act", .permission(view), OrderChangePages.act)
-        // 003 §3.12: a member of the department (directory) or the holder of its queue confirms (checked in the handler).
-        r.post("changes/:id/ack", .authenticated, OrderChangePages.ack)
+        // 003 §3.12: the department is checked in the handler (its queue's permission or membership in the directory).
+        r.post("changes/:id/ack", .permission(view), OrderChangePages.ack)
         // Other paths (001 篇二 §6.1–§6.2): stock check → production, never-made variant → 技术部.
         r.form("orders/:id/paths", .permission(register), OrderPaths.paths)
         r.get("queues/technical", .permission(OrderPaths.technical), OrderPaths.technicalQueue)

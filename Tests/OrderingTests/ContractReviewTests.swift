@@ -41,7 +41,8 @@ import CustomerDevelopmentModule
         // Not a task of the rep or of finance.
         #expect(!f.client("fin").get("/").body.contains("评审合同：HT-R-01"))
         // Reviewers see the contract (detail and their list) though they see no orders.
-        #expect(f.client("tech").get("/order/contracts/\(id)").status == 200)
+        #expect(f.client("tech").get("/order/contract-reviews/\(id)").status == 200)
+        #expect(f.client("tech").get("/order/contracts/\(id)").status == 403)
         #expect(f.client("qual").get("/order/contract-reviews").body.contains("HT-R-01"))
     }
 
@@ -164,7 +165,7 @@ import CustomerDevelopmentModule
         let module = OrderingModule()
         #expect(try module.overdue(f.t.context(module: "order")).isEmpty)
         let later = f.t.context(module: "order", now: Date().addingTimeInterval(4 * 86_400))
-        let items = try module.overdue(later).filter { $0.item.url == "/order/contracts/\(id)" }
+        let items = try module.overdue(later).filter { $0.item.url == "/order/contract-reviews/\(id)" }
         #expect(items.count == 2)
         #expect(Set(items.map(\.responsibleUserID)) == [f.qual, f.prod])
         #expect(items.allSatisfy { $0.item.title.contains("HT-R-01") })
