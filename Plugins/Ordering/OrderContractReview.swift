@@ -460,11 +460,20 @@ enum ContractFlow {
 
     /// A department's pending reviews land in its members' inboxes (through the directory).
     static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
-        guard user.can(review), let org = ctx.optionalService(OrgDirectory.self) else { return [] }
+        var out: [InboxItem] = []
+        // A refusal returns the contract to sales: the rep who registered it revises it.
+        if user.can(OrderPages.register) {
+            for c in try ctx.db.query("""
+                SELECT id, contract_no, title, returned_reason FROM order_contracts WHERE state = 'returned' AND created_by = \(user.id) ORDER BY id
+                """) {
+                out.append(InboxItem(title: "销售合同已退回，请修改后重新提交评审：\(c.text("contract_no")) \(c.text("title"))",
+                                     detail: c.text("returned_reason"), url: "/order/contracts/\(c.int("id") ?? 0)", urgent: true))
+            }
+        }
+        guard user.can(review), let org = ctx.optionalService(OrgDirectory.self) else { return out }
         var mine: [Reviewer] = []
         for r in reviewers { if let d = try org.department(code: r.code, ctx), d.inboxUserIDs.contains(user.id) { mine.append(r) } }
-        guard !mine.isEmpty else { return [] }
-        var out: [InboxItem] = []
+        guard !mine.isEmpty else { return out }
         for c in try ctx.db.query("""
             SELECT c.id, c.contract_no, c.title, c.review_due_at FROM order_contracts c WHERE c.state = 'review' ORDER BY c.id
             """) {

@@ -110,6 +110,7 @@ import CustomerDevelopmentModule
         let rep = f.client("rep1")
         let page = rep.get("/order/contracts/\(id)").body
         #expect(page.contains("品质部不同意：检验标准未定") && page.contains("修改并重新提交评审"))
+        #expect(rep.get("/").body.contains("销售合同已退回，请修改后重新提交评审：HT-R-01"))
         rep.get("/order/contracts/\(id)/revise")
         let bad = rep.submit("/order/contracts/\(id)/revise", [("title", "年度供货合同"), ("lines.0.product", "阀门"), ("lines.0.price", "88")])
         #expect(bad.status == 422 && bad.body.contains("value=\"88\""))
