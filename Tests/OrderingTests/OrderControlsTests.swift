@@ -52,6 +52,21 @@ import SalesTesting
         #expect(paperwork.first?.responsibleUserID == f.rep1)
     }
 
+    @Test("003 §4.3.2: an oral pre-notice not followed by the written 销售计划下达表 within 24 hours is overdue, the sales head who gave it responsible")
+    func test_003_4_3_2_oralNoticeOverdue() throws {
+        let cid = try f.customer()
+        try f.contract(cid)
+        let id = try f.order(f.client("rep1"), lines: [("阀门", "10", "100")])
+        #expect(f.act(f.client("boss"), id, "oral_notice").status == 303)
+        let module = OrderingModule()
+        #expect(try module.overdue(f.t.context(module: "order")).isEmpty)
+        let later = try module.overdue(f.t.context(module: "order", now: Date().addingTimeInterval(25 * 3600)))
+        #expect(later.count == 1 && later.first?.responsibleUserID == f.boss && later.first?.item.detail == "003 §4.3.2")
+        // Released (the written form signed): no longer overdue.
+        #expect(f.act(f.client("boss"), id, "release").status == 303)
+        #expect(try module.overdue(f.t.context(module: "order", now: Date().addingTimeInterval(25 * 3600))).isEmpty)
+    }
+
     @Test("issue #17: the order's history reads in Chinese — actors by name, actions and states by title (the module's audit vocabulary)")
     func test_history_inChinese() throws {
         let id = try releasedOrder()
