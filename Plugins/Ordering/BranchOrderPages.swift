@@ -61,14 +61,6 @@ enum BranchOrderPages {
             var amount: String
         }
 
-        struct History: TemplateModel {
-            var at: String
-            var username: String
-            var action: String
-            var from: String
-            var to: String
-            var reason: String
-        }
 
         var o: Order
         var stateText: String
@@ -81,7 +73,7 @@ enum BranchOrderPages {
         var lines: [Line]
         var actions: [ActionView]
         var hasActions: Bool
-        var history: [History]
+        var history: History
     }
 
     /// Finance's list of released orders waiting for the branch's payment.
@@ -191,10 +183,6 @@ enum BranchOrderPages {
         let id = try o.requireInt("id")
         let state = State(rawValue: o.string("state") ?? "") ?? .pending
         let lines = try ctx.db.query("SELECT * FROM order_branch_order_lines WHERE order_id = \(id) ORDER BY line_no")
-        let history = try ctx.db.query("""
-            SELECT at, username, action, from_state, to_state, reason FROM audit_log
-            WHERE entity = 'order.branch_order' AND entity_id = \(String(id)) ORDER BY at, id
-            """)
         let actions = flow.available(from: state, for: ctx.user).map {
             ActionView(action: $0.action, title: $0.title, needsReason: $0.requiresReason)
         }
@@ -213,10 +201,7 @@ enum BranchOrderPages {
                       price: Money.format(r.int("unit_price") ?? 0), amount: Money.format(r.int("amount") ?? 0))
             },
             actions: actions, hasActions: !actions.isEmpty,
-            history: history.map { r in
-                .init(at: ctx.displayEpoch(r.int("at")), username: r.text("username"), action: r.text("action"),
-                      from: stateTitles[r.text("from_state")] ?? "", to: stateTitles[r.text("to_state")] ?? "", reason: r.text("reason"))
-            })
+            history: try ctx.history(entity: "order.branch_order", id: id))
         return ctx.render(page, title: "分支机构订货单 #\(id)")
     }
 

@@ -14,8 +14,22 @@ import SalesKit
 // - Started: the request is taken only with the customer's recorded agreement — to let the
 //   order finish what is in production under the original contract, or to compensate — and then
 //   goes through the same re-review and GM approval (§3.10).
-// - Every approved change is re-sent to 营销部, 财务部 and 生产部 (§3.12): it appears in each
-//   queue as a change notice until that department confirms receipt.
+// - The company may initiate a change (§3.11): the initiating department (from the directory)
+//   applies, the GM approves, and sales then contacts the customer (its queue notice says so).
+// - **Applied** (RULES §6 "Contract changes are applied"): a change names order lines with their
+//   new quantity, unit price or specification. When the GM approves, in the same transaction, the
+//   open order lines and the order's totals change, and so does the matching line of the order's
+//   contract (price and specification; its agreed quantity by the same difference). A new price
+//   applies to what is not yet delivered (the delivered part keeps its price: the line amount is
+//   delivered × old price + remaining × new price). A quantity below what was delivered is refused.
+// - **Decision — warning line** (003 §4.1.2, §4.2): a change that raises the order's value is
+//   checked against the customer's warning line in that transaction; over the line (or a customer
+//   now without a line) the approval is refused with 409 and the reason. Approving a change is not a
+//   warning-line approval: the GM rejects the change, or approves it once the customer has paid.
+//   A change that does not raise the value is never refused for the line.
+// - Every approved change is re-sent to every department (§3.12) — 销售部, 财务部, 生产部, 技术部,
+//   品质部 by their directory codes: a notice in each department's queue and in its members'
+//   inboxes until that department confirms receipt.
 
 enum ChangeState: String, Sendable, CaseIterable {
     case reviewing, pendingGM = "pending_gm", approved, rejected, withdrawn
@@ -34,6 +48,13 @@ enum ChangeState: String, Sendable, CaseIterable {
 }
 
 enum OrderChangeFlow {
+    /// 003 §3.11: record a change the company initiates, for the initiating department.
+    static let companyChange = Permission("order", "change_company", title: "本公司提出合同变更（因故部门，003 §3.11）",
+                                          defaultRoles: [.salesSupervisor, .salesManager, .marketingDirector, .generalManager, .production, .finance])
+
+    /// 品质部's change notices (003 §3.12; 品质部 has no order queue of its own).
+    static let qualityNotices = Permission("order", "quality", title: "品质部：合同变更通知", defaultRoles: [.quality])
+
     static let machine = StateMachine<ChangeState>(entity: "order.change", transitions: [
         // 003 §3.9: re-reviewed (技术、品质、生产、价格) by the sales department, which organises contract review (§3.2).
         .init("review", from: [.reviewing], to: .pendingGM, permission: OrderPages.release, requiresReason: true,
@@ -55,12 +76,56 @@ enum OrderChangeFlow {
 
     static func title(_ choices: [Choice], _ v: String?) -> String { choices.first { $0.value == v }?.label ?? "" }
 
-    /// The departments a changed contract is re-sent to (003 §3.12, 002 §4), with the permission of each queue.
-    static let departments: [(id: String, title: String, permission: Permission, queue: String)] = [
-        ("sales", "营销部", OrderPages.release, "/order/queues/sales"),
-        ("finance", "财务部", OrderPages.finance, "/order/queues/finance"),
-        ("production", "生产部", OrderPages.production, "/order/queues/production"),
+    /// A department a changed contract is re-sent to (003 §3.12, 002 §4): its directory code, the
+    /// permission of its queue and the queue's page.
+    struct NoticeDept: Sendable {
+        var code: String
+        var permission: Permission
+        var queue: String
+    }
+
+    /// Every department's queue (003 §3.12 "相关部门"), by directory code.
+    static let departments: [NoticeDept] = [
+        NoticeDept(code: StandardDepartment.sales.rawValue, permission: OrderPages.release, queue: "/order/queues/sales"),
+        NoticeDept(code: StandardDepartment.finance.rawValue, permission: OrderPages.finance, queue: "/order/queues/finance"),
+        NoticeDept(code: StandardDepartment.production.rawValue, permission: OrderPages.production, queue: "/order/queues/production"),
+        NoticeDept(code: StandardDepartment.technical.rawValue, permission: OrderPaths.technical, queue: "/order/notices/technical"),
+        NoticeDept(code: StandardDepartment.quality.rawValue, permission: qualityNotices, queue: "/order/notices/quality"),
     ]
+
+    static func department(_ code: String?) -> NoticeDept? { departments.first { $0.code == code } }
+
+    /// Whether the user acts for the department: a member (or head) in the directory, or holding its queue's permission.
+    static func actsFor(_ d: NoticeDept, _ ctx: Context) throws -> Bool {
+        guard let user = ctx.user else { return false }
+        if ctx.can(d.permission) { return true }
+        return try ctx.optionalService(OrgDirectory.self)?.department(code: d.code, ctx)?.inboxUserIDs.contains(user.id) ?? false
+    }
+
+    /// The order lines a change names (RULES §6): new quantity, unit price or specification.
+    static let lineRows = FormField("lines", "变更明细（按订单行，批准后写入订单和合同）", .rows(FormSchema([
+        FormField("line_no", "订单行号", .integer, required: true, rules: [.range(1, 1000)]),
+        FormField("qty", "变更后数量", .integer, rules: [.range(1, 100_000_000)]),
+        FormField("price", "变更后单价（元）", .money, rules: [.range(0, 100_000_000_000)]),
+        FormField("spec", "变更后规格", rules: [.length(min: nil, max: 100)]),
+    ]), minRows: 0, blankRows: 2))
+
+    static let initiators = [Choice("customer", "客户书面申请（003 §3.9–§3.10）"), Choice("company", "本公司因故提出（003 §3.11）")]
+
+    /// A change the company initiates (003 §3.11): the initiating department applies; the GM approves.
+    static func companyForm(departments: [Choice]) -> FormSchema {
+        FormSchema([
+            FormField("initiator_dept", "因故提出变更的部门", .select(departments), required: true),
+            FormField("kind", "变更类别", .select(kinds), required: true),
+            FormField("content", "变更内容", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+            FormField("reason", "变更原因", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+            FormField("new_planned_delivery", "变更后的预定交货日期", .date, help: "如变更涉及交期；批准后写入订单"),
+            lineRows,
+        ])
+    }
+
+    /// The declared form: the standard departments (the page offers the directory's).
+    static let companyForm = companyForm(departments: StandardDepartment.allCases.map { Choice($0.rawValue, $0.name) })
 
     /// See the type comment: scheduled to start on or before today, or already delivering.
     static func productionStarted(_ o: Row, today: LocalDate) -> Bool {
@@ -82,6 +147,7 @@ enum OrderChangeFlow {
         FormField("agreement", "客户同意（已投入生产时必填，003 §3.10）", .select(agreements)),
         FormField("agreement_note", "客户同意的记录 / 补偿条件", .textarea, rules: [.length(min: nil, max: 2000)],
                   help: "如：来函编号、同意执行完的数量、补偿金额与方式"),
+        lineRows,
     ], checks: [{ v in
         if v.string("agreement") == "compensate" && v.optionalString("agreement_note") == nil {
             return [FormError(field: "agreement_note", "客户答应经济补偿时须记录补偿条件（003 §3.10）")]

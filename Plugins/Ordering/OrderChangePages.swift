@@ -33,8 +33,15 @@ enum OrderChangePages {
         var decided: String
         var decisionReason: String?
         var notice: String
+        /// 003 §3.11: a change the company initiated, with the initiating department's name.
+        var isCompany: Bool
+        var initiatorDept: String
+        /// The order lines it changes (old → new), and once approved what was applied.
+        var lineChanges: [String]
+        var hasLineChanges: Bool
+        var appliedText: String?
 
-        init(_ c: Row, _ ctx: Context) {
+        init(_ c: Row, _ ctx: Context) throws {
             id = c.int("id") ?? 0
             stateText = OrderChangePages.state(c).title
             requestedOn = c.text("requested_on")
@@ -55,6 +62,11 @@ enum OrderChangePages {
             decided = ctx.displayEpoch(c.int("decided_at"))
             decisionReason = c.nonEmpty("decision_reason")
             notice = ctx.displayEpoch(c.int("notice_at"))
+            isCompany = c.string("initiator") == "company"
+            initiatorDept = try c.nonEmpty("initiator_dept").map { try ContractFlow.deptName($0, ctx) } ?? ""
+            lineChanges = try OrderChangeApply.describe(id, ctx)
+            hasLineChanges = !lineChanges.isEmpty
+            appliedText = c.nonEmpty("applied_text")
         }
     }
 
@@ -64,6 +76,8 @@ enum OrderChangePages {
         var o: OrderRecord
         var stateText: String
         var started: Bool
+        /// 003 §3.11: the company's own change (no customer request, no agreement).
+        var isCompany: Bool
         var form: FormView
     }
 
@@ -73,6 +87,7 @@ enum OrderChangePages {
 
         /// A department the approved change is re-sent to (003 §3.12).
         struct Department: TemplateModel {
+            var code: String
             var title: String
             var received: String
             var done: Bool
@@ -85,7 +100,7 @@ enum OrderChangePages {
         var hasActions: Bool
         var isApproved: Bool
         var depts: [Department]
-        var history: [HistoryView]
+        var history: History
     }
 
 
@@ -113,25 +128,28 @@ enum OrderChangePages {
         let started = OrderChangeFlow.productionStarted(o, today: ctx.today)
         return try ctx.handleForm(OrderChangeFlow.form, title: "登记合同变更申请",
                                   initial: FormData([("requested_on", ctx.today.description)]),
-                                  page: { form in ChangeFormPage(o: OrderRecord(o), stateText: orderState.title, started: started, form: form) }) { v in
+                                  page: { form in ChangeFormPage(o: OrderRecord(o), stateText: orderState.title, started: started, isCompany: false, form: form) }) { v in
             // 003 §3.10: once production has started, only with the customer's agreement.
             if started && v.optionalString("agreement") == nil {
                 throw FormRejection(field: "agreement", "本公司已投入生产：须客户同意执行完已投入生产的产品或给予经济补偿，方可变更（003 §3.10）")
             }
             let user = try ctx.requireUser()
             let now = ctx.epoch
+            let lines = try OrderChangeApply.lines(v, orderID: id, ctx)
             let cid: Int64 = try ctx.db.transaction {
                 let open = try ctx.db.scalar("SELECT COUNT(*) FROM order_changes WHERE order_id = \(id) AND state IN (\(list: ChangeState.open.map(\.rawValue)))") ?? 0
                 guard open == 0 else { throw FormRejection("该订单已有一项待处理的变更申请") }
                 let cid = try ctx.db.insert("""
                     INSERT INTO order_changes (order_id, requested_on, request_ref, kind, content, reason, new_planned_delivery,
-                        production_started, agreement, agreement_note, state, created_by, created_name, created_at, updated_at)
+                        production_started, agreement, agreement_note, state, created_by, created_name, created_at, updated_at,
+                        initiator, contract_id)
                     VALUES (\(id), \(v.date("requested_on")?.description ?? ctx.today.description), \(v.string("request_ref")), \(v.string("kind")),
                         \(v.string("content")), \(v.string("reason")), \(v.optionalString("new_planned_delivery")), \(started),
                         \(started ? v.optionalString("agreement") : nil), \(started ? v.optionalString("agreement_note") : nil),
-                        \(ChangeState.reviewing.rawValue), \(user.id), \(user.displayName), \(now), \(now))
+                        \(ChangeState.reviewing.rawValue), \(user.id), \(user.displayName), \(now), \(now), 'customer', \(o.int("contract_id")))
                     RETURNING id
                     """)
+                try OrderChangeApply.insert(cid, lines, ctx)
                 try ctx.audit(AuditEntry(entity: "order.change", entityID: String(cid), action: "create", to: ChangeState.reviewing.rawValue,
                                          reason: "订单 \(o.string("order_no") ?? "")；\(OrderChangeFlow.title(OrderChangeFlow.kinds, v.string("kind")))："
                                             + v.string("content") + (started ? "；已投入生产，" + OrderChangeFlow.title(OrderChangeFlow.agreements, v.string("agreement")) : "；尚未投入生产")))
@@ -148,17 +166,14 @@ enum OrderChangePages {
             ActionView(action: $0.action, title: $0.title, needsReason: $0.requiresReason)
         }
         let receipts = try ctx.db.query("SELECT * FROM order_change_receipts WHERE change_id = \(c.int("id") ?? 0) ORDER BY at")
-        let depts = OrderChangeFlow.departments.map { d in
-            let r = receipts.first { $0.string("dept") == d.id }
-            return ChangeDetailPage.Department(title: d.title, received: r.map { "\($0.text("user_name"))，\(ctx.displayEpoch($0.int("at")))" } ?? "未确认",
-                                         done: r != nil)
+        let depts = try OrderChangeFlow.departments.map { d in
+            let r = receipts.first { $0.string("dept") == d.code }
+            return ChangeDetailPage.Department(code: d.code, title: try ContractFlow.deptName(d.code, ctx),
+                                               received: r.map { "\($0.text("user_name"))，\(ctx.displayEpoch($0.int("at")))" } ?? "未确认",
+                                               done: r != nil)
         }
-        let history = try OrderUtil.history("order.change", c.int("id") ?? 0, ctx, state: { ChangeState(rawValue: $0)?.title ?? $0 },
-                                            action: { a in
-                                                OrderChangeFlow.machine.transitions.first { $0.action == a }?.title
-                                                    ?? ["create": "登记变更申请", "ack": "部门确认收到变更通知"][a] ?? a
-                                            })
-        let page = ChangeDetailPage(c: ChangeView(c, ctx), o: OrderRecord(o), orderStateText: OrderUtil.state(o).title,
+        let history = try ctx.history(entity: "order.change", id: c.int("id") ?? 0)
+        let page = ChangeDetailPage(c: try ChangeView(c, ctx), o: OrderRecord(o), orderStateText: OrderUtil.state(o).title,
                               actions: actions, hasActions: !actions.isEmpty, isApproved: st == .approved, depts: depts, history: history)
         return ctx.render(page, title: "合同变更 #\(c.int("id") ?? 0)")
     }
@@ -194,15 +209,16 @@ enum OrderChangePages {
                     break
                 }
                 if action == "approve" {
+                    // RULES §6: applied to the open order lines and the contract in this transaction
+                    // (the warning line re-checked: 409 over it, rolling the approval back).
+                    let applied = try OrderChangeApply.apply(c, ctx)
                     // 003 §3.12: the changed contract is re-sent to every department (a notice in each queue).
                     try ctx.db.execute("UPDATE order_changes SET notice_at = \(now) WHERE id = \(cid)")
-                    if let d = c.string("new_planned_delivery") {
-                        try ctx.db.execute("UPDATE order_orders SET planned_delivery = \(d), updated_at = \(now) WHERE id = \(oid)")
-                    }
+                    let names = try OrderChangeFlow.departments.map { try ContractFlow.deptName($0.code, ctx) }.joined(separator: "、")
                     try ctx.audit(AuditEntry(entity: "order.order", entityID: String(oid), action: "change",
                                              reason: "合同变更 #\(cid) 经总经理批准：\(c.string("content") ?? "")"
-                                                + (c.string("new_planned_delivery").map { "；预定交货日期改为 \($0)" } ?? "")
-                                                + "；已重新传递营销部、财务部、生产部（003 §3.12）"))
+                                                + (applied.isEmpty ? "" : "；\(applied)")
+                                                + "；已重新传递\(names)（003 §3.12）"))
                 }
             }
         } catch let refusal as StateMachine<ChangeState>.Refusal {
@@ -212,23 +228,94 @@ enum OrderChangePages {
         return .redirect(to: path)
     }
 
+    /// 003 §3.11: a change the company initiates — the initiating department (from the directory)
+    /// applies, the GM approves (no customer re-review: it goes straight to the GM), then sales
+    /// contacts the customer (its queue notice says so). Lines as for a customer's change.
+    static let createCompany: Handler = { req, ctx in
+        guard let o = try ctx.db.first("SELECT * FROM order_orders WHERE id = \(try req.id())") else { throw HTTPError.notFound }
+        guard try OrderUtil.maySee(customer: o.int("customer_id") ?? 0, ctx) else { throw HTTPError.forbidden }
+        let id = try o.requireInt("id")
+        let orderState = OrderUtil.state(o)
+        guard OrderChangeFlow.changeable.contains(orderState) else {
+            throw HTTPError.conflict("只有已生效、未完成交货的订单才能提出合同变更（当前：\(orderState.title)）。")
+        }
+        if try ctx.db.scalar("SELECT COUNT(*) FROM order_changes WHERE order_id = \(id) AND state IN (\(list: ChangeState.open.map(\.rawValue)))") ?? 0 > 0 {
+            throw HTTPError.conflict("该订单已有一项待处理的变更申请，请先办结。")
+        }
+        let org = try ctx.service(OrgDirectory.self)
+        let user = try ctx.requireUser()
+        var initial = FormData()
+        if let mine = try org.departments(ofUser: user.id, ctx).first { initial.append("initiator_dept", mine.code) }
+        let started = OrderChangeFlow.productionStarted(o, today: ctx.today)
+        return try ctx.handleForm(OrderChangeFlow.companyForm(departments: try org.choices(ctx)), title: "本公司提出合同变更", initial: initial,
+                                  page: { form in ChangeFormPage(o: OrderRecord(o), stateText: orderState.title, started: started, isCompany: true, form: form) }) { v in
+            let lines = try OrderChangeApply.lines(v, orderID: id, ctx)
+            let dept = try org.name(code: v.string("initiator_dept"), ctx)
+            let now = ctx.epoch
+            let cid: Int64 = try ctx.db.transaction {
+                let open = try ctx.db.scalar("SELECT COUNT(*) FROM order_changes WHERE order_id = \(id) AND state IN (\(list: ChangeState.open.map(\.rawValue)))") ?? 0
+                guard open == 0 else { throw FormRejection("该订单已有一项待处理的变更申请") }
+                let cid = try ctx.db.insert("""
+                    INSERT INTO order_changes (order_id, requested_on, request_ref, kind, content, reason, new_planned_delivery,
+                        production_started, state, created_by, created_name, created_at, updated_at, initiator, initiator_dept, contract_id)
+                    VALUES (\(id), \(ctx.today.description), \(dept + "申请"), \(v.string("kind")), \(v.string("content")), \(v.string("reason")),
+                        \(v.optionalString("new_planned_delivery")), \(started), \(ChangeState.pendingGM.rawValue), \(user.id), \(user.displayName),
+                        \(now), \(now), 'company', \(v.string("initiator_dept")), \(o.int("contract_id")))
+                    RETURNING id
+                    """)
+                try OrderChangeApply.insert(cid, lines, ctx)
+                try ctx.audit(AuditEntry(entity: "order.change", entityID: String(cid), action: "create_company", to: ChangeState.pendingGM.rawValue,
+                                         reason: "订单 \(o.text("order_no"))；\(dept)因故提出（003 §3.11）；"
+                                            + "\(OrderChangeFlow.title(OrderChangeFlow.kinds, v.string("kind")))：\(v.string("content"))；原因：\(v.string("reason"))"))
+                return cid
+            }
+            return .redirect(to: "/order/changes/\(cid)", flash: .ok("变更申请已报总经理批准；批准后由销售部与客户联系处理。"))
+        }
+    }
+
+    /// The change notices of a department without an order queue of its own (技术部, 品质部; 003 §3.12).
+    struct NoticesPage: PageModel {
+        static let template = "order-notices"
+        var heading: String
+        var notices: [Notice]
+        var hasNotices: Bool
+    }
+
+    static func noticesPage(_ code: String) -> Handler {
+        { _, ctx in
+            guard let d = OrderChangeFlow.department(code) else { throw HTTPError.notFound }
+            guard try OrderChangeFlow.actsFor(d, ctx) else { throw HTTPError.forbidden }
+            let notices = try notices(d.code, ctx)
+            let heading = "\(try ContractFlow.deptName(d.code, ctx))：合同变更通知"
+            return ctx.render(NoticesPage(heading: heading, notices: notices, hasNotices: !notices.isEmpty), title: heading)
+        }
+    }
+
     /// A department confirms it has received the change notice (003 §3.12); its queue then drops it.
-    static let ack: Handler = { req, ctx in
-        let (c, _) = try load(try req.id(), ctx)
+    static let ack: Handler = { req, ctx in try acknowledge(req.form["dept"], req, ctx) }
+
+    /// The confirmation of a department without an order queue (技术部, 品质部), under its notices' path.
+    static func ackFor(_ code: String) -> Handler { { req, ctx in try acknowledge(code, req, ctx) } }
+
+    static func acknowledge(_ code: String?, _ req: Request, _ ctx: Context) throws -> Response {
+        // Every department gets a copy of every change (002 §4): who may confirm is decided by the department, not the customer.
+        guard let c = try ctx.db.first("SELECT * FROM order_changes WHERE id = \(try req.id())") else { throw HTTPError.notFound }
         let cid = try c.requireInt("id")
-        guard let dept = OrderChangeFlow.departments.first(where: { $0.id == req.form["dept"] }) else {
+        guard let dept = OrderChangeFlow.department(code) else {
             throw HTTPError.conflict("未知部门。")
         }
-        try ctx.require(dept.permission)
+        guard try OrderChangeFlow.actsFor(dept, ctx) else { throw HTTPError.forbidden }
+        let title = try ContractFlow.deptName(dept.code, ctx)
         guard state(c) == .approved else { return OrderUtil.back("/order/changes/\(cid)", error: "只有已批准的变更才有变更通知。") }
         let user = try ctx.requireUser()
         try ctx.db.transaction {
             let inserted = try ctx.db.execute("""
-                INSERT OR IGNORE INTO order_change_receipts (change_id, dept, user_id, user_name, at)
-                VALUES (\(cid), \(dept.id), \(user.id), \(user.displayName), \(ctx.epoch))
+                INSERT INTO order_change_receipts (change_id, dept, user_id, user_name, at)
+                VALUES (\(cid), \(dept.code), \(user.id), \(user.displayName), \(ctx.epoch))
+                ON CONFLICT (change_id, dept) DO NOTHING
                 """)
             if inserted == 1 {
-                try ctx.audit(AuditEntry(entity: "order.change", entityID: String(cid), action: "ack", reason: "\(dept.title)已收到变更通知"))
+                try ctx.audit(AuditEntry(entity: "order.change", entityID: String(cid), action: "ack", reason: "\(title)已收到变更通知"))
             }
         }
         return .redirect(to: dept.queue)
@@ -267,14 +354,17 @@ enum OrderChangePages {
         var out: [Notice] = []
         for r in try ctx.db.query("""
             SELECT c.*, o.order_no, o.customer_name FROM order_changes c JOIN order_orders o ON o.id = c.order_id
-            WHERE c.state = 'approved' AND \(try OrderUtil.visibleFilter(ctx))
+            WHERE c.state = 'approved'
               AND NOT EXISTS (SELECT 1 FROM order_change_receipts x WHERE x.change_id = c.id AND x.dept = \(dept))
             ORDER BY c.id
             """) {
             let id = r.int("id") ?? 0
+            // 003 §3.11: after the GM's approval of a company-initiated change, sales contacts the customer.
+            let contact = dept == StandardDepartment.sales.rawValue && r.string("initiator") == "company" ? "（本公司提出的变更：请与客户联系处理，003 §3.11）" : ""
             out.append(Notice(text: "变更通知 #\(id)：\(r.text("order_no")) \(r.text("customer_name")) — "
                                   + OrderChangeFlow.title(OrderChangeFlow.kinds, r.string("kind")) + "：" + r.text("content")
-                                  + (r.string("new_planned_delivery").map { "（预定交货日期改为 \($0)）" } ?? ""),
+                                  + (r.nonEmpty("applied_text").map { "（已执行：\($0)）" } ?? "")
+                                  + (r.string("new_planned_delivery").map { "（预定交货日期改为 \($0)）" } ?? "") + contact,
                               href: "/order/changes/\(id)", ackable: true, ackID: id, dept: dept))
         }
         if dept == "production" {
@@ -298,12 +388,18 @@ enum OrderChangePages {
                                      urgent: true))
             }
         }
-        for d in OrderChangeFlow.departments where user.can(d.permission) {
+        // 003 §3.12: each department's notices reach its members (directory), or the holders of its queue.
+        let org = ctx.optionalService(OrgDirectory.self)
+        for d in OrderChangeFlow.departments {
+            let member = try org?.department(code: d.code, ctx)?.inboxUserIDs.contains(user.id) ?? false
+            guard member || user.can(d.permission) else { continue }
             let n = try ctx.db.scalar("""
                 SELECT COUNT(*) FROM order_changes c WHERE c.state = 'approved'
-                  AND NOT EXISTS (SELECT 1 FROM order_change_receipts x WHERE x.change_id = c.id AND x.dept = \(d.id))
+                  AND NOT EXISTS (SELECT 1 FROM order_change_receipts x WHERE x.change_id = c.id AND x.dept = \(d.code))
                 """) ?? 0
-            if n > 0 { out.append(InboxItem(title: "\(d.title)：\(n) 项合同变更通知待确认", detail: "003 §3.12", url: d.queue)) }
+            if n > 0 {
+                out.append(InboxItem(title: "\(try ContractFlow.deptName(d.code, ctx))：\(n) 项合同变更通知待确认", detail: "003 §3.12", url: d.queue))
+            }
         }
         return out
     }

@@ -104,7 +104,7 @@ enum OrderChecks {
                 r.contractID = c.int("id")
                 r.contractText = "合同 \(c.string("contract_no") ?? "")（已批准" + (c.string("valid_to").map { "，有效期至 \($0)" } ?? "") + "）"
             } else if let c = contracts.first(where: { !$0.bool("approved") }) {
-                r.contractText = "合同 \(c.string("contract_no") ?? "") 尚未经总经理批准，订单待合同批准后执行（002 §3.3）"
+                r.contractText = "合同 \(c.string("contract_no") ?? "")：\(ContractFlow.state(c).title)，尚未批准，订单待合同批准后执行（002 §3.3、003 §3.2–§3.7）"
             } else if !contracts.isEmpty {
                 r.contractText = "已有合同不在有效期内（接单日期 \(day)），须重新签订并批准合同（002 §3.3）"
             } else {

@@ -1,9 +1,10 @@
 import Foundation
 import SalesKit
 
-/// Sales contracts per customer (002 §3.3; the GM approves, 003 §3.7) with their product lines
-/// and agreed prices (003 §3.2), the reference of the price control (RULES §6). An order waiting
-/// for a contract is checked again when its contract is approved.
+/// Sales contracts per customer (002 §3.3) with their product lines and agreed prices (003 §3.2),
+/// delivery terms and attachments, the reference of the price control (RULES §6). Registered,
+/// a contract goes to 技术部、品质部、生产部 for review and then to the GM (`ContractFlow`,
+/// 003 §3.3–§3.7). An order waiting for a contract is checked again when its contract is approved.
 enum OrderContractPages {
     /// The contracts with the form to register one (002 §3.3, 003 §3.7).
     struct ContractsPage: PageModel {
@@ -18,7 +19,7 @@ enum OrderContractPages {
             var validFrom: String
             var validTo: String
             var approvedText: String
-            var canApprove: Bool
+            var isApproved: Bool
             /// 约定产品与价格 (003 §3.2): "阀门 φ20 × 1000 @¥90.00；…".
             var lines: String
         }
@@ -44,14 +45,13 @@ enum OrderContractPages {
                 return n
             }
             return try rows.map { r in
-                let lines = try ctx.db.query("SELECT * FROM order_contract_lines WHERE contract_id = \(r.int("id") ?? 0) ORDER BY line_no").map { l in
-                    "\(l.text("product")) \(l.text("spec"))" + (l.int("qty").map { " × \($0)" } ?? "") + " @¥\(Money.format(l.int("unit_price_fen") ?? 0))"
-                }
+                let lines = try ContractFlow.linesText(r.int("id") ?? 0, ctx)
+                let st = ContractFlow.state(r)
                 return ContractsPage.Contract(
                     id: r.int("id") ?? 0, contractNo: r.text("contract_no"), customer: try name(r.int("customer_id") ?? 0),
                     title: r.text("title"), signedOn: r.text("signed_on"), validFrom: r.text("valid_from"), validTo: r.text("valid_to"),
-                    approvedText: r.bool("approved") ? "已批准（\(r.text("approved_name"))，\(ctx.displayEpoch(r.int("approved_at")))）" : "待总经理批准",
-                    canApprove: !r.bool("approved") && ctx.can(OrderPages.approve), lines: lines.joined(separator: "；"))
+                    approvedText: st == .approved ? "已批准（\(r.text("approved_name"))，\(ctx.displayEpoch(r.int("approved_at")))）" : st.title,
+                    isApproved: st == .approved, lines: lines)
             }
         }
         if req.query["format"] == "csv" {
@@ -67,48 +67,24 @@ enum OrderContractPages {
             if try ctx.db.scalar("SELECT COUNT(*) FROM order_contracts WHERE contract_no = \(v.string("contract_no"))") ?? 0 > 0 {
                 throw FormRejection(field: "contract_no", "合同编号已存在")
             }
-            try ctx.db.transaction {
+            let id: Int64 = try ctx.db.transaction {
                 let id = try ctx.db.insert("""
-                    INSERT INTO order_contracts (customer_id, contract_no, title, signed_on, valid_from, valid_to, created_by, created_at)
+                    INSERT INTO order_contracts (customer_id, contract_no, title, signed_on, valid_from, valid_to, delivery_terms, attachments,
+                        state, review_round, review_due_at, created_by, created_at, updated_at)
                     VALUES (\(c.id), \(v.string("contract_no")), \(v.string("title")), \(v.optionalString("signed_on")),
-                        \(v.optionalString("valid_from")), \(v.optionalString("valid_to")), \(try ctx.requireUser().id), \(ctx.epoch))
+                        \(v.optionalString("valid_from")), \(v.optionalString("valid_to")), \(v.optionalString("delivery_terms") ?? ""),
+                        \(v.optionalString("attachments") ?? ""), \(ContractState.review.rawValue), 1, \(ContractFlow.reviewDue(ctx)),
+                        \(try ctx.requireUser().id), \(ctx.epoch), \(ctx.epoch))
                     RETURNING id
                     """)
-                var agreed: [String] = []
-                for (n, l) in v.rows("lines").enumerated() {
-                    let product = try ProductPages.lookup(name: l.string("product"), spec: l.string("spec"), ctx)
-                    let price = l.money("price") ?? 0
-                    try ctx.db.execute("""
-                        INSERT INTO order_contract_lines (contract_id, line_no, product_id, product, spec, qty, unit_price_fen)
-                        VALUES (\(id), \(n + 1), \(product?.id), \(l.string("product")), \(l.string("spec")), \(l.int("qty")), \(price))
-                        """)
-                    agreed.append("\(l.string("product")) \(l.string("spec")) @¥\(Money.format(price))")
-                }
-                try ctx.audit(AuditEntry(entity: "order.contract", entityID: String(id), action: "create", to: "pending",
-                                         reason: "\(v.string("contract_no")) \(c.name)" + (agreed.isEmpty ? "" : "；约定价格：" + agreed.joined(separator: "；"))))
+                let agreed = try ContractFlow.insertLines(id, v.rows("lines"), ctx)
+                // 003 §3.2: sales organises the review by 技术部、品质部、生产部 (their members' inboxes).
+                try ctx.audit(AuditEntry(entity: "order.contract", entityID: String(id), action: "create", to: ContractState.review.rawValue,
+                                         reason: "\(v.string("contract_no")) \(c.name)" + (agreed.isEmpty ? "" : "；约定价格：" + agreed.joined(separator: "；"))
+                                            + "；送技术部、品质部、生产部评审（003 §3.2–§3.5）"))
+                return id
             }
-            return .redirect(to: "/order/contracts")
+            return .redirect(to: "/order/contracts/\(id)", flash: .ok("合同已登记，已送技术部、品质部、生产部评审。"))
         }
-    }
-
-    static let approveContract: Handler = { req, ctx in
-        let id = try req.id()
-        guard let c = try ctx.db.first("SELECT * FROM order_contracts WHERE id = \(id)") else { throw HTTPError.notFound }
-        guard try OrderUtil.maySee(customer: c.int("customer_id") ?? 0, ctx) else { throw HTTPError.forbidden }
-        guard !c.bool("approved") else { return OrderUtil.back("/order/contracts", error: "合同已批准。") }
-        let user = try ctx.requireUser()
-        try ctx.db.transaction {
-            let changed = try ctx.db.execute("""
-                UPDATE order_contracts SET approved = 1, approved_by = \(user.id), approved_name = \(user.displayName), approved_at = \(ctx.epoch)
-                WHERE id = \(id) AND approved = 0
-                """)
-            guard changed == 1 else { throw HTTPError.conflict("合同已被他人批准。") }
-            try ctx.audit(AuditEntry(entity: "order.contract", entityID: String(id), action: "approve", from: "pending", to: "approved"))
-            // 002 §3.3: orders that waited for this contract are checked again.
-            for o in try ctx.db.query("SELECT * FROM order_orders WHERE customer_id = \(c.int("customer_id") ?? 0) AND state = \(OrderState.contractPending.rawValue)") {
-                _ = try OrderIntake.recheck(o, ctx)
-            }
-        }
-        return .redirect(to: "/order/contracts")
     }
 }

@@ -125,20 +125,4 @@ enum OrderUtil {
         guard hm.count == 2, let h = Int(hm[0]), let m = Int(hm[1]), (0..<24).contains(h), (0..<60).contains(m) else { return nil }
         return Int64(d.start(in: ctx.timeZone).timeIntervalSince1970) + Int64(h * 3600 + m * 60)
     }
-
-    /// The history rows (audit log) of an entity for display: `state` and `action` give the
-    /// titles of a stored state and action (by default the order's).
-    static func history(_ entity: String, _ id: Int64, _ ctx: Context,
-                        state: (String) -> String = { OrderState(rawValue: $0)?.title ?? $0 },
-                        action: (String) -> String = { a in
-                            OrderFlow.machine.transitions.first { $0.action == a }?.title ?? OrderFlow.extraTitles[a] ?? a
-                        }) throws -> [HistoryView] {
-        try ctx.db.query("""
-            SELECT at, username, action, from_state, to_state, reason FROM audit_log
-            WHERE entity = \(entity) AND entity_id = \(String(id)) ORDER BY at, id
-            """).map { r in
-            HistoryView(at: ctx.displayEpoch(r.int("at")), username: r.text("username"), actionTitle: action(r.text("action")),
-                        from: state(r.text("from_state")), to: state(r.text("to_state")), reason: r.text("reason"))
-        }
-    }
 }

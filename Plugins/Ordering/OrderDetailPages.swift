@@ -76,10 +76,12 @@ enum OrderDetailPages {
         var changes: [OrderChangePages.ChangeView]
         var hasChanges: Bool
         var canChange: Bool
+        /// 003 §3.11: the company may initiate a change.
+        var canCompanyChange: Bool
         var productionStarted: Bool
         var canPaths: Bool
         var deliveries: [Delivery]
-        var history: [HistoryView]
+        var history: History
     }
 
     /// 订货单 + 订货登记表 as the paper forms.
@@ -89,6 +91,8 @@ enum OrderDetailPages {
         var printedAt: String
         var lines: [OrderLineView]
         var total: String
+        /// 人民币大写 of the total.
+        var totalUpper: String
         var channelText: String
         var checks: [OrderCheckView]
         var approvals: [OrderApprovalView]
@@ -101,6 +105,7 @@ enum OrderDetailPages {
         var o: OrderRecord
         var lines: [OrderLineView]
         var total: String
+        var totalUpper: String
         var planSigned: String
         var hasOral: Bool
         var oralNotice: String
@@ -156,7 +161,7 @@ enum OrderDetailPages {
         let actions = actions(o, ctx)
         let approvals = try OrderApprovalView.all(id, ctx)
         let oralDeadline = o.int("oral_notice_at").map(OrderUtil.plusDay)
-        let changes = try ctx.db.query("SELECT * FROM order_changes WHERE order_id = \(id) ORDER BY id").map { OrderChangePages.ChangeView($0, ctx) }
+        let changes = try ctx.db.query("SELECT * FROM order_changes WHERE order_id = \(id) ORDER BY id").map { try OrderChangePages.ChangeView($0, ctx) }
         let paths = try OrderPaths.lineFlags(id, ctx)
         let confirmed = try Ledger.confirmedPrepayment(id, ctx)
         let page = OrderDetailPage(
@@ -177,9 +182,15 @@ enum OrderDetailPages {
             canSchedule: [.released, .scheduled].contains(state) && ctx.can(OrderPages.production),
             paths: paths, hasPaths: !paths.isEmpty, changes: changes, hasChanges: !changes.isEmpty,
             canChange: OrderChangeFlow.changeable.contains(state) && ctx.can(OrderPages.register),
+            canCompanyChange: OrderChangeFlow.changeable.contains(state) && ctx.can(OrderChangeFlow.companyChange),
             productionStarted: OrderChangeFlow.productionStarted(o, today: ctx.today),
             canPaths: OrderPaths.editable.contains(state) && ctx.can(OrderPages.register),
-            deliveries: try deliveries(id, ctx), history: try OrderUtil.history("order.order", id, ctx))
+            deliveries: try deliveries(id, ctx),
+            // The order and its deliveries' paperwork, titled by the module's audit vocabulary.
+            history: try ctx.history([AuditSubject("order.order", id)]
+                                     + ctx.db.query("SELECT id FROM order_deliveries WHERE order_id = \(id) ORDER BY id").map {
+                                         AuditSubject("order.delivery", $0.int("id") ?? 0)
+                                     }))
         return ctx.render(page, title: "订单 \(o.text("order_no"))")
     }
 
@@ -189,7 +200,7 @@ enum OrderDetailPages {
         let id = try o.requireInt("id")
         let approvals = try OrderApprovalView.all(id, ctx)
         let page = OrderPrintPage(o: OrderRecord(o), printedAt: ctx.display(ctx.now), lines: try OrderLineView.all(id, ctx),
-                             total: OrderUtil.yuan(o.int("total_fen")), channelText: OrderChannel.title(o.string("channel")),
+                             total: OrderUtil.yuan(o.int("total_fen")), totalUpper: Money.uppercase(o.int("total_fen") ?? 0), channelText: OrderChannel.title(o.string("channel")),
                              checks: OrderCheckView.all(o), approvals: approvals, hasApprovals: !approvals.isEmpty)
         return ctx.render(page, title: "订货单 \(o.text("order_no"))")
     }
@@ -202,7 +213,7 @@ enum OrderDetailPages {
         let approvals = try OrderApprovalView.all(id, ctx)
         let oral = o.int("oral_notice_at")
         let page = OrderPlanPage(o: OrderRecord(o), lines: try OrderLineView.all(id, ctx), total: OrderUtil.yuan(o.int("total_fen")),
-                            planSigned: ctx.displayEpoch(o.int("plan_signed_at")), hasOral: oral != nil,
+                            totalUpper: Money.uppercase(o.int("total_fen") ?? 0), planSigned: ctx.displayEpoch(o.int("plan_signed_at")), hasOral: oral != nil,
                             oralNotice: ctx.displayEpoch(oral), oralDeadline: ctx.displayEpoch(oral.map(OrderUtil.plusDay)),
                             approvals: approvals, hasApprovals: !approvals.isEmpty)
         return ctx.render(page, title: "销售计划下达表 \(o.text("plan_no"))")

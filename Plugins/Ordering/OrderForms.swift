@@ -70,7 +70,7 @@ enum OrderForms {
         ]), minRows: 1, blankRows: 0)),
     ])
 
-    /// A sales contract with the customer (002 §3.3; approved by the GM, 003 §3.7).
+    /// A sales contract with the customer (002 §3.3; reviewed by 技术部、品质部、生产部 and approved by the GM, 003 §3.2–§3.7).
     static let contract = FormSchema([
         FormField("customer_code", "客户代码", required: true, rules: [.length(min: 1, max: 40)]),
         FormField("contract_no", "合同编号", required: true, rules: [.length(min: 2, max: 40)]),
@@ -78,6 +78,9 @@ enum OrderForms {
         FormField("signed_on", "签订日期", .date, rules: [.notInFuture]),
         FormField("valid_from", "有效期自", .date),
         FormField("valid_to", "有效期至", .date),
+        // RULES §6 "Contracts carry their terms": delivery terms and attachments (the agreements of 003 §3.3–§3.4).
+        FormField("delivery_terms", "交货条款", .textarea, rules: [.length(min: nil, max: 2000)], help: "交货期限、地点、方式、分批交货等"),
+        FormField("attachments", "附件（技术协议、质量保证协议等）", .textarea, rules: [.length(min: nil, max: 2000)]),
         // 003 §3.2, RULES §6: the products with their agreed prices — the reference of the price control.
         FormField("lines", "合同产品与约定价格", .rows(FormSchema([
             FormField("product", "品名", required: true, rules: text100),

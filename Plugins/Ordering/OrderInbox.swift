@@ -20,8 +20,11 @@ enum OrderInbox {
                 out.append(InboxItem(title: "坏账核销待批准：\(r.text("customer_code")) \(r.text("customer_name")) ¥\(Money.format(r.int("amount_fen") ?? 0))",
                                      detail: "RULES §6", url: "/order/writeoffs/\(r.int("id") ?? 0)", urgent: true))
             }
-            let contracts = try ctx.db.scalar("SELECT COUNT(*) FROM order_contracts WHERE approved = 0") ?? 0
-            if contracts > 0 { out.append(InboxItem(title: "\(contracts) 份销售合同待批准", detail: "002 §3.3、003 §3.7", url: "/order/contracts")) }
+            // 003 §3.7: only contracts 技术部、品质部、生产部 all agreed to.
+            for c in try ctx.db.query("SELECT id, contract_no, title FROM order_contracts WHERE state = 'pending_gm' ORDER BY id") {
+                out.append(InboxItem(title: "销售合同待总经理价格评审及批准：\(c.text("contract_no")) \(c.text("title"))", detail: "003 §3.7",
+                                     url: "/order/contracts/\(c.int("id") ?? 0)"))
+            }
         }
         if user.can(PriceControl.approve) {
             for r in try ctx.db.query("SELECT * FROM order_orders WHERE state = 'price_pending' ORDER BY id") {

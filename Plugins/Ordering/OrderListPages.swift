@@ -40,7 +40,8 @@ enum OrderListPages {
 
     static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
-    /// A department queue (002 §4): its columns, the change notices to confirm, CSV.
+    /// A department queue (002 §4): its columns, the change notices to confirm, CSV. `dept` is the
+    /// department's directory code (`sales`, `finance`, `production`).
     struct QueuePage: PageModel {
         static let template = "order-queue"
         var heading: String
@@ -68,11 +69,13 @@ enum OrderListPages {
         }
         if req.query["format"] == "csv" { return .csv(filename: filename, CSVTable(header: header, rows: rows.map(cells))) }
         let notices = try OrderChangePages.notices(dept, ctx)
-        return ctx.render(QueuePage(heading: title, intro: intro, header: header,
+        // The department's name as the directory has it (departments are records, RULES §6).
+        let heading = try ctx.optionalService(OrgDirectory.self)?.department(code: dept, ctx).map { "\($0.name)队列" } ?? title
+        return ctx.render(QueuePage(heading: heading, intro: intro, header: header,
                                     rows: rows.map { LinkedCells(id: $0.int("id") ?? 0, cells: cells($0)) },
                                     csvHref: req.path + "?format=csv", colspan: header.count + 1,
                                     // 003 §3.12 change notices (and, for 生产部, no-stock orders, 001 篇二 §6.1).
-                                    notices: notices, hasNotices: !notices.isEmpty), title: title)
+                                    notices: notices, hasNotices: !notices.isEmpty), title: heading)
     }
 
     static let salesQueue: Handler = { req, ctx in

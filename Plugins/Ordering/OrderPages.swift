@@ -83,7 +83,6 @@ enum OrderPages {
         r.get("queues/production", .permission(production), OrderListPages.productionQueue)
         r.get("contracts", .permission(view), OrderContractPages.list)
         r.post("contracts", .permission(register), OrderContractPages.list)
-        r.post("contracts/:id/approve", .permission(approve), OrderContractPages.approveContract)
         r.get("receivables", .permission(view), OrderLedgerPages.summary)
         r.get("receivables/:cid", .permission(view), OrderLedgerPages.customer)
         r.form("payments/new", .permission(finance), OrderLedgerPages.payment)
@@ -104,6 +103,7 @@ enum OrderPages {
         r.get("changes", .permission(view), OrderChangePages.list)
         r.get("changes/:id", .permission(view), OrderChangePages.detail)
         r.post("changes/:id/act", .permission(view), OrderChangePages.act)
+        // 003 §3.12: the department is checked in the handler (its queue's permission or membership in the directory).
         r.post("changes/:id/ack", .permission(view), OrderChangePages.ack)
         // Other paths (001 篇二 §6.1–§6.2): stock check → production, never-made variant → 技术部.
         r.form("orders/:id/paths", .permission(register), OrderPaths.paths)

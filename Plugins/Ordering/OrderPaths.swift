@@ -77,7 +77,7 @@ enum OrderPaths {
         var open: Bool
         var decided: String
         var form: FormView
-        var history: [HistoryView]
+        var history: History
     }
 
     /// Per line: stock, the production flag and the trial, for the order page.
@@ -97,16 +97,28 @@ enum OrderPaths {
 
     /// The 生产部 queue's notices: open orders with lines that have no stock (§6.1).
     static func productionNotices(_ ctx: Context) throws -> [OrderChangePages.Notice] {
-        try ctx.db.query("""
-            SELECT o.id, o.order_no, o.customer_name, o.state, GROUP_CONCAT(l.product || ' ' || l.spec || ' 缺 ' || (l.qty - COALESCE(l.stock_on_hand, 0)), '；') AS short
+        // Portable SQL (issue #17): the short lines are joined here, not with GROUP_CONCAT.
+        let rows = try ctx.db.query("""
+            SELECT o.id, o.order_no, o.customer_name, o.state, l.product, l.spec, l.qty, l.stock_on_hand
             FROM order_orders o JOIN order_lines l ON l.order_id = o.id
             WHERE l.to_production = 1 AND o.state IN (\(list: editable.map(\.rawValue))) AND \(try OrderUtil.visibleFilter(ctx))
-            GROUP BY o.id ORDER BY o.id
-            """).map { r in
-            OrderChangePages.Notice(text: "大宗订货无库存，转生产部排产：\(r.text("order_no")) \(r.text("customer_name"))（\(OrderUtil.state(r).title)）— "
-                                        + r.text("short"),
-                                    href: "/order/orders/\(r.int("id") ?? 0)", ackable: false, ackID: 0, dept: "")
+            ORDER BY o.id, l.line_no
+            """)
+        var out: [OrderChangePages.Notice] = []
+        var short: [String] = []
+        for (i, r) in rows.enumerated() {
+            let missing = (r.int("qty") ?? 0).subtractingReportingOverflow(r.int("stock_on_hand") ?? 0)
+            short.append("\(r.text("product")) \(r.text("spec")) 缺 \(missing.overflow ? 0 : missing.partialValue)")
+            // The last line of an order: one notice with all its short lines.
+            if i + 1 == rows.count || rows[i + 1].int("id") != r.int("id") {
+                out.append(OrderChangePages.Notice(
+                    text: "大宗订货无库存，转生产部排产：\(r.text("order_no")) \(r.text("customer_name"))（\(OrderUtil.state(r).title)）— "
+                        + short.joined(separator: "；"),
+                    href: "/order/orders/\(r.int("id") ?? 0)", ackable: false, ackID: 0, dept: ""))
+                short = []
+            }
         }
+        return out
     }
 
     static let paths: Handler = { req, ctx in
@@ -229,9 +241,7 @@ enum OrderPaths {
         return try ctx.handleForm(OrderChangeFlow.trialForm, title: "试制样品 #\(tid)", initial: FormData([("sample_on", ctx.today.description)]),
                                   page: { form in
             TrialPage(t: trial, stateText: st.title, open: st == .requested, decided: ctx.displayEpoch(t.int("decided_at")), form: form,
-                      history: try OrderUtil.history("order.trial", tid, ctx, state: { TrialState(rawValue: $0)?.title ?? "" }, action: {
-                          ["create": "送技术部试制", "passed": "试制合格", "failed": "试制不合格"][$0] ?? ""
-                      }))
+                      history: try ctx.history(entity: "order.trial", id: tid))
         }) { v in
             let user = try ctx.requireUser()
             try ctx.db.transaction {

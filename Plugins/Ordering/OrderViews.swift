@@ -166,16 +166,6 @@ struct ActionView: TemplateModel {
     var needsReason: Bool
 }
 
-/// One audit row of a record's 办理记录, with its states and action as titles.
-struct HistoryView: TemplateModel {
-    var at: String
-    var username: String
-    var actionTitle: String
-    var from: String
-    var to: String
-    var reason: String
-}
-
 /// A row of a plain table whose cells are text, with the record's id for its link.
 struct LinkedCells: TemplateModel {
     var id: Int64

@@ -74,7 +74,7 @@ enum OrderWriteoffs {
         var outstanding: String
         var actions: [ActionView]
         var hasActions: Bool
-        var history: [HistoryView]
+        var history: History
     }
 
     static func load(_ id: Int64, _ ctx: Context) throws -> Row {
@@ -131,9 +131,7 @@ enum OrderWriteoffs {
                      requestedAt: ctx.displayEpoch(w.int("requested_at")), decidedName: w.text("decided_name"),
                      decidedAt: ctx.displayEpoch(w.int("decided_at")), decisionReason: w.text("decision_reason")),
             stateText: st.title, outstanding: Money.format(try Ledger.totals(customer: w.int("customer_id") ?? 0, ctx).receivable), actions: actions, hasActions: !actions.isEmpty,
-            history: try OrderUtil.history("order.writeoff", id, ctx, state: { WriteoffState(rawValue: $0)?.title ?? $0 }, action: { a in
-                machine.transitions.first { $0.action == a }?.title ?? ["create": "申请核销"][a] ?? a
-            }))
+            history: try ctx.history(entity: "order.writeoff", id: id))
         return ctx.render(page, title: "坏账核销 #\(id)")
     }
 

@@ -12,24 +12,34 @@ public struct OrderingModule: DepartmentModule {
 
     public let manifest = ModuleManifest(id: "order", title: "订货", version: "0.1.0", dependencies: ["crm"], folder: "Ordering")
 
-    public var permissions: [Permission] { OrderPages.permissions + BranchPages.permissions + OrderMoneyPages.permissions }
-    public var menu: [MenuItem] { OrderPages.menu + BranchPages.menu + OrderMoneyPages.menu }
+    public var permissions: [Permission] {
+        OrderPages.permissions + BranchPages.permissions
+            + OrderControls.permissions  // contract review, contract changes (#14–#17)
+            + OrderMoneyPages.permissions  // collections, statements, reports (#14)
+    }
+    public var menu: [MenuItem] { OrderPages.menu + BranchPages.menu + OrderControls.menu + OrderMoneyPages.menu }
     public var migrations: [Migration] { OrderMigrations.all }
-    public var forms: [String: FormSchema] { FormSchema.combine(OrderPages.forms, BranchPages.forms, OrderMoneyPages.forms) }
-    public var pages: [any PageModel.Type] { OrderPages.pages + BranchPages.pages + OrderMoneyPages.pages }
+    public var forms: [String: FormSchema] {
+        FormSchema.combine(OrderPages.forms, BranchPages.forms, OrderControls.forms, OrderMoneyPages.forms)
+    }
+    public var pages: [any PageModel.Type] { OrderPages.pages + BranchPages.pages + OrderControls.pages + OrderMoneyPages.pages }
 
     public func routes(_ r: inout RouteBuilder) {
         OrderPages.routes(&r)
         BranchPages.routes(&r)
+        OrderControls.routes(&r)
         OrderMoneyPages.routes(&r)
     }
 
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
-        try OrderPages.inbox(for: user, ctx) + BranchPages.inbox(for: user, ctx) + OrderMoneyPages.inbox(for: user, ctx)
+        try OrderPages.inbox(for: user, ctx) + BranchPages.inbox(for: user, ctx)
+            + OrderControls.inbox(for: user, ctx) + OrderMoneyPages.inbox(for: user, ctx)
     }
 
-    /// Audit titles (issue #14 collections/statements block; merge with other blocks' vocabularies).
-    public var auditVocabulary: AuditVocabulary { OrderMoneyPages.vocabulary }
+    // MARK: Overdue items and the audit vocabulary (issues #16, #17)
+
+    public func overdue(_ ctx: Context) throws -> [OverdueItem] { try OrderControls.overdue(ctx) }
+    public var auditVocabulary: AuditVocabulary { OrderVocabulary.vocabulary.merging(OrderMoneyPages.vocabulary) }
 
     public func services(_ s: inout ServiceRegistry) {
         s.provide(ReceivablesService.self, OrderReceivablesService())
@@ -44,7 +54,7 @@ public struct OrderingModule: DepartmentModule {
 enum OrderMoneyPages {
     static var permissions: [Permission] { [CollectionPages.plan, Statements.record] }
     static var menu: [MenuItem] { CollectionPages.menu + SalesReports.menu }
-    static var forms: [String: FormSchema] { CollectionPages.forms.merging(["statement": Statements.form]) { a, _ in a } }
+    static var forms: [String: FormSchema] { FormSchema.combine(CollectionPages.forms, ["statement": Statements.form]) }
     static var pages: [any PageModel.Type] { CollectionPages.pages + Statements.pages + SalesReports.pages }
     static func routes(_ r: inout RouteBuilder) {
         CollectionPages.routes(&r)

@@ -150,7 +150,7 @@ import SalesTesting
 
     @Test("001 篇二 §6.1–§6.2: a line short of stock goes to production scheduling (生产部 queue); a never-made variant goes to 技术部, which records the trial result (audited; others 403)")
     func stockAndTrialPaths() throws {
-        let tech = try f.t.addUser("tech", roles: [.technical], displayName: "吴工")
+        let tech = f.tech
         let cid = try f.customer()
         try f.contract(cid)
         let rep = f.client("rep1")
@@ -188,5 +188,115 @@ import SalesTesting
         #expect(rep.get("/order/orders/\(id)").body.contains("试制合格"))
         // Once recorded, a second result is refused.
         #expect(t.submit("/order/trials/\(tid)", [("result", "failed"), ("sample_on", today), ("note", "x")]).status == 409)
+    }
+
+    // MARK: Changes are applied (RULES §6, 003 §3.9–§3.12)
+
+    /// A change with line rows (行号, 数量, 单价, 规格) through the pages, re-reviewed; returns its id.
+    func reviewedChange(_ order: Int64, lines: [(String, String, String, String)]) throws -> Int64 {
+        var extra: [(String, String)] = []
+        for (i, l) in lines.enumerated() {
+            extra += [("lines.\(i).line_no", l.0), ("lines.\(i).qty", l.1), ("lines.\(i).price", l.2), ("lines.\(i).spec", l.3)]
+        }
+        let cid = try BranchFixture.id(submitChange(f.client("rep1"), order, extra), after: "/order/changes/")
+        #expect(changeAct(f.client("boss"), cid, "review", reason: "技术、品质、生产均可满足").status == 303)
+        return cid
+    }
+
+    @Test("003 §3.9 / RULES §6: an approved change is applied in one transaction to the open order line, the order's totals and the contract's line")
+    func test_003_3_9_approvedChangeAppliedToOrderAndContract() throws {
+        let id = try releasedOrder()
+        let contract = try #require(try f.order(id).int("contract_id"))
+        try f.db.execute("""
+            INSERT INTO order_contract_lines (contract_id, line_no, product, spec, qty, unit_price_fen) VALUES (\(contract), 1, '阀门', 'φ20', 1000, 10000)
+            """)
+        let cid = try reviewedChange(id, lines: [("1", "12", "95", "φ25")])
+        // Not applied before the GM's approval.
+        #expect(try f.db.scalar("SELECT qty FROM order_lines WHERE order_id = \(id) AND line_no = 1") == 10)
+        #expect(changeAct(f.client("gm"), cid, "approve").status == 303)
+        let l = try #require(try f.db.first("SELECT * FROM order_lines WHERE order_id = \(id) AND line_no = 1"))
+        #expect(l.int("qty") == 12 && l.int("unit_price_fen") == 9_500 && l.string("spec") == "φ25" && l.int("amount_fen") == 114_000)
+        let o = try f.order(id)
+        #expect(o.int("total_fen") == 124_000 && o.int("total_qty") == 17 && o.string("planned_delivery") == "2030-03-31")
+        let k = try #require(try f.db.first("SELECT * FROM order_contract_lines WHERE contract_id = \(contract)"))
+        #expect(k.int("unit_price_fen") == 9_500 && k.string("spec") == "φ25" && k.int("qty") == 1_002)
+        #expect(try f.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'order.contract' AND entity_id = \(String(contract)) AND action = 'change'") == 1)
+        let page = f.client("rep1").get("/order/changes/\(cid)").body
+        #expect(page.contains("数量 10 → 12") && page.contains("订单金额 ¥1,100.00 → ¥1,240.00"))
+    }
+
+    @Test("RULES §6 (decision): a new price applies to what is not delivered; a quantity below what was delivered is refused (422 on the line, values kept)")
+    func test_003_3_9_deliveredPartKeepsItsPrice() throws {
+        let id = try releasedOrder()
+        // 4 of the 10 valves delivered (setup of the module's own table).
+        try f.db.execute("UPDATE order_lines SET delivered_qty = 4 WHERE order_id = \(id) AND line_no = 1")
+        let rep = f.client("rep1")
+        let bad = submitChange(rep, id, [("lines.0.line_no", "1"), ("lines.0.qty", "3")])
+        #expect(bad.status == 422 && bad.body.contains("不能少于已交货数量") && bad.body.contains("传真 FX-0312"))
+        let none = rep.submit("/order/orders/\(id)/changes/new", changeFields([("lines.0.line_no", "9"), ("lines.0.qty", "3")]))
+        #expect(none.status == 422 && none.body.contains("订单没有第 9 行"))
+        let cid = try reviewedChange(id, lines: [("1", "", "90", "")])
+        #expect(changeAct(f.client("gm"), cid, "approve").status == 303)
+        // 4 × ¥100 + 6 × ¥90 = ¥940
+        #expect(try f.db.scalar("SELECT amount_fen FROM order_lines WHERE order_id = \(id) AND line_no = 1") == 94_000)
+        #expect(try f.order(id).int("total_fen") == 104_000)
+    }
+
+    @Test("003 §4.1.2 / §4.2 (decision): a change that would push the customer over the warning line is refused on approval with 409 and a Chinese reason; nothing is applied")
+    func test_003_4_1_2_changeOverTheLineRefused() throws {
+        let id = try releasedOrder()   // class C: line ¥300,000
+        let cid = try reviewedChange(id, lines: [("1", "10", "40000", "")])
+        let gm = f.client("gm")
+        let r = changeAct(gm, cid, "approve")
+        #expect(r.status == 409 && r.body.contains("警戒线") && r.body.contains("超出"))
+        #expect(try changeState(cid) == "pending_gm")
+        #expect(try f.db.scalar("SELECT unit_price_fen FROM order_lines WHERE order_id = \(id) AND line_no = 1") == 10_000)
+        #expect(try f.order(id).int("total_fen") == 110_000)
+        // A change that lowers the value is never refused for the line.
+        #expect(changeAct(gm, cid, "reject", reason: "超警戒线").status == 303)
+        let lower = try reviewedChange(id, lines: [("1", "8", "", "")])
+        #expect(changeAct(gm, lower, "approve").status == 303)
+        #expect(try f.order(id).int("total_fen") == 90_000)
+    }
+
+    @Test("003 §3.11: the company initiates a change for a department of the directory; it goes straight to the GM, then sales contacts the customer")
+    func test_003_3_11_companyInitiatedChange() throws {
+        let id = try releasedOrder()
+        #expect(f.client("rep1").get("/order/orders/\(id)/changes/company").status == 403)
+        let boss = f.client("boss")
+        let form = boss.get("/order/orders/\(id)/changes/company").body
+        #expect(form.contains("<option value=\"technical\"") && form.contains("品质部"))
+        let fields: [(String, String)] = [("kind", "material"), ("content", "法兰材料改为不锈钢"), ("reason", "原材料停产"),
+                                           ("lines.0.line_no", "2"), ("lines.0.spec", "不锈钢")]
+        let unknown = boss.submit("/order/orders/\(id)/changes/company", [("initiator_dept", "nowhere")] + fields)
+        #expect(unknown.status == 422 && unknown.body.contains("法兰材料改为不锈钢"))
+        let r = boss.submit("/order/orders/\(id)/changes/company", [("initiator_dept", "technical")] + fields)
+        let cid = try BranchFixture.id(r, after: "/order/changes/")
+        let c = try #require(try f.db.first("SELECT * FROM order_changes WHERE id = \(cid)"))
+        #expect(c.string("state") == "pending_gm" && c.string("initiator") == "company" && c.string("initiator_dept") == "technical")
+        #expect(boss.get("/order/changes/\(cid)").body.contains("技术部"))
+        #expect(changeAct(f.client("gm"), cid, "approve").status == 303)
+        #expect(try f.db.scalar("SELECT COUNT(*) FROM order_lines WHERE order_id = \(id) AND line_no = 2 AND spec = '不锈钢'") == 1)
+        #expect(boss.get("/order/queues/sales").body.contains("请与客户联系处理"))
+    }
+
+    @Test("003 §3.12: every department — 技术部 and 品质部 too — gets the notice by its directory code, in its members' inboxes, until it confirms receipt")
+    func test_003_3_12_everyDepartmentGetsTheNotice() throws {
+        let id = try releasedOrder()
+        let cid = try reviewedChange(id, lines: [("1", "11", "", "")])
+        #expect(changeAct(f.client("gm"), cid, "approve").status == 303)
+        let qual = f.client("qual"), tech = f.client("tech")
+        #expect(qual.get("/").body.contains("品质部：1 项合同变更通知待确认"))
+        #expect(tech.get("/order/notices/technical").body.contains("变更通知 #\(cid)"))
+        #expect(f.client("rep1").get("/order/notices/quality").status == 403)
+        // A member acts only for own department.
+        #expect(tech.submit("/order/notices/quality/\(cid)/ack", []).status == 403)
+        #expect(tech.submit("/order/changes/\(cid)/ack", [("dept", "quality")]).status == 403)
+        qual.get("/order/notices/quality")
+        #expect(qual.submit("/order/notices/quality/\(cid)/ack", []).status == 303)
+        #expect(!qual.get("/order/notices/quality").body.contains("变更通知 #\(cid)"))
+        #expect(try f.db.query("SELECT dept FROM order_change_receipts WHERE change_id = \(cid)").map { $0.text("dept") } == ["quality"])
+        let page = f.client("boss").get("/order/changes/\(cid)").body
+        #expect(page.contains("data-dept=\"quality\"") && page.contains("吴质检"))
     }
 }

@@ -19,12 +19,12 @@ import SalesTesting
         #expect(rep.submit("/order/contracts", [("customer_code", "KH-2026-0001"), ("contract_no", "HT-2026-01"), ("title", "年度供货合同")]).status == 303)
         #expect(try f.state(id) == "contract_pending")
         let cidRow = try #require(try f.db.first("SELECT id FROM order_contracts WHERE customer_id = \(cid)"))
-        // Approving a contract is the GM's (003 §3.7).
+        // Approving a contract is the GM's (003 §3.7), after 技术部、品质部、生产部 agreed (003 §3.3–§3.5).
+        let contract = try #require(cidRow.int("id"))
+        f.reviewAll(contract)
         rep.get("/order/contracts")
-        #expect(rep.submit("/order/contracts/\(cidRow.int("id")!)/approve", []).status == 403)
-        let gm = f.client("gm")
-        gm.get("/order/contracts")
-        #expect(gm.submit("/order/contracts/\(cidRow.int("id")!)/approve", []).status == 303)
+        #expect(rep.submit("/order/contracts/\(contract)/approve", [("action", "approve")]).status == 403)
+        #expect(f.approveContract(contract).status == 303)
         #expect(try f.state(id) == "accepted")
         #expect(try f.order(id).string("contract_result")?.contains("HT-2026-01") == true)
     }
@@ -151,8 +151,8 @@ import SalesTesting
         rep.get("/order/contracts")
         #expect(rep.submit("/order/contracts", [("customer_code", "KH-2026-0001"), ("contract_no", "HT-E-01"), ("title", "年度供货合同")]).status == 303)
         let contract = try #require(try f.db.scalar("SELECT id FROM order_contracts WHERE customer_id = \(cid)"))
-        gm.get("/order/contracts")
-        #expect(gm.submit("/order/contracts/\(contract)/approve", []).status == 303)
+        f.reviewAll(contract)
+        #expect(f.approveContract(contract).status == 303)
         #expect(try f.state(b) == "rejected")
         let inbox = gm.get("/").body
         #expect(!inbox.contains("超警戒线订单待批准") && !inbox.contains("¥0.00"))

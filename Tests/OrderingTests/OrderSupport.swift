@@ -10,7 +10,7 @@ import SalesTesting
 /// A host with admin, 客户开发 and 订货, one user per order role, and helpers.
 final class OrderFixture {
     let t: TestApp
-    let rep1: Int64, rep2: Int64, boss: Int64, gm: Int64, fin: Int64, prod: Int64
+    let rep1: Int64, rep2: Int64, boss: Int64, gm: Int64, fin: Int64, prod: Int64, tech: Int64, qual: Int64
 
     init() throws {
         t = try TestApp(modules: [AdminModule(), CustomerDevelopmentModule(), OrderingModule()])
@@ -20,6 +20,9 @@ final class OrderFixture {
         gm = try t.addUser("gm", roles: [.generalManager], displayName: "赵总")
         fin = try t.addUser("fin", roles: [.finance], displayName: "钱会计")
         prod = try t.addUser("prod", roles: [.production], displayName: "孙厂长")
+        // Members of 技术部 and 品质部 through their roles (the directory's standard departments).
+        tech = try t.addUser("tech", roles: [.technical], displayName: "周工")
+        qual = try t.addUser("qual", roles: [.quality], displayName: "吴质检")
     }
 
     var db: any Database { t.db }
@@ -44,9 +47,34 @@ final class OrderFixture {
     /// An approved contract for the customer (setup of the module's own table).
     func contract(_ customerID: Int64, no: String = "HT-001", approved: Bool = true) throws {
         try db.execute("""
-            INSERT INTO order_contracts (customer_id, contract_no, title, approved, created_by, created_at)
-            VALUES (\(customerID), \(no), '年度供货合同', \(approved), \(rep1), 0)
+            INSERT INTO order_contracts (customer_id, contract_no, title, approved, state, created_by, created_at)
+            VALUES (\(customerID), \(no), '年度供货合同', \(approved), \(approved ? "approved" : "review"), \(rep1), 0)
             """)
+    }
+
+    /// A department's review of a contract through its page (003 §3.3–§3.5).
+    @discardableResult
+    func review(_ contractID: Int64, _ dept: String, as username: String, agree: Bool = true, reason: String = "") -> TestClient.Response {
+        let c = client(username)
+        c.get("/order/contracts/\(contractID)/review/\(dept)")
+        return c.submit("/order/contracts/\(contractID)/review/\(dept)",
+                        [("decision", agree ? "agree" : "refuse"), ("opinion", "评审意见：\(dept)"), ("document", agree ? "协议-\(dept)" : ""),
+                         ("reason", reason)])
+    }
+
+    /// 技术部、品质部、生产部 all agree (003 §3.3–§3.5): the contract then waits for the GM.
+    func reviewAll(_ contractID: Int64, sourceLocation: SourceLocation = #_sourceLocation) {
+        for (dept, user) in [("technical", "tech"), ("quality", "qual"), ("production", "prod")] {
+            #expect(review(contractID, dept, as: user).status == 303, "review of \(dept) refused", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// The GM's price review and approval (003 §3.7).
+    @discardableResult
+    func approveContract(_ contractID: Int64, as username: String = "gm", opinion: String = "") -> TestClient.Response {
+        let c = client(username)
+        c.get("/order/contracts/\(contractID)")
+        return c.submit("/order/contracts/\(contractID)/approve", [("action", "approve"), ("reason", opinion)])
     }
 
     /// A product of the master (setup of the module's own table).

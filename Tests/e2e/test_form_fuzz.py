@@ -640,13 +640,17 @@ class World:
             fields.update({f"lines.{i}.product": p, f"lines.{i}.qty": q, f"lines.{i}.price": price})
         return self.page(loc(self.sales_rep.submit("/order/orders/new", fields)))
 
-    def contract(self, code):
-        """The rep records the customer's contract, the GM approves it (002 §3.3)."""
-        self.sales_rep.submit("/order/contracts", {"customer_code": code, "contract_no": "HT-" + code, "title": "年度供货合同"})
-        db = sqlite3.connect(self.s.db_path)
-        (cid,) = db.execute("SELECT id FROM order_contracts WHERE contract_no = ?", ("HT-" + code,)).fetchone()
-        db.close()
-        self.general_manager.submit("/order/contracts", {}, action=f"/order/contracts/{cid}/approve")
+    def contract(self, code, no=None, reviews=("technical", "quality", "production"), approve=True):
+        """The rep records the customer's contract; 技术部、品质部、生产部 review it and the GM approves
+        it (002 §3.3, 003 §3.2–§3.7). Returns the contract's page."""
+        no = no or "HT-" + code
+        url = loc(self.sales_rep.submit("/order/contracts", {"customer_code": code, "contract_no": no, "title": "年度供货合同"}))
+        who = {"technical": self.technical, "quality": self.quality, "production": self.production}
+        for dept in reviews:
+            who[dept].submit(f"{url}/review/{dept}", {"decision": "agree", "opinion": "可满足"})
+        if approve:
+            self.general_manager.act(url, "approve")
+        return url
 
     def order(self):
         """Orders of a customer approved this round: last round's fuzzed orders count against the
@@ -654,11 +658,21 @@ class World:
         rep, mgr, prod = self.sales_rep, self.sales_manager, self.production
         cust, code = self.approved_customer(f"订货客户{self.round}")
         self.contract(code)
+        # Contract review (003 §3.2–§3.7): one waiting for the departments (review), one refused by
+        # 品质部 and back with sales (revise).
+        reviewing = self.page(self.contract(code, no=f"HT-R{self.round}-{code}", reviews=(), approve=False))
+        for dept in ("technical", "quality", "production"):
+            self.page(f"{reviewing}/review/{dept}")
+        returned = self.contract(code, no=f"HT-X{self.round}-{code}", reviews=(), approve=False)
+        self.quality.submit(f"{returned}/review/quality", {"decision": "refuse", "opinion": "标准未定", "reason": "缺出厂检验标准"})
+        self.page(returned + "/revise")
         # Its statement of account: the confirmation form of last month (003 §5.5.2.4; the
         # handler's default month). The plan and new-product forms are parameterless pages.
         self.page(f"/order/statements/{rid(cust)}")
         self.page(f"/order/statements/{rid(cust)}/confirm")
         accepted = self.new_order(code)                 # paths, change
+        company = self.new_order(code)                  # a change the company initiates (003 §3.11)
+        self.page(company + "/changes/company")
         rep.submit(accepted + "/paths", {"lines.0.on_hand": "0", "lines.0.new_variant": "1"})   # → a trial for 技术部
         released = self.new_order(code)                 # schedule
         mgr.act(released, "release")

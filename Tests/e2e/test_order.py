@@ -36,7 +36,8 @@ def at(s, when):
 def add_users(s):
     for name, display, roles in (("boss", "王经理", "sales_manager"), ("gm", "赵总", "general_manager"),
                                  ("fin", "钱会计", "finance"), ("prod", "孙厂长", "production"),
-                                 ("dir", "钱总监", "marketing_director"), ("mgr", "周经理", "sales_manager")):
+                                 ("dir", "钱总监", "marketing_director"), ("mgr", "周经理", "sales_manager"),
+                                 ("tech", "周工", "technical"), ("qual", "吴质检", "quality")):
         s.cli("user", "add", name, "--display-name", display, "--roles", roles, "--password", PASSWORD)
 
 
@@ -58,13 +59,27 @@ def login(s, name):
     return c
 
 
-def contract(rep, gm, code, no):
-    """The rep records the contract; the GM approves it (002 §3.3, 003 §3.7)."""
+def review(s, contract, dept, user, decision="agree", reason=""):
+    """A department's review of a contract (003 §3.3–§3.5), as one of its members."""
+    c = login(s, user)
+    c.get(f"{contract}/review/{dept}")
+    return c.post(f"{contract}/review/{dept}", {"decision": decision, "opinion": f"{dept} 评审意见", "document": "", "reason": reason})
+
+
+def contract(s, rep, gm, code, no):
+    """The rep records the contract; 技术部、品质部、生产部 agree; the GM approves it (002 §3.3, 003 §3.2–§3.7)."""
     rep.get("/order/contracts")
-    assert rep.post("/order/contracts", {"customer_code": code, "contract_no": no, "title": "年度供货合同"}).status == 303
-    page = gm.get("/order/contracts").text
-    cid = re.search(r'/order/contracts/(\d+)/approve', page).group(1)
-    assert gm.post(f"/order/contracts/{cid}/approve", {}).status == 303
+    r = rep.post("/order/contracts", {"customer_code": code, "contract_no": no, "title": "年度供货合同"})
+    assert r.status == 303
+    url = r.header("Location")
+    # Before the three departments agreed the GM cannot approve (003 §3.7).
+    gm.get(url)
+    assert gm.post(url + "/approve", {"action": "approve"}).status == 409
+    for dept, user in (("technical", "tech"), ("quality", "qual"), ("production", "prod")):
+        assert review(s, url, dept, user).status == 303
+    gm.get(url)
+    assert gm.post(url + "/approve", {"action": "approve", "reason": "价格合理"}).status == 303
+    return url
 
 
 def register(rep, code, lines, extra=(), day=DAY):
@@ -108,7 +123,7 @@ def test_customer_orders_through_nginx():
         order = register(rep, "KH-2026-0001", [("阀门", "10", "100"), ("法兰", "5", "20")])
         oid = int(order.rsplit("/", 1)[1])
         assert state(s, oid) == "contract_pending"
-        contract(rep, gm, "KH-2026-0001", "HT-2026-01")
+        contract(s, rep, gm, "KH-2026-0001", "HT-2026-01")
         assert state(s, oid) == "accepted"
         page = rep.get(order).text
         assert "审核通过，待下达" in page and "HT-2026-01" in page and "无逾期未结货款" in page and "未超出" in page
@@ -159,7 +174,7 @@ def test_customer_orders_through_nginx():
         assert trail == ["create", "recheck", "release", "schedule", "deliver", "deliver", "complete"]
 
         # (b) Over the line: D class ¥150,000; ¥200,000 is blocked, not just warned (003 §4.1.2, §4.2).
-        contract(rep, gm, "KH-2026-0002", "HT-2026-02")
+        contract(s, rep, gm, "KH-2026-0002", "HT-2026-02")
         big = register(rep, "KH-2026-0002", [("阀门", "200", "1000")])
         bid = int(big.rsplit("/", 1)[1])
         assert state(s, bid) == "credit_blocked"
@@ -175,12 +190,14 @@ def test_customer_orders_through_nginx():
         assert state(s, bid) == "released"
         printed = rep.get(big + "/print").text
         assert "总经理审批记录" in printed and "赵总" in printed
+        assert "贰拾万元整" in printed      # ¥200,000.00 in 人民币大写 beside the total
 
         # Contract change before production (003 §3.9): written request → re-review → GM → notices
         # in the three queues (003 §3.12).
         rep.get(big + "/changes/new")
         r = rep.post(big + "/changes/new", {"requested_on": DAY, "request_ref": "传真 FX-0310", "kind": "quantity",
-                                            "content": "阀门改为 180 件", "reason": "客户计划调整"})
+                                            "content": "阀门改为 180 件", "reason": "客户计划调整",
+                                            "lines.0.line_no": "1", "lines.0.qty": "180"})
         assert r.status == 303
         change = r.header("Location")
         boss.get(change)
@@ -193,6 +210,9 @@ def test_customer_orders_through_nginx():
         assert notice in boss.get("/order/queues/sales").text
         assert notice in fin.get("/order/queues/finance").text
         assert notice in prod.get("/order/queues/production").text
+        # Applied to the order in the approving transaction (RULES §6), re-sent to 品质部 too.
+        assert db.execute("SELECT total_fen, total_qty FROM order_orders WHERE id = ?", (bid,)).fetchone() == (18000000, 180)
+        assert notice in login(s, "qual").get("/order/notices/quality").text
         assert [a for (a,) in db.execute("SELECT action FROM audit_log WHERE entity = 'order.change' ORDER BY id")] == ["create", "review", "approve"]
         db.close()
     finally:
@@ -306,12 +326,12 @@ def test_money_controls_through_nginx():
         # 40 days later nothing is overdue: the customer's next order is not held (002 §3.4).
         at(s, "2026-04-19T10:00:00+08:00")
         rep, gm, boss, fin = (login(s, n) for n in ("rep", "gm", "boss", "fin"))   # the sessions have expired meanwhile
-        contract(rep, gm, "KH-2026-0011", "HT-2026-11")
+        contract(s, rep, gm, "KH-2026-0011", "HT-2026-11")
         nxt = register(rep, "KH-2026-0011", [("阀门", "1", "120")], day="2026-04-19")
         assert state(s, int(nxt.rsplit("/", 1)[1])) == "accepted"
 
         # (d2) Below the list price: the 销售经理 consents with a reason (001 篇一 1.6, 第十三条).
-        contract(rep, gm, "KH-2026-0012", "HT-2026-12")
+        contract(s, rep, gm, "KH-2026-0012", "HT-2026-12")
         low = register(rep, "KH-2026-0012", [("阀门", "10", "100")], day="2026-04-19")
         lid = int(low.rsplit("/", 1)[1])
         assert state(s, lid) == "price_pending"
@@ -331,7 +351,7 @@ def test_money_controls_through_nginx():
         db.execute("UPDATE crm_customers SET rating_class = 'E' WHERE id = ?", (later_e,))
         db.commit()
         db.close()
-        contract(rep, gm, "KH-2026-0013", "HT-2026-13")
+        contract(s, rep, gm, "KH-2026-0013", "HT-2026-13")
         assert state(s, pid) == "rejected"
         home = gm.get("/").text
         assert "超警戒线订单待批准" not in home and "¥0.00" not in home
