@@ -30,7 +30,6 @@ enum TeamPages {
         return try ctx.handleForm(departmentForm, title: "部门人数", initial: initial, page: { form in
             let unregistered = try missing()
             return DepartmentsPage(
-                saved: req.query["saved"] != nil,
                 departments: list.map { r in
                     let name = r.string("name") ?? ""
                     return .init(name: name, headcount: r.int("headcount") ?? 0, excluded: (r.int("headcount") ?? 0) <= 0,
@@ -52,7 +51,7 @@ enum TeamPages {
                 try ctx.audit(AuditEntry(entity: "ideas.department", entityID: name, action: old == nil ? "create" : "headcount",
                                          from: old, to: String(headcount)))
             }
-            return .redirect(to: "/ideas/departments?saved=1")
+            return .redirect(to: "/ideas/departments", flash: .ok("部门人数已保存：\(name) \(headcount) 人。"))
         }
     }
 
@@ -109,7 +108,7 @@ enum TeamPages {
         } catch let e as StorageError where e.kind == .constraint {
             return try page(q, ctx, error: "\(q.title)的团体奖已经颁发，不能重复颁发。")
         }
-        return .redirect(to: "/ideas/team?\(q.query)")
+        return .redirect(to: "/ideas/team?\(q.query)", flash: .ok("\(q.title)团体奖已颁发，已记入奖励台账。"))
     }
 
     static func awarded(_ q: TeamRanking.Quarter, _ ctx: Context) throws -> Row? {
@@ -168,7 +167,6 @@ struct DepartmentsPage: PageModel {
         var href: String
     }
 
-    var saved: Bool
     var departments: [Department]
     var hasMissing: Bool
     var missing: [Missing]
