@@ -77,6 +77,16 @@ import SalesTesting
         #expect(page.contains("部门填写处理意见") && page.contains("登记投诉") && !page.contains("route_departments"))
         #expect(page.contains("客户投诉 \(DocNo.complaint(id))") && DocNo.complaint(1) == "TS000001")
         #expect(manager.get("/service/complaints").body.contains(">\(DocNo.complaint(id))</a>"))
+        // #16: every action and state written has a Chinese title in the module's vocabulary.
+        let titles = w.t.context(module: "service").auditTitles
+        for r in try w.t.db.query("SELECT DISTINCT entity, action, to_state FROM audit_log WHERE module = 'service'") {
+            let entity = r.string("entity") ?? "", action = r.string("action") ?? ""
+            #expect(titles.entityTitle(module: "service", entity: entity) != entity, "\(entity)")
+            #expect(titles.actionTitle(module: "service", entity: entity, action: action) != action, "\(entity) \(action)")
+            if let to = r.string("to_state"), action != "route_departments", action != "finding" {
+                #expect(titles.stateTitle(module: "service", entity: entity, state: to) != to, "\(entity) \(action) \(to)")
+            }
+        }
     }
 
     @Test("RULES §6 (migration 10): departments stored as text become directory codes, the old value kept beside; unknown text stays, flagged on the complaint, never lost")

@@ -67,6 +67,34 @@ import SalesTesting
         // #16: the audit rows of the order read in Chinese.
         let history = try f.t.context(module: "ideas").history(entity: "ideas.order", id: logistics)
         #expect(history.entries.map(\.action) == ["填报实施计划"] && history.entries.first?.to == "实施中（计划已填报）")
+        // #16: every entity, action and state written has a Chinese title in the module's vocabulary.
+        let titles = f.t.context(module: "ideas").auditTitles
+        for r in try f.db.query("SELECT DISTINCT entity, action, to_state FROM audit_log WHERE module = 'ideas'") {
+            let entity = r.string("entity") ?? "", action = r.string("action") ?? ""
+            #expect(titles.entityTitle(module: "ideas", entity: entity) != entity, "\(entity)")
+            #expect(titles.actionTitle(module: "ideas", entity: entity, action: action) != action, "\(entity) \(action)")
+            if let to = r.string("to_state"), entity != "ideas.suggestion" || action != "reserve" {
+                #expect(titles.stateTitle(module: "ideas", entity: entity, state: to) != to, "\(entity) \(action) \(to)")
+            }
+        }
+    }
+
+    @Test("#17: migration 3 keeps its shipped SQLite text and gains a PostgreSQL script without SQLite-only functions; migration 4 is portable")
+    func test_017_migrationsPerDialect() {
+        let v3 = IdeasMigrations.v3
+        #expect(v3.script(for: "sqlite") == """
+            -- why the suggestion is in this batch (shown to the proposer)
+            ALTER TABLE ideas_suggestions ADD COLUMN batch_note TEXT;
+
+            """ + IdeasMigrations.moveStuck)
+        #expect(v3.script.contains("strftime('%Y-%m', s.batch || '-01', '+1 month')"))
+        let pg = v3.script(for: "postgresql")
+        #expect(!pg.contains("strftime") && pg.contains("to_char(to_date(") && pg.contains("EXTRACT(EPOCH FROM now())"))
+        for m in IdeasMigrations.all where m.version >= 4 {
+            for word in ["strftime", "julianday", "GROUP_CONCAT", "IFNULL", "OR IGNORE", "OR REPLACE", "date("] {
+                #expect(!m.script.contains(word), "v\(m.version) \(word)")
+            }
+        }
     }
 
     @Test("RULES §6 (migration 4): departments stored as text on orders and suggestions become directory codes, the old value kept; unknown text stays, flagged, never lost")
