@@ -114,7 +114,7 @@ enum ComplaintPages {
     /// directory (`ServiceDepartments.choices`), never typed.
     static func routeForm(_ departments: [Choice]) -> FormSchema {
         FormSchema([
-            FormField("departments", "分送部门（技术部始终参与，决定处理措施）", .multiSelect(departments), required: true),
+            FormField("departments", "分送部门（技术部始终参与，决定处理措施）", .multiSelect(departments)),
             FormField("note", "分送说明", .textarea, rules: [.length(min: nil, max: 1000)]),
         ])
     }

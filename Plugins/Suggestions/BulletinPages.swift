@@ -55,7 +55,14 @@ enum BulletinPages {
         let items: [BulletinPage.Item] = rows.map { r in
             .init(href: "/ideas/\(r.int("id") ?? 0)", title: r.string("title") ?? "", proposer: r.string("proposer") ?? "",
                   department: r.string("department") ?? "", outcome: SubmitPages.outcomeTitles[r.string("outcome") ?? ""] ?? "",
-                  award: (r.int("amount_fen") ?? 0) > 0 ? Money.yuan(r.int("amount_fen") ?? 0) : (r.string("prize") ?? ""))
+                  award: (r.int("amount_fen") ?? 0) > 0 ? Money.yuan(r.int("amount_fen") ?? 0) : (r.string("prize") ?? ""),
+                  awardUpper: (r.int("amount_fen") ?? 0) > 0 ? Money.uppercase(r.int("amount_fen") ?? 0) : "")
+        }
+        // The cash awarded in the batch, with its 人民币大写 (the bulletin is printed, #16).
+        var cash: Int64 = 0
+        for r in rows {
+            let (sum, overflow) = cash.addingReportingOverflow(max(0, r.int("amount_fen") ?? 0))
+            cash = overflow ? .max : sum
         }
         let notAdopted: [BulletinPage.Rejected] = rejected.map { r in
             .init(href: "/ideas/\(r.int("id") ?? 0)", title: r.string("title") ?? "", proposer: r.string("proposer") ?? "",
@@ -71,7 +78,7 @@ enum BulletinPages {
         return ctx.render(BulletinPage(
             empty: false, title: b.title, csvHref: "/ideas/bulletin/\(b.description)?format=csv",
             published: ctx.display(Date(timeIntervalSince1970: Double(fin.int("finalized_at") ?? 0)), pattern: "yyyy-MM-dd"),
-            items: items,
+            items: items, cashTotal: Money.yuan(cash), cashTotalUpper: Money.uppercase(cash),
             praise: b.praiseMeeting.description,
             awardMeeting: SuggestionCalendar.awardMeeting(afterQuarterOf: b).description,
             ordersDue: b.implementationOrdersDue.description,
@@ -110,6 +117,8 @@ struct BulletinPage: PageModel {
         var department: String
         var outcome: String
         var award: String
+        /// 人民币大写 of a cash award ("" for a prize).
+        var awardUpper: String
     }
 
     /// A rejected suggestion with the committee's reason (proposer and committee only).
@@ -128,6 +137,8 @@ struct BulletinPage: PageModel {
     var csvHref = ""
     var published = ""
     var items: [Item] = []
+    var cashTotal = ""
+    var cashTotalUpper = ""
     var praise = ""
     var awardMeeting = ""
     var ordersDue = ""

@@ -52,11 +52,15 @@ enum ReviewPages {
         "该建议记录的批次「\(raw)」无效（应为 YYYY-MM，月份 01–12），暂不能评审或修改。请联系管理员更正。"
     }
 
-    static let noteForm = FormSchema([
-        FormField("kind", "类型", .select([Choice("investigation", "调查记录"), Choice("opinion", "部门意见")]), required: true),
-        FormField("department", "部门", rules: [.length(min: nil, max: 50)]),
-        FormField("text", "内容", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
-    ])
+    /// §22: an investigation record or a department's opinion; the department is picked from the
+    /// directory (RULES §6).
+    static func noteForm(_ departmentChoices: [Choice]) -> FormSchema {
+        FormSchema([
+            FormField("kind", "类型", .select([Choice("investigation", "调查记录"), Choice("opinion", "部门意见")]), required: true),
+            FormField("department", "部门", .select(departmentChoices)),
+            FormField("text", "内容", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+        ])
+    }
 
     static func departments(_ text: String) -> [String] {
         text.split(whereSeparator: { $0 == "," || $0 == "，" || $0 == "、" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -189,7 +193,7 @@ enum ReviewPages {
         _ = try Committee.requireMember(ctx)
         let (r, _) = try SubmitPages.load(req, ctx)
         let id = r.int("id") ?? 0
-        let bound = noteForm.bind(req.form)
+        let bound = noteForm(try IdeasDepartments.choices(ctx)).bind(req.form)
         // Invalid: the suggestion page again, with the note's errors and values (422).
         guard let v = bound.values else { return try SubmitPages.detailPage(req, ctx, grade: nil, note: bound) }
         try ctx.db.transaction {

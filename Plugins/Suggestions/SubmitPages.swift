@@ -129,10 +129,11 @@ enum SubmitPages {
                 FROM ideas_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.suggestion_id = \(id) ORDER BY n.id
                 """)
             page.notes = notes.map { n in
-                SuggestionPage.Note(kindText: n.string("kind") == "opinion" ? "部门意见" : "调查记录", department: n.string("department") ?? "",
+                SuggestionPage.Note(kindText: n.string("kind") == "opinion" ? "部门意见" : "调查记录", department: IdeasDepartments.title(n.string("department") ?? "", ctx),
                                     text: n.string("text") ?? "", author: n.string("author") ?? "", at: ctx.ideasTime(n.int("created_at")))
             }
-            page.noteForm = (note ?? ReviewPages.noteForm.blank()).view()
+            let noteSchema = ReviewPages.noteForm(try IdeasDepartments.choices(ctx))
+            page.noteForm = (note ?? noteSchema.blank()).view()
             let finalized = try batch.map { try ReviewPages.isFinalized($0, ctx) } ?? true
             page.canGrade = phase != nil && phase != .collecting && !finalized
             var initial = FormData([("outcome", r.string("outcome") ?? ""), ("reason", r.string("reason") ?? ""),

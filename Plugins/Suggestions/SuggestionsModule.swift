@@ -51,7 +51,7 @@ public struct SuggestionsModule: DepartmentModule {
 
     public var migrations: [Migration] { IdeasMigrations.all }
     public var forms: [String: FormSchema] {
-        ["suggestion": SubmitPages.form, "grade": ReviewPages.gradeForm(IdeasDepartments.standardChoices), "note": ReviewPages.noteForm,
+        ["suggestion": SubmitPages.form, "grade": ReviewPages.gradeForm(IdeasDepartments.standardChoices), "note": ReviewPages.noteForm(IdeasDepartments.standardChoices),
          "impl-plan": ImplPages.planForm, "impl-issue": ImplPages.issueForm, "impl-decision": ImplPages.decisionForm,
          "impl-confirm": ImplPages.confirmForm, "impl-performance": ImplPages.performanceForm([]),
          "awards": AwardsPages.form, "department": TeamPages.departmentForm]

@@ -111,7 +111,12 @@ import SalesTesting
                 VALUES (\(sid), \(d), '2026-11-15', '2026-11-30', 0, 0)
                 """)
         }
+        try f.db.execute("""
+            INSERT INTO ideas_notes (suggestion_id, kind, department, text, author_id, created_at) VALUES (\(sid), 'opinion', '财务部', '同意', 1, 0)
+            """)
         try f.db.executeScript(IdeasMigrations.mapDepartments)
+        let note = try #require(try f.db.first("SELECT department, legacy_department FROM ideas_notes"))
+        #expect(note.string("department") == "finance" && note.string("legacy_department") == "财务部")
         func orders() throws -> [String] {
             try f.db.query("SELECT department, legacy_department FROM ideas_orders ORDER BY id")
                 .map { "\($0.string("department") ?? "")|\($0.string("legacy_department") ?? "")" }

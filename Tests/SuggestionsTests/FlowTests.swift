@@ -89,7 +89,12 @@ import SalesTesting
         member.get(a)
         #expect(member.submit(a + "/grade", [("outcome", "grade2"), ("departments", "sales"), ("departments", "finance")]).status == 303)
         member.get(a)
-        #expect(member.submit(a + "/notes", [("kind", "opinion"), ("department", "财务部"), ("text", "同意实施")]).status == 303)
+        // RULES §6: the department of a note is picked from the directory (a typed name is 422).
+        #expect(member.submit(a + "/notes", [("kind", "opinion"), ("department", "财务部"), ("text", "同意实施")]).status == 422)
+        member.get(a)
+        #expect(member.submit(a + "/notes", [("kind", "opinion"), ("department", "finance"), ("text", "同意实施")]).status == 303)
+        let noteDepartment = try t.db.first("SELECT department FROM ideas_notes")?.string("department")
+        #expect(noteDepartment == "finance")
         // Finalizing with an ungraded suggestion is refused and lists it; members may not finalize at all.
         member.get("/ideas/batches/2026-11")
         #expect(member.submit("/ideas/batches/2026-11/finalize", [(String, String)]()).status == 403)
@@ -113,6 +118,8 @@ import SalesTesting
         #expect(page.status == 200)
         #expect(page.body.contains("客户档案周报") && page.body.contains("二等奖") && page.body.contains("¥800.00"))
         #expect(page.body.contains("2026-12-10")) // praise meeting, §23.2
+        // #16: the printed bulletin gives the cash in 人民币大写 beside the amounts and the total.
+        #expect(page.body.contains("<small>捌佰元整</small>") && page.body.contains("奖金合计：¥800.00（大写：捌佰元整）"))
         #expect(!page.body.contains("需要再研究的建议"))
         // The proposer sees the result; not the committee's notes.
         staff.login("staff")

@@ -13,7 +13,7 @@ extension IdeasMigrations {
 
     /// Migration 4 of the 建议评审 module (RULES §6 "Departments are records", 002 §26): the
     /// implementing department of an order, the departments named on a graded suggestion and its
-    /// helping department become codes of the platform directory. A stored name becomes the code
+    /// helping department, and the department of a note (§22) become codes of the platform directory. A stored name becomes the code
     /// of the directory department of that name, or of the standard department it names
     /// (`v4Names`); the value as it was is kept beside it (`legacy_department(s)`). A name that
     /// matches nothing stays as it was: shown flagged 「未对应部门」, never lost. Plus the index the
@@ -21,6 +21,7 @@ extension IdeasMigrations {
     static let v4 = Migration(4, "departments by directory code; overdue index", """
             ALTER TABLE ideas_orders ADD COLUMN legacy_department TEXT;
             ALTER TABLE ideas_suggestions ADD COLUMN legacy_departments TEXT;
+            ALTER TABLE ideas_notes ADD COLUMN legacy_department TEXT;
             """ + mapDepartments + """
             CREATE INDEX ideas_orders_state_plan_due ON ideas_orders (state, plan_due);
             """)
@@ -43,6 +44,10 @@ extension IdeasMigrations {
             UPDATE ideas_suggestions
                 SET help_department = (SELECT n.code FROM ideas_v4_names n WHERE n.name = TRIM(ideas_suggestions.help_department))
                 WHERE TRIM(help_department) IN (SELECT name FROM ideas_v4_names);
+            UPDATE ideas_notes
+                SET legacy_department = department,
+                    department = (SELECT n.code FROM ideas_v4_names n WHERE n.name = TRIM(ideas_notes.department))
+                WHERE TRIM(department) IN (SELECT name FROM ideas_v4_names);
 
             """ + v4Names.map { n in
                 // One name of a comma-separated list at a time: `,品质部,` → `,quality,`.
