@@ -132,6 +132,7 @@ enum SubmitPages {
                 SuggestionPage.Note(kindText: n.string("kind") == "opinion" ? "部门意见" : "调查记录", department: IdeasDepartments.title(n.string("department") ?? "", ctx),
                                     text: n.string("text") ?? "", author: n.string("author") ?? "", at: ctx.ideasTime(n.int("created_at")))
             }
+            page.history = try ctx.history(entity: "ideas.suggestion", id: id)
             let noteSchema = ReviewPages.noteForm(try IdeasDepartments.choices(ctx))
             page.noteForm = (note ?? noteSchema.blank()).view()
             let finalized = try batch.map { try ReviewPages.isFinalized($0, ctx) } ?? true
@@ -231,4 +232,6 @@ struct SuggestionPage: PageModel {
     var gradeForm: FormView?
     var notes: [Note] = []
     var noteForm: FormView?
+    /// 办理记录 (the committee's view, #16): the suggestion's audit rows in Chinese.
+    var history: History?
 }

@@ -35,6 +35,10 @@ import SalesTesting
         m.get("/ideas/\(sid)")
         let graded = m.submit("/ideas/\(sid)/grade", [("outcome", "grade3"), ("departments", "logistics"), ("departments", "sales")])
         #expect(graded.status == 303 && m.get(graded.location ?? "").body.contains("已评定：储运提速（三等奖）"))
+        // #16: the committee reads the suggestion's 办理记录 in Chinese.
+        let record = m.get("/ideas/\(sid)").body
+        #expect(record.contains("<h2>办理记录</h2>") && record.contains("提交建议") && record.contains("评定") && record.contains("三等奖"))
+        #expect(!f.client("staff").get("/ideas/\(sid)").body.contains("<h2>办理记录</h2>"))
         let chair = f.client("chair")
         chair.get("/ideas/batches/2026-11")
         #expect(chair.submit("/ideas/batches/2026-11/finalize", [(String, String)]()).status == 303)
