@@ -89,7 +89,9 @@ enum ComplaintActions {
                                          reason: title + "：" + v.string("finding")))
             }
             ctx.flash(.ok, "\(title)处理意见已保存。")
-            return .redirect(to: "/service/complaints/\(id)")
+            // A member without 售后服务's view permission stays on the department's form.
+            return .redirect(to: ctx.can(P.view) ? "/service/complaints/\(id)"
+                                                  : "/service/complaints/\(id)/departments/\(URLEncoding.percentEncode(key))")
         }
     }
 

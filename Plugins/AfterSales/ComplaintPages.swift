@@ -17,8 +17,16 @@ enum ComplaintPages {
     /// 001 篇二 §5.1–§5.2: handled by the sales VP / sales manager personally.
     static let handle = Permission("service", "complaint_handle", title: "处理客户投诉（分送、核实、结案、重开）",
                                    defaultRoles: [.salesManager, .marketingDirector])
+    /// The 部门投诉待办 list (the menu item). Who fills in a department's part is decided by the
+    /// directory (its head and members, RULES §6) with `departmentPart`.
     static let department = Permission("service", "complaint_department", title: "部门填写投诉处理意见",
                                        defaultRoles: [.quality, .technical, .production, .serviceSupervisor])
+    /// RULES §6 "Departments are records": a complaint may be routed to any department of the
+    /// directory, and its part lands with that department's head and members — whatever their
+    /// roles. This permission (every role by default; an administrator may withdraw it) opens the
+    /// department's form; the handler admits only the department's head and members.
+    static let departmentPart = Permission("service", "complaint_department_part", title: "填写分送本部门的投诉处理意见（部门负责人及成员）",
+                                           defaultRoles: Role.all)
     /// 技术部 verifies and decides the remedy (RULES §3.1).
     static let remedy = Permission("service", "complaint_remedy", title: "决定质量投诉处理措施", defaultRoles: [.technical])
     static let report = Permission("service", "complaint_report", title: "投诉处理及时率报表、投诉处罚记录",
@@ -26,7 +34,7 @@ enum ComplaintPages {
     /// The time limits: complaint deadlines (003 §7.8) and the rep's arrival after a return (003 §6.2).
     static let policy = Permission("service", "complaint_policy", title: "投诉处理及退货到达时限设置", defaultRoles: [.admin])
 
-    static let permissions: [Permission] = [view, register, viewAll, handle, department, remedy, report, policy]
+    static let permissions: [Permission] = [view, register, viewAll, handle, department, departmentPart, remedy, report, policy]
     static let menu: [MenuItem] = [
         MenuItem("客户投诉", path: "complaints", access: .permission(view)),
         MenuItem("登记投诉", path: "complaints/new", access: .permission(register)),
@@ -180,12 +188,14 @@ enum ComplaintPages {
         r.get("complaints/:id/files/:fid", .permission(view), ComplaintViews.file)
         r.form("complaints/:id/attach", .permission(view), attach)
         r.form("complaints/:id/route", .permission(handle), ComplaintActions.route)
-        r.form("complaints/:id/departments/:dept", .permission(department), ComplaintActions.finding)
+        // RULES §6: the department's head and members fill in its part — membership in the directory
+        // is checked in the handler (record level).
+        r.form("complaints/:id/departments/:dept", .permission(departmentPart), ComplaintActions.finding)
         r.form("complaints/:id/remedy", .permission(remedy), ComplaintActions.decideRemedy)
         r.form("complaints/:id/close", .permission(handle), ComplaintActions.close)
         r.form("complaints/:id/penalty", .permission(handle), ComplaintActions.penalty)
         r.post("complaints/:id/act", .permission(handle), ComplaintActions.act)
-        r.get("queue", .permission(department), ComplaintViews.queue)
+        r.get("queue", .permission(department), ComplaintViews.queue)    // scoped to the user's departments
         r.get("penalties", .permission(report), ComplaintViews.penalties)
         r.form("policy", .permission(policy), policyPage)
     }

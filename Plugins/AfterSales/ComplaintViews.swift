@@ -92,7 +92,7 @@ enum ComplaintViews {
                 department: code, title: ServiceDepartments.title(code, ctx), unmatched: !ServiceDepartments.known(code, ctx),
                 finding: r.string("finding") ?? "",
                 filled: r.string("finding") != nil, filler: r.string("filler") ?? "", filledAt: ctx.displayEpoch(r.int("filled_at")),
-                canFill: s == .routed && myDepts.contains(code) && ctx.can(P.department))
+                canFill: s == .routed && myDepts.contains(code) && ctx.can(P.departmentPart))
         }
         // 001 篇二 §5.3a (service) and §5.3b (quality) penalties.
         let penalties = try ctx.db.query(quality
@@ -326,11 +326,11 @@ enum ComplaintViews {
     static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
         var items: [InboxItem] = []
         let now = ctx.epoch
-        func item(_ r: Row, _ title: String) -> InboxItem {
+        func item(_ r: Row, _ title: String, url: String? = nil) -> InboxItem {
             let due = r.int("due_at") ?? 0
             let left = ServiceDeadline.timeLeft(due: due, now: now)
             return InboxItem(title: (left.overdue ? "【超时】" : "") + title + "：\(r.string("customer_name") ?? "") \(DocNo.complaint(r.int("id") ?? 0))",
-                             detail: left.text, url: "/service/complaints/\(r.int("id") ?? 0)",
+                             detail: left.text, url: url ?? "/service/complaints/\(r.int("id") ?? 0)",
                              due: Date(timeIntervalSince1970: TimeInterval(due)), urgent: left.overdue)
         }
         if user.can(P.handle) {
@@ -341,14 +341,17 @@ enum ComplaintViews {
                 items.append(item(r, "投诉部门处理中"))
             }
         }
-        // RULES §6: each part lands in the inbox of its department's head and members.
-        let depts = try ServiceDepartments.codes(of: user.id, ctx)
-        if user.can(P.department), !depts.isEmpty {
+        // RULES §6: each part lands in the inbox of its department's head and members, linked to
+        // the department's form (a member need not hold any 售后服务 permission).
+        let depts = user.can(P.departmentPart) ? try ServiceDepartments.codes(of: user.id, ctx) : []
+        if !depts.isEmpty {
             for r in try ctx.db.query("""
                 SELECT c.*, d.department FROM service_complaint_departments d JOIN service_complaints c ON c.id = d.complaint_id
                 WHERE d.department IN (\(list: depts)) AND d.finding IS NULL AND c.state = 'routed' ORDER BY c.due_at LIMIT 200
                 """) {
-                items.append(item(r, "\(ServiceDepartments.title(r.string("department") ?? "", ctx))待填写投诉处理意见"))
+                let dept = r.string("department") ?? ""
+                items.append(item(r, "\(ServiceDepartments.title(dept, ctx))待填写投诉处理意见",
+                                  url: "/service/complaints/\(r.int("id") ?? 0)/departments/\(URLEncoding.percentEncode(dept))"))
             }
         }
         // 001 篇一 §1.12: the customer's rep is told the outcome of a closed complaint until they open it.
