@@ -233,11 +233,12 @@ enum SuggestionInbox {
             items.append(InboxItem(title: "建议评审结果：\(r.string("title") ?? "")",
                                    detail: SubmitPages.outcomeTitles[r.string("outcome") ?? ""] ?? "", url: "/ideas/\(r.int("id") ?? 0)"))
         }
-        // Department managers (`ideas.implement`, head or member of the order's department in the
-        // directory, RULES §6): implementation plans due for their department (§26.2), linked to
-        // the order where they fill them in.
-        let codes = user.can(SuggestionsModule.implement) ? try IdeasDepartments.codes(of: user.id, ctx) : []
-        if !codes.isEmpty {
+        // The department manager (RULES §6: the head of the order's department in the directory, or
+        // a member holding `ideas.implement`): implementation plans due for the department (§26.2),
+        // linked to the order where they fill them in.
+        let codes = try IdeasDepartments.org(ctx).departments(ofUser: user.id, ctx)
+            .filter { $0.headID == user.id || user.can(SuggestionsModule.implement) }.map(\.code)
+        if user.can(SuggestionsModule.orderDepartment), !codes.isEmpty {
             for r in try ctx.db.query("""
                 SELECT o.id, o.plan_due, o.department, s.title, s.id AS sid FROM ideas_orders o JOIN ideas_suggestions s ON s.id = o.suggestion_id
                 WHERE o.department IN (\(list: codes)) AND o.state = 'issued' ORDER BY o.plan_due, o.id

@@ -82,11 +82,13 @@ enum ImplPages {
         var mayView: Bool { manager || reviewer }
     }
 
-    /// RULES §6 "Departments are records": the order reaches the head and the members of its
-    /// department (the directory's); those holding `ideas.implement` fill in the plan.
+    /// RULES §6 "Departments are records": the order is the business of its department (the
+    /// directory's): its head — the department manager of §26.2 — and its members holding
+    /// `ideas.implement` fill in the plan.
     static func isManager(_ user: User, of department: String, _ ctx: Context) throws -> Bool {
-        guard user.can(SuggestionsModule.implement) else { return false }
-        return try IdeasDepartments.reaches(department, userID: user.id, ctx)
+        guard user.can(SuggestionsModule.orderDepartment),
+              let d = try IdeasDepartments.org(ctx).department(code: department, ctx) else { return false }
+        return d.headID == user.id || (user.can(SuggestionsModule.implement) && d.memberIDs.contains(user.id))
     }
 
     static func standing(_ o: Row, _ ctx: Context) throws -> Standing {

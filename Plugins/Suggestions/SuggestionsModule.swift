@@ -23,7 +23,14 @@ public struct SuggestionsModule: DepartmentModule {
     static let ledger = Permission("ideas", "ledger", title: "查看建议奖励台账",
                                    defaultRoles: [.committee, .marketingDirector, .marketManager, .salesManager, .generalManager, .finance])
 
-    public var permissions: [Permission] { [Self.review, Self.manage, Self.implement, Self.ledger] }
+    /// RULES §6 "Departments are records": an order may go to any department of the directory and
+    /// lands with its head (the department manager, §26.2) and, for those holding `implement`, its
+    /// members — whatever their roles. This permission (every role by default; an administrator
+    /// may withdraw it) opens an order's plan and issue forms; the handler admits only those.
+    static let orderDepartment = Permission("ideas", "order_department", title: "填报本部门建议实施命令（部门负责人及成员）",
+                                            defaultRoles: Role.all)
+
+    public var permissions: [Permission] { [Self.review, Self.manage, Self.implement, Self.orderDepartment, Self.ledger] }
 
     public var menu: [MenuItem] {
         [
@@ -76,8 +83,8 @@ public struct SuggestionsModule: DepartmentModule {
         r.get("orders/mine", .permission(Self.implement), ImplPages.departmentList)
         // The committee's view of an order; the department manager's is `orders/:id/plan`.
         r.get("orders/:id", .permission(Self.review), ImplPages.show)
-        r.form("orders/:id/plan", .permission(Self.implement), ImplPages.handler(.plan))
-        r.form("orders/:id/issue", .permission(Self.implement), ImplPages.handler(.issue))
+        r.form("orders/:id/plan", .permission(Self.orderDepartment), ImplPages.handler(.plan))
+        r.form("orders/:id/issue", .permission(Self.orderDepartment), ImplPages.handler(.issue))
         r.form("orders/:id/decide", .permission(Self.review), ImplPages.handler(.decide))
         r.form("orders/:id/confirm", .permission(Self.review), ImplPages.handler(.confirm))
         r.form("orders/:id/performance", .permission(Self.review), ImplPages.handler(.performance))

@@ -52,9 +52,13 @@ import SalesTesting
         #expect(logimgr.get("/ideas/orders/mine").body.contains("本部门：储运部"))
         #expect(!f.client("prodmgr").get("/").body.contains("储运提速"))
         #expect(!f.client("finmgr").get("/").body.contains("储运提速"))
-        // The department head reaches it too (with ideas.implement).
-        try f.db.execute("UPDATE departments SET head_id = \(try userID("finmgr")) WHERE code = 'logistics'")
-        #expect(f.client("finmgr").get("/").body.contains("建议实施计划待填报：储运提速"))
+        // The department's head (the department manager of §26.2) reaches it too, whatever the roles.
+        try f.db.execute("UPDATE departments SET head_id = \(try userID("outsider")) WHERE code = 'logistics'")
+        let head = f.client("outsider")
+        #expect(head.get("/").body.contains("建议实施计划待填报：储运提速"))
+        #expect(head.get("/ideas/orders/\(logistics)/plan").body.contains("填报实施日期与要领"))
+        // A sales rep who is neither head nor a manager-member: nothing.
+        #expect(!f.client("staff").get("/").body.contains("建议实施计划待填报：储运提速"))
         // Another department's manager may not fill it in.
         let prod = f.client("prodmgr")
         prod.get("/ideas/orders/mine")     // the session's CSRF token
