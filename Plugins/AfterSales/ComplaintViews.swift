@@ -99,7 +99,8 @@ enum ComplaintViews {
             ? "SELECT * FROM service_quality_penalties WHERE complaint_id = \(id) ORDER BY id"
             : "SELECT * FROM service_penalties WHERE complaint_id = \(id) ORDER BY id").map { r in
             ComplaintPage.Penalty(department: ServiceDepartments.title(r.string("department") ?? "", ctx), person: r.string("person") ?? "",
-                                  notice: r.string("notice") ?? "", fine: Money.yuan(r.int("fine_fen") ?? 0), basis: r.string("basis") ?? "",
+                                  notice: r.string("notice") ?? "", fine: Money.yuan(r.int("fine_fen") ?? 0),
+                                  fineUpper: Money.uppercase(r.int("fine_fen") ?? 0), basis: r.string("basis") ?? "",
                                   dismissal: r.bool("dismissal"), at: ctx.displayEpoch(r.int("created_at")))
         }
         return Record(c: decorate(c, ctx), quality: quality, formTitle: quality ? "客户投诉质量处理表" : "客户投诉服务处理表",
@@ -433,6 +434,8 @@ struct ComplaintPage: PageModel {
         var person: String
         var notice: String
         var fine: String
+        /// 人民币大写 of the fine (on the print).
+        var fineUpper: String
         /// The 考核方案 clause a quality-complaint penalty follows.
         var basis: String
         var dismissal: Bool

@@ -61,7 +61,7 @@ public struct SuggestionsModule: DepartmentModule {
         ["suggestion": SubmitPages.form, "grade": ReviewPages.gradeForm(IdeasDepartments.standardChoices), "note": ReviewPages.noteForm(IdeasDepartments.standardChoices),
          "impl-plan": ImplPages.planForm, "impl-issue": ImplPages.issueForm, "impl-decision": ImplPages.decisionForm,
          "impl-confirm": ImplPages.confirmForm, "impl-performance": ImplPages.performanceForm([]),
-         "awards": AwardsPages.form, "department": TeamPages.departmentForm]
+         "awards": AwardsPages.form, "department": TeamPages.departmentForm(StandardDepartment.allCases.map { Choice($0.name, $0.name) })]
     }
 
     public func routes(_ r: inout RouteBuilder) {

@@ -311,7 +311,7 @@ final class ClockBox: @unchecked Sendable {
                 AND reason LIKE '生产部 张三 通报批评，罚款 ¥500.00；依据 考核方案第 3 条 一般质量事故%'
             """) == 1)
         #expect(rep.get("/service/complaints/\(id)").body.contains("责任部门 生产部 张三：烘干工序失控，通报批评，罚款 ¥500.00，依据《考核方案》考核方案第 3 条 一般质量事故"))
-        #expect(manager.get("/service/complaints/\(id)/print").body.contains("生产部 张三 通报批评，罚款 ¥500.00"))
+        #expect(manager.get("/service/complaints/\(id)/print").body.contains("生产部 张三 通报批评，罚款 ¥500.00（大写：伍佰元整）"))  // #16: 人民币大写 on the print
 
         // A service penalty too: the list shows both, filters by kind, exports CSV; the report sums them.
         let svc = try w.idFrom(w.register(rep, [("kind", "service"), ("customer", String(w.outCity)), ("summary", "态度差"), ("concerned", "王五")]))
