@@ -27,7 +27,9 @@ enum ComplaintActions {
     }
 
     /// 001 篇二 §5.1: the sales manager routes a quality complaint (客户投诉质量处理表) to the
-    /// departments concerned; 技术部 is always among them, since it decides the remedy.
+    /// departments concerned; 技术部 is always among them, since it decides the remedy. RULES §6
+    /// "Departments are records": the departments are picked from the directory (codes) and each
+    /// part lands in the inbox of that department's head and members.
     static let route: Handler = { req, ctx in
         let c = try P.load(try req.id(), ctx)
         let id = try c.requireInt("id")
@@ -35,21 +37,31 @@ enum ComplaintActions {
         guard [.open, .routed].contains(state(c)) else {
             throw HTTPError.conflict("投诉当前状态（\(P.stateTitles[state(c).rawValue] ?? "")）不能分送部门。")
         }
-        return try ctx.handleForm(P.routeForm, title: "分送相关部门",
-                                  initial: FormData([("departments", "quality"), ("departments", "technical")]),
+        let choices = try ServiceDepartments.choices(ctx)
+        let technical = StandardDepartment.technical.rawValue
+        return try ctx.handleForm(P.routeForm(choices), title: "分送相关部门",
+                                  initial: FormData([("departments", StandardDepartment.quality.rawValue), ("departments", technical)]),
                                   page: { form in ComplaintStepPage(c, heading: "分送相关部门（客户投诉质量处理表）", form: form) }) { v in
             var depts = v.list("departments")
-            if !depts.contains("technical") { depts.append("technical") }
+            if !depts.contains(technical) { depts.append(technical) }
             let user = try ctx.requireUser()
+            let names = depts.map { ServiceDepartments.title($0, ctx) }.joined(separator: "、")
+            var added: [String] = []
             try ctx.db.transaction {
-                _ = try move(c, action: "route", reason: v.optionalString("note") ?? depts.map(ServiceDepartment.title).joined(separator: "、"), ctx)
+                _ = try move(c, action: "route", reason: v.optionalString("note") ?? names, ctx)
                 for d in depts {
-                    try ctx.db.execute("""
+                    let n = try ctx.db.execute("""
                         INSERT INTO service_complaint_departments (complaint_id, department, routed_by, routed_at)
                         VALUES (\(id), \(d), \(user.id), \(ctx.epoch)) ON CONFLICT (complaint_id, department) DO NOTHING
                         """)
+                    if n > 0 { added.append(d) }
+                }
+                if !added.isEmpty {
+                    try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "route_departments",
+                                             to: added.joined(separator: ","), reason: "分送 \(names)"))
                 }
             }
+            ctx.flash(.ok, "已分送 \(names)，待各部门填写处理意见。")
             return .redirect(to: "/service/complaints/\(id)")
         }
     }
@@ -59,22 +71,27 @@ enum ComplaintActions {
         let c = try P.load(try req.id(), ctx)
         let id = try c.requireInt("id")
         let key = req.parameters["dept"] ?? ""
-        guard let dept = ServiceDepartment(rawValue: key),
-              let row = try ctx.db.first("SELECT * FROM service_complaint_departments WHERE complaint_id = \(id) AND department = \(key)")
+        guard let row = try ctx.db.first("SELECT * FROM service_complaint_departments WHERE complaint_id = \(id) AND department = \(key)")
         else { throw HTTPError.notFound }
-        guard ServiceDepartment.of(ctx.user).contains(dept) else { throw HTTPError.forbidden }
+        // RULES §6: the department's head and members fill in its part.
+        guard try ServiceDepartments.reaches(key, userID: try ctx.requireUser().id, ctx) else { throw HTTPError.forbidden }
         guard state(c) == .routed else { throw HTTPError.conflict("投诉不在部门处理阶段，不能填写。") }
-        return try ctx.handleForm(P.findingForm, title: "\(dept.title)处理意见",
+        let title = ServiceDepartments.title(key, ctx)
+        return try ctx.handleForm(P.findingForm, title: "\(title)处理意见",
                                   initial: FormData([("finding", row.string("finding") ?? "")]),
-                                  page: { form in ComplaintStepPage(c, heading: "\(dept.title)：填写本部门处理意见", form: form) }) { v in
+                                  page: { form in ComplaintStepPage(c, heading: "\(title)：填写本部门处理意见", form: form) }) { v in
             try ctx.db.transaction {
                 try ctx.db.execute("""
                     UPDATE service_complaint_departments SET finding = \(v.string("finding")), filled_by = \(try ctx.requireUser().id),
                         filled_at = COALESCE(filled_at, \(ctx.epoch)) WHERE id = \(try row.requireInt("id"))
                     """)
-                try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "finding:" + key))
+                try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "finding", to: key,
+                                         reason: title + "：" + v.string("finding")))
             }
-            return .redirect(to: "/service/complaints/\(id)")
+            ctx.flash(.ok, "\(title)处理意见已保存。")
+            // A member without 售后服务's view permission stays on the department's form.
+            return .redirect(to: ctx.can(P.view) ? "/service/complaints/\(id)"
+                                                  : "/service/complaints/\(id)/departments/\(URLEncoding.percentEncode(key))")
         }
     }
 
@@ -90,7 +107,7 @@ enum ComplaintActions {
                     , remedy = \(v.string("remedy")), remedy_by = \(try ctx.requireUser().id), remedy_at = \(ctx.epoch)
                     """, ctx)
             }
-            return .redirect(to: "/service/complaints/\(id)")
+            return .redirect(to: "/service/complaints/\(id)", flash: .ok("处理措施已决定，待结案。"))
         }
     }
 
@@ -124,7 +141,7 @@ enum ComplaintActions {
                                              reason: "处理结果已通知客户负责销售 \(customer.ownerName)"))
                 }
             }
-            return .redirect(to: "/service/complaints/\(id)")
+            return .redirect(to: "/service/complaints/\(id)", flash: .ok("投诉已结案，处理结果已记录。"))
         }
     }
 
@@ -161,7 +178,7 @@ enum ComplaintActions {
                 try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "penalty",
                                          reason: "\(v.string("person")) 罚款 \(Money.yuan(try v.requireMoney("fine")))（处罚记录 \(pid)）"))
             }
-            return .redirect(to: "/service/complaints/\(id)")
+            return .redirect(to: "/service/complaints/\(id)", flash: .ok("处罚已记录。"))
         }
     }
 
@@ -169,7 +186,7 @@ enum ComplaintActions {
         let id = try c.requireInt("id")
         // The departments the complaint was routed to come first as the likely responsible one.
         let routed = try ctx.db.first("SELECT department FROM service_complaint_departments WHERE complaint_id = \(id) AND department <> 'technical' ORDER BY id")
-        return try ctx.handleForm(P.qualityPenaltyForm, title: "质量投诉处罚记录",
+        return try ctx.handleForm(P.qualityPenaltyForm(try ServiceDepartments.choices(ctx)), title: "质量投诉处罚记录",
                                   initial: FormData([("department", routed?.string("department") ?? "")]),
                                   page: { form in
             ComplaintStepPage(c, heading: "质量投诉处罚：对相关责任部门及责任人通报批评，按《考核方案》处罚（001 篇二 §5.3b）", form: form)
@@ -182,12 +199,12 @@ enum ComplaintActions {
                     VALUES (\(id), \(department), \(v.string("person")), \(v.string("notice")), \(fine), \(v.string("basis")),
                         \(v.bool("dismissal")), \(try ctx.requireUser().id), \(ctx.epoch)) RETURNING id
                     """)
-                let who = ServiceDepartment.title(department) + (v.string("person").isEmpty ? "" : " " + v.string("person"))
+                let who = ServiceDepartments.title(department, ctx) + (v.string("person").isEmpty ? "" : " " + v.string("person"))
                 try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "quality_penalty",
                                          reason: "\(who) 通报批评，罚款 \(Money.yuan(fine))" + (v.bool("dismissal") ? "，建议辞退" : "")
                                             + "；依据 \(v.string("basis"))（质量投诉处罚记录 \(pid)）"))
             }
-            return .redirect(to: "/service/complaints/\(id)")
+            return .redirect(to: "/service/complaints/\(id)", flash: .ok("质量投诉处罚已记录。"))
         }
     }
 
@@ -207,6 +224,7 @@ enum ComplaintActions {
             if case .forbidden = r { throw HTTPError.forbidden }
             return refuse(c, r.description)
         }
-        return .redirect(to: "/service/complaints/\(try c.requireInt("id"))")
+        return .redirect(to: "/service/complaints/\(try c.requireInt("id"))",
+                         flash: .ok(action == "verify" ? "投诉已核实，处理建议已记录。" : "投诉已重新打开，原因已记录。"))
     }
 }

@@ -17,8 +17,16 @@ enum ComplaintPages {
     /// 001 篇二 §5.1–§5.2: handled by the sales VP / sales manager personally.
     static let handle = Permission("service", "complaint_handle", title: "处理客户投诉（分送、核实、结案、重开）",
                                    defaultRoles: [.salesManager, .marketingDirector])
+    /// The 部门投诉待办 list (the menu item). Who fills in a department's part is decided by the
+    /// directory (its head and members, RULES §6) with `departmentPart`.
     static let department = Permission("service", "complaint_department", title: "部门填写投诉处理意见",
                                        defaultRoles: [.quality, .technical, .production, .serviceSupervisor])
+    /// RULES §6 "Departments are records": a complaint may be routed to any department of the
+    /// directory, and its part lands with that department's head and members — whatever their
+    /// roles. This permission (every role by default; an administrator may withdraw it) opens the
+    /// department's form; the handler admits only the department's head and members.
+    static let departmentPart = Permission("service", "complaint_department_part", title: "填写分送本部门的投诉处理意见（部门负责人及成员）",
+                                           defaultRoles: Role.all)
     /// 技术部 verifies and decides the remedy (RULES §3.1).
     static let remedy = Permission("service", "complaint_remedy", title: "决定质量投诉处理措施", defaultRoles: [.technical])
     static let report = Permission("service", "complaint_report", title: "投诉处理及时率报表、投诉处罚记录",
@@ -26,7 +34,7 @@ enum ComplaintPages {
     /// The time limits: complaint deadlines (003 §7.8) and the rep's arrival after a return (003 §6.2).
     static let policy = Permission("service", "complaint_policy", title: "投诉处理及退货到达时限设置", defaultRoles: [.admin])
 
-    static let permissions: [Permission] = [view, register, viewAll, handle, department, remedy, report, policy]
+    static let permissions: [Permission] = [view, register, viewAll, handle, department, departmentPart, remedy, report, policy]
     static let menu: [MenuItem] = [
         MenuItem("客户投诉", path: "complaints", access: .permission(view)),
         MenuItem("登记投诉", path: "complaints/new", access: .permission(register)),
@@ -110,10 +118,14 @@ enum ComplaintPages {
         FormField("document", "文件", .file(accept: documentTypes, maxBytes: maxFileBytes)),
     ], checks: [{ v in v.file("photo") == nil && v.file("document") == nil ? [FormError("请选择要上传的照片或文件")] : [] }])
 
-    static let routeForm = FormSchema([
-        FormField("departments", "分送部门（技术部始终参与，决定处理措施）", .multiSelect(ServiceDepartment.choices)),
-        FormField("note", "分送说明", .textarea, rules: [.length(min: nil, max: 1000)]),
-    ])
+    /// 001 篇二 §5.1, RULES §6 "Departments are records": the departments are picked from the
+    /// directory (`ServiceDepartments.choices`), never typed.
+    static func routeForm(_ departments: [Choice]) -> FormSchema {
+        FormSchema([
+            FormField("departments", "分送部门（技术部始终参与，决定处理措施）", .multiSelect(departments)),
+            FormField("note", "分送说明", .textarea, rules: [.length(min: nil, max: 1000)]),
+        ])
+    }
 
     static let findingForm = FormSchema([
         FormField("finding", "本部门调查与处理意见", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
@@ -141,8 +153,9 @@ enum ComplaintPages {
     /// follows (0 for a notice only, at most ¥100,000 against typing errors); a very serious case
     /// records the proposal to dismiss. Decided by whoever handles complaints (the sales VP or
     /// manager, §4.2a), as the service-complaint penalty.
-    static let qualityPenaltyForm = FormSchema([
-        FormField("department", "责任部门", .select(ServiceDepartment.choices), required: true),
+    static func qualityPenaltyForm(_ departments: [Choice]) -> FormSchema {
+        FormSchema([
+        FormField("department", "责任部门", .select(departments), required: true),
         FormField("person", "相关责任人", rules: [.length(min: nil, max: 50)]),
         FormField("notice", "批评通报", .textarea, required: true, rules: [.length(min: 2, max: 1000)]),
         FormField("fine", "罚款（元，按《考核方案》；仅通报批评不填或填 0）", .money, rules: [.range(0, 10_000_000)]),
@@ -151,6 +164,7 @@ enum ComplaintPages {
     ], checks: [{ v in
         v.bool("dismissal") && v.string("person").isEmpty ? [FormError(field: "person", "建议辞退须写明相关责任人")] : []
     }])
+    }
 
     static let policyForm = FormSchema([
         FormField("hours_in_city", "市内客户处理时限（小时）", .integer, required: true, rules: [.range(1, 720)]),
@@ -160,9 +174,9 @@ enum ComplaintPages {
     ])
 
     static let forms: [String: FormSchema] = [
-        "complaint": registerForm(customers: []), "complaint-attach": attachForm, "complaint-route": routeForm,
+        "complaint": registerForm(customers: []), "complaint-attach": attachForm, "complaint-route": routeForm(ServiceDepartments.standardChoices),
         "complaint-finding": findingForm, "complaint-remedy": remedyForm, "complaint-close": closeForm,
-        "complaint-penalty": penaltyForm, "complaint-quality-penalty": qualityPenaltyForm, "complaint-policy": policyForm,
+        "complaint-penalty": penaltyForm, "complaint-quality-penalty": qualityPenaltyForm(ServiceDepartments.standardChoices), "complaint-policy": policyForm,
     ]
 
     static func routes(_ r: inout RouteBuilder) {
@@ -174,12 +188,14 @@ enum ComplaintPages {
         r.get("complaints/:id/files/:fid", .permission(view), ComplaintViews.file)
         r.form("complaints/:id/attach", .permission(view), attach)
         r.form("complaints/:id/route", .permission(handle), ComplaintActions.route)
-        r.form("complaints/:id/departments/:dept", .permission(department), ComplaintActions.finding)
+        // RULES §6: the department's head and members fill in its part — membership in the directory
+        // is checked in the handler (record level).
+        r.form("complaints/:id/departments/:dept", .permission(departmentPart), ComplaintActions.finding)
         r.form("complaints/:id/remedy", .permission(remedy), ComplaintActions.decideRemedy)
         r.form("complaints/:id/close", .permission(handle), ComplaintActions.close)
         r.form("complaints/:id/penalty", .permission(handle), ComplaintActions.penalty)
         r.post("complaints/:id/act", .permission(handle), ComplaintActions.act)
-        r.get("queue", .permission(department), ComplaintViews.queue)
+        r.get("queue", .permission(department), ComplaintViews.queue)    // scoped to the user's departments
         r.get("penalties", .permission(report), ComplaintViews.penalties)
         r.form("policy", .permission(policy), policyPage)
     }
@@ -203,8 +219,9 @@ enum ComplaintPages {
         let user = try ctx.requireUser()
         if ctx.can(viewAll) || ctx.can(handle) { return true }
         if c.int("created_by") == user.id { return true }
-        let depts = ServiceDepartment.of(user).map(\.rawValue)
-        if ctx.can(department) || ctx.can(remedy), !depts.isEmpty {
+        // A department the complaint was routed to: its head and members (RULES §6).
+        let depts = try ServiceDepartments.codes(of: user.id, ctx)
+        if !depts.isEmpty {
             let routed = try ctx.db.scalar("""
                 SELECT COUNT(*) FROM service_complaint_departments WHERE complaint_id = \(c.int("id") ?? 0) AND department IN (\(list: depts))
                 """) ?? 0
@@ -218,7 +235,7 @@ enum ComplaintPages {
         let user = try ctx.requireUser()
         if ctx.can(viewAll) || ctx.can(handle) { return "1 = 1" }
         let ids = try ServiceUtil.visibleCustomerIDs(ctx)
-        let depts = (ctx.can(department) || ctx.can(remedy)) ? ServiceDepartment.of(user).map(\.rawValue) : []
+        let depts = try ServiceDepartments.codes(of: user.id, ctx)
         var w: SQL = "(c.created_by = \(user.id)"
         if !ids.isEmpty { w = w + " OR c.customer_id IN (\(list: ids))" }
         if !depts.isEmpty {
@@ -270,7 +287,7 @@ enum ComplaintPages {
                                          reason: received == now ? nil : "受理时间 \(ctx.displayEpoch(received))"))
                 return id
             }
-            return .redirect(to: "/service/complaints/\(id)")
+            return .redirect(to: "/service/complaints/\(id)", flash: .ok("投诉已登记，投诉编号 \(DocNo.complaint(id))。"))
         }
     }
 
@@ -296,7 +313,7 @@ enum ComplaintPages {
                 try storeFiles(v, complaint: id, ctx)
                 try ctx.audit(AuditEntry(entity: "service.complaint", entityID: String(id), action: "attach"))
             }
-            return .redirect(to: "/service/complaints/\(id)")
+            return .redirect(to: "/service/complaints/\(id)", flash: .ok("附件已上传。"))
         }
     }
 
@@ -319,7 +336,7 @@ enum ComplaintPages {
                     """)
                 try ctx.audit(AuditEntry(entity: "service.policy", entityID: "1", action: "edit", from: text(p), to: text(new)))
             }
-            return .redirect(to: "/service/policy")
+            return .redirect(to: "/service/policy", flash: .ok("处理时限已保存。"))
         }
     }
 }

@@ -12,7 +12,7 @@ enum ComplaintViews {
         let (left, overdue) = timeLeft(r, ctx)
         func text(_ column: String) -> String { r.string(column) ?? "" }
         return ComplaintView(
-            id: r.int("id") ?? 0, kindText: P.kindTitles[text("kind")] ?? "", customerName: text("customer_name"),
+            id: r.int("id") ?? 0, number: DocNo.complaint(r.int("id") ?? 0), kindText: P.kindTitles[text("kind")] ?? "", customerName: text("customer_name"),
             inCityText: r.bool("in_city") ? "市内" : "市外", stateText: P.stateTitles[text("state")] ?? "",
             registered: ctx.displayEpoch(r.int("registered_at")), received: ctx.displayEpoch(r.int("received_at") ?? r.int("registered_at")),
             due: ctx.displayEpoch(due), left: left, overdue: overdue,
@@ -34,7 +34,9 @@ enum ComplaintViews {
         select: "c.*", from: "service_complaints c",
         scope: { ctx in try P.visibility(ctx) },
         columns: [
-            .init("id", "编号", sql: "c.id") { r, _ in ListCell(String(r.int("id") ?? 0), href: "/service/complaints/\(r.int("id") ?? 0)") },
+            .init("id", "投诉编号", sql: "c.id") { r, _ in
+                ListCell(DocNo.complaint(r.int("id") ?? 0), href: "/service/complaints/\(r.int("id") ?? 0)")
+            },
             .init("kind", "类别", sql: "c.kind") { r, _ in ListCell(P.kindTitles[r.string("kind") ?? ""] ?? "") },
             .text("customer", "客户", sql: "c.customer_name"),
             .text("summary", "投诉内容", sql: "c.summary", sortable: false),
@@ -51,7 +53,7 @@ enum ComplaintViews {
             .choice("state", "状态", all: "全部状态", P.State.allCases.map { Choice($0.rawValue, P.stateTitles[$0.rawValue] ?? "") }) { s, _ in
                 "c.state = \(s)"
             },
-            .choice("department", "部门", all: "全部部门", ServiceDepartment.choices) { s, _ in
+            .init("department", "部门", .select(all: "全部部门", options: { ctx in try ServiceDepartments.choices(ctx) })) { s, _ in
                 "c.id IN (SELECT complaint_id FROM service_complaint_departments WHERE department = \(s))"
             },
             .init("customer", "客户", .select(all: "全部客户", options: { ctx in try ServiceUtil.customerChoices(ctx) })) { s, _ in
@@ -79,23 +81,26 @@ enum ComplaintViews {
         let id = try c.requireInt("id")
         let s = ComplaintActions.state(c)
         let quality = c.string("kind") == "quality"
-        let myDepts = Set(ServiceDepartment.of(ctx.user))
+        // RULES §6: a part is filled in by the department's head and members.
+        let myDepts = Set(try ctx.user.map { try ServiceDepartments.codes(of: $0.id, ctx) } ?? [])
         let depts = try ctx.db.query("""
             SELECT d.*, COALESCE(u.display_name, '') AS filler FROM service_complaint_departments d
             LEFT JOIN users u ON u.id = d.filled_by WHERE d.complaint_id = \(id) ORDER BY d.id
             """).map { r in
-            let dept = ServiceDepartment(rawValue: r.string("department") ?? "")
+            let code = r.string("department") ?? ""
             return ComplaintPage.Department(
-                department: r.string("department") ?? "", title: dept?.title ?? "", finding: r.string("finding") ?? "",
+                department: code, title: ServiceDepartments.title(code, ctx), unmatched: !ServiceDepartments.known(code, ctx),
+                finding: r.string("finding") ?? "",
                 filled: r.string("finding") != nil, filler: r.string("filler") ?? "", filledAt: ctx.displayEpoch(r.int("filled_at")),
-                canFill: s == .routed && dept.map { myDepts.contains($0) } == true && ctx.can(P.department))
+                canFill: s == .routed && myDepts.contains(code) && ctx.can(P.departmentPart))
         }
         // 001 篇二 §5.3a (service) and §5.3b (quality) penalties.
         let penalties = try ctx.db.query(quality
             ? "SELECT * FROM service_quality_penalties WHERE complaint_id = \(id) ORDER BY id"
             : "SELECT * FROM service_penalties WHERE complaint_id = \(id) ORDER BY id").map { r in
-            ComplaintPage.Penalty(department: r.string("department").map(ServiceDepartment.title) ?? "", person: r.string("person") ?? "",
-                                  notice: r.string("notice") ?? "", fine: Money.yuan(r.int("fine_fen") ?? 0), basis: r.string("basis") ?? "",
+            ComplaintPage.Penalty(department: ServiceDepartments.title(r.string("department") ?? "", ctx), person: r.string("person") ?? "",
+                                  notice: r.string("notice") ?? "", fine: Money.yuan(r.int("fine_fen") ?? 0),
+                                  fineUpper: Money.uppercase(r.int("fine_fen") ?? 0), basis: r.string("basis") ?? "",
                                   dismissal: r.bool("dismissal"), at: ctx.displayEpoch(r.int("created_at")))
         }
         return Record(c: decorate(c, ctx), quality: quality, formTitle: quality ? "客户投诉质量处理表" : "客户投诉服务处理表",
@@ -134,8 +139,8 @@ enum ComplaintViews {
             canClose: canHandle && (quality ? s == .decided : (s == .open || s == .verified)),
             canPenalty: canHandle && ComplaintActions.penaltyAllowed(c),
             actions: acts,
-            history: try ServiceUtil.history(entity: "service.complaint", id: id, titles: P.stateTitles, ctx)
-        ), title: "客户投诉 #\(id)")
+            history: try ctx.history(entity: "service.complaint", id: id)
+        ), title: "客户投诉 \(DocNo.complaint(id))")
     }
 
     /// The customer's rep has opened the closed complaint: its outcome notice leaves their inbox
@@ -166,7 +171,7 @@ enum ComplaintViews {
         return ctx.render(ComplaintPrintPage(
             formTitle: rec.formTitle, printedAt: ctx.display(ctx.now), c: rec.c, quality: rec.quality,
             departments: rec.departments, hasPenalties: !rec.penalties.isEmpty, penalties: rec.penalties
-        ), title: "客户投诉 #\(rec.c.id)")
+        ), title: "客户投诉 \(rec.c.number)")
     }
 
     /// An attachment, only to users who may see the complaint it belongs to.
@@ -185,14 +190,15 @@ enum ComplaintViews {
         select: "d.id, d.complaint_id, d.department, d.finding, d.filled_at, c.customer_name, c.summary, c.due_at, c.state, c.handled_at",
         from: "service_complaint_departments d JOIN service_complaints c ON c.id = d.complaint_id",
         scope: { ctx in
-            let depts = ServiceDepartment.of(ctx.user).map(\.rawValue)
+            // RULES §6: the parts routed to the departments the user heads or belongs to.
+            let depts = try ServiceDepartments.codes(of: try ctx.requireUser().id, ctx)
             return depts.isEmpty ? "1 = 0" : "d.department IN (\(list: depts)) AND c.state <> 'closed'"
         },
         columns: [
-            .init("id", "编号", sql: "d.complaint_id") { r, _ in
-                ListCell(String(r.int("complaint_id") ?? 0), href: "/service/complaints/\(r.int("complaint_id") ?? 0)")
+            .init("id", "投诉编号", sql: "d.complaint_id") { r, _ in
+                ListCell(DocNo.complaint(r.int("complaint_id") ?? 0), href: "/service/complaints/\(r.int("complaint_id") ?? 0)")
             },
-            .init("department", "部门", sql: "d.department") { r, _ in ListCell(ServiceDepartment.title(r.string("department") ?? "")) },
+            .init("department", "部门", sql: "d.department") { r, ctx in ListCell(ServiceDepartments.title(r.string("department") ?? "", ctx)) },
             .text("customer", "客户", sql: "c.customer_name"),
             .text("summary", "投诉内容", sql: "c.summary", sortable: false),
             .time("due", "处理时限", sql: "c.due_at"),
@@ -209,8 +215,8 @@ enum ComplaintViews {
         filters: [
             .checkbox("pending", "仅待填写") { _ in "d.finding IS NULL" },
             .init("department", "部门", .select(all: "本人所属全部部门", options: { ctx in
-                ServiceDepartment.of(ctx.user).map { Choice($0.rawValue, $0.title) }
-            })) { s, _ in ServiceDepartment(rawValue: s).map { "d.department = \($0.rawValue)" } },
+                try ServiceDepartments.org(ctx).departments(ofUser: try ctx.requireUser().id, ctx).map { Choice($0.code, $0.name) }
+            })) { s, _ in "d.department = \(s)" },
         ],
         defaultSort: "due", tiebreaker: "d.id", empty: "没有待处理的投诉。",
         intro: "001 篇二 §5.1：分送本部门的质量投诉，由本部门如实填写调查与处理意见；按处理时限排列（003 §7.8）。",
@@ -236,13 +242,11 @@ enum ComplaintViews {
         scope: { ctx in try P.visibility(ctx) },
         columns: [
             .init("complaint", "投诉编号", sql: "p.complaint_id") { r, _ in
-                ListCell(String(r.int("complaint_id") ?? 0), href: "/service/complaints/\(r.int("complaint_id") ?? 0)")
+                ListCell(DocNo.complaint(r.int("complaint_id") ?? 0), href: "/service/complaints/\(r.int("complaint_id") ?? 0)")
             },
             .init("kind", "类别", sql: "p.kind") { r, _ in ListCell(P.kindTitles[r.string("kind") ?? ""] ?? "") },
             .text("customer", "客户", sql: "c.customer_name"),
-            .init("department", "责任部门", sql: "p.department") { r, _ in
-                ListCell((r.string("department") ?? "").isEmpty ? "" : ServiceDepartment.title(r.string("department") ?? ""))
-            },
+            .init("department", "责任部门", sql: "p.department") { r, ctx in ListCell(ServiceDepartments.title(r.string("department") ?? "", ctx)) },
             .text("person", "受处罚人员", sql: "p.person"),
             .text("notice", "批评通报", sql: "p.notice", sortable: false),
             .init("fine", "罚款", sql: "p.fine_fen") { r, _ in ListCell(Money.yuan(r.int("fine_fen") ?? 0), cls: "num") },
@@ -252,7 +256,9 @@ enum ComplaintViews {
         ],
         filters: [
             .choice("kind", "类别", all: "全部类别", [Choice("quality", "质量投诉"), Choice("service", "服务投诉")]) { s, _ in "p.kind = \(s)" },
-            .choice("department", "责任部门", all: "全部责任部门", ServiceDepartment.choices) { s, _ in "p.department = \(s)" },
+            .init("department", "责任部门", .select(all: "全部责任部门", options: { ctx in try ServiceDepartments.choices(ctx) })) { s, _ in
+                "p.department = \(s)"
+            },
             .dateRange("记录", column: "p.created_at", epoch: true),
         ],
         defaultSort: "created", defaultDescending: true, tiebreaker: "p.pkey", empty: "没有处罚记录。",
@@ -293,7 +299,7 @@ enum ComplaintViews {
             GROUP BY d.department ORDER BY d.department
             """).map { r in
             let filled = Int(r.int("filled") ?? 0), onTime = Int(r.int("on_time") ?? 0), open = Int(r.int("overdue_open") ?? 0)
-            return ReportPage.Department(title: ServiceDepartment.title(r.string("department") ?? ""), total: r.int("total") ?? 0,
+            return ReportPage.Department(title: ServiceDepartments.title(r.string("department") ?? "", ctx), total: r.int("total") ?? 0,
                                          filled: filled, onTime: onTime, overdueOpen: open, rate: rate(onTime, filled + open))
         }
         // 001 篇二 §5.3: the penalties per kind and responsible department.
@@ -302,7 +308,7 @@ enum ComplaintViews {
             FROM \(raw: allPenalties) GROUP BY p.kind, p.department ORDER BY p.kind, p.department
             """).map { r in
             let dept = r.string("department") ?? ""
-            return ReportPage.Penalties(title: (P.kindTitles[r.string("kind") ?? ""] ?? "") + (dept.isEmpty ? "" : " · " + ServiceDepartment.title(dept)),
+            return ReportPage.Penalties(title: (P.kindTitles[r.string("kind") ?? ""] ?? "") + (dept.isEmpty ? "" : " · " + ServiceDepartments.title(dept, ctx)),
                                         count: r.int("n") ?? 0, total: Money.yuan(r.int("total") ?? 0), dismissals: r.int("dismissals") ?? 0)
         }
         if req.query["format"] == "csv" {
@@ -321,11 +327,11 @@ enum ComplaintViews {
     static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
         var items: [InboxItem] = []
         let now = ctx.epoch
-        func item(_ r: Row, _ title: String) -> InboxItem {
+        func item(_ r: Row, _ title: String, url: String? = nil) -> InboxItem {
             let due = r.int("due_at") ?? 0
             let left = ServiceDeadline.timeLeft(due: due, now: now)
-            return InboxItem(title: (left.overdue ? "【超时】" : "") + title + "：\(r.string("customer_name") ?? "") #\(r.int("id") ?? 0)",
-                             detail: left.text, url: "/service/complaints/\(r.int("id") ?? 0)",
+            return InboxItem(title: (left.overdue ? "【超时】" : "") + title + "：\(r.string("customer_name") ?? "") \(DocNo.complaint(r.int("id") ?? 0))",
+                             detail: left.text, url: url ?? "/service/complaints/\(r.int("id") ?? 0)",
                              due: Date(timeIntervalSince1970: TimeInterval(due)), urgent: left.overdue)
         }
         if user.can(P.handle) {
@@ -336,13 +342,17 @@ enum ComplaintViews {
                 items.append(item(r, "投诉部门处理中"))
             }
         }
-        let depts = ServiceDepartment.of(user).map(\.rawValue)
-        if user.can(P.department), !depts.isEmpty {
+        // RULES §6: each part lands in the inbox of its department's head and members, linked to
+        // the department's form (a member need not hold any 售后服务 permission).
+        let depts = user.can(P.departmentPart) ? try ServiceDepartments.codes(of: user.id, ctx) : []
+        if !depts.isEmpty {
             for r in try ctx.db.query("""
                 SELECT c.*, d.department FROM service_complaint_departments d JOIN service_complaints c ON c.id = d.complaint_id
                 WHERE d.department IN (\(list: depts)) AND d.finding IS NULL AND c.state = 'routed' ORDER BY c.due_at LIMIT 200
                 """) {
-                items.append(item(r, "\(ServiceDepartment.title(r.string("department") ?? ""))待填写投诉处理意见"))
+                let dept = r.string("department") ?? ""
+                items.append(item(r, "\(ServiceDepartments.title(dept, ctx))待填写投诉处理意见",
+                                  url: "/service/complaints/\(r.int("id") ?? 0)/departments/\(URLEncoding.percentEncode(dept))"))
             }
         }
         // 001 篇一 §1.12: the customer's rep is told the outcome of a closed complaint until they open it.
@@ -351,7 +361,7 @@ enum ComplaintViews {
             WHERE n.user_id = \(user.id) AND n.read_at IS NULL AND c.state = 'closed' ORDER BY n.created_at, n.id LIMIT 200
             """) {
             let result = r.string("result") ?? ""
-            items.append(InboxItem(title: "投诉已结案，请知悉处理结果：\(r.string("customer_name") ?? "") #\(r.int("id") ?? 0)",
+            items.append(InboxItem(title: "投诉已结案，请知悉处理结果：\(r.string("customer_name") ?? "") \(DocNo.complaint(r.int("id") ?? 0))",
                                    detail: result.count > 60 ? String(result.prefix(60)) + "…" : result,
                                    url: "/service/complaints/\(r.int("id") ?? 0)"))
         }
@@ -369,6 +379,8 @@ enum ComplaintViews {
 /// A complaint as the record, its print form and `complaint-fields` show it (`c`).
 struct ComplaintView: TemplateModel {
     var id: Int64
+    /// The complaint's number as people cite it (`DocNo.complaint`).
+    var number: String
     var kindText: String
     var customerName: String
     var inCityText: String
@@ -401,6 +413,8 @@ struct ComplaintPage: PageModel {
     struct Department: TemplateModel {
         var department: String
         var title: String
+        /// A stored department the directory lacks (free text kept by migration 10).
+        var unmatched: Bool
         var finding: String
         var filled: Bool
         var filler: String
@@ -420,6 +434,8 @@ struct ComplaintPage: PageModel {
         var person: String
         var notice: String
         var fine: String
+        /// 人民币大写 of the fine (on the print).
+        var fineUpper: String
         /// The 考核方案 clause a quality-complaint penalty follows.
         var basis: String
         var dismissal: Bool
@@ -455,7 +471,7 @@ struct ComplaintPage: PageModel {
     var canClose: Bool
     var canPenalty: Bool
     var actions: [Action]
-    var history: [HistoryRow]
+    var history: History
 }
 
 /// 客户投诉质量处理表 / 服务处理表 for paper.
@@ -481,6 +497,7 @@ struct ComplaintStepPage: PageModel {
     static let template = "complaint-step"
     struct Subject: TemplateModel {
         var id: Int64
+        var number: String
         var customerName: String
         var summary: String
     }
@@ -492,7 +509,7 @@ struct ComplaintStepPage: PageModel {
 
     init(_ c: Row, heading: String, multipart: Bool = false, form: FormView) {
         self.heading = heading
-        self.c = Subject(id: c.int("id") ?? 0, customerName: c.string("customer_name") ?? "", summary: c.string("summary") ?? "")
+        self.c = Subject(id: c.int("id") ?? 0, number: DocNo.complaint(c.int("id") ?? 0), customerName: c.string("customer_name") ?? "", summary: c.string("summary") ?? "")
         self.multipart = multipart
         self.form = form
     }

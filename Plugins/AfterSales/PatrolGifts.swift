@@ -47,8 +47,8 @@ enum PatrolGifts {
             ctx.can(P.manage) || ctx.can(P.giftApprove) ? "1 = 1" : "g.applied_by = \(try ctx.requireUser().id)"
         },
         columns: [
-            .init("id", "编号", sql: "g.id") { r, _ in
-                ListCell(String(r.int("id") ?? 0), href: "/service/patrol/gifts/\(r.int("id") ?? 0)")
+            .init("id", "申请编号", sql: "g.id") { r, _ in
+                ListCell(DocNo.gift(r.int("id") ?? 0), href: "/service/patrol/gifts/\(r.int("id") ?? 0)")
             },
             .text("customer", "客户", sql: "g.customer_name"),
             .text("gift", "礼品", sql: "g.gift"),
@@ -86,17 +86,19 @@ enum PatrolGifts {
                 try ctx.audit(AuditEntry(entity: "service.patrol_gift", entityID: String(id), action: "apply", to: "pending"))
                 return id
             }
-            return .redirect(to: "/service/patrol/gifts/\(id)")
+            return .redirect(to: "/service/patrol/gifts/\(id)", flash: .ok("赠送礼品预算申请已提交，待审批。"))
         }
     }
 
     static func model(_ g: Row, _ ctx: Context) throws -> GiftView {
-        GiftView(id: g.int("id") ?? 0, customerName: g.string("customer_name") ?? "", gift: g.string("gift") ?? "",
-                 budget: Money.yuan(g.int("budget_fen") ?? 0), reason: g.string("reason") ?? "",
+        GiftView(id: g.int("id") ?? 0, number: DocNo.gift(g.int("id") ?? 0), customerName: g.string("customer_name") ?? "",
+                 gift: g.string("gift") ?? "",
+                 budget: Money.yuan(g.int("budget_fen") ?? 0), budgetUpper: Money.uppercase(g.int("budget_fen") ?? 0), reason: g.string("reason") ?? "",
                  applicant: try P.userName(g.int("applied_by"), ctx), appliedAt: ctx.displayEpoch(g.int("applied_at")),
                  stateText: states[g.string("state") ?? ""] ?? "", decider: try P.userName(g.int("decided_by"), ctx),
                  decidedAt: ctx.displayEpoch(g.int("decided_at")), decisionNote: g.string("decision_note") ?? "",
                  givenDate: g.string("given_date") ?? "", actual: g.int("actual_fen").map { Money.yuan($0) } ?? "",
+                 actualUpper: g.int("actual_fen").map(Money.uppercase) ?? "",
                  givenNote: g.string("given_note") ?? "")
     }
 
@@ -108,15 +110,15 @@ enum PatrolGifts {
             g: try model(g, ctx),
             canDecide: ctx.can(P.giftApprove) && s == "pending",
             canRecord: s == "approved" && g.int("applied_by") == ctx.user?.id,
-            history: try ServiceUtil.history(entity: "service.patrol_gift", id: id, titles: states, ctx)
-        ), title: "赠送礼品预算申请表 #\(id)")
+            history: try ctx.history(entity: "service.patrol_gift", id: id)
+        ), title: "赠送礼品预算申请表 \(DocNo.gift(id))")
     }
 
     static let decide: Handler = { req, ctx in
         let g = try load(try req.id(), ctx)
         let id = try g.requireInt("id")
         return try ctx.handleForm(decideForm, title: "审批赠送礼品预算", page: { form in
-            PatrolFormPage(heading: "审批赠送礼品预算申请 #\(id)", g: try model(g, ctx), cancel: "/service/patrol/gifts/\(id)", form: form)
+            PatrolFormPage(heading: "审批赠送礼品预算申请 \(DocNo.gift(id))", g: try model(g, ctx), cancel: "/service/patrol/gifts/\(id)", form: form)
         }) { v in
             guard g.string("state") == "pending" else { throw FormRejection("该申请已审批，不能重复审批") }
             let to = v.string("decision") == "approve" ? "approved" : "rejected"
@@ -128,7 +130,7 @@ enum PatrolGifts {
                 try ctx.audit(AuditEntry(entity: "service.patrol_gift", entityID: String(id), action: v.string("decision"), from: "pending", to: to,
                                          reason: v.optionalString("note")))
             }
-            return .redirect(to: "/service/patrol/gifts/\(id)")
+            return .redirect(to: "/service/patrol/gifts/\(id)", flash: .ok(to == "approved" ? "已批准。" : "已驳回，理由已记录。"))
         }
     }
 
@@ -137,7 +139,7 @@ enum PatrolGifts {
         let g = try load(try req.id(), ctx)
         let id = try g.requireInt("id")
         return try ctx.handleForm(recordForm, title: "登记礼品赠送", page: { form in
-            PatrolFormPage(heading: "登记礼品赠送 #\(id)", g: try model(g, ctx), cancel: "/service/patrol/gifts/\(id)", form: form)
+            PatrolFormPage(heading: "登记礼品赠送 \(DocNo.gift(id))", g: try model(g, ctx), cancel: "/service/patrol/gifts/\(id)", form: form)
         }) { v in
             guard g.string("state") == "approved" else {
                 throw FormRejection("002 §8：赠送礼品预算申请表尚未批准（当前：\(states[g.string("state") ?? ""] ?? "")），不能登记赠送")
@@ -154,7 +156,7 @@ enum PatrolGifts {
                     """)
                 try ctx.audit(AuditEntry(entity: "service.patrol_gift", entityID: String(id), action: "record", from: "approved", to: "recorded"))
             }
-            return .redirect(to: "/service/patrol/gifts/\(id)")
+            return .redirect(to: "/service/patrol/gifts/\(id)", flash: .ok("礼品赠送已登记。"))
         }
     }
 
@@ -169,14 +171,23 @@ enum PatrolGifts {
         let from = Int64(mon.start(in: ctx.timeZone).timeIntervalSince1970)
         let to = Int64(mon.adding(days: 7).start(in: ctx.timeZone).timeIntervalSince1970)
         let rows = try ctx.db.query("""
-            SELECT c.*, (SELECT GROUP_CONCAT(department, ',') FROM service_complaint_departments d WHERE d.complaint_id = c.id) AS depts
-            FROM service_complaints c WHERE c.kind = 'quality' AND c.registered_at >= \(from) AND c.registered_at < \(to)
+            SELECT c.* FROM service_complaints c WHERE c.kind = 'quality' AND c.registered_at >= \(from) AND c.registered_at < \(to)
             ORDER BY c.registered_at, c.id
             """)
-        let header = ["编号", "登记时间", "客户", "票据", "品名", "规格", "数量", "等级", "色号", "购买日期", "投诉内容", "分送部门", "处理措施", "状态"]
+        // The routed departments of the week's complaints, joined in Swift (portable SQL, #17).
+        var routed: [Int64: [String]] = [:]
+        let ids = rows.compactMap { $0.int("id") }
+        if !ids.isEmpty {
+            for d in try ctx.db.query("""
+                SELECT complaint_id, department FROM service_complaint_departments WHERE complaint_id IN (\(list: ids)) ORDER BY complaint_id, id
+                """) {
+                routed[d.int("complaint_id") ?? 0, default: []].append(ServiceDepartments.title(d.string("department") ?? "", ctx))
+            }
+        }
+        let header = ["投诉编号", "登记时间", "客户", "票据", "品名", "规格", "数量", "等级", "色号", "购买日期", "投诉内容", "分送部门", "处理措施", "状态"]
         let cells = rows.map { r -> [String] in
-            let depts = (r.string("depts") ?? "").split(separator: ",").map { ServiceDepartment.title(String($0)) }.joined(separator: "、")
-            return [String(r.int("id") ?? 0), ctx.displayEpoch(r.int("registered_at")), r.string("customer_name") ?? "",
+            let depts = (routed[r.int("id") ?? 0] ?? []).joined(separator: "、")
+            return [DocNo.complaint(r.int("id") ?? 0), ctx.displayEpoch(r.int("registered_at")), r.string("customer_name") ?? "",
                     r.string("invoice_no") ?? "", r.string("product") ?? "", r.string("spec") ?? "", r.int("quantity").map { String($0) } ?? "",
                     r.string("grade") ?? "", r.string("color") ?? "", r.string("purchase_date") ?? "", r.string("summary") ?? "", depts,
                     r.string("remedy") ?? "", ComplaintPages.stateTitles[r.string("state") ?? ""] ?? ""]

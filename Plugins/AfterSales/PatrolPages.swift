@@ -76,7 +76,7 @@ enum PatrolPages {
             for r in try ctx.db.query("""
                 SELECT * FROM service_patrol_gifts WHERE applied_by = \(user.id) AND state = 'approved' ORDER BY id LIMIT 200
                 """) {
-                items.append(InboxItem(title: "礼品申请已批准，待登记赠送：\(r.string("customer_name") ?? "") #\(r.int("id") ?? 0)",
+                items.append(InboxItem(title: "礼品申请已批准，待登记赠送：\(r.string("customer_name") ?? "") \(DocNo.gift(r.int("id") ?? 0))",
                                        url: "/service/patrol/gifts/\(r.int("id") ?? 0)"))
             }
         }
@@ -96,7 +96,7 @@ enum PatrolPages {
         }
         if user.can(giftApprove) {
             for r in try ctx.db.query("SELECT * FROM service_patrol_gifts WHERE state = 'pending' ORDER BY id LIMIT 200") {
-                items.append(InboxItem(title: "赠送礼品预算申请待审批：\(r.string("customer_name") ?? "") #\(r.int("id") ?? 0)",
+                items.append(InboxItem(title: "赠送礼品预算申请待审批：\(r.string("customer_name") ?? "") \(DocNo.gift(r.int("id") ?? 0))",
                                        detail: Money.yuan(r.int("budget_fen") ?? 0), url: "/service/patrol/gifts/\(r.int("id") ?? 0)"))
             }
         }
@@ -195,7 +195,7 @@ enum PatrolPages {
                 try ctx.audit(AuditEntry(entity: "service.patrol_plan", entityID: c, action: "edit",
                                          from: old.map { "每月 \($0.int("visits_per_month") ?? 0) 次" }, to: "每月 \(try v.requireInt("visits_per_month")) 次"))
             }
-            return .redirect(to: "/service/patrol/plans?class=\(c)")
+            return .redirect(to: "/service/patrol/plans?class=\(c)", flash: .ok("客户服务计划已保存。"))
         }
     }
 
@@ -271,7 +271,7 @@ enum PatrolPages {
                 try ctx.audit(AuditEntry(entity: "service.patrol_visit", entityID: String(id), action: "assign", to: "assigned"))
                 return id
             }
-            return .redirect(to: "/service/patrol/visits/\(id)")
+            return .redirect(to: "/service/patrol/visits/\(id)", flash: .ok("巡访已指派。"))
         }
     }
 
@@ -293,7 +293,7 @@ enum PatrolPages {
             card: try card(v.int("customer_id") ?? 0, ctx), plan: plan.map { PlanView($0, ctx) },
             canReport: v.string("state") == "assigned" && v.int("patroller_id") == ctx.user?.id,
             hasReport: report != nil, reportID: report?.int("id") ?? 0,
-            history: try ServiceUtil.history(entity: "service.patrol_visit", id: id, titles: visitStates, ctx)
+            history: try ctx.history(entity: "service.patrol_visit", id: id)
         ), title: "巡访 #\(id)")
     }
 }

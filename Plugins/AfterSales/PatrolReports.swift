@@ -44,7 +44,7 @@ enum PatrolReports {
                 try ctx.audit(AuditEntry(entity: "service.patrol_report", entityID: String(rid), action: "submit", to: "submitted"))
                 return rid
             }
-            return .redirect(to: "/service/patrol/reports/\(rid)")
+            return .redirect(to: "/service/patrol/reports/\(rid)", flash: .ok("巡访日报已提交。"))
         }
     }
 
@@ -104,7 +104,7 @@ enum PatrolReports {
                      ackAt: r.int("ack_at").map { ctx.displayEpoch($0) }),
             card: try P.card(r.int("customer_id") ?? 0, ctx),
             canAck: ctx.can(P.manage) && r.int("ack_at") == nil,
-            history: try ServiceUtil.history(entity: "service.patrol_report", id: id, titles: ["submitted": "已提交", "read": "上级已阅"], ctx)
+            history: try ctx.history(entity: "service.patrol_report", id: id)
         ), title: "巡访日报 #\(id)")
     }
 
@@ -119,6 +119,7 @@ enum PatrolReports {
                     """)
                 try ctx.audit(AuditEntry(entity: "service.patrol_report", entityID: String(id), action: "read", from: "submitted", to: "read"))
             }
+            ctx.flash(.ok, "已阅。")
         }
         return .redirect(to: "/service/patrol/reports/\(id)")
     }
@@ -168,7 +169,7 @@ enum PatrolReports {
                                          reason: triggerTitle(v.string("trigger"))))
                 return id
             }
-            return .redirect(to: "/service/patrol/urgent/\(id)")
+            return .redirect(to: "/service/patrol/urgent/\(id)", flash: .ok("巡访紧急报告已提交。"))
         }
     }
 
@@ -214,7 +215,7 @@ enum PatrolReports {
                      created: ctx.displayEpoch(r.int("created_at")), ackBy: try P.userName(r.int("ack_by"), ctx),
                      ackAt: r.int("ack_at").map { ctx.displayEpoch($0) }),
             canAck: ctx.can(P.manage) && r.int("ack_at") == nil,
-            history: try ServiceUtil.history(entity: "service.patrol_urgent", id: id, titles: ["submitted": "已报告", "read": "上级已阅"], ctx)
+            history: try ctx.history(entity: "service.patrol_urgent", id: id)
         ), title: "巡访紧急报告 #\(id)")
     }
 
@@ -228,6 +229,7 @@ enum PatrolReports {
                     """)
                 try ctx.audit(AuditEntry(entity: "service.patrol_urgent", entityID: String(id), action: "read", from: "submitted", to: "read"))
             }
+            ctx.flash(.ok, "已阅。")
         }
         return .redirect(to: "/service/patrol/urgent/\(id)")
     }
@@ -315,7 +317,7 @@ enum PatrolReports {
                 try ctx.audit(AuditEntry(entity: "service.patrol_monthly", entityID: String(id), action: old == nil ? "submit" : "resubmit",
                                          from: old == nil ? nil : "submitted", to: "submitted", reason: "\(u) \(m)"))
             }
-            return .redirect(to: "/service/patrol/monthly?month=\(m)&unit=\(URLEncoding.percentEncode(u))")
+            return .redirect(to: "/service/patrol/monthly?month=\(m)&unit=\(URLEncoding.percentEncode(u))", flash: .ok("每月巡访情况报告书已提交。"))
         }
     }
 }

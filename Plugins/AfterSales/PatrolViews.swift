@@ -40,9 +40,13 @@ struct PlanView: TemplateModel {
 /// A 赠送礼品预算申请表 (002 §8).
 struct GiftView: TemplateModel {
     var id: Int64
+    /// 申请编号 (`DocNo.gift`).
+    var number: String
     var customerName: String
     var gift: String
     var budget: String
+    /// 人民币大写 of the budget and of the amount given.
+    var budgetUpper: String
     var reason: String
     var applicant: String
     var appliedAt: String
@@ -52,6 +56,7 @@ struct GiftView: TemplateModel {
     var decisionNote: String
     var givenDate: String
     var actual: String
+    var actualUpper: String
     var givenNote: String
 }
 
@@ -98,7 +103,7 @@ struct PatrolVisitPage: PageModel {
     var canReport: Bool
     var hasReport: Bool
     var reportID: Int64
-    var history: [HistoryRow]
+    var history: History
 }
 
 /// 巡访日报 #n.
@@ -125,7 +130,7 @@ struct PatrolReportPage: PageModel {
     var r: Report
     var card: CustomerCard?
     var canAck: Bool
-    var history: [HistoryRow]
+    var history: History
 }
 
 /// 巡访紧急报告 #n.
@@ -146,7 +151,7 @@ struct PatrolUrgentPage: PageModel {
 
     var u: Urgent
     var canAck: Bool
-    var history: [HistoryRow]
+    var history: History
 }
 
 /// 赠送礼品预算申请表 #n.
@@ -155,7 +160,7 @@ struct PatrolGiftPage: PageModel {
     var g: GiftView
     var canDecide: Bool
     var canRecord: Bool
-    var history: [HistoryRow]
+    var history: History
 }
 
 /// 每月巡访情况报告书: the month's daily reports, the form, the reports submitted.

@@ -195,7 +195,7 @@ enum ReturnPages {
         for (perm, state, title) in [(verify, "listed", "退货待品质部核实"), (receive, "approved", "退货待验收入库"), (settle, "received", "退货待结算")]
         where user.can(perm) {
             for r in try ctx.db.query("SELECT id, customer_name FROM service_returns WHERE state = \(state) ORDER BY id LIMIT 200") {
-                items.append(InboxItem(title: "\(title)：\(r.string("customer_name") ?? "") #\(r.int("id") ?? 0)",
+                items.append(InboxItem(title: "\(title)：\(r.string("customer_name") ?? "") \(DocNo.returnOrder(r.int("id") ?? 0))",
                                        url: "/service/returns/\(r.int("id") ?? 0)"))
             }
         }
@@ -205,7 +205,7 @@ enum ReturnPages {
         func arrivalItem(_ r: Row) -> InboxItem {
             let due = r.int("arrival_due_at") ?? 0
             let left = ServiceDeadline.timeLeft(due: due, now: now)
-            return InboxItem(title: (left.overdue ? "【超时】退货未按时到达客户处" : "退货待到达客户处") + "：\(r.string("customer_name") ?? "") #\(r.int("id") ?? 0)",
+            return InboxItem(title: (left.overdue ? "【超时】退货未按时到达客户处" : "退货待到达客户处") + "：\(r.string("customer_name") ?? "") \(DocNo.returnOrder(r.int("id") ?? 0))",
                              detail: "003 §6.2 到达时限 " + left.text, url: "/service/returns/\(r.int("id") ?? 0)",
                              due: Date(timeIntervalSince1970: TimeInterval(due)), urgent: left.overdue)
         }

@@ -36,8 +36,8 @@ enum ReturnViews {
         select: "r.*", from: "service_returns r",
         scope: { ctx in try visibility(ctx) },
         columns: [
-            .init("id", "编号", sql: "r.id") { r, _ in
-                ListCell(String(r.int("id") ?? 0), href: "/service/returns/\(r.int("id") ?? 0)")
+            .init("id", "退货编号", sql: "r.id") { r, _ in
+                ListCell(DocNo.returnOrder(r.int("id") ?? 0), href: "/service/returns/\(r.int("id") ?? 0)")
             },
             .text("customer", "客户", sql: "r.customer_name"),
             .init("reason", "原因", sql: "r.reason_code") { r, _ in ListCell(P.reasonTitle(r.string("reason_code") ?? "")) },
@@ -101,7 +101,7 @@ enum ReturnViews {
                                          reason: P.reasonTitle(v.string("reason_code"))))
                 return id
             }
-            return .redirect(to: "/service/returns/\(id)")
+            return .redirect(to: "/service/returns/\(id)", flash: .ok("退货已登记，退货编号 \(DocNo.returnOrder(id))。"))
         }
     }
 
@@ -126,7 +126,7 @@ enum ReturnViews {
         let arrived = arrival(r, ctx)
         func text(_ column: String) -> String { r.string(column) ?? "" }
         return ReturnBody(
-            r: .init(id: id, customerName: text("customer_name"), reasonText: text("reason_text"), noticeNo: text("notice_no"),
+            r: .init(id: id, number: DocNo.returnOrder(id), customerName: text("customer_name"), reasonText: text("reason_text"), noticeNo: text("notice_no"),
                      noticeOpinion: text("notice_opinion"), discrepancyNote: text("discrepancy_note")),
             stateText: P.stateTitles[s.rawValue] ?? "", reasonTitle: P.reasonTitle(text("reason_code")),
             oral: r.string("reason_form") == "oral",
@@ -136,9 +136,11 @@ enum ReturnViews {
             outcome: P.outcomeTitle(r.string("notice_outcome")), refused: s == .refused,
             partial: r.string("notice_outcome") == "partial",
             noticeAt: ctx.displayEpoch(r.int("notice_at")), receivedAt: ctx.displayEpoch(r.int("received_at")),
-            settled: r.int("settled_fen").map(Money.yuan) ?? "", settledAt: ctx.displayEpoch(r.int("settled_at")),
+            settled: r.int("settled_fen").map(Money.yuan) ?? "", settledUpper: r.int("settled_fen").map(Money.uppercase) ?? "",
+            settledAt: ctx.displayEpoch(r.int("settled_at")),
             settledHere: s == .settled, creditText: credit,
-            hasDiscrepancy: ls.contains { $0.discrepancy }, lines: ls, receivedTotal: Money.yuan(total))
+            hasDiscrepancy: ls.contains { $0.discrepancy }, lines: ls, receivedTotal: Money.yuan(total),
+            receivedTotalUpper: Money.uppercase(total))
     }
 
     static let detail: Handler = { req, ctx in
@@ -153,13 +155,13 @@ enum ReturnViews {
             canNotice: ctx.can(P.verify) && s == .listed,
             canReceive: ctx.can(P.receive) && s == .approved,
             canSettle: ctx.can(P.settle) && s == .received,
-            history: try ServiceUtil.history(entity: "service.return", id: id, titles: P.stateTitles, ctx)
-        ), title: "退货 #\(id)")
+            history: try ctx.history(entity: "service.return", id: id)
+        ), title: "退货 \(DocNo.returnOrder(id))")
     }
 
     static let print: Handler = { req, ctx in
         let r = try P.load(try req.id(), ctx)
-        return ctx.render(ReturnPrintPage(body: try body(r, ctx), printedAt: ctx.display(ctx.now)), title: "退货 #\(try r.requireInt("id"))")
+        return ctx.render(ReturnPrintPage(body: try body(r, ctx), printedAt: ctx.display(ctx.now)), title: "退货 \(DocNo.returnOrder(try r.requireInt("id")))")
     }
 
     /// The arrival line of a return (003 §6.2): the time left or overdue while the rep has not
@@ -207,7 +209,7 @@ enum ReturnViews {
                 try ctx.audit(AuditEntry(entity: "service.return", entityID: String(id), action: "arrive",
                                          reason: "到达客户 \(ctx.displayEpoch(at))，\(verdict)" + (v.optionalString("note").map { "：" + $0 } ?? "")))
             }
-            return .redirect(to: "/service/returns/\(id)")
+            return .redirect(to: "/service/returns/\(id)", flash: .ok("已记录到达客户。"))
         }
     }
 
@@ -235,7 +237,7 @@ enum ReturnViews {
                         """)
                 }
             }
-            return .redirect(to: "/service/returns/\(id)")
+            return .redirect(to: "/service/returns/\(id)", flash: .ok("退货清单已保存。"))
         }
     }
 
@@ -281,7 +283,7 @@ enum ReturnViews {
                     }
                 }
             }
-            return .redirect(to: "/service/returns/\(id)")
+            return .redirect(to: "/service/returns/\(id)", flash: .ok(outcome == .refuse ? "已拒绝退回，理由已记录。" : "准予退回通知单已签发。"))
         }
     }
 
@@ -304,7 +306,7 @@ enum ReturnViews {
                     , received_by = \(try ctx.requireUser().id), received_at = \(ctx.epoch), discrepancy_note = \(v.optionalString("discrepancy_note"))
                     """, ctx)
             }
-            return .redirect(to: "/service/returns/\(id)")
+            return .redirect(to: "/service/returns/\(id)", flash: .ok("已验收入库。"))
         }
     }
 
@@ -361,7 +363,7 @@ enum ReturnViews {
                     try ctx.audit(AuditEntry(entity: "service.return", entityID: String(id), action: creditAction, reason: creditNote))
                 }
             }
-            return .redirect(to: "/service/returns/\(id)")
+            return .redirect(to: "/service/returns/\(id)", flash: .ok("已结算。"))
         }
     }
 
@@ -385,6 +387,7 @@ enum ReturnViews {
 struct ReturnBody: TemplateModel {
     struct Head: TemplateModel {
         var id: Int64
+        var number: String
         var customerName: String
         /// The customer's reason as written or recorded.
         var reasonText: String
@@ -426,6 +429,8 @@ struct ReturnBody: TemplateModel {
     var noticeAt: String
     var receivedAt: String
     var settled: String
+    /// 人民币大写 of the settlement (on the print).
+    var settledUpper: String
     var settledAt: String
     var settledHere: Bool
     /// The receivables credit of the settlement, when 订货 took one.
@@ -433,6 +438,7 @@ struct ReturnBody: TemplateModel {
     var hasDiscrepancy: Bool
     var lines: [Line]
     var receivedTotal: String
+    var receivedTotalUpper: String
 }
 
 /// 退货 #n.
@@ -444,7 +450,7 @@ struct ReturnPage: PageModel {
     var canNotice: Bool
     var canReceive: Bool
     var canSettle: Bool
-    var history: [HistoryRow]
+    var history: History
 }
 
 /// 准予退回通知单 / 退货入库单 for paper.
@@ -459,10 +465,12 @@ struct ReturnStepPage: PageModel {
     static let template = "return-step"
     struct Subject: TemplateModel {
         var id: Int64
+        var number: String
         var customerName: String
 
         init(_ r: Row) {
             id = r.int("id") ?? 0
+            number = DocNo.returnOrder(id)
             customerName = r.string("customer_name") ?? ""
         }
     }

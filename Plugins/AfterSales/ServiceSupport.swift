@@ -22,59 +22,63 @@ enum ServiceUtil {
     static func back(_ path: String, _ message: String) -> Response {
         .redirect(to: path, flash: .error(message))     // in the session, never in the URL (#16)
     }
+}
 
-    static func history(entity: String, id: Int64, titles: [String: String], _ ctx: Context) throws -> [HistoryRow] {
-        try ctx.db.query("""
-            SELECT at, username, action, from_state, to_state, reason FROM audit_log
-            WHERE entity = \(entity) AND entity_id = \(String(id)) ORDER BY at, id
-            """).map { r in
-            let from = r.string("from_state") ?? "", to = r.string("to_state") ?? ""
-            return HistoryRow(at: ctx.displayEpoch(r.int("at")), username: r.string("username") ?? "", action: r.string("action") ?? "",
-                              from: titles[from] ?? from, to: titles[to] ?? to, reason: r.string("reason") ?? "")
-        }
+/// The numbers people cite for the module's documents: 投诉编号 `TS000012`, 退货单 `TH000003`,
+/// 礼品预算申请 `LP000007` — derived from the record's id (stable, never reused).
+enum DocNo {
+    static func complaint(_ id: Int64) -> String { "TS" + padded(id) }
+    static func returnOrder(_ id: Int64) -> String { "TH" + padded(id) }
+    static func gift(_ id: Int64) -> String { "LP" + padded(id) }
+
+    static func padded(_ id: Int64) -> String {
+        let digits = String(id)
+        return String(repeating: "0", count: max(0, 6 - digits.count)) + digits
     }
 }
 
-/// One line of a record's 办理记录 (the history tables of every 售后服务 record page).
-struct HistoryRow: TemplateModel {
-    var at: String
-    var username: String
-    var action: String
-    var from: String
-    var to: String
-    var reason: String
-}
+/// The departments a quality complaint is routed to (001 篇二 §5.1): records of the platform's
+/// department directory (RULES §6 "Departments are records"), stored by code. The routed part
+/// lands in the inbox of the department's head and members (`Department.inboxUserIDs`).
+///
+/// A stored value that is no directory code (free text kept by migration 10 because it matched
+/// no department) stays visible, flagged 「未对应部门」, and reaches nobody's inbox.
+enum ServiceDepartments {
+    static func org(_ ctx: Context) throws -> any OrgDirectory { try ctx.service(OrgDirectory.self) }
 
-/// The departments a quality complaint is routed to (001 篇二 §5.1). A user belongs to a
-/// department by holding its role.
-enum ServiceDepartment: String, CaseIterable, Sendable {
-    case quality, technical, production, service
+    /// The directory's active departments for a picker (value = code).
+    static func choices(_ ctx: Context) throws -> [Choice] { try org(ctx).choices(ctx) }
 
-    var title: String {
-        switch self {
-        case .quality: "品质部"
-        case .technical: "技术部"
-        case .production: "生产部"
-        case .service: "客户服务部"
-        }
+    /// The standard departments, for the declared schema of a form (`forms`); the pages offer
+    /// the directory's.
+    static let standardChoices = StandardDepartment.allCases.map { Choice($0.rawValue, $0.name) }
+
+    /// The codes of the departments `userID` heads or belongs to.
+    static func codes(of userID: Int64, _ ctx: Context) throws -> [String] {
+        try org(ctx).departments(ofUser: userID, ctx).map(\.code)
     }
 
-    var roles: [Role] {
-        switch self {
-        case .quality: [.quality]
-        case .technical: [.technical]
-        case .production: [.production]
-        case .service: [.serviceRep, .serviceSupervisor]
-        }
+    /// Whether a task of department `code` reaches `userID` (its head or a member).
+    static func reaches(_ code: String, userID: Int64, _ ctx: Context) throws -> Bool {
+        try org(ctx).department(code: code, ctx)?.inboxUserIDs.contains(userID) ?? false
     }
 
-    static func of(_ user: User?) -> [ServiceDepartment] {
-        guard let user else { return [] }
-        return allCases.filter { d in d.roles.contains { user.has($0) } }
+    /// Whether the stored value names a department of the directory.
+    static func known(_ stored: String, _ ctx: Context) -> Bool {
+        ((try? org(ctx).department(code: stored, ctx)) ?? nil) != nil
     }
 
-    static var choices: [Choice] { allCases.map { Choice($0.rawValue, $0.title) } }
-    static func title(_ key: String) -> String { ServiceDepartment(rawValue: key)?.title ?? key }
+    /// The department's name; a stored value the directory lacks as 「…」（未对应部门）.
+    static func title(_ stored: String, _ ctx: Context) -> String {
+        if stored.isEmpty { return "" }
+        if let d = (try? org(ctx).department(code: stored, ctx)) ?? nil { return d.name }
+        return "「\(stored)」（未对应部门）"
+    }
+
+    /// The head of the department (who answers for its overdue parts), if it has one.
+    static func head(_ code: String, _ ctx: Context) throws -> Int64? {
+        try org(ctx).department(code: code, ctx)?.headID
+    }
 }
 
 /// The admin-editable time limits (`/service/policy`): the complaint deadline (003 §7.8), hours

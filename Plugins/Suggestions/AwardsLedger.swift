@@ -147,6 +147,7 @@ enum AwardsLedger {
             batches: options("batch", try AwardsLedger.batches(ctx)), depts: options("department", try AwardsLedger.departments(ctx)),
             kinds: options("kind", kinds), people: options("person", try AwardsLedger.persons(ctx)),
             count: total?.int("n") ?? 0, total: Money.yuan(total?.int("total") ?? 0),
+            totalUpper: Money.uppercase(total?.int("total") ?? 0),
             rowsHref: link("/ideas/ledger", []),
             personCSV: link("/ideas/ledger/totals", [("view", "person"), ("format", "csv")]),
             persons: persons.map { r in
@@ -196,6 +197,8 @@ struct LedgerTotalsPage: PageModel {
     var people: [Option]
     var count: Int64
     var total: String
+    /// 人民币大写 of the total (the sheet goes to payroll).
+    var totalUpper: String
     /// The ledger rows under the same filters.
     var rowsHref: String
     var personCSV: String

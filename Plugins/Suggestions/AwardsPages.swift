@@ -52,10 +52,10 @@ enum AwardsPages {
 
     static let edit: Handler = { req, ctx in
         guard req.method == "POST" else {
-            return try render(ctx, form.blank(ctx.resumedForm ?? initial(ctx), today: ctx.today), saved: req.query["saved"] != nil)
+            return try render(ctx, form.blank(ctx.resumedForm ?? initial(ctx), today: ctx.today))
         }
         let bound = form.bind(req.form, today: ctx.today)
-        guard let v = bound.values else { return try render(ctx, bound, saved: false) }
+        guard let v = bound.values else { return try render(ctx, bound) }
         let old = Dictionary(try ctx.db.query("SELECT * FROM ideas_awards").map { ($0.string("outcome") ?? "", $0) },
                              uniquingKeysWith: { first, _ in first })   // never a trap on a duplicate row
         try ctx.db.transaction {
@@ -72,10 +72,10 @@ enum AwardsPages {
                 try ctx.audit(AuditEntry(entity: "ideas.award", entityID: k, action: "update", from: was, to: now))
             }
         }
-        return .redirect(to: "/ideas/awards?saved=1")
+        return .redirect(to: "/ideas/awards", flash: .ok("奖励标准已保存。"))
     }
 
-    static func render(_ ctx: Context, _ bound: BoundForm, saved: Bool) throws -> Response {
+    static func render(_ ctx: Context, _ bound: BoundForm) throws -> Response {
         let form = bound.view()
         func rows(_ list: [String]) throws -> [AwardsPage.Award] {
             try list.map { k in
@@ -83,7 +83,7 @@ enum AwardsPages {
                                  amount: try form.field("amount_\(k)"), prize: try form.field("prize_\(k)"))
             }
         }
-        return ctx.render(AwardsPage(saved: saved, form: form, grades: try rows(grades), teams: try rows(teamPlaces)),
+        return ctx.render(AwardsPage(form: form, grades: try rows(grades), teams: try rows(teamPlaces)),
                           title: "建议奖励标准", status: bound.submitted && !bound.isValid ? 422 : 200)
     }
 }
@@ -101,7 +101,6 @@ struct AwardsPage: PageModel {
         var prize: FieldView
     }
 
-    var saved: Bool
     /// The form's error summary (the fields are in `grades` and `teams`).
     var form: FormView
     var grades: [Award]

@@ -55,12 +55,19 @@ enum BulletinPages {
         let items: [BulletinPage.Item] = rows.map { r in
             .init(href: "/ideas/\(r.int("id") ?? 0)", title: r.string("title") ?? "", proposer: r.string("proposer") ?? "",
                   department: r.string("department") ?? "", outcome: SubmitPages.outcomeTitles[r.string("outcome") ?? ""] ?? "",
-                  award: (r.int("amount_fen") ?? 0) > 0 ? Money.yuan(r.int("amount_fen") ?? 0) : (r.string("prize") ?? ""))
+                  award: (r.int("amount_fen") ?? 0) > 0 ? Money.yuan(r.int("amount_fen") ?? 0) : (r.string("prize") ?? ""),
+                  awardUpper: (r.int("amount_fen") ?? 0) > 0 ? Money.uppercase(r.int("amount_fen") ?? 0) : "")
+        }
+        // The cash awarded in the batch, with its 人民币大写 (the bulletin is printed, #16).
+        var cash: Int64 = 0
+        for r in rows {
+            let (sum, overflow) = cash.addingReportingOverflow(max(0, r.int("amount_fen") ?? 0))
+            cash = overflow ? .max : sum
         }
         let notAdopted: [BulletinPage.Rejected] = rejected.map { r in
             .init(href: "/ideas/\(r.int("id") ?? 0)", title: r.string("title") ?? "", proposer: r.string("proposer") ?? "",
                   department: r.string("department") ?? "", reason: r.string("reason") ?? "",
-                  advice: r.bool("could_work") ? "再稍加研究即可采用，\(r.string("help_department") ?? "")协助" : "")
+                  advice: r.bool("could_work") ? "再稍加研究即可采用，\(IdeasDepartments.title(r.string("help_department") ?? "", ctx))协助" : "")
         }
         if req.query["format"] == "csv" {
             return .csv(filename: "建议评审结果-\(b.description).csv", CSVTable(
@@ -71,7 +78,7 @@ enum BulletinPages {
         return ctx.render(BulletinPage(
             empty: false, title: b.title, csvHref: "/ideas/bulletin/\(b.description)?format=csv",
             published: ctx.display(Date(timeIntervalSince1970: Double(fin.int("finalized_at") ?? 0)), pattern: "yyyy-MM-dd"),
-            items: items,
+            items: items, cashTotal: Money.yuan(cash), cashTotalUpper: Money.uppercase(cash),
             praise: b.praiseMeeting.description,
             awardMeeting: SuggestionCalendar.awardMeeting(afterQuarterOf: b).description,
             ordersDue: b.implementationOrdersDue.description,
@@ -110,6 +117,8 @@ struct BulletinPage: PageModel {
         var department: String
         var outcome: String
         var award: String
+        /// 人民币大写 of a cash award ("" for a prize).
+        var awardUpper: String
     }
 
     /// A rejected suggestion with the committee's reason (proposer and committee only).
@@ -128,6 +137,8 @@ struct BulletinPage: PageModel {
     var csvHref = ""
     var published = ""
     var items: [Item] = []
+    var cashTotal = ""
+    var cashTotalUpper = ""
     var praise = ""
     var awardMeeting = ""
     var ordersDue = ""
@@ -163,10 +174,9 @@ enum CommitteePages {
                     try ctx.audit(AuditEntry(entity: "ideas.committee", entityID: String(id), action: "position", from: old, to: new))
                 }
             }
-            return .redirect(to: "/ideas/committee?saved=1")
+            return .redirect(to: "/ideas/committee", flash: .ok("评定委员会已保存。"))
         }
         return ctx.render(CommitteePage(
-            saved: req.query["saved"] != nil,
             users: users.map { u in
                 let p = u.string("position") ?? ""
                 return .init(id: u.int("id") ?? 0, name: u.string("display_name") ?? "", department: u.string("department") ?? "",
@@ -192,7 +202,6 @@ struct CommitteePage: PageModel {
         var selected: Bool
     }
 
-    var saved: Bool
     var users: [User]
 }
 
@@ -224,15 +233,19 @@ enum SuggestionInbox {
             items.append(InboxItem(title: "建议评审结果：\(r.string("title") ?? "")",
                                    detail: SubmitPages.outcomeTitles[r.string("outcome") ?? ""] ?? "", url: "/ideas/\(r.int("id") ?? 0)"))
         }
-        // Department managers (`ideas.implement` in the order's department): implementation plans
-        // due for their department (§26.2), linked to the order where they fill them in.
-        if !user.department.isEmpty {
+        // The department manager (RULES §6: the head of the order's department in the directory, or
+        // a member holding `ideas.implement`): implementation plans due for the department (§26.2),
+        // linked to the order where they fill them in.
+        let codes = try IdeasDepartments.org(ctx).departments(ofUser: user.id, ctx)
+            .filter { $0.headID == user.id || user.can(SuggestionsModule.implement) }.map(\.code)
+        if user.can(SuggestionsModule.orderDepartment), !codes.isEmpty {
             for r in try ctx.db.query("""
-                SELECT o.id, o.plan_due, s.title, s.id AS sid FROM ideas_orders o JOIN ideas_suggestions s ON s.id = o.suggestion_id
-                WHERE o.department = \(user.department) AND o.state = 'issued' ORDER BY o.plan_due
-                """) where ImplPages.isManager(user, of: user.department) {
+                SELECT o.id, o.plan_due, o.department, s.title, s.id AS sid FROM ideas_orders o JOIN ideas_suggestions s ON s.id = o.suggestion_id
+                WHERE o.department IN (\(list: codes)) AND o.state = 'issued' ORDER BY o.plan_due, o.id
+                """) {
                 let due = LocalDate(r.string("plan_due") ?? "")
-                items.append(InboxItem(title: "建议实施计划待填报：\(r.string("title") ?? "")", detail: "请于 \(r.string("plan_due") ?? "") 前填写实施日期与方法",
+                items.append(InboxItem(title: "建议实施计划待填报：\(r.string("title") ?? "")",
+                                       detail: "\(IdeasDepartments.title(r.string("department") ?? "", ctx))：请于 \(r.string("plan_due") ?? "") 前填写实施日期与方法",
                                        url: ImplPages.managerPath(r.int("id") ?? 0), due: due?.start(in: ctx.timeZone).addingTimeInterval(86400),
                                        urgent: due.map { $0 < today } ?? false))
             }

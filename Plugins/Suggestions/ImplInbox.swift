@@ -13,7 +13,7 @@ enum ImplInbox {
                 SELECT o.id, o.department, o.issue_kind, s.title FROM ideas_orders o JOIN ideas_suggestions s ON s.id = o.suggestion_id
                 WHERE o.issue_open = 1 AND o.state <> 'confirmed' ORDER BY o.updated_at, o.id LIMIT 50
                 """) {
-                items.append(InboxItem(title: "待裁决：\(r.string("department") ?? "")报告\(ImplPages.issueTitles[r.string("issue_kind") ?? ""] ?? "实施困难")",
+                items.append(InboxItem(title: "待裁决：\(IdeasDepartments.title(r.string("department") ?? "", ctx))报告\(ImplPages.issueTitles[r.string("issue_kind") ?? ""] ?? "实施困难")",
                                        detail: r.string("title") ?? "", url: "/ideas/orders/\(r.int("id") ?? 0)", urgent: true))
             }
             let q = TeamRanking.Quarter(containing: ctx.currentMonth).previous
@@ -33,7 +33,7 @@ enum ImplInbox {
             WHERE o.state = 'planned' AND o.issue_open = 0 AND o.plan_date <= \(ctx.today.description) ORDER BY o.plan_date, o.id LIMIT 50
             """) {
             items.append(InboxItem(title: "建议实施效果待确认：\(r.string("title") ?? "")",
-                                   detail: "\(r.string("department") ?? "")已于 \(r.string("plan_date") ?? "") 实施（002 第26条第5款）",
+                                   detail: "\(IdeasDepartments.title(r.string("department") ?? "", ctx))已于 \(r.string("plan_date") ?? "") 实施（002 第26条第5款）",
                                    url: "/ideas/orders/\(r.int("id") ?? 0)"))
         }
         return items

@@ -82,14 +82,19 @@ enum ImplPages {
         var mayView: Bool { manager || reviewer }
     }
 
-    static func isManager(_ user: User, of department: String) -> Bool {
-        user.can(SuggestionsModule.implement) && !user.department.isEmpty && user.department == department
+    /// RULES §6 "Departments are records": the order is the business of its department (the
+    /// directory's): its head — the department manager of §26.2 — and its members holding
+    /// `ideas.implement` fill in the plan.
+    static func isManager(_ user: User, of department: String, _ ctx: Context) throws -> Bool {
+        guard user.can(SuggestionsModule.orderDepartment),
+              let d = try IdeasDepartments.org(ctx).department(code: department, ctx) else { return false }
+        return d.headID == user.id || (user.can(SuggestionsModule.implement) && d.memberIDs.contains(user.id))
     }
 
     static func standing(_ o: Row, _ ctx: Context) throws -> Standing {
         let user = try ctx.requireUser()
         let seat = user.can(SuggestionsModule.review) ? try Committee.position(user.id, ctx) : nil
-        return Standing(manager: isManager(user, of: o.string("department") ?? ""), seat: seat,
+        return Standing(manager: try isManager(user, of: o.string("department") ?? "", ctx), seat: seat,
                         reviewer: user.can(SuggestionsModule.review))
     }
 
@@ -109,9 +114,10 @@ enum ImplPages {
     }
 
     static func recipients(_ o: Row, _ ctx: Context) throws -> [Choice] {
-        try ctx.db.query("""
+        let name = IdeasDepartments.title(o.string("department") ?? "", ctx)
+        return try ctx.db.query("""
             SELECT id, display_name, department FROM users WHERE active = 1
-            ORDER BY CASE WHEN department = \(o.string("department") ?? "") THEN 0 ELSE 1 END, department, display_name, id
+            ORDER BY CASE WHEN department = \(name) THEN 0 ELSE 1 END, department, display_name, id
             """).map { u in
             let d = u.string("department") ?? ""
             return Choice(String(u.int("id") ?? 0), (u.string("display_name") ?? "") + (d.isEmpty ? "" : "（\(d)）"))
@@ -153,10 +159,12 @@ enum ImplPages {
         }
 
         var page = OrderPage(
-            id: id, backHref: focus == .plan || focus == .issue || !who.reviewer ? "/ideas/orders/mine" : "/ideas/orders",
+            id: id, number: number(id), backHref: focus == .plan || focus == .issue || !who.reviewer ? "/ideas/orders/mine" : "/ideas/orders",
             resumed: ctx.resumedForm != nil && focus != nil,
             o: .init(suggestionID: o.int("suggestion_id") ?? 0, title: o.string("title") ?? "", proposer: o.string("proposer") ?? "",
-                     proposerDepartment: o.string("proposer_department") ?? "", department: o.string("department") ?? "",
+                     proposerDepartment: o.string("proposer_department") ?? "",
+                     department: IdeasDepartments.title(o.string("department") ?? "", ctx),
+                     unmatched: !IdeasDepartments.known(o.string("department") ?? "", ctx),
                      due: o.string("due") ?? "", planDue: o.string("plan_due") ?? "", content: o.string("content") ?? "",
                      expectedEffect: o.string("expected_effect") ?? "", planDate: o.string("plan_date") ?? "",
                      planMethod: o.string("plan_method") ?? "", difficulty: o.string("difficulty") ?? "",
@@ -184,7 +192,8 @@ enum ImplPages {
                 WHERE l.suggestion_id = \(o.int("suggestion_id") ?? 0) AND (l.order_id IS NULL OR l.order_id = \(id)) ORDER BY l.id
                 """).map { l in
                 .init(kind: AwardsLedger.kindTitles[l.string("kind") ?? ""] ?? "", title: l.string("title") ?? "",
-                      person: l.string("person") ?? "", amount: Money.yuan(l.int("amount_fen") ?? 0))
+                      person: l.string("person") ?? "", amount: Money.yuan(l.int("amount_fen") ?? 0),
+                      amountUpper: Money.uppercase(l.int("amount_fen") ?? 0))
             }
             page.hasAwards = !page.awards.isEmpty
         }
@@ -198,10 +207,16 @@ enum ImplPages {
         if who.chair && open { page.decisionForm = form(.decide, decisionForm) }
         if who.member && state == "planned" { page.confirmForm = form(.confirm, confirmForm) }
         if who.member && state == "confirmed" { page.performanceForm = form(.performance, performanceForm(try recipients(o, ctx))) }
-        return ctx.render(page, title: "建议实施命令单 #\(id)", status: bound == nil ? 200 : 422)
+        return ctx.render(page, title: "建议实施命令单 \(number(id))", status: bound == nil ? 200 : 422)
     }
 
     // MARK: Actions
+
+    /// The order's number as people cite it: 实施命令单 `SS000012`.
+    static func number(_ id: Int64) -> String {
+        let digits = String(id)
+        return "SS" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+    }
 
     /// The department manager's page of an order (`ideas.implement`); the committee's is `/ideas/orders/<id>`.
     static func managerPath(_ id: Int64) -> String { "/ideas/orders/\(id)/plan" }
@@ -242,7 +257,7 @@ enum ImplPages {
             try ctx.audit(AuditEntry(entity: "ideas.order", entityID: String(id), action: "plan", from: state, to: "planned",
                                      reason: isLate ? "逾期填报（应于 \(due) 前）" : nil))
         }
-        return .redirect(to: managerPath(id))
+        return .redirect(to: managerPath(id), flash: .ok("实施计划已填报。"))
     }
 
     /// §26.2–§26.3: a difficulty or a disagreement is reported to the chair.
@@ -262,7 +277,7 @@ enum ImplPages {
             try ctx.audit(AuditEntry(entity: "ideas.order", entityID: String(id), action: "report_" + v.string("kind"),
                                      from: o.string("state"), to: o.string("state"), reason: v.string("text")))
         }
-        return .redirect(to: managerPath(id))
+        return .redirect(to: managerPath(id), flash: .ok("已报告主任委员，待裁决。"))
     }
 
     /// §26.3: the chair (主任委员) alone rules; "replan" sends the order back to the department.
@@ -284,7 +299,7 @@ enum ImplPages {
             try ctx.audit(AuditEntry(entity: "ideas.order", entityID: String(id), action: "decide", from: state, to: next,
                                      reason: v.string("decision")))
         }
-        return .redirect(to: "/ideas/orders/\(id)")
+        return .redirect(to: "/ideas/orders/\(id)", flash: .ok(next == "issued" ? "已裁决：退回部门重新填报实施计划。" : "已裁决：按现有计划继续实施。"))
     }
 
     /// §26.5 and §26.4: the committee confirms the effect after the implementation date, and may
@@ -335,7 +350,7 @@ enum ImplPages {
             for e in r.errors { bound.addError(e) }
             return try page(req, ctx, bound: (.confirm, bound))
         }
-        return .redirect(to: "/ideas/orders/\(id)")
+        return .redirect(to: "/ideas/orders/\(id)", flash: .ok("实施效果已确认。"))
     }
 
     /// §23.3: the implementation-performance award, recorded by the committee once the effect is
@@ -355,7 +370,8 @@ enum ImplPages {
             return try page(req, ctx, bound: (.performance, bound))
         }
         let fen = v.money("amount") ?? 0
-        let department = (person.string("department") ?? "").isEmpty ? (o.string("department") ?? "") : (person.string("department") ?? "")
+        let department = (person.string("department") ?? "").isEmpty ? IdeasDepartments.title(o.string("department") ?? "", ctx)
+            : (person.string("department") ?? "")
         try ctx.db.transaction {
             let lid = try ctx.db.insert("""
                 INSERT INTO ideas_ledger (user_id, department, suggestion_id, batch, kind, title, amount_fen, created_by, created_at, order_id, note)
@@ -366,7 +382,7 @@ enum ImplPages {
             try ctx.audit(AuditEntry(entity: "ideas.ledger", entityID: String(lid), action: "performance", to: String(fen),
                                      reason: v.string("reason")))
         }
-        return .redirect(to: "/ideas/orders/\(id)")
+        return .redirect(to: "/ideas/orders/\(id)", flash: .ok("实施绩效奖已记入奖励台账。"))
     }
 
     // MARK: Lists
@@ -384,9 +400,9 @@ enum ImplPages {
             return mine ? managerPath(id) : "/ideas/orders/\(id)"
         }
         let columns: [ListPage.Column] = [
-            .init("id", "编号", sql: "o.id") { r, _ in ListCell(String(r.int("id") ?? 0), href: href(r)) },
+            .init("id", "命令单编号", sql: "o.id") { r, _ in ListCell(number(r.int("id") ?? 0), href: href(r)) },
             .init("title", "建议", sql: "s.title") { r, _ in ListCell(r.string("title") ?? "", href: href(r)) },
-            .text("department", "实施部门", sql: "o.department"),
+            .init("department", "实施部门", sql: "o.department") { r, ctx in ListCell(IdeasDepartments.title(r.string("department") ?? "", ctx)) },
             .text("batch", "批次", sql: "s.batch"),
             .text("due", "下达期限", sql: "o.due"),
             .text("plan_due", "计划填报期限", sql: "o.plan_due"),
@@ -396,11 +412,7 @@ enum ImplPages {
             },
             .init("issue", "困难/异议", sql: "o.issue_open") { r, _ in issueCell(r) },
         ]
-        let departments: @Sendable (Context) throws -> [Choice] = { ctx in
-            try ctx.db.query("SELECT DISTINCT department FROM ideas_orders ORDER BY department").compactMap { r in
-                r.string("department").map { Choice($0, $0) }
-            }
-        }
+        let departments: @Sendable (Context) throws -> [Choice] = { ctx in try IdeasDepartments.choices(ctx) }
         let department = ListPage.Filter("department", "实施部门", .select(all: "全部部门", options: departments),
                                          shown: { _ in !mine }, condition: { v, _ in "o.department = \(v)" })
         let filters: [ListPage.Filter] = [
@@ -410,17 +422,18 @@ enum ImplPages {
             .checkbox("overdue", "逾期未填报") { ctx in "o.state = 'issued' AND o.plan_due < \(ctx.today.description)" },
             .checkbox("issue", "待裁决") { _ in "o.issue_open = 1" },
         ]
-        // A manager sees the orders of the department in the user's profile; none without one.
+        // A manager sees the orders of the departments the user heads or belongs to (the
+        // directory's, RULES §6); none without one.
         let scope: @Sendable (Context) throws -> SQL = { ctx in
             guard mine else { return "1 = 1" }
-            let d = try ctx.requireUser().department
-            if d.isEmpty { return "1 = 0" }
-            return "o.department = \(d)"
+            let codes = try IdeasDepartments.codes(of: try ctx.requireUser().id, ctx)
+            if codes.isEmpty { return "1 = 0" }
+            return "o.department IN (\(list: codes))"
         }
         let departmentNotice: @Sendable (Request, Context) -> String? = { _, ctx in
-            guard let d = ctx.user?.department else { return nil }
-            if d.isEmpty { return "您的账号没有登记部门，请联系系统管理员。" }
-            return "本部门：" + d
+            guard let user = ctx.user, let list = try? IdeasDepartments.org(ctx).departments(ofUser: user.id, ctx) else { return nil }
+            if list.isEmpty { return "您的账号没有登记部门，请联系系统管理员。" }
+            return "本部门：" + list.map(\.name).joined(separator: "、")
         }
         let notice: (@Sendable (Request, Context) -> String?)? = mine ? departmentNotice : nil
         return ListPage(
@@ -459,7 +472,10 @@ struct OrderPage: PageModel {
         var title: String
         var proposer: String
         var proposerDepartment: String
+        /// The implementing department's name (directory).
         var department: String
+        /// A stored department the directory lacks (free text kept by migration 4).
+        var unmatched: Bool
         var due: String
         var planDue: String
         var content: String
@@ -476,6 +492,8 @@ struct OrderPage: PageModel {
         var title: String
         var person: String
         var amount: String
+        /// 人民币大写 (the order is printed).
+        var amountUpper: String
     }
 
     struct Event: TemplateModel {
@@ -486,6 +504,8 @@ struct OrderPage: PageModel {
     }
 
     var id: Int64
+    /// 命令单编号 (`ImplPages.number`).
+    var number: String
     var backHref: String
     /// The focused form's values were restored after a login.
     var resumed: Bool

@@ -12,10 +12,13 @@ enum ReviewPages {
     /// awards. A rejected suggestion and every reason stay with its proposer and the committee.
     static let publicOutcomes: Set<String> = adopted.union(["encourage", "effort"])
 
-    static let gradeForm = FormSchema([
+    /// §22–§26. RULES §6 "Departments are records": the implementing departments and the helping
+    /// department are picked from the directory (`IdeasDepartments.choices`), never typed.
+    static func gradeForm(_ departmentChoices: [Choice]) -> FormSchema {
+        FormSchema([
         FormField("outcome", "评审结果", .select(outcomes), required: true),
         FormField("reason", "理由", .textarea, rules: [.length(min: nil, max: 2000)]),
-        FormField("departments", "实施部门（采用时必填，多个用逗号分隔）", rules: [.length(min: nil, max: 200)]),
+        FormField("departments", "实施部门（采用时必选，可多选）", .multiSelect(departmentChoices)),
         // §25 保留: the later batch is a validated `Batch` (month 01–12), never free text — a
         // stored `2026-13` used to crash the suggestion page (issue 12).
         FormField("reserve_to", "延期至批次（YYYY-MM）", rules: [.custom { v in
@@ -23,16 +26,17 @@ enum ReviewPages {
             return SuggestionCalendar.Batch(s) == nil ? reserveToMessage : nil
         }]),
         FormField("could_work", "再稍加研究即可采用（告知建议人，并指定协助部门）", .checkbox),
-        FormField("help_department", "协助部门", rules: [.length(min: nil, max: 50)]),
+        FormField("help_department", "协助部门", .select(departmentChoices)),
     ], checks: [{ v in
         var e: [FormError] = []
         let o = v.string("outcome")
         if ["reserved", "rejected"].contains(o) && v.optionalString("reason") == nil { e.append(FormError(field: "reason", "保留或不采用须填写理由")) }
-        if adopted.contains(o) && departments(v.string("departments")).isEmpty { e.append(FormError(field: "departments", "采用的建议须指定实施部门")) }
+        if adopted.contains(o) && v.list("departments").isEmpty { e.append(FormError(field: "departments", "采用的建议须指定实施部门")) }
         if o == "reserved" && v.optionalString("reserve_to") == nil { e.append(FormError(field: "reserve_to", "请填写延期至哪个批次")) }
         if v.bool("could_work") && v.optionalString("help_department") == nil { e.append(FormError(field: "help_department", "请指定协助部门")) }
         return e
     }])
+    }
 
     static let reserveToMessage = "格式为 YYYY-MM，月份为 01–12（年份 \(SuggestionCalendar.Batch.years.lowerBound)–\(SuggestionCalendar.Batch.years.upperBound)）"
 
@@ -48,11 +52,15 @@ enum ReviewPages {
         "该建议记录的批次「\(raw)」无效（应为 YYYY-MM，月份 01–12），暂不能评审或修改。请联系管理员更正。"
     }
 
-    static let noteForm = FormSchema([
-        FormField("kind", "类型", .select([Choice("investigation", "调查记录"), Choice("opinion", "部门意见")]), required: true),
-        FormField("department", "部门", rules: [.length(min: nil, max: 50)]),
-        FormField("text", "内容", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
-    ])
+    /// §22: an investigation record or a department's opinion; the department is picked from the
+    /// directory (RULES §6).
+    static func noteForm(_ departmentChoices: [Choice]) -> FormSchema {
+        FormSchema([
+            FormField("kind", "类型", .select([Choice("investigation", "调查记录"), Choice("opinion", "部门意见")]), required: true),
+            FormField("department", "部门", .select(departmentChoices)),
+            FormField("text", "内容", .textarea, required: true, rules: [.length(min: 2, max: 2000)]),
+        ])
+    }
 
     static func departments(_ text: String) -> [String] {
         text.split(whereSeparator: { $0 == "," || $0 == "，" || $0 == "、" }).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -146,7 +154,7 @@ enum ReviewPages {
             throw HTTPError.conflict("\(b.title)批次于 \(b.opensOn) 开箱，开箱前不能评审。")
         }
         if try isFinalized(b, ctx) { throw HTTPError.conflict("该批次已公布结果，不能再评审。") }
-        let bound = gradeForm.bind(req.form, today: ctx.today)
+        let bound = gradeForm(try IdeasDepartments.choices(ctx)).bind(req.form, today: ctx.today)
         // Invalid: the suggestion page again, with the grading errors and values (422).
         guard let v = bound.values else { return try SubmitPages.detailPage(req, ctx, grade: bound) }
         var reserveTo: SuggestionCalendar.Batch?
@@ -169,7 +177,7 @@ enum ReviewPages {
             try ctx.db.execute("""
                 UPDATE ideas_suggestions SET outcome = \(v.string("outcome")), reason = \(v.optionalString("reason")),
                     could_work = \(v.bool("could_work")), help_department = \(v.optionalString("help_department")),
-                    departments = \(departments(v.string("departments")).joined(separator: ",")),
+                    departments = \(v.list("departments").joined(separator: ",")),
                     reserved_to = \(reserveTo?.description),
                     graded_by = \(ctx.user?.id), graded_at = \(ctx.epoch), updated_at = \(ctx.epoch)
                 WHERE id = \(id)
@@ -177,14 +185,15 @@ enum ReviewPages {
             try ctx.audit(AuditEntry(entity: "ideas.suggestion", entityID: String(id), action: "grade",
                                      from: r.string("outcome"), to: v.string("outcome"), reason: v.optionalString("reason")))
         }
-        return .redirect(to: "/ideas/batches/\(b.description)")
+        return .redirect(to: "/ideas/batches/\(b.description)",
+                         flash: .ok("已评定：\(r.string("title") ?? "")（\(SubmitPages.outcomeTitles[v.string("outcome")] ?? "")）。"))
     }
 
     static let addNote: Handler = { req, ctx in
         _ = try Committee.requireMember(ctx)
         let (r, _) = try SubmitPages.load(req, ctx)
         let id = r.int("id") ?? 0
-        let bound = noteForm.bind(req.form)
+        let bound = noteForm(try IdeasDepartments.choices(ctx)).bind(req.form)
         // Invalid: the suggestion page again, with the note's errors and values (422).
         guard let v = bound.values else { return try SubmitPages.detailPage(req, ctx, grade: nil, note: bound) }
         try ctx.db.transaction {
@@ -195,7 +204,7 @@ enum ReviewPages {
                 """)
             try ctx.audit(AuditEntry(entity: "ideas.note", entityID: String(nid), action: "create", to: v.string("kind")))
         }
-        return .redirect(to: "/ideas/\(id)")
+        return .redirect(to: "/ideas/\(id)", flash: .ok("已记录。"))
     }
 
     /// §22/§24/§25/§26: only the chair (or a vice chair acting for the chair) finalizes. Refused
@@ -257,7 +266,11 @@ enum ReviewPages {
                         """)
                 }
                 if adopted.contains(outcome) {
-                    for d in departments(s.string("departments") ?? "") {
+                    // §26.1, RULES §6: one order per department of the directory (a name stored
+                    // before the picker resolves to its department's code).
+                    var seen = Set<String>()
+                    for d in try departments(s.string("departments") ?? "").map({ try IdeasDepartments.resolve($0, ctx) })
+                    where seen.insert(d).inserted {
                         try ctx.db.execute("""
                             INSERT INTO ideas_orders (suggestion_id, department, due, plan_due, created_at, updated_at)
                             VALUES (\(sid), \(d), \(b.implementationOrdersDue.description), \(b.implementationPlanDue.description),
@@ -272,7 +285,7 @@ enum ReviewPages {
                 """)
             try ctx.audit(AuditEntry(entity: "ideas.batch", entityID: b.description, action: "finalize", from: "reviewing", to: "published"))
         }
-        return .redirect(to: "/ideas/bulletin/\(b.description)")
+        return .redirect(to: "/ideas/bulletin/\(b.description)", flash: .ok("\(b.title)批次评审结果已公布，实施命令已下达。"))
     }
 }
 

@@ -52,7 +52,7 @@ enum SubmitPages {
                                          reason: "批次 \(batch)" + (place.note.map { "（\($0)）" } ?? "")))
                 return id
             }
-            return .redirect(to: "/ideas/\(id)")
+            return .redirect(to: "/ideas/\(id)", flash: .ok("建议已提交。"))
         }
     }
 
@@ -119,7 +119,8 @@ enum SubmitPages {
             // little more study would make it work (with the department that will help).
             showResult: r.bool("published"), outcome: r.string("outcome").flatMap { outcomeTitles[$0] } ?? "",
             reason: !insider || (r.string("reason") ?? "").isEmpty ? nil : r.string("reason"),
-            couldWork: insider && r.bool("could_work"), helpDepartment: insider ? r.string("help_department") ?? "" : "",
+            couldWork: insider && r.bool("could_work"),
+            helpDepartment: insider ? IdeasDepartments.title(r.string("help_department") ?? "", ctx) : "",
             batchNote: insider ? r.string("batch_note").flatMap { $0.isEmpty ? nil : $0 } : nil,
             isMember: member)
         if member {
@@ -128,18 +129,21 @@ enum SubmitPages {
                 FROM ideas_notes n LEFT JOIN users u ON u.id = n.author_id WHERE n.suggestion_id = \(id) ORDER BY n.id
                 """)
             page.notes = notes.map { n in
-                SuggestionPage.Note(kindText: n.string("kind") == "opinion" ? "部门意见" : "调查记录", department: n.string("department") ?? "",
+                SuggestionPage.Note(kindText: n.string("kind") == "opinion" ? "部门意见" : "调查记录", department: IdeasDepartments.title(n.string("department") ?? "", ctx),
                                     text: n.string("text") ?? "", author: n.string("author") ?? "", at: ctx.ideasTime(n.int("created_at")))
             }
-            page.noteForm = (note ?? ReviewPages.noteForm.blank()).view()
+            page.history = try ctx.history(entity: "ideas.suggestion", id: id)
+            let noteSchema = ReviewPages.noteForm(try IdeasDepartments.choices(ctx))
+            page.noteForm = (note ?? noteSchema.blank()).view()
             let finalized = try batch.map { try ReviewPages.isFinalized($0, ctx) } ?? true
             page.canGrade = phase != nil && phase != .collecting && !finalized
             var initial = FormData([("outcome", r.string("outcome") ?? ""), ("reason", r.string("reason") ?? ""),
                                     ("help_department", r.string("help_department") ?? ""),
                                     ("reserve_to", try batch.map { try Batches.firstDeferral(after: $0, ctx).description } ?? "")])
             if r.bool("could_work") { initial.append("could_work", "1") }
-            for d in (r.string("departments") ?? "").split(separator: ",") { initial.append("departments", String(d)) }
-            page.gradeForm = (grade ?? ReviewPages.gradeForm.blank(initial)).view()
+            for d in ReviewPages.departments(r.string("departments") ?? "") { initial.append("departments", try IdeasDepartments.resolve(d, ctx)) }
+            let gradeSchema = ReviewPages.gradeForm(try IdeasDepartments.choices(ctx))
+            page.gradeForm = (grade ?? gradeSchema.blank(initial)).view()
             page.notOpenYet = phase == .collecting
             page.opens = batch?.opensOn.description ?? ""
         }
@@ -166,7 +170,7 @@ enum SubmitPages {
                     """)
                 try ctx.audit(AuditEntry(entity: "ideas.suggestion", entityID: String(id), action: "edit"))
             }
-            return .redirect(to: "/ideas/\(id)")
+            return .redirect(to: "/ideas/\(id)", flash: .ok("建议已修改。"))
         }
     }
 }
@@ -228,4 +232,6 @@ struct SuggestionPage: PageModel {
     var gradeForm: FormView?
     var notes: [Note] = []
     var noteForm: FormView?
+    /// 办理记录 (the committee's view, #16): the suggestion's audit rows in Chinese.
+    var history: History?
 }

@@ -23,7 +23,14 @@ public struct SuggestionsModule: DepartmentModule {
     static let ledger = Permission("ideas", "ledger", title: "查看建议奖励台账",
                                    defaultRoles: [.committee, .marketingDirector, .marketManager, .salesManager, .generalManager, .finance])
 
-    public var permissions: [Permission] { [Self.review, Self.manage, Self.implement, Self.ledger] }
+    /// RULES §6 "Departments are records": an order may go to any department of the directory and
+    /// lands with its head (the department manager, §26.2) and, for those holding `implement`, its
+    /// members — whatever their roles. This permission (every role by default; an administrator
+    /// may withdraw it) opens an order's plan and issue forms; the handler admits only those.
+    static let orderDepartment = Permission("ideas", "order_department", title: "填报本部门建议实施命令（部门负责人及成员）",
+                                            defaultRoles: Role.all)
+
+    public var permissions: [Permission] { [Self.review, Self.manage, Self.implement, Self.orderDepartment, Self.ledger] }
 
     public var menu: [MenuItem] {
         [
@@ -51,10 +58,10 @@ public struct SuggestionsModule: DepartmentModule {
 
     public var migrations: [Migration] { IdeasMigrations.all }
     public var forms: [String: FormSchema] {
-        ["suggestion": SubmitPages.form, "grade": ReviewPages.gradeForm, "note": ReviewPages.noteForm,
+        ["suggestion": SubmitPages.form, "grade": ReviewPages.gradeForm(IdeasDepartments.standardChoices), "note": ReviewPages.noteForm(IdeasDepartments.standardChoices),
          "impl-plan": ImplPages.planForm, "impl-issue": ImplPages.issueForm, "impl-decision": ImplPages.decisionForm,
          "impl-confirm": ImplPages.confirmForm, "impl-performance": ImplPages.performanceForm([]),
-         "awards": AwardsPages.form, "department": TeamPages.departmentForm]
+         "awards": AwardsPages.form, "department": TeamPages.departmentForm(StandardDepartment.allCases.map { Choice($0.name, $0.name) })]
     }
 
     public func routes(_ r: inout RouteBuilder) {
@@ -76,8 +83,8 @@ public struct SuggestionsModule: DepartmentModule {
         r.get("orders/mine", .permission(Self.implement), ImplPages.departmentList)
         // The committee's view of an order; the department manager's is `orders/:id/plan`.
         r.get("orders/:id", .permission(Self.review), ImplPages.show)
-        r.form("orders/:id/plan", .permission(Self.implement), ImplPages.handler(.plan))
-        r.form("orders/:id/issue", .permission(Self.implement), ImplPages.handler(.issue))
+        r.form("orders/:id/plan", .permission(Self.orderDepartment), ImplPages.handler(.plan))
+        r.form("orders/:id/issue", .permission(Self.orderDepartment), ImplPages.handler(.issue))
         r.form("orders/:id/decide", .permission(Self.review), ImplPages.handler(.decide))
         r.form("orders/:id/confirm", .permission(Self.review), ImplPages.handler(.confirm))
         r.form("orders/:id/performance", .permission(Self.review), ImplPages.handler(.performance))
@@ -91,6 +98,35 @@ public struct SuggestionsModule: DepartmentModule {
     }
 
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] { try SuggestionInbox.items(for: user, ctx) }
+
+    /// #16: implementation plans not returned by their due date (§26.2) and batches not reviewed
+    /// by month end (§19) (`IdeasOverdue`).
+    public func overdue(_ ctx: Context) throws -> [OverdueItem] { try IdeasOverdue.items(ctx) }
+
+    /// The Chinese titles of every entity, action and state 建议评审 writes to the audit log (#16).
+    public var auditVocabulary: AuditVocabulary {
+        var outcomes = SubmitPages.outcomeTitles
+        outcomes["graded"] = "已评定"
+        outcomes["submitted"] = "已提交"
+        return AuditVocabulary()
+            .entity("ideas.suggestion", "建议", actions: [
+                "submit": "提交建议", "edit": "修改建议", "grade": "评定", "publish": "公布评审结果",
+                "reserve": "保留，转入后续批次", "rebatch": "转入下一个未公布的批次",
+            ], states: outcomes)
+            .entity("ideas.note", "调查记录／部门意见", actions: ["create": "记录"],
+                    states: ["investigation": "调查记录", "opinion": "部门意见"])
+            .entity("ideas.batch", "建议批次", actions: ["finalize": "公布评审结果"],
+                    states: ["reviewing": "评审中", "published": "已公布"])
+            .entity("ideas.order", "建议实施命令单", actions: [
+                "plan": "填报实施计划", "report_difficulty": "报告实施困难", "report_disagreement": "报告意见不合",
+                "decide": "主任委员裁决", "confirm": "确认实施效果",
+            ], states: ImplPages.stateTitles)
+            .entity("ideas.ledger", "建议奖励台账", actions: ["topup": "追补奖金（分）", "performance": "实施绩效奖（分）"])
+            .entity("ideas.committee", "评定委员会", actions: ["position": "设置职务"], states: Committee.titles)
+            .entity("ideas.award", "建议奖励标准", actions: ["update": "修改"])
+            .entity("ideas.department", "部门人数", actions: ["create": "登记部门人数", "headcount": "修改部门人数"])
+            .entity("ideas.team", "团体奖", actions: ["award": "颁发团体奖"])
+    }
 }
 
 /// The committee seat of a user (§22): chair 营销总监, vice chairs 市场部经理 / 销售部经理, members.

@@ -4,11 +4,22 @@ import SalesKit
 /// §23.4 team award pages: departments and headcounts (admin data), the quarterly ranking, and the
 /// chair's one-time recording of the award into the ledger.
 enum TeamPages {
-    static let departmentForm = FormSchema([
-        FormField("name", "部门名称", required: true, rules: [.length(min: 1, max: 50)]),
-        FormField("headcount", "人数", .integer, required: true, rules: [.range(0, 100_000)],
-                  help: "人数为 0 的部门不参加团体奖排名。"),
-    ])
+    /// RULES §6 "Departments are records": the department is picked from the directory (by its
+    /// name, the key the team award ranks by: a suggestion records its proposer's department as
+    /// shown); a department registered here before and no longer in the directory stays editable.
+    static func departmentForm(_ names: [Choice]) -> FormSchema {
+        FormSchema([
+            FormField("name", "部门名称", .select(names), required: true),
+            FormField("headcount", "人数", .integer, required: true, rules: [.range(0, 100_000)],
+                      help: "人数为 0 的部门不参加团体奖排名。"),
+        ])
+    }
+
+    /// The directory's departments by name, then those registered here that it lacks.
+    static func departmentNames(registered: [String], _ ctx: Context) throws -> [Choice] {
+        let directory = try IdeasDepartments.org(ctx).departments(ctx).map(\.name)
+        return (directory + registered.filter { !directory.contains($0) }).map { Choice($0, $0) }
+    }
 
     /// Departments and headcounts; POST adds or updates one (audited).
     static let departments: Handler = { req, ctx in
@@ -27,10 +38,10 @@ enum TeamPages {
             initial.append("name", name)
             initial.append("headcount", list.first { $0.string("name") == name }?.string("headcount") ?? "")
         }
-        return try ctx.handleForm(departmentForm, title: "部门人数", initial: initial, page: { form in
+        let names = try departmentNames(registered: list.compactMap { $0.string("name") }, ctx)
+        return try ctx.handleForm(departmentForm(names), title: "部门人数", initial: initial, page: { form in
             let unregistered = try missing()
             return DepartmentsPage(
-                saved: req.query["saved"] != nil,
                 departments: list.map { r in
                     let name = r.string("name") ?? ""
                     return .init(name: name, headcount: r.int("headcount") ?? 0, excluded: (r.int("headcount") ?? 0) <= 0,
@@ -52,7 +63,7 @@ enum TeamPages {
                 try ctx.audit(AuditEntry(entity: "ideas.department", entityID: name, action: old == nil ? "create" : "headcount",
                                          from: old, to: String(headcount)))
             }
-            return .redirect(to: "/ideas/departments?saved=1")
+            return .redirect(to: "/ideas/departments", flash: .ok("部门人数已保存：\(name) \(headcount) 人。"))
         }
     }
 
@@ -109,7 +120,7 @@ enum TeamPages {
         } catch let e as StorageError where e.kind == .constraint {
             return try page(q, ctx, error: "\(q.title)的团体奖已经颁发，不能重复颁发。")
         }
-        return .redirect(to: "/ideas/team?\(q.query)")
+        return .redirect(to: "/ideas/team?\(q.query)", flash: .ok("\(q.title)团体奖已颁发，已记入奖励台账。"))
     }
 
     static func awarded(_ q: TeamRanking.Quarter, _ ctx: Context) throws -> Row? {
@@ -168,7 +179,6 @@ struct DepartmentsPage: PageModel {
         var href: String
     }
 
-    var saved: Bool
     var departments: [Department]
     var hasMissing: Bool
     var missing: [Missing]

@@ -311,7 +311,7 @@ final class ClockBox: @unchecked Sendable {
                 AND reason LIKE '生产部 张三 通报批评，罚款 ¥500.00；依据 考核方案第 3 条 一般质量事故%'
             """) == 1)
         #expect(rep.get("/service/complaints/\(id)").body.contains("责任部门 生产部 张三：烘干工序失控，通报批评，罚款 ¥500.00，依据《考核方案》考核方案第 3 条 一般质量事故"))
-        #expect(manager.get("/service/complaints/\(id)/print").body.contains("生产部 张三 通报批评，罚款 ¥500.00"))
+        #expect(manager.get("/service/complaints/\(id)/print").body.contains("生产部 张三 通报批评，罚款 ¥500.00（大写：伍佰元整）"))  // #16: 人民币大写 on the print
 
         // A service penalty too: the list shows both, filters by kind, exports CSV; the report sums them.
         let svc = try w.idFrom(w.register(rep, [("kind", "service"), ("customer", String(w.outCity)), ("summary", "态度差"), ("concerned", "王五")]))
@@ -360,7 +360,7 @@ final class ClockBox: @unchecked Sendable {
         #expect(try w.t.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'service.complaint' AND action = 'notify_owner' AND reason = '处理结果已通知客户负责销售 rep'") == 1)
         let rep = w.client("rep")
         let home = rep.get("/").body
-        #expect(home.contains("投诉已结案，请知悉处理结果：外省装饰公司 #\(id)") && home.contains("已补送并致歉"))
+        #expect(home.contains("投诉已结案，请知悉处理结果：外省装饰公司 \(DocNo.complaint(id))") && home.contains("已补送并致歉"))
         #expect(!sup.get("/").body.contains("投诉已结案") && !w.client("rep2").get("/").body.contains("投诉已结案"))
         #expect(manager.get("/service/complaints/\(id)").body.contains("通知客户负责销售：</strong>rep，未阅"))
         // Someone else opening it changes nothing; the rep opening it reads it.
@@ -375,7 +375,7 @@ final class ClockBox: @unchecked Sendable {
         #expect(!rep.get("/").body.contains("投诉已结案"))
         manager.get("/service/complaints/\(id)/close")
         #expect(manager.submit("/service/complaints/\(id)/close", [("result", "再次补送"), ("feedback", "满意")]).status == 303)
-        #expect(rep.get("/").body.contains("投诉已结案，请知悉处理结果：外省装饰公司 #\(id)"))
+        #expect(rep.get("/").body.contains("投诉已结案，请知悉处理结果：外省装饰公司 \(DocNo.complaint(id))"))
     }
 
     @Test("RULES §3.1 lists: filters by kind and CSV export")

@@ -84,10 +84,10 @@ import SalesTesting
         let id = try w.idFrom(c.submit("/service/patrol/gifts/new", [("customer", String(w.inCity)), ("gift", "茶具"), ("budget", "300"),
                                                                      ("reason", "十年老客户")]))
         let detail = sup.get("/service/patrol/gifts/\(id)").body
-        #expect(detail.contains("赠送礼品预算申请表 #\(id)") && detail.contains("¥300.00") && detail.contains("待审批"))
+        #expect(detail.contains("赠送礼品预算申请表 \(DocNo.gift(id))") && detail.contains("¥300.00") && detail.contains("待审批"))
         #expect(detail.contains("href=\"/service/patrol/gifts/\(id)/decide\""))
         let decide = sup.get("/service/patrol/gifts/\(id)/decide").body
-        #expect(decide.contains("申请 #\(id) · 本市建材公司 · 茶具 · 预算 ¥300.00 · 待审批"))
+        #expect(decide.contains("申请 \(DocNo.gift(id)) · 本市建材公司 · 茶具 · 预算 ¥300.00 · 待审批"))
         #expect(sup.get("/service/patrol/gifts?state=pending").body.contains("<td>茶具</td>"))
         #expect(!sup.get("/service/patrol/gifts?state=recorded").body.contains("<td>茶具</td>"))
         #expect(sup.get("/service/patrol/gifts?state=recorded").body.contains("没有记录。"))
@@ -103,7 +103,7 @@ import SalesTesting
         let id = try w.idFrom(w.register(rep, [("kind", "service"), ("customer", String(w.inCity)), ("summary", "态度差"), ("concerned", "王五")]))
         let attach = rep.get("/service/complaints/\(id)/attach")
         #expect(attach.status == 200 && attach.body.contains("enctype=\"multipart/form-data\""))
-        #expect(attach.body.contains("投诉 <a href=\"/service/complaints/\(id)\">#\(id)</a> · 本市建材公司 · 态度差"))
+        #expect(attach.body.contains("投诉 <a href=\"/service/complaints/\(id)\">\(DocNo.complaint(id))</a> · 本市建材公司 · 态度差"))
         let manager = w.client("manager")
         manager.get("/service/complaints/\(id)")
         // The refusal is shown once on the record (a flash in the session), and a crafted URL shows none (#16).

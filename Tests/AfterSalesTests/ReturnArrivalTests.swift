@@ -32,15 +32,15 @@ import SalesTesting
         let row = try #require(try w.t.db.first("SELECT * FROM service_returns WHERE id = \(id)"))
         #expect(row.int("arrival_due_at") == (row.int("created_at") ?? 0) + 12 * 3600)
         let home = w.client("rep").get("/").body
-        #expect(home.contains("退货待到达客户处：外省装饰公司 #\(id)") && !home.contains("【超时】退货未按时到达客户处"))
-        #expect(!w.client("sup").get("/").body.contains("#\(id)"))
+        #expect(home.contains("退货待到达客户处：外省装饰公司 \(DocNo.returnOrder(id))") && !home.contains("【超时】退货未按时到达客户处"))
+        #expect(!w.client("sup").get("/").body.contains(DocNo.returnOrder(id)))
 
         w.advance(hours: 13)
         let rep = w.client("rep")
-        #expect(rep.get("/").body.contains("【超时】退货未按时到达客户处：外省装饰公司 #\(id)"))
-        #expect(w.client("sup").get("/").body.contains("【超时】退货未按时到达客户处：外省装饰公司 #\(id)"))
-        #expect(w.client("manager").get("/").body.contains("【超时】退货未按时到达客户处：外省装饰公司 #\(id)"))
-        #expect(!w.client("rep2").get("/").body.contains("#\(id)"))
+        #expect(rep.get("/").body.contains("【超时】退货未按时到达客户处：外省装饰公司 \(DocNo.returnOrder(id))"))
+        #expect(w.client("sup").get("/").body.contains("【超时】退货未按时到达客户处：外省装饰公司 \(DocNo.returnOrder(id))"))
+        #expect(w.client("manager").get("/").body.contains("【超时】退货未按时到达客户处：外省装饰公司 \(DocNo.returnOrder(id))"))
+        #expect(!w.client("rep2").get("/").body.contains(DocNo.returnOrder(id)))
         #expect(!w.client("quality").get("/").body.contains("退货未按时到达"))
         #expect(rep.get("/service/returns/\(id)").body.contains("已超时 1 小时 0 分"))
         #expect(rep.get("/service/returns?arrival_overdue=1").body.contains("href=\"/service/returns/\(id)\""))
@@ -56,8 +56,8 @@ import SalesTesting
             SELECT COUNT(*) FROM audit_log WHERE entity = 'service.return' AND entity_id = \(String(id)) AND action = 'arrive'
                 AND reason LIKE '%逾期到达%见采购部%'
             """) == 1)
-        #expect(!rep.get("/").body.contains("#\(id)"))
-        #expect(!w.client("sup").get("/").body.contains("#\(id)"))
+        #expect(!rep.get("/").body.contains(DocNo.returnOrder(id)))
+        #expect(!w.client("sup").get("/").body.contains(DocNo.returnOrder(id)))
         #expect(rep.get("/service/returns/\(id)").body.contains("逾期到达（超过时限 33 分）"))
         #expect(rep.get("/service/returns/\(id)/arrival").status == 409)
     }

@@ -40,7 +40,8 @@ import SalesTesting
         #expect(try f.db.scalar("SELECT amount_fen FROM ideas_awards WHERE outcome = 'grade2'") == 80_000)
 
         let saved = f.post(admin, "/ideas/awards", try awardFields(["amount_grade2": "900", "amount_team1": "500"]))
-        #expect(saved.status == 303)
+        #expect(saved.status == 303 && saved.location == "/ideas/awards")   // #16: no `?saved=1`
+        #expect(admin.get("/ideas/awards").body.contains("class=\"flash ok\" role=\"status\">奖励标准已保存。"))
         #expect(try f.db.scalar("SELECT amount_fen FROM ideas_awards WHERE outcome = 'grade2'") == 90_000)
         #expect(try f.db.scalar("SELECT amount_fen FROM ideas_awards WHERE outcome = 'team1'") == 50_000)
         let audit = try #require(try f.db.first("SELECT from_state, to_state FROM audit_log WHERE entity = 'ideas.award' AND entity_id = 'grade2'"))

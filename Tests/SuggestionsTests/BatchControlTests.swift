@@ -70,7 +70,7 @@ import SalesTesting
         #expect(try batch(of: "二十日上午提交") == "2026-11")
         // The box opens on the 20th: graded and published the same day.
         let chair = client("chair")
-        #expect(grade(chair, early, [("outcome", "grade3"), ("departments", "销售部")]).status == 303)
+        #expect(grade(chair, early, [("outcome", "grade3"), ("departments", "sales")]).status == 303)
         #expect(finalize(chair, "2026-11").status == 303)
 
         // Later that day: the calendar still says November (the 20th counts), but November is published.
@@ -92,7 +92,7 @@ import SalesTesting
         // Not stuck: graded in December and published there.
         try at(2026, 12, 22)
         _ = chair.login("chair")
-        #expect(grade(chair, late, [("outcome", "grade2"), ("departments", "销售部")]).status == 303)
+        #expect(grade(chair, late, [("outcome", "grade2"), ("departments", "sales")]).status == 303)
         #expect(finalize(chair, "2026-12").status == 303)
         _ = seller.login("seller")
         #expect(seller.get(late).body.contains("已公布：二等奖"))
@@ -220,9 +220,9 @@ import SalesTesting
         let rejected = try submit(client("seller"), "取消周例会")
         try at(2026, 11, 22)
         let chair = client("chair")
-        #expect(grade(chair, adopted, [("outcome", "grade2"), ("departments", "销售部"), ("reason", "节约人工明显")]).status == 303)
+        #expect(grade(chair, adopted, [("outcome", "grade2"), ("departments", "sales"), ("reason", "节约人工明显")]).status == 303)
         #expect(grade(chair, rejected, [("outcome", "rejected"), ("reason", "成本过高无法实施"), ("could_work", "1"),
-                                        ("help_department", "市场部")]).status == 303)
+                                        ("help_department", "market")]).status == 303)
         #expect(finalize(chair, "2026-11").status == 303)
 
         func sees(_ user: String) -> (bulletin: String, csv: String, adopted: TestClient.Response, rejected: TestClient.Response) {
@@ -265,7 +265,7 @@ import SalesTesting
         try at(2026, 11, 25)
         try submit(client("seller"), "十二月建议")
         let chair = client("chair")
-        #expect(grade(chair, path, [("outcome", "grade4"), ("departments", "销售部")]).status == 303)
+        #expect(grade(chair, path, [("outcome", "grade4"), ("departments", "sales")]).status == 303)
         #expect(finalize(chair, "2026-11").status == 303)
         let page = chair.get("/ideas/review")
         #expect(page.status == 200 && page.body.contains("您在评定委员会的职务：主任委员"))

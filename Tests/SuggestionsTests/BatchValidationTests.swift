@@ -108,7 +108,7 @@ import SalesTesting
         #expect(page.body.contains("请联系管理员更正"))
         #expect(!page.body.contains("保存评审结果"))
         // Grading it is refused with the reason (409), and the process is still answering.
-        let graded = m.submit(path + "/grade", [("outcome", "grade2"), ("departments", "销售部")])
+        let graded = m.submit(path + "/grade", [("outcome", "grade2"), ("departments", "sales")])
         #expect(graded.status == 409)
         #expect(graded.body.contains("2026-13"))
         #expect(m.get("/ideas/review").status == 200)

@@ -68,7 +68,7 @@ import SalesTesting
         let m = t.client()
         m.login("member")
         m.get(loc)
-        let early = m.submit(loc + "/grade", [("outcome", "grade2"), ("departments", "销售部")])
+        let early = m.submit(loc + "/grade", [("outcome", "grade2"), ("departments", "sales")])
         #expect(early.status == 409)
         #expect(early.body.contains("开箱前不能评审"))
     }
@@ -87,9 +87,14 @@ import SalesTesting
         member.get(a)
         #expect(member.submit(a + "/grade", [("outcome", "grade2")]).status == 422) // adopted needs departments
         member.get(a)
-        #expect(member.submit(a + "/grade", [("outcome", "grade2"), ("departments", "销售部，财务部")]).status == 303)
+        #expect(member.submit(a + "/grade", [("outcome", "grade2"), ("departments", "sales"), ("departments", "finance")]).status == 303)
         member.get(a)
-        #expect(member.submit(a + "/notes", [("kind", "opinion"), ("department", "财务部"), ("text", "同意实施")]).status == 303)
+        // RULES §6: the department of a note is picked from the directory (a typed name is 422).
+        #expect(member.submit(a + "/notes", [("kind", "opinion"), ("department", "财务部"), ("text", "同意实施")]).status == 422)
+        member.get(a)
+        #expect(member.submit(a + "/notes", [("kind", "opinion"), ("department", "finance"), ("text", "同意实施")]).status == 303)
+        let noteDepartment = try t.db.first("SELECT department FROM ideas_notes")?.string("department")
+        #expect(noteDepartment == "finance")
         // Finalizing with an ungraded suggestion is refused and lists it; members may not finalize at all.
         member.get("/ideas/batches/2026-11")
         #expect(member.submit("/ideas/batches/2026-11/finalize", [(String, String)]()).status == 403)
@@ -113,6 +118,8 @@ import SalesTesting
         #expect(page.status == 200)
         #expect(page.body.contains("客户档案周报") && page.body.contains("二等奖") && page.body.contains("¥800.00"))
         #expect(page.body.contains("2026-12-10")) // praise meeting, §23.2
+        // #16: the printed bulletin gives the cash in 人民币大写 beside the amounts and the total.
+        #expect(page.body.contains("<small>捌佰元整</small>") && page.body.contains("奖金合计：¥800.00（大写：捌佰元整）"))
         #expect(!page.body.contains("需要再研究的建议"))
         // The proposer sees the result; not the committee's notes.
         staff.login("staff")
@@ -123,7 +130,7 @@ import SalesTesting
         // Ledger and implementation orders (§26.1: by the 15th of the next month).
         #expect(try t.db.scalar("SELECT amount_fen FROM ideas_ledger WHERE kind = 'award'") == 80_000)
         let orders = try t.db.query("SELECT department, due, plan_due FROM ideas_orders ORDER BY department")
-        #expect(orders.map { $0.string("department") ?? "" } == ["财务部", "销售部"])
+        #expect(orders.map { $0.string("department") ?? "" } == ["finance", "sales"]) // RULES §6: directory codes
         #expect(orders.allSatisfy { $0.string("due") == "2026-12-15" && $0.string("plan_due") == "2026-12-31" })
         // Reserved: carried to the later batch, ungraded again (§25).
         let moved = try #require(try t.db.first("SELECT batch, outcome FROM ideas_suggestions WHERE title = '需要再研究的建议'"))
@@ -173,8 +180,11 @@ import SalesTesting
         let page = admin.get("/ideas/committee")
         #expect(page.status == 200 && page.body.contains("<option value=\"chair\" selected>主任委员（营销总监）</option>"))
         let staffID = try #require(try t.db.scalar("SELECT id FROM users WHERE username = 'staff'"))
-        #expect(admin.submit("/ideas/committee", [("p:\(staffID)", "member")]).status == 303)
-        #expect(admin.get("/ideas/committee?saved=1").body.contains("已保存。"))
+        // #16: the confirmation is a flash in the session, never `?saved=1` in the URL.
+        let saved = admin.submit("/ideas/committee", [("p:\(staffID)", "member")])
+        #expect(saved.status == 303 && saved.location == "/ideas/committee")
+        #expect(admin.get("/ideas/committee").body.contains("评定委员会已保存。"))
+        #expect(!admin.get("/ideas/committee?saved=1").body.contains("已保存"))
         #expect(try t.db.first("SELECT position FROM ideas_committee WHERE user_id = \(staffID)")?.string("position") == "member")
     }
 }

@@ -63,7 +63,7 @@ final class IdeasFixture {
         let m = client("member")
         for (id, item) in zip(ids, items) {
             m.get("/ideas/\(id)")
-            var fields = [("outcome", item.outcome), ("departments", item.departments)]
+            var fields = [("outcome", item.outcome)] + (try t.departmentFields(item.departments))
             if item.outcome == "rejected" { fields.append(("reason", "不可行")) }
             #expect(m.submit("/ideas/\(id)/grade", fields).status == 303)
         }
@@ -75,7 +75,9 @@ final class IdeasFixture {
     }
 
     func order(_ suggestion: Int64, _ department: String) throws -> Int64 {
-        try #require(try db.scalar("SELECT id FROM ideas_orders WHERE suggestion_id = \(suggestion) AND department = \(department)"))
+        try #require(try db.scalar("""
+            SELECT id FROM ideas_orders WHERE suggestion_id = \(suggestion) AND department = \(try t.departmentCode(department))
+            """))
     }
 
     func auditCount(_ entity: String, _ action: String) throws -> Int64 {
@@ -263,12 +265,12 @@ final class IdeasFixture {
         let member = f.client("member")
         let all = member.get("/ideas/orders")
         #expect(all.status == 200 && all.body.contains("/ideas/orders/\(sales)\"") && all.body.contains("/ideas/orders/\(fin)\""))
-        let only = member.get("/ideas/orders?department=%E8%B4%A2%E5%8A%A1%E9%83%A8")
+        let only = member.get("/ideas/orders?department=finance")     // RULES §6: by directory code
         #expect(only.body.contains("/ideas/orders/\(fin)\"") && !only.body.contains("/ideas/orders/\(sales)\""))
         #expect(!member.get("/ideas/orders?state=planned").body.contains("/ideas/orders/\(fin)\""))
         let csv = member.get("/ideas/orders?format=csv")
         #expect(csv.status == 200 && csv.header("Content-Type")?.hasPrefix("text/csv") == true)
-        #expect(csv.body.hasPrefix("\u{FEFF}编号,建议,实施部门,批次"))
+        #expect(csv.body.hasPrefix("\u{FEFF}命令单编号,建议,实施部门,批次"))
         #expect(csv.body.contains("客户分级回访,财务部,2026-11,2026-12-15,2026-12-31"))
         #expect(f.client("outsider").get("/ideas/orders").status == 403)
     }
@@ -286,11 +288,11 @@ final class IdeasFixture {
         #expect(!mine.body.contains("name=\"department\""))          // the committee's filter only
         #expect(mine.body.contains("实施中遇到困难（待裁决）"))
         let csv = sm.get("/ideas/orders/mine?format=csv")
-        #expect(csv.body.hasPrefix("\u{FEFF}编号,建议,实施部门,批次,下达期限,计划填报期限,实施日期,状态,困难/异议"))
+        #expect(csv.body.hasPrefix("\u{FEFF}命令单编号,建议,实施部门,批次,下达期限,计划填报期限,实施日期,状态,困难/异议"))
         #expect(csv.body.contains("客户分级回访,销售部,2026-11,2026-12-15,2026-12-31,,待填报实施计划,实施中遇到困难（待裁决）"))
         #expect(!csv.body.contains("财务部"))
         // A manager's department filter cannot be widened through the URL.
-        #expect(!sm.get("/ideas/orders/mine?department=%E8%B4%A2%E5%8A%A1%E9%83%A8").body.contains("/ideas/orders/\(fin)/plan"))
+        #expect(!sm.get("/ideas/orders/mine?department=finance").body.contains("/ideas/orders/\(fin)/plan"))
         // The committee's list: the issue filter and the department filter.
         let member = f.client("member")
         let issues = member.get("/ideas/orders?issue=1")

@@ -125,6 +125,10 @@ import SalesTesting
         #expect(bad.status == 422 && bad.body.contains("value=\"-3\"") && bad.body.contains("value=\"销售部\""))
         let notNumber = f.post(admin, "/ideas/departments", [("name", "销售部"), ("headcount", "十二")])
         #expect(notNumber.status == 422 && notNumber.body.contains("请输入整数"))
+        // RULES §6: the department is picked from the directory, never typed.
+        let typed = f.post(admin, "/ideas/departments", [("name", "临时工作组"), ("headcount", "5")])
+        #expect(typed.status == 422 && typed.body.contains("id=\"f-name-error\""))
+        #expect(try f.db.scalar("SELECT COUNT(*) FROM ideas_departments WHERE name = '临时工作组'") == 0)
         #expect(f.post(admin, "/ideas/departments", [("name", "销售部"), ("headcount", "12")]).status == 303)
         #expect(f.post(admin, "/ideas/departments", [("name", "销售部"), ("headcount", "15")]).status == 303)
         #expect(try f.db.scalar("SELECT headcount FROM ideas_departments WHERE name = '销售部'") == 15)

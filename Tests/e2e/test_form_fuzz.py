@@ -751,7 +751,8 @@ class World:
         adopted = [submit(self.finance, f"客户档案周报{self.round}"), submit(self.sales_rep, f"销售例会改进{self.round}")]
         self.s.at(datetime.datetime(*M, 22, 10, 0))
         for i, url in enumerate(adopted):
-            chair.submit(url, {"outcome": f"grade{i + 2}", "departments": "销售部,财务部,市场部"}, action="/grade")
+            # RULES §6: the implementing departments are picked from the directory (codes).
+            chair.submit(url, {"outcome": f"grade{i + 2}", "departments": ["sales", "finance", "market"]}, action="/grade")
         # Suggestions the fuzzer submitted last round joined this batch too: all must be graded.
         db = sqlite3.connect(self.s.db_path)
         rest = [i for (i,) in db.execute("SELECT id FROM ideas_suggestions WHERE batch = ? AND outcome IS NULL",
@@ -769,7 +770,7 @@ class World:
             "SELECT id, suggestion_id, department FROM ideas_orders WHERE suggestion_id IN (?, ?)", [int(rid(u)) for u in adopted])}
         db.close()
         a, b = (int(rid(u)) for u in adopted)
-        fresh, issue, planned, confirmed = orders[(a, "销售部")], orders[(a, "财务部")], orders[(a, "市场部")], orders[(b, "销售部")]
+        fresh, issue, planned, confirmed = orders[(a, "sales")], orders[(a, "finance")], orders[(a, "market")], orders[(b, "sales")]
         self.finance.submit(f"/ideas/orders/{issue}/issue", {"kind": "difficulty", "text": "人手不足，需要协调"})
         self.market_manager.submit(f"/ideas/orders/{planned}/plan", {"plan_date": str(self.s.today),      # confirmable today
                                                                       "plan_method": "每周五由内勤汇总"})

@@ -175,7 +175,7 @@ def test_service_flows_through_nginx():
                                               "reason_text": "交货验收时发现规格不符"})
         assert r.status == 303
         rid2 = int(r.header("Location").split("/")[-1])
-        assert f"退货待到达客户处：外省装饰公司 #{rid2}" in rep.get("/").text      # 003 §6.2: 48 h from registration
+        assert f"退货待到达客户处：外省装饰公司 TH{int(rid2):06d}" in rep.get("/").text      # 003 §6.2: 48 h from registration
         at("2026-05-30T23:00:00+08:00")
         rep = login("rep")
         rep.get(f"/service/returns/{rid2}/arrival")
@@ -183,7 +183,7 @@ def test_service_flows_through_nginx():
         assert rep.post(f"/service/returns/{rid2}/arrival", {"arrived_date": "2026-05-30", "arrived_hour": "22", "arrived_minute": "30",
                                                              "note": "与客户仓库核对"}).status == 303
         assert "按时到达" in rep.get(f"/service/returns/{rid2}").text
-        assert f"退货待到达客户处：外省装饰公司 #{rid2}" not in rep.get("/").text
+        assert f"退货待到达客户处：外省装饰公司 TH{int(rid2):06d}" not in rep.get("/").text
         rep.get(f"/service/returns/{rid2}/list")
         assert rep.post(f"/service/returns/{rid2}/list", [
             ("lines.0.product", "实木地板"), ("lines.0.spec", "900×90"), ("lines.0.quantity", "10"), ("lines.0.price", "100"),

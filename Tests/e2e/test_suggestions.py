@@ -64,9 +64,9 @@ def test_suggestion_year_through_nginx():
         chair = s.client()
         chair.login("chair")
         assert "建议箱已开箱" in chair.get("/").text
-        for url, fields in ((a, {"outcome": "grade2", "departments": "销售部"}),
+        for url, fields in ((a, {"outcome": "grade2", "departments": "sales"}),
                             (b, {"outcome": "reserved", "reason": "需各部门调研", "reserve_to": "2026-12"}),
-                            (c3, {"outcome": "grade4", "departments": "销售部"})):
+                            (c3, {"outcome": "grade4", "departments": "sales"})):
             chair.get(url)
             assert chair.post(url + "/grade", fields).status == 303
         chair.get("/ideas/batches/2026-11")
@@ -140,7 +140,7 @@ def test_late_20th_suggestion_joins_next_batch_through_nginx():
         chair = s.client()
         chair.login("chair")
         chair.get(early)
-        assert chair.post(early + "/grade", {"outcome": "grade3", "departments": "销售部"}).status == 303
+        assert chair.post(early + "/grade", {"outcome": "grade3", "departments": "sales"}).status == 303
         chair.get("/ideas/batches/2026-11")
         assert chair.post("/ideas/batches/2026-11/finalize", {}).status == 303
 
@@ -159,7 +159,7 @@ def test_late_20th_suggestion_joins_next_batch_through_nginx():
         chair.login("chair")
         assert "2026 年 12 月建议箱已开箱：1 条待评审" in chair.get("/").text
         chair.get(late)
-        assert chair.post(late + "/grade", {"outcome": "grade2", "departments": "销售部"}).status == 303
+        assert chair.post(late + "/grade", {"outcome": "grade2", "departments": "sales"}).status == 303
         chair.get("/ideas/batches/2026-12")
         r = chair.post("/ideas/batches/2026-12/finalize", {})
         assert r.status == 303 and r.header("Location") == "/ideas/bulletin/2026-12"

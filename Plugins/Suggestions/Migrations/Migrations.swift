@@ -6,5 +6,5 @@ import SalesKit
 /// The ideas module's schema, one file per version (`V1.swift`, …): a new version is a new
 /// file and a line here. Applied in order by the host's migrator, each once.
 enum IdeasMigrations {
-    static let all: [Migration] = [v1, v2, v3]
+    static let all: [Migration] = [v1, v2, v3, v4]
 }
