@@ -122,7 +122,7 @@ enum CustomerPages {
                 try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(id), action: "create", to: "prospect"))
                 return id
             }
-            return .redirect(to: "/crm/customers/\(id)")
+            return .redirect(to: "/crm/customers/\(id)", flash: .ok("潜在客户已登记。"))
         }
     }
 
@@ -138,7 +138,7 @@ enum CustomerPages {
                 try ctx.db.execute(try .update("crm_customers", customerForm, v, extra: ["updated_at": ctx.epoch], id: id))
                 try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(id), action: "edit"))
             }
-            return .redirect(to: "/crm/customers/\(id)")
+            return .redirect(to: "/crm/customers/\(id)", flash: .ok("客户资料已保存。"))
         }
     }
 
@@ -183,7 +183,8 @@ enum CustomerPages {
                 && !apps.contains { ["draft", "investigating", "evaluated", "suspended"].contains($0.string("state") ?? "") },
             canReassign: ctx.can(CustomerDevelopmentModule.reassign),
             applications: apps.map { r in
-                .init(id: r.int("id") ?? 0, stateText: ApplicationPages.stateTitles[r.string("state") ?? ""] ?? "",
+                .init(id: r.int("id") ?? 0, no: ApplicationPages.documentNo(id: r.int("id") ?? 0, createdAt: r.int("created_at"), ctx),
+                      stateText: ApplicationPages.stateTitles[r.string("state") ?? ""] ?? "",
                       at: ctx.displayEpoch(r.int("created_at")))
             },
             ratings: ratings.map { r in
@@ -234,7 +235,7 @@ enum CustomerPages {
                                              from: c.string(column), to: new, reason: reason))
                 }
             }
-            return .redirect(to: "/crm/customers/\(id)")
+            return .redirect(to: "/crm/customers/\(id)", flash: .ok("客户阶段已变更，原因已记录。"))
         }
     }
 
@@ -251,7 +252,7 @@ enum CustomerPages {
             ]) + " RETURNING id")
             try ctx.audit(AuditEntry(entity: "crm.contact", entityID: String(cid), action: "create", to: v.string("kind")))
         }
-        return .redirect(to: "/crm/customers/\(id)#contacts")
+        return .redirect(to: "/crm/customers/\(id)#contacts", flash: .ok("联系记录已添加。"))
     }
 
     static let changeOwner: Handler = { req, ctx in
@@ -279,7 +280,7 @@ enum CustomerPages {
                 try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(id), action: "reassign",
                                          from: String(c.int("owner_id") ?? 0), to: String(newOwner), reason: v.string("reason")))
             }
-            return .redirect(to: "/crm/customers/\(id)")
+            return .redirect(to: "/crm/customers/\(id)", flash: .ok("负责人已调整。"))
         }
     }
 }
@@ -313,6 +314,8 @@ struct CustomerPage: PageModel {
 
     struct Application: TemplateModel {
         var id: Int64
+        /// 申请编号.
+        var no: String
         var stateText: String
         var at: String
     }

@@ -147,7 +147,7 @@ enum SurveyReportPages {
             } catch let e as StorageError where e.kind == .constraint {
                 throw taken     // filed twice at the same moment: UNIQUE (rep_id, quarter, kind) decides
             }
-            return .redirect(to: "/crm/survey-reports/\(id)")
+            return .redirect(to: "/crm/survey-reports/\(id)", flash: .ok("调查报告已提交。"))
         }
     }
 
@@ -170,7 +170,7 @@ enum SurveyReportPages {
                     """)
                 try ctx.audit(AuditEntry(entity: "crm.survey_report", entityID: String(id), action: "edit"))
             }
-            return .redirect(to: "/crm/survey-reports/\(id)")
+            return .redirect(to: "/crm/survey-reports/\(id)", flash: .ok("调查报告已修改。"))
         }
     }
 

@@ -93,7 +93,7 @@ enum VisitDevelopmentPages {
                 try ctx.audit(AuditEntry(entity: "crm.development_report", entityID: String(id), action: "create"))
                 return id
             }
-            return .redirect(to: "/crm/reports/development/\(id)")
+            return .redirect(to: "/crm/reports/development/\(id)", flash: .ok("客户开发报告表已保存。"))
         }
     }
 
@@ -154,7 +154,7 @@ enum VisitDevelopmentPages {
                 try ctx.audit(AuditEntry(entity: "crm.development_report", entityID: String(id), action: "comment",
                                          to: slot.title, reason: v.string("note")))
             }
-            return .redirect(to: "/crm/reports/development/\(id)")
+            return .redirect(to: "/crm/reports/development/\(id)", flash: .ok("批示已保存。"))
         }
     }
 

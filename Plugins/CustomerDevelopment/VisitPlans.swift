@@ -116,7 +116,7 @@ enum VisitPlanPages {
                 try ctx.audit(AuditEntry(entity: "crm.visit_plan", entityID: String(id), action: "create", to: "planned"))
                 return id
             }
-            return .redirect(to: "/crm/visits/plans/\(id)")
+            return .redirect(to: "/crm/visits/plans/\(id)", flash: .ok("拜访计划已保存。"))
         }
     }
 
@@ -140,7 +140,7 @@ enum VisitPlanPages {
                 guard changed == 1 else { throw HTTPError.conflict("该计划已实施或已取消，不能再修改。") }
                 try ctx.audit(AuditEntry(entity: "crm.visit_plan", entityID: String(id), action: "edit"))
             }
-            return .redirect(to: "/crm/visits/plans/\(id)")
+            return .redirect(to: "/crm/visits/plans/\(id)", flash: .ok("拜访计划已修改。"))
         }
     }
 
@@ -189,7 +189,7 @@ enum VisitPlanPages {
                 guard changed == 1 else { throw HTTPError.conflict("该计划已实施或已取消。") }
                 try ctx.audit(AuditEntry(entity: "crm.visit_plan", entityID: String(id), action: "complete", from: "planned", to: "done"))
             }
-            return .redirect(to: "/crm/visits/plans/\(id)")
+            return .redirect(to: "/crm/visits/plans/\(id)", flash: .ok("实施结果已记录。"))
         }
     }
 
@@ -208,7 +208,7 @@ enum VisitPlanPages {
                 try ctx.audit(AuditEntry(entity: "crm.visit_plan", entityID: String(id), action: "cancel", from: "planned",
                                          to: "cancelled", reason: v.string("reason")))
             }
-            return .redirect(to: "/crm/visits/plans/\(id)")
+            return .redirect(to: "/crm/visits/plans/\(id)", flash: .ok("拜访计划已取消，原因已记录。"))
         }
     }
 }
