@@ -127,7 +127,8 @@ enum ApplicationPages {
             },
             .text("customer", "企业名称", sql: "c.name"),
             .init("state", "状态", sql: "a.state") { r, _ in ListCell(stateTitles[r.string("state") ?? ""] ?? "") },
-            .text("applicant", "申请人", sql: "applicant"),
+            // The expression, not its alias: keyset paging puts it in WHERE, where PostgreSQL knows no aliases (#17).
+            .init("applicant", "申请人", sql: "COALESCE(u.display_name, '')", rowKey: "applicant") { r, _ in ListCell(r.string("applicant") ?? "") },
             .text("class", "评级", sql: "c.rating_class"),
             .time("updated", "更新时间", sql: "a.updated_at"),
         ],

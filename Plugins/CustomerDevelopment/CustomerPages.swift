@@ -78,7 +78,8 @@ enum CustomerPages {
             .text("class", "评级", sql: "c.rating_class"),
             .text("stage", "阶段", sql: "c.stage"),
             .init("city", "所在地", sql: "c.city") { r, _ in ListCell((r.string("city") ?? "") + (r.bool("in_city") ? "（市内）" : "（市外）")) },
-            .text("owner", "负责人", sql: "owner_name"),
+            // The expression, not its alias: keyset paging puts it in WHERE, where PostgreSQL knows no aliases (#17).
+            .init("owner", "负责人", sql: "COALESCE(u.display_name, '')", rowKey: "owner_name") { r, _ in ListCell(r.string("owner_name") ?? "") },
             .time("rated", "最近评定", sql: "c.rated_at"),
         ],
         filters: [

@@ -86,7 +86,8 @@ enum SurveyReportPages {
             .init("subject", "调查范围与对象", sql: "s.subject") { r, _ in
                 ListCell(r.string("subject") ?? "", href: "/crm/survey-reports/\(r.int("id") ?? 0)")
             },
-            .text("rep", "填报人", sql: "rep_name"),
+            // The expression, not its alias: keyset paging puts it in WHERE, where PostgreSQL knows no aliases (#17).
+            .init("rep", "填报人", sql: "COALESCE(u.display_name, '')", rowKey: "rep_name") { r, _ in ListCell(r.string("rep_name") ?? "") },
             .time("updated", "提交时间", sql: "s.updated_at"),
         ],
         filters: [

@@ -56,7 +56,8 @@ enum VisitDevelopmentPages {
             .text("customer", "客户名称", sql: "r.customer_name"),
             .text("handler", "主办人员", sql: "r.handler"),
             .init("amount", "第一次交易额", sql: "r.first_amount_fen") { r, _ in ListCell(r.int("first_amount_fen").map { Money.format($0) } ?? "") },
-            .text("reporter", "报告者", sql: "reporter_name"),
+            // The expression, not its alias: keyset paging puts it in WHERE, where PostgreSQL knows no aliases (#17).
+            .init("reporter", "报告者", sql: "COALESCE(u.display_name, '')", rowKey: "reporter_name") { r, _ in ListCell(r.string("reporter_name") ?? "") },
             .init("status", "批示", sql: "r.manager_at", sortable: false) { r, _ in ListCell(commentStatus(r)) },
         ],
         filters: [

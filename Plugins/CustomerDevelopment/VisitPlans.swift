@@ -60,7 +60,8 @@ enum VisitPlanPages {
                          href: r.string("state") == "planned" ? "/crm/visits/plans/\(r.int("id") ?? 0)/complete" : nil)
             },
             .text("actual", "实际日期", sql: "p.actual_date"),
-            .text("rep", "填写人", sql: "rep_name"),
+            // The expression, not its alias: keyset paging puts it in WHERE, where PostgreSQL knows no aliases (#17).
+            .init("rep", "填写人", sql: "COALESCE(u.display_name, '')", rowKey: "rep_name") { r, _ in ListCell(r.string("rep_name") ?? "") },
         ],
         filters: [
             .search("q", "客户名称") { s, _ in "c.name LIKE \("%" + s + "%")" },

@@ -134,3 +134,18 @@ import SalesTesting
         #expect(rep.get("/crm/applications/\(aid)/survey").body.contains("认定申请 \(no)"))
     }
 }
+
+/// Issue #17 (PostgreSQL is coming): the module's declarative lists sort and page (keyset) by SQL
+/// expressions only — a result alias in the seek condition's WHERE is an SQLite-only leniency.
+@Suite struct PortableListTests {
+    @Test("#17: every sortable column of the module's ListPages is a qualified column or an expression, never a bare result alias")
+    func sortColumnsAreExpressions() {
+        let pages = [CustomerPages.listPage, ApplicationPages.listPage, RatingReview.listPage, SurveyReportPages.listPage,
+                     VisitDevelopmentPages.listPage, VisitPlanPages.listPage]
+        for page in pages {
+            for c in page.spec.columns where c.sortable {
+                #expect(c.sql.contains(".") || c.sql.contains("("), "\(page.spec.columns.map(\.key)) sorts \(c.key) by the alias \(c.sql)")
+            }
+        }
+    }
+}
