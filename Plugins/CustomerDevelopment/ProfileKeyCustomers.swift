@@ -231,12 +231,16 @@ enum KeyCustomerPages {
             let user = try ctx.requireUser()
             let target = try v.requireMoney("sales_target")
             let texts = ["reason", "actions", "service_manager_advice", "gm_advice"].map { ($0, v.string($0)) }
+            var unchanged = false
             try ctx.db.transaction {
                 if let key {
                     var changed: [String] = []
                     if key.int("sales_target_fen") != target { changed.append("销售额目标") }
                     for (name, value) in texts where key.string(name) != value { changed.append(form.field(name)?.label ?? name) }
-                    if active && changed.isEmpty { return }   // nothing changed: nothing to record
+                    if active && changed.isEmpty {   // nothing changed: nothing to record
+                        unchanged = true
+                        return
+                    }
                     try ctx.db.execute("""
                         UPDATE crm_key_customers SET active = 1, sales_target_fen = \(target), reason = \(v.string("reason")),
                             actions = \(v.string("actions")), service_manager_advice = \(v.string("service_manager_advice")),
@@ -264,7 +268,8 @@ enum KeyCustomerPages {
                                              reason: "销售额目标 \(Money.format(target))；原因：\(v.string("reason"))"))
                 }
             }
-            return .redirect(to: "/crm/key-customers/\(cid)", flash: .ok("重点客户管理表已保存。"))
+            return .redirect(to: "/crm/key-customers/\(cid)",
+                             flash: unchanged ? .info("重点客户管理表没有变化。") : .ok("重点客户管理表已保存。"))
         }
     }
 

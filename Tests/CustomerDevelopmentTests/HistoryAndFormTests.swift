@@ -89,6 +89,10 @@ import SalesTesting
         let page = boss.get("/crm/key-customers/\(cid)").body
         #expect(page.contains("重点客户管理表已保存。"))
         #expect(page.contains("办理记录") && page.contains("设为重点客户") && page.contains("王主管"))
+        // Saved again unchanged: told so, nothing recorded.
+        #expect(boss.submit("/crm/key-customers/\(cid)", [("sales_target", "100000"), ("reason", "销量大")]).status == 303)
+        #expect(boss.get("/crm/key-customers/\(cid)").body.contains("重点客户管理表没有变化。"))
+        #expect(try f.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'crm.key_customer' AND entity_id = \(String(cid))") == 1)
     }
 
     @Test("#16 point 9/10: the 认定申请表 is laid out in the paper form's sections, every field of the schema present once; 422 keeps the layout and the values")
