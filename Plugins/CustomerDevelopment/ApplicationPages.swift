@@ -153,9 +153,7 @@ enum ApplicationPages {
     /// `XKSQ-<year it was made, company time zone>-<id, at least 4 digits>` (新客户认定申请), e.g.
     /// `XKSQ-2026-0007`. Unique through the id, so never reused; no raw id is shown alone (#16).
     static func documentNo(id: Int64, createdAt: Int64?, _ ctx: Context) -> String {
-        let year = createdAt.map { LocalDate(date: Date(timeIntervalSince1970: Double($0)), timeZone: ctx.timeZone).year } ?? ctx.today.year
-        let digits = String(id)
-        return "XKSQ-\(year)-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+        DocumentNo.make("XKSQ", id: id, createdAt: createdAt, ctx)
     }
 
     static func view(_ app: Row, _ ctx: Context) throws -> ApplicationView {

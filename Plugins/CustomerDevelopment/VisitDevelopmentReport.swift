@@ -114,6 +114,7 @@ enum VisitDevelopmentPages {
     /// The 客户开发报告表 as on paper (`visit-dev-table`), for the page and its print.
     static func table(_ r: Row, _ ctx: Context) -> VisitDevTable {
         VisitDevTable(
+            no: DocumentNo.make("KFBG", id: r.int("id") ?? 0, createdAt: r.int("created_at"), ctx),
             r: .init(id: r.int("id") ?? 0, customer_id: r.int("customer_id") ?? 0, customer_name: r.string("customer_name") ?? "",
                      phone: r.string("phone") ?? "", address: r.string("address") ?? "", handler: r.string("handler") ?? "",
                      products: r.string("products") ?? "", first_product: r.string("first_product") ?? "",
@@ -169,6 +170,8 @@ enum VisitDevelopmentPages {
 
 /// The 客户开发报告表 as on paper: what `visit-dev-table` prints (`{{#table}}` around it).
 struct VisitDevTable: TemplateModel {
+    /// 编号 (`DocumentNo`, KFBG-…).
+    var no: String
     var r: Report
     var amount: String
     var createdAt: String

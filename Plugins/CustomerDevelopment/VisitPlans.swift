@@ -148,7 +148,7 @@ enum VisitPlanPages {
     static let detail: Handler = { req, ctx in
         let (p, c) = try load(try req.id(), ctx)
         return ctx.render(VisitPlanPage(
-            p: VisitPlanView(p), c: CustomerView(c),
+            p: VisitPlanView(p), no: DocumentNo.make("KFJH", id: p.int("id") ?? 0, createdAt: p.int("created_at"), ctx), c: CustomerView(c),
             kindText: kindTitle(p.string("kind")),
             stateText: stateTitles[p.string("state") ?? ""] ?? "",
             open: p.string("state") == "planned",
@@ -247,6 +247,8 @@ struct VisitPlanView: TemplateModel {
 struct VisitPlanPage: PageModel {
     static let template = "visit-plan"
     var p: VisitPlanView
+    /// 编号 (`DocumentNo`, KFJH-…).
+    var no: String
     var c: CustomerView
     var kindText: String
     var stateText: String

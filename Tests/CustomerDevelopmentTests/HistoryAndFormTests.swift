@@ -137,6 +137,27 @@ import SalesTesting
         #expect(rep.get("/crm/customers/\(cid)").body.contains("认定申请 \(no)"))
         #expect(rep.get("/crm/applications/\(aid)/survey").body.contains("认定申请 \(no)"))
     }
+
+    @Test("#16: the 新客户开发计划及实施表 and the 客户开发报告表 show their document numbers (KFJH-/KFBG-<year>-NNNN), not a bare id")
+    func visitDocumentNumbers() throws {
+        let rep = f.client("rep1")
+        let cid = try f.createCustomer(rep, "编号拜访公司")
+        func no(_ prefix: String, _ id: Int64) -> String {
+            "\(prefix)-\(CRMFixture.year)-" + String(repeating: "0", count: max(0, 4 - String(id).count)) + String(id)
+        }
+        rep.get("/crm/visits/plans/new")
+        let pid = try CRMFixture.id(rep.submit("/crm/visits/plans/new", [("customer_id", String(cid)), ("kind", "visit"),
+                                                                          ("planned_date", LocalDate(date: Date(), timeZone: CRMFixture.zone).description),
+                                                                          ("purpose", "介绍新产品")]), after: "/crm/visits/plans/")
+        let plan = rep.get("/crm/visits/plans/\(pid)").body
+        #expect(plan.contains("编号：\(no("KFJH", pid))"))
+        #expect(plan.contains("拜访计划已保存。"))
+        rep.get("/crm/reports/development/new")
+        let did = try CRMFixture.id(rep.submit("/crm/reports/development/new", [("customer_id", String(cid)), ("handler", "张专员"),
+                                                                                ("process", "多次拜访")]), after: "/crm/reports/development/")
+        #expect(rep.get("/crm/reports/development/\(did)").body.contains("编号：\(no("KFBG", did))"))
+        #expect(rep.get("/crm/reports/development/\(did)/print").body.contains("编号：\(no("KFBG", did))"))
+    }
 }
 
 /// Issue #17 (PostgreSQL is coming): the module's declarative lists sort and page (keyset) by SQL
