@@ -239,6 +239,51 @@ enum ApplicationPages {
         }
     }
 
+    /// The sections of the paper 新客户认定申请表 (002 §5) and their fields, in order: the page,
+    /// the print view and the form (`application-form`) follow them.
+    static let paperSections: [(title: String, fields: [String])] = [
+        ("企业概况", ["company_name", "nature", "founded", "trade_since", "legal_rep", "capital", "location", "postcode", "address",
+                  "phone", "fax", "hq", "factory", "store", "scale", "employees", "avg_age", "shareholders"]),
+        ("近期业绩", ["results"]),
+        ("客户和产品的销售额", ["main_customers", "main_products"]),
+        ("工厂与供货条件", ["land_area", "land_owned", "building_area", "building_owned", "supply_catalog", "annual_supply"]),
+        ("交易理由与基本方针", ["trade_reason", "trade_policy"]),
+        ("支付条件", ["pay_cash_pct", "pay_check_pct", "pay_days", "bank"]),
+        ("选择原则与备注", ["principles", "remarks"]),
+    ]
+
+    /// A stored form for display and print, laid out like paper (#16): in `paper`'s sections (one
+    /// untitled section of every field when nil), short fields two to a line, rows, long texts and
+    /// checklists across the line. `keep` leaves fields out (e.g. the empty ones).
+    static func groups(_ data: FormData, of schema: FormSchema = form, in paper: [(title: String, fields: [String])]? = nil,
+                       keep: (ApplicationSection) -> Bool = { _ in true }) -> [DocumentGroup] {
+        let fields = schema.blank(data).view().fields
+        var byName: [String: (section: ApplicationSection, wide: Bool)] = [:]
+        for (f, s) in zip(fields, sections(data, of: schema)) where keep(s) {
+            byName[f.name] = (s, f.isRows || f.isTextarea || f.isMultiSelect)
+        }
+        let layout = paper ?? [("", fields.map(\.name))]
+        return layout.compactMap { title, names in
+            var lines: [DocumentLine] = []
+            var pending: ApplicationSection?
+            for name in names {
+                guard let (s, wide) = byName[name] else { continue }
+                if wide {
+                    if let p = pending { lines.append(DocumentLine(isWide: false, pairs: [p])) }
+                    pending = nil
+                    lines.append(DocumentLine(isWide: true, pairs: [s]))
+                } else if let p = pending {
+                    lines.append(DocumentLine(isWide: false, pairs: [p, s]))
+                    pending = nil
+                } else {
+                    pending = s
+                }
+            }
+            if let p = pending { lines.append(DocumentLine(isWide: false, pairs: [p])) }
+            return lines.isEmpty ? nil : DocumentGroup(title: title, hasTitle: !title.isEmpty, lines: lines)
+        }
+    }
+
     /// A field's value as printed: money as `1,234.50`, everything else as typed.
     static func display(_ value: String, isMoney: Bool) -> String {
         if isMoney, let fen = Money.parse(value) { return Money.format(fen) }
@@ -250,7 +295,7 @@ enum ApplicationPages {
         var c: CustomerView
         var stateText: String
         var hasCode: Bool
-        var sections: [ApplicationSection]
+        var groups: [DocumentGroup]
         var rating: ApplicationRating?
         var state: State
         /// The customer's class in force (RULES §6), `未评定` when none.
@@ -272,14 +317,16 @@ enum ApplicationPages {
         return Shown(
             app: try view(app, ctx), c: CustomerView(c),
             stateText: stateTitles[state.rawValue] ?? "", hasCode: c.string("code") != nil,
-            sections: sections(try URLEncoding.parse(app.string("data") ?? "")),
+            groups: groups(try URLEncoding.parse(app.string("data") ?? ""), in: paperSections),
             rating: rating.map { r in
                 ApplicationRating(id: r.int("id") ?? 0, total: r.string("total") ?? "", rating_class: r.string("rating_class") ?? "",
                                   classTitle: Rating.classTitles[r.string("rating_class") ?? ""] ?? "",
                                   stateText: RatingReview.stateTitles[r.string("state") ?? ""] ?? "")
             },
             state: state, inForce: RatingPages.classText(c.string("rating_class")),
-            survey: try survey.map { DocumentView(sections: sections(try URLEncoding.parse($0.string("data") ?? ""), of: CreditSurvey.form)) },
+            survey: try survey.map {
+                DocumentView(groups: groups(try URLEncoding.parse($0.string("data") ?? ""), of: CreditSurvey.form, in: CreditSurvey.paperSections))
+            },
             surveyText: survey.map { s in
                 "调查结论：\(CreditSurvey.conclusionTitles[s.string("conclusion") ?? ""] ?? "") · 调查人 \(s.string("surveyor") ?? "") · \(ctx.displayEpoch(s.int("updated_at")))"
             } ?? "尚未填写新客户信用调查表（002 第9条）。",
@@ -295,7 +342,7 @@ enum ApplicationPages {
             ApplicationPage.Action(action: t.action, title: t.title, needsReason: t.requiresReason)
         }
         return ctx.render(ApplicationPage(
-            app: s.app, c: s.c, stateText: s.stateText, hasCode: s.hasCode, sections: s.sections,
+            app: s.app, c: s.c, stateText: s.stateText, hasCode: s.hasCode, groups: s.groups,
             rating: s.rating, hasRating: s.rating != nil, inForce: s.inForce, survey: s.survey, surveyText: s.surveyText,
             canSurvey: CreditSurvey.openStates.contains(s.state.rawValue), surveyMissing: s.surveyMissing,
             canRate: s.state == .investigating, canEdit: s.state == .draft || s.state == .investigating,
@@ -306,7 +353,7 @@ enum ApplicationPages {
     static let print: Handler = { req, ctx in
         let s = try shown(req, ctx)
         return ctx.render(ApplicationPrintPage(
-            app: s.app, c: s.c, stateText: s.stateText, hasCode: s.hasCode, sections: s.sections,
+            app: s.app, c: s.c, stateText: s.stateText, hasCode: s.hasCode, groups: s.groups,
             rating: s.rating, hasRating: s.rating != nil, survey: s.survey, surveyText: s.surveyText,
             printedAt: ctx.display(ctx.now)), title: "新客户认定申请表")
     }
@@ -445,6 +492,19 @@ struct ApplicationRating: TemplateModel {
     var stateText: String
 }
 
+/// A section of a stored form as shown (`application-sections`): its title and its lines.
+struct DocumentGroup: TemplateModel {
+    var title: String
+    var hasTitle: Bool
+    var lines: [DocumentLine]
+}
+
+/// One line of a `DocumentGroup`: two short fields side by side, or one wide field across.
+struct DocumentLine: TemplateModel {
+    var isWide: Bool
+    var pairs: [ApplicationSection]
+}
+
 /// One field of the application as shown and printed (`application-sections`): a value, or
 /// for a rows field a small table.
 struct ApplicationSection: TemplateModel {
@@ -471,7 +531,8 @@ struct ApplicationPage: PageModel {
     var c: CustomerView
     var stateText: String
     var hasCode: Bool
-    var sections: [ApplicationSection]
+    /// The application's fields in the paper form's sections.
+    var groups: [DocumentGroup]
     var rating: ApplicationRating?
     var hasRating: Bool
     /// The customer's class in force, which approval uses (RULES §6).
@@ -503,7 +564,8 @@ struct ApplicationPrintPage: PageModel {
     var c: CustomerView
     var stateText: String
     var hasCode: Bool
-    var sections: [ApplicationSection]
+    /// The application's fields in the paper form's sections.
+    var groups: [DocumentGroup]
     var rating: ApplicationRating?
     var hasRating: Bool
     var survey: DocumentView?

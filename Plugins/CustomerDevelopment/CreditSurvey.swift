@@ -64,6 +64,15 @@ enum CreditSurvey {
         }
     }])
 
+    /// The survey's parts as the page and print show them (the form's own order).
+    static let paperSections: [(title: String, fields: [String])] = [
+        ("调查概况", ["survey_date", "methods", "informants"]),
+        ("信用", ["past_credit", "payment_attitude", "cashing", "arrears"]),
+        ("经营", ["business_policy", "business_status", "industry_position"]),
+        ("财务能力", ["banks", "financial_mgmt", "funds", "agency_info"]),
+        ("结论", ["conclusion", "credit_limit", "unclear_points", "remarks"]),
+    ]
+
     static let conclusionTitles = Dictionary(uniqueKeysWithValues: conclusions.map { ($0.value, $0.label) })
 
     static let missingMessage = "提交客户评定报告前，须先完成新客户信用调查表（002 第9条）：请在申请页「新客户信用调查表」处填写。"
@@ -150,7 +159,7 @@ struct CreditSurveyFormPage: PageModel {
     var form: FormView
 }
 
-/// A stored document shown by field (`crm/application-sections`).
+/// A stored document shown by field (`crm/application-sections`), in sections.
 struct DocumentView: TemplateModel {
-    var sections: [ApplicationSection]
+    var groups: [DocumentGroup]
 }

@@ -68,9 +68,9 @@ enum CustomerInfoPages {
     /// What the customer page shows: the filled fields by section, and who updated them when.
     static func shown(_ customerID: Int64, _ ctx: Context) throws -> (DocumentView, String)? {
         guard let row = try load(customerID, ctx) else { return nil }
-        let all = ApplicationPages.sections(try URLEncoding.parse(row.string("data") ?? ""), of: form)
-        let filled = all.filter { $0.isRows ? $0.hasRows : !$0.value.isEmpty }
-        return (DocumentView(sections: filled), "\(row.string("by_name") ?? "") 更新于 \(ctx.displayEpoch(row.int("updated_at")))")
+        let filled = ApplicationPages.groups(try URLEncoding.parse(row.string("data") ?? ""), of: form,
+                                             keep: { $0.isRows ? $0.hasRows : !$0.value.isEmpty })
+        return (DocumentView(groups: filled), "\(row.string("by_name") ?? "") 更新于 \(ctx.displayEpoch(row.int("updated_at")))")
     }
 
     static let edit: Handler = { req, ctx in

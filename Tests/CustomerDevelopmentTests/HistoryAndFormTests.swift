@@ -124,6 +124,31 @@ import SalesTesting
         #expect(bad.body.contains("value=\"20A\"") && bad.body.contains("value=\"传真号\"") && bad.body.contains("value=\"30\""))
     }
 
+    @Test("#16 point 9/10: the application page and print show the 认定申请表 in the paper form's sections, two short fields a line; every field of the form and of the survey is in exactly one section")
+    func applicationShownInSections() throws {
+        for (schema, paper) in [(ApplicationPages.form, ApplicationPages.paperSections), (CreditSurvey.form, CreditSurvey.paperSections)] {
+            let placed = paper.flatMap(\.fields)
+            #expect(placed.sorted() == schema.fields.map(\.name).sorted(), "every field once: \(placed)")
+        }
+        let rep = f.client("rep1")
+        let cid = try f.createCustomer(rep, "分节公司")
+        let aid = try f.apply(rep, cid, "分节公司")
+        #expect(f.survey(rep, aid).status == 303)
+        for path in ["/crm/applications/\(aid)", "/crm/applications/\(aid)/print"] {
+            let page = rep.get(path).body
+            for titles in [ApplicationPages.paperSections.map(\.title), CreditSurvey.paperSections.map(\.title)] {
+                var at = page.startIndex
+                for title in titles {
+                    let r = try #require(page.range(of: "<h3>\(title)</h3>", range: at..<page.endIndex), "\(path): \(title) missing or out of order")
+                    at = r.upperBound
+                }
+            }
+            // Two short fields on one line, as on paper.
+            #expect(page.contains("<tr><th>企业名称</th><td>分节公司</td><th>企业性质</th><td>中外合资</td></tr>"), "\(path)")
+            #expect(page.contains("董事长"))
+        }
+    }
+
     @Test("#16: an application is named by its document number (申请编号 XKSQ-<year>-NNNN), never by a bare id")
     func applicationDocumentNumber() throws {
         let rep = f.client("rep1")
