@@ -125,7 +125,7 @@ enum CreditSurvey {
         let initial = try existing.map { try URLEncoding.parse($0.string("data") ?? "") }
             ?? FormData([("survey_date", ctx.today.description)])
         return try ctx.handleForm(form, title: "新客户信用调查表", initial: initial, page: { form in
-            CreditSurveyFormPage(app: try ApplicationPages.view(app, ctx), c: CustomerView(c), form: form)
+            try CreditSurveyFormPage(app: try ApplicationPages.view(app, ctx), c: CustomerView(c), form: form)
         }) { v in
             let user = try ctx.requireUser()
             let conclusion = v.string("conclusion")
@@ -157,6 +157,21 @@ struct CreditSurveyFormPage: PageModel {
     var app: ApplicationView
     var c: CustomerView
     var form: FormView
+    var field: Fields
+
+    init(app: ApplicationView, c: CustomerView, form: FormView) throws {
+        self.app = app
+        self.c = c
+        self.form = form
+        field = try form.fields(as: Fields.self)
+    }
+
+    /// Every field of `CreditSurvey.form`, named as the field, laid out in `paperSections`.
+    struct Fields: TemplateModel {
+        var survey_date, methods, informants, past_credit, payment_attitude, cashing, arrears: FieldView
+        var business_policy, business_status, industry_position, banks, funds, financial_mgmt, agency_info: FieldView
+        var unclear_points, conclusion, credit_limit, remarks: FieldView
+    }
 }
 
 /// A stored document shown by field (`crm/application-sections`), in sections.

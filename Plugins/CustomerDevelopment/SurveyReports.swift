@@ -142,7 +142,8 @@ enum SurveyReportPages {
                         VALUES (\(user.id), \(quarter.key), \(kind), \(v.string("subject")), \(v.string("findings")), \(v.string("opportunities")),
                                 \(v.string("risks")), \(v.string("measures")), \(ctx.epoch), \(ctx.epoch)) RETURNING id
                         """)
-                    try ctx.audit(AuditEntry(entity: "crm.survey_report", entityID: String(id), action: "create", to: "\(quarter.key) \(kind)"))
+                    try ctx.audit(AuditEntry(entity: "crm.survey_report", entityID: String(id), action: "create",
+                                             to: "\(quarter.title)\(kindTitles[kind] ?? kind)"))   // read as written in the 办理记录 (#16)
                     return id
                 }
             } catch let e as StorageError where e.kind == .constraint {

@@ -149,6 +149,25 @@ import SalesTesting
         }
     }
 
+    @Test("#16 point 9/10: the 新客户信用调查表 form is laid out in its sections, every field of the schema present once")
+    func surveyFormLayout() throws {
+        let rep = f.client("rep1")
+        let cid = try f.createCustomer(rep, "调查版式公司")
+        let aid = try f.apply(rep, cid, "调查版式公司")
+        let page = rep.get("/crm/applications/\(aid)/survey").body
+        var at = page.startIndex
+        for title in CreditSurvey.paperSections.map(\.title) {
+            let r = try #require(page.range(of: "<h2>\(title)</h2>", range: at..<page.endIndex), "section \(title) missing or out of order")
+            at = r.upperBound
+        }
+        for field in CreditSurvey.form.fields {
+            var isMulti = false
+            if case .multiSelect = field.kind { isMulti = true }
+            #expect(page.contains("name=\"\(field.name)\""), "field \(field.name) missing")
+            if !isMulti { #expect(page.components(separatedBy: "name=\"\(field.name)\"").count == 2, "field \(field.name) twice") }
+        }
+    }
+
     @Test("#16: an application is named by its document number (申请编号 XKSQ-<year>-NNNN), never by a bare id")
     func applicationDocumentNumber() throws {
         let rep = f.client("rep1")
