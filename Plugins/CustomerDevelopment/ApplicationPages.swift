@@ -30,6 +30,14 @@ enum ApplicationPages {
         .init("close", from: [.suspended], to: .closed, permission: CustomerDevelopmentModule.approve, requiresReason: true, title: "关闭"),
     ])
 
+    /// The confirmation after each step of the flow (#16: a flash, never a URL parameter).
+    static let actionDone = [
+        "submit": "申请已提交，开始信用调查。", "evaluate": "客户评定报告已提交，等待销售主管审核。",
+        "approve": "申请已批准，客户已获得客户代码。", "reject": "申请已驳回，原因已记录。",
+        "return": "申请已退回补充调查，原因已记录。", "suspend": "申请已因信用问题中止，原因已记录。",
+        "resume": "已恢复调查，原因已记录。", "close": "申请已关闭，原因已记录。",
+    ]
+
     static let natureChoices = ["中外合资", "国有", "大型民营", "中型民营", "小型民营", "其他"].map { Choice($0, $0) }
     static let ownChoices = [Choice("own", "自有"), Choice("rent", "租用")]
     /// Selection principles (002 §4), a checklist on the application.
@@ -108,18 +116,19 @@ enum ApplicationPages {
     static let listPage = ListPage(
         title: "新客户认定申请", path: "/crm/applications",
         select: """
-            a.id, a.state, a.updated_at, c.id AS customer_id, c.name, c.rating_class, COALESCE(u.display_name, '') AS applicant
+            a.id, a.state, a.created_at, a.updated_at, c.id AS customer_id, c.name, c.rating_class, COALESCE(u.display_name, '') AS applicant
             """,
         from: "crm_applications a JOIN crm_customers c ON c.id = a.customer_id LEFT JOIN users u ON u.id = a.applicant_id",
         scope: { ctx in try Visibility.filter(ctx) },
         columns: [
-            .init("id", "编号", sql: "a.id") { r, _ in
+            .init("id", "申请编号", sql: "a.id") { r, ctx in
                 let id = r.int("id") ?? 0
-                return ListCell(String(id), href: "/crm/applications/\(id)")
+                return ListCell(documentNo(id: id, createdAt: r.int("created_at"), ctx), href: "/crm/applications/\(id)")
             },
             .text("customer", "企业名称", sql: "c.name"),
             .init("state", "状态", sql: "a.state") { r, _ in ListCell(stateTitles[r.string("state") ?? ""] ?? "") },
-            .text("applicant", "申请人", sql: "applicant"),
+            // The expression, not its alias: keyset paging puts it in WHERE, where PostgreSQL knows no aliases (#17).
+            .init("applicant", "申请人", sql: "COALESCE(u.display_name, '')", rowKey: "applicant") { r, _ in ListCell(r.string("applicant") ?? "") },
             .text("class", "评级", sql: "c.rating_class"),
             .time("updated", "更新时间", sql: "a.updated_at"),
         ],
@@ -138,6 +147,18 @@ enum ApplicationPages {
             """) else { throw HTTPError.notFound }
         let customer = try Visibility.customer(app.int("customer_id") ?? 0, ctx)
         return (app, customer)
+    }
+
+    /// The application's document number (申请编号), shown wherever the application is named:
+    /// `XKSQ-<year it was made, company time zone>-<id, at least 4 digits>` (新客户认定申请), e.g.
+    /// `XKSQ-2026-0007`. Unique through the id, so never reused; no raw id is shown alone (#16).
+    static func documentNo(id: Int64, createdAt: Int64?, _ ctx: Context) -> String {
+        DocumentNo.make("XKSQ", id: id, createdAt: createdAt, ctx)
+    }
+
+    static func view(_ app: Row, _ ctx: Context) throws -> ApplicationView {
+        let id = try app.requireInt("id")
+        return ApplicationView(id: id, no: documentNo(id: id, createdAt: app.int("created_at"), ctx), applicant: app.string("applicant") ?? "")
     }
 
     static func initial(for c: Row) -> FormData {
@@ -162,7 +183,7 @@ enum ApplicationPages {
             throw HTTPError.conflict("该客户已是正式客户，或已有进行中的认定申请。")
         }
         return try ctx.handleForm(form, title: "新客户认定申请表", initial: initial(for: c),
-                                  page: { form in ApplicationFormPage(c: CustomerView(c), form: form) }) { v in
+                                  page: { form in try ApplicationFormPage(c: CustomerView(c), form: form) }) { v in
             let user = try ctx.requireUser()
             let id: Int64 = try ctx.db.transaction {
                 let id = try ctx.db.insert("""
@@ -172,7 +193,7 @@ enum ApplicationPages {
                 try ctx.audit(AuditEntry(entity: "crm.application", entityID: String(id), action: "create", to: "draft"))
                 return id
             }
-            return .redirect(to: "/crm/applications/\(id)")
+            return .redirect(to: "/crm/applications/\(id)", flash: .ok("认定申请表已保存为草稿。"))
         }
     }
 
@@ -184,12 +205,12 @@ enum ApplicationPages {
         }
         let saved = try URLEncoding.parse(app.string("data") ?? "")
         return try ctx.handleForm(form, title: "修改新客户认定申请表", initial: saved,
-                                  page: { form in ApplicationFormPage(c: CustomerView(c), form: form) }) { _ in
+                                  page: { form in try ApplicationFormPage(c: CustomerView(c), form: form) }) { _ in
             try ctx.db.transaction {
                 try ctx.db.execute("UPDATE crm_applications SET data = \(stored(req.form)), updated_at = \(ctx.epoch) WHERE id = \(id)")
                 try ctx.audit(AuditEntry(entity: "crm.application", entityID: String(id), action: "edit"))
             }
-            return .redirect(to: "/crm/applications/\(id)")
+            return .redirect(to: "/crm/applications/\(id)", flash: .ok("申请表已修改。"))
         }
     }
 
@@ -218,6 +239,51 @@ enum ApplicationPages {
         }
     }
 
+    /// The sections of the paper 新客户认定申请表 (002 §5) and their fields, in order: the page,
+    /// the print view and the form (`application-form`) follow them.
+    static let paperSections: [(title: String, fields: [String])] = [
+        ("企业概况", ["company_name", "nature", "founded", "trade_since", "legal_rep", "capital", "location", "postcode", "address",
+                  "phone", "fax", "hq", "factory", "store", "scale", "employees", "avg_age", "shareholders"]),
+        ("近期业绩", ["results"]),
+        ("客户和产品的销售额", ["main_customers", "main_products"]),
+        ("工厂与供货条件", ["land_area", "land_owned", "building_area", "building_owned", "supply_catalog", "annual_supply"]),
+        ("交易理由与基本方针", ["trade_reason", "trade_policy"]),
+        ("支付条件", ["pay_cash_pct", "pay_check_pct", "pay_days", "bank"]),
+        ("选择原则与备注", ["principles", "remarks"]),
+    ]
+
+    /// A stored form for display and print, laid out like paper (#16): in `paper`'s sections (one
+    /// untitled section of every field when nil), short fields two to a line, rows, long texts and
+    /// checklists across the line. `keep` leaves fields out (e.g. the empty ones).
+    static func groups(_ data: FormData, of schema: FormSchema = form, in paper: [(title: String, fields: [String])]? = nil,
+                       keep: (ApplicationSection) -> Bool = { _ in true }) -> [DocumentGroup] {
+        let fields = schema.blank(data).view().fields
+        var byName: [String: (section: ApplicationSection, wide: Bool)] = [:]
+        for (f, s) in zip(fields, sections(data, of: schema)) where keep(s) {
+            byName[f.name] = (s, f.isRows || f.isTextarea || f.isMultiSelect)
+        }
+        let layout = paper ?? [("", fields.map(\.name))]
+        return layout.compactMap { title, names in
+            var lines: [DocumentLine] = []
+            var pending: ApplicationSection?
+            for name in names {
+                guard let (s, wide) = byName[name] else { continue }
+                if wide {
+                    if let p = pending { lines.append(DocumentLine(isWide: false, pairs: [p])) }
+                    pending = nil
+                    lines.append(DocumentLine(isWide: true, pairs: [s]))
+                } else if let p = pending {
+                    lines.append(DocumentLine(isWide: false, pairs: [p, s]))
+                    pending = nil
+                } else {
+                    pending = s
+                }
+            }
+            if let p = pending { lines.append(DocumentLine(isWide: false, pairs: [p])) }
+            return lines.isEmpty ? nil : DocumentGroup(title: title, hasTitle: !title.isEmpty, lines: lines)
+        }
+    }
+
     /// A field's value as printed: money as `1,234.50`, everything else as typed.
     static func display(_ value: String, isMoney: Bool) -> String {
         if isMoney, let fen = Money.parse(value) { return Money.format(fen) }
@@ -229,7 +295,7 @@ enum ApplicationPages {
         var c: CustomerView
         var stateText: String
         var hasCode: Bool
-        var sections: [ApplicationSection]
+        var groups: [DocumentGroup]
         var rating: ApplicationRating?
         var state: State
         /// The customer's class in force (RULES §6), `未评定` when none.
@@ -237,6 +303,8 @@ enum ApplicationPages {
         /// The 新客户信用调查表 (002 §9), nil while not filled in.
         var survey: DocumentView?
         var surveyText: String
+        /// The survey is missing and 提交客户评定报告 waits for it (002 §9, `CreditSurvey.isRequired`).
+        var surveyMissing: Bool
     }
 
     /// What the application page and its print show.
@@ -247,47 +315,45 @@ enum ApplicationPages {
         let survey = try CreditSurvey.load(applicationID: id, ctx)
         let rating = try ctx.db.first("SELECT id, total, rating_class, rated_at, state FROM crm_ratings WHERE application_id = \(id) ORDER BY rated_at DESC, id DESC")
         return Shown(
-            app: ApplicationView(id: id, applicant: app.string("applicant") ?? ""), c: CustomerView(c),
+            app: try view(app, ctx), c: CustomerView(c),
             stateText: stateTitles[state.rawValue] ?? "", hasCode: c.string("code") != nil,
-            sections: sections(try URLEncoding.parse(app.string("data") ?? "")),
+            groups: groups(try URLEncoding.parse(app.string("data") ?? ""), in: paperSections),
             rating: rating.map { r in
                 ApplicationRating(id: r.int("id") ?? 0, total: r.string("total") ?? "", rating_class: r.string("rating_class") ?? "",
                                   classTitle: Rating.classTitles[r.string("rating_class") ?? ""] ?? "",
                                   stateText: RatingReview.stateTitles[r.string("state") ?? ""] ?? "")
             },
             state: state, inForce: RatingPages.classText(c.string("rating_class")),
-            survey: try survey.map { DocumentView(sections: sections(try URLEncoding.parse($0.string("data") ?? ""), of: CreditSurvey.form)) },
+            survey: try survey.map {
+                DocumentView(groups: groups(try URLEncoding.parse($0.string("data") ?? ""), of: CreditSurvey.form, in: CreditSurvey.paperSections))
+            },
             surveyText: survey.map { s in
                 "调查结论：\(CreditSurvey.conclusionTitles[s.string("conclusion") ?? ""] ?? "") · 调查人 \(s.string("surveyor") ?? "") · \(ctx.displayEpoch(s.int("updated_at")))"
-            } ?? "尚未填写新客户信用调查表（002 第9条）。")
+            } ?? "尚未填写新客户信用调查表（002 第9条）。",
+            surveyMissing: survey == nil && CreditSurvey.openStates.contains(state.rawValue)
+                && CreditSurvey.isRequired(classInForce: c.string("rating_class")))
     }
 
     static let detail: Handler = { req, ctx in
         let s = try shown(req, ctx)
-        let history = try ctx.db.query("""
-            SELECT at, username, action, from_state, to_state, reason FROM audit_log
-            WHERE entity = 'crm.application' AND entity_id = \(String(s.app.id)) ORDER BY at, id
-            """)
+        // 办理记录: the application's steps and its credit survey's (keyed by the application's id).
+        let history = try ctx.history([AuditSubject("crm.application", s.app.id), AuditSubject("crm.credit_survey", s.app.id)])
         let actions = flow.available(from: s.state, for: ctx.user).map { t in
             ApplicationPage.Action(action: t.action, title: t.title, needsReason: t.requiresReason)
         }
         return ctx.render(ApplicationPage(
-            app: s.app, c: s.c, stateText: s.stateText, hasCode: s.hasCode, sections: s.sections,
+            app: s.app, c: s.c, stateText: s.stateText, hasCode: s.hasCode, groups: s.groups,
             rating: s.rating, hasRating: s.rating != nil, inForce: s.inForce, survey: s.survey, surveyText: s.surveyText,
-            canSurvey: CreditSurvey.openStates.contains(s.state.rawValue),
+            canSurvey: CreditSurvey.openStates.contains(s.state.rawValue), surveyMissing: s.surveyMissing,
             canRate: s.state == .investigating, canEdit: s.state == .draft || s.state == .investigating,
             actions: actions, hasActions: !actions.isEmpty,
-            history: history.map { r in
-                .init(at: ctx.displayEpoch(r.int("at")), username: r.string("username") ?? "", action: r.string("action") ?? "",
-                      from: stateTitles[r.string("from_state") ?? ""] ?? "", to: stateTitles[r.string("to_state") ?? ""] ?? "",
-                      reason: r.string("reason") ?? "")
-            }), title: "新客户认定申请")
+            history: history), title: "新客户认定申请")
     }
 
     static let print: Handler = { req, ctx in
         let s = try shown(req, ctx)
         return ctx.render(ApplicationPrintPage(
-            app: s.app, c: s.c, stateText: s.stateText, hasCode: s.hasCode, sections: s.sections,
+            app: s.app, c: s.c, stateText: s.stateText, hasCode: s.hasCode, groups: s.groups,
             rating: s.rating, hasRating: s.rating != nil, survey: s.survey, surveyText: s.surveyText,
             printedAt: ctx.display(ctx.now)), title: "新客户认定申请表")
     }
@@ -306,10 +372,12 @@ enum ApplicationPages {
         let rating = try ctx.db.first("""
             SELECT id FROM crm_ratings WHERE application_id = \(id) AND state IN ('proposed', 'reviewed', 'approved') LIMIT 1
             """)
-        if action == "evaluate" && rating == nil { return back("请先填写客户评定报告（评分），再提交。") }
-        if action == "evaluate", let refusal = CreditSurvey.blocksEvaluation(try CreditSurvey.load(applicationID: id, ctx)) {
+        // 002 §9–§10: the credit survey comes first, then the rating (003 §2.4).
+        if action == "evaluate", let refusal = CreditSurvey.blocksEvaluation(try CreditSurvey.load(applicationID: id, ctx),
+                                                                          classInForce: c.string("rating_class")) {
             return back(refusal)
         }
+        if action == "evaluate" && rating == nil { return back("请先填写客户评定报告（评分），再提交。") }
         var approval: RatingReview.ApprovalClass?
         if action == "approve" && state == .evaluated && ctx.can(CustomerDevelopmentModule.approve) {
             // RULES §6: the class in force, not the rating attached to the application; E (003 §2.3,
@@ -349,7 +417,7 @@ enum ApplicationPages {
             if case .forbidden = refusal { throw HTTPError.forbidden }
             return back(refusal.description)
         }
-        return .redirect(to: "/crm/applications/\(id)")
+        return .redirect(to: "/crm/applications/\(id)", flash: .ok(actionDone[action] ?? "已办理。"))
     }
 
     /// Makes the prospect a customer: a unique, never-reused code (002 §6) taken from a per-year
@@ -378,16 +446,39 @@ enum ApplicationPages {
 
 // MARK: - Page models
 
-/// 新客户认定申请表, new or revised.
+/// 新客户认定申请表, new or revised: laid out in the sections of the paper form (#16), the short
+/// fields two to a line in a paper-form table, the rows and long texts across.
 struct ApplicationFormPage: PageModel {
     static let template = "application-form"
     var c: CustomerView
     var form: FormView
+    var field: Fields
+
+    init(c: CustomerView, form: FormView) throws {
+        self.c = c
+        self.form = form
+        field = try form.fields(as: Fields.self)
+    }
+
+    /// Every field of `ApplicationPages.form`, named as the field (`FormView.fields(as:)`).
+    struct Fields: TemplateModel {
+        // 企业概况
+        var company_name, founded, trade_since, legal_rep, shareholders, capital, location, postcode, address, phone, fax: FieldView
+        var hq, factory, store, scale, nature, employees, avg_age: FieldView
+        // 近期业绩; 客户和产品的销售额
+        var results, main_customers, main_products: FieldView
+        // 工厂; 供货条件
+        var land_area, land_owned, building_area, building_owned, supply_catalog, annual_supply: FieldView
+        // 交易理由与基本方针; 支付条件; 选择原则; 备注
+        var trade_reason, trade_policy, pay_cash_pct, pay_check_pct, pay_days, bank, principles, remarks: FieldView
+    }
 }
 
 /// The application in the pages' header.
 struct ApplicationView: TemplateModel {
     var id: Int64
+    /// 申请编号 (`ApplicationPages.documentNo`).
+    var no: String
     var applicant: String
 }
 
@@ -399,6 +490,19 @@ struct ApplicationRating: TemplateModel {
     var classTitle: String
     /// The proposal's review state (RULES §6).
     var stateText: String
+}
+
+/// A section of a stored form as shown (`application-sections`): its title and its lines.
+struct DocumentGroup: TemplateModel {
+    var title: String
+    var hasTitle: Bool
+    var lines: [DocumentLine]
+}
+
+/// One line of a `DocumentGroup`: two short fields side by side, or one wide field across.
+struct DocumentLine: TemplateModel {
+    var isWide: Bool
+    var pairs: [ApplicationSection]
 }
 
 /// One field of the application as shown and printed (`application-sections`): a value, or
@@ -427,7 +531,8 @@ struct ApplicationPage: PageModel {
     var c: CustomerView
     var stateText: String
     var hasCode: Bool
-    var sections: [ApplicationSection]
+    /// The application's fields in the paper form's sections.
+    var groups: [DocumentGroup]
     var rating: ApplicationRating?
     var hasRating: Bool
     /// The customer's class in force, which approval uses (RULES §6).
@@ -436,25 +541,19 @@ struct ApplicationPage: PageModel {
     var survey: DocumentView?
     var surveyText: String
     var canSurvey: Bool
+    /// 提交客户评定报告 waits for the survey (002 §9): a notice with a link to it.
+    var surveyMissing: Bool
     var canRate: Bool
     var canEdit: Bool
     var actions: [Action]
     var hasActions: Bool
-    var history: [Event]
+    /// 办理记录 (`ctx.history`): the application's and its credit survey's steps.
+    var history: History
 
     struct Action: TemplateModel {
         var action: String
         var title: String
         var needsReason: Bool
-    }
-
-    struct Event: TemplateModel {
-        var at: String
-        var username: String
-        var action: String
-        var from: String
-        var to: String
-        var reason: String
     }
 }
 
@@ -465,7 +564,8 @@ struct ApplicationPrintPage: PageModel {
     var c: CustomerView
     var stateText: String
     var hasCode: Bool
-    var sections: [ApplicationSection]
+    /// The application's fields in the paper form's sections.
+    var groups: [DocumentGroup]
     var rating: ApplicationRating?
     var hasRating: Bool
     var survey: DocumentView?

@@ -10,12 +10,18 @@ import SalesKit
 /// (以往信誉, 付款态度, 兑现情况, 资金状况, 往来银行, 经营方针, 业务状况, 财务管理, 同行业中地位,
 /// 资信机构提供资料, 结论, 最高信用程度) plus how the investigation was done.
 ///
-/// **Enforcement**: 提交客户评定报告 is refused while the survey's conclusion is 不详 or 信用问题.
-/// A missing survey is shown to the rep and the approver on the application but does not yet block
-/// evaluation (`requiredForEvaluation`): the form-fuzz world's shared `approved_customer` walk does
-/// not fill it; turn it on once that walk does.
+/// **Enforcement** (002 §9–§10): 提交客户评定报告 (the application's `evaluate`) needs a completed
+/// survey (`requiredForEvaluation`), and is refused while its conclusion is 不详 (another special
+/// investigation first, §10) or 信用问题 (§12: suspend instead). The refusal names the survey and the
+/// application page and the rating form link to it.
+///
+/// **Decision** (customers already rated): a customer that already has a class in force — rated and
+/// reviewed by the 销售主管 before it applies (RULES §6; e.g. a prospect rated outside an application,
+/// or re-applying after a closed one, or any application made before this rule) — is not blocked by a
+/// *missing* survey: its credit was reviewed with that class, and the survey is still shown as
+/// missing. A survey it does have is still checked (不详 / 信用问题 block as above).
 enum CreditSurvey {
-    static let requiredForEvaluation = false
+    static let requiredForEvaluation = true
 
     static func choices(_ titles: [String]) -> [Choice] { titles.map { Choice($0, $0) } }
 
@@ -58,12 +64,29 @@ enum CreditSurvey {
         }
     }])
 
+    /// The survey's parts as the page and print show them (the form's own order).
+    static let paperSections: [(title: String, fields: [String])] = [
+        ("调查概况", ["survey_date", "methods", "informants"]),
+        ("信用", ["past_credit", "payment_attitude", "cashing", "arrears"]),
+        ("经营", ["business_policy", "business_status", "industry_position"]),
+        ("财务能力", ["banks", "financial_mgmt", "funds", "agency_info"]),
+        ("结论", ["conclusion", "credit_limit", "unclear_points", "remarks"]),
+    ]
+
     static let conclusionTitles = Dictionary(uniqueKeysWithValues: conclusions.map { ($0.value, $0.label) })
 
-    /// Why 提交客户评定报告 cannot follow this survey (002 §10, §12), or nil.
-    static func blocksEvaluation(_ survey: Row?) -> String? {
+    static let missingMessage = "提交客户评定报告前，须先完成新客户信用调查表（002 第9条）：请在申请页「新客户信用调查表」处填写。"
+
+    /// Whether a missing survey blocks the evaluation of this customer's application: always,
+    /// unless the customer already has a class in force (see **Decision** above).
+    static func isRequired(classInForce: String?) -> Bool {
+        requiredForEvaluation && (classInForce ?? "").isEmpty
+    }
+
+    /// Why 提交客户评定报告 cannot follow this survey (002 §9, §10, §12), or nil.
+    static func blocksEvaluation(_ survey: Row?, classInForce: String?) -> String? {
         guard let survey else {
-            return requiredForEvaluation ? "请先填写新客户信用调查表（002 第9条），再提交评定报告。" : nil
+            return isRequired(classInForce: classInForce) ? missingMessage : nil
         }
         switch survey.string("conclusion") {
         case "unclear": return "信用调查有不详之处，须再次进行专项调查并更新信用调查表后，才能提交评定报告（002 第10条）。"
@@ -102,7 +125,7 @@ enum CreditSurvey {
         let initial = try existing.map { try URLEncoding.parse($0.string("data") ?? "") }
             ?? FormData([("survey_date", ctx.today.description)])
         return try ctx.handleForm(form, title: "新客户信用调查表", initial: initial, page: { form in
-            CreditSurveyFormPage(app: ApplicationView(id: id, applicant: app.string("applicant") ?? ""), c: CustomerView(c), form: form)
+            try CreditSurveyFormPage(app: try ApplicationPages.view(app, ctx), c: CustomerView(c), form: form)
         }) { v in
             let user = try ctx.requireUser()
             let conclusion = v.string("conclusion")
@@ -123,7 +146,7 @@ enum CreditSurvey {
                 try ctx.audit(AuditEntry(entity: "crm.credit_survey", entityID: String(id), action: existing == nil ? "create" : "edit",
                                          from: existing?.string("conclusion"), to: conclusion))
             }
-            return .redirect(to: "/crm/applications/\(id)#survey")
+            return .redirect(to: "/crm/applications/\(id)#survey", flash: .ok("新客户信用调查表已保存。"))
         }
     }
 }
@@ -134,9 +157,24 @@ struct CreditSurveyFormPage: PageModel {
     var app: ApplicationView
     var c: CustomerView
     var form: FormView
+    var field: Fields
+
+    init(app: ApplicationView, c: CustomerView, form: FormView) throws {
+        self.app = app
+        self.c = c
+        self.form = form
+        field = try form.fields(as: Fields.self)
+    }
+
+    /// Every field of `CreditSurvey.form`, named as the field, laid out in `paperSections`.
+    struct Fields: TemplateModel {
+        var survey_date, methods, informants, past_credit, payment_attitude, cashing, arrears: FieldView
+        var business_policy, business_status, industry_position, banks, funds, financial_mgmt, agency_info: FieldView
+        var unclear_points, conclusion, credit_limit, remarks: FieldView
+    }
 }
 
-/// A stored document shown by field (`crm/application-sections`).
+/// A stored document shown by field (`crm/application-sections`), in sections.
 struct DocumentView: TemplateModel {
-    var sections: [ApplicationSection]
+    var groups: [DocumentGroup]
 }

@@ -115,6 +115,11 @@ public struct CustomerDevelopmentModule: DepartmentModule {
             + SurveyReportPages.inbox(for: user, ctx) + WeeklyReport.inbox(for: user, ctx)
     }
 
+    /// Visit plans, quarterly re-ratings and survey reports past their deadline (`Overdue`).
+    public func overdue(_ ctx: Context) throws -> [OverdueItem] {
+        try Overdue.items(ctx)
+    }
+
     /// A user about to be deactivated hands their customers over first (RULES §6, Teams).
     public func held(by userID: Int64, _ ctx: Context) throws -> [HeldRecords] {
         let n = try ctx.db.scalar("SELECT COUNT(*) FROM crm_customers WHERE owner_id = \(userID)") ?? 0
@@ -128,6 +133,42 @@ public struct CustomerDevelopmentModule: DepartmentModule {
             try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(id), action: "reassign",
                                      from: String(userID), to: String(successorID), reason: reason))
         }
+    }
+
+    /// The titles of every code this module writes to the audit log (#16): the 办理记录 of its
+    /// records (`ctx.history`) and the audit log read them. `AuditVocabularyTests` checks that
+    /// every entity and action written here has a title.
+    public var auditVocabulary: AuditVocabulary {
+        func titles(_ choices: [Choice]) -> [String: String] { Dictionary(choices.map { ($0.value, $0.label) }) { first, _ in first } }
+        return AuditVocabulary(actions: ["create": "新建", "edit": "修改"])
+            // The customer: its status codes; stage / process / rate record stage letters, process
+            // codes and class letters (A–D and A–E overlap: the process codes are titled, the
+            // letters shown as they are, beside the action's title).
+            .entity("crm.customer", "客户", actions: [
+                "create": "登记潜在客户", "edit": "修改客户资料", "stage": "变更客户阶段", "process": "变更销售进程",
+                "reassign": "调整负责人", "rate": "评级生效", "approve": "认定为正式客户", "info": "更新客户信息（决策人、竞争者）",
+            ], states: CustomerPages.statusTitles.merging(titles(CustomerPages.processChoices)) { first, _ in first })
+            .values(of: "crm.customer", action: "reassign", are: .user)
+            .flow(ApplicationPages.flow, title: "新客户认定申请", states: ApplicationPages.stateTitles)
+            .entity("crm.application", "新客户认定申请", actions: ["create": "填写新客户认定申请表", "edit": "修改申请表"])
+            .flow(RatingReview.flow, title: "客户评定报告", states: RatingReview.stateTitles)
+            .entity("crm.rating", "客户评定报告", actions: ["propose": "提交评级提议"])
+            .entity("crm.credit_survey", "新客户信用调查表", actions: ["create": "填写信用调查表", "edit": "修改信用调查表"],
+                    states: CreditSurvey.conclusionTitles)
+            .entity("crm.contact", "联系记录", actions: ["create": "记录联系"], states: titles(CustomerPages.contactKinds))
+            .entity("crm.class_policy", "客户分类政策", actions: ["edit": "修改分类政策"])
+            .entity("crm.key_customer", "重点客户", actions: ["mark": "设为重点客户", "edit": "修改重点客户管理表", "remove": "取消重点客户"],
+                    states: ["key": "重点客户", "removed": "已取消"])
+            .entity("crm.profile", "客户资料表", actions: ["create": "建立客户资料表", "edit": "修订客户资料表"])
+            .entity("crm.survey_report", "季度调查报告", actions: ["create": "提交调查报告", "edit": "修改调查报告"])
+            .entity("crm.daily_report", "新客户开发日报表", actions: ["create": "提交日报", "review": "审阅日报"],
+                    states: VisitDailyPages.stateTitles)
+            .entity("crm.development_report", "客户开发报告表", actions: ["create": "填写开发报告", "comment": "批示"])
+            .entity("crm.monthly_plan", "客户开发计划表", actions: ["create": "制订月度计划", "edit": "修改月度计划"])
+            .entity("crm.visit_plan", "新客户开发计划及实施表", actions: [
+                "create": "计划拜访", "edit": "修改拜访计划", "complete": "填写实施结果", "cancel": "取消拜访计划",
+            ], states: VisitPlanPages.stateTitles)
+            .entity("crm.weekly_report", "每周客户档案变动报告", actions: ["read": "阅读"], states: ["read": "已阅"])
     }
 
     public func services(_ s: inout ServiceRegistry) {

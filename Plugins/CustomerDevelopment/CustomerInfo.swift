@@ -68,9 +68,9 @@ enum CustomerInfoPages {
     /// What the customer page shows: the filled fields by section, and who updated them when.
     static func shown(_ customerID: Int64, _ ctx: Context) throws -> (DocumentView, String)? {
         guard let row = try load(customerID, ctx) else { return nil }
-        let all = ApplicationPages.sections(try URLEncoding.parse(row.string("data") ?? ""), of: form)
-        let filled = all.filter { $0.isRows ? $0.hasRows : !$0.value.isEmpty }
-        return (DocumentView(sections: filled), "\(row.string("by_name") ?? "") 更新于 \(ctx.displayEpoch(row.int("updated_at")))")
+        let filled = ApplicationPages.groups(try URLEncoding.parse(row.string("data") ?? ""), of: form,
+                                             keep: { $0.isRows ? $0.hasRows : !$0.value.isEmpty })
+        return (DocumentView(groups: filled), "\(row.string("by_name") ?? "") 更新于 \(ctx.displayEpoch(row.int("updated_at")))")
     }
 
     static let edit: Handler = { req, ctx in
@@ -82,7 +82,7 @@ enum CustomerInfoPages {
                                   page: { form in CustomerInfoFormPage(c: CustomerView(c), form: form) }) { v in
             let user = try ctx.requireUser()
             let data = stored(req.form)
-            if existing?.string("data") == data { return .redirect(to: "/crm/customers/\(cid)#info") }   // unchanged
+            if existing?.string("data") == data { return .redirect(to: "/crm/customers/\(cid)#info", flash: .info("客户信息没有变化。")) }   // unchanged
             try ctx.db.transaction {
                 try ctx.db.execute("""
                     INSERT INTO crm_customer_info (customer_id, data, budget_fen, purchase_on, updated_by, updated_at)
@@ -95,7 +95,7 @@ enum CustomerInfoPages {
                 try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(cid), action: "info",
                                          reason: "决策人 \(makers) 位，竞争者 \(rivals) 家"))
             }
-            return .redirect(to: "/crm/customers/\(cid)#info")
+            return .redirect(to: "/crm/customers/\(cid)#info", flash: .ok("客户信息已保存。"))
         }
     }
 }

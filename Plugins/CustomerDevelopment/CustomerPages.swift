@@ -78,7 +78,8 @@ enum CustomerPages {
             .text("class", "评级", sql: "c.rating_class"),
             .text("stage", "阶段", sql: "c.stage"),
             .init("city", "所在地", sql: "c.city") { r, _ in ListCell((r.string("city") ?? "") + (r.bool("in_city") ? "（市内）" : "（市外）")) },
-            .text("owner", "负责人", sql: "owner_name"),
+            // The expression, not its alias: keyset paging puts it in WHERE, where PostgreSQL knows no aliases (#17).
+            .init("owner", "负责人", sql: "COALESCE(u.display_name, '')", rowKey: "owner_name") { r, _ in ListCell(r.string("owner_name") ?? "") },
             .time("rated", "最近评定", sql: "c.rated_at"),
         ],
         filters: [
@@ -122,7 +123,7 @@ enum CustomerPages {
                 try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(id), action: "create", to: "prospect"))
                 return id
             }
-            return .redirect(to: "/crm/customers/\(id)")
+            return .redirect(to: "/crm/customers/\(id)", flash: .ok("潜在客户已登记。"))
         }
     }
 
@@ -138,7 +139,7 @@ enum CustomerPages {
                 try ctx.db.execute(try .update("crm_customers", customerForm, v, extra: ["updated_at": ctx.epoch], id: id))
                 try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(id), action: "edit"))
             }
-            return .redirect(to: "/crm/customers/\(id)")
+            return .redirect(to: "/crm/customers/\(id)", flash: .ok("客户资料已保存。"))
         }
     }
 
@@ -183,7 +184,8 @@ enum CustomerPages {
                 && !apps.contains { ["draft", "investigating", "evaluated", "suspended"].contains($0.string("state") ?? "") },
             canReassign: ctx.can(CustomerDevelopmentModule.reassign),
             applications: apps.map { r in
-                .init(id: r.int("id") ?? 0, stateText: ApplicationPages.stateTitles[r.string("state") ?? ""] ?? "",
+                .init(id: r.int("id") ?? 0, no: ApplicationPages.documentNo(id: r.int("id") ?? 0, createdAt: r.int("created_at"), ctx),
+                      stateText: ApplicationPages.stateTitles[r.string("state") ?? ""] ?? "",
                       at: ctx.displayEpoch(r.int("created_at")))
             },
             ratings: ratings.map { r in
@@ -234,7 +236,7 @@ enum CustomerPages {
                                              from: c.string(column), to: new, reason: reason))
                 }
             }
-            return .redirect(to: "/crm/customers/\(id)")
+            return .redirect(to: "/crm/customers/\(id)", flash: .ok("客户阶段已变更，原因已记录。"))
         }
     }
 
@@ -251,7 +253,7 @@ enum CustomerPages {
             ]) + " RETURNING id")
             try ctx.audit(AuditEntry(entity: "crm.contact", entityID: String(cid), action: "create", to: v.string("kind")))
         }
-        return .redirect(to: "/crm/customers/\(id)#contacts")
+        return .redirect(to: "/crm/customers/\(id)#contacts", flash: .ok("联系记录已添加。"))
     }
 
     static let changeOwner: Handler = { req, ctx in
@@ -279,7 +281,7 @@ enum CustomerPages {
                 try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(id), action: "reassign",
                                          from: String(c.int("owner_id") ?? 0), to: String(newOwner), reason: v.string("reason")))
             }
-            return .redirect(to: "/crm/customers/\(id)")
+            return .redirect(to: "/crm/customers/\(id)", flash: .ok("负责人已调整。"))
         }
     }
 }
@@ -313,6 +315,8 @@ struct CustomerPage: PageModel {
 
     struct Application: TemplateModel {
         var id: Int64
+        /// 申请编号.
+        var no: String
         var stateText: String
         var at: String
     }

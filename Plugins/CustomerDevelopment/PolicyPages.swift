@@ -59,11 +59,10 @@ enum PolicyPages {
                 rows: try classes.map { cls in
                     .init(cls: cls, title: titles[cls] ?? "", cells: try columns.map { try form.field("\(cls).\($0.key)") })
                 },
-                codeFormat: try form.field("code_format"),
-                saved: req.query["saved"] != nil)
+                codeFormat: try form.field("code_format"))
         }) { v in
             try save(v, rows, ctx)
-            return .redirect(to: "/crm/policy?saved=1")
+            return .redirect(to: "/crm/policy", flash: .ok("客户分类政策已保存。"))
         }
     }
 
@@ -99,7 +98,6 @@ struct PolicyPage: PageModel {
     var columns: [Column]
     var rows: [ClassRow]
     var codeFormat: FieldView
-    var saved: Bool
 
     struct Column: TemplateModel {
         var title: String

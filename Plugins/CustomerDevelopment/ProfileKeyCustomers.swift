@@ -8,7 +8,12 @@ import SalesKit
 enum KeyCustomerPages {
     typealias Figures = [Int64: (sales: Int64, lastYear: Int64, profit: Int64)]
 
-    static let noFiguresNote = "订货模块未安装，暂无销售数据"
+    /// Sales and growth come from 订货's orders; 订货 depends on 客户开发, so 客户开发 cannot ask it
+    /// (no service of a dependant is visible, and a dependency back would be a cycle).
+    static let noFiguresNote = "销售额取自订货模块的订单数据，订货模块尚未向客户开发提供按客户的销售汇总，暂无销售数据"
+    /// The margin needs each product's standard cost from 订货's product master (`ProductCatalog`),
+    /// out of reach for the same reason: said honestly instead of a made-up margin.
+    static let noMarginNote = "毛利待产品标准成本：产品标准成本在订货模块的产品主数据中，客户开发暂不能读取，暂不计算销售利润率"
 
     static func routes(_ r: inout RouteBuilder) {
         r.get("key-customers", .permission(CustomerDevelopmentModule.keyCustomers), list)
@@ -130,7 +135,6 @@ enum KeyCustomerPages {
         return ctx.render(KeyCustomerListPage(
             tops: try tops(figures, ctx),
             hasFigures: figures != nil,
-            note: noFiguresNote,
             keys: rows.prefix(listSpec.pageSize).map { r in
                 .init(id: r.int("id") ?? 0, name: r.string("name") ?? "", code: r.string("code") ?? "",
                       owner: r.string("owner_name") ?? "", target: Money.format(r.int("sales_target_fen") ?? 0),
@@ -148,7 +152,9 @@ enum KeyCustomerPages {
     static func tops(_ figures: Figures?, _ ctx: Context) throws -> [KeyCustomerListPage.Top] {
         let titles = [("销售额前10名", "销售额"), ("销售额增长率前10名", "增长率"), ("销售利润率前10名", "利润率")]
         guard let figures else {
-            return titles.map { .init(title: $0.0, column: $0.1, lines: [], hasLines: false) }
+            return titles.enumerated().map { i, t in
+                .init(title: t.0, column: t.1, lines: [], hasLines: false, note: i == 2 ? noMarginNote : noFiguresNote)
+            }
         }
         let ranked = rankings(figures)
         let ids = Set((ranked.sales + ranked.growth + ranked.margin).map(\.customerID))
@@ -167,7 +173,7 @@ enum KeyCustomerPages {
                 }
                 return .init(number: i + 1, id: items[i].customerID, name: name, value: show(items[i].value), hasCustomer: true)
             }
-            return .init(title: title.0, column: title.1, lines: lines, hasLines: true)
+            return .init(title: title.0, column: title.1, lines: lines, hasLines: true, note: "")
         }
     }
 
@@ -196,20 +202,13 @@ enum KeyCustomerPages {
                 growth: f.lastYear > 0 ? percent(growthBasisPoints(sales: f.sales, lastYear: f.lastYear)) : "—",
                 margin: f.sales > 0 ? percent(basisPoints(f.profit, over: f.sales)) : "—")
         }
-        let history = try ctx.db.query("""
-            SELECT at, username, action, reason FROM audit_log
-            WHERE entity = 'crm.key_customer' AND entity_id = \(String(cid)) ORDER BY at DESC, id DESC LIMIT 50
-            """)
-        let actions = ["mark": "设为重点客户", "edit": "修改", "remove": "取消重点客户"]
+        let history = try ctx.history(entity: "crm.key_customer", id: cid, newestFirst: true, limit: 50)
         return KeyCustomerFormPage(
             c: CustomerView(c), isKey: active, wasKey: key != nil && !active,
             markedBy: key?.string("marked_by_name") ?? "", markedAt: ctx.displayEpoch(key?.int("marked_at")),
             updatedBy: key?.string("updated_by_name") ?? "", updatedAt: ctx.displayEpoch(key?.int("updated_at")),
-            note: noFiguresNote, hasFigures: figures != nil, figures: figures,
-            history: history.map { r in
-                .init(at: ctx.displayEpoch(r.int("at")), username: r.string("username") ?? "",
-                      action: actions[r.string("action") ?? ""] ?? (r.string("action") ?? ""), reason: r.string("reason") ?? "")
-            },
+            note: noFiguresNote + "；" + noMarginNote, hasFigures: figures != nil, figures: figures,
+            history: history,
             form: form)
     }
 
@@ -232,12 +231,16 @@ enum KeyCustomerPages {
             let user = try ctx.requireUser()
             let target = try v.requireMoney("sales_target")
             let texts = ["reason", "actions", "service_manager_advice", "gm_advice"].map { ($0, v.string($0)) }
+            var unchanged = false
             try ctx.db.transaction {
                 if let key {
                     var changed: [String] = []
                     if key.int("sales_target_fen") != target { changed.append("销售额目标") }
                     for (name, value) in texts where key.string(name) != value { changed.append(form.field(name)?.label ?? name) }
-                    if active && changed.isEmpty { return }   // nothing changed: nothing to record
+                    if active && changed.isEmpty {   // nothing changed: nothing to record
+                        unchanged = true
+                        return
+                    }
                     try ctx.db.execute("""
                         UPDATE crm_key_customers SET active = 1, sales_target_fen = \(target), reason = \(v.string("reason")),
                             actions = \(v.string("actions")), service_manager_advice = \(v.string("service_manager_advice")),
@@ -265,7 +268,8 @@ enum KeyCustomerPages {
                                              reason: "销售额目标 \(Money.format(target))；原因：\(v.string("reason"))"))
                 }
             }
-            return .redirect(to: "/crm/key-customers/\(cid)")
+            return .redirect(to: "/crm/key-customers/\(cid)",
+                             flash: unchanged ? .info("重点客户管理表没有变化。") : .ok("重点客户管理表已保存。"))
         }
     }
 
@@ -287,7 +291,7 @@ enum KeyCustomerPages {
                 try ctx.audit(AuditEntry(entity: "crm.key_customer", entityID: String(cid), action: "remove", from: "key",
                                          to: "removed", reason: v.string("reason")))
             }
-            return .redirect(to: "/crm/key-customers")
+            return .redirect(to: "/crm/key-customers", flash: .ok("已取消重点客户，原因已记录。"))
         }
     }
 }
@@ -299,8 +303,6 @@ struct KeyCustomerListPage: PageModel {
     static let template = "keycustomers-list"
     var tops: [Top]
     var hasFigures: Bool
-    /// Why there are no sales figures.
-    var note: String
     var keys: [Key]
     var list: ListView
     /// The search filter's value.
@@ -314,6 +316,8 @@ struct KeyCustomerListPage: PageModel {
         var column: String
         var lines: [Line]
         var hasLines: Bool
+        /// Why the section has no lines (no sales data; no standard cost for the margin).
+        var note: String
     }
 
     struct Line: TemplateModel {
@@ -357,7 +361,8 @@ struct KeyCustomerFormPage: PageModel {
     var note: String
     var hasFigures: Bool
     var figures: Figures?
-    var history: [Event]
+    /// 办理记录 of the entry (`ctx.history`), newest first.
+    var history: History
     var form: FormView
 
     struct Figures: TemplateModel {
@@ -365,13 +370,6 @@ struct KeyCustomerFormPage: PageModel {
         var lastYear: String
         var growth: String
         var margin: String
-    }
-
-    struct Event: TemplateModel {
-        var at: String
-        var username: String
-        var action: String
-        var reason: String
     }
 }
 

@@ -50,7 +50,7 @@ enum ProfilePages {
             let started = req.form["base_version"].flatMap { Int64($0) } ?? base
             let stored = ProfileForm.stored(req.form)
             if let profile, profile.int("version") == started, profile.string("data") == stored {
-                return .redirect(to: "/crm/customers/\(cid)/profile")   // saved unchanged: no new version
+                return .redirect(to: "/crm/customers/\(cid)/profile", flash: .info("客户资料表没有变化，未生成新的一版。"))   // saved unchanged: no new version
             }
             try ctx.db.transaction {
                 let latest = try ctx.db.scalar("SELECT version FROM crm_profiles WHERE customer_id = \(cid)") ?? 0
@@ -76,7 +76,7 @@ enum ProfilePages {
                                          from: latest == 0 ? nil : "第\(latest)版", to: "第\(next)版",
                                          reason: latest == 0 || changed.isEmpty ? nil : "修改：" + changed.joined(separator: "、")))
             }
-            return .redirect(to: "/crm/customers/\(cid)/profile")
+            return .redirect(to: "/crm/customers/\(cid)/profile", flash: .ok("客户资料表已保存为新的一版。"))
         }
     }
 

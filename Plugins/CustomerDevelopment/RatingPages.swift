@@ -23,8 +23,13 @@ enum RatingPages {
             SELECT rating_class, state FROM crm_ratings WHERE customer_id = \(cid) AND state IN ('proposed', 'reviewed')
             ORDER BY id DESC LIMIT 1
             """)
+        // 002 §9: the application's credit survey comes before its 评定报告 is submitted; say so here.
+        let surveyHref = try applicationID.flatMap { aid -> String? in
+            try CreditSurvey.load(applicationID: aid, ctx) == nil && CreditSurvey.isRequired(classInForce: c.string("rating_class"))
+                ? "/crm/applications/\(aid)/survey" : nil
+        }
         return try ctx.handleForm(Rating.form, title: "客户评定报告", initial: initial, page: { form in
-            RatingFormPage(c: CustomerView(c), application: applicationID.map { String($0) } ?? "",
+            RatingFormPage(c: CustomerView(c), application: applicationID.map { String($0) } ?? "", surveyHref: surveyHref,
                            inForce: classText(c.string("rating_class")),
                            pending: pending.map { p in
                                "\(p.string("rating_class") ?? "") 类（\(RatingReview.stateTitles[p.string("state") ?? ""] ?? "")）"
@@ -42,7 +47,7 @@ enum RatingPages {
                 try RatingReview.propose(customerID: cid, applicationID: applicationID, data: URLEncoding.encode(kept),
                                          levels: encodedLevels, total: total, cls: cls, note: v.string("note"), ctx)
             }
-            return .redirect(to: "/crm/customers/\(cid)/ratings/\(rid)")
+            return .redirect(to: "/crm/customers/\(cid)/ratings/\(rid)", flash: .ok("评级提议已提交，经销售主管审核后生效。"))
         }
     }
 
@@ -80,8 +85,10 @@ enum RatingPages {
         }
         return try ctx.handleForm(RatingReview.form, title: "客户评定报告", initial: FormData([("decision", "approve")]),
                                   page: { form in try reportPage(c, r, review: form, ctx) }) { v in
-            try RatingReview.decide(r, approve: v.string("decision") == "approve", opinion: v.string("opinion"), ctx)
-            return .redirect(to: "/crm/customers/\(try c.requireInt("id"))/ratings/\(try r.requireInt("id"))")
+            let approve = v.string("decision") == "approve"
+            try RatingReview.decide(r, approve: approve, opinion: v.string("opinion"), ctx)
+            return .redirect(to: "/crm/customers/\(try c.requireInt("id"))/ratings/\(try r.requireInt("id"))",
+                             flash: .ok(approve ? "审批已记录：批准。" : "审批已记录：驳回，审批意见已保存。"))
         }
     }
 
@@ -143,6 +150,8 @@ struct RatingFormPage: PageModel {
     var c: CustomerView
     /// The application in investigation the rating belongs to ("" for none).
     var application: String
+    /// The application's 新客户信用调查表 to fill in first (002 §9), nil when done or not required.
+    var surveyHref: String?
     /// The class in force (`B 类 良好客户` / 未评定).
     var inForce: String
     /// A pending proposal this rating would replace (`A 类（待销售主管审核）`), or nil.

@@ -237,7 +237,8 @@ enum RatingReview {
                 ListCell("\(r.string("previous_class") ?? "未评定") → \(r.string("rating_class") ?? "")")
             },
             .text("total", "总分", sql: "r.total"),
-            .text("rater", "评定人", sql: "rater"),
+            // The expression, not its alias: keyset paging puts it in WHERE, where PostgreSQL knows no aliases (#17).
+            .init("rater", "评定人", sql: "COALESCE(u.display_name, '')", rowKey: "rater") { r, _ in ListCell(r.string("rater") ?? "") },
             .init("state", "状态", sql: "r.state") { r, _ in ListCell(stateTitles[r.string("state") ?? ""] ?? "") },
         ],
         filters: [

@@ -48,3 +48,15 @@ struct PersonOption: TemplateModel {
     var name: String
     var selected: Bool
 }
+
+/// Document numbers of the module's paper forms, shown wherever a document is named instead of a
+/// bare id (#16): `<prefix>-<year it was made, company time zone>-<id, at least 4 digits>` —
+/// 认定申请 `XKSQ-2026-0007`, 新客户开发计划及实施表 `KFJH-…`, 客户开发报告表 `KFBG-…`. Unique through the
+/// id (never reused), readable, and needing no stored counter.
+enum DocumentNo {
+    static func make(_ prefix: String, id: Int64, createdAt: Int64?, _ ctx: Context) -> String {
+        let year = createdAt.map { LocalDate(date: Date(timeIntervalSince1970: Double($0)), timeZone: ctx.timeZone).year } ?? ctx.today.year
+        let digits = String(id)
+        return "\(prefix)-\(year)-" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+}

@@ -86,7 +86,8 @@ enum SurveyReportPages {
             .init("subject", "调查范围与对象", sql: "s.subject") { r, _ in
                 ListCell(r.string("subject") ?? "", href: "/crm/survey-reports/\(r.int("id") ?? 0)")
             },
-            .text("rep", "填报人", sql: "rep_name"),
+            // The expression, not its alias: keyset paging puts it in WHERE, where PostgreSQL knows no aliases (#17).
+            .init("rep", "填报人", sql: "COALESCE(u.display_name, '')", rowKey: "rep_name") { r, _ in ListCell(r.string("rep_name") ?? "") },
             .time("updated", "提交时间", sql: "s.updated_at"),
         ],
         filters: [
@@ -141,13 +142,14 @@ enum SurveyReportPages {
                         VALUES (\(user.id), \(quarter.key), \(kind), \(v.string("subject")), \(v.string("findings")), \(v.string("opportunities")),
                                 \(v.string("risks")), \(v.string("measures")), \(ctx.epoch), \(ctx.epoch)) RETURNING id
                         """)
-                    try ctx.audit(AuditEntry(entity: "crm.survey_report", entityID: String(id), action: "create", to: "\(quarter.key) \(kind)"))
+                    try ctx.audit(AuditEntry(entity: "crm.survey_report", entityID: String(id), action: "create",
+                                             to: "\(quarter.title)\(kindTitles[kind] ?? kind)"))   // read as written in the 办理记录 (#16)
                     return id
                 }
             } catch let e as StorageError where e.kind == .constraint {
                 throw taken     // filed twice at the same moment: UNIQUE (rep_id, quarter, kind) decides
             }
-            return .redirect(to: "/crm/survey-reports/\(id)")
+            return .redirect(to: "/crm/survey-reports/\(id)", flash: .ok("调查报告已提交。"))
         }
     }
 
@@ -170,7 +172,7 @@ enum SurveyReportPages {
                     """)
                 try ctx.audit(AuditEntry(entity: "crm.survey_report", entityID: String(id), action: "edit"))
             }
-            return .redirect(to: "/crm/survey-reports/\(id)")
+            return .redirect(to: "/crm/survey-reports/\(id)", flash: .ok("调查报告已修改。"))
         }
     }
 

@@ -108,7 +108,7 @@ enum VisitDailyPages {
             } catch let e as StorageError where e.kind == .constraint {
                 throw duplicate // submitted twice at the same moment: the UNIQUE (rep_id, report_date) decides
             }
-            return .redirect(to: "/crm/reports/daily/\(id)")
+            return .redirect(to: "/crm/reports/daily/\(id)", flash: .ok("开发日报已提交。"))
         }
     }
 
@@ -147,7 +147,7 @@ enum VisitDailyPages {
                 try ctx.audit(AuditEntry(entity: "crm.daily_report", entityID: String(id), action: "review", from: "submitted",
                                          to: "reviewed", reason: v.optionalString("review_note")))
             }
-            return .redirect(to: "/crm/reports/daily/\(id)")
+            return .redirect(to: "/crm/reports/daily/\(id)", flash: .ok("日报已审阅。"))
         }
     }
 }

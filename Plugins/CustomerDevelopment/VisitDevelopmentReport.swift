@@ -56,7 +56,8 @@ enum VisitDevelopmentPages {
             .text("customer", "客户名称", sql: "r.customer_name"),
             .text("handler", "主办人员", sql: "r.handler"),
             .init("amount", "第一次交易额", sql: "r.first_amount_fen") { r, _ in ListCell(r.int("first_amount_fen").map { Money.format($0) } ?? "") },
-            .text("reporter", "报告者", sql: "reporter_name"),
+            // The expression, not its alias: keyset paging puts it in WHERE, where PostgreSQL knows no aliases (#17).
+            .init("reporter", "报告者", sql: "COALESCE(u.display_name, '')", rowKey: "reporter_name") { r, _ in ListCell(r.string("reporter_name") ?? "") },
             .init("status", "批示", sql: "r.manager_at", sortable: false) { r, _ in ListCell(commentStatus(r)) },
         ],
         filters: [
@@ -93,7 +94,7 @@ enum VisitDevelopmentPages {
                 try ctx.audit(AuditEntry(entity: "crm.development_report", entityID: String(id), action: "create"))
                 return id
             }
-            return .redirect(to: "/crm/reports/development/\(id)")
+            return .redirect(to: "/crm/reports/development/\(id)", flash: .ok("客户开发报告表已保存。"))
         }
     }
 
@@ -113,6 +114,7 @@ enum VisitDevelopmentPages {
     /// The 客户开发报告表 as on paper (`visit-dev-table`), for the page and its print.
     static func table(_ r: Row, _ ctx: Context) -> VisitDevTable {
         VisitDevTable(
+            no: DocumentNo.make("KFBG", id: r.int("id") ?? 0, createdAt: r.int("created_at"), ctx),
             r: .init(id: r.int("id") ?? 0, customer_id: r.int("customer_id") ?? 0, customer_name: r.string("customer_name") ?? "",
                      phone: r.string("phone") ?? "", address: r.string("address") ?? "", handler: r.string("handler") ?? "",
                      products: r.string("products") ?? "", first_product: r.string("first_product") ?? "",
@@ -154,7 +156,7 @@ enum VisitDevelopmentPages {
                 try ctx.audit(AuditEntry(entity: "crm.development_report", entityID: String(id), action: "comment",
                                          to: slot.title, reason: v.string("note")))
             }
-            return .redirect(to: "/crm/reports/development/\(id)")
+            return .redirect(to: "/crm/reports/development/\(id)", flash: .ok("批示已保存。"))
         }
     }
 
@@ -168,6 +170,8 @@ enum VisitDevelopmentPages {
 
 /// The 客户开发报告表 as on paper: what `visit-dev-table` prints (`{{#table}}` around it).
 struct VisitDevTable: TemplateModel {
+    /// 编号 (`DocumentNo`, KFBG-…).
+    var no: String
     var r: Report
     var amount: String
     var createdAt: String

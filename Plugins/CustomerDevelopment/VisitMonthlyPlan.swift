@@ -133,7 +133,7 @@ enum VisitMonthlyPages {
                 try ctx.audit(AuditEntry(entity: "crm.monthly_plan", entityID: String(planID), action: existed ? "edit" : "create",
                                          to: month, reason: "\(lines.count) 家客户"))
             }
-            return .redirect(to: "/crm/reports/monthly-plan?month=\(month)")
+            return .redirect(to: "/crm/reports/monthly-plan?month=\(month)", flash: .ok("客户开发计划表已保存。"))
         }
     }
 }

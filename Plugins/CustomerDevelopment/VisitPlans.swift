@@ -60,7 +60,8 @@ enum VisitPlanPages {
                          href: r.string("state") == "planned" ? "/crm/visits/plans/\(r.int("id") ?? 0)/complete" : nil)
             },
             .text("actual", "实际日期", sql: "p.actual_date"),
-            .text("rep", "填写人", sql: "rep_name"),
+            // The expression, not its alias: keyset paging puts it in WHERE, where PostgreSQL knows no aliases (#17).
+            .init("rep", "填写人", sql: "COALESCE(u.display_name, '')", rowKey: "rep_name") { r, _ in ListCell(r.string("rep_name") ?? "") },
         ],
         filters: [
             .search("q", "客户名称") { s, _ in "c.name LIKE \("%" + s + "%")" },
@@ -116,7 +117,7 @@ enum VisitPlanPages {
                 try ctx.audit(AuditEntry(entity: "crm.visit_plan", entityID: String(id), action: "create", to: "planned"))
                 return id
             }
-            return .redirect(to: "/crm/visits/plans/\(id)")
+            return .redirect(to: "/crm/visits/plans/\(id)", flash: .ok("拜访计划已保存。"))
         }
     }
 
@@ -140,14 +141,14 @@ enum VisitPlanPages {
                 guard changed == 1 else { throw HTTPError.conflict("该计划已实施或已取消，不能再修改。") }
                 try ctx.audit(AuditEntry(entity: "crm.visit_plan", entityID: String(id), action: "edit"))
             }
-            return .redirect(to: "/crm/visits/plans/\(id)")
+            return .redirect(to: "/crm/visits/plans/\(id)", flash: .ok("拜访计划已修改。"))
         }
     }
 
     static let detail: Handler = { req, ctx in
         let (p, c) = try load(try req.id(), ctx)
         return ctx.render(VisitPlanPage(
-            p: VisitPlanView(p), c: CustomerView(c),
+            p: VisitPlanView(p), no: DocumentNo.make("KFJH", id: p.int("id") ?? 0, createdAt: p.int("created_at"), ctx), c: CustomerView(c),
             kindText: kindTitle(p.string("kind")),
             stateText: stateTitles[p.string("state") ?? ""] ?? "",
             open: p.string("state") == "planned",
@@ -189,7 +190,7 @@ enum VisitPlanPages {
                 guard changed == 1 else { throw HTTPError.conflict("该计划已实施或已取消。") }
                 try ctx.audit(AuditEntry(entity: "crm.visit_plan", entityID: String(id), action: "complete", from: "planned", to: "done"))
             }
-            return .redirect(to: "/crm/visits/plans/\(id)")
+            return .redirect(to: "/crm/visits/plans/\(id)", flash: .ok("实施结果已记录。"))
         }
     }
 
@@ -208,7 +209,7 @@ enum VisitPlanPages {
                 try ctx.audit(AuditEntry(entity: "crm.visit_plan", entityID: String(id), action: "cancel", from: "planned",
                                          to: "cancelled", reason: v.string("reason")))
             }
-            return .redirect(to: "/crm/visits/plans/\(id)")
+            return .redirect(to: "/crm/visits/plans/\(id)", flash: .ok("拜访计划已取消，原因已记录。"))
         }
     }
 }
@@ -246,6 +247,8 @@ struct VisitPlanView: TemplateModel {
 struct VisitPlanPage: PageModel {
     static let template = "visit-plan"
     var p: VisitPlanView
+    /// 编号 (`DocumentNo`, KFJH-…).
+    var no: String
     var c: CustomerView
     var kindText: String
     var stateText: String

@@ -334,9 +334,6 @@ enum VisitStatsPages {
 
     // MARK: Changes this week (004 第六章 5(6))
 
-    static let actionTitles = ["create": "新建", "edit": "修改资料", "reassign": "调整负责人", "rate": "评级生效", "approve": "认定为正式客户",
-                               "info": "更新客户信息"]
-
     /// Customers created or changed in the week (Monday–Sunday, company time zone) containing
     /// `?week=` (default: today) — by `created_at`, `updated_at` or a stage change — with the
     /// week's additions marked and listed first. For the GM and the sales GM every Friday.
@@ -384,9 +381,14 @@ enum VisitStatsPages {
                 WHERE entity = 'crm.customer' AND entity_id IN (\(list: chunk.map(String.init))) AND at >= \(s) AND at < \(e)
                   AND action NOT IN ('stage', 'process') ORDER BY at, id
                 """) {
+                // Titled as in the 办理记录 (the module's audit vocabulary; a new owner by name).
                 let action = r.string("action") ?? ""
-                var text = "\(ctx.displayEpoch(r.int("at")))  \(actionTitles[action] ?? action)"
-                if action == "rate" { text += "：\(r.string("from_state").map { $0 + " → " } ?? "")\(r.string("to_state") ?? "")" }
+                var text = "\(ctx.displayEpoch(r.int("at")))  \(ctx.auditTitles.actionTitle(module: "crm", entity: "crm.customer", action: action))"
+                if action == "rate" || action == "reassign",
+                   let to = try ctx.auditState(r.string("to_state"), module: "crm", entity: "crm.customer", action: action) {
+                    let from = try ctx.auditState(r.string("from_state"), module: "crm", entity: "crm.customer", action: action)
+                    text += "：\(from.map { $0 + " → " } ?? "")\(to)"
+                }
                 if let reason = r.string("reason"), !reason.isEmpty { text += "（\(reason)）" }
                 changes[Int64(r.string("entity_id") ?? "") ?? 0, default: []].append(text)
             }

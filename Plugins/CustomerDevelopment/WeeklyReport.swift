@@ -52,6 +52,6 @@ enum WeeklyReport {
                 try ctx.audit(AuditEntry(entity: "crm.weekly_report", entityID: monday.description, action: "read", to: "read"))
             }
         }
-        return .redirect(to: "/crm/reports/weekly-changes?week=\(monday)")
+        return .redirect(to: "/crm/reports/weekly-changes?week=\(monday)", flash: .ok("已标记为已阅。"))
     }
 }

@@ -54,6 +54,7 @@ import SalesTesting
         #expect(report.body.contains("优秀客户"))
         #expect(report.body.contains("45"))
 
+        #expect(f.survey(rep, aid).status == 303)          // 002 §9: the credit survey before evaluation
         #expect(f.act(rep, aid, "evaluate").status == 303)
         #expect(try f.state(aid) == "evaluated")
 
@@ -112,6 +113,7 @@ import SalesTesting
         let cid = try f.createCustomer(rep, "无评定公司")
         let aid = try f.apply(rep, cid)
         #expect(f.act(rep, aid, "submit").status == 303)
+        #expect(f.survey(rep, aid).status == 303)
         // A rating not tied to the application does not count.
         #expect(f.rate(rep, cid, application: nil, CRMFixture.allA).status == 303)
         let r = f.act(rep, aid, "evaluate")

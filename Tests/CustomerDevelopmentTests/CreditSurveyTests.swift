@@ -110,6 +110,49 @@ import SalesTesting
         #expect(try f.state(aid) == "suspended")
     }
 
+    @Test("002 §9 (#15): a new customer's 评定报告 cannot be submitted without a completed credit survey — refused with the reason, the application page and the rating form link to the survey; once filled, it goes through")
+    func test_002_9_missingSurveyBlocksEvaluation() throws {
+        let rep = f.client("rep1")
+        let (cid, aid) = try investigating(rep, "未调查公司")
+        // The rating form of the application says the survey comes first, with a link to it.
+        let form = rep.get("/crm/customers/\(cid)/rate?application=\(aid)").body
+        #expect(form.contains("id=\"survey-required\""))
+        #expect(form.contains("href=\"/crm/applications/\(aid)/survey\""))
+        #expect(f.rate(rep, cid, application: aid, CRMFixture.allA).status == 303)
+        let r = f.act(rep, aid, "evaluate")
+        #expect(r.status == 303)
+        #expect(r.location == "/crm/applications/\(aid)")
+        #expect(rep.refusal(after: r)?.contains("须先完成新客户信用调查表") == true)
+        #expect(try f.state(aid) == "investigating")
+        #expect(try f.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'crm.application' AND action = 'evaluate'") == 0)
+        let page = rep.get("/crm/applications/\(aid)").body
+        #expect(page.contains("id=\"survey-required\""))
+        #expect(page.contains("<a href=\"/crm/applications/\(aid)/survey\">现在填写新客户信用调查表</a>"))
+        // Filled in: the notice is gone and the evaluation is submitted.
+        #expect(f.survey(rep, aid).status == 303)
+        #expect(!rep.get("/crm/applications/\(aid)").body.contains("id=\"survey-required\""))
+        #expect(!rep.get("/crm/customers/\(cid)/rate?application=\(aid)").body.contains("id=\"survey-required\""))
+        #expect(f.act(rep, aid, "evaluate").status == 303)
+        #expect(try f.state(aid) == "evaluated")
+    }
+
+    @Test("002 §9 (#15) decision: a customer that already has a class in force (reviewed by the 销售主管, RULES §6) is not blocked by a missing survey")
+    func test_002_9_ratedCustomerNotBlocked() throws {
+        let rep = f.client("rep1"), boss = f.client("boss")
+        let cid = try f.createCustomer(rep, "已评级公司")
+        // Rated outside an application and approved by the 销售主管: a class in force.
+        let rid = try CRMFixture.id(f.rate(rep, cid, application: nil, CRMFixture.allA), after: "/crm/customers/\(cid)/ratings/")
+        boss.get("/crm/customers/\(cid)/ratings/\(rid)")
+        #expect(boss.submit("/crm/customers/\(cid)/ratings/\(rid)/review", [("decision", "approve"), ("opinion", "")]).status == 303)
+        #expect(try f.customer(cid).string("rating_class") == "A")
+        let aid = try f.apply(rep, cid, "已评级公司")
+        #expect(f.act(rep, aid, "submit").status == 303)
+        #expect(!rep.get("/crm/applications/\(aid)").body.contains("id=\"survey-required\""))
+        #expect(f.rate(rep, cid, application: aid, CRMFixture.allA).status == 303)
+        #expect(f.act(rep, aid, "evaluate").status == 303)
+        #expect(try f.state(aid) == "evaluated")
+    }
+
     @Test("002 §9: bad input — a date in the future, a bad amount, an unknown conclusion — 422 with every value kept, nothing stored")
     func badInput() throws {
         let rep = f.client("rep1")

@@ -284,16 +284,17 @@ import SalesTesting
         #expect(client("boss").get("/").body.contains("/crm/key-customers"))
     }
 
-    @Test("RULES §1.5: without the 订货 module the three top-10 sections say there are no sales figures yet")
-    func noOrderingNote() throws {
+    @Test("RULES §1.5 (#15): without 订货's sales data the top-10 sections by sales and growth say so, and the margin section says 「毛利待产品标准成本」 instead of a made-up margin")
+    func test_rules_1_5_noOrderingNote() throws {
         #expect(KeyCustomerPages.salesFigures(try probeContext()) == nil)
         let page = client("boss").get("/crm/key-customers")
         #expect(page.status == 200)
         var at = page.body.startIndex
-        for title in ["销售额前10名", "销售额增长率前10名", "销售利润率前10名"] {
+        for (title, text) in [("销售额前10名", "暂无销售数据"), ("销售额增长率前10名", "暂无销售数据"), ("销售利润率前10名", "毛利待产品标准成本")] {
             let r = try #require(page.body.range(of: title, range: at..<page.body.endIndex), "\(title) missing")
-            let note = try #require(page.body.range(of: "订货模块未安装，暂无销售数据", range: r.upperBound..<page.body.endIndex))
-            at = note.upperBound
+            let section = try #require(page.body.range(of: "</section>", range: r.upperBound..<page.body.endIndex))
+            #expect(page.body[r.upperBound..<section.lowerBound].contains(text), "\(title): \(text)")
+            at = section.upperBound
         }
     }
 
@@ -337,7 +338,8 @@ import SalesTesting
         let boss = client("boss")
         let form = boss.get("/crm/key-customers/\(cid)")
         #expect(form.status == 200)
-        #expect(form.body.contains("订货模块未安装，暂无销售数据"))
+        #expect(form.body.contains("暂无销售数据"))
+        #expect(form.body.contains("毛利待产品标准成本"))
         for label in ["销售额目标", "将其设为重点客户的原因", "实现目标的行动措施", "客户服务部经理建议", "总经理建议"] {
             #expect(form.body.contains(label))
         }
@@ -391,7 +393,7 @@ import SalesTesting
         let tops = try KeyCustomerPages.tops(figures, ctx)
         // The 订货 module offers no figures yet, so no request shows them: the page model is
         // rendered by the real host (bound templates, layout) with these sections.
-        let page = KeyCustomerListPage(tops: tops, hasFigures: true, note: KeyCustomerPages.noFiguresNote, keys: [],
+        let page = KeyCustomerListPage(tops: tops, hasFigures: true, keys: [],
                                        list: KeyCustomerPages.listSpec.parse(FormData()).view(rowsFetched: 0, basePath: "/crm/key-customers"),
                                        q: "", removed: false, candidates: [], hasCandidates: false)
         let r = t.worker.renderPage(page, title: "重点客户管理表", status: 200, context: ctx)

@@ -313,6 +313,7 @@ import SalesTesting
         let cid = try f.createCustomer(rep, "主管自评公司")
         let aid = try f.apply(rep, cid)
         #expect(f.act(rep, aid, "submit").status == 303)
+        #expect(f.survey(rep, aid).status == 303)
         let boss = f.client("boss")
         #expect(f.rate(boss, cid, application: aid, CRMFixture.allA).status == 303)
         #expect(f.act(rep, aid, "evaluate").status == 303)

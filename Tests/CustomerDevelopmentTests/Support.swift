@@ -86,6 +86,14 @@ final class CRMFixture {
         return c.submit(path, [("application", application.map(String.init) ?? "")] + pairs)
     }
 
+    /// The 新客户信用调查表 (POST /crm/applications/:id/survey), conclusion 信用良好 (002 §9).
+    @discardableResult
+    func survey(_ c: TestClient, _ appID: Int64, conclusion: String = "good") -> TestClient.Response {
+        c.get("/crm/applications/\(appID)/survey")
+        return c.submit("/crm/applications/\(appID)/survey", [("survey_date", "2026-01-05"), ("methods", "实地走访"),
+                                                            ("banks", "工商银行"), ("conclusion", conclusion)])
+    }
+
     func state(_ appID: Int64) throws -> String? {
         try db.first("SELECT state FROM crm_applications WHERE id = \(appID)")?.string("state")
     }
@@ -99,11 +107,13 @@ final class CRMFixture {
     /// 5 points (payment 90% only, everything else unknown) → E.
     static let classE = [("payment", "90")]
 
-    /// Rep creates, applies, submits, rates (all A) and evaluates: the application waits for approval.
+    /// Rep creates, applies, submits, fills the credit survey (002 §9), rates (all A) and evaluates:
+    /// the application waits for approval.
     func evaluatedApplication(_ rep: TestClient, _ name: String, rating: [(String, String)] = allA) throws -> (customer: Int64, app: Int64) {
         let cid = try createCustomer(rep, name)
         let aid = try apply(rep, cid, name)
         #expect(act(rep, aid, "submit").status == 303)
+        #expect(survey(rep, aid).status == 303)
         #expect(rate(rep, cid, application: aid, rating).status == 303)
         #expect(act(rep, aid, "evaluate").status == 303)
         #expect(try state(aid) == "evaluated")

@@ -47,6 +47,12 @@ def test_prospect_to_customer_code_through_nginx():
         assert rep.post(app + "/act", {"action": "submit"}).status == 303
         assert "信用调查中" in rep.get(app).text
 
+        # 002 §9: the 新客户信用调查表 must be completed before the 评定报告 is submitted.
+        survey_page = rep.get(app + "/survey").text
+        survey_date = re.search(r'name="survey_date" value="([0-9-]+)"', survey_page).group(1)
+        assert rep.post(app + "/survey", {"survey_date": survey_date, "methods": "实地走访", "conclusion": "good"}).status == 303
+        assert "信用良好，可以开发" in rep.get(app).text
+
         # 客户评定报告: 5+5+4+4+4+5+5+4+4 = 40 → A.
         aid = app.rsplit("/", 1)[1]
         rep.get(f"{customer}/rate?application={aid}")

@@ -573,12 +573,14 @@ class World:
             db.close()
 
     def approved_customer(self, name):
-        """Prospect → 认定申请 → credit investigation → rating → evaluated → approved by the
-        销售主管 (test_crm.py's walk): a customer with a code, owned by the rep."""
+        """Prospect → 认定申请 → credit investigation (the 新客户信用调查表, required before the
+        评定报告, 002 §9) → rating → evaluated → approved by the 销售主管 (test_crm.py's walk): a
+        customer with a code, owned by the rep."""
         rep, sup = self.sales_rep, self.sales_supervisor
         cust = loc(rep.submit("/crm/customers/new", {"name": name, "city": "上海", "in_city": "1"}))
         app = loc(rep.submit(cust + "/apply", {"pay_cash_pct": "40", "pay_check_pct": "60"}))
         rep.act(app, "submit")
+        rep.submit(app + "/survey", {"methods": "实地走访", "conclusion": "good"})
         rep.submit(f"{cust}/rate?application={rid(app)}", {
             "capacity": "120000", "ranking": "15", "brand": "1", "nature": "1", "capital": "5000", "assets": "0",
             "years": "6", "credit": "1", "payment": "80"})
