@@ -149,8 +149,11 @@ def test_rating_upgrade_counts_for_orders_once_reviewed_through_nginx():
         # The contract (002 §3.3) so that the order is checked in full.
         rep.get("/order/contracts")
         assert rep.post("/order/contracts", {"customer_code": "KH-2026-0009", "contract_no": "HT-2026-09", "title": "年度供货合同"}).status == 303
-        contract_id = re.search(r"/order/contracts/(\d+)/approve", gm.get("/order/contracts").text).group(1)
-        assert gm.post(f"/order/contracts/{contract_id}/approve", {}).status == 303
+        # Its review by 技术部、品质部、生产部 and the GM (003 §3.2–§3.7) is test_order's business:
+        # here the contract is taken as approved.
+        db = sqlite3.connect(s.db_path)
+        db.execute("UPDATE order_contracts SET approved = 1, state = 'approved' WHERE contract_no = 'HT-2026-09'")
+        db.commit()
 
         def order_check():
             """Registers a ¥200,000 order and returns its page (with 订货's warning-line check)."""

@@ -45,6 +45,8 @@ UNREACHED = {
     "ideas:impl-performance": "as ideas:impl-plan, after confirmation",
     "order:delivery": "an order that passed its checks and was scheduled",
     "order:order_change": "a confirmed order under contract",
+    "order:order_change_company": "a confirmed order under contract (as order:order_change)",
+    "order:contract_revise": "a contract refused by a department in review",
     "order:order_trial": "a change that needs a trial sample",
     "service:complaint-penalty": "a verified service complaint",
     "service:patrol-report": "a patrol visit assigned to someone other than the customer's rep",

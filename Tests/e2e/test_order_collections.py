@@ -36,8 +36,8 @@ def test_collections_bonus_and_statement_through_nginx():
                          (rep_id, rep_id)).lastrowid
         db.execute("""INSERT INTO order_ledger (customer_id, kind, amount_fen, entry_date, due_on, note, created_by, created_at)
                       VALUES (?, 'shipment', 100000, '2025-12-01', '2025-12-31', '2025 年 12 月发货', ?, 0)""", (cid, fin_id))
-        db.execute("""INSERT INTO order_contracts (customer_id, contract_no, title, approved, created_by, created_at)
-                      VALUES (?, 'HT-2026-01', '年度供货合同', 1, ?, 0)""", (cid, rep_id))
+        db.execute("""INSERT INTO order_contracts (customer_id, contract_no, title, approved, state, created_by, created_at)
+                      VALUES (?, 'HT-2026-01', '年度供货合同', 1, 'approved', ?, 0)""", (cid, rep_id))
         db.commit()
 
         def login(name):
