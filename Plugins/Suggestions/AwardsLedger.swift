@@ -29,8 +29,8 @@ enum AwardsLedger {
 
     static func persons(_ ctx: Context) throws -> [Choice] {
         try ctx.db.query("""
-            SELECT DISTINCT l.user_id, COALESCE(u.display_name, '') AS person FROM ideas_ledger l LEFT JOIN users u ON u.id = l.user_id
-            ORDER BY l.user_id = 0, person, l.user_id
+            SELECT l.user_id, COALESCE(MAX(u.display_name), '') AS person FROM ideas_ledger l LEFT JOIN users u ON u.id = l.user_id
+            GROUP BY l.user_id ORDER BY l.user_id = 0, person, l.user_id
             """).map { r in Choice(String(r.int("user_id") ?? 0), personName(r)) }
     }
 

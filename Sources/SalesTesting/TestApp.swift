@@ -49,16 +49,27 @@ public final class TestApp {
         config.sqliteSynchronous = "NORMAL"
         // `SALES_TEST_BACKEND=postgresql` (`make unit-pg`): the same suites on a fresh database of
         // a real PostgreSQL server started for this test process.
-        if ProcessInfo.processInfo.environment["SALES_TEST_BACKEND"] == "postgresql" {
+        let postgres = ProcessInfo.processInfo.environment["SALES_TEST_BACKEND"] == "postgresql"
+        if postgres {
             config.database = try PostgresServer.shared().freshDatabaseURL()
         }
         configure(&config)
+        // A test that reopens another TestApp's data folder (an upgrade from an older schema)
+        // reopens its database too.
+        let folder = directory, dataDir = config.dataDir
+        if postgres, dataDir != folder, let url = TestApp.databases.withLock({ $0[dataDir] }) {
+            config.database = url
+        }
+        if postgres { let url = config.database; TestApp.databases.withLock { $0[folder] = url } }
         app = try App(config: config, modules: modules)
         try app.migrate()
         worker = try app.makeWorker()
     }
 
     deinit { try? FileManager.default.removeItem(atPath: directory) }
+
+    /// Each TestApp's PostgreSQL database by its data folder.
+    static let databases = Mutex<[String: String]>([:])
 
     /// The repository root (found from this source file's location).
     public static var repositoryRoot: String {

@@ -153,7 +153,14 @@ final class ReturnReceivablesWorld {
         let w = try ReturnReceivablesWorld(withOrdering: true)
         let id = try w.receivedReturn()
         // Make the ledger refuse inserts: the credit fails, so the settlement must not stick.
-        try w.t.db.execute("CREATE TRIGGER refuse_ledger BEFORE INSERT ON order_ledger BEGIN SELECT RAISE(ABORT, 'ledger closed'); END")
+        if w.t.db.dialect == "postgresql" {
+            try w.t.db.executeScript("""
+                CREATE FUNCTION refuse_ledger() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'ledger closed'; END $$ LANGUAGE plpgsql;
+                CREATE TRIGGER refuse_ledger BEFORE INSERT ON order_ledger FOR EACH ROW EXECUTE FUNCTION refuse_ledger();
+                """)
+        } else {
+            try w.t.db.execute("CREATE TRIGGER refuse_ledger BEFORE INSERT ON order_ledger BEGIN SELECT RAISE(ABORT, 'ledger closed'); END")
+        }
         #expect(w.settle(id).status >= 400)
         #expect(try w.t.db.first("SELECT state FROM service_returns WHERE id = \(id)")?.string("state") == "received")
         #expect(try w.t.db.scalar("SELECT COUNT(*) FROM service_returns WHERE settled_fen IS NOT NULL") == 0)

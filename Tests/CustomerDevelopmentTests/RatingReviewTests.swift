@@ -356,16 +356,17 @@ import SalesTesting
             """)
         for (id, cls) in [(1, "C"), (2, "B")] {
             try old.db.execute("""
-                INSERT INTO crm_ratings (id, customer_id, data, levels, total, rating_class, rated_by, rated_at)
-                VALUES (\(id), 1, '', '', 30, \(cls), 1, \(id * 50))
+                INSERT INTO crm_ratings (customer_id, data, levels, total, rating_class, rated_by, rated_at)
+                VALUES (1, '', '', 30, \(cls), 1, \(id * 50))
                 """)
         }
         let migrated = try TestApp(modules: [CustomerDevelopmentModule()]) { $0.dataDir = old.directory }
         #expect(try migrated.db.query("SELECT state FROM crm_ratings ORDER BY id").map { $0.string("state") } == ["approved", "approved"])
         #expect(try migrated.db.first("SELECT rating_class FROM crm_customers WHERE id = 1")?.string("rating_class") == "B")
-        try migrated.db.execute("""
+        let third = try migrated.db.insert("""
             INSERT INTO crm_ratings (customer_id, data, levels, total, rating_class, rated_by, rated_at) VALUES (1, '', '', 45, 'A', 1, 200)
+            RETURNING id
             """)
-        #expect(try migrated.db.first("SELECT state FROM crm_ratings WHERE id = 3")?.string("state") == "proposed")
+        #expect(try migrated.db.first("SELECT state FROM crm_ratings WHERE id = \(third)")?.string("state") == "proposed")
     }
 }

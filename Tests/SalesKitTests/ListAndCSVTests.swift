@@ -77,7 +77,7 @@ struct ListQueryTests {
         #expect(q.page == 1)
         #expect(q.filters.isEmpty)
         #expect(!q.export)
-        #expect(q.orderBy == "c.name ASC, c.id ASC")
+        #expect(q.orderBy == "c.name ASC NULLS FIRST, c.id ASC NULLS FIRST")
         #expect(q.limit == 21, "one extra row tells whether a next page exists")
         #expect(q.offset == 0)
     }
@@ -86,14 +86,14 @@ struct ListQueryTests {
         let q = parse(("sort", "city"), ("dir", "desc"))
         #expect(q.sortKey == "city")
         #expect(q.descending)
-        #expect(q.orderBy == "c.city DESC, c.id DESC")
+        #expect(q.orderBy == "c.city DESC NULLS LAST, c.id DESC NULLS LAST")
     }
 
     @Test(arguments: ["c.name; DROP TABLE customers", "evil", "", "notes", "NAME", "c.city"])
     func unknownOrUnsortableSortKeyFallsBackToDefault(_ key: String) {
         let q = parse(("sort", key), ("dir", "asc"))
         #expect(q.sortKey == "name")
-        #expect(q.orderBy == "c.name ASC, c.id ASC", "only the spec's own SQL reaches ORDER BY")
+        #expect(q.orderBy == "c.name ASC NULLS FIRST, c.id ASC NULLS FIRST", "only the spec's own SQL reaches ORDER BY")
     }
 
     @Test func anyDirOtherThanDescIsAscending() {
@@ -106,7 +106,7 @@ struct ListQueryTests {
 
     @Test func orderByFallsBackToTiebreakerWhenDefaultSortIsNotAColumn() {
         let spec = ListSpec(columns: [.init("name", "名称", sql: "c.name")], defaultSort: "created", tiebreaker: "c.id")
-        #expect(spec.parse(FormData()).orderBy == "c.id ASC, c.id ASC")
+        #expect(spec.parse(FormData()).orderBy == "c.id ASC NULLS FIRST, c.id ASC NULLS FIRST")
     }
 
     @Test(arguments: [("3", 3), ("0", 1), ("-5", 1), ("abc", 1), ("", 1), ("1.5", 1),

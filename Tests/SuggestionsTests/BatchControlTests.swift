@@ -143,7 +143,7 @@ import SalesTesting
         let done = try add("已公布的", "2026-11", outcome: "grade1", published: true)
         let waiting = try add("未公布批次中", "2026-12")
         let bad = try add("坏批次", "2026-13")
-        try t.db.executeScript(IdeasMigrations.moveStuck)
+        try t.db.executeScript(t.db.dialect == "postgresql" ? IdeasMigrations.moveStuckPostgreSQL : IdeasMigrations.moveStuck)
 
         func row(_ id: Int64) throws -> Row { try #require(try t.db.first("SELECT * FROM ideas_suggestions WHERE id = \(id)")) }
         #expect(try row(stuck).string("batch") == "2026-12")
@@ -166,7 +166,7 @@ import SalesTesting
         let m = client("member")
         #expect(grade(m, "/ideas/\(stuck)", [("outcome", "encourage")]).status == 303)
         // Run again: nothing left to move, no new audit rows.
-        try t.db.executeScript(IdeasMigrations.moveStuck)
+        try t.db.executeScript(t.db.dialect == "postgresql" ? IdeasMigrations.moveStuckPostgreSQL : IdeasMigrations.moveStuck)
         #expect(try t.db.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'rebatch'") == 2)
     }
 

@@ -130,7 +130,9 @@ public struct ListQuery: Sendable {
     /// `ORDER BY` text built only from the spec's own SQL expressions.
     public var orderBy: String {
         let col = sortColumn?.sql ?? spec.tiebreaker
-        let dir = scanDescending ? "DESC" : "ASC"
+        // NULL first ascending, last descending — SQLite's default, spelled out so PostgreSQL
+        // (the other way round by default) sorts, and `seek` pages, the same.
+        let dir = scanDescending ? "DESC NULLS LAST" : "ASC NULLS FIRST"
         return "\(col) \(dir), \(spec.tiebreaker) \(dir)"
     }
 
