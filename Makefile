@@ -7,7 +7,7 @@ SWIFT ?= swift
 SOAK_SECONDS ?= 60
 FUZZ_SECONDS ?= 300
 FORM_FUZZ_ROUNDS ?= 12
-.PHONY: run test deps build release lint unit unit-pg unit-pg-ci e2e browser browser-deps soak soak-ci fuzz fuzz-ci fuzz-forms fuzz-forms-ci bench bench-smoke clean
+.PHONY: run test deps build release lint unit unit-pg e2e browser browser-deps soak soak-ci fuzz fuzz-ci fuzz-forms fuzz-forms-ci bench bench-smoke clean
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -36,15 +36,10 @@ unit: build
 
 # The same suites on PostgreSQL (issue #17): every TestApp takes a fresh database of a real
 # PostgreSQL server this test process starts as the postgres user (private port and socket).
-# `unit-pg` runs every suite; `unit-pg-ci` (in `make test`) the host's suites.
-PG_SUITES_CI := HostTests|StorageTests
+# About 3 minutes on 2 cores; runs in `make test`.
 unit-pg: build
 	$(SWIFT) build --build-tests
 	SALES_TEST_BACKEND=postgresql $(SWIFT) test --skip-build
-
-unit-pg-ci: build
-	$(SWIFT) build --build-tests
-	SALES_TEST_BACKEND=postgresql $(SWIFT) test --skip-build --filter "$(PG_SUITES_CI)"
 
 e2e: build
 	SALESD=$(CURDIR)/.build/debug/salesd python3 -m pytest -q -m "not soak and not formfuzz" Tests/e2e
@@ -112,7 +107,7 @@ deb-test: deb
 	  echo "deb-test: could not install$$missing (the test says what it skips)"; fi
 	python3 -m pytest -q -s -rs Tests/deb
 
-test: lint unit unit-pg-ci e2e browser soak-ci fuzz-ci fuzz-forms-ci bench-smoke deb-test
+test: lint unit unit-pg e2e browser soak-ci fuzz-ci fuzz-forms-ci bench-smoke deb-test
 
 clean:
 	rm -rf .build run

@@ -67,6 +67,9 @@ public struct AfterSalesModule: DepartmentModule {
     /// #16: complaints past their handling deadline, returns past the rep's arrival deadline,
     /// patrol visits without their daily report (`ServiceOverdue`).
     public func overdue(_ ctx: Context) throws -> [OverdueItem] { try ServiceOverdue.items(ctx) }
+    public func panels(for subject: PanelSubject, _ ctx: Context) throws -> [RecordPanel] {
+        try ServiceCustomerPanel.panels(for: subject, ctx)
+    }
 
     public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
         try ComplaintPages.inbox(for: user, ctx) + ReturnPages.inbox(for: user, ctx) + PatrolPages.inbox(for: user, ctx)

@@ -249,7 +249,9 @@ enum ComplaintPages {
     static let register_: Handler = { req, ctx in
         let choices = try ServiceUtil.customerChoices(ctx)
         let (hour, minute) = ServiceDeadline.hourMinute(ctx)
-        let initial = FormData([("received_date", ctx.today.description), ("received_hour", hour), ("received_minute", minute)])
+        var initial = FormData([("received_date", ctx.today.description), ("received_hour", hour), ("received_minute", minute)])
+        // From the customer page (登记投诉): the customer chosen already, if the user may pick it.
+        if let c = req.query["customer"], choices.contains(where: { $0.value == c }) { initial.append("customer", c) }
         return try ctx.handleForm(registerForm(customers: choices), title: "登记客户投诉", initial: initial,
                                   page: { form in ComplaintFormPage(form: form) }) { v in
             let user = try ctx.requireUser()

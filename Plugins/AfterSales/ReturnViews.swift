@@ -81,7 +81,10 @@ enum ReturnViews {
     }
 
     static let create: Handler = { req, ctx in
-        try ctx.handleForm(P.registerForm(customers: try ServiceUtil.customerChoices(ctx)), title: "登记退货",
+        let choices = try ServiceUtil.customerChoices(ctx)
+        // From the customer page (登记退货): the customer chosen already, if the user may pick it.
+        let initial = req.query["customer"].flatMap { c in choices.contains { $0.value == c } ? FormData([("customer", c)]) : nil }
+        return try ctx.handleForm(P.registerForm(customers: choices), title: "登记退货", initial: initial ?? FormData(),
                            page: { form in ReturnStepPage(heading: "登记退货（003 第六章）", r: nil, form: form) }) { v in
             let dir = try ServiceUtil.directory(ctx)
             guard let cid = Int64(v.string("customer")), let c = try dir.customer(id: cid, ctx), try dir.maySee(customerID: cid, ctx) else {

@@ -206,7 +206,9 @@ enum CustomerPages {
                 .init(contact_date: r.string("contact_date") ?? "", kindText: kinds[r.string("kind") ?? ""] ?? "",
                       person: r.string("person") ?? "", summary: r.string("summary") ?? "", by: r.string("by") ?? "")
             },
-            contactForm: (bound ?? contactForm.blank(FormData([("contact_date", ctx.today.description)]))).view())
+            contactForm: (bound ?? contactForm.blank(FormData([("contact_date", ctx.today.description)]))).view(),
+            panels: ctx.panels(for: PanelSubject(entity: PanelSubject.customerEntity, id: id, code: c.string("code") ?? "",
+                                                 name: c.string("name") ?? "")))
         return ctx.render(page, title: c.string("name") ?? "客户", status: bound == nil ? 200 : 422)
     }
 
@@ -312,6 +314,8 @@ struct CustomerPage: PageModel {
     var stages: [StageChange]
     var contacts: [Contact]
     var contactForm: FormView
+    /// The other modules' cards on this customer (订单、应收、合同、投诉、退货 …): the customer hub.
+    var panels: [RecordPanel]
 
     struct Application: TemplateModel {
         var id: Int64

@@ -36,6 +36,12 @@ struct Directory: CustomerDirectory {
             .map(Self.info)
     }
 
+    func searchAll(_ text: String, limit: Int, _ ctx: Context) throws -> [CustomerInfo] {
+        let like = "%" + text + "%"
+        return try ctx.db.query(Self.select + " WHERE c.status = 'customer' AND (c.name LIKE \(like) OR c.code LIKE \(like)) ORDER BY c.name, c.id LIMIT \(limit)")
+            .map(Self.info)
+    }
+
     func classPolicy(_ ratingClass: String, _ ctx: Context) throws -> ClassPolicy? {
         try ctx.db.first("SELECT * FROM crm_class_policy WHERE rating_class = \(ratingClass)").map(PolicyPages.policy)
     }

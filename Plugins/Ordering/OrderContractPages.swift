@@ -61,7 +61,9 @@ enum OrderContractPages {
         }
         if req.method == "POST" { try ctx.require(OrderPages.register) }
         return try ctx.handleForm(OrderForms.contract, title: "销售合同", page: { form in
-            ContractsPage(contracts: try contracts(), canCreate: ctx.can(OrderPages.register), form: form)
+            ContractsPage(contracts: try contracts(), canCreate: ctx.can(OrderPages.register),
+                          form: form.suggesting("customer_code", try OrderUtil.customerPicker(OrderUtil.directory(ctx), ctx),
+                                                none: OrderUtil.noCustomers))
         }) { v in
             let c = try OrderIntake.customer(code: v.string("customer_code"), field: "customer_code", ctx)
             if try ctx.db.scalar("SELECT COUNT(*) FROM order_contracts WHERE contract_no = \(v.string("contract_no"))") ?? 0 > 0 {

@@ -76,6 +76,16 @@ enum OrderUtil {
 
     static func directory(_ ctx: Context) throws -> any CustomerDirectory { try ctx.service(CustomerDirectory.self) }
 
+    /// The customer picker's choices (issue #16 point 3): the approved customers (with a
+    /// 客户代码) this user may act on — value = code, label = name and class.
+    static func customerPicker(_ dir: any CustomerDirectory, _ ctx: Context) throws -> [Choice] {
+        try (seesAll(ctx) ? dir.searchAll("", limit: 500, ctx) : dir.search("", limit: 500, ctx)).compactMap { c in
+            c.code.map { Choice($0, c.name + (c.ratingClass.map { "（\($0) 类）" } ?? "")) }
+        }
+    }
+
+    static let noCustomers = "您名下暂无已认定（有客户代码）的客户：客户须先经新客户认定并取得客户代码，才能登记订单、合同和收款。"
+
     /// Whether the user sees every order (supervisors and above, finance, production).
     static func seesAll(_ ctx: Context) -> Bool { ctx.can(OrderPages.viewAll) }
 

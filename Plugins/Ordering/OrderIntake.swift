@@ -53,12 +53,6 @@ enum OrderIntake {
     struct OrderFormPage: PageModel {
         static let template = "order-form"
 
-        struct Customer: TemplateModel {
-            var code: String
-            var name: String
-            var ratingClass: String
-        }
-
         struct Product: TemplateModel {
             var name: String
             var label: String
@@ -90,9 +84,8 @@ enum OrderIntake {
         var lines: Lines
         var products: [Product]
         var specs: [String]
-        var customers: [Customer]
 
-        init(form full: FormView, products: [ProductInfo], customers: [Customer]) {
+        init(form full: FormView, products: [ProductInfo]) {
             var head = full
             head.fields = full.fields.filter { !$0.isRows }
             form = head
@@ -109,7 +102,6 @@ enum OrderIntake {
             }
             var seen = Set<String>()
             specs = products.map(\.spec).filter { !$0.isEmpty && seen.insert($0).inserted }
-            self.customers = customers
         }
     }
 
@@ -119,10 +111,9 @@ enum OrderIntake {
         if let code = req.query["customer"] { initial.append("customer_code", code) }
         return try ctx.handleForm(OrderForms.order, title: "登记订单（订货登记表）", initial: initial, page: { form in
             // Read only when the page is shown: a valid submit runs under the write lock.
-            let customers = try dir.search("", limit: 500, ctx).compactMap { c in
-                c.code.map { OrderFormPage.Customer(code: $0, name: c.name, ratingClass: c.ratingClass ?? "") }
-            }
-            return OrderFormPage(form: form, products: try ProductPages.picker(ctx), customers: customers)
+            let choices = try OrderUtil.customerPicker(dir, ctx)
+            return OrderFormPage(form: form.suggesting("customer_code", choices, none: OrderUtil.noCustomers),
+                                 products: try ProductPages.picker(ctx))
         }) { v in
             let user = try ctx.requireUser()
             let c = try customer(code: v.string("customer_code"), field: "customer_code", ctx)

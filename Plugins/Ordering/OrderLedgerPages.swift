@@ -171,7 +171,9 @@ enum OrderLedgerPages {
             EntryFormPage(heading: "登记收款 / 预收款",
                           intro: "收款冲减应收余额，不得超过应收余额（RULES §6）；先款后货（如零星客户全额预付，003 §4.1.3）请登记为预收款并填写订单号码，"
                               + "发货时自动冲抵该订单的发货金额。",
-                          button: "登记", back: "/order/receivables", form: $0)
+                          button: "登记", back: "/order/receivables",
+                          form: $0.suggesting("customer_code", try OrderUtil.customerPicker(OrderUtil.directory(ctx), ctx),
+                                              none: OrderUtil.noCustomers))
         }) { v in
             let c = try customer(code: v.string("customer_code"), field: "customer_code", ctx)
             let kind: LedgerKind = v.string("kind") == LedgerKind.prepayment.rawValue ? .prepayment : .payment
@@ -207,7 +209,9 @@ enum OrderLedgerPages {
         return try ctx.handleForm(OrderForms.adjustment, title: "登记调整分录", initial: initial, page: {
             EntryFormPage(heading: "登记调整分录",
                           intro: "更正应收余额（如开票差错），须写明理由。调整是唯一可使应收余额为负的分录，摘要和审计记录中会注明（RULES §6）。",
-                          button: "登记调整", back: "/order/receivables", form: $0)
+                          button: "登记调整", back: "/order/receivables",
+                          form: $0.suggesting("customer_code", try OrderUtil.customerPicker(OrderUtil.directory(ctx), ctx),
+                                              none: OrderUtil.noCustomers))
         }) { v in
             let c = try customer(code: v.string("customer_code"), field: "customer_code", ctx)
             let amount = v.money("amount") ?? 0

@@ -90,7 +90,9 @@ enum OrderWriteoffs {
         return try ctx.handleForm(OrderForms.writeoff, title: "申请坏账核销", initial: initial, page: {
             OrderLedgerPages.EntryFormPage(heading: "申请坏账核销",
                                            intro: "确实无法收回的应收账款，写明原因与依据；总经理批准后作为坏账核销记账（不是回款，RULES §6）。核销金额不得超过应收余额。",
-                                           button: "提交总经理审批", back: "/order/writeoffs", form: $0)
+                                           button: "提交总经理审批", back: "/order/writeoffs",
+                                           form: $0.suggesting("customer_code", try OrderUtil.customerPicker(OrderUtil.directory(ctx), ctx),
+                                                               none: OrderUtil.noCustomers))
         }) { v in
             let c = try OrderLedgerPages.customer(code: v.string("customer_code"), field: "customer_code", ctx)
             let amount = v.money("amount") ?? 0

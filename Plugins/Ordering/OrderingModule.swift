@@ -39,6 +39,9 @@ public struct OrderingModule: DepartmentModule {
     // MARK: Overdue items and the audit vocabulary (issues #16, #17)
 
     public func overdue(_ ctx: Context) throws -> [OverdueItem] { try OrderControls.overdue(ctx) }
+    public func panels(for subject: PanelSubject, _ ctx: Context) throws -> [RecordPanel] {
+        try OrderCustomerPanel.panels(for: subject, ctx)
+    }
     public var auditVocabulary: AuditVocabulary { OrderVocabulary.vocabulary.merging(OrderMoneyPages.vocabulary) }
 
     public func services(_ s: inout ServiceRegistry) {

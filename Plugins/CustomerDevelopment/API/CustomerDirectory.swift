@@ -78,6 +78,9 @@ public protocol CustomerDirectory: Sendable {
     func maySee(customerID: Int64, _ ctx: Context) throws -> Bool
     /// Customers (not prospects) the current user may see, by name or code, for pickers.
     func search(_ text: String, limit: Int, _ ctx: Context) throws -> [CustomerInfo]
+    /// Every customer (not prospects) by name or code, whoever asks: for a dependant whose own
+    /// permission already lets this user act on all of them (订货's 查看全部订单 for finance).
+    func searchAll(_ text: String, limit: Int, _ ctx: Context) throws -> [CustomerInfo]
     /// The policy row of a rating class A–E.
     func classPolicy(_ ratingClass: String, _ ctx: Context) throws -> ClassPolicy?
 }

@@ -14,6 +14,27 @@ public struct FormView: TemplateModel {
     public var resumed = false
 }
 
+extension FormView {
+    /// The text field `name` offering `choices` while the user types (`<datalist>`, no
+    /// JavaScript): the customer picker. Made when the page is shown (never for a valid submit,
+    /// which runs under the write lock). With no choices the field's help says `none`.
+    public func suggesting(_ name: String, _ choices: [Choice], none: String) -> FormView {
+        var f = self
+        f.fields = fields.map { field in
+            guard field.name == name, field.isText else { return field }
+            var v = field
+            v.hasSuggestions = !choices.isEmpty
+            v.options = choices.map { FieldView.Option(value: $0.value, label: $0.label, selected: $0.value == field.value) }
+            if choices.isEmpty {
+                v.help = none
+                v.hasHelp = true
+            }
+            return v
+        }
+        return f
+    }
+}
+
 /// One field of a form: label, input by kind, help and the error beside it.
 public struct FieldView: TemplateModel {
     public var name: String
