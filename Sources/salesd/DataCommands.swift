@@ -82,11 +82,13 @@ struct Check: ParsableCommand {
             } else {
                 bad("数据库有未执行的迁移 (pending migrations, run `salesd migrate`): \(pending.joined(separator: ", "))")
             }
-            if integrity && config.usesPostgreSQL {
-                ok("数据库完整性由 PostgreSQL 自身保证 (integrity: PostgreSQL checks its own pages; run amcheck there if needed)")
-            } else if integrity {
-                let found = try Backups.integrityProblems(db)
-                if found.isEmpty { ok("数据库完整性 (integrity_check, foreign_key_check)") } else { found.forEach { bad("数据库 (database): \($0)") } }
+            if integrity {
+                if config.usesPostgreSQL {
+                    ok("数据库完整性由 PostgreSQL 自身保证 (integrity: PostgreSQL checks its own pages; run amcheck there if needed)")
+                } else {
+                    let found = try Backups.integrityProblems(db)
+                    if found.isEmpty { ok("数据库完整性 (integrity_check, foreign_key_check)") } else { found.forEach { bad("数据库 (database): \($0)") } }
+                }
                 let missing = try Backups.missingFiles(db, filesDir: config.filesDir)
                 let total = try db.scalar("SELECT COUNT(*) FROM files") ?? 0
                 if missing.isEmpty { ok("附件 (uploaded files): \(total) 个，均完好") } else { missing.forEach { bad("附件 (file) \($0)") } }
