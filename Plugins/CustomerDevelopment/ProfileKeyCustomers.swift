@@ -6,14 +6,16 @@ import SalesKit
 /// 实现目标的行动措施, 客户服务部经理建议 and 总经理建议. The table spans all customers, so only
 /// holders of `crm.view_all` open it. Marking, revising and removing a key customer are audited.
 enum KeyCustomerPages {
-    typealias Figures = [Int64: (sales: Int64, lastYear: Int64, profit: Int64)]
+    typealias Figures = [Int64: (sales: Int64, lastYear: Int64, profit: Int64, costKnown: Bool)]
 
-    /// Sales and growth come from 订货's orders; 订货 depends on 客户开发, so 客户开发 cannot ask it
-    /// (no service of a dependant is visible, and a dependency back would be a cycle).
-    static let noFiguresNote = "销售额取自订货模块的订单数据，订货模块尚未向客户开发提供按客户的销售汇总，暂无销售数据"
-    /// The margin needs each product's standard cost from 订货's product master (`ProductCatalog`),
-    /// out of reach for the same reason: said honestly instead of a made-up margin.
-    static let noMarginNote = "毛利待产品标准成本：产品标准成本在订货模块的产品主数据中，客户开发暂不能读取，暂不计算销售利润率"
+    /// Sales and growth come from 订货's shipments through the platform contract
+    /// `CustomerSalesFigures` (订货 depends on 客户开发, so it offers the figures to every module).
+    /// Without 订货 installed there are none, and the pages say so.
+    static let noFiguresNote = "销售额取自订货模块的发货数据，订货模块未安装或未启用，暂无销售数据"
+    /// The margin needs each shipped product's standard cost (订货's product master).
+    static let noMarginNote = "毛利待产品标准成本：订货模块未安装或未启用，暂不计算销售利润率"
+    /// A customer some of whose shipped products have no standard cost yet: no margin shown.
+    static let costMissing = "—（部分产品无标准成本）"
 
     static func routes(_ r: inout RouteBuilder) {
         r.get("key-customers", .permission(CustomerDevelopmentModule.keyCustomers), list)
@@ -22,14 +24,14 @@ enum KeyCustomerPages {
         r.form("key-customers/:id/remove", .permission(CustomerDevelopmentModule.keyCustomers), remove)
     }
 
-    /// **Integration point with the 订货 (ordering) module.** Per customer id: `sales`, this
-    /// year's sales to date; `lastYear`, the sales of the same period last year; `profit`, the
-    /// gross profit on this year's sales — all in 分. Nil while no ordering data is available
-    /// (the ordering module is not installed yet and offers no API); the pages then show
-    /// "订货模块未安装，暂无销售数据". When the ordering module offers its service, look it up here
-    /// with `ctx.optionalService(…)` (it stays optional: 客户开发 must not depend on 订货).
-    static func salesFigures(_ ctx: Context) -> [Int64: (sales: Int64, lastYear: Int64, profit: Int64)]? {
-        nil
+    /// Per customer id, from 订货 (`CustomerSalesFigures`): this year's shipped value to date, the
+    /// same period last year, and the gross profit on this year's shipments, in 分. Nil while no
+    /// module offers them (订货 not installed or switched off).
+    static func salesFigures(_ ctx: Context) throws -> Figures? {
+        guard let service = ctx.optionalService(CustomerSalesFigures.self) else { return nil }
+        return try service.figures(asOf: ctx.today, ctx).mapValues { f in
+            (sales: f.sales, lastYear: f.lastYear, profit: f.profit, costKnown: f.costKnown)
+        }
     }
 
     struct Ranked: Equatable {
@@ -48,7 +50,9 @@ enum KeyCustomerPages {
         let growth = figures.compactMap { id, f in
             f.lastYear > 0 ? Ranked(customerID: id, value: growthBasisPoints(sales: f.sales, lastYear: f.lastYear)) : nil
         }
-        let margin = figures.compactMap { id, f in f.sales > 0 ? Ranked(customerID: id, value: basisPoints(f.profit, over: f.sales)) : nil }
+        let margin = figures.compactMap { id, f in
+            f.sales > 0 && f.costKnown ? Ranked(customerID: id, value: basisPoints(f.profit, over: f.sales)) : nil
+        }
         return (top(sales), top(growth), top(margin))
     }
 
@@ -111,7 +115,7 @@ enum KeyCustomerPages {
             LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN users m ON m.id = k.marked_by
             \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
             """)
-        let figures = salesFigures(ctx)
+        let figures = try salesFigures(ctx)
         func achieved(_ r: Row) -> String {
             guard let f = figures?[r.int("id") ?? 0], let target = r.int("sales_target_fen"), target > 0 else { return "" }
             return percent(basisPoints(f.sales, over: target))
@@ -196,11 +200,11 @@ enum KeyCustomerPages {
     static func page(_ c: Row, _ key: Row?, form: FormView, _ ctx: Context) throws -> KeyCustomerFormPage {
         let cid = try c.requireInt("id")
         let active = key?.bool("active") ?? false
-        let figures = salesFigures(ctx)?[cid].map { f in
+        let figures = try salesFigures(ctx)?[cid].map { f in
             KeyCustomerFormPage.Figures(
                 sales: Money.format(f.sales), lastYear: Money.format(f.lastYear),
                 growth: f.lastYear > 0 ? percent(growthBasisPoints(sales: f.sales, lastYear: f.lastYear)) : "—",
-                margin: f.sales > 0 ? percent(basisPoints(f.profit, over: f.sales)) : "—")
+                margin: !f.costKnown ? costMissing : f.sales > 0 ? percent(basisPoints(f.profit, over: f.sales)) : "—")
         }
         let history = try ctx.history(entity: "crm.key_customer", id: cid, newestFirst: true, limit: 50)
         return KeyCustomerFormPage(

@@ -47,6 +47,8 @@ public struct OrderingModule: DepartmentModule {
     public func services(_ s: inout ServiceRegistry) {
         s.provide(ReceivablesService.self, OrderReceivablesService())
         s.provide(ProductCatalog.self, OrderProductCatalog())
+        // A platform contract: 客户开发 (which 订货 depends on) ranks its key customers by it.
+        s.provideToEveryModule(CustomerSalesFigures.self, OrderCustomerSales())
     }
 }
 

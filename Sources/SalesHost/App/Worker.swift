@@ -362,7 +362,7 @@ public final class Worker: ContextHost {
 
     public func service(_ id: ObjectIdentifier, for module: String) -> (any Sendable)? {
         guard let entry = app.registry.services.entries[id] else { return nil }
-        if entry.provider == module || entry.provider == "core" { return entry.value }
+        if entry.provider == module || entry.provider == "core" || entry.everyone { return entry.value }
         guard let m = app.registry.module(module),
               m.manifest.dependencies.contains(entry.provider) || m.manifest.optionalDependencies.contains(entry.provider) else { return nil }
         return entry.value

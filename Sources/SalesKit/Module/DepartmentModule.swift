@@ -192,6 +192,9 @@ public struct ServiceRegistry: Sendable {
     public struct Entry: Sendable {
         public var provider: String
         public var value: any Sendable
+        /// A platform contract (its protocol declared in SalesKit): every module may use it,
+        /// also one the provider depends on (客户开发 reading 订货's sales).
+        public var everyone = false
     }
     public private(set) var entries: [ObjectIdentifier: Entry] = [:]
     public private(set) var names: [String] = []
@@ -201,6 +204,13 @@ public struct ServiceRegistry: Sendable {
 
     public mutating func provide<T>(_ type: T.Type, _ value: any Sendable) {
         entries[ObjectIdentifier(type)] = Entry(provider: currentProvider, value: value)
+        names.append("\(type)")
+    }
+
+    /// Offers a service whose protocol SalesKit declares to every module — even one this module
+    /// depends on, which could never depend back (e.g. `CustomerSalesFigures` for 客户开发).
+    public mutating func provideToEveryModule<T>(_ type: T.Type, _ value: any Sendable) {
+        entries[ObjectIdentifier(type)] = Entry(provider: currentProvider, value: value, everyone: true)
         names.append("\(type)")
     }
 
