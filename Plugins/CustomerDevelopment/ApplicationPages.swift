@@ -334,20 +334,32 @@ enum ApplicationPages {
                 && CreditSurvey.isRequired(classInForce: c.string("rating_class")))
     }
 
-    static let detail: Handler = { req, ctx in
+    /// The approval panel (issue #16 point 8): 审批意见 above only the steps this user can take
+    /// now — 批准 the usual one, 驳回 a refusal, each needing the opinion where the flow says so.
+    static func decisions(_ state: State, _ ctx: Context) -> [ApprovalPanel.Decision] {
+        flow.available(from: state, for: ctx.user).map { t in
+            ApprovalPanel.Decision(t.action, t.title, needsReason: t.requiresReason,
+                                   style: t.action == "approve" ? "primary" : t.action == "reject" ? "danger" : "")
+        }
+    }
+
+    static let detail: Handler = { req, ctx in try detailPage(req, ctx) }
+
+    /// The application's page; after a refused panel submit, with the panel's error and the
+    /// typed opinion kept (422).
+    static func detailPage(_ req: Request, _ ctx: Context, refusal: (message: String, opinion: String)? = nil) throws -> Response {
         let s = try shown(req, ctx)
         // 办理记录: the application's steps and its credit survey's (keyed by the application's id).
         let history = try ctx.history([AuditSubject("crm.application", s.app.id), AuditSubject("crm.credit_survey", s.app.id)])
-        let actions = flow.available(from: s.state, for: ctx.user).map { t in
-            ApplicationPage.Action(action: t.action, title: t.title, needsReason: t.requiresReason)
-        }
+        var approval = ApprovalPanel(heading: "办理", url: "/crm/applications/\(s.app.id)/act", decisions: decisions(s.state, ctx))
+        if let refusal { approval = approval?.with(error: refusal.message, opinion: refusal.opinion) }
         return ctx.render(ApplicationPage(
             app: s.app, c: s.c, stateText: s.stateText, hasCode: s.hasCode, groups: s.groups,
             rating: s.rating, hasRating: s.rating != nil, inForce: s.inForce, survey: s.survey, surveyText: s.surveyText,
             canSurvey: CreditSurvey.openStates.contains(s.state.rawValue), surveyMissing: s.surveyMissing,
             canRate: s.state == .investigating, canEdit: s.state == .draft || s.state == .investigating,
-            actions: actions, hasActions: !actions.isEmpty,
-            history: history), title: "新客户认定申请")
+            approval: approval,
+            history: history), title: "新客户认定申请", status: refusal == nil ? 200 : 422)
     }
 
     static let print: Handler = { req, ctx in
@@ -362,9 +374,19 @@ enum ApplicationPages {
     static let act: Handler = { req, ctx in
         let (app, c) = try load(try req.id(), ctx)
         let id = try app.requireInt("id")
-        let action = req.form["action"] ?? ""
-        let reason = req.form["reason"]
         let state = State(rawValue: app.string("state") ?? "") ?? .draft
+        // One approval panel: a decision offered here without its required opinion comes back as
+        // 422 beside the opinion box, with what was typed kept. A decision not offered goes on to
+        // the flow, which answers as before (403 without the permission, a refusal otherwise).
+        let action = req.form["action"] ?? ""
+        let offered = decisions(state, ctx)
+        if offered.contains(where: { $0.action == action }), case .refused(let message) = ApprovalPanel.read(req, offered: offered) {
+            return try detailPage(req, ctx, refusal: (message, req.form["reason"] ?? ""))
+        }
+        let reason = req.form["reason"].flatMap { r in
+            let t = r.trimmingCharacters(in: .whitespacesAndNewlines)
+            return t.isEmpty ? nil : t
+        }
         func back(_ message: String) -> Response {
             .redirect(to: "/crm/applications/\(id)", flash: .error(message))     // in the session, never in the URL (#16)
         }
@@ -545,16 +567,10 @@ struct ApplicationPage: PageModel {
     var surveyMissing: Bool
     var canRate: Bool
     var canEdit: Bool
-    var actions: [Action]
-    var hasActions: Bool
+    /// 办理: 审批意见 and the steps this user can take now (nil: none, no empty card).
+    var approval: ApprovalPanel?
     /// 办理记录 (`ctx.history`): the application's and its credit survey's steps.
     var history: History
-
-    struct Action: TemplateModel {
-        var action: String
-        var title: String
-        var needsReason: Bool
-    }
 }
 
 /// 新客户认定申请表 for print.

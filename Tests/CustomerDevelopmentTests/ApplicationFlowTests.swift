@@ -178,9 +178,10 @@ import SalesTesting
         let rep = f.client("rep1")
         let (cid, aid) = try f.evaluatedApplication(rep, "驳回公司")
         let boss = f.client("boss")
+        // One approval panel (#16): 422 with the message beside 审批意见, what was typed kept.
         let noReason = f.act(boss, aid, "reject", reason: "  ")
-        #expect(noReason.status == 303)
-        #expect(boss.get(try #require(noReason.location)).body.contains("「驳回」必须填写原因"))
+        #expect(noReason.status == 422)
+        #expect(noReason.body.contains("id=\"approval-error\">「驳回」须填写审批意见。"))
         #expect(try f.state(aid) == "evaluated")
         #expect(f.act(boss, aid, "reject", reason: "资信证明不全").status == 303)
         #expect(try f.state(aid) == "rejected")
@@ -206,7 +207,7 @@ import SalesTesting
         #expect(f.act(rep, aid, "submit").status == 303)
 
         let noReason = f.act(rep, aid, "suspend")
-        #expect(rep.get(try #require(noReason.location)).body.contains("必须填写原因"))
+        #expect(noReason.status == 422 && noReason.body.contains("须填写审批意见"))
         #expect(try f.state(aid) == "investigating")
         #expect(f.act(rep, aid, "suspend", reason: "发现拖欠供应商货款").status == 303)
         #expect(try f.state(aid) == "suspended")
@@ -218,7 +219,7 @@ import SalesTesting
 
         let boss = f.client("boss")
         #expect(boss.get("/").body.contains("已中止的认定申请：信用问题公司"))
-        #expect(f.act(boss, aid, "resume").status == 303)                  // reason required
+        #expect(f.act(boss, aid, "resume").status == 422)                  // reason required
         #expect(try f.state(aid) == "suspended")
         #expect(f.act(boss, aid, "resume", reason: "欠款已结清").status == 303)
         #expect(try f.state(aid) == "investigating")
