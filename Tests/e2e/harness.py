@@ -67,9 +67,20 @@ class Stack:
         self.cli("user", "add", "admin", "--display-name", "管理员", "--roles", "admin", "--password", PASSWORD)
         self.cli("user", "add", "rep", "--display-name", "销售甲", "--roles", "sales_rep", "--password", PASSWORD)
         self.start_app(inherit)
+        return self.start_nginx()
+
+    def start_nginx(self, upstream=None):
+        """nginx on this stack's port in front of its responder, or (`upstream`: several
+        responders' sockets) in front of all of them as one upstream — connection errors go to
+        the next node, a request that reached one is never re-sent (deploy/nginx/upstream.conf)."""
         conf = subprocess.run([os.path.join(ROOT, "deploy", "local", "render-nginx.sh"), self.dir, str(self.port),
                                self.socket, os.path.join(ROOT, "Web"), self.nginx_max_body],
                               check=True, capture_output=True, text=True).stdout
+        if upstream:
+            servers = "".join(f"        server unix:{sock} max_fails=1 fail_timeout=30s;\n" for sock in upstream)
+            conf = conf.replace("    server {\n", "    upstream salesd_nodes {\n" + servers + "    }\n\n    server {\n", 1)
+            conf = conf.replace(f"fastcgi_pass unix:{self.socket};",
+                                "fastcgi_pass salesd_nodes;\n            fastcgi_next_upstream error timeout;")
         with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
             f.write(conf)
         self.nginx = subprocess.Popen(["nginx", "-p", self.dir, "-c", os.path.join(self.dir, "nginx.conf"),
