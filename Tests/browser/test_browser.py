@@ -294,3 +294,72 @@ def test_the_desktop_pages_fit(b):
                        ("07-error-404", "/no/such/page")]:
         b.go(path)
         b.check(name)
+
+
+# A4 landscape less the 10 mm margins of print.css's `@page landscape`, in CSS px (96 per inch).
+A4_LANDSCAPE_CONTENT_PX = round((297 - 20) / 25.4 * 96)
+
+
+def test_the_printed_order_fits_a4_landscape(b, stack):
+    """Issue #16 point 1: the 订货单 that goes to the customer and the factory prints on A4
+    landscape with every one of its 19 columns on the paper, 大写 total included; the PDF is kept
+    beside the screenshots."""
+    import base64
+    import datetime
+    import sqlite3
+
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    sys_path_client = stack.client()
+    assert sys_path_client.login("rep").status == 303
+    db = sqlite3.connect(stack.db_path)
+    rep_id = db.execute("SELECT id FROM users WHERE username = 'rep'").fetchone()[0]
+    cid = db.execute("""INSERT INTO crm_customers (name, code, status, owner_id, rating_class, rated_at, created_by, created_at, updated_at)
+                        VALUES ('华东精密机械制造有限公司', 'KH-2026-0077', 'customer', ?, 'A', 0, ?, 0, 0)""", (rep_id, rep_id)).lastrowid
+    db.execute("""INSERT INTO order_contracts (customer_id, contract_no, title, approved, state, created_by, created_at)
+                  VALUES (?, 'HT-2026-0077', '年度供货合同', 1, 'approved', ?, 0)""", (cid, rep_id))
+    db.commit()
+    db.close()
+    day = datetime.date.today().isoformat()
+    sys_path_client.get("/order/orders/new")
+    lines = [("不锈钢球阀（法兰连接）", "DN150-PN16", "1200", "1,385.50"), ("铸钢闸阀", "Z41H-25C DN200", "35", "12,800"),
+             ("蝶阀", "D341X-16Q DN300", "8", "6,450.00")]
+    fields = [("customer_code", "KH-2026-0077"), ("channel", "fax"), ("received_on", day), ("pay_days", "30"),
+              ("planned_delivery", day), ("make_no", "ZZ-2026-1088")]
+    for i, (p, spec, qty, price) in enumerate(lines):
+        fields += [(f"lines.{i}.product", p), (f"lines.{i}.spec", spec), (f"lines.{i}.qty", qty), (f"lines.{i}.price", price),
+                   (f"lines.{i}.usage", "管道改造"), (f"lines.{i}.packing", "木箱"), (f"lines.{i}.finish_date", day),
+                   (f"lines.{i}.ship_date", day), (f"lines.{i}.color", "灰"), (f"lines.{i}.cartons", "12"),
+                   (f"lines.{i}.carton_no", "1-12"), (f"lines.{i}.weight", "860/820kg"), (f"lines.{i}.tail_weight", "45kg")]
+    r = sys_path_client.post("/order/orders/new", fields)
+    assert r.status == 303, r.text[:500]
+    order = r.header("Location")
+
+    b.size(DESKTOP)
+    b.login("rep")
+    b.go(order + "/print")
+    assert "人民币（大写）" in b.find("main").text
+    # Laid out as the printer will: print media, the width of A4 landscape's printable area.
+    b.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    b.d.set_window_size(A4_LANDSCAPE_CONTENT_PX, 900)
+    try:
+        fit = b.d.execute_script("""
+            const t = document.querySelector('table.order-lines');
+            const vw = document.documentElement.clientWidth;
+            const r = t.getBoundingClientRect();
+            const heads = [...t.querySelectorAll('thead th')].map(th => th.getBoundingClientRect().right);
+            return {right: r.right, vw: vw, cols: heads.length, lastHead: Math.max(...heads),
+                    docWidth: document.documentElement.scrollWidth};""")
+        assert fit["cols"] == 19, fit
+        assert fit["right"] <= fit["vw"] + 1 and fit["lastHead"] <= fit["vw"] + 1, f"order lines cut off on A4 landscape: {fit}"
+        assert fit["docWidth"] <= fit["vw"] + 1, fit
+        b.d.save_screenshot(os.path.join(b.shots_dir, "20-order-print-a4-landscape.png"))
+    finally:
+        b.d.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        b.size(DESKTOP)
+    options = PrintOptions()
+    options.orientation = "landscape"
+    pdf = base64.b64decode(b.d.print_page(options))
+    assert pdf.startswith(b"%PDF"), pdf[:20]
+    with open(os.path.join(b.shots_dir, "20-order-print-a4-landscape.pdf"), "wb") as f:
+        f.write(pdf)
