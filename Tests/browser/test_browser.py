@@ -337,6 +337,11 @@ def test_the_printed_order_fits_a4_landscape(b, stack):
 
     b.size(DESKTOP)
     b.login("rep")
+    # The customer page is the hub (#16 point 3): the order is on it, with 登记订单 from there.
+    b.go(f"/crm/customers/{cid}")
+    hub = b.find("main").text
+    assert "订单与应收" in hub and "DH-" in hub and "登记订单" in hub, hub[:800]
+    b.check("21-customer-hub")
     b.go(order + "/print")
     assert "人民币（大写）" in b.find("main").text
     # Laid out as the printer will: print media, the width of A4 landscape's printable area.
