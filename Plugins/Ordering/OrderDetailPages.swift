@@ -66,8 +66,8 @@ enum OrderDetailPages {
         var canConfirmPrepayment: Bool
         var approvals: [OrderApprovalView]
         var hasApprovals: Bool
-        var actions: [ActionView]
-        var hasActions: Bool
+        /// 办理: 审批意见 above the steps this user can take now (nil: none, no empty card).
+        var approval: ApprovalPanel?
         var lines: [OrderLineView]
         var canDeliver: Bool
         var canSchedule: Bool
@@ -130,35 +130,43 @@ enum OrderDetailPages {
         }
     }
 
-    /// The actions this user may take on the order in its state.
-    static func actions(_ o: Row, _ ctx: Context) -> [ActionView] {
+    /// The steps this user may take on the order in its state, as one approval panel's decisions
+    /// (issue #16 point 8): the usual step primary, a refusal in the warning colour.
+    static func decisions(_ o: Row, _ ctx: Context) -> [ApprovalPanel.Decision] {
         let state = OrderUtil.state(o)
-        var actions = OrderFlow.machine.available(from: state, for: ctx.user).map {
-            ActionView(action: $0.action, title: $0.title, needsReason: $0.requiresReason)
+        func style(_ action: String) -> String {
+            ["approve", "release", "price_approve"].contains(action) ? "primary" : ["reject", "cancel", "price_reject"].contains(action) ? "danger" : ""
+        }
+        var decisions = OrderFlow.machine.available(from: state, for: ctx.user).map {
+            ApprovalPanel.Decision($0.action, $0.title, needsReason: $0.requiresReason, style: style($0.action))
         }
         if OrderFlow.recheckable.contains(state) && (ctx.can(OrderPages.register) || ctx.can(OrderPages.release)) {
-            actions.append(ActionView(action: "recheck", title: state == .creditBlocked ? "重新核查警戒线（客户回款后）"
-                                                                                   : "重新核查（合同已批准/欠款已结清后）", needsReason: false))
+            decisions.append(.init("recheck", state == .creditBlocked ? "重新核查警戒线（客户回款后）" : "重新核查（合同已批准/欠款已结清后）"))
         }
         if state == .pricePending && ctx.can(PriceControl.approve) {
             // 001 篇一 1.6, 第十三条: the sales manager consents to the price cut, or refuses it, with a reason.
-            actions.append(ActionView(action: "price_approve", title: "销售经理批准低价", needsReason: true))
-            actions.append(ActionView(action: "price_reject", title: "销售经理驳回", needsReason: true))
+            decisions.append(.init("price_approve", "销售经理批准低价", needsReason: true, style: "primary"))
+            decisions.append(.init("price_reject", "销售经理驳回", needsReason: true, style: "danger"))
         }
         if o.bool("written_pending") && ctx.can(OrderPages.register) && OrderState.open.contains(state) {
-            actions.append(ActionView(action: "confirm_written", title: "已收到客户书面确认（传真/信函）", needsReason: false))
+            decisions.append(.init("confirm_written", "已收到客户书面确认（传真/信函）"))
         }
         if state == .accepted && o.int("oral_notice_at") == nil && ctx.can(OrderPages.release) {
-            actions.append(ActionView(action: "oral_notice", title: "已口头预先通知相关部门（须 24 小时内补下达表）", needsReason: false))
+            decisions.append(.init("oral_notice", "已口头预先通知相关部门（须 24 小时内补下达表）"))
         }
-        return actions
+        return decisions
     }
 
-    static let detail: Handler = { req, ctx in
+    static let detail: Handler = { req, ctx in try detailPage(req, ctx) }
+
+    /// The order's page; after a refused panel submit, with the panel's error and the typed
+    /// opinion kept (422).
+    static func detailPage(_ req: Request, _ ctx: Context, refusal: (message: String, opinion: String)? = nil) throws -> Response {
         let o = try OrderUtil.load(try req.id(), ctx)
         let id = try o.requireInt("id")
         let state = OrderUtil.state(o)
-        let actions = actions(o, ctx)
+        var approval = ApprovalPanel(heading: "办理", url: "/order/orders/\(id)/act", decisions: decisions(o, ctx))
+        if let refusal { approval = approval?.with(error: refusal.message, opinion: refusal.opinion) }
         let approvals = try OrderApprovalView.all(id, ctx)
         let oralDeadline = o.int("oral_notice_at").map(OrderUtil.plusDay)
         let changes = try ctx.db.query("SELECT * FROM order_changes WHERE order_id = \(id) ORDER BY id").map { try OrderChangePages.ChangeView($0, ctx) }
@@ -176,7 +184,7 @@ enum OrderDetailPages {
             prepaidConfirmed: Money.format(confirmed), advanceHeld: Money.format(try Ledger.orderAdvance(id, ctx)),
             showPrepayment: o.bool("sporadic") || confirmed > 0,
             canConfirmPrepayment: ctx.can(OrderPages.finance) && OrderState.open.contains(state),
-            approvals: approvals, hasApprovals: !approvals.isEmpty, actions: actions, hasActions: !actions.isEmpty,
+            approvals: approvals, hasApprovals: !approvals.isEmpty, approval: approval,
             lines: try OrderLineView.all(id, ctx),
             canDeliver: [.released, .scheduled, .delivering].contains(state) && ctx.can(OrderPages.register),
             canSchedule: [.released, .scheduled].contains(state) && ctx.can(OrderPages.production),
@@ -191,7 +199,7 @@ enum OrderDetailPages {
                                      + ctx.db.query("SELECT id FROM order_deliveries WHERE order_id = \(id) ORDER BY id").map {
                                          AuditSubject("order.delivery", $0.int("id") ?? 0)
                                      }))
-        return ctx.render(page, title: "订单 \(o.text("order_no"))")
+        return ctx.render(page, title: "订单 \(o.text("order_no"))", status: refusal == nil ? 200 : 422)
     }
 
     /// 订货单 + 订货登记表 as the paper forms, with the approval record and the signature block.
@@ -225,6 +233,12 @@ enum OrderDetailPages {
         let action = req.form["action"] ?? ""
         let reason = req.form["reason"]
         let state = OrderUtil.state(o)
+        // One approval panel: a step offered here without its required opinion comes back 422
+        // beside the opinion box, the text kept; a step not offered goes on to the flow's answer.
+        let offered = decisions(o, ctx)
+        if offered.contains(where: { $0.action == action }), case .refused(let message) = ApprovalPanel.read(req, offered: offered) {
+            return try detailPage(req, ctx, refusal: (message, reason ?? ""))
+        }
         let path = "/order/orders/\(id)"
         let user = try ctx.requireUser()
         let now = ctx.epoch

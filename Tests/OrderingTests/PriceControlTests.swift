@@ -33,8 +33,9 @@ import SalesTesting
         #expect(boss.get("/").body.contains("低价订单待销售经理批准"))
         #expect(f.act(rep, id, "price_approve", reason: "老客户").status == 403)
         #expect(f.act(f.client("gm"), id, "price_approve", reason: "老客户").status == 403)
+        // One approval panel (#16): 422, the message beside 审批意见.
         let noReason = f.act(boss, id, "price_approve")
-        #expect(boss.refusal(after: noReason) != nil)
+        #expect(noReason.status == 422 && noReason.body.contains("「销售经理批准低价」须填写审批意见。"))
         #expect(try f.state(id) == "price_pending")
         #expect(f.act(boss, id, "price_approve", reason: "批量采购，年度框架内让价").status == 303)
         #expect(try f.state(id) == "accepted")
