@@ -337,10 +337,7 @@ enum ApplicationPages {
     /// The approval panel (issue #16 point 8): 审批意见 above only the steps this user can take
     /// now — 批准 the usual one, 驳回 a refusal, each needing the opinion where the flow says so.
     static func decisions(_ state: State, _ ctx: Context) -> [ApprovalPanel.Decision] {
-        flow.available(from: state, for: ctx.user).map { t in
-            ApprovalPanel.Decision(t.action, t.title, needsReason: t.requiresReason,
-                                   style: t.action == "approve" ? "primary" : t.action == "reject" ? "danger" : "")
-        }
+        flow.available(from: state, for: ctx.user).map(ApprovalPanel.Decision.init)
     }
 
     static let detail: Handler = { req, ctx in try detailPage(req, ctx) }

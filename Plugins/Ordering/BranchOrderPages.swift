@@ -71,8 +71,8 @@ enum BranchOrderPages {
         var isOver: Bool
         var decided: String
         var lines: [Line]
-        var actions: [ActionView]
-        var hasActions: Bool
+        /// 办理: 审批意见 above the steps this user can take (nil: none).
+        var approval: ApprovalPanel?
         var history: History
     }
 
@@ -183,9 +183,7 @@ enum BranchOrderPages {
         let id = try o.requireInt("id")
         let state = State(rawValue: o.string("state") ?? "") ?? .pending
         let lines = try ctx.db.query("SELECT * FROM order_branch_order_lines WHERE order_id = \(id) ORDER BY line_no")
-        let actions = flow.available(from: state, for: ctx.user).map {
-            ActionView(action: $0.action, title: $0.title, needsReason: $0.requiresReason)
-        }
+        let approval = ApprovalPanel(url: "/order/branch-orders/\(id)/act", machine: flow, from: state, for: ctx.user)
         let amount = o.int("amount") ?? 0, before = o.int("occupancy_before") ?? 0, cap = o.int("capital_limit") ?? 0
         let exposure = try Stored.add(before, amount)
         let page = BranchOrderPage(
@@ -200,7 +198,7 @@ enum BranchOrderPages {
                 .init(no: r.int("line_no") ?? 0, product: r.text("product"), quantity: r.int("quantity") ?? 0,
                       price: Money.format(r.int("unit_price") ?? 0), amount: Money.format(r.int("amount") ?? 0))
             },
-            actions: actions, hasActions: !actions.isEmpty,
+            approval: approval,
             history: try ctx.history(entity: "order.branch_order", id: id))
         return ctx.render(page, title: "分支机构订货单 #\(id)")
     }

@@ -96,8 +96,8 @@ enum OrderChangePages {
         var c: ChangeView
         var o: OrderRecord
         var orderStateText: String
-        var actions: [ActionView]
-        var hasActions: Bool
+        /// 办理: 审批意见 above the steps this user can take (nil: none).
+        var approval: ApprovalPanel?
         var isApproved: Bool
         var depts: [Department]
         var history: History
@@ -162,9 +162,7 @@ enum OrderChangePages {
     static let detail: Handler = { req, ctx in
         let (c, o) = try load(try req.id(), ctx)
         let st = state(c)
-        let actions = OrderChangeFlow.machine.available(from: st, for: ctx.user).map {
-            ActionView(action: $0.action, title: $0.title, needsReason: $0.requiresReason)
-        }
+        let approval = ApprovalPanel(url: "/order/changes/\(c.int("id") ?? 0)/act", machine: OrderChangeFlow.machine, from: st, for: ctx.user)
         let receipts = try ctx.db.query("SELECT * FROM order_change_receipts WHERE change_id = \(c.int("id") ?? 0) ORDER BY at")
         let depts = try OrderChangeFlow.departments.map { d in
             let r = receipts.first { $0.string("dept") == d.code }
@@ -174,7 +172,7 @@ enum OrderChangePages {
         }
         let history = try ctx.history(entity: "order.change", id: c.int("id") ?? 0)
         let page = ChangeDetailPage(c: try ChangeView(c, ctx), o: OrderRecord(o), orderStateText: OrderUtil.state(o).title,
-                              actions: actions, hasActions: !actions.isEmpty, isApproved: st == .approved, depts: depts, history: history)
+                              approval: approval, isApproved: st == .approved, depts: depts, history: history)
         return ctx.render(page, title: "合同变更 #\(c.int("id") ?? 0)")
     }
 

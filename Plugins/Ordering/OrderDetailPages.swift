@@ -134,12 +134,7 @@ enum OrderDetailPages {
     /// (issue #16 point 8): the usual step primary, a refusal in the warning colour.
     static func decisions(_ o: Row, _ ctx: Context) -> [ApprovalPanel.Decision] {
         let state = OrderUtil.state(o)
-        func style(_ action: String) -> String {
-            ["approve", "release", "price_approve"].contains(action) ? "primary" : ["reject", "cancel", "price_reject"].contains(action) ? "danger" : ""
-        }
-        var decisions = OrderFlow.machine.available(from: state, for: ctx.user).map {
-            ApprovalPanel.Decision($0.action, $0.title, needsReason: $0.requiresReason, style: style($0.action))
-        }
+        var decisions = OrderFlow.machine.available(from: state, for: ctx.user).map(ApprovalPanel.Decision.init)
         if OrderFlow.recheckable.contains(state) && (ctx.can(OrderPages.register) || ctx.can(OrderPages.release)) {
             decisions.append(.init("recheck", state == .creditBlocked ? "重新核查警戒线（客户回款后）" : "重新核查（合同已批准/欠款已结清后）"))
         }

@@ -159,13 +159,6 @@ struct OrderApprovalView: TemplateModel {
     }
 }
 
-/// A button of a state machine (or an extra action) on a record's page.
-struct ActionView: TemplateModel {
-    var action: String
-    var title: String
-    var needsReason: Bool
-}
-
 /// A row of a plain table whose cells are text, with the record's id for its link.
 struct LinkedCells: TemplateModel {
     var id: Int64

@@ -72,8 +72,8 @@ enum OrderWriteoffs {
         var w: Writeoff
         var stateText: String
         var outstanding: String
-        var actions: [ActionView]
-        var hasActions: Bool
+        /// 总经理审批: 审批意见 above the steps this user can take (nil: none).
+        var approval: ApprovalPanel?
         var history: History
     }
 
@@ -126,13 +126,13 @@ enum OrderWriteoffs {
         let w = try load(try req.id(), ctx)
         let id = try w.requireInt("id")
         let st = state(w)
-        let actions = machine.available(from: st, for: ctx.user).map { ActionView(action: $0.action, title: $0.title, needsReason: $0.requiresReason) }
+        let approval = ApprovalPanel(heading: "总经理审批", url: "/order/writeoffs/\(w.int("id") ?? 0)/act", machine: machine, from: st, for: ctx.user)
         let page = WriteoffPage(
             w: .init(id: id, customerID: w.int("customer_id") ?? 0, customerCode: w.text("customer_code"), customerName: w.text("customer_name"),
                      amount: OrderUtil.yuan(w.int("amount_fen")), reason: w.text("reason"), requestedName: w.text("requested_name"),
                      requestedAt: ctx.displayEpoch(w.int("requested_at")), decidedName: w.text("decided_name"),
                      decidedAt: ctx.displayEpoch(w.int("decided_at")), decisionReason: w.text("decision_reason")),
-            stateText: st.title, outstanding: Money.format(try Ledger.totals(customer: w.int("customer_id") ?? 0, ctx).receivable), actions: actions, hasActions: !actions.isEmpty,
+            stateText: st.title, outstanding: Money.format(try Ledger.totals(customer: w.int("customer_id") ?? 0, ctx).receivable), approval: approval,
             history: try ctx.history(entity: "order.writeoff", id: id))
         return ctx.render(page, title: "坏账核销 #\(id)")
     }

@@ -83,3 +83,20 @@ public struct ApprovalPanel: TemplateModel, Equatable {
         return p
     }
 }
+
+extension ApprovalPanel.Decision {
+    /// A workflow step as a decision: 批准/同意/签发 primary, 驳回/取消 in the warning colour.
+    public init<S>(_ step: StateMachine<S>.Transition) {
+        let primary: Set<String> = ["approve", "release", "agree", "price_approve", "accept"]
+        let danger: Set<String> = ["reject", "cancel", "refuse", "price_reject"]
+        self.init(step.action, step.title, needsReason: step.requiresReason,
+                  style: primary.contains(step.action) ? "primary" : danger.contains(step.action) ? "danger" : "")
+    }
+}
+
+extension ApprovalPanel {
+    /// The panel of a workflow's steps this user can take from `state` (nil when none).
+    public init?<S>(heading: String = "办理", url: String, machine: StateMachine<S>, from state: S, for user: User?) {
+        self.init(heading: heading, url: url, decisions: machine.available(from: state, for: user).map(Decision.init))
+    }
+}
