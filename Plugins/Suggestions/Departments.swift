@@ -16,27 +16,19 @@ enum IdeasDepartments {
 
     /// The standard departments, for the declared schema of a form (`forms`); the pages offer the
     /// directory's.
-    static let standardChoices = StandardDepartment.allCases.map { Choice($0.rawValue, $0.name) }
+    static let standardChoices = StandardDepartment.choices
 
     /// The codes of the departments `userID` heads or belongs to.
-    static func codes(of userID: Int64, _ ctx: Context) throws -> [String] {
-        try org(ctx).departments(ofUser: userID, ctx).map(\.code)
-    }
+    static func codes(of userID: Int64, _ ctx: Context) throws -> [String] { try org(ctx).codes(of: userID, ctx) }
 
     /// Whether a task of department `code` reaches `userID` (its head or a member).
-    static func reaches(_ code: String, userID: Int64, _ ctx: Context) throws -> Bool {
-        try org(ctx).department(code: code, ctx)?.inboxUserIDs.contains(userID) ?? false
-    }
+    static func reaches(_ code: String, userID: Int64, _ ctx: Context) throws -> Bool { try org(ctx).reaches(code, userID: userID, ctx) }
 
-    static func known(_ stored: String, _ ctx: Context) -> Bool {
-        ((try? org(ctx).department(code: stored, ctx)) ?? nil) != nil
-    }
+    static func known(_ stored: String, _ ctx: Context) -> Bool { ((try? org(ctx)).map { $0.knows(stored, ctx) }) ?? false }
 
     /// The department's name; a stored value the directory lacks as 「…」（未对应部门）.
     static func title(_ stored: String, _ ctx: Context) -> String {
-        if stored.isEmpty { return "" }
-        if let d = (try? org(ctx).department(code: stored, ctx)) ?? nil { return d.name }
-        return "「\(stored)」（未对应部门）"
+        ((try? org(ctx)).map { $0.title(stored: stored, ctx) }) ?? stored
     }
 
     /// The names of a stored comma-separated list of codes, joined with 「、」.

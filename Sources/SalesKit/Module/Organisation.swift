@@ -58,6 +58,10 @@ public enum StandardDepartment: String, CaseIterable, Sendable {
         Role.technical.id: .technical, Role.serviceRep.id: .service, Role.serviceSupervisor.id: .service,
     ]
 
+    /// The standard departments as choices (value = code): a form's declared schema; pages
+    /// offer the directory's own (`OrgDirectory.choices`).
+    public static var choices: [Choice] { allCases.map { Choice($0.rawValue, $0.name) } }
+
     /// The standard departments of these roles, in directory order.
     public static func codes(roles: [String]) -> [String] {
         let codes = Set(roles.compactMap { ofRole[$0]?.rawValue })
@@ -95,6 +99,29 @@ extension OrgDirectory {
     /// The department's display name (the code itself when it is not in the directory).
     public func name(code: String, _ ctx: Context) throws -> String {
         try department(code: code, ctx)?.name ?? code
+    }
+
+    /// The codes of the active departments `userID` heads or belongs to.
+    public func codes(of userID: Int64, _ ctx: Context) throws -> [String] {
+        try departments(ofUser: userID, ctx).map(\.code)
+    }
+
+    /// Whether a task routed to department `code` reaches `userID` (its head or a member).
+    public func reaches(_ code: String, userID: Int64, _ ctx: Context) throws -> Bool {
+        try department(code: code, ctx)?.inboxUserIDs.contains(userID) ?? false
+    }
+
+    /// Whether a stored value names a department of the directory.
+    public func knows(_ stored: String, _ ctx: Context) -> Bool {
+        ((try? department(code: stored, ctx)) ?? nil) != nil
+    }
+
+    /// The name of a stored department code; a value the directory lacks (free text a module's
+    /// migration could not map) as 「…」（未对应部门）, so it stays visible and is noticed.
+    public func title(stored: String, _ ctx: Context) -> String {
+        if stored.isEmpty { return "" }
+        if let d = (try? department(code: stored, ctx)) ?? nil { return d.name }
+        return "「\(stored)」（未对应部门）"
     }
 }
 
