@@ -6,7 +6,8 @@ import SalesKit
 /// contracts, and the actions the user may take from there.
 enum OrderCustomerPanel {
     static func panels(for subject: PanelSubject, _ ctx: Context) throws -> [RecordPanel] {
-        guard subject.entity == PanelSubject.customerEntity, ctx.can(OrderPages.view),
+        // A prospect (no 客户代码 yet) can have no orders: no card to scroll past.
+        guard subject.entity == PanelSubject.customerEntity, !subject.code.isEmpty, ctx.can(OrderPages.view),
               try OrderUtil.maySee(customer: subject.id, ctx) else { return [] }
         let orders = try ctx.db.query("""
             SELECT id, order_no, received_on, total_fen, state FROM order_orders
@@ -22,7 +23,7 @@ enum OrderCustomerPanel {
         if balance.advanceFen > 0 { facts.append(.init("预收余额", Money.yuan(balance.advanceFen))) }
         facts.append(.init("已批准合同", "\(contracts) 份"))
         var actions: [RecordPanel.Link] = []
-        if ctx.can(OrderPages.register), !subject.code.isEmpty {
+        if ctx.can(OrderPages.register) {
             actions.append(.init("登记订单", url: "/order/orders/new?customer=" + URLEncoding.percentEncode(subject.code)))
         }
         actions.append(.init("对账单", url: "/order/statements/\(subject.id)"))
@@ -36,7 +37,7 @@ enum OrderCustomerPanel {
                        .init(OrderState(rawValue: r.text("state"))?.title ?? "")])
             },
             emptyText: "该客户尚无订单。",
-            more: count > 5 && !subject.code.isEmpty
+            more: count > 5
                 ? .init("全部 \(count) 张订单", url: "/order/orders?customer=" + URLEncoding.percentEncode(subject.code)) : nil,
             actions: actions)]
     }

@@ -83,6 +83,9 @@ class Page(Forms):
     def handle_starttag(self, tag, attrs):
         super().handle_starttag(tag, attrs)
         a = dict(attrs)
+        if self.form is not None and tag == "button" and a.get("name"):
+            # The approval panel's decisions: <button name="action" value="approve">.
+            self.form.setdefault("buttons", []).append((a["name"], a.get("value") or ""))
         if self.form is not None and a.get("name") and tag in ("input", "select", "textarea"):
             self._last = a["name"]
         if self.form is not None and tag in ("p", "span") and "error" in (a.get("class") or "").split():
@@ -225,13 +228,16 @@ class Actor:
         raise AssertionError(f"{self.username}: no form {action or ''} {has or ''} on {page}")
 
     def act(self, page, action, values=(), expect=303):
-        """Presses the button of the form on `page` whose hidden `action` is `action`."""
+        """Presses the button of the form on `page` whose hidden `action` is `action`, or the
+        `<button name="action" value="…">` of the one approval panel (审批意见 + decisions)."""
         r = self.get(page)
         assert r.status == 200, (self.username, page, r.status)
         for f in page_forms(r.text).forms:
             hidden = dict((field_name(k, a), a.get("value")) for k, a in f["fields"] if kind_of(k, a) == "hidden")
-            if hidden.get("action") == action:
+            if hidden.get("action") == action or ("action" not in hidden and ("action", action) in f.get("buttons", [])):
                 pairs = [(k, v) for k, v in form_defaults(f) if k not in dict(values)] + list(dict(values).items())
+                if hidden.get("action") != action:
+                    pairs.append(("action", action))
                 r = post_pairs(self, urllib.parse.urljoin(page, f["action"] or page), f, pairs)
                 if expect is not None:
                     assert r.status == expect, (self.username, page, action, r.status, r.text[:3000])
@@ -459,6 +465,9 @@ def discover(cat, actors, world_pages, skip, per_pattern=3):
                 for k, a in f["fields"]:
                     if field_name(k, a) and field_name(k, a) not in ("_csrf", "_idem"):
                         kinds.setdefault(norm(field_name(k, a)), set()).add(kind_of(k, a))
+                for name, _ in f.get("buttons", []):
+                    if name == "action":          # an approval panel: state-machine buttons, as a hidden action
+                        kinds.setdefault("action", set()).add("hidden")
                 names = set(kinds)
                 key = cat.match(module, kinds) if module else None
                 if key is None:
