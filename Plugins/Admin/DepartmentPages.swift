@@ -111,9 +111,11 @@ enum DepartmentPages {
                     UPDATE departments SET name = \(name), head_id = \(head), active = \(v.bool("active")),
                            position = \(v.int("position") ?? 0) WHERE id = \(id)
                     """)
-                let before = "\(d.string("name") ?? "")/\(d.int("head_id").map(String.init) ?? "-")/\(d.bool("active") ? "active" : "disabled")"
-                let after = "\(name)/\(head.map(String.init) ?? "-")/\(v.bool("active") ? "active" : "disabled")"
-                if before != after {
+                let before = "\(d.string("name") ?? "")/\(d.int("head_id").map(String.init) ?? "-")/\(d.bool("active") ? "active" : "disabled")/\(d.int("position") ?? 0)"
+                let after = "\(name)/\(head.map(String.init) ?? "-")/\(v.bool("active") ? "active" : "disabled")/\(v.int("position") ?? 0)"
+                // A change is audited; so is a save that changes nothing when a reason was given
+                // (what the person wrote is kept, never dropped).
+                if before != after || reason != nil {
                     try ctx.audit(AuditEntry(entity: "department", entityID: String(id), action: "update", from: before, to: after,
                                              reason: reason))
                 }
