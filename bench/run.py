@@ -31,6 +31,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import generate  # noqa: E402
+sys.path.insert(0, os.path.join(ROOT, "Tests", "e2e"))
+import pgserver  # noqa: E402
 
 BUILD = os.path.join(ROOT, ".build-bench")
 SALESD = os.path.join(ROOT, ".build", "release", "salesd")
@@ -102,7 +104,7 @@ http {{
     keepalive_requests 1000000;
 
     upstream app {{
-        server unix:{socket};
+        {servers}
         {keepalive}
     }}
 
@@ -133,20 +135,31 @@ http {{
 class Stack:
     """One responder (salesd or the C reference) + its own nginx, under its own directory."""
 
-    def __init__(self, name, base, db_src, kind, args):
+    def __init__(self, name, base, db_src, kind, args, pg_url=None, nodes=1):
         self.name, self.kind, self.args = name, kind, args
         self.dir = os.path.join(base, name)
         self.data = os.path.join(self.dir, "data")
         os.makedirs(self.data)
         self.db = os.path.join(self.data, "sales.sqlite")
-        shutil.copyfile(db_src, self.db)
+        self.pg_url = pg_url
+        if pg_url is None:
+            shutil.copyfile(db_src, self.db)
         self.socket = os.path.join(self.dir, "app.sock")
         self.port = free_port()
         self.app = self.nginx = None
+        self.extra = []          # the other nodes' processes (several nodes on one PostgreSQL)
+        self.nodes = nodes
         self.env = generate.salesd_env(self.data)
-        # salesd runs its worker pool (`processes`) with the same threads in all as the C reference.
-        self.env.update({"SALES_LISTEN": "unix:" + self.socket, "SALES_PROCESSES": str(args.processes),
-                         "SALES_THREADS": str(max(1, args.threads // args.processes))})
+        if pg_url:
+            self.env["DATABASE_URL"] = pg_url
+        # salesd runs its worker pool (`processes`) with the same threads in all as the C reference;
+        # several nodes share those processes between them (the same CPU budget, one database).
+        procs = max(1, args.processes // nodes)
+        self.env.update({"SALES_LISTEN": "unix:" + self.socket, "SALES_PROCESSES": str(procs),
+                         "SALES_THREADS": str(max(1, args.threads // (procs * nodes)))})
+
+    def node_sockets(self):
+        return [self.socket] + [os.path.join(self.dir, f"app{i + 1}.sock") for i in range(1, self.nodes)]
 
     @property
     def base_url(self):
@@ -165,13 +178,20 @@ class Stack:
         self.cmd = cmd
         self.log = open(os.path.join(self.dir, "app.log"), "wb")
         self.app = subprocess.Popen(cmd, env=self.env, stdout=self.log, stderr=self.log)
+        for sock in self.node_sockets()[1:]:
+            # Another node: its own data folder (as on another machine), the same database.
+            data = os.path.join(self.dir, "data-" + os.path.basename(sock).split(".")[0])
+            os.makedirs(data, exist_ok=True)
+            env = dict(self.env, SALES_LISTEN="unix:" + sock, SALES_DATA_DIR=data)
+            self.extra.append(subprocess.Popen(cmd, env=env, stdout=self.log, stderr=self.log))
         deadline = time.time() + 20
-        while not os.path.exists(self.socket):
-            if time.time() > deadline or self.app.poll() is not None:
+        while not all(os.path.exists(sock) for sock in self.node_sockets()):
+            if time.time() > deadline or any(p.poll() is not None for p in [self.app] + self.extra):
                 raise RuntimeError(f"{self.name} did not start:\n" + self.read_log()[-3000:])
             time.sleep(0.05)
         conf = NGINX_CONF.format(user="user root root;" if os.geteuid() == 0 else "", workers=self.args.nginx_workers,
-                                 run=self.dir, socket=self.socket, port=self.port,
+                                 run=self.dir, servers="\n        ".join(f"server unix:{x};" for x in self.node_sockets()),
+                                 port=self.port,
                                  keepalive=f"keepalive {self.args.keepalive};\n        keepalive_requests 1000000;"
                                  if self.args.keepalive else "# no upstream keepalive (--keepalive 0)",
                                  keep_conn="on" if self.args.keepalive else "off",
@@ -194,12 +214,14 @@ class Stack:
 
     def pids(self):
         """The responder's processes: salesd's master and its workers (the pool), or C's one."""
-        pids = [self.app.pid]
-        try:
-            with open(f"/proc/{self.app.pid}/task/{self.app.pid}/children") as f:
-                pids += [int(p) for p in f.read().split()]
-        except OSError:
-            pass
+        pids = []
+        for p in [self.app] + self.extra:
+            pids.append(p.pid)
+            try:
+                with open(f"/proc/{p.pid}/task/{p.pid}/children") as f:
+                    pids += [int(x) for x in f.read().split()]
+            except OSError:
+                pass
         return pids
 
     def rss(self):
@@ -253,7 +275,7 @@ class Stack:
     def stop(self):
         # nginx first: its graceful stop closes the idle kept-alive upstream connections, which
         # salesd's workers otherwise keep waiting on (they are not "in flight").
-        for p, sig in ((self.nginx, signal.SIGQUIT), (self.app, signal.SIGTERM)):
+        for p, sig in [(self.nginx, signal.SIGQUIT)] + [(x, signal.SIGTERM) for x in [self.app] + self.extra]:
             if p and p.poll() is None:
                 p.send_signal(sig)
                 try:
@@ -662,6 +684,12 @@ def main():
         fill = (10_000, 1_000) if smoke else (1_000_000, 100_000)
         for st_ in (G, P, F):
             st_.migrate()
+        # The C reference's copies, taken while G's database is closed (nothing left in its WAL).
+        refs = []
+        for name, sync in (("C-fsync", "FULL"), ("C-nosync", "NORMAL")):
+            R = Stack("ref-" + sync.lower(), base, G.db, "ref", a)
+            R.env["SALES_SQLITE_SYNCHRONOUS"] = sync
+            refs.append((name, R))
         fill_write_tables(F.db, *fill)
         log(f"endpoint 6: POST at {cw} connections — group commit, per-commit sync, and {fill[0]} audit rows + {fill[1]} keys")
         write_env = {}
@@ -669,10 +697,18 @@ def main():
             stacks.append(st_.start())
             sd = Client(st_.port).login("bench_rep", generate.BENCH_PASSWORD)
             write_env[st_.name] = dict(post_env, BENCH_COOKIE=f"sid={sd}", BENCH_CSRF=csrf_of_session(st_.db, sd))
-        trio = [("group", G), ("per-commit", P), ("full-tables", F)]
+        # The C reference in the same rotation, with its per-commit fsync (FULL, as endpoint 3) and
+        # without any fsync (NORMAL in WAL mode: the commit waits for no disk) — the second is the
+        # ceiling of the same work on these cores, whatever the commit design.
+        for name, R in refs:
+            stacks.append(R.start(template))
+            sd = write_env[G.name]["BENCH_COOKIE"].split("=", 1)[1]
+            copy_sessions(G.db, R.db, [sd])
+            write_env[R.name] = write_env[G.name]
+        trio = [("group", G), ("per-commit", P), ("full-tables", F)] + refs
         before6 = {st_.name: count(st_.db, "SELECT COUNT(*) FROM crm_contacts") for _, st_ in trio}
         for r in range(a.repeats):
-            for name, st_ in trio[r % 3:] + trio[:r % 3]:
+            for name, st_ in trio[r % len(trio):] + trio[:r % len(trio)]:
                 bench.wrk("write", name, st_, cw, "/crm/customers/2/contacts", write_env[st_.name], a.duration, run=r)
         for name, st_ in trio:
             stored = count(st_.db, "SELECT COUNT(*) FROM crm_contacts") - before6[st_.name]
@@ -681,6 +717,61 @@ def main():
             info["problems"][st_.name] = log_problems(st_)
             st_.stop()
         info["write"] = {"conns": cw, "audit_rows": fill[0], "keys": fill[1]}
+
+        # Endpoint 7 (issue 17): the same system on PostgreSQL. The list page and the POST (at full
+        # durability on both: SQLite group commit with synchronous=FULL semantics, PostgreSQL's
+        # default synchronous_commit=on) on SQLite (one node), PostgreSQL (one node) and PostgreSQL
+        # (two nodes behind one nginx upstream, sharing the same processes × threads between them),
+        # interleaved run by run. The PostgreSQL database is the bench data moved by `salesd copy`.
+        why = pgserver.unavailable()
+        if why:
+            log(f"endpoint 7 (PostgreSQL) skipped: {why}")
+            info["pg"] = {"skipped": why}
+        else:
+            S = Stack("salesd-sqlite", base, db_small, "salesd", a)
+            S.migrate()
+            pg = pgserver.Postgres()
+            stacks.append(pg)
+            t0 = time.time()
+            sh([SALESD, "copy", "--from", S.db, "--to", pg.url], env=S.env, stdout=subprocess.DEVNULL)
+            copy_s = time.time() - t0
+            log(f"endpoint 7: bench data copied to PostgreSQL by `salesd copy` in {copy_s:.0f} s")
+            P1 = Stack("salesd-pg", base, None, "salesd", a, pg_url=pg.url)
+            P2 = Stack("salesd-pg-2nodes", base, None, "salesd", a, pg_url=pg.url, nodes=2)
+            PC = Stack("salesd-pg-percommit", base, None, "salesd", a, pg_url=pg.url)
+            PC.env["SALES_POSTGRES_GROUP_COMMIT"] = "0"
+            pg_envs, rows_of = {}, {}
+            for name, st_ in (("sqlite", S), ("pg", P1), ("pg-2nodes", P2), ("pg-percommit", PC)):
+                stacks.append(st_.start())
+                cl = Client(st_.port)
+                sd = cl.login("bench_rep", generate.BENCH_PASSWORD)
+                if st_.pg_url:
+                    token = pg.query(f"SELECT csrf_token FROM sessions WHERE id = '{sd}'")[0][0]
+                    rows_of[name] = lambda: int(pg.query("SELECT COUNT(*) FROM crm_contacts")[0][0])
+                else:
+                    token = csrf_of_session(st_.db, sd)
+                    rows_of[name] = (lambda db: lambda: count(db, "SELECT COUNT(*) FROM crm_contacts"))(st_.db)
+                st, _, page = cl.request("GET", probe)
+                check(st == 200 and page.count(b"<tr") == page_a.count(b"<tr"), f"{name}: list page {probe}: {st}")
+                pg_envs[name] = ({"BENCH_MODE": "list", "BENCH_URLS": urls_file, "BENCH_COOKIE": f"sid={sd}"},
+                                 dict(post_env, BENCH_COOKIE=f"sid={sd}", BENCH_CSRF=token))
+            trio = [("sqlite", S), ("pg", P1), ("pg-2nodes", P2)]
+            for ep, path, k in (("pg-list", "/crm/customers", 0), ("pg-post", "/crm/customers/2/contacts", 1)):
+                group = trio + [("pg-percommit", PC)] if k else trio
+                for r in range(a.repeats):
+                    for name, st_ in group[r % len(group):] + group[:r % len(group)]:
+                        before = rows_of[name]()
+                        x = bench.wrk(ep, name, st_, cw, path, pg_envs[name][k], a.duration, run=r)
+                        if k:
+                            stored = rows_of[name]() - before
+                            prev = info["post_rows"].get(f"{name} (endpoint 7)", (0, 0))
+                            info["post_rows"][f"{name} (endpoint 7)"] = (prev[0] + stored, prev[1] + x["requests"])
+            for name, st_ in trio + [("pg-percommit", PC)]:
+                info["problems"][f"{name} (endpoint 7)"] = log_problems(st_)
+                st_.stop()
+            info["pg"] = {"conns": cw, "copy_s": copy_s, "version": pg.query("SHOW server_version")[0][0],
+                          "sync": pg.query("SHOW synchronous_commit")[0][0]}
+            pg.stop()
     except BaseException:
         for s in stacks:
             s.stop()
@@ -710,7 +801,9 @@ def main():
         shutil.rmtree(base, ignore_errors=True)
     expected = {(ep, srv) for ep in ("healthz", "list", "post") for srv in ("salesd", "C")} | \
                {("stats", "salesd"), ("depth", "small"), ("depth", "big")} | \
-               {("write", srv) for srv in ("group", "per-commit", "full-tables")}
+               {("write", srv) for srv in ("group", "per-commit", "full-tables", "C-fsync", "C-nosync")}
+    if "skipped" not in info.get("pg", {}):
+        expected |= {(ep, srv) for ep in ("pg-list", "pg-post") for srv in ("sqlite", "pg", "pg-2nodes")} | {("pg-post", "pg-percommit")}
     answered = {(x["endpoint"], x["server"]) for x in bench.runs if x["requests"] > 0}
     missing = expected - answered
     problems = sum(len(v) for v in info["problems"].values())
@@ -815,19 +908,54 @@ def report(bench, info, smoke):
     w(f"The POST of endpoint 3 on three copies of the database: `group` (the default: commits share one `fdatasync` "
       f"made outside the write lock, the 303 sent after it), `per-commit` (`SALES_SQLITE_GROUP_COMMIT=0`: SQLite syncs "
       f"each commit inside the lock, as before issue 20), and `full-tables` (group commit on a database with "
-      f"{wr['audit_rows']:,} audit rows and {wr['keys']:,} idempotency keys of the same day).\n")
+      f"{wr['audit_rows']:,} audit rows and {wr['keys']:,} idempotency keys of the same day); then the C reference "
+      f"(bench/reference/ref.c, the same work) with SQLite's per-commit fsync (`C-fsync`, synchronous=FULL) and with "
+      f"none (`C-nosync`, synchronous=NORMAL in WAL mode: not durable, the ceiling).\n")
     w("| variant | rps median | rps min–max | p50 ms | p99 ms | errors |")
     w("|---|---:|---:|---:|---:|---:|")
-    for name in ("group", "per-commit", "full-tables"):
+    for name in ("group", "per-commit", "full-tables", "C-fsync", "C-nosync"):
         xs = sel("write", name)
         w(f"| {name} | {median([x['rps'] for x in xs]):.0f} | {min(x['rps'] for x in xs):.0f}–{max(x['rps'] for x in xs):.0f} "
           f"| {ms(median([x['p50_us'] for x in xs]))} | {ms(median([x['p99_us'] for x in xs]))} | {sum(x['errors'] for x in xs)} |")
     group_vs_pc = rps("write", "group", cw) / rps("write", "per-commit", cw)
     full_vs_group = rps("write", "full-tables", cw) / rps("write", "group", cw)
-    group_vs_c = rps("write", "group", cw) / rps("post", "C", cw) if sel("post", "C", cw) else float("nan")
+    group_vs_c = rps("write", "group", cw) / rps("write", "C-fsync", cw)
+    ceiling = rps("write", "C-nosync", cw) / rps("write", "C-fsync", cw)
     write_p99 = median([x["p99_us"] for x in sel("write", "group", cw)])
     w(f"\nGroup commit / per-commit sync: **{group_vs_pc:.2f}×**; full tables / empty: **{full_vs_group:.2f}×**; "
-      f"group commit / the C reference's per-commit POST (endpoint 3, {cw} connections): **{group_vs_c:.2f}×**\n")
+      f"group commit / the C reference's per-commit POST (same rotation, {cw} connections): **{group_vs_c:.2f}×**; "
+      f"the C reference without any fsync / with its per-commit fsync: **{ceiling:.2f}×** — the most any commit design "
+      "can gain over per-commit fsync for this work on these cores.\n")
+    pgi = info.get("pg", {})
+    pg_rows = {}
+    w("## 7. The same system on PostgreSQL: list page and POST, one node and two (issue 17)\n")
+    if "skipped" in pgi:
+        w(f"Not run: {pgi['skipped']}.\n")
+    else:
+        cp = pgi["conns"]
+        w(f"PostgreSQL {pgi['version']} (Debian's, started as `postgres` on a private socket; `synchronous_commit={pgi['sync']}`, "
+          f"otherwise defaults) holding the bench data, moved there by `salesd copy` in {pgi['copy_s']:.0f} s. "
+          f"Responders interleaved run by run at {cp} connections: `sqlite` (the default, one node), `pg` (one node on "
+          f"PostgreSQL, group commit: the write transaction commits with `synchronous_commit=off` inside the write lock, then "
+          f"waits for a WAL flush outside it), `pg-percommit` (POST only: `postgresGroupCommit=false`, each commit flushes "
+          f"inside the lock) and `pg-2nodes` (two salesd nodes, each with its own data folder, behind one nginx upstream on the "
+          f"same PostgreSQL, sharing the same {a.get('processes', 1)} processes × {max(1, a['threads'] // a.get('processes', 1))} "
+          "threads between them). All on the same two cores: two nodes here show the cost of coordinating through one "
+          "database (the advisory write lock), not the capacity a second machine adds.\n")
+        w("| endpoint | variant | rps median | rps min–max | p50 ms | p99 ms | errors | / sqlite |")
+        w("|---|---|---:|---:|---:|---:|---:|---:|")
+        for ep, title in (("pg-list", "list page"), ("pg-post", "POST")):
+            base_rps = rps(ep, "sqlite", cp)
+            for name in ("sqlite", "pg", "pg-percommit", "pg-2nodes"):
+                xs = sel(ep, name)
+                if not xs:
+                    continue
+                r_ = median([x["rps"] for x in xs])
+                pg_rows[(ep, name)] = r_ / base_rps if base_rps else float("nan")
+                w(f"| {title} | {name} | {r_:.0f} | {min(x['rps'] for x in xs):.0f}–{max(x['rps'] for x in xs):.0f} "
+                  f"| {ms(median([x['p50_us'] for x in xs]))} | {ms(median([x['p99_us'] for x in xs]))} | {sum(x['errors'] for x in xs)} "
+                  f"| {'' if name == 'sqlite' else f'**{pg_rows[(ep, name)]:.2f}×**'} |")
+        w("")
     w("## Memory\n")
     w("| process | VmRSS after the runs (largest process) | all processes | VmHWM (peak) |")
     w("|---|---:|---:|---:|")
@@ -855,9 +983,14 @@ def report(bench, info, smoke):
     row("list page at 1M customers vs 10k", "≥ 0.9×", f"{flat:.3f}×", flat >= 0.9)
     row("annual statistics, one customer, 1 connection", "< 50 ms", f"{ms(stats_mean)} ms mean", stats_mean < 50000)
     row(f"POST at full durability, group commit vs per-commit sync @{cw}", "≥ 3×", f"{group_vs_pc:.2f}×", group_vs_pc >= 3)
-    row(f"POST group commit vs the C reference (per-commit fsync) @{cw}", "≥ 3×", f"{group_vs_c:.2f}×", group_vs_c >= 3)
+    row(f"POST group commit vs the C reference (per-commit fsync) @{cw}", "≥ 3×",
+        f"{group_vs_c:.2f}× (C with no fsync at all: {ceiling:.2f}×)", group_vs_c >= 3)
     row(f"POST p99 @{cw}, group commit", "< 50 ms", f"{ms(write_p99)} ms", write_p99 < 50000)
     row("POST with 1M audit rows + 100k keys vs empty", "≥ 0.9×", f"{full_vs_group:.2f}×", full_vs_group >= 0.9)
+    for (ep, name), v in pg_rows.items():
+        if name != "sqlite":
+            w(f"| {'list page' if ep == 'pg-list' else 'POST'} on PostgreSQL ({name}) vs SQLite | (measured, no target) "
+              f"| {v:.2f}× | — |")
     row("errors / non-2xx-3xx", "0", f"{errors} (wrk) + {problems} (5xx/error log lines)", errors == 0 and problems == 0)
     w("")
     if problems:

@@ -12,6 +12,16 @@ import SalesKit
 ///   statement takes a transaction-scoped advisory lock (`pg_advisory_xact_lock`) that every
 ///   salesd node asks for, so a check-then-insert (the warning line, a code counter) holds across
 ///   machines exactly as SQLite's single writer holds on one. Nested calls are savepoints.
+/// - Group commit (`groupCommit`, the default; a server whose `synchronous_commit` is `off` has
+///   chosen not to wait for the disk and gets no flush), as SQLite's: the write transaction commits with
+///   `synchronous_commit = off`, so COMMIT (which releases the write lock) does not wait for the
+///   disk; then, outside the lock, a one-record transaction with `synchronous_commit = on`
+///   (`pg_logical_emit_message(true, …)`: a WAL record and an xid, so its commit must flush)
+///   makes the WAL durable up to past our commit record. `transaction` returns only then, so a
+///   caller that answers after it answers only for what is on disk; concurrent writers' flushes
+///   are shared by PostgreSQL's WAL writer (one `fdatasync` covers every record before it). A
+///   crash before the flush loses only transactions nobody was told about. Other sessions may
+///   see the committed rows during that flush (well under a disk flush), as with SQLite's.
 /// - SQLSTATE classes map onto `StorageError.Kind`: serialization failure / deadlock / lock
 ///   timeout → busy, integrity violations → constraint, disk full → full, read-only → readOnly.
 ///
@@ -23,11 +33,18 @@ public final class PostgresDatabase: Database {
     private var conn: OpaquePointer?
     private var prepared: [String: String] = [:]     // rewritten text → statement name
     private var transactionDepth = 0
+    /// Commits share WAL flushes made after the write lock is released (see the type's notes);
+    /// `false`: every commit flushes inside the lock (`synchronous_commit = on`, for `make bench`).
+    public let groupCommit: Bool
+    /// Flushes this connection asked for after a commit (tests, the status page).
+    public private(set) var groupCommitFlushes: UInt64 = 0
+    private var flushesAfterCommit = false
 
     /// `url`: a `postgresql://user@host:port/db?…` URL or a libpq keyword string.
     /// `lockTimeoutMilliseconds`: how long a statement waits for a lock (the write lock held by
     /// another node included) before it fails as busy — the user then gets the kept form.
-    public init(url: String, lockTimeoutMilliseconds: Int = 5000) throws {
+    public init(url: String, lockTimeoutMilliseconds: Int = 5000, groupCommit: Bool = true) throws {
+        self.groupCommit = groupCommit
         conn = PQconnectdb(url)
         guard let conn, PQstatus(conn) == CONNECTION_OK else {
             let message = conn.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
@@ -38,6 +55,10 @@ public final class PostgresDatabase: Database {
         // UTC timestamps; no notices on the log; statements never wait forever on a lock.
         let timeout = max(1, min(lockTimeoutMilliseconds, 600_000))
         try run("SET TIME ZONE 'UTC'; SET client_min_messages = warning; SET lock_timeout = \(timeout)")
+        // A server (or role) set to `synchronous_commit = off` has chosen not to wait for the disk
+        // on commit: group commit then has no flush to wait for either.
+        let sync = try query("SHOW synchronous_commit").first?.string("synchronous_commit") ?? "on"
+        flushesAfterCommit = groupCommit && sync != "off"
     }
 
     deinit { PQfinish(conn) }
@@ -94,21 +115,28 @@ public final class PostgresDatabase: Database {
             }
         }
         do {
-            try run("BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+            try run(groupCommit ? "BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_advisory_xact_lock(\(Self.writeLockKey))"
+                                : "BEGIN; SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
         } catch {
             try? run("ROLLBACK")    // the lock timed out: leave no aborted transaction behind
             throw error
         }
         transactionDepth = 1
-        defer { transactionDepth = 0 }
+        let result: T
         do {
-            let result = try body()
+            defer { transactionDepth = 0 }
+            result = try body()
             try run("COMMIT")
-            return result
         } catch {
             try? run("ROLLBACK")
             throw error
         }
+        if flushesAfterCommit {
+            // Outside the lock: wait until the WAL is on disk past our commit record.
+            try run("SELECT pg_logical_emit_message(true, 'salesd', '')")
+            groupCommitFlushes &+= 1
+        }
+        return result
     }
 
     public func executeScript(_ script: String) throws {

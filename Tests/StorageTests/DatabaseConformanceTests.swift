@@ -159,3 +159,54 @@ struct DatabaseConformanceTests {
         #expect(PostgresDatabase.numbered("x = ? AND y IN (?, ?)").1 == 3)
     }
 }
+
+/// PostgreSQL group commit (issue 20's design on issue 17's backend): the write transaction
+/// commits without waiting for the disk (so the write lock is never held across a flush), and
+/// `transaction` returns only once the WAL is flushed past that commit.
+@Suite("PostgreSQL group commit")
+struct PostgresGroupCommitTests {
+    /// The test server runs with `synchronous_commit = off` (speed); these sessions ask for the
+    /// production default.
+    static func durableURL() throws -> String {
+        try PostgresServer.shared().freshDatabaseURL() + "&options=-c%20synchronous_commit%3Don"
+    }
+
+    @Test func commitsAsynchronouslyInsideTheLockAndReturnsOnlyWhenFlushed() throws {
+        let db = try PostgresDatabase(url: try Self.durableURL())
+        try db.executeScript("CREATE TABLE marks (id BIGSERIAL PRIMARY KEY, note TEXT NOT NULL)")
+        for i in 0..<20 {
+            var insideSync = "", insertedUpTo = ""
+            try db.transaction {
+                insideSync = try db.first("SHOW synchronous_commit")?.string("synchronous_commit") ?? ""
+                try db.execute("INSERT INTO marks (note) VALUES (\("第\(i)条"))")
+                insertedUpTo = try db.first("SELECT pg_current_wal_insert_lsn()::text AS lsn")?.string("lsn") ?? ""
+            }
+            #expect(insideSync == "off")        // COMMIT (which releases the lock) waits for no disk
+            // On return, the WAL is on disk at least up to what the transaction had written.
+            let flushedPast = try db.first("SELECT pg_current_wal_flush_lsn() >= \(insertedUpTo)::pg_lsn AS ok")
+            #expect(flushedPast?.int("ok") == 1)
+        }
+        #expect(db.groupCommitFlushes == 20)
+        // The session default is untouched (SET LOCAL): reads and other statements commit as usual.
+        #expect(try db.first("SHOW synchronous_commit")?.string("synchronous_commit") == "on")
+        #expect(try db.first("SELECT COUNT(*) AS n FROM marks")?.int("n") == 20)
+    }
+
+    @Test func perCommitSyncWhenSwitchedOff() throws {
+        let db = try PostgresDatabase(url: try Self.durableURL(), groupCommit: false)
+        try db.executeScript("CREATE TABLE marks (id BIGSERIAL PRIMARY KEY)")
+        var insideSync = ""
+        try db.transaction {
+            insideSync = try db.first("SHOW synchronous_commit")?.string("synchronous_commit") ?? ""
+            try db.execute("INSERT INTO marks DEFAULT VALUES")
+        }
+        #expect(insideSync == "on")
+        #expect(db.groupCommitFlushes == 0)
+    }
+
+    @Test func aServerThatDoesNotWaitForTheDiskGetsNoFlush() throws {
+        let db = try PostgresDatabase(url: try PostgresServer.shared().freshDatabaseURL())   // synchronous_commit = off
+        _ = try db.transaction { try db.execute("CREATE TABLE marks (id BIGSERIAL PRIMARY KEY)") }
+        #expect(db.groupCommitFlushes == 0)
+    }
+}

@@ -92,7 +92,8 @@ public final class App: Sendable {
     /// thread; write transactions serialised across every node by an advisory lock), otherwise
     /// the SQLite file.
     public func openDatabase() throws -> any Database {
-        if config.usesPostgreSQL { return try PostgresDatabase(url: config.database, lockTimeoutMilliseconds: config.dbBusyTimeoutMs) }
+        if config.usesPostgreSQL { return try PostgresDatabase(url: config.database, lockTimeoutMilliseconds: config.dbBusyTimeoutMs,
+                                                                      groupCommit: config.postgresGroupCommit) }
         return try openSQLite()
     }
 

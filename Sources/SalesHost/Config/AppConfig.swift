@@ -41,6 +41,9 @@ public struct AppConfig: Codable, Sendable {
     /// acknowledged write is on disk just the same. `false` lets SQLite sync each commit inside
     /// the lock (for comparison: `make bench`).
     public var sqliteGroupCommit: Bool = true
+    /// PostgreSQL: commits share WAL flushes made outside the write lock (`PostgresDatabase`);
+    /// `false`: each commit flushes inside the lock (kept for `make bench`).
+    public var postgresGroupCommit: Bool = true
     /// How long a write waits for another process's lock before the user is told the database is
     /// busy (their form comes back with the input kept), in milliseconds.
     public var dbBusyTimeoutMs: Int = 5000
@@ -79,7 +82,7 @@ public struct AppConfig: Codable, Sendable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case dataDir, database, listen, processes, threads, maxBodyBytes, maxFileBytes, webDir, pluginsDir, timeZone,
              sessionMinutes, loginMaxFailures, loginWindowMinutes, trustRemoteUser, secureCookies,
-             sqliteSynchronous, sqliteGroupCommit, dbBusyTimeoutMs, debugRoutes, companyName, clockFile, mountPath,
+             sqliteSynchronous, sqliteGroupCommit, postgresGroupCommit, dbBusyTimeoutMs, debugRoutes, companyName, clockFile, mountPath,
              slowRequestMs, logPriorityPrefix, disabledModules, escalateToGeneralManagerDays
     }
 
@@ -103,6 +106,7 @@ public struct AppConfig: Codable, Sendable {
         secureCookies = try c.decodeIfPresent(Bool.self, forKey: .secureCookies) ?? d.secureCookies
         sqliteSynchronous = try c.decodeIfPresent(String.self, forKey: .sqliteSynchronous) ?? d.sqliteSynchronous
         sqliteGroupCommit = try c.decodeIfPresent(Bool.self, forKey: .sqliteGroupCommit) ?? d.sqliteGroupCommit
+        postgresGroupCommit = try c.decodeIfPresent(Bool.self, forKey: .postgresGroupCommit) ?? d.postgresGroupCommit
         dbBusyTimeoutMs = try c.decodeIfPresent(Int.self, forKey: .dbBusyTimeoutMs) ?? d.dbBusyTimeoutMs
         debugRoutes = try c.decodeIfPresent(Bool.self, forKey: .debugRoutes) ?? d.debugRoutes
         companyName = try c.decodeIfPresent(String.self, forKey: .companyName) ?? d.companyName
