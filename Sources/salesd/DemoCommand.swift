@@ -79,7 +79,7 @@ struct Demo: ParsableCommand {
         guard found.isEmpty else {
             throw CLIFailure(.invalidInput, "数据库中已有数据 (the database already holds data): \(found.joined(separator: ", "))；"
                              + "salesd demo 只填充空数据库 (only an empty database, or one with just the first admin, is filled). "
-                             + "Use a new data directory, e.g. DATA_DIR=./demo-data make demo")
+                             + "Use a new data directory (`make demo` uses its own, ./demo-data).")
         }
     }
 
