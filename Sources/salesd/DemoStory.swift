@@ -73,6 +73,7 @@ final class DemoStory {
         setUp(accountsCreated)
         developCustomers()
         contracts()
+        surveyReports()
         orders()
         complaintsAndReturns()
         visits()
@@ -158,12 +159,12 @@ final class DemoStory {
     }
 
     /// Days 125–118: a supply contract per customer, reviewed by 技术部、品质部、生产部 and
-    /// approved by the 总经理 (003 §3.2–§3.7); 南通利民's is still in review.
+    /// approved by the 总经理 (003 §3.2–§3.7); 南通利民's, recorded yesterday, is still in review.
     func contracts() {
         let reviewers = [("technical", "majun"), ("quality", "hejing"), ("production", "huangguoping")]
         for (i, c) in DemoData.customers.enumerated() where c.rating != nil && c.rating != "applying" {
             let late = c.key == "limin"
-            let start = late ? 60 : 125 - i
+            let start = late ? 1 : 125 - i
             on(start, 10) { [self] in
                 guard let code = customerCode[c.key] else { return }
                 let no = "HT-\(day(start).year)-\(String(format: "%03d", i + 1))"
@@ -185,14 +186,47 @@ final class DemoStory {
         }
     }
 
+    static let planMethod = ["wanghaifeng": "每周五由内勤汇总客户档案变化，销售主管审阅",
+                             "huangguoping": "精加工班组每班首件动平衡检测，记入工序卡，品质部周抽查"]
+
     static let reviewOpinion = ["technical": "技术要求与图纸一致，可满足", "quality": "检验标准按国标执行，可满足",
                                 "production": "产能可满足，按月分批交货"]
+
+    /// 市场、客户、同行调查报告 of every quarter that ended during the history (003 §5.2), filed
+    /// by each rep in the quarter's last week.
+    func surveyReports() {
+        let reps = DemoData.people.filter { $0.roles.contains(.salesRep) }
+        let topics = [("market", "华东商用车与乘用车售后配件市场", "商用车配件需求平稳，乘用车售后市场价格竞争加剧"),
+                      ("customer", "负责区域内的 A、B 类客户", "主要客户产量稳定，付款基本按期，个别客户要求延长账期"),
+                      ("peer", "区域内三家制动器与滤清器同行", "同行普遍下调报价 3%–5%，交货周期 15 天左右")]
+        var end = LocalDate(year: day(150).year, month: ((day(150).month - 1) / 3 + 1) * 3, day: 1)
+        while true {
+            let last = LocalDate(year: end.year, month: end.month, day: LocalDate.daysIn(year: end.year, month: end.month))
+            var filed = last.adding(days: -6)
+            while filed.weekday > 5 { filed = filed.adding(days: -1) }
+            guard filed < today else { break }
+            if filed > day(148) {
+                for (i, r) in reps.enumerated() {
+                    on(filed, 15, i * 10) { [self] in
+                        for (kind, subject, findings) in topics {
+                            try staff(r.username).submit("/crm/survey-reports/new", [
+                                ("kind", kind), ("period", "current"), ("subject", subject), ("findings", findings),
+                                ("opportunities", "新能源物流车配套有增量"), ("risks", "原材料价格波动"), ("measures", "重点跟进 A 类客户年度框架协议")],
+                                from: "/crm/survey-reports/new?kind=\(kind)")
+                        }
+                    }
+                }
+            }
+            end = end.month == 12 ? LocalDate(year: end.year + 1, month: 3, day: 1) : LocalDate(year: end.year, month: end.month + 3, day: 1)
+        }
+    }
 
     // MARK: Orders
 
     /// An order as its rep registers it (lines: product index, quantity, price in 元 or nil for
     /// the list price); returns the order's path.
-    func register(_ key: String, _ lines: [(Int, Int, Int?)], channel: String = "fax", payDays: Int = 30, deliverIn: Int = 20) throws -> String {
+    func register(_ key: String, _ lines: [(Int, Int, Int?)], channel: String = "fax", payDays: Int = 30, deliverIn: Int = 20,
+                  extra: [(String, String)] = []) throws -> String {
         guard let c = DemoData.customers.first(where: { $0.key == key }), let code = customerCode[key] else {
             throw DemoFailure(description: "customer \(key) has no code")
         }
@@ -204,7 +238,7 @@ final class DemoStory {
             fields += [("lines.\(n).product", product.name), ("lines.\(n).spec", product.spec), ("lines.\(n).qty", String(qty)),
                        ("lines.\(n).price", String(price ?? product.list))]
         }
-        return try staff(c.owner).submit("/order/orders/new", fields)
+        return try staff(c.owner).submit("/order/orders/new", fields + extra)
     }
 
     func act(_ user: String, _ order: String, _ action: String, reason: String? = nil) throws {
@@ -310,7 +344,7 @@ final class DemoStory {
         on(17, 16) { [self] in try act("sunlei", o["shuntong2"] ?? "", "complete") }
 
         // Delivering in batches: 江淮 (A); and a second 江淮 order scheduled.
-        on(40, 9) { [self] in o["jianghuai1"] = try register("jianghuai", [(0, 800, nil), (3, 400, nil)]) }
+        on(40, 9) { [self] in o["jianghuai1"] = try register("jianghuai", [(0, 800, nil), (3, 400, nil)], deliverIn: 60) }
         on(39, 10) { [self] in try act("wanghaifeng", o["jianghuai1"] ?? "", "release") }
         on(38, 11) { [self] in try schedule(o["jianghuai1"] ?? "", days: 20) }
         on(20, 9) { [self] in try deliver("jianghuai", o["jianghuai1"] ?? "", fraction: 0.5) }
@@ -327,6 +361,12 @@ final class DemoStory {
         // 浦江 has paid only part of its delivered order: the next one waits for the rest.
         on(1, 10) { [self] in o["pujiang2"] = try register("pujiang", [(2, 600, nil)]) }
         on(2, 10) { [self] in o["shenda2"] = try register("shenda", [(0, 300, 165)]) }
+        // A 零星 purchase, prepaid in full: the 总经理 approves once finance has the money (003 §4.1.3).
+        on(2, 14) { [self] in
+            let amount = DemoData.products[1].list * 20
+            o["limin2"] = try register("limin", [(1, 20, nil)], channel: "phone", extra: [("sporadic", "1"), ("prepaid", String(amount)),
+                                                                                          ("phone_record", "电话记录：朱利民订刹车片 20 套，款到发货")])
+        }
     }
 
     // MARK: After-sales
@@ -355,10 +395,12 @@ final class DemoStory {
         on(90, 13) { [self] in try staff("hejing").submit((p["c1"] ?? "") + "/departments/quality", [("finding", "抽检 20 件，3 件动平衡超差，系精加工工序刀具磨损")]) }
         on(90, 15) { [self] in try staff("majun").submit((p["c1"] ?? "") + "/remedy", [("remedy", "更换同批次超差制动盘 40 件，精加工工序增加首件动平衡检测")]) }
         on(90, 17) { [self] in try staff("wanghaifeng").submit((p["c1"] ?? "") + "/close", [("result", "已更换 40 件并整改工序"), ("feedback", "客户确认异响消除，表示满意")]) }
-        // Decided, not yet closed: 宏达's filters.
-        on(50, 9) { [self] in p["c2"] = try complaint("hongda", kind: "quality", summary: "机油滤清器密封圈装配后渗油", product: 2) }
-        on(50, 11) { [self] in try staff("wanghaifeng").submit((p["c2"] ?? "") + "/route", [("departments", "quality"), ("departments", "production")]) }
-        on(50, 15) { [self] in try staff("majun").submit((p["c2"] ?? "") + "/remedy", [("remedy", "整批更换密封圈供应商批次，退换渗油件")]) }
+        // Decided yesterday, not yet closed: 宏达's filters.
+        on(1, 8, 30) { [self] in p["c2"] = try complaint("hongda", kind: "quality", summary: "机油滤清器密封圈装配后渗油", product: 2) }
+        on(1, 9, 30) { [self] in try staff("wanghaifeng").submit((p["c2"] ?? "") + "/route", [("departments", "quality"), ("departments", "production")]) }
+        on(1, 13) { [self] in try staff("hejing").submit((p["c2"] ?? "") + "/departments/quality", [("finding", "密封圈硬度偏低，来料批次 M0918 不合格")]) }
+        on(1, 14) { [self] in try staff("huangguoping").submit((p["c2"] ?? "") + "/departments/production", [("finding", "装配工序无异常，按作业指导书执行")]) }
+        on(1, 15) { [self] in try staff("majun").submit((p["c2"] ?? "") + "/remedy", [("remedy", "整批更换密封圈供应商批次，退换渗油件")]) }
         // Routed to 品质部 yesterday; a service complaint registered today.
         on(1, 9) { [self] in p["c3"] = try complaint("jianghuai", kind: "quality", summary: "减震器到货外包装破损，部分产品表面划伤", product: 3) }
         on(1, 11) { [self] in try staff("wanghaifeng").submit((p["c3"] ?? "") + "/route", [("departments", "quality")]) }
@@ -376,7 +418,15 @@ final class DemoStory {
             try staff(c.owner).submit(path + "/list", [("lines.0.product", pr.name), ("lines.0.spec", pr.spec), ("lines.0.quantity", String(qty)),
                                                      ("lines.0.price", String(pr.list)), ("checked", "1")])
         }
+        // The rep at the customer's within 48 hours of the registration (003 §6.2).
+        func arrive(_ key: String, _ path: String, at hour: Int) throws {
+            guard let c = DemoData.customers.first(where: { $0.key == key }) else { return }
+            try staff(c.owner).submit(path + "/arrival", [("arrived_date", LocalDate(date: clock.now, timeZone: zone).description),
+                                                          ("arrived_hour", String(hour)), ("arrived_minute", "0"),
+                                                          ("note", "与客户仓库逐项核对")])
+        }
         on(80, 9) { p["r1"] = try registerReturn("hongda", code: "6.1.2", text: "客户来函：部分机油滤清器壳体变形，要求退货") }
+        on(80, 13) { try arrive("hongda", p["r1"] ?? "", at: 11) }
         on(80, 14) { try list("hongda", p["r1"] ?? "", product: 2, qty: 60) }
         on(79, 10) { [self] in try staff("hejing").submit((p["r1"] ?? "") + "/notice", [("outcome", "approve"), ("opinion", "抽检属实，准予退回")]) }
         on(77, 10) { [self] in
@@ -386,9 +436,10 @@ final class DemoStory {
         }
         on(76, 10) { [self] in try staff("zhengli").submit((p["r1"] ?? "") + "/settle", [("note", "按入库数量冲减应收")]) }
         on(40, 9) { p["r2"] = try registerReturn("pujiang", code: "6.1.1", text: "交货验收时发现部分减震器规格与订单不符") }
+        on(40, 13) { try arrive("pujiang", p["r2"] ?? "", at: 11) }
         on(40, 14) { try list("pujiang", p["r2"] ?? "", product: 3, qty: 10) }
         on(39, 10) { [self] in try staff("hejing").submit((p["r2"] ?? "") + "/notice", [("outcome", "approve"), ("opinion", "核对属实，准予退回")]) }
-        on(5, 9) { p["r3"] = try registerReturn("shuntong", code: "6.1.2", text: "门店反馈刹车片包装标识与实物不符，要求退换") }
+        on(1, 9) { p["r3"] = try registerReturn("shuntong", code: "6.1.2", text: "门店反馈刹车片包装标识与实物不符，要求退换") }
     }
 
     // MARK: Visits
@@ -482,12 +533,19 @@ final class DemoStory {
             try staff("linzhiqiang").submit("/ideas/batches/\(month)/finalize", [], from: "/ideas/batches/\(month)")
         }
         on(date(6, next: true), 10) { [self] in
-            for oid in try ids("""
-                SELECT o.id FROM ideas_orders o JOIN ideas_suggestions s ON s.id = o.suggestion_id
-                WHERE s.title = '客户档案按周更新' ORDER BY o.id
-                """) {
-                try staff("wanghaifeng").submit("/ideas/orders/\(oid)/plan", [("plan_date", date(20, next: true).description),
-                                                                            ("plan_method", "每周五由内勤汇总客户档案变化，销售主管审阅")])
+            // Each implementing department's plan (§26.2), by its head.
+            let heads = ["sales": "wanghaifeng", "production": "huangguoping"]
+            for r in try db.query("SELECT id, department FROM ideas_orders ORDER BY id") {
+                guard let oid = r.int("id"), let head = heads[r.string("department") ?? ""] else { continue }
+                try staff(head).submit("/ideas/orders/\(oid)/plan", [("plan_date", date(20, next: true).description),
+                                                                    ("plan_method", DemoStory.planMethod[head] ?? "按建议实施")])
+            }
+        }
+        // The chair confirms the sales department's result, above expectation (§26.5, §23.3).
+        on(date(28, next: true), 10) { [self] in
+            for oid in try ids("SELECT id FROM ideas_orders WHERE department = 'sales' ORDER BY id") {
+                try staff("linzhiqiang").submit("/ideas/orders/\(oid)/confirm", [("effect", "客户档案遗漏明显减少，超出预期。"), ("exceeded", "1"),
+                                                                              ("topup", "300"), ("topup_reason", "效果超过预期")])
             }
         }
         on(1, 11) { [self] in
