@@ -14,10 +14,13 @@ struct Demo: ParsableCommand {
         abstract: "Fill an empty database with a demo company (staff in every role, customers, orders, complaints, returns, suggestions).",
         discussion: """
             Migrates first, then refuses (exit 65) a database that already holds anything beyond the first admin. \
-            Deterministic: the same company and history, dated back from today. Every demo user's password is \
-            \(DemoData.password); the logins are printed at the end.
+            Deterministic (nothing random): the same company and history, dated back from today. Every demo user's \
+            password is \(DemoData.password); the logins are printed at the end. Exit status: 0 made, 65 refused, \
+            70 a step the application did not take (printed; the database then holds part of the demo).
             """)
     @OptionGroup var options: ConfigOptions
+    /// Dates the history back from this day's 18:00 instead of now (checks of the calendar's edges).
+    @Option(name: .customLong("as-of"), help: .hidden) var asOf: String?
 
     func run() throws {
         // The demo's requests are not an access log worth reading: warnings and errors only.
@@ -38,10 +41,15 @@ struct Demo: ParsableCommand {
         let worker = try app.makeWorker()
         try Self.refuseUnlessEmpty(worker.db)
 
-        let started = Date()
+        let began = Date()
+        let zone = app.config.zone
+        var started = began
+        if let asOf {
+            guard let day = LocalDate(asOf) else { throw ValidationError("--as-of: a date YYYY-MM-DD") }
+            started = day.start(in: zone).addingTimeInterval(18 * 3600)
+        }
         let clock = DemoClock(started)
         worker.clock = { clock.now }
-        let zone = app.config.zone
         let story = DemoStory(worker: worker, clock: clock, zone: zone, today: LocalDate(date: started, timeZone: zone))
 
         // The accounts, as `salesd user add` makes them (audited as the CLI), on the history's first day.
@@ -58,13 +66,14 @@ struct Demo: ParsableCommand {
             try story.write(accountsCreated: ids)
             try story.run()
         } catch let failure as DemoFailure {
-            FileHandle.standardError.write(Data("salesd: 演示数据未能完成 (demo stopped): \(failure.description)\n".utf8))
+            FileHandle.standardError.write(Data(("salesd: 演示数据未能完成 (demo stopped): \(failure.description)\n"
+                + "salesd: the database holds part of the demo; start again on a new one\n").utf8))
             throw ExitCode(70)
         }
         for b in story.browsers.values where !b.cookies.isEmpty {
             _ = b.request("POST", "/logout", form: [("_csrf", b.csrf ?? "")])
         }
-        try Self.printSummary(worker.db, seconds: Date().timeIntervalSince(started))
+        try Self.printSummary(worker.db, seconds: Date().timeIntervalSince(began))
     }
 
     /// Refuses a database with more than the first admin, or with any business record.
@@ -79,7 +88,7 @@ struct Demo: ParsableCommand {
         guard found.isEmpty else {
             throw CLIFailure(.invalidInput, "数据库中已有数据 (the database already holds data): \(found.joined(separator: ", "))；"
                              + "salesd demo 只填充空数据库 (only an empty database, or one with just the first admin, is filled). "
-                             + "Use a new data directory (`make demo` uses its own, ./demo-data).")
+                             + "Use a new data directory or database (`make demo` uses its own, ./demo-data).")
         }
     }
 

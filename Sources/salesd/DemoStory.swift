@@ -12,7 +12,7 @@ final class DemoStory {
     let today: LocalDate
     var browsers: [String: DemoBrowser] = [:]
     private var steps: [(at: Date, seq: Int, run: () throws -> Void)] = []
-    /// Customer key → (id, code) once approved; key → id for every customer.
+    /// By customer key: the record's id once entered, its 客户代码 once approved, the contract's page.
     var customerID: [String: Int64] = [:]
     var customerCode: [String: String] = [:]
     var contractPath: [String: String] = [:]
@@ -34,12 +34,10 @@ final class DemoStory {
         return b
     }
 
-    /// The working day `daysAgo` days before today (a weekend moves back to Friday).
-    func day(_ daysAgo: Int) -> LocalDate {
-        var d = today.adding(days: -daysAgo)
-        while d.weekday > 5 && daysAgo > 0 { d = d.adding(days: -1) }
-        return d
-    }
+    /// The day `daysAgo` days before today. Calendar days, weekends included: a step a day later
+    /// in the story is never earlier on the clock (a Sunday moved to Friday would put a delivery
+    /// before its release).
+    func day(_ daysAgo: Int) -> LocalDate { today.adding(days: -daysAgo) }
 
     func moment(_ d: LocalDate, _ hour: Int, _ minute: Int = 0) -> Date {
         d.start(in: zone).addingTimeInterval(TimeInterval(hour * 3600 + minute * 60))
@@ -62,6 +60,7 @@ final class DemoStory {
             clock.now = min(s.at, real)
             try s.run()
         }
+        steps = []
         clock.now = real
     }
 
