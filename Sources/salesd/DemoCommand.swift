@@ -108,6 +108,8 @@ struct Demo: ParsableCommand {
             """, titles: ["prospect": "潜在客户"])
         try line("认定申请", "SELECT state AS k, COUNT(*) AS n FROM crm_applications GROUP BY state ORDER BY state",
                  titles: ["approved": "已批准", "investigating": "信用调查中", "draft": "草稿", "evaluated": "已评定"])
+        try line("评级", "SELECT state AS k, COUNT(*) AS n FROM crm_ratings GROUP BY state ORDER BY state",
+                 titles: ["approved": "已生效", "proposed": "待销售主管审核", "reviewed": "待销售经理批准", "rejected": "已驳回"])
         try line("合同", "SELECT state AS k, COUNT(*) AS n FROM order_contracts GROUP BY state ORDER BY state",
                  titles: ["approved": "已批准", "review": "评审中"])
         try line("订单", "SELECT state AS k, COUNT(*) AS n FROM order_orders GROUP BY state ORDER BY state", titles: Self.orderStates)

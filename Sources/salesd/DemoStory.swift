@@ -72,6 +72,7 @@ final class DemoStory {
         setUp(accountsCreated)
         developCustomers()
         contracts()
+        ratingReviews()
         surveyReports()
         orders()
         complaintsAndReturns()
@@ -190,6 +191,37 @@ final class DemoStory {
 
     static let reviewOpinion = ["technical": "技术要求与图纸一致，可满足", "quality": "检验标准按国标执行，可满足",
                                 "production": "产能可满足，按月分批交货"]
+
+    /// The quarterly re-rating (003 §2.3, RULES §6): early in this quarter (or the last one, if
+    /// this one began less than twelve days ago) each rep rates their customers again and the
+    /// 销售主管 approves; 顺通's proposed upgrade C → B waits for 赵敏, and 东海 (overdue) has
+    /// not been re-rated yet.
+    func ratingReviews() {
+        let first = LocalDate(year: today.year, month: (today.month - 1) / 3 * 3 + 1, day: 1)
+        var quarter = first
+        if today.dayNumber - first.dayNumber < 12 {
+            quarter = first.month == 1 ? LocalDate(year: first.year - 1, month: 10, day: 1) : LocalDate(year: first.year, month: first.month - 3, day: 1)
+        }
+        let proposed = quarter.adding(days: 10)
+        guard proposed > day(120) else { return }
+        var ratings: [String: String] = [:]
+        for (i, c) in DemoData.customers.enumerated() {
+            guard let cls = c.rating, "ABCD".contains(cls), c.key != "donghai" else { continue }
+            let upgrade = c.key == "shuntong"
+            on(proposed, 9, i * 5) { [self] in
+                guard let cid = customerID[c.key] else { return }
+                ratings[c.key] = try staff(c.owner).submit("/crm/customers/\(cid)/rate",
+                                                           [("application", "")] + DemoData.rating(upgrade ? "B" : cls)
+                                                           + [("note", upgrade ? "门店扩张至 12 家，付款改为 80% 滚动" : "季度复评，情况无变化")])
+            }
+            if upgrade { continue }
+            on(proposed.adding(days: 1), 10, i * 5) { [self] in
+                guard let path = ratings[c.key] else { return }
+                let boss = DemoData.people.first { $0.username == c.owner }?.supervisor ?? "wanghaifeng"
+                try staff(boss).submit(path + "/review", [("decision", "approve"), ("opinion", "核实无误，同意")])
+            }
+        }
+    }
 
     /// 市场、客户、同行调查报告 of every quarter that ended during the history (003 §5.2), filed
     /// by each rep in the quarter's last week.
