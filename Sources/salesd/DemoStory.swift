@@ -130,7 +130,8 @@ final class DemoStory {
                 appPath = try rep.submit("/crm/customers/\(cid)/apply", [
                     ("company_name", c.name), ("founded", "2008-06-18"), ("legal_rep", c.contact),
                     ("shareholders.0.name", c.contact), ("shareholders.0.title", "董事长"),
-                    ("capital", capital), ("postcode", "200000"), ("nature", ["A": "中外合资", "B": "大型民营", "C": "中型民营", "D": "小型民营"][cls] ?? "其他"), ("employees", "260"),
+                    ("capital", capital), ("postcode", "200000"), ("nature", ["A": "中外合资", "B": "大型民营", "C": "中型民营", "D": "小型民营"][cls] ?? "其他"),
+                    ("employees", "260"),
                     ("results.0.year", String(today.year - 1)), ("results.0.sales", "86000000.00"),
                     ("pay_cash_pct", "30"), ("pay_check_pct", "70"), ("pay_days", "30"),
                     ("principles", "credit"), ("principles", "cooperation"),
@@ -420,21 +421,25 @@ final class DemoStory {
 
     func complaintsAndReturns() {
         var p: [String: String] = [:]
+        /// A step on complaint or return `record`'s page `suffix`, by the person whose job it is.
+        func by(_ user: String, _ record: String, _ suffix: String, _ fields: [(String, String)]) throws {
+            try staff(user).submit((p[record] ?? "") + suffix, fields)
+        }
         // Closed within the day: routed to 品质部, found, remedied by 技术部, closed with feedback.
         on(90, 9) { [self] in p["c1"] = try complaint("shenda", kind: "quality", summary: "第二批制动盘装车后异响，疑似动平衡超差", product: 0) }
-        on(90, 10) { [self] in try staff("wanghaifeng").submit((p["c1"] ?? "") + "/route", [("departments", "quality")]) }
-        on(90, 13) { [self] in try staff("hejing").submit((p["c1"] ?? "") + "/departments/quality", [("finding", "抽检 20 件，3 件动平衡超差，系精加工工序刀具磨损")]) }
-        on(90, 15) { [self] in try staff("majun").submit((p["c1"] ?? "") + "/remedy", [("remedy", "更换同批次超差制动盘 40 件，精加工工序增加首件动平衡检测")]) }
-        on(90, 17) { [self] in try staff("wanghaifeng").submit((p["c1"] ?? "") + "/close", [("result", "已更换 40 件并整改工序"), ("feedback", "客户确认异响消除，表示满意")]) }
+        on(90, 10) { try by("wanghaifeng", "c1", "/route", [("departments", "quality")]) }
+        on(90, 13) { try by("hejing", "c1", "/departments/quality", [("finding", "抽检 20 件，3 件动平衡超差，系精加工工序刀具磨损")]) }
+        on(90, 15) { try by("majun", "c1", "/remedy", [("remedy", "更换同批次超差制动盘 40 件，精加工工序增加首件动平衡检测")]) }
+        on(90, 17) { try by("wanghaifeng", "c1", "/close", [("result", "已更换 40 件并整改工序"), ("feedback", "客户确认异响消除，表示满意")]) }
         // Decided yesterday, not yet closed: 宏达's filters.
         on(1, 8, 30) { [self] in p["c2"] = try complaint("hongda", kind: "quality", summary: "机油滤清器密封圈装配后渗油", product: 2) }
-        on(1, 9, 30) { [self] in try staff("wanghaifeng").submit((p["c2"] ?? "") + "/route", [("departments", "quality"), ("departments", "production")]) }
-        on(1, 13) { [self] in try staff("hejing").submit((p["c2"] ?? "") + "/departments/quality", [("finding", "密封圈硬度偏低，来料批次 M0918 不合格")]) }
-        on(1, 14) { [self] in try staff("huangguoping").submit((p["c2"] ?? "") + "/departments/production", [("finding", "装配工序无异常，按作业指导书执行")]) }
-        on(1, 15) { [self] in try staff("majun").submit((p["c2"] ?? "") + "/remedy", [("remedy", "整批更换密封圈供应商批次，退换渗油件")]) }
+        on(1, 9, 30) { try by("wanghaifeng", "c2", "/route", [("departments", "quality"), ("departments", "production")]) }
+        on(1, 13) { try by("hejing", "c2", "/departments/quality", [("finding", "密封圈硬度偏低，来料批次 M0918 不合格")]) }
+        on(1, 14) { try by("huangguoping", "c2", "/departments/production", [("finding", "装配工序无异常，按作业指导书执行")]) }
+        on(1, 15) { try by("majun", "c2", "/remedy", [("remedy", "整批更换密封圈供应商批次，退换渗油件")]) }
         // Routed to 品质部 yesterday; a service complaint registered today.
         on(1, 9) { [self] in p["c3"] = try complaint("jianghuai", kind: "quality", summary: "减震器到货外包装破损，部分产品表面划伤", product: 3) }
-        on(1, 11) { [self] in try staff("wanghaifeng").submit((p["c3"] ?? "") + "/route", [("departments", "quality")]) }
+        on(1, 11) { try by("wanghaifeng", "c3", "/route", [("departments", "quality")]) }
         on(0, 9) { [self] in p["c4"] = try complaint("pujiang", kind: "service", summary: "送货司机未按约定时间送达，且态度生硬") }
 
         // Returns (003 第六章): one settled through all five steps; one approved, awaiting receipt; one just registered.
@@ -459,17 +464,17 @@ final class DemoStory {
         on(80, 9) { p["r1"] = try registerReturn("hongda", code: "6.1.2", text: "客户来函：部分机油滤清器壳体变形，要求退货") }
         on(80, 13) { try arrive("hongda", p["r1"] ?? "", at: 11) }
         on(80, 14) { try list("hongda", p["r1"] ?? "", product: 2, qty: 60) }
-        on(79, 10) { [self] in try staff("hejing").submit((p["r1"] ?? "") + "/notice", [("outcome", "approve"), ("opinion", "抽检属实，准予退回")]) }
+        on(79, 10) { try by("hejing", "r1", "/notice", [("outcome", "approve"), ("opinion", "抽检属实，准予退回")]) }
         on(77, 10) { [self] in
             let rid = try DemoBrowser.id(p["r1"] ?? "")
             let fields = try ids("SELECT id FROM service_return_lines WHERE return_id = \(rid) ORDER BY id").map { ("recv_\($0)", "60") }
             try staff("huangguoping").submit((p["r1"] ?? "") + "/receive", fields)
         }
-        on(76, 10) { [self] in try staff("zhengli").submit((p["r1"] ?? "") + "/settle", [("note", "按入库数量冲减应收")]) }
+        on(76, 10) { try by("zhengli", "r1", "/settle", [("note", "按入库数量冲减应收")]) }
         on(40, 9) { p["r2"] = try registerReturn("pujiang", code: "6.1.1", text: "交货验收时发现部分减震器规格与订单不符") }
         on(40, 13) { try arrive("pujiang", p["r2"] ?? "", at: 11) }
         on(40, 14) { try list("pujiang", p["r2"] ?? "", product: 3, qty: 10) }
-        on(39, 10) { [self] in try staff("hejing").submit((p["r2"] ?? "") + "/notice", [("outcome", "approve"), ("opinion", "核对属实，准予退回")]) }
+        on(39, 10) { try by("hejing", "r2", "/notice", [("outcome", "approve"), ("opinion", "核对属实，准予退回")]) }
         on(1, 9) { p["r3"] = try registerReturn("shuntong", code: "6.1.2", text: "门店反馈刹车片包装标识与实物不符，要求退换") }
     }
 
