@@ -7,7 +7,7 @@ SWIFT ?= swift
 SOAK_SECONDS ?= 60
 FUZZ_SECONDS ?= 300
 FORM_FUZZ_ROUNDS ?= 12
-.PHONY: run test deps build release lint unit unit-pg e2e browser browser-deps soak soak-ci fuzz fuzz-ci fuzz-forms fuzz-forms-ci bench bench-smoke clean
+.PHONY: run demo test deps build release lint unit unit-pg e2e browser browser-deps soak soak-ci fuzz fuzz-ci fuzz-forms fuzz-forms-ci bench bench-smoke clean
 
 deps:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -24,6 +24,13 @@ release: deps
 
 run: release
 	SALESD=$(CURDIR)/.build/release/salesd deploy/local/run.sh
+
+# `make run` on a database of its own (DEMO_DATA_DIR, default ./demo-data) that a first start fills
+# with the demo company (`salesd demo`): staff in every role, customers, orders, complaints, returns,
+# suggestions; the logins (one shared password) are printed. Later starts keep what is there.
+DEMO_DATA_DIR ?= $(CURDIR)/demo-data
+demo: release
+	SALESD=$(CURDIR)/.build/release/salesd DATA_DIR=$(DEMO_DATA_DIR) DEMO=1 deploy/local/run.sh
 
 # No traps in request code (issue 12): force unwraps, try!/as!, fatalError, unchecked narrowing.
 lint:

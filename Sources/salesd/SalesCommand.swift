@@ -12,7 +12,7 @@ struct Salesd: ParsableCommand {
         commandName: "salesd",
         abstract: "销售管理系统 – FastCGI responder and admin CLI.",
         version: salesdVersion,
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, ConfigCommand.self, Modules.self, Routes.self, Forms.self, Backup.self, Restore.self, Check.self, Copy.self],
+        subcommands: [Serve.self, Migrate.self, UserCommand.self, ConfigCommand.self, Modules.self, Routes.self, Forms.self, Backup.self, Restore.self, Check.self, Copy.self, Demo.self],
         defaultSubcommand: Serve.self)
 
     /// ArgumentParser's `main`, with the admin CLI's own failures printed as one clear line and

@@ -320,3 +320,74 @@ def test_passwd_temporary_makes_the_user_choose_a_new_one(cli):
     assert cli.query("SELECT must_change_password FROM users WHERE username = 'tmp.user'") == [(1,)]
     assert cli.run("user", "passwd", "tmp.user", "--password", "given-by-it-2").returncode == 0
     assert cli.query("SELECT must_change_password FROM users WHERE username = 'tmp.user'") == [(0,)]
+
+
+def _csv(client, path):
+    """A list page's 导出 CSV as rows of dicts (UTF-8 with BOM)."""
+    import csv
+    import io
+    r = client.get(path + ("&" if "?" in path else "?") + "format=csv")
+    assert r.status == 200, (path, r.status)
+    return list(csv.DictReader(io.StringIO(r.body.decode("utf-8-sig"))))
+
+
+def test_demo_fills_a_new_database_with_a_living_company_and_refuses_a_second_run():
+    """Issue #16 "salesd demo": on a new database (with only the first admin, as `make demo`
+    makes it) `salesd demo` creates a company that is then used through nginx as its staff would:
+    a user in every role with 直属上级, customers of every class A–D and prospects, orders in many
+    states, complaints (one closed), returns (one settled), and a published suggestion batch on
+    its bulletin. A second run refuses (65) and changes nothing."""
+    import datetime
+    s = Stack()
+    s.cli("migrate")
+    s.cli("user", "add", "admin", "--display-name", "管理员", "--roles", "admin", "--password", PASSWORD)
+    p = subprocess.run([SALESD, "demo"], env=s.env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "演示数据已生成" in p.stdout and "demo-1234" in p.stdout, p.stdout
+    assert re.search(r"订单: .*已完成 \d+.*", p.stdout) and "投诉: " in p.stdout, p.stdout
+    s.start_app()
+    s.start_nginx()
+    try:
+        def login(user, password="demo-1234"):
+            c = s.client()
+            assert c.login(user, password).status == 303, user
+            return c
+
+        # Every role of RULES §5 has a user, each but the top with a 直属上级 (the admin's user list).
+        users = _csv(login("admin", PASSWORD), "/admin/users")
+        titles = {t for u in users for t in u["角色"].split("、")}
+        assert {"销售专员", "销售主管", "销售经理", "市场部经理", "营销总监", "总经理", "财务部", "生产部", "品质部", "技术部",
+                "客户服务专员", "客户服务主管", "评定委员会", "管理员"} <= titles, titles
+        assert len(users) >= 15 and sum(1 for u in users if u["直属上级"]) >= len(users) - 2, users
+
+        # Customers in every class and prospects, as the 总经理 sees them (crm.view_all).
+        gm = login("chenjianguo")
+        customers = _csv(gm, "/crm/customers")
+        assert {c["评级"] for c in customers if c["状态"] == "正式客户" and c["客户代码"].startswith("KH-")} >= set("ABCD"), customers
+        assert sum(1 for c in customers if c["状态"] == "潜在客户") >= 2, customers
+
+        # Orders in many states, the over-line one in the 总经理's inbox.
+        orders = _csv(gm, "/order/orders")
+        states = {o.get("状态", "") for o in orders}
+        assert len(states) >= 8 and any("已完成" in st for st in states) and any("警戒线" in st for st in states), states
+        assert "超警戒线订单待批准" in gm.get("/").text
+
+        # Complaints (one closed within the day) and returns (one settled on the receivables).
+        manager = login("wanghaifeng")
+        complaints = {c.get("状态", "") for c in _csv(manager, "/service/complaints")}
+        assert len(complaints) >= 3 and any("结案" in st for st in complaints), complaints
+        returns = {r.get("状态", "") for r in _csv(login("zhengli"), "/service/returns")}
+        assert any("结算" in st for st in returns) and len(returns) >= 2, returns
+
+        # The suggestion batch of two months ago is published: its bulletin shows the awards.
+        back = (datetime.datetime.utcnow() + datetime.timedelta(hours=8)).date() - datetime.timedelta(days=60)
+        bulletin = login("zhangwei").get(f"/ideas/bulletin/{back.year:04d}-{back.month:02d}")
+        assert bulletin.status == 200 and "客户档案按周更新" in bulletin.text and "二等奖" in bulletin.text
+
+        # A second run refuses and adds nothing.
+        before = sqlite3.connect(s.db_path).execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
+        again = subprocess.run([SALESD, "demo"], env=s.env, capture_output=True, text=True, timeout=60)
+        assert again.returncode == EX_DATAERR and "已有数据" in again.stderr, again.stdout + again.stderr
+        assert sqlite3.connect(s.db_path).execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] == before
+    finally:
+        s.stop()

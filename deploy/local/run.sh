@@ -4,6 +4,8 @@
 # stays in the foreground until Ctrl-C, which stops both cleanly.
 #   PORT (8080)  DATA_DIR (./data)  RUN_DIR (./run)  ADMIN_PASSWORD (generated if unset)
 #   SALESD (path of the built binary)
+#   DEMO=1 (`make demo`): a new database is filled with the demo company (`salesd demo`) after
+#   the first admin is made; an existing one is kept as it is.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -18,9 +20,20 @@ socket="$RUN_DIR/salesd.sock"
 
 export SALES_DATA_DIR="$DATA_DIR" SALES_LISTEN="unix:$socket" SALES_WEB_DIR="$root/Web" SALES_PLUGINS_DIR="$root/Plugins"
 
+new_database=1
+[ -e "$DATA_DIR/sales.sqlite" ] && new_database=0
 "$SALESD" migrate >/dev/null
 created=$("$SALESD" user add admin --display-name 管理员 --roles admin --if-missing ${ADMIN_PASSWORD:+--password "$ADMIN_PASSWORD"})
 password_line=$(printf '%s\n' "$created" | sed -n 's/^password: //p')
+demo_summary=""
+if [ "${DEMO:-0}" = 1 ]; then
+    if [ "$new_database" = 1 ]; then
+        echo "filling the new database with the demo company (salesd demo)…"
+        demo_summary=$("$SALESD" demo)
+    else
+        demo_summary="demo: the existing database in $DATA_DIR is kept as it is (salesd demo fills only a new one; remove the folder for a fresh demo)"
+    fi
+fi
 
 "$root/deploy/local/render-nginx.sh" "$RUN_DIR" "$PORT" "$socket" "$root/Web" 8m > "$RUN_DIR/nginx.conf"
 nginx -t -q -p "$RUN_DIR" -c "$RUN_DIR/nginx.conf" -e "$RUN_DIR/nginx-error.log"
@@ -44,6 +57,9 @@ stop() {
 trap stop INT TERM
 
 echo
+if [ -n "$demo_summary" ]; then
+    printf '%s\n\n' "$demo_summary"
+fi
 echo "销售管理系统 is running:  http://127.0.0.1:$PORT/"
 if [ -n "$password_line" ]; then
     echo "login: admin / $password_line   (generated once; change it under 系统管理 → 用户)"
