@@ -184,7 +184,7 @@ class Stack:
             os.makedirs(data, exist_ok=True)
             env = dict(self.env, SALES_LISTEN="unix:" + sock, SALES_DATA_DIR=data)
             self.extra.append(subprocess.Popen(cmd, env=env, stdout=self.log, stderr=self.log))
-        deadline = time.time() + 20
+        deadline = time.time() + 90     # valgrind (bench/profile.py) starts slowly on a busy machine
         while not all(os.path.exists(sock) for sock in self.node_sockets()):
             if time.time() > deadline or any(p.poll() is not None for p in [self.app] + self.extra):
                 raise RuntimeError(f"{self.name} did not start:\n" + self.read_log()[-3000:])
