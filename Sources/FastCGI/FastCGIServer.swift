@@ -312,16 +312,20 @@ final class FastCGIRequestHandle {
     /// dropped (`bodyTooLarge`), as for a declared length over the limit.
     private func readToEnd(maxBodyBytes: Int, into result: inout FastCGIRequest) {
         var body: [UInt8] = []
-        var chunk = [CChar](repeating: 0, count: 16 << 10)
-        while true {
-            let n = FCGX_GetStr(&chunk, Int32(truncatingIfNeeded: chunk.count), raw.pointee.in)
-            if n <= 0 { break }
-            if body.count + Int(n) > maxBodyBytes {
-                result.bodyTooLarge = true
-                drain(limit: Int.max)
-                return
+        // Uninitialised scratch on the stack: a GET (no body) costs neither a malloc nor a memset.
+        let tooLarge = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 16 << 10) { chunk -> Bool in
+            guard let base = chunk.baseAddress else { return false }
+            while true {
+                let n = FCGX_GetStr(base, Int32(truncatingIfNeeded: chunk.count), raw.pointee.in)
+                if n <= 0 { return false }
+                if body.count + Int(n) > maxBodyBytes { return true }
+                body.append(contentsOf: UnsafeRawBufferPointer(start: base, count: Int(n)))
             }
-            chunk.withUnsafeBytes { body.append(contentsOf: $0.prefix(Int(n))) }
+        }
+        if tooLarge {
+            result.bodyTooLarge = true
+            drain(limit: Int.max)
+            return
         }
         result.body = body
     }

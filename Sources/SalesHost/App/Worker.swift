@@ -44,6 +44,15 @@ public final class Worker: ContextHost {
     var lastIdempotencyPurge: Int64 = 0
     /// Overrides "now" (tests of deadlines); nil means the clock.
     public var clock: (() -> Date)?
+    /// Request ids: a random start per worker thread, then counted (8 hex digits) — unique in
+    /// the logs without a random-number system call per request.
+    private var requestCounter: UInt32 = UInt32.random(in: .min ... .max)
+
+    private func nextRequestID() -> String {
+        requestCounter &+= 1
+        let digits = String(requestCounter, radix: 16)
+        return digits.count < 8 ? String(repeating: "0", count: 8 - digits.count) + digits : digits
+    }
 
     init(app: App, db: any Database) {
         self.app = app
@@ -57,7 +66,7 @@ public final class Worker: ContextHost {
     public func handle(_ raw: RawRequest) -> Response {
         let started = DispatchTime.now().uptimeNanoseconds
         setCookies = []
-        requestID = Token.make(bytes: 4)
+        requestID = nextRequestID()
         routePattern = "-"
         sessionID = nil
         sessionCSRF = nil
