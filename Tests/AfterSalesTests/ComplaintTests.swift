@@ -30,11 +30,7 @@ final class ServiceWorld {
         try t.addUser("finance", roles: [.finance])
         try t.addUser("admin", roles: [.admin])
         func customer(_ name: String, _ code: String, owner: Int64, inCity: Bool) throws -> Int64 {
-            try t.db.execute("""
-                INSERT INTO crm_customers (name, code, status, owner_id, rating_class, in_city, created_by, created_at, updated_at)
-                VALUES (\(name), \(code), 'customer', \(owner), 'B', \(inCity), \(owner), 0, 0)
-                """)
-            return try t.db.scalar("SELECT id FROM crm_customers WHERE code = \(code)")!
+            try CustomerFixtures.customer(t.db, name: name, code: code, owner: owner, inCity: inCity)
         }
         inCity = try customer("本市建材公司", "KH-2026-0001", owner: rep, inCity: true)
         outCity = try customer("外省装饰公司", "KH-2026-0002", owner: rep, inCity: false)

@@ -27,11 +27,7 @@ final class ReturnReceivablesWorld {
         try t.addUser("quality", roles: [.quality])
         try t.addUser("prod", roles: [.production])
         try t.addUser("finance", roles: [.finance])
-        try t.db.execute("""
-            INSERT INTO crm_customers (name, code, status, owner_id, rating_class, in_city, created_by, created_at, updated_at)
-            VALUES ('外省装饰公司', 'KH-2026-0002', 'customer', \(rep), 'B', 0, \(rep), 0, 0)
-            """)
-        customer = try #require(try t.db.scalar("SELECT id FROM crm_customers WHERE code = 'KH-2026-0002'"))
+        customer = try CustomerFixtures.customer(t.db, name: "外省装饰公司", code: "KH-2026-0002", owner: rep, inCity: false)
         if withOrdering {
             // A receivable of 5,000 元: a shipment booked in 订货's ledger (setup of its table).
             try t.db.execute("""

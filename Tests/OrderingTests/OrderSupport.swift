@@ -33,15 +33,11 @@ final class OrderFixture {
         return c
     }
 
-    /// An approved customer with a class, written directly (test setup may write crm tables).
+    /// An approved customer with a class, made by the CRM's own test helper.
     @discardableResult
     func customer(_ name: String = "甲公司", code: String = "KH-2026-0001", owner: Int64? = nil, ratingClass: String = "C",
                   status: String = "customer") throws -> Int64 {
-        let o = owner ?? rep1
-        return try db.insert("""
-            INSERT INTO crm_customers (name, code, status, owner_id, rating_class, created_by, created_at, updated_at)
-            VALUES (\(name), \(code), \(status), \(o), \(ratingClass), \(o), 0, 0) RETURNING id
-            """)
+        try CustomerFixtures.customer(db, name: name, code: code, owner: owner ?? rep1, status: status, ratingClass: ratingClass)
     }
 
     /// An approved contract for the customer (setup of the module's own table).
