@@ -33,7 +33,7 @@ import SalesTesting
         w.advance(hours: 25)  // the in-city one is overdue
         let late = w.client("manager").get("/service/complaints?overdue=1").body
         #expect(late.contains("href=\"/service/complaints/\(b)\"") && !late.contains("href=\"/service/complaints/\(a)\""))
-        #expect(late.contains("<tr class=\"overdue\">") && late.contains("<td class=\"error\">已超时 1 小时 0 分</td>"))
+        #expect(late.contains("<tr class=\"overdue\">") && late.contains("<td class=\"nowrap error\">已超时 1 小时 0 分</td>"))
         let csv = w.client("manager").get("/service/complaints?format=csv").body
         #expect(csv.contains("编号,类别,客户,投诉内容,状态,登记时间,处理时限,剩余时间") && csv.contains("已超时 1 小时 0 分"))
         #expect(w.client("rep2").get("/service/complaints").body.contains("没有投诉。"))

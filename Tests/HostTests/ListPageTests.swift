@@ -55,6 +55,24 @@ import SalesTesting
         return (t, c, me)
     }
 
+    /// Issue 16 point 7 (tokens never broken, numbers right-aligned) by default: a column
+    /// declared without a style takes it from its title, so every list of every module sets its
+    /// codes, amounts and dates alike.
+    @Test func aColumnsTitleChoosesItsStyleUnlessTheDeclarationSaysOtherwise() {
+        let implied: [(String, ListPage.CellStyle)] = [
+            ("客户代码", .code), ("订单号码", .code), ("投诉编号", .code), ("色号", .code),
+            ("金额（元）", .number), ("核销金额（元）", .number), ("数量", .number), ("期末余额（元）", .number), ("价格表单价（元）", .number),
+            ("接单日期", .nowrap), ("登记时间", .nowrap),
+            ("客户名称", .text), ("状态", .text), ("备注", .text),
+        ]
+        for (title, style) in implied {
+            #expect(ListPage.CellStyle.implied(byTitle: title) == style, "\(title)")
+            #expect(ListPage.Column.text("k", title, sql: "x.k").style == style, "\(title)")
+        }
+        #expect(ListPage.Column.text("k", "客户代码", sql: "x.k", style: .text).style == .text)   // said otherwise
+        #expect(ListPage.Column.text("k", "订单号码", sql: "x.k").spec.cls == "code")            // the header too
+    }
+
     @Test func pagesByKeysetAndKeepsToTheUsersOwnRows() throws {
         let (_, c, _) = try Self.app()
         let first = c.get("/notes?saved=1")

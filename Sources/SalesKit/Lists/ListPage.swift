@@ -34,8 +34,11 @@ public struct ListPage: Sendable {
         /// spreadsheets and scripts): `.text("action_code", "操作代码", sql: "a.action").exportOnly()`.
         public var inExportOnly = false
 
+        /// `style` nil: chosen from the title (`CellStyle.implied(byTitle:)`) — a 客户代码 or 订单号码
+        /// never breaks, a 金额（元） or 数量 is right-aligned, a 日期 stays on one line.
         public init(_ key: String, _ title: String, sql: String, sortable: Bool = true, rowKey: String? = nil,
-                    style: CellStyle = .text, cell: @escaping @Sendable (Row, Context) -> ListCell) {
+                    style: CellStyle? = nil, cell: @escaping @Sendable (Row, Context) -> ListCell) {
+            let style = style ?? CellStyle.implied(byTitle: title)
             spec = ListSpec.Column(key, title, sql: sql, sortable: sortable, rowKey: rowKey, cls: style.cls)
             self.cell = cell
             self.style = style
@@ -59,7 +62,7 @@ public struct ListPage: Sendable {
 
         /// A column showing one result column as text (by default the part of `sql` after the dot).
         public static func text(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String? = nil,
-                                style: CellStyle = .text) -> Column {
+                                style: CellStyle? = nil) -> Column {
             let name = column ?? String(sql.split(separator: ".").last ?? Substring(sql))
             return Column(key, title, sql: sql, sortable: sortable, style: style) { r, _ in ListCell(r.string(name) ?? "") }
         }
@@ -99,6 +102,18 @@ public struct ListPage: Sendable {
         case phone
         /// Anything else that must stay on one line: dates, times, short states (class `nowrap`).
         case nowrap
+
+        /// The style a column's title asks for, when the declaration names none: codes and
+        /// document numbers (…号码, …代码, …编号, …单号, …号) never break; amounts, prices, balances
+        /// and quantities (…金额…, …（元）, …数量…, …单价…, …余额…) are numbers; dates and times
+        /// (…日期, …时间) stay on one line; anything else wraps as text.
+        public static func implied(byTitle title: String) -> CellStyle {
+            let t = title.replacingOccurrences(of: "（元）", with: "元")
+            if title.contains("（元）") || ["金额", "数量", "单价", "余额", "价格", "成本"].contains(where: { t.contains($0) }) { return .number }
+            if ["号码", "代码", "编号", "单号", "号"].contains(where: { t.hasSuffix($0) }) { return .code }
+            if ["日期", "时间"].contains(where: { t.hasSuffix($0) }) { return .nowrap }
+            return .text
+        }
 
         /// The class on the header and every cell of the column.
         public var cls: String? {
