@@ -134,7 +134,7 @@ enum KeyCustomerPages {
             SELECT c.id, c.name, c.code FROM crm_customers c
             WHERE \(try Visibility.filter(ctx)) AND c.status = 'customer'
               AND NOT EXISTS (SELECT 1 FROM crm_key_customers k WHERE k.customer_id = c.id AND k.active = 1)
-            ORDER BY c.name, c.id LIMIT 1000
+            ORDER BY c.name_sort, c.id LIMIT 1000
             """)
         return ctx.render(KeyCustomerListPage(
             tops: try tops(figures, ctx),

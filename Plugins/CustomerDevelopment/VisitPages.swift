@@ -128,7 +128,7 @@ enum VisitPages {
         try ctx.db.query("""
             SELECT c.id, c.name, c.code FROM crm_customers c
             WHERE \(try Visibility.filter(ctx)) AND (c.status <> 'closed' OR c.id = \(including ?? 0))
-            ORDER BY c.name, c.id LIMIT 2000
+            ORDER BY c.name_sort, c.id LIMIT 2000
             """).map { r in
             let code = r.string("code").map { "（\($0)）" } ?? ""
             return Choice(String(r.int("id") ?? 0), (r.string("name") ?? "") + code)

@@ -359,7 +359,7 @@ enum VisitStatsPages {
                    COALESCE(u.display_name, '') AS owner_name, CASE WHEN \(isNew) THEN 1 ELSE 0 END AS is_new
             FROM crm_customers c LEFT JOIN users u ON u.id = c.owner_id
             WHERE \(try Visibility.filter(ctx)) AND \(changedIn(week))
-            ORDER BY CASE WHEN \(isNew) THEN 0 ELSE 1 END, c.name, c.id
+            ORDER BY CASE WHEN \(isNew) THEN 0 ELSE 1 END, c.name_sort, c.id
             """)
         // What changed: the stage changes, and the audited edits of the customer record.
         let ids = rows.compactMap { $0.int("id") }
