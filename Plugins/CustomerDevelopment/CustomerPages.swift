@@ -103,7 +103,7 @@ enum CustomerPages {
                 try ctx.db.query("""
                     SELECT u.id, u.display_name FROM users u
                     WHERE EXISTS (SELECT 1 FROM crm_customers c WHERE c.owner_id = u.id) ORDER BY u.display_name
-                    """).map { Choice(String($0.int("id") ?? 0), $0.string("display_name") ?? "") }
+                    """).sortedByPinyin { $0.string("display_name") ?? "" }.map { Choice(String($0.int("id") ?? 0), $0.string("display_name") ?? "") }
             }), shown: { ctx in Visibility.seesAll(ctx) }) { s, _ in Int64(s).map { "c.owner_id = \($0)" } },
             .checkbox("due", "待季度复评") { ctx in dueCondition(ctx) },
         ],
@@ -268,7 +268,7 @@ enum CustomerPages {
             SELECT DISTINCT u.id, u.display_name FROM users u JOIN user_roles ur ON ur.user_id = u.id
             JOIN role_permissions rp ON rp.role_id = ur.role_id
             WHERE u.active = 1 AND rp.permission = 'crm.use' ORDER BY u.display_name
-            """)
+            """).sortedByPinyin { $0.string("display_name") ?? "" }
         let chosen = req.method == "POST" ? Int64(req.form["owner_id"] ?? "") : c.int("owner_id")
         return try ctx.handleForm(ownerForm, title: "调整客户负责人", initial: FormData([("owner_id", String(c.int("owner_id") ?? 0))]),
                                   page: { form in

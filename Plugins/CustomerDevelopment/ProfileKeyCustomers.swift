@@ -96,7 +96,7 @@ enum KeyCustomerPages {
     /// key customer, each row has a second line (原因), and the CSV has columns the page does not
     /// show (措施, 建议, 设定人) — none of which `ListPage` expresses.
     static let listSpec = ListSpec(columns: [
-        .init("name", "客户名称", sql: "c.name"),
+        .init("name", "客户名称", sql: "c.name_sort"),   // 拼音 order (#16 point 10)
         .init("code", "客户代码", sql: "c.code"),
         .init("owner", "负责人", sql: "owner_name"),
         .init("target", "销售额目标", sql: "k.sales_target_fen"),

@@ -152,7 +152,7 @@ enum VisitPages {
         guard Visibility.seesAll(ctx) else { return [] }
         return try ctx.db.query("""
             SELECT DISTINCT u.id, u.display_name FROM users u JOIN crm_customers c ON c.owner_id = u.id ORDER BY u.display_name, u.id
-            """).map { r in
+            """).sortedByPinyin { $0.string("display_name") ?? "" }.map { r in
             let id = String(r.int("id") ?? 0)
             return PersonOption(id: id, name: r.string("display_name") ?? "", selected: selected == id)
         }

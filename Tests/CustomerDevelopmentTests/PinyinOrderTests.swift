@@ -72,6 +72,15 @@ import SalesTesting
                                             "上海亚凯机械有限公司", "张家港沙钢集团有限公司"])
     }
 
+    @Test("#16 point 10: a person picker (调整客户负责人) lists the reps in 拼音 order: 李 王 张 赵, not 张 李 王 赵 (code points)")
+    func ownerPickerInPinyinOrder() throws {
+        let cid = try f.createCustomer(f.client("rep1"), "北京燕山石化有限公司")
+        let page = f.client("boss").get("/crm/customers/\(cid)/owner")
+        #expect(page.status == 200)
+        let people = page.body.matches(of: #/<option value="\d+"(?: selected)?>([^<]+)</option>/#).map { String($0.1) }
+        #expect(people == ["李专员", "王主管", "张专员", "赵总"])
+    }
+
     @Test("#16 point 10: rows without a key (of before migration v12, bulk loads) get it at the next migrate (each start)")
     func missingKeysAreFilledAfterMigrate() throws {
         let rep = f.client("rep1")

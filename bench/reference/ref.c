@@ -5,8 +5,10 @@
  *                                        (salesd adds the pool's lines from shared memory)
  *   GET  /crm/customers[?…after=…]       session row → user → permissions, the customer-list
  *                                        SELECT of Plugins/CustomerDevelopment/CustomerPages.swift
- *                                        (50 rows + 1), every cell HTML-escaped, the page laid out
- *                                        from a captured salesd page (--template, see run.py)
+ *                                        (50 rows + 1, in 拼音 order: the stored name_sort key),
+ *                                        every cell HTML-escaped after its card label cell, the
+ *                                        keyset pager carrying name_sort, the page laid out from a
+ *                                        captured salesd page (--template, see run.py)
  *   POST /crm/customers/<id>/contacts    session, CSRF, urldecode, validate, then in one
  *                                        BEGIN IMMEDIATE: idempotency key check, customer
  *                                        visibility, INSERT crm_contacts, INSERT audit_log,
