@@ -16,7 +16,8 @@ Users (password BENCH_PASSWORD):
   bench_mgr    销售经理 (sales_manager): sees all customers (crm.view_all); not used by the
                default endpoints, available for manual runs.
 
-Data: customers with Chinese names (some with & and quotes, to exercise escaping), code
+Data: customers with Chinese names (some with & and quotes, to exercise escaping; their 拼音 sort
+keys, name_sort, computed by salesd itself: `salesd migrate` fills every key missing), code
 KH-YYYY-NNNN for approved customers, status/class/stage/city/in_city/rated_at filled;
 orders of 1–9 lines (avg 5) spread over the 730 days before today, 2.5 % of all lines on the
 stats customer (≥ 10 000 lines in the stats year at the default 1M lines) and 1 % on each of
