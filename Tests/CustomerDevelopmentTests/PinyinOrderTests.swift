@@ -81,6 +81,16 @@ import SalesTesting
         #expect(people == ["李专员", "王主管", "张专员", "赵总"])
     }
 
+    @Test("#16 point 10: a customer picker (拜访计划's 客户) lists the customers in 拼音 order")
+    func customerPickerInPinyinOrder() throws {
+        let rep = f.client("rep1")
+        for name in Self.cities.reversed() { _ = try f.createCustomer(rep, name) }
+        let form = rep.get("/crm/visits/plans/new")
+        #expect(form.status == 200)
+        let names = form.body.matches(of: #/<option value="\d+"(?: selected)?>([^<]+)</option>/#).map { String($0.1) }
+        #expect(names.filter { $0.hasSuffix("有限公司") } == Self.cities)
+    }
+
     @Test("#16 point 10: rows without a key (of before migration v12, bulk loads) get it at the next migrate (each start)")
     func missingKeysAreFilledAfterMigrate() throws {
         let rep = f.client("rep1")
