@@ -572,11 +572,15 @@ def main():
         st, _, page_c = refc.request("GET", probe)
         check(st == 200, f"C list page: {st}")
         sample = sorted(set(urls[:3] + urls[-2:] + [urls[i] for i in range(0, len(urls), max(1, len(urls) // 10))]))
-        same = 0
+        same, differ = 0, []
         for u in sample:
             _, _, x = rep.request("GET", u)
             _, _, y = refc.request("GET", u)
             same += x == y
+            if x != y and not differ:
+                open(os.path.join(base, "sample-salesd.html"), "wb").write(x)
+                open(os.path.join(base, "sample-ref.html"), "wb").write(y)
+            differ += [] if x == y else [u]
         info["page"] = {"url": probe, "salesd": len(page_a), "ref": len(page_c), "identical": page_a == page_c,
                         "sample": len(sample), "same": same}
         log(f"{same} of {len(sample)} sampled list pages byte-identical between salesd and C")
@@ -584,6 +588,11 @@ def main():
             open(os.path.join(base, "page-salesd.html"), "wb").write(page_a)
             open(os.path.join(base, "page-ref.html"), "wb").write(page_c)
         log(f"list page {probe}: salesd {len(page_a)} B, C {len(page_c)} B, identical: {page_a == page_c}")
+        # The reference's numbers mean something only while it renders the page salesd renders:
+        # the smoke run (make bench-smoke) fails as soon as the two drift apart.
+        check(not smoke or not differ, f"bench-smoke: only {same} of {len(sample)} sampled list pages are byte-identical between "
+              f"salesd and the C reference (first: {differ[:1]}); bench/reference/ref.c must render what salesd renders — "
+              f"compare sample-salesd.html and sample-ref.html in {base}")
         info["healthz"] = {}
         for name, port in (("salesd", A.port), ("C", C.port)):
             st, h, body = Client(port).request("GET", "/healthz")   # no cookie, like wrk and a monitor

@@ -116,7 +116,7 @@ enum ApplicationPages {
     static let listPage = ListPage(
         title: "新客户认定申请", path: "/crm/applications",
         select: """
-            a.id, a.state, a.created_at, a.updated_at, c.id AS customer_id, c.name, c.rating_class, COALESCE(u.display_name, '') AS applicant
+            a.id, a.state, a.created_at, a.updated_at, c.id AS customer_id, c.name, c.name_sort, c.rating_class, COALESCE(u.display_name, '') AS applicant
             """,
         from: "crm_applications a JOIN crm_customers c ON c.id = a.customer_id LEFT JOIN users u ON u.id = a.applicant_id",
         scope: { ctx in try Visibility.filter(ctx) },
@@ -125,7 +125,7 @@ enum ApplicationPages {
                 let id = r.int("id") ?? 0
                 return ListCell(documentNo(id: id, createdAt: r.int("created_at"), ctx), href: "/crm/applications/\(id)")
             },
-            .text("customer", "企业名称", sql: "c.name"),
+            .text("customer", "企业名称", sql: "c.name_sort", column: "name"),   // 拼音 order (#16 point 10)
             .init("state", "状态", sql: "a.state") { r, _ in ListCell(stateTitles[r.string("state") ?? ""] ?? "") },
             // The expression, not its alias: keyset paging puts it in WHERE, where PostgreSQL knows no aliases (#17).
             .init("applicant", "申请人", sql: "COALESCE(u.display_name, '')", rowKey: "applicant") { r, _ in ListCell(r.string("applicant") ?? "") },

@@ -73,6 +73,9 @@ public struct CustomerDevelopmentModule: DepartmentModule {
 
     public var migrations: [Migration] { CRMMigrations.all }
 
+    /// Customers without a 拼音 sort key (of before migration v12, bulk loads) get one.
+    public func afterMigrate(_ db: any Database) throws { try NameSort.fillMissing(db) }
+
     public var forms: [String: FormSchema] {
         FormSchema.combine(["customer": CustomerPages.customerForm, "stage": CustomerPages.stageForm, "contact": CustomerPages.contactForm,
          "owner": CustomerPages.ownerForm, "application": ApplicationPages.form, "rating": Rating.form,

@@ -66,14 +66,15 @@ enum CustomerPages {
     static let listPage = ListPage(
         title: "客户名录", path: "/crm/customers",
         select: """
-            c.id, c.code, c.name, c.status, c.rating_class, c.stage, c.city, c.in_city, c.rated_at,
+            c.id, c.code, c.name, c.name_sort, c.status, c.rating_class, c.stage, c.city, c.in_city, c.rated_at,
                    COALESCE(u.display_name, '') AS owner_name
             """,
         from: "crm_customers c LEFT JOIN users u ON u.id = c.owner_id",
         scope: { ctx in try Visibility.filter(ctx) },
         columns: [
             .text("code", "客户代码", sql: "c.code"),
-            .init("name", "企业名称", sql: "c.name") { r, _ in ListCell(r.string("name") ?? "", href: "/crm/customers/\(r.int("id") ?? 0)") },
+            // In 拼音 order (#16 point 10): by the stored key, which the keyset cursor carries.
+            .init("name", "企业名称", sql: "c.name_sort") { r, _ in ListCell(r.string("name") ?? "", href: "/crm/customers/\(r.int("id") ?? 0)") },
             .init("status", "状态", sql: "c.status") { r, _ in ListCell(statusTitles[r.string("status") ?? ""] ?? "") },
             .text("class", "评级", sql: "c.rating_class"),
             .text("stage", "阶段", sql: "c.stage"),
@@ -102,7 +103,7 @@ enum CustomerPages {
                 try ctx.db.query("""
                     SELECT u.id, u.display_name FROM users u
                     WHERE EXISTS (SELECT 1 FROM crm_customers c WHERE c.owner_id = u.id) ORDER BY u.display_name
-                    """).map { Choice(String($0.int("id") ?? 0), $0.string("display_name") ?? "") }
+                    """).sortedByPinyin { $0.string("display_name") ?? "" }.map { Choice(String($0.int("id") ?? 0), $0.string("display_name") ?? "") }
             }), shown: { ctx in Visibility.seesAll(ctx) }) { s, _ in Int64(s).map { "c.owner_id = \($0)" } },
             .checkbox("due", "待季度复评") { ctx in dueCondition(ctx) },
         ],
@@ -119,6 +120,7 @@ enum CustomerPages {
                 // Every field of customerForm is a column of crm_customers.
                 let id = try ctx.db.insert(try .insert(into: "crm_customers", customerForm, v, extra: [
                     "owner_id": user.id, "created_by": user.id, "created_at": ctx.epoch, "updated_at": ctx.epoch,
+                    "name_sort": NameSort.key(v.string("name")),
                 ]) + " RETURNING id")
                 try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(id), action: "create", to: "prospect"))
                 return id
@@ -136,7 +138,8 @@ enum CustomerPages {
         return try ctx.handleForm(customerForm, title: "编辑客户资料", initial: initial,
                                   page: { form in CustomerFormPage(isNew: false, c: CustomerView(c), form: form) }) { v in
             try ctx.db.transaction {
-                try ctx.db.execute(try .update("crm_customers", customerForm, v, extra: ["updated_at": ctx.epoch], id: id))
+                try ctx.db.execute(try .update("crm_customers", customerForm, v, extra: ["updated_at": ctx.epoch, "name_sort": NameSort.key(v.string("name"))],
+                                                   id: id))
                 try ctx.audit(AuditEntry(entity: "crm.customer", entityID: String(id), action: "edit"))
             }
             return .redirect(to: "/crm/customers/\(id)", flash: .ok("客户资料已保存。"))
@@ -265,7 +268,7 @@ enum CustomerPages {
             SELECT DISTINCT u.id, u.display_name FROM users u JOIN user_roles ur ON ur.user_id = u.id
             JOIN role_permissions rp ON rp.role_id = ur.role_id
             WHERE u.active = 1 AND rp.permission = 'crm.use' ORDER BY u.display_name
-            """)
+            """).sortedByPinyin { $0.string("display_name") ?? "" }
         let chosen = req.method == "POST" ? Int64(req.form["owner_id"] ?? "") : c.int("owner_id")
         return try ctx.handleForm(ownerForm, title: "调整客户负责人", initial: FormData([("owner_id", String(c.int("owner_id") ?? 0))]),
                                   page: { form in

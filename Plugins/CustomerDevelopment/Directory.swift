@@ -32,13 +32,13 @@ struct Directory: CustomerDirectory {
 
     func search(_ text: String, limit: Int, _ ctx: Context) throws -> [CustomerInfo] {
         let like = "%" + text + "%"
-        return try ctx.db.query(Self.select + " WHERE c.status = 'customer' AND (c.name LIKE \(like) OR c.code LIKE \(like)) AND \(try Visibility.filter(ctx)) ORDER BY c.name, c.id LIMIT \(limit)")
+        return try ctx.db.query(Self.select + " WHERE c.status = 'customer' AND (c.name LIKE \(like) OR c.code LIKE \(like)) AND \(try Visibility.filter(ctx)) ORDER BY c.name_sort, c.id LIMIT \(limit)")
             .map(Self.info)
     }
 
     func searchAll(_ text: String, limit: Int, _ ctx: Context) throws -> [CustomerInfo] {
         let like = "%" + text + "%"
-        return try ctx.db.query(Self.select + " WHERE c.status = 'customer' AND (c.name LIKE \(like) OR c.code LIKE \(like)) ORDER BY c.name, c.id LIMIT \(limit)")
+        return try ctx.db.query(Self.select + " WHERE c.status = 'customer' AND (c.name LIKE \(like) OR c.code LIKE \(like)) ORDER BY c.name_sort, c.id LIMIT \(limit)")
             .map(Self.info)
     }
 

@@ -96,7 +96,7 @@ enum KeyCustomerPages {
     /// key customer, each row has a second line (原因), and the CSV has columns the page does not
     /// show (措施, 建议, 设定人) — none of which `ListPage` expresses.
     static let listSpec = ListSpec(columns: [
-        .init("name", "客户名称", sql: "c.name"),
+        .init("name", "客户名称", sql: "c.name_sort"),   // 拼音 order (#16 point 10)
         .init("code", "客户代码", sql: "c.code"),
         .init("owner", "负责人", sql: "owner_name"),
         .init("target", "销售额目标", sql: "k.sales_target_fen"),
@@ -134,7 +134,7 @@ enum KeyCustomerPages {
             SELECT c.id, c.name, c.code FROM crm_customers c
             WHERE \(try Visibility.filter(ctx)) AND c.status = 'customer'
               AND NOT EXISTS (SELECT 1 FROM crm_key_customers k WHERE k.customer_id = c.id AND k.active = 1)
-            ORDER BY c.name, c.id LIMIT 1000
+            ORDER BY c.name_sort, c.id LIMIT 1000
             """)
         return ctx.render(KeyCustomerListPage(
             tops: try tops(figures, ctx),

@@ -223,14 +223,14 @@ enum RatingReview {
     static let listPage = ListPage(
         title: "评级审核", path: "/crm/ratings",
         select: """
-            r.id, r.customer_id, r.rating_class, r.previous_class, r.total, r.state, r.rated_at, c.name,
+            r.id, r.customer_id, r.rating_class, r.previous_class, r.total, r.state, r.rated_at, c.name, c.name_sort,
                    COALESCE(u.display_name, '') AS rater
             """,
         from: "crm_ratings r JOIN crm_customers c ON c.id = r.customer_id LEFT JOIN users u ON u.id = r.rated_by",
         scope: { ctx in try Visibility.filter(ctx) },
         columns: [
             .time("rated", "评定时间", sql: "r.rated_at"),
-            .init("customer", "客户", sql: "c.name") { r, _ in
+            .init("customer", "客户", sql: "c.name_sort") { r, _ in   // 拼音 order (#16 point 10)
                 ListCell(r.string("name") ?? "", href: "/crm/customers/\(r.int("customer_id") ?? 0)/ratings/\(r.int("id") ?? 0)")
             },
             .init("change", "现行 → 评定", sql: "r.rating_class") { r, _ in

@@ -102,7 +102,7 @@ enum SurveyReportPages {
                 try ctx.db.query("""
                     SELECT u.id, u.display_name FROM users u
                     WHERE EXISTS (SELECT 1 FROM crm_survey_reports s WHERE s.rep_id = u.id) ORDER BY u.display_name, u.id
-                    """).map { Choice(String($0.int("id") ?? 0), $0.string("display_name") ?? "") }
+                    """).sortedByPinyin { $0.string("display_name") ?? "" }.map { Choice(String($0.int("id") ?? 0), $0.string("display_name") ?? "") }
             }), shown: { ctx in seesAll(ctx) }) { s, _ in Int64(s).map { "s.rep_id = \($0)" } },
         ],
         actions: [.init("填写调查报告", href: "/crm/survey-reports/new")],

@@ -66,7 +66,7 @@ enum VisitDailyPages {
         }
         let reps = seesAll(ctx) ? try ctx.db.query("""
             SELECT DISTINCT u.id, u.display_name FROM users u JOIN crm_daily_reports d ON d.rep_id = u.id ORDER BY u.display_name, u.id
-            """) : []
+            """).sortedByPinyin { $0.string("display_name") ?? "" } : []
         return ctx.render(VisitDailyListPage(
             reports: rows.prefix(listSpec.pageSize).map { r in
                 let progress = r.string("progress") ?? ""

@@ -77,7 +77,7 @@ enum VisitMonthlyPages {
         let months = try ctx.db.query("SELECT month FROM crm_monthly_plans WHERE rep_id = \(rep) ORDER BY month DESC LIMIT 24")
         let reps = Visibility.seesAll(ctx) ? try ctx.db.query("""
             SELECT DISTINCT u.id, u.display_name FROM users u JOIN crm_monthly_plans p ON p.rep_id = u.id ORDER BY u.display_name, u.id
-            """) : []
+            """).sortedByPinyin { $0.string("display_name") ?? "" } : []
         let repParam = rep == user.id ? "" : "&rep=\(rep)"
         return ctx.render(VisitMonthlyPage(
             month: month, year: String(month.prefix(4)), monthNumber: Int(month.suffix(2)) ?? 0,

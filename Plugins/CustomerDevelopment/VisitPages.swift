@@ -128,7 +128,7 @@ enum VisitPages {
         try ctx.db.query("""
             SELECT c.id, c.name, c.code FROM crm_customers c
             WHERE \(try Visibility.filter(ctx)) AND (c.status <> 'closed' OR c.id = \(including ?? 0))
-            ORDER BY c.name, c.id LIMIT 2000
+            ORDER BY c.name_sort, c.id LIMIT 2000
             """).map { r in
             let code = r.string("code").map { "（\($0)）" } ?? ""
             return Choice(String(r.int("id") ?? 0), (r.string("name") ?? "") + code)
@@ -152,7 +152,7 @@ enum VisitPages {
         guard Visibility.seesAll(ctx) else { return [] }
         return try ctx.db.query("""
             SELECT DISTINCT u.id, u.display_name FROM users u JOIN crm_customers c ON c.owner_id = u.id ORDER BY u.display_name, u.id
-            """).map { r in
+            """).sortedByPinyin { $0.string("display_name") ?? "" }.map { r in
             let id = String(r.int("id") ?? 0)
             return PersonOption(id: id, name: r.string("display_name") ?? "", selected: selected == id)
         }

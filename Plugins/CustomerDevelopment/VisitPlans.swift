@@ -40,7 +40,7 @@ enum VisitPlanPages {
     static let listPage = ListPage(
         title: "新客户开发计划及实施表", path: "/crm/visits/plans",
         select: """
-            p.id, p.planned_date, p.kind, p.purpose, p.state, p.actual_date, c.id AS customer_id, c.name,
+            p.id, p.planned_date, p.kind, p.purpose, p.state, p.actual_date, c.id AS customer_id, c.name, c.name_sort,
                    COALESCE(u.display_name, '') AS rep_name
             """,
         from: "crm_visit_plans p JOIN crm_customers c ON c.id = p.customer_id LEFT JOIN users u ON u.id = p.rep_id",
@@ -49,7 +49,7 @@ enum VisitPlanPages {
             .init("planned", "计划日期", sql: "p.planned_date") { r, _ in
                 ListCell(r.string("planned_date") ?? "", href: "/crm/visits/plans/\(r.int("id") ?? 0)")
             },
-            .init("customer", "客户", sql: "c.name") { r, _ in
+            .init("customer", "客户", sql: "c.name_sort") { r, _ in   // 拼音 order (#16 point 10)
                 ListCell(r.string("name") ?? "", href: "/crm/customers/\(r.int("customer_id") ?? 0)")
             },
             .init("kind", "类型", sql: "p.kind") { r, _ in ListCell(kindTitle(r.string("kind"))) },

@@ -39,7 +39,7 @@ enum VisitStatsPages {
     // MARK: 客户开发统计表
 
     static let statisticsSpec = ListSpec(columns: [
-        .init("name", "客户名称", sql: "c.name"),
+        .init("name", "客户名称", sql: "c.name_sort"),   // 拼音 order (#16 point 10)
         .init("visitors", "拜访者", sql: "c.id", sortable: false),
         .init("department", "所属部门", sql: "c.department"),
         .init("phone", "电话", sql: "c.phone", sortable: false),
@@ -107,7 +107,7 @@ enum VisitStatsPages {
     // MARK: 访问计划完成表
 
     static let completionSpec = ListSpec(columns: [
-        .init("name", "客户名称", sql: "c.name"),
+        .init("name", "客户名称", sql: "c.name_sort"),   // 拼音 order (#16 point 10)
         .init("person", "拜访对象", sql: "c.contact_person"),
         .init("phone", "联系电话", sql: "c.phone", sortable: false),
         .init("class", "客户级别", sql: "c.rating_class"),
@@ -213,7 +213,7 @@ enum VisitStatsPages {
     // MARK: Weekly visit shortfall (003 §7.10)
 
     static let shortfallSpec = ListSpec(columns: [
-        .init("name", "客户名称", sql: "c.name"),
+        .init("name", "客户名称", sql: "c.name_sort"),   // 拼音 order (#16 point 10)
         .init("class", "客户级别", sql: "c.rating_class"),
         .init("person", "联系人", sql: "c.contact_person"),
         .init("phone", "电话", sql: "c.phone", sortable: false),
@@ -283,7 +283,7 @@ enum VisitStatsPages {
             WHERE u.active = 1 AND (EXISTS (SELECT 1 FROM crm_customers c WHERE c.owner_id = u.id)
                                     OR EXISTS (SELECT 1 FROM user_roles r WHERE r.user_id = u.id AND r.role_id = 'sales_rep'))
             ORDER BY u.display_name, u.id
-            """) : [Row(columns: ["id", "display_name", "department"], values: [.integer(user.id), .text(user.displayName), .text(user.department)])]
+            """).sortedByPinyin { $0.string("display_name") ?? "" } : [Row(columns: ["id", "display_name", "department"], values: [.integer(user.id), .text(user.displayName), .text(user.department)])]
         var won: [Int64: Int64] = [:], prospects: [Int64: Int64] = [:]
         for r in try ctx.db.query("""
             SELECT owner_id, COUNT(*) AS n FROM crm_customers WHERE approved_at >= \(start) AND approved_at < \(end) GROUP BY owner_id
@@ -359,7 +359,7 @@ enum VisitStatsPages {
                    COALESCE(u.display_name, '') AS owner_name, CASE WHEN \(isNew) THEN 1 ELSE 0 END AS is_new
             FROM crm_customers c LEFT JOIN users u ON u.id = c.owner_id
             WHERE \(try Visibility.filter(ctx)) AND \(changedIn(week))
-            ORDER BY CASE WHEN \(isNew) THEN 0 ELSE 1 END, c.name, c.id
+            ORDER BY CASE WHEN \(isNew) THEN 0 ELSE 1 END, c.name_sort, c.id
             """)
         // What changed: the stage changes, and the audited edits of the customer record.
         let ids = rows.compactMap { $0.int("id") }

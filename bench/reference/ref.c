@@ -5,8 +5,10 @@
  *                                        (salesd adds the pool's lines from shared memory)
  *   GET  /crm/customers[?…after=…]       session row → user → permissions, the customer-list
  *                                        SELECT of Plugins/CustomerDevelopment/CustomerPages.swift
- *                                        (50 rows + 1), every cell HTML-escaped, the page laid out
- *                                        from a captured salesd page (--template, see run.py)
+ *                                        (50 rows + 1, in 拼音 order: the stored name_sort key),
+ *                                        every cell HTML-escaped after its card label cell, the
+ *                                        keyset pager carrying name_sort, the page laid out from a
+ *                                        captured salesd page (--template, see run.py)
  *   POST /crm/customers/<id>/contacts    session, CSRF, urldecode, validate, then in one
  *                                        BEGIN IMMEDIATE: idempotency key check, customer
  *                                        visibility, INSERT crm_contacts, INSERT audit_log,
@@ -88,22 +90,23 @@ static const char *SQL[S_COUNT] = {
     [S_PERMS] = "SELECT DISTINCT rp.permission FROM role_permissions rp JOIN user_roles ur ON ur.role_id = rp.role_id "
                 "WHERE ur.user_id = ?",
     [S_LIST_OWN] = "SELECT c.id, c.code, c.name, c.status, c.rating_class, c.stage, c.city, c.in_city, c.rated_at, "
-                   "COALESCE(u.display_name, '') AS owner_name "
+                   "COALESCE(u.display_name, '') AS owner_name, c.name_sort "
                    "FROM crm_customers c LEFT JOIN users u ON u.id = c.owner_id "
-                   "WHERE c.owner_id = ? ORDER BY c.name ASC, c.id ASC LIMIT ? OFFSET ?",
+                   "WHERE c.owner_id = ? ORDER BY c.name_sort ASC, c.id ASC LIMIT ? OFFSET ?",
     [S_LIST_ALL] = "SELECT c.id, c.code, c.name, c.status, c.rating_class, c.stage, c.city, c.in_city, c.rated_at, "
-                   "COALESCE(u.display_name, '') AS owner_name "
+                   "COALESCE(u.display_name, '') AS owner_name, c.name_sort "
                    "FROM crm_customers c LEFT JOIN users u ON u.id = c.owner_id "
-                   "WHERE 1 = 1 ORDER BY c.name ASC, c.id ASC LIMIT ? OFFSET ?",
-    /* Keyset paging (ListQuery.seek): the page after the row (name, id) of the previous page. */
+                   "WHERE 1 = 1 ORDER BY c.name_sort ASC, c.id ASC LIMIT ? OFFSET ?",
+    /* Keyset paging (ListQuery.seek): the page after the row (name_sort, id) of the previous page.
+       name_sort is the 拼音 sort key salesd stores with every name (PinyinSortKey, #16 point 10). */
     [S_LIST_OWN_AFTER] = "SELECT c.id, c.code, c.name, c.status, c.rating_class, c.stage, c.city, c.in_city, c.rated_at, "
-                         "COALESCE(u.display_name, '') AS owner_name "
+                         "COALESCE(u.display_name, '') AS owner_name, c.name_sort "
                          "FROM crm_customers c LEFT JOIN users u ON u.id = c.owner_id "
-                         "WHERE c.owner_id = ? AND (c.name, c.id) > (?, ?) ORDER BY c.name ASC, c.id ASC LIMIT ? OFFSET 0",
+                         "WHERE c.owner_id = ? AND (c.name_sort, c.id) > (?, ?) ORDER BY c.name_sort ASC, c.id ASC LIMIT ? OFFSET 0",
     [S_LIST_ALL_AFTER] = "SELECT c.id, c.code, c.name, c.status, c.rating_class, c.stage, c.city, c.in_city, c.rated_at, "
-                         "COALESCE(u.display_name, '') AS owner_name "
+                         "COALESCE(u.display_name, '') AS owner_name, c.name_sort "
                          "FROM crm_customers c LEFT JOIN users u ON u.id = c.owner_id "
-                         "WHERE 1 = 1 AND (c.name, c.id) > (?, ?) ORDER BY c.name ASC, c.id ASC LIMIT ? OFFSET 0",
+                         "WHERE 1 = 1 AND (c.name_sort, c.id) > (?, ?) ORDER BY c.name_sort ASC, c.id ASC LIMIT ? OFFSET 0",
     [S_OWNERS] = "SELECT u.id, u.display_name FROM users u "
                  "WHERE EXISTS (SELECT 1 FROM crm_customers c WHERE c.owner_id = u.id) ORDER BY u.display_name",
     [S_BEGIN] = "BEGIN IMMEDIATE",
@@ -289,9 +292,9 @@ static void pct(buf *b, const unsigned char *s) {
     b->n = o - b->p;
 }
 /* The keyset link of a row, HTML-escaped as the template does ({{nextHref}}): & → &amp;. */
-static void cursor_link(buf *b, const char *dir, const char *name, long long id, long page) {
+static void cursor_link(buf *b, const char *dir, const char *key, long long id, long page) {
     putf(b, "/crm/customers?sort=name&amp;dir=asc&amp;%s=t", dir);
-    pct(b, (const unsigned char *)name);
+    pct(b, (const unsigned char *)key);
     putf(b, "&amp;%s_id=%lld&amp;page=%ld", dir, id, page);
 }
 
@@ -300,7 +303,7 @@ static int customers(worker *w, const user *u, const char *query) {
        sort only — the benchmark never changes it). */
     long page = 1;
     long long after_id = 0;
-    char qbuf[1024], *after = NULL;
+    char qbuf[8192], *after = NULL;
     int has_after_id = 0;
     snprintf(qbuf, sizeof qbuf, "%s", query ? query : "");
     for (char *save = NULL, *p = strtok_r(qbuf, "&", &save); p; p = strtok_r(NULL, "&", &save)) {
@@ -329,31 +332,34 @@ static int customers(worker *w, const user *u, const char *query) {
     esc(b, (const unsigned char *)u->display);
     put(b, tpl[2], tpl_len[2]);
     int rows = 0;
-    char first[512] = "", last[512] = "";
+    /* The keyset links carry the sort value: the row's name_sort (up to ~1.5 KB for a 100-character name). */
+    static __thread char first[4096], last[4096];
+    first[0] = last[0] = 0;
     long long first_id = 0, last_id = 0;
     while (sqlite3_step(s) == SQLITE_ROW) {
         if (++rows > 50) break;
-        const char *name = (const char *)sqlite3_column_text(s, 2);
+        const char *key = (const char *)sqlite3_column_text(s, 10);
         long long id = sqlite3_column_int64(s, 0);
-        if (rows == 1) { snprintf(first, sizeof first, "%s", name); first_id = id; }
-        snprintf(last, sizeof last, "%s", name);
+        if (rows == 1) { snprintf(first, sizeof first, "%s", key ? key : ""); first_id = id; }
+        snprintf(last, sizeof last, "%s", key ? key : "");
         last_id = id;
-        puts_(b, "  <tr>\n    <td>");
+        /* Each cell after its label cell (the card layout on a phone: list/page.mustache). */
+        puts_(b, "  <tr>\n    <td class=\"cl\">客户代码</td><td>");
         esc(b, sqlite3_column_text(s, 1));
-        putf(b, "</td>\n    <td><a href=\"/crm/customers/%lld\">", id);
-        esc(b, (const unsigned char *)name);
-        puts_(b, "</a></td>\n    <td>");
+        putf(b, "</td>\n    <td class=\"cl\">企业名称</td><td><a href=\"/crm/customers/%lld\">", id);
+        esc(b, sqlite3_column_text(s, 2));
+        puts_(b, "</a></td>\n    <td class=\"cl\">状态</td><td>");
         puts_(b, status_text((const char *)sqlite3_column_text(s, 3)));
-        puts_(b, "</td>\n    <td>");
+        puts_(b, "</td>\n    <td class=\"cl\">评级</td><td>");
         esc(b, sqlite3_column_text(s, 4));
-        puts_(b, "</td>\n    <td>");
+        puts_(b, "</td>\n    <td class=\"cl\">阶段</td><td>");
         esc(b, sqlite3_column_text(s, 5));
-        puts_(b, "</td>\n    <td>");
+        puts_(b, "</td>\n    <td class=\"cl\">所在地</td><td>");
         esc(b, sqlite3_column_text(s, 6));
         puts_(b, sqlite3_column_int(s, 7) ? "（市内）" : "（市外）");
-        puts_(b, "</td>\n    <td>");
+        puts_(b, "</td>\n    <td class=\"cl\">负责人</td><td>");
         esc(b, sqlite3_column_text(s, 9));
-        puts_(b, "</td>\n    <td>");
+        puts_(b, "</td>\n    <td class=\"cl\">最近评定</td><td class=\"nowrap\">");
         if (sqlite3_column_type(s, 8) != SQLITE_NULL) {
             time_t t = (time_t)sqlite3_column_int64(s, 8);
             struct tm tm;

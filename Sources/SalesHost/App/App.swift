@@ -122,6 +122,7 @@ public final class App: Sendable {
         let steps = try Migrator().migrate(db, modules: migrationPlan)
         do {
             try seed(db)
+            for module in registry.modules { try module.afterMigrate(db) }
         } catch let e as StorageError where e.kind == .readOnly && allowReadOnly && steps.isEmpty {
             logger.error("database \(config.databaseDisplayName) is read-only (\(e.message)): serving pages, refusing every save until it is writable and salesd is restarted")
         }

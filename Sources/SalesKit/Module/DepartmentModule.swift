@@ -119,6 +119,11 @@ public protocol DepartmentModule: Sendable {
     /// The Chinese titles of the codes this module writes to the audit log (entities, actions,
     /// states): history (`ctx.history`) and the audit log show them instead of the codes.
     var auditVocabulary: AuditVocabulary { get }
+    /// After every migrate (`salesd migrate`, each start of `salesd serve`): fills values that
+    /// only Swift can compute for rows that lack them — rows of before the migration that added
+    /// the column, bulk loads (e.g. 客户开发's 拼音 sort keys). Keep it one indexed probe when
+    /// nothing is missing.
+    func afterMigrate(_ db: any Database) throws
 }
 
 extension DepartmentModule {
@@ -135,6 +140,7 @@ extension DepartmentModule {
     public func held(by userID: Int64, _ ctx: Context) throws -> [HeldRecords] { [] }
     public func handOver(from userID: Int64, to successorID: Int64, reason: String, _ ctx: Context) throws {}
     public var auditVocabulary: AuditVocabulary { .empty }
+    public func afterMigrate(_ db: any Database) throws {}
 }
 
 public typealias Handler = @Sendable (Request, Context) throws -> Response
