@@ -344,7 +344,7 @@ static int customers(worker *w, const user *u, const char *query) {
         snprintf(last, sizeof last, "%s", key ? key : "");
         last_id = id;
         /* Each cell after its label cell (the card layout on a phone: list/page.mustache). */
-        puts_(b, "  <tr>\n    <td class=\"cl\">客户代码</td><td>");
+        puts_(b, "  <tr>\n    <td class=\"cl\">客户代码</td><td class=\"code\">");
         esc(b, sqlite3_column_text(s, 1));
         putf(b, "</td>\n    <td class=\"cl\">企业名称</td><td><a href=\"/crm/customers/%lld\">", id);
         esc(b, sqlite3_column_text(s, 2));
