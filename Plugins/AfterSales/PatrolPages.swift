@@ -127,8 +127,8 @@ enum PatrolPages {
         try ctx.db.query("""
             SELECT DISTINCT u.id, u.display_name, u.username FROM users u JOIN user_roles ur ON ur.user_id = u.id
             WHERE u.active = 1 AND ur.role_id IN ('service_rep', 'service_supervisor', 'sales_rep', 'sales_supervisor')
-            ORDER BY u.display_name, u.id
-            """).map { Choice(String($0.int("id") ?? 0), "\($0.string("display_name") ?? "")（\($0.string("username") ?? "")）") }
+            ORDER BY u.id
+            """).sortedByPinyin { $0.string("display_name") ?? "" }.map { Choice(String($0.int("id") ?? 0), "\($0.string("display_name") ?? "")（\($0.string("username") ?? "")）") }
     }
 
     /// Customers for patrol pickers: those the user may see through CustomerDirectory, plus those

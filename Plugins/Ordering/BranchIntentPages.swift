@@ -158,8 +158,8 @@ enum BranchIntentPages {
                                       average: "\(cs.map(\.conformity).reduce(0, +) / max(1, cs.count))%")
         }
         let managers = try ctx.db.query("""
-            SELECT DISTINCT u.id, u.display_name FROM order_branch_intents i JOIN users u ON u.id = i.manager_id ORDER BY u.display_name, u.id
-            """)
+            SELECT DISTINCT u.id, u.display_name FROM order_branch_intents i JOIN users u ON u.id = i.manager_id ORDER BY u.id
+            """).sortedByPinyin { $0.text("display_name") }
         let page = IntentReportPage(
             header: header, rows: rows.map { Cells(cells: cells($0)) }, hasRows: !rows.isEmpty, summary: summary,
             managers: managers.map { IntentReportPage.Manager(id: $0.int("id") ?? 0, name: $0.text("display_name"), selected: $0.int("id") == manager) },

@@ -17,8 +17,8 @@ enum BranchData {
         try ctx.db.query("""
             SELECT DISTINCT u.id, u.display_name FROM users u JOIN user_roles ur ON ur.user_id = u.id
             JOIN role_permissions rp ON rp.role_id = ur.role_id
-            WHERE u.active = 1 AND rp.permission = \(BranchPages.use.id) ORDER BY u.display_name, u.id
-            """)
+            WHERE u.active = 1 AND rp.permission = \(BranchPages.use.id) ORDER BY u.id
+            """).sortedByPinyin { $0.text("display_name") }
     }
 
     /// Capital occupied by a branch (002 §8): released orders not yet paid back, in 分.

@@ -154,8 +154,8 @@ enum CollectionPages {
     static func planRows(year: Int, _ ctx: Context) throws -> [[String]] {
         try ctx.db.query("""
             SELECT p.amount_fen, p.note, p.updated_at, u.display_name FROM order_collection_plans p LEFT JOIN users u ON u.id = p.rep_id
-            WHERE p.year = \(year) ORDER BY u.display_name, p.rep_id
-            """).map { [$0.text("display_name"), Money.format($0.int("amount_fen") ?? 0), $0.text("note"), ctx.displayEpoch($0.int("updated_at"))] }
+            WHERE p.year = \(year) ORDER BY p.rep_id
+            """).sortedByPinyin { $0.text("display_name") }.map { [$0.text("display_name"), Money.format($0.int("amount_fen") ?? 0), $0.text("note"), ctx.displayEpoch($0.int("updated_at"))] }
     }
 
     static func newProducts(year: Int, _ ctx: Context) throws -> [[String]] {

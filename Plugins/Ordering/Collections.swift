@@ -136,8 +136,8 @@ enum Collections {
         try ctx.db.query("""
             SELECT DISTINCT u.id, u.display_name FROM users u JOIN user_roles ur ON ur.user_id = u.id
             JOIN role_permissions rp ON rp.role_id = ur.role_id
-            WHERE u.active = 1 AND rp.permission = \(OrderPages.register.id) ORDER BY u.display_name, u.id
-            """).map { ($0.int("id") ?? 0, $0.text("display_name")) }
+            WHERE u.active = 1 AND rp.permission = \(OrderPages.register.id) ORDER BY u.id
+            """).sortedByPinyin { $0.text("display_name") }.map { ($0.int("id") ?? 0, $0.text("display_name")) }
     }
 
     static func userName(_ id: Int64, _ ctx: Context) throws -> String {

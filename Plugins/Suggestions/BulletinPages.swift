@@ -154,7 +154,8 @@ enum CommitteePages {
     static let positions = [Choice("", "—"), Choice("chair", "主任委员（营销总监）"), Choice("vice", "副主任委员"), Choice("member", "委员")]
 
     static let edit: Handler = { req, ctx in
-        let users = try ctx.db.query("SELECT u.id, u.display_name, u.department, c.position FROM users u LEFT JOIN ideas_committee c ON c.user_id = u.id WHERE u.active = 1 ORDER BY u.display_name")
+        let users = try ctx.db.query("SELECT u.id, u.display_name, u.department, c.position FROM users u LEFT JOIN ideas_committee c ON c.user_id = u.id WHERE u.active = 1 ORDER BY u.id")
+            .sortedByPinyin { $0.string("display_name") ?? "" }
         if req.method == "POST" {
             var chairs = 0
             for u in users where req.form["p:\(u.int("id") ?? 0)"] == "chair" { chairs += 1 }

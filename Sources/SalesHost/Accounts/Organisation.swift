@@ -72,9 +72,9 @@ struct HostOrgDirectory: OrgDirectory {
         let ids = rows.compactMap { $0.int("id") }
         if !ids.isEmpty {
             for m in try ctx.db.query("""
-                SELECT m.department_id, m.user_id FROM department_members m JOIN users u ON u.id = m.user_id
-                WHERE u.active = 1 AND m.department_id IN (\(list: ids)) ORDER BY u.display_name, u.id
-                """) {
+                SELECT m.department_id, m.user_id, u.display_name FROM department_members m JOIN users u ON u.id = m.user_id
+                WHERE u.active = 1 AND m.department_id IN (\(list: ids)) ORDER BY u.id
+                """).sortedByPinyin({ $0.string("display_name") ?? "" }) {
                 if let d = m.int("department_id"), let u = m.int("user_id") { members[d, default: []].append(u) }
             }
         }
