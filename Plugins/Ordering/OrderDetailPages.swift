@@ -315,8 +315,9 @@ enum OrderDetailPages {
             let open = try ctx.db.scalar("SELECT COUNT(*) FROM order_deliveries WHERE order_id = \(id) AND accepted_at IS NULL") ?? 0
             if open > 0 { return OrderUtil.back(path, error: "还有 \(open) 批交货未完成交、验货手续（003 §4.3.6）。") }
         }
+        let next: OrderState
         do {
-            try ctx.db.transaction {
+            next = try ctx.db.transaction {
                 let next = try OrderFlow.machine.apply(action, from: state, id: String(id), reason: reason, ctx)
                 let changed = try ctx.db.execute("UPDATE order_orders SET state = \(next.rawValue), updated_at = \(now) WHERE id = \(id) AND state = \(state.rawValue)")
                 guard changed == 1 else { throw HTTPError.conflict("订单状态已被他人修改，请刷新后重试。") }
@@ -338,11 +339,13 @@ enum OrderDetailPages {
                 default:
                     break
                 }
+                return next
             }
         } catch let refusal as StateMachine<OrderState>.Refusal {
             if case .forbidden = refusal { throw HTTPError.forbidden }
             return OrderUtil.back(path, error: refusal.description)
         }
-        return .redirect(to: path)
+        let step = OrderFlow.machine.transitions.first { $0.action == action }?.title ?? "办理"
+        return .redirect(to: path, flash: .ok("已办理「\(step)」，订单现为「\(next.title)」。"))
     }
 }

@@ -147,7 +147,7 @@ enum OrderIntake {
             }
             let receivedOn = v.date("received_on") ?? ctx.today
             let now = ctx.epoch
-            let id: Int64 = try ctx.db.transaction {
+            let (id, no, state): (Int64, String, OrderState) = try ctx.db.transaction {
                 // The credit check reads the committed orders inside this write transaction.
                 let priceLines = ls.enumerated().map { n, l in
                     PriceControl.Line(lineNo: n + 1, product: l.values.string("product"), spec: l.values.string("spec"), priceFen: l.priceFen)
@@ -193,9 +193,9 @@ enum OrderIntake {
                 }
                 try ctx.audit(AuditEntry(entity: "order.order", entityID: String(id), action: "create", to: state.rawValue,
                                          reason: "\(no) ¥\(Money.format(total))；" + check.summary))
-                return id
+                return (id, no, state)
             }
-            return .redirect(to: "/order/orders/\(id)")
+            return .redirect(to: "/order/orders/\(id)", flash: .ok("订单 \(no) 已登记，核查结果：\(state.title)。"))
         }
     }
 
