@@ -117,5 +117,8 @@ import SalesTesting
         #expect(page.contains("value=\"verify\""))
         let print = manager.get("/service/complaints/\(id)/print").body
         #expect(print.contains("客户投诉服务处理表") && print.contains("打印时间：2026-05-29 04:26"))
+        // Open: only who registered it signs (with the day); 审核 and 批准 wait for the pen.
+        #expect(print.contains("<th>编制</th><td class=\"signer\">rep</td><th>审核</th><td class=\"signer\"></td><th>批准</th><td class=\"signer\"></td>"))
+        #expect(print.contains("<tr><th>日期</th><td class=\"nowrap\">2026-05-29</td>"))
     }
 }
