@@ -193,7 +193,11 @@ struct LedgerModule: DepartmentModule {
         let login = anonymous.get("/login?next=/ledger/items")
         #expect(!login.body.contains("class=\"flash"))
         #expect(!login.body.contains("表单已保留"), "「表单已保留」 only when a form was kept")
-        #expect(anonymous.get("/login?next=/x&resume=abc&expired=1").body.contains("您刚才填写的表单已保留"))
+        // A link naming no stored form (crafted, or already taken): the expiry is said, nothing was kept.
+        for crafted in ["/login?next=/x&resume=abc&expired=1", "/login?next=/x&resume=%3Cb%3E&expired=1"] {
+            let page = anonymous.get(crafted).body
+            #expect(page.contains("登录已过期") && !page.contains("表单已保留") && page.contains("name=\"resume\" value=\"\""), "\(crafted)")
+        }
     }
 
     // MARK: Navigation (#16 point 6)

@@ -125,7 +125,13 @@ enum CoreRoutes {
 
     static let loginPage: Handler = { req, ctx in
         if ctx.user != nil { return .redirect(to: safeNext(req.query["next"])) }
-        return ctx.render(LoginPage(next: req.query["next"] ?? "", resume: req.query["resume"] ?? "", expired: req.query["expired"] != nil),
+        // 「表单已保留」 only when a form was really kept: the `resume` of a link names a stored form
+        // (a crafted or stale one is dropped, and the page says nothing was kept).
+        var resume = req.query["resume"] ?? ""
+        let stored = resume.isEmpty || !resume.allSatisfy(\.isHexDigit) || resume.count > 64
+            ? nil : try ctx.db.first("SELECT id FROM pending_forms WHERE id = \(resume)")
+        if stored == nil { resume = "" }
+        return ctx.render(LoginPage(next: req.query["next"] ?? "", resume: resume, expired: req.query["expired"] != nil),
                           title: "登录")
     }
 
