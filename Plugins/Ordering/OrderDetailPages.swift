@@ -18,6 +18,8 @@ enum OrderDetailPages {
             }
 
             var id: Int64
+            /// `OrderDocNo.delivery` (JH…).
+            var number: String
             var deliveredOn: String
             var items: [Item]
             var value: String
@@ -126,7 +128,7 @@ enum OrderDetailPages {
                                                      qty: $0.int("qty") ?? 0) }
             let accepted = d.int("accepted_at")
             let late = d.bool("late") || (accepted == nil && (d.int("arrived_at").map { $0 < ctx.epoch - 86_400 } ?? false))
-            return OrderDetailPage.Delivery(id: d.int("id") ?? 0, deliveredOn: d.text("delivered_on"), items: items,
+            return OrderDetailPage.Delivery(id: d.int("id") ?? 0, number: OrderDocNo.delivery(d.int("id") ?? 0), deliveredOn: d.text("delivered_on"), items: items,
                                        value: OrderUtil.yuan(d.int("value_fen")),
                                        arrived: d.int("arrived_at").map { ctx.displayEpoch($0) },
                                        isAccepted: accepted != nil, accepted: ctx.displayEpoch(accepted), isLate: late)
