@@ -104,6 +104,9 @@ enum OrderChangePages {
         var isApproved: Bool
         var depts: [Department]
         var history: History
+        /// 编制 who registered the change, 审核 who re-reviewed it (营销部, 003 §3.9), 批准 the
+        /// general manager once approved — names and dates.
+        var signatures: SignatureBlock
     }
 
 
@@ -175,7 +178,10 @@ enum OrderChangePages {
         }
         let history = try ctx.history(entity: "order.change", id: c.int("id") ?? 0)
         let page = ChangeDetailPage(c: try ChangeView(c, ctx), o: OrderRecord(o), orderStateText: OrderUtil.state(o).title,
-                              approval: approval, isApproved: st == .approved, depts: depts, history: history)
+                              approval: approval, isApproved: st == .approved, depts: depts, history: history,
+                              signatures: SignatureBlock(prepared: .init(c.string("created_name"), at: c.int("created_at"), ctx),
+                                                         reviewed: .init(c.string("reviewed_name"), at: c.int("reviewed_at"), ctx),
+                                                         approved: st == .approved ? .init(c.string("decided_name"), at: c.int("decided_at"), ctx) : nil))
         return ctx.render(page, title: "合同变更 \(OrderDocNo.change(c.int("id") ?? 0))")
     }
 

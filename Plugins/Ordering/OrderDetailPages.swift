@@ -117,6 +117,8 @@ enum OrderDetailPages {
         var oralDeadline: String
         var approvals: [OrderApprovalView]
         var hasApprovals: Bool
+        /// As on the 订货单: maker, the sales head who signed, the GM's approval if needed.
+        var signatures: SignatureBlock
     }
 
     static func deliveries(_ id: Int64, _ ctx: Context) throws -> [OrderDetailPage.Delivery] {
@@ -236,7 +238,7 @@ enum OrderDetailPages {
         let page = OrderPlanPage(o: OrderRecord(o), lines: try OrderLineView.all(id, ctx), total: OrderUtil.yuan(o.int("total_fen")),
                             totalUpper: Money.uppercase(o.int("total_fen") ?? 0), planSigned: ctx.displayEpoch(o.int("plan_signed_at")), hasOral: oral != nil,
                             oralNotice: ctx.displayEpoch(oral), oralDeadline: ctx.displayEpoch(oral.map(OrderUtil.plusDay)),
-                            approvals: approvals, hasApprovals: !approvals.isEmpty)
+                            approvals: approvals, hasApprovals: !approvals.isEmpty, signatures: try signatures(o, ctx))
         return ctx.render(page, title: "销售计划下达表 \(o.text("plan_no"))")
     }
 

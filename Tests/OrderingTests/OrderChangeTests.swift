@@ -109,6 +109,13 @@ import SalesTesting
         #expect(prod.get("/order/queues/production").body.contains("变更通知 \(OrderDocNo.change(cid))"))
         #expect(try f.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'order.change' AND action = 'ack'") == 1)
         #expect(boss.get("/order/changes/\(cid)").body.contains("钱会计"))
+        // #16 point 10: the printed change names who registered, re-reviewed and approved it, with dates.
+        let c = try #require(try f.db.first("SELECT created_name, reviewed_name, decided_name FROM order_changes WHERE id = \(cid)"))
+        let names = ["created_name", "reviewed_name", "decided_name"].map { c.string($0) ?? "" }
+        #expect(names.allSatisfy { !$0.isEmpty })
+        let page = boss.get("/order/changes/\(cid)").body
+        #expect(page.contains("<th>编制</th><td class=\"signer\">\(names[0])</td><th>审核</th><td class=\"signer\">\(names[1])</td><th>批准</th><td class=\"signer\">\(names[2])</td>"))
+        #expect(!page.contains("<td class=\"nowrap\"></td>"))
     }
 
     @Test("003 §3.10: once production has started (scheduled start ≤ today) a change needs the customer's recorded agreement — 422 with every value kept otherwise")

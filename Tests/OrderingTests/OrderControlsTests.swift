@@ -36,6 +36,8 @@ import SalesTesting
         let print = f.client("rep1").get("/order/orders/\(id)/print").body
         #expect(print.contains("<th>编制</th><td class=\"signer\">\(maker)</td><th>审核</th><td class=\"signer\">\(head)</td><th>批准</th><td class=\"signer\"></td>"))
         #expect(print.contains("<tr><th>日期</th><td class=\"nowrap\">20") && print.contains("</td><th>日期</th><td class=\"nowrap\"></td></tr>"))
+        // The 销售计划下达表 carries the same signatures.
+        #expect(f.client("rep1").get("/order/orders/\(id)/plan").body.contains("<th>编制</th><td class=\"signer\">\(maker)</td><th>审核</th><td class=\"signer\">\(head)</td>"))
     }
 
     @Test("003 §4.3.5: an order past its promised delivery date is overdue, the rep who registered it responsible; 003 §4.3.6: paperwork past 24 hours too")
