@@ -168,6 +168,8 @@ struct PatrolGiftPage: PageModel {
     var g: GiftView
     var canDecide: Bool
     var canRecord: Bool
+    /// 编制 the applicant, 批准 the approver once approved — names and dates.
+    var signatures: SignatureBlock
     var history: History
 }
 
