@@ -46,8 +46,7 @@ enum DepartmentPages {
         ],
         actions: [.init("新建部门", href: "/admin/departments/new"), .init("用户", href: "/admin/users")],
         defaultSort: "position", tiebreaker: "d.id", empty: "还没有部门。", csvName: "部门.csv",
-        intro: "投诉分送、实施单和各部门待办按部门成员投递；成员在「用户」页面为每个人设置。",
-        notice: { req, _ in req.query["saved"] != nil ? "已保存。" : nil })
+        intro: "投诉分送、实施单和各部门待办按部门成员投递；成员在「用户」页面为每个人设置。")
 
     static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
@@ -74,7 +73,7 @@ enum DepartmentPages {
                 try ctx.audit(AuditEntry(entity: "department", entityID: String(id), action: "create", to: "active", reason: name))
                 return id
             }
-            return .redirect(to: "/admin/departments/\(id)?saved=1")
+            return .redirect(to: "/admin/departments/\(id)", flash: .ok("部门「\(name)」已建立。"))
         }
     }
 
@@ -95,7 +94,7 @@ enum DepartmentPages {
         }
         let schema = form(isNew: false, people: try UserPages.people(ctx))
         return try ctx.handleForm(schema, title: "编辑部门", initial: initial, page: { form in
-            DepartmentFormPage(isNew: false, id: id, code: code, saved: req.query["saved"] != nil, members: members, form: form)
+            DepartmentFormPage(isNew: false, id: id, code: code, members: members, form: form)
         }) { v in
             let name = v.string("name")
             let head = try head(v.string("head"), ctx)
@@ -125,7 +124,7 @@ enum DepartmentPages {
                     for m in members { try org.setMembership(userID: m.id, codes: try org.membership(userID: m.id, ctx), ctx) }
                 }
             }
-            return .redirect(to: "/admin/departments/\(id)?saved=1")
+            return .redirect(to: "/admin/departments/\(id)", flash: .ok("部门「\(name)」已保存。"))
         }
     }
 }
@@ -143,7 +142,6 @@ struct DepartmentFormPage: PageModel {
     var isNew: Bool
     var id: Int64 = 0
     var code = ""
-    var saved = false
     var members: [Member] = []
     var form: FormView
 }

@@ -8,7 +8,6 @@ enum ModulePages {
     struct Page: PageModel {
         static let template = "modules"
         var modules: [Module]
-        var saved: String?
         var error: String?
         var reason: String
 
@@ -26,7 +25,7 @@ enum ModulePages {
         }
     }
 
-    static func page(_ ctx: Context, saved: String? = nil, error: String? = nil, reason: String = "") throws -> Page {
+    static func page(_ ctx: Context, error: String? = nil, reason: String = "") throws -> Page {
         let board = try ctx.service(ModuleSwitchboard.self)
         let states = try board.states(ctx)
         let titles = Dictionary(states.map { ($0.id, $0.title) }, uniquingKeysWith: { a, _ in a })
@@ -37,12 +36,11 @@ enum ModulePages {
                         enabled: s.enabled, dependencies: names(s.dependencies), dependents: names(s.dependents),
                         canSwitch: s.id != ctx.module && !s.offByConfiguration,
                         action: s.enabled ? "disable" : "enable", actionTitle: s.enabled ? "停用" : "启用")
-        }, saved: saved, error: error, reason: reason)
+        }, error: error, reason: reason)
     }
 
     static let list: Handler = { req, ctx in
-        let saved = req.query["saved"].flatMap { id in try? ctx.service(ModuleSwitchboard.self).states(ctx).first { $0.id == id }?.title }
-        return ctx.render(try page(ctx, saved: saved), title: "模块管理")
+        ctx.render(try page(ctx), title: "模块管理")
     }
 
     static let change: Handler = { req, ctx in
@@ -57,6 +55,7 @@ enum ModulePages {
         } catch let refusal as ModuleSwitchRefusal {
             return ctx.render(try page(ctx, error: refusal.message, reason: reason), title: "模块管理", status: 409)
         }
-        return .redirect(to: "/admin/modules?saved=" + URLEncoding.percentEncode(id))
+        let title = (try? ctx.service(ModuleSwitchboard.self).states(ctx).first { $0.id == id }?.title) ?? id
+        return .redirect(to: "/admin/modules", flash: .ok("已\(enable ? "启用" : "停用")：\(title)。"))
     }
 }

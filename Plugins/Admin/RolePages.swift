@@ -27,11 +27,10 @@ enum RolePages {
                     try ctx.audit(AuditEntry(entity: "role", entityID: parts[0], action: "revoke", from: parts[1], to: nil, reason: reason))
                 }
             }
-            return .redirect(to: "/admin/roles?saved=1")
+            return .redirect(to: "/admin/roles", flash: .ok("角色权限已保存。"))
         }
         let titles = Dictionary(directory.modules.map { ($0.id, $0.title) }, uniquingKeysWith: { a, _ in a })
         return ctx.render(RolesPage(
-            saved: req.query["saved"] != nil,
             roles: Role.all.map { .init(title: $0.title) },
             rows: directory.permissions.map { p in
                 .init(module: titles[p.module] ?? p.module, title: p.title, id: p.id, cells: Role.all.map { r in
@@ -63,7 +62,6 @@ struct RolesPage: PageModel {
         var checked: Bool
     }
 
-    var saved: Bool
     var roles: [RoleColumn]
     var rows: [PermissionRow]
 }

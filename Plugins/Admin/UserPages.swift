@@ -42,7 +42,7 @@ enum UserPages {
             let n = try ctx.db.execute("DELETE FROM login_failures WHERE username = \(username)")
             try ctx.audit(AuditEntry(entity: "user", entityID: String(id), action: "unlock", reason: "清除登录失败记录 \(n) 条"))
         }
-        return .redirect(to: "/admin/users/\(id)?saved=1")
+        return .redirect(to: "/admin/users/\(id)", flash: .ok("已解除「\(username)」的登录锁定。"))
     }
 
     static func departmentChoices(_ ctx: Context) throws -> [Choice] {
@@ -106,8 +106,7 @@ enum UserPages {
             },
         ],
         actions: [.init("新建用户", href: "/admin/users/new"), .init("部门", href: "/admin/departments")],
-        defaultSort: "username", tiebreaker: "u.id", empty: "没有符合条件的用户。", csvName: "用户.csv",
-        notice: { req, _ in req.query["saved"] != nil ? "已保存。" : nil })
+        defaultSort: "username", tiebreaker: "u.id", empty: "没有符合条件的用户。", csvName: "用户.csv")
 
     static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
@@ -136,7 +135,7 @@ enum UserPages {
                 try ctx.audit(AuditEntry(entity: "user", entityID: String(id), action: "create", from: nil, to: "active",
                                          reason: "角色：" + roles.joined(separator: ",") + "；部门：" + names))
             }
-            return .redirect(to: "/admin/users?saved=1")
+            return .redirect(to: "/admin/users", flash: .ok("用户「\(v.string("display_name"))」（\(username)）已建立。"))
         }
     }
 
@@ -221,7 +220,7 @@ enum UserPages {
                                              reason: reason))
                 }
             }
-            return .redirect(to: "/admin/users?saved=1")
+            return .redirect(to: "/admin/users", flash: .ok("用户「\(v.string("display_name"))」（\(username)）已保存。"))
         }
     }
 }

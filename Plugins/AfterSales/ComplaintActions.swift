@@ -208,11 +208,21 @@ enum ComplaintActions {
         }
     }
 
-    /// verify (service complaint, with the handling proposal) and reopen (with a reason).
+    /// verify (service complaint, with the handling proposal) and reopen (with a reason), from
+    /// the approval panel. A decision offered without its required opinion comes back as 422
+    /// beside the opinion box with the text kept; one not offered goes on to the flow, which
+    /// answers as before (403 without the permission, a refusal otherwise).
     static let act: Handler = { req, ctx in
         let c = try P.load(try req.id(), ctx)
         let action = req.form["action"] ?? ""
-        let reason = req.form["reason"]
+        let offered = ComplaintViews.decisions(c, ctx)
+        if offered.contains(where: { $0.action == action }), case .refused(let message) = ApprovalPanel.read(req, offered: offered) {
+            return try ComplaintViews.detailPage(req, ctx, refusal: (message, req.form["reason"] ?? ""))
+        }
+        let reason = req.form["reason"].flatMap { r in
+            let t = r.trimmingCharacters(in: .whitespacesAndNewlines)
+            return t.isEmpty ? nil : t
+        }
         if action == "verify" && c.string("kind") != "service" { return refuse(c, "只有服务投诉需要核实。") }
         guard ["verify", "reopen"].contains(action) else { return refuse(c, "未知操作。") }
         do {

@@ -107,7 +107,22 @@ enum ComplaintViews {
                       departments: depts, penalties: penalties)
     }
 
-    static let detail: Handler = { req, ctx in
+    /// The approval panel's decisions (issue #16 point 8): the state-machine steps taken on the
+    /// record itself — 核实属实 (a service complaint, its opinion the handling proposal) and
+    /// 重新处理 — only those this user can take now. The steps with their own forms (分送, 处理措施,
+    /// 结案, 处罚) stay links in the cards they fill.
+    static func decisions(_ c: Row, _ ctx: Context) -> [ApprovalPanel.Decision] {
+        let quality = c.string("kind") == "quality"
+        return P.flow.available(from: ComplaintActions.state(c), for: ctx.user)
+            .filter { ["verify", "reopen"].contains($0.action) && ($0.action != "verify" || !quality) }
+            .map(ApprovalPanel.Decision.init)
+    }
+
+    static let detail: Handler = { req, ctx in try detailPage(req, ctx) }
+
+    /// The complaint's page; after a refused panel submit, with the panel's error beside the
+    /// opinion and what was typed kept (422).
+    static func detailPage(_ req: Request, _ ctx: Context, refusal: (message: String, opinion: String)? = nil) throws -> Response {
         let c = try P.load(try req.id(), ctx)
         let id = try c.requireInt("id")
         let s = ComplaintActions.state(c)
@@ -117,11 +132,10 @@ enum ComplaintViews {
             ComplaintPage.File(isImage: (r.string("content_type") ?? "").hasPrefix("image/"),
                                url: "/service/complaints/\(id)/files/\(r.int("id") ?? 0)", originalName: r.string("original_name") ?? "")
         }
-        let acts = P.flow.available(from: s, for: ctx.user).filter { ["verify", "reopen"].contains($0.action) }
-            .filter { $0.action != "verify" || !quality }
-            .map { t in ComplaintPage.Action(action: t.action, title: t.title, needsReason: t.requiresReason) }
+        var approval = ApprovalPanel(heading: "办理", url: "/service/complaints/\(id)/act", decisions: decisions(c, ctx))
+        if let refusal { approval = approval?.with(error: refusal.message, opinion: refusal.opinion) }
         let canHandle = ctx.can(P.handle)
-        try markOutcomeRead(id, ctx)
+        if refusal == nil { try markOutcomeRead(id, ctx) }
         let notices = try ctx.db.query("""
             SELECT n.read_at, COALESCE(u.display_name, '') AS name FROM service_complaint_notices n
             LEFT JOIN users u ON u.id = n.user_id WHERE n.complaint_id = \(id) ORDER BY n.id
@@ -138,9 +152,9 @@ enum ComplaintViews {
             canRemedy: ctx.can(P.remedy) && s == .routed,
             canClose: canHandle && (quality ? s == .decided : (s == .open || s == .verified)),
             canPenalty: canHandle && ComplaintActions.penaltyAllowed(c),
-            actions: acts,
+            approval: approval,
             history: try ctx.history(entity: "service.complaint", id: id)
-        ), title: "客户投诉 \(DocNo.complaint(id))")
+        ), title: "客户投诉 \(DocNo.complaint(id))", status: refusal == nil ? 200 : 422)
     }
 
     /// The customer's rep has opened the closed complaint: its outcome notice leaves their inbox
@@ -170,8 +184,22 @@ enum ComplaintViews {
         let rec = try record(c, ctx)
         return ctx.render(ComplaintPrintPage(
             formTitle: rec.formTitle, printedAt: ctx.display(ctx.now), c: rec.c, quality: rec.quality,
-            departments: rec.departments, hasPenalties: !rec.penalties.isEmpty, penalties: rec.penalties
+            departments: rec.departments, hasPenalties: !rec.penalties.isEmpty, penalties: rec.penalties,
+            signatures: try signatures(c, ctx)
         ), title: "客户投诉 \(rec.c.number)")
+    }
+
+    /// The print's signatures: 编制 whoever registered the complaint, 审核 技术部 who decided the
+    /// remedy (a quality complaint), 批准 the sales manager who closed it — names and dates as
+    /// recorded; a step not taken yet stays empty, to be signed by hand.
+    static func signatures(_ c: Row, _ ctx: Context) throws -> SignatureBlock {
+        func name(_ column: String) throws -> String? {
+            guard let id = c.int(column) else { return nil }
+            return try ctx.db.first("SELECT display_name FROM users WHERE id = \(id)")?.string("display_name")
+        }
+        return SignatureBlock(prepared: .init(try name("created_by"), at: c.int("registered_at"), ctx),
+                              reviewed: .init(try name("remedy_by"), at: c.int("remedy_at"), ctx),
+                              approved: .init(try name("closed_by"), at: c.int("closed_at"), ctx))
     }
 
     /// An attachment, only to users who may see the complaint it belongs to.
@@ -448,12 +476,6 @@ struct ComplaintPage: PageModel {
         var readAt: String?
     }
 
-    struct Action: TemplateModel {
-        var action: String
-        var title: String
-        var needsReason: Bool
-    }
-
     var c: ComplaintView
     var formTitle: String
     var quality: Bool
@@ -470,7 +492,8 @@ struct ComplaintPage: PageModel {
     var canRemedy: Bool
     var canClose: Bool
     var canPenalty: Bool
-    var actions: [Action]
+    /// 核实 / 重新处理 (审批意见 + the decisions this user can take); nil when none.
+    var approval: ApprovalPanel?
     var history: History
 }
 
@@ -484,6 +507,8 @@ struct ComplaintPrintPage: PageModel {
     var departments: [ComplaintPage.Department]
     var hasPenalties: Bool
     var penalties: [ComplaintPage.Penalty]
+    /// 编制 / 审核 / 批准 with the names and dates recorded.
+    var signatures: SignatureBlock
 }
 
 /// 登记客户投诉.

@@ -110,6 +110,9 @@ enum PatrolGifts {
             g: try model(g, ctx),
             canDecide: ctx.can(P.giftApprove) && s == "pending",
             canRecord: s == "approved" && g.int("applied_by") == ctx.user?.id,
+            signatures: SignatureBlock(prepared: .init(try P.userName(g.int("applied_by"), ctx), at: g.int("applied_at"), ctx),
+                                       approved: ["approved", "recorded"].contains(s)
+                                           ? .init(try P.userName(g.int("decided_by"), ctx), at: g.int("decided_at"), ctx) : nil),
             history: try ctx.history(entity: "service.patrol_gift", id: id)
         ), title: "赠送礼品预算申请表 \(DocNo.gift(id))")
     }

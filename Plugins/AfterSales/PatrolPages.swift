@@ -70,7 +70,7 @@ enum PatrolPages {
             for r in try ctx.db.query("""
                 SELECT * FROM service_patrol_visits WHERE patroller_id = \(user.id) AND state = 'assigned' ORDER BY planned_date, id LIMIT 200
                 """) {
-                items.append(InboxItem(title: "巡访待填日报：\(r.string("customer_name") ?? "") #\(r.int("id") ?? 0)",
+                items.append(InboxItem(title: "巡访待填日报：\(r.string("customer_name") ?? "") \(DocNo.patrolVisit(r.int("id") ?? 0))",
                                        detail: "计划日期 \(r.string("planned_date") ?? "")", url: "/service/patrol/visits/\(r.int("id") ?? 0)"))
             }
             for r in try ctx.db.query("""
@@ -83,13 +83,13 @@ enum PatrolPages {
         if user.can(manage) {
             // 002 §11: an urgent report reaches the superior at once, marked urgent.
             for r in try ctx.db.query("SELECT * FROM service_patrol_urgent WHERE ack_at IS NULL ORDER BY created_at, id LIMIT 200") {
-                items.append(InboxItem(title: "【紧急】巡访紧急报告：\(PatrolReports.triggerTitle(r.string("trigger") ?? "")) #\(r.int("id") ?? 0)",
+                items.append(InboxItem(title: "【紧急】巡访紧急报告：\(PatrolReports.triggerTitle(r.string("trigger") ?? "")) \(DocNo.patrolUrgent(r.int("id") ?? 0))",
                                        detail: r.string("customer_name") ?? "", url: "/service/patrol/urgent/\(r.int("id") ?? 0)",
                                        urgent: true))
             }
             // 002 §9: the daily report waits for the superior until read.
             for r in try ctx.db.query("SELECT * FROM service_patrol_reports WHERE ack_at IS NULL ORDER BY created_at, id LIMIT 200") {
-                items.append(InboxItem(title: "巡访日报待阅：\(r.string("customer_name") ?? "") #\(r.int("id") ?? 0)",
+                items.append(InboxItem(title: "巡访日报待阅：\(r.string("customer_name") ?? "") \(DocNo.patrolReport(r.int("id") ?? 0))",
                                        detail: "\(r.string("visit_date") ?? "") \(r.string("visit_time") ?? "")",
                                        url: "/service/patrol/reports/\(r.int("id") ?? 0)"))
             }
@@ -220,7 +220,7 @@ enum PatrolPages {
         from: "service_patrol_visits v LEFT JOIN users u ON u.id = v.patroller_id",
         scope: { ctx in mayManage(ctx) ? "1 = 1" : "v.patroller_id = \(try ctx.requireUser().id)" },
         columns: [
-            .init("id", "编号", sql: "v.id") { r, _ in ListCell(String(r.int("id") ?? 0), href: "/service/patrol/visits/\(r.int("id") ?? 0)") },
+            .init("id", "巡访编号", sql: "v.id") { r, _ in ListCell(DocNo.patrolVisit(r.int("id") ?? 0), href: "/service/patrol/visits/\(r.int("id") ?? 0)") },
             .text("customer", "客户", sql: "v.customer_name"),
             .text("class", "类别", sql: "v.rating_class"),
             .init("patroller", "巡访专人", sql: "COALESCE(u.display_name, '')", rowKey: "patroller") { r, _ in ListCell(r.string("patroller") ?? "") },
@@ -287,13 +287,13 @@ enum PatrolPages {
         let plan = try ctx.db.first("SELECT * FROM service_patrol_plans WHERE rating_class = \(v.string("rating_class") ?? "")")
         let report = try ctx.db.first("SELECT id FROM service_patrol_reports WHERE visit_id = \(id)")
         return ctx.render(PatrolVisitPage(
-            v: .init(id: id, customerName: v.string("customer_name") ?? "", patroller: try userName(v.int("patroller_id"), ctx),
+            v: .init(id: id, number: DocNo.patrolVisit(id), customerName: v.string("customer_name") ?? "", patroller: try userName(v.int("patroller_id"), ctx),
                      plannedDate: v.string("planned_date") ?? "", stateText: visitStates[v.string("state") ?? ""] ?? "",
                      purpose: v.string("purpose") ?? "", assignedAt: ctx.displayEpoch(v.int("assigned_at"))),
             card: try card(v.int("customer_id") ?? 0, ctx), plan: plan.map { PlanView($0, ctx) },
             canReport: v.string("state") == "assigned" && v.int("patroller_id") == ctx.user?.id,
             hasReport: report != nil, reportID: report?.int("id") ?? 0,
             history: try ctx.history(entity: "service.patrol_visit", id: id)
-        ), title: "巡访 #\(id)")
+        ), title: "巡访 \(DocNo.patrolVisit(id))")
     }
 }

@@ -55,7 +55,7 @@ enum PatrolReports {
         from: "service_patrol_reports r LEFT JOIN users u ON u.id = r.reporter_id",
         scope: { ctx in P.mayManage(ctx) ? "1 = 1" : "r.reporter_id = \(try ctx.requireUser().id)" },
         columns: [
-            .init("id", "编号", sql: "r.id") { r, _ in ListCell(String(r.int("id") ?? 0), href: "/service/patrol/reports/\(r.int("id") ?? 0)") },
+            .init("id", "日报编号", sql: "r.id") { r, _ in ListCell(DocNo.patrolReport(r.int("id") ?? 0), href: "/service/patrol/reports/\(r.int("id") ?? 0)") },
             .text("date", "巡访日期", sql: "r.visit_date"),
             .text("time", "时间", sql: "r.visit_time", sortable: false),
             .text("customer", "客户", sql: "r.customer_name"),
@@ -96,7 +96,7 @@ enum PatrolReports {
         let r = try loadReport(try req.id(), ctx)
         let id = try r.requireInt("id")
         return ctx.render(PatrolReportPage(
-            r: .init(id: id, customerName: r.string("customer_name") ?? "", visitDate: r.string("visit_date") ?? "",
+            r: .init(id: id, number: DocNo.patrolReport(id), customerName: r.string("customer_name") ?? "", visitDate: r.string("visit_date") ?? "",
                      visitTime: r.string("visit_time") ?? "", opinions: r.string("opinions") ?? "", market: r.string("market") ?? "",
                      effect: r.string("effect") ?? "", handling: r.string("handling") ?? "", other: r.string("other") ?? "",
                      reporter: try P.userName(r.int("reporter_id"), ctx), unit: r.string("unit") ?? "",
@@ -104,8 +104,10 @@ enum PatrolReports {
                      ackAt: r.int("ack_at").map { ctx.displayEpoch($0) }),
             card: try P.card(r.int("customer_id") ?? 0, ctx),
             canAck: ctx.can(P.manage) && r.int("ack_at") == nil,
+            signatures: SignatureBlock(prepared: .init(try P.userName(r.int("reporter_id"), ctx), at: r.int("created_at"), ctx),
+                                       reviewed: r.int("ack_at") == nil ? nil : .init(try P.userName(r.int("ack_by"), ctx), at: r.int("ack_at"), ctx)),
             history: try ctx.history(entity: "service.patrol_report", id: id)
-        ), title: "巡访日报 #\(id)")
+        ), title: "巡访日报 \(DocNo.patrolReport(id))")
     }
 
     /// The superior reads (acknowledges) a daily report; it leaves the inbox.
@@ -180,8 +182,8 @@ enum PatrolReports {
         from: "service_patrol_urgent x LEFT JOIN users u ON u.id = x.reporter_id",
         scope: { ctx in P.mayManage(ctx) ? "1 = 1" : "x.reporter_id = \(try ctx.requireUser().id)" },
         columns: [
-            .init("id", "编号", sql: "x.id") { r, _ in
-                ListCell(String(r.int("id") ?? 0), href: "/service/patrol/urgent/\(r.int("id") ?? 0)")
+            .init("id", "报告编号", sql: "x.id") { r, _ in
+                ListCell(DocNo.patrolUrgent(r.int("id") ?? 0), href: "/service/patrol/urgent/\(r.int("id") ?? 0)")
             },
             .time("created", "报告时间", sql: "x.created_at"),
             .init("trigger", "紧急事项类别", sql: "x.trigger") { r, _ in ListCell(triggerTitle(r.string("trigger") ?? "")) },
@@ -210,13 +212,13 @@ enum PatrolReports {
         let r = try loadUrgent(try req.id(), ctx)
         let id = try r.requireInt("id")
         return ctx.render(PatrolUrgentPage(
-            u: .init(id: id, triggerText: triggerTitle(r.string("trigger") ?? ""), customerName: r.string("customer_name") ?? "",
+            u: .init(id: id, number: DocNo.patrolUrgent(id), triggerText: triggerTitle(r.string("trigger") ?? ""), customerName: r.string("customer_name") ?? "",
                      content: r.string("content") ?? "", reporter: try P.userName(r.int("reporter_id"), ctx), unit: r.string("unit") ?? "",
                      created: ctx.displayEpoch(r.int("created_at")), ackBy: try P.userName(r.int("ack_by"), ctx),
                      ackAt: r.int("ack_at").map { ctx.displayEpoch($0) }),
             canAck: ctx.can(P.manage) && r.int("ack_at") == nil,
             history: try ctx.history(entity: "service.patrol_urgent", id: id)
-        ), title: "巡访紧急报告 #\(id)")
+        ), title: "巡访紧急报告 \(DocNo.patrolUrgent(id))")
     }
 
     static let urgentAck: Handler = { req, ctx in

@@ -84,11 +84,13 @@ struct PatrolFormPage: PageModel {
     var form: FormView
 }
 
-/// 巡访 #n.
+/// 巡访 XF000001.
 struct PatrolVisitPage: PageModel {
     static let template = "patrol-visit"
     struct Visit: TemplateModel {
         var id: Int64
+        /// `DocNo.patrolVisit`.
+        var number: String
         var customerName: String
         var patroller: String
         var plannedDate: String
@@ -106,11 +108,13 @@ struct PatrolVisitPage: PageModel {
     var history: History
 }
 
-/// 巡访日报 #n.
+/// 巡访日报 RB000001.
 struct PatrolReportPage: PageModel {
     static let template = "patrol-report"
     struct Report: TemplateModel {
         var id: Int64
+        /// `DocNo.patrolReport`.
+        var number: String
         var customerName: String
         var visitDate: String
         var visitTime: String
@@ -130,6 +134,8 @@ struct PatrolReportPage: PageModel {
     var r: Report
     var card: CustomerCard?
     var canAck: Bool
+    /// 编制 the reporter, 审核 the superior who read it — names and dates.
+    var signatures: SignatureBlock
     var history: History
 }
 
@@ -138,6 +144,8 @@ struct PatrolUrgentPage: PageModel {
     static let template = "patrol-urgent"
     struct Urgent: TemplateModel {
         var id: Int64
+        /// `DocNo.patrolUrgent`.
+        var number: String
         var triggerText: String
         var customerName: String
         var content: String
@@ -160,6 +168,8 @@ struct PatrolGiftPage: PageModel {
     var g: GiftView
     var canDecide: Bool
     var canRecord: Bool
+    /// 编制 the applicant, 批准 the approver once approved — names and dates.
+    var signatures: SignatureBlock
     var history: History
 }
 

@@ -164,7 +164,21 @@ enum ReturnViews {
 
     static let print: Handler = { req, ctx in
         let r = try P.load(try req.id(), ctx)
-        return ctx.render(ReturnPrintPage(body: try body(r, ctx), printedAt: ctx.display(ctx.now)), title: "退货 \(DocNo.returnOrder(try r.requireInt("id")))")
+        return ctx.render(ReturnPrintPage(body: try body(r, ctx), printedAt: ctx.display(ctx.now), signatures: try signatures(r, ctx)),
+                          title: "退货 \(DocNo.returnOrder(try r.requireInt("id")))")
+    }
+
+    /// The print's signatures (issue #16 point 10): who registered the return, who of 品质部
+    /// decided the 准予退回通知 (003 §6.3), who of 生产部 took the goods in — as recorded.
+    static func signatures(_ r: Row, _ ctx: Context) throws -> SignatureBlock {
+        func name(_ column: String) throws -> String? {
+            guard let id = r.int(column) else { return nil }
+            return try ctx.db.first("SELECT display_name FROM users WHERE id = \(id)")?.string("display_name")
+        }
+        return SignatureBlock(prepared: .init(try name("created_by"), at: r.int("created_at"), ctx),
+                              reviewed: .init(try name("notice_by"), at: r.int("notice_at"), ctx),
+                              approved: .init(try name("received_by"), at: r.int("received_at"), ctx),
+                              titles: ("登记", "品质部核实", "入库"))
     }
 
     /// The arrival line of a return (003 §6.2): the time left or overdue while the rep has not
@@ -461,6 +475,8 @@ struct ReturnPrintPage: PageModel {
     static let template = "return-print"
     var body: ReturnBody
     var printedAt: String
+    /// 登记 / 品质部核实 / 入库 with the names and dates recorded.
+    var signatures: SignatureBlock
 }
 
 /// Registration and the four steps of a return.

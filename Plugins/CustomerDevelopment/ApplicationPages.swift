@@ -364,7 +364,20 @@ enum ApplicationPages {
         return ctx.render(ApplicationPrintPage(
             app: s.app, c: s.c, stateText: s.stateText, hasCode: s.hasCode, groups: s.groups,
             rating: s.rating, hasRating: s.rating != nil, survey: s.survey, surveyText: s.surveyText,
-            printedAt: ctx.display(ctx.now)), title: "新客户认定申请表")
+            printedAt: ctx.display(ctx.now), signatures: try signatures(try req.id(), ctx)), title: "新客户认定申请表")
+    }
+
+    /// The printed 申请表's signatures: 编制 the applicant (the day it was made), 批准 whoever
+    /// approved it (003 §2.4) once approved; a rejected or open application leaves 批准 to the pen.
+    static func signatures(_ id: Int64, _ ctx: Context) throws -> SignatureBlock {
+        guard let a = try ctx.db.first("""
+            SELECT a.state, a.created_at, a.decided_at, COALESCE(u.display_name, '') AS applicant, COALESCE(d.display_name, '') AS decider
+            FROM crm_applications a LEFT JOIN users u ON u.id = a.applicant_id LEFT JOIN users d ON d.id = a.decided_by
+            WHERE a.id = \(id)
+            """) else { return SignatureBlock() }
+        let approved = a.string("state") == State.approved.rawValue
+        return SignatureBlock(prepared: .init(a.string("applicant"), at: a.int("created_at"), ctx),
+                              approved: approved ? .init(a.string("decider"), at: a.int("decided_at"), ctx) : nil)
     }
 
     /// Takes an action of the flow. Business refusals come back to the page with the reason.
@@ -584,6 +597,8 @@ struct ApplicationPrintPage: PageModel {
     var survey: DocumentView?
     var surveyText: String
     var printedAt: String
+    /// 编制 the applicant, 批准 the approver once approved — names and dates.
+    var signatures: SignatureBlock
 }
 
 /// Customer codes: `YYYY` is the year, a run of `N` the zero-padded sequence number

@@ -42,7 +42,8 @@ enum BranchOrderPages {
         static let template = "branch-order"
 
         struct Order: TemplateModel {
-            var id: Int64
+            /// `OrderDocNo.branchOrder` (FD…).
+            var number: String
             var branchId: Int64
             var branch: String
             var orderDate: String
@@ -82,6 +83,8 @@ enum BranchOrderPages {
 
         struct Order: TemplateModel {
             var id: Int64
+            /// `OrderDocNo.branchOrder` (FD…).
+            var number: String
             var branch: String
             var date: String
             var amount: String
@@ -187,7 +190,7 @@ enum BranchOrderPages {
         let amount = o.int("amount") ?? 0, before = o.int("occupancy_before") ?? 0, cap = o.int("capital_limit") ?? 0
         let exposure = try Stored.add(before, amount)
         let page = BranchOrderPage(
-            o: .init(id: id, branchId: o.int("branch_id") ?? 0, branch: o.text("branch"), orderDate: o.text("order_date"),
+            o: .init(number: OrderDocNo.branchOrder(id), branchId: o.int("branch_id") ?? 0, branch: o.text("branch"), orderDate: o.text("order_date"),
                      creator: o.text("creator"), decider: o.nonEmpty("decider"), decisionReason: o.nonEmpty("decision_reason"),
                      note: o.nonEmpty("note")),
             stateText: stateTitles[state.rawValue] ?? "",
@@ -200,7 +203,7 @@ enum BranchOrderPages {
             },
             approval: approval,
             history: try ctx.history(entity: "order.branch_order", id: id))
-        return ctx.render(page, title: "分支机构订货单 #\(id)")
+        return ctx.render(page, title: "分支机构订货单 \(OrderDocNo.branchOrder(id))")
     }
 
     /// Takes an action of the flow; a user without its permission gets 403.
@@ -245,7 +248,7 @@ enum BranchOrderPages {
             WHERE o.state = 'released' ORDER BY b.name, o.order_date, o.id LIMIT 500
             """)
         let orders = rows.map { r in
-            SettlementsPage.Order(id: r.int("id") ?? 0, branch: r.text("name"), date: r.text("order_date"), amount: Money.format(r.int("amount") ?? 0))
+            SettlementsPage.Order(id: r.int("id") ?? 0, number: OrderDocNo.branchOrder(r.int("id") ?? 0), branch: r.text("name"), date: r.text("order_date"), amount: Money.format(r.int("amount") ?? 0))
         }
         return ctx.render(SettlementsPage(orders: orders, hasOrders: !orders.isEmpty), title: "分支机构回款")
     }

@@ -109,7 +109,7 @@ enum BranchInbox {
                 JOIN order_branch_branches b ON b.id = o.branch_id WHERE o.state = 'pending' ORDER BY o.created_at, o.id LIMIT 50
                 """) {
                 let over = try Stored.subtract(try Stored.add(r.int("occupancy_before") ?? 0, r.int("amount") ?? 0), r.int("capital_limit") ?? 0)
-                items.append(InboxItem(title: "超资金占用限额订单待审批：\(r.string("name") ?? "") #\(r.int("id") ?? 0)",
+                items.append(InboxItem(title: "超资金占用限额订单待审批：\(r.string("name") ?? "") \(OrderDocNo.branchOrder(r.int("id") ?? 0))",
                                        detail: "订单金额 \(Money.yuan(r.int("amount") ?? 0))，超出限额 \(Money.yuan(over))",
                                        url: "/order/branch-orders/\(r.int("id") ?? 0)"))
             }

@@ -151,7 +151,7 @@ enum OrderChangeApply {
         try ctx.db.execute("UPDATE order_changes SET applied_text = \(text) WHERE id = \(cid)")
         if let contractID, !changes.isEmpty {
             try ctx.audit(AuditEntry(entity: "order.contract", entityID: String(contractID), action: "change",
-                                     reason: "合同变更 #\(cid)（订单 \(o.text("order_no"))）经总经理批准：" + text))
+                                     reason: "合同变更 \(OrderDocNo.change(cid))（订单 \(o.text("order_no"))）经总经理批准：" + text))
         }
         return text
     }
@@ -180,7 +180,7 @@ enum OrderChangeApply {
         }
         try ctx.db.execute("""
             UPDATE order_orders SET exposure_fen = \(exposure), line_fen = \(line), over_fen = 0,
-                credit_result = \(o.text("credit_result") + "；合同变更 #\(changeID) 后：\(text)，未超出") WHERE id = \(oid)
+                credit_result = \(o.text("credit_result") + "；合同变更 \(OrderDocNo.change(changeID)) 后：\(text)，未超出") WHERE id = \(oid)
             """)
         return "警戒线复核：\(text)，未超出"
     }

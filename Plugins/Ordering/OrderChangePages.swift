@@ -14,6 +14,8 @@ enum OrderChangePages {
     /// A change request as its pages show it (the change page, and the list on the order page).
     struct ChangeView: TemplateModel {
         var id: Int64
+        /// `OrderDocNo.change` (BG…).
+        var number: String
         var stateText: String
         var requestedOn: String
         var requestRef: String
@@ -43,6 +45,7 @@ enum OrderChangePages {
 
         init(_ c: Row, _ ctx: Context) throws {
             id = c.int("id") ?? 0
+            number = OrderDocNo.change(id)
             stateText = OrderChangePages.state(c).title
             requestedOn = c.text("requested_on")
             requestRef = c.text("request_ref")
@@ -101,6 +104,9 @@ enum OrderChangePages {
         var isApproved: Bool
         var depts: [Department]
         var history: History
+        /// 编制 who registered the change, 审核 who re-reviewed it (营销部, 003 §3.9), 批准 the
+        /// general manager once approved — names and dates.
+        var signatures: SignatureBlock
     }
 
 
@@ -172,8 +178,11 @@ enum OrderChangePages {
         }
         let history = try ctx.history(entity: "order.change", id: c.int("id") ?? 0)
         let page = ChangeDetailPage(c: try ChangeView(c, ctx), o: OrderRecord(o), orderStateText: OrderUtil.state(o).title,
-                              approval: approval, isApproved: st == .approved, depts: depts, history: history)
-        return ctx.render(page, title: "合同变更 #\(c.int("id") ?? 0)")
+                              approval: approval, isApproved: st == .approved, depts: depts, history: history,
+                              signatures: SignatureBlock(prepared: .init(c.string("created_name"), at: c.int("created_at"), ctx),
+                                                         reviewed: .init(c.string("reviewed_name"), at: c.int("reviewed_at"), ctx),
+                                                         approved: st == .approved ? .init(c.string("decided_name"), at: c.int("decided_at"), ctx) : nil))
+        return ctx.render(page, title: "合同变更 \(OrderDocNo.change(c.int("id") ?? 0))")
     }
 
     static let act: Handler = { req, ctx in
@@ -214,7 +223,7 @@ enum OrderChangePages {
                     try ctx.db.execute("UPDATE order_changes SET notice_at = \(now) WHERE id = \(cid)")
                     let names = try OrderChangeFlow.departments.map { try ContractFlow.deptName($0.code, ctx) }.joined(separator: "、")
                     try ctx.audit(AuditEntry(entity: "order.order", entityID: String(oid), action: "change",
-                                             reason: "合同变更 #\(cid) 经总经理批准：\(c.string("content") ?? "")"
+                                             reason: "合同变更 \(OrderDocNo.change(cid)) 经总经理批准：\(c.string("content") ?? "")"
                                                 + (applied.isEmpty ? "" : "；\(applied)")
                                                 + "；已重新传递\(names)（003 §3.12）"))
                 }
@@ -325,7 +334,7 @@ enum OrderChangePages {
         select: "c.*, o.order_no, o.customer_name", from: "order_changes c JOIN order_orders o ON o.id = c.order_id",
         scope: { ctx in try OrderUtil.visibleFilter(ctx) },
         columns: [
-            .init("no", "编号", sql: "c.id") { r, _ in ListCell("#\(r.int("id") ?? 0)", href: "/order/changes/\(r.int("id") ?? 0)") },
+            .init("no", "变更编号", sql: "c.id") { r, _ in ListCell(OrderDocNo.change(r.int("id") ?? 0), href: "/order/changes/\(r.int("id") ?? 0)") },
             .text("order", "订单号码", sql: "o.order_no"),
             .text("customer", "客户名称", sql: "o.customer_name"),
             .text("requested", "申请日期", sql: "c.requested_on"),
@@ -359,7 +368,7 @@ enum OrderChangePages {
             let id = r.int("id") ?? 0
             // 003 §3.11: after the GM's approval of a company-initiated change, sales contacts the customer.
             let contact = dept == StandardDepartment.sales.rawValue && r.string("initiator") == "company" ? "（本公司提出的变更：请与客户联系处理，003 §3.11）" : ""
-            out.append(Notice(text: "变更通知 #\(id)：\(r.text("order_no")) \(r.text("customer_name")) — "
+            out.append(Notice(text: "变更通知 \(OrderDocNo.change(id))：\(r.text("order_no")) \(r.text("customer_name")) — "
                                   + OrderChangeFlow.title(OrderChangeFlow.kinds, r.string("kind")) + "：" + r.text("content")
                                   + (r.nonEmpty("applied_text").map { "（已执行：\($0)）" } ?? "")
                                   + (r.string("new_planned_delivery").map { "（预定交货日期改为 \($0)）" } ?? "") + contact,
@@ -373,7 +382,7 @@ enum OrderChangePages {
 
     static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
         var out: [InboxItem] = []
-        func label(_ r: Row) -> String { "#\(r.int("id") ?? 0) \(r.string("order_no") ?? "") \(r.string("customer_name") ?? "")" }
+        func label(_ r: Row) -> String { "\(OrderDocNo.change(r.int("id") ?? 0)) \(r.string("order_no") ?? "") \(r.string("customer_name") ?? "")" }
         let base = "SELECT c.*, o.order_no, o.customer_name FROM order_changes c JOIN order_orders o ON o.id = c.order_id"
         if user.can(OrderPages.release) {
             for r in try ctx.db.query("\(raw: base) WHERE c.state = 'reviewing' ORDER BY c.id") {

@@ -164,7 +164,7 @@ enum OrderDeliveryPages {
                 try Ledger.ship(customer: o.int("customer_id") ?? 0, orderID: id, orderNo: o.string("order_no") ?? "", deliveryID: did,
                                 amountFen: value, on: deliveredOn, due: due, ctx)
                 try ctx.audit(AuditEntry(entity: "order.order", entityID: String(id), action: "deliver", from: current.rawValue, to: to.rawValue,
-                                         reason: "分批交货 #\(did)：" + picked.map { "第\($0.line.int("line_no") ?? 0)行 \($0.qty)" }.joined(separator: "，")
+                                         reason: "分批交货 \(OrderDocNo.delivery(did))：" + picked.map { "第\($0.line.int("line_no") ?? 0)行 \($0.qty)" }.joined(separator: "，")
                                             + "，金额 ¥\(Money.format(value))"))
             }
         } catch let r as FormRejection {

@@ -18,6 +18,8 @@ enum OrderDetailPages {
             }
 
             var id: Int64
+            /// `OrderDocNo.delivery` (JH…).
+            var number: String
             var deliveredOn: String
             var items: [Item]
             var value: String
@@ -97,6 +99,9 @@ enum OrderDetailPages {
         var checks: [OrderCheckView]
         var approvals: [OrderApprovalView]
         var hasApprovals: Bool
+        /// 编制 the order's maker, 审核 the sales head who signed the plan, 批准 the general
+        /// manager's approval when one was needed (003 §4.1.3, §4.2) — each with the date.
+        var signatures: SignatureBlock
     }
 
     /// 销售计划下达表 (003 §4.3.2–§4.3.4).
@@ -112,6 +117,8 @@ enum OrderDetailPages {
         var oralDeadline: String
         var approvals: [OrderApprovalView]
         var hasApprovals: Bool
+        /// As on the 订货单: maker, the sales head who signed, the GM's approval if needed.
+        var signatures: SignatureBlock
     }
 
     static func deliveries(_ id: Int64, _ ctx: Context) throws -> [OrderDetailPage.Delivery] {
@@ -123,7 +130,7 @@ enum OrderDetailPages {
                                                      qty: $0.int("qty") ?? 0) }
             let accepted = d.int("accepted_at")
             let late = d.bool("late") || (accepted == nil && (d.int("arrived_at").map { $0 < ctx.epoch - 86_400 } ?? false))
-            return OrderDetailPage.Delivery(id: d.int("id") ?? 0, deliveredOn: d.text("delivered_on"), items: items,
+            return OrderDetailPage.Delivery(id: d.int("id") ?? 0, number: OrderDocNo.delivery(d.int("id") ?? 0), deliveredOn: d.text("delivered_on"), items: items,
                                        value: OrderUtil.yuan(d.int("value_fen")),
                                        arrived: d.int("arrived_at").map { ctx.displayEpoch($0) },
                                        isAccepted: accepted != nil, accepted: ctx.displayEpoch(accepted), isLate: late)
@@ -204,8 +211,21 @@ enum OrderDetailPages {
         let approvals = try OrderApprovalView.all(id, ctx)
         let page = OrderPrintPage(o: OrderRecord(o), printedAt: ctx.display(ctx.now), lines: try OrderLineView.all(id, ctx),
                              total: OrderUtil.yuan(o.int("total_fen")), totalUpper: Money.uppercase(o.int("total_fen") ?? 0), channelText: OrderChannel.title(o.string("channel")),
-                             checks: OrderCheckView.all(o), approvals: approvals, hasApprovals: !approvals.isEmpty)
+                             checks: OrderCheckView.all(o), approvals: approvals, hasApprovals: !approvals.isEmpty,
+                             signatures: try signatures(o, ctx))
         return ctx.render(page, title: "订货单 \(o.text("order_no"))")
+    }
+
+    /// The printed 订货单's signatures: who made it, who signed the plan, who approved it (the
+    /// general manager's latest approval of a credit or sporadic order); empty where nobody has.
+    static func signatures(_ o: Row, _ ctx: Context) throws -> SignatureBlock {
+        let gm = try ctx.db.first("""
+            SELECT approver_name, at FROM order_approvals
+            WHERE order_id = \(try o.requireInt("id")) AND kind IN ('credit', 'sporadic') AND decision = 'approved' ORDER BY at DESC, id DESC LIMIT 1
+            """)
+        return SignatureBlock(prepared: .init(o.string("created_name"), at: o.int("created_at"), ctx),
+                              reviewed: .init(o.string("plan_signed_name"), at: o.int("plan_signed_at"), ctx),
+                              approved: .init(gm?.string("approver_name"), at: gm?.int("at"), ctx))
     }
 
     /// 销售计划下达表 (003 §4.3.2–§4.3.4): only for a released order.
@@ -218,7 +238,7 @@ enum OrderDetailPages {
         let page = OrderPlanPage(o: OrderRecord(o), lines: try OrderLineView.all(id, ctx), total: OrderUtil.yuan(o.int("total_fen")),
                             totalUpper: Money.uppercase(o.int("total_fen") ?? 0), planSigned: ctx.displayEpoch(o.int("plan_signed_at")), hasOral: oral != nil,
                             oralNotice: ctx.displayEpoch(oral), oralDeadline: ctx.displayEpoch(oral.map(OrderUtil.plusDay)),
-                            approvals: approvals, hasApprovals: !approvals.isEmpty)
+                            approvals: approvals, hasApprovals: !approvals.isEmpty, signatures: try signatures(o, ctx))
         return ctx.render(page, title: "销售计划下达表 \(o.text("plan_no"))")
     }
 

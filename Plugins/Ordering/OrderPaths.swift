@@ -58,7 +58,8 @@ enum OrderPaths {
         static let template = "order-change-trial"
 
         struct Trial: TemplateModel {
-            var id: Int64
+            /// `OrderDocNo.trial` (SZ…).
+            var number: String
             var product: String
             var spec: String
             var orderNo: String
@@ -202,7 +203,7 @@ enum OrderPaths {
         from: "order_trials t JOIN order_orders o ON o.id = t.order_id JOIN order_lines l ON l.id = t.line_id",
         scope: { _ in "1 = 1" },
         columns: [
-            .init("no", "编号", sql: "t.id") { r, _ in ListCell("#\(r.int("id") ?? 0)", href: "/order/trials/\(r.int("id") ?? 0)") },
+            .init("no", "试制编号", sql: "t.id") { r, _ in ListCell(OrderDocNo.trial(r.int("id") ?? 0), href: "/order/trials/\(r.int("id") ?? 0)") },
             .text("order", "订单号码", sql: "o.order_no"),
             .text("customer", "客户名称", sql: "o.customer_name"),
             .text("product", "品名", sql: "l.product"),
@@ -233,12 +234,12 @@ enum OrderPaths {
             JOIN order_orders o ON o.id = t.order_id JOIN order_lines l ON l.id = t.line_id WHERE t.id = \(tid)
             """) else { throw HTTPError.notFound }
         let st = trialState(t)
-        let trial = TrialPage.Trial(id: t.int("id") ?? 0, product: t.text("product"), spec: t.text("spec"), orderNo: t.text("order_no"),
+        let trial = TrialPage.Trial(number: OrderDocNo.trial(t.int("id") ?? 0), product: t.text("product"), spec: t.text("spec"), orderNo: t.text("order_no"),
                                     customerName: t.text("customer_name"), qty: t.int("qty") ?? 0, color: t.nonEmpty("color"),
                                     grade: t.nonEmpty("grade"), usage: t.nonEmpty("usage"), resultNote: t.text("result_note"),
                                     sampleOn: t.text("sample_on"), decidedName: t.text("decided_name"))
         if req.method == "POST" && st != .requested { throw HTTPError.conflict("试制结果已登记。") }
-        return try ctx.handleForm(OrderChangeFlow.trialForm, title: "试制样品 #\(tid)", initial: FormData([("sample_on", ctx.today.description)]),
+        return try ctx.handleForm(OrderChangeFlow.trialForm, title: "试制样品 \(OrderDocNo.trial(tid))", initial: FormData([("sample_on", ctx.today.description)]),
                                   page: { form in
             TrialPage(t: trial, stateText: st.title, open: st == .requested, decided: ctx.displayEpoch(t.int("decided_at")), form: form,
                       history: try ctx.history(entity: "order.trial", id: tid))

@@ -29,16 +29,6 @@ enum OrderStatsPages {
             var total: String
         }
 
-        /// A month's bar of the chart (SVG coordinates).
-        struct Bar: TemplateModel {
-            var x: Int
-            var y: Int
-            var h: Int
-            var label: String
-            var lx: Int
-            var value: String
-        }
-
         /// 003 §5.4 for the chosen year as of its end: collection rate against the 回款额度 (§5.4.1),
         /// receivables as % of the year's shipments (§5.4.2), losses (§5.4.3) and bad/doubtful
         /// accounts (§5.4.4) in ‰ of them, customers over their warning line (§5.4.5).
@@ -71,7 +61,8 @@ enum OrderStatsPages {
         var query: String
         var tables: [CustomerTable]
         var hasTables: Bool
-        var bars: [Bar]
+        /// The month totals as a bar chart (axis in 万元/元, values at the bars).
+        var chart: BarChart
         var months: [String]
         var h1: String
         var h2: String
@@ -148,17 +139,14 @@ enum OrderStatsPages {
                 details: detailsByCustomer[id] ?? [], months: m.map { Money.format($0) },
                 h1: Money.format(h1), h2: Money.format(h2), total: Money.format(try Stored.add(h1, h2))))
         }
-        // SVG bar chart: one bar per month, all customers shown.
-        let maxV = max(allMonths.max() ?? 0, 1)
-        let bars = allMonths.enumerated().map { (i, v) in
-            let h = Int(min(max(Double(v) / Double(maxV), 0), 1) * 160)   // 0…160 whatever is stored
-            return StatsPage.Bar(x: 40 + i * 45, y: 180 - h, h: h, label: "\(i + 1)月", lx: 40 + i * 45 + 17, value: Money.format(v))
-        }
+        // One bar per month, all customers shown (the shared chart: axis, values, screen-reader table).
+        let chart = BarChart(id: "order-months", title: "\(year) 年各月订货总额", measure: .money,
+                             categories: (1...12).map { "\($0)月" }, series: [.init("订货总额", values: allMonths)])
         let h1 = try Stored.total(allMonths[0..<6]), h2 = try Stored.total(allMonths[6..<12])
         let query = customer.map { "&customer=\($0)" } ?? ""
         let page = StatsPage(
             year: year, prev: year - 1, next: year + 1, query: query, tables: tables, hasTables: !tables.isEmpty,
-            bars: bars, months: allMonths.map { Money.format($0) }, h1: Money.format(h1), h2: Money.format(h2),
+            chart: chart, months: allMonths.map { Money.format($0) }, h1: Money.format(h1), h2: Money.format(h2),
             total: Money.format(try Stored.add(h1, h2)), kpi: try kpis(year: year, customer: customer, ctx),
             customerName: customer == nil ? "" : (tables.first?.name ?? ""), oneCustomer: customer != nil,
             truncated: lineCount > Int64(shown.count), lineCount: lineCount, shownCount: shown.count)

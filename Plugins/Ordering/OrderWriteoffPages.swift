@@ -30,7 +30,7 @@ enum OrderWriteoffs {
         select: "w.*", from: "order_writeoffs w",
         scope: { ctx in try OrderUtil.visibleFilter(ctx, column: "w.customer_id") },
         columns: [
-            .init("no", "编号", sql: "w.id") { r, _ in ListCell("#\(r.int("id") ?? 0)", href: "/order/writeoffs/\(r.int("id") ?? 0)") },
+            .init("no", "核销编号", sql: "w.id") { r, _ in ListCell(OrderDocNo.writeoff(r.int("id") ?? 0), href: "/order/writeoffs/\(r.int("id") ?? 0)") },
             .text("code", "客户代码", sql: "w.customer_code"),
             .text("customer", "客户名称", sql: "w.customer_name"),
             .init("amount", "核销金额（元）", sql: "w.amount_fen") { r, _ in ListCell(OrderUtil.yuan(r.int("amount_fen")), cls: "num") },
@@ -56,7 +56,8 @@ enum OrderWriteoffs {
         static let template = "order-writeoff"
 
         struct Writeoff: TemplateModel {
-            var id: Int64
+            /// `OrderDocNo.writeoff` (HX…).
+            var number: String
             var customerID: Int64
             var customerCode: String
             var customerName: String
@@ -128,13 +129,13 @@ enum OrderWriteoffs {
         let st = state(w)
         let approval = ApprovalPanel(heading: "总经理审批", url: "/order/writeoffs/\(w.int("id") ?? 0)/act", machine: machine, from: st, for: ctx.user)
         let page = WriteoffPage(
-            w: .init(id: id, customerID: w.int("customer_id") ?? 0, customerCode: w.text("customer_code"), customerName: w.text("customer_name"),
+            w: .init(number: OrderDocNo.writeoff(id), customerID: w.int("customer_id") ?? 0, customerCode: w.text("customer_code"), customerName: w.text("customer_name"),
                      amount: OrderUtil.yuan(w.int("amount_fen")), reason: w.text("reason"), requestedName: w.text("requested_name"),
                      requestedAt: ctx.displayEpoch(w.int("requested_at")), decidedName: w.text("decided_name"),
                      decidedAt: ctx.displayEpoch(w.int("decided_at")), decisionReason: w.text("decision_reason")),
             stateText: st.title, outstanding: Money.format(try Ledger.totals(customer: w.int("customer_id") ?? 0, ctx).receivable), approval: approval,
             history: try ctx.history(entity: "order.writeoff", id: id))
-        return ctx.render(page, title: "坏账核销 #\(id)")
+        return ctx.render(page, title: "坏账核销 \(OrderDocNo.writeoff(id))")
     }
 
     /// The GM's decision; an approval books the write-off (refused when it exceeds the receivable now).
@@ -152,7 +153,7 @@ enum OrderWriteoffs {
                 var entry: Int64?
                 if to == .approved {
                     entry = try Ledger.book(.init(customerID: w.int("customer_id") ?? 0, kind: .badDebt, amountFen: w.int("amount_fen") ?? 0,
-                                                  date: ctx.today, note: "坏账核销 #\(id)（总经理 \(user.displayName) 批准）：\(w.text("reason"))"), ctx)
+                                                  date: ctx.today, note: "坏账核销 \(OrderDocNo.writeoff(id))（总经理 \(user.displayName) 批准）：\(w.text("reason"))"), ctx)
                 }
                 let changed = try ctx.db.execute("""
                     UPDATE order_writeoffs SET state = \(to.rawValue), decided_by = \(user.id), decided_name = \(user.displayName),

@@ -235,7 +235,12 @@ final class ClockBox: @unchecked Sendable {
         #expect(rep.get("/service/complaints/\(id)/files/\(fid)").status == 200)
         #expect(w.client("rep2").get("/service/complaints/\(id)/files/\(fid)").status == 403)
         #expect(w.client("director").get("/service/complaints/\(id)/files/\(fid)").header("Content-Type") == "image/png")
-        #expect(manager.get("/service/complaints/\(id)/print").body.contains("客户投诉质量处理表"))
+        // #16 point 10: the print's signatures are who registered it, 技术部 who decided the remedy
+        // and the manager who closed it, each with the date (no empty boxes when they are known).
+        let print = manager.get("/service/complaints/\(id)/print").body
+        #expect(print.contains("客户投诉质量处理表"))
+        #expect(print.contains("<th>编制</th><td class=\"signer\">rep</td><th>审核</th><td class=\"signer\">tech</td><th>批准</th><td class=\"signer\">manager</td>"))
+        #expect(!print.contains("<td class=\"nowrap\"></td>") && print.contains("<tr><th>日期</th><td class=\"nowrap\">20"))
     }
 
     @Test("001 篇一 §1.12: an attachment of a disallowed type is refused with the rest of the form kept")
@@ -264,7 +269,16 @@ final class ClockBox: @unchecked Sendable {
         let manager = w.client("manager")
         #expect(manager.get("/service/complaints/\(id)/penalty").status == 409)  // not verified yet
         #expect(manager.get("/service/complaints/\(id)/penalty").body.contains("只有经核实属实的服务投诉才能记录处罚"))
-        manager.get("/service/complaints/\(id)")
+        // The approval panel offers the manager 核实 (its opinion the handling proposal), not 重新处理;
+        // 结案 stays a link (its own form). The rep, who can take no step, gets no panel at all.
+        let open = manager.get("/service/complaints/\(id)").body
+        #expect(open.contains("name=\"action\" value=\"verify\"") && !open.contains("value=\"reopen\""))
+        #expect(open.contains("href=\"/service/complaints/\(id)/close\"") && open.contains("（「核实属实（填写处理建议）」须填写）"))
+        let repPage = rep.get("/service/complaints/\(id)").body
+        #expect(!repPage.contains("approval-panel") && !repPage.contains("<h2>办理</h2>") && !repPage.contains("/close\""))
+        let noProposal = manager.submit("/service/complaints/\(id)/act", [("action", "verify"), ("reason", "")])
+        #expect(noProposal.status == 422 && noProposal.body.contains("须填写审批意见"))
+        #expect(try w.t.db.first("SELECT state FROM service_complaints WHERE id = \(id)")?.string("state") == "open")
         #expect(manager.submit("/service/complaints/\(id)/act", [("action", "verify"), ("reason", "核实属实，建议通报")]).status == 303)
         manager.get("/service/complaints/\(id)/penalty")
         #expect(manager.submit("/service/complaints/\(id)/penalty", [("person", "王五"), ("notice", "通报批评"), ("fine", "101")]).status == 422)
@@ -334,9 +348,17 @@ final class ClockBox: @unchecked Sendable {
         let manager = w.client("manager")
         manager.get("/service/complaints/\(id)/close")
         #expect(manager.submit("/service/complaints/\(id)/close", [("result", "已道歉"), ("feedback", "接受")]).status == 303)
-        manager.get("/service/complaints/\(id)")
-        let noReason = manager.submit("/service/complaints/\(id)/act", [("action", "reopen")])
-        #expect(manager.refusal(after: noReason) != nil)
+        let closed = manager.get("/service/complaints/\(id)").body
+        // One approval panel: 审批意见 and only 重新处理 (the one step open to a closed complaint).
+        #expect(closed.contains("id=\"approval-opinion\"") && closed.contains("name=\"action\" value=\"reopen\""))
+        #expect(!closed.contains("value=\"verify\"") && !closed.contains("/close\""))
+        // Without the opinion it requires: 422 beside the box, what was typed kept, nothing changed.
+        let noReason = manager.submit("/service/complaints/\(id)/act", [("action", "reopen"), ("reason", "  ")])
+        #expect(noReason.status == 422)
+        #expect(noReason.body.contains("<p class=\"error\" id=\"approval-error\">「重新处理」须填写审批意见。</p>"))
+        let tooLong = String(repeating: "长", count: 2001)
+        let long = manager.submit("/service/complaints/\(id)/act", [("action", "reopen"), ("reason", tooLong)])
+        #expect(long.status == 422 && long.body.contains(">" + tooLong + "</textarea>"))
         #expect(try w.t.db.scalar("SELECT COUNT(*) FROM service_complaints WHERE state = 'closed'") == 1)
         #expect(manager.submit("/service/complaints/\(id)/act", [("action", "reopen"), ("reason", "客户再次来电")]).status == 303)
         #expect(try w.t.db.first("SELECT state FROM service_complaints")?.string("state") == "open")

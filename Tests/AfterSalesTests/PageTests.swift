@@ -92,7 +92,10 @@ import SalesTesting
         #expect(!sup.get("/service/patrol/gifts?state=recorded").body.contains("<td>茶具</td>"))
         #expect(sup.get("/service/patrol/gifts?state=recorded").body.contains("没有记录。"))
         #expect(sup.get("/service/patrol/gifts?format=csv").body.contains("编号,客户,礼品,预算金额,申请人,申请时间,状态,实际金额"))
+        // #16 point 10: pending — only the applicant signs; approved — the approver's name and date fill 批准.
+        #expect(sup.get("/service/patrol/gifts/\(id)").body.contains("<th>编制</th><td class=\"signer\">svc</td><th>审核</th><td class=\"signer\"></td><th>批准</th><td class=\"signer\"></td>"))
         #expect(sup.submit("/service/patrol/gifts/\(id)/decide", [("decision", "approve"), ("note", "同意")]).status == 303)
+        #expect(sup.get("/service/patrol/gifts/\(id)").body.contains("<th>批准</th><td class=\"signer\">svcsup</td>"))
         #expect(c.get("/service/patrol/gifts/\(id)/record").body.contains("已批准"))
         #expect(c.get("/service/patrol/gifts/\(id)").body.contains("href=\"/service/patrol/gifts/\(id)/record\""))
     }
@@ -117,5 +120,8 @@ import SalesTesting
         #expect(page.contains("value=\"verify\""))
         let print = manager.get("/service/complaints/\(id)/print").body
         #expect(print.contains("客户投诉服务处理表") && print.contains("打印时间：2026-05-29 04:26"))
+        // Open: only who registered it signs (with the day); 审核 and 批准 wait for the pen.
+        #expect(print.contains("<th>编制</th><td class=\"signer\">rep</td><th>审核</th><td class=\"signer\"></td><th>批准</th><td class=\"signer\"></td>"))
+        #expect(print.contains("<tr><th>日期</th><td class=\"nowrap\">2026-05-29</td>"))
     }
 }

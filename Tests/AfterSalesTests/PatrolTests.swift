@@ -84,7 +84,10 @@ import SalesTesting
     func dailyReport() throws {
         let id = try assign(w.inCity, to: svc)
         let c = w.client("svc")
-        #expect(c.get("/").body.contains("巡访待填日报"))
+        // #16 point 10: the visit is named by its number (巡访 XF…), never a bare 「#1」.
+        #expect(c.get("/").body.contains("巡访待填日报：本市建材公司 \(DocNo.patrolVisit(id))"))
+        let visit = c.get("/service/patrol/visits/\(id)").body
+        #expect(visit.contains("<h1>巡访 \(DocNo.patrolVisit(id)) · 本市建材公司</h1>") && !visit.contains("#\(id)"))
         let form = c.get("/service/patrol/visits/\(id)/report")
         #expect(form.body.contains("KH-2026-0001"))  // the customer card
         let bad = c.submit("/service/patrol/visits/\(id)/report", [("visit_date", "2026-05-28"), ("visit_time", "25:00"),
@@ -97,14 +100,20 @@ import SalesTesting
         let rid = try report(id)
         #expect(!c.get("/").body.contains("巡访待填日报"))
         let sup = w.client("svcsup")
-        #expect(sup.get("/").body.contains("巡访日报待阅"))
+        #expect(sup.get("/").body.contains("巡访日报待阅：本市建材公司 \(DocNo.patrolReport(rid))"))
         let page = sup.get("/service/patrol/reports/\(rid)")
         #expect(page.body.contains("对手降价 5%") && page.body.contains("KH-2026-0001"))
+        #expect(page.body.contains("<h1>巡访日报 \(DocNo.patrolReport(rid))</h1>"))
+        // Unread: the reporter signs, 审核 waits for the superior.
+        #expect(page.body.contains("<th>编制</th><td class=\"signer\">svc</td><th>审核</th><td class=\"signer\"></td>"))
         #expect(w.client("svc2").get("/service/patrol/reports/\(rid)").status == 403)
         #expect(c.submit("/service/patrol/reports/\(rid)/ack", []).status == 403)
         #expect(sup.submit("/service/patrol/reports/\(rid)/ack", []).status == 303)
         #expect(!sup.get("/").body.contains("巡访日报待阅"))
         #expect(try w.t.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'service.patrol_report' AND action = 'read'") == 1)
+        // Read: the superior's name and date fill 审核.
+        #expect(sup.get("/service/patrol/reports/\(rid)").body.contains("<th>审核</th><td class=\"signer\">svcsup</td>"))
+        #expect(sup.get("/service/patrol/reports").body.contains(">\(DocNo.patrolReport(rid))</a>"))
         // Lists: filter and CSV.
         let csv = sup.get("/service/patrol/reports?format=csv&customer=\(w.inCity)")
         #expect(csv.body.contains("希望缩短交货期"))
@@ -146,7 +155,8 @@ import SalesTesting
         #expect(r.status == 303)
         let id = try w.idFrom(r)
         let inbox = sup.get("/")
-        #expect(inbox.body.contains("【紧急】巡访紧急报告：同行有新产品上市"))
+        #expect(inbox.body.contains("【紧急】巡访紧急报告：同行有新产品上市 \(DocNo.patrolUrgent(id))"))
+        #expect(sup.get("/service/patrol/urgent/\(id)").body.contains("<h1>巡访紧急报告 \(DocNo.patrolUrgent(id))</h1>"))
         #expect(sup.submit("/service/patrol/urgent/\(id)/ack", []).status == 303)
         #expect(!sup.get("/").body.contains("【紧急】"))
         #expect(try w.t.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'service.patrol_urgent'") == 2)

@@ -78,6 +78,10 @@ import SalesTesting
         #expect(try w.t.db.scalar("SELECT COUNT(*) FROM service_return_lines WHERE received IS NOT NULL") == 0)
         #expect(try w.t.db.first("SELECT state FROM service_returns WHERE id = \(id)")?.string("state") == "approved")
         #expect(store.submit("/service/returns/\(id)/receive", [("recv_\(lineID)", "10"), ("recv_\(lineID + 1)", "5")]).status == 303)
+        // #16 point 10: the print names who registered it, who of 品质部 decided and who took the goods in.
+        let print = store.get("/service/returns/\(id)/print").body
+        #expect(print.contains("<th>登记</th><td class=\"signer\">rep</td><th>品质部核实</th><td class=\"signer\">quality</td><th>入库</th><td class=\"signer\">prod</td>"))
+        #expect(!print.contains("<td class=\"nowrap\"></td>"))
     }
 
     @Test("003 §6.3.1: 品质部 refuses a return with the reason — it ends refused, shown to the rep and on the print; nothing is received or settled")

@@ -104,6 +104,10 @@ import SalesTesting
         let print = rep.get("/crm/applications/\(aid)/print")
         #expect(print.status == 200)
         #expect(print.body.contains("华东汽车配件有限公司"))
+        // #16 point 10: approved — the applicant and the approver sign, with the dates.
+        let names = try f.db.query("SELECT display_name FROM users WHERE username IN ('rep1', 'boss') ORDER BY username").compactMap { $0.string("display_name") }
+        #expect(names.count == 2)
+        #expect(print.body.contains("<th>编制</th><td class=\"signer\">\(names[1])</td><th>审核</th><td class=\"signer\"></td><th>批准</th><td class=\"signer\">\(names[0])</td>"))
         #expect(rep.get("/crm/customers/\(cid)/apply").status == 409)
     }
 

@@ -48,6 +48,16 @@ struct LedgerModule: DepartmentModule {
 
     var pages: [any PageModel.Type] { [NewPage.self, ItemPage.self] }
 
+    /// A draft is due by the end of today (stored as tomorrow 00:00) and a second step at 17:30.
+    func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
+        try ctx.db.query("SELECT id, title FROM ledger_items WHERE state = 'draft' ORDER BY id").flatMap { r in
+            [InboxItem(title: "今天内核对：\(r.string("title") ?? "")", detail: "请于 \(ctx.today) 前核对", url: "/ledger/items/\(r.int("id") ?? 0)",
+                       due: ctx.today.adding(days: 1).start(in: ctx.timeZone)),
+             InboxItem(title: "下班前归档：\(r.string("title") ?? "")", url: "/ledger/items/\(r.int("id") ?? 0)",
+                       due: ctx.today.start(in: ctx.timeZone).addingTimeInterval(17.5 * 3600))]
+        }
+    }
+
     static let list = ListPage(
         title: "台账列表", path: "/ledger/items", select: "i.id, i.title", from: "ledger_items i", scope: { _ in "1 = 1" },
         columns: [.init("title", "名称", sql: "i.title") { r, _ in ListCell(r.string("title") ?? "", href: "/ledger/items/\(r.int("id") ?? 0)") }],
@@ -188,12 +198,29 @@ struct LedgerModule: DepartmentModule {
         #expect(missing.body.contains("台账「一次」已登记。"), "the next HTML page, even an error page")
     }
 
+    // MARK: Inbox deadlines (#16 point 10)
+
+    @Test func aDeadlineAtMidnightIsShownAsTheDayItEndsNotTheNextMorning() throws {
+        let c = loggedIn()
+        #expect(create(c, "样品台账").status == 303)
+        let home = c.get("/").body
+        let today = try #require(home.range(of: "请于 ").map { String(home[$0.upperBound...].prefix(10)) })
+        // 「请于 <today> 前核对」 with 「期限 <today>」 — not the next day's 00:00.
+        #expect(home.contains("<span class=\"due\">期限 \(today)</span>"))
+        #expect(!home.contains("00:00</span>"))
+        #expect(home.contains("<span class=\"due\">期限 \(today) 17:30</span>"))
+    }
+
     @Test func withoutASessionThereIsNoFlashAndTheLoginPageSaysNothingWasKept() {
         let anonymous = t.client()
         let login = anonymous.get("/login?next=/ledger/items")
         #expect(!login.body.contains("class=\"flash"))
         #expect(!login.body.contains("表单已保留"), "「表单已保留」 only when a form was kept")
-        #expect(anonymous.get("/login?next=/x&resume=abc&expired=1").body.contains("您刚才填写的表单已保留"))
+        // A link naming no stored form (crafted, or already taken): the expiry is said, nothing was kept.
+        for crafted in ["/login?next=/x&resume=abc&expired=1", "/login?next=/x&resume=%3Cb%3E&expired=1"] {
+            let page = anonymous.get(crafted).body
+            #expect(page.contains("登录已过期") && !page.contains("表单已保留") && page.contains("name=\"resume\" value=\"\""), "\(crafted)")
+        }
     }
 
     // MARK: Navigation (#16 point 6)

@@ -143,7 +143,9 @@ final class BranchFixture {
 
         // The director sees it in the inbox; a reject without a reason is refused and nothing changes.
         let dir = f.client("dir")
-        #expect(dir.get("/").body.contains("超资金占用限额订单待审批：华东分公司 #\(third)"))
+        #expect(dir.get("/").body.contains("超资金占用限额订单待审批：华东分公司 \(OrderDocNo.branchOrder(third))"))
+        // #16 point 10: the order is named by its number, never 「#\(third)」.
+        #expect(dir.get("/order/branch-orders/\(third)").body.contains("<h1>分支机构订货单 \(OrderDocNo.branchOrder(third))："))
         let noReason = f.act(dir, third, "reject")
         #expect(noReason.status == 303)
         #expect(dir.refusal(after: noReason) != nil)

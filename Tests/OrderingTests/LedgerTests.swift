@@ -164,6 +164,9 @@ import SalesTesting
         #expect(fin.submit("/order/writeoffs/new", [("customer_code", "KH-2026-0001"), ("amount", "900"), ("reason", "再核销")]).status == 422)
         #expect(gm.get("/").body.contains("坏账核销待批准"))
         #expect(gm.get("/order/writeoffs").body.contains("客户破产"))
+        // #16 point 10: 坏账核销 HX… in the list and on its page, never 「#\(wid)」.
+        #expect(gm.get("/order/writeoffs").body.contains(">\(OrderDocNo.writeoff(wid))</a>"))
+        #expect(gm.get("/order/writeoffs/\(wid)").body.contains("<h1>坏账核销 \(OrderDocNo.writeoff(wid))："))
         func decide(_ c: TestClient, _ action: String, _ reason: String?) -> TestClient.Response {
             c.get("/order/writeoffs/\(wid)")
             return c.submit("/order/writeoffs/\(wid)/act", [("action", action)] + (reason.map { [("reason", $0)] } ?? []))

@@ -80,7 +80,7 @@ import SalesTesting
         #expect(page.contains("王经理") && page.contains("赵总") && page.contains("已批准，已传递各部门"))
         #expect(page.contains("<dt>重新评审</dt>") && page.contains("<dt>总经理决定</dt>"))
         // The change list (a ListPage): linked, filtered by state, CSV; another rep does not see it.
-        #expect(rep.get("/order/changes").body.contains("<a href=\"/order/changes/\(cid)\">#\(cid)</a>"))
+        #expect(rep.get("/order/changes").body.contains("<a href=\"/order/changes/\(cid)\">\(OrderDocNo.change(cid))</a>"))  // #16: a number, not 「#\(cid)」
         #expect(rep.get("/order/changes?state=approved").body.contains("阀门改为 12 件"))
         #expect(!rep.get("/order/changes?state=rejected").body.contains("阀门改为 12 件"))
         #expect(rep.get("/order/changes?format=csv").body.contains("编号,订单号码,客户名称,申请日期,类别,变更内容,已投入生产,状态"))
@@ -93,22 +93,29 @@ import SalesTesting
         let cid = try BranchFixture.id(submitChange(f.client("rep1"), id), after: "/order/changes/")
         #expect(changeAct(f.client("boss"), cid, "review", reason: "可行").status == 303)
         // Not yet approved: no notice anywhere.
-        #expect(!f.client("fin").get("/order/queues/finance").body.contains("变更通知 #\(cid)"))
+        #expect(!f.client("fin").get("/order/queues/finance").body.contains("变更通知 \(OrderDocNo.change(cid))"))
         #expect(changeAct(f.client("gm"), cid, "approve").status == 303)
         let boss = f.client("boss"), fin = f.client("fin"), prod = f.client("prod")
-        #expect(boss.get("/order/queues/sales").body.contains("变更通知 #\(cid)"))
-        #expect(fin.get("/order/queues/finance").body.contains("变更通知 #\(cid)"))
-        #expect(prod.get("/order/queues/production").body.contains("变更通知 #\(cid)"))
+        #expect(boss.get("/order/queues/sales").body.contains("变更通知 \(OrderDocNo.change(cid))"))
+        #expect(fin.get("/order/queues/finance").body.contains("变更通知 \(OrderDocNo.change(cid))"))
+        #expect(prod.get("/order/queues/production").body.contains("变更通知 \(OrderDocNo.change(cid))"))
         #expect(fin.get("/").body.contains("财务部：1 项合同变更通知待确认"))
         // Finance confirms; production may not confirm for finance (403).
         prod.get("/order/queues/production")
         #expect(prod.submit("/order/changes/\(cid)/ack", [("dept", "finance")]).status == 403)
         fin.get("/order/queues/finance")
         #expect(fin.submit("/order/changes/\(cid)/ack", [("dept", "finance")]).status == 303)
-        #expect(!fin.get("/order/queues/finance").body.contains("变更通知 #\(cid)"))
-        #expect(prod.get("/order/queues/production").body.contains("变更通知 #\(cid)"))
+        #expect(!fin.get("/order/queues/finance").body.contains("变更通知 \(OrderDocNo.change(cid))"))
+        #expect(prod.get("/order/queues/production").body.contains("变更通知 \(OrderDocNo.change(cid))"))
         #expect(try f.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'order.change' AND action = 'ack'") == 1)
         #expect(boss.get("/order/changes/\(cid)").body.contains("钱会计"))
+        // #16 point 10: the printed change names who registered, re-reviewed and approved it, with dates.
+        let c = try #require(try f.db.first("SELECT created_name, reviewed_name, decided_name FROM order_changes WHERE id = \(cid)"))
+        let names = ["created_name", "reviewed_name", "decided_name"].map { c.string($0) ?? "" }
+        #expect(names.allSatisfy { !$0.isEmpty })
+        let page = boss.get("/order/changes/\(cid)").body
+        #expect(page.contains("<th>编制</th><td class=\"signer\">\(names[0])</td><th>审核</th><td class=\"signer\">\(names[1])</td><th>批准</th><td class=\"signer\">\(names[2])</td>"))
+        #expect(!page.contains("<td class=\"nowrap\"></td>"))
     }
 
     @Test("003 §3.10: once production has started (scheduled start ≤ today) a change needs the customer's recorded agreement — 422 with every value kept otherwise")
@@ -287,14 +294,14 @@ import SalesTesting
         #expect(changeAct(f.client("gm"), cid, "approve").status == 303)
         let qual = f.client("qual"), tech = f.client("tech")
         #expect(qual.get("/").body.contains("品质部：1 项合同变更通知待确认"))
-        #expect(tech.get("/order/notices/technical").body.contains("变更通知 #\(cid)"))
+        #expect(tech.get("/order/notices/technical").body.contains("变更通知 \(OrderDocNo.change(cid))"))
         #expect(f.client("rep1").get("/order/notices/quality").status == 403)
         // A member acts only for own department.
         #expect(tech.submit("/order/notices/quality/\(cid)/ack", []).status == 403)
         #expect(tech.submit("/order/changes/\(cid)/ack", [("dept", "quality")]).status == 403)
         qual.get("/order/notices/quality")
         #expect(qual.submit("/order/notices/quality/\(cid)/ack", []).status == 303)
-        #expect(!qual.get("/order/notices/quality").body.contains("变更通知 #\(cid)"))
+        #expect(!qual.get("/order/notices/quality").body.contains("变更通知 \(OrderDocNo.change(cid))"))
         #expect(try f.db.query("SELECT dept FROM order_change_receipts WHERE change_id = \(cid)").map { $0.text("dept") } == ["quality"])
         let page = f.client("boss").get("/order/changes/\(cid)").body
         #expect(page.contains("data-dept=\"quality\"") && page.contains("吴质检"))

@@ -27,6 +27,19 @@ import SalesTesting
         #expect(rep.get("/order/orders/\(id)/plan").body.contains("壹仟壹佰零伍元整"))
     }
 
+    @Test("#16 point 10: the printed 订货单's signature block names who made it and the sales head who signed the plan, with the dates; 批准 stays for the pen when no general manager's approval was needed")
+    func printedSignaturesAreFilledWhereKnown() throws {
+        let id = try releasedOrder()
+        let o = try #require(try f.db.first("SELECT created_name, plan_signed_name FROM order_orders WHERE id = \(id)"))
+        let maker = try #require(o.string("created_name")), head = try #require(o.string("plan_signed_name"))
+        #expect(!maker.isEmpty && !head.isEmpty)
+        let print = f.client("rep1").get("/order/orders/\(id)/print").body
+        #expect(print.contains("<th>编制</th><td class=\"signer\">\(maker)</td><th>审核</th><td class=\"signer\">\(head)</td><th>批准</th><td class=\"signer\"></td>"))
+        #expect(print.contains("<tr><th>日期</th><td class=\"nowrap\">20") && print.contains("</td><th>日期</th><td class=\"nowrap\"></td></tr>"))
+        // The 销售计划下达表 carries the same signatures.
+        #expect(f.client("rep1").get("/order/orders/\(id)/plan").body.contains("<th>编制</th><td class=\"signer\">\(maker)</td><th>审核</th><td class=\"signer\">\(head)</td>"))
+    }
+
     @Test("003 §4.3.5: an order past its promised delivery date is overdue, the rep who registered it responsible; 003 §4.3.6: paperwork past 24 hours too")
     func test_003_4_3_5_deliveryPastPromisedDateOverdue() throws {
         let id = try releasedOrder()

@@ -170,7 +170,13 @@ import SalesTesting
         _ = try acceptedOrder([("阀门", "10", "100")])
         let boss = f.client("boss")
         let page = boss.get("/order/stats").body
-        #expect(page.contains("<svg"))
+        // The month chart (issue #16 point 10): scales with the screen, a y axis in 元 with round
+        // ticks, the amount printed at its bar (not only in a tooltip), a table for screen readers.
+        #expect(page.contains("<svg class=\"chart\" viewBox=\"0 0 640.0 260.0\" width=\"100%\""))
+        #expect(!page.contains("width=\"600\""))
+        #expect(page.contains(">单位：元</text>") && page.contains(">1,000</text>") && page.contains(">200</text>"))
+        #expect(page.contains("text-anchor=\"middle\" font-size=\"11\" fill=\"#33415c\">1,000</text>"))
+        #expect(page.contains("<td class=\"num\">¥1,000.00</td>"))
         #expect(page.contains("上半年合计"))
         #expect(page.contains("1,000.00"))
         #expect(page.contains("回款率"))

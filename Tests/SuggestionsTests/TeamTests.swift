@@ -151,8 +151,14 @@ import SalesTesting
         let c = f.client("member")
         let page = c.get("/ideas/stats?year=2026")
         #expect(page.status == 200)
-        #expect(page.body.contains("<svg") && page.body.contains("<rect") && page.body.contains("fill=\"#2f6f4f\""))
+        #expect(page.body.contains("<svg") && page.body.contains("<rect") && page.body.contains("fill=\"\(BarChart.palette[1])\""))
         #expect(!page.body.contains("style="))
+        // The shared chart (issue #16 point 10): a viewBox that scales, the y axis in 件, each
+        // bar's value printed, a legend for the two series, the values as a table for screen readers.
+        #expect(page.body.contains("viewBox=\"0 0 640.0 260.0\" width=\"100%\"") && page.body.contains(">单位：件</text>"))
+        #expect(page.body.contains("font-size=\"11\" fill=\"#33415c\">4</text>"))       // 3月 提交 4
+        #expect(page.body.contains(">提交</text>") && page.body.contains(">采用</text>"))
+        #expect(page.body.contains("<tr><th scope=\"row\">3月</th><td class=\"num\">4 件</td><td class=\"num\">2 件</td></tr>"))
         #expect(page.body.contains("&lt;b&gt;研发&lt;/b&gt;") && !page.body.contains("<b>研发"))
         #expect(page.body.contains("3月：提交 4 件") && page.body.contains("3月：采用 2 件"))
         // Department ranking: 市场部 (2 adopted) before 销售部 (1) before 研发 (0).

@@ -385,9 +385,9 @@ def run_flow(fe):
     ok = c.post("/admin/users/new", [("username", "qian.qi"), ("display_name", "钱七"), ("password", "long-enough-1"),
                                      ("roles", "sales_rep")])
     assert ok.status == 303, f"{fe.name}: {ok.status} {ok.text[:300]}"
-    assert ok.header("Location") == m + "/admin/users?saved=1"
+    assert ok.header("Location") == m + "/admin/users"
     users = c.get(ok.header("Location"), absolute=True)
-    assert users.status == 200 and "钱七" in users.text
+    assert users.status == 200 and "钱七" in users.text and "用户「钱七」（qian.qi）已建立。" in users.text
 
     # A POST without the CSRF token: 403, nothing stored.
     c.get("/admin/users/new")

@@ -206,7 +206,7 @@ def test_customer_orders_through_nginx():
         assert boss.post(change + "/act", {"action": "approve"}).status == 403
         gm.get(change)
         assert gm.post(change + "/act", {"action": "approve"}).status == 303
-        notice = "变更通知 #" + change.rsplit("/", 1)[1]
+        notice = "变更通知 BG" + change.rsplit("/", 1)[1].zfill(6)
         assert notice in boss.get("/order/queues/sales").text
         assert notice in fin.get("/order/queues/finance").text
         assert notice in prod.get("/order/queues/production").text
@@ -254,7 +254,7 @@ def test_branch_reorder_prompt_and_director_approval_through_nginx():
         mgr.get(order)
         assert mgr.post(order + "/act", {"action": "approve"}).status == 403
         director = login(s, "dir")
-        assert f"超资金占用限额订单待审批：华东分公司 #{oid}" in director.get("/").text
+        assert f"超资金占用限额订单待审批：华东分公司 FD{oid:06d}" in director.get("/").text
         director.get(order)
         assert director.post(order + "/act", {"action": "approve"}).status == 303
         row = db.execute("SELECT state, decided_by FROM order_branch_orders WHERE id = ?", (oid,)).fetchone()

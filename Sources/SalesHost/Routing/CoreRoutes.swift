@@ -47,7 +47,7 @@ enum CoreRoutes {
                 let items = try m.inbox(for: user, mctx)
                 guard !items.isEmpty else { continue }
                 groups.append(HomePage.Group(module: m.manifest.title, count: items.count, items: items.map { i in
-                    HomePage.Item(title: i.title, detail: i.detail, url: i.url, urgent: i.urgent, due: i.due.map { ctx.display($0) },
+                    HomePage.Item(title: i.title, detail: i.detail, url: i.url, urgent: i.urgent, due: i.due.map { dueText($0, ctx) },
                                   overdue: i.due.map { $0 < ctx.now } ?? false)
                 }))
             } catch {
@@ -60,6 +60,13 @@ enum CoreRoutes {
             groups.insert(HomePage.Group(module: "超期升级", count: escalated.count, items: escalated), at: 0)
         }
         return ctx.render(HomePage(groups: groups, empty: groups.isEmpty, failed: failed, hasFailed: !failed.isEmpty), title: "待办事项")
+    }
+
+    /// An inbox deadline as people read it (issue #16 point 10): a deadline at 00:00 company time
+    /// is the end of the day before — 「本周（至 2026-02-22）」 is due 2026-02-22, not
+    /// 「2026-02-23 00:00」, which contradicted the item's own text; any other time is shown as is.
+    static func dueText(_ due: Date, _ ctx: Context) -> String {
+        ctx.display(due, pattern: "HH:mm") == "00:00" ? ctx.display(due.addingTimeInterval(-1), pattern: "yyyy-MM-dd") : ctx.display(due)
     }
 
     /// Inbox escalation (issue #16 point 4): an item past its deadline (a module's `overdue`)
@@ -98,7 +105,7 @@ enum CoreRoutes {
                 let lateText = days >= 1 ? "已逾期 \(days) 天" : "已逾期 \(max(1, Int(late / 3600))) 小时"
                 let who = name[o.responsibleUserID].map { "负责人 \($0)" } ?? "负责人未知"
                 items.append(HomePage.Item(title: "【\(m.manifest.title)】\(o.item.title)", detail: "\(who) · \(lateText)",
-                                           url: o.item.url, urgent: o.item.urgent, due: ctx.display(o.due), overdue: true))
+                                           url: o.item.url, urgent: o.item.urgent, due: dueText(o.due, ctx), overdue: true))
             }
         }
         return items
@@ -125,7 +132,13 @@ enum CoreRoutes {
 
     static let loginPage: Handler = { req, ctx in
         if ctx.user != nil { return .redirect(to: safeNext(req.query["next"])) }
-        return ctx.render(LoginPage(next: req.query["next"] ?? "", resume: req.query["resume"] ?? "", expired: req.query["expired"] != nil),
+        // 「表单已保留」 only when a form was really kept: the `resume` of a link names a stored form
+        // (a crafted or stale one is dropped, and the page says nothing was kept).
+        var resume = req.query["resume"] ?? ""
+        let stored = resume.isEmpty || !resume.allSatisfy(\.isHexDigit) || resume.count > 64
+            ? nil : try ctx.db.first("SELECT id FROM pending_forms WHERE id = \(resume)")
+        if stored == nil { resume = "" }
+        return ctx.render(LoginPage(next: req.query["next"] ?? "", resume: resume, expired: req.query["expired"] != nil),
                           title: "登录")
     }
 
