@@ -13,6 +13,14 @@ enum ServiceUtil {
         }
     }
 
+    /// Every customer (not prospects), whoever asks: for the 客户服务部, which takes complaints
+    /// from any customer (`ComplaintPages.registerAny`).
+    static func allCustomerChoices(_ ctx: Context) throws -> [Choice] {
+        try directory(ctx).searchAll("", limit: 5000, ctx).map { c in
+            Choice(String(c.id), (c.code.map { $0 + " " } ?? "") + c.name + (c.inCity ? "（市内）" : "（市外）"))
+        }
+    }
+
     /// Ids of customers the current user may see (for list filters).
     static func visibleCustomerIDs(_ ctx: Context) throws -> [Int64] {
         try directory(ctx).search("", limit: 100_000, ctx).map(\.id)

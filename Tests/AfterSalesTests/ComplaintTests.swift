@@ -114,6 +114,24 @@ final class ClockBox: @unchecked Sendable {
         #expect(try w.t.db.scalar("SELECT COUNT(*) FROM service_complaints") == 0)
     }
 
+    @Test("001 篇二 §5.1: the 客户服务部 takes a complaint from any customer (service.complaint_register_any); a prospect is not offered")
+    func test_001_5_1_serviceDepartmentRegistersForAnyCustomer() throws {
+        try w.t.addUser("svc", roles: [.serviceRep])
+        let prospect = try CustomerFixtures.customer(w.t.db, name: "意向客户", code: nil, owner: try #require(try w.t.db.scalar("SELECT id FROM users WHERE username = 'rep2'")),
+                                                     status: "prospect", ratingClass: nil)
+        let svc = w.client("svc")
+        let page = svc.get("/service/complaints/new")
+        #expect(page.body.contains("本市建材公司") && page.body.contains("别人的客户"))   // every rep's customers
+        #expect(!page.body.contains("意向客户"))
+        let r = w.register(svc, ServiceWorld.qualityFields(customer: w.otherCustomer))
+        #expect(r.status == 303)
+        let id = try w.idFrom(r)
+        #expect(svc.get("/service/complaints/\(id)").status == 200)                       // the registrant sees it
+        #expect(w.register(svc, ServiceWorld.qualityFields(customer: prospect)).status == 422)
+        // A sales rep still picks only the customers he may see (004 第四章(1)).
+        #expect(w.register(w.client("rep"), ServiceWorld.qualityFields(customer: w.otherCustomer)).status == 422)
+    }
+
     @Test("003 §7.8: an in-city complaint is due 24 hours after registration, an out-of-city one 48 hours")
     func deadlines() throws {
         let rep = w.client("rep")
