@@ -46,7 +46,8 @@ enum AuditPages {
         ],
         filters: [
             Filter("username", "操作人", .select(all: "全部操作人", options: { ctx in
-                try ctx.db.query("SELECT username, display_name FROM users ORDER BY display_name, username").map { r in
+                try ctx.db.query("SELECT username, display_name FROM users ORDER BY username")
+                    .sortedByPinyin { $0.string("display_name") ?? "" }.map { r in
                     let name = r.string("username") ?? ""
                     return Choice(name, "\(r.string("display_name") ?? name)（\(name)）")
                 } + [Choice("cli", AuditCatalogue.actorTitle("cli"))]

@@ -88,8 +88,8 @@ enum DepartmentPages {
         let code = d.string("code") ?? ""
         let members = try ctx.db.query("""
             SELECT u.id, u.display_name, u.username FROM department_members m JOIN users u ON u.id = m.user_id
-            WHERE m.department_id = \(id) AND u.active = 1 ORDER BY u.display_name, u.id
-            """).map { r in
+            WHERE m.department_id = \(id) AND u.active = 1 ORDER BY u.id
+            """).sortedByPinyin { $0.string("display_name") ?? "" }.map { r in
             DepartmentFormPage.Member(id: r.int("id") ?? 0, name: r.string("display_name") ?? "", username: r.string("username") ?? "")
         }
         let schema = form(isNew: false, people: try UserPages.people(ctx))

@@ -51,7 +51,8 @@ enum UserPages {
 
     /// Active users as choices (value = id), without `except`.
     static func people(_ ctx: Context, except: Int64? = nil) throws -> [Choice] {
-        try ctx.db.query("SELECT id, display_name, username FROM users WHERE active = 1 ORDER BY display_name, id").compactMap { r in
+        try ctx.db.query("SELECT id, display_name, username FROM users WHERE active = 1 ORDER BY id")
+            .sortedByPinyin { $0.string("display_name") ?? "" }.compactMap { r in
             guard let id = r.int("id"), id != except else { return nil }
             return Choice(String(id), "\(r.string("display_name") ?? "")（\(r.string("username") ?? "")）")
         }

@@ -204,7 +204,8 @@ public struct ListPage: Sendable {
     public var csvName: String
     /// A line of explanation under the heading (the rule the list serves, how to add to it).
     public var intro: String?
-    /// A confirmation for the user, e.g. after a save redirected here (`?saved=1` → "已保存。").
+    /// A line of state for the user (e.g. how many items wait). Confirmations of an action are
+    /// flash messages kept in the session (`Response.redirect(to:flash:)`), never URL parameters.
     /// Text chosen by code, never taken from the URL.
     public var notice: (@Sendable (Request, Context) -> String?)?
     /// A class for a row (`"urgent"`, `"overdue"`), or nil.
