@@ -137,6 +137,28 @@ import Testing
         }
     }
 
+    /// Found by the form fuzzer: a standalone partial indented on its own line indents every line
+    /// it prints — a textarea's value too — so a 422 gave back 「\t\r\n」 as 「\t\r\n    」.
+    @Test func anIndentedStandalonePartialPrintingATextareaStopsTheStart() throws {
+        struct P: PageModel {
+            static let template = "p"
+            var note: String
+        }
+        let field = "<textarea name=\"note\">{{note}}</textarea>"
+        do {
+            _ = try Self.renderer(shared: ["note": field], module: ["p": "<form>\n    {{>note}}\n</form>"], pages: [P.self])
+            Issue.record("an indented standalone partial with a textarea must not load")
+        } catch {
+            #expect("\(error)".contains("p.mustache:2: {{>note}} stands indented on its own line and prints a <textarea>"), "\(error)")
+        }
+        // At the start of its line (or beside other content) it is fine, and the value comes back as typed.
+        for text in ["<form>\n{{>note}}\n</form>", "<form>\n    <p>{{>note}}</p>\n</form>"] {
+            let r = try Self.renderer(shared: ["note": field], module: ["p": text], pages: [P.self])
+            let html = String(decoding: try r.render(P(note: "\t\r\n"), module: "m", envelope: Self.envelope), as: UTF8.self)
+            #expect(html.contains("<textarea name=\"note\">\t\r\n</textarea>"), "\(html)")
+        }
+    }
+
     @Test func anUndeclaredPageIsBoundOnFirstUseAndRecordedAsAProgrammingError() throws {
         struct Forgotten: PageModel {
             static let template = "forgotten"

@@ -380,11 +380,41 @@ struct TemplateBinder {
                     merged = inherited.map { $0.merging(mine) { outer, _ in outer } } ?? mine
                 }
                 let inner = indent + (indentation ?? [])
+                // Reported where the indentation starts (the partials inside only inherit it).
+                if indent.isEmpty, !(indentation ?? []).isEmpty, Self.printsTextarea(nodes, templates: templates, depth: 0) {
+                    // Mustache indents every line a standalone partial prints — a textarea's value
+                    // too, so a 422 would give back what the user typed with spaces added.
+                    problems.append("\(place(template, line)): {{>\(name)}} stands indented on its own line and prints a "
+                                    + "<textarea>: its value would come back indented; put the partial at the start of the line "
+                                    + "or beside other content")
+                }
                 let b = bind(nodes, in: name, frames: frames, inherited: merged, depth: depth + 1, indent: inner, usesIdem: &usesIdem)
                 if inner.isEmpty { out += b } else { out.append(.scope(indentation: indentation, body: b)) }
             }
         }
         return indent.isEmpty ? Self.mergeText(out) : out
+    }
+
+    /// Whether the nodes (their partials included) print a `<textarea`.
+    private static func printsTextarea(_ nodes: [CompiledTemplates.Node], templates: [String: [CompiledTemplates.Node]],
+                                       depth: Int) -> Bool {
+        guard depth < 32 else { return false }
+        let tag = Array("<textarea".utf8)
+        for node in nodes {
+            switch node {
+            case .text(let bytes):
+                if bytes.count >= tag.count, bytes.indices.dropLast(tag.count - 1).contains(where: { bytes[$0..<$0 + tag.count].elementsEqual(tag) }) {
+                    return true
+                }
+            case .variable: continue
+            case .section(_, _, let body, _), .block(_, let body, _, _, _):
+                if printsTextarea(body, templates: templates, depth: depth + 1) { return true }
+            case .partial(let name, _, let overrides, _):
+                if let nodes = templates[name], printsTextarea(nodes, templates: templates, depth: depth + 1) { return true }
+                for body in (overrides ?? [:]).values where printsTextarea(body, templates: templates, depth: depth + 1) { return true }
+            }
+        }
+        return false
     }
 
     /// Neighbouring text nodes as one (only where no indentation applies).
