@@ -645,11 +645,15 @@ class World:
         self.page(loc(r) if r.status == 303 else
                   re.search(r'href="(/crm/survey-reports/\d+)"', rep.get("/crm/survey-reports?kind=market").text).group(1))
 
-    def new_order(self, code, lines=(("阀门", "10", "100"), ("法兰", "5", "20"))):
+    def new_order(self, code, lines=(("阀门", "10", "100"), ("法兰", "5", "20")), fuzz_page=True):
+        """A new order's page. `fuzz_page=False`: the order page itself is not offered to the
+        fuzzer (its cancel / approval buttons would take the order out of the state another
+        form on it needs — seed 317053105 cancelled the order meant for 本公司提出合同变更)."""
         fields = {"customer_code": code, "channel": "fax", "planned_delivery": str(self.s.today + datetime.timedelta(days=60))}
         for i, (p, q, price) in enumerate(lines):
             fields.update({f"lines.{i}.product": p, f"lines.{i}.qty": q, f"lines.{i}.price": price})
-        return self.page(loc(self.sales_rep.submit("/order/orders/new", fields)))
+        url = loc(self.sales_rep.submit("/order/orders/new", fields))
+        return self.page(url) if fuzz_page else url
 
     def contract(self, code, no=None, reviews=("technical", "quality", "production"), approve=True):
         """The rep records the customer's contract; 技术部、品质部、生产部 review it and the GM approves
@@ -681,9 +685,13 @@ class World:
         # handler's default month). The plan and new-product forms are parameterless pages.
         self.page(f"/order/statements/{rid(cust)}")
         self.page(f"/order/statements/{rid(cust)}/confirm")
-        accepted = self.new_order(code)                 # paths, change
-        company = self.new_order(code)                  # a change the company initiates (003 §3.11)
+        # A change the company initiates (003 §3.11), on an order of its own, offered before the other
+        # orders so the fuzzer takes this one (the others' pages link to the same form; seed
+        # 317053105 took an order another form had already moved on).
+        company = self.new_order(code, fuzz_page=False)
         self.page(company + "/changes/company")
+        self.new_order(code)                            # the customer's change (order_change) on its own order
+        accepted = self.new_order(code)                 # paths, change
         rep.submit(accepted + "/paths", {"lines.0.on_hand": "0", "lines.0.new_variant": "1"})   # → a trial for 技术部
         released = self.new_order(code)                 # schedule
         mgr.act(released, "release")
