@@ -77,6 +77,8 @@ enum OrderIntake {
             var hasError: Bool
             var columns: [FieldView.Column]
             var rows: [LineRow]
+            /// Some cell has an error: the form's top lists them, each linking to its cell.
+            var hasCellErrors: Bool
         }
 
         /// Every field but the lines.
@@ -96,7 +98,8 @@ enum OrderIntake {
                                   let product = c.name.hasSuffix(".product"), spec = c.name.hasSuffix(".spec")
                                   return LineCell(cell: c, isProduct: product, isSpec: spec, plain: !product && !spec)
                               })
-                          })
+                          },
+                          hasCellErrors: (l?.rows ?? []).contains { $0.cells.contains(where: \.hasError) })
             self.products = products.map {
                 Product(name: $0.name, label: [$0.spec, $0.unit, "¥" + Money.format($0.listPriceFen)].filter { !$0.isEmpty }.joined(separator: " "))
             }

@@ -111,9 +111,11 @@ def test_a_sales_rep_registers_an_order_from_the_customer_page(b):
     b.fill("remarks", "十二月补货，分两批送安亭总装厂")
     b.submit()
     assert b.path().startswith("/order/orders/new"), "the form again, not a new order"
-    summary = b.find(".error-summary")
+    summary = b.find("#error-summary")
     assert "请更正以下 1 处错误" in summary.text, summary.text
-    # (The summary has no link to the cell: the order lines are drawn outside form/fields — reported.)
+    # The order lines are drawn below the head fields: the top of the form links to the cell.
+    link = b.find("#line-errors a[href='#f-lines-0-qty']")
+    assert "第 1 行" in link.text, link.text
     cell = field_of(b, "#f-lines-0-qty")
     assert "has-error" in cell.get_attribute("class") and cell.find_element(By.CSS_SELECTOR, ".error").text, cell.text
     assert value(b, "#f-customer_code") == code
