@@ -35,18 +35,13 @@ enum ServiceUtil {
 /// The numbers people cite for the module's documents: 投诉编号 `TS000012`, 退货单 `TH000003`,
 /// 礼品预算申请 `LP000007`, 巡访 `XF000004`, 巡访日报 `RB000002`, 巡访紧急报告 `JJ000001` — derived from the record's id (stable, never reused).
 enum DocNo {
-    static func complaint(_ id: Int64) -> String { "TS" + padded(id) }
-    static func returnOrder(_ id: Int64) -> String { "TH" + padded(id) }
-    static func gift(_ id: Int64) -> String { "LP" + padded(id) }
+    static func complaint(_ id: Int64) -> String { DocumentNumber.make("TS", id) }
+    static func returnOrder(_ id: Int64) -> String { DocumentNumber.make("TH", id) }
+    static func gift(_ id: Int64) -> String { DocumentNumber.make("LP", id) }
     /// 巡访 (a patrol visit), 巡访日报, 巡访紧急报告 — never a bare 「#12」 (issue #16 point 10).
-    static func patrolVisit(_ id: Int64) -> String { "XF" + padded(id) }
-    static func patrolReport(_ id: Int64) -> String { "RB" + padded(id) }
-    static func patrolUrgent(_ id: Int64) -> String { "JJ" + padded(id) }
-
-    static func padded(_ id: Int64) -> String {
-        let digits = String(id)
-        return String(repeating: "0", count: max(0, 6 - digits.count)) + digits
-    }
+    static func patrolVisit(_ id: Int64) -> String { DocumentNumber.make("XF", id) }
+    static func patrolReport(_ id: Int64) -> String { DocumentNumber.make("RB", id) }
+    static func patrolUrgent(_ id: Int64) -> String { DocumentNumber.make("JJ", id) }
 }
 
 /// The departments a quality complaint is routed to (001 篇二 §5.1): records of the platform's

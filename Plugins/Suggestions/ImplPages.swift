@@ -213,10 +213,7 @@ enum ImplPages {
     // MARK: Actions
 
     /// The order's number as people cite it: 实施命令单 `SS000012`.
-    static func number(_ id: Int64) -> String {
-        let digits = String(id)
-        return "SS" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits
-    }
+    static func number(_ id: Int64) -> String { DocumentNumber.make("SS", id) }
 
     /// The department manager's page of an order (`ideas.implement`); the committee's is `/ideas/orders/<id>`.
     static func managerPath(_ id: Int64) -> String { "/ideas/orders/\(id)/plan" }
