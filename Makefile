@@ -43,13 +43,14 @@ unit: build
 
 # The same suites on PostgreSQL (issue #17): every TestApp takes a fresh database of a real
 # PostgreSQL server this test process starts as the postgres user (private port and socket).
-# About 3 minutes on 2 cores; runs in `make test`.
+# The suites that never touch a database (FastCGITests, SalesKitTests) run once, in `unit`.
+# About 2½ minutes on 2 cores; runs in `make test`.
 unit-pg: build
 	$(SWIFT) build --build-tests
-	SALES_TEST_BACKEND=postgresql $(SWIFT) test --skip-build
+	SALES_TEST_BACKEND=postgresql $(SWIFT) test --skip-build --skip FastCGITests --skip SalesKitTests
 
 e2e: build
-	SALESD=$(CURDIR)/.build/debug/salesd python3 -m pytest -q -m "not soak and not formfuzz" Tests/e2e
+	SALESD=$(CURDIR)/.build/debug/salesd python3 -m pytest -q --durations=12 -m "not soak and not formfuzz" Tests/e2e
 
 # The shared layout in a real browser (Tests/browser): Debian's chromium + chromium-driver driven
 # by Selenium through nginx + salesd; layout checks at 1366 and 390 px; screenshots in build/screenshots/.
@@ -77,7 +78,7 @@ fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) Tests/Fuzz/run.sh
 
 fuzz-ci:
-	FUZZ_SECONDS=20 Tests/Fuzz/run.sh
+	FUZZ_SECONDS=12 Tests/Fuzz/run.sh
 
 # Every declared form (`salesd forms`) through nginx as several roles with seeded generated values
 # (Tests/e2e/test_form_fuzz.py): no 5xx, no worker restart, 422 with every value kept or 303 stored

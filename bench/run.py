@@ -3,7 +3,7 @@
 own real nginx on loopback, loaded by wrk, endpoints interleaved; writes bench/RESULTS.md.
 
     bench/run.py                 # full run (< 10 min; generated DBs cached in .build-bench/)
-    bench/run.py --smoke         # ≈ 30 s, tiny data, 1 run × 2 s each; asserts only: every
+    bench/run.py --smoke         # ≈ 30 s, tiny data, 1 run × 1 s each; asserts only: every
                                  # endpoint answered and 0 errors; results to a temp file
 Flags: --duration S --repeats N --threads T --keepalive K --nginx-workers W --connections 32,64
        --customers N --order-lines N --big-customers N --no-build --results FILE --keep
@@ -515,7 +515,7 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (logs, DBs, configs)")
     a = ap.parse_args()
     smoke = a.smoke
-    a.duration = a.duration or (2 if smoke else 7)
+    a.duration = a.duration or (1 if smoke else 7)
     a.repeats = a.repeats or (1 if smoke else 3)
     a.customers = a.customers or (500 if smoke else 10000)
     a.order_lines = a.order_lines if a.order_lines is not None else (20000 if smoke else 1000000)
