@@ -23,4 +23,15 @@ import Testing
         let again = panel.with(error: "「驳回」须填写审批意见。", opinion: "草稿")
         #expect(again.hasError && again.opinion == "草稿")
     }
+
+    /// Issue 16 (found in the browser on the demo company): a rep who can only cancel his own
+    /// order is not asked for an 审批意见 but for the reason of his cancellation.
+    @Test func aPanelOfOnlyRefusalsAsksForTheReason() {
+        let cancel = ApprovalPanel.Decision("cancel", "取消订单", needsReason: true, style: "danger")
+        let onlyCancel = ApprovalPanel(url: "/o/1/act", decisions: [cancel])
+        #expect(onlyCancel?.opinionLabel == "取消订单原因")
+        #expect(ApprovalPanel.read(post([("action", "cancel"), ("reason", "")]), offered: [cancel]) == .refused("请填写取消订单原因。"))
+        #expect(ApprovalPanel(url: "/o/1/act", decisions: [.approve(), .reject()])?.opinionLabel == "审批意见")
+        #expect(ApprovalPanel(url: "/o/1/act", decisions: [ApprovalPanel.Decision("verify", "核实")])?.opinionLabel == "审批意见")
+    }
 }

@@ -35,6 +35,9 @@ public struct ApprovalPanel: TemplateModel, Equatable {
     public var heading: String
     public var url: String
     public var decisions: [Decision]
+    /// The box's label: 审批意见, or the reason when every decision offered is a refusal or a
+    /// cancellation (a rep who can only cancel his own order writes 取消订单原因, not an 审批意见).
+    public var opinionLabel: String
     /// Which decisions need the opinion, e.g. 「驳回、退回须填写」.
     public var opinionHint: String?
     /// The opinion typed before a refused submit (kept, never lost).
@@ -48,6 +51,7 @@ public struct ApprovalPanel: TemplateModel, Equatable {
         self.heading = heading
         self.url = url
         self.decisions = decisions
+        opinionLabel = Self.label(for: decisions)
         let needing = decisions.filter(\.needsReason).map { "「\($0.title)」" }
         opinionHint = needing.isEmpty ? nil : needing.joined(separator: "、") + "须填写"
         self.opinion = opinion
@@ -69,9 +73,18 @@ public struct ApprovalPanel: TemplateModel, Equatable {
         guard let d = decisions.first(where: { $0.action == action }) else {
             return .refused("此操作当前不可办理（记录可能已被他人处理），请刷新后重试。")
         }
-        if d.needsReason && opinion.isEmpty { return .refused("「\(d.title)」须填写审批意见。") }
-        if opinion.count > 2000 { return .refused("审批意见不能超过 2000 字。") }
+        let label = Self.label(for: decisions)
+        if d.needsReason && opinion.isEmpty {
+            return .refused(label == "审批意见" ? "「\(d.title)」须填写审批意见。" : "请填写\(label)。")
+        }
+        if opinion.count > 2000 { return .refused("\(label)不能超过 2000 字。") }
         return .decided(d, opinion: opinion)
+    }
+
+    /// 审批意见, unless every decision is a refusal or cancellation: then the reason for it.
+    static func label(for decisions: [Decision]) -> String {
+        guard !decisions.isEmpty, decisions.allSatisfy({ $0.style == "danger" }) else { return "审批意见" }
+        return decisions.count == 1 ? decisions[0].title + "原因" : "原因"
     }
 
     /// The same panel showing `error` beside the opinion, with what was typed kept.
