@@ -154,7 +154,16 @@ class TmpfsStack(Stack):
                        check=True, capture_output=True, text=True)
 
     def remount(self, mode):
-        subprocess.run(["mount", "-o", f"remount,{mode}", self.data], check=True, capture_output=True, text=True)
+        # A SIGKILLed worker's open files are closed by the kernel a moment after its master is
+        # reaped: until then a remount read-only is refused as busy (seen once in a clean-clone run).
+        deadline = time.time() + 10
+        while True:
+            r = subprocess.run(["mount", "-o", f"remount,{mode}", self.data], capture_output=True, text=True)
+            if r.returncode == 0:
+                return
+            if time.time() > deadline or "busy" not in r.stderr:
+                raise AssertionError(f"remount {mode} failed: {r.stderr}")
+            time.sleep(0.1)
 
     def unmount(self):
         subprocess.run(["umount", "-l", self.data], capture_output=True)
