@@ -27,3 +27,18 @@ def stack():
 def pytest_configure(config):
     config.addinivalue_line("markers", "soak: long mixed-load run (`make soak`, `make soak-ci`); `make e2e` leaves it out")
     config.addinivalue_line("markers", "formfuzz: every declared form fuzzed (`make fuzz-forms`, `make fuzz-forms-ci`); `make e2e` leaves it out")
+
+
+# `make e2e` runs the files on two workers (pytest-xdist): the slowest modules go first, so the
+# longest one (the README walkthrough builds a copy of the repository) does not start last and
+# leave the other worker idle. Whole modules move, so their module-scoped stacks start once.
+SLOW_FIRST = ["test_walkthrough", "test_hostile_input_records", "test_crash_safety", "test_worker_pool",
+              "test_durability_order", "test_access_matrix", "test_multinode", "test_hostile_input", "test_faults"]
+
+
+def pytest_collection_modifyitems(session, config, items):
+    def rank(item):
+        name = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
+    order = {id(item): i for i, item in enumerate(items)}
+    items.sort(key=lambda item: (rank(item), order[id(item)]))

@@ -31,6 +31,7 @@ unstored submits, one example per form and kind, and fail at the end; a 5xx stil
 FORM_FUZZ_DEBUG=1 (what each form refused, records that were used up, the salesd log kept in
 $TMPDIR/form-fuzz-salesd.log)."""
 import atexit
+import concurrent.futures
 import datetime
 import html
 import itertools
@@ -442,56 +443,71 @@ def discover(cat, actors, world_pages, skip, per_pattern=3):
     every record page linked from them, and up to `per_pattern` records per route linked from
     elsewhere (so a new module's records are found without a world step). Returns {declared
     form: [Instance]} (world pages first) and the undeclared POST forms seen ({route: roles}).
-    `skip(path)`: pages and actions left alone."""
+    `skip(path)`: pages and actions left alone. The roles crawl at the same time (three at once:
+    GETs only, each as its own person); the results are merged in role order, so a seed gives
+    the same forms as before."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=3) as pool:
+        crawls = [pool.submit(crawl, cat, role, actor, world_pages, skip, per_pattern) for role, actor in actors.items()]
+        results = [c.result() for c in crawls]
     found, undeclared = {}, {}
-    for role, actor in actors.items():
-        queue = list(dict.fromkeys(cat.pages + world_pages))
-        queued = set(queue)
-        per = {}
-        while queue:
-            path = queue.pop(0)
-            r = actor.get(path)
-            assert r.status < 500, (role, path, r.status, r.text[:500])
-            if r.status != 200 or "text/html" not in (r.header("Content-Type") or ""):
+    for f, u in results:
+        for key, instances in f.items():
+            found.setdefault(key, []).extend(instances)
+        for route, roles in u.items():
+            undeclared.setdefault(route, set()).update(roles)
+    return found, undeclared
+
+
+def crawl(cat, role, actor, world_pages, skip, per_pattern):
+    """One role's part of `discover`."""
+    found, undeclared = {}, {}
+    queue = list(dict.fromkeys(cat.pages + world_pages))
+    queued = set(queue)
+    per = {}
+    while queue:
+        path = queue.pop(0)
+        r = actor.get(path)
+        assert r.status < 500, (role, path, r.status, r.text[:500])
+        if r.status != 200 or "text/html" not in (r.header("Content-Type") or ""):
+            continue
+        p = page_forms(r.text)
+        for f in p.forms:
+            act = urllib.parse.urljoin(path, f["action"] or path)
+            apath = urllib.parse.urlsplit(act).path
+            if apath in ("/logout", "/login") or skip(apath):
                 continue
-            p = page_forms(r.text)
-            for f in p.forms:
-                act = urllib.parse.urljoin(path, f["action"] or path)
-                apath = urllib.parse.urlsplit(act).path
-                if apath in ("/logout", "/login") or skip(apath):
+            module = cat.post_module(apath)
+            kinds = {}
+            for k, a in f["fields"]:
+                if field_name(k, a) and field_name(k, a) not in ("_csrf", "_idem"):
+                    kinds.setdefault(norm(field_name(k, a)), set()).add(kind_of(k, a))
+            for name, _ in f.get("buttons", []):
+                if name == "action":          # an approval panel: state-machine buttons, as a hidden action
+                    kinds.setdefault("action", set()).add("hidden")
+            names = set(kinds)
+            key = cat.match(module, kinds) if module else None
+            if key is None:
+                route = next((pat for rx, pat, _ in cat.post_patterns if rx.match(apath)), apath)
+                undeclared.setdefault(route, set()).add(role)
+                continue
+            found.setdefault(key, []).append(Instance(key, role, path, act, names))
+        for href in p.links:
+            link = module_link(href, cat.modules)
+            if not link or link in queued or "format=csv" in link:
+                continue
+            lpath = urllib.parse.urlsplit(link).path
+            if skip(lpath):
+                continue
+            route = cat.get_route(lpath)
+            if route is None:
+                continue
+            near = any(lpath.startswith(w + "/") or lpath == w for w in world_pages)
+            if not near:
+                if per.get(route, 0) >= per_pattern:
                     continue
-                module = cat.post_module(apath)
-                kinds = {}
-                for k, a in f["fields"]:
-                    if field_name(k, a) and field_name(k, a) not in ("_csrf", "_idem"):
-                        kinds.setdefault(norm(field_name(k, a)), set()).add(kind_of(k, a))
-                for name, _ in f.get("buttons", []):
-                    if name == "action":          # an approval panel: state-machine buttons, as a hidden action
-                        kinds.setdefault("action", set()).add("hidden")
-                names = set(kinds)
-                key = cat.match(module, kinds) if module else None
-                if key is None:
-                    route = next((pat for rx, pat, _ in cat.post_patterns if rx.match(apath)), apath)
-                    undeclared.setdefault(route, set()).add(role)
-                    continue
-                found.setdefault(key, []).append(Instance(key, role, path, act, names))
-            for href in p.links:
-                link = module_link(href, cat.modules)
-                if not link or link in queued or "format=csv" in link:
-                    continue
-                lpath = urllib.parse.urlsplit(link).path
-                if skip(lpath):
-                    continue
-                route = cat.get_route(lpath)
-                if route is None:
-                    continue
-                near = any(lpath.startswith(w + "/") or lpath == w for w in world_pages)
-                if not near:
-                    if per.get(route, 0) >= per_pattern:
-                        continue
-                    per[route] = per.get(route, 0) + 1
-                queued.add(link)
-                queue.append(link)
+                per[route] = per.get(route, 0) + 1
+            queued.add(link)
+            queue.append(link)
     return found, undeclared
 
 

@@ -5,7 +5,8 @@ the hostile-input and form-fuzz runs all contribute); this test adds a short flo
 (logins that fail and succeed, submits, logout) and then asks SQLite for the query plan of each
 statement: a `SCAN` of a table that grows with use fails, naming the statement.
 
-It runs last in `make e2e` (files run in name order) so it sees the whole session's statements."""
+`make e2e` runs it on its own after the other files (which run on two workers, writing to one
+trace file), so it sees the whole run's statements."""
 import os
 import re
 import sqlite3
