@@ -29,7 +29,10 @@ def wrapper(base, name, binary, out):
     path = os.path.join(base, name)
     with open(path, "w") as f:
         # salesd's master spawns its worker (a fresh exec): follow it, one output file per process.
-        f.write(f"#!/bin/sh\nexec valgrind -q --tool=callgrind --trace-children=yes --callgrind-out-file={out}.%p {binary} \"$@\"\n")
+        # PROFILE_VALGRIND_ARGS: more callgrind options, e.g. `--collect-atstart=no
+        # --toggle-collect='*WorkerC6handle*'` to annotate the request path without start-up.
+        extra = os.environ.get("PROFILE_VALGRIND_ARGS", "") if "salesd" in name else ""
+        f.write(f"#!/bin/sh\nexec valgrind -q --tool=callgrind --trace-children=yes {extra} --callgrind-out-file={out}.%p {binary} \"$@\"\n")
     os.chmod(path, 0o755)
     return path
 
@@ -39,7 +42,8 @@ def total(out):
     n = 0
     for f in glob.glob(out + ".*"):
         text = subprocess.run(["callgrind_annotate", f], capture_output=True, text=True).stdout
-        n += int(re.search(r"([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", text).group(1).replace(",", ""))
+        m = re.search(r"([\d,]+) \(100\.0%\)\s+PROGRAM TOTALS", text)
+        n += int(m.group(1).replace(",", "")) if m else 0     # nothing collected (--toggle-collect)
     return n
 
 

@@ -206,6 +206,7 @@ extension TemplateValue {
             }
             return d
         case (.object, _): return nil
+        case (.element, _), (.elements, _): return materialized.dictionaryTree(shape)
         }
     }
 }

@@ -211,6 +211,12 @@ import Testing
 
 /// Hand-built values must equal what `Encodable` gives (field positions included).
 @Suite struct HandBuiltValueTests {
+    static func labelled(_ cell: ListCell, _ label: String) -> ListCell {
+        var c = cell
+        c.label = label
+        return c
+    }
+
     static func codable<T: TemplateModel>(_ v: T) throws -> TemplateValue {
         try TemplateEncoder().encode(v, as: try TemplateShapes().shape(of: T.self))
     }
@@ -225,8 +231,16 @@ import Testing
                       .init(name: "from", label: "登记", value: "2026-01-01", isSearch: false, isSelect: false, isCheckbox: false,
                             checked: true, isDateRange: true, toValue: "", allTitle: "", options: [])],
             hasFilters: true, list: list,
-            rows: [.init(cls: nil, cells: [ListCell("K1"), ListCell("上海", href: "/crm/customers/1", cls: "num")]),
-                   .init(cls: "urgent", cells: [ListCell("K2"), ListCell("杭州")])], colspan: 2, empty: "无")
+            rows: ListRows([.init(cls: nil, cells: [Self.labelled(ListCell("K1"), "代码"), ListCell("上海", href: "/crm/customers/1", cls: "num")]),
+                            .init(cls: "urgent", cells: [ListCell("K2"), Self.labelled(ListCell("杭州", cls: "code"), "名称")]),
+                            .init(cls: nil, cells: [])]),
+            colspan: 2, empty: "无")
+        // The rows are a table (no value per cell); built out, they are what `Encodable` gives.
+        guard case .object(let fields) = page.templateValue, fields.count > 8, case .elements = fields[8] else {
+            Issue.record("the rows are not rendered from a table")
+            return
+        }
+        #expect(page.templateValue.materialized == (try Self.codable(page)))
         #expect(page.templateValue == (try Self.codable(page)))
         #expect(list.templateValue == (try Self.codable(list)))
     }

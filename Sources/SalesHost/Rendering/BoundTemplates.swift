@@ -96,85 +96,115 @@ final class BoundTemplate: Sendable {
 
     func render(_ frames: [TemplateValue], into out: inout [UInt8]) {
         var state = State(stack: frames, indentation: [])
-        state.stack.reserveCapacity(8)
-        run(0, ops.count, &state, into: &out)
+        state.stack.reserveCapacity(16)
+        // The program's arrays are read through buffers for the whole render: a page runs
+        // thousands of operations, and each array access would otherwise retain the array and
+        // check the index (the offsets are the compiler's, made in `init` from these arrays).
+        ops.withUnsafeBufferPointer { ops in
+            bytes.withUnsafeBufferPointer { bytes in
+                paths.withUnsafeBufferPointer { paths in
+                    let program = Program(ops: ops, bytes: bytes, paths: paths, indents: indents)
+                    program.run(0, ops.count, &state, into: &out)
+                }
+            }
+        }
     }
 
-    /// Runs the operations in `from..<to` (one level: a section's body is run by its section).
-    /// As swift-mustache: with an indentation (inside a standalone partial), each operation's
-    /// non-empty output that starts a line of this level's output is indented.
-    private func run(_ from: Int, _ to: Int, _ state: inout State, into out: inout [UInt8]) {
-        let indented = !state.indentation.isEmpty
-        let start = out.count
-        var pc = from
-        while pc < to {
-            let atLineStart = indented && out.count > start && out[out.count - 1] == UInt8(ascii: "\n")
-            let before = out.count
-            switch ops[pc] {
-            case .text(let s, let n):
-                out.append(contentsOf: bytes[Int(s)..<Int(s) + Int(n)])
-                pc += 1
-            case .value(let up, let ps, let pn, let escaped):
-                switch lookup(up, ps, pn, state.stack) {
-                case .text(let s): escaped ? CompiledTemplates.escape(s, into: &out) : out.append(contentsOf: s.utf8)
-                case .int(let i): out.append(contentsOf: String(i).utf8)
-                case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-                case .null, .list, .object: break
-                }
-                pc += 1
-            case .section(let up, let ps, let pn, let kind, let end):
-                let body = pc + 1, stop = Int(end)
-                let value = lookup(up, ps, pn, state.stack)
-                switch kind {
-                case .inverted:
-                    if !Self.truthy(value) { run(body, stop, &state, into: &out) }
-                case .condition:
-                    if Self.truthy(value) { run(body, stop, &state, into: &out) }
-                case .each:
-                    if case .list(let items) = value {
-                        for item in items {
-                            state.stack.append(item)
+    /// The operations, text and field paths of one template, for one render.
+    private struct Program {
+        let ops: UnsafeBufferPointer<Op>
+        let bytes: UnsafeBufferPointer<UInt8>
+        let paths: UnsafeBufferPointer<Int>
+        let indents: [[UInt8]]
+
+        /// Runs the operations in `from..<to` (one level: a section's body is run by its section).
+        /// As swift-mustache: with an indentation (inside a standalone partial), each operation's
+        /// non-empty output that starts a line of this level's output is indented.
+        func run(_ from: Int, _ to: Int, _ state: inout State, into out: inout [UInt8]) {
+            let indented = !state.indentation.isEmpty
+            let start = out.count
+            var pc = from
+            while pc < to {
+                let atLineStart = indented && out.count > start && out[out.count - 1] == UInt8(ascii: "\n")
+                let before = out.count
+                switch ops[pc] {
+                case .text(let s, let n):
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[Int(s)..<Int(s) + Int(n)]))
+                    pc += 1
+                case .value(let up, let ps, let pn, let escaped):
+                    switch lookup(up, ps, pn, state.stack) {
+                    case .text(let s): escaped ? CompiledTemplates.escape(s, into: &out) : out.append(contentsOf: s.utf8)
+                    case .int(let i): out.append(contentsOf: String(i).utf8)
+                    case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+                    case .null, .list, .object, .element, .elements: break
+                    }
+                    pc += 1
+                case .section(let up, let ps, let pn, let kind, let end):
+                    let body = pc + 1, stop = Int(end)
+                    let value = lookup(up, ps, pn, state.stack)
+                    switch kind {
+                    case .inverted:
+                        if !BoundTemplate.truthy(value) { run(body, stop, &state, into: &out) }
+                    case .condition:
+                        if BoundTemplate.truthy(value) { run(body, stop, &state, into: &out) }
+                    case .each:
+                        if case .list(let items) = value {
+                            for item in items {
+                                state.stack.append(item)
+                                run(body, stop, &state, into: &out)
+                                state.stack.removeLast()
+                            }
+                        } else if case .elements(let table, let first, let count) = value {
+                            for i in first..<first + max(count, 0) {
+                                state.stack.append(.element(table, i))
+                                run(body, stop, &state, into: &out)
+                                state.stack.removeLast()
+                            }
+                        }
+                    case .push:
+                        if BoundTemplate.truthy(value) {
+                            state.stack.append(value)
                             run(body, stop, &state, into: &out)
                             state.stack.removeLast()
                         }
                     }
-                case .push:
-                    if Self.truthy(value) {
-                        state.stack.append(value)
-                        run(body, stop, &state, into: &out)
-                        state.stack.removeLast()
+                    pc = stop
+                case .scope(let indent, let end):
+                    if indent >= 0 {
+                        let saved = state.indentation
+                        state.indentation += indents[Int(indent)]
+                        run(pc + 1, Int(end), &state, into: &out)
+                        state.indentation = saved
+                    } else {
+                        run(pc + 1, Int(end), &state, into: &out)
                     }
+                    pc = Int(end)
                 }
-                pc = stop
-            case .scope(let indent, let end):
-                if indent >= 0 {
-                    let saved = state.indentation
-                    state.indentation += indents[Int(indent)]
-                    run(pc + 1, Int(end), &state, into: &out)
-                    state.indentation = saved
-                } else {
-                    run(pc + 1, Int(end), &state, into: &out)
-                }
-                pc = Int(end)
+                if atLineStart, out.count > before { out.insert(contentsOf: state.indentation, at: before) }
             }
-            if atLineStart, out.count > before { out.insert(contentsOf: state.indentation, at: before) }
         }
-    }
 
-    private func lookup(_ up: Int32, _ pathStart: Int32, _ pathCount: Int32, _ stack: [TemplateValue]) -> TemplateValue {
-        let i = stack.count - 1 - Int(up)
-        guard i >= 0, i < stack.count else { return .null }
-        var value = stack[i]
-        var k = Int(pathStart)
-        let end = k + Int(pathCount)
-        while k < end {
-            guard case .object(let fields) = value else { return .null }
-            let p = paths[k]
-            guard p < fields.count else { return .null }
-            value = fields[p]
-            k += 1
+        private func lookup(_ up: Int32, _ pathStart: Int32, _ pathCount: Int32, _ stack: [TemplateValue]) -> TemplateValue {
+            let i = stack.count - 1 - Int(up)
+            guard i >= 0, i < stack.count else { return .null }
+            var value = stack[i]
+            var k = Int(pathStart)
+            let end = k + Int(pathCount)
+            while k < end {
+                let p = paths[k]
+                switch value {
+                case .object(let fields):
+                    guard p < fields.count else { return .null }
+                    value = fields[p]
+                case .element(let table, let index):
+                    value = table.field(p, of: index)
+                default:
+                    return .null
+                }
+                k += 1
+            }
+            return value
         }
-        return value
     }
 
     /// False for: nothing, `false`, an empty list. Everything else (an empty string too) is
@@ -184,7 +214,8 @@ final class BoundTemplate: Sendable {
         case .null: false
         case .bool(let b): b
         case .list(let items): !items.isEmpty
-        case .text, .int, .object: true
+        case .elements(_, _, let count): count > 0
+        case .text, .int, .object, .element: true
         }
     }
 }

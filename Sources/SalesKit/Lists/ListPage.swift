@@ -279,26 +279,167 @@ public struct ListPage: Sendable {
             }
             filterViews.append(v)
         }
+        var table = ListRows.Builder(rows: shown.count, cellsPerRow: onPage.count)
+        // Per column once, not per cell (a page has hundreds).
+        let cells = onPage.map(\.cell)
+        let classes = onPage.map(\.style.cls)
+        let captions: [String?] = onPage.map(\.spec.title)     // the card's caption on a phone
+        for r in shown {
+            table.startRow(cls: rowClass?(r, ctx))
+            for k in cells.indices {
+                let cell = cells[k](r, ctx)
+                table.addCell(text: cell.text, href: cell.href, cls: Self.cellClass(column: classes[k], cell: cell.cls),
+                              label: captions[k])
+            }
+        }
         var page = ListPageView(
             heading: title, path: path, intro: intro, notice: notice?(req, ctx),
             actions: actions.filter { $0.shown(ctx) }.map { .init(title: $0.title, href: $0.href) },
             filters: filterViews, hasFilters: !filterViews.isEmpty,
             list: q.view(rows: rows, basePath: path),
-            rows: shown.map { r in
-                ListPageView.RowView(cls: rowClass?(r, ctx), cells: onPage.map { c in
-                    var cell = c.cell(r, ctx)
-                    cell.label = c.spec.title              // the card's caption on a phone
-                    if let k = c.style.cls, !(cell.cls ?? "").split(separator: " ").contains(Substring(k)) {
-                        cell.cls = cell.cls.map { k + " " + $0 } ?? k
-                    }
-                    return cell
-                })
-            },
+            rows: table.build(),
             colspan: onPage.count, empty: empty)
         // A phone shows the filters folded unless some are in use (the list comes first).
         page.filtersOpen = !q.filters.isEmpty
         return ctx.render(page, title: title)
     }
+}
+
+extension ListPage {
+    /// A cell's classes: the column's (its style) and the cell's own, the column's first.
+    static func cellClass(column: String?, cell: String?) -> String? {
+        guard let column else { return cell }
+        guard let cell, !cell.isEmpty else { return column }
+        if cell == column || cell.split(separator: " ").contains(Substring(column)) { return cell }
+        return column + " " + cell
+    }
+}
+
+/// The rows of a list page (`ListPageView.rows`) kept in columns — per row its class, per cell
+/// its text, link, class and caption — so the page renders without a value per row and cell
+/// (`TemplateTable`). Encoded (and decoded, for its shape) as `[ListPageView.RowView]`.
+public struct ListRows: Codable, Sendable {
+    /// The cells' fields, in `ListCell`'s order: text, href, cls, label.
+    final class Cells: TemplateTable {
+        let texts: [String]
+        let hrefs: [String?]
+        let classes: [String?]
+        let labels: [String?]
+        init(texts: [String], hrefs: [String?], classes: [String?], labels: [String?]) {
+            self.texts = texts
+            self.hrefs = hrefs
+            self.classes = classes
+            self.labels = labels
+        }
+        var fieldCount: Int { 4 }
+        func field(_ position: Int, of i: Int) -> TemplateValue {
+            guard i >= 0, i < texts.count else { return .null }
+            switch position {
+            case 0: return .text(texts[i])
+            case 1: if let h = hrefs[i] { return .text(h) }
+            case 2: if let c = classes[i] { return .text(c) }
+            case 3: if let l = labels[i] { return .text(l) }
+            default: break
+            }
+            return .null
+        }
+        func cell(_ i: Int) -> ListCell {
+            var c = ListCell(texts[i], href: hrefs[i], cls: classes[i])
+            c.label = labels[i]
+            return c
+        }
+    }
+
+    /// The rows' fields, in `ListPageView.RowView`'s order: cls, cells.
+    final class Rows: TemplateTable {
+        let classes: [String?]
+        /// Row i's cells are `starts[i] ..< starts[i + 1]`.
+        let starts: [Int]
+        let cells: Cells
+        init(classes: [String?], starts: [Int], cells: Cells) {
+            self.classes = classes
+            self.starts = starts
+            self.cells = cells
+        }
+        var fieldCount: Int { 2 }
+        func field(_ position: Int, of i: Int) -> TemplateValue {
+            guard i >= 0, i < classes.count else { return .null }
+            switch position {
+            case 0: if let c = classes[i] { return .text(c) }
+            case 1: return .elements(cells, start: starts[i], count: starts[i + 1] - starts[i])
+            default: break
+            }
+            return .null
+        }
+    }
+
+    /// Rows added one at a time: `startRow`, then its cells.
+    public struct Builder {
+        var classes: [String?] = []
+        var starts: [Int] = [0]
+        var texts: [String] = []
+        var hrefs: [String?] = []
+        var cellClasses: [String?] = []
+        var labels: [String?] = []
+
+        public init(rows: Int = 0, cellsPerRow: Int = 0) {
+            classes.reserveCapacity(rows)
+            starts.reserveCapacity(rows + 1)
+            let cells = rows * cellsPerRow
+            texts.reserveCapacity(cells)
+            hrefs.reserveCapacity(cells)
+            cellClasses.reserveCapacity(cells)
+            labels.reserveCapacity(cells)
+        }
+
+        public mutating func startRow(cls: String?) {
+            if !classes.isEmpty { starts.append(texts.count) }
+            classes.append(cls)
+        }
+
+        public mutating func addCell(text: String, href: String?, cls: String?, label: String?) {
+            texts.append(text)
+            hrefs.append(href)
+            cellClasses.append(cls)
+            labels.append(label)
+        }
+
+        public func build() -> ListRows {
+            var starts = starts
+            if !classes.isEmpty { starts.append(texts.count) }
+            return ListRows(rows: Rows(classes: classes, starts: starts,
+                                       cells: Cells(texts: texts, hrefs: hrefs, classes: cellClasses, labels: labels)))
+        }
+    }
+
+    let rows: Rows
+
+    init(rows: Rows) { self.rows = rows }
+
+    public init(_ views: [ListPageView.RowView]) {
+        var b = Builder()
+        for v in views {
+            b.startRow(cls: v.cls)
+            for c in v.cells { b.addCell(text: c.text, href: c.href, cls: c.cls, label: c.label) }
+        }
+        self = b.build()
+    }
+
+    public var count: Int { rows.classes.count }
+    public var isEmpty: Bool { rows.classes.isEmpty }
+
+    /// The rows as values (tests, the `Encodable` path).
+    public var views: [ListPageView.RowView] {
+        rows.classes.indices.map { i in
+            ListPageView.RowView(cls: rows.classes[i], cells: (rows.starts[i]..<rows.starts[i + 1]).map(rows.cells.cell))
+        }
+    }
+
+    /// The rows as the renderer reads them: no value per row or cell.
+    public var templateValue: TemplateValue { .elements(rows, start: 0, count: count) }
+
+    public init(from decoder: any Decoder) throws { self.init(try [ListPageView.RowView](from: decoder)) }
+    public func encode(to encoder: any Encoder) throws { try views.encode(to: encoder) }
 }
 
 /// One cell of a list row: text (escaped), a link when `href` is set.
@@ -387,7 +528,7 @@ public struct ListPageView: PageModel {
     public var filters: [FilterView]
     public var hasFilters: Bool
     public var list: ListView
-    public var rows: [RowView]
+    public var rows: ListRows
     public var colspan: Int
     public var empty: String
     /// Some filter is in use: the phone layout shows the filters unfolded.
@@ -419,9 +560,7 @@ extension ListPageView: TemplateValueRepresentable {
             }),
             .bool(hasFilters),
             list.templateValue,
-            .list(rows.map { r in
-                .object([opt(r.cls), .list(r.cells.map { .object([.text($0.text), opt($0.href), opt($0.cls), opt($0.label)]) })])
-            }),
+            rows.templateValue,
             .int(Int64(colspan)), .text(empty), .bool(filtersOpen),
         ])
     }

@@ -298,6 +298,50 @@ public enum TemplateValue: Sendable, Equatable {
     case bool(Bool)
     case list([TemplateValue])
     case object([TemplateValue])
+    /// Element `index` of a table: an object whose fields the renderer reads from the table
+    /// (`TemplateTable.field(_:of:)`) as it prints them.
+    case element(any TemplateTable, Int)
+    /// Elements `start ..< start + count` of a table: a list with no value built per element
+    /// (a list page's hundreds of cells; see `TemplateTable`).
+    case elements(any TemplateTable, start: Int, count: Int)
+
+    /// The same value with every table element built as an `.object` (what `Encodable` gives):
+    /// for tests comparing a hand-built value with the encoded one.
+    public var materialized: TemplateValue {
+        switch self {
+        case .null, .text, .int, .bool: self
+        case .list(let items): .list(items.map(\.materialized))
+        case .object(let fields): .object(fields.map(\.materialized))
+        case .element(let table, let i): .object((0..<table.fieldCount).map { table.field($0, of: i).materialized })
+        case .elements(let table, let start, let count): .list((start..<start + count).map { TemplateValue.element(table, $0).materialized })
+        }
+    }
+
+    public static func == (a: TemplateValue, b: TemplateValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): true
+        case (.text(let x), .text(let y)): x == y
+        case (.int(let x), .int(let y)): x == y
+        case (.bool(let x), .bool(let y)): x == y
+        case (.list(let x), .list(let y)): x == y
+        case (.object(let x), .object(let y)): x == y
+        case (.element, _), (.elements, _), (_, .element), (_, .elements): a.materialized == b.materialized
+        default: false
+        }
+    }
+}
+
+/// Elements of a list kept in columns (one array per field) instead of one `.object` value per
+/// element: building and freeing a value tree per row and cell costs several times the query of
+/// a list page. The renderer pushes `.element(table, i)` for each element and reads a field when
+/// the template prints or tests it. Fields are by position, in the order the element's model
+/// type declares them (as `TemplateValue.object`); `materialized` gives the tree, and a test
+/// compares it with the `Encodable` value of the same model.
+public protocol TemplateTable: AnyObject, Sendable {
+    /// The number of fields of one element (its model's declared fields).
+    var fieldCount: Int { get }
+    /// Field `position` of element `index`.
+    func field(_ position: Int, of index: Int) -> TemplateValue
 }
 
 /// Encodes a model into a `TemplateValue`, placing each field at its schema position.
