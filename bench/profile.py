@@ -131,7 +131,10 @@ def main():
     base = tempfile.mkdtemp(prefix="sales-profile-")
     try:
         def path_for(client):
-            return {"healthz": "/healthz", "post": "/crm/customers/2/contacts"}.get(a.path, "/crm/customers?page=1")
+            # PROFILE_LIST_PATH: another list URL for salesd's profile (e.g. an empty result, to
+            # see the page without its rows); the C reference still serves its own page.
+            return {"healthz": "/healthz", "post": "/crm/customers/2/contacts"}.get(
+                a.path, os.environ.get("PROFILE_LIST_PATH", "/crm/customers?page=1"))
         s_per, (s_db, sid, page) = measure("salesd", base, db, a, path_for)
         template = os.path.join(base, "template.html")
         if True:

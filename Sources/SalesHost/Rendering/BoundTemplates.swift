@@ -34,6 +34,11 @@ final class BoundTemplate: Sendable {
         case section(up: Int32, pathStart: Int32, pathCount: Int32, kind: SectionKind, end: Int32)
         /// `indent`: index in `indents`, -1 for none.
         case scope(indent: Int32, end: Int32)
+        /// `{{#x}}prefix{{x}}suffix{{/x}}` on a single value (` class="{{cls}}"`, a caption cell):
+        /// the value and the text around it when the value is there, as one operation — no
+        /// push, no body to run. `prefix`/`suffix`: start in `bytes`, count.
+        case wrapped(up: Int32, pathStart: Int32, pathCount: Int32, escaped: Bool,
+                     prefix: Int32, prefixCount: Int32, suffix: Int32, suffixCount: Int32)
     }
 
     let ops: [Op]
@@ -50,8 +55,38 @@ final class BoundTemplate: Sendable {
             paths += p
             return (start, Int32(truncatingIfNeeded: p.count))
         }
-        func emit(_ nodes: [Node]) {
+        func text(_ b: [UInt8]) -> (Int32, Int32) {
+            let start = Int32(truncatingIfNeeded: bytes.count)
+            bytes += b
+            return (start, Int32(truncatingIfNeeded: b.count))
+        }
+        /// `{{#x}}A{{x}}B{{/x}}` where `x` is a single value: the pushed value is printed with
+        /// text around it (inside the body the name is found one frame further down). Not inside
+        /// an indented partial, where each operation's line starts are indented on their own.
+        func wrapped(_ up: Int, _ p: [Int], _ body: [Node]) -> (prefix: [UInt8], escaped: Bool, suffix: [UInt8])? {
+            var parts = body[...]
+            var prefix: [UInt8] = [], suffix: [UInt8] = []
+            if case .text(let a) = parts.first {
+                prefix = a
+                parts = parts.dropFirst()
+            }
+            if case .text(let b) = parts.last, parts.count > 1 {
+                suffix = b
+                parts = parts.dropLast()
+            }
+            guard parts.count == 1, case .value(let vu, let vp, let escaped) = parts.first, vu == up + 1, vp == p else { return nil }
+            return (prefix, escaped, suffix)
+        }
+        func emit(_ nodes: [Node], indented: Bool) {
             for node in nodes {
+                if !indented, case .section(let up, let p, .push, let body) = node, let w = wrapped(up, p, body) {
+                    let (start, count) = path(p)
+                    let (a, an) = text(w.prefix)
+                    let (b, bn) = text(w.suffix)
+                    ops.append(.wrapped(up: Int32(truncatingIfNeeded: up), pathStart: start, pathCount: count, escaped: w.escaped,
+                                        prefix: a, prefixCount: an, suffix: b, suffixCount: bn))
+                    continue
+                }
                 switch node {
                 case .text(let b):
                     ops.append(.text(start: Int32(truncatingIfNeeded: bytes.count), count: Int32(truncatingIfNeeded: b.count)))
@@ -63,7 +98,7 @@ final class BoundTemplate: Sendable {
                     let (start, count) = path(p)
                     let at = ops.count
                     ops.append(.text(start: 0, count: 0))
-                    emit(body)
+                    emit(body, indented: indented)
                     ops[at] = .section(up: Int32(truncatingIfNeeded: up), pathStart: start, pathCount: count, kind: kind,
                                        end: Int32(truncatingIfNeeded: ops.count))
                 case .scope(let indentation, let body):
@@ -74,12 +109,12 @@ final class BoundTemplate: Sendable {
                     }
                     let at = ops.count
                     ops.append(.text(start: 0, count: 0))
-                    emit(body)
+                    emit(body, indented: indented || indentation != nil)
                     ops[at] = .scope(indent: indent, end: Int32(truncatingIfNeeded: ops.count))
                 }
             }
         }
-        emit(nodes)
+        emit(nodes, indented: false)
         self.ops = ops
         self.bytes = bytes
         self.paths = paths
@@ -132,13 +167,34 @@ final class BoundTemplate: Sendable {
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[Int(s)..<Int(s) + Int(n)]))
                     pc += 1
                 case .value(let up, let ps, let pn, let escaped):
-                    switch lookup(up, ps, pn, state.stack) {
-                    case .text(let s): escaped ? CompiledTemplates.escape(s, into: &out) : out.append(contentsOf: s.utf8)
-                    case .int(let i): out.append(contentsOf: String(i).utf8)
-                    case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-                    case .null, .list, .object, .element, .elements: break
+                    if let (table, element, field) = tableField(up, ps, pn, state.stack) {
+                        table.print(field, of: element, escaped: escaped, into: &out)
+                    } else {
+                        lookup(up, ps, pn, state.stack).print(escaped: escaped, into: &out)
                     }
                     pc += 1
+                case .wrapped(let up, let ps, let pn, let escaped, let a, let an, let b, let bn):
+                    if let (table, element, field) = tableField(up, ps, pn, state.stack) {
+                        if table.isTruthy(field, of: element) {
+                            if an > 0 { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[Int(a)..<Int(a) + Int(an)])) }
+                            table.print(field, of: element, escaped: escaped, into: &out)
+                            if bn > 0 { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[Int(b)..<Int(b) + Int(bn)])) }
+                        }
+                    } else {
+                        let value = lookup(up, ps, pn, state.stack)
+                        if value.isTruthy {
+                            if an > 0 { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[Int(a)..<Int(a) + Int(an)])) }
+                            value.print(escaped: escaped, into: &out)
+                            if bn > 0 { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[Int(b)..<Int(b) + Int(bn)])) }
+                        }
+                    }
+                    pc += 1
+                case .section(let up, let ps, let pn, let kind, let end) where kind == .condition || kind == .inverted:
+                    // A test only: read from a table without making a value.
+                    let truthy = tableField(up, ps, pn, state.stack).map { $0.isTruthy($2, of: $1) }
+                        ?? lookup(up, ps, pn, state.stack).isTruthy
+                    if truthy == (kind == .condition) { run(pc + 1, Int(end), &state, into: &out) }
+                    pc = Int(end)
                 case .section(let up, let ps, let pn, let kind, let end):
                     let body = pc + 1, stop = Int(end)
                     let value = lookup(up, ps, pn, state.stack)
@@ -184,6 +240,16 @@ final class BoundTemplate: Sendable {
             }
         }
 
+        /// A one-part name whose frame is a table element (a list page's cell): the table, the
+        /// element and the field, to print or test without making a value.
+        private func tableField(_ up: Int32, _ pathStart: Int32, _ pathCount: Int32, _ stack: [TemplateValue])
+            -> (any TemplateTable, Int, Int)? {
+            guard pathCount == 1 else { return nil }
+            let i = stack.count - 1 - Int(up)
+            guard i >= 0, i < stack.count, case .element(let table, let index) = stack[i] else { return nil }
+            return (table, index, paths[Int(pathStart)])
+        }
+
         private func lookup(_ up: Int32, _ pathStart: Int32, _ pathCount: Int32, _ stack: [TemplateValue]) -> TemplateValue {
             let i = stack.count - 1 - Int(up)
             guard i >= 0, i < stack.count else { return .null }
@@ -209,15 +275,7 @@ final class BoundTemplate: Sendable {
 
     /// False for: nothing, `false`, an empty list. Everything else (an empty string too) is
     /// true, as in swift-mustache.
-    static func truthy(_ value: TemplateValue) -> Bool {
-        switch value {
-        case .null: false
-        case .bool(let b): b
-        case .list(let items): !items.isEmpty
-        case .elements(_, _, let count): count > 0
-        case .text, .int, .object, .element: true
-        }
-    }
+    static func truthy(_ value: TemplateValue) -> Bool { value.isTruthy }
 }
 
 /// Binds templates to model shapes; collects every problem (not only the first) so a start-up

@@ -41,26 +41,6 @@ final class CompiledTemplates: Sendable {
         templates = t
     }
 
-    /// HTML escaping of `& < > " '`, byte by byte on the UTF-8 (the rest is copied in runs).
-    static func escape(_ s: String, into out: inout [UInt8]) {
-        var s = s
-        s.withUTF8 { bytes in
-            var runStart = 0
-            for i in 0..<bytes.count {
-                let replacement: StaticString
-                switch bytes[i] {
-                case UInt8(ascii: "&"): replacement = "&amp;"
-                case UInt8(ascii: "<"): replacement = "&lt;"
-                case UInt8(ascii: ">"): replacement = "&gt;"
-                case UInt8(ascii: "\""): replacement = "&quot;"
-                case UInt8(ascii: "'"): replacement = "&#39;"
-                default: continue
-                }
-                if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
-                out.append(contentsOf: UnsafeBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
-                runStart = i + 1
-            }
-            if bytes.count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])) }
-        }
-    }
+    /// HTML escaping (`HTMLText.append`).
+    static func escape(_ s: String, into out: inout [UInt8]) { HTMLText.append(s, escaped: true, into: &out) }
 }

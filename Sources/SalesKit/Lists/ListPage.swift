@@ -343,6 +343,26 @@ public struct ListRows: Codable, Sendable {
             }
             return .null
         }
+        func print(_ position: Int, of i: Int, escaped: Bool, into out: inout [UInt8]) {
+            guard i >= 0, i < texts.count else { return }
+            switch position {
+            case 0: HTMLText.append(texts[i], escaped: escaped, into: &out)
+            case 1: if let h = hrefs[i] { HTMLText.append(h, escaped: escaped, into: &out) }
+            case 2: if let c = classes[i] { HTMLText.append(c, escaped: escaped, into: &out) }
+            case 3: if let l = labels[i] { HTMLText.append(l, escaped: escaped, into: &out) }
+            default: break
+            }
+        }
+        func isTruthy(_ position: Int, of i: Int) -> Bool {
+            guard i >= 0, i < texts.count else { return false }
+            switch position {
+            case 0: return true
+            case 1: return hrefs[i] != nil
+            case 2: return classes[i] != nil
+            case 3: return labels[i] != nil
+            default: return false
+            }
+        }
         func cell(_ i: Int) -> ListCell {
             var c = ListCell(texts[i], href: hrefs[i], cls: classes[i])
             c.label = labels[i]

@@ -342,6 +342,73 @@ public protocol TemplateTable: AnyObject, Sendable {
     var fieldCount: Int { get }
     /// Field `position` of element `index`.
     func field(_ position: Int, of index: Int) -> TemplateValue
+    /// Prints field `position` of element `index` as `{{name}}` (escaped) or `{{{name}}}` would:
+    /// straight from the table, with no value made (the renderer's path for a cell).
+    func print(_ position: Int, of index: Int, escaped: Bool, into out: inout [UInt8])
+    /// Whether `{{#name}}` over the field runs (`TemplateValue` truthiness), without a value made.
+    func isTruthy(_ position: Int, of index: Int) -> Bool
+}
+
+extension TemplateTable {
+    public func print(_ position: Int, of index: Int, escaped: Bool, into out: inout [UInt8]) {
+        field(position, of: index).print(escaped: escaped, into: &out)
+    }
+    public func isTruthy(_ position: Int, of index: Int) -> Bool { field(position, of: index).isTruthy }
+}
+
+extension TemplateValue {
+    /// False for: nothing, `false`, an empty list. Everything else (an empty string too) is
+    /// true, as in swift-mustache.
+    public var isTruthy: Bool {
+        switch self {
+        case .null: false
+        case .bool(let b): b
+        case .list(let items): !items.isEmpty
+        case .elements(_, _, let count): count > 0
+        case .text, .int, .object, .element: true
+        }
+    }
+
+    /// `{{value}}` (escaped) or `{{{value}}}`: text, a number, `true`/`false`; nothing for the rest.
+    public func print(escaped: Bool, into out: inout [UInt8]) {
+        switch self {
+        case .text(let s): HTMLText.append(s, escaped: escaped, into: &out)
+        case .int(let i): out.append(contentsOf: String(i).utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .null, .list, .object, .element, .elements: break
+        }
+    }
+}
+
+/// Text into a page's bytes.
+public enum HTMLText {
+    /// `s` as UTF-8, HTML-escaped (`& < > " '`) when `escaped`: byte by byte on the UTF-8, the
+    /// rest copied in runs.
+    public static func append(_ s: String, escaped: Bool, into out: inout [UInt8]) {
+        guard escaped else {
+            out.append(contentsOf: s.utf8)
+            return
+        }
+        var s = s
+        s.withUTF8 { bytes in
+            var runStart = 0
+            for i in 0..<bytes.count {
+                let replacement: StaticString
+                switch bytes[i] {
+                case UInt8(ascii: "&"): replacement = "&amp;"
+                case UInt8(ascii: "<"): replacement = "&lt;"
+                case UInt8(ascii: ">"): replacement = "&gt;"
+                case UInt8(ascii: "\""): replacement = "&quot;"
+                case UInt8(ascii: "'"): replacement = "&#39;"
+                default: continue
+                }
+                if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
+                out.append(contentsOf: UnsafeBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
+                runStart = i + 1
+            }
+            if bytes.count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])) }
+        }
+    }
 }
 
 /// Encodes a model into a `TemplateValue`, placing each field at its schema position.
