@@ -313,11 +313,6 @@ public final class SQLiteDatabase: Database {
     /// Group-commit flushes made by this process for this database (nil without group commit).
     public var groupCommitFlushes: UInt64? { flusher?.flushCount }
 
-    /// `PRAGMA integrity_check` result ("ok" when sound).
-    public func integrityCheck() throws -> String {
-        try query("PRAGMA integrity_check").map { $0.string("integrity_check") ?? "" }.joined(separator: "\n")
-    }
-
     /// Online backup of the whole database into `destination` (sqlite3 backup API).
     public func backup(to destination: String) throws {
         var dest: OpaquePointer?

@@ -86,7 +86,7 @@ struct Check: ParsableCommand {
                 if config.usesPostgreSQL {
                     ok("数据库完整性由 PostgreSQL 自身保证 (integrity: PostgreSQL checks its own pages; run amcheck there if needed)")
                 } else {
-                    let found = try Backups.integrityProblems(db)
+                    let found = try db.integrityProblems()
                     if found.isEmpty { ok("数据库完整性 (integrity_check, foreign_key_check)") } else { found.forEach { bad("数据库 (database): \($0)") } }
                 }
                 let missing = try Backups.missingFiles(db, filesDir: config.filesDir)

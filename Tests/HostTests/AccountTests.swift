@@ -194,6 +194,9 @@ struct FailingModule: DepartmentModule {
         #expect(line == "<4>T warning salesd: m\n")
         let info = LineLogHandler.line(level: .info, label: "salesd.access", metadata: [:], message: "GET / 200", timestamp: "T", priorityPrefix: true)
         #expect(info == "<6>T info salesd.access: GET / 200\n")
+        // The level as swift-log spells it (`Logger.Level`'s raw values), without reflection.
+        #expect([LineLogHandler.levelName(.trace), LineLogHandler.levelName(.debug), LineLogHandler.levelName(.notice),
+                 LineLogHandler.levelName(.critical)] == ["trace", "debug", "notice", "critical"])
     }
 
     @Test func withoutThePrefixTheLineIsUnchanged() {

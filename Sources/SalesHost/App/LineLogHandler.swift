@@ -88,17 +88,41 @@ public struct LineLogHandler: LogHandler {
     /// multi-line message keeps its priority on every line).
     public static func line(level: Logger.Level, label: String, metadata: Logger.Metadata, message: String,
                             timestamp: String, priorityPrefix: Bool) -> String {
-        var line = timestamp + " \(level) " + label + ":"
+        // Built in one buffer (the access log writes a line per request): no interpolation of
+        // the level (a reflection walk), no Foundation replace for the common one-line message.
+        var line = ""
+        line.reserveCapacity(timestamp.utf8.count + label.utf8.count + message.utf8.count + 16)
+        line += timestamp
+        line += " "
+        line += levelName(level)
+        line += " "
+        line += label
+        line += ":"
         if !metadata.isEmpty { line += " " + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") }
-        line += " " + message
+        line += " "
+        line += message
         guard priorityPrefix else { return line + "\n" }
         let prefix = "<\(syslogPriority(level))>"
+        guard line.utf8.contains(UInt8(ascii: "\n")) else { return prefix + line + "\n" }
         return prefix + line.replacingOccurrences(of: "\n", with: "\n" + prefix) + "\n"
     }
 
+    /// swift-log's names of the levels (`info`, `warning` …).
+    static func levelName(_ level: Logger.Level) -> String {
+        switch level {
+        case .trace: "trace"
+        case .debug: "debug"
+        case .info: "info"
+        case .notice: "notice"
+        case .warning: "warning"
+        case .error: "error"
+        case .critical: "critical"
+        }
+    }
+
     public func log(event: LogEvent) {
-        let all = metadata.merging(event.metadata ?? [:]) { _, new in new }
-        var line = Self.line(level: event.level, label: label, metadata: all, message: "\(event.message)",
+        let all = event.metadata.map { extra in metadata.merging(extra) { _, new in new } } ?? metadata
+        var line = Self.line(level: event.level, label: label, metadata: all, message: event.message.description,
                              timestamp: Self.timestamp(), priorityPrefix: Self.writesPriorityPrefix)
         // One write(2) per line: lines from different worker threads never interleave.
         line.withUTF8 { buf in _ = write(2, buf.baseAddress, buf.count) }

@@ -98,7 +98,7 @@ public enum Backups {
             throw Failure("备份文件缺少有效的 MANIFEST.json (no valid manifest in the archive)")
         }
         let source = try SQLiteDatabase(path: root + "/" + databaseName, gate: WriteGate(), options: SQLiteOptions())
-        let problems = try integrityProblems(source)
+        let problems = try source.integrityProblems()
         guard problems.isEmpty else {
             throw Failure("备份中的数据库未通过完整性检查 (the archive's database fails the integrity check): "
                           + problems.prefix(5).joined(separator: "; "))
@@ -120,18 +120,6 @@ public enum Backups {
         }
         try source.backup(into: target)
         return manifest
-    }
-
-    /// `PRAGMA integrity_check` and `foreign_key_check`: an empty list when the database is sound.
-    public static func integrityProblems(_ db: any Database) throws -> [String] {
-        var problems = try db.query("PRAGMA integrity_check").compactMap { r -> String? in
-            let text = r.values.first.flatMap { v -> String? in if case .text(let t) = v { return t }; return nil } ?? ""
-            return text == "ok" ? nil : text
-        }
-        for r in try db.query("PRAGMA foreign_key_check") {
-            problems.append("foreign key: table \(r.string("table") ?? "?") row \(r.int("rowid").map(String.init) ?? "?") → \(r.string("parent") ?? "?")")
-        }
-        return problems
     }
 
     /// Every file the database refers to is in the files folder with its recorded size.

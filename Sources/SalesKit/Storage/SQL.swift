@@ -167,6 +167,21 @@ public protocol Database: AnyObject {
 }
 
 extension Database {
+    /// SQLite's `PRAGMA integrity_check` and `foreign_key_check`: an empty list when the file is
+    /// sound, else one line per problem (backups, restores and `salesd check` refuse or report
+    /// them). Empty on PostgreSQL, whose server keeps its own pages consistent.
+    public func integrityProblems() throws -> [String] {
+        guard dialect == "sqlite" else { return [] }
+        var problems = try query("PRAGMA integrity_check").compactMap { r -> String? in
+            let text = r.values.first.flatMap { v -> String? in if case .text(let t) = v { return t }; return nil } ?? ""
+            return text == "ok" ? nil : text
+        }
+        for r in try query("PRAGMA foreign_key_check") {
+            problems.append("foreign key: table \(r.string("table") ?? "?") row \(r.int("rowid").map(String.init) ?? "?") → \(r.string("parent") ?? "?")")
+        }
+        return problems
+    }
+
     /// The first row, or nil.
     public func first(_ sql: SQL) throws -> Row? { try query(sql).first }
     /// The first column of the first row as an integer.
