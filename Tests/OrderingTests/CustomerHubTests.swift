@@ -56,3 +56,30 @@ import SalesTesting
         #expect(!f.client("rep2").get("/crm/customers/\(cid)").body.contains("订单与应收"))
     }
 }
+
+/// 订货登记表 (002 第三节): the export and production fields most orders leave empty are folded
+/// under one 「更多」 line; a value or an error in one of them unfolds it, so nothing typed is hidden.
+@Suite struct OrderFormFoldingTests {
+    @Test func test_002_3_rarelyUsedOrderFieldsAreFoldedUnlessFilled() throws {
+        let f = try OrderFixture()
+        try f.customer("甲公司", code: "KH-2026-0001")
+        let rep = f.client("rep1")
+        let blank = rep.get("/order/orders/new").body
+        #expect(blank.contains("<details class=\"more-fields\">"), "closed when nothing in it is filled")
+        #expect(blank.contains("<summary>更多（制造单号、生产日期（自）、生产日期（至）、装运日期、押汇日期、运费保险单、退税凭证，选填）</summary>"))
+        let summary = try #require(blank.range(of: "<summary>更多"))
+        #expect(blank.range(of: "name=\"bill_date\"").map { $0.lowerBound > summary.lowerBound } == true, "押汇日期 is in the folded part")
+        #expect(blank.range(of: "name=\"pay_days\"").map { $0.lowerBound < summary.lowerBound } == true, "付款期限 stays in view")
+        // A 422 with a folded field typed in: open, the value kept.
+        let kept = f.submitOrder(rep, lines: [], extra: [("insurance_no", "PICC-2026-77")])
+        #expect(kept.status == 422)
+        #expect(kept.body.contains("<details class=\"more-fields\" open>"))
+        #expect(kept.body.contains("value=\"PICC-2026-77\""))
+        // An error in a folded field (生产日期（至）before（自）): open, the error beside it.
+        let wrong = f.submitOrder(rep, lines: [("阀门", "1", "10")],
+                                  extra: [("production_from", "2026-03-10"), ("production_to", "2026-03-01")])
+        #expect(wrong.status == 422)
+        #expect(wrong.body.contains("<details class=\"more-fields\" open>"))
+        #expect(wrong.body.contains("生产日期（至）不能早于（自）"))
+    }
+}

@@ -386,6 +386,21 @@ struct FormSchemaTests {
 
     // MARK: The form's page model (FormView)
 
+    @Test func foldedFieldsAreOneClosedLineUntilOneHoldsAValueOrAnError() throws {
+        let schema = FormSchema([
+            FormField("name", "名称", required: true),
+            FormField("bill", "押汇日期", .date).foldedAway(),
+            FormField("ins", "运费保险单").foldedAway(),
+        ])
+        let blank = schema.blank(form()).view()
+        #expect(blank.hasFolded && !blank.foldedOpen)
+        #expect(blank.foldedTitle == "更多（押汇日期、运费保险单，选填）")
+        #expect(blank.fields.map(\.folded) == [false, true, true])
+        #expect(schema.bind(form(("name", "甲"), ("ins", "PICC-1"))).view().foldedOpen, "a value unfolds it")
+        #expect(schema.bind(form(("name", "甲"), ("bill", "明天"))).view().foldedOpen, "an error unfolds it")
+        #expect(!FormSchema([FormField("name", "名称")]).blank(form()).view().hasFolded)
+    }
+
     @Test func viewKeepsRawTypedValuesAndErrors() throws {
         let schema = FormSchema([
             FormField("name", "名称", required: true, help: "公司全称"),

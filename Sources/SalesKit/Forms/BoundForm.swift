@@ -239,14 +239,22 @@ public struct BoundForm {
     /// The form as its page shows it (the `form/fields` partial): every field in order with the
     /// value typed and its error, the form-level errors and their count.
     public func view() -> FormView {
-        FormView(fields: Self.fieldViews(schema, raw: raw, errors: errors, prefix: ""), formErrors: formErrors,
-                 hasErrors: !errors.isEmpty || !formErrors.isEmpty, errorCount: errors.count + formErrors.count, storageError: nil)
+        var v = FormView(fields: Self.fieldViews(schema, raw: raw, errors: errors, prefix: ""), formErrors: formErrors,
+                         hasErrors: !errors.isEmpty || !formErrors.isEmpty, errorCount: errors.count + formErrors.count, storageError: nil)
+        let folded = v.fields.filter(\.folded)
+        if !folded.isEmpty {
+            v.hasFolded = true
+            v.foldedTitle = "更多（" + folded.map(\.label).joined(separator: "、") + "，选填）"
+            v.foldedOpen = folded.contains { !$0.value.isEmpty || $0.hasError }
+        }
+        return v
     }
 
     static func fieldViews(_ schema: FormSchema, raw: FormData, errors: [String: String], prefix: String) -> [FieldView] {
         schema.fields.map { field in
             let key = prefix + field.name
             var f = FieldView(cell: cellView(field, raw: raw, errors: errors, key: key), required: field.required, help: field.help)
+            f.folded = field.folded && prefix.isEmpty
             if case .rows(let rowSchema, _, let blankRows) = field.kind {
                 f.isRows = true
                 f.columns = rowSchema.fields.map { FieldView.Column(label: $0.label, required: $0.required) }

@@ -66,6 +66,17 @@ public struct FormField: Sendable {
     /// customer picker offers the customers the user may act on — value = code, label = name.
     /// The module still checks what was typed.
     public var suggestions: [Choice] = []
+    /// A field most people leave empty (an order's 押汇日期, 运费保险单): shown folded under one
+    /// 「更多」 line below the others, unfolded when any such field holds a value or an error
+    /// (nothing typed is ever hidden). Only where the page shows the form with `form/fields`.
+    public var folded = false
+
+    /// The same field, folded under 「更多」 (`folded`).
+    public func foldedAway() -> FormField {
+        var f = self
+        f.folded = true
+        return f
+    }
 
     /// This text field offering `choices` while the user types (the customer picker).
     public func suggesting(_ choices: [Choice]) -> FormField {

@@ -12,6 +12,11 @@ public struct FormView: TemplateModel {
     /// The values were restored after a login (the session had expired while the user typed):
     /// pages say so (`{{#form.resumed}}…`).
     public var resumed = false
+    /// Some fields are folded (`FormField.folded`): the 「更多」 line, its title (the folded
+    /// fields' labels) and whether it is open (one of them holds a value or an error).
+    public var hasFolded = false
+    public var foldedTitle = ""
+    public var foldedOpen = false
 }
 
 extension FormView {
@@ -64,6 +69,8 @@ public struct FieldView: TemplateModel {
     public var accept = ""
     public var columns: [Column] = []
     public var rows: [RowView] = []
+    /// Shown under the form's 「更多」 line (`FormField.folded`).
+    public var folded = false
 
     public struct Option: TemplateModel {
         public var value: String
