@@ -181,7 +181,7 @@ enum OrderDetailPages {
             writtenConfirmed: ctx.displayEpoch(o.int("written_confirmed_at")), isPhone: o.string("channel") == "phone",
             hasOral: o.int("oral_notice_at") != nil, oralNotice: ctx.displayEpoch(o.int("oral_notice_at")),
             oralDeadline: ctx.displayEpoch(oralDeadline),
-            oralOverdue: state == .accepted && (oralDeadline.map { $0 < ctx.epoch } ?? false), checkedAt: ctx.displayEpoch(o.int("checked_at")), checks: OrderCheckView.all(o),
+            oralOverdue: state == .accepted && (oralDeadline.map { $0 < ctx.epoch } ?? false), checkedAt: ctx.displayEpoch(o.int("checked_at")), checks: try OrderCheckView.all(o, ctx),
             isSporadic: o.bool("sporadic"), prepaid: OrderUtil.yuan(o.int("prepaid_fen")),
             prepaidConfirmed: Money.format(confirmed), advanceHeld: Money.format(try Ledger.orderAdvance(id, ctx)),
             showPrepayment: o.bool("sporadic") || confirmed > 0,
@@ -211,7 +211,7 @@ enum OrderDetailPages {
         let approvals = try OrderApprovalView.all(id, ctx)
         let page = OrderPrintPage(o: OrderRecord(o), printedAt: ctx.display(ctx.now), lines: try OrderLineView.all(id, ctx),
                              total: OrderUtil.yuan(o.int("total_fen")), totalUpper: Money.uppercase(o.int("total_fen") ?? 0), channelText: OrderChannel.title(o.string("channel")),
-                             checks: OrderCheckView.all(o), approvals: approvals, hasApprovals: !approvals.isEmpty,
+                             checks: try OrderCheckView.all(o, ctx), approvals: approvals, hasApprovals: !approvals.isEmpty,
                              signatures: try signatures(o, ctx))
         return ctx.render(page, title: "订货单 \(o.text("order_no"))")
     }

@@ -124,13 +124,29 @@ struct OrderCheckView: TemplateModel {
     var title: String
     var ok: Bool
     var result: String
+    /// Failed, then approved by the person the rule names (the 总经理 over the warning line,
+    /// 003 §4.2; a sporadic customer's order, 003 §4.1.3): 「已批准」 instead of 「未通过」.
+    var approved = false
 
-    static func all(_ o: Row) -> [OrderCheckView] {
-        [OrderCheckView(n: 1, title: "合同核查（002 §3.3）", ok: o.bool("contract_ok"), result: o.text("contract_result")),
-         OrderCheckView(n: 2, title: "结算核查（002 §3.4）", ok: o.bool("settlement_ok"), result: o.text("settlement_result")),
-         OrderCheckView(n: 3, title: "价格核查（001 篇一 1.6、第十三条）", ok: o.bool("price_ok"),
-                        result: o.nonEmpty("price_result") ?? "本规则实施前登记，未核查"),
-         OrderCheckView(n: 4, title: "销售警戒线（003 §4.1.2）", ok: o.bool("credit_ok"), result: o.text("credit_result"))]
+    static func all(_ o: Row, _ ctx: Context) throws -> [OrderCheckView] {
+        var checks = [
+            OrderCheckView(n: 1, title: "合同核查（002 §3.3）", ok: o.bool("contract_ok"), result: o.text("contract_result")),
+            OrderCheckView(n: 2, title: "结算核查（002 §3.4）", ok: o.bool("settlement_ok"), result: o.text("settlement_result")),
+            OrderCheckView(n: 3, title: "价格核查（001 篇一 1.6、第十三条）", ok: o.bool("price_ok"),
+                           result: o.nonEmpty("price_result") ?? "本规则实施前登记，未核查"),
+            OrderCheckView(n: 4, title: "销售警戒线（003 §4.1.2）", ok: o.bool("credit_ok"), result: o.text("credit_result"))]
+        // Approvals given since the last check (a re-check starts over). The sales manager's price
+        // approval is part of the price check's own text already (the order is checked again).
+        let since = o.int("checked_at") ?? 0
+        for a in try ctx.db.query("""
+            SELECT kind, approver_name, at FROM order_approvals
+            WHERE order_id = \(try o.requireInt("id")) AND decision = 'approved' AND at >= \(since) ORDER BY at, id
+            """) {
+            guard let i = ["sporadic": 0, "credit": 3][a.text("kind")], !checks[i].ok else { continue }
+            checks[i].approved = true
+            checks[i].result += "；总经理 \(a.text("approver_name")) 已于 \(ctx.displayEpoch(a.int("at"))) 批准"
+        }
+        return checks
     }
 }
 

@@ -107,6 +107,12 @@ import SalesTesting
         #expect(print.contains("赵总"))
         #expect(print.contains("50,000.00"))
         #expect(print.contains("class=\"signatures\""))
+        // The check itself now reads 「已批准」 with who approved, on the page and on paper — not 「未通过」.
+        for page in [rep.get("/order/orders/\(id)").body, print] {
+            #expect(page.contains("<span class=\"tag approved\">已批准</span>"))
+            #expect(page.contains("须总经理批准（003 §4.2）；总经理 赵总 已于 "))
+            #expect(!page.contains("<span class=\"tag danger\">未通过</span>"))
+        }
     }
 
     @Test("003 §4.1.3: a sporadic customer's order needs list prices and full prepayment (422 otherwise), then GM approval")
