@@ -490,19 +490,23 @@ public enum Tel {
     /// `tel:+8657188886666` from 「+86 571-8888 6666」, 「0571-88886666 转 8」 → `tel:057188886666,8`;
     /// nil when the text has no digits.
     public static func href(_ number: String) -> String? {
-        var out = ""
+        // By Unicode scalar, not Character: a list page makes one per phone cell.
+        var out = "tel:"
+        var digits = 0
         var extensionStarted = false
-        for ch in number {
-            if ch.isASCII, ch.isNumber { out.append(ch) }
-            else if ch == "+" && out.isEmpty { out.append(ch) }
-            else if !extensionStarted, !out.isEmpty, ch == "转" || ch == "x" || ch == "X" || ch == "#" || ch == "," {
+        for s in number.unicodeScalars {
+            if s.value >= 0x30 && s.value <= 0x39 {
+                out.unicodeScalars.append(s)
+                digits += 1
+            } else if s == "+" && out.utf8.count == 4 {
+                out.unicodeScalars.append(s)
+            } else if !extensionStarted, out.utf8.count > 4, s == "转" || s == "x" || s == "X" || s == "#" || s == "," {
                 extensionStarted = true
                 out.append(",")
             }
         }
         while out.hasSuffix(",") { out.removeLast() }
-        guard out.contains(where: \.isNumber) else { return nil }
-        return "tel:" + out
+        return digits > 0 ? out : nil
     }
 }
 
