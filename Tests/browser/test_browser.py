@@ -12,7 +12,7 @@ import re
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 PASSWORD = "e2e-Passw0rd!"
@@ -59,6 +59,23 @@ return {docWidth: document.documentElement.scrollWidth, bodyWidth: document.body
 """
 
 
+def wait_for_next_page(driver, old, timeout=10):
+    """Waits until `old` (the page's html element) is gone: the browser is on the next page.
+    Chromium sometimes reports an element of a page it is leaving as "Node with given id does
+    not belong to the document" instead of a stale element: that is gone too."""
+    def gone(_):
+        try:
+            old.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as e:
+            if "does not belong to the document" in str(e):
+                return True
+            raise
+    WebDriverWait(driver, timeout).until(gone)
+
+
 class Browser:
     """One Chromium window on the running stack; names each screenshot by step and width."""
 
@@ -100,7 +117,7 @@ class Browser:
         form = self.find(form_css)
         old = self.find("html")
         form.find_element(By.CSS_SELECTOR, "button[type=submit], button:not([type])").click()
-        WebDriverWait(self.d, 10).until(EC.staleness_of(old))
+        wait_for_next_page(self.d, old)
 
     def fill(self, name, value):
         el = self.find(f"main [name='{name}']")

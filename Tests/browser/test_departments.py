@@ -13,11 +13,10 @@ import subprocess
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from harness import PASSWORD, SALESD, Stack
-from test_browser import DESKTOP, Browser
+from test_browser import DESKTOP, Browser, wait_for_next_page
 
 DEMO_PASSWORD = "demo-1234"
 # What one flow left for the next check (the order 张伟 registered).
@@ -75,7 +74,7 @@ def press(b, button):
     """Clicks a button outside Browser.submit's form (the approval panel's) and waits for the answer."""
     old = b.find("html")
     button.click()
-    WebDriverWait(b.d, 10).until(EC.staleness_of(old))
+    wait_for_next_page(b.d, old)
 
 
 def click_link(scope, text):
