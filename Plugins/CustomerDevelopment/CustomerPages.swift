@@ -74,13 +74,16 @@ enum CustomerPages {
         columns: [
             .text("code", "客户代码", sql: "c.code"),
             // In 拼音 order (#16 point 10): by the stored key, which the keyset cursor carries.
-            .init("name", "企业名称", sql: "c.name_sort") { r, _ in ListCell(r.string("name") ?? "", href: "/crm/customers/\(r.int("id") ?? 0)") },
-            .init("status", "状态", sql: "c.status") { r, _ in ListCell(statusTitles[r.string("status") ?? ""] ?? "") },
+            .link("name", "企业名称", sql: "c.name_sort", column: "name", to: "/crm/customers/", id: "id"),
+            .choice("status", "状态", sql: "c.status", titles: statusTitles),
             .text("class", "评级", sql: "c.rating_class"),
             .text("stage", "阶段", sql: "c.stage"),
-            .init("city", "所在地", sql: "c.city") { r, _ in ListCell((r.string("city") ?? "") + (r.bool("in_city") ? "（市内）" : "（市外）")) },
+            .init("city", "所在地", sql: "c.city") { r, cell, _ in
+                cell.text(r, "city")
+                cell.text(r.bool("in_city") ? "（市内）" : "（市外）")
+            },
             // The expression, not its alias: keyset paging puts it in WHERE, where PostgreSQL knows no aliases (#17).
-            .init("owner", "负责人", sql: "COALESCE(u.display_name, '')", rowKey: "owner_name") { r, _ in ListCell(r.string("owner_name") ?? "") },
+            .init("owner", "负责人", sql: "COALESCE(u.display_name, '')", rowKey: "owner_name") { r, cell, _ in cell.text(r, "owner_name") },
             .time("rated", "最近评定", sql: "c.rated_at"),
         ],
         filters: [

@@ -229,6 +229,18 @@ public final class SQLiteDatabase: Database {
         return try stmt.run(sql.bindings)
     }
 
+    public func forEachRow(_ sql: SQL, _ body: (any RowCursor) throws -> Void) throws {
+        var stmt = try prepare(sql.text)
+        guard stmt.isReadOnly else {
+            for r in try query(sql) { try body(r) }
+            return
+        }
+        // The cached statement is busy (a query over the same text, run from an outer body):
+        // this iteration gets its own.
+        if stmt.stepping { stmt = try prepare(sql.text, cached: false) }
+        try stmt.forEach(sql.bindings, body)
+    }
+
     /// `SQLiteOptions.writeTraceFile`: the file and the statements already written to it.
     private var writeTrace: (fd: Int32, seen: Set<String>)?
     /// Statements of the open transaction: recorded only if it commits having changed something
@@ -358,8 +370,9 @@ public final class SQLiteDatabase: Database {
         }
     }
 
-    private func prepare(_ text: String) throws -> SQLiteStatement {
-        if let s = cache[text] { return s }
+    /// `cached: false`: a statement of its own, not shared with other calls (see `forEachRow`).
+    private func prepare(_ text: String, cached: Bool = true) throws -> SQLiteStatement {
+        if cached, let s = cache[text], !s.stepping { return s }
         var stmt: OpaquePointer?
         var rest = ""
         let rc = text.withCString { start -> Int32 in
@@ -381,6 +394,9 @@ public final class SQLiteDatabase: Database {
             throw StorageError(.other, "connection closed")
         }
         let s = SQLiteStatement(stmt, db: handle)
+        // A statement that is stepping through its rows (`forEachRow`) stays out of others' way:
+        // a call with the same text while it runs gets a statement of its own, uncached.
+        guard cached, cache[text] == nil else { return s }
         if cache.count > 500 { cache.removeAll() }
         cache[text] = s
         return s
@@ -418,11 +434,49 @@ final class SQLiteStatement {
 
     deinit { sqlite3_finalize(stmt) }
 
+    /// Set while `forEach` steps through the rows (its body may run other statements).
+    private(set) var stepping = false
+
+    /// Calls `body` with each row in place (`SQLiteRowCursor`: columns read from the statement,
+    /// no values made).
+    func forEach(_ bindings: [SQLValue], _ body: (any RowCursor) throws -> Void) throws {
+        stepping = true
+        defer {
+            stepping = false
+            sqlite3_reset(stmt)
+            sqlite3_clear_bindings(stmt)
+        }
+        try bind(bindings)
+        let cursor = SQLiteRowCursor(stmt: stmt, columnNames: columnNames)
+        while true {
+            let rc = sqlite3_step(stmt)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else {
+                throw StorageError(SQLiteDatabase.kind(rc), String(cString: sqlite3_errmsg(db)))
+            }
+            try body(cursor)
+        }
+    }
+
     func run(_ bindings: [SQLValue]) throws -> [Row] {
         defer {
             sqlite3_reset(stmt)
             sqlite3_clear_bindings(stmt)
         }
+        try bind(bindings)
+        var rows: [Row] = []
+        while true {
+            let rc = sqlite3_step(stmt)
+            if rc == SQLITE_DONE { break }
+            guard rc == SQLITE_ROW else {
+                throw StorageError(SQLiteDatabase.kind(rc), String(cString: sqlite3_errmsg(db)))
+            }
+            rows.append(SQLiteRowCursor(stmt: stmt, columnNames: columnNames).row())
+        }
+        return rows
+    }
+
+    private func bind(_ bindings: [SQLValue]) throws {
         let expected = Int(sqlite3_bind_parameter_count(stmt))
         guard expected == bindings.count else {
             throw StorageError(.other, "statement expects \(expected) parameters, got \(bindings.count)")
@@ -448,36 +502,73 @@ final class SQLiteStatement {
             }
             guard rc == SQLITE_OK else { throw StorageError(SQLiteDatabase.kind(rc), String(cString: sqlite3_errmsg(db))) }
         }
-        var rows: [Row] = []
-        while true {
-            let rc = sqlite3_step(stmt)
-            if rc == SQLITE_DONE { break }
-            guard rc == SQLITE_ROW else {
-                throw StorageError(SQLiteDatabase.kind(rc), String(cString: sqlite3_errmsg(db)))
-            }
-            var values: [SQLValue] = []
-            values.reserveCapacity(columnNames.count)
-            for c in 0..<Int32(truncatingIfNeeded: columnNames.count) {
-                switch sqlite3_column_type(stmt, c) {
-                case SQLITE_INTEGER: values.append(.integer(sqlite3_column_int64(stmt, c)))
-                case SQLITE_FLOAT: values.append(.real(sqlite3_column_double(stmt, c)))
-                case SQLITE_TEXT:
-                    // Text first, then its length (SQLite's documented order); NULL only when out of memory.
-                    let p = sqlite3_column_text(stmt, c)
-                    let n = Int(sqlite3_column_bytes(stmt, c))
-                    values.append(.text(p.map { String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self) } ?? ""))
-                case SQLITE_BLOB:
-                    let n = Int(sqlite3_column_bytes(stmt, c))
-                    if let p = sqlite3_column_blob(stmt, c) {
-                        values.append(.blob(Array(UnsafeRawBufferPointer(start: p, count: n))))
-                    } else {
-                        values.append(.blob([]))
-                    }
-                default: values.append(.null)
-                }
-            }
-            rows.append(Row(columns: columnNames, values: values))
+    }
+}
+
+/// The current row of a stepping statement (`SQLiteStatement.forEach`): each column read from
+/// SQLite where it lies. Only valid until the next step.
+struct SQLiteRowCursor: RowCursor {
+    let stmt: OpaquePointer
+    let columnNames: [String]
+
+    private func inRange(_ column: Int) -> Int32? {
+        column >= 0 && column < columnNames.count ? Int32(truncatingIfNeeded: column) : nil
+    }
+
+    func isNull(_ column: Int) -> Bool {
+        guard let c = inRange(column) else { return true }
+        return sqlite3_column_type(stmt, c) == SQLITE_NULL
+    }
+
+    func int(_ column: Int) -> Int64? {
+        guard let c = inRange(column) else { return nil }
+        switch sqlite3_column_type(stmt, c) {
+        case SQLITE_INTEGER: return sqlite3_column_int64(stmt, c)
+        case SQLITE_NULL: return nil
+        default: return value(column).int
         }
-        return rows
+    }
+
+    func appendText(_ column: Int, to out: inout [UInt8]) {
+        guard let c = inRange(column) else { return }
+        switch sqlite3_column_type(stmt, c) {
+        case SQLITE_NULL: return
+        case SQLITE_TEXT, SQLITE_INTEGER:
+            // SQLite's text of an integer is its decimal digits, as `String(Int64)`.
+            let p = sqlite3_column_text(stmt, c)
+            let n = Int(sqlite3_column_bytes(stmt, c))
+            if let p { out.append(contentsOf: UnsafeBufferPointer(start: p, count: n)) }
+        default:
+            value(column).appendText(to: &out)
+        }
+    }
+
+    func value(_ column: Int) -> SQLValue {
+        guard let c = inRange(column) else { return .null }
+        return columnValue(c) ?? .null
+    }
+
+    private func columnValue(_ c: Int32) -> SQLValue? {
+        switch sqlite3_column_type(stmt, c) {
+        case SQLITE_INTEGER: return .integer(sqlite3_column_int64(stmt, c))
+        case SQLITE_FLOAT: return .real(sqlite3_column_double(stmt, c))
+        case SQLITE_TEXT:
+            // Text first, then its length (SQLite's documented order); NULL only when out of memory.
+            let p = sqlite3_column_text(stmt, c)
+            let n = Int(sqlite3_column_bytes(stmt, c))
+            return .text(p.map { String(decoding: UnsafeBufferPointer(start: $0, count: n), as: UTF8.self) } ?? "")
+        case SQLITE_BLOB:
+            let n = Int(sqlite3_column_bytes(stmt, c))
+            if let p = sqlite3_column_blob(stmt, c) { return .blob(Array(UnsafeRawBufferPointer(start: p, count: n))) }
+            return .blob([])
+        default: return nil
+        }
+    }
+
+    func row() -> Row {
+        var values: [SQLValue] = []
+        values.reserveCapacity(columnNames.count)
+        for c in 0..<Int32(truncatingIfNeeded: columnNames.count) { values.append(columnValue(c) ?? .null) }
+        return Row(columns: columnNames, values: values)
     }
 }

@@ -26,7 +26,9 @@ import Foundation
 public struct ListPage: Sendable {
     public struct Column: Sendable {
         public var spec: ListSpec.Column
-        public var cell: @Sendable (Row, Context) -> ListCell
+        /// Writes the column's cell of a row (text, link, class) into the page: straight from
+        /// the row's columns where it can (`ListCellWriter.text(_:_:)`), with no value made.
+        public var write: @Sendable (ListRow, inout ListCellWriter, Context) -> Void
         /// How the column's cells are set (see `CellStyle`): numbers right-aligned, codes and
         /// phone numbers never broken.
         public var style: CellStyle
@@ -36,12 +38,20 @@ public struct ListPage: Sendable {
 
         /// `style` nil: chosen from the title (`CellStyle.implied(byTitle:)`) — a 客户代码 or 订单号码
         /// never breaks, a 金额（元） or 数量 is right-aligned, a 日期 stays on one line.
+        /// `write`: the cell from the row, e.g.
+        /// `{ r, cell, _ in cell.text(r, "city"); cell.text(r.bool("in_city") ? "（市内）" : "（市外）") }`.
         public init(_ key: String, _ title: String, sql: String, sortable: Bool = true, rowKey: String? = nil,
-                    style: CellStyle? = nil, cell: @escaping @Sendable (Row, Context) -> ListCell) {
+                    style: CellStyle? = nil, write: @escaping @Sendable (ListRow, inout ListCellWriter, Context) -> Void) {
             let style = style ?? CellStyle.implied(byTitle: title)
             spec = ListSpec.Column(key, title, sql: sql, sortable: sortable, rowKey: rowKey, cls: style.cls)
-            self.cell = cell
+            self.write = write
             self.style = style
+        }
+
+        /// A cell made as a value from the whole row (any logic; a `Row` is made for it).
+        public init(_ key: String, _ title: String, sql: String, sortable: Bool = true, rowKey: String? = nil,
+                    style: CellStyle? = nil, cell: @escaping @Sendable (Row, Context) -> ListCell) {
+            self.init(key, title, sql: sql, sortable: sortable, rowKey: rowKey, style: style) { r, w, ctx in w.cell(cell(r.row, ctx)) }
         }
 
         /// The same column, in the CSV export only.
@@ -60,11 +70,36 @@ public struct ListPage: Sendable {
             return c
         }
 
+        static func columnName(_ sql: String, _ column: String?) -> String {
+            column ?? String(sql.split(separator: ".").last ?? Substring(sql))
+        }
+
         /// A column showing one result column as text (by default the part of `sql` after the dot).
         public static func text(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String? = nil,
                                 style: CellStyle? = nil) -> Column {
-            let name = column ?? String(sql.split(separator: ".").last ?? Substring(sql))
-            return Column(key, title, sql: sql, sortable: sortable, style: style) { r, _ in ListCell(r.string(name) ?? "") }
+            let name = columnName(sql, column)
+            return Column(key, title, sql: sql, sortable: sortable, style: style) { r, w, _ in w.text(r, name) }
+        }
+
+        /// A column's text as a link: `.link("name", "企业名称", sql: "c.name", to: "/crm/customers/", id: "id")`
+        /// links each name to `/crm/customers/<id>`.
+        public static func link(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String? = nil,
+                                rowKey: String? = nil, to prefix: String, id: String = "id") -> Column {
+            let name = columnName(sql, column)
+            return Column(key, title, sql: sql, sortable: sortable, rowKey: rowKey) { r, w, _ in
+                w.text(r, name)
+                w.href(prefix)
+                w.href(r, id)
+            }
+        }
+
+        /// A stored code shown by its title (`"prospect"` → 潜在客户); an unknown code shows nothing.
+        public static func choice(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String? = nil,
+                                  titles: [String: String]) -> Column {
+            let name = columnName(sql, column)
+            return Column(key, title, sql: sql, sortable: sortable) { r, w, _ in
+                if let t = r.string(name).flatMap({ titles[$0] }) { w.text(t) }
+            }
         }
 
         /// A number or amount (text from the row, e.g. formatted money), right-aligned with even figures.
@@ -79,14 +114,16 @@ public struct ListPage: Sendable {
 
         /// A phone number: never broken, a `tel:` link (a tap calls it on a phone).
         public static func phone(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String? = nil) -> Column {
-            let name = column ?? String(sql.split(separator: ".").last ?? Substring(sql))
-            return Column(key, title, sql: sql, sortable: sortable, style: .phone) { r, _ in ListCell.phone(r.string(name) ?? "") }
+            let name = columnName(sql, column)
+            return Column(key, title, sql: sql, sortable: sortable, style: .phone) { r, w, _ in w.cell(ListCell.phone(r.string(name) ?? "")) }
         }
 
         /// An epoch-seconds column shown as a time in the company time zone.
         public static func time(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String? = nil) -> Column {
-            let name = column ?? String(sql.split(separator: ".").last ?? Substring(sql))
-            return Column(key, title, sql: sql, sortable: sortable, style: .nowrap) { r, ctx in ListCell(ctx.displayEpoch(r.int(name))) }
+            let name = columnName(sql, column)
+            return Column(key, title, sql: sql, sortable: sortable, style: .nowrap) { r, w, ctx in
+                if let t = r.int(name) { w.text(ctx.displayEpoch(t)) }
+            }
         }
     }
 
@@ -250,16 +287,42 @@ public struct ListPage: Sendable {
             guard let v = q.filters[f.key], let c = try f.condition(v, ctx) else { continue }
             conditions = conditions + " AND (" + c + ")"
         }
-        let rows = try ctx.db.query("""
+        let sql: SQL = """
             SELECT \(raw: select) FROM \(raw: from)
             \(conditions)\(q.seek) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
-            """)
-        if q.export {
-            return .csv(filename: csvName, CSVTable(header: columns.map(\.spec.title),
-                                                    rows: rows.map { r in columns.map { $0.cell(r, ctx).text } }))
+            """
+        // The rows are written straight from the statement (no `Row` per row, no `String` per
+        // value): each column's cell writer copies what it shows into the table's bytes.
+        let shownColumns = q.export ? columns : columns.filter { !$0.inExportOnly }
+        let writers = shownColumns.map(\.write)
+        var table = ListRows.Builder(columns: shownColumns.map { (cls: $0.style.cls, label: $0.spec.title) },
+                                     rows: min(q.limit, 256))
+        let keyNames = q.pagingKeys
+        var fetched = 0
+        var edges: (first: Row, last: Row)?
+        var names: [String] = []
+        let lazy = ListRow.Lazy()
+        try ctx.db.forEachRow(sql) { cursor in
+            fetched += 1
+            if fetched > q.shownLimit { return }   // the row after the page: only counted
+            if fetched == 1 { names = cursor.columnNames }
+            let row = ListRow(cursor: cursor, names: names, lazy: lazy)
+            lazy.row = nil
+            if !q.export {
+                let key = Row(columns: keyNames, values: keyNames.map { row.value($0) })
+                edges = (edges?.first ?? key, key)
+            }
+            table.startRow(cls: q.export ? nil : rowClass?(row.row, ctx))
+            for k in writers.indices {
+                table.beginCell(column: k)
+                writers[k](row, &table, ctx)
+                table.endCell()
+            }
         }
-        let shown = q.pageRows(rows)
-        let onPage = columns.filter { !$0.inExportOnly }
+        let rows = table.build(reversed: q.readsBackward)
+        if q.export {
+            return .csv(filename: csvName, CSVTable(header: columns.map(\.spec.title), rows: rows.texts))
+        }
         var filterViews: [ListPageView.FilterView] = []
         for f in filters where f.shown(ctx) {
             let value = q.filters[f.key] ?? ""
@@ -279,26 +342,13 @@ public struct ListPage: Sendable {
             }
             filterViews.append(v)
         }
-        var table = ListRows.Builder(rows: shown.count, cellsPerRow: onPage.count)
-        // Per column once, not per cell (a page has hundreds).
-        let cells = onPage.map(\.cell)
-        let classes = onPage.map(\.style.cls)
-        let captions: [String?] = onPage.map(\.spec.title)     // the card's caption on a phone
-        for r in shown {
-            table.startRow(cls: rowClass?(r, ctx))
-            for k in cells.indices {
-                let cell = cells[k](r, ctx)
-                table.addCell(text: cell.text, href: cell.href, cls: Self.cellClass(column: classes[k], cell: cell.cls),
-                              label: captions[k])
-            }
-        }
         var page = ListPageView(
             heading: title, path: path, intro: intro, notice: notice?(req, ctx),
             actions: actions.filter { $0.shown(ctx) }.map { .init(title: $0.title, href: $0.href) },
             filters: filterViews, hasFilters: !filterViews.isEmpty,
-            list: q.view(rows: rows, basePath: path),
-            rows: table.build(),
-            colspan: onPage.count, empty: empty)
+            list: q.view(fetched: fetched, edges: edges, basePath: path),
+            rows: rows,
+            colspan: shownColumns.count, empty: empty)
         // A phone shows the filters folded unless some are in use (the list comes first).
         page.filtersOpen = !q.filters.isEmpty
         return ctx.render(page, title: title)
@@ -315,57 +365,109 @@ extension ListPage {
     }
 }
 
-/// The rows of a list page (`ListPageView.rows`) kept in columns — per row its class, per cell
-/// its text, link, class and caption — so the page renders without a value per row and cell
-/// (`TemplateTable`). Encoded (and decoded, for its shape) as `[ListPageView.RowView]`.
+/// The row a list column's cell is written from (`ListPage.Column.write`): its columns by name,
+/// read in place from the running statement.
+public struct ListRow {
+    /// The row as a `Row`, made at most once per row and only when a cell asks for it.
+    final class Lazy {
+        var row: Row?
+    }
+
+    let cursor: any RowCursor
+    let names: [String]
+    let lazy: Lazy
+
+    func index(_ name: String) -> Int? { names.firstIndex(of: name) }
+
+    public func int(_ name: String) -> Int64? { index(name).flatMap { cursor.int($0) } }
+    public func bool(_ name: String) -> Bool { (int(name) ?? 0) != 0 }
+    public func isNull(_ name: String) -> Bool { index(name).map { cursor.isNull($0) } ?? true }
+    public func string(_ name: String) -> String? {
+        guard let i = index(name), !cursor.isNull(i) else { return nil }
+        var bytes: [UInt8] = []
+        cursor.appendText(i, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+    public func value(_ name: String) -> SQLValue { index(name).map { cursor.value($0) } ?? .null }
+
+    /// The whole row (for cells written against `Row`).
+    public var row: Row {
+        if let r = lazy.row { return r }
+        let r = cursor.row()
+        lazy.row = r
+        return r
+    }
+}
+
+/// Writes the cells of a list page's rows (`ListPage.Column.write`): the cell's text, its link,
+/// its own class — appended in place to the table's bytes.
+public typealias ListCellWriter = ListRows.Builder
+
+/// The rows of a list page (`ListPageView.rows`): the cells' text and links as bytes in two
+/// buffers, classes and captions interned once per page, so a page is written and rendered with
+/// no value (and no `String`) per row or cell (`TemplateTable`). Encoded (and decoded, for its
+/// shape) as `[ListPageView.RowView]`.
 public struct ListRows: Codable, Sendable {
+    /// One cell: ranges in the text and link buffers, indexes into the interned strings.
+    struct Cell: Sendable {
+        var textStart = 0, textEnd = 0
+        /// Negative: no link.
+        var hrefStart = -1, hrefEnd = -1
+        /// Negative: none.
+        var cls = -1, label = -1
+    }
+
     /// The cells' fields, in `ListCell`'s order: text, href, cls, label.
     final class Cells: TemplateTable {
-        let texts: [String]
-        let hrefs: [String?]
-        let classes: [String?]
-        let labels: [String?]
-        init(texts: [String], hrefs: [String?], classes: [String?], labels: [String?]) {
-            self.texts = texts
+        let cells: [Cell]
+        let text: [UInt8]
+        let hrefs: [UInt8]
+        let strings: [[UInt8]]
+        init(cells: [Cell], text: [UInt8], hrefs: [UInt8], strings: [[UInt8]]) {
+            self.cells = cells
+            self.text = text
             self.hrefs = hrefs
-            self.classes = classes
-            self.labels = labels
+            self.strings = strings
         }
         var fieldCount: Int { 4 }
-        func field(_ position: Int, of i: Int) -> TemplateValue {
-            guard i >= 0, i < texts.count else { return .null }
+
+        private func bytes(_ position: Int, of c: Cell, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
             switch position {
-            case 0: return .text(texts[i])
-            case 1: if let h = hrefs[i] { return .text(h) }
-            case 2: if let c = classes[i] { return .text(c) }
-            case 3: if let l = labels[i] { return .text(l) }
+            case 0: text.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[c.textStart..<c.textEnd])) }
+            case 1: if c.hrefStart >= 0 { hrefs.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[c.hrefStart..<c.hrefEnd])) } }
+            case 2: if c.cls >= 0 { strings[c.cls].withUnsafeBufferPointer(body) }
+            case 3: if c.label >= 0 { strings[c.label].withUnsafeBufferPointer(body) }
             default: break
             }
-            return .null
+        }
+
+        func field(_ position: Int, of i: Int) -> TemplateValue {
+            guard i >= 0, i < cells.count, isTruthy(position, of: i) else { return .null }
+            var value = TemplateValue.null
+            bytes(position, of: cells[i]) { value = .text(String(decoding: $0, as: UTF8.self)) }
+            return value
         }
         func print(_ position: Int, of i: Int, escaped: Bool, into out: inout [UInt8]) {
-            guard i >= 0, i < texts.count else { return }
-            switch position {
-            case 0: HTMLText.append(texts[i], escaped: escaped, into: &out)
-            case 1: if let h = hrefs[i] { HTMLText.append(h, escaped: escaped, into: &out) }
-            case 2: if let c = classes[i] { HTMLText.append(c, escaped: escaped, into: &out) }
-            case 3: if let l = labels[i] { HTMLText.append(l, escaped: escaped, into: &out) }
-            default: break
-            }
+            guard i >= 0, i < cells.count else { return }
+            bytes(position, of: cells[i]) { HTMLText.append($0, escaped: escaped, into: &out) }
         }
         func isTruthy(_ position: Int, of i: Int) -> Bool {
-            guard i >= 0, i < texts.count else { return false }
+            guard i >= 0, i < cells.count else { return false }
             switch position {
             case 0: return true
-            case 1: return hrefs[i] != nil
-            case 2: return classes[i] != nil
-            case 3: return labels[i] != nil
+            case 1: return cells[i].hrefStart >= 0
+            case 2: return cells[i].cls >= 0
+            case 3: return cells[i].label >= 0
             default: return false
             }
         }
+        func string(_ position: Int, of i: Int) -> String? {
+            if case .text(let s) = field(position, of: i) { return s }
+            return nil
+        }
         func cell(_ i: Int) -> ListCell {
-            var c = ListCell(texts[i], href: hrefs[i], cls: classes[i])
-            c.label = labels[i]
+            var c = ListCell(string(0, of: i) ?? "", href: string(1, of: i), cls: string(2, of: i))
+            c.label = string(3, of: i)
             return c
         }
     }
@@ -393,42 +495,116 @@ public struct ListRows: Codable, Sendable {
         }
     }
 
-    /// Rows added one at a time: `startRow`, then its cells.
+    /// Rows written one at a time: `startRow`, then per cell `beginCell`, its parts, `endCell`
+    /// (or `addCell` with the whole cell).
     public struct Builder {
-        var classes: [String?] = []
+        var rowClasses: [String?] = []
         var starts: [Int] = [0]
-        var texts: [String] = []
-        var hrefs: [String?] = []
-        var cellClasses: [String?] = []
-        var labels: [String?] = []
+        var cells: [Cell] = []
+        var text: [UInt8] = []
+        var hrefs: [UInt8] = []
+        var strings: [[UInt8]] = []
+        var interned: [String: Int] = [:]
+        /// Per column: its class and caption (interned), or -1.
+        var columns: [(cls: Int, clsText: String?, label: Int)] = []
+        var current = Cell()
+        var currentColumnClass: String?
 
-        public init(rows: Int = 0, cellsPerRow: Int = 0) {
-            classes.reserveCapacity(rows)
+        /// `columns`: each column's class and caption (the phone card's label), the same on every row.
+        public init(columns: [(cls: String?, label: String?)] = [], rows: Int = 0) {
+            rowClasses.reserveCapacity(rows)
             starts.reserveCapacity(rows + 1)
-            let cells = rows * cellsPerRow
-            texts.reserveCapacity(cells)
-            hrefs.reserveCapacity(cells)
-            cellClasses.reserveCapacity(cells)
-            labels.reserveCapacity(cells)
+            let n = rows * columns.count
+            cells.reserveCapacity(n)
+            text.reserveCapacity(n * 16)
+            for c in columns {
+                self.columns.append((cls: c.cls.map { intern($0) } ?? -1, clsText: c.cls, label: c.label.map { intern($0) } ?? -1))
+            }
+        }
+
+        mutating func intern(_ s: String) -> Int {
+            if let i = interned[s] { return i }
+            strings.append(Array(s.utf8))
+            interned[s] = strings.count - 1
+            return strings.count - 1
         }
 
         public mutating func startRow(cls: String?) {
-            if !classes.isEmpty { starts.append(texts.count) }
-            classes.append(cls)
+            if !rowClasses.isEmpty { starts.append(cells.count) }
+            rowClasses.append(cls)
         }
 
+        /// A whole cell at once (its class as given, not its column's).
         public mutating func addCell(text: String, href: String?, cls: String?, label: String?) {
-            texts.append(text)
-            hrefs.append(href)
-            cellClasses.append(cls)
-            labels.append(label)
+            current = Cell(cls: cls.map { intern($0) } ?? -1, label: label.map { intern($0) } ?? -1)
+            currentColumnClass = nil
+            current.textStart = self.text.count
+            self.text.append(contentsOf: text.utf8)
+            if let href { self.href(href) }
+            endCell()
         }
 
-        public func build() -> ListRows {
+        /// Starts the cell of column `column` (its class and caption).
+        mutating func beginCell(column: Int) {
+            let c = column >= 0 && column < columns.count ? columns[column] : (cls: -1, clsText: nil, label: -1)
+            current = Cell(textStart: text.count, textEnd: text.count, cls: c.cls, label: c.label)
+            currentColumnClass = c.clsText
+        }
+
+        mutating func endCell() {
+            current.textEnd = text.count
+            if current.hrefStart >= 0 { current.hrefEnd = hrefs.count }
+            cells.append(current)
+        }
+
+        /// Appends text to the cell.
+        public mutating func text(_ s: String) { text.append(contentsOf: s.utf8) }
+        /// Appends the row's column `name` (as text; nothing for NULL) to the cell, copied from the row.
+        public mutating func text(_ row: ListRow, _ name: String) {
+            if let i = row.index(name) { row.cursor.appendText(i, to: &text) }
+        }
+        /// Makes the cell a link and appends to its address: `href("/crm/customers/"); href(row, "id")`.
+        public mutating func href(_ s: String) {
+            if current.hrefStart < 0 { current.hrefStart = hrefs.count }
+            hrefs.append(contentsOf: s.utf8)
+        }
+        /// Appends the row's column `name` to the cell's address.
+        public mutating func href(_ row: ListRow, _ name: String) {
+            if current.hrefStart < 0 { current.hrefStart = hrefs.count }
+            if let i = row.index(name) { row.cursor.appendText(i, to: &hrefs) }
+        }
+        /// The cell's own class (`"tag danger"`), besides its column's.
+        public mutating func cls(_ s: String) {
+            guard let combined = ListPage.cellClass(column: currentColumnClass, cell: s) else { return }
+            current.cls = intern(combined)
+        }
+        /// The cell as a value (`ListCell`): its text, link and class.
+        public mutating func cell(_ c: ListCell) {
+            text(c.text)
+            if let h = c.href { href(h) }
+            if let k = c.cls { cls(k) }
+        }
+
+        /// The rows; `reversed`: in the opposite order (a backward page, read in reverse sort order).
+        public func build(reversed: Bool = false) -> ListRows {
             var starts = starts
-            if !classes.isEmpty { starts.append(texts.count) }
+            if !rowClasses.isEmpty { starts.append(cells.count) }
+            var classes = rowClasses
+            var cells = cells
+            if reversed, rowClasses.count > 1 {
+                classes.reverse()
+                var flipped: [Cell] = []
+                flipped.reserveCapacity(cells.count)
+                var newStarts = [0]
+                for r in stride(from: rowClasses.count - 1, through: 0, by: -1) {
+                    flipped += cells[starts[r]..<starts[r + 1]]
+                    newStarts.append(flipped.count)
+                }
+                cells = flipped
+                starts = newStarts
+            }
             return ListRows(rows: Rows(classes: classes, starts: starts,
-                                       cells: Cells(texts: texts, hrefs: hrefs, classes: cellClasses, labels: labels)))
+                                       cells: Cells(cells: cells, text: text, hrefs: hrefs, strings: strings)))
         }
     }
 
@@ -453,6 +629,11 @@ public struct ListRows: Codable, Sendable {
         rows.classes.indices.map { i in
             ListPageView.RowView(cls: rows.classes[i], cells: (rows.starts[i]..<rows.starts[i + 1]).map(rows.cells.cell))
         }
+    }
+
+    /// Each row's cell texts (the CSV export).
+    var texts: [[String]] {
+        rows.classes.indices.map { i in (rows.starts[i]..<rows.starts[i + 1]).map { rows.cells.string(0, of: $0) ?? "" } }
     }
 
     /// The rows as the renderer reads them: no value per row or cell.

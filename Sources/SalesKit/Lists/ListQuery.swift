@@ -192,8 +192,21 @@ public struct ListQuery: Sendable {
 
     /// The list's header and pager from the fetched rows (keyset links).
     public func view(rows: [Row], basePath: String) -> ListView {
-        let more = rows.count > spec.pageSize
-        let shown = pageRows(rows)
+        let shown = rows.prefix(export ? rows.count : spec.pageSize)
+        return view(fetched: rows.count, edges: shown.first.flatMap { f in shown.last.map { (f, $0) } }, basePath: basePath)
+    }
+
+    /// The columns the pager's links carry from a row (the sort column's key and the tiebreaker).
+    public var pagingKeys: [String] { [sortColumn?.rowKey ?? spec.tiebreakerKey, spec.tiebreakerKey] }
+    /// Rows to show of those fetched, in the order read (the one after them only tells that more exist).
+    public var shownLimit: Int { export ? limit : spec.pageSize }
+    /// A backward page is read in reverse sort order; its rows are shown reversed.
+    public var readsBackward: Bool { !export && cursor?.forward == false }
+
+    /// The list's header and pager from what was fetched: how many rows, and the first and last
+    /// shown rows as read (`edges`, needing only the `pagingKeys` columns).
+    public func view(fetched: Int, edges: (first: Row, last: Row)?, basePath: String) -> ListView {
+        let more = fetched > spec.pageSize
         let backward = cursor?.forward == false
         let hasNext = backward ? true : more
         let hasPrev = backward ? more : (cursor != nil || page > 1)
@@ -204,10 +217,13 @@ public struct ListQuery: Sendable {
                                 (dir, Cursor.encode(row[key])), (dir + "_id", String(row.int(spec.tiebreakerKey) ?? 0)),
                                 ("page", String(page))])
         }
-        m.hasNext = hasNext && !shown.isEmpty
-        m.hasPrev = hasPrev && !shown.isEmpty
-        if hasNext, let last = shown.last { m.nextHref = link(last, "after", page + 1) }
-        if hasPrev, let first = shown.first { m.prevHref = link(first, "before", max(1, page - 1)) }
+        // In display order (a backward page is shown reversed).
+        let first = backward ? edges?.last : edges?.first
+        let last = backward ? edges?.first : edges?.last
+        m.hasNext = hasNext && edges != nil
+        m.hasPrev = hasPrev && edges != nil
+        if hasNext, let last { m.nextHref = link(last, "after", page + 1) }
+        if hasPrev, let first { m.prevHref = link(first, "before", max(1, page - 1)) }
         return m
     }
 

@@ -9,6 +9,29 @@ public enum SQLValue: Sendable, Equatable, Hashable {
     case blob([UInt8])
 }
 
+extension SQLValue {
+    /// As an integer, leniently (a real without fraction, text holding digits); nil otherwise.
+    public var int: Int64? {
+        switch self {
+        case .integer(let v): v
+        case .real(let d): Int64(exactly: d.rounded(.towardZero))
+        case .text(let s): Int64(s)
+        default: nil
+        }
+    }
+
+    /// As text (`Row.string`'s), appended as UTF-8; nothing for NULL.
+    public func appendText(to out: inout [UInt8]) {
+        switch self {
+        case .null: break
+        case .text(let s): out.append(contentsOf: s.utf8)
+        case .integer(let v): out.append(contentsOf: String(v).utf8)
+        case .real(let d): out.append(contentsOf: String(d).utf8)
+        case .blob(let b): out.append(contentsOf: String(decoding: b, as: UTF8.self).utf8)
+        }
+    }
+}
+
 /// Types that bind as SQL parameters.
 public protocol SQLBindable { var sqlValue: SQLValue { get } }
 extension Int: SQLBindable { public var sqlValue: SQLValue { .integer(Int64(self)) } }
@@ -100,14 +123,7 @@ public struct Row: Sendable {
         return values[i]
     }
 
-    public func int(_ name: String) -> Int64? {
-        switch self[name] {
-        case .integer(let v): v
-        case .real(let d): Int64(exactly: d.rounded(.towardZero))
-        case .text(let s): Int64(s)
-        default: nil
-        }
-    }
+    public func int(_ name: String) -> Int64? { self[name].int }
 
     public func string(_ name: String) -> String? {
         switch self[name] {
@@ -132,6 +148,35 @@ public struct Row: Sendable {
     }
 }
 
+/// One row of a running query, read where it lies (no `Row` made): the row a
+/// `Database.forEachRow` body is given, valid only during that call. Columns by position
+/// (`index(of:)` finds one by name). A list page writes its cells from it straight into the page.
+public protocol RowCursor {
+    var columnNames: [String] { get }
+    func isNull(_ column: Int) -> Bool
+    /// An integer column (or text holding an integer); nil for NULL and anything else.
+    func int(_ column: Int) -> Int64?
+    /// Appends the column as text, UTF-8 (an integer's digits, a real's `String`); nothing for NULL.
+    func appendText(_ column: Int, to out: inout [UInt8])
+    func value(_ column: Int) -> SQLValue
+    /// The whole row as a value (for code written against `Row`).
+    func row() -> Row
+}
+
+extension RowCursor {
+    /// The position of the column named `name`, or nil.
+    public func index(of name: String) -> Int? { columnNames.firstIndex(of: name) }
+}
+
+extension Row: RowCursor {
+    public var columnNames: [String] { columns }
+    public func isNull(_ column: Int) -> Bool { value(column) == .null }
+    public func int(_ column: Int) -> Int64? { value(column).int }
+    public func appendText(_ column: Int, to out: inout [UInt8]) { value(column).appendText(to: &out) }
+    public func value(_ column: Int) -> SQLValue { column >= 0 && column < values.count ? values[column] : .null }
+    public func row() -> Row { self }
+}
+
 /// A storage failure. `busy` means the database stayed locked past the busy timeout.
 public struct StorageError: Error, CustomStringConvertible, Sendable {
     public enum Kind: Sendable { case busy, constraint, readOnly, full, corrupt, other }
@@ -150,6 +195,10 @@ public protocol Database: AnyObject {
     /// Runs a statement and returns all rows.
     @discardableResult
     func query(_ sql: SQL) throws -> [Row]
+    /// Runs a read-only statement and calls `body` with each row in place, without making a
+    /// `Row` per row (a list page's rows written straight into the page). The cursor is valid
+    /// only during the call. `body` may run other queries.
+    func forEachRow(_ sql: SQL, _ body: (any RowCursor) throws -> Void) throws
     /// Runs a statement that returns no rows; returns the number of rows changed.
     @discardableResult
     func execute(_ sql: SQL) throws -> Int
@@ -167,6 +216,11 @@ public protocol Database: AnyObject {
 }
 
 extension Database {
+    /// By `query` (backends without an in-place cursor).
+    public func forEachRow(_ sql: SQL, _ body: (any RowCursor) throws -> Void) throws {
+        for r in try query(sql) { try body(r) }
+    }
+
     /// SQLite's `PRAGMA integrity_check` and `foreign_key_check`: an empty list when the file is
     /// sound, else one line per problem (backups, restores and `salesd check` refuse or report
     /// them). Empty on PostgreSQL, whose server keeps its own pages consistent.
