@@ -23,9 +23,15 @@ import SalesTesting
             select: "n.id, n.title, n.day, n.urgent", from: "notes n",
             scope: { ctx in "n.owner_id = \(try ctx.requireUser().id)" },
             columns: [
-                .init("title", "标题", sql: "n.title") { r, _ in ListCell(r.string("title") ?? "", href: "/notes/\(r.int("id") ?? 0)") },
+                .link("title", "标题", sql: "n.title", to: "/notes/"),
                 .text("day", "日期", sql: "n.day"),
                 .init("urgent", "紧急", sql: "n.urgent") { r, _ in ListCell(r.bool("urgent") ? "是" : "否", cls: r.bool("urgent") ? "danger" : nil) },
+                .choice("level", "级别", sql: "n.urgent", titles: ["0": "一般", "1": "紧急"]),
+                .init("weekday", "星期", sql: "n.day", sortable: false, style: .nowrap) { r, cell, _ in
+                    cell.text("周")
+                    cell.text(r, "day")
+                    if r.bool("urgent") { cell.cls("danger") }
+                },
             ],
             filters: [
                 .search("q", "标题") { s, _ in "n.title LIKE \("%" + s + "%")" },
@@ -92,6 +98,20 @@ import SalesTesting
         let second = c.get(String(next).replacingOccurrences(of: "&amp;", with: "&"))
         #expect(second.body.contains("便签&lt;3&gt;") && second.body.contains("便签&lt;4&gt;"))
         #expect(!second.body.contains("便签&lt;0&gt;"))
+        // Back from the second page: read in reverse order, shown in the list's order.
+        guard let prev = second.body.range(of: "href=\"/notes?sort=title&amp;dir=asc&amp;before=")
+            .map({ second.body[$0.lowerBound...].dropFirst(6).prefix { $0 != "\"" } }) else {
+            Issue.record("no previous link")
+            return
+        }
+        let back = c.get(String(prev).replacingOccurrences(of: "&amp;", with: "&")).body
+        let order = ["便签&lt;0&gt;", "便签&lt;1&gt;", "便签&lt;2&gt;"].compactMap { back.range(of: $0)?.lowerBound }
+        #expect(order.count == 3 && order == order.sorted(), "the first page again, in title order")
+        #expect(!back.contains("便签&lt;3&gt;"))
+        // Cells written in parts: the column's class and the cell's own, the choice's title.
+        #expect(first.body.contains("<td class=\"cl\">星期</td><td class=\"nowrap danger\">周2026-02-10</td>"))
+        #expect(first.body.contains("<td class=\"cl\">星期</td><td class=\"nowrap\">周2026-01-05</td>"))
+        #expect(first.body.contains("<td class=\"cl\">级别</td><td>一般</td>"))
     }
 
     @Test func filtersAndCSVUseTheSameDeclaration() throws {
@@ -107,7 +127,8 @@ import SalesTesting
         let csv = c.get("/notes?format=csv&from=2026-02-01")
         #expect(csv.header("Content-Type")?.hasPrefix("text/csv") == true)
         let lines = csv.body.split(whereSeparator: \.isNewline).map(String.init)
-        #expect(lines.first?.contains("标题,日期,紧急") == true)
+        #expect(lines.first?.contains("标题,日期,紧急,级别,星期") == true)
+        #expect(lines.contains("便签<1>,2026-02-10,是,紧急,周2026-02-10"), "the CSV has each cell's text as written: \(lines)")
         #expect(lines.count == 5, "header and the four notes from February on, not paged: \(lines)")
     }
 }

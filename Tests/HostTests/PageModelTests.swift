@@ -245,6 +245,44 @@ import Testing
         #expect(list.templateValue == (try Self.codable(list)))
     }
 
+    /// The list page's cells are rendered once per variant (caption, class, link or not) and
+    /// then copied with each cell's text and link put in: the same bytes as running the template
+    /// for every cell of the built-out value (escaping, empty texts, links with `&`, classes of
+    /// the cell's own, cells without a caption, a variant seen again with other text).
+    @Test func cellsRenderedByVariantAreTheBytesOfTheTemplateRunPerCell() throws {
+        let r = try RendererTests.productRenderer()
+        var b = ListRows.Builder(columns: [(cls: "code", label: "代码"), (cls: nil, label: "名称"), (cls: "num", label: nil)])
+        let texts = ["K<1>", "", "上海\"亚凯\" & 'co'", "x", "华东", "99"]
+        for row in 0..<6 {
+            b.startRow(cls: row % 3 == 0 ? "urgent" : nil)
+            for col in 0..<3 {
+                b.beginCell(column: col)
+                b.text(texts[(row + col) % texts.count])
+                if (row + col) % 2 == 0 { b.href("/crm/customers/\(row)?a=1&b=<2>") }
+                if row == 4 && col == 1 { b.cls("tag danger") }
+                b.endCell()
+            }
+        }
+        b.startRow(cls: nil)
+        b.addCell(text: "整行<唯一>", href: nil, cls: nil, label: nil)
+        let list = ListView(headers: [.init(title: "代码", sortable: true, active: true, arrow: "▲", href: "/x?sort=code")],
+                            page: 1, hasNext: false, hasPrev: false, nextHref: nil, prevHref: nil, csvHref: "/x?format=csv")
+        let page = ListPageView(heading: "客户", path: "/crm/customers", intro: nil, notice: nil, actions: [], filters: [],
+                                hasFilters: false, list: list, rows: b.build(), colspan: 3, empty: "无")
+        let bound = try r.pages.page(ListPageView.self, module: "")
+        let encoder = TemplateEncoder()
+        let envelope = try encoder.encodePage(PageModelTests.envelope(bound.template), as: r.pages.envelopeShape)
+        var byVariant: [UInt8] = [], perCell: [UInt8] = []
+        bound.template.render([envelope, page.templateValue], into: &byVariant)
+        bound.template.render([envelope, page.templateValue.materialized], into: &perCell)
+        let html = String(decoding: byVariant, as: UTF8.self)
+        #expect(html.contains("<td class=\"cl\">名称</td><td class=\"tag danger\">"))
+        #expect(html.contains("<a href=\"/crm/customers/0?a=1&amp;b=&lt;2&gt;\">K&lt;1&gt;</a>"))
+        #expect(html.contains("上海&quot;亚凯&quot; &amp; &#39;co&#39;"))
+        #expect(html.contains("整行&lt;唯一&gt;"))
+        #expect(byVariant == perCell, "\(html)\n---\n\(String(decoding: perCell, as: UTF8.self))")
+    }
+
     @Test func theLayoutEnvelopeMatchesItsEncodableValue() throws {
         let shell = Shell(title: "T", companyName: "C", user: .init(displayName: "张伟"),
                           menu: [.init(title: "客户开发", items: [.init(title: "客户名录", href: "/crm/customers", active: true)], current: true)],

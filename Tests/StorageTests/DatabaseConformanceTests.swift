@@ -66,6 +66,42 @@ struct DatabaseConformanceTests {
         #expect(try db.first("SELECT COUNT(*) AS n FROM items")?.int("n") == 2)
     }
 
+    /// The in-place cursor a list page writes its rows from: every row, the same values `query`
+    /// gives, and a body that runs the same statement again (a nested list) gets its own rows
+    /// without disturbing the outer iteration.
+    @Test(arguments: Backend.allCases) func forEachRowReadsEveryRowInPlaceAndNestsOverTheSameStatement(_ backend: Backend) throws {
+        let (db, keep) = try items(backend)
+        defer { withExtendedLifetime(keep) {} }
+        for (name, qty, note) in [("阀门 <A&B>", 3, "备注"), ("法兰", 9_000_000_000_000, nil), ("弯头", 0, "x")] as [(String, Int64, String?)] {
+            _ = try db.insert("INSERT INTO items (name, qty, price, note) VALUES (\(name), \(qty), \(2.5), \(note)) RETURNING id")
+        }
+        let sql: SQL = "SELECT id, name, qty, price, note FROM items WHERE qty >= \(Int64(0)) ORDER BY id"
+        let expected = try db.query(sql)
+        var seen: [Row] = [], texts: [String] = [], nested: [Int] = []
+        try db.forEachRow(sql) { cursor in
+            seen.append(cursor.row())
+            var bytes: [UInt8] = []
+            for c in 0..<cursor.columnNames.count where c != 3 { cursor.appendText(c, to: &bytes); bytes.append(UInt8(ascii: "|")) }
+            texts.append(String(decoding: bytes, as: UTF8.self))
+            #expect(cursor.int(try #require(cursor.index(of: "qty"))) == seen.last?.int("qty"))
+            #expect(cursor.isNull(4) == (seen.last?["note"] == .null))
+            #expect(cursor.value(3) == .real(2.5))
+            // The same statement, run from inside the iteration.
+            var inner = 0
+            try db.forEachRow(sql) { _ in inner += 1 }
+            nested.append(inner)
+        }
+        #expect(seen.map(\.values) == expected.map(\.values))
+        #expect(seen.first?.columns == ["id", "name", "qty", "price", "note"])
+        #expect(texts == ["1|阀门 <A&B>|3|备注|", "2|法兰|9000000000000||", "3|弯头|0|x|"])
+        #expect(nested == [3, 3, 3])
+        // A throwing body stops the iteration; the statement is usable again afterwards.
+        var calls = 0
+        #expect(throws: Boom.self) { try db.forEachRow(sql) { _ in calls += 1; throw Boom() } }
+        #expect(calls == 1)
+        #expect(try db.query(sql).count == 3)
+    }
+
     @Test(arguments: Backend.allCases) func placeholdersInsideQuotedTextAreNotParameters(_ backend: Backend) throws {
         let (db, keep) = try items(backend)
         defer { withExtendedLifetime(keep) {} }

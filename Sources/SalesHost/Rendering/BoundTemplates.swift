@@ -127,6 +127,51 @@ final class BoundTemplate: Sendable {
     struct State {
         var stack: [TemplateValue]
         var indentation: [UInt8]
+        /// A section's body run once per variant of a table's elements (`TemplateTable.variant`):
+        /// its fixed bytes and slots, for this render.
+        var variants: [VariantKey: VariantBody] = [:]
+    }
+
+    struct VariantKey: Hashable {
+        var table: ObjectIdentifier
+        var body: Int
+        var variant: Int
+    }
+
+    /// What a section's body prints for the elements of one variant.
+    enum VariantBody {
+        /// Fixed bytes (a range of `bytes`) and slot fields, in order.
+        case pieces(bytes: [UInt8], pieces: [Piece])
+        /// The body does something a variant cannot stand for (prints a slot's value other than
+        /// by name): run it for each element.
+        case perElement
+    }
+
+    enum Piece {
+        case bytes(start: Int, count: Int)
+        case slot(field: Int, escaped: Bool)
+    }
+
+    /// The element a section's body is run with to learn a variant: prints each slot field as a
+    /// mark (0xFF, field, escaped — 0xFF never occurs in UTF-8) and everything else as the
+    /// element itself; a slot's value read as a value is `marker`, and seeing it in the output
+    /// means the variant cannot be used.
+    final class SlotProbe: TemplateTable {
+        static let marker = "\u{10FFFE}"
+        let base: any TemplateTable
+        init(_ base: any TemplateTable) { self.base = base }
+        var fieldCount: Int { base.fieldCount }
+        func field(_ position: Int, of index: Int) -> TemplateValue {
+            base.isSlot(position) && base.isTruthy(position, of: index) ? .text(Self.marker) : base.field(position, of: index)
+        }
+        func print(_ position: Int, of index: Int, escaped: Bool, into out: inout [UInt8]) {
+            guard base.isSlot(position) else { return base.print(position, of: index, escaped: escaped, into: &out) }
+            guard position < 0xFF else { return out.append(contentsOf: Self.marker.utf8) }
+            out.append(0xFF)
+            out.append(UInt8(truncatingIfNeeded: position))
+            out.append(escaped ? 1 : 0)
+        }
+        func isTruthy(_ position: Int, of index: Int) -> Bool { base.isTruthy(position, of: index) }
     }
 
     func render(_ frames: [TemplateValue], into out: inout [UInt8]) {
@@ -208,6 +253,9 @@ final class BoundTemplate: Sendable {
                                 run(body, stop, &state, into: &out)
                                 state.stack.removeLast()
                             }
+                        } else if case .elements(let table, let first, let count) = value, count > 1,
+                                  state.indentation.isEmpty, table.variant(of: first) != nil {
+                            runVariants(table, first, count, body, stop, &state, into: &out)
                         } else if case .elements(let table, let first, let count) = value {
                             for i in first..<first + max(count, 0) {
                                 state.stack.append(.element(table, i))
@@ -236,6 +284,70 @@ final class BoundTemplate: Sendable {
                 }
                 if atLineStart, out.count > before { out.insert(contentsOf: state.indentation, at: before) }
             }
+        }
+
+        /// A section over table elements with variants: per element, the body's fixed bytes and
+        /// its slots, the body run once per variant (with a `SlotProbe`) to find them.
+        private func runVariants(_ table: any TemplateTable, _ first: Int, _ count: Int, _ body: Int, _ stop: Int,
+                                 _ state: inout State, into out: inout [UInt8]) {
+            let id = ObjectIdentifier(table)
+            for i in first..<first + count {
+                var compiled = VariantBody.perElement
+                if let v = table.variant(of: i) {
+                    let key = VariantKey(table: id, body: body, variant: v)
+                    if let known = state.variants[key] {
+                        compiled = known
+                    } else {
+                        compiled = learn(table, i, body, stop, &state)
+                        state.variants[key] = compiled
+                    }
+                }
+                switch compiled {
+                case .pieces(let bytes, let pieces):
+                    bytes.withUnsafeBufferPointer { b in
+                        for piece in pieces {
+                            switch piece {
+                            case .bytes(let start, let n): out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<start + n]))
+                            case .slot(let field, let escaped): table.print(field, of: i, escaped: escaped, into: &out)
+                            }
+                        }
+                    }
+                case .perElement:
+                    state.stack.append(.element(table, i))
+                    run(body, stop, &state, into: &out)
+                    state.stack.removeLast()
+                }
+            }
+        }
+
+        /// Runs the body once with element `i` behind a `SlotProbe` and splits what it printed
+        /// into fixed bytes and slots.
+        private func learn(_ table: any TemplateTable, _ i: Int, _ body: Int, _ stop: Int, _ state: inout State) -> VariantBody {
+            var printed: [UInt8] = []
+            state.stack.append(.element(SlotProbe(table), i))
+            run(body, stop, &state, into: &printed)
+            state.stack.removeLast()
+            let marker = Array(SlotProbe.marker.utf8)
+            if printed.count >= marker.count,
+               (0...printed.count - marker.count).contains(where: { printed[$0..<$0 + marker.count].elementsEqual(marker) }) {
+                return .perElement
+            }
+            var bytes: [UInt8] = [], pieces: [Piece] = []
+            var k = 0, runStart = 0
+            while k < printed.count {
+                guard printed[k] == 0xFF else {
+                    bytes.append(printed[k])
+                    k += 1
+                    continue
+                }
+                guard k + 2 < printed.count, Int(printed[k + 1]) < table.fieldCount, printed[k + 2] <= 1 else { return .perElement }
+                if bytes.count > runStart { pieces.append(.bytes(start: runStart, count: bytes.count - runStart)) }
+                pieces.append(.slot(field: Int(printed[k + 1]), escaped: printed[k + 2] == 1))
+                runStart = bytes.count
+                k += 3
+            }
+            if bytes.count > runStart { pieces.append(.bytes(start: runStart, count: bytes.count - runStart)) }
+            return .pieces(bytes: bytes, pieces: pieces)
         }
 
         /// A one-part name whose frame is a table element (a list page's cell): the table, the

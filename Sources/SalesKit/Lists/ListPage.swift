@@ -461,6 +461,15 @@ public struct ListRows: Codable, Sendable {
             default: return false
             }
         }
+        /// The caption, the class and whether there is a link: the same markup around the text
+        /// and the link (the slots).
+        func variant(of i: Int) -> Int? {
+            guard i >= 0, i < cells.count else { return nil }
+            let c = cells[i], n = strings.count + 1
+            return ((c.label + 1) * n + c.cls + 1) * 2 + (c.hrefStart >= 0 ? 1 : 0)
+        }
+        func isSlot(_ position: Int) -> Bool { position <= 1 }
+
         func string(_ position: Int, of i: Int) -> String? {
             if case .text(let s) = field(position, of: i) { return s }
             return nil

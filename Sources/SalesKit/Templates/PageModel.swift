@@ -347,9 +347,20 @@ public protocol TemplateTable: AnyObject, Sendable {
     func print(_ position: Int, of index: Int, escaped: Bool, into out: inout [UInt8])
     /// Whether `{{#name}}` over the field runs (`TemplateValue` truthiness), without a value made.
     func isTruthy(_ position: Int, of index: Int) -> Bool
+    /// Elements of one variant differ only in what their slot fields print: every other field
+    /// prints and tests the same, and a slot field's truthiness is the same. The renderer then
+    /// runs a section's body once per variant and per element only copies its fixed bytes and
+    /// prints its slots (a list page's cells: the caption and class are the column's, the text
+    /// and link the cell's). nil: no variants (the body is run for each element).
+    func variant(of index: Int) -> Int?
+    /// Whether field `position` is a slot (see `variant(of:)`).
+    func isSlot(_ position: Int) -> Bool
 }
 
 extension TemplateTable {
+    public func variant(of index: Int) -> Int? { nil }
+    public func isSlot(_ position: Int) -> Bool { false }
+
     public func print(_ position: Int, of index: Int, escaped: Bool, into out: inout [UInt8]) {
         field(position, of: index).print(escaped: escaped, into: &out)
     }
