@@ -28,8 +28,11 @@ import Testing
                 let date = Date(timeIntervalSince1970: s)
                 let expected = reference.string(from: date)
                 let actual = fast.format(date, pattern: pattern)
-                if actual != expected {
-                    Issue.record("\(zoneID) \(pattern) at \(s): \(actual) ≠ \(expected)")
+                // The list's time column appends epoch seconds with no Date or String made.
+                var appended: [UInt8] = Array("x".utf8)
+                fast.append(Int64(s), pattern: pattern, into: &appended)
+                if actual != expected || String(decoding: appended, as: UTF8.self) != "x" + expected {
+                    Issue.record("\(zoneID) \(pattern) at \(s): \(actual) / \(String(decoding: appended, as: UTF8.self)) ≠ \(expected)")
                     return
                 }
             }
@@ -47,8 +50,11 @@ import Testing
     @Test("issue 12: a stored epoch of any size (Int64.max written by hand) is shown, never a trap")
     func extremeInstantsDoNotTrap() throws {
         var f = LocalTimeFormatter(zone: try #require(TimeZone(identifier: "Asia/Shanghai")))
-        for s in [Int64.max, Int64.min, 99_999_999_999, -99_999_999_999] {
-            _ = f.format(Date(timeIntervalSince1970: Double(s)), pattern: "yyyy-MM-dd HH:mm")
+        for s in [Int64.max, Int64.min, 99_999_999_999, -99_999_999_999, 100_000_000_000] {
+            let shown = f.format(Date(timeIntervalSince1970: Double(s)), pattern: "yyyy-MM-dd HH:mm")
+            var out: [UInt8] = []
+            f.append(s, pattern: "yyyy-MM-dd HH:mm", into: &out)
+            #expect(String(decoding: out, as: UTF8.self) == shown)
         }
         #expect(f.format(Date(timeIntervalSince1970: 0), pattern: "yyyy-MM-dd HH:mm") == "1970-01-01 08:00")
     }

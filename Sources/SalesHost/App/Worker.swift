@@ -417,6 +417,10 @@ public final class Worker: ContextHost {
         timeFormatter.format(date, pattern: pattern)
     }
 
+    public func appendTime(_ epoch: Int64, pattern: String, into out: inout [UInt8]) {
+        timeFormatter.append(epoch, pattern: pattern, into: &out)
+    }
+
     public var auditCatalogue: AuditCatalogue { app.auditCatalogue }
 
     public func panels(for subject: PanelSubject, context: Context) -> [RecordPanel] {

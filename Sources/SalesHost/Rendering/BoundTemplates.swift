@@ -129,13 +129,18 @@ final class BoundTemplate: Sendable {
         var indentation: [UInt8]
         /// A section's body run once per variant of a table's elements (`TemplateTable.variant`):
         /// its fixed bytes and slots, for this render.
-        var variants: [VariantKey: VariantBody] = [:]
+        var variants: [VariantKey: Variants] = [:]
     }
 
     struct VariantKey: Hashable {
         var table: ObjectIdentifier
         var body: Int
-        var variant: Int
+    }
+
+    /// A section's bodies by variant number (found by index, not hashed, per element).
+    final class Variants {
+        static let limit = 4096
+        var bodies: [VariantBody?] = []
     }
 
     /// What a section's body prints for the elements of one variant.
@@ -290,16 +295,23 @@ final class BoundTemplate: Sendable {
         /// its slots, the body run once per variant (with a `SlotProbe`) to find them.
         private func runVariants(_ table: any TemplateTable, _ first: Int, _ count: Int, _ body: Int, _ stop: Int,
                                  _ state: inout State, into out: inout [UInt8]) {
-            let id = ObjectIdentifier(table)
+            let key = VariantKey(table: ObjectIdentifier(table), body: body)
+            let variants: Variants
+            if let known = state.variants[key] {
+                variants = known
+            } else {
+                variants = Variants()
+                state.variants[key] = variants
+            }
             for i in first..<first + count {
                 var compiled = VariantBody.perElement
-                if let v = table.variant(of: i) {
-                    let key = VariantKey(table: id, body: body, variant: v)
-                    if let known = state.variants[key] {
+                if let v = table.variant(of: i), v >= 0, v < Variants.limit {
+                    if v < variants.bodies.count, let known = variants.bodies[v] {
                         compiled = known
                     } else {
                         compiled = learn(table, i, body, stop, &state)
-                        state.variants[key] = compiled
+                        if v >= variants.bodies.count { variants.bodies += Array(repeating: nil, count: v + 1 - variants.bodies.count) }
+                        variants.bodies[v] = compiled
                     }
                 }
                 switch compiled {

@@ -14,23 +14,47 @@ struct LocalTimeFormatter {
     init(zone: TimeZone) { self.zone = zone }
 
     private var simple: [String: Bool] = [:]
+    /// The last pattern asked for and whether it is simple (a list asks for one pattern per cell).
+    private var last: (pattern: String, simple: Bool)?
 
-    mutating func format(_ date: Date, pattern: String) -> String {
-        let isSimple = simple[pattern] ?? {
+    private mutating func isSimple(_ pattern: String) -> Bool {
+        if let last, last.pattern == pattern { return last.simple }
+        let s = simple[pattern] ?? {
             let s = Self.isSimple(pattern)
             simple[pattern] = s
             return s
         }()
+        last = (pattern, s)
+        return s
+    }
+
+    mutating func format(_ date: Date, pattern: String) -> String {
         let t = date.timeIntervalSince1970
         // Arithmetic only for instants of years ~1000–5000 (a stored epoch such as Int64.max
         // would overflow `Int(…)` below, a trap); anything else goes to DateFormatter.
-        guard isSimple, t.isFinite, abs(t) < 100_000_000_000 else { return formatter(pattern).string(from: date) }
-        let local = Int((t + Double(offsetSeconds(at: date))).rounded(.down))
+        guard isSimple(pattern), t.isFinite, abs(t) < 100_000_000_000 else { return formatter(pattern).string(from: date) }
+        var out: [UInt8] = []
+        out.reserveCapacity(20)
+        appendSimple(Int((t + Double(offsetSeconds(at: date))).rounded(.down)), pattern, &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `format` of epoch seconds, appended as UTF-8.
+    mutating func append(_ epoch: Int64, pattern: String, into out: inout [UInt8]) {
+        // A range test, not `abs` (which traps on Int64.min).
+        guard isSimple(pattern), epoch > -100_000_000_000, epoch < 100_000_000_000 else {
+            let date = Date(timeIntervalSince1970: Double(epoch))
+            return out.append(contentsOf: formatter(pattern).string(from: date).utf8)
+        }
+        let seconds = Int(epoch)   // |epoch| < 10^11 (checked above)
+        appendSimple(seconds + offsetSeconds(at: seconds), pattern, &out)
+    }
+
+    /// A simple pattern's fields of local time `local` (seconds since 1970-01-01 00:00 local).
+    private func appendSimple(_ local: Int, _ pattern: String, _ out: inout [UInt8]) {
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let secs = local - days * 86_400
         let d = LocalDate(dayNumber: days)
-        var out: [UInt8] = []
-        out.reserveCapacity(20)
         var i = pattern.utf8.startIndex
         let p = pattern.utf8
         while i < p.endIndex {
@@ -47,7 +71,6 @@ struct LocalTimeFormatter {
             default: for _ in 0..<run { out.append(c) }
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// `n` (non-negative) in decimal, zero-padded to at least `width` digits.
@@ -82,6 +105,12 @@ struct LocalTimeFormatter {
 
     /// The zone's offset at `date`. A cached offset holds over a window in which no transition
     /// falls: forward until the next transition, backward as far as it was checked.
+    private mutating func offsetSeconds(at epoch: Int) -> Int {
+        let t = Double(epoch)
+        if let o = offset, t >= o.from, t < o.until { return o.seconds }
+        return offsetSeconds(at: Date(timeIntervalSince1970: t))
+    }
+
     private mutating func offsetSeconds(at date: Date) -> Int {
         let t = date.timeIntervalSince1970
         if let o = offset, t >= o.from, t < o.until { return o.seconds }

@@ -122,7 +122,7 @@ public struct ListPage: Sendable {
         public static func time(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String? = nil) -> Column {
             let name = columnName(sql, column)
             return Column(key, title, sql: sql, sortable: sortable, style: .nowrap) { r, w, ctx in
-                if let t = r.int(name) { w.text(ctx.displayEpoch(t)) }
+                if let t = r.int(name) { w.time(t, ctx) }
             }
         }
     }
@@ -571,6 +571,10 @@ public struct ListRows: Codable, Sendable {
         /// Appends the row's column `name` (as text; nothing for NULL) to the cell, copied from the row.
         public mutating func text(_ row: ListRow, _ name: String) {
             if let i = row.index(name) { row.cursor.appendText(i, to: &text) }
+        }
+        /// Appends an epoch-seconds instant as the company's local time (`Context.display`).
+        public mutating func time(_ epoch: Int64, _ ctx: Context, pattern: String = "yyyy-MM-dd HH:mm") {
+            ctx.appendDisplay(epoch: epoch, pattern: pattern, into: &text)
         }
         /// Makes the cell a link and appends to its address: `href("/crm/customers/"); href(row, "id")`.
         public mutating func href(_ s: String) {

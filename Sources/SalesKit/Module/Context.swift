@@ -8,6 +8,9 @@ public protocol ContextHost: AnyObject {
     func storeFile(_ file: UploadedFile, context: Context) throws -> StoredFile
     func loadFile(_ id: String, context: Context) throws -> (StoredFile, [UInt8])?
     func formatTime(_ date: Date, pattern: String) -> String
+    /// `formatTime` of an epoch-seconds instant, appended as UTF-8 (a list's time column: no
+    /// `Date`, no `String` per cell).
+    func appendTime(_ epoch: Int64, pattern: String, into out: inout [UInt8])
     /// The titles of every installed module's audit codes (the history service reads them).
     var auditCatalogue: AuditCatalogue { get }
     /// The other modules' panels on a hub page (`ctx.panels(for:)`).
@@ -15,6 +18,9 @@ public protocol ContextHost: AnyObject {
 }
 
 extension ContextHost {
+    public func appendTime(_ epoch: Int64, pattern: String, into out: inout [UInt8]) {
+        out.append(contentsOf: formatTime(Date(timeIntervalSince1970: Double(epoch)), pattern: pattern).utf8)
+    }
     public var auditCatalogue: AuditCatalogue { .empty }
     public func panels(for subject: PanelSubject, context: Context) -> [RecordPanel] { [] }
 }
@@ -164,6 +170,11 @@ public final class Context {
     /// A UTC instant shown in the company time zone, e.g. `2026-11-25 18:04`.
     public func display(_ date: Date, pattern: String = "yyyy-MM-dd HH:mm") -> String {
         host.formatTime(date, pattern: pattern)
+    }
+
+    /// `display` of an epoch-seconds instant, appended to `out` as UTF-8.
+    public func appendDisplay(epoch: Int64, pattern: String = "yyyy-MM-dd HH:mm", into out: inout [UInt8]) {
+        host.appendTime(epoch, pattern: pattern, into: &out)
     }
 
     /// Today's date in the company time zone.
