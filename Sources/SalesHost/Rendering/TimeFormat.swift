@@ -13,75 +13,97 @@ struct LocalTimeFormatter {
 
     init(zone: TimeZone) { self.zone = zone }
 
-    private var simple: [String: Bool] = [:]
-    /// The last pattern asked for and whether it is simple (a list asks for one pattern per cell).
-    private var last: (pattern: String, simple: Bool)?
+    /// A simple pattern as its runs: a field letter or a separator, and how many times.
+    struct Run {
+        var c: UInt8
+        var count: Int
+    }
 
-    private mutating func isSimple(_ pattern: String) -> Bool {
-        if let last, last.pattern == pattern { return last.simple }
-        let s = simple[pattern] ?? {
-            let s = Self.isSimple(pattern)
-            simple[pattern] = s
-            return s
+    /// A simple pattern's runs and the most bytes it prints.
+    struct Compiled {
+        var runs: [Run]
+        var capacity: Int
+    }
+
+    private var compiled: [String: Compiled?] = [:]
+    /// The last pattern asked for (a list asks for one pattern per cell).
+    private var last: (pattern: String, compiled: Compiled?)?
+
+    /// The pattern's runs, or nil when it is not simple.
+    private mutating func simple(_ pattern: String) -> Compiled? {
+        if let last, last.pattern == pattern { return last.compiled }
+        let c: Compiled? = compiled[pattern] ?? {
+            guard Self.isSimple(pattern) else { return nil }
+            var runs: [Run] = []
+            for b in pattern.utf8 {
+                if let l = runs.last, l.c == b { runs[runs.count - 1].count += 1 } else { runs.append(Run(c: b, count: 1)) }
+            }
+            let isField: (UInt8) -> Bool = { "yMdHms".utf8.contains($0) }
+            return Compiled(runs: runs, capacity: runs.reduce(0) { $0 + (isField($1.c) ? 8 : $1.count) })
         }()
-        last = (pattern, s)
-        return s
+        compiled[pattern] = c
+        last = (pattern, c)
+        return c
     }
 
     mutating func format(_ date: Date, pattern: String) -> String {
         let t = date.timeIntervalSince1970
         // Arithmetic only for instants of years ~1000–5000 (a stored epoch such as Int64.max
         // would overflow `Int(…)` below, a trap); anything else goes to DateFormatter.
-        guard isSimple(pattern), t.isFinite, abs(t) < 100_000_000_000 else { return formatter(pattern).string(from: date) }
+        guard let c = simple(pattern), t.isFinite, abs(t) < 100_000_000_000 else { return formatter(pattern).string(from: date) }
         var out: [UInt8] = []
         out.reserveCapacity(20)
-        appendSimple(Int((t + Double(offsetSeconds(at: date))).rounded(.down)), pattern, &out)
+        Self.append(local: Int((t + Double(offsetSeconds(at: date))).rounded(.down)), c, &out)
         return String(decoding: out, as: UTF8.self)
     }
 
     /// `format` of epoch seconds, appended as UTF-8.
     mutating func append(_ epoch: Int64, pattern: String, into out: inout [UInt8]) {
         // A range test, not `abs` (which traps on Int64.min).
-        guard isSimple(pattern), epoch > -100_000_000_000, epoch < 100_000_000_000 else {
+        guard let c = simple(pattern), epoch > -100_000_000_000, epoch < 100_000_000_000 else {
             let date = Date(timeIntervalSince1970: Double(epoch))
             return out.append(contentsOf: formatter(pattern).string(from: date).utf8)
         }
         let seconds = Int(epoch)   // |epoch| < 10^11 (checked above)
-        appendSimple(seconds + offsetSeconds(at: seconds), pattern, &out)
+        Self.append(local: seconds + offsetSeconds(at: seconds), c, &out)
     }
 
-    /// A simple pattern's fields of local time `local` (seconds since 1970-01-01 00:00 local).
-    private func appendSimple(_ local: Int, _ pattern: String, _ out: inout [UInt8]) {
+    /// A simple pattern's fields of local time `local` (seconds since 1970-01-01 00:00 local),
+    /// written in a stack buffer and appended at once. Each field: at least its run of digits
+    /// (`yy`: the year's last two), at most 8.
+    private static func append(local: Int, _ pattern: Compiled, _ out: inout [UInt8]) {
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400
         let secs = local - days * 86_400
         let d = LocalDate(dayNumber: days)
-        var i = pattern.utf8.startIndex
-        let p = pattern.utf8
-        while i < p.endIndex {
-            let c = p[i]
-            var run = 0
-            while i < p.endIndex, p[i] == c { run += 1; i = p.index(after: i) }
-            switch c {
-            case UInt8(ascii: "y"): Self.digits(run == 2 ? d.year % 100 : d.year, run == 2 ? 2 : 4, &out)
-            case UInt8(ascii: "M"): Self.digits(d.month, run, &out)
-            case UInt8(ascii: "d"): Self.digits(d.day, run, &out)
-            case UInt8(ascii: "H"): Self.digits(secs / 3600, run, &out)
-            case UInt8(ascii: "m"): Self.digits(secs / 60 % 60, run, &out)
-            case UInt8(ascii: "s"): Self.digits(secs % 60, run, &out)
-            default: for _ in 0..<run { out.append(c) }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(pattern.capacity, 1)) { buf in
+            var n = 0
+            for run in pattern.runs {
+                let value: Int, width: Int
+                switch run.c {
+                case UInt8(ascii: "y"): (value, width) = run.count == 2 ? (d.year % 100, 2) : (d.year, 4)
+                case UInt8(ascii: "M"): (value, width) = (d.month, run.count)
+                case UInt8(ascii: "d"): (value, width) = (d.day, run.count)
+                case UInt8(ascii: "H"): (value, width) = (secs / 3600, run.count)
+                case UInt8(ascii: "m"): (value, width) = (secs / 60 % 60, run.count)
+                case UInt8(ascii: "s"): (value, width) = (secs % 60, run.count)
+                default:
+                    for _ in 0..<run.count where n < buf.count { buf[n] = run.c; n += 1 }
+                    continue
+                }
+                var v = max(0, value)
+                var length = 1
+                var t = v
+                while t >= 10 { t /= 10; length += 1 }
+                length = min(max(length, width), 8, buf.count - n)
+                var at = n + length - 1
+                while at >= n {
+                    buf[at] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: v % 10)
+                    v /= 10
+                    at -= 1
+                }
+                n += length
             }
-        }
-    }
-
-    /// `n` (non-negative) in decimal, zero-padded to at least `width` digits.
-    private static func digits(_ n: Int, _ width: Int, _ out: inout [UInt8]) {
-        var buf: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        var v = max(0, n)
-        withUnsafeMutableBytes(of: &buf) { b in
-            repeat { b[count] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: v % 10); v /= 10; count += 1 } while v > 0 && count < 8
-            while count < width && count < 8 { b[count] = UInt8(ascii: "0"); count += 1 }
-            for k in stride(from: count - 1, through: 0, by: -1) { out.append(b[k]) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[0..<n]))
         }
     }
 

@@ -66,25 +66,51 @@ public enum URLEncoding {
     public static func percentEncode(_ s: String) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count * 3)
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-                 UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.append(b)
-            default:
-                out.append(UInt8(ascii: "%"))
-                out.append(hexDigit(b >> 4))
-                out.append(hexDigit(b & 15))
-            }
-        }
+        appendPercentEncoded(s, to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `percentEncode(s)` appended to `out` (a link built in one buffer).
+    public static func appendPercentEncoded(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { bytes in
+            // Unreserved bytes in runs, the rest as %XX.
+            var runStart = 0
+            for i in 0..<bytes.count {
+                let b = bytes[i]
+                switch b {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                     UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                     UInt8(ascii: "_"), UInt8(ascii: "~"):
+                    continue
+                default:
+                    if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
+                    out.append(UInt8(ascii: "%"))
+                    out.append(hexDigit(b >> 4))
+                    out.append(hexDigit(b & 15))
+                    runStart = i + 1
+                }
+            }
+            if bytes.count > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])) }
+        }
     }
 
     private static func hexDigit(_ n: UInt8) -> UInt8 { n < 10 ? UInt8(ascii: "0") + n : UInt8(ascii: "A") + n - 10 }
 
     public static func encode(_ form: FormData) -> String {
-        form.pairs.map { percentEncode($0.name) + "=" + percentEncode($0.value) }.joined(separator: "&")
+        var out: [UInt8] = []
+        appendEncoded(form.pairs, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `name=value&…`, percent-encoded, appended to `out`.
+    public static func appendEncoded(_ pairs: [(name: String, value: String)], to out: inout [UInt8]) {
+        for (i, p) in pairs.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: "&")) }
+            appendPercentEncoded(p.name, to: &out)
+            out.append(UInt8(ascii: "="))
+            appendPercentEncoded(p.value, to: &out)
+        }
     }
 }
 

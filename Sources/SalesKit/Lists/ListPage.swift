@@ -377,7 +377,13 @@ public struct ListRow {
     let names: [String]
     let lazy: Lazy
 
-    func index(_ name: String) -> Int? { names.firstIndex(of: name) }
+    /// The column named `name` (lengths compared first: most names differ in length, and that
+    /// test is cheaper than comparing strings; a list looks up a few names per cell).
+    func index(_ name: String) -> Int? {
+        let length = name.utf8.count
+        for i in names.indices where names[i].utf8.count == length && names[i] == name { return i }
+        return nil
+    }
 
     public func int(_ name: String) -> Int64? { index(name).flatMap { cursor.int($0) } }
     public func bool(_ name: String) -> Bool { (int(name) ?? 0) != 0 }

@@ -239,10 +239,14 @@ public struct ListQuery: Sendable {
 
     /// A link to this list with the filters kept and `extra` added.
     func listLink(_ basePath: String, _ extra: [(String, String)]) -> String {
-        var q = FormData()
-        for (k, v) in filters.sorted(by: { $0.key < $1.key }) { q.append(k, v) }
-        for (k, v) in extra { q.append(k, v) }
-        return basePath + (q.isEmpty ? "" : "?" + URLEncoding.encode(q))
+        let pairs = filters.sorted(by: { $0.key < $1.key }).map { (name: $0.key, value: $0.value) }
+            + extra.map { (name: $0.0, value: $0.1) }
+        guard !pairs.isEmpty else { return basePath }
+        var out = Array(basePath.utf8)
+        out.reserveCapacity(out.count + 64)
+        out.append(UInt8(ascii: "?"))
+        URLEncoding.appendEncoded(pairs, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     private func view(hasNext: Bool, hasPrev: Bool, basePath: String) -> ListView {
