@@ -308,7 +308,9 @@ public struct ListPage: Sendable {
             if fetched == 1 { names = cursor.columnNames }
             let row = ListRow(cursor: cursor, names: names, lazy: lazy)
             lazy.row = nil
-            if !q.export {
+            // The pager needs the first row's keys and, when the page is full (only then is there
+            // a page beyond it), the last's: read from those two rows only.
+            if !q.export, fetched == 1 || fetched == q.shownLimit {
                 let key = Row(columns: keyNames, values: keyNames.map { row.value($0) })
                 edges = (edges?.first ?? key, key)
             }
