@@ -236,6 +236,16 @@ struct LedgerModule: DepartmentModule {
         #expect(new.body.contains("<a href=\"/ledger/items/new\" class=\"active\" aria-current=\"page\">登记台账</a>"))
         #expect(!new.body.contains("<a href=\"/ledger/items\" class=\"active\""), "only the closest item is marked")
         #expect(new.body.contains("<div class=\"menu-group current\">"))
+        // The menu is rendered once per user and item and kept by the worker (pages/menu.mustache),
+        // printed in both places with the lines indented as the layout's own markup.
+        #expect(new.body.contains("<nav class=\"menu\" aria-label=\"主菜单\">\n    <a href=\"/\" class=\"home\">待办事项</a>\n    <div class=\"menu-group"))
+        #expect(new.body.contains("<nav class=\"sidebar\" aria-label=\"模块菜单\">\n  <a href=\"/\" class=\"home\">待办事项</a>\n  <div class=\"menu-group"))
+        #expect(new.body.contains("\n      <span class=\"menu-title\">台账</span>\n      <a href=") && new.body.contains("\n    <span class=\"menu-title\">台账</span>\n    <a href="))
+        #expect(new.body.contains("</a>\n    </div>\n  </nav>") && new.body.contains("</a>\n  </div>\n</nav>"))
+        // The kept HTML is per item: the list again has its own item marked, not the form's.
+        let again = c.get("/ledger/items")
+        #expect(again.body.components(separatedBy: "<a href=\"/ledger/items\" class=\"active\" aria-current=\"page\">台账列表</a>").count == 3)
+        #expect(!again.body.contains("<a href=\"/ledger/items/new\" class=\"active\""))
     }
 
     @Test func breadcrumbsFollowTheMenuAndANamedParent() {

@@ -66,7 +66,7 @@ import Testing
         shared: "S'", flag: true, tags: ["a", "<b>"], note: nil, detail: .init(city: "杭州"))
 
     static func envelope(_ t: BoundTemplate) -> LayoutEnvelope {
-        LayoutEnvelope(shell: Shell(title: "客户", companyName: "公司", user: nil, menu: []), csrf: "tok", idem: t.usesIdempotencyKey ? "IDEM" : "")
+        LayoutEnvelope(shell: Shell(title: "客户", companyName: "公司", user: nil), csrf: "tok", idem: t.usesIdempotencyKey ? "IDEM" : "")
     }
 
     @Test func rendersTheSameBytesAsTheDictionaryRenderer() throws {
@@ -285,13 +285,13 @@ import Testing
 
     @Test func theLayoutEnvelopeMatchesItsEncodableValue() throws {
         let shell = Shell(title: "T", companyName: "C", user: .init(displayName: "张伟"),
-                          menu: [.init(title: "客户开发", items: [.init(title: "客户名录", href: "/crm/customers", active: true)], current: true)],
+                          menuToggle: "    <a href=\"/\">待办事项</a>", menuSidebar: "  <a href=\"/\">待办事项</a>",
                           crumbs: [.init(title: "首页", href: "/"), .init(title: "客户", href: nil)], hasCrumbs: true,
                           back: .init(title: "客户名录", href: "/crm/customers"),
                           flashes: [.init(kind: "ok", text: "已保存。", alert: false)])
         let envelope = LayoutEnvelope(shell: shell, csrf: "tok", idem: "")
         #expect(envelope.templateValue == (try Self.codable(envelope)))
-        let anonymous = LayoutEnvelope(shell: Shell(title: "T", companyName: "C", user: nil, menu: []), csrf: "", idem: "i")
+        let anonymous = LayoutEnvelope(shell: Shell(title: "T", companyName: "C", user: nil), csrf: "", idem: "i")
         #expect(anonymous.templateValue == (try Self.codable(anonymous)))
     }
 }

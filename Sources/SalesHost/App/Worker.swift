@@ -19,7 +19,7 @@ public final class Worker: ContextHost {
     public internal(set) var requestID = ""
     var routePattern = "-"
     lazy var timeFormatter = LocalTimeFormatter(zone: config.zone)
-    var menuCache: [Int64: (permissions: Set<String>, enabled: Set<String>, menu: [MenuModule])] = [:]
+    var menuCache: [Int64: MenuCacheEntry] = [:]
     /// The modules that are on, read at most once a second (a switch on the admin page reaches
     /// every worker of every process within a second).
     private var enabledCache: (at: Date, modules: Set<String>)?
@@ -452,10 +452,11 @@ public final class Worker: ContextHost {
                crumbs withCrumbs: Bool) -> Shell {
         let views = flashes.map { Shell.FlashView(kind: $0.kind.rawValue, text: $0.text, alert: $0.kind == .error) }
         guard let user else {
-            return Shell(title: title, companyName: config.companyName, user: nil, menu: [], crumbs: [], hasCrumbs: false,
+            return Shell(title: title, companyName: config.companyName, user: nil, crumbs: [], hasCrumbs: false,
                          back: nil, flashes: views, assetVersion: app.assetVersion)
         }
-        let entries = menuEntries(for: user)
+        let menuEntry = menuCacheEntry(for: user)
+        let entries = menuEntry.menu
         // The item the page is under: the longest menu path that is the path or a folder of it
         // (`/crm/customers/5` is under 客户名录 `/crm/customers`; `/crm/customers/new` is its own
         // item). `strict`: a folder of the path only (the list a form's own menu item belongs to).
@@ -469,11 +470,7 @@ public final class Worker: ContextHost {
             return best.map { ($0.module, $0.item) }
         }
         let current = under(path)
-        let menu = entries.enumerated().map { mi, m in
-            Shell.MenuGroup(title: m.title, items: m.items.enumerated().map { ii, item in
-                Shell.MenuLink(title: item.title, href: item.href, active: current?.module == mi && current?.item == ii)
-            }, current: current?.module == mi)
-        }
+        let menu = menuHTML(menuEntry, current: current)
         var crumbs: [Shell.Crumb] = []
         var back: Shell.Link?
         if withCrumbs, path != "/" {
@@ -500,29 +497,75 @@ public final class Worker: ContextHost {
             }
             crumbs.append(.init(title: title, href: nil))
         }
-        return Shell(title: title, companyName: config.companyName, user: .init(displayName: user.displayName), menu: menu,
+        return Shell(title: title, companyName: config.companyName, user: .init(displayName: user.displayName),
+                     menuToggle: menu.toggle, menuSidebar: menu.sidebar,
                      crumbs: crumbs, hasCrumbs: crumbs.count > 1, back: back, flashes: views, assetVersion: app.assetVersion)
     }
 
     /// Registry order is menu order; a module shows only if the user may open one of its items.
-    func menuEntries(for user: User) -> [MenuModule] {
+    func menuEntries(for user: User) -> [MenuModule] { menuCacheEntry(for: user).menu }
+
+    /// The user's menu: its entries and its HTML per current item.
+    func menuCacheEntry(for user: User) -> MenuCacheEntry {
         // The permitted entries depend only on the user's permissions: computed once per worker
         // and user, again when the permissions change (a third of a page's host work otherwise).
-        let entries: [MenuModule]
         let enabled = (try? enabledModules(now: Date())) ?? []
         if let cached = menuCache[user.id], cached.permissions == user.permissions, cached.enabled == enabled {
-            entries = cached.menu
-        } else {
-            entries = app.registry.modules.filter { enabled.contains($0.manifest.id) }.compactMap { m in
-                let items = m.menu.filter { user.may($0.access) }.map { item in
-                    (title: item.title, href: "/" + m.manifest.id + (item.path.isEmpty ? "" : "/" + item.path))
-                }
-                return items.isEmpty ? nil : MenuModule(id: m.manifest.id, title: m.manifest.title, items: items)
-            }
-            if menuCache.count > 1000 { menuCache.removeAll() }
-            menuCache[user.id] = (user.permissions, enabled, entries)
+            return cached
         }
-        return entries
+        let entries = app.registry.modules.filter { enabled.contains($0.manifest.id) }.compactMap { m in
+            let items = m.menu.filter { user.may($0.access) }.map { item in
+                (title: item.title, href: "/" + m.manifest.id + (item.path.isEmpty ? "" : "/" + item.path))
+            }
+            return items.isEmpty ? nil : MenuModule(id: m.manifest.id, title: m.manifest.title, items: items)
+        }
+        if menuCache.count > 1000 { menuCache.removeAll() }
+        let entry = MenuCacheEntry(permissions: user.permissions, enabled: enabled, menu: entries)
+        menuCache[user.id] = entry
+        return entry
+    }
+
+    /// The menu as HTML (`pages/menu.mustache`) with `current` marked, indented for the phone's
+    /// menu and for the sidebar. It changes only with the user's permissions, the modules
+    /// switched on and the current item, so it is rendered once per user and item and kept.
+    func menuHTML(_ entry: MenuCacheEntry, current: (module: Int, item: Int)?) -> (toggle: String, sidebar: String) {
+        let entries = entry.menu
+        let key = current.map { $0.module &* 4096 &+ $0.item } ?? -1
+        if let html = entry.html[key] { return html }
+        let groups = entries.enumerated().map { mi, m in
+            Shell.MenuGroup(title: m.title, items: m.items.enumerated().map { ii, item in
+                Shell.MenuLink(title: item.title, href: item.href, active: current?.module == mi && current?.item == ii)
+            }, current: current?.module == mi)
+        }
+        let empty = LayoutEnvelope(shell: Shell(title: "", companyName: "", user: nil), csrf: "", idem: "")
+        let bytes: [UInt8]
+        do {
+            bytes = try app.renderer.render(MenuPage(groups: groups), module: "") { _ in empty }
+        } catch {
+            app.logger.error("the menu cannot be rendered: \(error)")
+            return ("", "")
+        }
+        // The layout prints each on a line of its own: every line indented, no final newline.
+        var lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        if lines.last == "" { lines.removeLast() }
+        func indented(_ by: String) -> String { lines.map { $0.isEmpty ? "" : by + $0 }.joined(separator: "\n") }
+        let html = (toggle: indented("    "), sidebar: indented("  "))
+        if entry.html.count > 256 { entry.html.removeAll() }
+        entry.html[key] = html
+        return html
+    }
+
+    final class MenuCacheEntry {
+        let permissions: Set<String>
+        let enabled: Set<String>
+        let menu: [MenuModule]
+        /// The menu's HTML by current item (`menuHTML`).
+        var html: [Int: (toggle: String, sidebar: String)] = [:]
+        init(permissions: Set<String>, enabled: Set<String>, menu: [MenuModule]) {
+            self.permissions = permissions
+            self.enabled = enabled
+            self.menu = menu
+        }
     }
 
     struct MenuModule {

@@ -22,7 +22,8 @@ public struct Renderer: Sendable {
     }
 
     /// Page models the host itself renders (home, login, errors…), bound like a module's.
-    public static let hostPages: [any PageModel.Type] = [ListPageView.self, HomePage.self, LoginPage.self, PasswordPage.self, ErrorPage.self]
+    public static let hostPages: [any PageModel.Type] = [ListPageView.self, HomePage.self, LoginPage.self, PasswordPage.self, ErrorPage.self,
+                                                          MenuPage.self]
 
     public init(webDir: String, pluginsDir: String, modules: [any DepartmentModule],
                 hostPages: [any PageModel.Type] = Renderer.hostPages) throws {
@@ -98,10 +99,7 @@ extension LayoutEnvelope: TemplateValueRepresentable {
 extension Shell: TemplateValueRepresentable {
     var templateValue: TemplateValue {
         .object([.text(title), .text(companyName), user.map { .object([.text($0.displayName)]) } ?? .null,
-                 .list(menu.map { g in
-                     .object([.text(g.title), .list(g.items.map { .object([.text($0.title), .text($0.href), .bool($0.active)]) }),
-                              .bool(g.current)])
-                 }),
+                 .text(menuToggle), .text(menuSidebar),
                  .list(crumbs.map { .object([.text($0.title), $0.href.map { .text($0) } ?? .null]) }),
                  .bool(hasCrumbs),
                  back.map { .object([.text($0.title), .text($0.href)]) } ?? .null,
@@ -116,7 +114,10 @@ struct Shell: TemplateModel {
     var title: String
     var companyName: String
     var user: ShellUser?
-    var menu: [MenuGroup]
+    /// The menu (`MenuPage`) as HTML, indented for the phone's menu and for the sidebar: rendered
+    /// once per user's menu and current item and kept by the worker (`Worker.menuHTML`).
+    var menuToggle = ""
+    var menuSidebar = ""
     /// 首页 › module › list › page (the last one without a link); empty on the home page.
     var crumbs: [Crumb] = []
     var hasCrumbs = false
@@ -162,6 +163,13 @@ struct Shell: TemplateModel {
         /// An error: `role="alert"` (read out at once), else `role="status"`.
         var alert: Bool
     }
+}
+
+/// The module menu (`pages/menu.mustache`), rendered on its own (no layout) once per user's
+/// menu and current item; the layout prints the result (`Shell.menuToggle`, `menuSidebar`).
+struct MenuPage: PageModel {
+    static let template = "/pages/menu"
+    var groups: [Shell.MenuGroup]
 }
 
 /// A page type bound to its template.

@@ -307,7 +307,7 @@ public struct ListPage: Sendable {
             if fetched > q.shownLimit { return }   // the row after the page: only counted
             if fetched == 1 { names = cursor.columnNames }
             let row = ListRow(cursor: cursor, names: names, lazy: lazy)
-            lazy.row = nil
+            lazy.next()
             // The pager needs the first row's keys and, when the page is full (only then is there
             // a page beyond it), the last's: read from those two rows only.
             if !q.export, fetched == 1 || fetched == q.shownLimit {
@@ -373,18 +373,29 @@ public struct ListRow {
     /// The row as a `Row`, made at most once per row and only when a cell asks for it.
     final class Lazy {
         var row: Row?
+        /// The names looked up in the current row so far, and the previous rows' lookups.
+        var position = 0
+        var memo: [(name: String, index: Int?)] = []
+        func next() {
+            row = nil
+            position = 0
+        }
     }
 
     let cursor: any RowCursor
     let names: [String]
     let lazy: Lazy
 
-    /// The column named `name` (lengths compared first: most names differ in length, and that
-    /// test is cheaper than comparing strings; a list looks up a few names per cell).
+    /// The column named `name`. Every row asks for the same names in the same order (the
+    /// columns' writers run in order), so the k-th lookup of a row is first checked against the
+    /// k-th of the row before: the same string, compared in a few instructions.
     func index(_ name: String) -> Int? {
-        let length = name.utf8.count
-        for i in names.indices where names[i].utf8.count == length && names[i] == name { return i }
-        return nil
+        let k = lazy.position
+        lazy.position += 1
+        if k < lazy.memo.count, lazy.memo[k].name == name { return lazy.memo[k].index }
+        let found = names.firstIndex(of: name)
+        if k < lazy.memo.count { lazy.memo[k] = (name, found) } else if k == lazy.memo.count { lazy.memo.append((name, found)) }
+        return found
     }
 
     public func int(_ name: String) -> Int64? { index(name).flatMap { cursor.int($0) } }
