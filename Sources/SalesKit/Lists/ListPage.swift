@@ -466,9 +466,18 @@ public struct ListRows: Codable, Sendable {
             bytes(position, of: cells[i]) { value = .text(String(decoding: $0, as: UTF8.self)) }
             return value
         }
+        /// The text and the link (the slots, printed per cell) straight from their buffers.
         func print(_ position: Int, of i: Int, escaped: Bool, into out: inout [UInt8]) {
             guard i >= 0, i < cells.count else { return }
-            bytes(position, of: cells[i]) { HTMLText.append($0, escaped: escaped, into: &out) }
+            let c = cells[i]
+            switch position {
+            case 0:
+                text.withUnsafeBufferPointer { HTMLText.append(UnsafeBufferPointer(rebasing: $0[c.textStart..<c.textEnd]), escaped: escaped, into: &out) }
+            case 1 where c.hrefStart >= 0:
+                hrefs.withUnsafeBufferPointer { HTMLText.append(UnsafeBufferPointer(rebasing: $0[c.hrefStart..<c.hrefEnd]), escaped: escaped, into: &out) }
+            default:
+                bytes(position, of: c) { HTMLText.append($0, escaped: escaped, into: &out) }
+            }
         }
         func isTruthy(_ position: Int, of i: Int) -> Bool {
             guard i >= 0, i < cells.count else { return false }
@@ -533,10 +542,12 @@ public struct ListRows: Codable, Sendable {
         var hrefs: [UInt8] = []
         var strings: [[UInt8]] = []
         var interned: [String: Int] = [:]
-        /// Per column: its class and caption (interned), or -1.
-        var columns: [(cls: Int, clsText: String?, label: Int)] = []
+        /// Per column: a cell with its class and caption (interned, or -1), and the class's text.
+        var columnCells: [Cell] = []
+        var columnClasses: [String?] = []
         var current = Cell()
-        var currentColumnClass: String?
+        /// The column of the cell being written (-1: a cell given whole, `addCell`).
+        var currentColumn = -1
 
         /// `columns`: each column's class and caption (the phone card's label), the same on every row.
         public init(columns: [(cls: String?, label: String?)] = [], rows: Int = 0) {
@@ -546,7 +557,8 @@ public struct ListRows: Codable, Sendable {
             cells.reserveCapacity(n)
             text.reserveCapacity(n * 16)
             for c in columns {
-                self.columns.append((cls: c.cls.map { intern($0) } ?? -1, clsText: c.cls, label: c.label.map { intern($0) } ?? -1))
+                columnCells.append(Cell(cls: c.cls.map { intern($0) } ?? -1, label: c.label.map { intern($0) } ?? -1))
+                columnClasses.append(c.cls)
             }
         }
 
@@ -565,7 +577,7 @@ public struct ListRows: Codable, Sendable {
         /// A whole cell at once (its class as given, not its column's).
         public mutating func addCell(text: String, href: String?, cls: String?, label: String?) {
             current = Cell(cls: cls.map { intern($0) } ?? -1, label: label.map { intern($0) } ?? -1)
-            currentColumnClass = nil
+            currentColumn = -1
             current.textStart = self.text.count
             self.text.append(contentsOf: text.utf8)
             if let href { self.href(href) }
@@ -574,9 +586,10 @@ public struct ListRows: Codable, Sendable {
 
         /// Starts the cell of column `column` (its class and caption).
         mutating func beginCell(column: Int) {
-            let c = column >= 0 && column < columns.count ? columns[column] : (cls: -1, clsText: nil, label: -1)
-            current = Cell(textStart: text.count, textEnd: text.count, cls: c.cls, label: c.label)
-            currentColumnClass = c.clsText
+            current = column >= 0 && column < columnCells.count ? columnCells[column] : Cell()
+            current.textStart = text.count
+            current.textEnd = text.count
+            currentColumn = column
         }
 
         mutating func endCell() {
@@ -607,7 +620,8 @@ public struct ListRows: Codable, Sendable {
         }
         /// The cell's own class (`"tag danger"`), besides its column's.
         public mutating func cls(_ s: String) {
-            guard let combined = ListPage.cellClass(column: currentColumnClass, cell: s) else { return }
+            let columnClass = currentColumn >= 0 && currentColumn < columnClasses.count ? columnClasses[currentColumn] : nil
+            guard let combined = ListPage.cellClass(column: columnClass, cell: s) else { return }
             current.cls = intern(combined)
         }
         /// The cell as a value (`ListCell`): its text, link and class.
