@@ -140,7 +140,7 @@ final class BoundTemplate: Sendable {
     /// A section's bodies by variant number (found by index, not hashed, per element).
     final class Variants {
         static let limit = 4096
-        var bodies: [VariantBody?] = []
+        @exclusivity(unchecked) var bodies: [VariantBody?] = []   // one render, one thread
     }
 
     /// What a section's body prints for the elements of one variant.

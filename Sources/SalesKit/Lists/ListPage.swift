@@ -97,8 +97,9 @@ public struct ListPage: Sendable {
         public static func choice(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String? = nil,
                                   titles: [String: String]) -> Column {
             let name = columnName(sql, column)
+            let byValue = titles.map { (value: Array($0.key.utf8), title: $0.value) }
             return Column(key, title, sql: sql, sortable: sortable) { r, w, _ in
-                if let t = r.string(name).flatMap({ titles[$0] }) { w.text(t) }
+                if let t = r.title(name, in: byValue) { w.text(t) }
             }
         }
 
@@ -372,10 +373,13 @@ extension ListPage {
 public struct ListRow {
     /// The row as a `Row`, made at most once per row and only when a cell asks for it.
     final class Lazy {
-        var row: Row?
+        // Used by one request's thread only; unchecked: a list looks these up several times a cell.
+        @exclusivity(unchecked) var row: Row?
         /// The names looked up in the current row so far, and the previous rows' lookups.
-        var position = 0
-        var memo: [(name: String, index: Int?)] = []
+        @exclusivity(unchecked) var position = 0
+        @exclusivity(unchecked) var memo: [(name: String, index: Int?)] = []
+        /// A column's bytes, to compare (`ListRow.title(_:in:)`).
+        @exclusivity(unchecked) var scratch: [UInt8] = []
         func next() {
             row = nil
             position = 0
@@ -408,6 +412,16 @@ public struct ListRow {
         return String(decoding: bytes, as: UTF8.self)
     }
     public func value(_ name: String) -> SQLValue { index(name).map { cursor.value($0) } ?? .null }
+
+    /// The title of the column's value among `titles` (value bytes, title), compared as bytes:
+    /// no `String` made per cell. nil for NULL or a value not among them.
+    func title(_ name: String, in titles: [(value: [UInt8], title: String)]) -> String? {
+        guard let i = index(name), !cursor.isNull(i) else { return nil }
+        lazy.scratch.removeAll(keepingCapacity: true)
+        cursor.appendText(i, to: &lazy.scratch)
+        for t in titles where t.value == lazy.scratch { return t.title }
+        return nil
+    }
 
     /// The whole row (for cells written against `Row`).
     public var row: Row {
@@ -579,7 +593,7 @@ public struct ListRows: Codable, Sendable {
             current = Cell(cls: cls.map { intern($0) } ?? -1, label: label.map { intern($0) } ?? -1)
             currentColumn = -1
             current.textStart = self.text.count
-            self.text.append(contentsOf: text.utf8)
+            HTMLText.append(text, escaped: false, into: &self.text)
             if let href { self.href(href) }
             endCell()
         }
@@ -599,7 +613,7 @@ public struct ListRows: Codable, Sendable {
         }
 
         /// Appends text to the cell.
-        public mutating func text(_ s: String) { text.append(contentsOf: s.utf8) }
+        public mutating func text(_ s: String) { HTMLText.append(s, escaped: false, into: &text) }
         /// Appends the row's column `name` (as text; nothing for NULL) to the cell, copied from the row.
         public mutating func text(_ row: ListRow, _ name: String) {
             if let i = row.index(name) { row.cursor.appendText(i, to: &text) }
@@ -611,7 +625,7 @@ public struct ListRows: Codable, Sendable {
         /// Makes the cell a link and appends to its address: `href("/crm/customers/"); href(row, "id")`.
         public mutating func href(_ s: String) {
             if current.hrefStart < 0 { current.hrefStart = hrefs.count }
-            hrefs.append(contentsOf: s.utf8)
+            HTMLText.append(s, escaped: false, into: &hrefs)
         }
         /// Appends the row's column `name` to the cell's address.
         public mutating func href(_ row: ListRow, _ name: String) {

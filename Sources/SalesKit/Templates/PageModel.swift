@@ -396,12 +396,9 @@ public enum HTMLText {
     /// `s` as UTF-8, HTML-escaped (`& < > " '`) when `escaped`: byte by byte on the UTF-8, the
     /// rest copied in runs.
     public static func append(_ s: String, escaped: Bool, into out: inout [UInt8]) {
-        guard escaped else {
-            out.append(contentsOf: s.utf8)
-            return
-        }
+        // Through the contiguous UTF-8 (one copy), not the UTF-8 view (element by element).
         var s = s
-        s.withUTF8 { append($0, escaped: true, into: &out) }
+        s.withUTF8 { append($0, escaped: escaped, into: &out) }
     }
 
     /// UTF-8 bytes, escaped unless `escaped` is false.
