@@ -139,7 +139,9 @@ final class BoundTemplate: Sendable {
 
     /// A section's bodies by variant number (found by index, not hashed, per element).
     final class Variants {
-        static let limit = 4096
+        /// Variant numbers at or above it are run per element (a list page with some 90 distinct
+        /// captions and classes; the bodies array is sized to the largest number seen).
+        static let limit = 16_384
         @exclusivity(unchecked) var bodies: [VariantBody?] = []   // one render, one thread
     }
 
