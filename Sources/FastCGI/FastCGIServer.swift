@@ -95,7 +95,8 @@ public final class FastCGIServer: Sendable {
         var stopping = false
         var inFlight = 0
         /// Worker threads currently blocked in (or about to enter) `FCGX_Accept_r`.
-        var idle: [Int: pthread_t] = [:]
+        /// Indexed by worker (`start` sizes it): an array, not a dictionary hashed twice per request.
+        var idle: [pthread_t?] = []
         var running = 0
     }
 
@@ -120,7 +121,11 @@ public final class FastCGIServer: Sendable {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         sigaction(SIGUSR1, &action, nil)
-        state.withLock { $0.listenFD = fd; $0.started = true }
+        state.withLock { s in
+            s.listenFD = fd
+            s.started = true
+            s.idle = Array(repeating: nil, count: configuration.threads)
+        }
         let ready = DispatchGroup()
         for index in 0..<configuration.threads {
             group.enter()
@@ -165,7 +170,7 @@ public final class FastCGIServer: Sendable {
     }
 
     private func interruptIdleWorkers() {
-        for thread in state.withLock({ Array($0.idle.values) }) { pthread_kill(thread, SIGUSR1) }
+        for thread in state.withLock({ $0.idle.compactMap { $0 } }) { pthread_kill(thread, SIGUSR1) }
     }
 
     /// Blocks until every worker has finished its last request.
@@ -233,6 +238,10 @@ public final class FastCGIServer: Sendable {
 /// the struct lives at a stable address because libfcgi's streams point back into it.
 final class FastCGIRequestHandle {
     private let raw: UnsafeMutablePointer<FCGX_Request>
+    /// The last request's params, kept so the next request refills the same storage (emptied,
+    /// capacity kept) once the handler has let go of it.
+    private var params: [String: String] = [:]
+    private let names = ParamNames.table
 
     init(listenFD: Int32) {
         raw = .allocate(capacity: 1)
@@ -251,21 +260,31 @@ final class FastCGIRequestHandle {
     func finish() { FCGX_Finish_r(raw) }
 
     func read(maxBodyBytes: Int) -> FastCGIRequest {
+        // Taken out of the property while it is filled (no exclusivity check per insert).
         var params: [String: String] = [:]
+        swap(&params, &self.params)
+        params.removeAll(keepingCapacity: true)
         params.reserveCapacity(48)   // nginx's fastcgi_params: ~30 (no rehashing as it fills)
         if var envp = raw.pointee.envp {
             while let entry = envp.pointee {
-                // NAME=value: split at the first "=" byte, each side decoded once.
+                // NAME=value: split at the first "=" byte, each side decoded once; a well-known
+                // name is the shared constant (`ParamNames`), not a new String.
                 if let eq = strchr(entry, 61) {
                     let nameLength = entry.distance(to: eq)
                     let name = entry.withMemoryRebound(to: UInt8.self, capacity: nameLength) {
-                        String(decoding: UnsafeBufferPointer(start: $0, count: nameLength), as: UTF8.self)
+                        let bytes = UnsafeBufferPointer(start: $0, count: nameLength)
+                        return names.index(of: bytes).map { names.names[$0] } ?? String(decoding: bytes, as: UTF8.self)
                     }
-                    params[name] = String(cString: eq + 1)
+                    let value = eq + 1
+                    let valueLength = strlen(value)
+                    params[name] = valueLength == 0 ? "" : value.withMemoryRebound(to: UInt8.self, capacity: valueLength) {
+                        String(decoding: UnsafeBufferPointer(start: $0, count: valueLength), as: UTF8.self)
+                    }
                 }
                 envp += 1
             }
         }
+        self.params = params
         var result = FastCGIRequest(params: params)
         // RFC 3875 §4.1.2: CONTENT_LENGTH is set only when a body is attached. Apache httpd leaves
         // it unset for a GET, nginx sends it empty, lighttpd sends "0": all mean "no length given".
@@ -341,23 +360,63 @@ final class FastCGIRequestHandle {
     }
 
     func write(_ response: FastCGIResponse, omitBody: Bool) {
-        var head = "Status: \(response.status) \(reasonPhrase(response.status))\r\n"
+        // The head goes to libfcgi's buffered stream piece by piece, then the body as it is
+        // (no joined copy): `Status: 200 OK`, the headers, `Content-Length` unless the handler
+        // gave one, each line ended by CRLF, then an empty line.
+        put("Status: ")
+        putDecimal(response.status)
+        put(" ")
+        put(reasonPhrase(response.status))
+        put("\r\n")
         var hasLength = false
         for (name, value) in response.headers {
-            // Header injection guard: values never contain CR or LF.
-            var clean = value
-            if value.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
-                clean.unicodeScalars.removeAll { $0 == "\r" || $0 == "\n" }
-            }
             if name.utf8.count == 14, name.lowercased() == "content-length" { hasLength = true }
-            head += name + ": " + clean + "\r\n"
+            put(name)
+            put(": ")
+            // Header injection guard: values never contain CR or LF.
+            if value.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
+                var clean = value
+                clean.unicodeScalars.removeAll { $0 == "\r" || $0 == "\n" }
+                put(clean)
+            } else {
+                put(value)
+            }
+            put("\r\n")
         }
-        if !hasLength { head += "Content-Length: \(response.body.count)\r\n" }
-        head += "\r\n"
-        // Head and body go to libfcgi's buffered stream as they are (no joined copy).
-        var headBytes = head
-        headBytes.withUTF8 { put($0) }
+        if !hasLength {
+            put("Content-Length: ")
+            putDecimal(response.body.count)
+            put("\r\n")
+        }
+        put("\r\n")
         if !omitBody { response.body.withUnsafeBufferPointer { put($0) } }
+    }
+
+    private func put(_ text: StaticString) {
+        put(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    private func put(_ text: String) {
+        var text = text
+        text.withUTF8 { put($0) }
+    }
+
+    /// `String(n)`'s digits.
+    private func putDecimal(_ n: Int) {
+        guard n >= 0, n < 1_000_000_000_000 else {
+            put(String(n))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 12) { digits in
+            var i = digits.count
+            var rest = n
+            repeat {
+                i -= 1
+                digits[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+                rest /= 10
+            } while rest > 0
+            put(UnsafeBufferPointer(rebasing: digits[i...]))
+        }
     }
 
     private func put(_ buf: UnsafeBufferPointer<UInt8>) {
@@ -375,7 +434,7 @@ final class FastCGIRequestHandle {
     }
 }
 
-func reasonPhrase(_ status: Int) -> String {
+func reasonPhrase(_ status: Int) -> StaticString {
     switch status {
     case 200: "OK"
     case 201: "Created"

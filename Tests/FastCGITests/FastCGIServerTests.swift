@@ -236,3 +236,47 @@ extension FastCGIServerTests {
         }
     }
 }
+
+extension FastCGIServerTests {
+    /// The head is written piece by piece: the status line with its reason phrase (or `Status`
+    /// for a code without one), the handler's headers in order, and `Content-Length` only when
+    /// the handler gave none (in any letter case).
+    @Test func headLinesAndContentLength() throws {
+        try withServer({ req in
+            switch req.params["REQUEST_URI"] ?? "" {
+            case "/own": FastCGIResponse(status: 201, headers: [("content-LENGTH", "2"), ("X-A", "1")], body: Array("ok".utf8))
+            case "/odd": FastCGIResponse(status: 299, headers: [("X-B", "b")], body: Array("12345".utf8))
+            default: FastCGIResponse(status: 1_000_000_000_007, body: [])
+            }
+        }) { _, client in
+            let own = try client.send(params: ["REQUEST_METHOD": "GET", "REQUEST_URI": "/own"])
+            #expect(own.status == 201)
+            #expect(own.headers["content-LENGTH"] == "2")
+            #expect(own.headers["Content-Length"] == nil)
+            #expect(own.headers["X-A"] == "1")
+            #expect(own.text == "ok")
+            let odd = try client.send(params: ["REQUEST_METHOD": "GET", "REQUEST_URI": "/odd"])
+            #expect(odd.headers["Status"] == "299 Status")
+            #expect(odd.headers["Content-Length"] == "5")
+            let big = try client.send(params: ["REQUEST_METHOD": "GET", "REQUEST_URI": "/big"])
+            #expect(big.headers["Status"] == "1000000000007 Status")
+            #expect(big.headers["Content-Length"] == "0")
+        }
+    }
+
+    /// Params are read into the same dictionary as before, whether their names are well known
+    /// (shared constants) or not, request after request on the same thread (libfcgi adds
+    /// `FCGI_ROLE` itself).
+    @Test func wellKnownAndOtherParamNamesAlike() throws {
+        try withServer(threads: 1, { req in
+            let text = req.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+            return FastCGIResponse(status: 200, body: Array(text.utf8))
+        }) { _, client in
+            let first = try client.sendRaw(pairs: [("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h"), ("X_CUSTOM", "中"),
+                                                   ("SCRIPT_NAME", "/a"), ("SCRIPT_NAME", ""), ("E", ""), ("HTTP_X", "x")])
+            #expect(first.text == "E=&FCGI_ROLE=RESPONDER&HTTP_HOST=h&HTTP_X=x&REQUEST_METHOD=GET&SCRIPT_NAME=&X_CUSTOM=中")
+            let second = try client.sendRaw(pairs: [("REQUEST_METHOD", "POST"), ("HTTP_COOKIE", "a=1")])
+            #expect(second.text == "FCGI_ROLE=RESPONDER&HTTP_COOKIE=a=1&REQUEST_METHOD=POST")
+        }
+    }
+}
