@@ -8,7 +8,8 @@ import Synchronization
 
 /// One request as libfcgi delivered it, copied into Swift values before `FCGX_Finish_r`.
 public struct FastCGIRequest: Sendable {
-    /// All FastCGI params (`REQUEST_METHOD`, `QUERY_STRING`, `HTTP_COOKIE`, …).
+    /// The FastCGI params (`REQUEST_METHOD`, `QUERY_STRING`, `HTTP_COOKIE`, …), all but the
+    /// configuration's `ignoredParams`.
     public var params: [String: String]
     /// The request body, read up to `CONTENT_LENGTH`, or to the end of the stdin stream when the
     /// front end declared no length (unset or empty); empty when too large.
@@ -55,13 +56,30 @@ public struct FastCGIConfiguration: Sendable {
     /// Bodies above this are answered 413 by the handler (`bodyTooLarge`) and never buffered.
     public var maxBodyBytes: Int
     public var backlog: Int32
+    /// Params left out of `FastCGIRequest.params`: skipped as they are read (no String, no
+    /// dictionary entry, one fewer entry for every lookup and scan of the dictionary).
+    public var ignoredParams: Set<String>
+
+    /// The default `ignoredParams`: what front ends send that says nothing about the request
+    /// the application handles, and that salesd (`RequestTarget`, `Worker`) never reads —
+    /// nginx's `fastcgi_params` constants and addresses (`GATEWAY_INTERFACE`,
+    /// `SERVER_SOFTWARE`, `DOCUMENT_ROOT`, `DOCUMENT_URI`, `SCRIPT_FILENAME`, `REDIRECT_STATUS`,
+    /// `REMOTE_PORT`, `SERVER_ADDR`), Apache httpd's (`CONTEXT_DOCUMENT_ROOT`, `CONTEXT_PREFIX`,
+    /// `SERVER_ADMIN`, `SERVER_SIGNATURE`) and libfcgi's own `FCGI_ROLE` (always RESPONDER).
+    /// Every RFC 3875 request variable and every `HTTP_…` header is kept.
+    public static let unreadParams: Set<String> = [
+        "GATEWAY_INTERFACE", "SERVER_SOFTWARE", "DOCUMENT_ROOT", "DOCUMENT_URI", "SCRIPT_FILENAME", "REDIRECT_STATUS",
+        "REMOTE_PORT", "SERVER_ADDR", "CONTEXT_DOCUMENT_ROOT", "CONTEXT_PREFIX", "SERVER_ADMIN", "SERVER_SIGNATURE",
+        "FCGI_ROLE",
+    ]
 
     public init(listen: Listen, threads: Int = 2 * ProcessInfo.processInfo.activeProcessorCount,
-                maxBodyBytes: Int = 8 << 20, backlog: Int32 = 128) {
+                maxBodyBytes: Int = 8 << 20, backlog: Int32 = 128, ignoredParams: Set<String> = Self.unreadParams) {
         self.listen = listen
         self.threads = max(1, threads)
         self.maxBodyBytes = maxBodyBytes
         self.backlog = backlog
+        self.ignoredParams = ignoredParams
     }
 }
 
@@ -206,7 +224,7 @@ public final class FastCGIServer: Sendable {
     private func workerLoop(index: Int, listenFD: Int32, ready: DispatchGroup) {
         let handler = makeHandler(index)
         ready.leave()
-        let request = FastCGIRequestHandle(listenFD: listenFD)
+        let request = FastCGIRequestHandle(listenFD: listenFD, ignoring: configuration.ignoredParams)
         defer { request.free() }
         let me = pthread_self()
         while true {
@@ -241,9 +259,14 @@ final class FastCGIRequestHandle {
     /// The last request's params, kept so the next request refills the same storage (emptied,
     /// capacity kept) once the handler has let go of it.
     private var params: [String: String] = [:]
-    private let names = ParamNames.table
+    /// The well-known names and the ignored ones; `ignored[i]` for `names.names[i]`.
+    private let names: ParamNames.Table
+    private let ignored: [Bool]
 
-    init(listenFD: Int32) {
+    init(listenFD: Int32, ignoring ignoredParams: Set<String> = []) {
+        let extra = ignoredParams.subtracting(ParamNames.names).sorted()
+        names = extra.isEmpty ? ParamNames.table : ParamNames.Table(ParamNames.names + extra)
+        ignored = names.names.map { ignoredParams.contains($0) }
         raw = .allocate(capacity: 1)
         raw.initialize(to: FCGX_Request())
         FCGX_InitRequest(raw, listenFD, 0)
@@ -271,9 +294,14 @@ final class FastCGIRequestHandle {
                 // name is the shared constant (`ParamNames`), not a new String.
                 if let eq = strchr(entry, 61) {
                     let nameLength = entry.distance(to: eq)
-                    let name = entry.withMemoryRebound(to: UInt8.self, capacity: nameLength) {
-                        let bytes = UnsafeBufferPointer(start: $0, count: nameLength)
-                        return names.index(of: bytes).map { names.names[$0] } ?? String(decoding: bytes, as: UTF8.self)
+                    let (name, skip) = entry.withMemoryRebound(to: UInt8.self, capacity: nameLength) { start -> (String, Bool) in
+                        let bytes = UnsafeBufferPointer(start: start, count: nameLength)
+                        guard let i = names.index(of: bytes) else { return (String(decoding: bytes, as: UTF8.self), false) }
+                        return (names.names[i], ignored[i])
+                    }
+                    if skip {
+                        envp += 1
+                        continue
                     }
                     let value = eq + 1
                     let valueLength = strlen(value)

@@ -36,18 +36,23 @@ enum ParamNames {
         /// Every name's bytes, one after the other; `start[i]..<start[i + 1]` is `names[i]`.
         private let pool: [UInt8]
         private let start: [Int]
-        /// `slots[h]` is 1 + an index into `names`, 0 for an empty slot.
+        /// `slots[h]` is 1 + an index into `names`, 0 for an empty slot; at most a quarter full.
         private let slots: [UInt16]
-        private static let slotCount = 512
+        private let mask: Int
 
+        /// `names`: distinct, fewer than 16 384.
         init(_ names: [String]) {
+            precondition(names.count < 1 << 14, "too many parameter names")
             self.names = names
             pool = names.flatMap { Array($0.utf8) }
             start = names.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.utf8.count) }
-            var slots = [UInt16](repeating: 0, count: Self.slotCount)
-            for (i, name) in names.enumerated() where i < Self.slotCount / 2 {
-                var h = Array(name.utf8).withUnsafeBufferPointer { Self.slot(of: $0) }
-                while slots[h] != 0 { h = (h + 1) & (Self.slotCount - 1) }
+            var count = 512
+            while count < 4 * names.count { count *= 2 }
+            mask = count - 1
+            var slots = [UInt16](repeating: 0, count: count)
+            for (i, name) in names.enumerated() {
+                var h = Array(name.utf8).withUnsafeBufferPointer { Self.hash($0) } & mask
+                while slots[h] != 0 { h = (h + 1) & mask }
                 slots[h] = UInt16(i + 1)
             }
             self.slots = slots
@@ -55,17 +60,17 @@ enum ParamNames {
 
         /// A slot from the length and a few bytes: the names differ there often enough that the
         /// table has few collisions.
-        private static func slot(of name: UnsafeBufferPointer<UInt8>) -> Int {
+        private static func hash(_ name: UnsafeBufferPointer<UInt8>) -> Int {
             let n = name.count
             guard n > 1 else { return n }
-            let h = n &* 31 &+ Int(name[0]) &* 7 &+ Int(name[n - 1]) &* 131 &+ Int(name[n / 2]) &* 17 &+ Int(name[n - 2]) &* 5
-            return h & (slotCount - 1)
+            // Checked arithmetic: a name is shorter than 2^31 bytes, so this cannot overflow.
+            return n * 31 + Int(name[0]) * 7 + Int(name[n - 1]) * 131 + Int(name[n / 2]) * 17 + Int(name[n - 2]) * 5
         }
 
         /// The index in `names` of these bytes, or nil.
         func index(of name: UnsafeBufferPointer<UInt8>) -> Int? {
             guard let base = name.baseAddress, !name.isEmpty else { return nil }
-            var h = Self.slot(of: name)
+            var h = Self.hash(name) & mask
             return pool.withUnsafeBufferPointer { pool -> Int? in
                 guard let poolBase = pool.baseAddress else { return nil }
                 while true {
@@ -74,7 +79,7 @@ enum ParamNames {
                     let i = entry - 1
                     let from = start[i]
                     if start[i + 1] - from == name.count, memcmp(poolBase + from, base, name.count) == 0 { return i }
-                    h = (h + 1) & (Self.slotCount - 1)
+                    h = (h + 1) & mask
                 }
             }
         }

@@ -92,10 +92,12 @@ struct FCGIClient {
 }
 
 @Suite(.serialized) struct FastCGIServerTests {
-    func withServer(threads: Int = 2, maxBody: Int = 1024, _ handler: @escaping @Sendable (FastCGIRequest) -> FastCGIResponse,
+    func withServer(threads: Int = 2, maxBody: Int = 1024, ignoredParams: Set<String> = FastCGIConfiguration.unreadParams,
+                    _ handler: @escaping @Sendable (FastCGIRequest) -> FastCGIResponse,
                     _ body: (FastCGIServer, FCGIClient) throws -> Void) throws {
         let path = NSTemporaryDirectory() + "fcgi-test-\(UUID().uuidString.prefix(8)).sock"
-        let server = FastCGIServer(configuration: .init(listen: .unix(path: path), threads: threads, maxBodyBytes: maxBody)) { _ in handler }
+        let server = FastCGIServer(configuration: .init(listen: .unix(path: path), threads: threads, maxBodyBytes: maxBody,
+                                                        ignoredParams: ignoredParams)) { _ in handler }
         try server.start()
         defer {
             server.shutdown()
@@ -265,8 +267,8 @@ extension FastCGIServerTests {
     }
 
     /// Params are read into the same dictionary as before, whether their names are well known
-    /// (shared constants) or not, request after request on the same thread (libfcgi adds
-    /// `FCGI_ROLE` itself).
+    /// (shared constants) or not, request after request on the same thread (`FCGI_ROLE`, which
+    /// libfcgi adds itself, is one of the default `ignoredParams`).
     @Test func wellKnownAndOtherParamNamesAlike() throws {
         try withServer(threads: 1, { req in
             let text = req.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
@@ -274,9 +276,36 @@ extension FastCGIServerTests {
         }) { _, client in
             let first = try client.sendRaw(pairs: [("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h"), ("X_CUSTOM", "中"),
                                                    ("SCRIPT_NAME", "/a"), ("SCRIPT_NAME", ""), ("E", ""), ("HTTP_X", "x")])
-            #expect(first.text == "E=&FCGI_ROLE=RESPONDER&HTTP_HOST=h&HTTP_X=x&REQUEST_METHOD=GET&SCRIPT_NAME=&X_CUSTOM=中")
+            #expect(first.text == "E=&HTTP_HOST=h&HTTP_X=x&REQUEST_METHOD=GET&SCRIPT_NAME=&X_CUSTOM=中")
             let second = try client.sendRaw(pairs: [("REQUEST_METHOD", "POST"), ("HTTP_COOKIE", "a=1")])
-            #expect(second.text == "FCGI_ROLE=RESPONDER&HTTP_COOKIE=a=1&REQUEST_METHOD=POST")
+            #expect(second.text == "HTTP_COOKIE=a=1&REQUEST_METHOD=POST")
+        }
+    }
+}
+
+extension FastCGIServerTests {
+    static let listParams: @Sendable (FastCGIRequest) -> FastCGIResponse = { req in
+        FastCGIResponse(status: 200, body: Array(req.params.keys.sorted().joined(separator: " ").utf8))
+    }
+
+    /// nginx's constants and addresses that salesd never reads are left out by default; every
+    /// RFC 3875 request variable and header stays. An empty set keeps everything, and a name
+    /// outside the well-known ones can be ignored too.
+    @Test func ignoredParamsAreLeftOut() throws {
+        let pairs = [("REQUEST_METHOD", "GET"), ("DOCUMENT_ROOT", "/srv"), ("GATEWAY_INTERFACE", "CGI/1.1"),
+                     ("SERVER_PROTOCOL", "HTTP/1.1"), ("REMOTE_ADDR", "127.0.0.1"), ("REMOTE_PORT", "5555"),
+                     ("HTTP_HOST", "h"), ("X_SECRET", "s")]
+        try withServer(threads: 1, Self.listParams) { _, client in
+            let r = try client.sendRaw(pairs: pairs)
+            #expect(r.text == "HTTP_HOST REMOTE_ADDR REQUEST_METHOD SERVER_PROTOCOL X_SECRET")
+        }
+        try withServer(threads: 1, ignoredParams: [], Self.listParams) { _, client in
+            let r = try client.sendRaw(pairs: pairs)
+            #expect(r.text == "DOCUMENT_ROOT FCGI_ROLE GATEWAY_INTERFACE HTTP_HOST REMOTE_ADDR REMOTE_PORT REQUEST_METHOD SERVER_PROTOCOL X_SECRET")
+        }
+        try withServer(threads: 1, ignoredParams: ["X_SECRET", "HTTP_HOST"], Self.listParams) { _, client in
+            let r = try client.sendRaw(pairs: pairs)
+            #expect(r.text == "DOCUMENT_ROOT FCGI_ROLE GATEWAY_INTERFACE REMOTE_ADDR REMOTE_PORT REQUEST_METHOD SERVER_PROTOCOL")
         }
     }
 }
