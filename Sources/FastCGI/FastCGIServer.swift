@@ -256,9 +256,17 @@ public final class FastCGIServer: Sendable {
 /// the struct lives at a stable address because libfcgi's streams point back into it.
 final class FastCGIRequestHandle {
     private let raw: UnsafeMutablePointer<FCGX_Request>
-    /// The last request's params, kept so the next request refills the same storage (emptied,
-    /// capacity kept) once the handler has let go of it.
+    /// The last request's params, kept so the next request refills the same storage once the
+    /// handler has let go of it.
     private var params: [String: String] = [:]
+    /// The names of the last request's params in the order they came (duplicates included,
+    /// ignored ones left out), each one's table index (-1 for a name not in the table), and —
+    /// once the same names have come twice in a row — where each one's value is in `params`.
+    /// A request with the same names in the same order (nearly every request from the same
+    /// front end and browser) then only replaces the values in place: no hashing, no inserts.
+    private var layoutNames: [String] = []
+    private var layoutIndices: [Int] = []
+    private var layoutSlots: [Dictionary<String, String>.Index] = []
     /// The well-known names and the ignored ones; `ignored[i]` for `names.names[i]`.
     private let names: ParamNames.Table
     private let ignored: [Bool]
@@ -286,32 +294,7 @@ final class FastCGIRequestHandle {
         // Taken out of the property while it is filled (no exclusivity check per insert).
         var params: [String: String] = [:]
         swap(&params, &self.params)
-        params.removeAll(keepingCapacity: true)
-        params.reserveCapacity(48)   // nginx's fastcgi_params: ~30 (no rehashing as it fills)
-        if var envp = raw.pointee.envp {
-            while let entry = envp.pointee {
-                // NAME=value: split at the first "=" byte, each side decoded once; a well-known
-                // name is the shared constant (`ParamNames`), not a new String.
-                if let eq = strchr(entry, 61) {
-                    let nameLength = entry.distance(to: eq)
-                    let (name, skip) = entry.withMemoryRebound(to: UInt8.self, capacity: nameLength) { start -> (String, Bool) in
-                        let bytes = UnsafeBufferPointer(start: start, count: nameLength)
-                        guard let i = names.index(of: bytes) else { return (String(decoding: bytes, as: UTF8.self), false) }
-                        return (names.names[i], ignored[i])
-                    }
-                    if skip {
-                        envp += 1
-                        continue
-                    }
-                    let value = eq + 1
-                    let valueLength = strlen(value)
-                    params[name] = valueLength == 0 ? "" : value.withMemoryRebound(to: UInt8.self, capacity: valueLength) {
-                        String(decoding: UnsafeBufferPointer(start: $0, count: valueLength), as: UTF8.self)
-                    }
-                }
-                envp += 1
-            }
-        }
+        if layoutSlots.isEmpty || !refill(&params) { rebuild(&params) }
         self.params = params
         var result = FastCGIRequest(params: params)
         // RFC 3875 §4.1.2: CONTENT_LENGTH is set only when a body is attached. Apache httpd leaves
@@ -353,6 +336,88 @@ final class FastCGIRequestHandle {
             result.body = body
         }
         return result
+    }
+
+    /// Calls `body` with each param's name (its table index, or -1 and its bytes) and value, in
+    /// the order they came, ignored names left out; stops when `body` returns false.
+    private func forEachParam(_ body: (Int, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) {
+        guard var envp = raw.pointee.envp else { return }
+        while let entry = envp.pointee {
+            envp += 1
+            // NAME=value: split at the first "=" byte.
+            guard let eq = strchr(entry, 61) else { continue }
+            let nameLength = entry.distance(to: eq)
+            let keepGoing = entry.withMemoryRebound(to: UInt8.self, capacity: nameLength) { start -> Bool in
+                let name = UnsafeBufferPointer(start: start, count: nameLength)
+                let index = names.index(of: name) ?? -1
+                if index >= 0, ignored[index] { return true }
+                let value = eq + 1
+                let valueLength = strlen(value)
+                return value.withMemoryRebound(to: UInt8.self, capacity: valueLength) {
+                    body(index, name, UnsafeBufferPointer(start: $0, count: valueLength))
+                }
+            }
+            if !keepGoing { return }
+        }
+    }
+
+    /// Each side decoded once; a well-known name is the shared constant (`ParamNames`).
+    private func decodeName(_ index: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        index >= 0 ? names.names[index] : String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func decodeValue(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        bytes.isEmpty ? "" : String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The same names in the same order as the last request: the values are replaced where they
+    /// are (a repeated name's later value last, so it wins as on insert). False, with `params`
+    /// partly updated, as soon as a name differs or the count does: `rebuild` then starts over.
+    private func refill(_ params: inout [String: String]) -> Bool {
+        // Locals: no exclusivity check on the stored properties per param.
+        let names = layoutNames, indices = layoutIndices, slots = layoutSlots
+        var k = 0
+        var same = true
+        forEachParam { index, name, value in
+            guard k < names.count, index >= 0 ? indices[k] == index : (indices[k] < 0 && names[k].utf8.elementsEqual(name)) else {
+                same = false
+                return false
+            }
+            params.values[slots[k]] = Self.decodeValue(value)
+            k += 1
+            return true
+        }
+        return same && k == names.count
+    }
+
+    /// A new dictionary of this request's params (storage kept). The names are remembered; when
+    /// they are the last request's again, where each value sits is remembered too, for `refill`.
+    private func rebuild(_ params: inout [String: String]) {
+        layoutSlots.removeAll()
+        params.removeAll(keepingCapacity: true)
+        params.reserveCapacity(48)   // nginx's fastcgi_params: ~30 (no rehashing as it fills)
+        var names: [String] = []
+        var indices: [Int] = []
+        names.reserveCapacity(max(layoutNames.count, 32))
+        indices.reserveCapacity(max(layoutNames.count, 32))
+        forEachParam { index, nameBytes, value in
+            let name = decodeName(index, nameBytes)
+            params[name] = Self.decodeValue(value)
+            names.append(name)
+            indices.append(index)
+            return true
+        }
+        if names == layoutNames {
+            var slots: [Dictionary<String, String>.Index] = []
+            slots.reserveCapacity(names.count)
+            for name in names {
+                guard let slot = params.index(forKey: name) else { return }
+                slots.append(slot)
+            }
+            layoutSlots = slots
+        }
+        layoutNames = names
+        layoutIndices = indices
     }
 
     /// No length declared: reads stdin to its end. More than `maxBodyBytes` is drained and

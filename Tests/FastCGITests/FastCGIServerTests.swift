@@ -309,3 +309,62 @@ extension FastCGIServerTests {
         }
     }
 }
+
+/// Every params dictionary a handler was given, kept (as a handler may keep it).
+final class ParamsLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var all: [[String: String]] = []
+    func add(_ p: [String: String]) { lock.lock(); all.append(p); lock.unlock() }
+    var snapshot: [[String: String]] { lock.lock(); defer { lock.unlock() }; return all }
+}
+
+extension FastCGIServerTests {
+    /// A request whose param names come in the same order as the last two replaces the values
+    /// in place: each request must still get exactly its own params, whatever came before it
+    /// (more, fewer, other or reordered names, repeated names, other names outside the table),
+    /// and a dictionary a handler kept must not change afterwards.
+    @Test func paramsAreEachRequestsOwnWhateverCameBefore() throws {
+        let log = ParamsLog()
+        let sequence: [[(String, String)]] = [
+            [("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/a"), ("HTTP_HOST", "h"), ("X_ONE", "1")],
+            [("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/b"), ("HTTP_HOST", "h"), ("X_ONE", "2")],
+            [("REQUEST_METHOD", "POST"), ("REQUEST_URI", "/c"), ("HTTP_HOST", "i"), ("X_ONE", "")],
+            [("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/d"), ("HTTP_HOST", "h"), ("X_ONE", "中")],
+            [("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/e"), ("HTTP_HOST", "h"), ("X_TWO", "2")],
+            [("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/f"), ("HTTP_HOST", "h")],
+            [("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/g"), ("HTTP_HOST", "h"), ("HTTP_COOKIE", "a=1"), ("X_ONE", "1")],
+            [("REQUEST_URI", "/h"), ("REQUEST_METHOD", "HEAD"), ("HTTP_HOST", "h")],
+            [("REQUEST_URI", "/i"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h")],
+            [("REQUEST_URI", "/j"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h")],
+            [("REQUEST_URI", "/k"), ("REQUEST_URI", "/k2"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h")],
+            [("REQUEST_URI", "/l"), ("REQUEST_URI", "/l2"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h")],
+            [("REQUEST_URI", "/m"), ("REQUEST_URI", "/m2"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h")],
+            [("REQUEST_URI", "/n"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h"), ("DOCUMENT_ROOT", "/srv")],
+            [("REQUEST_URI", "/o"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h"), ("GATEWAY_INTERFACE", "CGI/1.1")],
+            [("REQUEST_URI", "/p"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h"), ("X_THREE", "3")],
+            [("REQUEST_URI", "/q"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h"), ("X_THREE", "3")],
+            [("REQUEST_URI", "/r"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h"), ("X_THREF", "3")],
+            [],
+            [],
+            [("REQUEST_URI", "/s")],
+        ]
+        // Several rounds: each layout is seen once, twice in a row and three times in a row.
+        var expected: [[String: String]] = []
+        try withServer(threads: 1, { req in
+            log.add(req.params)
+            return FastCGIResponse(status: 200, body: Array((req.params["REQUEST_URI"] ?? "-").utf8))
+        }) { _, client in
+            for pairs in sequence + sequence.flatMap({ [$0, $0] }) + sequence.flatMap({ [$0, $0, $0] }) {
+                _ = try client.sendRaw(pairs: pairs)
+                var want: [String: String] = [:]
+                for (k, v) in pairs where !FastCGIConfiguration.unreadParams.contains(k) { want[k] = v }
+                expected.append(want)
+            }
+        }
+        let got = log.snapshot
+        #expect(got.count == expected.count)
+        for (i, (g, e)) in zip(got, expected).enumerated() {
+            #expect(g == e, "request \(i)")
+        }
+    }
+}
