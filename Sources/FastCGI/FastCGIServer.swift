@@ -453,62 +453,98 @@ final class FastCGIRequestHandle {
     }
 
     func write(_ response: FastCGIResponse, omitBody: Bool) {
-        // The head goes to libfcgi's buffered stream piece by piece, then the body as it is
-        // (no joined copy): `Status: 200 OK`, the headers, `Content-Length` unless the handler
-        // gave one, each line ended by CRLF, then an empty line.
-        put("Status: ")
-        putDecimal(response.status)
-        put(" ")
-        put(reasonPhrase(response.status))
-        put("\r\n")
-        var hasLength = false
-        for (name, value) in response.headers {
-            if name.utf8.count == 14, name.lowercased() == "content-length" { hasLength = true }
-            put(name)
-            put(": ")
-            // Header injection guard: values never contain CR or LF.
-            if value.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
-                var clean = value
-                clean.unicodeScalars.removeAll { $0 == "\r" || $0 == "\n" }
-                put(clean)
-            } else {
-                put(value)
+        // The head is collected in a buffer on the stack and goes to libfcgi's stream in one
+        // call (more if it is larger), then the body as it is (no joined copy): `Status: 200 OK`,
+        // the headers, `Content-Length` unless the handler gave one, each line ended by CRLF,
+        // then an empty line.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2048) { space in
+            var head = HeadBuffer(space: space, handle: self)
+            head.append("Status: ")
+            head.appendDecimal(response.status)
+            head.append(" ")
+            head.append(reasonPhrase(response.status))
+            head.append("\r\n")
+            var hasLength = false
+            for (name, value) in response.headers {
+                if name.utf8.count == 14, name.lowercased() == "content-length" { hasLength = true }
+                head.append(name)
+                head.append(": ")
+                // Header injection guard: values never contain CR or LF.
+                if value.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
+                    var clean = value
+                    clean.unicodeScalars.removeAll { $0 == "\r" || $0 == "\n" }
+                    head.append(clean)
+                } else {
+                    head.append(value)
+                }
+                head.append("\r\n")
             }
-            put("\r\n")
+            if !hasLength {
+                head.append("Content-Length: ")
+                head.appendDecimal(response.body.count)
+                head.append("\r\n")
+            }
+            head.append("\r\n")
+            head.flush()
         }
-        if !hasLength {
-            put("Content-Length: ")
-            putDecimal(response.body.count)
-            put("\r\n")
-        }
-        put("\r\n")
         if !omitBody { response.body.withUnsafeBufferPointer { put($0) } }
     }
 
-    private func put(_ text: StaticString) {
-        put(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
+    /// Bytes collected in `space`; a piece that does not fit first sends what is there.
+    private struct HeadBuffer {
+        let space: UnsafeMutableBufferPointer<UInt8>
+        let handle: FastCGIRequestHandle
+        var count = 0
 
-    private func put(_ text: String) {
-        var text = text
-        text.withUTF8 { put($0) }
-    }
-
-    /// `String(n)`'s digits.
-    private func putDecimal(_ n: Int) {
-        guard n >= 0, n < 1_000_000_000_000 else {
-            put(String(n))
-            return
+        init(space: UnsafeMutableBufferPointer<UInt8>, handle: FastCGIRequestHandle) {
+            self.space = space
+            self.handle = handle
         }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 12) { digits in
-            var i = digits.count
-            var rest = n
-            repeat {
-                i -= 1
-                digits[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
-                rest /= 10
-            } while rest > 0
-            put(UnsafeBufferPointer(rebasing: digits[i...]))
+
+        mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard let source = bytes.baseAddress, let base = space.baseAddress else { return }
+            if count + bytes.count > space.count {
+                flush()
+                if bytes.count > space.count {
+                    handle.put(bytes)
+                    return
+                }
+            }
+            (base + count).initialize(from: source, count: bytes.count)
+            count += bytes.count
+        }
+
+        mutating func append(_ text: StaticString) {
+            append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
+
+        mutating func append(_ text: String) {
+            var text = text
+            text.withUTF8 { append($0) }
+        }
+
+        /// `String(n)`'s digits.
+        mutating func appendDecimal(_ n: Int) {
+            guard n >= 0, n < 1_000_000_000_000 else {
+                append(String(n))
+                return
+            }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 12) { digits in
+                var i = digits.count
+                var rest = n
+                repeat {
+                    i -= 1
+                    digits[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+                    rest /= 10
+                } while rest > 0
+                append(UnsafeBufferPointer(rebasing: digits[i...]))
+            }
+        }
+
+        mutating func flush() {
+            guard count > 0 else { return }
+            handle.put(UnsafeBufferPointer(start: space.baseAddress, count: count))
+            count = 0
         }
     }
 

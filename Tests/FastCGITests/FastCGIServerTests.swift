@@ -368,3 +368,27 @@ extension FastCGIServerTests {
         }
     }
 }
+
+extension FastCGIServerTests {
+    /// A head larger than the stack buffer it is collected in (a long header value, many
+    /// headers) arrives whole and in order.
+    @Test func largeHeadsArriveWhole() throws {
+        let long = String(repeating: "v", count: 5000)
+        let many = (0..<200).map { ("X-H\($0)", String(repeating: "w", count: $0)) }
+        try withServer({ req in
+            req.params["REQUEST_URI"] == "/long"
+                ? FastCGIResponse(status: 200, headers: [("X-Short", "s"), ("X-Long", long), ("X-After", "a")], body: Array("b".utf8))
+                : FastCGIResponse(status: 200, headers: many, body: Array("c".utf8))
+        }) { _, client in
+            let r = try client.send(params: ["REQUEST_METHOD": "GET", "REQUEST_URI": "/long"])
+            #expect(r.headers["X-Short"] == "s")
+            #expect(r.headers["X-Long"] == long)
+            #expect(r.headers["X-After"] == "a")
+            #expect(r.headers["Content-Length"] == "1")
+            #expect(r.text == "b")
+            let m = try client.send(params: ["REQUEST_METHOD": "GET", "REQUEST_URI": "/many"])
+            for (name, value) in many where !value.isEmpty { #expect(m.headers[name] == value) }
+            #expect(m.text == "c")
+        }
+    }
+}
