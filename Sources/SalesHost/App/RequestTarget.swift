@@ -159,19 +159,19 @@ struct RequestTarget {
         // grapheme that joins the "?" or "/" it follows).
         let bytes = uri.utf8
         if bytes.first == UInt8(ascii: "/") {
-            var question: String.Index?
-            for i in bytes.indices {
+            var i = bytes.startIndex
+            while i != bytes.endIndex {
                 let b = bytes[i]
-                if b >= 0x80 { question = nil; break }
-                if b == UInt8(ascii: "?") { question = i; break }
+                if b >= 0x80 { return splitCharacters(uri) }
+                if b == UInt8(ascii: "?") {
+                    // "?" then ASCII (or the end): two Characters, as the scan below would see them.
+                    let after = bytes.index(after: i)
+                    if after == bytes.endIndex || bytes[after] < 0x80 { return (uri[..<i], uri[after...]) }
+                    return splitCharacters(uri)
+                }
+                i = bytes.index(after: i)
             }
-            // "?" then ASCII (or the end): two Characters, as the scan below would see them.
-            if let q = question {
-                let after = bytes.index(after: q)
-                if after == bytes.endIndex || bytes[after] < 0x80 { return (uri[..<q], uri[after...]) }
-                return splitCharacters(uri)
-            }
-            if bytes.allSatisfy({ $0 < 0x80 }) { return (Substring(uri), nil) }
+            return (Substring(uri), nil)
         }
         return splitCharacters(uri)
     }
