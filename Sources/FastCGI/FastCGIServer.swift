@@ -425,7 +425,9 @@ final class FastCGIRequestHandle {
     private func readToEnd(maxBodyBytes: Int, into result: inout FastCGIRequest) {
         var body: [UInt8] = []
         // Uninitialised scratch on the stack: a GET (no body) costs neither a malloc nor a memset.
-        let tooLarge = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 16 << 10) { chunk -> Bool in
+        // At most 1 KB: Swift puts a larger temporary allocation on the heap unless it can tell
+        // the thread's stack has room (on the worker threads it could not: a malloc per request).
+        let tooLarge = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 1 << 10) { chunk -> Bool in
             guard let base = chunk.baseAddress else { return false }
             while true {
                 let n = FCGX_GetStr(base, Int32(truncatingIfNeeded: chunk.count), raw.pointee.in)
@@ -453,11 +455,11 @@ final class FastCGIRequestHandle {
     }
 
     func write(_ response: FastCGIResponse, omitBody: Bool) {
-        // The head is collected in a buffer on the stack and goes to libfcgi's stream in one
-        // call (more if it is larger), then the body as it is (no joined copy): `Status: 200 OK`,
-        // the headers, `Content-Length` unless the handler gave one, each line ended by CRLF,
-        // then an empty line.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2048) { space in
+        // The head is collected in a buffer on the stack (1 KB: larger would be a malloc, see
+        // `readToEnd`) and goes to libfcgi's stream in one call (more if it is larger), then the
+        // body as it is (no joined copy): `Status: 200 OK`, the headers, `Content-Length` unless
+        // the handler gave one, each line ended by CRLF, then an empty line.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1 << 10) { space in
             var head = HeadBuffer(space: space, handle: self)
             head.append("Status: ")
             head.appendDecimal(response.status)
