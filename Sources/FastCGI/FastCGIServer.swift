@@ -8,7 +8,8 @@ import Synchronization
 
 /// One request as libfcgi delivered it, copied into Swift values before `FCGX_Finish_r`.
 public struct FastCGIRequest: Sendable {
-    /// All FastCGI params (`REQUEST_METHOD`, `QUERY_STRING`, `HTTP_COOKIE`, …).
+    /// The FastCGI params (`REQUEST_METHOD`, `QUERY_STRING`, `HTTP_COOKIE`, …), all but the
+    /// configuration's `ignoredParams`.
     public var params: [String: String]
     /// The request body, read up to `CONTENT_LENGTH`, or to the end of the stdin stream when the
     /// front end declared no length (unset or empty); empty when too large.
@@ -55,13 +56,30 @@ public struct FastCGIConfiguration: Sendable {
     /// Bodies above this are answered 413 by the handler (`bodyTooLarge`) and never buffered.
     public var maxBodyBytes: Int
     public var backlog: Int32
+    /// Params left out of `FastCGIRequest.params`: skipped as they are read (no String, no
+    /// dictionary entry, one fewer entry for every lookup and scan of the dictionary).
+    public var ignoredParams: Set<String>
+
+    /// The default `ignoredParams`: what front ends send that says nothing about the request
+    /// the application handles, and that salesd (`RequestTarget`, `Worker`) never reads —
+    /// nginx's `fastcgi_params` constants and addresses (`GATEWAY_INTERFACE`,
+    /// `SERVER_SOFTWARE`, `DOCUMENT_ROOT`, `DOCUMENT_URI`, `SCRIPT_FILENAME`, `REDIRECT_STATUS`,
+    /// `REMOTE_PORT`, `SERVER_ADDR`), Apache httpd's (`CONTEXT_DOCUMENT_ROOT`, `CONTEXT_PREFIX`,
+    /// `SERVER_ADMIN`, `SERVER_SIGNATURE`) and libfcgi's own `FCGI_ROLE` (always RESPONDER).
+    /// Every RFC 3875 request variable and every `HTTP_…` header is kept.
+    public static let unreadParams: Set<String> = [
+        "GATEWAY_INTERFACE", "SERVER_SOFTWARE", "DOCUMENT_ROOT", "DOCUMENT_URI", "SCRIPT_FILENAME", "REDIRECT_STATUS",
+        "REMOTE_PORT", "SERVER_ADDR", "CONTEXT_DOCUMENT_ROOT", "CONTEXT_PREFIX", "SERVER_ADMIN", "SERVER_SIGNATURE",
+        "FCGI_ROLE",
+    ]
 
     public init(listen: Listen, threads: Int = 2 * ProcessInfo.processInfo.activeProcessorCount,
-                maxBodyBytes: Int = 8 << 20, backlog: Int32 = 128) {
+                maxBodyBytes: Int = 8 << 20, backlog: Int32 = 128, ignoredParams: Set<String> = Self.unreadParams) {
         self.listen = listen
         self.threads = max(1, threads)
         self.maxBodyBytes = maxBodyBytes
         self.backlog = backlog
+        self.ignoredParams = ignoredParams
     }
 }
 
@@ -95,7 +113,8 @@ public final class FastCGIServer: Sendable {
         var stopping = false
         var inFlight = 0
         /// Worker threads currently blocked in (or about to enter) `FCGX_Accept_r`.
-        var idle: [Int: pthread_t] = [:]
+        /// Indexed by worker (`start` sizes it): an array, not a dictionary hashed twice per request.
+        var idle: [pthread_t?] = []
         var running = 0
     }
 
@@ -120,7 +139,11 @@ public final class FastCGIServer: Sendable {
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         sigaction(SIGUSR1, &action, nil)
-        state.withLock { $0.listenFD = fd; $0.started = true }
+        state.withLock { s in
+            s.listenFD = fd
+            s.started = true
+            s.idle = Array(repeating: nil, count: configuration.threads)
+        }
         let ready = DispatchGroup()
         for index in 0..<configuration.threads {
             group.enter()
@@ -165,7 +188,7 @@ public final class FastCGIServer: Sendable {
     }
 
     private func interruptIdleWorkers() {
-        for thread in state.withLock({ Array($0.idle.values) }) { pthread_kill(thread, SIGUSR1) }
+        for thread in state.withLock({ $0.idle.compactMap { $0 } }) { pthread_kill(thread, SIGUSR1) }
     }
 
     /// Blocks until every worker has finished its last request.
@@ -201,7 +224,7 @@ public final class FastCGIServer: Sendable {
     private func workerLoop(index: Int, listenFD: Int32, ready: DispatchGroup) {
         let handler = makeHandler(index)
         ready.leave()
-        let request = FastCGIRequestHandle(listenFD: listenFD)
+        let request = FastCGIRequestHandle(listenFD: listenFD, ignoring: configuration.ignoredParams)
         defer { request.free() }
         let me = pthread_self()
         while true {
@@ -233,8 +256,25 @@ public final class FastCGIServer: Sendable {
 /// the struct lives at a stable address because libfcgi's streams point back into it.
 final class FastCGIRequestHandle {
     private let raw: UnsafeMutablePointer<FCGX_Request>
+    /// The last request's params, kept so the next request refills the same storage once the
+    /// handler has let go of it.
+    private var params: [String: String] = [:]
+    /// The names of the last request's params in the order they came (duplicates included,
+    /// ignored ones left out), each one's table index (-1 for a name not in the table), and —
+    /// once the same names have come twice in a row — where each one's value is in `params`.
+    /// A request with the same names in the same order (nearly every request from the same
+    /// front end and browser) then only replaces the values in place: no hashing, no inserts.
+    private var layoutNames: [String] = []
+    private var layoutIndices: [Int] = []
+    private var layoutSlots: [Dictionary<String, String>.Index] = []
+    /// The well-known names and the ignored ones; `ignored[i]` for `names.names[i]`.
+    private let names: ParamNames.Table
+    private let ignored: [Bool]
 
-    init(listenFD: Int32) {
+    init(listenFD: Int32, ignoring ignoredParams: Set<String> = []) {
+        let extra = ignoredParams.subtracting(ParamNames.names).sorted()
+        names = extra.isEmpty ? ParamNames.table : ParamNames.Table(ParamNames.names + extra)
+        ignored = names.names.map { ignoredParams.contains($0) }
         raw = .allocate(capacity: 1)
         raw.initialize(to: FCGX_Request())
         FCGX_InitRequest(raw, listenFD, 0)
@@ -251,21 +291,11 @@ final class FastCGIRequestHandle {
     func finish() { FCGX_Finish_r(raw) }
 
     func read(maxBodyBytes: Int) -> FastCGIRequest {
+        // Taken out of the property while it is filled (no exclusivity check per insert).
         var params: [String: String] = [:]
-        params.reserveCapacity(48)   // nginx's fastcgi_params: ~30 (no rehashing as it fills)
-        if var envp = raw.pointee.envp {
-            while let entry = envp.pointee {
-                // NAME=value: split at the first "=" byte, each side decoded once.
-                if let eq = strchr(entry, 61) {
-                    let nameLength = entry.distance(to: eq)
-                    let name = entry.withMemoryRebound(to: UInt8.self, capacity: nameLength) {
-                        String(decoding: UnsafeBufferPointer(start: $0, count: nameLength), as: UTF8.self)
-                    }
-                    params[name] = String(cString: eq + 1)
-                }
-                envp += 1
-            }
-        }
+        swap(&params, &self.params)
+        if layoutSlots.isEmpty || !refill(&params) { rebuild(&params) }
+        self.params = params
         var result = FastCGIRequest(params: params)
         // RFC 3875 §4.1.2: CONTENT_LENGTH is set only when a body is attached. Apache httpd leaves
         // it unset for a GET, nginx sends it empty, lighttpd sends "0": all mean "no length given".
@@ -308,12 +338,96 @@ final class FastCGIRequestHandle {
         return result
     }
 
+    /// Calls `body` with each param's name (its table index, or -1 and its bytes) and value, in
+    /// the order they came, ignored names left out; stops when `body` returns false.
+    private func forEachParam(_ body: (Int, UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Bool) {
+        guard var envp = raw.pointee.envp else { return }
+        while let entry = envp.pointee {
+            envp += 1
+            // NAME=value: split at the first "=" byte.
+            guard let eq = strchr(entry, 61) else { continue }
+            let nameLength = entry.distance(to: eq)
+            let keepGoing = entry.withMemoryRebound(to: UInt8.self, capacity: nameLength) { start -> Bool in
+                let name = UnsafeBufferPointer(start: start, count: nameLength)
+                let index = names.index(of: name) ?? -1
+                if index >= 0, ignored[index] { return true }
+                let value = eq + 1
+                let valueLength = strlen(value)
+                return value.withMemoryRebound(to: UInt8.self, capacity: valueLength) {
+                    body(index, name, UnsafeBufferPointer(start: $0, count: valueLength))
+                }
+            }
+            if !keepGoing { return }
+        }
+    }
+
+    /// Each side decoded once; a well-known name is the shared constant (`ParamNames`).
+    private func decodeName(_ index: Int, _ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        index >= 0 ? names.names[index] : String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func decodeValue(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        bytes.isEmpty ? "" : String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The same names in the same order as the last request: the values are replaced where they
+    /// are (a repeated name's later value last, so it wins as on insert). False, with `params`
+    /// partly updated, as soon as a name differs or the count does: `rebuild` then starts over.
+    private func refill(_ params: inout [String: String]) -> Bool {
+        // Locals: no exclusivity check on the stored properties per param.
+        let names = layoutNames, indices = layoutIndices, slots = layoutSlots
+        var k = 0
+        var same = true
+        forEachParam { index, name, value in
+            guard k < names.count, index >= 0 ? indices[k] == index : (indices[k] < 0 && names[k].utf8.elementsEqual(name)) else {
+                same = false
+                return false
+            }
+            params.values[slots[k]] = Self.decodeValue(value)
+            k += 1
+            return true
+        }
+        return same && k == names.count
+    }
+
+    /// A new dictionary of this request's params (storage kept). The names are remembered; when
+    /// they are the last request's again, where each value sits is remembered too, for `refill`.
+    private func rebuild(_ params: inout [String: String]) {
+        layoutSlots.removeAll()
+        params.removeAll(keepingCapacity: true)
+        params.reserveCapacity(48)   // nginx's fastcgi_params: ~30 (no rehashing as it fills)
+        var names: [String] = []
+        var indices: [Int] = []
+        names.reserveCapacity(max(layoutNames.count, 32))
+        indices.reserveCapacity(max(layoutNames.count, 32))
+        forEachParam { index, nameBytes, value in
+            let name = decodeName(index, nameBytes)
+            params[name] = Self.decodeValue(value)
+            names.append(name)
+            indices.append(index)
+            return true
+        }
+        if names == layoutNames {
+            var slots: [Dictionary<String, String>.Index] = []
+            slots.reserveCapacity(names.count)
+            for name in names {
+                guard let slot = params.index(forKey: name) else { return }
+                slots.append(slot)
+            }
+            layoutSlots = slots
+        }
+        layoutNames = names
+        layoutIndices = indices
+    }
+
     /// No length declared: reads stdin to its end. More than `maxBodyBytes` is drained and
     /// dropped (`bodyTooLarge`), as for a declared length over the limit.
     private func readToEnd(maxBodyBytes: Int, into result: inout FastCGIRequest) {
         var body: [UInt8] = []
         // Uninitialised scratch on the stack: a GET (no body) costs neither a malloc nor a memset.
-        let tooLarge = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 16 << 10) { chunk -> Bool in
+        // At most 1 KB: Swift puts a larger temporary allocation on the heap unless it can tell
+        // the thread's stack has room (on the worker threads it could not: a malloc per request).
+        let tooLarge = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 1 << 10) { chunk -> Bool in
             guard let base = chunk.baseAddress else { return false }
             while true {
                 let n = FCGX_GetStr(base, Int32(truncatingIfNeeded: chunk.count), raw.pointee.in)
@@ -341,23 +455,99 @@ final class FastCGIRequestHandle {
     }
 
     func write(_ response: FastCGIResponse, omitBody: Bool) {
-        var head = "Status: \(response.status) \(reasonPhrase(response.status))\r\n"
-        var hasLength = false
-        for (name, value) in response.headers {
-            // Header injection guard: values never contain CR or LF.
-            var clean = value
-            if value.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
-                clean.unicodeScalars.removeAll { $0 == "\r" || $0 == "\n" }
+        // The head is collected in a buffer on the stack (1 KB: larger would be a malloc, see
+        // `readToEnd`) and goes to libfcgi's stream in one call (more if it is larger), then the
+        // body as it is (no joined copy): `Status: 200 OK`, the headers, `Content-Length` unless
+        // the handler gave one, each line ended by CRLF, then an empty line.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1 << 10) { space in
+            var head = HeadBuffer(space: space, handle: self)
+            head.append("Status: ")
+            head.appendDecimal(response.status)
+            head.append(" ")
+            head.append(reasonPhrase(response.status))
+            head.append("\r\n")
+            var hasLength = false
+            for (name, value) in response.headers {
+                if name.utf8.count == 14, name.lowercased() == "content-length" { hasLength = true }
+                head.append(name)
+                head.append(": ")
+                // Header injection guard: values never contain CR or LF.
+                if value.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
+                    var clean = value
+                    clean.unicodeScalars.removeAll { $0 == "\r" || $0 == "\n" }
+                    head.append(clean)
+                } else {
+                    head.append(value)
+                }
+                head.append("\r\n")
             }
-            if name.utf8.count == 14, name.lowercased() == "content-length" { hasLength = true }
-            head += name + ": " + clean + "\r\n"
+            if !hasLength {
+                head.append("Content-Length: ")
+                head.appendDecimal(response.body.count)
+                head.append("\r\n")
+            }
+            head.append("\r\n")
+            head.flush()
         }
-        if !hasLength { head += "Content-Length: \(response.body.count)\r\n" }
-        head += "\r\n"
-        // Head and body go to libfcgi's buffered stream as they are (no joined copy).
-        var headBytes = head
-        headBytes.withUTF8 { put($0) }
         if !omitBody { response.body.withUnsafeBufferPointer { put($0) } }
+    }
+
+    /// Bytes collected in `space`; a piece that does not fit first sends what is there.
+    private struct HeadBuffer {
+        let space: UnsafeMutableBufferPointer<UInt8>
+        let handle: FastCGIRequestHandle
+        var count = 0
+
+        init(space: UnsafeMutableBufferPointer<UInt8>, handle: FastCGIRequestHandle) {
+            self.space = space
+            self.handle = handle
+        }
+
+        mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+            guard let source = bytes.baseAddress, let base = space.baseAddress else { return }
+            if count + bytes.count > space.count {
+                flush()
+                if bytes.count > space.count {
+                    handle.put(bytes)
+                    return
+                }
+            }
+            (base + count).initialize(from: source, count: bytes.count)
+            count += bytes.count
+        }
+
+        mutating func append(_ text: StaticString) {
+            append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
+
+        mutating func append(_ text: String) {
+            var text = text
+            text.withUTF8 { append($0) }
+        }
+
+        /// `String(n)`'s digits.
+        mutating func appendDecimal(_ n: Int) {
+            guard n >= 0, n < 1_000_000_000_000 else {
+                append(String(n))
+                return
+            }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 12) { digits in
+                var i = digits.count
+                var rest = n
+                repeat {
+                    i -= 1
+                    digits[i] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+                    rest /= 10
+                } while rest > 0
+                append(UnsafeBufferPointer(rebasing: digits[i...]))
+            }
+        }
+
+        mutating func flush() {
+            guard count > 0 else { return }
+            handle.put(UnsafeBufferPointer(start: space.baseAddress, count: count))
+            count = 0
+        }
     }
 
     private func put(_ buf: UnsafeBufferPointer<UInt8>) {
@@ -375,7 +565,7 @@ final class FastCGIRequestHandle {
     }
 }
 
-func reasonPhrase(_ status: Int) -> String {
+func reasonPhrase(_ status: Int) -> StaticString {
     switch status {
     case 200: "OK"
     case 201: "Created"

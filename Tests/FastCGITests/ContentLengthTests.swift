@@ -43,6 +43,19 @@ import Testing
         }
     }
 
+    /// Read in chunks of 1 KB: a body of several chunks, and one exactly at the limit, whole.
+    @Test func undeclaredBodyOfManyChunksIsReadWhole() throws {
+        try withServer(maxBody: 5000) { client in
+            for size in [1023, 1024, 1025, 4097, 5000] {
+                let body = (0..<size).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+                let r = try client.sendRaw(pairs: [("REQUEST_METHOD", "POST")], body: body)
+                #expect(r.text == "method=POST uri= body=\(String(decoding: body, as: UTF8.self)) tooLarge=false malformed=false", "\(size)")
+            }
+            let over = try client.sendRaw(pairs: [("REQUEST_METHOD", "POST")], body: [UInt8](repeating: 65, count: 5001))
+            #expect(over.status == 413)
+        }
+    }
+
     @Test func undeclaredBodyOverTheLimitIsTooLarge() throws {
         try withServer(maxBody: 1024) { client in
             let r = try client.sendRaw(pairs: [("REQUEST_METHOD", "POST")], body: [UInt8](repeating: 65, count: 100_000))

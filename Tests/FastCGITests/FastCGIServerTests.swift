@@ -92,10 +92,12 @@ struct FCGIClient {
 }
 
 @Suite(.serialized) struct FastCGIServerTests {
-    func withServer(threads: Int = 2, maxBody: Int = 1024, _ handler: @escaping @Sendable (FastCGIRequest) -> FastCGIResponse,
+    func withServer(threads: Int = 2, maxBody: Int = 1024, ignoredParams: Set<String> = FastCGIConfiguration.unreadParams,
+                    _ handler: @escaping @Sendable (FastCGIRequest) -> FastCGIResponse,
                     _ body: (FastCGIServer, FCGIClient) throws -> Void) throws {
         let path = NSTemporaryDirectory() + "fcgi-test-\(UUID().uuidString.prefix(8)).sock"
-        let server = FastCGIServer(configuration: .init(listen: .unix(path: path), threads: threads, maxBodyBytes: maxBody)) { _ in handler }
+        let server = FastCGIServer(configuration: .init(listen: .unix(path: path), threads: threads, maxBodyBytes: maxBody,
+                                                        ignoredParams: ignoredParams)) { _ in handler }
         try server.start()
         defer {
             server.shutdown()
@@ -233,6 +235,160 @@ extension FastCGIServerTests {
         try withServer({ req in FastCGIResponse(status: 200, body: Array((req.params["REMOTE_USER"] ?? "nil").utf8)) }) { _, client in
             let r = try client.sendRaw(pairs: [("REQUEST_METHOD", "GET"), ("REMOTE_USER", "spoofed"), ("REMOTE_USER", "")])
             #expect(r.text == "")
+        }
+    }
+}
+
+extension FastCGIServerTests {
+    /// The head is written piece by piece: the status line with its reason phrase (or `Status`
+    /// for a code without one), the handler's headers in order, and `Content-Length` only when
+    /// the handler gave none (in any letter case).
+    @Test func headLinesAndContentLength() throws {
+        try withServer({ req in
+            switch req.params["REQUEST_URI"] ?? "" {
+            case "/own": FastCGIResponse(status: 201, headers: [("content-LENGTH", "2"), ("X-A", "1")], body: Array("ok".utf8))
+            case "/odd": FastCGIResponse(status: 299, headers: [("X-B", "b")], body: Array("12345".utf8))
+            default: FastCGIResponse(status: 1_000_000_000_007, body: [])
+            }
+        }) { _, client in
+            let own = try client.send(params: ["REQUEST_METHOD": "GET", "REQUEST_URI": "/own"])
+            #expect(own.status == 201)
+            #expect(own.headers["content-LENGTH"] == "2")
+            #expect(own.headers["Content-Length"] == nil)
+            #expect(own.headers["X-A"] == "1")
+            #expect(own.text == "ok")
+            let odd = try client.send(params: ["REQUEST_METHOD": "GET", "REQUEST_URI": "/odd"])
+            #expect(odd.headers["Status"] == "299 Status")
+            #expect(odd.headers["Content-Length"] == "5")
+            let big = try client.send(params: ["REQUEST_METHOD": "GET", "REQUEST_URI": "/big"])
+            #expect(big.headers["Status"] == "1000000000007 Status")
+            #expect(big.headers["Content-Length"] == "0")
+        }
+    }
+
+    /// Params are read into the same dictionary as before, whether their names are well known
+    /// (shared constants) or not, request after request on the same thread (`FCGI_ROLE`, which
+    /// libfcgi adds itself, is one of the default `ignoredParams`).
+    @Test func wellKnownAndOtherParamNamesAlike() throws {
+        try withServer(threads: 1, { req in
+            let text = req.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+            return FastCGIResponse(status: 200, body: Array(text.utf8))
+        }) { _, client in
+            let first = try client.sendRaw(pairs: [("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h"), ("X_CUSTOM", "中"),
+                                                   ("SCRIPT_NAME", "/a"), ("SCRIPT_NAME", ""), ("E", ""), ("HTTP_X", "x")])
+            #expect(first.text == "E=&HTTP_HOST=h&HTTP_X=x&REQUEST_METHOD=GET&SCRIPT_NAME=&X_CUSTOM=中")
+            let second = try client.sendRaw(pairs: [("REQUEST_METHOD", "POST"), ("HTTP_COOKIE", "a=1")])
+            #expect(second.text == "HTTP_COOKIE=a=1&REQUEST_METHOD=POST")
+        }
+    }
+}
+
+extension FastCGIServerTests {
+    static let listParams: @Sendable (FastCGIRequest) -> FastCGIResponse = { req in
+        FastCGIResponse(status: 200, body: Array(req.params.keys.sorted().joined(separator: " ").utf8))
+    }
+
+    /// nginx's constants and addresses that salesd never reads are left out by default; every
+    /// RFC 3875 request variable and header stays. An empty set keeps everything, and a name
+    /// outside the well-known ones can be ignored too.
+    @Test func ignoredParamsAreLeftOut() throws {
+        let pairs = [("REQUEST_METHOD", "GET"), ("DOCUMENT_ROOT", "/srv"), ("GATEWAY_INTERFACE", "CGI/1.1"),
+                     ("SERVER_PROTOCOL", "HTTP/1.1"), ("REMOTE_ADDR", "127.0.0.1"), ("REMOTE_PORT", "5555"),
+                     ("HTTP_HOST", "h"), ("X_SECRET", "s")]
+        try withServer(threads: 1, Self.listParams) { _, client in
+            let r = try client.sendRaw(pairs: pairs)
+            #expect(r.text == "HTTP_HOST REMOTE_ADDR REQUEST_METHOD SERVER_PROTOCOL X_SECRET")
+        }
+        try withServer(threads: 1, ignoredParams: [], Self.listParams) { _, client in
+            let r = try client.sendRaw(pairs: pairs)
+            #expect(r.text == "DOCUMENT_ROOT FCGI_ROLE GATEWAY_INTERFACE HTTP_HOST REMOTE_ADDR REMOTE_PORT REQUEST_METHOD SERVER_PROTOCOL X_SECRET")
+        }
+        try withServer(threads: 1, ignoredParams: ["X_SECRET", "HTTP_HOST"], Self.listParams) { _, client in
+            let r = try client.sendRaw(pairs: pairs)
+            #expect(r.text == "DOCUMENT_ROOT FCGI_ROLE GATEWAY_INTERFACE REMOTE_ADDR REMOTE_PORT REQUEST_METHOD SERVER_PROTOCOL")
+        }
+    }
+}
+
+/// Every params dictionary a handler was given, kept (as a handler may keep it).
+final class ParamsLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var all: [[String: String]] = []
+    func add(_ p: [String: String]) { lock.lock(); all.append(p); lock.unlock() }
+    var snapshot: [[String: String]] { lock.lock(); defer { lock.unlock() }; return all }
+}
+
+extension FastCGIServerTests {
+    /// A request whose param names come in the same order as the last two replaces the values
+    /// in place: each request must still get exactly its own params, whatever came before it
+    /// (more, fewer, other or reordered names, repeated names, other names outside the table),
+    /// and a dictionary a handler kept must not change afterwards.
+    @Test func paramsAreEachRequestsOwnWhateverCameBefore() throws {
+        let log = ParamsLog()
+        let sequence: [[(String, String)]] = [
+            [("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/a"), ("HTTP_HOST", "h"), ("X_ONE", "1")],
+            [("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/b"), ("HTTP_HOST", "h"), ("X_ONE", "2")],
+            [("REQUEST_METHOD", "POST"), ("REQUEST_URI", "/c"), ("HTTP_HOST", "i"), ("X_ONE", "")],
+            [("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/d"), ("HTTP_HOST", "h"), ("X_ONE", "中")],
+            [("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/e"), ("HTTP_HOST", "h"), ("X_TWO", "2")],
+            [("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/f"), ("HTTP_HOST", "h")],
+            [("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/g"), ("HTTP_HOST", "h"), ("HTTP_COOKIE", "a=1"), ("X_ONE", "1")],
+            [("REQUEST_URI", "/h"), ("REQUEST_METHOD", "HEAD"), ("HTTP_HOST", "h")],
+            [("REQUEST_URI", "/i"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h")],
+            [("REQUEST_URI", "/j"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h")],
+            [("REQUEST_URI", "/k"), ("REQUEST_URI", "/k2"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h")],
+            [("REQUEST_URI", "/l"), ("REQUEST_URI", "/l2"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h")],
+            [("REQUEST_URI", "/m"), ("REQUEST_URI", "/m2"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h")],
+            [("REQUEST_URI", "/n"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h"), ("DOCUMENT_ROOT", "/srv")],
+            [("REQUEST_URI", "/o"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h"), ("GATEWAY_INTERFACE", "CGI/1.1")],
+            [("REQUEST_URI", "/p"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h"), ("X_THREE", "3")],
+            [("REQUEST_URI", "/q"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h"), ("X_THREE", "3")],
+            [("REQUEST_URI", "/r"), ("REQUEST_METHOD", "GET"), ("HTTP_HOST", "h"), ("X_THREF", "3")],
+            [],
+            [],
+            [("REQUEST_URI", "/s")],
+        ]
+        // Several rounds: each layout is seen once, twice in a row and three times in a row.
+        var expected: [[String: String]] = []
+        try withServer(threads: 1, { req in
+            log.add(req.params)
+            return FastCGIResponse(status: 200, body: Array((req.params["REQUEST_URI"] ?? "-").utf8))
+        }) { _, client in
+            for pairs in sequence + sequence.flatMap({ [$0, $0] }) + sequence.flatMap({ [$0, $0, $0] }) {
+                _ = try client.sendRaw(pairs: pairs)
+                var want: [String: String] = [:]
+                for (k, v) in pairs where !FastCGIConfiguration.unreadParams.contains(k) { want[k] = v }
+                expected.append(want)
+            }
+        }
+        let got = log.snapshot
+        #expect(got.count == expected.count)
+        for (i, (g, e)) in zip(got, expected).enumerated() {
+            #expect(g == e, "request \(i)")
+        }
+    }
+}
+
+extension FastCGIServerTests {
+    /// A head larger than the stack buffer it is collected in (a long header value, many
+    /// headers) arrives whole and in order.
+    @Test func largeHeadsArriveWhole() throws {
+        let long = String(repeating: "v", count: 5000)
+        let many = (0..<200).map { ("X-H\($0)", String(repeating: "w", count: $0)) }
+        try withServer({ req in
+            req.params["REQUEST_URI"] == "/long"
+                ? FastCGIResponse(status: 200, headers: [("X-Short", "s"), ("X-Long", long), ("X-After", "a")], body: Array("b".utf8))
+                : FastCGIResponse(status: 200, headers: many, body: Array("c".utf8))
+        }) { _, client in
+            let r = try client.send(params: ["REQUEST_METHOD": "GET", "REQUEST_URI": "/long"])
+            #expect(r.headers["X-Short"] == "s")
+            #expect(r.headers["X-Long"] == long)
+            #expect(r.headers["X-After"] == "a")
+            #expect(r.headers["Content-Length"] == "1")
+            #expect(r.text == "b")
+            let m = try client.send(params: ["REQUEST_METHOD": "GET", "REQUEST_URI": "/many"])
+            for (name, value) in many where !value.isEmpty { #expect(m.headers[name] == value) }
+            #expect(m.text == "c")
         }
     }
 }

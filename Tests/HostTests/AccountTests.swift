@@ -205,6 +205,23 @@ struct FailingModule: DepartmentModule {
         #expect(line == "2026-11-26T03:06:00+0800 warning salesd.access: k=v GET / 200\n")
     }
 
+    /// The bytes `log(event:)` writes for a one-line event without metadata (the access log's)
+    /// are those of `line(…)`; a multi-line message takes `line(…)` itself.
+    @Test func oneLineEventsAreWrittenAsTheLineSpellsThem() {
+        for prefix in [false, true] {
+            for message in ["GET /healthz 200 16B 0.4ms user=- req=0000abcd", "", "中文 user=张三"] {
+                let a = LineLogHandler.oneLine(level: .info, label: "salesd.access", message: message,
+                                               timestamp: "2026-11-26T03:06:00+0800", priorityPrefix: prefix)
+                #expect(a == Array(LineLogHandler.line(level: .info, label: "salesd.access", metadata: [:], message: message,
+                                                       timestamp: "2026-11-26T03:06:00+0800", priorityPrefix: prefix).utf8))
+                let w = LineLogHandler.oneLine(level: .warning, label: "salesd", message: message, timestamp: "T", priorityPrefix: prefix)
+                #expect(w == Array(LineLogHandler.line(level: .warning, label: "salesd", metadata: [:], message: message,
+                                                       timestamp: "T", priorityPrefix: prefix).utf8))
+            }
+        }
+        #expect(LineLogHandler.oneLine(level: .error, label: "salesd", message: "a\nb", timestamp: "T", priorityPrefix: true) == nil)
+    }
+
     @Test func everyLineOfAMultiLineMessageKeepsItsPriority() {
         let line = LineLogHandler.line(level: .error, label: "salesd", metadata: [:], message: "a\nb", timestamp: "T", priorityPrefix: true)
         #expect(line == "<3>T error salesd: a\n<3>b\n")

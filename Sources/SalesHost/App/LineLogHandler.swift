@@ -120,11 +120,46 @@ public struct LineLogHandler: LogHandler {
         }
     }
 
+    /// `line(…)` as bytes, for the common event: no metadata, one line (`nil` otherwise). Built in
+    /// one buffer without intermediate strings (the access log writes one per request).
+    static func oneLine(level: Logger.Level, label: String, message: String, timestamp: String,
+                        priorityPrefix: Bool) -> [UInt8]? {
+        let newline = UInt8(ascii: "\n")
+        let levelText = levelName(level)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(timestamp.utf8.count + levelText.utf8.count + label.utf8.count + message.utf8.count + 8)
+        if priorityPrefix {
+            bytes.append(UInt8(ascii: "<"))
+            bytes.append(contentsOf: String(syslogPriority(level)).utf8)
+            bytes.append(UInt8(ascii: ">"))
+        }
+        bytes.append(contentsOf: timestamp.utf8)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: levelText.utf8)
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: label.utf8)
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(contentsOf: message.utf8)
+        // A line break anywhere (scanned in the buffer, not in each String): `line(…)`'s form.
+        if bytes.contains(newline) { return nil }
+        bytes.append(newline)
+        return bytes
+    }
+
     public func log(event: LogEvent) {
-        let all = event.metadata.map { extra in metadata.merging(extra) { _, new in new } } ?? metadata
-        var line = Self.line(level: event.level, label: label, metadata: all, message: event.message.description,
-                             timestamp: Self.timestamp(), priorityPrefix: Self.writesPriorityPrefix)
+        let message = event.message.description
+        let priorityPrefix = Self.writesPriorityPrefix
         // One write(2) per line: lines from different worker threads never interleave.
+        if metadata.isEmpty, event.metadata?.isEmpty ?? true,
+           let bytes = Self.oneLine(level: event.level, label: label, message: message, timestamp: Self.timestamp(),
+                                    priorityPrefix: priorityPrefix) {
+            bytes.withUnsafeBytes { buf in _ = write(2, buf.baseAddress, buf.count) }
+            return
+        }
+        let all = event.metadata.map { extra in metadata.merging(extra) { _, new in new } } ?? metadata
+        var line = Self.line(level: event.level, label: label, metadata: all, message: message,
+                             timestamp: Self.timestamp(), priorityPrefix: priorityPrefix)
         line.withUTF8 { buf in _ = write(2, buf.baseAddress, buf.count) }
     }
 }

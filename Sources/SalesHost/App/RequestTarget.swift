@@ -39,9 +39,13 @@ struct RequestTarget {
     /// `""` or `/sales`: the prefix every URL the browser sees needs.
     var mount: String
     var isHTTPS: Bool
-    var serverName: String
-    var serverPort: Int
     var remoteAddress: String
+    /// The front end's variables, for the parts read only when asked for.
+    private let params: [String: String]
+    /// `SERVER_NAME`, else the host of `HTTP_HOST`, else `localhost`.
+    var serverName: String { Self.serverName(params) }
+    /// `SERVER_PORT`, else the scheme's default.
+    var serverPort: Int { Self.serverPort(params, isHTTPS: isHTTPS) }
 
     var scheme: String { isHTTPS ? "https" : "http" }
 
@@ -58,12 +62,16 @@ struct RequestTarget {
 
     /// Throws `HTTPError.badRequest` for a path with invalid percent-encoding.
     init(_ p: [String: String], mountPath: String) throws {
-        let site = Self.site(p, mountPath: mountPath)
+        try self.init(p, site: Self.site(p, mountPath: mountPath))
+    }
+
+    /// As `init(_:mountPath:)`, with the request's `Site` already read (`Worker.handle` reads it
+    /// first, for error pages of requests whose path does not decode).
+    init(_ p: [String: String], site: Site) throws {
         method = site.method
         mount = site.mount
         isHTTPS = site.isHTTPS
-        serverName = site.serverName
-        serverPort = site.serverPort
+        params = p
         remoteAddress = p["REMOTE_ADDR"] ?? ""
         let full: String
         if let uri = p["REQUEST_URI"], !uri.isEmpty {
@@ -82,23 +90,39 @@ struct RequestTarget {
         var method: String
         var mount: String
         var isHTTPS: Bool
-        var serverName: String
-        var serverPort: Int
     }
 
     static func site(_ p: [String: String], mountPath: String) -> Site {
+        site(p, mount: normalizedMount(mountPath) ?? "")
+    }
+
+    /// `mount`: the mount prefix already normalised (`normalizedMount(…) ?? ""`, once per worker).
+    static func site(_ p: [String: String], mount: String) -> Site {
         let methodValue = p["REQUEST_METHOD"] ?? ""
-        let method = methodValue.isEmpty ? "GET" : methodValue.uppercased()
+        let method = methodValue.isEmpty ? "GET" : isUpperASCII(methodValue) ? methodValue : methodValue.uppercased()
         let httpsVar = p["HTTPS"] ?? "", schemeVar = p["REQUEST_SCHEME"] ?? ""
         let https = httpsVar == "1" || (httpsVar.utf8.count == 2 && httpsVar.lowercased() == "on")
             || (schemeVar.utf8.count == 5 && schemeVar.lowercased() == "https")
+        return Site(method: method, mount: mount, isHTTPS: https)
+    }
+
+    /// The server name and port are read when asked for (`origin`): no request needs them yet.
+    static func serverName(_ p: [String: String]) -> String {
         var serverName = p["SERVER_NAME"] ?? ""
         if serverName.isEmpty || serverName == "_" {
             serverName = hostOnly(p["HTTP_HOST"] ?? "")
             if serverName.isEmpty { serverName = "localhost" }
         }
-        let port = Int(p["SERVER_PORT"] ?? "").flatMap { (1...65535).contains($0) ? $0 : nil } ?? (https ? 443 : 80)
-        return Site(method: method, mount: normalizedMount(mountPath) ?? "", isHTTPS: https, serverName: serverName, serverPort: port)
+        return serverName
+    }
+
+    static func serverPort(_ p: [String: String], isHTTPS https: Bool) -> Int {
+        Int(p["SERVER_PORT"] ?? "").flatMap { (1...65535).contains($0) ? $0 : nil } ?? (https ? 443 : 80)
+    }
+
+    /// Only the ASCII letters A–Z (`GET`, `POST`): `uppercased()` would return it unchanged.
+    private static func isUpperASCII(_ s: String) -> Bool {
+        s.utf8.allSatisfy { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
     }
 
     /// `/sales/` → `/sales`, `sales` → `/sales`, `/` or `""` → `""`; nil for anything that is not
@@ -130,6 +154,29 @@ struct RequestTarget {
 
     /// Path and query of a `REQUEST_URI`. An absolute form (`http://host/path`) is cut to its path.
     static func split(_ uri: String) -> (path: Substring, query: Substring?) {
+        // The usual case, an ASCII origin form (`/path?query`), by bytes: the same cut as the
+        // Character scan below, which every other target takes (a non-ASCII byte could start a
+        // grapheme that joins the "?" or "/" it follows).
+        let bytes = uri.utf8
+        if bytes.first == UInt8(ascii: "/") {
+            var i = bytes.startIndex
+            while i != bytes.endIndex {
+                let b = bytes[i]
+                if b >= 0x80 { return splitCharacters(uri) }
+                if b == UInt8(ascii: "?") {
+                    // "?" then ASCII (or the end): two Characters, as the scan below would see them.
+                    let after = bytes.index(after: i)
+                    if after == bytes.endIndex || bytes[after] < 0x80 { return (uri[..<i], uri[after...]) }
+                    return splitCharacters(uri)
+                }
+                i = bytes.index(after: i)
+            }
+            return (Substring(uri), nil)
+        }
+        return splitCharacters(uri)
+    }
+
+    static func splitCharacters(_ uri: String) -> (path: Substring, query: Substring?) {
         var target = Substring(uri)
         if !target.hasPrefix("/"), let scheme = target.range(of: "://") {
             let afterHost = target[scheme.upperBound...]
@@ -147,6 +194,15 @@ struct RequestTarget {
 
     /// `example.com:8080` → `example.com`, `[::1]:8080` → `::1`.
     static func hostOnly(_ host: String) -> String {
+        // An ASCII host (`intranet:8080`, `[::1]:9000`) by bytes; anything else by Characters.
+        let bytes = host.utf8
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            if bytes.first == UInt8(ascii: "["), let end = bytes.firstIndex(of: UInt8(ascii: "]")) {
+                return String(host[bytes.index(after: bytes.startIndex)..<end])
+            }
+            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return host }
+            return String(host[..<colon])
+        }
         if host.hasPrefix("["), let end = host.firstIndex(of: "]") { return String(host[host.index(after: host.startIndex)..<end]) }
         return String(host.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first ?? "")
     }

@@ -18,7 +18,9 @@ public final class Worker: ContextHost {
     /// slow-request log.
     public internal(set) var requestID = ""
     var routePattern = "-"
-    lazy var timeFormatter = LocalTimeFormatter(zone: config.zone)
+    lazy var timeFormatter = LocalTimeFormatter(zone: zone)
+    /// `config.zone`, made once (it builds a `TimeZone` from the identifier on every read).
+    let zone: TimeZone
     var menuCache: [Int64: MenuCacheEntry] = [:]
     /// The modules that are on, read at most once a second (a switch on the admin page reaches
     /// every worker of every process within a second).
@@ -50,13 +52,26 @@ public final class Worker: ContextHost {
 
     private func nextRequestID() -> String {
         requestCounter &+= 1
-        let digits = String(requestCounter, radix: 16)
-        return digits.count < 8 ? String(repeating: "0", count: 8 - digits.count) + digits : digits
+        // 8 lower-case hex digits, zero-padded (`String(n, radix: 16)` padded to 8), written
+        // into this worker's 8-byte buffer: the String is a small one, no allocation.
+        let n = requestCounter
+        for i in 0..<8 {
+            let digit = UInt8(truncatingIfNeeded: n >> UInt32(28 - 4 * i)) & 0xF
+            requestIDDigits[i] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+        }
+        return String(decoding: requestIDDigits, as: UTF8.self)
     }
+
+    private var requestIDDigits = [UInt8](repeating: UInt8(ascii: "0"), count: 8)
+
+    /// The configured mount prefix, normalised once (`RequestTarget.normalizedMount`).
+    let mountPrefix: String
 
     init(app: App, db: any Database) {
         self.app = app
         self.db = db
+        self.mountPrefix = RequestTarget.normalizedMount(app.config.mountPath) ?? ""
+        self.zone = app.config.zone
     }
 
     var config: AppConfig { app.config }
@@ -75,23 +90,28 @@ public final class Worker: ContextHost {
         currentModule = "core"
         currentPath = "/"
         currentMethod = "GET"
-        let site = RequestTarget.site(raw.params, mountPath: config.mountPath)
+        // Read once: `parseRequest` takes the same.
+        let site = RequestTarget.site(raw.params, mount: mountPrefix)
         mount = site.mount
         viaHTTPS = site.isHTTPS
         var who = "-"
         var response: Response
         do {
-            response = try process(raw, who: &who)
+            response = try process(raw, site: site, who: &who)
         } catch {
             response = errorResponse(error, raw: raw)
         }
         for c in setCookies { response.headers.append(("Set-Cookie", c)) }
         if !mount.isEmpty { applyMount(&response) }
+        response.headers.reserveCapacity(response.headers.count + 2)
         if response.header("Cache-Control") == nil { response.headers.append(("Cache-Control", "no-store")) }
         response.headers.append(("X-Request-Id", requestID))
         let tenths = (DispatchTime.now().uptimeNanoseconds - started + 50_000) / 100_000   // 0.1 ms, rounded
         let method = raw.params["REQUEST_METHOD"] ?? "-"
-        app.accessLogger.info("\(method) \(raw.params["REQUEST_URI"] ?? "-") \(response.status) \(response.body.count)B \(tenths / 10).\(tenths % 10)ms user=\(who) req=\(requestID)")
+        let uri = raw.params["REQUEST_URI"] ?? "-"
+        app.accessLogger.info(Logger.Message(stringLiteral: Self.accessLine(
+            method: method, uri: uri, status: response.status, bytes: response.body.count, tenths: tenths, who: who,
+            requestID: requestID)))
         let slow = config.slowRequestMs > 0 && tenths / 10 >= UInt64(clamping: config.slowRequestMs)
         app.requestStats?.record(Int64(clamping: tenths * 100), response.status, slow)
         if slow {
@@ -100,11 +120,51 @@ public final class Worker: ContextHost {
         return response
     }
 
-    func process(_ raw: RawRequest, who: inout String) throws -> Response {
+    /// The access-log message: `METHOD URI STATUS BYTESB T.Tms user=WHO req=ID` (`tenths`: the
+    /// time in 0.1 ms). Put together as bytes in one buffer: the text of the string
+    /// interpolation it replaces, without a String append and a generic `description` per part.
+    static func accessLine(method: String, uri: String, status: Int, bytes count: Int, tenths: UInt64, who: String,
+                           requestID: String) -> String {
+        var line: [UInt8] = []
+        line.reserveCapacity(method.utf8.count + uri.utf8.count + who.utf8.count + requestID.utf8.count + 64)
+        line += method.utf8
+        line.append(UInt8(ascii: " "))
+        line += uri.utf8
+        line.append(UInt8(ascii: " "))
+        appendDecimal(status, to: &line)
+        line.append(UInt8(ascii: " "))
+        appendDecimal(count, to: &line)
+        line.append(UInt8(ascii: "B"))
+        line.append(UInt8(ascii: " "))
+        appendDecimal(tenths / 10, to: &line)
+        line.append(UInt8(ascii: "."))
+        appendDecimal(tenths % 10, to: &line)
+        line += "ms user=".utf8
+        line += who.utf8
+        line += " req=".utf8
+        line += requestID.utf8
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    /// `String(n)`'s digits.
+    static func appendDecimal(_ n: Int, to out: inout [UInt8]) {
+        guard n >= 0 else {
+            out += String(n).utf8
+            return
+        }
+        appendDecimal(UInt64(n), to: &out)
+    }
+
+    static func appendDecimal(_ n: UInt64, to out: inout [UInt8]) {
+        if n >= 10 { appendDecimal(n / 10, to: &out) }
+        out.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: n % 10))
+    }
+
+    func process(_ raw: RawRequest, site: RequestTarget.Site? = nil, who: inout String) throws -> Response {
         let now = clock?() ?? testClock() ?? Date()
         if raw.bodyTooLarge { throw HTTPError.payloadTooLarge }
         if raw.bodyMalformed { throw HTTPError.badRequest("请求体长度与声明不符") }
-        var request = try parseRequest(raw)
+        var request = try parseRequest(raw, site: site)
         currentPath = request.path
         currentMethod = request.method
 
@@ -156,7 +216,7 @@ public final class Worker: ContextHost {
             resumed = try takePendingForm(id: id, user: user, path: request.path)
         }
         let sessionCSRF = session?.valid == true ? session?.csrf : nil
-        let ctx = Context(request: request, user: user, db: db, now: now, timeZone: config.zone, module: route.module,
+        let ctx = Context(request: request, user: user, db: db, now: now, timeZone: zone, module: route.module,
                           csrfToken: sessionCSRF ?? self.preSessionToken(request),
                           resumedForm: resumed, host: self)
         do {
@@ -248,15 +308,15 @@ public final class Worker: ContextHost {
 
     /// The request as handlers see it: the path inside the app (mount stripped), query, headers,
     /// cookies, form. Which variables are read, and their defaults: `RequestTarget`.
-    func parseRequest(_ raw: RawRequest) throws -> Request {
+    func parseRequest(_ raw: RawRequest, site: RequestTarget.Site? = nil) throws -> Request {
         let p = raw.params
-        let target = try RequestTarget(p, mountPath: config.mountPath)
+        let target = try RequestTarget(p, site: site ?? RequestTarget.site(p, mount: mountPrefix))
         let method = target.method
         let path = target.path
         let queryPart = target.query
         var headers: [String: String] = [:]
         headers.reserveCapacity(24)
-        for (k, v) in p where k.hasPrefix("HTTP_") {
+        for (k, v) in p where Self.isHeaderVariable(k) {
             // HTTP_USER_AGENT → user-agent (ASCII by construction; no Foundation round trip).
             let name = k.utf8.dropFirst(5).map { b -> UInt8 in
                 b == UInt8(ascii: "_") ? UInt8(ascii: "-") : (b >= 65 && b <= 90 ? b + 32 : b)
@@ -284,6 +344,16 @@ public final class Worker: ContextHost {
             }
         }
         return request
+    }
+
+    /// `name.hasPrefix("HTTP_")`, by bytes where that gives the same answer: "HTTP_" and then
+    /// nothing or an ASCII byte (which cannot join the "_" into one Character).
+    static func isHeaderVariable(_ name: String) -> Bool {
+        var bytes = name.utf8.makeIterator()
+        guard bytes.next() == UInt8(ascii: "H"), bytes.next() == UInt8(ascii: "T"), bytes.next() == UInt8(ascii: "T"),
+              bytes.next() == UInt8(ascii: "P"), bytes.next() == UInt8(ascii: "_") else { return false }
+        guard let next = bytes.next(), next >= 0x80 else { return true }
+        return name.hasPrefix("HTTP_")
     }
 
     /// Puts the mount prefix back on everything the browser will use as a URL (see

@@ -37,8 +37,26 @@ public struct Response: Sendable {
         ], body: table.encoded())
     }
 
+    /// The first header of that name, compared case-insensitively (`lowercased()` on both sides).
     public func header(_ name: String) -> String? {
-        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        let wanted = name.utf8
+        guard wanted.allSatisfy({ $0 < 0x80 }) else {
+            let lower = name.lowercased()
+            return headers.first { $0.0.lowercased() == lower }?.1
+        }
+        // An ASCII name (every one in practice) by bytes, without lower-cased copies. A header
+        // name with other characters is compared as before: one may lower-case to ASCII (K → k).
+        return headers.first { header in
+            let candidate = header.0.utf8
+            if candidate.count == wanted.count, candidate.elementsEqual(wanted, by: Self.sameASCIIIgnoringCase) { return true }
+            return !candidate.allSatisfy({ $0 < 0x80 }) && header.0.lowercased() == name.lowercased()
+        }?.1
+    }
+
+    private static func sameASCIIIgnoringCase(_ a: UInt8, _ b: UInt8) -> Bool {
+        if a == b { return true }
+        let la = a | 0x20
+        return la == b | 0x20 && la >= UInt8(ascii: "a") && la <= UInt8(ascii: "z")
     }
 
     public var bodyText: String { String(decoding: body, as: UTF8.self) }

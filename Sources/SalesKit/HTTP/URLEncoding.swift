@@ -117,6 +117,7 @@ public enum URLEncoding {
 /// `Cookie:` header parsing. Malformed pairs are skipped; the first of duplicate names wins.
 public enum CookieParser {
     public static func parse(_ header: String) -> [String: String] {
+        if header.isEmpty { return [:] }   // no Cookie header (every /healthz, every first visit)
         var out: [String: String] = [:]
         // `;` and `=` are found as Unicode scalars, not as Characters: a combining mark after one
         // (or a prepend mark before one) joins it into a grapheme and would hide the separator.
