@@ -154,6 +154,11 @@ struct FailingModule: DepartmentModule {
         let b = try #require(c.get("/login").header("X-Request-Id"))
         #expect(a.count == 8 && a.allSatisfy(\.isHexDigit))
         #expect(a != b)
+        // Counted per worker from a random start: the next id is the next number, its 8 hex
+        // digits most significant first (written into a buffer, not by `String(_:radix:)`).
+        let first = try #require(UInt32(a, radix: 16)), second = try #require(UInt32(b, radix: 16))
+        #expect(second == first &+ 1)
+        #expect(b == String(repeating: "0", count: 8 - String(second, radix: 16).count) + String(second, radix: 16))
     }
 
     @Test func errorPagesShowTheRequestID() throws {

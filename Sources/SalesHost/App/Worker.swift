@@ -54,10 +54,12 @@ public final class Worker: ContextHost {
         requestCounter &+= 1
         // 8 lower-case hex digits, zero-padded (`String(n, radix: 16)` padded to 8), written
         // into this worker's 8-byte buffer: the String is a small one, no allocation.
-        let n = requestCounter
-        for i in 0..<8 {
-            let digit = UInt8(truncatingIfNeeded: n >> UInt32(28 - 4 * i)) & 0xF
+        var n = requestCounter
+        // From the last digit back: each the low four bits, then shifted out.
+        for i in stride(from: 7, through: 0, by: -1) {
+            let digit = UInt8(truncatingIfNeeded: n & 0xF)
             requestIDDigits[i] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10
+            n >>= 4
         }
         return String(decoding: requestIDDigits, as: UTF8.self)
     }
