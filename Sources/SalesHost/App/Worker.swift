@@ -574,10 +574,8 @@ public final class Worker: ContextHost {
                      crumbs: crumbs, hasCrumbs: crumbs.count > 1, back: back, flashes: views, assetVersion: app.assetVersion)
     }
 
-    /// Registry order is menu order; a module shows only if the user may open one of its items.
-    func menuEntries(for user: User) -> [MenuModule] { menuCacheEntry(for: user).menu }
-
-    /// The user's menu: its entries and its HTML per current item.
+    /// The user's menu: its entries (registry order is menu order; a module shows only if the
+    /// user may open one of its items) and its HTML per current item.
     func menuCacheEntry(for user: User) -> MenuCacheEntry {
         // The permitted entries depend only on the user's permissions: computed once per worker
         // and user, again when the permissions change (a third of a page's host work otherwise).
