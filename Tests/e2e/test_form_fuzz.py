@@ -529,6 +529,7 @@ class World:
         self.s = s
         self.a = actors
         self.pages = []          # this round's record pages (discovery starts here too)
+        self.reserved = {}       # this round's records kept for one form alone: {record path: form}
         self.customers = []      # approved customers of the rep: (customer page, code)
         self.branch = None
 
@@ -621,6 +622,7 @@ class World:
         rely on (the base customers' owner, the class policy, the deadline policy, the award
         table)."""
         self.pages = []
+        self.reserved = {}
         self.round = round_
         self.reset()
         self.ideas()
@@ -701,11 +703,13 @@ class World:
         # handler's default month). The plan and new-product forms are parameterless pages.
         self.page(f"/order/statements/{rid(cust)}")
         self.page(f"/order/statements/{rid(cust)}/confirm")
-        # A change the company initiates (003 §3.11), on an order of its own, offered before the other
-        # orders so the fuzzer takes this one (the others' pages link to the same form; seed
-        # 317053105 took an order another form had already moved on).
+        # A change the company initiates (003 §3.11), on an order of its own that no other form may
+        # touch: the order's other forms (the customer's change, paths, cancel …) would move it out
+        # of the state the company's change needs (seed 317053105 cancelled it; seed 1109736249
+        # filed a customer's change on it first).
         company = self.new_order(code, fuzz_page=False)
         self.page(company + "/changes/company")
+        self.reserved[urllib.parse.urlsplit(company).path] = "order:order_change_company"
         self.new_order(code)                            # the customer's change (order_change) on its own order
         accepted = self.new_order(code)                 # paths, change
         rep.submit(accepted + "/paths", {"lines.0.on_hand": "0", "lines.0.new_variant": "1"})   # → a trial for 技术部
@@ -1557,6 +1561,7 @@ def test_every_declared_form_fuzzed_through_the_stack():
             pages = world.build(round_)
             t2 = time.time()
             found, undeclared = discover(cat, actors, pages, skip)
+            found = keep_reserved(found, world.reserved)
             t3 = time.time()
             fz.claims, fz.primary = {}, primaries(found, pages)
             order = sorted(cat.declared)
@@ -1660,6 +1665,15 @@ def record(inst, world_pages):
     the page itself."""
     path = urllib.parse.urlsplit(inst.page).path
     return max((w for w in world_pages if path == w or path.startswith(w + "/")), key=len, default=path)
+
+
+def keep_reserved(found, reserved):
+    """`found` without the instances on, or posting to, a record reserved for another form
+    ({record path: form}): the record's page and every page under it."""
+    def holders(inst):
+        paths = [urllib.parse.urlsplit(u).path for u in (inst.page, inst.action or "")]
+        return {k for rec, k in reserved.items() for p in paths if p == rec or p.startswith(rec + "/")}
+    return {key: [i for i in insts if holders(i) <= {key}] for key, insts in found.items()}
 
 
 def primaries(found, world_pages):
