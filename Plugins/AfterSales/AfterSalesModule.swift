@@ -14,23 +14,11 @@ public struct AfterSalesModule: DepartmentModule {
     public let manifest = ModuleManifest(id: "service", title: "售后服务", version: "0.1.0", dependencies: ["crm"],
                                          optionalDependencies: ["order"], folder: "AfterSales")
 
-    public var permissions: [Permission] { ComplaintPages.permissions + ReturnPages.permissions + PatrolPages.permissions }
-    public var menu: [MenuItem] { ComplaintPages.menu + ReturnPages.menu + PatrolPages.menu }
+    /// Complaints, returns and patrols: their permissions, menus, forms, pages, routes and
+    /// inboxes merge. Overdue items, the customer panel and the audit vocabulary are the
+    /// module's own (one query over all three; one vocabulary).
+    public var features: [any ModuleFeature.Type] { [ComplaintPages.self, ReturnPages.self, PatrolPages.self] }
     public var migrations: [Migration] { ServiceMigrations.all }
-    public var pages: [any PageModel.Type] {
-        [ComplaintPage.self, ComplaintPrintPage.self, ComplaintFormPage.self, ComplaintStepPage.self,
-         ReportPage.self, PolicyPage.self,
-         ReturnPage.self, ReturnPrintPage.self, ReturnStepPage.self,
-         PatrolPlansPage.self, PatrolFormPage.self, PatrolVisitPage.self, PatrolReportPage.self,
-         PatrolUrgentPage.self, PatrolGiftPage.self, PatrolMonthlyPage.self, PatrolFeedbackPage.self]
-    }
-    public var forms: [String: FormSchema] { FormSchema.combine(ComplaintPages.forms, ReturnPages.forms, PatrolPages.forms) }
-
-    public func routes(_ r: inout RouteBuilder) {
-        ComplaintPages.routes(&r)
-        ReturnPages.routes(&r)
-        PatrolPages.routes(&r)
-    }
 
     /// The Chinese titles of every entity, action and state 售后服务 writes to the audit log (the
     /// records' 办理记录 and the audit log read them, #16).
@@ -70,8 +58,21 @@ public struct AfterSalesModule: DepartmentModule {
     public func panels(for subject: PanelSubject, _ ctx: Context) throws -> [RecordPanel] {
         try ServiceCustomerPanel.panels(for: subject, ctx)
     }
+}
 
-    public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
-        try ComplaintPages.inbox(for: user, ctx) + ReturnPages.inbox(for: user, ctx) + PatrolPages.inbox(for: user, ctx)
+extension ComplaintPages: ModuleFeature {
+    static var pages: [any PageModel.Type] {
+        [ComplaintPage.self, ComplaintPrintPage.self, ComplaintFormPage.self, ComplaintStepPage.self, ReportPage.self, PolicyPage.self]
+    }
+}
+
+extension ReturnPages: ModuleFeature {
+    static var pages: [any PageModel.Type] { [ReturnPage.self, ReturnPrintPage.self, ReturnStepPage.self] }
+}
+
+extension PatrolPages: ModuleFeature {
+    static var pages: [any PageModel.Type] {
+        [PatrolPlansPage.self, PatrolFormPage.self, PatrolVisitPage.self, PatrolReportPage.self,
+         PatrolUrgentPage.self, PatrolGiftPage.self, PatrolMonthlyPage.self, PatrolFeedbackPage.self]
     }
 }

@@ -43,80 +43,17 @@ public struct CustomerDevelopmentModule: DepartmentModule {
     static let weeklyReport = Permission("crm", "weekly_report", title: "每周客户档案变动报告（总经理、销售经理）",
                                          defaultRoles: [.generalManager, .salesManager])
 
-    public var permissions: [Permission] {
-        [Self.use, Self.viewAll, Self.viewTeam, Self.keyCustomers, Self.approve, Self.reassign, Self.policy, Self.reviewRating, Self.approveUpgrade, Self.weeklyReport]
-    }
-
-    public var menu: [MenuItem] {
-        [
-            MenuItem("客户名录", path: "customers", access: .permission(Self.use)),
-            MenuItem("新增潜在客户", path: "customers/new", access: .permission(Self.use)),
-            MenuItem("认定申请", path: "applications", access: .permission(Self.use)),
-            MenuItem("评级审核", path: "ratings", access: .permission(Self.use)),
-            MenuItem("季度调查报告", path: "survey-reports", access: .permission(Self.use)),
-            MenuItem("分类政策", path: "policy", access: .permission(Self.policy)),
-        ] + VisitPages.menu + ProfilePages.menu
-    }
-
-    public var pages: [any PageModel.Type] {
-        [CustomerPage.self, CustomerFormPage.self, StageFormPage.self, OwnerFormPage.self,
-         ApplicationFormPage.self, ApplicationPage.self, ApplicationPrintPage.self, CreditSurveyFormPage.self, CustomerInfoFormPage.self, SurveyReportFormPage.self, SurveyReportPage.self,
-         RatingFormPage.self, RatingReportPage.self, PolicyPage.self,
-         ProfilePage.self, ProfilePrintPage.self, ProfileFormPage.self,
-         KeyCustomerListPage.self, KeyCustomerFormPage.self, KeyCustomerRemovePage.self,
-         VisitReportsPage.self, VisitPlanPage.self, VisitPlanFormPage.self, VisitPlanCompletePage.self,
-         VisitPlanCancelPage.self, VisitDailyListPage.self, VisitDailyFormPage.self, VisitDailyPage.self,
-         VisitMonthlyPage.self, VisitMonthlyFormPage.self, VisitDevFormPage.self, VisitDevPage.self, VisitDevPrintPage.self,
-         VisitStatisticsPage.self, VisitCompletionPage.self, VisitShortfallPage.self, VisitNewCustomersPage.self,
-         VisitWeeklyPage.self]
+    /// The module's parts: the customer master with its applications, ratings and policy; visits
+    /// and their reports; the quarterly survey reports; the weekly archive report; the customer
+    /// file and key customers.
+    public var features: [any ModuleFeature.Type] {
+        [CustomerFeature.self, VisitPages.self, SurveyReportPages.self, WeeklyReport.self, ProfilePages.self]
     }
 
     public var migrations: [Migration] { CRMMigrations.all }
 
     /// Customers without a 拼音 sort key (of before migration v12, bulk loads) get one.
     public func afterMigrate(_ db: any Database) throws { try NameSort.fillMissing(db) }
-
-    public var forms: [String: FormSchema] {
-        FormSchema.combine(["customer": CustomerPages.customerForm, "stage": CustomerPages.stageForm, "contact": CustomerPages.contactForm,
-         "owner": CustomerPages.ownerForm, "application": ApplicationPages.form, "rating": Rating.form,
-         "rating_review": RatingReview.form, "credit_survey": CreditSurvey.form,
-         "customer_info": CustomerInfoPages.form, "survey_report": SurveyReportPages.form,
-         "survey_report_edit": SurveyReportPages.editForm,
-         "policy": PolicyPages.form, "profile": ProfileForm.schema, "key_customer": KeyCustomerPages.form,
-         "key_customer_remove": KeyCustomerPages.removeForm], VisitPages.forms)
-    }
-
-    public func routes(_ r: inout RouteBuilder) {
-        r.get("customers", .permission(Self.use), CustomerPages.list)
-        r.form("customers/new", .permission(Self.use), CustomerPages.create)
-        r.get("customers/:id", .permission(Self.use), CustomerPages.detail)
-        r.form("customers/:id/edit", .permission(Self.use), CustomerPages.edit)
-        r.form("customers/:id/stage", .permission(Self.use), CustomerPages.changeStage)
-        r.post("customers/:id/contacts", .permission(Self.use), CustomerPages.addContact)
-        r.form("customers/:id/owner", .permission(Self.reassign), CustomerPages.changeOwner)
-        r.form("customers/:id/info", .permission(Self.use), CustomerInfoPages.edit)
-        r.form("customers/:id/rate", .permission(Self.use), RatingPages.rate)
-        r.get("customers/:id/ratings/:rid", .permission(Self.use), RatingPages.report)
-        r.form("customers/:id/ratings/:rid/review", .permission(Self.use), RatingPages.review)
-        r.get("ratings", .permission(Self.use)) { req, ctx in try RatingReview.listPage.respond(req, ctx) }
-        r.form("customers/:id/apply", .permission(Self.use), ApplicationPages.create)
-        r.get("applications", .permission(Self.use), ApplicationPages.list)
-        r.get("applications/:id", .permission(Self.use), ApplicationPages.detail)
-        r.form("applications/:id/edit", .permission(Self.use), ApplicationPages.edit)
-        r.get("applications/:id/print", .permission(Self.use), ApplicationPages.print)
-        r.post("applications/:id/act", .permission(Self.use), ApplicationPages.act)
-        r.form("applications/:id/survey", .permission(Self.use), CreditSurvey.edit)
-        r.form("policy", .permission(Self.policy), PolicyPages.edit)
-        VisitPages.routes(&r)
-        SurveyReportPages.routes(&r)
-        r.post("reports/weekly-changes/:week/read", .permission(Self.weeklyReport), WeeklyReport.markRead)
-        ProfilePages.routes(&r)
-    }
-
-    public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
-        try Inbox.items(for: user, ctx) + RatingReview.inbox(for: user, ctx) + VisitPages.inbox(for: user, ctx)
-            + SurveyReportPages.inbox(for: user, ctx) + WeeklyReport.inbox(for: user, ctx)
-    }
 
     /// Visit plans, quarterly re-ratings and survey reports past their deadline (`Overdue`).
     public func overdue(_ ctx: Context) throws -> [OverdueItem] {
@@ -176,5 +113,66 @@ public struct CustomerDevelopmentModule: DepartmentModule {
 
     public func services(_ s: inout ServiceRegistry) {
         s.provide(CustomerDirectory.self, Directory())
+    }
+}
+
+/// 客户开发's own part: the customer master, qualification applications with the credit
+/// investigation, ratings and their review, and the class policy.
+enum CustomerFeature: ModuleFeature {
+    typealias M = CustomerDevelopmentModule
+
+    static var permissions: [Permission] {
+        [M.use, M.viewAll, M.viewTeam, M.keyCustomers, M.approve, M.reassign, M.policy, M.reviewRating, M.approveUpgrade, M.weeklyReport]
+    }
+
+    static var menu: [MenuItem] {
+        [
+            MenuItem("客户名录", path: "customers", access: .permission(M.use)),
+            MenuItem("新增潜在客户", path: "customers/new", access: .permission(M.use)),
+            MenuItem("认定申请", path: "applications", access: .permission(M.use)),
+            MenuItem("评级审核", path: "ratings", access: .permission(M.use)),
+            MenuItem("季度调查报告", path: "survey-reports", access: .permission(M.use)),
+            MenuItem("分类政策", path: "policy", access: .permission(M.policy)),
+        ]
+    }
+
+    static var pages: [any PageModel.Type] {
+        [CustomerPage.self, CustomerFormPage.self, StageFormPage.self, OwnerFormPage.self,
+         ApplicationFormPage.self, ApplicationPage.self, ApplicationPrintPage.self, CreditSurveyFormPage.self, CustomerInfoFormPage.self,
+         RatingFormPage.self, RatingReportPage.self, PolicyPage.self]
+    }
+
+    static var forms: [String: FormSchema] {
+        ["customer": CustomerPages.customerForm, "stage": CustomerPages.stageForm, "contact": CustomerPages.contactForm,
+         "owner": CustomerPages.ownerForm, "application": ApplicationPages.form, "rating": Rating.form,
+         "rating_review": RatingReview.form, "credit_survey": CreditSurvey.form,
+         "customer_info": CustomerInfoPages.form, "policy": PolicyPages.form]
+    }
+
+    static func routes(_ r: inout RouteBuilder) {
+        r.get("customers", .permission(M.use), CustomerPages.list)
+        r.form("customers/new", .permission(M.use), CustomerPages.create)
+        r.get("customers/:id", .permission(M.use), CustomerPages.detail)
+        r.form("customers/:id/edit", .permission(M.use), CustomerPages.edit)
+        r.form("customers/:id/stage", .permission(M.use), CustomerPages.changeStage)
+        r.post("customers/:id/contacts", .permission(M.use), CustomerPages.addContact)
+        r.form("customers/:id/owner", .permission(M.reassign), CustomerPages.changeOwner)
+        r.form("customers/:id/info", .permission(M.use), CustomerInfoPages.edit)
+        r.form("customers/:id/rate", .permission(M.use), RatingPages.rate)
+        r.get("customers/:id/ratings/:rid", .permission(M.use), RatingPages.report)
+        r.form("customers/:id/ratings/:rid/review", .permission(M.use), RatingPages.review)
+        r.get("ratings", .permission(M.use)) { req, ctx in try RatingReview.listPage.respond(req, ctx) }
+        r.form("customers/:id/apply", .permission(M.use), ApplicationPages.create)
+        r.get("applications", .permission(M.use), ApplicationPages.list)
+        r.get("applications/:id", .permission(M.use), ApplicationPages.detail)
+        r.form("applications/:id/edit", .permission(M.use), ApplicationPages.edit)
+        r.get("applications/:id/print", .permission(M.use), ApplicationPages.print)
+        r.post("applications/:id/act", .permission(M.use), ApplicationPages.act)
+        r.form("applications/:id/survey", .permission(M.use), CreditSurvey.edit)
+        r.form("policy", .permission(M.policy), PolicyPages.edit)
+    }
+
+    static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
+        try Inbox.items(for: user, ctx) + RatingReview.inbox(for: user, ctx)
     }
 }

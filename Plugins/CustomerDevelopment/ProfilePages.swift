@@ -11,7 +11,16 @@ import SalesKit
 /// - `/crm/customers/:id/profile/print` — laid out like the paper form, ending with 确认者
 /// - `/crm/customers/:id/profile/versions/:version` — an earlier version
 /// The key-customer pages are in `ProfileKeyCustomers.swift`.
-enum ProfilePages {
+enum ProfilePages: ModuleFeature {
+
+    static var pages: [any PageModel.Type] {
+        [ProfilePage.self, ProfilePrintPage.self, ProfileFormPage.self,
+         KeyCustomerListPage.self, KeyCustomerFormPage.self, KeyCustomerRemovePage.self]
+    }
+
+    static var forms: [String: FormSchema] {
+        ["profile": ProfileForm.schema, "key_customer": KeyCustomerPages.form, "key_customer_remove": KeyCustomerPages.removeForm]
+    }
 
     static let menu: [MenuItem] = [
         MenuItem("重点客户", path: "key-customers", access: .permission(CustomerDevelopmentModule.keyCustomers)),

@@ -7,7 +7,10 @@ import SalesKit
 /// a 销售专员 whose report of the current quarter is missing finds a reminder in the inbox (urgent
 /// in the last 15 days of the quarter). A rep sees own reports; holders of `crm.view_all` see all.
 /// Creating and revising are audited.
-enum SurveyReportPages {
+enum SurveyReportPages: ModuleFeature {
+
+    static var pages: [any PageModel.Type] { [SurveyReportFormPage.self, SurveyReportPage.self] }
+    static var forms: [String: FormSchema] { ["survey_report": form, "survey_report_edit": editForm] }
     static let kinds = [Choice("market", "市场调查报告"), Choice("customer", "客户调查报告"), Choice("peer", "同行调查报告")]
     static let kindTitles = Dictionary(uniqueKeysWithValues: kinds.map { ($0.value, $0.label) })
 

@@ -13,7 +13,15 @@ import SalesKit
 ///
 /// Every page applies `Visibility`: a rep sees rows of own customers (and own reports);
 /// holders of `crm.view_all` see all.
-enum VisitPages {
+enum VisitPages: ModuleFeature {
+
+    static var pages: [any PageModel.Type] {
+        [VisitReportsPage.self, VisitPlanPage.self, VisitPlanFormPage.self, VisitPlanCompletePage.self,
+         VisitPlanCancelPage.self, VisitDailyListPage.self, VisitDailyFormPage.self, VisitDailyPage.self,
+         VisitMonthlyPage.self, VisitMonthlyFormPage.self, VisitDevFormPage.self, VisitDevPage.self, VisitDevPrintPage.self,
+         VisitStatisticsPage.self, VisitCompletionPage.self, VisitShortfallPage.self, VisitNewCustomersPage.self,
+         VisitWeeklyPage.self]
+    }
 
     static let menu: [MenuItem] = [
         MenuItem("拜访计划与实施", path: "visits/plans", access: .permission(CustomerDevelopmentModule.use)),

@@ -7,7 +7,11 @@ import SalesKit
 /// (`/crm/reports/weekly-changes`, `VisitStatsPages.weeklyChanges`) in their inbox with the counts
 /// of additions and changes; it stays there, through the next Thursday, until they mark it read
 /// (audited).
-enum WeeklyReport {
+enum WeeklyReport: ModuleFeature {
+
+    static func routes(_ r: inout RouteBuilder) {
+        r.post("reports/weekly-changes/:week/read", .permission(CustomerDevelopmentModule.weeklyReport), markRead)
+    }
     /// The week whose report is delivered on `today`: this week from Friday on, else last week.
     static func deliveredWeek(_ ctx: Context) -> VisitCalendar.Week {
         let today = ctx.today

@@ -12,37 +12,13 @@ public struct OrderingModule: DepartmentModule {
 
     public let manifest = ModuleManifest(id: "order", title: "订货", version: "0.1.0", dependencies: ["crm"], folder: "Ordering")
 
-    public var permissions: [Permission] {
-        OrderPages.permissions + BranchPages.permissions
-            + OrderControls.permissions  // contract review, contract changes (#14–#17)
-            + OrderMoneyPages.permissions  // collections, statements, reports (#14)
+    /// The module's parts (their permissions, menus, forms, pages, routes, inboxes and overdue
+    /// items merge): the audit vocabulary first, orders, branch orders, the controls (contract
+    /// review, changes; #14–#17), collections / statements / reports (#14), the customer panel.
+    public var features: [any ModuleFeature.Type] {
+        [OrderVocabulary.self, OrderPages.self, BranchPages.self, OrderControls.self, OrderMoneyPages.self, OrderCustomerPanel.self]
     }
-    public var menu: [MenuItem] { OrderPages.menu + BranchPages.menu + OrderControls.menu + OrderMoneyPages.menu }
     public var migrations: [Migration] { OrderMigrations.all }
-    public var forms: [String: FormSchema] {
-        FormSchema.combine(OrderPages.forms, BranchPages.forms, OrderControls.forms, OrderMoneyPages.forms)
-    }
-    public var pages: [any PageModel.Type] { OrderPages.pages + BranchPages.pages + OrderControls.pages + OrderMoneyPages.pages }
-
-    public func routes(_ r: inout RouteBuilder) {
-        OrderPages.routes(&r)
-        BranchPages.routes(&r)
-        OrderControls.routes(&r)
-        OrderMoneyPages.routes(&r)
-    }
-
-    public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] {
-        try OrderPages.inbox(for: user, ctx) + BranchPages.inbox(for: user, ctx)
-            + OrderControls.inbox(for: user, ctx) + OrderMoneyPages.inbox(for: user, ctx)
-    }
-
-    // MARK: Overdue items and the audit vocabulary (issues #16, #17)
-
-    public func overdue(_ ctx: Context) throws -> [OverdueItem] { try OrderControls.overdue(ctx) }
-    public func panels(for subject: PanelSubject, _ ctx: Context) throws -> [RecordPanel] {
-        try OrderCustomerPanel.panels(for: subject, ctx)
-    }
-    public var auditVocabulary: AuditVocabulary { OrderVocabulary.vocabulary.merging(OrderMoneyPages.vocabulary) }
 
     public func services(_ s: inout ServiceRegistry) {
         s.provide(ReceivablesService.self, OrderReceivablesService())
@@ -56,7 +32,7 @@ public struct OrderingModule: DepartmentModule {
 
 /// Everything the collections / statements / reports work adds to the module, in one block
 /// (kept apart from the contract-review additions to ease the merge).
-enum OrderMoneyPages {
+enum OrderMoneyPages: ModuleFeature {
     static var permissions: [Permission] { [CollectionPages.plan, Statements.record] }
     static var menu: [MenuItem] { CollectionPages.menu + SalesReports.menu }
     static var forms: [String: FormSchema] { FormSchema.combine(CollectionPages.forms, ["statement": Statements.form]) }
@@ -78,3 +54,9 @@ enum OrderMoneyPages {
                     states: Statements.resultTitles)
     }
 }
+
+extension OrderPages: ModuleFeature {}
+extension BranchPages: ModuleFeature {}
+extension OrderControls: ModuleFeature {}
+extension OrderVocabulary: ModuleFeature {}
+extension OrderCustomerPanel: ModuleFeature {}

@@ -157,3 +157,23 @@ struct AllFormsTests {
         return v
     }
 }
+
+/// Issue #13 item 4: the installed modules made of parts (`ModuleFeature`).
+@Suite struct InstalledModuleFeatureTests {
+    @Test("the installed modules' parts declare nothing twice, and no module's own member leaves a part's out")
+    func installedModulesPassTheCheck() {
+        for m in allModules {
+            #expect(ModuleFeatureCheck.problems(of: m).isEmpty, "\(m.manifest.id): \(ModuleFeatureCheck.problems(of: m))")
+        }
+        let withParts = allModules.filter { !$0.features.isEmpty }.map(\.manifest.id)
+        #expect(Set(withParts).isSuperset(of: ["crm", "order", "service"]), "\(withParts)")
+    }
+
+    @Test("every page model of a module made of parts is declared by exactly one part")
+    func pagesSplitAcrossParts() {
+        for m in allModules where !m.features.isEmpty {
+            let names = m.pages.map { String(reflecting: $0) }
+            #expect(names.count == Set(names).count, "\(m.manifest.id)")
+        }
+    }
+}

@@ -2,6 +2,7 @@ import Testing
 @testable import SalesHost
 import SalesKit
 import AdminModule
+import SalesTesting
 
 private struct Stub: DepartmentModule {
     var manifest: ModuleManifest
@@ -133,5 +134,93 @@ private struct Stub: DepartmentModule {
         } catch {
             Issue.record("\(error)")
         }
+    }
+}
+
+/// Issue 13: a module made of parts (`ModuleFeature`) — the registry merges them and refuses at
+/// boot what two parts both declare, or what a module's own member leaves out.
+@Suite struct ModulePartsTests {
+    static let view = Permission("parts", "view", title: "查看")
+    static let edit = Permission("parts", "edit", title: "修改")
+
+    enum Plans: ModuleFeature {
+        static let permissions = [ModulePartsTests.view]
+        static let menu = [MenuItem("计划", path: "plans", access: .permission(ModulePartsTests.view))]
+        static let forms: [String: FormSchema] = ["plan": FormSchema([FormField("title", "标题")])]
+        static func routes(_ r: inout RouteBuilder) { r.get("plans", .permission(ModulePartsTests.view)) { _, _ in .text("plans") } }
+        static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] { [InboxItem(title: "待办计划", url: "/parts/plans")] }
+        static var vocabulary: AuditVocabulary { AuditVocabulary().entity("parts.plan", "计划", actions: ["create": "新建计划"]) }
+    }
+
+    enum Reports: ModuleFeature {
+        static let permissions = [ModulePartsTests.edit]
+        static let menu = [MenuItem("报告", path: "reports", access: .permission(ModulePartsTests.edit))]
+        static let forms: [String: FormSchema] = ["report": FormSchema([FormField("body", "内容")])]
+        static let pages: [any PageModel.Type] = [ListPageView.self]
+        static func routes(_ r: inout RouteBuilder) { r.form("reports/new", .permission(ModulePartsTests.edit)) { _, _ in .text("new") } }
+        static func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] { [InboxItem(title: "待审报告", url: "/parts/reports")] }
+        static var vocabulary: AuditVocabulary { AuditVocabulary().entity("parts.report", "报告", actions: ["create": "提交报告"]) }
+    }
+
+    /// Declares what `Plans` declares once more (form, permission, menu path, route, page).
+    enum PlansAgain: ModuleFeature {
+        static let permissions = [ModulePartsTests.view]
+        static let menu = [MenuItem("计划（二）", path: "plans", access: .permission(ModulePartsTests.view))]
+        static let forms: [String: FormSchema] = ["plan": FormSchema([FormField("other", "其他")])]
+        static let pages: [any PageModel.Type] = [ListPageView.self]
+        static func routes(_ r: inout RouteBuilder) { r.get("plans", .permission(ModulePartsTests.view)) { _, _ in .text("again") } }
+    }
+
+    struct Parts: DepartmentModule {
+        var manifest = ModuleManifest(id: "parts", title: "分部", version: "1")
+        var features: [any ModuleFeature.Type]
+    }
+
+    /// Lists the parts but declares its permissions itself, leaving `Reports`' out.
+    struct Overriding: DepartmentModule {
+        var manifest = ModuleManifest(id: "parts", title: "分部", version: "1")
+        var features: [any ModuleFeature.Type] { [Plans.self, Reports.self] }
+        var permissions: [Permission] { [ModulePartsTests.view] }
+    }
+
+    static func bootError(_ module: any DepartmentModule) -> String? {
+        do {
+            _ = try Registry(modules: [module], coreRoutes: [])
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func partsMergeInTheOrderListed() throws {
+        let m = Parts(features: [Plans.self, Reports.self])
+        #expect(m.permissions.map(\.id) == ["parts.view", "parts.edit"])
+        #expect(m.menu.map(\.path) == ["plans", "reports"])
+        #expect(m.forms.keys.sorted() == ["plan", "report"])
+        #expect(m.pages.map { "\($0)" } == ["ListPageView"])
+        #expect(m.auditVocabulary.actionTitle(entity: "parts.plan", action: "create") == "新建计划")
+        #expect(m.auditVocabulary.actionTitle(entity: "parts.report", action: "create") == "提交报告")
+
+        let r = try Registry(modules: [m], coreRoutes: [])
+        #expect(r.router.all.map { "\($0.method) \($0.path)" } .sorted() == ["GET /parts/plans", "GET /parts/reports/new", "POST /parts/reports/new"])
+        #expect(r.permissions.map(\.id) == ["parts.view", "parts.edit"])
+
+        let t = try TestApp(modules: [AdminModule()])
+        let user = User(id: 1, username: "a", displayName: "甲", roles: [], permissions: [])
+        #expect(try m.inbox(for: user, t.context(module: "parts", user: user)).map(\.title) == ["待办计划", "待审报告"])
+    }
+
+    @Test func whatTwoPartsBothDeclareStopsTheStart() throws {
+        let e = try #require(Self.bootError(Parts(features: [Plans.self, Reports.self, PlansAgain.self])))
+        for what in ["the form 'plan'", "the permission 'parts.view'", "the menu path 'plans'", "the route 'GET /parts/plans'"] {
+            #expect(e.contains("module 'parts': \(what) is declared by both Plans and PlansAgain"), "\(what): \(e)")
+        }
+        #expect(e.contains("the page model 'SalesKit.ListPageView' is declared by both Reports and PlansAgain"), "\(e)")
+    }
+
+    @Test func aModulesOwnMemberMustCarryEveryPartsDeclarations() throws {
+        let e = try #require(Self.bootError(Overriding()))
+        #expect(e.contains("module 'parts' lists features but its own permissions leaves out 'parts.edit'"), "\(e)")
+        #expect(!e.contains("leaves out 'parts.view'"))
     }
 }

@@ -76,6 +76,7 @@ public struct Registry: Sendable {
             for e in ProgrammingErrors.recorded.suffix(new) where e.kind == .duplicateFormName {
                 problems.append("module '\(m.manifest.id)' declares the form '\(e.name)' twice")
             }
+            problems += ModuleFeatureCheck.problems(of: m)
             for p in m.permissions where p.module != m.manifest.id {
                 problems.append("module '\(m.manifest.id)' declares permission '\(p.id)' outside its own prefix")
             }

@@ -226,7 +226,10 @@ extension FormSchema {
     /// A module's forms from its parts (customer pages, visits, …): a name declared by two parts
     /// is recorded as a programming error (the registry then refuses to start) and the first
     /// declaration is kept — never one silently replacing the other.
-    public static func combine(_ parts: [String: FormSchema]...) -> [String: FormSchema] {
+    public static func combine(_ parts: [String: FormSchema]...) -> [String: FormSchema] { combine(parts) }
+
+    /// `combine` over a list of parts (a module's features).
+    public static func combine(_ parts: [[String: FormSchema]]) -> [String: FormSchema] {
         var all: [String: FormSchema] = [:]
         for part in parts {
             for (name, schema) in part.sorted(by: { $0.key < $1.key }) {

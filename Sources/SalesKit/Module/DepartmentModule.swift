@@ -88,6 +88,9 @@ public struct OverdueItem: Sendable {
 /// ```
 public protocol DepartmentModule: Sendable {
     var manifest: ModuleManifest { get }
+    /// The module's parts (`ModuleFeature`): the members below default to the parts' merged, and
+    /// the registry refuses a name two parts both declare. Empty for a module of one part.
+    var features: [any ModuleFeature.Type] { get }
     var permissions: [Permission] { get }
     var menu: [MenuItem] { get }
     var migrations: [Migration] { get }
@@ -126,20 +129,27 @@ public protocol DepartmentModule: Sendable {
     func afterMigrate(_ db: any Database) throws
 }
 
+/// Every member defaults to empty, or, when the module lists `features`, to its parts' merged (in
+/// the order listed). A module may still implement a member itself — one overdue query over all
+/// its parts, one vocabulary — and that member is then the module's alone; for permissions, menu,
+/// forms, pages and routes the registry refuses it if it leaves out a part's declaration.
 extension DepartmentModule {
-    public var permissions: [Permission] { [] }
-    public var menu: [MenuItem] { [] }
+    public var features: [any ModuleFeature.Type] { [] }
+    public var permissions: [Permission] { features.flatMap { $0.permissions } }
+    public var menu: [MenuItem] { features.flatMap { $0.menu } }
     public var migrations: [Migration] { [] }
-    public var forms: [String: FormSchema] { [:] }
-    public var pages: [any PageModel.Type] { [] }
-    public func routes(_ r: inout RouteBuilder) {}
-    public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] { [] }
-    public func overdue(_ ctx: Context) throws -> [OverdueItem] { [] }
-    public func panels(for subject: PanelSubject, _ ctx: Context) throws -> [RecordPanel] { [] }
+    public var forms: [String: FormSchema] { FormSchema.combine(features.map { $0.forms }) }
+    public var pages: [any PageModel.Type] { features.flatMap { $0.pages } }
+    public func routes(_ r: inout RouteBuilder) { for f in features { f.routes(&r) } }
+    public func inbox(for user: User, _ ctx: Context) throws -> [InboxItem] { try features.flatMap { try $0.inbox(for: user, ctx) } }
+    public func overdue(_ ctx: Context) throws -> [OverdueItem] { try features.flatMap { try $0.overdue(ctx) } }
+    public func panels(for subject: PanelSubject, _ ctx: Context) throws -> [RecordPanel] {
+        try features.flatMap { try $0.panels(for: subject, ctx) }
+    }
     public func services(_ s: inout ServiceRegistry) {}
     public func held(by userID: Int64, _ ctx: Context) throws -> [HeldRecords] { [] }
     public func handOver(from userID: Int64, to successorID: Int64, reason: String, _ ctx: Context) throws {}
-    public var auditVocabulary: AuditVocabulary { .empty }
+    public var auditVocabulary: AuditVocabulary { features.reduce(AuditVocabulary.empty) { $0.merging($1.vocabulary) } }
     public func afterMigrate(_ db: any Database) throws {}
 }
 
