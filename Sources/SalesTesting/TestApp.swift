@@ -108,14 +108,26 @@ public final class TestApp {
     }
 }
 
-/// One browser: keeps cookies, reads CSRF tokens from pages, follows nothing automatically.
+/// One browser: keeps cookies, reads CSRF tokens from pages, follows nothing automatically
+/// (`InProcessBrowser`, which `salesd demo` uses too), and fails the test whose request records
+/// a programming error.
 public final class TestClient {
     let app: TestApp
     var worker: Worker { app.worker }
-    public var cookies: [String: String] = [:]
-    public var remoteAddress = "127.0.0.1"
+    var browser = InProcessBrowser()
+    public var cookies: [String: String] {
+        get { browser.cookies }
+        set { browser.cookies = newValue }
+    }
+    public var remoteAddress: String {
+        get { browser.remoteAddress }
+        set { browser.remoteAddress = newValue }
+    }
     /// The last `_csrf` token seen in a page.
-    public var csrf: String?
+    public var csrf: String? {
+        get { browser.csrf }
+        set { browser.csrf = newValue }
+    }
 
     init(app: TestApp) { self.app = app }
 
@@ -131,27 +143,12 @@ public final class TestClient {
     @discardableResult
     public func request(_ method: String, _ uri: String, form: FormData? = nil, contentType: String? = nil,
                         body: [UInt8]? = nil, headers: [String: String] = [:]) -> Response {
-        var params: [String: String] = [
-            "REQUEST_METHOD": method, "REQUEST_URI": uri, "REMOTE_ADDR": remoteAddress,
-            "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "localhost",
-        ]
-        if let q = uri.firstIndex(of: "?") { params["QUERY_STRING"] = String(uri[uri.index(after: q)...]) }
-        if !cookies.isEmpty { params["HTTP_COOKIE"] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
-        for (k, v) in headers { params["HTTP_" + k.uppercased().replacingOccurrences(of: "-", with: "_")] = v }
-        var bytes: [UInt8] = []
-        if let body {
-            bytes = body
-            params["CONTENT_TYPE"] = contentType ?? "application/octet-stream"
-        } else if let form {
-            bytes = Array(URLEncoding.encode(form).utf8)
-            params["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
-        }
-        params["CONTENT_LENGTH"] = String(bytes.count)
+        let raw = browser.request(method, uri, form: form, contentType: contentType, body: body, headers: headers)
         // Errors are collected per request through the task-local observer, so with tests running
         // in parallel each test sees only its own.
         let seen = TestApp.Recorded()
         let r = ProgrammingErrors.$observer.withValue({ e in seen.list.withLock { $0.append(e) } }) {
-            worker.handle(RawRequest(params: params, body: bytes))
+            worker.handle(raw)
         }
         let errors = seen.list.withLock { $0 }
         if !errors.isEmpty {
@@ -161,14 +158,7 @@ public final class TestClient {
                     + errors.map { "  • \($0)" }.joined(separator: "\n")))
             }
         }
-        for (name, value) in r.headers where name.lowercased() == "set-cookie" {
-            let pair = value.split(separator: ";")[0]
-            guard let eq = pair.firstIndex(of: "=") else { continue }
-            let k = String(pair[..<eq]), v = String(pair[pair.index(after: eq)...])
-            if v.isEmpty || value.contains("Max-Age=0") { cookies[k] = nil } else { cookies[k] = v }
-        }
-        let text = r.bodyText
-        if let token = Self.csrfToken(in: text) { csrf = token }
+        let text = browser.absorb(r)
         return Response(status: r.status, headers: r.headers, body: text)
     }
 
@@ -197,11 +187,7 @@ public final class TestClient {
     /// refusal as an error flash (kept in the session, never in the URL). nil when there is none.
     public func refusal(after r: Response) -> String? {
         guard r.status == 303, let location = r.location else { return nil }
-        let page = get(location).body
-        guard let start = page.range(of: "<div class=\"flash error\""),
-              let open = page[start.upperBound...].range(of: ">"),
-              let close = page[open.upperBound...].range(of: "</div>") else { return nil }
-        return String(page[open.upperBound..<close.lowerBound])
+        return InProcessBrowser.flashError(in: get(location).body)
     }
 
     @discardableResult
@@ -210,12 +196,5 @@ public final class TestClient {
         let r = submit("/login", [("username", username), ("password", password)])
         if r.status == 303 { get("/") }
         return r
-    }
-
-    static func csrfToken(in html: String) -> String? {
-        guard let r = html.range(of: "name=\"_csrf\" value=\"") else { return nil }
-        let rest = html[r.upperBound...]
-        guard let end = rest.firstIndex(of: "\"") else { return nil }
-        return String(rest[..<end])
     }
 }

@@ -15,15 +15,17 @@ struct DemoFailure: Error, CustomStringConvertible {
     var description: String
 }
 
-/// One browser of one demo user over the real request handlers, in process: the login form,
-/// cookies, the session's CSRF token, each form page fetched before it is sent. No HTTP, no
-/// database writes of its own: everything goes through `Worker.handle`, as a request from nginx.
+/// One browser of one demo user over the real request handlers, in process
+/// (`InProcessBrowser`, as the unit tests' client): the login form, cookies, the session's CSRF
+/// token, each form page fetched before it is sent. No HTTP, no database writes of its own:
+/// everything goes through `Worker.handle`, as a request from nginx.
 final class DemoBrowser {
     let worker: Worker
     let username: String
     let password: String
-    var cookies: [String: String] = [:]
-    var csrf: String?
+    var browser = InProcessBrowser(userAgent: "salesd demo")
+    var cookies: [String: String] { browser.cookies }
+    var csrf: String? { browser.csrf }
 
     struct Page {
         var status: Int
@@ -38,35 +40,20 @@ final class DemoBrowser {
     }
 
     func request(_ method: String, _ uri: String, form: [(String, String)]? = nil) -> Page {
-        var params: [String: String] = [
-            "REQUEST_METHOD": method, "REQUEST_URI": uri, "REMOTE_ADDR": "127.0.0.1",
-            "SERVER_PROTOCOL": "HTTP/1.1", "HTTP_HOST": "localhost", "HTTP_USER_AGENT": "salesd demo",
-        ]
-        if let q = uri.firstIndex(of: "?") { params["QUERY_STRING"] = String(uri[uri.index(after: q)...]) }
-        if !cookies.isEmpty { params["HTTP_COOKIE"] = cookies.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
-        var bytes: [UInt8] = []
-        if let form {
+        let data = form.map { pairs in
             var data = FormData()
-            for (k, v) in form { data.append(k, v) }
-            bytes = Array(URLEncoding.encode(data).utf8)
-            params["CONTENT_TYPE"] = "application/x-www-form-urlencoded"
+            for (k, v) in pairs { data.append(k, v) }
+            return data
         }
-        params["CONTENT_LENGTH"] = String(bytes.count)
-        let r = worker.handle(RawRequest(params: params, body: bytes))
-        for (name, value) in r.headers where name.lowercased() == "set-cookie" {
-            guard let pair = value.split(separator: ";").first, let eq = pair.firstIndex(of: "=") else { continue }
-            let k = String(pair[..<eq]), v = String(pair[pair.index(after: eq)...])
-            if v.isEmpty || value.contains("Max-Age=0") { cookies[k] = nil } else { cookies[k] = v }
-        }
-        let text = r.bodyText
-        if let token = Self.csrfToken(in: text) { csrf = token }
+        let r = worker.handle(browser.request(method, uri, form: data))
+        let text = browser.absorb(r)
         return Page(status: r.status, location: r.header("Location"), body: text)
     }
 
     /// Logs in through the login form (a fresh session; the old one may have expired while the
     /// demo clock moved on).
     func login() throws {
-        cookies = [:]
+        browser.cookies = [:]
         _ = request("GET", "/login")
         let r = request("POST", "/login", form: [("_csrf", csrf ?? ""), ("username", username), ("password", password)])
         guard r.status == 303 else { throw DemoFailure(description: "登录失败 (login failed): \(username), status \(r.status)") }
@@ -98,7 +85,7 @@ final class DemoBrowser {
             throw DemoFailure(description: "\(username): POST \(path) → \(r.status)\(Self.message(r))")
         }
         let next = request("GET", location)
-        if let refusal = Self.flashError(next.body) {
+        if let refusal = InProcessBrowser.flashError(in: next.body) {
             throw DemoFailure(description: "\(username): POST \(path) refused: \(refusal)")
         }
         return location
@@ -111,20 +98,6 @@ final class DemoBrowser {
             throw DemoFailure(description: "no record id in \(location)")
         }
         return id
-    }
-
-    static func csrfToken(in html: String) -> String? {
-        guard let r = html.range(of: "name=\"_csrf\" value=\"") else { return nil }
-        let rest = html[r.upperBound...]
-        guard let end = rest.firstIndex(of: "\"") else { return nil }
-        return String(rest[..<end])
-    }
-
-    static func flashError(_ html: String) -> String? {
-        guard let start = html.range(of: "<div class=\"flash error\""),
-              let open = html[start.upperBound...].range(of: ">"),
-              let close = html[open.upperBound...].range(of: "</div>") else { return nil }
-        return String(html[open.upperBound..<close.lowerBound])
     }
 
     /// What a refused page says: the field errors (`class="error"` texts) or the first paragraph.
