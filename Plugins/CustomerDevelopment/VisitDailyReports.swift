@@ -22,16 +22,45 @@ enum VisitDailyPages {
                   help: "对工作的指导意见（002 第15条），可不填"),
     ])
 
-    /// Not a `ListPage`: the page shows an excerpt of 工作进展 while the CSV carries every
-    /// field of the paper form in full (进展, 成绩, 问题, 审阅意见) — `ListPage` exports exactly
-    /// the page's cells and has no CSV-only columns.
-    static let listSpec = ListSpec(columns: [
-        .init("date", "日期", sql: "d.report_date"),
-        .init("rep", "销售专员", sql: "rep_name"),
-        .init("progress", "工作进展", sql: "d.progress", sortable: false),
-        .init("state", "状态", sql: "d.state"),
-        .init("reviewer", "审阅人", sql: "reviewer_name"),
-    ], defaultSort: "date", defaultDescending: true, filters: ["state", "rep", "from", "to"], pageSize: 50, tiebreaker: "d.id")
+    /// The list (a `ListPage`): 工作进展 shortened on the page; the CSV carries every field of the
+    /// paper form in full (进展, 成绩, 问题, 审阅意见), in the form's order.
+    static let listPage = ListPage(
+        title: "新客户开发日报表", path: "/crm/reports/daily",
+        select: """
+            d.id, d.report_date, d.progress, d.results, d.problems, d.state, d.review_note,
+            COALESCE(u.display_name, '') AS rep_name, COALESCE(r.display_name, '') AS reviewer_name
+            """,
+        from: "crm_daily_reports d LEFT JOIN users u ON u.id = d.rep_id LEFT JOIN users r ON r.id = d.reviewed_by",
+        scope: { ctx in try filter(ctx) },
+        columns: [
+            .link("date", "日期", sql: "d.report_date", to: "/crm/reports/daily/"),
+            // Sorted (and paged by keyset) on the expression, shown from its alias.
+            .init("rep", "销售专员", sql: "COALESCE(u.display_name, '')", rowKey: "rep_name") { r, cell, _ in cell.text(r, "rep_name") },
+            .excerpt("progress", "工作进展", sql: "d.progress"),
+            .text("results", "取得的成绩", sql: "d.results").exportOnly(),
+            .text("problems", "存在的问题", sql: "d.problems").exportOnly(),
+            .choice("state", "状态", sql: "d.state", titles: stateTitles),
+            .init("reviewer", "审阅人", sql: "COALESCE(r.display_name, '')", rowKey: "reviewer_name") { r, cell, _ in
+                cell.text(r, "reviewer_name")
+            },
+            .text("review_note", "审阅意见", sql: "d.review_note").exportOnly(),
+        ],
+        filters: [
+            .choice("state", "状态", all: "全部状态", ["submitted", "reviewed"].map { Choice($0, stateTitles[$0] ?? $0) }) { s, _ in
+                "d.state = \(s)"
+            },
+            ListPage.Filter("rep", "销售专员", .select(all: "全部人员", options: { ctx in
+                try ctx.db.query("""
+                    SELECT DISTINCT u.id, u.display_name FROM users u JOIN crm_daily_reports d ON d.rep_id = u.id ORDER BY u.display_name, u.id
+                    """).sortedByPinyin { $0.string("display_name") ?? "" }
+                    .map { Choice(String($0.int("id") ?? 0), $0.string("display_name") ?? "") }
+            }), shown: { seesAll($0) }) { v, _ in Int64(v).map { "d.rep_id = \($0)" } },
+            .dateRange("日期", column: "d.report_date"),
+        ],
+        actions: [ListPage.Action("填写今日日报", href: "/crm/reports/daily/new")],
+        defaultSort: "date", defaultDescending: true, tiebreaker: "d.id", empty: "没有日报。", csvName: "新客户开发日报表.csv",
+        intro: "每天的工作进展、取得的成绩和存在的问题，交销售主管审阅（002 第16条）。",
+        rowClass: { r, _ in r.string("state") == "submitted" ? "urgent" : nil })
 
     /// Supervisors (all reports) or the rep (own reports).
     static func seesAll(_ ctx: Context) -> Bool {
@@ -43,47 +72,7 @@ enum VisitDailyPages {
         return "d.rep_id = \(try ctx.requireUser().id)"
     }
 
-    static let list: Handler = { req, ctx in
-        let q = listSpec.parse(req.query)
-        var w: SQL = "WHERE \(try filter(ctx))"
-        if let s = q.filters["state"] { w = w + " AND d.state = \(s)" }
-        if let s = q.filters["rep"], let id = Int64(s) { w = w + " AND d.rep_id = \(id)" }
-        w = w + q.dateRange("d.report_date")
-        let rows = try ctx.db.query("""
-            SELECT d.id, d.report_date, d.progress, d.results, d.problems, d.state, d.review_note,
-                   COALESCE(u.display_name, '') AS rep_name, COALESCE(r.display_name, '') AS reviewer_name
-            FROM crm_daily_reports d LEFT JOIN users u ON u.id = d.rep_id LEFT JOIN users r ON r.id = d.reviewed_by
-            \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
-            """)
-        if q.export {
-            return .csv(filename: "新客户开发日报表.csv", CSVTable(
-                header: ["日期", "销售专员", "工作进展", "取得的成绩", "存在的问题", "状态", "审阅人", "审阅意见"],
-                rows: rows.map { r in
-                    [r.string("report_date") ?? "", r.string("rep_name") ?? "", r.string("progress") ?? "", r.string("results") ?? "",
-                     r.string("problems") ?? "", stateTitles[r.string("state") ?? ""] ?? "", r.string("reviewer_name") ?? "",
-                     r.string("review_note") ?? ""]
-                }))
-        }
-        let reps = seesAll(ctx) ? try ctx.db.query("""
-            SELECT DISTINCT u.id, u.display_name FROM users u JOIN crm_daily_reports d ON d.rep_id = u.id ORDER BY u.display_name, u.id
-            """).sortedByPinyin { $0.string("display_name") ?? "" } : []
-        return ctx.render(VisitDailyListPage(
-            reports: rows.prefix(listSpec.pageSize).map { r in
-                let progress = r.string("progress") ?? ""
-                return .init(id: r.int("id") ?? 0, report_date: r.string("report_date") ?? "", rep_name: r.string("rep_name") ?? "",
-                             excerpt: progress.count > 60 ? String(progress.prefix(60)) + "…" : progress,
-                             stateText: stateTitles[r.string("state") ?? ""] ?? "", pending: r.string("state") == "submitted",
-                             reviewer_name: r.string("reviewer_name") ?? "")
-            },
-            list: q.view(rowsFetched: rows.count, basePath: "/crm/reports/daily"),
-            from: q.filters["from"] ?? "", to: q.filters["to"] ?? "",
-            states: ["submitted", "reviewed"].map { SelectOption(value: $0, title: stateTitles[$0] ?? "", selected: q.filters["state"] == $0) },
-            reps: reps.map { r in
-                let id = String(r.int("id") ?? 0)
-                return PersonOption(id: id, name: r.string("display_name") ?? "", selected: q.filters["rep"] == id)
-            },
-            hasReps: !reps.isEmpty), title: "新客户开发日报表")
-    }
+    static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
     static let create: Handler = { _, ctx in
         try ctx.handleForm(form, title: "填写新客户开发日报表", initial: FormData([("report_date", ctx.today.description)]),
@@ -155,27 +144,6 @@ enum VisitDailyPages {
 // MARK: - Page models
 
 /// 新客户开发日报表: the list.
-struct VisitDailyListPage: PageModel {
-    static let template = "visit-daily-list"
-    var reports: [Report]
-    var list: ListView
-    /// The date range filter's values.
-    var from: String
-    var to: String
-    var states: [SelectOption]
-    var reps: [PersonOption]
-    var hasReps: Bool
-
-    struct Report: TemplateModel {
-        var id: Int64
-        var report_date: String
-        var rep_name: String
-        var excerpt: String
-        var stateText: String
-        var pending: Bool
-        var reviewer_name: String
-    }
-}
 
 /// 填写新客户开发日报表.
 struct VisitDailyFormPage: PageModel {

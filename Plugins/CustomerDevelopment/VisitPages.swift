@@ -17,7 +17,7 @@ enum VisitPages: ModuleFeature {
 
     static var pages: [any PageModel.Type] {
         [VisitReportsPage.self, VisitPlanPage.self, VisitPlanFormPage.self, VisitPlanCompletePage.self,
-         VisitPlanCancelPage.self, VisitDailyListPage.self, VisitDailyFormPage.self, VisitDailyPage.self,
+         VisitPlanCancelPage.self, VisitDailyFormPage.self, VisitDailyPage.self,
          VisitMonthlyPage.self, VisitMonthlyFormPage.self, VisitDevFormPage.self, VisitDevPage.self, VisitDevPrintPage.self,
          VisitStatisticsPage.self, VisitCompletionPage.self, VisitShortfallPage.self, VisitNewCustomersPage.self,
          VisitWeeklyPage.self]

@@ -247,6 +247,40 @@ private func location(_ r: TestClient.Response) -> String { r.location ?? "" }
         #expect(boss.submit(own, [("review_note", "自审")]).status == 403)
     }
 
+    @Test("002 §16: the daily report list (a ListPage) — 工作进展 shortened on the page, whole in the CSV with 成绩, 问题 and 审阅意见; state and rep filters; pending rows marked")
+    func dailyReportList() throws {
+        let f = try VisitFixture()
+        let rep = f.client("rep1")
+        let long = String(repeating: "拜访华东配件介绍新产品", count: 8)      // 88 characters
+        rep.get("/crm/reports/daily/new")
+        let first = location(rep.submit("/crm/reports/daily/new", [("report_date", "2026-03-10"), ("progress", long),
+                                                                  ("results", "对方同意试样"), ("problems", "报价需主管确认")]))
+        rep.get("/crm/reports/daily/new")
+        #expect(rep.submit("/crm/reports/daily/new", [("report_date", "2026-03-11"), ("progress", "短的进展")]).status == 303)
+        let boss = f.client("boss")
+        boss.get(first)
+        #expect(boss.submit(first, [("review_note", "明天跟进报价")]).status == 303)
+
+        let page = rep.get("/crm/reports/daily")
+        #expect(page.status == 200)
+        #expect(page.body.contains("<a href=\"\(first)\">2026-03-10</a>"), "the date links to the report")
+        #expect(page.body.contains(String(long.prefix(60)) + "…") && !page.body.contains(long), "the page shows 60 characters")
+        #expect(!page.body.contains("对方同意试样"), "成绩 is in the CSV only")
+        #expect(page.body.contains("<tr class=\"urgent\">"), "the report waiting for review is marked")
+        #expect(!page.body.contains("全部人员"), "a rep sees only own reports: no rep filter")
+        #expect(boss.get("/crm/reports/daily").body.contains("全部人员"))
+
+        let csv = csvRows(rep.get("/crm/reports/daily?format=csv"))
+        #expect(csv.first == ["日期", "销售专员", "工作进展", "取得的成绩", "存在的问题", "状态", "审阅人", "审阅意见"])
+        #expect(csv.dropFirst().first == ["2026-03-11", "张专员", "短的进展", "", "", "待审阅", "", ""])
+        #expect(csv.dropFirst(2).first == ["2026-03-10", "张专员", long, "对方同意试样", "报价需主管确认", "已审阅", "王主管", "明天跟进报价"])
+
+        let reviewed = rep.get("/crm/reports/daily?state=reviewed").body
+        #expect(reviewed.contains("2026-03-10") && !reviewed.contains("短的进展"))
+        #expect(boss.get("/crm/reports/daily?rep=\(f.rep1)&sort=rep&dir=asc").body.contains("短的进展"))
+        #expect(!boss.get("/crm/reports/daily?rep=\(f.boss)").body.contains("短的进展"))
+    }
+
     // MARK: 本周客户档案变动 (004 第六章 5(6))
 
     @Test("004 第六章 5(6): the week's changes list customers created, edited or re-staged in the week, with additions marked")

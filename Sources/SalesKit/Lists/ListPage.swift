@@ -103,6 +103,16 @@ public struct ListPage: Sendable {
             }
         }
 
+        /// A long text shortened on the page to its first `limit` characters and 「…」, whole in the
+        /// CSV (a report's 工作进展 on the list, the full paragraph in the export).
+        public static func excerpt(_ key: String, _ title: String, sql: String, limit: Int = 60, column: String? = nil) -> Column {
+            let name = columnName(sql, column)
+            return Column(key, title, sql: sql, sortable: false) { r, w, _ in
+                guard !w.exporting, let s = r.string(name), s.count > limit else { return w.text(r, name) }
+                w.text(String(s.prefix(limit)) + "…")
+            }
+        }
+
         /// A number or amount (text from the row, e.g. formatted money), right-aligned with even figures.
         public static func number(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String? = nil) -> Column {
             text(key, title, sql: sql, sortable: sortable, column: column, style: .number)
@@ -298,6 +308,7 @@ public struct ListPage: Sendable {
         let writers = shownColumns.map(\.write)
         var table = ListRows.Builder(columns: shownColumns.map { (cls: $0.style.cls, label: $0.spec.title) },
                                      rows: min(q.limit, 256))
+        table.exporting = q.export
         let keyNames = q.pagingKeys
         var fetched = 0
         var edges: (first: Row, last: Row)?
@@ -560,6 +571,8 @@ public struct ListRows: Codable, Sendable {
         var columnCells: [Cell] = []
         var columnClasses: [String?] = []
         var current = Cell()
+        /// Writing the CSV export, not the page: a cell may write more (`Column.excerpt`).
+        public internal(set) var exporting = false
         /// The column of the cell being written (-1: a cell given whole, `addCell`).
         var currentColumn = -1
 
