@@ -92,9 +92,10 @@ enum KeyCustomerPages {
         FormField("reason", "取消原因", .textarea, required: true, rules: [.length(min: 2, max: 500)]),
     ])
 
-    /// Not a `ListPage`: the table sits between the three top-10 sections and the picker of a new
-    /// key customer, each row has a second line (原因), and the CSV has columns the page does not
-    /// show (措施, 建议, 设定人) — none of which `ListPage` expresses.
+    /// Not a `ListPage`: the table sits between the three top-10 tables and the picker of a new
+    /// key customer (a page of four parts, not a list), and each row has a second line (原因) —
+    /// neither of which `ListPage` expresses. (Its CSV-only columns 措施, 建议, 设定人 it would:
+    /// `Column.exportOnly()`.)
     static let listSpec = ListSpec(columns: [
         .init("name", "客户名称", sql: "c.name_sort"),   // 拼音 order (#16 point 10)
         .init("code", "客户代码", sql: "c.code"),

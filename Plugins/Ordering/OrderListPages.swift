@@ -40,75 +40,76 @@ enum OrderListPages {
 
     static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
 
-    /// A department queue (002 §4): its columns, the change notices to confirm, CSV. `dept` is the
-    /// department's directory code (`sales`, `finance`, `production`).
-    struct QueuePage: PageModel {
-        static let template = "order-queue"
-        var heading: String
-        var intro: String
-        var header: [String]
-        var rows: [LinkedCells]
-        var csvHref: String
-        var colspan: Int
-        var notices: [OrderChangePages.Notice]
-        var hasNotices: Bool
+    /// A department queue (002 §4), a `ListPage`: the orders in `states` this user may see, with
+    /// the department's columns after 订单号码 / 客户名称 / 状态, sorting, paging and CSV; above it
+    /// the change notices the department confirms (003 §3.12; for 生产部 also the orders with
+    /// lines lacking stock, 001 篇二 §6.1). `dept` is the department's directory code; the heading
+    /// is its name as the directory has it (departments are records, RULES §6).
+    static func queuePage(title: String, path: String, intro: String, csvName: String, states: [OrderState], dept: String,
+                          columns: [ListPage.Column]) -> ListPage {
+        ListPage(
+            title: title, path: path,
+            select: """
+                o.*, (SELECT COALESCE(SUM(l.amount_fen), 0) FROM order_ledger l WHERE l.order_id = o.id AND l.kind = 'prepayment') \
+                AS prepaid_confirmed
+                """,
+            from: "order_orders o",
+            scope: { ctx in "o.state IN (\(list: states.map(\.rawValue))) AND (" + (try OrderUtil.visibleFilter(ctx)) + ")" },
+            columns: [
+                .link("no", "订单号码", sql: "o.order_no", to: "/order/orders/"),
+                .text("customer", "客户名称", sql: "o.customer_name"),
+                .choice("state", "状态", sql: "o.state", titles: Dictionary(OrderState.allCases.map { ($0.rawValue, $0.title) }) { a, _ in a }),
+            ] + columns,
+            defaultSort: "no", tiebreaker: "o.id", empty: "队列为空。", csvName: csvName, intro: intro,
+            notes: { _, ctx in
+                ListNotes(title: "变更通知与提示", items: try OrderChangePages.notices(dept, ctx).map { n in
+                    ListNotes.Item(n.text, href: n.href, confirm: n.ackable
+                        ? .init(action: "/order/changes/\(n.ackID)/ack", label: "确认收到", fields: [.init("dept", n.dept)]) : nil)
+                })
+            },
+            heading: { ctx in try ctx.optionalService(OrgDirectory.self)?.department(code: dept, ctx).map { "\($0.name)队列" } ?? title })
     }
 
-    /// A department's copy of the orders: the columns that concern it, CSV like every list.
-    static func queue(_ req: Request, _ ctx: Context, title: String, intro: String, filename: String, states: [OrderState],
-                      dept: String, columns: [(String, (Row) -> String)]) throws -> Response {
-        let rows = try ctx.db.query("""
-            SELECT o.*, (SELECT COALESCE(SUM(l.amount_fen), 0) FROM order_ledger l WHERE l.order_id = o.id AND l.kind = 'prepayment') AS prepaid_confirmed
-            FROM order_orders o WHERE o.state IN (\(list: states.map(\.rawValue))) AND \(try OrderUtil.visibleFilter(ctx))
-            ORDER BY o.received_on, o.id LIMIT 2000
-            """)
-        let header = ["订单号码", "客户名称", "状态"] + columns.map(\.0)
-        func cells(_ r: Row) -> [String] {
-            [r.string("order_no") ?? "", r.string("customer_name") ?? "", OrderState(rawValue: r.string("state") ?? "")?.title ?? ""]
-                + columns.map { $0.1(r) }
-        }
-        if req.query["format"] == "csv" { return .csv(filename: filename, CSVTable(header: header, rows: rows.map(cells))) }
-        let notices = try OrderChangePages.notices(dept, ctx)
-        // The department's name as the directory has it (departments are records, RULES §6).
-        let heading = try ctx.optionalService(OrgDirectory.self)?.department(code: dept, ctx).map { "\($0.name)队列" } ?? title
-        return ctx.render(QueuePage(heading: heading, intro: intro, header: header,
-                                    rows: rows.map { LinkedCells(id: $0.int("id") ?? 0, cells: cells($0)) },
-                                    csvHref: req.path + "?format=csv", colspan: header.count + 1,
-                                    // 003 §3.12 change notices (and, for 生产部, no-stock orders, 001 篇二 §6.1).
-                                    notices: notices, hasNotices: !notices.isEmpty), title: heading)
+    /// An amount in 分 shown in 元.
+    static func yuan(_ key: String, _ title: String, sql: String, sortable: Bool = true, column: String) -> ListPage.Column {
+        .init(key, title, sql: sql, sortable: sortable) { r, _ in ListCell(OrderUtil.yuan(r.int(column))) }
     }
 
-    static let salesQueue: Handler = { req, ctx in
-        try queue(req, ctx, title: "营销部队列", intro: "待下达的订单（签发销售计划下达表）、待审批、待合同或结算的订单，以及交货中的订单（002 §4）。",
-                  filename: "营销部队列.csv", states: OrderState.open, dept: "sales", columns: [
-                    ("接单日期", { $0.string("received_on") ?? "" }),
-                    ("金额（元）", { OrderUtil.yuan($0.int("total_fen")) }),
-                    ("预定交货日期", { $0.string("planned_delivery") ?? "" }),
-                    ("提示", { flags($0, ctx) }),
-                  ])
-    }
+    static let salesQueuePage = queuePage(
+        title: "营销部队列", path: "/order/queues/sales",
+        intro: "待下达的订单（签发销售计划下达表）、待审批、待合同或结算的订单，以及交货中的订单（002 §4）。",
+        csvName: "营销部队列.csv", states: OrderState.open, dept: "sales", columns: [
+            .text("received", "接单日期", sql: "o.received_on"),
+            yuan("total", "金额（元）", sql: "o.total_fen", column: "total_fen"),
+            .text("delivery", "预定交货日期", sql: "o.planned_delivery"),
+            .init("flags", "提示", sql: "o.written_pending", sortable: false) { r, ctx in ListCell(flags(r, ctx)) },
+        ])
 
-    static let financeQueue: Handler = { req, ctx in
-        try queue(req, ctx, title: "财务部队列", intro: "每张订单的信用与结算核查结果（002 §3.4、003 §4.1.2）；收款登记见「应收账款」。",
-                  filename: "财务部队列.csv", states: OrderState.open, dept: "finance", columns: [
-                    ("金额（元）", { OrderUtil.yuan($0.int("total_fen")) }),
-                    ("已发货（元）", { OrderUtil.yuan($0.int("delivered_fen")) }),
-                    ("申报预付（元）", { OrderUtil.yuan($0.int("prepaid_fen")) }),
-                    ("已确认预收（元）", { OrderUtil.yuan($0.int("prepaid_confirmed")) }),
-                    ("结算核查", { $0.string("settlement_result") ?? "" }),
-                    ("警戒线核查", { $0.string("credit_result") ?? "" }),
-                    ("超出（元）", { ($0.int("over_fen") ?? 0) > 0 ? OrderUtil.yuan($0.int("over_fen")) : "" }),
-                  ])
-    }
+    static let financeQueuePage = queuePage(
+        title: "财务部队列", path: "/order/queues/finance",
+        intro: "每张订单的信用与结算核查结果（002 §3.4、003 §4.1.2）；收款登记见「应收账款」。",
+        csvName: "财务部队列.csv", states: OrderState.open, dept: "finance", columns: [
+            yuan("total", "金额（元）", sql: "o.total_fen", column: "total_fen"),
+            yuan("delivered", "已发货（元）", sql: "o.delivered_fen", column: "delivered_fen"),
+            yuan("prepaid", "申报预付（元）", sql: "o.prepaid_fen", column: "prepaid_fen"),
+            yuan("confirmed", "已确认预收（元）", sql: "prepaid_confirmed", sortable: false, column: "prepaid_confirmed"),
+            .text("settlement", "结算核查", sql: "o.settlement_result"),
+            .text("credit", "警戒线核查", sql: "o.credit_result"),
+            .init("over", "超出（元）", sql: "o.over_fen") { r, _ in ListCell((r.int("over_fen") ?? 0) > 0 ? OrderUtil.yuan(r.int("over_fen")) : "") },
+        ])
 
-    static let productionQueue: Handler = { req, ctx in
-        try queue(req, ctx, title: "生产部队列", intro: "已下达的订单：销售计划下达表是组织生产的唯一指令（003 §4.3.3）。请排产。",
-                  filename: "生产部队列.csv", states: [.released, .scheduled, .delivering], dept: "production", columns: [
-                    ("下达表编号", { $0.string("plan_no") ?? "" }),
-                    ("数量", { String($0.int("total_qty") ?? 0) }),
-                    ("预定交货日期", { $0.string("planned_delivery") ?? "" }),
-                    ("计划开工", { $0.string("sched_start") ?? "" }),
-                    ("计划完工", { $0.string("sched_end") ?? "" }),
-                  ])
-    }
+    static let productionQueuePage = queuePage(
+        title: "生产部队列", path: "/order/queues/production",
+        intro: "已下达的订单：销售计划下达表是组织生产的唯一指令（003 §4.3.3）。请排产。",
+        csvName: "生产部队列.csv", states: [.released, .scheduled, .delivering], dept: "production", columns: [
+            .code("plan", "下达表编号", sql: "o.plan_no"),
+            .number("qty", "数量", sql: "o.total_qty"),
+            .text("delivery", "预定交货日期", sql: "o.planned_delivery"),
+            .text("start", "计划开工", sql: "o.sched_start"),
+            .text("end", "计划完工", sql: "o.sched_end"),
+        ])
+
+    static let salesQueue: Handler = { req, ctx in try salesQueuePage.respond(req, ctx) }
+    static let financeQueue: Handler = { req, ctx in try financeQueuePage.respond(req, ctx) }
+    static let productionQueue: Handler = { req, ctx in try productionQueuePage.respond(req, ctx) }
 }

@@ -59,7 +59,6 @@ enum OrderPages {
         OrderIntake.OrderFormPage.self,
         OrderDetailPages.OrderDetailPage.self, OrderDetailPages.OrderPrintPage.self, OrderDetailPages.OrderPlanPage.self,
         OrderDeliveryPages.SchedulePage.self, OrderDeliveryPages.DeliveryPage.self,
-        OrderListPages.QueuePage.self,
         OrderContractPages.ContractsPage.self,
         OrderLedgerPages.ReceivablesPage.self, OrderLedgerPages.LedgerPage.self, OrderLedgerPages.EntryFormPage.self,
         OrderWriteoffs.WriteoffPage.self,

@@ -175,12 +175,6 @@ struct OrderApprovalView: TemplateModel {
     }
 }
 
-/// A row of a plain table whose cells are text, with the record's id for its link.
-struct LinkedCells: TemplateModel {
-    var id: Int64
-    var cells: [String]
-}
-
 /// A row of a plain table whose cells are text.
 struct Cells: TemplateModel {
     var cells: [String]

@@ -235,6 +235,12 @@ import Testing
                             .init(cls: "urgent", cells: [ListCell("K2"), Self.labelled(ListCell("杭州", cls: "code"), "名称")]),
                             .init(cls: nil, cells: [])]),
             colspan: 2, empty: "无")
+        var withNotes = page
+        withNotes.notes = ListNotes(title: "变更通知", items: [
+            .init("变更 BG-1", href: "/order/changes/1", confirm: .init(action: "/order/changes/1/ack", label: "确认收到", fields: [.init("dept", "sales")])),
+            .init("缺货", href: "/order/orders/2"),
+        ])
+        #expect(withNotes.templateValue == (try Self.codable(withNotes)))
         // The rows are a table (no value per cell); built out, they are what `Encodable` gives.
         guard case .object(let fields) = page.templateValue, fields.count > 8, case .elements = fields[8] else {
             Issue.record("the rows are not rendered from a table")

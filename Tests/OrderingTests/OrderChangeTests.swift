@@ -100,6 +100,10 @@ import SalesTesting
         #expect(fin.get("/order/queues/finance").body.contains("变更通知 \(OrderDocNo.change(cid))"))
         #expect(prod.get("/order/queues/production").body.contains("变更通知 \(OrderDocNo.change(cid))"))
         #expect(fin.get("/").body.contains("财务部：1 项合同变更通知待确认"))
+        // The notice's 确认收到 posts this department's code from the queue (a ListPage's notes).
+        let queue = fin.get("/order/queues/finance").body
+        #expect(queue.contains("<form method=\"post\" action=\"/order/changes/\(cid)/ack\""))
+        #expect(queue.contains("<input type=\"hidden\" name=\"dept\" value=\"finance\"><button type=\"submit\">确认收到</button>"))
         // Finance confirms; production may not confirm for finance (403).
         prod.get("/order/queues/production")
         #expect(prod.submit("/order/changes/\(cid)/ack", [("dept", "finance")]).status == 403)

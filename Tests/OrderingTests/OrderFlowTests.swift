@@ -93,6 +93,13 @@ import SalesTesting
         let csv = prod.get("/order/queues/production?format=csv")
         #expect(csv.header("Content-Type")?.hasPrefix("text/csv") == true)
         #expect(csv.body.contains("2030-01-20"))
+        // Each queue is a ListPage: the columns of its department, sortable, the same in the CSV.
+        let financeCSV = fin.get("/order/queues/finance?format=csv").body
+        #expect(financeCSV.hasPrefix("\u{FEFF}订单号码,客户名称,状态,金额（元）,已发货（元）,申报预付（元）,已确认预收（元）,结算核查,警戒线核查,超出（元）\r\n"),
+                "\(financeCSV.prefix(120))")
+        let sorted = fin.get("/order/queues/finance?sort=total&dir=desc")
+        #expect(sorted.status == 200 && sorted.body.contains(no) && sorted.body.contains("<h1>财务部队列</h1>"))
+        #expect(sorted.body.contains("<a href=\"/order/orders/\(id)\">\(no)</a>"), "the order number links to the order")
     }
 
     @Test("003 §4.3.5–§4.3.6: partial deliveries against lines with remaining quantity (exceeding it → 422 on that line), shipped value into receivables, paperwork late after 24 h is flagged")

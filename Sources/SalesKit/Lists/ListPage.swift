@@ -258,13 +258,20 @@ public struct ListPage: Sendable {
     public var notice: (@Sendable (Request, Context) -> String?)?
     /// A class for a row (`"urgent"`, `"overdue"`), or nil.
     public var rowClass: (@Sendable (Row, Context) -> String?)?
+    /// A card above the list of things to know or confirm (a department queue's change notices,
+    /// each with its 确认收到 button), or nil for none.
+    public var notes: (@Sendable (Request, Context) throws -> ListNotes?)?
+    /// The heading when it is not the fixed `title` (a department's name as the directory has it).
+    public var heading: (@Sendable (Context) throws -> String)?
     public let spec: ListSpec
 
     public init(title: String, path: String, select: String, from: String, scope: @escaping @Sendable (Context) throws -> SQL,
                 columns: [Column], filters: [Filter] = [], actions: [Action] = [], defaultSort: String,
                 defaultDescending: Bool = false, pageSize: Int = 50, tiebreaker: String, empty: String, csvName: String? = nil,
                 intro: String? = nil, notice: (@Sendable (Request, Context) -> String?)? = nil,
-                rowClass: (@Sendable (Row, Context) -> String?)? = nil) {
+                rowClass: (@Sendable (Row, Context) -> String?)? = nil,
+                notes: (@Sendable (Request, Context) throws -> ListNotes?)? = nil,
+                heading: (@Sendable (Context) throws -> String)? = nil) {
         self.title = title
         self.path = path
         self.select = select
@@ -278,6 +285,8 @@ public struct ListPage: Sendable {
         self.intro = intro
         self.notice = notice
         self.rowClass = rowClass
+        self.notes = notes
+        self.heading = heading
         let keys = filters.flatMap { f -> [String] in
             if case .dateRange = f.kind { return ["from", "to"] }
             return [f.key]
@@ -356,16 +365,61 @@ public struct ListPage: Sendable {
             }
             filterViews.append(v)
         }
+        let heading = try self.heading?(ctx) ?? title
         var page = ListPageView(
-            heading: title, path: path, intro: intro, notice: notice?(req, ctx),
+            heading: heading, path: path, intro: intro, notice: notice?(req, ctx),
             actions: actions.filter { $0.shown(ctx) }.map { .init(title: $0.title, href: $0.href) },
             filters: filterViews, hasFilters: !filterViews.isEmpty,
             list: q.view(fetched: fetched, edges: edges, basePath: path),
             rows: rows,
             colspan: shownColumns.count, empty: empty)
+        page.notes = try notes?(req, ctx).flatMap { $0.items.isEmpty ? nil : $0 }
         // A phone shows the filters folded unless some are in use (the list comes first).
         page.filtersOpen = !q.filters.isEmpty
-        return ctx.render(page, title: title)
+        return ctx.render(page, title: heading)
+    }
+}
+
+/// A card above a list (`ListPage.notes`): lines to know about or confirm, each with a link to
+/// its record and, when it asks for a confirmation, a button that posts to `Confirm.action`.
+public struct ListNotes: TemplateModel {
+    public struct Field: TemplateModel {
+        public var name: String
+        public var value: String
+        public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// A button posting the hidden `fields` (and the CSRF token) to `action`.
+    public struct Confirm: TemplateModel {
+        public var action: String
+        public var label: String
+        public var fields: [Field]
+        public init(action: String, label: String, fields: [Field] = []) {
+            self.action = action
+            self.label = label
+            self.fields = fields
+        }
+    }
+
+    public struct Item: TemplateModel {
+        public var text: String
+        public var href: String
+        public var confirm: Confirm?
+        public init(_ text: String, href: String, confirm: Confirm? = nil) {
+            self.text = text
+            self.href = href
+            self.confirm = confirm
+        }
+    }
+
+    public var title: String
+    public var items: [Item]
+    public init(title: String, items: [Item]) {
+        self.title = title
+        self.items = items
     }
 }
 
@@ -811,6 +865,7 @@ public struct ListPageView: PageModel {
     public var empty: String
     /// Some filter is in use: the phone layout shows the filters unfolded.
     public var filtersOpen = false
+    public var notes: ListNotes?
 }
 
 extension Context {
@@ -840,6 +895,13 @@ extension ListPageView: TemplateValueRepresentable {
             list.templateValue,
             rows.templateValue,
             .int(Int64(colspan)), .text(empty), .bool(filtersOpen),
+            notes.map { n in
+                .object([.text(n.title), .list(n.items.map { i in
+                    .object([.text(i.text), .text(i.href), i.confirm.map { c in
+                        .object([.text(c.action), .text(c.label), .list(c.fields.map { .object([.text($0.name), .text($0.value)]) })])
+                    } ?? .null])
+                })])
+            } ?? .null,
         ])
     }
 }
