@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import SalesHost
-import SalesKit
+@testable import SalesKit
 import SalesTesting
 
 /// The declarative list page (issue 13, item 2): one declaration gives the page, filters with
@@ -64,6 +64,24 @@ import SalesTesting
     /// Issue 16 point 7 (tokens never broken, numbers right-aligned) by default: a column
     /// declared without a style takes it from its title, so every list of every module sets its
     /// codes, amounts and dates alike.
+    /// Classes and captions are interned by their bytes (a dictionary only past 64 of them):
+    /// the same text is one entry, and every cell keeps its own, before and after the switch.
+    @Test func classesAndCaptionsAreInternedByTheirBytesAtAnyCount() {
+        var b = ListRows.Builder(columns: [(cls: "num", label: "金额（元）")])
+        let classes = (0..<100).map { "类别\($0 % 80)" }   // 80 distinct, 20 seen again
+        for c in classes {
+            b.startRow(cls: nil)
+            b.beginCell(column: 0)
+            b.text("x")
+            b.cls(c)
+            b.endCell()
+        }
+        let views = b.build().views
+        #expect(views.map { $0.cells.first?.cls } == classes.map { "num " + $0 })
+        #expect(views.allSatisfy { $0.cells.first?.label == "金额（元）" })
+        #expect(b.strings.count == 2 + 80, "\(b.strings.count)")
+    }
+
     @Test func aColumnsTitleChoosesItsStyleUnlessTheDeclarationSaysOtherwise() {
         let implied: [(String, ListPage.CellStyle)] = [
             ("客户代码", .code), ("订单号码", .code), ("投诉编号", .code), ("色号", .code),

@@ -251,6 +251,53 @@ import Testing
         #expect(list.templateValue == (try Self.codable(list)))
     }
 
+    struct CellsPage: PageModel {
+        static let template = "cells"
+        var heading: String
+        var rows: ListRows
+    }
+
+    static func cellRows(_ texts: [String]) -> ListRows {
+        var b = ListRows.Builder(columns: [(cls: "code", label: "代码"), (cls: nil, label: nil)])
+        for (n, t) in texts.enumerated() {
+            b.startRow(cls: nil)
+            for col in 0..<2 {
+                b.beginCell(column: col)
+                b.text(t + String(col))
+                if n % 2 == 0 { b.href("/r/\(n)") }
+                b.endCell()
+            }
+        }
+        return b.build()
+    }
+
+    /// A cell body that reads only its cell is learned once per process and reused by the next
+    /// render (with other texts); one that reads an outer name (`heading`) is learned in every
+    /// render, so one page's heading never shows in another's cells.
+    @Test func variantsAreKeptAcrossRendersOnlyForBodiesReadingTheirElementAlone() throws {
+        let cells = "{{#label}}<i>{{label}}</i>{{/label}}{{#cls}} class=\"{{cls}}\"{{/cls}}>{{#href}}<a href=\"{{href}}\">{{text}}</a>{{/href}}{{^href}}{{text}}{{/href}}"
+        for (outer, template) in [(false, "<h1>{{heading}}</h1>{{#rows}}<tr{{#cls}} class=\"{{cls}}\"{{/cls}}>{{#cells}}<td\(cells)</td>{{/cells}}</tr>{{/rows}}"),
+                                  (true, "{{#rows}}<tr{{#cls}} class=\"{{cls}}\"{{/cls}}>{{#cells}}<td\(cells)/{{heading}}</td>{{/cells}}</tr>{{/rows}}")] {
+            let r = try PageModelTests.renderer(module: ["cells": "{{<layout}}{{$content}}\(template){{/content}}{{/layout}}"], pages: [CellsPage.self])
+            let bound = try r.pages.page(CellsPage.self, module: "m")
+            let envelope = try TemplateEncoder().encodePage(PageModelTests.envelope(bound.template), as: r.pages.envelopeShape)
+            var kept: [Int] = []
+            for (heading, texts) in [("甲", ["a<", "b&", "c"]), ("乙", ["x", "y\"", "z", "w"])] {
+                let value = TemplateValue.object([.text(heading), Self.cellRows(texts).templateValue])
+                var byVariant: [UInt8] = [], perCell: [UInt8] = []
+                bound.template.render([envelope, value], into: &byVariant)
+                bound.template.render([envelope, value.materialized], into: &perCell)
+                #expect(byVariant == perCell, "\(String(decoding: byVariant, as: UTF8.self))")
+                let html = String(decoding: byVariant, as: UTF8.self)
+                if outer { #expect(html.contains("/\(heading)</td>") && !html.contains(heading == "甲" ? "/乙" : "/甲")) }
+                kept.append(bound.template.learned.withLock { $0.count })
+            }
+            // Self-contained: the first render learned the four kinds of cell (caption or not ×
+            // link or not), the second learned none; reading `heading`: nothing kept.
+            #expect(kept == (outer ? [0, 0] : [4, 4]), "\(kept)")
+        }
+    }
+
     /// The list page's cells are rendered once per variant (caption, class, link or not) and
     /// then copied with each cell's text and link put in: the same bytes as running the template
     /// for every cell of the built-out value (escaping, empty texts, links with `&`, classes of

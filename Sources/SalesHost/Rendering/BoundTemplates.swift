@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SalesKit
 
 /// A template bound to a page model's shape at start-up. Every name is resolved then — to a
@@ -47,6 +48,20 @@ final class BoundTemplate: Sendable {
     let indents: [[UInt8]]
     /// Whether the template prints the envelope's `idem` (a form): made only then.
     let usesIdempotencyKey: Bool
+    /// Per operation: a section whose body reads nothing but its element (no name resolved in
+    /// an outer frame), so what the body prints for a variant depends on the variant alone and
+    /// may be kept across renders (`learned`).
+    let selfContained: [Bool]
+    /// Variant bodies learned in earlier renders, by section and `TemplateTable.variantSignature`
+    /// (a list page's few kinds of cell are learned once per process, not once per page).
+    let learned = Mutex<[LearnedKey: VariantBody]>([:])
+
+    struct LearnedKey: Hashable, Sendable {
+        var body: Int
+        var signature: [UInt8]
+    }
+    /// More kinds of variant than any page has: past it nothing more is kept (learned per render).
+    static let learnedLimit = 4_096
 
     init(nodes: [Node], usesIdempotencyKey: Bool) {
         var ops: [Op] = [], bytes: [UInt8] = [], paths: [Int] = [], indents: [[UInt8]] = []
@@ -120,6 +135,34 @@ final class BoundTemplate: Sendable {
         self.paths = paths
         self.indents = indents
         self.usesIdempotencyKey = usesIdempotencyKey
+        selfContained = ops.indices.map { pc in
+            guard case .section(_, _, _, .each, let end) = ops[pc] else { return false }
+            return Self.readsOnlyItsElement(ops, pc + 1, Int(end), depth: 0)
+        }
+    }
+
+    /// Whether the operations in `from..<to`, run with an element on top of the stack and
+    /// `depth` frames pushed above it, resolve every name in that element or above it.
+    static func readsOnlyItsElement(_ ops: [Op], _ from: Int, _ to: Int, depth: Int) -> Bool {
+        var pc = from
+        while pc < to {
+            switch ops[pc] {
+            case .text:
+                pc += 1
+            case .value(let up, _, _, _), .wrapped(let up, _, _, _, _, _, _, _):
+                guard Int(up) <= depth else { return false }
+                pc += 1
+            case .section(let up, _, _, let kind, let end):
+                guard Int(up) <= depth,
+                      readsOnlyItsElement(ops, pc + 1, Int(end), depth: kind == .each || kind == .push ? depth + 1 : depth)
+                else { return false }
+                pc = Int(end)
+            case .scope(_, let end):
+                guard readsOnlyItsElement(ops, pc + 1, Int(end), depth: depth) else { return false }
+                pc = Int(end)
+            }
+        }
+        return true
     }
 
     // MARK: Rendering
@@ -145,16 +188,27 @@ final class BoundTemplate: Sendable {
         @exclusivity(unchecked) var bodies: [VariantBody?] = []   // one render, one thread
     }
 
-    /// What a section's body prints for the elements of one variant.
-    enum VariantBody {
-        /// Fixed bytes (a range of `bytes`) and slot fields, in order.
-        case pieces(bytes: [UInt8], pieces: [Piece])
-        /// The body does something a variant cannot stand for (prints a slot's value other than
-        /// by name): run it for each element.
-        case perElement
+    /// What a section's body prints for the elements of one variant: fixed bytes and slot
+    /// fields, in order; or, when the body does something a variant cannot stand for (prints a
+    /// slot's value other than by name), `perElement`: run it for each element.
+    final class VariantBody: Sendable {
+        let bytes: [UInt8]
+        let pieces: [Piece]
+        let perElement: Bool
+        init(bytes: [UInt8], pieces: [Piece]) {
+            self.bytes = bytes
+            self.pieces = pieces
+            perElement = false
+        }
+        init(perElement: ()) {
+            bytes = []
+            pieces = []
+            self.perElement = true
+        }
+        static let runPerElement = VariantBody(perElement: ())
     }
 
-    enum Piece {
+    enum Piece: Sendable {
         case bytes(start: Int, count: Int)
         case slot(field: Int, escaped: Bool)
     }
@@ -190,7 +244,7 @@ final class BoundTemplate: Sendable {
         ops.withUnsafeBufferPointer { ops in
             bytes.withUnsafeBufferPointer { bytes in
                 paths.withUnsafeBufferPointer { paths in
-                    let program = Program(ops: ops, bytes: bytes, paths: paths, indents: indents)
+                    let program = Program(ops: ops, bytes: bytes, paths: paths, indents: indents, template: self)
                     program.run(0, ops.count, &state, into: &out)
                 }
             }
@@ -203,6 +257,7 @@ final class BoundTemplate: Sendable {
         let bytes: UnsafeBufferPointer<UInt8>
         let paths: UnsafeBufferPointer<Int>
         let indents: [[UInt8]]
+        let template: BoundTemplate
 
         /// Runs the operations in `from..<to` (one level: a section's body is run by its section).
         /// As swift-mustache: with an indentation (inside a standalone partial), each operation's
@@ -305,33 +360,50 @@ final class BoundTemplate: Sendable {
                 variants = Variants()
                 state.variants[key] = variants
             }
+            let shared = template.selfContained[body - 1]
             for i in first..<first + count {
-                var compiled = VariantBody.perElement
+                var compiled = VariantBody.runPerElement
                 if let v = table.variant(of: i), v >= 0, v < Variants.limit {
                     if v < variants.bodies.count, let known = variants.bodies[v] {
                         compiled = known
                     } else {
-                        compiled = learn(table, i, body, stop, &state)
-                        if v >= variants.bodies.count { variants.bodies += Array(repeating: nil, count: v + 1 - variants.bodies.count) }
+                        compiled = learned(table, i, body, stop, shared: shared, &state)
+                        if v >= variants.bodies.count {
+                            variants.bodies += Array(repeating: nil, count: max(v + 1, 2 * variants.bodies.count) - variants.bodies.count)
+                        }
                         variants.bodies[v] = compiled
                     }
                 }
-                switch compiled {
-                case .pieces(let bytes, let pieces):
-                    bytes.withUnsafeBufferPointer { b in
-                        for piece in pieces {
-                            switch piece {
-                            case .bytes(let start, let n): out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<start + n]))
-                            case .slot(let field, let escaped): table.print(field, of: i, escaped: escaped, into: &out)
-                            }
-                        }
-                    }
-                case .perElement:
+                if compiled.perElement {
                     state.stack.append(.element(table, i))
                     run(body, stop, &state, into: &out)
                     state.stack.removeLast()
+                    continue
+                }
+                compiled.bytes.withUnsafeBufferPointer { b in
+                    for piece in compiled.pieces {
+                        switch piece {
+                        case .bytes(let start, let n): out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<start + n]))
+                        case .slot(let field, let escaped): table.print(field, of: i, escaped: escaped, into: &out)
+                        }
+                    }
                 }
             }
+        }
+
+        /// The body of element `i`'s variant: kept from an earlier render when the body reads
+        /// only its element (`shared`) and the table names the variant across renders, else
+        /// learned now (and kept for the next render when it may be).
+        private func learned(_ table: any TemplateTable, _ i: Int, _ body: Int, _ stop: Int, shared: Bool,
+                             _ state: inout State) -> VariantBody {
+            guard shared, let signature = table.variantSignature(of: i) else { return learn(table, i, body, stop, &state) }
+            let key = LearnedKey(body: body, signature: signature)
+            if let known = template.learned.withLock({ $0[key] }) { return known }
+            let compiled = learn(table, i, body, stop, &state)
+            template.learned.withLock { kept in
+                if kept.count < BoundTemplate.learnedLimit { kept[key] = compiled }
+            }
+            return compiled
         }
 
         /// Runs the body once with element `i` behind a `SlotProbe` and splits what it printed
@@ -344,7 +416,7 @@ final class BoundTemplate: Sendable {
             let marker = Array(SlotProbe.marker.utf8)
             if printed.count >= marker.count,
                (0...printed.count - marker.count).contains(where: { printed[$0..<$0 + marker.count].elementsEqual(marker) }) {
-                return .perElement
+                return .runPerElement
             }
             var bytes: [UInt8] = [], pieces: [Piece] = []
             var k = 0, runStart = 0
@@ -354,14 +426,14 @@ final class BoundTemplate: Sendable {
                     k += 1
                     continue
                 }
-                guard k + 2 < printed.count, Int(printed[k + 1]) < table.fieldCount, printed[k + 2] <= 1 else { return .perElement }
+                guard k + 2 < printed.count, Int(printed[k + 1]) < table.fieldCount, printed[k + 2] <= 1 else { return .runPerElement }
                 if bytes.count > runStart { pieces.append(.bytes(start: runStart, count: bytes.count - runStart)) }
                 pieces.append(.slot(field: Int(printed[k + 1]), escaped: printed[k + 2] == 1))
                 runStart = bytes.count
                 k += 3
             }
             if bytes.count > runStart { pieces.append(.bytes(start: runStart, count: bytes.count - runStart)) }
-            return .pieces(bytes: bytes, pieces: pieces)
+            return VariantBody(bytes: bytes, pieces: pieces)
         }
 
         /// A one-part name whose frame is a table element (a list page's cell): the table, the

@@ -576,6 +576,25 @@ public struct ListRows: Codable, Sendable {
             return ((c.label + 1) * n + c.cls + 1) * 2 + (c.hrefStart >= 0 ? 1 : 0)
         }
         func isSlot(_ position: Int) -> Bool { position <= 1 }
+        /// The caption and the class (each marked present or not, 0xFF never being UTF-8) and
+        /// whether there is a link: what `variant(of:)` numbers within one page.
+        func variantSignature(of i: Int) -> [UInt8]? {
+            guard i >= 0, i < cells.count else { return nil }
+            let c = cells[i]
+            var s: [UInt8] = []
+            s.reserveCapacity(48)
+            for k in [c.label, c.cls] {
+                if k >= 0, k < strings.count {
+                    s.append(1)
+                    s += strings[k]
+                } else {
+                    s.append(0)
+                }
+                s.append(0xFF)
+            }
+            s.append(c.hrefStart >= 0 ? 1 : 0)
+            return s
+        }
 
         func string(_ position: Int, of i: Int) -> String? {
             if case .text(let s) = field(position, of: i) { return s }
@@ -643,10 +662,22 @@ public struct ListRows: Codable, Sendable {
             }
         }
 
+        /// A class or caption's index in `strings`. A page has a few dozen: they are compared as
+        /// bytes, in order (hashing a `String` of Chinese text normalizes it first — about a
+        /// thousand instructions a lookup); from 64 on a dictionary takes over.
         mutating func intern(_ s: String) -> Int {
-            if let i = interned[s] { return i }
+            if !interned.isEmpty || strings.count >= 64 {
+                if interned.isEmpty {
+                    for (i, b) in strings.enumerated() { interned[String(decoding: b, as: UTF8.self)] = i }
+                }
+                if let i = interned[s] { return i }
+                strings.append(Array(s.utf8))
+                interned[s] = strings.count - 1
+                return strings.count - 1
+            }
+            var text = s
+            if let i = text.withUTF8({ b in strings.firstIndex { $0.elementsEqual(b) } }) { return i }
             strings.append(Array(s.utf8))
-            interned[s] = strings.count - 1
             return strings.count - 1
         }
 

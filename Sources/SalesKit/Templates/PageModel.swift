@@ -355,10 +355,16 @@ public protocol TemplateTable: AnyObject, Sendable {
     func variant(of index: Int) -> Int?
     /// Whether field `position` is a slot (see `variant(of:)`).
     func isSlot(_ position: Int) -> Bool
+    /// Element `index`'s variant named across renders: the bytes of every field that is not a
+    /// slot (a cell's caption and class, and whether it has a link). The renderer keeps what a
+    /// body prints for a variant under it — only for bodies that read nothing but their element —
+    /// so the same kind of cell is learned once per process. nil: learned in each render.
+    func variantSignature(of index: Int) -> [UInt8]?
 }
 
 extension TemplateTable {
     public func variant(of index: Int) -> Int? { nil }
+    public func variantSignature(of index: Int) -> [UInt8]? { nil }
     public func isSlot(_ position: Int) -> Bool { false }
 
     public func print(_ position: Int, of index: Int, escaped: Bool, into out: inout [UInt8]) {
