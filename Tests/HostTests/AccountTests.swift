@@ -249,3 +249,17 @@ struct FailingModule: DepartmentModule {
         #expect(LogText.field(String(repeating: "a", count: 500)).count < 80)
     }
 }
+
+/// Session and form tokens are read as ASCII hexadecimal bytes (`Token.isHex`).
+@Suite struct TokenShapeTests {
+    @Test func onlyASCIIHexOfTheRightLengthIsAToken() {
+        let t = Token.make()
+        #expect(Token.isHex(t, length: 64))
+        #expect(Token.isHex(t.uppercased(), length: 64))
+        #expect(!Token.isHex(t, length: 32))
+        #expect(!Token.isHex(String(t.dropLast()) + "g", length: 64))
+        #expect(!Token.isHex(String(t.dropLast()) + "０", length: 64), "a full-width digit is not a hex digit here")
+        #expect(!Token.isHex(String(t.dropLast(2)) + "０", length: 64))
+        #expect(Token.isHex("") && !Token.isHex("", length: 64))
+    }
+}

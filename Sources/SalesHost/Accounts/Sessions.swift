@@ -17,7 +17,7 @@ extension Worker {
     static let sessionCookie = "sid"
 
     func loadSession(_ request: Request, now: Date) throws -> SessionState? {
-        guard let sid = request.cookies[Self.sessionCookie], sid.count == 64, sid.allSatisfy(\.isHexDigit),
+        guard let sid = request.cookies[Self.sessionCookie], Token.isHex(sid, length: 64),
               let row = try db.first("""
                 SELECT user_id, csrf_token, expires_at, last_seen, ended, flash_kind, flash_text FROM sessions WHERE id = \(sid)
                 """)
@@ -151,7 +151,7 @@ extension Worker {
 
     /// The login form's CSRF token: a double-submit cookie set before there is a session.
     func preSessionToken(_ request: Request) -> String {
-        if let t = request.cookies[CoreRoutes.preCSRFCookie], t.count == 64, t.allSatisfy(\.isHexDigit) { return t }
+        if let t = request.cookies[CoreRoutes.preCSRFCookie], Token.isHex(t, length: 64) { return t }
         let t = Token.make()
         setCookie(CoreRoutes.preCSRFCookie, t, maxAge: nil)
         return t

@@ -369,7 +369,10 @@ final class BoundTemplate: Sendable {
                     } else {
                         compiled = learned(table, i, body, stop, shared: shared, &state)
                         if v >= variants.bodies.count {
-                            variants.bodies += Array(repeating: nil, count: max(v + 1, 2 * variants.bodies.count) - variants.bodies.count)
+                            // Sized once for every variant number the table can give (a list page:
+                            // a few hundred), not grown per new number.
+                            let size = min(Variants.limit, max(v + 1, 2 * variants.bodies.count, table.variantBound))
+                            variants.bodies += Array(repeating: nil, count: size - variants.bodies.count)
                         }
                         variants.bodies[v] = compiled
                     }

@@ -576,6 +576,9 @@ public struct ListRows: Codable, Sendable {
             return ((c.label + 1) * n + c.cls + 1) * 2 + (c.hrefStart >= 0 ? 1 : 0)
         }
         func isSlot(_ position: Int) -> Bool { position <= 1 }
+        /// `variant(of:)` is ((label + 1) · n + cls + 1) · 2 + link, with label and cls below
+        /// `strings.count` and n = `strings.count` + 1.
+        var variantBound: Int { let n = strings.count + 1; return n.multipliedReportingOverflow(by: n).partialValue &* 2 &+ 2 }
         /// The caption and the class (each marked present or not, 0xFF never being UTF-8) and
         /// whether there is a link: what `variant(of:)` numbers within one page.
         func variantSignature(of i: Int) -> [UInt8]? {

@@ -360,11 +360,14 @@ public protocol TemplateTable: AnyObject, Sendable {
     /// body prints for a variant under it — only for bodies that read nothing but their element —
     /// so the same kind of cell is learned once per process. nil: learned in each render.
     func variantSignature(of index: Int) -> [UInt8]?
+    /// Every `variant(of:)` is below it (the renderer sizes its table of variants once); 0: unknown.
+    var variantBound: Int { get }
 }
 
 extension TemplateTable {
     public func variant(of index: Int) -> Int? { nil }
     public func variantSignature(of index: Int) -> [UInt8]? { nil }
+    public var variantBound: Int { 0 }
     public func isSlot(_ position: Int) -> Bool { false }
 
     public func print(_ position: Int, of index: Int, escaped: Bool, into out: inout [UInt8]) {
