@@ -180,12 +180,32 @@ final class BoundTemplate: Sendable {
         var body: Int
     }
 
-    /// A section's bodies by variant number (found by index, not hashed, per element).
+    /// A section's bodies by variant number, for one render (found by index, not hashed, per
+    /// element): each body's pieces copied into flat arrays, so an element is printed from
+    /// buffers with no reference counted per element.
     final class Variants {
         /// Variant numbers at or above it are run per element (a list page with some 90 distinct
-        /// captions and classes; the bodies array is sized to the largest number seen).
+        /// captions and classes; the table is sized once to the table's `variantBound`).
         static let limit = 16_384
-        @exclusivity(unchecked) var bodies: [VariantBody?] = []   // one render, one thread
+        // One render, one thread.
+        /// Per variant number: 0 not yet learned, -1 run per element, k > 0 `spans[k - 1]`.
+        @exclusivity(unchecked) var slots: [Int32] = []
+        /// Per body: its pieces, `pieces[start ..< end]`.
+        @exclusivity(unchecked) var spans: [(start: Int32, end: Int32)] = []
+        @exclusivity(unchecked) var pieces: [Piece] = []
+        @exclusivity(unchecked) var bytes: [UInt8] = []
+
+        /// Adds a body's pieces (their bytes moved into `bytes`); returns its slot value.
+        func add(_ body: VariantBody) -> Int32 {
+            if body.perElement { return -1 }
+            let base = bytes.count, start = pieces.count
+            bytes += body.bytes
+            for p in body.pieces {
+                if case .bytes(let s, let n) = p { pieces.append(.bytes(start: s + base, count: n)) } else { pieces.append(p) }
+            }
+            spans.append((Int32(truncatingIfNeeded: start), Int32(truncatingIfNeeded: pieces.count)))
+            return Int32(truncatingIfNeeded: spans.count)
+        }
     }
 
     /// What a section's body prints for the elements of one variant: fixed bytes and slot
@@ -361,33 +381,47 @@ final class BoundTemplate: Sendable {
                 state.variants[key] = variants
             }
             let shared = template.selfContained[body - 1]
-            for i in first..<first + count {
-                var compiled = VariantBody.runPerElement
-                if let v = table.variant(of: i), v >= 0, v < Variants.limit {
-                    if v < variants.bodies.count, let known = variants.bodies[v] {
-                        compiled = known
-                    } else {
-                        compiled = learned(table, i, body, stop, shared: shared, &state)
-                        if v >= variants.bodies.count {
-                            // Sized once for every variant number the table can give (a list page:
-                            // a few hundred), not grown per new number.
-                            let size = min(Variants.limit, max(v + 1, 2 * variants.bodies.count, table.variantBound))
-                            variants.bodies += Array(repeating: nil, count: size - variants.bodies.count)
-                        }
-                        variants.bodies[v] = compiled
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(count, 1)) { kinds in
+                // Each element's variant, learned when new (the flat arrays grow only here).
+                for k in 0..<count {
+                    let i = first + k
+                    guard let v = table.variant(of: i), v >= 0, v < Variants.limit else {
+                        kinds[k] = -1
+                        continue
                     }
+                    if v >= variants.slots.count {
+                        // Sized once for every variant number the table can give (a list page:
+                        // a few hundred), not grown per new number.
+                        let size = min(Variants.limit, max(v + 1, 2 * variants.slots.count, table.variantBound))
+                        variants.slots += Array(repeating: 0, count: size - variants.slots.count)
+                    }
+                    var slot = variants.slots[v]
+                    if slot == 0 {
+                        slot = variants.add(learned(table, i, body, stop, shared: shared, &state))
+                        variants.slots[v] = slot
+                    }
+                    kinds[k] = slot
                 }
-                if compiled.perElement {
-                    state.stack.append(.element(table, i))
-                    run(body, stop, &state, into: &out)
-                    state.stack.removeLast()
-                    continue
-                }
-                compiled.bytes.withUnsafeBufferPointer { b in
-                    for piece in compiled.pieces {
-                        switch piece {
-                        case .bytes(let start, let n): out.append(contentsOf: UnsafeBufferPointer(rebasing: b[start..<start + n]))
-                        case .slot(let field, let escaped): table.print(field, of: i, escaped: escaped, into: &out)
+                // Then each element: its body's fixed bytes and slots, read through buffers.
+                variants.spans.withUnsafeBufferPointer { spans in
+                    variants.pieces.withUnsafeBufferPointer { pieces in
+                        variants.bytes.withUnsafeBufferPointer { bytes in
+                            for k in 0..<count {
+                                let i = first + k, slot = Int(kinds[k])
+                                guard slot > 0, slot <= spans.count else {
+                                    state.stack.append(.element(table, i))
+                                    run(body, stop, &state, into: &out)
+                                    state.stack.removeLast()
+                                    continue
+                                }
+                                let span = spans[slot - 1]
+                                for p in Int(span.start)..<Int(span.end) {
+                                    switch pieces[p] {
+                                    case .bytes(let s, let n): out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[s..<s + n]))
+                                    case .slot(let field, let escaped): table.print(field, of: i, escaped: escaped, into: &out)
+                                    }
+                                }
+                            }
                         }
                     }
                 }
