@@ -533,8 +533,22 @@ struct SQLiteRowCursor: RowCursor {
         guard let c = inRange(column) else { return }
         switch sqlite3_column_type(stmt, c) {
         case SQLITE_NULL: return
-        case SQLITE_TEXT, SQLITE_INTEGER:
-            // SQLite's text of an integer is its decimal digits, as `String(Int64)`.
+        case SQLITE_INTEGER:
+            // Its decimal digits, as `String(Int64)` and SQLite's text of it — written here: asking
+            // SQLite for the text converts the column in place (an allocation per value).
+            let v = sqlite3_column_int64(stmt, c)
+            var magnitude = v.magnitude
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+                var at = 20
+                repeat {
+                    at -= 1
+                    digits[at] = UInt8(truncatingIfNeeded: magnitude % 10) &+ 0x30
+                    magnitude /= 10
+                } while magnitude > 0 && at > 0
+                if v < 0 { out.append(UInt8(ascii: "-")) }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[at..<20]))
+            }
+        case SQLITE_TEXT:
             let p = sqlite3_column_text(stmt, c)
             let n = Int(sqlite3_column_bytes(stmt, c))
             if let p { out.append(contentsOf: UnsafeBufferPointer(start: p, count: n)) }

@@ -102,6 +102,22 @@ struct DatabaseConformanceTests {
         #expect(try db.query(sql).count == 3)
     }
 
+    /// An integer column appended as text is its decimal digits, as `String(Int64)`, at both ends
+    /// of the range.
+    @Test(arguments: Backend.allCases) func integersAppendAsTheirDecimalDigits(_ backend: Backend) throws {
+        let (db, keep) = try items(backend)
+        defer { withExtendedLifetime(keep) {} }
+        let values: [Int64] = [0, 7, -42, 1_000_000, Int64.max, Int64.min, -1]
+        for v in values { _ = try db.insert("INSERT INTO items (name, qty) VALUES (\("n\(v)"), \(v)) RETURNING id") }
+        var texts: [String] = []
+        try db.forEachRow("SELECT qty FROM items ORDER BY id") { cursor in
+            var bytes: [UInt8] = []
+            cursor.appendText(0, to: &bytes)
+            texts.append(String(decoding: bytes, as: UTF8.self))
+        }
+        #expect(texts == values.map { String($0) })
+    }
+
     @Test(arguments: Backend.allCases) func placeholdersInsideQuotedTextAreNotParameters(_ backend: Backend) throws {
         let (db, keep) = try items(backend)
         defer { withExtendedLifetime(keep) {} }
