@@ -175,7 +175,7 @@ def main():
             busy, idle = self_costs(out, "yes"), self_costs(base_out, "yes")
             diff = sorted(((busy.get(k, 0) - idle.get(k, 0)) / a.requests, k) for k in set(busy) | set(idle))
             print("\ninclusive instructions per request (busy run minus idle run; recursive functions count more than once):")
-            for cost, name in reversed(diff[-60:]):
+            for cost, name in reversed(diff[-int(os.environ.get("PROFILE_TOP", "60")):]):
                 print(f"{cost:12,.0f}  {name[:170]}")
     finally:
         shutil.rmtree(base, ignore_errors=True)

@@ -110,16 +110,6 @@ enum OrderChangePages {
     }
 
 
-    /// A line of a department queue's notices: a change to confirm (003 §3.12), or for 生产部 an
-    /// order without stock (001 篇二 §6.1).
-    struct Notice: TemplateModel {
-        var text: String
-        var href: String
-        var ackable: Bool
-        var ackID: Int64
-        var dept: String
-    }
-
     /// Registers the customer's written change request (rep of the customer, or anyone registering orders).
     static let create: Handler = { req, ctx in
         let o = try OrderUtil.load(try req.id(), ctx)
@@ -284,17 +274,18 @@ enum OrderChangePages {
     struct NoticesPage: PageModel {
         static let template = "order-notices"
         var heading: String
-        var notices: [Notice]
-        var hasNotices: Bool
+        var notes: ListNotes?
     }
 
     static func noticesPage(_ code: String) -> Handler {
         { _, ctx in
             guard let d = OrderChangeFlow.department(code) else { throw HTTPError.notFound }
             guard try OrderChangeFlow.actsFor(d, ctx) else { throw HTTPError.forbidden }
-            let notices = try notices(d.code, ctx)
+            // Confirmed under the notices' own path: these departments have no order queue.
+            let items = try notices(d.code, ctx) { .init(action: "/order/notices/\(d.code)/\($0)/ack", label: "确认收到") }
             let heading = "\(try ContractFlow.deptName(d.code, ctx))：合同变更通知"
-            return ctx.render(NoticesPage(heading: heading, notices: notices, hasNotices: !notices.isEmpty), title: heading)
+            return ctx.render(NoticesPage(heading: heading, notes: items.isEmpty ? nil : ListNotes(title: "待确认的变更通知", items: items)),
+                              title: heading)
         }
     }
 
@@ -355,10 +346,12 @@ enum OrderChangePages {
 
     // MARK: Hooks used by the order page, the queues and the inbox
 
-    /// Change notices a department has not yet confirmed (003 §3.12), plus, for 生产部, orders
-    /// whose lines have no stock and go to production scheduling (001 篇二 §6.1).
-    static func notices(_ dept: String, _ ctx: Context) throws -> [Notice] {
-        var out: [Notice] = []
+    /// Change notices a department has not yet confirmed (003 §3.12), each with the button
+    /// `confirm` makes of the change's id, plus, for 生产部, orders whose lines have no stock and
+    /// go to production scheduling (001 篇二 §6.1; nothing to confirm).
+    static func notices(_ dept: String, _ ctx: Context,
+                        confirm: (Int64) -> ListNotes.Confirm) throws -> [ListNotes.Item] {
+        var out: [ListNotes.Item] = []
         for r in try ctx.db.query("""
             SELECT c.*, o.order_no, o.customer_name FROM order_changes c JOIN order_orders o ON o.id = c.order_id
             WHERE c.state = 'approved'
@@ -368,11 +361,11 @@ enum OrderChangePages {
             let id = r.int("id") ?? 0
             // 003 §3.11: after the GM's approval of a company-initiated change, sales contacts the customer.
             let contact = dept == StandardDepartment.sales.rawValue && r.string("initiator") == "company" ? "（本公司提出的变更：请与客户联系处理，003 §3.11）" : ""
-            out.append(Notice(text: "变更通知 \(OrderDocNo.change(id))：\(r.text("order_no")) \(r.text("customer_name")) — "
+            out.append(ListNotes.Item("变更通知 \(OrderDocNo.change(id))：\(r.text("order_no")) \(r.text("customer_name")) — "
                                   + OrderChangeFlow.title(OrderChangeFlow.kinds, r.string("kind")) + "：" + r.text("content")
                                   + (r.nonEmpty("applied_text").map { "（已执行：\($0)）" } ?? "")
                                   + (r.string("new_planned_delivery").map { "（预定交货日期改为 \($0)）" } ?? "") + contact,
-                              href: "/order/changes/\(id)", ackable: true, ackID: id, dept: dept))
+                              href: "/order/changes/\(id)", confirm: confirm(id)))
         }
         if dept == "production" {
             out += try OrderPaths.productionNotices(ctx)

@@ -62,9 +62,8 @@ enum OrderListPages {
             ] + columns,
             defaultSort: "no", tiebreaker: "o.id", empty: "队列为空。", csvName: csvName, intro: intro,
             notes: { _, ctx in
-                ListNotes(title: "变更通知与提示", items: try OrderChangePages.notices(dept, ctx).map { n in
-                    ListNotes.Item(n.text, href: n.href, confirm: n.ackable
-                        ? .init(action: "/order/changes/\(n.ackID)/ack", label: "确认收到", fields: [.init("dept", n.dept)]) : nil)
+                ListNotes(title: "变更通知与提示", items: try OrderChangePages.notices(dept, ctx) {
+                    .init(action: "/order/changes/\($0)/ack", label: "确认收到", fields: [.init("dept", dept)])
                 })
             },
             heading: { ctx in try ctx.optionalService(OrgDirectory.self)?.department(code: dept, ctx).map { "\($0.name)队列" } ?? title })

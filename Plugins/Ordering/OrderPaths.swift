@@ -97,7 +97,7 @@ enum OrderPaths {
     }
 
     /// The 生产部 queue's notices: open orders with lines that have no stock (§6.1).
-    static func productionNotices(_ ctx: Context) throws -> [OrderChangePages.Notice] {
+    static func productionNotices(_ ctx: Context) throws -> [ListNotes.Item] {
         // Portable SQL (issue #17): the short lines are joined here, not with GROUP_CONCAT.
         let rows = try ctx.db.query("""
             SELECT o.id, o.order_no, o.customer_name, o.state, l.product, l.spec, l.qty, l.stock_on_hand
@@ -105,17 +105,17 @@ enum OrderPaths {
             WHERE l.to_production = 1 AND o.state IN (\(list: editable.map(\.rawValue))) AND \(try OrderUtil.visibleFilter(ctx))
             ORDER BY o.id, l.line_no
             """)
-        var out: [OrderChangePages.Notice] = []
+        var out: [ListNotes.Item] = []
         var short: [String] = []
         for (i, r) in rows.enumerated() {
             let missing = (r.int("qty") ?? 0).subtractingReportingOverflow(r.int("stock_on_hand") ?? 0)
             short.append("\(r.text("product")) \(r.text("spec")) 缺 \(missing.overflow ? 0 : missing.partialValue)")
             // The last line of an order: one notice with all its short lines.
             if i + 1 == rows.count || rows[i + 1].int("id") != r.int("id") {
-                out.append(OrderChangePages.Notice(
-                    text: "大宗订货无库存，转生产部排产：\(r.text("order_no")) \(r.text("customer_name"))（\(OrderUtil.state(r).title)）— "
+                out.append(ListNotes.Item(
+                    "大宗订货无库存，转生产部排产：\(r.text("order_no")) \(r.text("customer_name"))（\(OrderUtil.state(r).title)）— "
                         + short.joined(separator: "；"),
-                    href: "/order/orders/\(r.int("id") ?? 0)", ackable: false, ackID: 0, dept: ""))
+                    href: "/order/orders/\(r.int("id") ?? 0)"))
                 short = []
             }
         }
