@@ -19,7 +19,7 @@ enum VisitPages: ModuleFeature {
         [VisitReportsPage.self, VisitPlanPage.self, VisitPlanFormPage.self, VisitPlanCompletePage.self,
          VisitPlanCancelPage.self, VisitDailyFormPage.self, VisitDailyPage.self,
          VisitMonthlyPage.self, VisitMonthlyFormPage.self, VisitDevFormPage.self, VisitDevPage.self, VisitDevPrintPage.self,
-         VisitStatisticsPage.self, VisitCompletionPage.self, VisitShortfallPage.self, VisitNewCustomersPage.self,
+         VisitStatisticsPage.self, VisitCompletionPage.self, VisitNewCustomersPage.self,
          VisitWeeklyPage.self]
     }
 

@@ -6,11 +6,11 @@ import SalesKit
 /// yearly count of new customers per rep (003 §5.5.3) and the customer changes of a week
 /// (004 第六章 5(6)). Every one applies `Visibility`.
 ///
-/// None is a plain list, so none is a `ListPage`: the statistics table aggregates visits per
+/// The shortfall is a list of customers over a week (`ListPage` with a `Period`). The others are
+/// reports, not lists of records, so not `ListPage`s: the statistics table aggregates visits per
 /// customer with a default period and adds per-page lookups (visitors, latest result); the
-/// completion table has twelve month columns and totals; the shortfall joins a subquery that
-/// depends on the requested week (with week navigation); the yearly and weekly reports are
-/// summaries rather than lists.
+/// completion table has twelve month columns and totals; the yearly and weekly reports are
+/// summaries.
 enum VisitStatsPages {
     /// 003 §7.10: each own customer is visited at least twice a week.
     static let weeklyVisitTarget = 2
@@ -212,60 +212,43 @@ enum VisitStatsPages {
 
     // MARK: Weekly visit shortfall (003 §7.10)
 
-    static let shortfallSpec = ListSpec(columns: [
-        .init("name", "客户名称", sql: "c.name_sort"),   // 拼音 order (#16 point 10)
-        .init("class", "客户级别", sql: "c.rating_class"),
-        .init("person", "联系人", sql: "c.contact_person"),
-        .init("phone", "电话", sql: "c.phone", sortable: false),
-        .init("owner", "负责人", sql: "owner_name"),
-        .init("visits", "本周拜访次数", sql: "visits"),
-        .init("last", "最近拜访", sql: "last_visit"),
-    ], defaultSort: "visits", filters: ["week", "owner"], pageSize: 100, tiebreaker: "c.id")
-
     /// Customers (status `customer`) visited fewer than twice in the week (Monday–Sunday, company
-    /// time zone) containing `?week=` (default: today). A rep sees own customers.
-    static let shortfall: Handler = { req, ctx in
-        let q = shortfallSpec.parse(req.query)
-        let asked = date(q, "week")
-        let week = VisitCalendar.week(containing: asked ?? ctx.today, ctx)
-        var w: SQL = "\(try Visibility.filter(ctx)) AND c.status = 'customer' AND COALESCE(v.n, 0) < \(weeklyVisitTarget)"
-        if Visibility.seesAll(ctx), let s = q.filters["owner"], let id = Int64(s) { w = w + " AND c.owner_id = \(id)" }
-        let rows = try ctx.db.query("""
-            SELECT c.id, c.name, c.code, c.rating_class, c.contact_person, c.phone, COALESCE(v.n, 0) AS visits,
-                   COALESCE(u.display_name, '') AS owner_name,
-                   (SELECT MAX(k2.contact_date) FROM crm_contacts k2 WHERE k2.customer_id = c.id AND k2.kind = 'visit') AS last_visit
-            FROM crm_customers c \(weekVisitsJoin(week)) LEFT JOIN users u ON u.id = c.owner_id
-            WHERE \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
-            """)
-        func cells(_ r: Row) -> [String] {
-            [r.string("name") ?? "", r.string("rating_class") ?? "", r.string("contact_person") ?? "", r.string("phone") ?? "",
-             r.string("owner_name") ?? "", String(r.int("visits") ?? 0), r.string("last_visit") ?? ""]
-        }
-        if q.export {
-            return .csv(filename: "本周拜访不足-\(week.monday).csv", CSVTable(header: shortfallSpec.columns.map(\.title), rows: rows.map(cells)))
-        }
-        func weekHref(_ d: LocalDate) -> String {
-            var f = FormData()
-            if let o = q.filters["owner"] { f.append("owner", o) }
-            f.append("week", d.description)
-            return "/crm/reports/shortfall?" + URLEncoding.encode(f)
-        }
-        let owners = try VisitPages.ownerOptions(ctx, selected: q.filters["owner"])
-        return ctx.render(VisitShortfallPage(
-            customers: rows.prefix(shortfallSpec.pageSize).map { r in
-                let visits = r.int("visits") ?? 0
-                return .init(id: r.int("id") ?? 0, name: r.string("name") ?? "", rating_class: r.string("rating_class") ?? "",
-                             contact_person: r.string("contact_person") ?? "", phone: r.string("phone") ?? "",
-                             owner_name: r.string("owner_name") ?? "", visits: visits,
-                             missing: Int64(weeklyVisitTarget) - min(max(visits, 0), Int64(weeklyVisitTarget)),
-                             last_visit: r.string("last_visit") ?? "")
+    /// time zone) containing `?week=` (default: today), fewest visits first. A rep sees own
+    /// customers; who sees all may pick the 负责人.
+    static let shortfallPage = ListPage(
+        title: "本周拜访不足", path: "/crm/reports/shortfall",
+        select: """
+            c.id, c.name, c.rating_class, c.contact_person, c.phone, COALESCE(v.n, 0) AS visits,
+            COALESCE(u.display_name, '') AS owner_name,
+            (SELECT MAX(k2.contact_date) FROM crm_contacts k2 WHERE k2.customer_id = c.id AND k2.kind = 'visit') AS last_visit
+            """,
+        from: "crm_customers c LEFT JOIN users u ON u.id = c.owner_id",
+        scope: { ctx in "\(try Visibility.filter(ctx)) AND c.status = 'customer' AND COALESCE(v.n, 0) < \(weeklyVisitTarget)" },
+        columns: [
+            .link("name", "客户名称", sql: "c.name_sort", column: "name", to: "/crm/customers/"),   // 拼音 order (#16 point 10)
+            .text("class", "客户级别", sql: "c.rating_class"),
+            .text("person", "联系人", sql: "c.contact_person"),
+            .phone("phone", "电话", sql: "c.phone", sortable: false),
+            .text("owner", "负责人", sql: "owner_name"),
+            // 「1（还差 1 次）」 on the page; the count alone in the CSV.
+            .init("visits", "本周拜访次数", sql: "visits", style: .nowrap) { r, w, _ in
+                let n = r.int("visits") ?? 0
+                w.text(r, "visits")
+                if !w.exporting { w.text("（还差 \(Int64(weeklyVisitTarget) - min(max(n, 0), Int64(weeklyVisitTarget))) 次）") }
             },
-            list: q.view(rowsFetched: rows.count, basePath: "/crm/reports/shortfall"),
-            week: week.label, weekValue: q.filters["week"] ?? "", target: weeklyVisitTarget,
-            badWeek: q.filters["week"] != nil && asked == nil,
-            prevHref: weekHref(VisitCalendar.adding(week.monday, -7)), nextHref: weekHref(VisitCalendar.adding(week.monday, 7)),
-            owners: owners, hasOwners: !owners.isEmpty), title: "本周拜访不足")
-    }
+            .text("last", "最近拜访", sql: "last_visit", style: .nowrap),
+        ],
+        filters: [CustomerPages.ownerFilter],
+        defaultSort: "visits", pageSize: 100, tiebreaker: "c.id",
+        empty: "本周所有正式客户都已拜访 \(weeklyVisitTarget) 次以上。",
+        intro: "销售业务员对自己管辖的客户每周至少走访 \(weeklyVisitTarget) 次（003 第7.10条）。以下正式客户在所示一周（周一至周日）拜访不足 \(weeklyVisitTarget) 次。",
+        period: .init("week", "包含日期", previous: "上一周", next: "下一周") { day, ctx in
+            let week = VisitCalendar.week(containing: day, ctx)
+            return .init(label: week.label, previous: VisitCalendar.adding(week.monday, -7), next: VisitCalendar.adding(week.monday, 7),
+                         tag: week.monday.description, join: weekVisitsJoin(week))
+        })
+
+    static let shortfall: Handler = { req, ctx in try shortfallPage.respond(req, ctx) }
 
     // MARK: New customers per rep and year (003 §5.5.3)
 
@@ -487,33 +470,6 @@ struct VisitCompletionPage: PageModel {
         var actual: Int
         /// A month that is over with fewer visits than planned.
         var short: Bool
-    }
-}
-
-/// 本周拜访不足 (003 §7.10).
-struct VisitShortfallPage: PageModel {
-    static let template = "visit-shortfall"
-    var customers: [Customer]
-    var list: ListView
-    var week: String
-    var weekValue: String
-    var target: Int
-    var badWeek: Bool
-    var prevHref: String
-    var nextHref: String
-    var owners: [PersonOption]
-    var hasOwners: Bool
-
-    struct Customer: TemplateModel {
-        var id: Int64
-        var name: String
-        var rating_class: String
-        var contact_person: String
-        var phone: String
-        var owner_name: String
-        var visits: Int64
-        var missing: Int64
-        var last_visit: String
     }
 }
 

@@ -154,6 +154,19 @@ private func location(_ r: TestClient.Response) -> String { r.location ?? "" }
         #expect(!page.body.contains("一次客户"))
         #expect(rep.get("/").body.contains("本周拜访不足 2 次的客户：2 家"))
 
+        // The week's line links to the weeks before and after; the CSV is named by the week and
+        // holds the count alone.
+        #expect(page.body.contains("href=\"/crm/reports/shortfall?week=2026-03-02\"") && page.body.contains("‹ 上一周"))
+        #expect(page.body.contains("href=\"/crm/reports/shortfall?week=2026-03-16\""))
+        let csv = rep.get("/crm/reports/shortfall?format=csv")
+        #expect(csv.header("Content-Disposition")?.contains("2026-03-09") == true)
+        #expect(csv.body.hasPrefix("\u{FEFF}客户名称,客户级别,联系人,电话,负责人,本周拜访次数,最近拜访") || csv.body.hasPrefix("客户名称,客户级别,联系人,电话,负责人,本周拜访次数,最近拜访"))
+        #expect(csv.body.contains("上周客户") && !csv.body.contains("还差"))
+        #expect(page.body.contains("上周客户") && page.body.contains("0（还差 2 次）"))
+        // A day that is not a date: this week, and the page says so.
+        let bad = rep.get("/crm/reports/shortfall?week=2026-02-30")
+        #expect(bad.status == 200 && bad.body.contains("日期无效") && bad.body.contains("2026-03-09 至 2026-03-15"))
+
         // Last week: two visits, Monday and Sunday, are enough.
         page = rep.get("/crm/reports/shortfall?week=2026-03-05")
         #expect(page.body.contains("2026-03-02 至 2026-03-08"))

@@ -238,6 +238,47 @@ public struct ListPage: Sendable {
         }
     }
 
+    /// A list over a period the request chooses (a week): a date field among the filters (the
+    /// period containing that day; none or an invalid one: today's), a line naming the period
+    /// with links to the one before and after (the other filters kept), and the period's SQL
+    /// joined after `from` (e.g. each customer's visit count in the week). The CSV's name
+    /// carries the period's tag.
+    public struct Period: Sendable {
+        /// The period of a day: its label (「2026-11-30 至 2026-12-06」), a day in the period
+        /// before and in the one after, a tag for the CSV's name, and its `JOIN`s.
+        public struct Resolved: Sendable {
+            public var label: String
+            public var previous: LocalDate
+            public var next: LocalDate
+            public var tag: String
+            public var join: SQL
+            public init(label: String, previous: LocalDate, next: LocalDate, tag: String, join: SQL) {
+                self.label = label
+                self.previous = previous
+                self.next = next
+                self.tag = tag
+                self.join = join
+            }
+        }
+
+        /// The query parameter (`week`) and the field's label (「包含日期」).
+        public var key: String
+        public var label: String
+        /// 「上一周」 / 「下一周」.
+        public var previousTitle: String
+        public var nextTitle: String
+        public var resolve: @Sendable (LocalDate, Context) throws -> Resolved
+
+        public init(_ key: String, _ label: String, previous: String, next: String,
+                    resolve: @escaping @Sendable (LocalDate, Context) throws -> Resolved) {
+            self.key = key
+            self.label = label
+            previousTitle = previous
+            nextTitle = next
+            self.resolve = resolve
+        }
+    }
+
     public var title: String
     /// The list's absolute path (sort, page and CSV links, the filter form's action).
     public var path: String
@@ -263,6 +304,8 @@ public struct ListPage: Sendable {
     public var notes: (@Sendable (Request, Context) throws -> ListNotes?)?
     /// The heading when it is not the fixed `title` (a department's name as the directory has it).
     public var heading: (@Sendable (Context) throws -> String)?
+    /// The period the list covers, when the request chooses it (see `Period`).
+    public var period: Period?
     public let spec: ListSpec
 
     public init(title: String, path: String, select: String, from: String, scope: @escaping @Sendable (Context) throws -> SQL,
@@ -271,7 +314,7 @@ public struct ListPage: Sendable {
                 intro: String? = nil, notice: (@Sendable (Request, Context) -> String?)? = nil,
                 rowClass: (@Sendable (Row, Context) -> String?)? = nil,
                 notes: (@Sendable (Request, Context) throws -> ListNotes?)? = nil,
-                heading: (@Sendable (Context) throws -> String)? = nil) {
+                heading: (@Sendable (Context) throws -> String)? = nil, period: Period? = nil) {
         self.title = title
         self.path = path
         self.select = select
@@ -287,10 +330,11 @@ public struct ListPage: Sendable {
         self.rowClass = rowClass
         self.notes = notes
         self.heading = heading
+        self.period = period
         let keys = filters.flatMap { f -> [String] in
             if case .dateRange = f.kind { return ["from", "to"] }
             return [f.key]
-        }
+        } + (period.map { [$0.key] } ?? [])
         spec = ListSpec(columns: columns.filter { !$0.inExportOnly }.map(\.spec), defaultSort: defaultSort, defaultDescending: defaultDescending,
                         filters: keys, pageSize: pageSize, tiebreaker: tiebreaker)
     }
@@ -298,6 +342,9 @@ public struct ListPage: Sendable {
     /// GET: the page (or `?format=csv`: every row as CSV, same columns).
     public func respond(_ req: Request, _ ctx: Context) throws -> Response {
         let q = spec.parse(req.query)
+        let asked = period.flatMap { q.filters[$0.key] }
+        let day = asked.flatMap { LocalDate($0) }
+        let resolved = try period?.resolve(day ?? ctx.today, ctx)
         var conditions: SQL = "WHERE (" + (try scope(ctx)) + ")"
         for f in filters where f.shown(ctx) {
             if case .dateRange(let column, let epoch) = f.kind {
@@ -308,7 +355,7 @@ public struct ListPage: Sendable {
             conditions = conditions + " AND (" + c + ")"
         }
         let sql: SQL = """
-            SELECT \(raw: select) FROM \(raw: from)
+            SELECT \(raw: select) FROM \(raw: from) \(resolved?.join ?? "")
             \(conditions)\(q.seek) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
             """
         // The rows are written straight from the statement (no `Row` per row, no `String` per
@@ -344,7 +391,8 @@ public struct ListPage: Sendable {
         }
         let rows = table.build(reversed: q.readsBackward)
         if q.export {
-            return .csv(filename: csvName, CSVTable(header: columns.map(\.spec.title), rows: rows.texts))
+            let name = resolved.map { r in csvName.hasSuffix(".csv") ? "\(csvName.dropLast(4))-\(r.tag).csv" : csvName } ?? csvName
+            return .csv(filename: name, CSVTable(header: columns.map(\.spec.title), rows: rows.texts))
         }
         var filterViews: [ListPageView.FilterView] = []
         for f in filters where f.shown(ctx) {
@@ -374,6 +422,15 @@ public struct ListPage: Sendable {
             rows: rows,
             colspan: shownColumns.count, empty: empty)
         page.notes = try notes?(req, ctx).flatMap { $0.items.isEmpty ? nil : $0 }
+        if let period, let resolved {
+            page.period = .init(key: period.key, label: period.label, value: asked ?? "", text: resolved.label,
+                                previousTitle: period.previousTitle,
+                                previousHref: q.listLink(path, replacing: period.key, with: resolved.previous.description),
+                                nextTitle: period.nextTitle,
+                                nextHref: q.listLink(path, replacing: period.key, with: resolved.next.description),
+                                invalid: asked != nil && day == nil)
+            page.hasFilters = true
+        }
         // A phone shows the filters folded unless some are in use (the list comes first).
         page.filtersOpen = !q.filters.isEmpty
         return ctx.render(page, title: heading)
@@ -900,6 +957,21 @@ public struct ListPageView: PageModel {
     /// Some filter is in use: the phone layout shows the filters unfolded.
     public var filtersOpen = false
     public var notes: ListNotes?
+    public var period: PeriodView?
+
+    /// The period's field, its line and the links to the periods before and after (`ListPage.Period`).
+    public struct PeriodView: TemplateModel {
+        public var key: String
+        public var label: String
+        public var value: String
+        public var text: String
+        public var previousTitle: String
+        public var previousHref: String
+        public var nextTitle: String
+        public var nextHref: String
+        /// The asked day was not a date: today's period is shown, and the page says so.
+        public var invalid: Bool
+    }
 }
 
 extension Context {
@@ -935,6 +1007,10 @@ extension ListPageView: TemplateValueRepresentable {
                         .object([.text(c.action), .text(c.label), .list(c.fields.map { .object([.text($0.name), .text($0.value)]) })])
                     } ?? .null])
                 })])
+            } ?? .null,
+            period.map { p in
+                .object([.text(p.key), .text(p.label), .text(p.value), .text(p.text), .text(p.previousTitle), .text(p.previousHref),
+                         .text(p.nextTitle), .text(p.nextHref), .bool(p.invalid)])
             } ?? .null,
         ])
     }

@@ -249,6 +249,17 @@ public struct ListQuery: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// A link to this list with the filters kept but `key`'s, which becomes `value` (the sort and
+    /// page start again: another period is another list).
+    func listLink(_ basePath: String, replacing key: String, with value: String) -> String {
+        var pairs = filters.filter { $0.key != key }.sorted(by: { $0.key < $1.key }).map { (name: $0.key, value: $0.value) }
+        pairs.append((name: key, value: value))
+        var out = Array(basePath.utf8)
+        out.append(UInt8(ascii: "?"))
+        URLEncoding.appendEncoded(pairs, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     private func view(hasNext: Bool, hasPrev: Bool, basePath: String) -> ListView {
         func link(_ extra: [(String, String)]) -> String { listLink(basePath, extra) }
         let sortParams: [(String, String)] = [("sort", sortKey), ("dir", descending ? "desc" : "asc")]
