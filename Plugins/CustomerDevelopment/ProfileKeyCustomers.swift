@@ -92,73 +92,69 @@ enum KeyCustomerPages {
         FormField("reason", "取消原因", .textarea, required: true, rules: [.length(min: 2, max: 500)]),
     ])
 
-    /// Not a `ListPage`: the table sits between the three top-10 tables and the picker of a new
-    /// key customer (a page of four parts, not a list), and each row has a second line (原因) —
-    /// neither of which `ListPage` expresses. (Its CSV-only columns 措施, 建议, 设定人 it would:
-    /// `Column.exportOnly()`.)
-    static let listSpec = ListSpec(columns: [
-        .init("name", "客户名称", sql: "c.name_sort"),   // 拼音 order (#16 point 10)
-        .init("code", "客户代码", sql: "c.code"),
-        .init("owner", "负责人", sql: "owner_name"),
-        .init("target", "销售额目标", sql: "k.sales_target_fen"),
-        .init("marked", "设定时间", sql: "k.marked_at"),
-        .init("updated", "更新时间", sql: "k.updated_at"),
-    ], defaultSort: "target", defaultDescending: true, filters: ["q", "removed"], pageSize: 50, tiebreaker: "c.id")
-
-    static let list: Handler = { req, ctx in
-        let q = listSpec.parse(req.query)
-        var w: SQL = "WHERE \(try Visibility.filter(ctx)) AND k.active = \(q.filters["removed"] == nil ? 1 : 0)"
-        if let s = q.filters["q"] { let like = "%" + s + "%"; w = w + " AND (c.name LIKE \(like) OR c.code LIKE \(like))" }
-        let rows = try ctx.db.query("""
-            SELECT c.id, c.name, c.code, COALESCE(u.display_name, '') AS owner_name, k.sales_target_fen, k.reason, k.actions,
-                   k.service_manager_advice, k.gm_advice, k.marked_at, k.updated_at, COALESCE(m.display_name, '') AS marked_by_name
-            FROM crm_key_customers k JOIN crm_customers c ON c.id = k.customer_id
-            LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN users m ON m.id = k.marked_by
-            \(w) ORDER BY \(raw: q.orderBy) LIMIT \(q.limit) OFFSET \(q.offset)
-            """)
-        let figures = try salesFigures(ctx)
-        func achieved(_ r: Row) -> String {
-            guard let f = figures?[r.int("id") ?? 0], let target = r.int("sales_target_fen"), target > 0 else { return "" }
-            return percent(basisPoints(f.sales, over: target))
-        }
-        if q.export {
-            let header = ["客户名称", "客户代码", "负责人", "销售额目标", "本年销售额", "目标达成率", "将其设为重点客户的原因",
-                          "实现目标的行动措施", "客户服务部经理建议", "总经理建议", "设定人", "设定时间", "更新时间"]
-            return .csv(filename: "重点客户管理表.csv", CSVTable(header: header, rows: rows.map { r in
-                [r.string("name") ?? "", r.string("code") ?? "", r.string("owner_name") ?? "", Money.format(r.int("sales_target_fen") ?? 0),
-                 figures?[r.int("id") ?? 0].map { Money.format($0.sales) } ?? "", achieved(r), r.string("reason") ?? "",
-                 r.string("actions") ?? "", r.string("service_manager_advice") ?? "", r.string("gm_advice") ?? "",
-                 r.string("marked_by_name") ?? "", ctx.displayEpoch(r.int("marked_at")), ctx.displayEpoch(r.int("updated_at"))]
-            }))
-        }
-        let candidates = try ctx.db.query("""
-            SELECT c.id, c.name, c.code FROM crm_customers c
-            WHERE \(try Visibility.filter(ctx)) AND c.status = 'customer'
-              AND NOT EXISTS (SELECT 1 FROM crm_key_customers k WHERE k.customer_id = c.id AND k.active = 1)
-            ORDER BY c.name_sort, c.id LIMIT 1000
-            """)
-        return ctx.render(KeyCustomerListPage(
-            tops: try tops(figures, ctx),
-            hasFigures: figures != nil,
-            keys: rows.prefix(listSpec.pageSize).map { r in
-                .init(id: r.int("id") ?? 0, name: r.string("name") ?? "", code: r.string("code") ?? "",
-                      owner: r.string("owner_name") ?? "", target: Money.format(r.int("sales_target_fen") ?? 0),
-                      sales: figures?[r.int("id") ?? 0].map { Money.format($0.sales) } ?? "", achieved: achieved(r),
-                      reason: r.string("reason") ?? "", marked: ctx.displayEpoch(r.int("marked_at")), updated: ctx.displayEpoch(r.int("updated_at")))
-            },
-            list: q.view(rowsFetched: rows.count, basePath: "/crm/key-customers"),
-            q: q.filters["q"] ?? "",
-            removed: q.filters["removed"] != nil,
-            candidates: candidates.map { .init(id: $0.int("id") ?? 0, name: $0.string("name") ?? "", code: $0.string("code") ?? "") },
-            hasCandidates: !candidates.isEmpty), title: "重点客户管理表")
+    /// This request's figures (`salesFigures`), fetched once for the cards and the cells. A
+    /// failure of the other module's query shows as no figures (a cell cannot fail the page).
+    static func requestFigures(_ ctx: Context) -> Figures? {
+        ctx.memo("crm.key-customers.figures") { try? salesFigures(ctx) }
     }
 
+    /// 重点客户管理表 as the paper form lays it out: the three top-10 tables (`ListSummary`), then
+    /// the key customers (sortable, paged, CSV with 措施, 建议 and 设定人 as well). 已取消的
+    /// shows the removed ones instead of the current ones.
+    static let listPage = ListPage(
+        title: "重点客户管理表", path: "/crm/key-customers",
+        select: """
+            c.id, c.name, c.code, COALESCE(u.display_name, '') AS owner_name, k.sales_target_fen, k.reason, k.actions,
+            k.service_manager_advice, k.gm_advice, k.marked_at, k.updated_at, COALESCE(m.display_name, '') AS marked_by_name
+            """,
+        from: """
+            crm_key_customers k JOIN crm_customers c ON c.id = k.customer_id
+            LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN users m ON m.id = k.marked_by
+            """,
+        // The checkbox chooses between the current and the removed key customers: one of the
+        // two conditions always applies, so it is part of the scope, not a filter's condition.
+        scope: { ctx in "\(try Visibility.filter(ctx)) AND k.active = \(ctx.request.query["removed"] == nil ? 1 : 0)" },
+        columns: [
+            .link("name", "客户名称", sql: "c.name_sort", column: "name", to: "/crm/key-customers/"),   // 拼音 order (#16 point 10)
+            .code("code", "客户代码", sql: "c.code"),
+            .text("owner", "负责人", sql: "owner_name"),
+            .init("target", "销售额目标", sql: "k.sales_target_fen", style: .number) { r, w, _ in
+                w.text(Money.format(r.int("sales_target_fen") ?? 0))
+            },
+            .init("sales", "本年销售额", sql: "k.sales_target_fen", sortable: false, style: .number) { r, w, ctx in
+                if let f = requestFigures(ctx)?[r.int("id") ?? 0] { w.text(Money.format(f.sales)) }
+            },
+            .init("achieved", "目标达成率", sql: "k.sales_target_fen", sortable: false, style: .number) { r, w, ctx in
+                guard let f = requestFigures(ctx)?[r.int("id") ?? 0], let target = r.int("sales_target_fen"), target > 0 else { return }
+                w.text(percent(basisPoints(f.sales, over: target)))
+            },
+            .excerpt("reason", "将其设为重点客户的原因", sql: "k.reason"),
+            .text("actions", "实现目标的行动措施", sql: "k.actions").exportOnly(),
+            .text("service", "客户服务部经理建议", sql: "k.service_manager_advice").exportOnly(),
+            .text("gm", "总经理建议", sql: "k.gm_advice").exportOnly(),
+            .text("by", "设定人", sql: "marked_by_name").exportOnly(),
+            .time("marked", "设定时间", sql: "k.marked_at"),
+            .time("updated", "更新时间", sql: "k.updated_at"),
+        ],
+        filters: [
+            .search("q", "客户名称或代码") { s, _ in let like = "%" + s + "%"; return "c.name LIKE \(like) OR c.code LIKE \(like)" },
+            .init("removed", "已取消的", .checkbox) { _, _ in nil },
+        ],
+        actions: [.init("设为重点客户", href: "/crm/key-customers/new")],
+        defaultSort: "target", defaultDescending: true, tiebreaker: "c.id", empty: "没有符合条件的重点客户。",
+        csvName: "重点客户管理表.csv",
+        intro: "002 第九章 第三节 客户服务管理表格 · 一、2.重点客户管理表",
+        summaries: { _, ctx in try tops(requestFigures(ctx), ctx) })
+
+    static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
+
     /// The three top-10 sections, each with its ten numbered lines (blank lines when fewer).
-    static func tops(_ figures: Figures?, _ ctx: Context) throws -> [KeyCustomerListPage.Top] {
+    static func tops(_ figures: Figures?, _ ctx: Context) throws -> [ListSummary] {
         let titles = [("销售额前10名", "销售额"), ("销售额增长率前10名", "增长率"), ("销售利润率前10名", "利润率")]
+        func columns(_ value: String) -> [(String, ListPage.CellStyle)] { [("序号", .number), ("客户名称", .text), (value, .number)] }
         guard let figures else {
             return titles.enumerated().map { i, t in
-                .init(title: t.0, column: t.1, lines: [], hasLines: false, note: i == 2 ? noMarginNote : noFiguresNote)
+                ListSummary(title: t.0, columns: columns(t.1), rows: [], note: i == 2 ? noMarginNote : noFiguresNote)
             }
         }
         let ranked = rankings(figures)
@@ -172,20 +168,29 @@ enum KeyCustomerPages {
         let lists: [([Ranked], (Int64) -> String)] = [(ranked.sales, { Money.format($0) }), (ranked.growth, percent), (ranked.margin, percent)]
         return zip(titles, lists).map { title, entry in
             let (items, show) = entry
-            let lines = (0..<10).map { i -> KeyCustomerListPage.Line in
+            let lines = (0..<10).map { i -> [ListCell] in
                 guard i < items.count, let name = names[items[i].customerID] else {
-                    return .init(number: i + 1, id: 0, name: "", value: "", hasCustomer: false)
+                    return [ListCell(String(i + 1)), ListCell(""), ListCell("")]
                 }
-                return .init(number: i + 1, id: items[i].customerID, name: name, value: show(items[i].value), hasCustomer: true)
+                return [ListCell(String(i + 1)), ListCell(name, href: "/crm/key-customers/\(items[i].customerID)"), ListCell(show(items[i].value))]
             }
-            return .init(title: title.0, column: title.1, lines: lines, hasLines: true, note: "")
+            return ListSummary(title: title.0, columns: columns(title.1), rows: lines)
         }
     }
 
-    /// From the list's customer picker to that customer's form.
+    /// 设为重点客户: a formal customer not yet a key customer, picked from the list of them; the
+    /// pick opens that customer's form.
     static let pick: Handler = { req, ctx in
-        guard let id = req.query["customer"].flatMap({ Int64($0) }), id > 0 else { return .redirect(to: "/crm/key-customers") }
-        return .redirect(to: "/crm/key-customers/\(id)")
+        if let id = req.query["customer"].flatMap({ Int64($0) }), id > 0 { return .redirect(to: "/crm/key-customers/\(id)") }
+        let candidates = try ctx.db.query("""
+            SELECT c.id, c.name, c.code FROM crm_customers c
+            WHERE \(try Visibility.filter(ctx)) AND c.status = 'customer'
+              AND NOT EXISTS (SELECT 1 FROM crm_key_customers k WHERE k.customer_id = c.id AND k.active = 1)
+            ORDER BY c.name_sort, c.id LIMIT 1000
+            """)
+        return ctx.render(KeyCustomerPickPage(
+            candidates: candidates.map { .init(id: $0.int("id") ?? 0, name: $0.string("name") ?? "", code: $0.string("code") ?? "") }),
+            title: "设为重点客户")
     }
 
     static func load(_ id: Int64, _ ctx: Context) throws -> (customer: Row, key: Row?) {
@@ -303,48 +308,10 @@ enum KeyCustomerPages {
 
 // MARK: - Page models
 
-/// 重点客户管理表: the three top-10 lists and the key customers.
-struct KeyCustomerListPage: PageModel {
-    static let template = "keycustomers-list"
-    var tops: [Top]
-    var hasFigures: Bool
-    var keys: [Key]
-    var list: ListView
-    /// The search filter's value.
-    var q: String
-    var removed: Bool
+/// 设为重点客户: the formal customers that are not key customers yet.
+struct KeyCustomerPickPage: PageModel {
+    static let template = "keycustomers-pick"
     var candidates: [Candidate]
-    var hasCandidates: Bool
-
-    struct Top: TemplateModel {
-        var title: String
-        var column: String
-        var lines: [Line]
-        var hasLines: Bool
-        /// Why the section has no lines (no sales data; no standard cost for the margin).
-        var note: String
-    }
-
-    struct Line: TemplateModel {
-        var number: Int
-        var id: Int64
-        var name: String
-        var value: String
-        var hasCustomer: Bool
-    }
-
-    struct Key: TemplateModel {
-        var id: Int64
-        var name: String
-        var code: String
-        var owner: String
-        var target: String
-        var sales: String
-        var achieved: String
-        var reason: String
-        var marked: String
-        var updated: String
-    }
 
     struct Candidate: TemplateModel {
         var id: Int64

@@ -15,7 +15,7 @@ enum ProfilePages: ModuleFeature {
 
     static var pages: [any PageModel.Type] {
         [ProfilePage.self, ProfilePrintPage.self, ProfileFormPage.self,
-         KeyCustomerListPage.self, KeyCustomerFormPage.self, KeyCustomerRemovePage.self]
+         KeyCustomerPickPage.self, KeyCustomerFormPage.self, KeyCustomerRemovePage.self]
     }
 
     static var forms: [String: FormSchema] {

@@ -241,6 +241,14 @@ import Testing
             .init("缺货", href: "/order/orders/2"),
         ])
         #expect(withNotes.templateValue == (try Self.codable(withNotes)))
+        var withMore = withNotes
+        withMore.summaries = [ListSummary(title: "销售额前10名", columns: [("序号", .number), ("客户名称", .text), ("销售额", .number)],
+                                          rows: [[ListCell("1"), ListCell("甲", href: "/crm/key-customers/1"), ListCell("1,000.00")]]),
+                              ListSummary(title: "利润率前10名", columns: [("序号", .number)], rows: [], note: "暂无")]
+        withMore.period = .init(key: "week", label: "包含日期", value: "2026-03-11", text: "2026-03-09 至 2026-03-15",
+                                previousTitle: "上一周", previousHref: "/x?week=2026-03-02", nextTitle: "下一周",
+                                nextHref: "/x?week=2026-03-16", invalid: false)
+        #expect(withMore.templateValue == (try Self.codable(withMore)))
         // The rows are a table (no value per cell); built out, they are what `Encodable` gives.
         guard case .object(let fields) = page.templateValue, fields.count > 8, case .elements = fields[8] else {
             Issue.record("the rows are not rendered from a table")

@@ -306,6 +306,8 @@ public struct ListPage: Sendable {
     public var heading: (@Sendable (Context) throws -> String)?
     /// The period the list covers, when the request chooses it (see `Period`).
     public var period: Period?
+    /// Small tables above the list (the paper form's top-10 rankings), or none.
+    public var summaries: (@Sendable (Request, Context) throws -> [ListSummary])?
     public let spec: ListSpec
 
     public init(title: String, path: String, select: String, from: String, scope: @escaping @Sendable (Context) throws -> SQL,
@@ -314,7 +316,8 @@ public struct ListPage: Sendable {
                 intro: String? = nil, notice: (@Sendable (Request, Context) -> String?)? = nil,
                 rowClass: (@Sendable (Row, Context) -> String?)? = nil,
                 notes: (@Sendable (Request, Context) throws -> ListNotes?)? = nil,
-                heading: (@Sendable (Context) throws -> String)? = nil, period: Period? = nil) {
+                heading: (@Sendable (Context) throws -> String)? = nil, period: Period? = nil,
+                summaries: (@Sendable (Request, Context) throws -> [ListSummary])? = nil) {
         self.title = title
         self.path = path
         self.select = select
@@ -331,6 +334,7 @@ public struct ListPage: Sendable {
         self.notes = notes
         self.heading = heading
         self.period = period
+        self.summaries = summaries
         let keys = filters.flatMap { f -> [String] in
             if case .dateRange = f.kind { return ["from", "to"] }
             return [f.key]
@@ -422,6 +426,7 @@ public struct ListPage: Sendable {
             rows: rows,
             colspan: shownColumns.count, empty: empty)
         page.notes = try notes?(req, ctx).flatMap { $0.items.isEmpty ? nil : $0 }
+        page.summaries = try summaries?(req, ctx) ?? []
         if let period, let resolved {
             page.period = .init(key: period.key, label: period.label, value: asked ?? "", text: resolved.label,
                                 previousTitle: period.previousTitle,
@@ -434,6 +439,40 @@ public struct ListPage: Sendable {
         // A phone shows the filters folded unless some are in use (the list comes first).
         page.filtersOpen = !q.filters.isEmpty
         return ctx.render(page, title: heading)
+    }
+}
+
+/// A small table in a card above a list (`ListPage.summaries`): a paper form's 「销售额前10名」
+/// with its numbered lines, or `note` in place of the table when there is nothing to rank.
+public struct ListSummary: TemplateModel {
+    public struct Header: TemplateModel {
+        public var title: String
+        public var cls: String?
+    }
+
+    public struct Row: TemplateModel {
+        public var cells: [ListCell]
+    }
+
+    public var title: String
+    public var headers: [Header]
+    public var rows: [Row]
+    public var hasRows: Bool
+    public var note: String
+
+    /// `columns`: each title with its style (a rank or amount `.number`).
+    public init(title: String, columns: [(String, ListPage.CellStyle)], rows: [[ListCell]], note: String = "") {
+        self.title = title
+        headers = columns.map { Header(title: $0.0, cls: $0.1.cls) }
+        self.rows = rows.map { cells in
+            Row(cells: zip(cells, columns).map { cell, column in
+                var c = cell
+                if c.cls == nil { c.cls = column.1.cls }
+                return c
+            })
+        }
+        hasRows = !rows.isEmpty
+        self.note = note
     }
 }
 
@@ -958,6 +997,7 @@ public struct ListPageView: PageModel {
     public var filtersOpen = false
     public var notes: ListNotes?
     public var period: PeriodView?
+    public var summaries: [ListSummary] = []
 
     /// The period's field, its line and the links to the periods before and after (`ListPage.Period`).
     public struct PeriodView: TemplateModel {
@@ -1012,6 +1052,11 @@ extension ListPageView: TemplateValueRepresentable {
                 .object([.text(p.key), .text(p.label), .text(p.value), .text(p.text), .text(p.previousTitle), .text(p.previousHref),
                          .text(p.nextTitle), .text(p.nextHref), .bool(p.invalid)])
             } ?? .null,
+            .list(summaries.map { m in
+                .object([.text(m.title), .list(m.headers.map { .object([.text($0.title), opt($0.cls)]) }),
+                         .list(m.rows.map { r in .object([.list(r.cells.map { c in .object([.text(c.text), opt(c.href), opt(c.cls), opt(c.label)]) })]) }),
+                         .bool(m.hasRows), .text(m.note)])
+            }),
         ])
     }
 }

@@ -88,6 +88,19 @@ public final class Context {
     /// (a customer's page for the customer's stage form): shown as the last link before the page
     /// and as the 「返回…」 link. `render(_:title:status:parent:)` sets it too.
     public var parent: Breadcrumb?
+    /// Values computed once per request (`memo(_:_:)`).
+    private var memos: [String: Any] = [:]
+
+    /// The value `make` computes, once per request under `key`: what a list's cells and the
+    /// cards above it both read (another module's figures for the customers shown) is fetched
+    /// once, not once per cell. Keys are the caller's own (prefix them with the module).
+    public func memo<T>(_ key: String, _ make: () throws -> T) rethrows -> T {
+        // Unwrapped first: a missing key cast to an optional `T` would "succeed" as nil.
+        if let kept = memos[key], let value = kept as? T { return value }
+        let value = try make()
+        memos[key] = value
+        return value
+    }
 
     public init(request: Request, user: User?, db: any Database, now: Date, timeZone: TimeZone, module: String,
                 csrfToken: @autoclosure @escaping () -> String, resumedForm: FormData?, host: ContextHost) {
