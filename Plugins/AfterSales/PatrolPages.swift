@@ -54,6 +54,7 @@ enum PatrolPages {
         r.get("patrol/urgent/:id", .permission(patrol), PatrolReports.urgentDetail)
         r.post("patrol/urgent/:id/ack", .permission(manage), PatrolReports.urgentAck)
         r.form("patrol/monthly", .permission(manage), PatrolReports.monthly)
+        r.get("patrol/monthly/submitted", .permission(manage), PatrolReports.monthlyList)
         r.get("patrol/gifts", .permission(patrol), PatrolGifts.list)
         r.form("patrol/gifts/new", .permission(patrol), PatrolGifts.apply)
         r.get("patrol/gifts/:id", .permission(patrol), PatrolGifts.detail)

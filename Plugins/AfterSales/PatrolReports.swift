@@ -270,6 +270,32 @@ enum PatrolReports {
         return out
     }
 
+    /// The 每月巡访情况报告书 submitted, newest month first; each opens its month and unit in the
+    /// form (to read or to revise). The CSV carries the summaries too.
+    static let monthlyListPage = ListPage(
+        title: "已提交的每月巡访情况报告书", path: "/service/patrol/monthly/submitted",
+        select: "m.*, COALESCE(u.display_name, '') AS submitter",
+        from: "service_patrol_monthly m LEFT JOIN users u ON u.id = m.submitted_by",
+        scope: { _ in "1 = 1" },   // the route asks for 巡访管理, who reads every unit's report
+        columns: [
+            .init("month", "月份", sql: "m.month", style: .nowrap) { r, w, _ in
+                w.text(r, "month")
+                w.href("/service/patrol/monthly?" + URLEncoding.encode(FormData([("month", r.string("month") ?? ""), ("unit", r.string("unit") ?? "")])))
+            },
+            .text("unit", "营业单位", sql: "m.unit"),
+            .number("count", "日报数", sql: "m.report_count", column: "report_count"),
+            .text("submitter", "提交人", sql: "submitter"),
+            .time("at", "提交时间", sql: "m.submitted_at"),
+            .text("summary", "汇总内容", sql: "m.summary").exportOnly(),
+        ],
+        filters: [.search("unit", "营业单位") { s, _ in "m.unit LIKE \("%" + s + "%")" }],
+        actions: [.init("编写本月报告书", href: "/service/patrol/monthly")],
+        defaultSort: "month", defaultDescending: true, tiebreaker: "m.id", empty: "还没有提交的报告书。",
+        csvName: "每月巡访情况报告书.csv",
+        intro: "营业单位主管整理巡访日报后提交的每月巡访情况报告书（002 §10）。")
+
+    static let monthlyList: Handler = { req, ctx in try monthlyListPage.respond(req, ctx) }
+
     static let monthly: Handler = { req, ctx in
         let user = try ctx.requireUser()
         let monthParam = req.query["month"] ?? ""
@@ -286,23 +312,12 @@ enum PatrolReports {
                                         url: "/service/patrol/reports/\(r.int("id") ?? 0)")
             }
         }
-        func submitted() throws -> [PatrolMonthlyPage.Submitted] {
-            try ctx.db.query("""
-                SELECT m.*, COALESCE(u.display_name, '') AS submitter FROM service_patrol_monthly m LEFT JOIN users u ON u.id = m.submitted_by
-                ORDER BY m.month DESC, m.unit LIMIT 100
-                """).map { r in
-                PatrolMonthlyPage.Submitted(
-                    month: r.string("month") ?? "", unit: r.string("unit") ?? "", reportCount: r.int("report_count") ?? 0,
-                    submitter: r.string("submitter") ?? "", at: ctx.displayEpoch(r.int("submitted_at")),
-                    url: "/service/patrol/monthly?month=\(r.string("month") ?? "")&unit=\(URLEncoding.percentEncode(r.string("unit") ?? ""))")
-            }
-        }
         return try ctx.handleForm(monthlyForm, title: "每月巡访情况报告书",
                                   initial: FormData([("month", month), ("unit", unit), ("summary", summary)]), page: { form in
             let daily = try daily()
             return PatrolMonthlyPage(month: month, unit: unit, existing: existing != nil,
                                      existingAt: ctx.displayEpoch(existing?.int("submitted_at")),
-                                     daily: daily, hasDaily: !daily.isEmpty, submitted: try submitted(), form: form)
+                                     daily: daily, hasDaily: !daily.isEmpty, form: form)
         }) { v in
             let m = v.string("month"), u = v.string("unit")
             let count = Int64(try monthReports(unit: u, month: m, ctx).count)

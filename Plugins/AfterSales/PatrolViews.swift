@@ -184,22 +184,12 @@ struct PatrolMonthlyPage: PageModel {
         var url: String
     }
 
-    struct Submitted: TemplateModel {
-        var month: String
-        var unit: String
-        var reportCount: Int64
-        var submitter: String
-        var at: String
-        var url: String
-    }
-
     var month: String
     var unit: String
     var existing: Bool
     var existingAt: String
     var daily: [Daily]
     var hasDaily: Bool
-    var submitted: [Submitted]
     var form: FormView
 }
 

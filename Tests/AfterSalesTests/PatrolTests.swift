@@ -138,6 +138,13 @@ import SalesTesting
         #expect(row.int("report_count") == 2 && row.string("summary") == "五月共巡访 2 次，重点：样板与色号")
         #expect(try w.t.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'service.patrol_monthly' AND action = 'submit'") == 1)
         #expect(w.client("svc").get("/service/patrol/monthly").status == 403)
+        // The submitted reports: a list (month, unit, count) opening each in the form; the CSV has the summary.
+        let list = sup.get("/service/patrol/monthly/submitted")
+        #expect(list.status == 200 && list.body.contains("客户服务部"))
+        #expect(list.body.contains("href=\"/service/patrol/monthly?month=2026-05&amp;unit=%E5%AE%A2%E6%88%B7%E6%9C%8D%E5%8A%A1%E9%83%A8\""))
+        let csv = sup.get("/service/patrol/monthly/submitted?format=csv")
+        #expect(csv.body.contains("月份,营业单位,日报数,提交人,提交时间,汇总内容") && csv.body.contains("五月共巡访 2 次，重点：样板与色号"))
+        #expect(w.client("svc").get("/service/patrol/monthly/submitted").status == 403)
     }
 
     @Test("002 第九章 §11: an urgent report names one of the five triggers and reaches the superior's inbox at once, marked urgent")
