@@ -22,6 +22,10 @@ enum TeamPages {
     }
 
     /// Departments and headcounts; POST adds or updates one (audited).
+    ///
+    /// A settings form, not a list of records (so not a `ListPage`, like the roles and modules
+    /// pages): one row per department of the directory, edited in place by the form beside it,
+    /// with the departments still missing a headcount named under it.
     static let departments: Handler = { req, ctx in
         let list = try ctx.db.query("SELECT name, headcount, updated_at FROM ideas_departments ORDER BY name")
         let known = Set(list.compactMap { $0.string("name") })
