@@ -34,26 +34,6 @@ enum BranchAdminPages {
         FormField("quantity", "当月销量", .integer, required: true, rules: [.range(0, 1_000_000_000)]),
     ])
 
-    /// Every branch with its occupancy, products to reorder and orders waiting for approval.
-    struct BranchListPage: PageModel {
-        static let template = "branch-list"
-
-        struct Branch: TemplateModel {
-            var id: Int64
-            var name: String
-            var manager: String
-            var limit: String
-            var occupancy: String
-            var pending: Int64
-            var prompts: Int
-            var hasPrompts: Bool
-        }
-
-        var branches: [Branch]
-        var hasBranches: Bool
-        var canAdmin: Bool
-    }
-
     /// A branch's name, manager (a select of the staff who may order) and capital limit.
     struct BranchFormPage: PageModel {
         static let template = "branch-form"
@@ -146,23 +126,84 @@ enum BranchAdminPages {
         var form: FormView
     }
 
-    static let list: Handler = { _, ctx in
-        let rows = try ctx.db.query("""
-            SELECT b.id, b.name, b.capital_limit, COALESCE(u.display_name, '') AS manager,
-                   (SELECT COALESCE(SUM(amount), 0) FROM order_branch_orders o WHERE o.branch_id = b.id AND o.state = 'released') AS occupancy,
-                   (SELECT COUNT(*) FROM order_branch_orders o WHERE o.branch_id = b.id AND o.state = 'pending') AS pending
-            FROM order_branch_branches b LEFT JOIN users u ON u.id = b.manager_id ORDER BY b.name, b.id
-            """)
-        let branches = try rows.map { r in
-            let bid = r.int("id") ?? 0
-            let prompts = try BranchData.stock(bid, ctx).filter(\.mustOrder).count
-            return BranchListPage.Branch(id: bid, name: r.text("name"), manager: r.text("manager"),
-                                         limit: Money.format(r.int("capital_limit") ?? 0), occupancy: Money.format(r.int("occupancy") ?? 0),
-                                         pending: r.int("pending") ?? 0, prompts: prompts, hasPrompts: prompts > 0)
+    /// 002 §5–§6 in SQL: how many stocked products of branch `b` must be ordered this month —
+    /// the same decision as `BranchData.stock(_:_:)`'s `mustOrder`, exactly (checked against it in
+    /// `BranchListTests`), so the list counts, sorts and filters by it with no query per branch.
+    ///
+    /// For a stock row `s`: q₁ = last month's sales (`lastMonth`, d₁ days), q₂ = the same month
+    /// last year's (d₂ days), each at least 0 (none recorded: 0). The daily demand is q₂/d₂ when
+    /// q₂·d₁ > q₁·d₂, else q₁/d₁ (`BranchMath.dailyDemand`); the reorder point is 0 when the
+    /// demand's quantity or the transit days are not positive, `Int64.max` when q·transit passes
+    /// it, else ceil(q·transit / d); order when on hand ≤ the point. q·d is compared in two 32-bit
+    /// halves, so stored numbers of any size give the Swift answer (no overflow, no REAL).
+    /// Portable SQL (SQLite and PostgreSQL): CASE, integer `/ % >> &`, no MAX(a, b) or GREATEST.
+    static func mustOrderCountSQL(branch: String, today: LocalDate) -> String {
+        let (py, pm) = BranchMath.previousMonth(year: today.year, month: today.month)
+        let lastMonth = BranchMath.monthKey(year: py, month: pm), lastYear = BranchMath.monthKey(year: today.year - 1, month: today.month)
+        let d1 = LocalDate.daysIn(year: py, month: pm), d2 = LocalDate.daysIn(year: today.year - 1, month: today.month)
+        let q1 = "(CASE WHEN l.quantity > 0 THEN l.quantity ELSE 0 END)", q2 = "(CASE WHEN y.quantity > 0 THEN y.quantity ELSE 0 END)"
+        let t = "s.transit_days"
+        // q·d as (high, low 32 bits): q = hi·2³² + lo, so q·d = (hi·d + carry(lo·d))·2³² + low(lo·d).
+        func high(_ q: String, _ d: Int) -> String { "((\(q) >> 32) * \(d) + (((\(q) & 4294967295) * \(d)) >> 32))" }
+        func low(_ q: String, _ d: Int) -> String { "(((\(q) & 4294967295) * \(d)) & 4294967295)" }
+        let lastYearHigher = "(\(high(q2, d1)) > \(high(q1, d2)) OR (\(high(q2, d1)) = \(high(q1, d2)) AND \(low(q2, d1)) > \(low(q1, d2))))"
+        func point(_ q: String, _ d: Int) -> String {
+            """
+            CASE WHEN \(q) <= 0 OR \(t) <= 0 THEN 0 WHEN \(q) > 9223372036854775807 / \(t) THEN 9223372036854775807 \
+            ELSE (\(q) * \(t)) / \(d) + CASE WHEN (\(q) * \(t)) % \(d) = 0 THEN 0 ELSE 1 END END
+            """
         }
-        return ctx.render(BranchListPage(branches: branches, hasBranches: !branches.isEmpty, canAdmin: ctx.can(BranchPages.admin)),
-                          title: "分支机构")
+        // Month keys and day counts are made here from the date (digits and '-'), never from a request.
+        return """
+            (SELECT COUNT(*) FROM order_branch_stock s
+              LEFT JOIN order_branch_sales l ON l.branch_id = s.branch_id AND l.product = s.product AND l.month = '\(lastMonth)'
+              LEFT JOIN order_branch_sales y ON y.branch_id = s.branch_id AND y.product = s.product AND y.month = '\(lastYear)'
+             WHERE s.branch_id = \(branch)
+               AND s.on_hand <= CASE WHEN \(lastYearHigher) THEN \(point(q2, d2)) ELSE \(point(q1, d1)) END)
+            """
     }
+
+    /// Every branch with its limit, occupancy, products to reorder (a danger tag, the row marked
+    /// urgent) and orders waiting for the 营销总监 (002 §5–§8). Made per request: the reorder
+    /// points are this month's (`mustOrderCountSQL`). The counts are columns of a derived table,
+    /// so they sort and page (keyset) like stored columns.
+    static func listPage(_ ctx: Context) -> ListPage {
+        ListPage(
+            title: "分支机构", path: "/order/branches",
+            select: "v.*",
+            from: """
+                (SELECT b.id, b.name, b.capital_limit, COALESCE(u.display_name, '') AS manager,
+                   (SELECT COALESCE(SUM(o.amount), 0) FROM order_branch_orders o WHERE o.branch_id = b.id AND o.state = 'released') AS occupancy,
+                   (SELECT COUNT(*) FROM order_branch_orders o WHERE o.branch_id = b.id AND o.state = 'pending') AS pending,
+                   \(mustOrderCountSQL(branch: "b.id", today: ctx.today)) AS prompts
+                 FROM order_branch_branches b LEFT JOIN users u ON u.id = b.manager_id) v
+                """,
+            scope: { _ in "1 = 1" },
+            columns: [
+                .link("name", "分支机构", sql: "v.name", to: "/order/branches/"),
+                .text("manager", "经理", sql: "v.manager"),
+                .init("limit", "资金占用限额（元）", sql: "v.capital_limit") { r, _ in ListCell(Money.format(r.int("capital_limit") ?? 0)) },
+                .init("occupancy", "当前资金占用（元）", sql: "v.occupancy") { r, _ in ListCell(Money.format(r.int("occupancy") ?? 0)) },
+                ListPage.Column("prompts", "需订货品种", sql: "v.prompts", style: .number) { r, cell, _ in
+                    cell.text(r, "prompts")
+                    if (r.int("prompts") ?? 0) > 0 { cell.cls("tag danger") }
+                },
+                .number("pending", "待审批订单", sql: "v.pending"),
+            ],
+            filters: [
+                .search("q", "分支机构或经理") { s, _ in
+                    let like = "%" + s + "%"
+                    return "v.name LIKE \(like) OR v.manager LIKE \(like)"
+                },
+                .checkbox("reorder", "仅需订货") { _ in "v.prompts > 0" },
+            ],
+            actions: [.init("新增分支机构", href: "/order/branches/new", shown: { $0.can(BranchPages.admin) })],
+            defaultSort: "name", tiebreaker: "v.id", empty: "还没有分支机构。", csvName: "分支机构.csv",
+            intro: "各分支机构每月按品种确定订货点，库存达到或低于订货点时应及时订货（002 第5–6条）；限额内的订货予以保证，超出须营销总监审批（002 第8条）。",
+            rowClass: { r, _ in (r.int("prompts") ?? 0) > 0 ? "urgent" : nil })
+    }
+
+    static let list: Handler = { req, ctx in try listPage(ctx).respond(req, ctx) }
 
     static func managerOptions(_ ctx: Context, chosen: Int64?) throws -> [BranchFormPage.Manager] {
         try BranchData.managers(ctx).map {

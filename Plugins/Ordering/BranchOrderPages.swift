@@ -42,6 +42,7 @@ enum BranchOrderPages {
         static let template = "branch-order"
 
         struct Order: TemplateModel {
+            var id: Int64
             /// `OrderDocNo.branchOrder` (FD…).
             var number: String
             var branchId: Int64
@@ -72,26 +73,15 @@ enum BranchOrderPages {
         var isOver: Bool
         var decided: String
         var lines: [Line]
-        /// 办理: 审批意见 above the steps this user can take (nil: none).
+        /// 办理: 审批意见 above the steps this user can take (nil: none). 确认回款 is not among
+        /// them: it has its own button (`canSettle`).
         var approval: ApprovalPanel?
+        /// The order is released (supplied, not paid back) and this user confirms payments:
+        /// the 确认回款 button, posting to `/order/branch-orders/:id/settle`.
+        var canSettle: Bool
+        /// The branch's page is open to this user (finance confirming a payment may lack it).
+        var canOpenBranch: Bool
         var history: History
-    }
-
-    /// Finance's list of released orders waiting for the branch's payment.
-    struct SettlementsPage: PageModel {
-        static let template = "branch-settlements"
-
-        struct Order: TemplateModel {
-            var id: Int64
-            /// `OrderDocNo.branchOrder` (FD…).
-            var number: String
-            var branch: String
-            var date: String
-            var amount: String
-        }
-
-        var orders: [Order]
-        var hasOrders: Bool
     }
 
     static let create: Handler = { req, ctx in
@@ -181,16 +171,20 @@ enum BranchOrderPages {
         return o
     }
 
+    /// Open to branch staff and to finance (who confirms the payment here, `settleOrder`); the
+    /// route is `.authenticated`, the permission checked here (403).
     static let detail: Handler = { req, ctx in
+        guard ctx.can(BranchPages.use) || ctx.can(BranchPages.settle) else { throw HTTPError.forbidden }
         let o = try load(try req.id(), ctx)
         let id = try o.requireInt("id")
         let state = State(rawValue: o.string("state") ?? "") ?? .pending
         let lines = try ctx.db.query("SELECT * FROM order_branch_order_lines WHERE order_id = \(id) ORDER BY line_no")
-        let approval = ApprovalPanel(url: "/order/branch-orders/\(id)/act", machine: flow, from: state, for: ctx.user)
+        let approval = ApprovalPanel(heading: "办理", url: "/order/branch-orders/\(id)/act",
+                                     decisions: flow.available(from: state, for: ctx.user).filter { $0.action != "settle" }.map(ApprovalPanel.Decision.init))
         let amount = o.int("amount") ?? 0, before = o.int("occupancy_before") ?? 0, cap = o.int("capital_limit") ?? 0
         let exposure = try Stored.add(before, amount)
         let page = BranchOrderPage(
-            o: .init(number: OrderDocNo.branchOrder(id), branchId: o.int("branch_id") ?? 0, branch: o.text("branch"), orderDate: o.text("order_date"),
+            o: .init(id: id, number: OrderDocNo.branchOrder(id), branchId: o.int("branch_id") ?? 0, branch: o.text("branch"), orderDate: o.text("order_date"),
                      creator: o.text("creator"), decider: o.nonEmpty("decider"), decisionReason: o.nonEmpty("decision_reason"),
                      note: o.nonEmpty("note")),
             stateText: stateTitles[state.rawValue] ?? "",
@@ -202,6 +196,8 @@ enum BranchOrderPages {
                       price: Money.format(r.int("unit_price") ?? 0), amount: Money.format(r.int("amount") ?? 0))
             },
             approval: approval,
+            canSettle: state == .released && ctx.can(BranchPages.settle),
+            canOpenBranch: ctx.can(BranchPages.use),
             history: try ctx.history(entity: "order.branch_order", id: id))
         return ctx.render(page, title: "分支机构订货单 \(OrderDocNo.branchOrder(id))")
     }
@@ -211,12 +207,20 @@ enum BranchOrderPages {
         try perform(req.form["action"] ?? "", req, ctx, back: "/order/branch-orders/\(try req.id())")
     }
 
-    /// Finance's 回款 confirmation, from the settlements list.
+    /// Finance's 回款 confirmation, from the order's page (`BranchOrderPage.canSettle`): back to
+    /// the settlements list with a confirmation; refused (no longer released), back to the order.
     static let settleOrder: Handler = { req, ctx in
-        try perform("settle", req, ctx, back: "/order/branch-settlements")
+        let id = try req.id()
+        return try perform("settle", req, ctx, back: "/order/branch-orders/\(id)", done: { o in
+            .redirect(to: "/order/branch-settlements",
+                      flash: .ok("已确认 \(OrderDocNo.branchOrder(id))（\(o.text("branch"))）回款 \(Money.yuan(o.int("amount") ?? 0))，资金占用已释放。"))
+        })
     }
 
-    static func perform(_ action: String, _ req: Request, _ ctx: Context, back: String) throws -> Response {
+    /// Takes `action` of the flow (audited by `flow.apply`); a refusal goes `back` with its
+    /// reason, success to `done` (by default `back` too).
+    static func perform(_ action: String, _ req: Request, _ ctx: Context, back: String,
+                        done: ((Row) -> Response)? = nil) throws -> Response {
         let o = try load(try req.id(), ctx)
         let id = try o.requireInt("id")
         let reason = req.form["reason"]
@@ -238,18 +242,39 @@ enum BranchOrderPages {
             if case .forbidden = refusal { throw HTTPError.forbidden }
             return BranchData.back(back, refusal.description)
         }
-        return .redirect(to: back)
+        return done?(o) ?? .redirect(to: back)
     }
 
-    /// Released orders waiting for the branch's payment, with their 回款 button.
-    static let settlements: Handler = { req, ctx in
-        let rows = try ctx.db.query("""
-            SELECT o.id, o.order_date, o.amount, b.name FROM order_branch_orders o JOIN order_branch_branches b ON b.id = o.branch_id
-            WHERE o.state = 'released' ORDER BY b.name, o.order_date, o.id LIMIT 500
-            """)
-        let orders = rows.map { r in
-            SettlementsPage.Order(id: r.int("id") ?? 0, number: OrderDocNo.branchOrder(r.int("id") ?? 0), branch: r.text("name"), date: r.text("order_date"), amount: Money.format(r.int("amount") ?? 0))
-        }
-        return ctx.render(SettlementsPage(orders: orders, hasOrders: !orders.isEmpty), title: "分支机构回款")
-    }
+    /// Released orders waiting for the branch's payment (002 §8: they occupy the capital limit).
+    ///
+    /// A `ListPage`, which has no per-row buttons (issue #13). Decided: the order number links to
+    /// the branch order's page, and 确认回款 is a button there (`BranchOrderPage.canSettle`: the
+    /// order released, the user holding `BranchPages.settle`) — finance sees the order's lines and
+    /// amount before confirming the money received; after it, `settleOrder` comes back here.
+    static let settlementsPage = ListPage(
+        title: "分支机构回款", path: "/order/branch-settlements",
+        select: "o.id, o.order_date, o.amount, b.name",
+        from: "order_branch_orders o JOIN order_branch_branches b ON b.id = o.branch_id",
+        scope: { _ in "o.state = 'released'" },
+        columns: [
+            .init("no", "编号", sql: "o.id") { r, _ in
+                let id = r.int("id") ?? 0
+                return ListCell(OrderDocNo.branchOrder(id), href: "/order/branch-orders/\(id)")
+            },
+            .text("branch", "分支机构", sql: "b.name"),
+            .text("date", "订货日期", sql: "o.order_date"),
+            .init("amount", "金额（元）", sql: "o.amount") { r, _ in ListCell(Money.format(r.int("amount") ?? 0)) },
+        ],
+        filters: [
+            ListPage.Filter("branch", "分支机构", .select(all: "全部分支机构", options: { ctx in
+                try ctx.db.query("SELECT id, name FROM order_branch_branches ORDER BY name, id").map {
+                    Choice(String($0.int("id") ?? 0), $0.text("name"))
+                }
+            })) { v, _ in Int64(v).map { "o.branch_id = \($0)" } },
+            .dateRange("订货日期", column: "o.order_date"),
+        ],
+        defaultSort: "branch", tiebreaker: "o.id", empty: "没有待回款的订单。", csvName: "分支机构回款.csv",
+        intro: "已放行供货、尚未回款的分支机构订单占用资金占用限额（002 第8条）。确认回款后即释放占用：点编号打开订单，核对明细与金额后在订单页「确认回款」。")
+
+    static let settlements: Handler = { req, ctx in try settlementsPage.respond(req, ctx) }
 }

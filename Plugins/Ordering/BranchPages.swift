@@ -44,11 +44,11 @@ enum BranchPages {
         "branch_order": BranchOrderPages.form,
     ]
 
-    /// Every page model of the branch pages (the order list is a `ListPage`).
+    /// Every page model of the branch pages (the branch, order and settlement lists are `ListPage`s).
     static let pages: [any PageModel.Type] = [
-        BranchAdminPages.BranchListPage.self, BranchAdminPages.BranchFormPage.self, BranchAdminPages.BranchDetailPage.self,
+        BranchAdminPages.BranchFormPage.self, BranchAdminPages.BranchDetailPage.self,
         BranchAdminPages.StockFormPage.self, BranchAdminPages.SalesFormPage.self,
-        BranchOrderPages.BranchOrderFormPage.self, BranchOrderPages.BranchOrderPage.self, BranchOrderPages.SettlementsPage.self,
+        BranchOrderPages.BranchOrderFormPage.self, BranchOrderPages.BranchOrderPage.self,
         BranchIntentPages.IntentFormPage.self, BranchIntentPages.IntentReportPage.self,
     ]
 
@@ -63,9 +63,11 @@ enum BranchPages {
         r.get("branch-intents", .permission(use), BranchIntentPages.report)
         r.form("branches/:id/orders/new", .permission(use), BranchOrderPages.create)
         r.get("branch-orders", .permission(use), BranchOrderPages.list)
-        r.get("branch-orders/:id", .permission(use), BranchOrderPages.detail)
+        // Branch staff and finance (确认回款 is on the order's page): checked in the handler.
+        r.get("branch-orders/:id", .authenticated, BranchOrderPages.detail)
         r.post("branch-orders/:id/act", .permission(use), BranchOrderPages.act)
-        // Finance confirms payments (回款) from its own list, without the branch staff permission.
+        // Finance confirms payments (回款) from its own list (each order's page has the button),
+        // without the branch staff permission.
         r.get("branch-settlements", .permission(settle), BranchOrderPages.settlements)
         r.post("branch-orders/:id/settle", .permission(settle), BranchOrderPages.settleOrder)
     }

@@ -41,11 +41,13 @@ enum BranchData {
         let today = ctx.today
         let (py, pm) = BranchMath.previousMonth(year: today.year, month: today.month)
         let months = [BranchMath.monthKey(year: py, month: pm), BranchMath.monthKey(year: today.year - 1, month: today.month)]
-        var sales: [String: [String: Int64]] = [:]
+        // Products match by their bytes, as the database's keys (and the branch list's count,
+        // `BranchAdminPages.mustOrderCountSQL`) match them — not by Swift's canonical equivalence.
+        var sales: [[UInt8]: [String: Int64]] = [:]
         for r in try ctx.db.query("""
             SELECT product, month, quantity FROM order_branch_sales WHERE branch_id = \(branchID) AND month IN (\(list: months))
             """) {
-            sales[r.string("product") ?? "", default: [:]][r.string("month") ?? ""] = r.int("quantity") ?? 0
+            sales[Array((r.string("product") ?? "").utf8), default: [:]][r.string("month") ?? ""] = r.int("quantity") ?? 0
         }
         return try ctx.db.query("SELECT id, product, on_hand, transit_days FROM order_branch_stock WHERE branch_id = \(branchID) ORDER BY product, id")
             .map { r in
@@ -53,7 +55,7 @@ enum BranchData {
                 let transit = r.int("transit_days") ?? 0
                 return StockLine(id: r.int("id") ?? 0, product: product, onHand: r.int("on_hand") ?? 0, transitDays: transit,
                                  breakdown: BranchMath.reorderPoint(year: today.year, month: today.month,
-                                                                   sales: sales[product] ?? [:], transitDays: transit))
+                                                                   sales: sales[Array(product.utf8)] ?? [:], transitDays: transit))
             }
     }
 

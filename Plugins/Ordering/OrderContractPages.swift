@@ -6,64 +6,71 @@ import SalesKit
 /// a contract goes to 技术部、品质部、生产部 for review and then to the GM (`ContractFlow`,
 /// 003 §3.3–§3.7). An order waiting for a contract is checked again when its contract is approved.
 enum OrderContractPages {
-    /// The contracts with the form to register one (002 §3.3, 003 §3.7).
-    struct ContractsPage: PageModel {
-        static let template = "order-contracts"
+    /// 003 §3.2–§3.8 and 002 §3.3 in one line, above the list and the registration form.
+    static let intro = "销售部组织合同评审（003 §3.2）：登记后送技术部、品质部、生产部评审（003 §3.3–§3.5），三个部门全部同意后由总经理价格评审并批准（003 §3.7）；任一部门不同意或总经理退回，合同退回销售部修改。合同生效后销售部、财务部各留存一份（003 §3.8）。订单只按已批准的合同核查（002 §3.3）；合同约定的产品单价是价格核查的依据（001 篇一 1.6）。"
 
-        struct Contract: TemplateModel {
-            var id: Int64
-            var contractNo: String
-            var customer: String
-            var title: String
-            var signedOn: String
-            var validFrom: String
-            var validTo: String
-            var approvedText: String
-            var isApproved: Bool
-            /// 约定产品与价格 (003 §3.2): "阀门 φ20 × 1000 @¥90.00；…".
-            var lines: String
+    /// The customer as the CRM directory has it, 「名称（客户代码）」: order_contracts keeps only the
+    /// id, and a module reads another's customers only through its service (one lookup per row
+    /// shown; the column is not sortable).
+    static func customerName(_ id: Int64, _ ctx: Context) -> String {
+        guard let dir = try? OrderUtil.directory(ctx) else { return "#\(id)" }
+        switch Result(catching: { try dir.customer(id: id, ctx) }) {
+        case .success(let c): return c.map { "\($0.name)（\($0.code ?? "")）" } ?? ""
+        case .failure: return "#\(id)"
         }
+    }
 
-        var contracts: [Contract]
-        var canCreate: Bool
+    /// The contracts this user may see (002 §3.3, 003 §3.7): sorting, keyset paging, the CSV with
+    /// the same columns. Registering one is its own page (`create`, 登记销售合同).
+    static let listPage = ListPage(
+        title: "销售合同", path: "/order/contracts",
+        select: "o.*", from: "order_contracts o",
+        scope: { ctx in try OrderUtil.visibleFilter(ctx) },
+        columns: [
+            .link("no", "合同编号", sql: "o.contract_no", to: "/order/contracts/"),
+            .init("customer", "客户", sql: "o.customer_id", sortable: false) { r, ctx in ListCell(customerName(r.int("customer_id") ?? 0, ctx)) },
+            .text("title", "合同名称", sql: "o.title"),
+            .text("signed", "签订日期", sql: "o.signed_on"),
+            .text("from", "有效期自", sql: "o.valid_from").styled(.nowrap),
+            .text("to", "有效期至", sql: "o.valid_to").styled(.nowrap),
+            // 003 §3.2: one query per row shown (at most a page of 50).
+            .init("lines", "约定产品与价格", sql: "o.id", sortable: false) { r, ctx in
+                ListCell((try? ContractFlow.linesText(r.int("id") ?? 0, ctx)) ?? "")
+            },
+            .init("status", "状态", sql: "o.approved") { r, ctx in
+                let st = ContractFlow.state(r)
+                guard st == .approved else { return ListCell(st.title) }
+                return ListCell("已批准（\(r.text("approved_name"))，\(ctx.displayEpoch(r.int("approved_at")))）", cls: "tag ok")
+            },
+        ],
+        filters: [
+            .search("q", "合同编号或名称") { s, _ in
+                let like = "%" + s + "%"
+                return "o.contract_no LIKE \(like) OR o.title LIKE \(like)"
+            },
+            .choice("state", "状态", all: "全部状态", ContractState.allCases.map { Choice($0.rawValue, $0.title) }) { s, _ in "o.state = \(s)" },
+        ],
+        actions: [.init("登记销售合同", href: "/order/contracts/new", shown: { $0.can(OrderPages.register) })],
+        defaultSort: "status", tiebreaker: "o.id", empty: "没有合同。", csvName: "销售合同.csv", intro: intro)
+
+    static let list: Handler = { req, ctx in try listPage.respond(req, ctx) }
+
+    /// 登记销售合同: the form on its own page; a refused submit comes back (422) with each error
+    /// beside its field and every typed value kept.
+    struct ContractNewPage: PageModel {
+        static let template = "order-contract-new"
+        var intro: String
         var form: FormView
     }
 
-    static let list: Handler = { req, ctx in
-        // The contracts are read only when the page is shown (GET, CSV, a refused submit): a valid
-        // submit runs under the write lock and needs none of them (issue 20).
-        func contracts() throws -> [ContractsPage.Contract] {
-            let rows = try ctx.db.query("""
-                SELECT * FROM order_contracts o WHERE \(try OrderUtil.visibleFilter(ctx)) ORDER BY o.approved, o.id DESC LIMIT 1000
-                """)
-            let dir = try OrderUtil.directory(ctx)
-            var names: [Int64: String] = [:]
-            func name(_ id: Int64) throws -> String {
-                if let n = names[id] { return n }
-                let n = try dir.customer(id: id, ctx).map { "\($0.name)（\($0.code ?? "")）" } ?? ""
-                names[id] = n
-                return n
-            }
-            return try rows.map { r in
-                let lines = try ContractFlow.linesText(r.int("id") ?? 0, ctx)
-                let st = ContractFlow.state(r)
-                return ContractsPage.Contract(
-                    id: r.int("id") ?? 0, contractNo: r.text("contract_no"), customer: try name(r.int("customer_id") ?? 0),
-                    title: r.text("title"), signedOn: r.text("signed_on"), validFrom: r.text("valid_from"), validTo: r.text("valid_to"),
-                    approvedText: st == .approved ? "已批准（\(r.text("approved_name"))，\(ctx.displayEpoch(r.int("approved_at")))）" : st.title,
-                    isApproved: st == .approved, lines: lines)
-            }
-        }
-        if req.query["format"] == "csv" {
-            return .csv(filename: "销售合同.csv", CSVTable(header: ["合同编号", "客户", "合同名称", "签订日期", "有效期自", "有效期至", "约定产品与价格", "状态"],
-                                                      rows: try contracts().map { [$0.contractNo, $0.customer, $0.title, $0.signedOn, $0.validFrom,
-                                                                                   $0.validTo, $0.lines, $0.approvedText] }))
-        }
-        if req.method == "POST" { try ctx.require(OrderPages.register) }
-        return try ctx.handleForm(OrderForms.contract, title: "销售合同", page: { form in
-            ContractsPage(contracts: try contracts(), canCreate: ctx.can(OrderPages.register),
-                          form: form.suggesting("customer_code", try OrderUtil.customerPicker(OrderUtil.directory(ctx), ctx),
-                                                none: OrderUtil.noCustomers))
+    static let create: Handler = { req, ctx in
+        var initial = FormData()
+        if let code = req.query["customer"] { initial.append("customer_code", code) }
+        return try ctx.handleForm(OrderForms.contract, title: "登记销售合同", parent: Breadcrumb("销售合同", "/order/contracts"),
+                                  initial: initial, page: { form in
+            // Read only when the page is shown: a valid submit runs under the write lock (issue 20).
+            ContractNewPage(intro: intro, form: form.suggesting("customer_code", try OrderUtil.customerPicker(OrderUtil.directory(ctx), ctx),
+                                                                none: OrderUtil.noCustomers))
         }) { v in
             let c = try OrderIntake.customer(code: v.string("customer_code"), field: "customer_code", ctx)
             if try ctx.db.scalar("SELECT COUNT(*) FROM order_contracts WHERE contract_no = \(v.string("contract_no"))") ?? 0 > 0 {

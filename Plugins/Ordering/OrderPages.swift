@@ -59,7 +59,7 @@ enum OrderPages {
         OrderIntake.OrderFormPage.self,
         OrderDetailPages.OrderDetailPage.self, OrderDetailPages.OrderPrintPage.self, OrderDetailPages.OrderPlanPage.self,
         OrderDeliveryPages.SchedulePage.self, OrderDeliveryPages.DeliveryPage.self,
-        OrderContractPages.ContractsPage.self,
+        OrderContractPages.ContractNewPage.self,
         OrderLedgerPages.ReceivablesPage.self, OrderLedgerPages.LedgerPage.self, OrderLedgerPages.EntryFormPage.self,
         OrderWriteoffs.WriteoffPage.self,
         OrderStatsPages.StatsPage.self,
@@ -81,7 +81,7 @@ enum OrderPages {
         r.get("queues/finance", .permission(finance), OrderListPages.financeQueue)
         r.get("queues/production", .permission(production), OrderListPages.productionQueue)
         r.get("contracts", .permission(view), OrderContractPages.list)
-        r.post("contracts", .permission(register), OrderContractPages.list)
+        r.form("contracts/new", .permission(register), OrderContractPages.create)
         r.get("receivables", .permission(view), OrderLedgerPages.summary)
         r.get("receivables/:cid", .permission(view), OrderLedgerPages.customer)
         r.form("payments/new", .permission(finance), OrderLedgerPages.payment)

@@ -169,7 +169,7 @@ final class DemoStory {
             on(start, 10) { [self] in
                 guard let code = customerCode[c.key] else { return }
                 let no = "HT-\(day(start).year)-\(String(format: "%03d", i + 1))"
-                contractPath[c.key] = try staff(c.owner).submit("/order/contracts", [("customer_code", code), ("contract_no", no),
+                contractPath[c.key] = try staff(c.owner).submit("/order/contracts/new", [("customer_code", code), ("contract_no", no),
                                                                                   ("title", "\(day(start).year) 年度供货合同")])
             }
             for (j, (dept, user)) in reviewers.enumerated() where !late || j == 0 {

@@ -171,11 +171,13 @@ final class BranchFixture {
         #expect(dir.get("/order/branch-orders/\(fourth)").body.contains("库存偏高，先消化现有库存"))
 
         // Finance records the branch's payment for the first order: its 5,000 no longer occupies capital.
+        // Its list links the released orders; the 确认回款 button is on the order's page (issue #13).
         let fin = f.client("fin")
-        #expect(fin.get("/order/branch-orders/\(first)").status == 403)       // finance works from its own list
         let due = fin.get("/order/branch-settlements")
         #expect(due.status == 200)
-        #expect(due.body.contains("/order/branch-orders/\(first)/settle") && !due.body.contains("/order/branch-orders/\(fourth)/settle"))
+        #expect(due.body.contains("href=\"/order/branch-orders/\(first)\"") && !due.body.contains("href=\"/order/branch-orders/\(fourth)\""))
+        #expect(fin.get("/order/branch-orders/\(first)").body.contains("action=\"/order/branch-orders/\(first)/settle\""))
+        #expect(!fin.get("/order/branch-orders/\(fourth)").body.contains("/settle\""))
         #expect(fin.submit("/order/branch-orders/\(first)/settle", []).status == 303)
         #expect(mgr.submit("/order/branch-orders/\(second)/settle", []).status == 403)
         #expect(try f.state(first) == "settled")
@@ -212,7 +214,7 @@ final class BranchFixture {
         #expect(f.act(f.client("sup"), oid, "approve").status == 403)
         // Finance may settle, not approve; a sales rep may not even open it.
         let fin = f.client("fin")
-        fin.get("/order/branch-settlements")
+        #expect(!fin.get("/order/branch-orders/\(oid)").body.contains("批准供货"))
         #expect(fin.submit("/order/branch-orders/\(oid)/act", [("action", "approve")]).status == 403)
         #expect(fin.submit("/order/branch-orders/\(oid)/settle", []).status == 303)   // refused: pending is not released
         let rep = f.client("rep")

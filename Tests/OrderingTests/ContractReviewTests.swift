@@ -14,8 +14,8 @@ import CustomerDevelopmentModule
     /// Registers a contract through the page; returns its id.
     func register(_ no: String = "HT-R-01", rep: String = "rep1") throws -> Int64 {
         let c = f.client(rep)
-        c.get("/order/contracts")
-        let r = c.submit("/order/contracts", [("customer_code", "KH-2026-0001"), ("contract_no", no), ("title", "年度供货合同"),
+        c.get("/order/contracts/new")
+        let r = c.submit("/order/contracts/new", [("customer_code", "KH-2026-0001"), ("contract_no", no), ("title", "年度供货合同"),
                                               ("delivery_terms", "每月 5 日前分批交货，送货到厂"), ("attachments", "技术协议 JS-01"),
                                               ("lines.0.product", "阀门"), ("lines.0.spec", "φ20"), ("lines.0.qty", "1000"),
                                               ("lines.0.price", "90")])

@@ -16,7 +16,7 @@ import SalesTesting
         try f.customer("乙公司", code: "KH-2026-0002", owner: f.rep2)
         try f.customer("丙意向", code: "KH-2026-0003", status: "prospect")
         let rep = f.client("rep1")
-        for path in ["/order/orders/new", "/order/contracts"] {
+        for path in ["/order/orders/new", "/order/contracts/new"] {
             #expect(rep.get(path).body.contains("list=\"f-customer_code-list\""), "\(path)")
         }
         #expect(f.client("fin").get("/order/payments/new").body.contains("<option value=\"KH-2026-0001\">甲公司"))

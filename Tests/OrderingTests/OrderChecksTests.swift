@@ -15,8 +15,8 @@ import SalesTesting
         let id = try f.order(rep, lines: [("阀门", "10", "100")])
         #expect(try f.state(id) == "contract_pending")
         #expect(rep.get("/order/orders/\(id)").body.contains("没有与该客户的销售合同"))
-        rep.get("/order/contracts")
-        #expect(rep.submit("/order/contracts", [("customer_code", "KH-2026-0001"), ("contract_no", "HT-2026-01"), ("title", "年度供货合同")]).status == 303)
+        rep.get("/order/contracts/new")
+        #expect(rep.submit("/order/contracts/new", [("customer_code", "KH-2026-0001"), ("contract_no", "HT-2026-01"), ("title", "年度供货合同")]).status == 303)
         #expect(try f.state(id) == "contract_pending")
         let cidRow = try #require(try f.db.first("SELECT id FROM order_contracts WHERE customer_id = \(cid)"))
         // Approving a contract is the GM's (003 §3.7), after 技术部、品质部、生产部 agreed (003 §3.3–§3.5).
@@ -155,8 +155,8 @@ import SalesTesting
         #expect(try f.db.scalar("SELECT COUNT(*) FROM audit_log WHERE entity = 'order.order' AND entity_id = \(String(a)) AND action = 'refuse' AND to_state = 'rejected'") == 1)
         #expect(rep.get("/order/orders/\(a)").body.contains("不予供货，订单拒绝"))
         // The contract is approved: the other waiting order is checked again — refused too.
-        rep.get("/order/contracts")
-        #expect(rep.submit("/order/contracts", [("customer_code", "KH-2026-0001"), ("contract_no", "HT-E-01"), ("title", "年度供货合同")]).status == 303)
+        rep.get("/order/contracts/new")
+        #expect(rep.submit("/order/contracts/new", [("customer_code", "KH-2026-0001"), ("contract_no", "HT-E-01"), ("title", "年度供货合同")]).status == 303)
         let contract = try #require(try f.db.scalar("SELECT id FROM order_contracts WHERE customer_id = \(cid)"))
         f.reviewAll(contract)
         #expect(f.approveContract(contract).status == 303)

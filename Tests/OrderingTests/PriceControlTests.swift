@@ -110,11 +110,11 @@ import SalesTesting
         let cid = try f.customer()
         try f.product("阀门", listFen: 12_000)
         let rep = f.client("rep1")
-        rep.get("/order/contracts")
-        let bad = rep.submit("/order/contracts", [("customer_code", "KH-2026-0001"), ("contract_no", "HT-P-01"), ("title", "年度供货合同"),
+        rep.get("/order/contracts/new")
+        let bad = rep.submit("/order/contracts/new", [("customer_code", "KH-2026-0001"), ("contract_no", "HT-P-01"), ("title", "年度供货合同"),
                                                   ("lines.0.product", "阀门"), ("lines.0.spec", "φ20"), ("lines.0.qty", "1000"), ("lines.0.price", "abc")])
         #expect(bad.status == 422 && bad.body.contains("value=\"abc\"") && bad.body.contains("value=\"1000\""))
-        #expect(rep.submit("/order/contracts", [("customer_code", "KH-2026-0001"), ("contract_no", "HT-P-01"), ("title", "年度供货合同"),
+        #expect(rep.submit("/order/contracts/new", [("customer_code", "KH-2026-0001"), ("contract_no", "HT-P-01"), ("title", "年度供货合同"),
                                                 ("lines.0.product", "阀门"), ("lines.0.spec", "φ20"), ("lines.0.qty", "1000"),
                                                 ("lines.0.price", "90")]).status == 303)
         let contract = try #require(try f.db.scalar("SELECT id FROM order_contracts WHERE customer_id = \(cid)"))

@@ -22,6 +22,8 @@ AUTHENTICATED = {
     "/ideas/bulletin/:batch": "published results, every user (§24)",
     "/order/products": "the product master: its keepers (order.products) or anyone who sees orders (the handler checks both; "
                        "a route's Access names one permission)",
+    "/order/branch-orders/:id": "a branch order: branch staff (order.branch) or finance confirming its payment (order.branch_settle), "
+                                "the handler checks both (issue #13: 确认回款 moved from the settlements list onto the order)",
 }
 PUBLIC = {"/login", "/healthz", "/_debug/sleep", "/_debug/crash"}  # the debug routes exist only with SALES_DEBUG_ROUTES=1 (tests)
 

@@ -147,8 +147,8 @@ def test_rating_upgrade_counts_for_orders_once_reviewed_through_nginx():
         customer = f"/crm/customers/{cid}"
 
         # The contract (002 §3.3) so that the order is checked in full.
-        rep.get("/order/contracts")
-        assert rep.post("/order/contracts", {"customer_code": "KH-2026-0009", "contract_no": "HT-2026-09", "title": "年度供货合同"}).status == 303
+        rep.get("/order/contracts/new")
+        assert rep.post("/order/contracts/new", {"customer_code": "KH-2026-0009", "contract_no": "HT-2026-09", "title": "年度供货合同"}).status == 303
         # Its review by 技术部、品质部、生产部 and the GM (003 §3.2–§3.7) is test_order's business:
         # here the contract is taken as approved.
         db = sqlite3.connect(s.db_path)

@@ -677,7 +677,7 @@ class World:
         """The rep records the customer's contract; 技术部、品质部、生产部 review it and the GM approves
         it (002 §3.3, 003 §3.2–§3.7). Returns the contract's page."""
         no = no or "HT-" + code
-        url = loc(self.sales_rep.submit("/order/contracts", {"customer_code": code, "contract_no": no, "title": "年度供货合同"}))
+        url = loc(self.sales_rep.submit("/order/contracts/new", {"customer_code": code, "contract_no": no, "title": "年度供货合同"}))
         who = {"technical": self.technical, "quality": self.quality, "production": self.production}
         for dept in reviews:
             who[dept].submit(f"{url}/review/{dept}", {"decision": "agree", "opinion": "可满足"})

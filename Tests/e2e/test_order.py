@@ -68,8 +68,8 @@ def review(s, contract, dept, user, decision="agree", reason=""):
 
 def contract(s, rep, gm, code, no):
     """The rep records the contract; 技术部、品质部、生产部 agree; the GM approves it (002 §3.3, 003 §3.2–§3.7)."""
-    rep.get("/order/contracts")
-    r = rep.post("/order/contracts", {"customer_code": code, "contract_no": no, "title": "年度供货合同"})
+    rep.get("/order/contracts/new")
+    r = rep.post("/order/contracts/new", {"customer_code": code, "contract_no": no, "title": "年度供货合同"})
     assert r.status == 303
     url = r.header("Location")
     # Before the three departments agreed the GM cannot approve (003 §3.7).
