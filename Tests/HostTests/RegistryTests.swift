@@ -77,6 +77,30 @@ private struct Stub: DepartmentModule {
         #expect(r.modules.map(\.manifest.id) == ["order", "service"])
     }
 
+    /// `Access.anyOf`: any one of the permissions opens the route; each must be the module's own
+    /// (or a dependency's), as for `.permission`.
+    @Test func anyOfOpensForEachPermissionAndEachMustBeDeclared() throws {
+        let view = Permission("order", "view", title: "查看"), settle = Permission("order", "settle", title: "回款")
+        let access = Access.anyOf([view, settle])
+        #expect(access.label == "order.view|order.settle")
+        func user(_ permissions: Set<String>) -> User { User(id: 1, username: "u", displayName: "u", roles: [], permissions: permissions) }
+        #expect(user(["order.view"]).may(access) && user(["order.settle"]).may(access))
+        #expect(!user(["order.other"]).may(access) && !user([]).may(access))
+        struct Gated: DepartmentModule {
+            var manifest = ModuleManifest(id: "order", title: "订货", version: "1")
+            var permissions: [Permission] { [Permission("order", "view", title: "查看")] }
+            func routes(_ r: inout RouteBuilder) {
+                r.get("x", .anyOf([Permission("order", "view", title: "查看"), Permission("order", "undeclared", title: "?")])) { _, _ in .text("") }
+            }
+        }
+        do {
+            _ = try Registry(modules: [Gated()], coreRoutes: [])
+            Issue.record("expected a boot error")
+        } catch let e as Registry.BootError {
+            #expect(e.description.contains("uses undeclared permission 'order.undeclared'"))
+        }
+    }
+
     @Test func refusesReservedIds() {
         #expect(throws: Registry.BootError.self) {
             try Registry(modules: [Stub(manifest: .init(id: "login", title: "x", version: "1"))], coreRoutes: [])

@@ -201,7 +201,7 @@ public final class Worker: ContextHost {
                 let expected = request.cookies[CoreRoutes.preCSRFCookie] ?? ""
                 guard !expected.isEmpty, Token.equal(expected, request.form["_csrf"] ?? "") else { throw CSRFFailure() }
             }
-        case .authenticated, .permission:
+        case .authenticated, .permission, .anyOf:
             guard let user, let session else {
                 return try redirectToLogin(request, expired: session, now: now)
             }

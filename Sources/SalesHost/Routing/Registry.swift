@@ -99,7 +99,7 @@ public struct Registry: Sendable {
             m.routes(&builder)
             let declared = Set(m.permissions.map(\.id))
             for r in builder.routes {
-                if case .permission(let p) = r.access, p.module != m.manifest.id || !declared.contains(p.id) {
+                for p in r.access.permissions where p.module != m.manifest.id || !declared.contains(p.id) {
                     // A module may gate a route with another module's permission only if it depends on it.
                     if !(m.manifest.dependencies.contains(p.module) || declared.contains(p.id)) {
                         problems.append("route \(r.method) \(r.path) uses undeclared permission '\(p.id)'")

@@ -60,12 +60,26 @@ public enum Access: Sendable, Equatable {
     case authenticated
     /// Logged-in users holding the permission.
     case permission(Permission)
+    /// Logged-in users holding any of the permissions (a page two roles reach for different
+    /// work: a branch order for the branch staff and for finance confirming its payment). The
+    /// handler decides what each of them sees.
+    case anyOf([Permission])
 
     public var label: String {
         switch self {
         case .public: "public"
         case .authenticated: "authenticated"
         case .permission(let p): p.id
+        case .anyOf(let ps): ps.map(\.id).joined(separator: "|")
+        }
+    }
+
+    /// The permissions that open it (none for public and authenticated).
+    public var permissions: [Permission] {
+        switch self {
+        case .public, .authenticated: []
+        case .permission(let p): [p]
+        case .anyOf(let ps): ps
         }
     }
 }
@@ -98,6 +112,7 @@ public struct User: Sendable, Equatable {
         switch access {
         case .public, .authenticated: true
         case .permission(let p): can(p)
+        case .anyOf(let ps): ps.contains(where: can)
         }
     }
 }
