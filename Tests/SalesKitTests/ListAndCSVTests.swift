@@ -70,6 +70,24 @@ struct ListQueryTests {
         Self.spec.parse(FormData(pairs.map { (name: $0.0, value: $0.1) }))
     }
 
+    /// The header of a list with no filter is kept per path, sort and direction: each request
+    /// still gets its own page and pager, and a filtered request its own links.
+    @Test func keptHeadersFollowSortDirectionPageAndFilters() {
+        let path = "/test/kept-heads-\(Int.random(in: 0 ..< Int.max))"   // the kept heads are per process
+        let a = parse(("sort", "name"), ("dir", "asc")).view(rowsFetched: 21, basePath: path)
+        let again = parse(("sort", "name"), ("dir", "asc"), ("page", "2")).view(rowsFetched: 3, basePath: path)
+        #expect(a.headers[0].arrow == "▲" && a.headers[0].href.contains("dir=desc") && a.page == 1 && a.hasNext && !a.hasPrev)
+        #expect(again.page == 2 && !again.hasNext && again.hasPrev && again.headers.map(\.href) == a.headers.map(\.href))
+        #expect(again.nextHref == nil && again.prevHref?.contains("page=1") == true)
+        let down = parse(("sort", "name"), ("dir", "desc")).view(rowsFetched: 0, basePath: path)
+        #expect(down.headers[0].arrow == "▼" && down.headers[0].href.contains("dir=asc") && down.csvHref.contains("dir=desc"))
+        let city = parse(("sort", "city")).view(rowsFetched: 0, basePath: path)
+        #expect(city.headers[1].active && !city.headers[0].active)
+        let filtered = parse(("sort", "name"), ("dir", "asc"), ("city", "上海")).view(rowsFetched: 0, basePath: path)
+        #expect(filtered.headers[1].href.contains("city=") && !a.headers[1].href.contains("city="))
+        #expect(parse(("sort", "name"), ("dir", "asc")).view(rowsFetched: 0, basePath: path).csvHref == a.csvHref)
+    }
+
     @Test func defaultsWithAnEmptyQuery() {
         let q = parse()
         #expect(q.sortKey == "name")

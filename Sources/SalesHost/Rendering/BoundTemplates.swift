@@ -54,6 +54,10 @@ final class BoundTemplate: Sendable {
     let selfContained: [Bool]
     /// Variant bodies learned in earlier renders, by section and `TemplateTable.variantSignature`
     /// (a list page's few kinds of cell are learned once per process, not once per page).
+    /// The largest page this template has printed (bytes): a render reserves it up front, so
+    /// the page buffer is allocated once, not grown (a 34 KB list page outgrew a 32 KB guess and
+    /// was copied into a new buffer on every request).
+    let largestPage = Atomic<Int>(0)
     let learned = Mutex<[LearnedKey: VariantBody]>([:])
 
     struct LearnedKey: Hashable, Sendable {

@@ -61,8 +61,10 @@ public struct Renderer: Sendable {
         let pageValue = try encoder.encodePage(page, as: bound.shape)
         let envelopeValue = try encoder.encodePage(envelope(bound.template), as: pages.envelopeShape)
         var out: [UInt8] = []
-        out.reserveCapacity(32 * 1024)
+        let largest = bound.template.largestPage.load(ordering: .relaxed)
+        out.reserveCapacity(min(max(32 * 1024, largest + largest / 8), 1 << 20))
         bound.template.render([envelopeValue, pageValue], into: &out)
+        if out.count > largest { bound.template.largestPage.store(out.count, ordering: .relaxed) }
         return out
     }
 

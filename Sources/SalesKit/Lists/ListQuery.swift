@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The shared list component: filters, sort, keyset-friendly pagination and CSV export from one
 /// declaration.
@@ -260,7 +261,30 @@ public struct ListQuery: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The header and CSV link of a list with no filter in use, by path, sort and direction:
+    /// they are the same on every such request (most list pages, e.g. a rep's customer list
+    /// opened from the menu), and building them is a link per column. Bounded: a list has a
+    /// few sortable columns and two directions; past the limit nothing more is kept.
+    private static let plainHeads = Mutex<[String: ListView]>([:])
+    static let plainHeadsLimit = 2_048
+
     private func view(hasNext: Bool, hasPrev: Bool, basePath: String) -> ListView {
+        guard filters.isEmpty else { return makeView(hasNext: hasNext, hasPrev: hasPrev, basePath: basePath) }
+        let key = basePath + "\u{0}" + sortKey + (descending ? "\u{0}d" : "\u{0}a")
+        if var kept = Self.plainHeads.withLock({ $0[key] }) {
+            kept.page = page
+            kept.hasNext = hasNext
+            kept.hasPrev = hasPrev
+            return kept
+        }
+        let made = makeView(hasNext: hasNext, hasPrev: hasPrev, basePath: basePath)
+        Self.plainHeads.withLock { heads in
+            if heads.count < Self.plainHeadsLimit { heads[key] = made }
+        }
+        return made
+    }
+
+    private func makeView(hasNext: Bool, hasPrev: Bool, basePath: String) -> ListView {
         func link(_ extra: [(String, String)]) -> String { listLink(basePath, extra) }
         let sortParams: [(String, String)] = [("sort", sortKey), ("dir", descending ? "desc" : "asc")]
         let headers = spec.columns.map { c in
