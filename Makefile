@@ -118,7 +118,7 @@ deb: release
 
 # The package installed, used through nginx, upgraded, removed and purged in a Debian 12 root made
 # with debootstrap, then the same booted with systemd (systemd-nspawn) (Tests/deb/test_deb.py; the
-# root is cached in build/deb-root.tar). Skips, saying why, without root or a reachable Debian mirror.
+# root is cached in ~/.cache/salesd-tests/deb-root.tar). Skips, saying why, without root or a reachable Debian mirror.
 deb-test: deb
 	@missing=""; for p in debootstrap systemd-container; do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing:$$missing"; $(SUDO) apt-get update -qq && \

@@ -2,8 +2,9 @@
 and purged in a throwaway root made with Debian's own debootstrap (`make deb-test`).
 
 The root is `debootstrap --variant=minbase bookworm` from the machine's Debian mirror, plus the
-package's dependencies downloaded (not installed) — cached as build/deb-root.tar, so a second
-run unpacks it instead (DEB_ROOT_CACHE=… elsewhere; DEB_ROOT_REFRESH=1 or a cache older than
+package's dependencies downloaded (not installed) — cached outside the checkout, as
+~/.cache/salesd-tests/deb-root.tar ($XDG_CACHE_HOME if set), so a later run — from this clone or
+a fresh one, as CI's — unpacks it instead (DEB_ROOT_CACHE=… elsewhere; DEB_ROOT_REFRESH=1 or a cache older than
 DEB_ROOT_MAX_AGE_DAYS, default 14, makes a new one). systemd does not run in the root, so the
 maintainer scripts must cope; the test starts `salesd serve` (on a listening socket it makes, as
 salesd.socket would) and nginx by hand inside the root, on a free loopback port.
@@ -49,7 +50,8 @@ sys.path.insert(0, os.path.join(ROOT, "Tests", "e2e"))
 from harness import Client, free_port  # noqa: E402
 
 BUILD = os.path.join(ROOT, "build")
-CACHE = os.environ.get("DEB_ROOT_CACHE") or os.path.join(BUILD, "deb-root.tar")
+CACHE = os.environ.get("DEB_ROOT_CACHE") or os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "salesd-tests", "deb-root.tar")
 R = os.path.join(BUILD, "deb-root")
 MAX_AGE_DAYS = float(os.environ.get("DEB_ROOT_MAX_AGE_DAYS", "14"))
 PASSWORD = "Deb-Test-Passw0rd"
@@ -155,7 +157,7 @@ def make_root(deb):
         sh("chroot", new, "apt-get", "install", "-y", "-q", "--download-only", "/tmp/" + os.path.basename(deb), *BOOT_PACKAGES,
            env=CHROOT_ENV, timeout=900)
     os.remove(os.path.join(new, "tmp", os.path.basename(deb)))
-    with timed("root: save the cache " + os.path.relpath(CACHE, ROOT)):
+    with timed("root: save the cache " + CACHE):
         os.makedirs(os.path.dirname(CACHE), exist_ok=True)
         sh("tar", "--numeric-owner", "-C", new, "-cf", CACHE + ".tmp", ".")
         os.replace(CACHE + ".tmp", CACHE)
@@ -186,7 +188,7 @@ def why_not_here():
         try:
             urllib.request.urlopen(main + "/dists/bookworm/Release", timeout=15).close()
         except Exception as e:  # noqa: BLE001 — any failure means: no network to a Debian mirror
-            return f"no cached root ({os.path.relpath(CACHE, ROOT)}) and the Debian mirror {main} is not reachable: {e}"
+            return f"no cached root ({CACHE}) and the Debian mirror {main} is not reachable: {e}"
     return None
 
 
@@ -329,7 +331,7 @@ def root():
     deb = first_deb()
     discard_root()
     if usable_cache():
-        with timed("root: unpack the cached " + os.path.relpath(CACHE, ROOT)):
+        with timed("root: unpack the cached " + CACHE):
             os.makedirs(R)
             sh("tar", "--numeric-owner", "-C", R, "-xf", CACHE)
     else:
