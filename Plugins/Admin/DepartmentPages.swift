@@ -33,8 +33,12 @@ enum DepartmentPages {
         columns: [
             .init("name", "部门名称", sql: "d.name") { r, _ in ListCell(r.string("name") ?? "", href: "/admin/departments/\(r.int("id") ?? 0)") },
             .text("code", "部门代码", sql: "d.code"),
-            .text("head", "负责人", sql: "head_name"),
-            .init("members", "在职成员", sql: "members") { r, _ in ListCell(String(r.int("members") ?? 0)) },
+            // Sorted by the expressions, read by the aliases (the keyset condition is in WHERE,
+            // where PostgreSQL does not see a result column's alias).
+            .init("head", "负责人", sql: "COALESCE(h.display_name, '')", rowKey: "head_name") { r, w, _ in w.text(r, "head_name") },
+            .init("members", "在职成员", sql: """
+                (SELECT COUNT(*) FROM department_members m JOIN users u ON u.id = m.user_id WHERE m.department_id = d.id AND u.active = 1)
+                """, rowKey: "members") { r, _ in ListCell(String(r.int("members") ?? 0)) },
             .init("active", "状态", sql: "d.active") { r, _ in ListCell(r.bool("active") ? "启用" : "停用") },
             .init("position", "排序", sql: "d.position") { r, _ in ListCell(String(r.int("position") ?? 0)) },
         ],

@@ -79,7 +79,7 @@ enum UserPages {
             .init("username", "用户名", sql: "u.username") { r, _ in ListCell(r.string("username") ?? "", href: "/admin/users/\(r.int("id") ?? 0)") },
             .text("display_name", "姓名", sql: "u.display_name"),
             .text("department", "部门", sql: "u.department"),
-            .text("supervisor", "直属上级", sql: "supervisor_name"),
+            .init("supervisor", "直属上级", sql: "COALESCE(s.display_name, '')", rowKey: "supervisor_name") { r, w, _ in w.text(r, "supervisor_name") },
             // One indexed read per row of the page (at most a page of users): the same on SQLite
             // and PostgreSQL, which spell "join the titles" differently.
             .init("roles", "角色", sql: "u.id", sortable: false) { r, ctx in

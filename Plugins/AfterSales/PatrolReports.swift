@@ -188,7 +188,7 @@ enum PatrolReports {
             .time("created", "报告时间", sql: "x.created_at"),
             .init("trigger", "紧急事项类别", sql: "x.trigger") { r, _ in ListCell(triggerTitle(r.string("trigger") ?? "")) },
             .text("customer", "相关客户", sql: "x.customer_name"),
-            .text("reporter", "报告人", sql: "reporter"),
+            .init("reporter", "报告人", sql: "COALESCE(u.display_name, '')", rowKey: "reporter") { r, w, _ in w.text(r, "reporter") },
             .text("unit", "营业单位", sql: "x.unit"),
             .text("content", "报告内容", sql: "x.content", sortable: false),
             .init("ack", "上级已阅", sql: "x.ack_at") { r, ctx in
@@ -284,7 +284,7 @@ enum PatrolReports {
             },
             .text("unit", "营业单位", sql: "m.unit"),
             .number("count", "日报数", sql: "m.report_count", column: "report_count"),
-            .text("submitter", "提交人", sql: "submitter"),
+            .init("submitter", "提交人", sql: "COALESCE(u.display_name, '')", rowKey: "submitter") { r, w, _ in w.text(r, "submitter") },
             .time("at", "提交时间", sql: "m.submitted_at"),
             .text("summary", "汇总内容", sql: "m.summary").exportOnly(),
         ],

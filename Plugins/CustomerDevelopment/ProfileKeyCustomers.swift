@@ -117,7 +117,7 @@ enum KeyCustomerPages {
         columns: [
             .link("name", "客户名称", sql: "c.name_sort", column: "name", to: "/crm/key-customers/"),   // 拼音 order (#16 point 10)
             .code("code", "客户代码", sql: "c.code"),
-            .text("owner", "负责人", sql: "owner_name"),
+            .init("owner", "负责人", sql: "COALESCE(u.display_name, '')", rowKey: "owner_name") { r, w, _ in w.text(r, "owner_name") },
             .init("target", "销售额目标", sql: "k.sales_target_fen", style: .number) { r, w, _ in
                 w.text(Money.format(r.int("sales_target_fen") ?? 0))
             },

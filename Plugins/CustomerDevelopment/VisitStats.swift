@@ -229,14 +229,17 @@ enum VisitStatsPages {
             .text("class", "客户级别", sql: "c.rating_class"),
             .text("person", "联系人", sql: "c.contact_person"),
             .phone("phone", "电话", sql: "c.phone", sortable: false),
-            .text("owner", "负责人", sql: "owner_name"),
+            // Sorted by the expression, read by the alias: the keyset condition goes into WHERE,
+            // where PostgreSQL does not see a result column's alias.
+            .init("owner", "负责人", sql: "COALESCE(u.display_name, '')", rowKey: "owner_name") { r, w, _ in w.text(r, "owner_name") },
             // 「1（还差 1 次）」 on the page; the count alone in the CSV.
-            .init("visits", "本周拜访次数", sql: "visits", style: .nowrap) { r, w, _ in
+            .init("visits", "本周拜访次数", sql: "COALESCE(v.n, 0)", rowKey: "visits", style: .nowrap) { r, w, _ in
                 let n = r.int("visits") ?? 0
                 w.text(r, "visits")
                 if !w.exporting { w.text("（还差 \(Int64(weeklyVisitTarget) - min(max(n, 0), Int64(weeklyVisitTarget))) 次）") }
             },
-            .text("last", "最近拜访", sql: "last_visit", style: .nowrap),
+            .init("last", "最近拜访", sql: "(SELECT MAX(k2.contact_date) FROM crm_contacts k2 WHERE k2.customer_id = c.id AND k2.kind = 'visit')",
+                  rowKey: "last_visit", style: .nowrap) { r, w, _ in w.text(r, "last_visit") },
         ],
         filters: [CustomerPages.ownerFilter],
         defaultSort: "visits", pageSize: 100, tiebreaker: "c.id",

@@ -54,13 +54,13 @@ enum AwardsLedger {
             .init("date", "日期", sql: "l.created_at") { r, ctx in
                 ListCell(ctx.display(Date(timeIntervalSince1970: Double(r.int("created_at") ?? 0)), pattern: "yyyy-MM-dd"))
             },
-            .init("person", "人员", sql: "person") { r, _ in ListCell(personName(r)) },
-            .text("username", "用户名", sql: "username"),
+            .init("person", "人员", sql: "COALESCE(u.display_name, '')", rowKey: "person") { r, _ in ListCell(personName(r)) },
+            .init("username", "用户名", sql: "COALESCE(u.username, '')", rowKey: "username") { r, w, _ in w.text(r, "username") },
             .text("department", "部门", sql: "l.department"),
             .text("batch", "批次", sql: "l.batch"),
             .init("kind", "类别", sql: "l.kind") { r, _ in ListCell(kindTitles[r.string("kind") ?? ""] ?? (r.string("kind") ?? "")) },
             .text("title", "名目", sql: "l.title"),
-            .text("suggestion", "建议", sql: "suggestion"),
+            .init("suggestion", "建议", sql: "COALESCE(s.title, '')", rowKey: "suggestion") { r, w, _ in w.text(r, "suggestion") },
             // Without thousands separators: the same text goes into the payroll CSV.
             .init("amount", "金额（元）", sql: "l.amount_fen") { r, _ in
                 ListCell(Money.format(r.int("amount_fen") ?? 0, grouping: false), cls: "num")
